@@ -1,0 +1,131 @@
+"""Shared CLI plumbing: error handling and exit codes, passphrases, reading input, JSON output.
+
+Exit codes (README "Exit codes"):
+  0  success (for ``verify``: verified)
+  1  verification failed, or an operation was refused by policy
+  2  usage error, or input that cannot be read (bad JSON, missing file, wrong passphrase, ...)
+  3  unexpected internal error (a bug: please report it)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from omc_vc.errors import KeyError_, OmcVcError, PolicyError
+from omc_vc.keys import KeyPair, load_key
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+MAX_INPUT_BYTES = 1_000_000
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn every error into one line on stderr and an exit code; never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OmcVcError as exc:
+            fail(exc.diagnostics(), EXIT_FAILED if isinstance(exc, PolicyError) else EXIT_USAGE)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted", EXIT_USAGE)
+        except OSError as exc:
+            fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_USAGE)
+        except Exception as exc:
+            if os.environ.get("OMC_DEBUG"):
+                raise
+            fail(f"internal error ({type(exc).__name__}); set OMC_DEBUG=1 for details and please report it",
+                 EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_input(path: str) -> bytes:
+    """Read a file or ``-`` (stdin), with a size cap."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        target = Path(path)
+        if not target.is_file():
+            fail(f"cannot read {path}: no such file")
+        if target.stat().st_size > MAX_INPUT_BYTES:
+            fail(f"{path} is larger than {MAX_INPUT_BYTES} bytes")
+        data = target.read_bytes()
+    if len(data) > MAX_INPUT_BYTES:
+        fail(f"input is larger than {MAX_INPUT_BYTES} bytes")
+    return data
+
+
+def passphrase_options(func: F) -> F:
+    func = click.option("--insecure-plaintext", is_flag=True,
+                        help="INSECURE: store/read the key without encryption (demos and tests only).")(func)
+    func = click.option("--passphrase-env", metavar="VAR",
+                        help="Read the key passphrase from environment variable VAR (otherwise prompt).")(func)
+    return func
+
+
+def get_passphrase(passphrase_env: str | None, *, confirm: bool = False) -> str:
+    if passphrase_env:
+        value = os.environ.get(passphrase_env)
+        if not value:
+            fail(f"environment variable {passphrase_env} is not set or empty")
+        return value
+    if not sys.stdin.isatty():
+        fail("no passphrase: use --passphrase-env VAR (or --insecure-plaintext for demos and tests)")
+    value = click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+    return str(value)
+
+
+def new_key_passphrase(passphrase_env: str | None, insecure_plaintext: bool) -> str | None:
+    if insecure_plaintext:
+        click.echo("WARNING: writing an UNENCRYPTED private key (--insecure-plaintext). Demos and tests only.",
+                   err=True)
+        return None
+    return get_passphrase(passphrase_env, confirm=True)
+
+
+def open_key(path: str, passphrase_env: str | None) -> KeyPair:
+    """Load a key file, asking for the passphrase only when the file is encrypted."""
+    try:
+        pair = load_key(path, None)
+    except KeyError_ as exc:
+        if exc.code != "KEY_PASSPHRASE_REQUIRED":
+            raise
+        return load_key(path, get_passphrase(passphrase_env))
+    click.echo(f"WARNING: {path} is an UNENCRYPTED key file (demo/test key).", err=True)
+    return pair
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def write_output(text: str, out: str | None) -> None:
+    from omc_vc._internal import atomic  # noqa: PLC0415
+
+    if out:
+        atomic.write_text(out, text if text.endswith("\n") else text + "\n")
+    else:
+        click.echo(text)

@@ -1,0 +1,174 @@
+"""``omc did``, ``omc sign`` and ``omc verify``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.jsonio import loads_object
+from omc_vc._internal.timeutil import format_datetime, parse_user_time
+from omc_vc.did import DidResolver, did_web, did_web_document
+from omc_vc.errors import DidError
+from omc_vc.keys import PublicKey, read_key_file_header
+from omc_vc.proofs import data_integrity, jose
+from omc_vc.verify import Verifier
+
+from ._common import EXIT_FAILED, emit_json, handle_errors, open_key, read_input, write_output
+
+
+@click.group("did")
+def did_group() -> None:
+    """Build DID documents."""
+
+
+@did_group.command("web")
+@click.argument("target", metavar="DOMAIN[:PATH]")
+@click.option("--key", "key_files", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Key file(s) to list (public parts only; no passphrase needed). Repeatable.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write did.json here (default: stdout).")
+@handle_errors
+def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> None:
+    """Build the did:web DID document for DOMAIN (and optional :PATH) listing the keys as Multikey
+    verification methods in assertionMethod and authentication.
+
+    \b
+    Example:
+      omc did web registrar.college.example.ca:omc --key issuer.key --out did.json
+      # then host did.json at https://registrar.college.example.ca/omc/did.json
+    """
+    domain, _, path = target.partition(":")
+    port = None
+    if "%3A" in domain:
+        domain, _, port_text = domain.partition("%3A")
+        port = int(port_text)
+    did = did_web(domain, path or None, port=port)
+    keys = []
+    fragments = []
+    for index, key_file in enumerate(key_files):
+        header = read_key_file_header(key_file)
+        keys.append(PublicKey.from_multibase(header["publicKeyMultibase"]))
+        vm = header["verificationMethod"]
+        fragments.append(vm.split("#", 1)[1] if vm.startswith(did + "#") else f"key-{index + 1}")
+        if not vm.startswith(did + "#"):
+            click.echo(f"note: {key_file} is addressed as {vm}; to sign as {did}#{fragments[-1]} use "
+                       f"omc sign --verification-method {did}#{fragments[-1]}", err=True)
+    document = did_web_document(did, keys, fragments=fragments)
+    write_output(json.dumps(document, indent=2), out)
+
+
+@click.command("sign")
+@click.argument("input_file", metavar="IN", type=click.Path(allow_dash=True))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="Key file to sign with.")
+@click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True,
+              help="Data Integrity proof, or VC-JWT.")
+@click.option("--cryptosuite", type=click.Choice(["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022"]),
+              help="Default: eddsa-rdfc-2022 for Ed25519 keys, ecdsa-rdfc-2019 for P-256 keys.")
+@click.option("--jwt-profile", type=click.Choice(["vc-jose-cose", "ob3"]), default="vc-jose-cose", show_default=True)
+@click.option("--created", help="Proof creation time (ISO 8601, default now).")
+@click.option("--expires", help="Proof expiry time (ISO 8601).")
+@click.option("--purpose", default=None, help="Proof purpose (default assertionMethod; authentication for a VP).")
+@click.option("--challenge", help="Challenge to bind the proof to.")
+@click.option("--domain", help="Domain to bind the proof to.")
+@click.option("--verification-method", help="Override the key's verification method id (e.g. did:web:...#key-1).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
+@handle_errors
+def sign_cmd(input_file: str, key_file: str, fmt: str, cryptosuite: str | None, jwt_profile: str,
+             created: str | None, expires: str | None, purpose: str | None, challenge: str | None,
+             domain: str | None, verification_method: str | None, out: str | None,
+             passphrase_env: str | None) -> None:
+    """Sign a credential or presentation (IN is a JSON file, or - for stdin).
+
+    \b
+    Example:
+      omc sign credential.json --key issuer.key --created 2023-02-24T23:36:38Z --out signed.json
+      omc sign credential.json --key issuer.key --format jwt > credential.jwt
+    """
+    document = loads_object(read_input(input_file), what=input_file)
+    pair = open_key(key_file, passphrase_env)
+    if verification_method:
+        pair = pair.with_id(verification_method, verification_method.split("#", 1)[0])
+    is_vp = "VerifiablePresentation" in (document.get("type") if isinstance(document.get("type"), list)
+                                         else [document.get("type")])
+    if fmt == "jwt":
+        token = jose.sign_jwt(document, pair, profile=jwt_profile)  # type: ignore[arg-type]
+        write_output(token, out)
+        return
+    created_text = format_datetime(parse_user_time(created, field="--created")) if created else None
+    expires_text = format_datetime(parse_user_time(expires, field="--expires")) if expires else None
+    signed = data_integrity.add_proof(document, pair, cryptosuite=cryptosuite,
+                                      purpose=purpose or ("authentication" if is_vp else "assertionMethod"),
+                                      created=created_text, expires=expires_text, challenge=challenge, domain=domain)
+    write_output(json.dumps(signed, indent=2, ensure_ascii=False), out)
+
+
+def verifier_options(func):  # type: ignore[no-untyped-def]
+    """Options shared by every command that verifies (``verify``, wallet import, ...)."""
+    func = click.option("--allow-http-loopback", is_flag=True, hidden=True,
+                        help="Allow plain http to loopback (tests and the local demo only).")(func)
+    func = click.option("--offline", is_flag=True, help="Never use the network (did:web must be pinned).")(func)
+    func = click.option("--did-document", "did_documents", multiple=True, type=click.Path(dir_okay=False),
+                        help="Pin a DID document (JSON file) instead of fetching it. Repeatable.")(func)
+    return func
+
+
+def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool) -> Verifier:
+    pinned = {}
+    for path in did_documents:
+        doc = loads_object(read_input(path), what=path)
+        if not isinstance(doc.get("id"), str):
+            raise DidError(f"{path} is not a DID document (no id)")
+        pinned[doc["id"]] = doc
+    fetcher = None if offline else Fetcher(allow_loopback=allow_http_loopback)
+    return Verifier(resolver=DidResolver(fetcher=fetcher, documents=pinned), fetcher=fetcher)
+
+
+def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        for check in result.checks:
+            mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
+            click.echo(f"  [{mark:>4}] {check.name}: {check.detail}")
+        for index, sub in enumerate(result.credentials):
+            click.echo(f"  credential {index}: {'verified' if sub.verified else 'NOT verified'}")
+        for warning in result.warnings:
+            click.echo(f"  warning: {warning['detail']}")
+        click.echo("VERIFIED" if result.verified else "NOT VERIFIED")
+    if not result.verified:
+        click.echo(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else "error: not verified",
+                   err=True)
+
+
+@click.command("verify")
+@click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the VerificationResult as JSON.")
+@click.option("--now", help="Verify as of this time (ISO 8601; default now).")
+@click.option("--challenge", help="Expected challenge (presentations).")
+@click.option("--domain", help="Expected domain (presentations).")
+@verifier_options
+@handle_errors
+def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str | None, domain: str | None,
+               did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool) -> None:
+    """Verify a credential or presentation (JSON with a Data Integrity proof, or a VC-JWT).
+
+    Exit 0 when verified, 1 when not (the reason on stderr), 2 on usage or unreadable input.
+
+    \b
+    Example:
+      omc verify signed.json
+      omc verify credential.jwt --json
+      cat signed.json | omc verify - --now 2030-01-01T00:00:00Z
+    """
+    data = read_input(input_file)
+    moment = parse_user_time(now, field="--now") if now else None
+    verifier = build_verifier(did_documents, offline, allow_http_loopback)
+    result = verifier.verify(data, now=moment, challenge=challenge, domain=domain)
+    if result.check("parse") is not None:
+        click.echo(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
+        sys.exit(2)
+    print_result(result, as_json)
+    sys.exit(0 if result.verified else EXIT_FAILED)

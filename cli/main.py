@@ -1,0 +1,41 @@
+"""The ``omc`` command: registers each area's commands. No logic of its own."""
+
+from __future__ import annotations
+
+import click
+
+from omc_vc import __version__
+
+from .core import did_group, sign_cmd, verify_cmd
+from .keys import keys_group
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="omc")
+def cli() -> None:
+    """omc-vc: Ontario Micro-Credentials as W3C Verifiable Credentials.
+
+    \b
+    Example:
+      omc keys generate --type ed25519 --out issuer.key --passphrase-env OMC_PASS
+      omc sign credential.json --key issuer.key --passphrase-env OMC_PASS --out signed.json
+      omc verify signed.json
+
+    Exit codes: 0 ok / verified, 1 not verified or refused, 2 usage or unreadable input, 3 internal error.
+    """
+
+
+cli.add_command(keys_group)
+cli.add_command(did_group)
+cli.add_command(sign_cmd)
+cli.add_command(verify_cmd)
+
+
+def main() -> None:
+    cli(prog_name="omc")
+
+
+if __name__ == "__main__":
+    main()

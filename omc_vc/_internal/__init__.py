@@ -1,0 +1,1 @@
+"""Private helpers (multibase, time, fetcher, atomic files, resources). Not public API."""

@@ -1,0 +1,153 @@
+"""The one network fetcher (DESIGN decision 1).
+
+Every network access of a verification (did:web documents, status lists, the registry) goes through a
+:class:`Fetcher` that the caller configures and injects. Defaults are safe: https only, a timeout, a
+size cap, redirects only to the same host (and re-checked), and no loopback, link-local or
+private-range addresses (SSRF). Plain http is allowed only to loopback and only when
+``allow_loopback=True`` (tests, the local demo).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from omc_vc.errors import FetchError
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BYTES = 2_000_000
+MAX_REDIRECTS = 3
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def _system_resolver(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise FetchError(f"cannot resolve host {host!r}: {exc.strerror}", code="FETCH_DNS_ERROR") from exc
+    return [str(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True)
+class FetchResponse:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("ETag") or self.headers.get("etag")
+
+
+@dataclass
+class Fetcher:
+    """Fetch https resources with SSRF protection, a timeout and a size cap."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    allow_loopback: bool = False
+    allow_private: bool = False
+    resolver: Resolver = _system_resolver
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def check_url(self, url: str) -> None:
+        """Raise FetchError unless ``url`` is one this fetcher may reach."""
+        parts = urlsplit(url)
+        host = parts.hostname
+        if not host:
+            raise FetchError(f"URL {url!r} has no host", code="FETCH_URL_REFUSED")
+        if parts.username or parts.password:
+            raise FetchError(f"URL {url!r} carries credentials", code="FETCH_URL_REFUSED")
+        addresses = self._addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+        loopback = all(ipaddress.ip_address(a).is_loopback for a in addresses)
+        if parts.scheme == "http":
+            if not (self.allow_loopback and loopback):
+                raise FetchError(f"refusing plain-http URL {url!r}: only https is allowed", code="FETCH_SCHEME_REFUSED")
+        elif parts.scheme != "https":
+            raise FetchError(f"refusing URL {url!r}: scheme {parts.scheme!r} is not https", code="FETCH_SCHEME_REFUSED")
+        for address in addresses:
+            self._check_address(url, ipaddress.ip_address(address))
+
+    def _addresses(self, host: str, port: int) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            pass
+        found = self.resolver(host, port)
+        if not found:
+            raise FetchError(f"host {host!r} resolves to no address", code="FETCH_DNS_ERROR")
+        return [a.split("%")[0] for a in found]
+
+    def _check_address(self, url: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip.is_loopback:
+            if self.allow_loopback:
+                return
+            raise FetchError(f"refusing {url!r}: it points at a loopback address ({ip})", code="FETCH_ADDRESS_REFUSED")
+        if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+            raise FetchError(f"refusing {url!r}: it points at a link-local or reserved address ({ip})", code="FETCH_ADDRESS_REFUSED")
+        if ip.is_private and not self.allow_private:
+            raise FetchError(f"refusing {url!r}: it points at a private-range address ({ip})", code="FETCH_ADDRESS_REFUSED")
+
+    def get(self, url: str, *, headers: Mapping[str, str] | None = None, max_bytes: int | None = None,
+            accept: str = "application/json") -> FetchResponse:
+        """GET ``url``; follow at most three redirects, each to the same host and re-checked."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        original_host = urlsplit(url).hostname
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            self.check_url(current)
+            request_headers = {"Accept": accept, **(headers or {})}
+            try:
+                response = self.session.get(current, headers=request_headers, timeout=self.timeout,
+                                            allow_redirects=False, stream=True)
+            except requests.Timeout as exc:
+                raise FetchError(f"timed out after {self.timeout:g}s fetching {current}", code="FETCH_TIMEOUT") from exc
+            except requests.RequestException as exc:
+                raise FetchError(f"cannot fetch {current}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+            try:
+                if response.is_redirect:
+                    target = urljoin(current, response.headers.get("Location", ""))
+                    if urlsplit(target).hostname != original_host:
+                        raise FetchError(f"refusing redirect from {current} to another host ({target})",
+                                         code="FETCH_REDIRECT_REFUSED")
+                    current = target
+                    continue
+                content = self._read_capped(response, current, limit)
+                return FetchResponse(url=current, status=response.status_code,
+                                     headers=dict(response.headers), content=content)
+            finally:
+                response.close()
+        raise FetchError(f"too many redirects fetching {url}", code="FETCH_REDIRECT_REFUSED")
+
+    def get_ok(self, url: str, **kwargs: object) -> FetchResponse:
+        """GET and require a 200 answer."""
+        response = self.get(url, **kwargs)  # type: ignore[arg-type]
+        if response.status != 200:
+            raise FetchError(f"{url} answered HTTP {response.status}", code="FETCH_HTTP_ERROR", status=response.status)
+        return response
+
+    @staticmethod
+    def _read_capped(response: requests.Response, url: str, limit: int) -> bytes:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"{url} is {declared} bytes, over the {limit}-byte limit", code="FETCH_TOO_LARGE")
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                total += len(chunk)
+                if total > limit:
+                    raise FetchError(f"{url} is over the {limit}-byte limit", code="FETCH_TOO_LARGE")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise FetchError(f"error reading {url}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+        return b"".join(chunks)

@@ -1,0 +1,58 @@
+"""Time: UTC only, whole seconds when we produce, XMLSCHEMA11-2 dateTimeStamp when we parse."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from omc_vc.errors import MalformedValueError
+
+# VCDM 2.0 §4.9, Example 32: dateTimeStamp (a zone offset is required).
+_DATETIME_STAMP = re.compile(
+    r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|(24:00:00(\.0+)?))"
+    r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_datetime_stamp(value: object) -> bool:
+    return isinstance(value, str) and _DATETIME_STAMP.fullmatch(value) is not None
+
+
+def parse_datetime(value: object, *, field: str = "date") -> datetime:
+    """Parse an XMLSCHEMA11-2 dateTimeStamp into an aware UTC datetime."""
+    if not is_datetime_stamp(value):
+        raise MalformedValueError(f"{field} {value!r} is not an XML Schema dateTimeStamp (e.g. 2025-01-01T00:00:00Z)")
+    assert isinstance(value, str)
+    text = value.replace("Z", "+00:00")
+    if "T24:00:00" in text:
+        raise MalformedValueError(f"{field} {value!r}: 24:00:00 is not supported")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise MalformedValueError(f"{field} {value!r} is not a valid date-time") from exc
+    return parsed.astimezone(UTC)
+
+
+def parse_user_time(value: str, *, field: str = "time") -> datetime:
+    """A time given on the command line: a dateTimeStamp, or a naive ISO time taken as UTC."""
+    if is_datetime_stamp(value):
+        return parse_datetime(value, field=field)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise MalformedValueError(f"{field} {value!r} is not an ISO 8601 date-time") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_datetime(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds): the form we always sign."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed")
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,173 @@
+"""Named checks on credentials and presentations that need no network: data model, validity period.
+
+Each function returns a :class:`~omc_vc.model.Check`; it never raises for a bad document.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+
+from omc_vc._internal.multibase import multibase_decode
+from omc_vc._internal.timeutil import is_datetime_stamp, parse_datetime
+from omc_vc.errors import MalformedValueError
+from omc_vc.model import Check, as_list, holder_id, issuer_id, types
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+V1 = "https://www.w3.org/2018/credentials/v1"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
+
+
+def is_url(value: Any) -> bool:
+    """An absolute URL/IRI (scheme ':' rest, no whitespace), as VCDM 2.0 requires for ids."""
+    return isinstance(value, str) and bool(_URL.match(value))
+
+
+def _fail(name: str, detail: str, code: str = "MALFORMED_VALUE_ERROR") -> Check:
+    return Check(name, "failed", detail, code)
+
+
+def data_model(document: Any, kind: str) -> Check:
+    """VCDM 2.0 §4 conformance of a credential (kind='credential') or presentation."""
+    name = "data-model"
+    if not isinstance(document, dict):
+        return _fail(name, f"the {kind} is not a JSON object", "PARSING_ERROR")
+    contexts = as_list(document.get("@context"))
+    # §4.3: @context first item must be the v2 URL (v1 accepted for VCDM 1.1 credentials)
+    if not contexts or contexts[0] not in (V2, V1):
+        return _fail(name, f"the first @context must be {V2}")
+    for item in contexts:
+        if not isinstance(item, str | dict):
+            return _fail(name, "@context entries must be URLs or objects")
+    version = 2 if contexts[0] == V2 else 1
+    if "id" in document and not is_url(document["id"]):
+        return _fail(name, f"id {document['id']!r} is not a URL")
+    tps = types(document)
+    if len(tps) != len(as_list(document.get("type"))) or not tps:
+        return _fail(name, "type must be a string or a list of strings")
+    if kind == "credential":
+        problem = _credential_model(document, tps, version)
+    else:
+        problem = _presentation_model(document, tps)
+    if problem:
+        return _fail(name, problem)
+    return Check(name, "passed", f"conforms to VCDM {'2.0' if version == 2 else '1.1'}")
+
+
+def _credential_model(doc: dict[str, Any], tps: list[str], version: int) -> str | None:
+    if "VerifiableCredential" not in tps:
+        return "type must include VerifiableCredential"
+    # §4.7 issuer
+    issuer = doc.get("issuer")
+    if issuer is None:
+        return "issuer is missing"
+    if not is_url(issuer_id(doc)):
+        return "issuer must be a URL or an object whose id is a URL"
+    # §4.8 credentialSubject
+    subjects = as_list(doc.get("credentialSubject"))
+    if not subjects or not all(isinstance(s, dict) for s in subjects):
+        return "credentialSubject must be an object or a list of objects"
+    for subject in subjects:
+        if "id" in subject and not is_url(subject["id"]):
+            return f"credentialSubject.id {subject['id']!r} is not a URL"
+        if not subject:
+            return "credentialSubject must make at least one claim"
+    # §4.9 validity period
+    dates = ("validFrom", "validUntil") if version == 2 else ("issuanceDate", "expirationDate")
+    if version == 1 and "issuanceDate" not in doc:
+        return "issuanceDate is required in a VCDM 1.1 credential"
+    for key in dates:
+        if key in doc and not is_datetime_stamp(doc[key]):
+            return f"{key} {doc[key]!r} is not an XML Schema dateTimeStamp"
+    if dates[0] in doc and dates[1] in doc and parse_datetime(doc[dates[0]]) > parse_datetime(doc[dates[1]]):
+        return f"{dates[1]} is before {dates[0]}"
+    # §4.10-§4.12, §5.4-5.6: each of these, when present, needs a type (and ids that are URLs)
+    for key in ("credentialStatus", "termsOfUse", "evidence", "refreshService", "credentialSchema"):
+        for item in as_list(doc.get(key)):
+            if not isinstance(item, dict) or not item.get("type"):
+                return f"every {key} entry needs a type"
+            if "id" in item and not is_url(item["id"]):
+                return f"{key}.id {item['id']!r} is not a URL"
+            if key == "credentialSchema" and not is_url(item.get("id")):
+                return "credentialSchema.id must be the URL of the schema"
+    # §4.6 name / description: a string, a language value object, or a list of those
+    for key in ("name", "description"):
+        if key in doc and not _language_value(doc[key]):
+            return f"{key} must be a string or language value object"
+    return _related_resources(doc)
+
+
+def _language_value(value: Any) -> bool:
+    items = as_list(value)
+    return bool(items) and all(isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("@value"), str))
+                               for v in items)
+
+
+def _related_resources(doc: dict[str, Any]) -> str | None:
+    # §5.3: each relatedResource needs a unique id and a digest
+    seen: set[str] = set()
+    for item in as_list(doc.get("relatedResource")):
+        if not isinstance(item, dict) or not is_url(item.get("id")):
+            return "relatedResource entries need an id that is a URL"
+        if item["id"] in seen:
+            return f"relatedResource id {item['id']!r} appears twice"
+        seen.add(item["id"])
+        if "digestSRI" not in item and "digestMultibase" not in item:
+            return f"relatedResource {item['id']!r} has neither digestSRI nor digestMultibase"
+        if "digestSRI" in item and not re.fullmatch(r"sha(256|384|512)-[A-Za-z0-9+/]+={0,2}", str(item["digestSRI"])):
+            return f"relatedResource {item['id']!r}: digestSRI is malformed"
+        if "digestMultibase" in item:
+            try:
+                multibase_decode(str(item["digestMultibase"]))
+            except MalformedValueError:
+                return f"relatedResource {item['id']!r}: digestMultibase is malformed"
+    return None
+
+
+def related_resource_digest_ok(item: dict[str, Any], content: bytes) -> bool:
+    """Compare a fetched resource against its relatedResource digest (VCDM 2.0 §5.3)."""
+    if "digestSRI" in item:
+        alg, _, b64 = str(item["digestSRI"]).partition("-")
+        digest = hashlib.new(alg, content).digest()
+        if base64.b64encode(digest).decode("ascii") != b64:
+            return False
+    if "digestMultibase" in item:
+        raw = multibase_decode(str(item["digestMultibase"]))
+        code = raw[:1]
+        alg = {b"\x12": "sha256", b"\x20": "sha384"}.get(code)
+        if alg is None or hashlib.new(alg, content).digest() != raw[2:]:
+            return False
+    return True
+
+
+def _presentation_model(doc: dict[str, Any], tps: list[str]) -> str | None:
+    if "VerifiablePresentation" not in tps:
+        return "type must include VerifiablePresentation"
+    if "holder" in doc and not is_url(holder_id(doc)):
+        return "holder must be a URL or an object whose id is a URL"
+    for item in as_list(doc.get("verifiableCredential")):
+        if not isinstance(item, dict):
+            return "verifiableCredential entries must be objects (not strings or URLs)"
+    return None
+
+
+def validity_period(document: dict[str, Any], now: datetime) -> Check:
+    """VCDM 2.0 §4.9 (and 1.1 issuanceDate/expirationDate): is ``now`` inside the validity period?"""
+    name = "validity-period"
+    start_key, end_key = ("validFrom", "validUntil")
+    if "validFrom" not in document and "issuanceDate" in document:
+        start_key, end_key = ("issuanceDate", "expirationDate")
+    try:
+        start = parse_datetime(document[start_key], field=start_key) if start_key in document else None
+        end = parse_datetime(document[end_key], field=end_key) if end_key in document else None
+    except MalformedValueError as exc:
+        return _fail(name, exc.detail)
+    if start and now < start:
+        return _fail(name, f"not valid yet: valid from {document[start_key]}", "CREDENTIAL_NOT_YET_VALID")
+    if end and now > end:
+        return _fail(name, f"expired on {document[end_key]}", "CREDENTIAL_EXPIRED")
+    span = f"valid from {document.get(start_key, 'any time')} until {document.get(end_key, 'no end date')}"
+    return Check(name, "passed", span)

@@ -1,0 +1,341 @@
+"""Data Integrity proofs (VC Data Integrity 1.0) with the eddsa-rdfc-2022, ecdsa-rdfc-2019 (P-256)
+and eddsa-jcs-2022 cryptosuites.
+
+A cryptosuite is a small object (as in Digital Bazaar's data-integrity libraries): it transforms the
+document, builds and hashes the proof configuration, and signs or verifies the hash. :func:`add_proof`
+implements DI §4.2 / §4.3 (proof sets and chains), :func:`verify_proofs` DI §4.4 / §4.5.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Protocol
+
+from omc_vc import jsonld
+from omc_vc._internal import jcs
+from omc_vc._internal.jsonio import dumps_canonical_json
+from omc_vc._internal.multibase import multibase_decode, multibase_encode
+from omc_vc._internal.timeutil import format_datetime, is_datetime_stamp, parse_datetime, utcnow
+from omc_vc.did import DidResolver, retrieve_verification_method
+from omc_vc.errors import JsonLdError, MalformedValueError, OmcVcError, ProofError, VerificationMethodError
+from omc_vc.keys import KeyPair, PublicKey
+
+PROOF_TYPE = "DataIntegrityProof"
+DI_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Cryptosuite(Protocol):
+    name: str
+    key_types: tuple[str, ...]
+
+    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None) -> bytes: ...
+
+    def proof_config(self, options: dict[str, Any], document: dict[str, Any],
+                     loader: jsonld.BundledLoader | None) -> bytes: ...
+
+    def hash(self, proof_config: bytes, transformed: bytes) -> bytes: ...
+
+
+@lru_cache(maxsize=256)
+def _cached_config_hash(config_json: str, suite: str) -> bytes:
+    """Canonical proof-configuration hash, cached: a batch signs many documents with one configuration."""
+    config = json.loads(config_json)
+    return hashlib.sha256(jsonld.canonicalize(config, check_data_loss=True).encode("utf-8")).digest()
+
+
+class _RdfcSuite:
+    """eddsa-rdfc-2022 (vc-di-eddsa §3.2) and ecdsa-rdfc-2019 P-256 (vc-di-ecdsa §3.2) share this pipeline."""
+
+    def __init__(self, name: str, key_types: tuple[str, ...]) -> None:
+        self.name = name
+        self.key_types = key_types
+
+    # §3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the unsecured document
+    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None) -> bytes:
+        return jsonld.canonicalize(document, loader=loader, check_data_loss=True).encode("utf-8")
+
+    # §3.2.5 Proof Configuration: options + the document's @context, canonicalized
+    def proof_config(self, options: dict[str, Any], document: dict[str, Any],
+                     loader: jsonld.BundledLoader | None) -> bytes:
+        config = {k: v for k, v in options.items() if k not in ("proofValue", "@context")}
+        config["@context"] = document.get("@context")
+        return jsonld.canonicalize(config, loader=loader, check_data_loss=True).encode("utf-8")
+
+    def config_hash(self, options: dict[str, Any], document: dict[str, Any],
+                    loader: jsonld.BundledLoader | None) -> bytes:
+        if loader is None or loader is jsonld.default_loader():
+            config = {k: v for k, v in options.items() if k not in ("proofValue", "@context")}
+            config["@context"] = document.get("@context")
+            return _cached_config_hash(dumps_canonical_json(config), self.name)
+        return hashlib.sha256(self.proof_config(options, document, loader)).digest()
+
+    # §3.2.4 Hashing: SHA-256(proof config) ‖ SHA-256(document): proof configuration FIRST
+    def hash(self, proof_config: bytes, transformed: bytes) -> bytes:
+        return hashlib.sha256(proof_config).digest() + hashlib.sha256(transformed).digest()
+
+
+class _JcsSuite:
+    """eddsa-jcs-2022 (vc-di-eddsa §3.3): JCS instead of RDFC; the proof keeps the document's @context."""
+
+    name = "eddsa-jcs-2022"
+    key_types = ("ed25519",)
+
+    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None) -> bytes:
+        return jcs.canonicalize(document).encode("utf-8")
+
+    def proof_config(self, options: dict[str, Any], document: dict[str, Any],
+                     loader: jsonld.BundledLoader | None) -> bytes:
+        config = {k: v for k, v in options.items() if k != "proofValue"}
+        return jcs.canonicalize(config).encode("utf-8")
+
+    def config_hash(self, options: dict[str, Any], document: dict[str, Any],
+                    loader: jsonld.BundledLoader | None) -> bytes:
+        return hashlib.sha256(self.proof_config(options, document, loader)).digest()
+
+    def hash(self, proof_config: bytes, transformed: bytes) -> bytes:
+        return hashlib.sha256(proof_config).digest() + hashlib.sha256(transformed).digest()
+
+
+SUITES: dict[str, _RdfcSuite | _JcsSuite] = {
+    "eddsa-rdfc-2022": _RdfcSuite("eddsa-rdfc-2022", ("ed25519",)),
+    "ecdsa-rdfc-2019": _RdfcSuite("ecdsa-rdfc-2019", ("p256",)),
+    "eddsa-jcs-2022": _JcsSuite(),
+}
+DEFAULT_SUITE = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019"}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _time_text(value: str | datetime | None) -> str | None:
+    if value is None or isinstance(value, str):
+        if isinstance(value, str) and not is_datetime_stamp(value):
+            raise ProofError(f"created/expires {value!r} is not a dateTimeStamp", code="PROOF_GENERATION_ERROR")
+        return value
+    return format_datetime(value)
+
+
+def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | None = None,
+              purpose: str = "assertionMethod", created: str | datetime | None = None,
+              include_created: bool = True, expires: str | datetime | None = None,
+              challenge: str | None = None, domain: str | Sequence[str] | None = None,
+              proof_id: str | None = None, previous_proof: str | Sequence[str] | None = None,
+              loader: jsonld.BundledLoader | None = None) -> dict[str, Any]:
+    """Return a copy of ``document`` with a DataIntegrityProof added (DI §4.2; a proof set if it had one).
+
+    ``created`` defaults to now (UTC, whole seconds); pass ``include_created=False`` to omit it.
+    """
+    if not isinstance(document, Mapping):
+        raise ProofError("the document to sign must be a JSON object", code="PROOF_GENERATION_ERROR")
+    suite_name = cryptosuite or DEFAULT_SUITE[key.key_type]
+    suite = SUITES.get(suite_name)
+    if suite is None:
+        raise ProofError(f"unknown cryptosuite {suite_name!r}", code="PROOF_GENERATION_ERROR")
+    if key.key_type not in suite.key_types:
+        raise ProofError(f"cryptosuite {suite_name} cannot be used with a {key.key_type} key",
+                         code="PROOF_GENERATION_ERROR")
+    # DI §4.3 step 1-3: existing proofs form a set; previousProof selects a chain
+    existing = _as_list(document.get("proof"))
+    unsecured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    if previous_proof is not None:
+        wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
+        matching = [p for p in existing if isinstance(p, dict) and p.get("id") in wanted]
+        if len(matching) != len(wanted):
+            raise ProofError("previousProof names a proof that is not on the document", code="PROOF_GENERATION_ERROR")
+        unsecured["proof"] = matching if len(matching) != 1 else matching[0]
+    options: dict[str, Any] = {}
+    if proof_id:
+        options["id"] = proof_id
+    options.update({"type": PROOF_TYPE, "cryptosuite": suite_name})
+    if include_created:
+        options["created"] = _time_text(created) or format_datetime(utcnow())
+    if expires is not None:
+        options["expires"] = _time_text(expires)
+    options["verificationMethod"] = key.verification_method
+    options["proofPurpose"] = purpose
+    if domain is not None:
+        options["domain"] = domain if isinstance(domain, str) else list(domain)
+    if challenge is not None:
+        options["challenge"] = challenge
+    if previous_proof is not None:
+        options["previousProof"] = previous_proof
+    if isinstance(suite, _JcsSuite) and "@context" in unsecured:
+        # vc-di-eddsa §3.3.1 step 2: the JCS proof carries the document's @context
+        options["@context"] = copy.deepcopy(unsecured["@context"])
+    try:
+        transformed = suite.transform(unsecured, loader)
+        config_hash = suite.config_hash(options, unsecured, loader)
+    except JsonLdError as exc:
+        # DI §2.4.3: a dropped term or relative IRI is an error, not a silently unsigned claim
+        raise type(exc)(exc.detail, code=exc.code) from exc
+    except OmcVcError:
+        raise
+    hash_data = config_hash + hashlib.sha256(transformed).digest()
+    options["proofValue"] = multibase_encode(key.sign(hash_data))
+    secured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    all_proofs = [*existing, options]
+    secured["proof"] = all_proofs if len(all_proofs) > 1 else options
+    return secured
+
+
+@dataclass
+class ProofResult:
+    """The outcome of verifying one proof."""
+
+    verified: bool
+    proof: dict[str, Any]
+    cryptosuite: str | None = None
+    verification_method: str | None = None
+    controller: str | None = None
+    purpose: str | None = None
+    public_key: PublicKey | None = None
+    errors: list[OmcVcError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None = None,
+                  expected_purpose: str | None = None, challenge: str | None = None,
+                  domain: str | Sequence[str] | None = None, now: datetime | None = None,
+                  accepted_suites: Iterable[str] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022"),
+                  loader: jsonld.BundledLoader | None = None) -> list[ProofResult]:
+    """Verify every proof on ``document`` (DI §4.4, and §4.5 for sets and chains).
+
+    Returns one ProofResult per proof; the document is verified only if every one is. Raises
+    ProofError (PARSING_ERROR) only when there is no proof object at all.
+    """
+    proofs = document.get("proof") if isinstance(document, Mapping) else None
+    # DI §4.4 step 2: no proof map -> PARSING_ERROR
+    if proofs is None or (not isinstance(proofs, dict | list)) or (isinstance(proofs, list) and not proofs):
+        raise ProofError("the document has no proof", code="PROOF_VERIFICATION_ERROR")
+    proof_list = _as_list(proofs)
+    resolver = resolver or DidResolver()
+    moment = now or utcnow()
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    accepted = set(accepted_suites)
+    results: list[ProofResult] = []
+    transformed_cache: dict[str, bytes] = {}
+    for proof in proof_list:
+        result = ProofResult(verified=False, proof=proof if isinstance(proof, dict) else {})
+        results.append(result)
+        try:
+            _verify_one(proof, proof_list, unsecured, result, resolver=resolver, expected_purpose=expected_purpose,
+                        challenge=challenge, domain=domain, now=moment, accepted=accepted, loader=loader,
+                        transformed_cache=transformed_cache)
+        except OmcVcError as exc:
+            result.verified = False
+            result.errors.append(exc)
+    return results
+
+
+def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], result: ProofResult, *,
+                resolver: DidResolver, expected_purpose: str | None, challenge: str | None,
+                domain: str | Sequence[str] | None, now: datetime, accepted: set[str],
+                loader: jsonld.BundledLoader | None, transformed_cache: dict[str, bytes]) -> None:
+    if not isinstance(proof, dict):
+        raise ProofError("proof is not a JSON object", code="PARSING_ERROR")
+    # DI §4.4 step 4: type, verificationMethod, proofPurpose are required
+    for name in ("type", "verificationMethod", "proofPurpose", "proofValue"):
+        if not isinstance(proof.get(name), str) or not proof.get(name):
+            raise ProofError(f"proof.{name} is missing or not a string", code="PROOF_VERIFICATION_ERROR")
+    if proof["type"] != PROOF_TYPE:
+        raise ProofError(f"unsupported proof type {proof['type']!r}", code="PROOF_VERIFICATION_ERROR")
+    suite_name = proof.get("cryptosuite")
+    if not isinstance(suite_name, str) or suite_name not in SUITES or suite_name not in accepted:
+        raise ProofError(f"unsupported cryptosuite {suite_name!r}", code="PROOF_VERIFICATION_ERROR")
+    suite = SUITES[suite_name]
+    result.cryptosuite = suite_name
+    result.verification_method = proof["verificationMethod"]
+    result.purpose = proof["proofPurpose"]
+    # step 5: expected proof purpose
+    if expected_purpose is not None and proof["proofPurpose"] != expected_purpose:
+        raise ProofError(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
+                         code="PROOF_VERIFICATION_ERROR")
+    # step 6: domain (same set of strings)
+    if domain is not None:
+        wanted = {domain} if isinstance(domain, str) else set(domain)
+        got = proof.get("domain")
+        got_set = {got} if isinstance(got, str) else set(got) if isinstance(got, list) else set()
+        if wanted != got_set:
+            raise ProofError(f"proof domain {got!r} does not match the expected domain", code="INVALID_DOMAIN_ERROR")
+    # step 7: challenge
+    if challenge is not None and proof.get("challenge") != challenge:
+        raise ProofError("proof challenge does not match the expected challenge", code="INVALID_CHALLENGE_ERROR")
+    # DI §2.6: the time of interest must fall in [created, expires]
+    for name in ("created", "expires"):
+        if name in proof:
+            try:
+                parse_datetime(proof[name], field=f"proof.{name}")
+            except MalformedValueError as exc:
+                raise ProofError(exc.detail, code="PROOF_VERIFICATION_ERROR") from exc
+    if "expires" in proof and parse_datetime(proof["expires"]) < now:
+        raise ProofError(f"the proof expired at {proof['expires']}", code="PROOF_EXPIRED")
+    if "created" in proof and parse_datetime(proof["created"]) > now + CLOCK_SKEW:
+        raise ProofError(f"the proof was created in the future ({proof['created']})", code="PROOF_NOT_YET_VALID")
+    # proofValue: multibase base58-btc only (vc-di-eddsa §2.2.1 / vc-di-ecdsa §2.2.1)
+    value = proof["proofValue"]
+    if not value.startswith("z"):
+        raise ProofError("proofValue must be multibase base58-btc ('z' header)", code="PROOF_VERIFICATION_ERROR")
+    try:
+        signature = multibase_decode(value)
+    except MalformedValueError as exc:
+        raise ProofError(f"proofValue: {exc.detail}", code="PROOF_VERIFICATION_ERROR") from exc
+    # CID §3.3: retrieve the verification method, authorized for the proof purpose
+    try:
+        method, public_key = retrieve_verification_method(proof["verificationMethod"], proof["proofPurpose"], resolver)
+    except VerificationMethodError as exc:
+        raise ProofError(exc.detail, code=exc.code) from exc
+    result.controller = method.get("controller")
+    result.public_key = public_key
+    if public_key.key_type not in suite.key_types:
+        raise ProofError(f"{suite_name} does not use {public_key.key_type} keys", code="PROOF_VERIFICATION_ERROR")
+    # DI §4.5: chains: the input is the document plus the proofs this one names as previousProof
+    input_doc = unsecured
+    previous = proof.get("previousProof")
+    if previous is not None:
+        wanted_ids = [previous] if isinstance(previous, str) else previous
+        if not isinstance(wanted_ids, list) or not all(isinstance(i, str) for i in wanted_ids):
+            raise ProofError("previousProof must be a string or a list of strings", code="PROOF_VERIFICATION_ERROR")
+        matching = [p for p in proof_list if isinstance(p, dict) and p.get("id") in wanted_ids]
+        if len(matching) != len(wanted_ids):
+            raise ProofError("previousProof names a proof that is not on the document", code="PROOF_VERIFICATION_ERROR")
+        input_doc = {**unsecured, "proof": matching[0] if len(matching) == 1 else matching}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    if isinstance(suite, _JcsSuite):
+        # vc-di-eddsa §3.3.2: the document's @context must start with the proof's @context
+        if "@context" in options:
+            proof_ctx = _as_list(options["@context"])
+            doc_ctx = _as_list(input_doc.get("@context"))
+            if doc_ctx[: len(proof_ctx)] != proof_ctx:
+                raise ProofError("the proof's @context does not match the document's", code="PROOF_VERIFICATION_ERROR")
+            input_doc = {**input_doc, "@context": options["@context"]}
+    cache_key = f"{suite_name}:{previous!r}"
+    transformed = transformed_cache.get(cache_key)
+    if transformed is None:
+        transformed = suite.transform(input_doc, loader)
+        transformed_cache[cache_key] = transformed
+    hash_data = suite.config_hash(options, input_doc, loader) + hashlib.sha256(transformed).digest()
+    if not public_key.verify(signature, hash_data):
+        raise ProofError("the signature does not match the document", code="CRYPTOGRAPHIC_SECURITY_ERROR")
+    result.verified = True
+
+
+def proof_hashes(document: Mapping[str, Any], proof: Mapping[str, Any],
+                 loader: jsonld.BundledLoader | None = None) -> tuple[str, str, bytes]:
+    """(canonical document, canonical proof configuration, hashData) for a proof: for tests and debugging."""
+    suite_name = str(proof.get("cryptosuite"))
+    suite = SUITES[suite_name]
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    transformed = suite.transform(unsecured, loader)
+    config = suite.proof_config(options, unsecured, loader)
+    return transformed.decode("utf-8"), config.decode("utf-8"), suite.hash(config, transformed)

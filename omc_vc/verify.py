@@ -1,0 +1,276 @@
+"""The verifier: one :func:`verify` for credentials and presentations, Data Integrity or VC-JWT.
+
+VCDM 2.0 §7.1: choose the securing mechanism, verify the proof, then check the document is
+conforming. The result is a :class:`~omc_vc.model.VerificationResult` of named checks; a bad document
+never raises (DESIGN decision 9). Later layers (status lists, the ministry registry, the OMC profile)
+plug in as :class:`CredentialCheck` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from omc_vc import jsonld
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.jsonio import loads
+from omc_vc._internal.timeutil import utcnow
+from omc_vc.checks import data_model, validity_period
+from omc_vc.did import DidResolver
+from omc_vc.errors import InputError, JsonLdError, JwtError, OmcVcError, ProofError
+from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id, subject_ids, types
+from omc_vc.proofs import data_integrity, jose
+
+CORE_CHECKS = ("data-model", "data-loss", "proof", "issuer-key-binding", "validity-period")
+
+
+@dataclass
+class CheckContext:
+    """What a pluggable check may use: the clock, the resolver, the fetcher and the core results."""
+
+    now: datetime
+    resolver: DidResolver
+    fetcher: Fetcher | None
+    loader: jsonld.BundledLoader | None
+    result: VerificationResult
+    proof_controllers: list[str] = field(default_factory=list)
+
+
+class CredentialCheck(Protocol):
+    """A named check run on a credential whose proof verified. Returns checks; must not raise."""
+
+    name: str
+
+    def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]: ...
+
+
+def _first_failure(results: Sequence[data_integrity.ProofResult]) -> OmcVcError | None:
+    for item in results:
+        if item.errors:
+            return item.errors[0]
+    return None
+
+
+@dataclass
+class Verifier:
+    """Verifies credentials and presentations. Every dependency is injected, with safe defaults.
+
+    ``checks`` restricts the core checks run (the W3C suites ask for ``["proof"]`` only); the
+    ``extra_checks`` (status, registry, OMC profile) run after the core checks pass.
+    """
+
+    resolver: DidResolver = field(default_factory=DidResolver)
+    fetcher: Fetcher | None = None
+    loader: jsonld.BundledLoader | None = None
+    extra_checks: list[CredentialCheck] = field(default_factory=list)
+    accepted_suites: tuple[str, ...] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022")
+    clock: Callable[[], datetime] = utcnow
+
+    # --- entry point ---------------------------------------------------------------------------
+    def verify(self, document: dict[str, Any] | str | bytes, *, now: datetime | None = None,
+               challenge: str | None = None, domain: str | Sequence[str] | None = None,
+               checks: Sequence[str] | None = None) -> VerificationResult:
+        """Verify a credential or presentation given as a dict, JSON text, or a compact JWT."""
+        moment = now or self.clock()
+        wanted = set(checks) if checks is not None else None
+        try:
+            parsed = self._parse(document)
+        except OmcVcError as exc:
+            result = VerificationResult()
+            result.add(Check.from_error("parse", exc))
+            return result
+        if isinstance(parsed, str):
+            return self._verify_jwt(parsed, moment, challenge, domain, wanted)
+        if types(parsed) and "EnvelopedVerifiableCredential" in types(parsed) or \
+                "EnvelopedVerifiablePresentation" in types(parsed):
+            try:
+                return self._verify_jwt(jose.unenvelope(parsed), moment, challenge, domain, wanted)
+            except JwtError as exc:
+                result = VerificationResult(document=parsed)
+                result.add(Check.from_error("parse", exc))
+                return result
+        kind = "presentation" if "VerifiablePresentation" in types(parsed) else "credential"
+        return self._verify_di(parsed, kind, moment, challenge, domain, wanted)
+
+    @staticmethod
+    def _parse(document: dict[str, Any] | str | bytes) -> dict[str, Any] | str:
+        if isinstance(document, dict):
+            return document
+        if isinstance(document, bytes):
+            try:
+                document = document.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError("input is not UTF-8 text") from exc
+        if not isinstance(document, str):
+            raise InputError(f"cannot verify a {type(document).__name__}")
+        text = document.strip()
+        if jose.is_jwt(text):
+            return text
+        value = loads(text)
+        if isinstance(value, dict):
+            return value
+        raise InputError("input is neither a JSON object nor a compact JWT")
+
+    # --- Data Integrity -------------------------------------------------------------------------
+    def _verify_di(self, doc: dict[str, Any], kind: str, now: datetime, challenge: str | None,
+                   domain: str | Sequence[str] | None, wanted: set[str] | None) -> VerificationResult:
+        result = VerificationResult(kind=kind, format="di", document=doc)  # type: ignore[arg-type]
+        result.issuer = issuer_id(doc) if kind == "credential" else holder_id(doc)
+
+        def want(name: str) -> bool:
+            return wanted is None or name in wanted
+
+        if want("data-model"):
+            if result.add(data_model(doc, kind)).failed:
+                return result
+        if want("data-loss") or want("proof"):
+            try:
+                jsonld.check_data_loss(doc, loader=self.loader)
+                result.add(Check("data-loss", "passed", "every property is defined by a context"))
+            except JsonLdError as exc:
+                result.add(Check.from_error("data-loss", exc))
+                return result
+        purpose = "authentication" if kind == "presentation" else "assertionMethod"
+        try:
+            proof_results = data_integrity.verify_proofs(
+                doc, resolver=self.resolver, expected_purpose=purpose,
+                challenge=challenge if kind == "presentation" else None,
+                domain=domain if kind == "presentation" else None,
+                now=now, accepted_suites=self.accepted_suites, loader=self.loader)
+        except ProofError as exc:
+            result.add(Check.from_error("proof", exc))
+            return result
+        failure = _first_failure(proof_results)
+        if failure is not None:
+            result.add(Check.from_error("proof", failure))
+            return result
+        suites = ", ".join(sorted({p.cryptosuite or "?" for p in proof_results}))
+        result.add(Check("proof", "passed", f"{len(proof_results)} proof(s) verified ({suites})"))
+        controllers = [p.controller for p in proof_results if p.controller]
+        if kind == "presentation":
+            if challenge is None:
+                result.warn("NO_CHALLENGE", "no challenge was given: this presentation could be a replay")
+            self._presentation_checks(doc, result, controllers, now, challenge, domain, wanted)
+            return result
+        self._credential_checks(doc, result, controllers, now, want)
+        return result
+
+    def _credential_checks(self, doc: dict[str, Any], result: VerificationResult, controllers: list[str],
+                           now: datetime, want: Callable[[str], bool]) -> None:
+        issuer = result.issuer
+        if want("issuer-key-binding"):
+            # VCDM 2.0 §4.7 / OB 3.0 §9: the proof's verification method must be controlled by the issuer
+            strangers = [c for c in controllers if c != issuer]
+            if strangers or not controllers:
+                result.add(Check("issuer-key-binding", "failed",
+                                 f"the signing key belongs to {strangers[0] if strangers else 'nobody'}, "
+                                 f"not to the issuer {issuer}", "ISSUER_KEY_MISMATCH"))
+            else:
+                result.add(Check("issuer-key-binding", "passed", f"signed by a key of {issuer}"))
+        if want("validity-period"):
+            result.add(validity_period(doc, now))
+        self._run_extra(doc, result, controllers, now)
+
+    def _run_extra(self, doc: dict[str, Any], result: VerificationResult, controllers: list[str],
+                   now: datetime) -> None:
+        if not self.extra_checks:
+            return
+        if any(c.failed for c in result.checks):
+            for check in self.extra_checks:
+                result.add(Check(check.name, "skipped", "not checked: the credential already failed"))
+            return
+        ctx = CheckContext(now=now, resolver=self.resolver, fetcher=self.fetcher, loader=self.loader,
+                           result=result, proof_controllers=controllers)
+        for check in self.extra_checks:
+            try:
+                for item in check(doc, ctx):
+                    result.add(item)
+            except OmcVcError as exc:  # a check that raises fails closed
+                result.add(Check.from_error(check.name, exc))
+
+    def _presentation_checks(self, doc: dict[str, Any], result: VerificationResult, controllers: list[str],
+                             now: datetime, challenge: str | None, domain: str | Sequence[str] | None,
+                             wanted: set[str] | None) -> None:
+        holder = result.issuer
+        # VC-API presentations/verify: the holder must control the key that signed the presentation
+        if holder is not None:
+            if any(c != holder for c in controllers):
+                result.add(Check("holder-binding", "failed", f"the presentation was signed by {controllers[0]}, "
+                                 f"not by its holder {holder}", "HOLDER_KEY_MISMATCH"))
+            else:
+                result.add(Check("holder-binding", "passed", f"signed by the holder {holder}"))
+        self._embedded(doc, result, holder or (controllers[0] if controllers else None), now, wanted)
+
+    def _embedded(self, doc: dict[str, Any], result: VerificationResult, holder: str | None, now: datetime,
+                  wanted: set[str] | None) -> None:
+        credentials = as_list(doc.get("verifiableCredential"))
+        for index, credential in enumerate(credentials):
+            sub = self.verify(credential, now=now, checks=sorted(wanted) if wanted is not None else None)
+            result.credentials.append(sub)
+            subjects = subject_ids(sub.document or {}) if isinstance(sub.document, dict) else []
+            # the holder must be a subject of every credential whose subject has an id
+            if subjects and holder is not None and holder not in subjects:
+                result.add(Check("holder-is-subject", "failed",
+                                 f"verifiableCredential[{index}] is about {subjects[0]}, not the holder {holder}",
+                                 "HOLDER_NOT_SUBJECT"))
+        if credentials:
+            bad = sum(1 for c in result.credentials if not c.verified)
+            result.add(Check("credentials", "failed" if bad else "passed",
+                             f"{len(credentials) - bad} of {len(credentials)} embedded credential(s) verified",
+                             "EMBEDDED_CREDENTIAL_INVALID" if bad else None))
+
+    # --- VC-JWT -----------------------------------------------------------------------------------
+    def _verify_jwt(self, token: str, now: datetime, challenge: str | None,
+                    domain: str | Sequence[str] | None, wanted: set[str] | None) -> VerificationResult:
+        result = VerificationResult(format="jwt")
+        try:
+            outcome = jose.verify_jwt(token, resolver=self.resolver, now=now)
+        except JwtError as exc:
+            result.add(Check.from_error("proof", exc))
+            return result
+        doc = outcome.document
+        result.document = doc
+        result.kind = outcome.kind
+        result.issuer = issuer_id(doc) if outcome.kind == "credential" else holder_id(doc)
+        if wanted is None or "data-model" in wanted:
+            if result.add(data_model(doc, outcome.kind)).failed:
+                return result
+        result.add(Check("proof", "passed", f"JWT signature verified ({outcome.header.get('alg')}, {outcome.profile})"))
+        if outcome.kind == "presentation":
+            claims = outcome.claims
+            # challenge and domain travel as nonce and aud in a VP-JWT (VC-JOSE-COSE §3.1.2, RFC 7519)
+            if challenge is not None and claims.get("nonce") != challenge:
+                result.add(Check("challenge", "failed", "the presentation's nonce does not match the challenge",
+                                 "INVALID_CHALLENGE_ERROR"))
+            if domain is not None:
+                audiences = as_list(claims.get("aud"))
+                expected = [domain] if isinstance(domain, str) else list(domain)
+                if not all(d in audiences for d in expected):
+                    result.add(Check("domain", "failed", "the presentation's aud does not match the domain",
+                                     "INVALID_DOMAIN_ERROR"))
+            holder = result.issuer or outcome.controller
+            if result.issuer and result.issuer != outcome.controller:
+                result.add(Check("holder-binding", "failed", "the presentation was not signed by its holder",
+                                 "HOLDER_KEY_MISMATCH"))
+            self._embedded(doc, result, holder, now, wanted)
+            return result
+        if wanted is None or "issuer-key-binding" in wanted:
+            ok = outcome.controller == result.issuer
+            result.add(Check("issuer-key-binding", "passed" if ok else "failed",
+                             f"signed by a key of {outcome.controller}" + ("" if ok else f", not of {result.issuer}"),
+                             None if ok else "ISSUER_KEY_MISMATCH"))
+        if wanted is None or "validity-period" in wanted:
+            result.add(validity_period(doc, now))
+        self._run_extra(doc, result, [outcome.controller], now)
+        return result
+
+
+def verify(document: dict[str, Any] | str | bytes, *, now: datetime | None = None,
+           resolver: DidResolver | None = None, challenge: str | None = None,
+           domain: str | Sequence[str] | None = None, checks: Sequence[str] | None = None,
+           extra_checks: Sequence[CredentialCheck] = ()) -> VerificationResult:
+    """Verify a credential or presentation with default settings (offline: did:key and pinned DIDs)."""
+    verifier = Verifier(resolver=resolver or DidResolver(), extra_checks=list(extra_checks))
+    return verifier.verify(document, now=now, challenge=challenge, domain=domain, checks=checks)
