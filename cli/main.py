@@ -32,6 +32,13 @@ cli.add_command(did_group)
 cli.add_command(sign_cmd)
 cli.add_command(verify_cmd)
 
+# Each area registers its commands below, on its own line.
+# [omc] commands
+# [status] commands
+# [registry] commands
+# [wallet] commands
+# [web] commands
+
 
 def main() -> None:
     cli(prog_name="omc")

@@ -1,0 +1,691 @@
+"""VC-JWT: credentials and presentations secured as compact JWS (the enveloping proof beside Data Integrity).
+
+Three shapes are read and two are written:
+
+``vc-jose-cose``
+    VC-JOSE-COSE 1.0 §3.1: the unsecured credential or presentation *is* the JWT claims set; protected
+    header ``{"alg", "kid", "typ": "vc+jwt"|"vp+jwt", "cty": "vc"|"vp"}``; ``iat``/``exp`` describe the
+    signature, not the credential.
+``ob3``
+    Open Badges 3.0 §8.2: the credential plus the registered claims ``iss`` = issuer.id, ``jti`` = id,
+    ``nbf`` = validFrom, ``sub`` = credentialSubject.id, ``exp`` = validUntil; header ``typ: "JWT"``.
+``vcdm1.1`` (read only)
+    VCDM 1.1 §6.3.1: the credential in a ``vc`` claim (``vp`` for presentations); decoding rebuilds it from
+    that claim and the registered claims.
+
+Verification decides everything it can from the decoded header *before* any cryptography (RFC 8725
+§3.1): no ``none``, no HMAC, no key carried by the token (keys come only from the issuer's DID document,
+through CID 1.0 §3.3), no ``crit`` extension we do not implement, and jwcrypto is handed a one-algorithm
+allow-list. The key named by ``kid`` must belong to the issuer (or the presentation's holder). Every
+failure is a :class:`~omc_vc.errors.JwtError` with a ``JWT_*`` code; nothing from jwcrypto, json or
+base64 escapes.
+
+>>> is_jwt("eyJhbGciOiJFZERTQSJ9.e30.c2ln")
+True
+>>> is_jwt("not a token")
+False
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, NoReturn
+
+from jwcrypto.common import JWException
+from jwcrypto.jwk import JWK
+from jwcrypto.jws import JWS
+
+from omc_vc._internal.jsonio import loads_object
+from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
+from omc_vc.did import DidResolver, retrieve_verification_method
+from omc_vc.errors import InputError, JwtError, MalformedValueError, VerificationMethodError
+from omc_vc.keys import KeyPair, PublicKey
+
+__all__ = [
+    "JwtVerification",
+    "Kind",
+    "Profile",
+    "SignProfile",
+    "envelope",
+    "is_jwt",
+    "sign_jwt",
+    "unenvelope",
+    "verify_jwt",
+]
+
+Profile = Literal["vc-jose-cose", "ob3", "vcdm1.1"]
+SignProfile = Literal["vc-jose-cose", "ob3"]
+Kind = Literal["credential", "presentation"]
+
+VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
+MAX_TOKEN_BYTES: Final = 1_000_000
+
+# The only signature algorithms we accept, by key type (keys.PublicKey.jws_alg).
+_ALG_FOR_KEY: Final[dict[str, str]] = {"ed25519": "EdDSA", "p256": "ES256"}
+_SUPPORTED_ALGS: Final = frozenset(_ALG_FOR_KEY.values())
+_HMAC_ALGS: Final = frozenset({"HS256", "HS384", "HS512"})
+# RFC 7515 §4.1.2, §4.1.3, §4.1.5, §4.1.6: header parameters that carry or point at a key.
+_EMBEDDED_KEY_HEADERS: Final = ("jwk", "jku", "x5u", "x5c")
+# typ values (RFC 7515 §4.1.9, compared case-insensitively without "application/") -> the kind they imply.
+_TYP_KIND: Final[dict[str, Kind | None]] = {
+    "vc+jwt": "credential",
+    "vp+jwt": "presentation",
+    "vc+ld+json+jwt": "credential",
+    "vp+ld+json+jwt": "presentation",
+    "jwt": None,
+}
+# cty values (RFC 7515 §4.1.10; VC-JOSE-COSE §3.1.1-3.1.2 and the media types of earlier drafts).
+_CTY_KIND: Final[dict[str, Kind]] = {
+    "vc": "credential",
+    "vp": "presentation",
+    "vc+ld+json": "credential",
+    "vp+ld+json": "presentation",
+}
+# RFC 7519 §4.1: registered claims. They describe the token and are kept out of the returned document.
+_REGISTERED_CLAIMS: Final = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
+# Top-level credential/presentation properties that must not sit beside a VCDM 1.1 vc/vp claim.
+_VC_TOP_LEVEL: Final = frozenset({
+    "@context", "type", "issuer", "holder", "credentialSubject", "verifiableCredential", "validFrom",
+    "validUntil", "issuanceDate", "expirationDate", "credentialStatus", "proof",
+})
+_ENVELOPES: Final[dict[Kind, tuple[str, str]]] = {
+    "credential": ("EnvelopedVerifiableCredential", "data:application/vc+jwt,"),
+    "presentation": ("EnvelopedVerifiablePresentation", "data:application/vp+jwt,"),
+}
+_B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
+# NumericDate values we accept: 1970 to the end of year 9999, so datetime conversions never overflow.
+_MAX_NUMERIC_DATE: Final = 253_402_300_799
+
+
+@dataclass(frozen=True)
+class JwtVerification:
+    """A VC-JWT whose signature, key binding, claims and times all checked out.
+
+    ``document`` is the credential or presentation (for VC-JOSE-COSE and OB3 the payload without the
+    RFC 7519 registered claims, for VCDM 1.1 the one rebuilt from the ``vc``/``vp`` claim); ``claims`` is
+    the whole payload as signed.
+    """
+
+    document: dict[str, Any]
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    verification_method: str
+    controller: str
+    public_key: PublicKey
+    profile: Profile
+    kind: Kind
+
+
+# --- small helpers -----------------------------------------------------------------------------------
+
+def _fail(code: str, detail: str, **context: Any) -> NoReturn:
+    raise JwtError(detail, code=code, **context)
+
+
+def _types(document: dict[str, Any]) -> list[str]:
+    value = document.get("type")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for t in value if isinstance(t, str)]
+    return []
+
+
+def _kind_of(document: dict[str, Any]) -> Kind | None:
+    types = _types(document)
+    is_vp = "VerifiablePresentation" in types
+    is_vc = "VerifiableCredential" in types
+    if is_vp == is_vc:
+        return None
+    return "presentation" if is_vp else "credential"
+
+
+def _ref_id(value: Any) -> str | None:
+    """The id of an ``issuer``/``holder`` value: a URL string or an object with an ``id``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def _subject_ids(document: dict[str, Any]) -> list[str]:
+    subjects = document.get("credentialSubject")
+    items = subjects if isinstance(subjects, list) else [subjects]
+    return [str(s["id"]) for s in items if isinstance(s, dict) and isinstance(s.get("id"), str)]
+
+
+def _media_type(value: str) -> str:
+    # RFC 7515 §4.1.9-4.1.10: media type names are case-insensitive and "application/" may be omitted.
+    lowered = value.lower()
+    return lowered[len("application/"):] if lowered.startswith("application/") else lowered
+
+
+def _numeric_date(moment: datetime) -> int:
+    # RFC 7519 §2 NumericDate: seconds since the epoch; we always emit whole seconds.
+    return math.floor(moment.timestamp())
+
+
+def _claim_numeric_date(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None and name not in claims:
+        return None
+    # RFC 7519 §4.1.4-4.1.6: exp, nbf and iat are NumericDate (a JSON number).
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not 0 <= value <= _MAX_NUMERIC_DATE:
+        _fail("JWT_MALFORMED", f"the {name!r} claim must be a NumericDate (a number of seconds), not {value!r}",
+              claim=name)
+    return float(value)
+
+
+def _date_of(value: Any, field: str) -> datetime:
+    try:
+        return parse_datetime(value, field=field)
+    except MalformedValueError as exc:
+        raise JwtError(exc.detail, code="JWT_MALFORMED", claim=field) from exc
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+
+
+# --- signing -----------------------------------------------------------------------------------------
+
+def _bad_input(detail: str) -> NoReturn:
+    _fail("JWT_SIGN_INPUT_INVALID", detail)
+
+
+def _put_claim(claims: dict[str, Any], name: str, value: Any) -> None:
+    """Add a registered claim, refusing a different value the document already carries."""
+    if name in claims and claims[name] != value:
+        _bad_input(f"the document already has {name!r} = {claims[name]!r}, which conflicts with {value!r}")
+    claims[name] = value
+
+
+def sign_jwt(document: dict[str, Any], key: KeyPair, *, profile: SignProfile = "vc-jose-cose",
+             now: datetime | None = None, expires_in: timedelta | None = None) -> str:
+    """Secure ``document`` (a credential or presentation) as a compact JWS.
+
+    ``vc-jose-cose`` (default): the document is the payload as-is; ``iat``/``exp`` are added only when
+    ``expires_in`` is given. ``ob3``: Open Badges 3.0 §8.2 registered claims are added from the
+    credential (``id``, ``validFrom`` and ``issuer`` are required). EdDSA signatures are deterministic.
+    The key's verification method must belong to the issuer (holder, for a presentation), because that
+    is the only binding :func:`verify_jwt` accepts.
+    """
+    if not isinstance(document, dict):
+        _bad_input("the document to sign must be a JSON object")
+    kind = _kind_of(document)
+    if kind is None:
+        _bad_input("the document's type must include exactly one of VerifiableCredential and VerifiablePresentation")
+    # VC-JOSE-COSE §3.1.1 / §3.1.2: the JWT claim names vc and vp MUST NOT be present.
+    for name in ("vc", "vp"):
+        if name in document:
+            _bad_input(f"the document has a {name!r} property; VC-JOSE-COSE forbids the {name!r} claim "
+                       "(the credential itself is the payload)")
+    role = "issuer" if kind == "credential" else "holder"
+    signer = _ref_id(document.get(role))
+    if signer is None:
+        _bad_input(f"the {kind} has no {role} id to sign for")
+    kid = key.verification_method
+    # VC-JOSE-COSE §4.1.1: kid is a DID URL of the signer's key; verify_jwt binds it to the issuer/holder.
+    if kid.split("#", 1)[0] != signer:
+        _fail("JWT_KID_NOT_ISSUER", f"key {kid} does not belong to the {role} {signer}")
+    alg = key.public_key.jws_alg
+    claims = dict(document)
+    header: dict[str, Any]
+    if profile == "vc-jose-cose":
+        header = {"alg": alg, "kid": kid, "typ": "vc+jwt" if kind == "credential" else "vp+jwt",
+                  "cty": "vc" if kind == "credential" else "vp"}
+        # VC-JOSE-COSE §3.1.3 / §4.1.2: iss, when present, MUST match issuer (holder for a presentation);
+        # jti and sub should not conflict with id and credentialSubject.id.
+        if "iss" in claims:
+            _put_claim(claims, "iss", signer)
+        if "jti" in claims:
+            _put_claim(claims, "jti", document.get("id"))
+        if kind == "credential" and "sub" in claims and claims["sub"] not in _subject_ids(document):
+            _bad_input(f"the document's 'sub' {claims['sub']!r} is not a credentialSubject id")
+        if expires_in is not None:
+            if expires_in <= timedelta(0):
+                _bad_input("expires_in must be positive")
+            moment = now if now is not None else utcnow()
+            _require_aware(moment, "now")
+            for name in ("iat", "exp"):
+                if name in claims:
+                    _bad_input(f"the document already has an {name!r} claim")
+            # VC-JOSE-COSE §3.1.3: iat/exp describe the signature's validity, not validFrom/validUntil.
+            claims["iat"] = _numeric_date(moment)
+            claims["exp"] = _numeric_date(moment + expires_in)
+    elif profile == "ob3":
+        if kind != "credential":
+            _bad_input("the ob3 profile (Open Badges 3.0 §8.2) secures credentials only")
+        if expires_in is not None:
+            _bad_input("expires_in is not used with ob3: its exp is the credential's validUntil (OB 3.0 §8.2)")
+        credential_id = document.get("id")
+        if not isinstance(credential_id, str) or not credential_id:
+            _bad_input("ob3 needs the credential's id for the jti claim (OB 3.0 §8.2)")
+        if "validFrom" not in document:
+            _bad_input("ob3 needs validFrom for the nbf claim (OB 3.0 §8.2)")
+        try:
+            valid_from = parse_datetime(document["validFrom"], field="validFrom")
+            valid_until = (parse_datetime(document["validUntil"], field="validUntil")
+                           if "validUntil" in document else None)
+        except MalformedValueError as exc:
+            _bad_input(exc.detail)
+        subject_ids = _subject_ids(document)
+        subjects = document.get("credentialSubject")
+        if isinstance(subjects, list) and len(subjects) != 1:
+            _bad_input("ob3 needs exactly one credentialSubject for the sub claim")
+        # OB 3.0 §8.2: iss = issuer.id, jti = id, nbf = validFrom, sub = credentialSubject.id, exp = validUntil.
+        _put_claim(claims, "iss", signer)
+        _put_claim(claims, "jti", credential_id)
+        _put_claim(claims, "nbf", _numeric_date(valid_from))
+        if subject_ids:
+            _put_claim(claims, "sub", subject_ids[0])
+        if valid_until is not None:
+            _put_claim(claims, "exp", _numeric_date(valid_until))
+        # OB 3.0 §8.2: typ, if present, MUST be "JWT"; no other JOSE headers beyond alg and kid.
+        header = {"alg": alg, "kid": kid, "typ": "JWT"}
+    else:
+        _bad_input(f"unknown JWT profile {profile!r} (vc-jose-cose or ob3)")
+    try:
+        payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise JwtError(f"the document is not plain JSON: {exc}", code="JWT_SIGN_INPUT_INVALID") from exc
+    try:
+        jws = JWS(payload)
+        jws.allowed_algs = [alg]
+        jws.add_signature(JWK.from_pyca(key.crypto_key), alg=None,
+                          protected=json.dumps(header, separators=(",", ":")))
+        # RFC 7515 §7.1: JWS Compact Serialization.
+        return str(jws.serialize(compact=True))
+    except (JWException, ValueError, TypeError) as exc:
+        raise JwtError("signing the JWT failed", code="JWT_SIGNING_FAILED") from exc
+
+
+# --- decoding ----------------------------------------------------------------------------------------
+
+def is_jwt(text: str) -> bool:
+    """A cheap structural test: three base64url segments (header and payload non-empty)."""
+    if not isinstance(text, str):
+        return False
+    parts = text.strip().split(".")
+    return (len(parts) == 3 and bool(parts[0]) and bool(parts[1])
+            and all(_B64URL.fullmatch(part) is not None for part in parts))
+
+
+def _b64_segment(segment: str, what: str) -> bytes:
+    # RFC 7515 §2 / §7.1: base64url without padding. We also require the canonical encoding, so the bytes
+    # jwcrypto re-encodes to check the signature are exactly the segment we read.
+    if _B64URL.fullmatch(segment) is None or len(segment) % 4 == 1:
+        _fail("JWT_MALFORMED", f"the JWT {what} is not unpadded base64url")
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise JwtError(f"the JWT {what} is not base64url", code="JWT_MALFORMED") from exc
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+        _fail("JWT_MALFORMED", f"the JWT {what} is not canonical base64url")
+    return raw
+
+
+def _json_segment(segment: str, what: str, max_bytes: int) -> dict[str, Any]:
+    raw = _b64_segment(segment, what)
+    # RFC 8259 §8.1: a byte order mark MUST NOT be added; refuse it rather than let parsers disagree.
+    if raw.startswith(b"\xef\xbb\xbf"):
+        _fail("JWT_MALFORMED", f"the JWT {what} starts with a byte order mark")
+    try:
+        # RFC 7515 §5.2 steps 2-4 / RFC 7519 §7.2 step 10: a JSON object, here with no duplicate names.
+        return loads_object(raw, max_bytes=max_bytes, what=f"JWT {what}")
+    except InputError as exc:
+        raise JwtError(f"the JWT {what} is not a JSON object: {exc.detail}", code="JWT_MALFORMED") from exc
+
+
+def _split(token: Any, max_bytes: int) -> tuple[str, list[str]]:
+    if not isinstance(token, str):
+        _fail("JWT_MALFORMED", "a JWT must be a string")
+    if len(token) > max_bytes:
+        _fail("JWT_MALFORMED", f"the JWT is {len(token)} characters, over the {max_bytes} limit",
+              limit=max_bytes)
+    compact = token.strip()
+    parts = compact.split(".")
+    # RFC 7515 §7.1: header.payload.signature (a JWE has five parts; JSON serialization is not accepted).
+    if len(parts) != 3:
+        _fail("JWT_MALFORMED", f"a compact JWS has 3 dot-separated parts, this has {len(parts)}")
+    return compact, parts
+
+
+def _check_header(header: dict[str, Any]) -> tuple[str, Kind | None]:
+    """Header policy, decided before any cryptography. Returns (alg, kind implied by typ/cty)."""
+    alg = header.get("alg")
+    # RFC 7515 §4.1.1 alg is required; RFC 7518 §3.6 "none" is an unsecured JWS; VC-JOSE-COSE §3.1.1 says
+    # content secured with alg none must be ignored.
+    if alg is None or (isinstance(alg, str) and alg.lower() == "none"):
+        _fail("JWT_ALG_NONE", "the JWT is unsecured (alg missing or 'none')")
+    if not isinstance(alg, str):
+        _fail("JWT_ALG_UNSUPPORTED", f"alg must be a string, not {alg!r}")
+    # RFC 8725 §2.1 / §3.1: an HMAC alg keyed with the issuer's *public* key is a forgery anyone can make.
+    if alg.upper() in _HMAC_ALGS:
+        _fail("JWT_ALG_HMAC", f"alg {alg} is a shared-secret MAC: a credential must carry a public-key signature",
+              alg=alg)
+    if alg not in _SUPPORTED_ALGS:
+        _fail("JWT_ALG_UNSUPPORTED", f"alg {alg!r} is not supported (EdDSA or ES256)", alg=alg)
+    # VC-JOSE-COSE §4 / §7.2 and CID 1.0 §3.3: keys come from the issuer's DID document, never from the
+    # token (RFC 7515 §4.1.2-4.1.6 jku, jwk, x5u, x5c).
+    for name in _EMBEDDED_KEY_HEADERS:
+        if name in header:
+            _fail("JWT_EMBEDDED_KEY", f"the JWT header carries {name!r}: keys are taken only from the issuer's "
+                  "DID document", header=name)
+    # RFC 7515 §4.1.11: a recipient MUST reject a JWS whose crit lists extensions it does not understand; we
+    # implement none (and an empty crit list is itself invalid).
+    if "crit" in header:
+        _fail("JWT_CRIT_UNSUPPORTED", f"the JWT header has crit {header['crit']!r}; no critical extension is "
+              "supported")
+    # RFC 7797 §6: b64 must be critical; unencoded payloads are not used for JWTs.
+    if "b64" in header:
+        _fail("JWT_CRIT_UNSUPPORTED", "the JWT header has 'b64' (RFC 7797 unencoded payload); not supported")
+    implied: Kind | None = None
+    typ = header.get("typ")
+    if "typ" in header:
+        # RFC 7515 §4.1.9 / RFC 8725 §3.11 explicit typing: VC-JOSE-COSE §3.1.1-3.1.2 (vc+jwt, vp+jwt and
+        # earlier drafts' +ld+json+jwt), OB 3.0 §8.2 and VCDM 1.1 §6.3.1 (JWT).
+        if not isinstance(typ, str) or _media_type(typ) not in _TYP_KIND:
+            _fail("JWT_TYP_UNSUPPORTED", f"typ {typ!r} is not one of vc+jwt, vp+jwt, JWT, vc+ld+json+jwt, "
+                  "vp+ld+json+jwt", typ=typ)
+        implied = _TYP_KIND[_media_type(typ)]
+    cty = header.get("cty")
+    if "cty" in header:
+        # RFC 7515 §4.1.10; VC-JOSE-COSE §3.1.1-3.1.2: cty SHOULD be vc / vp. Anything else (e.g. a nested
+        # JWT, RFC 7519 §5.2) is not a credential.
+        if not isinstance(cty, str) or _media_type(cty) not in _CTY_KIND:
+            _fail("JWT_TYP_UNSUPPORTED", f"cty {cty!r} is not vc or vp", cty=cty)
+        cty_kind = _CTY_KIND[_media_type(cty)]
+        if implied is not None and implied != cty_kind:
+            _fail("JWT_TYP_MISMATCH", f"typ {typ!r} and cty {cty!r} disagree")
+        implied = cty_kind
+    kid = header.get("kid")
+    # VC-JOSE-COSE §4.1.1: kid MUST be present when the key is a DID URL, which is the only way we find keys.
+    if not isinstance(kid, str) or not kid:
+        _fail("JWT_KID_MISSING", "the JWT header has no kid naming the issuer's verification method")
+    return alg, implied
+
+
+def _rebuild_vcdm11(claims: dict[str, Any], name: str) -> dict[str, Any]:
+    """VCDM 1.1 §6.3.1 decoding: the vc/vp claim plus the registered claims it was split into."""
+    inner = claims[name]
+    if not isinstance(inner, dict):
+        _fail("JWT_MALFORMED", f"the {name!r} claim must be a JSON object")
+    document = dict(inner)
+
+    def merge(claim: str, prop: str, value: Any) -> None:
+        if prop not in document:
+            document[prop] = value
+        elif document[prop] != value:
+            _fail("JWT_CLAIM_MISMATCH", f"the {claim!r} claim {value!r} differs from {prop} {document[prop]!r}",
+                  claim=claim)
+
+    def merge_date(claim: str, prop: str) -> None:
+        seconds = _claim_numeric_date(claims, claim)
+        if seconds is None:
+            return
+        if prop not in document:
+            document[prop] = format_datetime(datetime.fromtimestamp(seconds, UTC))
+        elif math.floor(_date_of(document[prop], prop).timestamp()) != math.floor(seconds):
+            _fail("JWT_CLAIM_MISMATCH", f"the {claim!r} claim differs from {prop} {document[prop]!r}", claim=claim)
+
+    iss = claims.get("iss")
+    if "iss" in claims and not isinstance(iss, str):
+        _fail("JWT_MALFORMED", "the 'iss' claim must be a string", claim="iss")
+    if "jti" in claims:
+        merge("jti", "id", claims["jti"])
+    if name == "vc":
+        if isinstance(iss, str):
+            current = document.get("issuer")
+            if current is None:
+                document["issuer"] = iss
+            elif isinstance(current, dict) and "id" not in current:
+                document["issuer"] = {**current, "id": iss}
+            elif _ref_id(current) != iss:
+                _fail("JWT_CLAIM_MISMATCH", f"the 'iss' claim {iss!r} differs from the issuer", claim="iss")
+        if "sub" in claims:
+            subject = document.get("credentialSubject")
+            if isinstance(subject, dict) and "id" not in subject:
+                document["credentialSubject"] = {**subject, "id": claims["sub"]}
+            elif claims["sub"] not in _subject_ids(document):
+                _fail("JWT_CLAIM_MISMATCH", f"the 'sub' claim {claims['sub']!r} is not a credentialSubject id",
+                      claim="sub")
+        merge_date("nbf", "issuanceDate")
+        merge_date("exp", "expirationDate")
+    elif isinstance(iss, str):
+        current = document.get("holder")
+        if current is None:
+            document["holder"] = iss
+        elif _ref_id(current) != iss:
+            _fail("JWT_CLAIM_MISMATCH", f"the 'iss' claim {iss!r} differs from the holder", claim="iss")
+    return document
+
+
+def _read_payload(claims: dict[str, Any], typ_kind: Kind | None, typ: Any) -> tuple[dict[str, Any], Profile, Kind]:
+    legacy = [name for name in ("vc", "vp") if name in claims]
+    if legacy:
+        # VC-JOSE-COSE §3.1.1-3.1.2: vc/vp MUST NOT be present in a vc+jwt / vp+jwt; VCDM 1.1 §6.3.1 uses
+        # typ JWT (or none).
+        if typ is not None and _media_type(str(typ)) != "jwt":
+            _fail("JWT_TYP_MISMATCH", f"typ {typ!r} forbids the {legacy[0]!r} claim (VC-JOSE-COSE §3.1.1)")
+        if len(legacy) == 2:
+            _fail("JWT_MALFORMED", "the JWT has both a 'vc' and a 'vp' claim")
+        # A token that is both shapes at once is ambiguous about what was signed.
+        clash = sorted(_VC_TOP_LEVEL.intersection(claims))
+        if clash:
+            _fail("JWT_MALFORMED", f"the JWT has a {legacy[0]!r} claim and top-level credential properties "
+                  f"{clash}; it must be one or the other")
+        document = _rebuild_vcdm11(claims, legacy[0])
+        profile: Profile = "vcdm1.1"
+        expected: Kind = "credential" if legacy[0] == "vc" else "presentation"
+        if _kind_of(document) != expected:
+            _fail("JWT_MALFORMED", f"the {legacy[0]!r} claim's type does not include Verifiable"
+                  f"{'Credential' if expected == 'credential' else 'Presentation'}")
+    else:
+        document = {k: v for k, v in claims.items() if k not in _REGISTERED_CLAIMS}
+        found = _kind_of(document)
+        if found is None:
+            _fail("JWT_MALFORMED", "the JWT payload's type includes neither VerifiableCredential nor "
+                  "VerifiablePresentation (or both)")
+        expected = found
+        # OB 3.0 §8.2 (typ JWT or absent, nbf required) vs VC-JOSE-COSE (nbf NOT RECOMMENDED, §3.1.3).
+        profile = "ob3" if typ_kind is None and expected == "credential" and "nbf" in claims else "vc-jose-cose"
+    # RFC 8725 §3.11: the declared type must match the content.
+    if typ_kind is not None and typ_kind != expected:
+        _fail("JWT_TYP_MISMATCH", f"the header declares a {typ_kind} but the payload is a {expected}")
+    return document, profile, expected
+
+
+def _signer_id(document: dict[str, Any], claims: dict[str, Any], kind: Kind) -> str:
+    if kind == "credential":
+        issuer = _ref_id(document.get("issuer"))
+        if issuer is None:
+            # VCDM 2.0 §4.7: issuer MUST be a URL or an object with an id.
+            _fail("JWT_MALFORMED", "the credential has no issuer id")
+        return issuer
+    holder = _ref_id(document.get("holder"))
+    if holder is None and isinstance(claims.get("iss"), str):
+        holder = str(claims["iss"])
+    if holder is None:
+        _fail("JWT_KID_NOT_ISSUER", "the presentation names no holder (nor iss), so its key cannot be bound to "
+              "anyone")
+    return holder
+
+
+def _vm_url(kid: str, signer: str, role: str) -> str:
+    """The absolute verification-method URL the kid names, which must belong to ``signer``."""
+    if kid.startswith("#"):
+        # A relative kid is resolved against the issuer's DID (CID 1.0 §3.3: relative references).
+        if not signer.startswith("did:"):
+            _fail("JWT_KID_NOT_ISSUER", f"relative kid {kid!r} cannot be resolved: the {role} {signer!r} is not a DID")
+        return signer + kid
+    did, sep, _ = kid.partition("#")
+    # VC-JOSE-COSE §4.1.1 / §4.3 and OB 3.0 §9 (1EdTech: key controller = issuer.id): the kid's DID must be
+    # the issuer's (holder's) DID, or anyone could sign for anyone.
+    if did != signer:
+        _fail("JWT_KID_NOT_ISSUER", f"kid {kid!r} is not a key of the {role} {signer!r}", kid=kid)
+    if not sep and did.startswith("did:key:"):
+        # standards digest §11.14: a bare did:key names its one key, did:key:z...#z... (did:key §3.1.1).
+        return f"{did}#{did.rsplit(':', 1)[1]}"
+    return kid
+
+
+def _verify_signature(compact: str, public_key: PublicKey, alg: str) -> None:
+    try:
+        verifier = JWK.from_pyca(public_key.crypto_key)
+        jws = JWS()
+        # RFC 8725 §3.1: an explicit allow-list of exactly the one algorithm the resolved key uses.
+        jws.allowed_algs = [alg]
+        jws.deserialize(compact)
+        jws.verify(verifier, alg=alg)
+    except (JWException, ValueError, TypeError, KeyError, UnicodeError) as exc:
+        raise JwtError("the JWT signature does not verify with the issuer's key", code="JWT_BAD_SIGNATURE") from exc
+
+
+def _check_claims(document: dict[str, Any], claims: dict[str, Any], header: dict[str, Any], profile: Profile,
+                  kind: Kind, signer: str) -> None:
+    role = "issuer" if kind == "credential" else "holder"
+    # VC-JOSE-COSE §3.1.3 / §4.1.2: iss (claim or header) if present MUST match issuer / issuer.id (holder
+    # for a presentation); OB 3.0 §8.2 requires it.
+    for where, source in (("claim", claims), ("header", header)):
+        if "iss" in source and source["iss"] != signer:
+            _fail("JWT_CLAIM_MISMATCH", f"the 'iss' {where} {source['iss']!r} does not match the {role} {signer!r}",
+                  claim="iss")
+    # VC-JOSE-COSE §3.1.3: jti/id and sub/credentialSubject.id must not conflict; OB 3.0 §8.2: they are equal.
+    if "jti" in claims and claims["jti"] != document.get("id"):
+        _fail("JWT_CLAIM_MISMATCH", f"the 'jti' claim {claims['jti']!r} does not match id {document.get('id')!r}",
+              claim="jti")
+    subject_ids = _subject_ids(document)
+    if kind == "credential" and "sub" in claims and claims["sub"] not in subject_ids:
+        _fail("JWT_CLAIM_MISMATCH", f"the 'sub' claim {claims['sub']!r} is not a credentialSubject id", claim="sub")
+    if profile != "ob3":
+        return
+    # OB 3.0 §8.2: iss, jti, nbf and sub are required and mirror the credential; exp mirrors validUntil.
+    for name in ("iss", "jti"):
+        if name not in claims:
+            _fail("JWT_CLAIM_MISMATCH", f"an Open Badges 3.0 JWT must have the {name!r} claim", claim=name)
+    if subject_ids and "sub" not in claims:
+        _fail("JWT_CLAIM_MISMATCH", "an Open Badges 3.0 JWT must have the 'sub' claim (credentialSubject.id)",
+              claim="sub")
+    nbf = _claim_numeric_date(claims, "nbf")
+    if "validFrom" not in document:
+        _fail("JWT_CLAIM_MISMATCH", "the 'nbf' claim has no validFrom to match (OB 3.0 requires validFrom)",
+              claim="nbf")
+    valid_from = _date_of(document["validFrom"], "validFrom")
+    if nbf is None or math.floor(nbf) != math.floor(valid_from.timestamp()):
+        _fail("JWT_CLAIM_MISMATCH", f"the 'nbf' claim {claims.get('nbf')!r} does not match validFrom "
+              f"{document['validFrom']!r}", claim="nbf")
+    if "validUntil" in document:
+        exp = _claim_numeric_date(claims, "exp")
+        valid_until = _date_of(document["validUntil"], "validUntil")
+        if exp is None or math.floor(exp) != math.floor(valid_until.timestamp()):
+            _fail("JWT_CLAIM_MISMATCH", f"the 'exp' claim {claims.get('exp')!r} does not match validUntil "
+                  f"{document['validUntil']!r}", claim="exp")
+
+
+def _check_times(claims: dict[str, Any], now: datetime, leeway: timedelta) -> None:
+    current = now.timestamp()
+    slack = leeway.total_seconds()
+    exp = _claim_numeric_date(claims, "exp")
+    nbf = _claim_numeric_date(claims, "nbf")
+    iat = _claim_numeric_date(claims, "iat")
+    # RFC 7519 §4.1.4: the JWT MUST NOT be accepted on or after exp (allowing a small leeway).
+    if exp is not None and current >= exp + slack:
+        _fail("JWT_EXPIRED", f"the JWT expired at {format_datetime(datetime.fromtimestamp(exp, UTC))}", claim="exp")
+    # RFC 7519 §4.1.5: the JWT MUST NOT be accepted before nbf.
+    if nbf is not None and current + slack < nbf:
+        _fail("JWT_NOT_YET_VALID", f"the JWT is not valid before {format_datetime(datetime.fromtimestamp(nbf, UTC))}",
+              claim="nbf")
+    # RFC 7519 §4.1.6: iat is when it was issued; one in the future (beyond clock skew) is not credible.
+    if iat is not None and current + slack < iat:
+        _fail("JWT_NOT_YET_VALID", f"the JWT claims to be issued in the future "
+              f"({format_datetime(datetime.fromtimestamp(iat, UTC))})", claim="iat")
+
+
+def verify_jwt(token: str, *, resolver: DidResolver, now: datetime,
+               expected_kind: Kind | None = None, purpose: str = "assertionMethod",
+               leeway: timedelta = timedelta(seconds=60), max_bytes: int = MAX_TOKEN_BYTES) -> JwtVerification:
+    """Verify a VC-JWT (VC-JOSE-COSE, Open Badges 3.0 or VCDM 1.1 shape) and return what it secures.
+
+    The key comes only from resolving ``kid`` (which must be a key of the issuer, or of the holder for a
+    presentation) through ``resolver`` under the verification relationship ``purpose`` (pass
+    ``"authentication"`` for a holder's presentation). Raises :class:`JwtError` on every rejection.
+    """
+    _require_aware(now, "now")
+    if leeway < timedelta(0):
+        raise ValueError("leeway must not be negative")
+    compact, (header_b64, payload_b64, signature_b64) = _split(token, max_bytes)
+    # VC-JOSE-COSE §5.1 / RFC 7515 §5.2: decode the header and apply the header policy first.
+    header = _json_segment(header_b64, "header", max_bytes)
+    alg, typ_kind = _check_header(header)
+    kid = str(header["kid"])
+    claims = _json_segment(payload_b64, "payload", max_bytes)
+    _b64_segment(signature_b64, "signature")
+    document, profile, kind = _read_payload(claims, typ_kind, header.get("typ"))
+    if expected_kind is not None and kind != expected_kind:
+        _fail("JWT_KIND_MISMATCH", f"expected a {expected_kind}, but the JWT secures a {kind}")
+    signer = _signer_id(document, claims, kind)
+    vm_url = _vm_url(kid, signer, "issuer" if kind == "credential" else "holder")
+    try:
+        # CID 1.0 §3.3 Retrieve Verification Method, with the verification-relationship check for purpose.
+        method, public_key = retrieve_verification_method(vm_url, purpose, resolver)
+    except VerificationMethodError as exc:
+        raise JwtError(f"kid {kid!r} does not resolve to a usable key: {exc.detail}", code="JWT_KEY_NOT_FOUND",
+                       cause=exc.code) from exc
+    # RFC 8725 §3.1: the algorithm must be the one the resolved key is for (no cross-algorithm use).
+    if _ALG_FOR_KEY[public_key.key_type] != alg:
+        _fail("JWT_ALG_KEY_MISMATCH", f"alg {alg} does not match the {public_key.key_type} key {vm_url}")
+    # RFC 7515 §5.2 step 8: validate the signature.
+    _verify_signature(compact, public_key, alg)
+    # RFC 7519 §7.2 step 10: claims, then the times the JWT itself states.
+    _check_claims(document, claims, header, profile, kind, signer)
+    _check_times(claims, now, leeway)
+    controller = method.get("controller")
+    return JwtVerification(document=document, header=header, claims=claims, verification_method=vm_url,
+                           controller=controller if isinstance(controller, str) else vm_url.split("#", 1)[0],
+                           public_key=public_key, profile=profile, kind=kind)
+
+
+# --- enveloping --------------------------------------------------------------------------------------
+
+def envelope(token: str, kind: Kind = "credential") -> dict[str, Any]:
+    """Wrap a VC-JWT for a presentation's ``verifiableCredential`` (VCDM 2.0 §4.13.1, VC-JOSE-COSE §3.1.2)."""
+    if kind not in _ENVELOPES:
+        raise ValueError(f"kind must be 'credential' or 'presentation', not {kind!r}")
+    if not is_jwt(token):
+        _fail("JWT_MALFORMED", "only a compact JWS can be enveloped")
+    type_name, prefix = _ENVELOPES[kind]
+    return {"@context": VC_V2_CONTEXT, "id": prefix + token.strip(), "type": type_name}
+
+
+def unenvelope(obj: Any) -> str:
+    """The compact JWS inside an EnvelopedVerifiableCredential / EnvelopedVerifiablePresentation."""
+    if not isinstance(obj, dict):
+        _fail("JWT_ENVELOPE_INVALID", "an enveloped credential must be a JSON object")
+    # VCDM 2.0 §4.13.1: @context MUST be present and define the enveloping terms (the v2 base context).
+    context = obj.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    if VC_V2_CONTEXT not in contexts:
+        _fail("JWT_ENVELOPE_INVALID", f"an enveloped credential's @context must include {VC_V2_CONTEXT}")
+    types = _types(obj)
+    matches = [kind for kind, (type_name, _) in _ENVELOPES.items() if type_name in types]
+    if len(matches) != 1:
+        _fail("JWT_ENVELOPE_INVALID", "type must be EnvelopedVerifiableCredential or EnvelopedVerifiablePresentation")
+    _, prefix = _ENVELOPES[matches[0]]
+    identifier = obj.get("id")
+    # VCDM 2.0 §4.13.1 / VC-JOSE-COSE §3.1.2: the id MUST be a data: URL of the secured media type.
+    if not isinstance(identifier, str) or not identifier.startswith(prefix):
+        _fail("JWT_ENVELOPE_INVALID", f"id must be a data: URL starting with {prefix!r}")
+    token = identifier[len(prefix):]
+    if not is_jwt(token) or token != token.strip():
+        _fail("JWT_ENVELOPE_INVALID", "the data: URL does not hold a compact JWS")
+    return token
