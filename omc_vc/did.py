@@ -71,7 +71,7 @@ def did_web(domain: str, path: str | None = None, *, port: int | None = None) ->
     host = domain.lower() + (quote(f":{port}", safe="") if port else "")
     segments = [s for s in re.split(r"[:/]", path or "") if s]
     for seg in segments:
-        if not _PATH_SEGMENT.match(seg):
+        if not _PATH_SEGMENT.match(seg) or seg in (".", ".."):
             raise DidError(f"path segment {seg!r} is not allowed in a did:web", code="invalidDid")
     return ":".join(["did", "web", host, *segments])
 
@@ -86,7 +86,7 @@ def did_web_url(did: str) -> str:
     if not _DOMAIN.match(hostname) or re.fullmatch(r"[0-9.]+", hostname) or (port and not port.isdigit()):
         raise DidError(f"{did!r} does not name a valid host", code="invalidDid")
     path = [unquote(p) for p in parts[1:]]
-    if any(not _PATH_SEGMENT.match(p) for p in path):
+    if any(not _PATH_SEGMENT.match(p) or p in (".", "..") for p in path):
         raise DidError(f"{did!r} has an invalid path", code="invalidDid")
     return f"https://{host}/" + ("/".join(path) if path else ".well-known") + "/did.json"
 

@@ -51,10 +51,17 @@ def test_did_key_p256_vectors_from_jwk() -> None:
     cases = vector("did-key.json")["nist-curves.json"]
     p256 = {did: case for did, case in cases.items() if did.startswith("did:key:zDna")}
     assert p256
+    checked = 0
     for did, case in p256.items():
-        jwk = case["verificationMethod"]["publicKeyJwk"]
+        method = case["verificationMethod"]
+        if "publicKeyJwk" not in method:  # one entry uses the old publicKeyBase58 form
+            continue
+        jwk = method["publicKeyJwk"]
         assert PublicKey.from_jwk(jwk).did_key == did
         assert did_key_public_key(did).jwk() == {k: jwk[k] for k in ("kty", "crv", "x", "y")}
+        assert KeyPair.from_jwk(method["privateKeyJwk"]).public_key.did_key == did
+        checked += 1
+    assert checked >= 2
 
 
 def test_did_key_unsupported_curve_is_a_clear_error() -> None:
