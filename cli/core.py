@@ -149,10 +149,13 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 @click.option("--now", help="Verify as of this time (ISO 8601; default now).")
 @click.option("--challenge", help="Expected challenge (presentations).")
 @click.option("--domain", help="Expected domain (presentations).")
+@click.option("--checks", "only_checks", metavar="NAMES",
+              help="Run only these core checks, comma-separated (e.g. proof). Default: all.")
 @verifier_options
 @handle_errors
 def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str | None, domain: str | None,
-               did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool) -> None:
+               only_checks: str | None, did_documents: tuple[str, ...], offline: bool,
+               allow_http_loopback: bool) -> None:
     """Verify a credential or presentation (JSON with a Data Integrity proof, or a VC-JWT).
 
     Exit 0 when verified, 1 when not (the reason on stderr), 2 on usage or unreadable input.
@@ -162,11 +165,13 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
       omc verify signed.json
       omc verify credential.jwt --json
       cat signed.json | omc verify - --now 2030-01-01T00:00:00Z
+      omc verify w3c-vector.json --checks proof
     """
     data = read_input(input_file)
     moment = parse_user_time(now, field="--now") if now else None
     verifier = build_verifier(did_documents, offline, allow_http_loopback)
-    result = verifier.verify(data, now=moment, challenge=challenge, domain=domain)
+    checks = [c.strip() for c in only_checks.split(",") if c.strip()] if only_checks else None
+    result = verifier.verify(data, now=moment, challenge=challenge, domain=domain, checks=checks)
     if result.check("parse") is not None:
         click.echo(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
         sys.exit(2)
