@@ -136,9 +136,8 @@ def related_resource_digest_ok(item: dict[str, Any], content: bytes) -> bool:
             return False
     if "digestMultibase" in item:
         raw = multibase_decode(str(item["digestMultibase"]))
-        code = raw[:1]
-        alg = {b"\x12": "sha256", b"\x20": "sha384"}.get(code)
-        if alg is None or hashlib.new(alg, content).digest() != raw[2:]:
+        multihash_alg = {b"\x12": "sha256", b"\x20": "sha384"}.get(raw[:1])
+        if multihash_alg is None or hashlib.new(multihash_alg, content).digest() != raw[2:]:
             return False
     return True
 

@@ -92,7 +92,16 @@ class Verifier:
                 result.add(Check.from_error("parse", exc))
                 return result
         kind = "presentation" if "VerifiablePresentation" in types(parsed) else "credential"
-        return self._verify_di(parsed, kind, moment, challenge, domain, wanted)
+        result = self._verify_di(parsed, kind, moment, challenge, domain, wanted)
+        if kind == "credential":
+            self._mark_skipped(result, wanted)
+        return result
+
+    def _mark_skipped(self, result: VerificationResult, wanted: set[str] | None) -> None:
+        """Extra checks that did not run because the credential failed earlier are listed as skipped."""
+        for check in self.extra_checks:
+            if result.check(check.name) is None and (wanted is None or check.name in wanted):
+                result.add(Check(check.name, "skipped", "not checked: the credential already failed"))
 
     @staticmethod
     def _parse(document: dict[str, Any] | str | bytes) -> dict[str, Any] | str:
@@ -171,19 +180,19 @@ class Verifier:
                 result.add(Check("issuer-key-binding", "passed", f"signed by a key of {issuer}"))
         if want("validity-period"):
             result.add(validity_period(doc, now))
-        self._run_extra(doc, result, controllers, now)
+        self._run_extra(doc, result, controllers, now, want)
 
     def _run_extra(self, doc: dict[str, Any], result: VerificationResult, controllers: list[str],
-                   now: datetime) -> None:
+                   now: datetime, want: Callable[[str], bool]) -> None:
         if not self.extra_checks:
             return
         if any(c.failed for c in result.checks):
-            for check in self.extra_checks:
-                result.add(Check(check.name, "skipped", "not checked: the credential already failed"))
             return
         ctx = CheckContext(now=now, resolver=self.resolver, fetcher=self.fetcher, loader=self.loader,
                            result=result, proof_controllers=controllers)
         for check in self.extra_checks:
+            if not want(check.name):
+                continue
             try:
                 for item in check(doc, ctx):
                     result.add(item)
@@ -263,7 +272,9 @@ class Verifier:
                              None if ok else "ISSUER_KEY_MISMATCH"))
         if wanted is None or "validity-period" in wanted:
             result.add(validity_period(doc, now))
-        self._run_extra(doc, result, [outcome.controller], now)
+        self._run_extra(doc, result, [outcome.controller], now,
+                        lambda name: wanted is None or name in wanted)
+        self._mark_skipped(result, wanted)
         return result
 
 

@@ -1,0 +1,202 @@
+"""The verifier core: named checks, validity period against an injected clock, presentations with challenge
+and domain, holder binding, JWT presentations with enveloped credentials, and no exceptions for bad input."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omc_vc import KeyPair, Verifier, add_proof, verify
+from omc_vc.model import Check
+from omc_vc.proofs import jose
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def sign(document: dict[str, Any], key: KeyPair, **options: Any) -> dict[str, Any]:
+    """Sign as of 2024-06-01 (a proof created after the verifier's `now` does not verify)."""
+    return add_proof(document, key, created="2024-06-01T00:00:00Z", **options)
+
+
+def credential(issuer: str, subject: str = "did:example:learner", **extra: Any) -> dict[str, Any]:
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "id": "urn:uuid:3e2c6d4e-1111-4f1a-9a2b-000000000001",
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "issuer": issuer,
+        "validFrom": "2025-01-01T00:00:00Z",
+        "validUntil": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": subject, "skill": "Welding"},
+    }
+    doc.update(extra)
+    return doc
+
+
+def presentation(holder: str, creds: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+            "holder": holder, "verifiableCredential": creds}
+
+
+@pytest.fixture
+def issuer() -> KeyPair:
+    return KeyPair.generate()
+
+
+@pytest.fixture
+def holder() -> KeyPair:
+    return KeyPair.generate()
+
+
+def test_all_core_checks_named_and_passed(issuer: KeyPair) -> None:
+    result = verify(sign(credential(issuer.controller), issuer), now=NOW)
+    assert result.verified
+    assert [c.name for c in result.checks] == ["data-model", "data-loss", "proof", "issuer-key-binding",
+                                               "validity-period"]
+    assert result.to_json()["errors"] == []
+
+
+@pytest.mark.parametrize(("now", "code"), [
+    (datetime(2024, 12, 31, tzinfo=UTC), "CREDENTIAL_NOT_YET_VALID"),
+    (datetime(2026, 1, 2, tzinfo=UTC), "CREDENTIAL_EXPIRED"),
+])
+def test_validity_period_uses_injected_now(issuer: KeyPair, now: datetime, code: str) -> None:
+    result = verify(sign(credential(issuer.controller), issuer), now=now)
+    assert not result.verified
+    assert result.check("validity-period").code == code  # type: ignore[union-attr]
+
+
+def test_issuer_not_key_controller(issuer: KeyPair) -> None:
+    # an attacker signs with their own key a credential naming a real institution as issuer
+    forged = sign(credential("did:web:college.example.ca"), issuer)
+    result = verify(forged, now=NOW)
+    assert not result.verified and result.errors[0]["code"] == "ISSUER_KEY_MISMATCH"
+
+
+@pytest.mark.parametrize(("mutate", "code"), [
+    (lambda d: d.update({"@context": ["https://www.w3.org/ns/credentials/v1"]}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"type": ["ExampleCredential"]}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.pop("issuer"), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"issuer": "not a url"}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"validFrom": "2025-01-01"}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"validUntil": "2024-01-01T00:00:00Z"}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"credentialStatus": {"id": "https://x.example/1"}}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"id": "not a url"}), "MALFORMED_VALUE_ERROR"),
+    (lambda d: d.update({"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx"]}),
+     "CONTEXT_NOT_ALLOWED"),
+    (lambda d: d.update({"@context": ["https://www.w3.org/ns/credentials/v2",
+                                      {"VerifiableCredential": "https://evil.example/VC"}]}), None),
+])
+def test_malformed_credentials_fail_with_codes(issuer: KeyPair, mutate: Any, code: str | None) -> None:
+    signed = sign(credential(issuer.controller), issuer)
+    mutate(signed)
+    result = verify(signed, now=NOW)
+    assert not result.verified
+    if code:
+        assert result.errors[0]["code"] == code
+
+
+def test_presentation_challenge_domain_and_replay(issuer: KeyPair, holder: KeyPair) -> None:
+    cred = sign(credential(issuer.controller, subject=holder.controller), issuer)
+    vp = sign(presentation(holder.controller, [cred]), holder, purpose="authentication",
+                   challenge="nonce-123", domain="employer.example.ca")
+    ok = verify(vp, now=NOW, challenge="nonce-123", domain="employer.example.ca")
+    assert ok.verified and ok.kind == "presentation" and len(ok.credentials) == 1
+    replay = verify(vp, now=NOW, challenge="nonce-456", domain="employer.example.ca")
+    assert not replay.verified and replay.errors[0]["code"] == "INVALID_CHALLENGE_ERROR"
+    other_domain = verify(vp, now=NOW, challenge="nonce-123", domain="evil.example")
+    assert other_domain.errors[0]["code"] == "INVALID_DOMAIN_ERROR"
+    no_challenge = verify(vp, now=NOW)
+    assert any(w["code"] == "NO_CHALLENGE" for w in no_challenge.warnings)
+
+
+def test_presentation_signed_for_assertion_is_rejected(issuer: KeyPair, holder: KeyPair) -> None:
+    cred = sign(credential(issuer.controller, subject=holder.controller), issuer)
+    vp = sign(presentation(holder.controller, [cred]), holder, purpose="assertionMethod", challenge="c")
+    assert not verify(vp, now=NOW, challenge="c").verified
+
+
+def test_presentation_by_someone_else_than_the_subject(issuer: KeyPair, holder: KeyPair) -> None:
+    # a stolen credential presented by another holder
+    cred = sign(credential(issuer.controller, subject="did:example:real-learner"), issuer)
+    vp = sign(presentation(holder.controller, [cred]), holder, purpose="authentication", challenge="c")
+    result = verify(vp, now=NOW, challenge="c")
+    assert not result.verified and result.check("holder-is-subject") is not None
+
+
+def test_presentation_holder_not_signer(issuer: KeyPair, holder: KeyPair) -> None:
+    cred = sign(credential(issuer.controller, subject=holder.controller), issuer)
+    vp = sign(presentation(holder.controller, [cred]), KeyPair.generate(), purpose="authentication",
+                   challenge="c")
+    result = verify(vp, now=NOW, challenge="c")
+    assert not result.verified and result.check("holder-binding").status == "failed"  # type: ignore[union-attr]
+
+
+def test_presentation_with_tampered_embedded_credential(issuer: KeyPair, holder: KeyPair) -> None:
+    cred = sign(credential(issuer.controller, subject=holder.controller), issuer)
+    cred["credentialSubject"]["skill"] = "Brain surgery"
+    vp = sign(presentation(holder.controller, [cred]), holder, purpose="authentication", challenge="c")
+    result = verify(vp, now=NOW, challenge="c")
+    assert not result.verified and result.check("credentials").status == "failed"  # type: ignore[union-attr]
+    assert "verifiableCredential[0]" in result.errors[-1]["detail"]
+
+
+def test_jwt_credential_and_enveloped_presentation(issuer: KeyPair, holder: KeyPair) -> None:
+    token = jose.sign_jwt(credential(issuer.controller, subject=holder.controller), issuer, now=NOW)
+    assert verify(token, now=NOW).verified
+    vp = presentation(holder.controller, [jose.envelope(token)])
+    vp_token = jose.sign_jwt({**vp, "nonce": "n-1", "aud": "employer.example.ca"}, holder, now=NOW)
+    assert verify(vp_token, now=NOW, challenge="n-1", domain="employer.example.ca").verified
+    assert not verify(vp_token, now=NOW, challenge="n-2").verified
+
+
+def test_extra_checks_run_only_after_core_passes(issuer: KeyPair) -> None:
+    calls: list[str] = []
+
+    class Probe:
+        name = "probe"
+
+        def __call__(self, cred: dict[str, Any], ctx: Any) -> list[Check]:
+            calls.append(cred["id"])
+            return [Check("probe", "failed", "probe says no", "PROBE")]
+
+    verifier = Verifier(extra_checks=[Probe()])
+    signed = sign(credential(issuer.controller), issuer)
+    result = verifier.verify(signed, now=NOW)
+    assert calls and not result.verified and result.errors[0]["code"] == "PROBE"
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["skill"] = "x"
+    calls.clear()
+    result = verifier.verify(tampered, now=NOW)
+    assert not calls and result.check("probe").status == "skipped"  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_mutation_of_a_signed_credential_never_verifies(data: st.DataObject) -> None:
+    key = KeyPair.generate()
+    signed = sign(credential(key.controller), key)
+    paths = [("credentialSubject", "skill"), ("credentialSubject", "id"), ("validFrom",), ("validUntil",), ("id",),
+             ("issuer",), ("proof", "created"), ("proof", "proofValue"), ("proof", "verificationMethod"),
+             ("type",), ("@context",)]
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(st.one_of(st.text(max_size=20), st.integers(), st.none(), st.lists(st.text(max_size=5))))
+    target: Any = signed
+    for part in path[:-1]:
+        target = target[part]
+    if target.get(path[-1]) == value:
+        return
+    target[path[-1]] = value
+    result = verify(signed, now=NOW)
+    assert not result.verified
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.binary(max_size=200)))
+def test_garbage_never_raises(data: str | bytes) -> None:
+    result = verify(data, now=NOW)
+    assert not result.verified
