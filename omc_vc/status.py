@@ -1,0 +1,681 @@
+"""W3C Bitstring Status List v1.0 (REC 2025-05-15): the issue side and the verifier's ``status`` check.
+
+Issue side: :func:`status_entry` builds a credential's ``BitstringStatusListEntry`` (§2.1),
+:func:`set_status` flips bits, :func:`encode_bitstring` compresses (§3.3) and
+:func:`build_status_list_credential` signs a ``BitstringStatusListCredential`` (§2.2, §3.1).
+
+Check side: :class:`StatusListCheck` is a :class:`~omc_vc.verify.Verifier` extra check named
+``status`` that runs the §3.2 validate algorithm for every entry of a credential. It fetches the list
+only through the injected :class:`~omc_vc._internal.fetch.Fetcher` (or takes it from pinned
+``documents``), verifies it with a core Verifier, requires the list to come from the credential's own
+issuer, decompresses with a hard output cap and reads the entry's bits. It never raises: every problem
+is a failed check with the spec's error code, and anything it cannot establish fails closed.
+
+Bits are MSB-first: index 0 is the left-most bit, i.e. ``0x80`` of byte 0 (§2.2 encodedList, §7.1).
+
+>>> bits = bytearray(MIN_BITS // 8)
+>>> set_status(bits, 94567, 1)
+>>> encoded = encode_bitstring(bytes(bits))
+>>> encoded[0], get_status(decode_bitstring(encoded), 94567), get_status(decode_bitstring(encoded), 94566)
+('u', 1, 0)
+>>> status_entry("https://ex.ca/status/1", 94567, "revocation")["statusListIndex"]
+'94567'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from omc_vc._internal import atomic
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.jsonio import loads_object
+from omc_vc._internal.multibase import multibase_decode, multibase_encode
+from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
+from omc_vc.checks import is_url
+from omc_vc.errors import FetchError, InputError, MalformedValueError, OmcVcError, StatusError
+from omc_vc.keys import KeyPair
+from omc_vc.model import Check, as_list, issuer_id, types
+from omc_vc.proofs import jose
+from omc_vc.proofs.data_integrity import add_proof
+from omc_vc.verify import CheckContext, Verifier
+
+__all__ = [
+    "DEFAULT_TTL",
+    "ENTRY_TYPE",
+    "LIST_CREDENTIAL_TYPE",
+    "LIST_TYPE",
+    "MIN_BITS",
+    "StatusListCheck",
+    "StatusOutcome",
+    "build_status_list_credential",
+    "decode_bitstring",
+    "encode_bitstring",
+    "get_status",
+    "set_status",
+    "status_entry",
+]
+
+#: §3.2 step 2: minimumNumberOfEntries (16KB of one-bit entries).
+MIN_BITS = 131072
+#: How long a list with neither ``ttl`` nor ``validUntil`` stays fresh in the cache.
+DEFAULT_TTL = timedelta(minutes=5)
+#: The longest any list stays fresh in the cache, whatever its ``ttl`` or ``validUntil`` says.
+MAX_TTL = timedelta(days=1)
+#: Output cap of the Bitstring Expansion Algorithm (a gzip bomb stops here).
+DEFAULT_MAX_BITSTRING_BYTES = 16 * 1024 * 1024
+#: Cap on a fetched status list credential (a 16KB random list is ~22KB encoded).
+MAX_LIST_DOCUMENT_BYTES = 2_000_000
+
+V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+ENTRY_TYPE = "BitstringStatusListEntry"
+LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
+LIST_TYPE = "BitstringStatusList"
+KNOWN_PURPOSES = ("refresh", "revocation", "suspension", "message")
+CHECK_NAME = "status"
+ACCEPT = "application/vc+ld+json, application/vc, application/ld+json;q=0.9, application/json;q=0.8, " \
+         "application/vc+jwt;q=0.8, application/jwt;q=0.7"
+
+_INDEX = re.compile(r"[0-9]{1,20}")
+_HEX_STATUS = re.compile(r"0x[0-9a-fA-F]{1,16}")
+_MAX_STATUS_SIZE = 16  # 2**16 statusMessage entries already exceed any document size cap
+
+
+def _malformed(detail: str) -> StatusError:
+    return StatusError(detail, code="MALFORMED_VALUE_ERROR")
+
+
+# --- the bitstring ---------------------------------------------------------------------------------
+
+def encode_bitstring(bits: bytes) -> str:
+    """§3.3 step 3: GZIP (RFC 1952) the bitstring, then multibase base64url without padding (``u``).
+
+    The gzip member is deterministic (mtime 0), so one bitstring always encodes to the same text.
+    """
+    if not isinstance(bits, bytes | bytearray):
+        raise StatusError(f"a bitstring is bytes, not {type(bits).__name__}", code="MALFORMED_VALUE_ERROR")
+    # wbits=31: a gzip header and trailer (16) around a 32K-window deflate stream (15)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    data = compressor.compress(bytes(bits)) + compressor.flush()
+    return multibase_encode(data, "u")
+
+
+def decode_bitstring(encoded: str, *, max_bytes: int = DEFAULT_MAX_BITSTRING_BYTES) -> bytes:
+    """§3.4 Bitstring Expansion: multibase-decode (``u`` only) then gunzip, never past ``max_bytes``.
+
+    Raises :class:`StatusError` with code ``MALFORMED_VALUE_ERROR`` for anything that is not
+    base64url-nopad gzip, and for a bitstring that would expand beyond ``max_bytes`` (a gzip bomb):
+    decompression stops at the cap instead of allocating the bomb's output.
+    """
+    if not isinstance(encoded, str) or not encoded:
+        raise _malformed("encodedList must be a non-empty string")
+    # §2.2: "MUST be a Multibase-encoded base64url (with no padding)" -- base58 and others are refused
+    if not encoded.startswith("u"):
+        raise _malformed(f"encodedList must be multibase base64url (header 'u'), not header {encoded[:1]!r}")
+    if max_bytes < 1:
+        raise StatusError("max_bytes must be positive", code="CONFIG_ERROR")
+    try:
+        compressed = multibase_decode(encoded, max_chars=2 * max_bytes + 4096)
+    except MalformedValueError as exc:
+        raise _malformed(f"encodedList: {exc.detail}") from exc
+    if not compressed:
+        raise _malformed("encodedList is empty")
+    out = bytearray()
+    remaining = compressed
+    # RFC 1952 §2.2: a gzip file is a series of members; each is decompressed in turn
+    while remaining:
+        inflater = zlib.decompressobj(31)  # gzip framing only: zlib or raw deflate are refused
+        try:
+            # ask for at most one byte past the cap: getting it proves the bomb without inflating it
+            chunk = inflater.decompress(remaining, max_bytes - len(out) + 1)
+        except zlib.error as exc:
+            raise _malformed(f"encodedList is not GZIP data: {exc}") from exc
+        out += chunk
+        if len(out) > max_bytes:
+            raise _malformed(f"encodedList expands to more than {max_bytes} bytes (a compression bomb)")
+        if not inflater.eof:
+            raise _malformed("encodedList is a truncated GZIP stream")
+        remaining = inflater.unused_data
+    if not out:
+        raise _malformed("encodedList expands to an empty bitstring")
+    return bytes(out)
+
+
+def _check_position(bitstring_bits: int, index: int, size: int) -> tuple[int, int]:
+    if isinstance(index, bool) or not isinstance(index, int) or isinstance(size, bool) or not isinstance(size, int):
+        raise _malformed("a status index and size must be integers")
+    if size < 1:
+        raise _malformed(f"statusSize must be an integer greater than zero, not {size}")
+    if index < 0:
+        raise StatusError(f"status index {index} is negative", code="RANGE_ERROR")
+    # §3.2 step 10: the entry occupies bits [index*size, index*size + size)
+    start = index * size
+    end = start + size
+    if end > bitstring_bits:
+        raise StatusError(f"status index {index} (size {size}) is outside the {bitstring_bits}-bit list",
+                          code="RANGE_ERROR")
+    return start, end
+
+
+def get_status(bitstring: bytes, index: int, size: int = 1) -> int:
+    """The value of entry ``index`` (``size`` bits, MSB-first, first bit most significant).
+
+    >>> get_status(bytes([0b00100000]), 2), get_status(bytes([0b00100000]), 1, size=2)
+    (1, 2)
+    """
+    start, end = _check_position(len(bitstring) * 8, index, size)
+    value = 0
+    for position in range(start, end):
+        # §2.2 encodedList: index 0 is the left-most bit, so bit i is 0x80 >> (i % 8) of byte i // 8
+        value = (value << 1) | ((bitstring[position >> 3] >> (7 - (position & 7))) & 1)
+    return value
+
+
+def set_status(bitstring: bytearray, index: int, value: int, size: int = 1) -> None:
+    """Set entry ``index`` (``size`` bits, MSB-first) to ``value`` in place.
+
+    >>> bits = bytearray(2)
+    >>> set_status(bits, 9, 1); bits.hex()
+    '0040'
+    """
+    if not isinstance(bitstring, bytearray):
+        raise StatusError("set_status needs a bytearray (it edits the bitstring in place)",
+                          code="MALFORMED_VALUE_ERROR")
+    start, end = _check_position(len(bitstring) * 8, index, size)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << size):
+        raise StatusError(f"status value {value!r} does not fit in {size} bit(s)", code="RANGE_ERROR")
+    for offset, position in enumerate(range(start, end)):
+        bit = (value >> (size - 1 - offset)) & 1
+        mask = 0x80 >> (position & 7)
+        if bit:
+            bitstring[position >> 3] |= mask
+        else:
+            bitstring[position >> 3] &= ~mask & 0xFF
+
+
+# --- the issue side --------------------------------------------------------------------------------
+
+def status_entry(list_url: str, index: int, purpose: str, *, size: int = 1,
+                 messages: Iterable[Mapping[str, str]] | None = None) -> dict[str, Any]:
+    """A ``BitstringStatusListEntry`` for ``credentialStatus`` (§2.1).
+
+    ``statusListIndex`` is the index as a base-10 string; the entry's ``id`` is ``{list_url}#{index}``
+    (never the list URL itself). ``size`` > 1 needs ``messages``, one ``{"status": "0x..", "message"}``
+    per possible value.
+    """
+    if not is_url(list_url) or "#" in list_url:
+        raise StatusError(f"status list URL {list_url!r} is not an absolute URL without a fragment",
+                          code="MALFORMED_VALUE_ERROR")
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise StatusError(f"statusListIndex must be an integer >= 0, not {index!r}", code="RANGE_ERROR")
+    if not isinstance(purpose, str) or not purpose:
+        raise _malformed("statusPurpose must be a non-empty string")
+    entry: dict[str, Any] = {
+        "id": f"{list_url}#{index}",
+        "type": ENTRY_TYPE,
+        "statusPurpose": purpose,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+    message_list = [dict(m) for m in messages] if messages is not None else None
+    if size != 1 or message_list is not None:
+        entry["statusSize"] = size
+        if message_list is None:
+            raise _malformed("statusMessage is required when statusSize is greater than 1")
+        entry["statusMessage"] = message_list
+    _parse_entry(entry)  # the same rules the verifier applies
+    return entry
+
+
+def build_status_list_credential(*, list_url: str, key: KeyPair, issuer: str | dict[str, Any], purpose: str,
+                                 bitstring: bytes, valid_from: datetime | None = None,
+                                 valid_until: datetime | None = None, ttl_ms: int | None = None,
+                                 created: datetime | None = None) -> dict[str, Any]:
+    """A signed ``BitstringStatusListCredential`` (§2.2, §3.1).
+
+    Only the VCDM 2.0 context is used: it defines every status-list term. The proof is
+    eddsa-rdfc-2022 for an Ed25519 key and ecdsa-rdfc-2019 for a P-256 key; ``key`` must belong to
+    ``issuer`` (the verifier accepts only lists signed by the credential's own issuer). ``validFrom``
+    and the proof's ``created`` default to now; ``ttl_ms`` is ``credentialSubject.ttl``.
+    """
+    if not is_url(list_url) or "#" in list_url:
+        raise _malformed(f"status list URL {list_url!r} is not an absolute URL without a fragment")
+    issuer_url = issuer_id({"issuer": issuer})
+    if not is_url(issuer_url):
+        raise _malformed("issuer must be a URL or an object whose id is a URL")
+    if key.controller != issuer_url:
+        raise StatusError(f"the signing key belongs to {key.controller}, not to the issuer {issuer_url}",
+                          code="PROOF_GENERATION_ERROR")
+    if not isinstance(purpose, str) or not purpose:
+        raise _malformed("statusPurpose must be a non-empty string")
+    if not isinstance(bitstring, bytes | bytearray):
+        raise _malformed("bitstring must be bytes")
+    # §2.2 encodedList: "The uncompressed bitstring MUST be at least 16KB in size"
+    if len(bitstring) * 8 < MIN_BITS:
+        raise StatusError(f"a status list needs at least {MIN_BITS} bits (16KB), this one has {len(bitstring) * 8}",
+                          code="STATUS_LIST_LENGTH_ERROR")
+    if ttl_ms is not None and (isinstance(ttl_ms, bool) or not isinstance(ttl_ms, int) or ttl_ms < 0):
+        raise _malformed(f"ttl must be a number of milliseconds >= 0, not {ttl_ms!r}")
+    start = valid_from or utcnow()
+    if valid_until is not None and valid_until <= start:
+        raise _malformed("validUntil must be later than validFrom")
+    subject: dict[str, Any] = {
+        "id": f"{list_url}#list",
+        "type": LIST_TYPE,
+        "statusPurpose": purpose,
+        "encodedList": encode_bitstring(bytes(bitstring)),
+    }
+    if ttl_ms is not None:
+        subject["ttl"] = ttl_ms
+    document: dict[str, Any] = {
+        "@context": [V2_CONTEXT],
+        "id": list_url,
+        "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
+        "issuer": issuer,
+        "validFrom": format_datetime(start),
+    }
+    if valid_until is not None:
+        document["validUntil"] = format_datetime(valid_until)
+    document["credentialSubject"] = subject
+    # §3.1 step 5: generate a proof for the status list credential
+    return add_proof(document, key, created=created or utcnow())
+
+
+# --- the check side --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Entry:
+    purpose: str
+    index: int
+    list_url: str
+    size: int
+    messages: dict[int, str] | None
+
+
+def _parse_entry(entry: Any) -> _Entry:
+    """§2.1 constraints on one entry; every violation is a MALFORMED_VALUE_ERROR (§3 preamble)."""
+    if not isinstance(entry, dict):
+        raise _malformed("credentialStatus entries must be objects")
+    if entry.get("type") != ENTRY_TYPE:
+        # another status mechanism (or none named): it cannot be checked here, so it fails closed
+        raise StatusError(f"status type {entry.get('type')!r} is not supported (only {ENTRY_TYPE}); "
+                          "the credential's status cannot be established", code="STATUS_VERIFICATION_ERROR")
+    purpose = entry.get("statusPurpose")
+    if not isinstance(purpose, str) or not purpose:
+        raise _malformed("statusPurpose must be a string")
+    raw_index = entry.get("statusListIndex")
+    # "an arbitrary size integer greater than or equal to 0, expressed as a string in base 10"
+    if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index):
+        raise _malformed(f"statusListIndex must be a base-10 string of digits, not {raw_index!r}")
+    list_url = entry.get("statusListCredential")
+    if not is_url(list_url):
+        raise _malformed(f"statusListCredential {list_url!r} is not a URL")
+    assert isinstance(list_url, str)
+    if "id" in entry and (not is_url(entry["id"]) or entry["id"] == list_url):
+        raise _malformed("the entry's id must be a URL and MUST NOT be the status list URL")
+    size = entry.get("statusSize", 1)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise _malformed(f"statusSize must be an integer greater than zero, not {size!r}")
+    if size > _MAX_STATUS_SIZE:
+        raise _malformed(f"statusSize {size} would need {2 ** _MAX_STATUS_SIZE}+ statusMessage entries")
+    messages: dict[int, str] | None = None
+    if "statusMessage" in entry:
+        messages = _parse_messages(entry["statusMessage"], size)
+    elif size > 1:
+        raise _malformed("statusMessage MUST be present when statusSize is greater than 1")
+    return _Entry(purpose, int(raw_index), list_url, size, messages)
+
+
+def _parse_messages(value: Any, size: int) -> dict[int, str]:
+    # §2.1 statusMessage: an array with one element per possible value, each {status: "0x..", message}
+    if not isinstance(value, list) or len(value) != 1 << size:
+        raise _malformed(f"statusMessage must be an array of {1 << size} entries for statusSize {size}")
+    out: dict[int, str] = {}
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("status"), str) \
+                or not isinstance(item.get("message"), str) or not _HEX_STATUS.fullmatch(item["status"]):
+            raise _malformed("each statusMessage needs a 'status' like '0x1' and a 'message' string")
+        code = int(item["status"], 16)
+        if code >= 1 << size or code in out:
+            raise _malformed(f"statusMessage status {item['status']} is out of range or repeated")
+        out[code] = item["message"]
+    return out
+
+
+@dataclass
+class StatusOutcome:
+    """§3.2 steps 11-14: the result for one entry (``status``, ``purpose``, ``valid``, ``message``)."""
+
+    purpose: str
+    index: int
+    list_url: str
+    status: int
+    message: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.status == 0  # §3.2 step 13
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"purpose": self.purpose, "index": self.index, "statusListCredential": self.list_url,
+                               "status": self.status, "valid": self.valid}
+        if self.message is not None:
+            out["message"] = self.message
+        return out
+
+
+@dataclass
+class _Cached:
+    url: str
+    content: str  # the list credential as fetched: JSON text or a compact JWT
+    fetched_at: datetime
+    expires_at: datetime
+    etag: str | None = None
+
+
+@dataclass
+class _VerifiedList:
+    document: dict[str, Any]
+    bits: bytes
+
+
+class StatusListCheck:
+    """The verifier's ``status`` check: Bitstring Status List v1.0 §3.2 for every entry.
+
+    ``fetcher`` is the only way to the network (``None``: only pinned ``documents`` and fresh cached
+    lists are used). ``documents`` pins list credentials by URL (offline use, tests); pinned lists are
+    verified like fetched ones. ``cache_dir`` keeps fetched lists on disk (atomic writes) besides the
+    in-memory cache. A list stays fresh until ``fetched + ttl`` when it has a ``ttl``, else until its
+    ``validUntil``, else for ``default_ttl`` (5 minutes), and never longer than ``max_ttl`` (a day) or
+    past ``validUntil``. A list that is neither pinned, nor fresh in a cache, nor fetchable makes the
+    check fail with STATUS_RETRIEVAL_ERROR: a stale copy is never used. Cached copies are verified
+    again on every use. ``clock`` is the cache's wall clock; validity periods use the verification's
+    ``now``.
+    """
+
+    name = CHECK_NAME
+
+    def __init__(self, fetcher: Fetcher | None, *, cache_dir: Path | None = None,
+                 documents: Mapping[str, dict[str, Any] | str] | None = None, min_bits: int = MIN_BITS,
+                 max_bitstring_bytes: int = DEFAULT_MAX_BITSTRING_BYTES, default_ttl: timedelta = DEFAULT_TTL,
+                 max_ttl: timedelta = MAX_TTL, clock: Callable[[], datetime] = utcnow) -> None:
+        if isinstance(min_bits, bool) or not isinstance(min_bits, int) or min_bits < 1:
+            raise StatusError("min_bits must be a positive integer", code="CONFIG_ERROR")
+        self.fetcher = fetcher
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.documents: dict[str, dict[str, Any] | str] = dict(documents) if documents is not None else {}
+        self.min_bits = min_bits
+        self.max_bitstring_bytes = max_bitstring_bytes
+        self.default_ttl = default_ttl
+        self.max_ttl = max_ttl
+        self.clock = clock
+        self._memory: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    # --- the check -------------------------------------------------------------------------------
+    def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> list[Check]:
+        try:
+            return [self._run(credential, ctx)]
+        except OmcVcError as exc:
+            return [Check(CHECK_NAME, "failed", exc.detail, exc.code)]
+        except Exception as exc:  # a status check that breaks must fail closed, never pass or crash the verifier
+            return [Check(CHECK_NAME, "failed", f"status could not be checked ({type(exc).__name__})",
+                          "STATUS_VERIFICATION_ERROR")]
+
+    def _run(self, credential: dict[str, Any], ctx: CheckContext) -> Check:
+        raw_entries = as_list(credential.get("credentialStatus"))
+        if not raw_entries:
+            return Check(CHECK_NAME, "passed", "the credential has no status entry: it cannot be revoked")
+        outcomes: list[StatusOutcome] = []
+        failures: list[Check] = []
+        notes: list[str] = []
+        lists: dict[str, _VerifiedList] = {}
+        for position, raw in enumerate(raw_entries):
+            where = f"credentialStatus[{position}]" if len(raw_entries) > 1 else "credentialStatus"
+            try:
+                entry = _parse_entry(raw)
+                verified = lists.get(entry.list_url)
+                if verified is None:
+                    verified = self._verified_list(entry.list_url, credential, ctx)
+                    lists[entry.list_url] = verified
+                outcome = self._evaluate(entry, verified)
+            except OmcVcError as exc:
+                failures.append(Check(CHECK_NAME, "failed", f"{where}: {exc.detail}", exc.code))
+                continue
+            outcomes.append(outcome)
+            failure, note = self._judge(outcome, ctx)
+            if failure is not None:
+                failures.append(failure)
+            if note:
+                notes.append(note)
+        if outcomes:
+            ctx.result.details.setdefault("status", []).extend(o.to_json() for o in outcomes)
+        if failures:
+            # the most telling failure first: revoked, then suspended, then anything else in order
+            rank = {"CREDENTIAL_REVOKED": 0, "CREDENTIAL_SUSPENDED": 1}
+            failures.sort(key=lambda c: rank.get(c.code or "", 2))
+            return failures[0]
+        return Check(CHECK_NAME, "passed", "; ".join(notes))
+
+    @staticmethod
+    def _judge(outcome: StatusOutcome, ctx: CheckContext) -> tuple[Check | None, str]:
+        at = f"index {outcome.index} of {outcome.list_url}"
+        if outcome.valid:
+            if outcome.purpose == "message" and outcome.message is not None:
+                return None, f"status message: {outcome.message!r} ({at})"
+            return None, f"not {_PAST.get(outcome.purpose, outcome.purpose + ' flagged')} ({at})"
+        if outcome.purpose == "revocation":
+            return Check(CHECK_NAME, "failed", f"the credential was revoked by its issuer ({at})",
+                         "CREDENTIAL_REVOKED"), ""
+        if outcome.purpose == "suspension":
+            return Check(CHECK_NAME, "failed", f"the credential is suspended by its issuer ({at})",
+                         "CREDENTIAL_SUSPENDED"), ""
+        if outcome.purpose == "refresh":
+            # §2.1: refresh "does not invalidate the verifiable credential"
+            ctx.result.warn("CREDENTIAL_REFRESH_AVAILABLE",
+                            f"the issuer has published an updated version of this credential ({at})")
+            return None, f"an updated credential is available ({at})"
+        if outcome.purpose == "message":
+            text = outcome.message if outcome.message is not None else "set"
+            return None, f"status message: {text!r} ({at})"
+        # a purpose this toolkit does not understand, flagged by the issuer: fail closed
+        return Check(CHECK_NAME, "failed",
+                     f"the issuer set status {outcome.status} for purpose {outcome.purpose!r}, "
+                     f"which omc-vc does not understand ({at})", "STATUS_VERIFICATION_ERROR"), ""
+
+    def _evaluate(self, entry: _Entry, verified: _VerifiedList) -> StatusOutcome:
+        subject = _list_subject(verified.document)
+        # §3.2 step 5: the entry's purpose must be one of the list's purposes
+        purposes = [p for p in as_list(subject.get("statusPurpose")) if isinstance(p, str)]
+        if entry.purpose not in purposes:
+            raise StatusError(f"the entry's statusPurpose {entry.purpose!r} is not a purpose of the status list "
+                              f"{entry.list_url} ({', '.join(purposes) or 'none'}): a list for another purpose "
+                              "cannot answer for this one", code="STATUS_VERIFICATION_ERROR")
+        bits = verified.bits
+        # §3.2 step 9: bitstring length / statusSize >= minimumNumberOfEntries
+        if len(bits) * 8 < self.min_bits * entry.size:
+            raise StatusError(f"the status list {entry.list_url} has {len(bits) * 8 // entry.size} entries, fewer than "
+                              f"the required {self.min_bits} (a short list narrows the group a holder hides in)",
+                              code="STATUS_LIST_LENGTH_ERROR")
+        # §3.2 step 10: read the value at index * size; outside the bitstring is a RANGE_ERROR
+        status = get_status(bits, entry.index, entry.size)
+        message: str | None = None
+        if entry.messages is not None:
+            message = entry.messages.get(status)
+        elif entry.purpose == "message":
+            message = "set" if status else "unset"  # §2.1: the default meanings of 1 and 0
+        return StatusOutcome(entry.purpose, entry.index, entry.list_url, status, message)
+
+    # --- obtaining and verifying the list ----------------------------------------------------------
+    def _verified_list(self, url: str, credential: dict[str, Any], ctx: CheckContext) -> _VerifiedList:
+        pinned = self.documents.get(url)
+        if pinned is not None:
+            return self._verify_list(url, pinned, credential, ctx)
+        now = self.clock()
+        cached = self._fresh(url, now)
+        if cached is not None:
+            return self._verify_list(url, self._parse_content(url, cached.content), credential, ctx)
+        content, etag = self._fetch(url, now)
+        parsed = self._parse_content(url, content)
+        verified = self._verify_list(url, parsed, credential, ctx)
+        # only a list that verified is cached, so a bad answer is refetched next time
+        self._store(_Cached(url, content, now, self._expiry(verified.document, now), etag))
+        return verified
+
+    def _verify_list(self, url: str, document: dict[str, Any] | str, credential: dict[str, Any],
+                     ctx: CheckContext) -> _VerifiedList:
+        # §3.2 step 4: "ensure that all proofs verify successfully" -- with the core checks: data model,
+        # data loss, proof, issuer key binding and the list's own validity period at the time of interest
+        verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
+        result = verifier.verify(document, now=ctx.now)
+        if not result.verified or not isinstance(result.document, dict):
+            failed = next((c for c in result.checks if c.failed), None)
+            why = failed.detail if failed is not None else "it could not be verified"
+            if failed is not None and failed.name == "validity-period":
+                why = f"the status list is outside its validity period: {failed.detail}"
+            raise StatusError(f"the status list {url} does not verify: {why}", code="STATUS_VERIFICATION_ERROR")
+        doc = result.document
+        if LIST_CREDENTIAL_TYPE not in types(doc):
+            raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
+        # list substitution: another list of the same issuer served at this URL
+        if "id" in doc and doc["id"] != url:
+            raise StatusError(f"the status list served at {url} names itself {doc['id']!r}: a different list "
+                              "substituted for this one is refused", code="STATUS_VERIFICATION_ERROR")
+        # a status list from another issuer: anyone could sign a list saying "not revoked"
+        list_issuer = issuer_id(doc)
+        credential_issuer = issuer_id(credential)
+        if list_issuer != credential_issuer:
+            raise StatusError(f"the status list {url} was issued by {list_issuer}, not by the credential's issuer "
+                              f"{credential_issuer}: a list from another issuer cannot vouch for this credential",
+                              code="STATUS_VERIFICATION_ERROR")
+        subject = _list_subject(doc)
+        encoded = subject.get("encodedList")
+        if not isinstance(encoded, str):
+            raise _malformed(f"the status list {url} has no encodedList string")
+        bits = decode_bitstring(encoded, max_bytes=self.max_bitstring_bytes)
+        return _VerifiedList(doc, bits)
+
+    @staticmethod
+    def _parse_content(url: str, content: str) -> dict[str, Any] | str:
+        text = content.strip()
+        if jose.is_jwt(text):
+            return text  # a VC-JWT secured list: the core Verifier checks it
+        try:
+            return loads_object(text, max_bytes=MAX_LIST_DOCUMENT_BYTES, what=f"status list {url}")
+        except InputError as exc:
+            raise StatusError(f"the status list at {url} is unreadable: {exc.detail}",
+                              code="STATUS_RETRIEVAL_ERROR") from exc
+
+    def _fetch(self, url: str, now: datetime) -> tuple[str, str | None]:
+        # §3.2 step 4: "If the dereference fails, raise a STATUS_RETRIEVAL_ERROR"
+        if self.fetcher is None:
+            raise StatusError(f"cannot fetch the status list {url}: network access is not configured and no "
+                              "fresh copy is cached", code="STATUS_RETRIEVAL_ERROR")
+        stale = self._memory.get(url) or self._from_disk(url)
+        headers = {"If-None-Match": stale.etag} if stale is not None and stale.etag else None
+        try:
+            response = self.fetcher.get(url, headers=headers, max_bytes=MAX_LIST_DOCUMENT_BYTES, accept=ACCEPT)
+        except FetchError as exc:
+            raise StatusError(f"cannot fetch the status list {url}: {exc.detail}",
+                              code="STATUS_RETRIEVAL_ERROR") from exc
+        if response.status == 304 and stale is not None and headers is not None:
+            return stale.content, stale.etag  # the server confirmed our copy is current
+        if response.status != 200:
+            raise StatusError(f"cannot fetch the status list {url}: HTTP {response.status}",
+                              code="STATUS_RETRIEVAL_ERROR")
+        try:
+            content = response.content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise StatusError(f"the status list at {url} is not UTF-8 text", code="STATUS_RETRIEVAL_ERROR") from exc
+        return content, response.etag
+
+    # --- caching ---------------------------------------------------------------------------------
+    def _expiry(self, document: dict[str, Any], fetched: datetime) -> datetime:
+        subject = _list_subject(document)
+        ttl = subject.get("ttl")
+        until: datetime | None = None
+        end_key = "validUntil" if "validUntil" in document else "expirationDate"
+        if end_key in document:
+            until = parse_datetime(document[end_key], field=end_key)
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0:
+            # §2.2 ttl: milliseconds "before a refresh SHOULD be attempted" (clamped: no timedelta overflow)
+            ttl_ms = min(ttl, int(self.max_ttl.total_seconds() * 1000))
+            expires = fetched + timedelta(milliseconds=ttl_ms)
+        elif until is not None:
+            expires = until
+        else:
+            expires = fetched + self.default_ttl
+        expires = min(expires, fetched + self.max_ttl)
+        return min(expires, until) if until is not None else expires
+
+    def _fresh(self, url: str, now: datetime) -> _Cached | None:
+        with self._lock:
+            cached = self._memory.get(url)
+        if cached is None:
+            cached = self._from_disk(url)
+            if cached is not None:
+                with self._lock:
+                    self._memory[url] = cached
+        if cached is not None and cached.fetched_at <= now < cached.expires_at:
+            return cached
+        return None
+
+    def _store(self, cached: _Cached) -> None:
+        with self._lock:
+            self._memory[cached.url] = cached
+        path = self._cache_path(cached.url)
+        if path is None:
+            return
+        record = {"url": cached.url, "fetchedAt": cached.fetched_at.isoformat(),
+                  "expires": cached.expires_at.isoformat(), "etag": cached.etag, "content": cached.content}
+        # an unwritable cache folder only costs a refetch later; the memory copy still serves
+        with contextlib.suppress(OSError):
+            atomic.write_json(path, record)
+
+    def _cache_path(self, url: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".json")
+
+    def _from_disk(self, url: str) -> _Cached | None:
+        path = self._cache_path(url)
+        if path is None or not path.is_file():
+            return None
+        try:
+            record = loads_object(path.read_bytes(), max_bytes=2 * MAX_LIST_DOCUMENT_BYTES, what="status cache")
+            if record.get("url") != url or not isinstance(record.get("content"), str):
+                return None
+            etag = record.get("etag")
+            return _Cached(url, record["content"], _aware(record["fetchedAt"]), _aware(record["expires"]),
+                           etag if isinstance(etag, str) else None)
+        except (OSError, OmcVcError, KeyError, TypeError, ValueError):
+            return None  # a damaged cache file is ignored: the list is fetched (and verified) again
+
+
+_PAST = {"revocation": "revoked", "suspension": "suspended", "refresh": "marked for refresh"}
+
+
+def _aware(value: Any) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("naive time in the status cache")
+    return moment
+
+
+def _list_subject(document: dict[str, Any]) -> dict[str, Any]:
+    # §2.2: credentialSubject.type MUST be BitstringStatusList
+    subjects = as_list(document.get("credentialSubject"))
+    if len(subjects) != 1 or not isinstance(subjects[0], dict):
+        raise _malformed("a status list credential has exactly one credentialSubject object")
+    subject: dict[str, Any] = subjects[0]
+    if LIST_TYPE not in types(subject):
+        raise _malformed(f"the status list's credentialSubject.type must be {LIST_TYPE}")
+    return subject

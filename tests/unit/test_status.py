@@ -1,0 +1,696 @@
+"""Bitstring Status List v1.0: the bitstring codec, the issue side and the verifier's ``status`` check.
+
+Served lists come from a loopback ThreadingHTTPServer started here and are fetched through
+``Fetcher(allow_loopback=True)``; each attack a status check must stop has a test named after it.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import threading
+import tracemalloc
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.multibase import multibase_encode
+from omc_vc.did import DidResolver, did_key_public_key
+from omc_vc.errors import StatusError
+from omc_vc.keys import KeyPair
+from omc_vc.model import VerificationResult
+from omc_vc.proofs.data_integrity import add_proof, proof_hashes
+from omc_vc.proofs.jose import sign_jwt
+from omc_vc.status import (
+    MIN_BITS,
+    StatusListCheck,
+    build_status_list_credential,
+    decode_bitstring,
+    encode_bitstring,
+    get_status,
+    set_status,
+    status_entry,
+)
+from omc_vc.verify import CheckContext, Verifier
+from tests.helpers import vector
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+# --- a loopback server for status lists -----------------------------------------------------------
+
+@dataclass
+class Route:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ListServer:
+    """Serves status lists on 127.0.0.1 (port 0); records every request's path and headers."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                etag = route.headers.get("ETag")
+                if etag is not None and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+        self.running = True
+
+    def serve(self, path: str, document: dict[str, Any] | str, *, status: int = 200,
+              etag: str | None = None) -> str:
+        body = document.encode() if isinstance(document, str) else json.dumps(document).encode()
+        self.routes[path] = Route(status, body, {"ETag": etag} if etag else {})
+        return self.base + path
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p == path)
+
+    def stop(self) -> None:
+        if self.running:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.running = False
+
+
+@pytest.fixture
+def server() -> Iterator[ListServer]:
+    srv = ListServer()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def issuer() -> KeyPair:
+    return KeyPair.generate("ed25519")
+
+
+@pytest.fixture(scope="module")
+def stranger() -> KeyPair:
+    return KeyPair.generate("ed25519")
+
+
+FETCHER = Fetcher(allow_loopback=True, timeout=3.0)
+
+
+def bitstring(*set_indices: int, bits: int = MIN_BITS) -> bytes:
+    out = bytearray(bits // 8)
+    for index in set_indices:
+        set_status(out, index, 1)
+    return bytes(out)
+
+
+def status_list(key: KeyPair, url: str, *set_indices: int, purpose: str = "revocation",
+                bits: bytes | None = None, **kwargs: Any) -> dict[str, Any]:
+    return build_status_list_credential(
+        list_url=url, key=key, issuer=key.controller, purpose=purpose,
+        bitstring=bits if bits is not None else bitstring(*set_indices),
+        valid_from=NOW - timedelta(days=30), created=NOW - timedelta(days=1), **kwargs)
+
+
+def credential(key: KeyPair, *entries: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "@context": [V2],
+        "id": "urn:uuid:6f1b7a0e-3b6e-4a57-9a3e-2f8d8a9c1d11",
+        "type": ["VerifiableCredential"],
+        "issuer": key.controller,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Test credential",
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+    if entries:
+        doc["credentialStatus"] = list(entries) if len(entries) > 1 else entries[0]
+    return add_proof(doc, key, created=NOW - timedelta(days=1))
+
+
+def verify(doc: dict[str, Any], check: StatusListCheck, *, now: datetime = NOW) -> VerificationResult:
+    return Verifier(fetcher=FETCHER, extra_checks=[check]).verify(doc, now=now)
+
+
+def status_check(result: VerificationResult) -> Any:
+    check = result.check("status")
+    assert check is not None, [c.to_json() for c in result.checks]
+    return check
+
+
+def run_check(check: StatusListCheck, doc: dict[str, Any], *, now: datetime = NOW) -> Any:
+    """Call the check directly (as the Verifier would) on a document whose own proof is not at issue."""
+    ctx = CheckContext(now=now, resolver=DidResolver(), fetcher=FETCHER, loader=None, result=VerificationResult())
+    checks = list(check(doc, ctx))
+    assert len(checks) == 1
+    return checks[0]
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# --- the published vectors ------------------------------------------------------------------------
+
+def set_bits(bits: bytes) -> list[int]:
+    return [i for i in range(len(bits) * 8) if get_status(bits, i)]
+
+
+def test_spec_example_list_is_16kb_of_zeros() -> None:
+    data = vector("bitstring-status-list.json")
+    bits = decode_bitstring(data["specExampleEncodedList"])
+    assert len(bits) == data["specExampleDecoded"]["uncompressed_bytes"]
+    assert len(bits) * 8 == data["specExampleDecoded"]["length_bits"] == MIN_BITS
+    assert set_bits(bits) == data["specExampleDecoded"]["set_indices"]
+
+
+def test_dcc_list_decodes_msb_first() -> None:
+    data = vector("bitstring-status-list.json")["dccExample"]
+    bits = decode_bitstring(data["encodedList"])
+    assert len(bits) * 8 == data["length_bits"]
+    assert set_bits(bits) == data["set_indices_MSB_first"]
+    # index 0 is the left-most bit: indices 2 and 6 are 0b00100010 in byte 0, index 8 is 0x80 of byte 1
+    assert bits[:2] == bytes([0x22, 0x80])
+    for index, meaning in data["expected"].items():
+        assert get_status(bits, int(index)) == (1 if meaning == "revoked" else 0)
+
+
+def test_dcc_list_rejected_as_too_short_unless_the_ecosystem_lowers_the_minimum(issuer: KeyPair) -> None:
+    data = vector("bitstring-status-list.json")["dccExample"]
+    url = "https://status.example.ca/dcc"
+    dcc_bits = decode_bitstring(data["encodedList"])
+    # the issue side refuses to publish a list below 16KB ...
+    with pytest.raises(StatusError) as info:
+        status_list(issuer, url, bits=dcc_bits)
+    assert info.value.code == "STATUS_LIST_LENGTH_ERROR"
+    # ... and the verifier refuses such a list unless told the ecosystem minimum is lower (§3.2 step 2)
+    listing = sign_short_list(issuer, url, data["encodedList"])
+    doc = credential(issuer, status_entry(url, 6, "revocation"))
+    strict = verify(doc, StatusListCheck(None, documents={url: listing}))
+    assert status_check(strict).code == "STATUS_LIST_LENGTH_ERROR"
+    lenient = StatusListCheck(None, documents={url: listing}, min_bits=100_000)
+    assert status_check(verify(doc, lenient)).code == "CREDENTIAL_REVOKED"
+    assert status_check(verify(credential(issuer, status_entry(url, 7, "revocation")), lenient)).status == "passed"
+
+
+def sign_short_list(key: KeyPair, url: str, encoded: str) -> dict[str, Any]:
+    doc = {"@context": [V2], "id": url, "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+           "issuer": key.controller, "validFrom": "2026-01-01T00:00:00Z",
+           "credentialSubject": {"id": url + "#list", "type": "BitstringStatusList",
+                                 "statusPurpose": "revocation", "encodedList": encoded}}
+    return add_proof(doc, key, created=NOW - timedelta(days=1))
+
+
+def _bare_vm_signature_ok(document: dict[str, Any]) -> bool:
+    proof = document["proof"]
+    _, _, hash_data = proof_hashes(document, proof)
+    key = did_key_public_key(proof["verificationMethod"])
+    from omc_vc._internal.multibase import multibase_decode
+
+    return key.verify(multibase_decode(proof["proofValue"]), hash_data)
+
+
+def test_spec_signed_examples_verify_cryptographically_but_not_under_strict_rules() -> None:
+    credential_doc, list_doc = vector("bitstring-status-list.json")["specSignedExamples"]
+    # the REC's eddsa renderings carry a bare did:key as verificationMethod: the signatures themselves hold
+    assert _bare_vm_signature_ok(credential_doc)
+    assert _bare_vm_signature_ok(list_doc)
+    tampered = copy.deepcopy(list_doc)
+    tampered["credentialSubject"]["encodedList"] = encode_bitstring(bitstring(94567))
+    assert not _bare_vm_signature_ok(tampered)
+    # the list decodes to the spec's all-zero 16KB list, so index 94567 is unset
+    assert get_status(decode_bitstring(list_doc["credentialSubject"]["encodedList"]), 94567) == 0
+    # strict CID retrieval needs a DID URL with a fragment: the list is refused, fail closed
+    url = credential_doc["credentialStatus"]["statusListCredential"]
+    check = run_check(StatusListCheck(None, documents={url: list_doc}), credential_doc)
+    assert check.status == "failed"
+    assert check.code == "STATUS_VERIFICATION_ERROR"
+    assert "not a DID URL with a fragment" in check.detail
+
+
+# --- codec round trips -----------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=1, max_size=4096))
+def test_encode_decode_round_trip_is_exact(data: bytes) -> None:
+    encoded = encode_bitstring(data)
+    assert encoded.startswith("u") and "=" not in encoded
+    assert decode_bitstring(encoded) == data
+    assert encode_bitstring(data) == encoded  # deterministic: no timestamp in the gzip header
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(min_value=1, max_value=4),
+       st.lists(st.tuples(st.integers(min_value=0, max_value=511), st.integers(min_value=0, max_value=15)),
+                max_size=40))
+def test_set_then_get_matches_a_model(size: int, writes: list[tuple[int, int]]) -> None:
+    bits = bytearray(size * 512 // 8)
+    model: dict[int, int] = {}
+    for index, value in writes:
+        value %= 1 << size
+        set_status(bits, index, value, size)
+        model[index] = value
+    for index in range(512):
+        assert get_status(bytes(bits), index, size) == model.get(index, 0)
+
+
+def test_multi_bit_entries_read_first_bit_as_most_significant() -> None:
+    bits = bytearray(1)
+    set_status(bits, 1, 0b10, size=2)
+    assert bits == bytearray([0b00100000])
+    assert get_status(bytes(bits), 1, size=2) == 2
+
+
+def test_index_outside_the_bitstring_is_a_range_error() -> None:
+    bits = bytes(16)
+    for index, size in ((128, 1), (64, 2), (-1, 1), (63, 3)):
+        with pytest.raises(StatusError) as info:
+            get_status(bits, index, size)
+        assert info.value.code == "RANGE_ERROR"
+    with pytest.raises(StatusError) as info:
+        set_status(bytearray(16), 0, 2, size=1)
+    assert info.value.code == "RANGE_ERROR"
+
+
+def test_gzip_bomb_stops_at_the_output_cap_without_inflating() -> None:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    bomb = b"".join(compressor.compress(block) for _ in range(64)) + compressor.flush()  # 64 MB of zeros
+    encoded = multibase_encode(bomb, "u")
+    tracemalloc.start()
+    try:
+        with pytest.raises(StatusError) as info:
+            decode_bitstring(encoded, max_bytes=1 << 20)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.value.code == "MALFORMED_VALUE_ERROR"
+    assert "bomb" in info.value.detail
+    assert peak < 8 << 20  # never near the 64 MB the bomb expands to
+
+
+@pytest.mark.parametrize("encoded, why", [
+    ("z" + "3mJr7AoUXx2Wqd", "base58 is not the required base64url"),
+    ("u" + multibase_encode(zlib.compress(bytes(64)), "u")[1:], "zlib framing is not GZIP"),
+    ("u" + multibase_encode(gzip.compress(bytes(64), mtime=0)[:-6], "u")[1:], "truncated gzip"),
+    ("u" + multibase_encode(gzip.compress(bytes(64), mtime=0) + b"junk", "u")[1:], "trailing garbage"),
+    (multibase_encode(gzip.compress(bytes(64), mtime=0), "u") + "==", "padding"),
+    ("", "empty"),
+])
+def test_malformed_encoded_lists_are_refused(encoded: str, why: str) -> None:
+    with pytest.raises(StatusError) as info:
+        decode_bitstring(encoded)
+    assert info.value.code == "MALFORMED_VALUE_ERROR", why
+
+
+def test_multi_member_gzip_is_one_bitstring() -> None:
+    # RFC 1952 §2.2: a gzip file is a series of members
+    encoded = multibase_encode(gzip.compress(b"\x80", mtime=0) + gzip.compress(b"\x01", mtime=0), "u")
+    assert decode_bitstring(encoded) == b"\x80\x01"
+
+
+# --- the issue side ------------------------------------------------------------------------------
+
+def test_status_entry_has_the_spec_shape() -> None:
+    entry = status_entry("https://status.example.ca/lists/3", 94567, "revocation")
+    assert entry == {"id": "https://status.example.ca/lists/3#94567", "type": "BitstringStatusListEntry",
+                     "statusPurpose": "revocation", "statusListIndex": "94567",
+                     "statusListCredential": "https://status.example.ca/lists/3"}
+    with pytest.raises(StatusError):
+        status_entry("https://status.example.ca/lists/3", 1, "message", size=2)  # statusMessage missing
+
+
+def test_status_list_credential_has_the_spec_shape_and_verifies(issuer: KeyPair) -> None:
+    url = "https://status.example.ca/lists/3"
+    doc = status_list(issuer, url, 5, ttl_ms=60_000)
+    assert doc["@context"] == [V2]
+    assert doc["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert doc["id"] == url and doc["issuer"] == issuer.controller
+    subject = doc["credentialSubject"]
+    assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "revocation"
+    assert subject["ttl"] == 60_000
+    assert set_bits(decode_bitstring(subject["encodedList"])) == [5]
+    assert doc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert Verifier().verify(doc, now=NOW).verified
+
+
+def test_issue_side_refuses_a_key_that_is_not_the_issuers(issuer: KeyPair, stranger: KeyPair) -> None:
+    with pytest.raises(StatusError):
+        build_status_list_credential(list_url="https://status.example.ca/l", key=stranger, issuer=issuer.controller,
+                                     purpose="revocation", bitstring=bitstring())
+
+
+# --- the check against a served list ----------------------------------------------------------------
+
+def test_unrevoked_credential_passes(server: ListServer, issuer: KeyPair) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), 9))
+    result = verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER))
+    assert result.verified
+    assert "not revoked" in status_check(result).detail
+    assert result.details["status"] == [{"purpose": "revocation", "index": 10, "statusListCredential": url,
+                                         "status": 0, "valid": True}]
+
+
+def test_revoked_credential_fails_naming_revocation(server: ListServer, issuer: KeyPair) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), 10))
+    result = verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER))
+    assert not result.verified
+    check = status_check(result)
+    assert check.code == "CREDENTIAL_REVOKED"
+    assert "revoked by its issuer" in check.detail
+
+
+def test_suspended_credential_fails_and_revocation_is_reported_first(server: ListServer, issuer: KeyPair) -> None:
+    rev = server.serve("/rev", status_list(issuer, server.url("/rev"), 7))
+    sus = server.serve("/sus", status_list(issuer, server.url("/sus"), 3, purpose="suspension"))
+    suspended = credential(issuer, status_entry(rev, 3, "revocation"), status_entry(sus, 3, "suspension"))
+    check = status_check(verify(suspended, StatusListCheck(FETCHER)))
+    assert (check.status, check.code) == ("failed", "CREDENTIAL_SUSPENDED")
+    both = credential(issuer, status_entry(sus, 3, "suspension"), status_entry(rev, 7, "revocation"))
+    assert status_check(verify(both, StatusListCheck(FETCHER))).code == "CREDENTIAL_REVOKED"
+
+
+def test_unreachable_list_fails_closed(server: ListServer, issuer: KeyPair) -> None:
+    missing = credential(issuer, status_entry(server.url("/nowhere"), 1, "revocation"))
+    assert status_check(verify(missing, StatusListCheck(FETCHER))).code == "STATUS_RETRIEVAL_ERROR"
+    url = server.serve("/broken", "oops", status=500)
+    broken = credential(issuer, status_entry(url, 1, "revocation"))
+    assert status_check(verify(broken, StatusListCheck(FETCHER))).code == "STATUS_RETRIEVAL_ERROR"
+    server.stop()
+    down = verify(credential(issuer, status_entry(server.url("/lists/1"), 1, "revocation")), StatusListCheck(FETCHER))
+    assert not down.verified
+    assert status_check(down).code == "STATUS_RETRIEVAL_ERROR"
+
+
+def test_no_network_and_no_pinned_list_fails_closed(issuer: KeyPair) -> None:
+    url = "https://status.example.ca/lists/9"
+    doc = credential(issuer, status_entry(url, 1, "revocation"))
+    assert status_check(verify(doc, StatusListCheck(None))).code == "STATUS_RETRIEVAL_ERROR"
+    pinned = StatusListCheck(None, documents={url: status_list(issuer, url)})
+    assert verify(doc, pinned).verified
+
+
+def test_fresh_disk_cache_is_used_when_the_server_is_down(server: ListServer, issuer: KeyPair,
+                                                          tmp_path: Path) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), 10))
+    clock = Clock(NOW)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    first = verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))
+    assert status_check(first).code == "CREDENTIAL_REVOKED"
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    server.stop()
+    clock.now = NOW + timedelta(minutes=4)  # inside the default 5-minute freshness
+    again = verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))
+    assert status_check(again).code == "CREDENTIAL_REVOKED"  # answered from the cache, still revoked
+
+
+def test_memory_cache_avoids_refetching_until_the_ttl(server: ListServer, issuer: KeyPair) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), ttl_ms=60_000))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    for _ in range(3):
+        assert verify(doc, check).verified
+    assert server.hits("/lists/1") == 1
+    clock.now = NOW + timedelta(seconds=61)
+    assert verify(doc, check).verified
+    assert server.hits("/lists/1") == 2
+
+
+def test_stale_cache_fails_closed_when_the_server_is_down(server: ListServer, issuer: KeyPair,
+                                                         tmp_path: Path) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), ttl_ms=60_000))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert verify(doc, check).verified
+    server.stop()
+    clock.now = NOW + timedelta(minutes=2)  # past the list's one-minute ttl
+    for fresh_check in (check, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)):
+        stale = verify(doc, fresh_check)
+        assert not stale.verified
+        assert status_check(stale).code == "STATUS_RETRIEVAL_ERROR"
+
+
+def test_stale_copy_revalidated_with_etag(server: ListServer, issuer: KeyPair) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), 10), etag='"v1"')
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    clock.now = NOW + timedelta(minutes=6)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    assert [h.get("If-None-Match") for p, h in server.requests if p == "/lists/1"] == [None, '"v1"']
+
+
+def test_revocation_seen_after_the_cache_expires(server: ListServer, issuer: KeyPair) -> None:
+    url = server.url("/lists/1")
+    server.serve("/lists/1", status_list(issuer, url))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock)
+    doc = credential(issuer, status_entry(url, 42, "revocation"))
+    assert verify(doc, check).verified
+    server.serve("/lists/1", status_list(issuer, url, 42))  # the registrar revokes it
+    clock.now = NOW + timedelta(minutes=5, seconds=1)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+
+
+def test_huge_ttl_cannot_freeze_a_list_for_more_than_a_day(server: ListServer, issuer: KeyPair) -> None:
+    url = server.url("/lists/1")
+    server.serve("/lists/1", status_list(issuer, url, ttl_ms=10**30))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock)
+    doc = credential(issuer, status_entry(url, 42, "revocation"))
+    assert verify(doc, check).verified
+    server.serve("/lists/1", status_list(issuer, url, 42, ttl_ms=10**30))
+    clock.now = NOW + timedelta(hours=23)
+    assert verify(doc, check).verified  # still the cached copy, as the list asked
+    clock.now = NOW + timedelta(days=1, seconds=1)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+
+
+def test_list_signed_by_another_issuer_is_rejected(server: ListServer, issuer: KeyPair, stranger: KeyPair) -> None:
+    # a well-signed list from someone else saying "not revoked" must not vouch for this credential
+    url = server.serve("/lists/1", status_list(stranger, server.url("/lists/1")))
+    result = verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER))
+    check = status_check(result)
+    assert (check.status, check.code) == ("failed", "STATUS_VERIFICATION_ERROR")
+    assert "another issuer" in check.detail
+
+
+def test_list_claiming_the_issuer_but_signed_by_a_stranger_is_rejected(server: ListServer, issuer: KeyPair,
+                                                                       stranger: KeyPair) -> None:
+    forged = status_list(issuer, server.url("/lists/1"))
+    forged = {k: v for k, v in forged.items() if k != "proof"}
+    url = server.serve("/lists/1", add_proof(forged, stranger, created=NOW - timedelta(days=1)))
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "STATUS_VERIFICATION_ERROR"
+    assert f"not to the issuer {issuer.controller}" in check.detail
+
+
+def test_tampered_list_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    # the attacker clears the revocation bit of a signed list
+    tampered = status_list(issuer, server.url("/lists/1"), 10)
+    tampered["credentialSubject"]["encodedList"] = encode_bitstring(bitstring())
+    url = server.serve("/lists/1", tampered)
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert (check.status, check.code) == ("failed", "STATUS_VERIFICATION_ERROR")
+    assert "signature does not match" in check.detail
+
+
+def test_unsigned_list_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    unsigned = {k: v for k, v in status_list(issuer, server.url("/lists/1")).items() if k != "proof"}
+    url = server.serve("/lists/1", unsigned)
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "STATUS_VERIFICATION_ERROR"
+    assert "no proof" in check.detail
+
+
+def test_tampered_disk_cache_is_not_trusted(server: ListServer, issuer: KeyPair, tmp_path: Path) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), 10))
+    clock = Clock(NOW)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))
+    server.stop()
+    cache_file = next(tmp_path.glob("*.json"))
+    record = json.loads(cache_file.read_text())
+    listing = json.loads(record["content"])
+    listing["credentialSubject"]["encodedList"] = encode_bitstring(bitstring())  # "un-revoke" it locally
+    record["content"] = json.dumps(listing)
+    cache_file.write_text(json.dumps(record))
+    check = status_check(verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)))
+    assert (check.status, check.code) == ("failed", "STATUS_VERIFICATION_ERROR")
+    assert "signature does not match" in check.detail
+
+
+def test_list_substituted_from_another_url_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    # the issuer's all-clear list for another cohort served in place of the list that revokes index 10
+    other = status_list(issuer, server.url("/lists/other"))
+    url = server.serve("/lists/1", other)
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "STATUS_VERIFICATION_ERROR"
+    assert "substituted" in check.detail
+
+
+def test_list_for_another_purpose_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), purpose="suspension"))
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "STATUS_VERIFICATION_ERROR"
+    assert "purpose" in check.detail
+
+
+def test_expired_list_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    listing = status_list(issuer, server.url("/lists/1"), valid_until=NOW - timedelta(days=1))
+    url = server.serve("/lists/1", listing)
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "STATUS_VERIFICATION_ERROR"
+    assert "validity period" in check.detail
+
+
+def test_list_shorter_than_the_minimum_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    short = sign_short_list(issuer, server.url("/lists/1"), encode_bitstring(bytes(MIN_BITS // 8 - 1)))
+    url = server.serve("/lists/1", short)
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "STATUS_LIST_LENGTH_ERROR"
+
+
+def test_gzip_bomb_in_a_signed_list_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = compressor.compress(bytes(20 << 20)) + compressor.flush()  # 20 MB of zeros, ~20 KB compressed
+    listing = sign_short_list(issuer, server.url("/lists/1"), multibase_encode(bomb, "u"))
+    url = server.serve("/lists/1", listing)
+    check = status_check(verify(credential(issuer, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "MALFORMED_VALUE_ERROR"
+
+
+def test_out_of_range_index_is_rejected(server: ListServer, issuer: KeyPair) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1")))
+    check = status_check(verify(credential(issuer, status_entry(url, MIN_BITS, "revocation")),
+                                StatusListCheck(FETCHER)))
+    assert check.code == "RANGE_ERROR"
+
+
+def test_jwt_secured_list_is_verified(server: ListServer, issuer: KeyPair, stranger: KeyPair) -> None:
+    url = server.url("/lists/1")
+    unsigned = {k: v for k, v in status_list(issuer, url, 10).items() if k != "proof"}
+    server.serve("/lists/1", sign_jwt(unsigned, issuer))
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert status_check(verify(doc, StatusListCheck(FETCHER))).code == "CREDENTIAL_REVOKED"
+    # a JWT list whose payload names the issuer but is signed by a stranger is refused
+    token = sign_jwt({**unsigned, "issuer": stranger.controller}, stranger)
+    server.serve("/lists/1", token)
+    assert status_check(verify(doc, StatusListCheck(FETCHER))).code == "STATUS_VERIFICATION_ERROR"
+
+
+def test_p256_issuer_list_verifies(server: ListServer) -> None:
+    p256 = KeyPair.generate("p256")
+    listing = status_list(p256, server.url("/lists/1"), 10)
+    assert listing["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    url = server.serve("/lists/1", listing)
+    check = status_check(verify(credential(p256, status_entry(url, 10, "revocation")), StatusListCheck(FETCHER)))
+    assert check.code == "CREDENTIAL_REVOKED"
+
+
+# --- entries --------------------------------------------------------------------------------------
+
+def test_credential_without_status_passes_saying_so(issuer: KeyPair) -> None:
+    result = verify(credential(issuer), StatusListCheck(None))
+    assert result.verified
+    assert "no status entry" in status_check(result).detail
+
+
+@pytest.mark.parametrize("mutate, why", [
+    (lambda e: e.update(statusListIndex=10), "index as a number, not a base-10 string"),
+    (lambda e: e.update(statusListIndex="-1"), "negative index"),
+    (lambda e: e.update(statusListIndex="1e3"), "not base 10 digits"),
+    (lambda e: e.update(id=e["statusListCredential"]), "entry id equal to the list URL"),
+    (lambda e: e.update(statusSize=0), "statusSize zero"),
+    (lambda e: e.update(statusSize=2), "statusSize 2 without statusMessage"),
+    (lambda e: e.update(statusListCredential="not a url"), "list URL not a URL"),
+])
+def test_malformed_entry_is_a_malformed_value_error(issuer: KeyPair, mutate: Callable[[dict[str, Any]], None],
+                                                    why: str) -> None:
+    url = "https://status.example.ca/lists/1"
+    entry = status_entry(url, 10, "revocation")
+    mutate(entry)
+    doc = {**credential(issuer), "credentialStatus": entry}  # the check reads entries; the proof is not at issue
+    check = run_check(StatusListCheck(None, documents={url: status_list(issuer, url)}), doc)
+    assert (check.status, check.code) == ("failed", "MALFORMED_VALUE_ERROR"), why
+
+
+def test_garbage_status_never_raises(issuer: KeyPair) -> None:
+    garbage: Any
+    for garbage in (["x", 3], [None], "https://status.example.ca/1", [[]]):
+        check = run_check(StatusListCheck(None), {**credential(issuer), "credentialStatus": garbage})
+        assert (check.status, check.code) == ("failed", "MALFORMED_VALUE_ERROR")
+
+
+def test_unknown_status_mechanism_fails_closed(issuer: KeyPair) -> None:
+    entry = {"id": "https://status.example.ca/r#1", "type": "1EdTechRevocationList"}
+    check = run_check(StatusListCheck(None), {**credential(issuer), "credentialStatus": entry})
+    assert (check.status, check.code) == ("failed", "STATUS_VERIFICATION_ERROR")
+    assert "not supported" in check.detail
+
+
+def test_message_purpose_reports_the_message(issuer: KeyPair) -> None:
+    url = "https://status.example.ca/lists/msg"
+    bits = bytearray(2 * MIN_BITS // 8)
+    set_status(bits, 4, 2, size=2)
+    listing = status_list(issuer, url, purpose="message", bits=bytes(bits))
+    messages = [{"status": "0x0", "message": "pending_review"}, {"status": "0x1", "message": "accepted"},
+                {"status": "0x2", "message": "rejected"}, {"status": "0x3", "message": "undefined"}]
+    doc = credential(issuer, status_entry(url, 4, "message", size=2, messages=messages))
+    result = verify(doc, StatusListCheck(None, documents={url: listing}))
+    assert result.verified
+    assert "rejected" in status_check(result).detail
+    assert result.details["status"][0]["message"] == "rejected"
+
+
+def test_refresh_flag_warns_but_does_not_invalidate(issuer: KeyPair) -> None:
+    url = "https://status.example.ca/lists/refresh"
+    listing = status_list(issuer, url, 4, purpose="refresh")
+    check = StatusListCheck(None, documents={url: listing})
+    result = verify(credential(issuer, status_entry(url, 4, "refresh")), check)
+    assert result.verified
+    assert [w["code"] for w in result.warnings] == ["CREDENTIAL_REFRESH_AVAILABLE"]
