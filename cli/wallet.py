@@ -1,0 +1,579 @@
+"""``omc wallet ...`` (the learner's wallet) and ``omc qr ...`` (QR codes). Thin: the logic is in the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
+
+import click
+
+from omc_vc import qr
+from omc_vc._internal import atomic
+from omc_vc._internal.fetch import Fetcher
+from omc_vc.errors import QrError, WalletError
+from omc_vc.verdict import make_verifier
+from omc_vc.verify import Verifier
+from omc_vc.wallet import (
+    Wallet,
+    WalletItem,
+    certificate_html,
+    certificate_pdf,
+    default_wallet_dir,
+    read_source,
+)
+
+from ._common import EXIT_FAILED, emit_json, fail, handle_errors, read_input, write_output
+from .core import build_verifier, registry_options, verifier_options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8800"
+
+
+def _wallet_options(func: F) -> F:
+    func = click.option("--passphrase-env", metavar="VAR",
+                        help="Read the wallet passphrase from environment variable VAR (otherwise prompt).")(func)
+    func = click.option("--wallet", "wallet_dir", type=click.Path(file_okay=False), envvar="OMC_WALLET",
+                        help="Wallet folder (default: your user-data folder; env OMC_WALLET).")(func)
+    return func
+
+
+def _base_url_option(func: F) -> F:
+    return click.option("--base-url", envvar="OMC_VERIFIER_URL", default=DEFAULT_BASE_URL, show_default=True,
+                        help="Verifier page the link-mode QR code opens (env OMC_VERIFIER_URL).")(func)
+
+
+def _verifier_options(func: F) -> F:
+    """The shared verifier options of ``omc verify`` (cli.core), typed for mypy."""
+    return cast(F, verifier_options(func))  # type: ignore[no-untyped-call]
+
+
+def _wallet_verifier(verifier_kwargs: dict[str, Any]) -> Verifier:
+    """``build_verifier`` from the shared options; without a registry the wallet still checks status lists and
+    the OMC profile (make_verifier), so a revoked credential is shown revoked even when no registry is given."""
+    verifier = build_verifier(**verifier_kwargs)
+    if verifier.extra_checks:
+        return verifier
+    cache = verifier_kwargs.get("registry_cache")
+    return make_verifier(resolver=verifier.resolver, fetcher=verifier.fetcher, offline=verifier.fetcher is None,
+                         cache_dir=Path(cache) if cache else None)
+
+
+def _folder(wallet_dir: str | None) -> Path:
+    return Path(wallet_dir) if wallet_dir else default_wallet_dir()
+
+
+def _passphrase(passphrase_env: str | None, *, confirm: bool = False) -> str:
+    if passphrase_env:
+        value = os.environ.get(passphrase_env)
+        if not value:
+            fail(f"environment variable {passphrase_env} is not set or empty")
+        return value
+    if not sys.stdin.isatty():
+        fail("no passphrase: use --passphrase-env VAR or run in a terminal")
+    return str(click.prompt("Wallet passphrase", hide_input=True, confirmation_prompt=confirm))
+
+
+def _open(wallet_dir: str | None, passphrase_env: str | None, *, create: bool = False) -> Wallet:
+    folder = _folder(wallet_dir)
+    if create and not Wallet.exists(folder):
+        wallet = Wallet.create(folder, _passphrase(passphrase_env, confirm=True))
+        click.echo(f"Created a new wallet in {folder}; your holder DID is {wallet.holder_did}", err=True)
+        return wallet
+    return Wallet.open(folder, _passphrase(passphrase_env))
+
+
+def _verdict_line(item: WalletItem) -> str:
+    verdict = item.verdict
+    flags = [word for word, key in (("REVOKED", "revoked"), ("SUSPENDED", "suspended"), ("EXPIRED", "expired"),
+                                     ("NOT YET VALID", "notYetValid")) if verdict.get(key)]
+    kind = {"valid-omc": "OMC", "valid-omc-plus": "OMC+", "valid-not-omc": "not an OMC",
+            "invalid": "INVALID"}.get(str(verdict.get("status")), str(verdict.get("status")))
+    return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {verdict.get('headline', '')}"
+
+
+def _show_item(item: WalletItem) -> None:
+    click.echo(f"{item.id}  {item.name}")
+    confirmed = "" if item.verdict.get("institution") else " (as the credential names it; not confirmed by a registry)"
+    click.echo(f"  issued by: {item.issuer_name}{confirmed}")
+    click.echo(f"  verdict:   {_verdict_line(item)}")
+    if item.verdict.get("reason"):
+        click.echo(f"  reason:    {item.verdict['reason']}")
+
+
+def _fetcher(offline: bool, allow_http_loopback: bool) -> Fetcher | None:
+    return None if offline else Fetcher(allow_loopback=allow_http_loopback)
+
+
+# --- omc wallet -------------------------------------------------------------------------------------------
+
+@click.group("wallet")
+def wallet_group() -> None:
+    """The learner's wallet: hold credentials, present them, track stacks, share them by QR code.
+
+    The wallet is a folder (your user-data folder by default, --wallet DIR to choose) encrypted with a
+    passphrase (scrypt + AES-256-GCM). It holds a did:key holder key, created on first use.
+
+    \b
+    Example:
+      export OMC_WALLET_PASS='correct horse battery staple'
+      omc wallet init --passphrase-env OMC_WALLET_PASS
+      omc wallet import omc.json --passphrase-env OMC_WALLET_PASS
+      omc wallet list --passphrase-env OMC_WALLET_PASS
+    """
+
+
+@wallet_group.command("init")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print the wallet folder and holder DID as JSON.")
+@handle_errors
+def init_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) -> None:
+    """Create a wallet and its holder key (did:key, Ed25519). Give the holder DID to your institution.
+
+    \b
+    Example:
+      omc wallet init --wallet ~/omc-wallet --passphrase-env OMC_WALLET_PASS
+    """
+    folder = _folder(wallet_dir)
+    if Wallet.exists(folder):
+        raise WalletError(f"a wallet already exists in {folder}", code="WALLET_EXISTS")
+    wallet = Wallet.create(folder, _passphrase(passphrase_env, confirm=True))
+    if as_json:
+        emit_json({"wallet": str(folder), "holder": wallet.holder_did})
+    else:
+        click.echo(f"Wallet created in {folder}")
+        click.echo(f"Holder DID: {wallet.holder_did}")
+
+
+@wallet_group.command("did")
+@_wallet_options
+@handle_errors
+def did_cmd(wallet_dir: str | None, passphrase_env: str | None) -> None:
+    """Print the wallet's holder DID (the id institutions should issue your credentials to).
+
+    \b
+    Example:
+      omc wallet did --passphrase-env OMC_WALLET_PASS
+    """
+    click.echo(_open(wallet_dir, passphrase_env).holder_did)
+
+
+@wallet_group.command("import")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was imported, with verdicts, as JSON.")
+@_verifier_options
+@registry_options
+@handle_errors
+def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
+               **verifier_kwargs: Any) -> None:
+    """Verify and store credentials. SOURCE is a file (JSON or JWT), a URL, a JWT, a QR image, or -.
+
+    Every credential is verified and its verdict stored and shown: the institution, OMC / OMC+ / not an
+    OMC, revoked, expired. A credential whose signature does not verify is refused (exit 1). The wallet
+    and its holder key are created on first use.
+
+    \b
+    Example:
+      omc wallet import omc.json --passphrase-env OMC_WALLET_PASS
+      omc wallet import omc.json --registry https://mcu.example.ca/omc/registry.json
+      omc wallet import qr-code.png https://college.example.ca/omc/123.json
+      omc wallet import "https://verify.example.ca/v#01234..." --offline
+    """
+    wallet = _open(wallet_dir, passphrase_env, create=True)
+    verifier = _wallet_verifier(verifier_kwargs)
+    fetcher = _fetcher(bool(verifier_kwargs.get("offline")), bool(verifier_kwargs.get("allow_http_loopback")))
+    report: list[dict[str, Any]] = []
+    refused = 0
+    with click.progressbar(sources, label="Importing", file=sys.stderr,
+                           hidden=len(sources) < 2 or as_json) as bar:
+        for source in bar:
+            try:
+                payload, origin = read_source(source, fetcher=fetcher, stdin=lambda: read_input("-"))
+                item, new = wallet.add(payload, verifier=verifier, source=origin)
+            except WalletError as exc:
+                if exc.code != "WALLET_REJECTED_INVALID":
+                    raise
+                refused += 1
+                click.echo(f"error: {source}: {exc.diagnostics()}", err=True)
+                report.append({"source": source, "imported": False, "error": exc.problem()})
+                continue
+            report.append({"source": source, "imported": new, **item.summary(), "verdict": item.verdict})
+            if not as_json:
+                click.echo(("Imported " if new else "Already in the wallet: ") + item.id)
+                _show_item(item)
+    if as_json:
+        emit_json(report)
+    if refused:
+        sys.exit(EXIT_FAILED)
+
+
+@wallet_group.command("list")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@handle_errors
+def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) -> None:
+    """List the credentials held, with their last verdict. Damaged records are listed too, never removed.
+
+    \b
+    Example:
+      omc wallet list --passphrase-env OMC_WALLET_PASS
+      omc wallet list --json
+    """
+    wallet = _open(wallet_dir, passphrase_env)
+    items, damaged = wallet.items()
+    if as_json:
+        emit_json({"holder": wallet.holder_did, "credentials": [i.summary() for i in items],
+                   "damaged": [{"id": i, "error": e.problem()} for i, e in damaged]})
+    else:
+        click.echo(f"Holder: {wallet.holder_did}")
+        if not items and not damaged:
+            click.echo("The wallet is empty.")
+        for item in items:
+            click.echo(f"{item.id}  {item.name}  [{item.issuer_name}]  {_verdict_line(item)}")
+        for item_id, error in damaged:
+            click.echo(f"{item_id}  DAMAGED: {error.detail}")
+    if damaged:
+        click.echo(f"warning: {len(damaged)} record(s) are damaged; they were left as they are", err=True)
+
+
+@wallet_group.command("show")
+@click.argument("item_id", metavar="ID")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print the record (credential, verdict, shares) as JSON.")
+@handle_errors
+def show_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, as_json: bool) -> None:
+    """Show one credential: its details, its last verdict and its live short-mode shares.
+
+    \b
+    Example:
+      omc wallet show 3fa2c1 --passphrase-env OMC_WALLET_PASS
+    """
+    item = _open(wallet_dir, passphrase_env).get(item_id)
+    if as_json:
+        record = item.to_record()
+        record["shares"] = [s.to_json() for s in item.shares]
+        emit_json(record)
+        return
+    _show_item(item)
+    for check, status in item.verdict.get("checks", {}).items():
+        click.echo(f"    {check}: {status}")
+    click.echo(f"  format: {item.format}; imported {item.imported} from {item.source or '?'}; "
+               f"last checked {item.verdict.get('checkedAt')}")
+    for share in item.shares:
+        state = "withdrawn" if share.withdrawn else f"expires {share.expires}"
+        click.echo(f"  shared at {share.url} ({state})")
+
+
+@wallet_group.command("remove")
+@click.argument("item_id", metavar="ID")
+@_wallet_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def remove_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, yes: bool) -> None:
+    """Remove a credential from the wallet (a damaged record too, by its full id).
+
+    \b
+    Example:
+      omc wallet remove 3fa2c1 --yes --passphrase-env OMC_WALLET_PASS
+    """
+    wallet = _open(wallet_dir, passphrase_env)
+    full = wallet.resolve_id(item_id)
+    if not yes and not click.confirm(f"Remove {full} from the wallet?", err=True):
+        fail("not removed", EXIT_FAILED)
+    wallet.remove(full)
+    click.echo(f"Removed {full}")
+
+
+@wallet_group.command("export")
+@click.argument("item_id", metavar="ID")
+@_wallet_options
+@click.option("--format", "fmt", type=click.Choice(["json", "jwt", "html", "pdf"]), default="json", show_default=True,
+              help="json/jwt: the credential as issued; html/pdf: a one-page certificate with its QR code.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Output file (required for pdf; default stdout).")
+@_base_url_option
+@handle_errors
+def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, fmt: str, out: str | None,
+               base_url: str) -> None:
+    """Export a credential as issued (json, jwt) or as a one-page certificate for people (html, pdf).
+
+    The certificate shows the OMC's details and a link-mode QR code that opens the verifier page.
+    html is self-contained (inline SVG, no external resources); pdf is an A4 page drawn as an image.
+
+    \b
+    Example:
+      omc wallet export 3fa2c1 --format html --out certificate.html
+      omc wallet export 3fa2c1 --format pdf --out certificate.pdf --base-url https://verify.example.ca
+    """
+    item = _open(wallet_dir, passphrase_env).get(item_id)
+    if fmt == "json":
+        if isinstance(item.credential, str):
+            raise WalletError(f"{item.id} is a VC-JWT: export it with --format jwt", code="WALLET_BAD_INPUT")
+        write_output(json.dumps(item.credential, indent=2, ensure_ascii=False), out)
+    elif fmt == "jwt":
+        if not isinstance(item.credential, str):
+            raise WalletError(f"{item.id} has a Data Integrity proof: export it with --format json",
+                              code="WALLET_BAD_INPUT")
+        write_output(item.credential, out)
+    elif fmt == "html":
+        write_output(certificate_html(item, qr.encode_link(item.credential, base_url)), out)
+    else:
+        if not out:
+            fail("--out FILE is required for --format pdf")
+        version = certificate_pdf(item, qr.encode_link(item.credential, base_url), Path(out))
+        click.echo(f"Wrote {out} (QR version {version})", err=True)
+
+
+@wallet_group.command("check")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts and changes as JSON.")
+@_verifier_options
+@registry_options
+@handle_errors
+def check_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool, **verifier_kwargs: Any) -> None:
+    """Verify every credential again (signatures, status, registry) and show what changed.
+
+    \b
+    Example:
+      omc wallet check --passphrase-env OMC_WALLET_PASS
+      omc wallet check --registry https://mcu.example.ca/omc/registry.json --json
+    """
+    wallet = _open(wallet_dir, passphrase_env)
+    verifier = _wallet_verifier(verifier_kwargs)
+    with click.progressbar(length=len(wallet.ids()), label="Checking", file=sys.stderr, hidden=as_json) as bar:
+        items, changes = wallet.recheck(verifier=verifier, progress=lambda _item: bar.update(1))
+    _, damaged = wallet.items()
+    if as_json:
+        emit_json({"credentials": [i.summary() for i in items], "changes": [c.to_json() for c in changes],
+                   "damaged": [i for i, _ in damaged]})
+        return
+    for item in items:
+        click.echo(f"{item.id}  {item.name}  {_verdict_line(item)}")
+    if changes:
+        click.echo("Changed since the last check:")
+        for change in changes:
+            click.echo(f"  {change.id}  {change.name}: {change.before} -> {change.after}")
+    else:
+        click.echo("Nothing changed since the last check.")
+    for item_id, error in damaged:
+        click.echo(f"warning: {item_id} is damaged: {error.detail}", err=True)
+
+
+@wallet_group.command("present")
+@click.argument("item_ids", nargs=-1, required=True, metavar="ID...")
+@_wallet_options
+@click.option("--challenge", required=True, help="The verifier's challenge (binds the presentation to one request).")
+@click.option("--domain", help="The verifier's domain (who the presentation is for).")
+@click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True,
+              help="Data Integrity proof (eddsa-rdfc-2022) or a VP-JWT (VC-JOSE-COSE).")
+@click.option("--valid-minutes", type=click.IntRange(1, 24 * 60), default=15, show_default=True,
+              help="How long the presentation stays valid.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@handle_errors
+def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_env: str | None, challenge: str,
+                domain: str | None, fmt: str, valid_minutes: int, out: str | None) -> None:
+    """Build a Verifiable Presentation of credentials, signed by your holder key (purpose authentication).
+
+    \b
+    Example:
+      omc wallet present 3fa2c1 --challenge 8c1f0e --domain hr.employer.example.ca --out vp.json
+      omc verify vp.json --challenge 8c1f0e --domain hr.employer.example.ca
+    """
+    from datetime import timedelta
+
+    wallet = _open(wallet_dir, passphrase_env)
+    for wanted in item_ids:
+        item = wallet.get(wanted)
+        if not item.verdict.get("verified"):
+            click.echo(f"warning: {item.id} did not verify when last checked ({_verdict_line(item)}); "
+                       "a verifier will likely refuse it", err=True)
+    fmt_value: Literal["di", "jwt"] = "jwt" if fmt == "jwt" else "di"
+    vp = wallet.present(list(item_ids), challenge=challenge, domain=domain, fmt=fmt_value,
+                        valid_for=timedelta(minutes=valid_minutes))
+    write_output(vp if isinstance(vp, str) else json.dumps(vp, indent=2, ensure_ascii=False), out)
+
+
+@wallet_group.command("stacks")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON.")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False),
+              help="Also export the credentials as a bundle to this file.")
+@click.option("--format", "fmt", type=click.Choice(["clr", "json"]), default="clr", show_default=True,
+              help="clr: a ClrCredential-style VC signed by your holder key; json: plain JSON, unsigned.")
+@handle_errors
+def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool, export_file: str | None,
+               fmt: str) -> None:
+    """Show progress toward each larger credential (OMC+ stacking target) from the valid credentials held.
+
+    Revoked, expired or otherwise invalid credentials do not count. --export writes a bundle: clr is a
+    ClrCredential-style VC (type ClrCredential, a ClrSubject holding the full signed credentials and
+    isPartOf associations) signed by your holder key; its CLR terms come from an inline JSON-LD context
+    (the official CLR 2.0 context is not bundled), so it verifies offline but is not a certified CLR 2.0
+    document. json is the same content unsigned, with the progress figures.
+
+    \b
+    Example:
+      omc wallet stacks --passphrase-env OMC_WALLET_PASS
+      omc wallet stacks --export my-record.json --format clr
+    """
+    wallet = _open(wallet_dir, passphrase_env)
+    progress = wallet.stacks()
+    if export_file:
+        bundle = wallet.bundle(fmt="json" if fmt == "json" else "clr")
+        atomic.write_json(export_file, bundle)
+        click.echo(f"Wrote the {fmt} bundle to {export_file}", err=True)
+    if as_json:
+        emit_json([p.to_json() for p in progress])
+        return
+    if not progress:
+        click.echo("No OMC+ stacking targets among the valid credentials held.")
+    for item in progress:
+        click.echo(item.line())
+        for missing in item.missing:
+            click.echo(f"    still needed: {missing}")
+
+
+@wallet_group.command("qr")
+@click.argument("item_id", metavar="ID")
+@_wallet_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Image file: .png or .svg.")
+@click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
+              help="link: the whole credential in the URL fragment (nothing hosted); short: a hosted copy.")
+@_base_url_option
+@click.option("--service", envvar="OMC_SHARE_SERVICE", default=DEFAULT_BASE_URL, show_default=True,
+              help="Verifier service hosting short-mode shares (env OMC_SHARE_SERVICE).")
+@click.option("--ttl-days", type=click.IntRange(1, 365), default=7, show_default=True,
+              help="Short mode: days until the hosted copy expires.")
+@click.option("--max-version", type=click.IntRange(1, 40), default=40, show_default=True,
+              help="Link mode: refuse QR codes larger than this version.")
+@click.option("--allow-http-loopback", is_flag=True, hidden=True, help="Allow http to loopback (tests, demo).")
+@handle_errors
+def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out: str, mode: str, base_url: str,
+           service: str, ttl_days: int, max_version: int, allow_http_loopback: bool) -> None:
+    """Draw a QR code for a credential that an employer's phone camera opens on the verifier page.
+
+    Prints the QR version. Link mode refuses (and suggests short mode) when the credential does not fit.
+    Short mode hosts a copy on --service until it expires or you withdraw it (omc wallet withdraw).
+
+    \b
+    Example:
+      omc wallet qr 3fa2c1 --out omc.png
+      omc wallet qr 3fa2c1 --out omc.svg --mode short --service https://verify.example.ca
+    """
+    kind = _image_kind(out)
+    wallet = _open(wallet_dir, passphrase_env)
+    item = wallet.get(item_id)
+    if mode == "link":
+        text = qr.encode_link(item.credential, base_url)
+        version = qr.make_qr_image(text, Path(out), kind=kind, max_version=max_version)
+    else:
+        share = wallet.share(item.id, service=service, ttl_seconds=ttl_days * 86400,
+                             fetcher=Fetcher(allow_loopback=allow_http_loopback))
+        text = share.url
+        version = qr.make_qr_image(text, Path(out), kind=kind, max_version=10)
+        click.echo(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
+    click.echo(f"Wrote {out}: QR version {version}, {mode} mode")
+
+
+@wallet_group.command("withdraw")
+@click.argument("item_id", metavar="ID")
+@_wallet_options
+@click.option("--share", "share_id", help="Withdraw only this share (default: every live share of ID).")
+@click.option("--allow-http-loopback", is_flag=True, hidden=True, help="Allow http to loopback (tests, demo).")
+@handle_errors
+def withdraw_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, share_id: str | None,
+                 allow_http_loopback: bool) -> None:
+    """Withdraw short-mode shares of a credential: the hosted copies stop answering at once.
+
+    \b
+    Example:
+      omc wallet withdraw 3fa2c1 --passphrase-env OMC_WALLET_PASS
+    """
+    wallet = _open(wallet_dir, passphrase_env)
+    done = wallet.withdraw(item_id, fetcher=Fetcher(allow_loopback=allow_http_loopback), share_id=share_id)
+    if not done:
+        click.echo("No live shares to withdraw.")
+    for share in done:
+        click.echo(f"Withdrew {share.url}")
+
+
+def _image_kind(out: str) -> Literal["png", "svg"]:
+    suffix = Path(out).suffix.lower()
+    if suffix == ".png":
+        return "png"
+    if suffix == ".svg":
+        return "svg"
+    raise QrError(f"{out}: the image file must end in .png or .svg", code="QR_BAD_IMAGE")
+
+
+# --- omc qr ---------------------------------------------------------------------------------------------
+
+@click.group("qr")
+def qr_group() -> None:
+    """Draw and read QR codes of credentials (link mode: the credential travels in the URL fragment).
+
+    \b
+    Example:
+      omc qr encode signed.json --out omc.png
+      omc qr decode omc.png --json
+    """
+
+
+@qr_group.command("encode")
+@click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Image file: .png or .svg.")
+@_base_url_option
+@click.option("--max-version", type=click.IntRange(1, 40), default=40, show_default=True,
+              help="Refuse QR codes larger than this version.")
+@click.option("--json", "as_json", is_flag=True, help="Print the link and QR version as JSON.")
+@handle_errors
+def qr_encode_cmd(input_file: str, out: str, base_url: str, max_version: int, as_json: bool) -> None:
+    """Draw a link-mode QR code for a credential or presentation (JSON file or VC-JWT; - for stdin).
+
+    \b
+    Example:
+      omc qr encode signed.json --out omc.png --base-url https://verify.example.ca
+    """
+    kind = _image_kind(out)
+    text = read_input(input_file).decode("utf-8", errors="replace").strip()
+    payload = qr.decode_payload(text)  # a JSON document or a compact JWS, checked and capped
+    link = qr.encode_link(payload, base_url)
+    version = qr.make_qr_image(link, Path(out), kind=kind, max_version=max_version)
+    if as_json:
+        emit_json({"out": out, "version": version, "link": link, "characters": len(link)})
+    else:
+        click.echo(f"Wrote {out}: QR version {version} ({len(link)} characters)")
+
+
+@qr_group.command("decode")
+@click.argument("image", type=click.Path(dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the QR text and the decoded payload as JSON.")
+@handle_errors
+def qr_decode_cmd(image: str, as_json: bool) -> None:
+    """Read a QR code image (PNG, JPEG, ... or an SVG written by omc) and print the credential it carries.
+
+    Fully offline for link mode. A short-mode code prints its URL (use omc wallet import URL to fetch it).
+
+    \b
+    Example:
+      omc qr decode omc.png > credential.json
+      omc qr decode omc.png --json
+    """
+    text = qr.read_qr_image(Path(image))
+    try:
+        payload: Any = qr.decode_payload(text)
+        kind = "link" if text.lower().startswith(("https://", "http://")) else "bare"
+    except QrError as exc:
+        if exc.code != "QR_SHORT_LINK":
+            raise
+        payload, kind = None, "short"
+    if as_json:
+        emit_json({"content": text, "mode": kind, "payload": payload})
+    elif payload is None:
+        click.echo(text)
+    else:
+        click.echo(payload if isinstance(payload, str) else json.dumps(payload, indent=2, ensure_ascii=False))

@@ -1,0 +1,499 @@
+"""QR codes for credentials: the versioned link-mode payload, drawing QR images and reading them back.
+
+Two sharing modes (``docs/qr-format.md`` is the normative description):
+
+link mode (default)
+    ``{base_url}/v#01<digits>``: the whole signed credential (or presentation) travels in the URL
+    *fragment*, which browsers never send to a server. ``01`` is the format version; the digits are
+    the document compressed with raw DEFLATE (RFC 1951) and a preset dictionary of common VC, Open
+    Badges and OMC strings (:data:`DICTIONARY_V1`), written as decimal digits, seven bytes per
+    seventeen digits. Digits survive every camera app and browser unchanged (no space, no ``%``) and
+    QR codes store them in numeric mode at 3.33 bits a digit, about 8.1 bits per payload byte,
+    against 10.7 for base64url in byte mode.
+short mode
+    ``{service}/s/{id}``: a short https URL to a copy the learner chose to host on a verifier
+    service (see :mod:`omc_vc.wallet`); only the URL is in the QR code.
+
+:func:`decode_payload` is bomb-safe: the fragment length is capped before anything is decoded and
+decompression stops at :data:`MAX_PAYLOAD_BYTES`.
+
+>>> doc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}
+>>> link = encode_link(doc, "https://verify.example.ca")
+>>> link.startswith("https://verify.example.ca/v#01")
+True
+>>> decode_payload(link) == doc
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zlib
+from pathlib import Path
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
+
+from omc_vc._internal import atomic
+from omc_vc._internal.jsonio import loads
+from omc_vc._internal.multibase import b64url_encode
+from omc_vc.errors import InputError, QrError
+from omc_vc.proofs.jose import is_jwt
+
+__all__ = [
+    "DICTIONARY_V1",
+    "DICTIONARY_V1_SHA256",
+    "FORMAT_V1",
+    "MAX_FRAGMENT_CHARS",
+    "MAX_PAYLOAD_BYTES",
+    "ImageKind",
+    "decode_fragment",
+    "decode_payload",
+    "encode_fragment",
+    "encode_link",
+    "link_fragment",
+    "make_qr_image",
+    "qr_version_for",
+    "read_qr_image",
+    "short_link_share_url",
+]
+
+ImageKind = Literal["png", "svg"]
+
+#: The format-version prefix of a link-mode fragment (docs/qr-format.md §2).
+FORMAT_V1: Final = "01"
+#: Decompressed payloads larger than this are refused (a credential is 2-10 KB).
+MAX_PAYLOAD_BYTES: Final = 256 * 1024
+#: Longest fragment accepted before decoding (a version-40 QR code holds 7,089 digits).
+MAX_FRAGMENT_CHARS: Final = 64_000
+#: Link mode path on the verifier service ([web]).
+LINK_PATH: Final = "/v"
+#: Short mode path on the verifier service ([web]).
+SHORT_PATH: Final = "/s/"
+
+# Payload tags: the first byte of the decompressed data (docs/qr-format.md §3).
+_TAG_JSON: Final = 0x7B  # '{': the JSON text of a credential or presentation, UTF-8
+_TAG_JWS_BINARY: Final = 0x00  # a compact JWS with its three segments base64url-decoded
+_TAG_JWS_TEXT: Final = 0x65  # 'e' (every compact JWS starts "ey"): the token as text
+
+# Decimal grouping: a group of k bytes (k = 1..7) is written as DIGITS[k] digits, zero-padded.
+_GROUP_BYTES: Final = 7
+_DIGITS_FOR: Final[dict[int, int]] = {k: len(str(256**k - 1)) for k in range(1, _GROUP_BYTES + 1)}
+_BYTES_FOR: Final[dict[int, int]] = {d: k for k, d in _DIGITS_FOR.items()}
+_FULL_GROUP_DIGITS: Final = _DIGITS_FOR[_GROUP_BYTES]  # 17
+
+# The preset dictionary, version 1. FROZEN: changing one byte changes what every "01" link decodes to;
+# a new dictionary needs a new format version. DEFLATE finds matches anywhere in the last 32 KiB, and
+# the nearest strings code shortest, so the most frequent strings come last.
+DICTIONARY_V1: Final[bytes] = "".join((
+    "BitstringStatusListCredential", "revocationsuspension", '"type":"IdentityObject","hashed":false,',
+    '"identityType":"emailAddress","identityHash":"', '"alignment":[{"type":["Alignment"],',
+    '"targetType":"ceterms:Credential","targetFramework":"', '"targetCode":"', '"targetName":"',
+    '"targetUrl":"https://', '"resultDescription":', '"endorsement":[', '"evidence":[{"type":["Evidence"],',
+    '"creditTransfer":[{"type":"CreditTransferPathway","receivingInstitution":"', '","program":"',
+    '","creditGranted":', ',"agreementReference":"', '"stacksInto":[{"id":"https://',
+    '","type":"StackingTarget","name":"', '","awardingInstitution":"', '"creditValue":', '"creditRequired":',
+    '"creditDeterminedBy":"', '"awardedByIssuer":true', '"awardedByIssuer":false',
+    '"summativeAssessment":{"type":"SummativeAssessment","description":"', '"evidenceUrl":"https://', '"cipCode":"',
+    '"nocCodes":["', '"creditUnit":"', '"creditsAvailable":', '"instructionalHours":', '"durationWeeks":',
+    '"qualificationCategory":"', '"deliveryMode":"online"', '"deliveryMode":"hybrid"', '"deliveryMode":"in-person"',
+    '"inLanguage":"en"', '"inLanguage":"fr"', '"omcConsentReference":"', '"image":{"id":"https://',
+    '","type":"Image"}', '"url":"https://', '"email":"', '"awardedDate":"', '"description":"',
+    '"criteria":{"narrative":"', '"criteria":{"id":"https://', '"achievementType":"MicroCredential"',
+    '"humanCode":"', '"fieldOfStudy":"', '"type":["VerifiablePresentation"],"holder":"did:key:z6Mk',
+    '"verifiableCredential":[', '"type":"EnvelopedVerifiableCredential","id":"data:application/vc+jwt,eyJ',
+    '{"@context":["https://www.w3.org/ns/credentials/v2","https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"',
+    ',"https://omc-vc.ca/contexts/omc/v1"],', '"id":"urn:uuid:',
+    '"type":["VerifiableCredential","OpenBadgeCredential"]', ',"name":"', '"issuer":{"id":"did:web:',
+    '","type":["Profile"],"name":"', '"validFrom":"20', '"validUntil":"20', 'T00:00:00Z"',
+    '"credentialSubject":{"id":"did:key:z6Mk', '","type":["AchievementSubject"],"achievement":{"id":"https://',
+    '","type":["Achievement"],', '"credentialStatus":{"id":"https://',
+    '","type":"BitstringStatusListEntry","statusPurpose":"revocation",', '"statusListIndex":"',
+    '","statusListCredential":"https://', "/status/", '"proof":{"type":"DataIntegrityProof",',
+    '"cryptosuite":"eddsa-rdfc-2022",', '"cryptosuite":"ecdsa-rdfc-2019",', '"created":"20',
+    '"verificationMethod":"did:web:', '#key-1",', '"verificationMethod":"did:key:z6Mk',
+    '"proofPurpose":"authentication","challenge":"', '"domain":"',
+    '"proofPurpose":"assertionMethod","proofValue":"z',
+)).encode("utf-8")
+#: SHA-256 of :data:`DICTIONARY_V1`, pinned by the tests and documented in docs/qr-format.md.
+DICTIONARY_V1_SHA256: Final = "bc6bf36c5da119ef16d17d381ae01d8a0b203069e3a7d616153338a6177b3e05"
+
+_DIGITS_RE: Final = re.compile(r"[0-9]*")
+_SHORT_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{4,128}")
+
+
+# --- payload <-> bytes --------------------------------------------------------------------------------
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if pos >= len(data) or shift > 28:
+            raise QrError("the payload's length field is truncated", code="QR_PAYLOAD_INVALID")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def _b64url_strict(segment: str) -> bytes | None:
+    """Decode a base64url segment only when re-encoding gives back exactly the same text."""
+    import base64
+
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except ValueError:
+        return None
+    return raw if b64url_encode(raw) == segment else None
+
+
+def _payload_bytes(payload: dict[str, Any] | str) -> bytes:
+    if isinstance(payload, dict):
+        try:
+            # compact, key order kept: the decoded document is the same JSON value (docs/qr-format.md §3)
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise QrError(f"the document is not plain JSON: {exc}", code="QR_PAYLOAD_INVALID") from exc
+        return text.encode("utf-8")
+    if isinstance(payload, str):
+        token = payload.strip()
+        if not is_jwt(token):
+            raise QrError("a string payload must be a compact JWS (a VC-JWT or VP-JWT)", code="QR_PAYLOAD_INVALID")
+        parts = [_b64url_strict(p) for p in token.split(".")]
+        if all(p is not None for p in parts):
+            header, body, signature = (p or b"" for p in parts)
+            return bytes([_TAG_JWS_BINARY]) + _varint(len(header)) + header + _varint(len(body)) + body + signature
+        return token.encode("ascii")
+    raise QrError(f"cannot encode a {type(payload).__name__}: give a credential dict or a JWT",
+                  code="QR_PAYLOAD_INVALID")
+
+
+def _payload_from_bytes(data: bytes) -> dict[str, Any] | str:
+    if not data:
+        raise QrError("the payload is empty", code="QR_PAYLOAD_INVALID")
+    tag = data[0]
+    if tag == _TAG_JSON:
+        try:
+            value = loads(data, max_bytes=MAX_PAYLOAD_BYTES, what="QR payload")
+        except InputError as exc:
+            raise QrError(f"the payload is not valid JSON: {exc.detail}", code="QR_PAYLOAD_INVALID") from exc
+        if not isinstance(value, dict):
+            raise QrError("the payload is not a JSON object", code="QR_PAYLOAD_INVALID")
+        return value
+    if tag == _TAG_JWS_BINARY:
+        header_len, pos = _read_varint(data, 1)
+        header = data[pos:pos + header_len]
+        pos += header_len
+        body_len, pos = _read_varint(data, pos)
+        body = data[pos:pos + body_len]
+        signature = data[pos + body_len:]
+        if len(header) != header_len or len(body) != body_len or not header or not body:
+            raise QrError("the JWS payload is truncated", code="QR_PAYLOAD_INVALID")
+        return ".".join(b64url_encode(part) for part in (header, body, signature))
+    if tag == _TAG_JWS_TEXT:
+        try:
+            token = data.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise QrError("the JWT payload is not ASCII", code="QR_PAYLOAD_INVALID") from exc
+        if not is_jwt(token):
+            raise QrError("the payload is not a compact JWS", code="QR_PAYLOAD_INVALID")
+        return token
+    raise QrError(f"unknown payload tag 0x{tag:02x}", code="QR_PAYLOAD_INVALID")
+
+
+# --- bytes <-> digits ----------------------------------------------------------------------------------
+
+def _to_digits(data: bytes) -> str:
+    out = []
+    for start in range(0, len(data), _GROUP_BYTES):
+        chunk = data[start:start + _GROUP_BYTES]
+        out.append(str(int.from_bytes(chunk, "big")).zfill(_DIGITS_FOR[len(chunk)]))
+    return "".join(out)
+
+
+def _from_digits(digits: str) -> bytes:
+    full, rest = divmod(len(digits), _FULL_GROUP_DIGITS)
+    if rest and rest not in _BYTES_FOR:
+        raise QrError(f"a fragment of {len(digits)} digits cannot be a whole number of byte groups",
+                      code="QR_BAD_ALPHABET")
+    out = bytearray()
+    spans = [(i * _FULL_GROUP_DIGITS, _FULL_GROUP_DIGITS) for i in range(full)]
+    if rest:
+        spans.append((full * _FULL_GROUP_DIGITS, rest))
+    for start, width in spans:
+        size = _BYTES_FOR[width]
+        value = int(digits[start:start + width])
+        if value >= 256**size:
+            raise QrError("a digit group is out of range", code="QR_BAD_ALPHABET")
+        out += value.to_bytes(size, "big")
+    return bytes(out)
+
+
+# --- fragments and links -------------------------------------------------------------------------------
+
+def encode_fragment(payload: dict[str, Any] | str) -> str:
+    """The link-mode fragment (without ``#``) for a credential/presentation dict or a compact JWS."""
+    raw = _payload_bytes(payload)
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise QrError(f"the document is {len(raw)} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit",
+                      code="QR_TOO_LARGE")
+    # RFC 1951 raw DEFLATE (no zlib header or checksum: the signature protects the content), level 9,
+    # preset dictionary version 1.
+    compressor = zlib.compressobj(level=9, method=zlib.DEFLATED, wbits=-15, memLevel=9, zdict=DICTIONARY_V1)
+    compressed = compressor.compress(raw) + compressor.flush()
+    return FORMAT_V1 + _to_digits(compressed)
+
+
+def decode_fragment(fragment: str) -> dict[str, Any] | str:
+    """Decode a link-mode fragment (with or without the leading ``#``); raises QrError."""
+    if not isinstance(fragment, str):
+        raise QrError("the fragment must be text", code="QR_PAYLOAD_INVALID")
+    text = fragment.strip().removeprefix("#")
+    if len(text) > MAX_FRAGMENT_CHARS:
+        raise QrError(f"the fragment is {len(text)} characters, over the {MAX_FRAGMENT_CHARS} limit",
+                      code="QR_TOO_LARGE")
+    if len(text) < 2 or not text[:2].isascii() or not text[:2].isdigit():
+        raise QrError("the fragment does not start with a two-digit format version", code="QR_UNKNOWN_FORMAT")
+    version, body = text[:2], text[2:]
+    if version != FORMAT_V1:
+        raise QrError(f"unknown link format version {version!r} (this omc-vc reads {FORMAT_V1!r})",
+                      code="QR_UNKNOWN_FORMAT")
+    if not body or _DIGITS_RE.fullmatch(body) is None or not body.isascii():
+        raise QrError("a format-01 fragment holds only the digits 0-9", code="QR_BAD_ALPHABET")
+    compressed = _from_digits(body)
+    decompressor = zlib.decompressobj(wbits=-15, zdict=DICTIONARY_V1)
+    try:
+        # bounded: never produce more than the cap, whatever the compression ratio (zip-bomb safety)
+        raw = decompressor.decompress(compressed, MAX_PAYLOAD_BYTES + 1)
+    except zlib.error as exc:
+        raise QrError("the fragment is not valid compressed data", code="QR_PAYLOAD_INVALID") from exc
+    if len(raw) > MAX_PAYLOAD_BYTES or decompressor.unconsumed_tail:
+        raise QrError(f"the payload expands to more than {MAX_PAYLOAD_BYTES} bytes", code="QR_TOO_LARGE")
+    if not decompressor.eof:
+        raise QrError("the compressed data is truncated", code="QR_PAYLOAD_INVALID")
+    if decompressor.unused_data:
+        raise QrError("the fragment has data after the end of the compressed stream", code="QR_PAYLOAD_INVALID")
+    return _payload_from_bytes(raw)
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment or parts.query:
+        raise QrError(f"base URL {base_url!r} must be an http(s) URL without query or fragment", code="QR_BAD_BASE_URL")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise QrError(f"base URL {base_url!r}: plain http is allowed only for the local demo (127.0.0.1)",
+                      code="QR_BAD_BASE_URL")
+    return base_url.rstrip("/")
+
+
+def encode_link(payload: dict[str, Any] | str, base_url: str) -> str:
+    """The link-mode URL ``{base_url}/v#01...`` carrying the whole credential in its fragment."""
+    return f"{_check_base_url(base_url)}{LINK_PATH}#{encode_fragment(payload)}"
+
+
+def link_fragment(text: str) -> str | None:
+    """The fragment of a URL (None when there is none)."""
+    _, sep, fragment = text.partition("#")
+    return fragment if sep else None
+
+
+def short_link_share_url(url: str) -> str | None:
+    """For a short-mode URL ``{service}/s/{id}``, the URL of the shared JSON (``{service}/shares/{id}``)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment or parts.query:
+        return None
+    head, sep, share_id = parts.path.rpartition(SHORT_PATH)
+    if not sep or _SHORT_ID_RE.fullmatch(share_id) is None:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{head}/shares/{share_id}"
+
+
+def decode_payload(text: str) -> dict[str, Any] | str:
+    """Decode what a QR code or link holds: a whole link URL, its fragment, or the bare payload.
+
+    Returns a credential/presentation dict or a compact JWS string. Raises QrError (a short-mode URL
+    gives code ``QR_SHORT_LINK``: its content must be fetched).
+    """
+    if not isinstance(text, str):
+        raise QrError("the QR content must be text", code="QR_PAYLOAD_INVALID")
+    if len(text) > MAX_FRAGMENT_CHARS + 2048:
+        raise QrError("the QR content is too long", code="QR_TOO_LARGE")
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            value = loads(stripped, max_bytes=MAX_PAYLOAD_BYTES, what="QR content")
+        except InputError as exc:
+            raise QrError(f"the QR content is not valid JSON: {exc.detail}", code="QR_PAYLOAD_INVALID") from exc
+        if not isinstance(value, dict):
+            raise QrError("the QR content is not a JSON object", code="QR_PAYLOAD_INVALID")
+        return value
+    if is_jwt(stripped):
+        return stripped
+    if stripped.lower().startswith(("https://", "http://")):
+        fragment = link_fragment(stripped)
+        if fragment:
+            return decode_fragment(fragment)
+        if short_link_share_url(stripped):
+            raise QrError(f"{stripped} is a short link: its credential is hosted and must be fetched",
+                          code="QR_SHORT_LINK")
+        raise QrError("the URL carries no credential in its fragment", code="QR_UNKNOWN_FORMAT")
+    return decode_fragment(stripped)
+
+
+# --- images --------------------------------------------------------------------------------------------
+
+def _segments(data: str) -> list[Any]:
+    from qrcode.util import MODE_8BIT_BYTE, MODE_NUMBER, QRData
+
+    # A link's digits go in a numeric-mode segment (ISO/IEC 18004 §7.4.3), the URL before them in byte mode.
+    match = re.search(r"[0-9]{24,}$", data)
+    if match is None:
+        return [QRData(data.encode("utf-8"), mode=MODE_8BIT_BYTE)]
+    head, digits = data[:match.start()], match.group(0)
+    segments = [QRData(head.encode("utf-8"), mode=MODE_8BIT_BYTE)] if head else []
+    segments.append(QRData(digits.encode("ascii"), mode=MODE_NUMBER))
+    return segments
+
+
+def _build_qr(data: str, max_version: int) -> Any:
+    import qrcode
+    from qrcode.exceptions import DataOverflowError
+
+    if not 1 <= max_version <= 40:
+        raise QrError("max_version must be between 1 and 40", code="QR_TOO_LARGE")
+    qr = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_L, box_size=8, border=4)
+    for segment in _segments(data):
+        qr.add_data(segment)
+    try:
+        qr.make(fit=True)
+    except (DataOverflowError, ValueError) as exc:
+        raise QrError(f"{len(data)} characters do not fit in any QR code (version 40, level L); "
+                      "use short mode (--mode short)", code="QR_TOO_LARGE") from exc
+    if qr.version > max_version:
+        raise QrError(f"the QR code would be version {qr.version}, over the maximum {max_version}; "
+                      "use short mode (--mode short)", code="QR_TOO_LARGE", version=qr.version)
+    return qr
+
+
+def qr_version_for(data: str) -> int:
+    """The QR version (1-40) ``data`` needs at error-correction level L, without drawing it."""
+    return int(_build_qr(data, 40).version)
+
+
+def make_qr_image(data: str, out: Path, *, kind: ImageKind = "png", max_version: int = 40) -> int:
+    """Draw ``data`` as a QR code (level L) into ``out`` (PNG or SVG), atomically; returns the version."""
+    qr = _build_qr(data, max_version)
+    if kind == "png":
+        image = qr.make_image(fill_color="black", back_color="white")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        content = buffer.getvalue()
+    elif kind == "svg":
+        content = svg_markup(qr).encode("utf-8")
+    else:
+        raise QrError(f"unknown image kind {kind!r} (png or svg)", code="QR_BAD_IMAGE")
+    atomic.write_bytes(out, content)
+    return int(qr.version)
+
+
+def svg_markup(qr: Any, *, module_px: int = 4) -> str:
+    """A self-contained SVG of a built QR code: one path of unit squares, quiet zone included."""
+    matrix = qr.get_matrix()  # includes the border
+    size = len(matrix)
+    cells = []
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                cells.append(f"M{x} {y}h1v1h-1z")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size * module_px}" '
+            f'height="{size * module_px}" shape-rendering="crispEdges">'
+            f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(cells)}"/></svg>')
+
+
+def svg_for(data: str, *, max_version: int = 40, module_px: int = 4) -> tuple[str, int]:
+    """SVG markup of ``data`` as a QR code and its version (for inline use in HTML)."""
+    qr = _build_qr(data, max_version)
+    return svg_markup(qr, module_px=module_px), int(qr.version)
+
+
+_SVG_CELL_RE: Final = re.compile(r"M(\d+) (\d+)h1v1h-1z")
+_SVG_VIEWBOX_RE: Final = re.compile(r'viewBox="0 0 (\d+) (\d+)"')
+MAX_IMAGE_BYTES: Final = 20_000_000
+MAX_IMAGE_PIXELS: Final = 40_000_000
+
+
+def _rasterize_own_svg(text: str) -> Any:
+    """Rasterize an SVG written by :func:`svg_markup` (the only SVG shape we read)."""
+    from PIL import Image, ImageDraw
+
+    box = _SVG_VIEWBOX_RE.search(text)
+    if box is None or box.group(1) != box.group(2) or not 21 <= int(box.group(1)) <= 400:
+        raise QrError("this SVG was not written by omc-vc; convert it to PNG to read it", code="QR_BAD_IMAGE")
+    size = int(box.group(1))
+    scale = 6
+    image = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for match in _SVG_CELL_RE.finditer(text):
+        x, y = int(match.group(1)), int(match.group(2))
+        if x >= size or y >= size:
+            raise QrError("the SVG draws outside its viewBox", code="QR_BAD_IMAGE")
+        draw.rectangle((x * scale, y * scale, x * scale + scale - 1, y * scale + scale - 1), fill=0)
+    return image
+
+
+def read_qr_image(path: Path) -> str:
+    """Read the text of the one QR code in an image file (PNG, JPEG, ..., or an SVG we wrote), with zxing-cpp."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    target = Path(path)
+    try:
+        size = target.stat().st_size
+    except OSError as exc:
+        raise QrError(f"cannot read {target}: {exc.strerror}", code="QR_BAD_IMAGE") from exc
+    if size > MAX_IMAGE_BYTES:
+        raise QrError(f"{target} is larger than {MAX_IMAGE_BYTES} bytes", code="QR_BAD_IMAGE")
+    raw = target.read_bytes()
+    if target.suffix.lower() == ".svg" or raw.lstrip()[:5] in (b"<svg ", b"<?xml"):
+        try:
+            image = _rasterize_own_svg(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise QrError(f"{target} is not a UTF-8 SVG file", code="QR_BAD_IMAGE") from exc
+    else:
+        try:
+            image = Image.open(io.BytesIO(raw))  # reads the header only
+            # decompression-bomb guard: refuse huge pixel counts before decoding any pixel
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise QrError(f"{target} is {image.width}x{image.height} pixels, too large to scan",
+                              code="QR_BAD_IMAGE")
+            image.load()
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+            raise QrError(f"{target} is not a readable image", code="QR_BAD_IMAGE") from exc
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("RGB")
+    found = [b for b in zxingcpp.read_barcodes(image, formats=zxingcpp.barcode_formats_from_str("QRCode")) if b.valid]
+    if not found:
+        raise QrError(f"no QR code found in {target}", code="QR_NOT_FOUND")
+    if len(found) > 1:
+        raise QrError(f"{target} holds {len(found)} QR codes; crop it to one", code="QR_NOT_FOUND")
+    return str(found[0].text)
+
+
+def dictionary_sha256() -> str:
+    """The SHA-256 of the version-1 preset dictionary (pinned in docs/qr-format.md and the tests)."""
+    return hashlib.sha256(DICTIONARY_V1).hexdigest()
