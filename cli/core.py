@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -17,6 +20,8 @@ from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
 from ._common import EXIT_FAILED, emit_json, handle_errors, open_key, read_input, write_output
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group("did")
@@ -115,7 +120,27 @@ def verifier_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool) -> Verifier:
+# the same decorator, typed, for this module's commands (wallet.py calls the untyped name)
+_typed_verifier_options: Callable[[F], F] = verifier_options
+
+
+def registry_options(func: F) -> F:
+    """The ministry registry options of ``omc verify`` (the OMC verdict)."""
+    func = click.option("--demo", is_flag=True,
+                        help="Trust the DEMO ministry anchor (keys/demo-ministry-anchor.json); demos only.")(func)
+    func = click.option("--registry-cache", type=click.Path(file_okay=False),
+                        help="Folder for the cached registry and status lists (default: the user cache).")(func)
+    func = click.option("--anchors", type=click.Path(dir_okay=False),
+                        help="The ministry's trust anchors file (default: keys/ministry-anchors.json).")(func)
+    func = click.option("--registry", metavar="URL-or-PATH",
+                        help="The ministry's signed registry: with it, print the OMC verdict.")(func)
+    return func
+
+
+def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool, *,
+                   registry: str | None = None, anchors: str | None = None, registry_cache: str | None = None,
+                   demo: bool = False) -> Verifier:
+    """The CLI's verifier. With ``registry``: the OMC verifier (status, OMC profile, registry checks)."""
     pinned = {}
     for path in did_documents:
         doc = loads_object(read_input(path), what=path)
@@ -123,7 +148,28 @@ def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loo
             raise DidError(f"{path} is not a DID document (no id)")
         pinned[doc["id"]] = doc
     fetcher = None if offline else Fetcher(allow_loopback=allow_http_loopback)
-    return Verifier(resolver=DidResolver(fetcher=fetcher, documents=pinned), fetcher=fetcher)
+    resolver = DidResolver(fetcher=fetcher, documents=pinned)
+    if registry is None:
+        return Verifier(resolver=resolver, fetcher=fetcher)
+    from omc_vc.verdict import make_verifier  # the OMC layer loads only when asked for
+
+    return make_verifier(registry=registry, anchors=Path(anchors) if anchors else None, fetcher=fetcher,
+                         cache_dir=Path(registry_cache) if registry_cache else None, resolver=resolver,
+                         offline=offline, demo=demo)
+
+
+def print_verdict(result) -> None:  # type: ignore[no-untyped-def]
+    """The verdict first, in plain words (``omc verify --registry``)."""
+    verdict = result.details.get("verdict")
+    if not isinstance(verdict, dict):
+        return
+    click.echo(verdict["headline"])
+    if verdict.get("institution"):
+        click.echo(f"  Institution: {verdict['institution']}")
+    click.echo(f"  {verdict['reason']}")
+    for warning in verdict.get("warnings", []):
+        click.echo(f"  Warning: {warning}")
+    click.echo("")
 
 
 def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -143,6 +189,15 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
                    err=True)
 
 
+def _print_checks(result) -> None:  # type: ignore[no-untyped-def]
+    for check in result.checks:
+        mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
+        click.echo(f"  [{mark:>4}] {check.name}: {check.detail}")
+    for index, sub in enumerate(result.credentials):
+        status = sub.details.get("verdict", {}).get("status", "verified" if sub.verified else "NOT verified")
+        click.echo(f"  credential {index}: {status}")
+
+
 @click.command("verify")
 @click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the VerificationResult as JSON.")
@@ -151,14 +206,21 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
 @click.option("--domain", help="Expected domain (presentations).")
 @click.option("--checks", "only_checks", metavar="NAMES",
               help="Run only these core checks, comma-separated (e.g. proof). Default: all.")
-@verifier_options
+@_typed_verifier_options
+@registry_options
 @handle_errors
 def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str | None, domain: str | None,
                only_checks: str | None, did_documents: tuple[str, ...], offline: bool,
-               allow_http_loopback: bool) -> None:
+               allow_http_loopback: bool, registry: str | None, anchors: str | None, registry_cache: str | None,
+               demo: bool) -> None:
     """Verify a credential or presentation (JSON with a Data Integrity proof, or a VC-JWT).
 
     Exit 0 when verified, 1 when not (the reason on stderr), 2 on usage or unreadable input.
+
+    With --registry, the ministry's signed registry is fetched (or read), verified against the pinned
+    anchors, and the OMC verdict is printed first: valid OMC, valid OMC+, valid credential but NOT an
+    OMC, or invalid. Exit 0 for the three "valid" verdicts (read the verdict: "not an OMC" is still a
+    valid credential), 1 for invalid.
 
     \b
     Example:
@@ -166,14 +228,30 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
       omc verify credential.jwt --json
       cat signed.json | omc verify - --now 2030-01-01T00:00:00Z
       omc verify w3c-vector.json --checks proof
+      omc verify omc.json --registry https://www.ontario.ca/omc/registry.json --anchors anchors.json
+      omc verify omc.json --registry registry.json --demo --offline
     """
     data = read_input(input_file)
     moment = parse_user_time(now, field="--now") if now else None
-    verifier = build_verifier(did_documents, offline, allow_http_loopback)
+    verifier = build_verifier(did_documents, offline, allow_http_loopback, registry=registry, anchors=anchors,
+                              registry_cache=registry_cache, demo=demo)
     checks = [c.strip() for c in only_checks.split(",") if c.strip()] if only_checks else None
     result = verifier.verify(data, now=moment, challenge=challenge, domain=domain, checks=checks)
     if result.check("parse") is not None:
         click.echo(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
         sys.exit(2)
+    if registry is not None:
+        # the verdict decides: "valid but not an OMC" exits 0 and says so plainly
+        verdict = result.details.get("verdict", {})
+        invalid = verdict.get("status", "invalid") == "invalid"
+        if as_json:
+            emit_json(result.to_json())
+        else:
+            print_verdict(result)
+            _print_checks(result)
+        if invalid:
+            code = verdict.get("code") or (result.errors[0]["code"] if result.errors else "NOT_VERIFIED")
+            click.echo(f"error: {code}: {verdict.get('reason', result.reason)}", err=True)
+        sys.exit(EXIT_FAILED if invalid else 0)
     print_result(result, as_json)
     sys.exit(0 if result.verified else EXIT_FAILED)

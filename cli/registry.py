@@ -1,0 +1,409 @@
+"""``omc registry``: the ministry keeps, signs and publishes the registry of consent-holding OMC issuers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from omc_vc._internal import atomic
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.jsonio import loads_object
+from omc_vc._internal.timeutil import format_datetime, parse_user_time, utcnow
+from omc_vc.errors import RegistryError
+from omc_vc.keys import KeyPair, PublicKey, read_key_file_header
+from omc_vc.registry import (
+    DRAFT_FORMAT,
+    INSTITUTION_TYPES,
+    MAX_REGISTRY_BYTES,
+    ROTATIONS_FILE,
+    SCOPES,
+    Anchors,
+    QualityAssurance,
+    RegistryClient,
+    RegistryData,
+    RegistryDraft,
+    demo_anchors_path,
+    institutions_table,
+    iter_partners,
+    load_anchors,
+    make_rotation,
+    sign_registry,
+)
+
+from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, read_input
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Registry errors that are bad input (exit 2); every other one is a refusal or a failed verification (exit 1).
+_USAGE_CODES = frozenset({"REGISTRY_MALFORMED", "REGISTRY_UNKNOWN_ISSUER", "REGISTRY_ANCHORS_INVALID"})
+
+
+def registry_errors(func: F) -> F:
+    """Exit 1 when the registry refuses (rollback, expired, untrusted, edit refused...), 2 on bad input."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RegistryError as exc:
+            fail(exc.diagnostics(), EXIT_USAGE if exc.code in _USAGE_CODES else EXIT_FAILED)
+
+    return wrapper  # type: ignore[return-value]
+
+_REGISTRY_OPTION = click.option("--registry", "registry_file", required=True, type=click.Path(dir_okay=False),
+                                help="The ministry's registry working file (from `omc registry init`).")
+
+
+@click.group("registry")
+def registry_group() -> None:
+    """The ministry's signed registry of institutions authorized to issue OMCs.
+
+    \b
+    Example:
+      omc registry init --anchor-key ministry.key --out registry-draft.json
+      omc registry add-institution --registry registry-draft.json --name "Example College" \\
+          --type college --did did:web:college.example.ca --eqaa OCQAS --iqap-ref OCQAS-2024-11 \\
+          --consent-ref MCU-OMC-0042 --scope OMC,OMC+
+      omc registry publish --registry registry-draft.json --key ministry.key --out public/
+    """
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    return parse_user_time(value, field=name) if value else None
+
+
+def _refuse_demo(path: str, demo: bool) -> None:
+    if Path(path).name.startswith("demo-") and not demo:
+        fail(f"{path} is a DEMO key; it is refused outside demo mode (add --demo)", 1)
+
+
+def _public_key(path: str, demo: bool) -> PublicKey:
+    _refuse_demo(path, demo)
+    header = read_key_file_header(path)
+    return PublicKey.from_multibase(header["publicKeyMultibase"])
+
+
+def _load(path: str) -> RegistryDraft:
+    return RegistryDraft.load(path)
+
+
+def _echo_change(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@registry_group.command("init")
+@click.option("--anchor-key", "anchor_keys", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Ministry key file whose public key becomes a trust anchor (public part only). Repeatable.")
+@click.option("--threshold", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many distinct anchor keys must sign each published registry (k of n).")
+@click.option("--id", "registry_id", help="The registry's id (a URL or urn:uuid; default a new urn:uuid).")
+@click.option("--issuer", help="The issuer URL/DID named in the registry (default: the first anchor's did:key).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The working file to create.")
+@click.option("--anchors-out", type=click.Path(dir_okay=False),
+              help="Also write the anchors file verifiers pin (format omc-vc-anchors/1).")
+@click.option("--demo", is_flag=True, help="Allow the DEMO ministry key (keys/demo-ministry.key).")
+@handle_errors
+@registry_errors
+def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | None, issuer: str | None, out: str,
+             anchors_out: str | None, demo: bool) -> None:
+    """Start a registry working file with the ministry's anchor key(s).
+
+    \b
+    Example:
+      omc registry init --anchor-key ministry-1.key --anchor-key ministry-2.key --threshold 2 \\
+          --id https://www.ontario.ca/omc/registry --out registry-draft.json --anchors-out anchors.json
+    """
+    if Path(out).exists():
+        fail(f"{out} already exists; refusing to overwrite a registry working file")
+    keys = tuple(_public_key(path, demo) for path in anchor_keys)
+    draft = RegistryDraft.new(registry_id, anchors=Anchors(keys, threshold, demo=demo and any(
+        Path(p).name.startswith("demo-") for p in anchor_keys)), issuer=issuer)
+    draft.save(out)
+    if anchors_out:
+        atomic.write_json(anchors_out, draft.anchors.to_json())
+    _echo_change(f"created {out}: registry {draft.data.id}, {len(keys)} anchor key(s), threshold {threshold}")
+
+
+@registry_group.command("add-institution")
+@_REGISTRY_OPTION
+@click.option("--name", required=True, help="The institution's legal name.")
+@click.option("--type", "kind", required=True, type=click.Choice(INSTITUTION_TYPES))
+@click.option("--did", "dids", multiple=True, required=True, help="A DID the institution issues with. Repeatable.")
+@click.option("--valid-from", help="When the DID(s) start to be valid (ISO 8601; default: the consent grant).")
+@click.option("--eqaa", help="The external quality assurance agency (EQAA) that approved the institution's IQAP.")
+@click.option("--iqap-ref", help="The reference of the IQAP approval.")
+@click.option("--qa-date", help="The date of the quality assurance approval (ISO 8601).")
+@click.option("--consent-ref", required=True, help="The ministry's consent reference.")
+@click.option("--granted", help="When the consent was granted (ISO 8601; default now).")
+@click.option("--scope", default="OMC", show_default=True, help="Comma-separated: OMC or OMC,OMC+.")
+@handle_errors
+@registry_errors
+def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[str, ...], valid_from: str | None,
+                        eqaa: str | None, iqap_ref: str | None, qa_date: str | None, consent_ref: str,
+                        granted: str | None, scope: str) -> None:
+    """Add an institution holding the ministry's consent to issue OMCs.
+
+    \b
+    Example:
+      omc registry add-institution --registry registry-draft.json --name "Example College" \\
+          --type college --did did:web:college.example.ca --eqaa OCQAS --iqap-ref OCQAS-2024-11 \\
+          --qa-date 2024-05-01 --consent-ref MCU-OMC-0042 --scope OMC,OMC+
+    """
+    scopes = tuple(s.strip() for s in scope.split(",") if s.strip())
+    if not scopes or any(s not in SCOPES for s in scopes):
+        fail(f"--scope must list values from {', '.join(SCOPES)}")
+    qa = None
+    if eqaa or iqap_ref:
+        if not (eqaa and iqap_ref):
+            fail("--eqaa and --iqap-ref go together")
+        assert eqaa is not None and iqap_ref is not None
+        qa = QualityAssurance(eqaa, _time(qa_date, "--qa-date") or utcnow().replace(microsecond=0), iqap_ref)
+    draft = _load(registry_file)
+    item = draft.add_institution(legal_name=name, kind=kind, dids=list(dids), consent_reference=consent_ref,
+                                 scope=scopes, granted=_time(granted, "--granted"),
+                                 did_valid_from=_time(valid_from, "--valid-from"), quality_assurance=qa)
+    draft.save(registry_file)
+    _echo_change(f"added {item.legal_name} ({item.kind}, {', '.join(scopes)}) as {item.id}; publish to take effect")
+
+
+def _consent_command(status: str, verb: str) -> Any:
+    @click.argument("did")
+    @_REGISTRY_OPTION
+    @click.option("--at", help="When it takes effect (ISO 8601; default now).")
+    @click.option("--reason", help="A short reason, recorded in the registry.")
+    @handle_errors
+    @registry_errors
+    def command(did: str, registry_file: str, at: str | None, reason: str | None) -> None:
+        draft = _load(registry_file)
+        item = draft.set_consent(did, status, at=_time(at, "--at"), reason=reason)  # type: ignore[arg-type]
+        draft.save(registry_file)
+        _echo_change(f"{item.legal_name}: consent now {status}; publish to take effect")
+
+    command.__doc__ = f"""{verb.capitalize()} the consent of the institution that issues with DID.
+
+    \b
+    Example:
+      omc registry {verb} did:web:college.example.ca \\
+          --registry registry-draft.json --reason "ministry decision 2025-17"
+    """
+    return command
+
+
+registry_group.command("suspend")(_consent_command("suspended", "suspend"))
+registry_group.command("reinstate")(_consent_command("active", "reinstate"))
+registry_group.command("revoke")(_consent_command("revoked", "revoke"))
+
+
+@registry_group.command("add-partnership")
+@_REGISTRY_OPTION
+@click.option("--pcc", required=True, help="A DID of the private career college.")
+@click.option("--partner", required=True, help="A DID of its consent-holding partner institution.")
+@click.option("--since", help="Start of the partnership (ISO 8601; default now).")
+@click.option("--reference", help="The partnership agreement's reference.")
+@handle_errors
+@registry_errors
+def add_partnership_cmd(registry_file: str, pcc: str, partner: str, since: str | None,
+                        reference: str | None) -> None:
+    """Record that a private career college confers OMCs with a consent-holding partner.
+
+    The college's OMCs must then carry an OB 3.0 EndorsementCredential signed by the partner.
+
+    \b
+    Example:
+      omc registry add-partnership --registry registry-draft.json --pcc did:web:tradeskill.example.ca \\
+          --partner did:web:college.example.ca --reference MCU-PCC-0007
+    """
+    draft = _load(registry_file)
+    draft.add_partnership(pcc, partner, since=_time(since, "--since"), reference=reference)
+    draft.save(registry_file)
+    _echo_change("partnership added; publish to take effect")
+
+
+@registry_group.command("add-did")
+@click.argument("did")
+@_REGISTRY_OPTION
+@click.option("--new-did", required=True, help="The additional DID (e.g. after a key rotation).")
+@click.option("--valid-from", help="When the new DID becomes valid (ISO 8601; default now).")
+@handle_errors
+@registry_errors
+def add_did_cmd(did: str, registry_file: str, new_did: str, valid_from: str | None) -> None:
+    """Let the institution that issues with DID also issue with a new DID.
+
+    \b
+    Example:
+      omc registry add-did did:web:college.example.ca --new-did did:web:college.example.ca:2026 \\
+          --registry registry-draft.json
+    """
+    draft = _load(registry_file)
+    item = draft.add_did(did, new_did, valid_from=_time(valid_from, "--valid-from"))
+    draft.save(registry_file)
+    _echo_change(f"{item.legal_name} now issues with {new_did}; publish to take effect")
+
+
+@registry_group.command("retire-did")
+@click.argument("did")
+@_REGISTRY_OPTION
+@click.option("--at", help="End of the DID's validity (ISO 8601; default now).")
+@handle_errors
+@registry_errors
+def retire_did_cmd(did: str, registry_file: str, at: str | None) -> None:
+    """End a DID's validity window: what it signs afterwards is not an OMC.
+
+    \b
+    Example:
+      omc registry retire-did did:web:college.example.ca --registry registry-draft.json
+    """
+    draft = _load(registry_file)
+    item = draft.retire_did(did, at=_time(at, "--at"))
+    draft.save(registry_file)
+    _echo_change(f"{did} of {item.legal_name} retired; publish to take effect")
+
+
+def _signing_keys(key_files: tuple[str, ...], passphrase_env: str | None, demo: bool) -> list[KeyPair]:
+    keys = []
+    for path in key_files:
+        _refuse_demo(path, demo)
+        keys.append(open_key(path, passphrase_env))
+    return keys
+
+
+@registry_group.command("publish")
+@_REGISTRY_OPTION
+@click.option("--key", "key_files", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="A ministry anchor key file to sign with. Repeat for k-of-n.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write registry.json into.")
+@click.option("--valid-days", type=click.IntRange(min=1, max=366), default=30, show_default=True,
+              help="Days until the published registry expires (verifiers refuse it afterwards).")
+@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase(s) from environment variable VAR.")
+@click.option("--demo", is_flag=True, help="Allow the DEMO ministry key.")
+@handle_errors
+@registry_errors
+def publish_cmd(registry_file: str, key_files: tuple[str, ...], out: str, valid_days: int,
+                passphrase_env: str | None, demo: bool) -> None:
+    """Bump the version, sign with the anchor key(s) and write OUT/registry.json, ready to host.
+
+    Any anchor rotations are written beside it as anchor-rotations.json.
+
+    \b
+    Example:
+      omc registry publish --registry registry-draft.json --key ministry-1.key --key ministry-2.key \\
+          --passphrase-env MCU_PASS --out public/ --valid-days 30
+    """
+    draft = _load(registry_file)
+    keys = _signing_keys(key_files, passphrase_env, demo)
+    signed = sign_registry(draft, keys, valid_for=timedelta(days=valid_days))
+    folder = Path(out)
+    atomic.write_json(folder / "registry.json", signed)
+    if draft.rotations:
+        atomic.write_json(folder / ROTATIONS_FILE, draft.rotations)
+    draft.mark_published(signed)
+    draft.save(registry_file)
+    _echo_change(f"published version {draft.data.version} to {folder / 'registry.json'} "
+                 f"(valid until {signed['validUntil']}, {len(keys)} signature(s))")
+
+
+@registry_group.command("rotate-anchors")
+@_REGISTRY_OPTION
+@click.option("--new-key", "new_keys", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="A key file whose public key is in the new anchor set (public part only). Repeatable.")
+@click.option("--threshold", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Signatures the new anchor set will require.")
+@click.option("--key", "key_files", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Signing key files: at least the old threshold of old keys AND the new threshold of new keys.")
+@click.option("--anchors-out", type=click.Path(dir_okay=False), help="Write the new anchors file here.")
+@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase(s) from environment variable VAR.")
+@click.option("--demo", is_flag=True, help="Allow DEMO keys.")
+@handle_errors
+@registry_errors
+def rotate_anchors_cmd(registry_file: str, new_keys: tuple[str, ...], threshold: int, key_files: tuple[str, ...],
+                       anchors_out: str | None, passphrase_env: str | None, demo: bool) -> None:
+    """Replace the ministry's anchor keys with a rotation signed by the old AND the new keys.
+
+    Verifiers that pin the old anchors follow the rotation (published as anchor-rotations.json by
+    the next `omc registry publish`); a rotation signed by only one side is refused.
+
+    \b
+    Example:
+      omc registry rotate-anchors --registry registry-draft.json --new-key ministry-2026.key \\
+          --key ministry-2024.key --key ministry-2026.key --anchors-out anchors-2026.json
+    """
+    draft = _load(registry_file)
+    successor_keys = [_public_key(path, demo) for path in new_keys]
+    signers = _signing_keys(key_files, passphrase_env, demo)
+    rotation, successor = make_rotation(draft.anchors, successor_keys, threshold, signers)
+    draft.add_rotation(rotation, successor)
+    draft.save(registry_file)
+    if anchors_out:
+        atomic.write_json(anchors_out, successor.to_json())
+    _echo_change(f"anchors rotated to sequence {successor.sequence} ({len(successor_keys)} key(s), threshold "
+                 f"{threshold}); publish to make the rotation available to verifiers")
+
+
+def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> None:
+    now = utcnow()
+    partnerships = [{"privateCareerCollege": pcc.legal_name, "partner": partner.legal_name,
+                     "since": format_datetime(p.since), "reference": p.reference}
+                    for pcc, partner, p in iter_partners(data)]
+    if as_json:
+        emit_json({**header, "institutions": institutions_table(data, now), "partnerships": partnerships})
+        return
+    for key, value in header.items():
+        click.echo(f"{key}: {value}")
+    click.echo(f"institutions: {len(data.institutions)}")
+    for row in institutions_table(data, now):
+        dids = ", ".join(d["id"] + ("" if "validUntil" not in d else f" (until {d['validUntil']})")
+                         for d in row["dids"])
+        click.echo(f"  {row['legalName']} [{row['type']}] consent {row['consent']} ({row['reference']}, "
+                   f"{'/'.join(row['scope'])}): {dids}")
+    for row in partnerships:
+        click.echo(f"  partnership: {row['privateCareerCollege']} with {row['partner']} since {row['since']}")
+
+
+@registry_group.command("show")
+@click.option("--registry", "registry_file", type=click.Path(dir_okay=False),
+              help="A working file, or a published (signed) registry.json to verify and show.")
+@click.option("--url", help="Fetch, verify and show the registry published at this URL.")
+@click.option("--anchors", type=click.Path(dir_okay=False), help="Anchors file (default keys/ministry-anchors.json).")
+@click.option("--registry-cache", type=click.Path(file_okay=False), help="Cache folder for fetched registries.")
+@click.option("--demo", is_flag=True, help="Trust the DEMO ministry anchor.")
+@click.option("--offline", is_flag=True, help="Use only a fresh cached copy of --url.")
+@click.option("--allow-http-loopback", is_flag=True, hidden=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+@registry_errors
+def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, registry_cache: str | None,
+             demo: bool, offline: bool, allow_http_loopback: bool, as_json: bool) -> None:
+    """Show a registry: a working file as it stands, or a published one after verifying it.
+
+    \b
+    Example:
+      omc registry show --registry registry-draft.json
+      omc registry show --url https://www.ontario.ca/omc/registry.json --json
+    """
+    if bool(registry_file) == bool(url):
+        fail("give exactly one of --registry FILE or --url URL")
+    if registry_file:
+        value = loads_object(read_input(registry_file), max_bytes=MAX_REGISTRY_BYTES, what=registry_file)
+        if value.get("format") == DRAFT_FORMAT:
+            draft = RegistryDraft.from_json(value)
+            _show_data(draft.data, {"registry": draft.data.id, "state": "UNSIGNED working file",
+                                    "lastPublishedVersion": draft.data.version,
+                                    "anchors": f"{len(draft.anchors.keys)} key(s), threshold "
+                                               f"{draft.anchors.threshold}"}, as_json)
+            return
+    anchor_set = load_anchors(anchors if anchors else (demo_anchors_path() if demo else None), demo=demo)
+    source = url or str(registry_file)
+    fetcher = None if offline else Fetcher(allow_loopback=allow_http_loopback)
+    client = RegistryClient(source, anchor_set, fetcher=fetcher, offline=offline,
+                            cache_dir=Path(registry_cache) if registry_cache else None)
+    loaded = client.load()
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    _show_data(loaded.data, {"registry": loaded.data.id, "state": "verified", "version": loaded.data.version,
+                             "validUntil": format_datetime(loaded.verified.valid_until),
+                             "signedBy": list(loaded.verified.signers)}, as_json)
+

@@ -1,0 +1,490 @@
+"""The OMC verdict: is this a valid Ontario Micro-Credential, and why (issue 4).
+
+:func:`make_verifier` builds a :class:`~omc_vc.verify.Verifier` with the status-list check, the OMC
+profile check and, when a ministry registry is configured, the two registry checks:
+
+* ``issuer-authorized`` (:class:`RegistryCheck`): the issuer DID was listed, within its validity
+  window, with MCU consent active and in scope (OMC; OMC+ when the credential claims stacking) when
+  the credential was issued, and the consent is still not revoked now. An issuer suspended *after*
+  issuing gets the verdict the policy file's ``suspended_issuer_past_credentials`` sets, and a plain
+  warning either way.
+* ``partnership`` (:class:`PartnershipCheck`): a private career college's OMC must carry an embedded
+  OB 3.0 ``EndorsementCredential`` issued by its consent-holding partner (named in the registry)
+  whose subject is the achievement or the credential; it is verified as a credential of its own.
+
+:func:`verdict_of` turns a :class:`~omc_vc.model.VerificationResult` into one of four verdicts with a
+reason a registrar and an employer understand and the institution's name as the registry records it:
+``valid-omc``, ``valid-omc-plus``, ``valid-not-omc`` (a valid credential whose issuer is not
+authorized, or that does not meet the OMC profile), ``invalid`` (tampered, revoked, suspended,
+expired, bad signature, or the registry itself could not be trusted: fail closed).
+
+Status and profile modules are imported lazily so the registry works without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.timeutil import format_datetime, parse_datetime
+from omc_vc.did import DidResolver
+from omc_vc.errors import MalformedValueError, OmcVcError, RegistryError
+from omc_vc.model import Check, VerificationResult, as_list, issuer_id, types
+from omc_vc.registry import (
+    Anchors,
+    Institution,
+    LoadedRegistry,
+    RegistryClient,
+    demo_anchors_path,
+    load_anchors,
+)
+from omc_vc.verify import CheckContext, CredentialCheck, Verifier
+
+if TYPE_CHECKING:
+    from omc_vc.omc.policy import Policy
+
+__all__ = [
+    "ISSUER_CHECK",
+    "PARTNERSHIP_CHECK",
+    "PartnershipCheck",
+    "RegistryCheck",
+    "Verdict",
+    "make_verifier",
+    "verdict_of",
+]
+
+ISSUER_CHECK: Final = "issuer-authorized"
+PARTNERSHIP_CHECK: Final = "partnership"
+VerdictStatus = Literal["valid-omc", "valid-omc-plus", "valid-not-omc", "invalid"]
+
+#: Failures that leave a valid credential that is simply not an OMC.
+_NOT_OMC_CHECKS: Final = frozenset({ISSUER_CHECK, PARTNERSHIP_CHECK, "omc-profile", "omc-endorsements"})
+#: Codes on those checks that still make the credential invalid (fail closed).
+_INVALID_CODES: Final = frozenset({"ISSUER_SUSPENDED_SINCE_ISSUE"})
+_REGISTRY_PREFIX: Final = "the ministry's registry could not be trusted: "
+
+HEADLINES: Final[dict[str, str]] = {
+    "valid-omc": "Valid Ontario Micro-Credential",
+    "valid-omc-plus": "Valid Ontario Micro-Credential (OMC+: counts toward a larger credential)",
+    "valid-not-omc": "Valid credential, but NOT an Ontario Micro-Credential",
+    "invalid": "NOT valid: do not rely on this credential",
+}
+
+# Plain words for the codes a registrar or an employer is most likely to meet.
+_PLAIN: Final[dict[str, str]] = {
+    "CREDENTIAL_REVOKED": "The institution that issued this credential has revoked it.",
+    "CREDENTIAL_SUSPENDED": "The institution that issued this credential has suspended it.",
+    "CREDENTIAL_EXPIRED": "This credential has expired.",
+    "CREDENTIAL_NOT_YET_VALID": "This credential is not valid yet.",
+    "CRYPTOGRAPHIC_SECURITY_ERROR": "This credential was changed after it was signed: its signature does not match.",
+    "ISSUER_KEY_MISMATCH": "This credential was signed by someone other than the institution named as its issuer.",
+    "DATA_LOSS_DETECTION_ERROR": "This credential contains information that its signature does not cover.",
+    "STATUS_RETRIEVAL_ERROR": "Whether this credential was revoked could not be checked (its status list could "
+                              "not be retrieved).",
+    "STATUS_VERIFICATION_ERROR": "Whether this credential was revoked could not be checked (its status list "
+                                 "could not be verified).",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One clear answer: ``status`` (four values), a headline, the reason in words, the institution."""
+
+    status: VerdictStatus
+    headline: str
+    reason: str
+    institution: str | None = None
+    code: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def is_omc(self) -> bool:
+        return self.status in ("valid-omc", "valid-omc-plus")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status, "headline": self.headline, "reason": self.reason,
+                               "institution": self.institution}
+        if self.code:
+            out["code"] = self.code
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+def _date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def _issuance_moments(credential: dict[str, Any], now: datetime) -> list[datetime]:
+    """When the credential claims it was issued: validFrom (or VCDM 1.1 issuanceDate) and every proof's
+    ``created``. All must fall in the issuer's authorized window, so backdating validFrom alone (or a
+    proof) into an older window does not help a retired key or a revoked institution.
+    """
+    moments: list[datetime] = []
+    for key in ("validFrom", "issuanceDate"):
+        if key in credential:
+            try:
+                moments.append(parse_datetime(credential[key], field=key))
+            except MalformedValueError:
+                pass
+            break
+    for proof in as_list(credential.get("proof")):
+        if isinstance(proof, dict) and "created" in proof:
+            try:
+                moments.append(parse_datetime(proof["created"], field="proof.created"))
+            except MalformedValueError:
+                pass
+    return moments or [now]
+
+
+def _is_omc_plus(credential: dict[str, Any]) -> bool:
+    try:
+        from omc_vc.omc.model import is_omc_plus
+    except ImportError:  # pragma: no cover - the omc package ships with omc-vc
+        return False
+    return is_omc_plus(credential)
+
+
+def _registry_details(loaded: LoadedRegistry) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": loaded.data.id, "version": loaded.data.version, "source": loaded.source,
+                           "validUntil": format_datetime(loaded.verified.valid_until)}
+    if loaded.from_cache and loaded.age is not None:
+        out["cachedAgeSeconds"] = int(loaded.age.total_seconds())
+    return out
+
+
+class _RegistryBacked:
+    """Loads the registry once per verification (memoized by the client) and records the facts."""
+
+    name: str
+
+    def __init__(self, client: RegistryClient) -> None:
+        self.client = client
+
+    def _load(self, ctx: CheckContext) -> LoadedRegistry:
+        loaded = self.client.load()
+        if "registry" not in ctx.result.details:
+            ctx.result.details["registry"] = _registry_details(loaded)
+            for warning in loaded.warnings:
+                ctx.result.warn("REGISTRY_WARNING", warning)
+        return loaded
+
+    def _registry_failure(self, exc: OmcVcError) -> Check:
+        return Check(self.name, "failed", _REGISTRY_PREFIX + exc.detail, exc.code)
+
+
+# --- issuer-authorized ----------------------------------------------------------------------------
+
+class RegistryCheck(_RegistryBacked):
+    """``issuer-authorized``: was the issuer consent-holding and in scope when it issued, and is it still?"""
+
+    name = ISSUER_CHECK
+
+    def __init__(self, client: RegistryClient, policy: Policy | None = None) -> None:
+        super().__init__(client)
+        self.policy = policy
+
+    def _suspended_past(self) -> str:
+        if self.policy is not None:
+            return str(self.policy.suspended_issuer_past_credentials)
+        try:
+            from omc_vc.omc.policy import load_policy
+        except ImportError:  # pragma: no cover
+            return "invalid"
+        self.policy = load_policy()
+        return str(self.policy.suspended_issuer_past_credentials)
+
+    def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
+        try:
+            loaded = self._load(ctx)
+        except RegistryError as exc:
+            return [self._registry_failure(exc)]
+        issuer = ctx.result.issuer or issuer_id(credential)
+        if issuer is None:
+            return [Check(self.name, "failed", "the credential names no issuer", "ISSUER_NOT_IN_REGISTRY")]
+        institution = loaded.data.institution_for_did(issuer)
+        if institution is None:
+            return [Check(self.name, "failed", f"the issuer {issuer} is not in the ministry's registry of "
+                          "institutions authorized to issue Ontario Micro-Credentials", "ISSUER_NOT_IN_REGISTRY")]
+        ctx.result.details["institution"] = institution.legal_name
+        ctx.result.details["registry"]["institution"] = {
+            "id": institution.id, "legalName": institution.legal_name, "type": institution.kind,
+            "consentReference": institution.consent.reference, "scope": list(institution.consent.scope),
+            "consentStatus": institution.consent.status_at(ctx.now)}
+        return [self._judge(credential, institution, issuer, ctx)]
+
+    def _judge(self, credential: dict[str, Any], inst: Institution, issuer: str, ctx: CheckContext) -> Check:
+        name = inst.legal_name
+        moments = _issuance_moments(credential, ctx.now)
+        issued = max(moments)
+        # 1. the DID was one of the institution's registered DIDs at every claimed issuance moment
+        for moment in moments:
+            if inst.window_for(issuer, moment) is None:
+                return Check(self.name, "failed", f"{issuer} was not a registered DID of {name} on {_date(moment)} "
+                             "(key not yet registered, or already retired)", "ISSUER_DID_NOT_VALID")
+        # 2. consent active at every issuance moment
+        for moment in moments:
+            status = inst.consent.status_at(moment)
+            if status == "not-granted":
+                return Check(self.name, "failed", f"{name} did not yet hold the ministry's consent to issue OMCs "
+                             f"on {_date(moment)} (granted {_date(inst.consent.granted)})", "ISSUER_NOT_AUTHORIZED")
+            if status == "suspended":
+                return Check(self.name, "failed", f"{name}'s consent to issue OMCs was suspended when this "
+                             f"credential was issued ({_date(moment)})", "ISSUER_CONSENT_SUSPENDED")
+            if status == "revoked":
+                return Check(self.name, "failed", f"{name}'s consent to issue OMCs had been revoked when this "
+                             f"credential was issued ({_date(moment)})", "ISSUER_CONSENT_REVOKED")
+        # 3. scope: OMC always; OMC+ when the credential claims to stack into a larger credential
+        plus = _is_omc_plus(credential)
+        if "OMC" not in inst.consent.scope or (plus and "OMC+" not in inst.consent.scope):
+            wanted = "OMC+" if plus else "OMC"
+            return Check(self.name, "failed", f"{name}'s consent covers {', '.join(inst.consent.scope)}, not "
+                         f"{wanted}: it may not issue stackable (OMC+) credentials", "ISSUER_OUT_OF_SCOPE")
+        # 4. and still now
+        now_status = inst.consent.status_at(ctx.now)
+        event = inst.consent.event_at(ctx.now)
+        since = f" on {_date(event.since)}" if event else ""
+        if now_status == "revoked":
+            return Check(self.name, "failed", f"{name}'s consent to issue OMCs was revoked{since}, after this "
+                         "credential was issued", "ISSUER_CONSENT_REVOKED")
+        if now_status == "suspended":
+            warning = (f"{name}'s consent to issue OMCs has been suspended{since}; this credential was issued "
+                       f"before that, on {_date(issued)}")
+            ctx.result.warn("ISSUER_SUSPENDED", warning)
+            if self._suspended_past() == "invalid":
+                return Check(self.name, "failed", warning + "; the OMC policy does not accept such credentials",
+                             "ISSUER_SUSPENDED_SINCE_ISSUE")
+            return Check(self.name, "warning", warning + "; the OMC policy still accepts credentials issued "
+                         "before the suspension", "ISSUER_SUSPENDED")
+        scope = "OMC and OMC+" if "OMC+" in inst.consent.scope else "OMC"
+        return Check(self.name, "passed", f"{name} held the ministry's consent ({inst.consent.reference}, {scope}) "
+                     f"when this credential was issued on {_date(issued)}, and still does")
+
+
+# --- partnership --------------------------------------------------------------------------------------
+
+def _endorsements(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [e for e in as_list(credential.get("endorsement")) if isinstance(e, dict)]
+    try:
+        from omc_vc.omc.model import achievement_of
+    except ImportError:  # pragma: no cover
+        return found
+    achievement = achievement_of(credential)
+    if achievement is not None:
+        found.extend(e for e in as_list(achievement.get("endorsement")) if isinstance(e, dict))
+    return found
+
+
+def _endorsed_ids(credential: dict[str, Any]) -> set[str]:
+    ids = set()
+    if isinstance(credential.get("id"), str):
+        ids.add(credential["id"])
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    if isinstance(achievement, dict) and isinstance(achievement.get("id"), str):
+        ids.add(achievement["id"])
+    return ids
+
+
+class PartnershipCheck(_RegistryBacked):
+    """``partnership``: a private career college's OMC shows its consent-holding partner.
+
+    The proof is an OB 3.0 ``EndorsementCredential`` embedded in the credential (``endorsement``) or in
+    its achievement, issued by one of the partner's registered DIDs, whose ``credentialSubject.id`` is
+    the achievement's or the credential's id, and which verifies as a credential on its own. The
+    partner must hold active consent when it endorsed and now, and the registry must record the
+    partnership when the credential was issued.
+    """
+
+    name = PARTNERSHIP_CHECK
+
+    def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
+        try:
+            loaded = self._load(ctx)
+        except RegistryError as exc:
+            return [self._registry_failure(exc)]
+        issuer = ctx.result.issuer or issuer_id(credential) or ""
+        inst = loaded.data.institution_for_did(issuer)
+        if inst is None:
+            return [Check(self.name, "skipped", "no partnership to check: the issuer is not in the registry")]
+        if not inst.is_private_career_college:
+            return [Check(self.name, "passed", f"not required: {inst.legal_name} is a {inst.kind.replace('-', ' ')}, "
+                          "not a private career college")]
+        issued = max(_issuance_moments(credential, ctx.now))
+        partners = [p for _, p in loaded.data.partners_of(inst, issued)]
+        current = {p.id for _, p in loaded.data.partners_of(inst, ctx.now)}
+        partners = [p for p in partners if p.id in current]
+        if not partners:
+            return [Check(self.name, "failed", f"{inst.legal_name} is a private career college and the registry "
+                          "records no consent-holding partner for it; it cannot confer OMCs alone",
+                          "PARTNERSHIP_MISSING")]
+        names = " or ".join(p.legal_name for p in partners)
+        wanted = _endorsed_ids(credential)
+        problems: list[str] = []
+        for endorsement in _endorsements(credential):
+            if "EndorsementCredential" not in types(endorsement):
+                continue
+            endorser = issuer_id(endorsement) or ""
+            partner = next((p for p in partners if p.has_did(endorser)), None)
+            if partner is None:
+                continue
+            problem = self._check_endorsement(endorsement, partner, endorser, wanted, ctx)
+            if problem is None:
+                ctx.result.details["partner"] = partner.legal_name
+                return [Check(self.name, "passed", f"offered with {partner.legal_name}, a consent-holding partner, "
+                              "which endorsed it with its own signature")]
+            problems.append(problem)
+        if problems:
+            return [Check(self.name, "failed", f"the endorsement from {names} does not hold: {problems[0]}",
+                          "PARTNERSHIP_INVALID")]
+        return [Check(self.name, "failed", f"{inst.legal_name} is a private career college; its OMCs must carry the "
+                      f"signed endorsement of its consent-holding partner ({names}), and this one does not",
+                      "PARTNERSHIP_MISSING")]
+
+    @staticmethod
+    def _check_endorsement(endorsement: dict[str, Any], partner: Institution, endorser: str, wanted: set[str],
+                           ctx: CheckContext) -> str | None:
+        subjects = {s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)}
+        if not subjects & wanted:
+            return "it endorses something other than this credential or its achievement"
+        # OB 3.0 §B.1.5: the endorsement is a credential of its own; verify it with the core checks only
+        core = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
+        result = core.verify(endorsement, now=ctx.now)
+        if not result.verified:
+            return f"it does not verify ({result.reason})"
+        signed_at = _issuance_moments(endorsement, ctx.now)
+        for moment in signed_at:
+            if partner.window_for(endorser, moment) is None:
+                return f"{endorser} was not a registered DID of {partner.legal_name} when it endorsed"
+            if partner.consent.status_at(moment) != "active":
+                return f"{partner.legal_name} did not hold active consent when it endorsed"
+        if partner.consent.status_at(ctx.now) != "active":
+            return f"{partner.legal_name}'s own consent is now {partner.consent.status_at(ctx.now)}"
+        return None
+
+
+# --- the verifier ---------------------------------------------------------------------------------------
+
+@dataclass
+class OmcVerifier(Verifier):
+    """A :class:`Verifier` that also puts the verdict into ``result.details["verdict"]``."""
+
+    registry_configured: bool = field(default=False)
+
+    def verify(self, document: dict[str, Any] | str | bytes, **kwargs: Any) -> VerificationResult:
+        result = super().verify(document, **kwargs)
+        verdict_of(result)
+        return result
+
+
+def make_verifier(*, registry: str | None = None, anchors: Path | None = None, fetcher: Fetcher | None = None,
+                  policy: Policy | None = None, cache_dir: Path | None = None, resolver: DidResolver | None = None,
+                  status_documents: dict[str, Any] | None = None, offline: bool = False, demo: bool = False,
+                  state_file: Path | None = None, anchor_set: Anchors | None = None,
+                  registry_client: RegistryClient | None = None) -> Verifier:
+    """A Verifier with the status, OMC profile and (given a registry) issuer-authorized and partnership checks.
+
+    ``registry`` is a URL or a file path; ``anchors`` the anchors file (default the shipped
+    ``keys/ministry-anchors.json``, or the demo anchor with ``demo=True``). ``offline`` uses no network
+    at all: pinned DIDs and status lists, and a fresh cached registry.
+    """
+    from omc_vc.omc.profile import OmcProfileCheck
+    from omc_vc.status import StatusListCheck
+
+    net = None if offline else (fetcher or Fetcher())
+    checks: list[CredentialCheck] = [
+        StatusListCheck(net, cache_dir=cache_dir / "status" if cache_dir is not None else None,
+                        documents=status_documents),
+        OmcProfileCheck(policy),
+    ]
+    client = registry_client
+    if client is None and registry is not None:
+        if anchor_set is None:
+            anchor_set = load_anchors(anchors if anchors is not None else (demo_anchors_path() if demo else None),
+                                      demo=demo)
+        client = RegistryClient(registry, anchor_set, fetcher=net, offline=offline,
+                                cache_dir=cache_dir / "registry" if cache_dir is not None else None,
+                                state_file=state_file)
+    if client is not None:
+        checks += [RegistryCheck(client, policy), PartnershipCheck(client)]
+    return OmcVerifier(resolver=resolver or DidResolver(fetcher=net), fetcher=net, extra_checks=checks,
+                       registry_configured=client is not None)
+
+
+# --- the verdict ----------------------------------------------------------------------------------------
+
+def _plain(check: Check) -> str:
+    if check.code and check.code in _PLAIN:
+        return _PLAIN[check.code]
+    if check.code and check.code.startswith("REGISTRY_"):
+        why = check.detail.removeprefix(_REGISTRY_PREFIX)
+        return _sentence(f"The ministry's registry of authorized issuers could not be trusted, so nothing about "
+                         f"this credential can be confirmed: {why}")
+    detail = check.detail[:1].upper() + check.detail[1:] if check.detail else f"The {check.name} check failed"
+    return detail if detail.endswith(".") else detail + "."
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def verdict_of(result: VerificationResult) -> Verdict:
+    """The verdict for ``result`` (also stored as ``result.details["verdict"]``)."""
+    if result.kind == "presentation" and len(result.credentials) == 1 and not any(c.failed for c in result.checks):
+        verdict = verdict_of(result.credentials[0])
+    else:
+        verdict = _verdict(result)
+    result.details["verdict"] = verdict.to_json()
+    return verdict
+
+
+def _verdict(result: VerificationResult) -> Verdict:
+    institution = result.details.get("institution")
+    warnings = tuple(str(w["detail"]) for w in result.warnings if w.get("code") in ("ISSUER_SUSPENDED",
+                                                                                       "REGISTRY_WARNING"))
+    failed = [c for c in result.checks if c.failed]
+    hard = [c for c in failed if c.name not in _NOT_OMC_CHECKS or c.code in _INVALID_CODES
+            or (c.code or "").startswith("REGISTRY_")]
+    if hard or (failed and result.kind != "credential"):
+        first = hard[0] if hard else failed[0]
+        return Verdict("invalid", HEADLINES["invalid"], _plain(first), institution, first.code, warnings)
+    if not result.checks:
+        return Verdict("invalid", HEADLINES["invalid"], "Nothing could be verified.", institution, None, warnings)
+    if result.kind == "presentation":
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "This presentation holds "
+                       f"{len(result.credentials)} credentials; see each credential's verdict.", institution)
+    if failed:
+        # the credential verified; only the OMC-specific checks failed
+        order = {ISSUER_CHECK: 0, PARTNERSHIP_CHECK: 1, "omc-profile": 2, "omc-endorsements": 3}
+        first = sorted(failed, key=lambda c: order.get(c.name, 9))[0]
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], _sentence(first.detail), institution,
+                       first.code, warnings)
+    profile = result.check("omc-profile")
+    issuer_check = result.check(ISSUER_CHECK)
+    if profile is None or profile.status == "skipped":
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but it is not a "
+                       "micro-credential in the Ontario Micro-Credential format.", institution, None, warnings)
+    if issuer_check is None:
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but its issuer was not "
+                       "checked against the ministry's registry, so it cannot be called an OMC.", institution,
+                       None, warnings)
+    plus = bool(result.details.get("omc", {}).get("omcPlus")) if isinstance(result.details.get("omc"), dict) \
+        else _is_omc_plus(result.document or {})
+    status: VerdictStatus = "valid-omc-plus" if plus else "valid-omc"
+    reason = _sentence(issuer_check.detail)
+    partner = result.details.get("partner")
+    if partner:
+        reason += f" Offered in partnership with {partner}."
+    if plus:
+        reason += " It counts toward a larger credential (OMC+)."
+    return Verdict(status, HEADLINES[status], reason, institution, None, warnings)
