@@ -1,0 +1,347 @@
+"""``omc issue``, ``omc status``, ``omc stacks``, ``omc policy`` and ``omc endorse``: the institution's side."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from omc_vc._internal.jsonio import loads_object
+from omc_vc.did import DidResolver
+from omc_vc.errors import ConfigError, InputError
+from omc_vc.issue.batch import issue_batch, issue_one
+from omc_vc.issue.config import InstitutionConfig, load_config
+from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
+from omc_vc.keys import KeyPair
+from omc_vc.omc.builder import Learner, build_endorsement
+from omc_vc.omc.policy import load_policy
+from omc_vc.omc.profile import validate_omc
+from omc_vc.omc.stacks import StackProgress, stack_progress
+
+from ._common import EXIT_FAILED, emit_json, get_passphrase, handle_errors, open_key, read_input, write_output
+from .core import build_verifier, verifier_options
+
+
+def _key(config: InstitutionConfig, passphrase_env: str | None) -> KeyPair:
+    """The issuer key: passphrase from --passphrase-env, the config's passphrase_env, or a prompt."""
+    if passphrase_env:
+        return config.load_key(get_passphrase(passphrase_env))
+    try:
+        return config.load_key()
+    except ConfigError as exc:
+        if exc.context.get("field") != "passphrase_env" or not sys.stdin.isatty():
+            raise
+    return config.load_key(get_passphrase(None))
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+# --- omc issue ---------------------------------------------------------------------------------------
+
+@click.command("issue")
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
+              help="Institution configuration (YAML or JSON).")
+@click.option("--achievement", help="Catalogue id of the achievement (one credential).")
+@click.option("--learner-name", help="Learner's full name (one credential).")
+@click.option("--learner-email", help="Learner's e-mail (hashed with a salt in the credential).")
+@click.option("--learner-student-number", help="Learner's student number (hashed with a salt).")
+@click.option("--learner-did", help="Learner's DID (becomes credentialSubject.id).")
+@click.option("--completed", help="Completion date YYYY-MM-DD (default today).")
+@click.option("--result", help="Result or grade to record.")
+@click.option("--evidence-url", help="https URL of the learner's assessment evidence.")
+@click.option("--roster", type=click.Path(dir_okay=False), help="Roster CSV: issue a whole cohort.")
+@click.option("--out", help="Output file (one credential; default stdout) or folder (--roster, required).")
+@click.option("--strict", is_flag=True, help="--roster: refuse the whole roster if any row is bad.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="--roster: signing processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report (for programs).")
+@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from VAR (overrides the config).")
+@verifier_options  # type: ignore[untyped-decorator]
+@handle_errors
+def issue_cmd(config_file: str, achievement: str | None, learner_name: str | None, learner_email: str | None,
+              learner_student_number: str | None, learner_did: str | None, completed: str | None,
+              result: str | None, evidence_url: str | None, roster: str | None, out: str | None, strict: bool,
+              workers: int, as_json: bool, passphrase_env: str | None, did_documents: tuple[str, ...],
+              offline: bool, allow_http_loopback: bool) -> None:
+    """Issue Ontario Micro-Credentials: one learner, or a whole roster (resumable, exactly once).
+
+    An OMC that breaks the policy is refused (exit 1) with a message naming the field. With --roster,
+    bad rows are reported by line number and skipped (exit 1 after the good rows are issued) unless
+    --strict refuses the roster first. Re-running a half-finished roster issues only what is missing.
+    Endorsements in the catalogue are verified first (did:web endorsers are resolved over https unless
+    --offline; pin their DID documents with --did-document).
+
+    \b
+    Example:
+      omc issue --config institution.yaml --achievement weld-101 \\
+          --learner-name "Ana Silva" --learner-email ana@example.ca --out ana.json
+      omc issue --config institution.yaml --roster cohort.csv --out issued/ --workers 4
+      omc issue --config institution.yaml --roster cohort.csv --out issued/ --strict --json
+    """
+    config = load_config(config_file)
+    resolver = build_verifier(did_documents, offline, allow_http_loopback).resolver
+    if roster:
+        if achievement or learner_name:
+            raise click.UsageError("--roster issues a cohort: do not combine it with --achievement/--learner-*")
+        if not out:
+            raise click.UsageError("--roster needs --out DIR")
+        key = _key(config, passphrase_env)
+        _issue_roster(config, key, roster, out, strict=strict, workers=workers, as_json=as_json, resolver=resolver)
+        return
+    if not achievement or not learner_name:
+        raise click.UsageError("give --achievement and --learner-name (one credential) or --roster (a cohort)")
+    learner = Learner(name=learner_name, email=learner_email, student_number=learner_student_number, did=learner_did)
+    key = _key(config, passphrase_env)
+    credential, record = issue_one(config, learner=learner, achievement=achievement, key=key,
+                                   completed=_date(completed, "--completed"), result=result,
+                                   evidence_url=evidence_url, out_file=out, resolver=resolver)
+    if out is None:
+        write_output(json.dumps(credential, indent=2, ensure_ascii=False), None)
+    elif as_json:
+        emit_json(record.to_json())
+    else:
+        click.echo(f"issued {record.id} to {learner_name} ({achievement}) -> {out}", err=True)
+
+
+def _issue_roster(config: InstitutionConfig, key: KeyPair, roster: str, out: str, *, strict: bool, workers: int,
+                  as_json: bool, resolver: DidResolver) -> None:
+    with click.progressbar(length=1, label="Issuing", file=sys.stderr, show_pos=True) as progress:
+        def update(done: int, total: int) -> None:
+            progress.length = max(total, 1)
+            progress.update(done - progress.pos)
+
+        report = issue_batch(config, roster, out, key=key, strict=strict, workers=workers, progress=update,
+                             resolver=resolver)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for error in report.errors:
+            click.echo(f"  bad row: {error}", err=True)
+        click.echo(f"{report.summary()}; index: {report.index_file}")
+    if report.errors:
+        click.echo(f"error: {len(report.errors)} roster row(s) were not issued (see above)", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+# --- omc status ----------------------------------------------------------------------------------------
+
+@click.group("status")
+def status_group() -> None:
+    """Revoke, suspend or unsuspend issued OMCs and publish the signed status lists."""
+
+
+def _status_change(action: str, config_file: str, ref: str, as_json: bool) -> None:
+    config = load_config(config_file)
+    record = {"revoke": revoke, "suspend": suspend, "unsuspend": unsuspend}[action](config, ref)
+    if as_json:
+        emit_json(record.to_json())
+    else:
+        click.echo(f"{action}: {record.id} ({record.learner_name}, {record.achievement}). "
+                   "Run `omc status publish` to make it visible to verifiers.")
+
+
+for _action, _help in (("revoke", "Revoke an OMC for good (by credential id or file)."),
+                       ("suspend", "Suspend an OMC (needs a suspension list: status.suspension: true)."),
+                       ("unsuspend", "Lift a suspension.")):
+    def _make(action: str, help_text: str) -> None:
+        @status_group.command(action, help=f"""{help_text}
+
+        \b
+        Example:
+          omc status {action} --config institution.yaml issued/ana-silva-weld-101-1b4e28ba2fa1.json
+          omc status {action} --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+          omc status publish --config institution.yaml --out public/status/
+        """)
+        @click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
+                      help="Institution configuration (YAML or JSON).")
+        @click.argument("ref", metavar="ID-or-FILE")
+        @click.option("--json", "as_json", is_flag=True, help="Print the credential's state record as JSON.")
+        @handle_errors
+        def command(config_file: str, ref: str, as_json: bool) -> None:
+            _status_change(action, config_file, ref, as_json)
+
+    _make(_action, _help)
+
+
+@status_group.command("publish")
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
+              help="Institution configuration (YAML or JSON).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the lists into.")
+@click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON.")
+@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from VAR (overrides the config).")
+@handle_errors
+def publish_cmd(config_file: str, out: str, as_json: bool, passphrase_env: str | None) -> None:
+    """Write every signed BitstringStatusListCredential to a folder, ready for a static web server.
+
+    Serve the folder at the configured status.base_url. Publish again after every revoke/suspend,
+    and before the lists' validUntil (status.valid_days).
+
+    \b
+    Example:
+      omc status publish --config institution.yaml --out public/status/
+      rsync -a public/status/ www:/srv/college/status/
+    """
+    config = load_config(config_file)
+    paths = publish_status_lists(config, out, key=_key(config, passphrase_env))
+    if as_json:
+        emit_json({"files": [str(p) for p in paths]})
+    else:
+        for path in paths:
+            click.echo(str(path))
+        click.echo(f"{len(paths)} status list(s) written to {out}", err=True)
+
+
+# --- omc stacks ------------------------------------------------------------------------------------------
+
+@click.command("stacks")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--catalogue-config", type=click.Path(dir_okay=False),
+              help="An institution configuration whose catalogue names the achievements still missing.")
+@click.option("--no-verify", is_flag=True, help="Do not verify the credentials' proofs first (not recommended).")
+@click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON.")
+@verifier_options  # type: ignore[untyped-decorator]
+@handle_errors
+def stacks_cmd(files: tuple[str, ...], catalogue_config: str | None, no_verify: bool, as_json: bool,
+               did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool) -> None:
+    """Summarise OMCs as progress toward the larger credentials they stack into (OMC+).
+
+    Each credential's proof is verified first; one that does not verify is left out and named.
+
+    \b
+    Example:
+      omc stacks wallet/weld-101.json wallet/weld-102.json
+      omc stacks *.json --catalogue-config institution.yaml --json
+    """
+    verifier = None if no_verify else build_verifier(did_documents, offline, allow_http_loopback)
+    credentials: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    progress: list[StackProgress]
+    for name in files:
+        document = loads_object(read_input(name), what=name)
+        if verifier is not None:
+            result = verifier.verify(document)
+            if not result.verified:
+                skipped.append({"file": name, "reason": result.reason})
+                continue
+        credentials.append(document)
+    catalogue = list(load_config(catalogue_config).catalogue.values()) if catalogue_config else None
+    progress = stack_progress(credentials, catalogue=catalogue)
+    if as_json:
+        emit_json({"targets": [p.to_json() for p in progress], "skipped": skipped})
+        return
+    for entry in skipped:
+        click.echo(f"skipped {entry['file']}: {entry['reason']}", err=True)
+    if not progress:
+        click.echo("no OMC+ stacking claims in these credentials")
+    for item in progress:
+        click.echo(item.line())
+        if item.awarding_institution or item.program:
+            click.echo(f"    awarded by {item.awarding_institution or '?'}; program: {item.program or '?'}")
+        for counted in item.counted:
+            click.echo(f"    counts: {counted}")
+        for missing in item.missing:
+            click.echo(f"    missing: {missing}")
+        for note in item.notes:
+            click.echo(f"    note: {note}")
+
+
+# --- omc policy --------------------------------------------------------------------------------------------
+
+@click.group("policy")
+def policy_group() -> None:
+    """Show the OMC policy, or check a credential against it."""
+
+
+@policy_group.command("show")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="A policy file (default: bundled).")
+@click.option("--json", "as_json", is_flag=True, help="Print the policy as JSON.")
+@handle_errors
+def policy_show(policy_file: str | None, as_json: bool) -> None:
+    """Show the policy in force (hours range, required metadata, NOC limit, categories, ...).
+
+    \b
+    Example:
+      omc policy show
+      omc policy show --json --policy ministry-policy-v2.json
+    """
+    policy = load_policy(Path(policy_file) if policy_file else None)
+    if as_json:
+        emit_json(policy.to_json())
+        return
+    click.echo(f"OMC policy {policy.version} ({policy.source}){' - PROVISIONAL' if policy.provisional else ''}")
+    click.echo(f"  instructional hours: {policy.min_hours:g} to {policy.max_hours:g}")
+    click.echo(f"  duration: {policy.min_weeks:g} to {policy.max_weeks:g} weeks")
+    click.echo(f"  NOC 2021 codes: at most {policy.max_noc_codes}")
+    click.echo(f"  delivery modes: {', '.join(policy.delivery_modes)}")
+    click.echo(f"  qualification categories: {'; '.join(policy.qualification_categories)}")
+    click.echo(f"  required achievement fields: {', '.join(policy.required_achievement_fields)}")
+    click.echo(f"  required issuer fields: {', '.join(policy.required_issuer_fields)}")
+    click.echo(f"  credentialStatus required: {'yes' if policy.require_credential_status else 'no'}")
+    click.echo(f"  past credentials of a suspended issuer: {policy.suspended_issuer_past_credentials}")
+
+
+@policy_group.command("check")
+@click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="A policy file (default: bundled).")
+@click.option("--json", "as_json", is_flag=True, help="Print the violations as JSON.")
+@handle_errors
+def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> None:
+    """Check a credential (signed or not) against the OMC policy; exit 1 naming each violating field.
+
+    \b
+    Example:
+      omc policy check draft-omc.json
+    """
+    document = loads_object(read_input(input_file), what=input_file)
+    problems = validate_omc(document, load_policy(Path(policy_file) if policy_file else None))
+    if as_json:
+        emit_json({"conforms": not problems, "violations": problems})
+    else:
+        for problem in problems:
+            click.echo(f"  {problem}")
+        click.echo("conforms to the OMC policy" if not problems else f"{len(problems)} violation(s)")
+    if problems:
+        sys.exit(EXIT_FAILED)
+
+
+# --- omc endorse ------------------------------------------------------------------------------------------
+
+@click.command("endorse")
+@click.option("--achievement-id", required=True, help="The id (URL) of the achievement being endorsed.")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="The endorser's key file.")
+@click.option("--name", "endorser_name", required=True, help="The endorser's name (employer, industry body).")
+@click.option("--url", "endorser_url", help="The endorser's web site.")
+@click.option("--comment", required=True, help="The endorsement statement.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
+@handle_errors
+def endorse_cmd(achievement_id: str, key_file: str, endorser_name: str, endorser_url: str | None, comment: str,
+                out: str | None, passphrase_env: str | None) -> None:
+    """Sign an OB 3.0 EndorsementCredential of an achievement (for its catalogue's endorsementFiles).
+
+    \b
+    Example:
+      omc endorse --achievement-id https://college.example.ca/achievements/weld-101 \\
+          --key employer.key --name "Ontario Welders Guild" --comment "Meets our entry standard" \\
+          --out endorsements/guild.json
+    """
+    pair = open_key(key_file, passphrase_env)
+    profile: dict[str, Any] = {"id": pair.controller, "name": endorser_name}
+    if endorser_url:
+        profile["url"] = endorser_url
+    document = build_endorsement(achievement_id=achievement_id, endorser=profile, comment=comment, key=pair)
+    write_output(json.dumps(document, indent=2, ensure_ascii=False), out)
+
+
+COMMANDS = [issue_cmd, status_group, stacks_cmd, policy_group, endorse_cmd]

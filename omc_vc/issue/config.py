@@ -1,0 +1,290 @@
+"""The institution configuration (YAML or JSON): who issues, with which key, what, and where state lives.
+
+Example (``institution.yaml``; relative paths are relative to the file)::
+
+    did: did:web:registrar.college.example.ca
+    verification_method: did:web:registrar.college.example.ca#key-1   # optional for did:key issuers
+    key: keys/issuer.key
+    passphrase_env: OMC_ISSUER_PASSPHRASE
+    profile:
+      name: Example College
+      url: https://college.example.ca
+      email: registrar@college.example.ca
+      address: {addressLocality: Toronto, addressRegion: ON, addressCountry: CA}
+      omcConsentReference: MCU-OMC-2026-0042
+    catalogue: catalogue.yaml          # or an inline list/mapping of achievement definitions
+    status:
+      base_url: https://college.example.ca/status/
+      suspension: true
+      list_bits: 131072                # >= 131072 (BSL §2.2: at least 16 KB)
+      ttl_minutes: 60                  # the lists' ttl: how long verifiers may cache them
+      valid_days: 7                    # validUntil of each published list: publish again before then
+      fill_ratio: 0.5                  # a list takes new credentials until half its indices are used
+    state: state/issuance.sqlite
+    policy: null                       # null = the bundled default policy
+    valid_years: null                  # optional validUntil of each credential, in years
+
+The catalogue maps an achievement id (the roster's ``achievement`` column) to its OB 3.0 Achievement
+definition with the OMC terms (docs/vocabulary.md). A definition may list ``endorsementFiles``:
+signed EndorsementCredential JSON files embedded in the achievement's ``endorsement`` list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import yaml
+
+from omc_vc.errors import ConfigError, KeyError_
+from omc_vc.keys import KeyPair, load_key
+from omc_vc.omc.builder import issuer_profile
+from omc_vc.omc.policy import Policy, load_policy
+from omc_vc.status import MIN_BITS
+
+__all__ = ["InstitutionConfig", "StatusConfig", "load_config"]
+
+MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
+_TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "passphrase_env", "profile", "catalogue",
+                              "status", "state", "policy", "valid_years", "$comment"})
+_STATUS_KEYS: Final = frozenset({"base_url", "suspension", "list_bits", "ttl_minutes", "valid_days", "fill_ratio"})
+
+
+@dataclass(frozen=True)
+class StatusConfig:
+    """Where the institution publishes its Bitstring Status Lists and how they are sized."""
+
+    base_url: str
+    suspension: bool = False
+    list_bits: int = MIN_BITS
+    ttl_minutes: int = 60
+    valid_days: int = 7
+    # a list is closed to new credentials once this share of its indices is used, so a random index
+    # stays cheap to find and every list keeps a large crowd of unused indices (BSL §6.1 herd privacy)
+    fill_ratio: float = 0.5
+
+    def list_url(self, purpose: str, number: int) -> str:
+        return f"{self.base_url}{purpose}-{number}.json"
+
+
+@dataclass
+class InstitutionConfig:
+    """A loaded, checked institution configuration. Paths are absolute."""
+
+    path: Path
+    did: str
+    key_file: Path
+    passphrase_env: str | None
+    verification_method: str | None
+    profile: dict[str, Any]
+    catalogue: dict[str, dict[str, Any]]
+    status: StatusConfig
+    state_path: Path
+    policy: Policy
+    valid_years: float | None = None
+    _key: KeyPair | None = field(default=None, repr=False)
+
+    def issuer(self) -> dict[str, Any]:
+        """The issuer Profile every credential carries."""
+        return issuer_profile(self.did, self.profile)
+
+    def achievement(self, achievement_id: str) -> dict[str, Any]:
+        try:
+            return self.catalogue[achievement_id]
+        except KeyError:
+            raise ConfigError(f"achievement {achievement_id!r} is not in the catalogue "
+                              f"(known: {', '.join(sorted(self.catalogue)) or 'none'})",
+                              field="achievement") from None
+
+    def load_key(self, passphrase: str | None = None) -> KeyPair:
+        """The issuer's signing key, addressed as a verification method of ``did``.
+
+        The passphrase comes from the argument, else from the environment variable named by
+        ``passphrase_env``. A plaintext (demo) key file needs none.
+        """
+        if self._key is not None:
+            return self._key
+        secret = passphrase
+        if secret is None and self.passphrase_env:
+            secret = os.environ.get(self.passphrase_env) or None
+        try:
+            pair = load_key(self.key_file, secret)
+        except KeyError_ as exc:
+            if exc.code == "KEY_PASSPHRASE_REQUIRED":
+                raise ConfigError(f"the key file {self.key_file} is encrypted: set the environment variable "
+                                  f"{self.passphrase_env or '(passphrase_env is not configured)'}",
+                                  field="passphrase_env") from exc
+            raise
+        if pair.controller == self.did:
+            chosen = pair if not self.verification_method else pair.with_id(self.verification_method, self.did)
+        elif self.verification_method:
+            chosen = pair.with_id(self.verification_method, self.did)
+        else:
+            raise ConfigError(f"the key file belongs to {pair.controller}, not {self.did}: set verification_method "
+                              f"to the key's id in {self.did}'s DID document", field="verification_method")
+        self._key = chosen
+        return chosen
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (only true/false) and dates left as strings (JSON has no date).
+
+    YAML 1.1 (PyYAML's default) reads ON, Yes, No, Off as booleans, so Ontario's province code
+    ``addressRegion: ON`` would silently become ``true`` in a signed credential.
+    """
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def _read_structured(path: Path, what: str) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} cannot be read ({exc.strerror})") from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{what} {path} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        # yaml.safe_load: no arbitrary Python objects from a configuration file
+        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{what} {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+
+
+def _url(value: Any, key: str) -> str:
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("https", "http") or not urlsplit(value).netloc:
+        raise ConfigError(f"config: {key} must be an absolute https URL", field=key)
+    return value
+
+
+def _int(value: Any, key: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"config: {key} must be an integer >= {low}", field=key)
+    return value
+
+
+def _status(data: Any) -> StatusConfig:
+    if not isinstance(data, Mapping):
+        raise ConfigError("config: status must be a mapping with base_url", field="status")
+    unknown = sorted(set(data) - _STATUS_KEYS)
+    if unknown:
+        raise ConfigError(f"config: unknown key status.{unknown[0]}", field=f"status.{unknown[0]}")
+    base = _url(data.get("base_url"), "status.base_url")
+    if "#" in base or "?" in base:
+        raise ConfigError("config: status.base_url must not have a query or fragment", field="status.base_url")
+    if not base.endswith("/"):
+        base += "/"
+    bits = _int(data.get("list_bits", MIN_BITS), "status.list_bits", MIN_BITS)
+    if bits % 8:
+        raise ConfigError("config: status.list_bits must be a multiple of 8", field="status.list_bits")
+    suspension = data.get("suspension", False)
+    if not isinstance(suspension, bool):
+        raise ConfigError("config: status.suspension must be true or false", field="status.suspension")
+    ratio = data.get("fill_ratio", 0.5)
+    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 0.9:
+        raise ConfigError("config: status.fill_ratio must be a number in (0, 0.9]", field="status.fill_ratio")
+    return StatusConfig(base_url=base, suspension=suspension, list_bits=bits,
+                        ttl_minutes=_int(data.get("ttl_minutes", 60), "status.ttl_minutes", 0),
+                        valid_days=_int(data.get("valid_days", 7), "status.valid_days", 1),
+                        fill_ratio=float(ratio))
+
+
+def _catalogue(data: Any, base: Path) -> dict[str, dict[str, Any]]:
+    if isinstance(data, str):
+        path = (base / data).resolve()
+        loaded = _read_structured(path, "catalogue")
+        return _catalogue(loaded.get("achievements", loaded) if isinstance(loaded, dict) else loaded, path.parent)
+    entries: dict[str, dict[str, Any]] = {}
+    items: list[tuple[str, Any]]
+    if isinstance(data, Mapping):
+        items = [(str(k), v) for k, v in data.items()]
+    elif isinstance(data, list):
+        items = [(str(v.get("catalogueId") or v.get("id")) if isinstance(v, Mapping) else "?", v) for v in data]
+    else:
+        raise ConfigError("config: catalogue must be a file name, a mapping or a list of achievements",
+                          field="catalogue")
+    for key, definition in items:
+        if not isinstance(definition, Mapping):
+            raise ConfigError(f"catalogue: {key!r} is not a mapping", field=f"catalogue.{key}")
+        if not isinstance(definition.get("id"), str) or not urlsplit(definition["id"]).scheme:
+            raise ConfigError(f"catalogue: {key!r} needs an absolute URL id", field=f"catalogue.{key}.id")
+        if key in entries:
+            raise ConfigError(f"catalogue: {key!r} is defined twice", field=f"catalogue.{key}")
+        entry = dict(definition)
+        files = entry.get("endorsementFiles", [])
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise ConfigError(f"catalogue: {key}.endorsementFiles must be a list of file names",
+                              field=f"catalogue.{key}.endorsementFiles")
+        endorsements = list(entry.get("endorsement", []))
+        for name in files:
+            loaded = _read_structured((base / name).resolve(), "endorsement")
+            if not isinstance(loaded, dict):
+                raise ConfigError(f"endorsement file {name} does not hold a JSON object",
+                                  field=f"catalogue.{key}.endorsementFiles")
+            endorsements.append(loaded)
+        entry.pop("endorsementFiles", None)
+        if endorsements:
+            entry["endorsement"] = endorsements
+        entries[key] = entry
+    if not entries:
+        raise ConfigError("config: the catalogue is empty", field="catalogue")
+    return entries
+
+
+def load_config(path: str | os.PathLike[str]) -> InstitutionConfig:
+    """Read and check an institution configuration (ConfigError naming the key on any problem)."""
+    target = Path(path).resolve()
+    data = _read_structured(target, "configuration")
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"configuration {target} must be a mapping")
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"config: unknown key {unknown[0]!r}", field=unknown[0])
+    base = target.parent
+    did = data.get("did")
+    if not isinstance(did, str) or not did.startswith(("did:web:", "did:key:")):
+        raise ConfigError("config: did must be a did:web or did:key DID", field="did")
+    vm = data.get("verification_method")
+    if vm is not None and (not isinstance(vm, str) or not vm.startswith(did + "#")):
+        raise ConfigError(f"config: verification_method must be {did}#<fragment>", field="verification_method")
+    key = data.get("key")
+    if not isinstance(key, str) or not key:
+        raise ConfigError("config: key must name the issuer's key file", field="key")
+    env = data.get("passphrase_env")
+    if env is not None and (not isinstance(env, str) or not env):
+        raise ConfigError("config: passphrase_env must be an environment variable name", field="passphrase_env")
+    profile = data.get("profile")
+    if not isinstance(profile, Mapping) or not isinstance(profile.get("name"), str):
+        raise ConfigError("config: profile must be a mapping with at least a name", field="profile")
+    state = data.get("state", "issuance.sqlite")
+    if not isinstance(state, str) or not state:
+        raise ConfigError("config: state must be a file name", field="state")
+    policy_path = data.get("policy")
+    if policy_path is not None and not isinstance(policy_path, str):
+        raise ConfigError("config: policy must be a file name or null", field="policy")
+    years = data.get("valid_years")
+    if years is not None and (isinstance(years, bool) or not isinstance(years, int | float) or years <= 0):
+        raise ConfigError("config: valid_years must be a positive number", field="valid_years")
+    return InstitutionConfig(
+        path=target, did=did, key_file=(base / key).resolve(), passphrase_env=env, verification_method=vm,
+        profile=dict(profile), catalogue=_catalogue(data.get("catalogue"), base), status=_status(data.get("status")),
+        state_path=(base / state).resolve(),
+        policy=load_policy((base / policy_path).resolve() if policy_path else None),
+        valid_years=float(years) if years is not None else None,
+    )

@@ -1,0 +1,366 @@
+"""Issuance state in SQLite: one row per credential, status-list indices never reused, resumable.
+
+DESIGN decision 10. Every change is one transaction opened with ``BEGIN IMMEDIATE`` (two processes
+issuing from the same database serialise instead of allocating the same index), the database runs in
+WAL mode with ``synchronous=FULL`` (a committed row survives a power cut).
+
+Issuing one credential is three steps, each safe to interrupt:
+
+1. **reserve** (one transaction): the credential's id and its random status-list indices are recorded
+   as a reservation, unique per (learner, achievement); the indices go to ``allocations`` for good.
+2. the signed file is written atomically (temp file, fsync, rename);
+3. **complete** (one transaction): the credential row (id, learner, achievement, indices, content
+   hash, time) replaces the reservation.
+
+A run killed after 1 finds its reservation again and signs the same id with the same indices; killed
+after 2 it adopts the file already written (same id); killed after 3 it skips the learner. So each
+(learner, achievement) is issued exactly once and no index is ever given to two credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from omc_vc._internal.timeutil import format_datetime, utcnow
+from omc_vc.errors import IssuanceError
+from omc_vc.issue.config import StatusConfig
+
+__all__ = ["CredentialRecord", "IssuanceState", "ListInfo", "Reservation", "StatusSlot"]
+
+SCHEMA_VERSION: Final = "1"
+BUSY_TIMEOUT_MS: Final = 60_000
+REVOCATION: Final = "revocation"
+SUSPENSION: Final = "suspension"
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lists (
+    url TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    bits INTEGER NOT NULL CHECK (bits > 0),
+    used INTEGER NOT NULL DEFAULT 0,
+    open INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (purpose, number)
+);
+CREATE TABLE IF NOT EXISTS allocations (
+    list_url TEXT NOT NULL REFERENCES lists(url),
+    idx INTEGER NOT NULL CHECK (idx >= 0),
+    credential_id TEXT NOT NULL,
+    PRIMARY KEY (list_url, idx)
+);
+CREATE TABLE IF NOT EXISTS reservations (
+    credential_id TEXT PRIMARY KEY,
+    learner_key TEXT NOT NULL,
+    achievement TEXT NOT NULL,
+    slots TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (learner_key, achievement)
+);
+CREATE TABLE IF NOT EXISTS credentials (
+    id TEXT PRIMARY KEY,
+    learner_key TEXT NOT NULL,
+    learner_name TEXT NOT NULL,
+    achievement TEXT NOT NULL,
+    status_list TEXT,
+    status_index INTEGER,
+    suspension_list TEXT,
+    suspension_index INTEGER,
+    content_hash TEXT NOT NULL,
+    file TEXT,
+    issued TEXT NOT NULL,
+    revoked TEXT,
+    suspended INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (learner_key, achievement),
+    UNIQUE (status_list, status_index),
+    UNIQUE (suspension_list, suspension_index)
+);
+"""
+
+
+_RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_list, status_index, suspension_list, "
+                  "suspension_index, content_hash, file, issued, revoked, suspended FROM credentials")
+_SELECT_BY_LEARNER: Final = _RECORD + " WHERE learner_key = ? AND achievement = ?"
+_SELECT_BY_ID: Final = _RECORD + " WHERE id = ?"
+_SELECT_ALL: Final = _RECORD + " ORDER BY issued, id"
+
+
+@dataclass(frozen=True)
+class StatusSlot:
+    """One allocated position: ``purpose`` on the list at ``url``, index ``index``."""
+
+    purpose: str
+    url: str
+    index: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"purpose": self.purpose, "url": self.url, "index": self.index}
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A credential id and its status slots, reserved for one (learner, achievement)."""
+
+    credential_id: str
+    learner_key: str
+    achievement: str
+    slots: tuple[StatusSlot, ...]
+
+
+@dataclass(frozen=True)
+class CredentialRecord:
+    """One issued credential as the state database records it."""
+
+    id: str
+    learner_key: str
+    learner_name: str
+    achievement: str
+    status_list: str | None
+    status_index: int | None
+    suspension_list: str | None
+    suspension_index: int | None
+    content_hash: str
+    file: str | None
+    issued: str
+    revoked: str | None
+    suspended: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "learner": self.learner_name, "learnerKey": self.learner_key,
+                "achievement": self.achievement, "statusList": self.status_list, "statusIndex": self.status_index,
+                "suspensionList": self.suspension_list, "suspensionIndex": self.suspension_index,
+                "contentHash": self.content_hash, "file": self.file, "issued": self.issued,
+                "revoked": self.revoked, "suspended": self.suspended}
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    url: str
+    purpose: str
+    number: int
+    bits: int
+    used: int
+
+
+class IssuanceState:
+    """The issuance database of one institution (a file; created on first use)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise IssuanceError(f"issuance state {self.path}: the database cannot use WAL mode ({mode})")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            with self.transaction() as db:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if row is None:
+                    db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                elif row[0] != SCHEMA_VERSION:
+                    raise IssuanceError(f"issuance state {self.path} has schema {row[0]}, expected {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise IssuanceError(f"issuance state {self.path} cannot be opened: {exc}") from exc
+
+    # --- plumbing -----------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> IssuanceState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken with BEGIN IMMEDIATE (the write lock up front)."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise IssuanceError(f"issuance state {self.path} is locked or unusable: {exc}") from exc
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # --- status-list indices ------------------------------------------------------------------------
+    def _open_list(self, db: sqlite3.Connection, purpose: str, status: StatusConfig) -> tuple[str, int]:
+        row = db.execute("SELECT url, bits, used, number FROM lists WHERE purpose = ? AND open = 1 "
+                         "ORDER BY number LIMIT 1", (purpose,)).fetchone()
+        if row is not None and row[2] + 1 <= int(row[1] * status.fill_ratio):
+            return str(row[0]), int(row[1])
+        if row is not None:
+            db.execute("UPDATE lists SET open = 0 WHERE url = ?", (row[0],))
+        last = db.execute("SELECT COALESCE(MAX(number), 0) FROM lists WHERE purpose = ?", (purpose,)).fetchone()[0]
+        number = int(last) + 1
+        url = status.list_url(purpose, number)
+        db.execute("INSERT INTO lists (url, purpose, number, bits) VALUES (?, ?, ?, ?)",
+                   (url, purpose, number, status.list_bits))
+        return url, status.list_bits
+
+    def _allocate(self, db: sqlite3.Connection, purpose: str, status: StatusConfig, credential_id: str) -> StatusSlot:
+        url, bits = self._open_list(db, purpose, status)
+        # BSL §6.1 (herd privacy): a uniformly random unused index, never a counter. The list is
+        # closed at fill_ratio, so each draw finds a free index with probability >= 1 - fill_ratio.
+        for _ in range(10_000):
+            index = secrets.randbelow(bits)
+            if db.execute("SELECT 1 FROM allocations WHERE list_url = ? AND idx = ?", (url, index)).fetchone() is None:
+                db.execute("INSERT INTO allocations (list_url, idx, credential_id) VALUES (?, ?, ?)",
+                           (url, index, credential_id))
+                db.execute("UPDATE lists SET used = used + 1 WHERE url = ?", (url,))
+                return StatusSlot(purpose, url, index)
+        raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
+
+    # --- reserve / complete -------------------------------------------------------------------------
+    def reserve_many(self, items: Iterable[tuple[str, str]],
+                     status: StatusConfig) -> list[Reservation | CredentialRecord]:
+        """For each (learner key, achievement): the credential already issued, or a reservation.
+
+        An existing reservation is returned as it is (same id, same indices); otherwise a new one is
+        made. All in one transaction.
+        """
+        out: list[Reservation | CredentialRecord] = []
+        with self.transaction() as db:
+            for learner_key, achievement in items:
+                issued = self._issued(db, learner_key, achievement)
+                if issued is not None:
+                    out.append(issued)
+                    continue
+                row = db.execute("SELECT credential_id, slots FROM reservations WHERE learner_key = ? "
+                                 "AND achievement = ?", (learner_key, achievement)).fetchone()
+                if row is not None:
+                    slots = tuple(StatusSlot(**s) for s in json.loads(row[1]))
+                    out.append(Reservation(str(row[0]), learner_key, achievement, slots))
+                    continue
+                credential_id = f"urn:uuid:{uuid.uuid4()}"
+                purposes = [REVOCATION] + ([SUSPENSION] if status.suspension else [])
+                new_slots = tuple(self._allocate(db, p, status, credential_id) for p in purposes)
+                db.execute("INSERT INTO reservations (credential_id, learner_key, achievement, slots, created) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           (credential_id, learner_key, achievement, json.dumps([s.to_json() for s in new_slots]),
+                            format_datetime(utcnow())))
+                out.append(Reservation(credential_id, learner_key, achievement, new_slots))
+        return out
+
+    def reserve(self, learner_key: str, achievement: str, status: StatusConfig) -> Reservation | CredentialRecord:
+        return self.reserve_many([(learner_key, achievement)], status)[0]
+
+    def complete(self, reservation: Reservation, *, learner_name: str, content_hash: str, file: str | None,
+                 issued: str) -> CredentialRecord:
+        """Record the credential as issued (its file is already written) and drop the reservation."""
+        slots = {s.purpose: s for s in reservation.slots}
+        revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
+        with self.transaction() as db:
+            existing = self._issued(db, reservation.learner_key, reservation.achievement)
+            if existing is not None:
+                if existing.id != reservation.credential_id:
+                    raise IssuanceError(f"{reservation.learner_key} already holds {existing.id} for "
+                                        f"{reservation.achievement}")
+                return existing
+            deleted = db.execute("DELETE FROM reservations WHERE credential_id = ?", (reservation.credential_id,))
+            if deleted.rowcount != 1:
+                raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
+            db.execute(
+                "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
+                "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (reservation.credential_id, reservation.learner_key, learner_name, reservation.achievement,
+                 revocation.url if revocation else None, revocation.index if revocation else None,
+                 suspension.url if suspension else None, suspension.index if suspension else None,
+                 content_hash, file, issued))
+            record = self._issued(db, reservation.learner_key, reservation.achievement)
+        assert record is not None
+        return record
+
+    # --- queries ------------------------------------------------------------------------------------
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> CredentialRecord:
+        return CredentialRecord(
+            id=row[0], learner_key=row[1], learner_name=row[2], achievement=row[3], status_list=row[4],
+            status_index=row[5], suspension_list=row[6], suspension_index=row[7], content_hash=row[8], file=row[9],
+            issued=row[10], revoked=row[11], suspended=bool(row[12]))
+
+    def _issued(self, db: sqlite3.Connection, learner_key: str, achievement: str) -> CredentialRecord | None:
+        row = db.execute(_SELECT_BY_LEARNER,
+                         (learner_key, achievement)).fetchone()
+        return self._record(row) if row else None
+
+    def issued(self, learner_key: str, achievement: str) -> CredentialRecord | None:
+        return self._issued(self._db, learner_key, achievement)
+
+    def get(self, credential_id: str) -> CredentialRecord | None:
+        row = self._db.execute(_SELECT_BY_ID, (credential_id,)).fetchone()
+        return self._record(row) if row else None
+
+    def all(self) -> list[CredentialRecord]:
+        rows = self._db.execute(_SELECT_ALL).fetchall()
+        return [self._record(r) for r in rows]
+
+    def pending(self) -> list[Reservation]:
+        rows = self._db.execute("SELECT credential_id, learner_key, achievement, slots FROM reservations").fetchall()
+        return [Reservation(str(r[0]), str(r[1]), str(r[2]), tuple(StatusSlot(**s) for s in json.loads(r[3])))
+                for r in rows]
+
+    def lists(self) -> list[ListInfo]:
+        rows = self._db.execute("SELECT url, purpose, number, bits, used FROM lists "
+                                "ORDER BY purpose, number").fetchall()
+        return [ListInfo(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    def set_indices(self, list_url: str) -> list[int]:
+        """The indices whose bit is 1 on ``list_url``: revoked credentials, or suspended ones."""
+        rows = self._db.execute(
+            "SELECT status_index FROM credentials WHERE status_list = ? AND revoked IS NOT NULL "
+            "UNION SELECT suspension_index FROM credentials WHERE suspension_list = ? AND suspended = 1",
+            (list_url, list_url)).fetchall()
+        return sorted(int(r[0]) for r in rows)
+
+    # --- status changes -----------------------------------------------------------------------------
+    def set_revoked(self, credential_id: str, when: str) -> CredentialRecord:
+        with self.transaction() as db:
+            record = self._get_for_update(db, credential_id)
+            if record.status_list is None:
+                raise IssuanceError(f"{credential_id} has no revocation status entry")
+            if record.revoked is None:
+                db.execute("UPDATE credentials SET revoked = ? WHERE id = ?", (when, credential_id))
+        return self._require(credential_id)
+
+    def set_suspended(self, credential_id: str, suspended: bool) -> CredentialRecord:
+        with self.transaction() as db:
+            record = self._get_for_update(db, credential_id)
+            if record.suspension_list is None:
+                raise IssuanceError(f"{credential_id} was issued without a suspension status entry; it can only "
+                                    "be revoked")
+            if record.revoked is not None and suspended is False:
+                raise IssuanceError(f"{credential_id} is revoked; revocation is permanent")
+            db.execute("UPDATE credentials SET suspended = ? WHERE id = ?", (1 if suspended else 0, credential_id))
+        return self._require(credential_id)
+
+    def _get_for_update(self, db: sqlite3.Connection, credential_id: str) -> CredentialRecord:
+        row = db.execute(_SELECT_BY_ID, (credential_id,)).fetchone()
+        if row is None:
+            raise IssuanceError(f"no credential {credential_id!r} in {self.path}", field="credential")
+        return self._record(row)
+
+    def _require(self, credential_id: str) -> CredentialRecord:
+        record = self.get(credential_id)
+        if record is None:
+            raise IssuanceError(f"no credential {credential_id!r} in {self.path}", field="credential")
+        return record

@@ -1,0 +1,289 @@
+"""The OMC profile: :func:`validate_omc` (the policy, field by field) and the ``omc-profile`` check.
+
+One function serves both sides: at issue time a violation raises
+:class:`~omc_vc.errors.PolicyError` naming the field (see :func:`require_omc`); at verify time the
+:class:`OmcProfileCheck` reports the same violations as a failed ``omc-profile`` check. Embedded
+endorsements (OB 3.0 §B.1.5 EndorsementCredential) are verified as credentials in their own right:
+each must carry a valid proof by a key of its own issuer and be about this achievement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from omc_vc.errors import PolicyError
+from omc_vc.model import Check, as_list, issuer_id, types
+from omc_vc.omc.model import ACHIEVEMENT_TYPE, OMC_CONTEXT, achievement_of, is_omc_plus, is_omc_shaped
+from omc_vc.omc.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from omc_vc.verify import CheckContext
+
+__all__ = ["ENDORSEMENT_CODE", "POLICY_CODE", "OmcProfileCheck", "require_omc", "validate_omc"]
+
+POLICY_CODE: Final = "POLICY_VIOLATION"
+ENDORSEMENT_CODE: Final = "ENDORSEMENT_INVALID"
+
+# CIP 2021 (Statistics Canada): a six-digit instructional program code "NN.NNNN".
+_CIP: Final = re.compile(r"[0-9]{2}\.[0-9]{4}")
+# NOC 2021 v1.0: five-digit unit group codes ("72106").
+_NOC: Final = re.compile(r"[0-9]{5}")
+# BCP 47 language tag, the shape OB 3.0 asks of inLanguage (a practical subset of RFC 5646).
+_BCP47: Final = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_ACH: Final = "credentialSubject.achievement"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _is_absolute_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return (parts.scheme in ("https", "http") and bool(parts.netloc)) or parts.scheme in ("urn", "did")
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | list | dict):
+        return bool(value.strip() if isinstance(value, str) else value)
+    return True
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def validate_omc(credential: Any, policy: Policy | None = None) -> list[str]:
+    """Every way ``credential`` breaks the OMC profile and ``policy``, one message per field.
+
+    Each message starts with the JSON path of the field it names, e.g.
+    ``credentialSubject.achievement.nocCodes: 4 codes, the policy allows at most 3``.
+    An empty list means the credential is a conforming OMC (signatures are not checked here).
+    """
+    pol = policy or load_policy()
+    out: list[str] = []
+    if not isinstance(credential, dict):
+        return ["$: the credential is not a JSON object"]
+    if "OpenBadgeCredential" not in types(credential) and "AchievementCredential" not in types(credential):
+        out.append("type: an OMC is an OpenBadgeCredential (OB 3.0 §B.1.1)")
+    if OMC_CONTEXT not in as_list(credential.get("@context")):
+        out.append(f"@context: the OMC context {OMC_CONTEXT} is missing")
+    achievement = achievement_of(credential)
+    if achievement is None:
+        out.append(f"{_ACH}: missing (an OMC has exactly one AchievementSubject with an achievement)")
+        return out
+    if achievement.get("achievementType") != ACHIEVEMENT_TYPE:
+        out.append(f"{_ACH}.achievementType: must be {ACHIEVEMENT_TYPE!r}")
+    for name in pol.required_achievement_fields:
+        if not _present(achievement.get(name)):
+            out.append(f"{_ACH}.{name}: required by the OMC policy but missing")
+    _check_numbers(achievement, pol, out)
+    _check_terms(achievement, pol, out)
+    _check_credit(achievement, out)
+    _check_issuer(credential, pol, out)
+    if pol.require_credential_status and not as_list(credential.get("credentialStatus")):
+        out.append("credentialStatus: an OMC must carry a revocation status entry (policy)")
+    for index, item in enumerate(as_list(achievement.get("endorsement"))):
+        if not isinstance(item, dict) or "EndorsementCredential" not in types(item):
+            out.append(f"{_ACH}.endorsement[{index}]: must be an EndorsementCredential")
+    return out
+
+
+def _check_numbers(achievement: dict[str, Any], pol: Policy, out: list[str]) -> None:
+    for name, low, high, unit in (("instructionalHours", pol.min_hours, pol.max_hours, "hours"),
+                                  ("durationWeeks", pol.min_weeks, pol.max_weeks, "weeks")):
+        value = achievement.get(name)
+        if value is None:
+            continue
+        if not _is_number(value):
+            out.append(f"{_ACH}.{name}: must be a number")
+        elif not low <= value <= high:
+            out.append(f"{_ACH}.{name}: {value:g} {unit} is outside the policy range {low:g}-{high:g}")
+
+
+def _check_terms(achievement: dict[str, Any], pol: Policy, out: list[str]) -> None:
+    category = achievement.get("qualificationCategory")
+    if category is not None and category not in pol.qualification_categories:
+        out.append(f"{_ACH}.qualificationCategory: {category!r} is not an allowed category")
+    mode = achievement.get("deliveryMode")
+    if mode is not None and mode not in pol.delivery_modes:
+        out.append(f"{_ACH}.deliveryMode: {mode!r} is not one of {', '.join(pol.delivery_modes)}")
+    language = achievement.get("inLanguage")
+    if language is not None and not (isinstance(language, str) and _BCP47.fullmatch(language)):
+        out.append(f"{_ACH}.inLanguage: must be a BCP 47 language tag such as 'en' or 'fr-CA'")
+    cip = achievement.get("cipCode")
+    if cip is not None and not (isinstance(cip, str) and _CIP.fullmatch(cip)):
+        out.append(f"{_ACH}.cipCode: must be a six-digit CIP 2021 code such as '48.0508'")
+    if "nocCodes" in achievement:
+        codes = achievement["nocCodes"]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            out.append(f"{_ACH}.nocCodes: must be a list of NOC 2021 code strings")
+        else:
+            if len(codes) > pol.max_noc_codes:
+                out.append(f"{_ACH}.nocCodes: {len(codes)} codes, the policy allows at most {pol.max_noc_codes}")
+            bad = [c for c in codes if not _NOC.fullmatch(c)]
+            if bad:
+                out.append(f"{_ACH}.nocCodes: {bad[0]!r} is not a five-digit NOC 2021 code")
+            if len(set(codes)) != len(codes):
+                out.append(f"{_ACH}.nocCodes: a code is listed twice")
+    assessment = achievement.get("summativeAssessment")
+    if assessment is not None:
+        path = f"{_ACH}.summativeAssessment"
+        if not isinstance(assessment, dict):
+            out.append(f"{path}: must be an object")
+        else:
+            if "SummativeAssessment" not in as_list(assessment.get("type")):
+                out.append(f"{path}.type: must be 'SummativeAssessment'")
+            if not _text(assessment.get("description")):
+                out.append(f"{path}.description: required")
+            if "evidenceUrl" in assessment and not _is_absolute_url(assessment["evidenceUrl"]):
+                out.append(f"{path}.evidenceUrl: must be an absolute URL")
+    for index, alignment in enumerate(as_list(achievement.get("alignment"))):
+        path = f"{_ACH}.alignment[{index}]"
+        # OB 3.0 §B.1.9 Alignment: type, targetName and targetUrl are required
+        if not isinstance(alignment, dict):
+            out.append(f"{path}: must be an Alignment object")
+            continue
+        if not _text(alignment.get("targetName")):
+            out.append(f"{path}.targetName: required")
+        if not _is_absolute_url(alignment.get("targetUrl")):
+            out.append(f"{path}.targetUrl: required, an absolute URL")
+
+
+def _check_credit(achievement: dict[str, Any], out: list[str]) -> None:
+    if "creditsAvailable" in achievement:
+        if not _is_number(achievement["creditsAvailable"]) or achievement["creditsAvailable"] < 0:
+            out.append(f"{_ACH}.creditsAvailable: must be a non-negative number")
+        if not _text(achievement.get("creditUnit")):
+            out.append(f"{_ACH}.creditUnit: required with creditsAvailable (e.g. 'course credit')")
+    for index, pathway in enumerate(as_list(achievement.get("creditTransfer"))):
+        path = f"{_ACH}.creditTransfer[{index}]"
+        if not isinstance(pathway, dict):
+            out.append(f"{path}: must be a CreditTransferPathway object")
+            continue
+        for name in ("receivingInstitution", "program", "agreementReference"):
+            if not _text(pathway.get(name)):
+                out.append(f"{path}.{name}: required")
+        if not _is_number(pathway.get("creditGranted")) or pathway["creditGranted"] < 0:
+            out.append(f"{path}.creditGranted: required, a non-negative number")
+    for index, target in enumerate(as_list(achievement.get("stacksInto"))):
+        path = f"{_ACH}.stacksInto[{index}]"
+        if not isinstance(target, dict):
+            out.append(f"{path}: must be a StackingTarget object")
+            continue
+        if not _is_absolute_url(target.get("id")):
+            out.append(f"{path}.id: required, the absolute URL of the larger credential")
+        for name in ("name", "awardingInstitution", "program", "creditDeterminedBy"):
+            if not _text(target.get(name)):
+                out.append(f"{path}.{name}: required")
+        if not _is_number(target.get("creditValue")) or target["creditValue"] < 0:
+            out.append(f"{path}.creditValue: required, a non-negative number")
+        if "creditRequired" in target and (not _is_number(target["creditRequired"]) or target["creditRequired"] <= 0):
+            out.append(f"{path}.creditRequired: must be a positive number")
+        if not isinstance(target.get("awardedByIssuer"), bool):
+            out.append(f"{path}.awardedByIssuer: required, true or false")
+
+
+def _check_issuer(credential: dict[str, Any], pol: Policy, out: list[str]) -> None:
+    issuer = credential.get("issuer")
+    if not isinstance(issuer, dict):
+        out.append("issuer: an OMC's issuer must be a Profile object (OB 3.0 §B.2.2) with its name and consent")
+        return
+    for name in pol.required_issuer_fields:
+        if not _present(issuer.get(name)):
+            out.append(f"issuer.{name}: required by the OMC policy but missing")
+    if "url" in issuer and not _is_absolute_url(issuer["url"]):
+        out.append("issuer.url: must be an absolute URL")
+
+
+def require_omc(credential: Any, policy: Policy | None = None) -> None:
+    """Issue-time gate: raise PolicyError naming the first field (and how many more) that breaks the policy."""
+    problems = validate_omc(credential, policy)
+    if problems:
+        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
+        field = problems[0].split(":", 1)[0]
+        raise PolicyError(f"refused: {problems[0]}{more}", field=field, problems=problems)
+
+
+class OmcProfileCheck:
+    """The ``omc-profile`` Verifier extra check: OMC shape, policy and embedded endorsements.
+
+    A credential that is not OMC-shaped gets a ``skipped`` check (it may still be a valid credential;
+    the verdict then says "not an OMC"). Facts for the verdict go to ``result.details["omc"]``.
+    """
+
+    name = "omc-profile"
+
+    def __init__(self, policy: Policy | None = None) -> None:
+        self.policy = policy or load_policy()
+
+    def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
+        achievement = achievement_of(credential)
+        facts: dict[str, Any] = {"shape": is_omc_shaped(credential), "omcPlus": is_omc_plus(credential),
+                                 "policyVersion": self.policy.version}
+        ctx.result.details["omc"] = facts
+        if not facts["shape"]:
+            return [Check(self.name, "skipped", "not an Ontario Micro-Credential (no MicroCredential achievement)")]
+        assert achievement is not None
+        facts["achievement"] = {"id": achievement.get("id"), "name": achievement.get("name")}
+        if facts["omcPlus"]:
+            facts["stacksInto"] = [{k: t.get(k) for k in ("id", "name", "awardingInstitution", "program",
+                                                         "creditValue", "creditUnit", "creditRequired",
+                                                         "creditDeterminedBy", "awardedByIssuer") if k in t}
+                                   for t in as_list(achievement.get("stacksInto")) if isinstance(t, dict)]
+        checks: list[Check] = []
+        problems = validate_omc(credential, self.policy)
+        if problems:
+            checks.append(Check(self.name, "failed", "; ".join(problems), POLICY_CODE))
+        else:
+            kind = "OMC+" if facts["omcPlus"] else "OMC"
+            checks.append(Check(self.name, "passed", f"conforms to the OMC profile as an {kind} "
+                                                     f"(policy {self.policy.version})"))
+        endorsements = [e for e in as_list(achievement.get("endorsement")) if isinstance(e, dict)]
+        if endorsements:
+            checks.append(self._endorsements(endorsements, achievement, credential, ctx))
+        return checks
+
+    def _endorsements(self, endorsements: list[dict[str, Any]], achievement: dict[str, Any],
+                      credential: dict[str, Any], ctx: CheckContext) -> Check:
+        # Imported here: omc.profile is used by verify-side layers; verify must not import omc at load time.
+        from omc_vc.verify import Verifier
+
+        verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
+        endorsers: list[str] = []
+        for index, endorsement in enumerate(endorsements):
+            where = f"endorsement[{index}]"
+            if "EndorsementCredential" not in types(endorsement):
+                return Check("omc-endorsements", "failed", f"{where} is not an EndorsementCredential",
+                             ENDORSEMENT_CODE)
+            # OB 3.0 §B.1.5: the endorsement's subject is the endorsed entity (here: this achievement)
+            subjects = [s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)]
+            if achievement.get("id") not in subjects:
+                return Check("omc-endorsements", "failed",
+                             f"{where} endorses {subjects[0] if subjects else 'nothing'}, not this achievement "
+                             f"{achievement.get('id')}", ENDORSEMENT_CODE)
+            # the endorsement is a credential of its own: its proof must verify by a key of its issuer
+            result = verifier.verify(endorsement, now=ctx.now)
+            if not result.verified:
+                return Check("omc-endorsements", "failed", f"{where} does not verify: {result.reason}",
+                             ENDORSEMENT_CODE)
+            endorser = issuer_id(endorsement) or "?"
+            if endorser == issuer_id(credential):
+                return Check("omc-endorsements", "failed", f"{where} is issued by the credential's own issuer; an "
+                             "endorsement must come from a third party", ENDORSEMENT_CODE)
+            endorsers.append(_endorser_name(endorsement) or endorser)
+        ctx.result.details.setdefault("omc", {})["endorsedBy"] = endorsers
+        return Check("omc-endorsements", "passed", f"{len(endorsers)} endorsement(s) verified: {', '.join(endorsers)}")
+
+
+def _endorser_name(endorsement: dict[str, Any]) -> str | None:
+    issuer = endorsement.get("issuer")
+    if isinstance(issuer, dict) and isinstance(issuer.get("name"), str):
+        return str(issuer["name"])
+    return None

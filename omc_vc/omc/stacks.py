@@ -1,0 +1,156 @@
+"""OMC+ stacking: progress of a set of OMCs toward each larger credential they stack into.
+
+Each OMC+ names, in its achievement's ``stacksInto`` list, the larger credentials it counts toward and
+for how much credit. :func:`stack_progress` groups a learner's OMCs by target and adds the credit
+(an achievement counts once, however many copies of it are given). When a catalogue of achievement
+definitions is given, the achievements that also stack into a target but are not held are reported
+as missing.
+
+>>> def omc(ach_id, value):
+...     return {"id": f"urn:uuid:{ach_id}", "type": ["VerifiableCredential", "OpenBadgeCredential"],
+...             "credentialSubject": {"achievement": {
+...                 "id": ach_id, "name": ach_id, "achievementType": "MicroCredential",
+...                 "stacksInto": [{"id": "https://c.example/dip", "name": "Diploma", "creditValue": value,
+...                             "creditRequired": 6, "creditUnit": "credit"}]}}}
+>>> [p.line() for p in stack_progress([omc("https://c.example/a", 3), omc("https://c.example/b", 1.5)])]
+['Diploma: 4.5 of 6 credit (2 OMCs count, 1.5 credit to go)']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from omc_vc.model import as_list
+from omc_vc.omc.model import achievement_of, is_omc_shaped, stacking_targets
+
+__all__ = ["StackProgress", "stack_progress"]
+
+
+@dataclass
+class StackProgress:
+    """Progress toward one larger credential (an OMC+ stacking target)."""
+
+    target_id: str
+    name: str | None = None
+    awarding_institution: str | None = None
+    program: str | None = None
+    credit_required: float | None = None
+    credit_earned: float = 0.0
+    unit: str | None = None
+    counted: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    awarded_by_issuer: bool | None = None
+    determined_by: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.credit_required is not None and self.credit_earned >= self.credit_required
+
+    @property
+    def credit_remaining(self) -> float | None:
+        if self.credit_required is None:
+            return None
+        return max(0.0, self.credit_required - self.credit_earned)
+
+    def line(self) -> str:
+        """One line for a person."""
+        unit = f" {self.unit}" if self.unit else ""
+        of = f" of {self.credit_required:g}" if self.credit_required is not None else ""
+        count = f"{len(self.counted)} OMC{'s' if len(self.counted) != 1 else ''} count"
+        state = "complete" if self.complete else (
+            f"{self.credit_remaining:g}{unit} to go" if self.credit_remaining is not None
+            else "credit required unknown")
+        return f"{self.name or self.target_id}: {self.credit_earned:g}{of}{unit} ({count}, {state})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.target_id, "name": self.name, "awardingInstitution": self.awarding_institution,
+            "program": self.program, "creditRequired": self.credit_required, "creditEarned": self.credit_earned,
+            "creditRemaining": self.credit_remaining, "unit": self.unit, "complete": self.complete,
+            "counted": list(self.counted), "missing": list(self.missing),
+            "awardedByIssuer": self.awarded_by_issuer, "creditDeterminedBy": list(self.determined_by),
+            "notes": list(self.notes),
+        }
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value < 0:
+        return None
+    return float(value)
+
+
+def _label(achievement: dict[str, Any]) -> str:
+    name = achievement.get("name")
+    ident = achievement.get("id")
+    if isinstance(name, str) and isinstance(ident, str):
+        return f"{name} ({ident})"
+    return str(name if isinstance(name, str) else ident)
+
+
+def stack_progress(credentials: list[dict[str, Any]], *,
+                   catalogue: Iterable[dict[str, Any]] | None = None) -> list[StackProgress]:
+    """Summarise ``credentials`` (a learner's OMCs) as progress toward each stacking target.
+
+    Credentials that are not OMCs are ignored. ``catalogue`` (achievement definitions) lets the result
+    name the achievements still missing for each target. Signatures are not checked here: verify first.
+    """
+    progress: dict[str, StackProgress] = {}
+    seen: dict[str, set[str]] = {}
+    for credential in credentials:
+        if not is_omc_shaped(credential):
+            continue
+        achievement = achievement_of(credential) or {}
+        ach_id = str(achievement.get("id") or credential.get("id"))
+        cred_id = str(credential.get("id") or ach_id)
+        for target in stacking_targets(credential):
+            target_id = target.get("id")
+            if not isinstance(target_id, str):
+                continue
+            item = progress.get(target_id)
+            if item is None:
+                item = progress[target_id] = StackProgress(target_id=target_id)
+                seen[target_id] = set()
+            _merge(item, target)
+            if ach_id in seen[target_id]:
+                item.notes.append(f"{cred_id} repeats achievement {ach_id}; its credit is counted once")
+                continue
+            value = _number(target.get("creditValue"))
+            if value is None:
+                item.notes.append(f"{cred_id} gives no usable creditValue for this target")
+                continue
+            seen[target_id].add(ach_id)
+            item.credit_earned += value
+            item.counted.append(cred_id)
+    for definition in catalogue or ():
+        if not isinstance(definition, dict):
+            continue
+        for target in as_list(definition.get("stacksInto")):
+            if isinstance(target, dict) and target.get("id") in progress:
+                target_id = str(target["id"])
+                if str(definition.get("id")) not in seen[target_id]:
+                    progress[target_id].missing.append(_label(definition))
+    return sorted(progress.values(), key=lambda p: (p.name or "", p.target_id))
+
+
+def _merge(item: StackProgress, target: dict[str, Any]) -> None:
+    for attr, key in (("name", "name"), ("awarding_institution", "awardingInstitution"), ("program", "program"),
+                      ("unit", "creditUnit")):
+        value = target.get(key)
+        if isinstance(value, str) and getattr(item, attr) is None:
+            setattr(item, attr, value)
+    required = _number(target.get("creditRequired"))
+    if required is not None:
+        if item.credit_required is not None and item.credit_required != required:
+            item.notes.append(f"OMCs disagree on the credit required ({item.credit_required:g} vs {required:g}); "
+                              "the larger is used")
+            required = max(required, item.credit_required)
+        item.credit_required = required
+    determined = target.get("creditDeterminedBy")
+    if isinstance(determined, str) and determined not in item.determined_by:
+        item.determined_by.append(determined)
+    awarded = target.get("awardedByIssuer")
+    if isinstance(awarded, bool) and item.awarded_by_issuer is None:
+        item.awarded_by_issuer = awarded

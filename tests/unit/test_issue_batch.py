@@ -1,0 +1,241 @@
+"""Batch issuance from a roster: bad rows by line, safe file names, exactly-once resume, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+from omc_vc.cli.main import cli
+
+from omc_vc.errors import InputError, IssuanceError, PolicyError
+from omc_vc.issue.batch import issue_batch, issue_one, read_roster
+from omc_vc.issue.state import IssuanceState
+from omc_vc.omc.builder import Learner
+from omc_vc.omc.profile import OmcProfileCheck
+from omc_vc.verify import Verifier
+from tests.fixtures.omc.sample import endorsement_of, make_institution
+
+GOOD_LINES = [2, 3, 4, 5, 6]
+
+
+def _files(out):
+    return sorted(p for p in out.iterdir() if p.suffix == ".json" and p.name != "index.json")
+
+
+def test_roster_bad_rows_are_reported_by_line_and_good_rows_issued(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    report = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    assert len(report.issued) == 5 and not report.already
+    by_line = {e.line: e.message for e in report.errors}
+    assert sorted(by_line) == [7, 8, 9, 10, 11]
+    assert "not in the catalogue" in by_line[7]
+    assert "not a date" in by_line[8]
+    assert "needs an email, a student_number or a learner_did" in by_line[9]
+    assert "duplicate of line 2" in by_line[10]
+    assert "credentialSubject.achievement.nocCodes: 4 codes" in by_line[11]
+    verifier = Verifier(extra_checks=[OmcProfileCheck()])
+    for path in _files(tmp_path / "out"):
+        assert verifier.verify(path.read_bytes()).verified, path
+
+
+def test_strict_roster_with_a_bad_row_issues_nothing(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    with pytest.raises((IssuanceError, PolicyError), match="line 7"):
+        issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, strict=True)
+    assert not (tmp_path / "out").exists() or not _files(tmp_path / "out")
+    with IssuanceState(config.state_path) as state:
+        assert state.all() == [] and state.lists() == []
+
+
+def test_hostile_names_cannot_escape_the_output_folder_or_run_in_a_spreadsheet(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    out = tmp_path / "out"
+    issue_batch(config, tmp_path / "roster.csv", out, key=key, workers=1)
+    names = [p.name for p in out.iterdir()]
+    assert all(n.replace("-", "").replace(".", "").isalnum() for n in names if n not in ("index.json", "index.csv"))
+    assert not (tmp_path / "etc").exists() and not (tmp_path.parent / "etc" / "passwd.json").exists()
+    with open(out / "index.csv", newline="", encoding="utf-8") as handle:
+        learners = [row["learner"] for row in csv.DictReader(handle)]
+    assert "'=HYPERLINK(\"http://evil.example\")" in learners
+    assert not any(value.startswith(("=", "+", "@")) for value in learners)
+    index = json.loads((out / "index.json").read_text())
+    assert index["count"] == 5 and {c["file"] for c in index["credentials"]} == {p.name for p in _files(out)}
+
+
+def test_rerun_issues_nothing_twice(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    first = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    second = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    assert len(second.issued) == 0 and {r.id for r in second.already} == {r.id for r in first.issued}
+    assert len(_files(tmp_path / "out")) == 5
+
+
+def test_crash_after_file_written_before_row_committed_adopts_the_file(tmp_path, monkeypatch) -> None:
+    # kill -9 between the atomic file write and the state commit: the re-run must adopt the file
+    # (same id, same status index), not sign a second credential for the learner
+    config, key = make_institution(tmp_path)
+    real_complete = IssuanceState.complete
+    calls = {"n": 0}
+
+    def crash_on_third(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the process dies here
+        return real_complete(self, *args, **kwargs)
+
+    monkeypatch.setattr(IssuanceState, "complete", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    monkeypatch.setattr(IssuanceState, "complete", real_complete)
+    written = {p.name: json.loads(p.read_text())["id"] for p in _files(tmp_path / "out")}
+    assert len(written) == 3
+    report = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    assert report.recovered == 1 and len(report.already) == 2 and len(report.issued) == 3
+    files = _files(tmp_path / "out")
+    assert len(files) == 5
+    ids = [json.loads(p.read_text())["id"] for p in files]
+    assert len(set(ids)) == 5 and set(written.values()) <= set(ids)
+    with IssuanceState(config.state_path) as state:
+        assert len(state.all()) == 5 and state.pending() == []
+
+
+def test_parallel_signing_gives_the_same_outcome(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    rows = ["name,email,achievement,completion_date"] + [
+        f"Learner {n},l{n}@example.ca,{'weld-101' if n % 2 else 'safety-100'},2026-06-01" for n in range(24)]
+    (tmp_path / "big.csv").write_text("\n".join(rows) + "\n")
+    report = issue_batch(config, tmp_path / "big.csv", tmp_path / "out", key=key, workers=2)
+    assert len(report.issued) == 24 and not report.errors
+    verifier = Verifier()
+    assert all(verifier.verify(p.read_bytes()).verified for p in _files(tmp_path / "out"))
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty"),
+    (b"name,email\nAna,a@example.ca\n", "no 'achievement' column"),
+    (b"name,achievement,completion_date\nAna,weld-101,2026-01-01\n", "needs an email"),
+    ("name,email,achievement,completion_date\nAn\xe9,a@x.ca,weld-101,2026-01-01\n".encode("latin-1"), "not UTF-8"),
+])
+def test_unusable_roster_files_are_typed_errors(content, message) -> None:
+    with pytest.raises(InputError, match=message):
+        read_roster(content)
+
+
+def test_roster_with_excel_bom_and_quoted_newlines_reads(tmp_path) -> None:
+    text = '\ufeffName,E-mail,Achievement,Completion Date\n"Ana\nSilva",ana@example.ca,weld-101,2026-06-01\n' \
+           'Ben,not-an-email,weld-101,2026-06-01\n'
+    rows, errors = read_roster(text.encode("utf-8"))
+    assert [r.name for r in rows] == ["AnaSilva"]
+    assert [(e.line, "not an e-mail" in e.message) for e in errors] == [(4, True)]
+
+
+def test_issue_one_refuses_a_second_credential_for_the_same_learner(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    learner = Learner(name="Ana Silva", email="Ana.Silva@Example.ca")
+    credential, record = issue_one(config, learner=learner, achievement="weld-101", key=key)
+    assert credential["id"] == record.id
+    with pytest.raises(IssuanceError, match="already holds"):
+        issue_one(config, learner=Learner(name="Ana Silva", email="ana.silva@example.ca"),
+                  achievement="weld-101", key=key)
+
+
+def _cli(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_cli_single_issue_writes_a_verifying_omc(tmp_path) -> None:
+    config, _ = make_institution(tmp_path)
+    out = tmp_path / "ana.json"
+    result = _cli("issue", "--config", str(config.path), "--achievement", "weld-101", "--learner-name", "Ana Silva",
+                  "--learner-email", "ana@example.ca", "--completed", "2026-06-12", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["achievement"] == "weld-101"
+    verified = _cli("verify", str(out), "--offline")
+    assert verified.exit_code == 0 and "VERIFIED" in verified.output
+
+
+@pytest.mark.parametrize(("achievement", "field"), [
+    ("bad-four-noc", "credentialSubject.achievement.nocCodes"),
+    ("bad-no-hours", "credentialSubject.achievement.instructionalHours"),
+])
+def test_cli_refuses_an_omc_breaking_the_policy_naming_the_field(tmp_path, achievement, field) -> None:
+    config, _ = make_institution(tmp_path)
+    result = _cli("issue", "--config", str(config.path), "--achievement", achievement, "--learner-name", "Ana",
+                  "--learner-email", "ana@example.ca", "--out", str(tmp_path / "x.json"))
+    assert result.exit_code == 1
+    assert field in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "x.json").exists()
+    with IssuanceState(config.state_path) as state:
+        assert state.lists() == []  # a refused credential consumes no status index
+
+
+def test_cli_roster_reports_bad_rows_and_exits_1_json_for_programs(tmp_path) -> None:
+    config, _ = make_institution(tmp_path)
+    result = _cli("issue", "--config", str(config.path), "--roster", str(tmp_path / "roster.csv"),
+                  "--out", str(tmp_path / "out"), "--json", "--workers", "1")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["issued"] == 5 and [e["line"] for e in report["errors"]] == [7, 8, 9, 10, 11]
+    assert "5 roster row(s) were not issued" in result.stderr
+    again = _cli("issue", "--config", str(config.path), "--roster", str(tmp_path / "roster.csv"),
+                 "--out", str(tmp_path / "out"), "--strict")
+    assert again.exit_code in (1, 2) and "line 7" in again.stderr
+
+
+def test_cli_encrypted_key_without_passphrase_is_one_line_error(tmp_path) -> None:
+    from omc_vc.keys import KeyPair, save_key
+
+    config, _ = make_institution(tmp_path)
+    save_key(tmp_path / "issuer.key", KeyPair.generate(), "correct horse", overwrite=True)
+    result = CliRunner(env={"OMC_ISSUER_PASSPHRASE": None}).invoke(
+        cli, ["issue", "--config", str(config.path), "--achievement", "weld-101", "--learner-name", "Ana",
+              "--learner-email", "a@example.ca"])
+    assert result.exit_code == 2 and "OMC_ISSUER_PASSPHRASE" in result.stderr
+
+
+def test_catalogue_endorsement_is_embedded_and_verifies(tmp_path) -> None:
+    endorsement = endorsement_of("https://college.example.ca/achievements/weld-101")
+    config, key = make_institution(tmp_path, endorsements=[endorsement])
+    credential, _ = issue_one(config, learner=Learner(name="Ana", email="a@example.ca"), achievement="weld-101",
+                              key=key)
+    assert credential["credentialSubject"]["achievement"]["endorsement"] == [endorsement]
+    result = Verifier(extra_checks=[OmcProfileCheck()]).verify(credential)
+    assert result.verified and result.check("omc-endorsements").status == "passed"
+
+
+def test_forged_catalogue_endorsement_is_refused_at_issue_time(tmp_path) -> None:
+    forged = endorsement_of("https://college.example.ca/achievements/weld-101")
+    forged["credentialSubject"]["endorsementComment"] = "The best welders in the world."
+    config, key = make_institution(tmp_path, endorsements=[forged])
+    with pytest.raises(PolicyError, match=r"credentialSubject\.achievement\.endorsement\[0\]: does not verify"):
+        issue_one(config, learner=Learner(name="Ana", email="a@example.ca"), achievement="weld-101", key=key)
+    report = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    refused = {e.line for e in report.errors if "endorsement[0]" in e.message}
+    assert refused == {2, 3}  # the weld-101 rows; the others are issued
+    assert len(report.issued) == 3
+
+
+def test_a_row_that_fails_to_sign_is_reported_and_resumed_with_the_same_reservation(tmp_path, monkeypatch) -> None:
+    from omc_vc.issue import batch
+
+    config, key = make_institution(tmp_path)
+    real_render = batch._render
+
+    def flaky(setup, pair, job):
+        if job["learner"]["name"] == "Ben Okafor":
+            raise IssuanceError("signing service unavailable")
+        return real_render(setup, pair, job)
+
+    monkeypatch.setattr(batch, "_render", flaky)
+    report = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    assert len(report.issued) == 4
+    messages = [e.message for e in report.errors if e.line == 3]
+    assert messages == ["not signed: ISSUANCE_ERROR: signing service unavailable"]
+    with IssuanceState(config.state_path) as state:
+        [pending] = state.pending()
+    monkeypatch.setattr(batch, "_render", real_render)
+    again = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
+    assert [r.id for r in again.issued] == [pending.credential_id]
+    assert again.issued[0].status_index == pending.slots[0].index

@@ -1,0 +1,145 @@
+"""The omc-profile check: OMC shape, OMC+ reporting, the policy at verify time, endorsements verified as such."""
+
+from __future__ import annotations
+
+import copy
+
+from omc_vc.keys import KeyPair
+from omc_vc.omc.builder import build_endorsement
+from omc_vc.omc.model import achievement_of, is_omc_plus, is_omc_shaped, stacking_targets
+from omc_vc.omc.profile import OmcProfileCheck
+from omc_vc.proofs import data_integrity
+from omc_vc.verify import Verifier
+from tests.fixtures.omc.sample import endorsement_of, make_institution, signed_omc
+
+WELD_101 = "https://college.example.ca/achievements/weld-101"
+
+
+def _verify(credential):
+    return Verifier(extra_checks=[OmcProfileCheck()]).verify(credential)
+
+
+def test_omc_plus_is_reported(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    credential = signed_omc(config, key, "weld-101")
+    assert is_omc_shaped(credential) and is_omc_plus(credential)
+    assert stacking_targets(credential)[0]["creditRequired"] == 9
+    result = _verify(credential)
+    assert result.verified, result.errors
+    assert result.details["omc"]["omcPlus"] is True
+    assert result.details["omc"]["stacksInto"][0]["id"].endswith("welding-techniques-certificate")
+    assert "as an OMC+" in result.check("omc-profile").detail
+
+
+def test_plain_omc_is_not_reported_as_omc_plus(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    result = _verify(signed_omc(config, key, "safety-100"))
+    assert result.verified and result.details["omc"]["omcPlus"] is False
+    assert "as an OMC " in result.check("omc-profile").detail
+
+
+def test_non_omc_credential_is_skipped_not_failed() -> None:
+    key = KeyPair.generate()
+    credential = data_integrity.add_proof({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "id": "urn:uuid:5b1f6b38-0c38-4b6e-9f5c-3a2f1c0e9a12", "type": ["VerifiableCredential"],
+        "issuer": key.controller, "credentialSubject": {"id": "did:example:learner", "alumniOf": "Somewhere"},
+    }, key)
+    result = _verify(credential)
+    assert result.verified and result.check("omc-profile").status == "skipped"
+    assert result.details["omc"]["shape"] is False
+
+
+def test_issuer_signed_credential_breaking_the_policy_fails_at_verify_time(tmp_path) -> None:
+    # the issuer bypasses omc issue and signs a course of 2,000 hours with four NOC codes
+    config, key = make_institution(tmp_path)
+    credential = signed_omc(config, key)
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    achievement = achievement_of(unsigned)
+    assert achievement is not None
+    achievement["instructionalHours"] = 2000
+    achievement["nocCodes"] = ["72106", "72320", "72410", "73100"]
+    result = _verify(data_integrity.add_proof(unsigned, key))
+    check = result.check("omc-profile")
+    assert not result.verified and check.status == "failed" and check.code == "POLICY_VIOLATION"
+    assert "credentialSubject.achievement.instructionalHours" in check.detail
+    assert "credentialSubject.achievement.nocCodes: 4 codes" in check.detail
+
+
+def test_endorsement_is_verified_as_a_credential_of_its_own(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    credential = signed_omc(config, key, endorsement=[endorsement_of(WELD_101)])
+    result = _verify(credential)
+    assert result.verified, result.errors
+    check = result.check("omc-endorsements")
+    assert check.status == "passed" and "Ontario Welders Guild" in check.detail
+    assert result.details["omc"]["endorsedBy"] == ["Ontario Welders Guild"]
+
+
+def test_forged_endorsement_comment_is_rejected(tmp_path) -> None:
+    # the institution edits an employer's endorsement before embedding it, then signs the OMC:
+    # its own signature is fine, the employer's is not
+    config, key = make_institution(tmp_path)
+    forged = endorsement_of(WELD_101)
+    forged["credentialSubject"]["endorsementComment"] = "Best program in Canada, hire them all."
+    result = _verify(signed_omc(config, key, endorsement=[forged]))
+    check = result.check("omc-endorsements")
+    assert not result.verified and check.status == "failed" and check.code == "ENDORSEMENT_INVALID"
+    assert "does not verify" in check.detail
+
+
+def test_endorsement_of_another_achievement_is_rejected(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    other = endorsement_of("https://college.example.ca/achievements/weld-101")
+    credential = signed_omc(config, key, "weld-101", endorsement=[other])
+    # move the (valid) endorsement onto a different achievement and re-sign the OMC
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    unsigned["credentialSubject"]["achievement"]["id"] = "https://college.example.ca/achievements/weld-999"
+    result = _verify(data_integrity.add_proof(unsigned, key))
+    check = result.check("omc-endorsements")
+    assert check.status == "failed" and "not this achievement" in check.detail
+
+
+def test_endorsement_claiming_a_famous_endorser_it_cannot_sign_for_is_rejected(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    impostor = KeyPair.generate()
+    famous = KeyPair.generate()
+    # signed by the impostor's key, but the issuer says it is the famous endorser
+    document = copy.deepcopy(build_endorsement(achievement_id=WELD_101, comment="Endorsed",
+                                               endorser={"id": impostor.controller, "name": "Impostor"},
+                                               key=impostor))
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    unsigned["issuer"] = {"id": famous.controller, "type": ["Profile"], "name": "Famous Employer"}
+    forged = data_integrity.add_proof(unsigned, impostor)
+    result = _verify(signed_omc(config, key, endorsement=[forged]))
+    check = result.check("omc-endorsements")
+    assert check.status == "failed" and "does not verify" in check.detail
+
+
+def test_self_endorsement_by_the_issuer_is_rejected(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    own = build_endorsement(achievement_id=WELD_101, comment="We endorse ourselves",
+                            endorser={"id": key.controller, "name": "Example College"}, key=key)
+    result = _verify(signed_omc(config, key, endorsement=[own]))
+    check = result.check("omc-endorsements")
+    assert check.status == "failed" and "third party" in check.detail
+
+
+def test_cli_endorse_produces_an_endorsement_the_profile_check_accepts(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+    from omc_vc.cli.main import cli
+
+    runner = CliRunner()
+    employer_key = tmp_path / "employer.key"
+    assert runner.invoke(cli, ["keys", "generate", "--out", str(employer_key), "--insecure-plaintext"]).exit_code == 0
+    out = tmp_path / "guild.json"
+    made = runner.invoke(cli, ["endorse", "--achievement-id", WELD_101, "--key", str(employer_key),
+                               "--name", "Ontario Welders Guild", "--comment", "Meets our entry standard",
+                               "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    endorsement = json.loads(out.read_text())
+    config, key = make_institution(tmp_path / "inst", endorsements=[endorsement])
+    result = _verify(signed_omc(config, key, endorsement=config.achievement("weld-101")["endorsement"]))
+    assert result.verified and result.check("omc-endorsements").status == "passed"
