@@ -149,9 +149,9 @@ def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loo
         pinned[doc["id"]] = doc
     fetcher = None if offline else Fetcher(allow_loopback=allow_http_loopback)
     resolver = DidResolver(fetcher=fetcher, documents=pinned)
-    if registry is None:
-        return Verifier(resolver=resolver, fetcher=fetcher)
-    from omc_vc.verdict import make_verifier  # the OMC layer loads only when asked for
+    # Always the full verifier: status lists (revocation) and the OMC profile are checked even without a
+    # registry; the registry adds issuer-authorized and partnership, and the OMC verdict.
+    from omc_vc.verdict import make_verifier
 
     return make_verifier(registry=registry, anchors=Path(anchors) if anchors else None, fetcher=fetcher,
                          cache_dir=Path(registry_cache) if registry_cache else None, resolver=resolver,

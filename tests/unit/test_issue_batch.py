@@ -152,8 +152,12 @@ def test_cli_single_issue_writes_a_verifying_omc(tmp_path) -> None:
                   "--learner-email", "ana@example.ca", "--completed", "2026-06-12", "--out", str(out), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["achievement"] == "weld-101"
-    verified = _cli("verify", str(out), "--offline")
+    verified = _cli("verify", str(out), "--offline", "--checks",
+                    "data-model,data-loss,proof,issuer-key-binding,validity-period")
     assert verified.exit_code == 0 and "VERIFIED" in verified.output
+    # offline, the status list cannot be fetched: the full verification fails closed
+    closed = _cli("verify", str(out), "--offline")
+    assert closed.exit_code == 1 and "STATUS_RETRIEVAL_ERROR" in closed.stderr
 
 
 @pytest.mark.parametrize(("achievement", "field"), [
