@@ -33,11 +33,21 @@ cli.add_command(sign_cmd)
 cli.add_command(verify_cmd)
 
 # Each area registers its commands below, on its own line.
-# [omc] commands
+from .omc import COMMANDS as _OMC_COMMANDS  # noqa: E402
+
+for _command in _OMC_COMMANDS:
+    cli.add_command(_command)
 # [status] commands
-# [registry] commands
-# [wallet] commands
-# [web] commands
+from .registry import registry_group  # noqa: E402  [registry] commands
+
+cli.add_command(registry_group)
+from .wallet import qr_group, wallet_group  # noqa: E402
+
+cli.add_command(wallet_group)
+cli.add_command(qr_group)
+from .web import serve_cmd  # noqa: E402  ([web])
+
+cli.add_command(serve_cmd)
 
 
 def main() -> None:

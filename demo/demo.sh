@@ -1,37 +1,287 @@
 #!/usr/bin/env bash
-# The end-to-end demo on embedded defaults. Run it with `make demo` from a fresh clone.
-# Every key made here is a DEMO key, stored unencrypted on purpose (--insecure-plaintext).
+# The end-to-end demo of omc-vc (issue 8): run it with `make demo` from a fresh clone.
+#
+# A DEMO ministry publishes a signed registry with two institutions (a college, and a private career
+# college in partnership with it); they issue an OMC, an OMC+ and a partnership OMC to a demo learner;
+# the learner imports them into a demo wallet and makes both kinds of QR code; the verifier service
+# runs on loopback; the credentials are verified through the link, the VC-API and the CLI; one is
+# revoked and the changed verdict is shown. Then the service stops and the script prints what to open.
+#
+# Every key made here is a DEMO key named demo-*, stored unencrypted on purpose (--insecure-plaintext),
+# and refused by omc outside demo mode (--demo). Nothing here is for production.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 OUT=demo-out
-rm -rf "$OUT"; mkdir -p "$OUT"
+rm -rf "$OUT"
+mkdir -p "$OUT"/{ministry,college,pcc,issued,public/status,qr,wallet,cache,shares,api}
+PY=${PYTHON:-python3}
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
+json_field() { "$PY" -c 'import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v)' "$1"; }
 
-step "1. The institution makes a signing key (DEMO key, unencrypted on purpose)"
-run omc keys generate --type ed25519 --out "$OUT/demo-institution.key" --insecure-plaintext
-run omc keys show "$OUT/demo-institution.key"
-ISSUER=$(omc keys show "$OUT/demo-institution.key" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["controller"])')
+# A free loopback port (8800 when free: the wallet's default verifier URL).
+PORT=${DEMO_PORT:-$("$PY" - <<'PY'
+import socket
+for port in [8800, 0]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(s.getsockname()[1]); break
+    except OSError:
+        continue
+    finally:
+        s.close()
+PY
+)}
+BASE="http://127.0.0.1:$PORT"
+export OMC_WALLET_PASS="demo wallet passphrase (DEMO)"
+WALLET="$OUT/wallet"
+LOOP=(--allow-http-loopback)
+SERVER_PID=""
+cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -INT "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
 
-step "2. It signs a micro-credential (Open Badges 3.0, eddsa-rdfc-2022)"
-sed "s|ISSUER_DID|$ISSUER|" demo/credential.template.json > "$OUT/credential.json"
-run omc sign "$OUT/credential.json" --key "$OUT/demo-institution.key" --out "$OUT/signed.json"
+# ------------------------------------------------------------------------------------------------------
+step "1. The ministry (DEMO anchor keys/demo-ministry.key) starts its registry of authorized issuers"
+run omc registry init --anchor-key keys/demo-ministry.key --demo --id "$BASE/registry.json" \
+    --out "$OUT/ministry/registry-draft.json" --anchors-out "$OUT/ministry/anchors.json"
 
-step "3. Anyone verifies it"
-run omc verify "$OUT/signed.json"
+if omc registry publish --registry "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key \
+    --out "$OUT/ministry/refused" > /dev/null 2>&1; then
+  echo "DEMO FAILED: a demo key was accepted outside demo mode" >&2; exit 1
+fi
+echo "(without --demo the DEMO ministry key is refused, as it must be)"
 
-step "4. The same credential as a VC-JWT"
-run omc sign "$OUT/credential.json" --key "$OUT/demo-institution.key" --format jwt --out "$OUT/credential.jwt"
-run omc verify "$OUT/credential.jwt"
+step "2. Two institutions make their DEMO signing keys"
+run omc keys generate --type ed25519 --out "$OUT/college/demo-college.key" --insecure-plaintext
+run omc keys generate --type p256 --out "$OUT/pcc/demo-pcc.key" --insecure-plaintext
+COLLEGE_DID=$(omc keys show "$OUT/college/demo-college.key" --json | json_field controller)
+PCC_DID=$(omc keys show "$OUT/pcc/demo-pcc.key" --json | json_field controller)
+echo "college:                $COLLEGE_DID"
+echo "private career college: $PCC_DID"
 
-step "5. A forger changes the learner's hours: verification fails (exit 1)"
-python3 - "$OUT/signed.json" "$OUT/tampered.json" <<'PY'
+step "3. The ministry lists them (the career college in partnership with the college) and publishes"
+run omc registry add-institution --registry "$OUT/ministry/registry-draft.json" \
+    --name "Lakeshore College of Applied Arts and Technology (DEMO)" --type college --did "$COLLEGE_DID" \
+    --eqaa "Ontario College Quality Assurance Service" --iqap-ref OCQAS-DEMO-1 --qa-date 2024-05-01 \
+    --consent-ref MCU-OMC-DEMO-0001 --scope OMC,OMC+ --granted 2025-01-01T00:00:00Z
+run omc registry add-institution --registry "$OUT/ministry/registry-draft.json" \
+    --name "Northern Trades Career College (DEMO)" --type private-career-college --did "$PCC_DID" \
+    --consent-ref MCU-OMC-DEMO-0002 --scope OMC --granted 2025-01-01T00:00:00Z
+run omc registry add-partnership --registry "$OUT/ministry/registry-draft.json" --pcc "$PCC_DID" \
+    --partner "$COLLEGE_DID" --reference MCU-PCC-DEMO-0001 --since 2025-01-01T00:00:00Z
+run omc registry publish --registry "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key --demo \
+    --out "$OUT/public"
+
+step "4. The learner sets up a DEMO wallet (its holder DID goes into the credentials)"
+run omc wallet init --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS
+LEARNER_DID=$(omc wallet did --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS | tail -n 1)
+echo "learner: $LEARNER_DID"
+
+step "5. The institutions describe their micro-credentials (catalogues) and the college endorses its partner's"
+ACH_BASE="https://lakeshore.example.ca/omc/achievements"
+PCC_ACH="https://northerntrades.example.ca/omc/achievements/forklift-safety"
+"$PY" - "$OUT" "$BASE" "$COLLEGE_DID" "$PCC_DID" "$ACH_BASE" "$PCC_ACH" <<'PY'
+import json, sys
+from pathlib import Path
+out, base, college, pcc, ach_base, pcc_ach = sys.argv[1:]
+noc = [{"targetName": "Welders and related machine operators", "targetType": "ext:NOC", "targetCode": "72106",
+        "targetUrl": "https://noc.esdc.gc.ca/Structure/NocProfile?code=72106"}]
+common = {"inLanguage": "en", "deliveryMode": "hybrid", "qualificationCategory": "Non-OQF Micro-credential",
+          "summativeAssessment": {"description": "Supervised practical assessment."}, "alignment": noc,
+          "cipCode": "48.0508", "creditUnit": "credit"}
+college_catalogue = {
+    "weld-safety": {**common, "id": f"{ach_base}/weld-safety", "name": "Welding Safety Fundamentals",
+                    "description": "Safe practice in a welding shop: PPE, ventilation, fire watch, hot-work permits.",
+                    "criteria": "Pass a supervised practical assessment and a written test.",
+                    "instructionalHours": 30, "durationWeeks": 6, "creditsAvailable": 1},
+    "mig-welding": {**common, "id": f"{ach_base}/mig-welding", "name": "MIG Welding I",
+                    "description": "Gas metal arc welding of mild steel in flat and horizontal positions.",
+                    "criteria": "Produce welds that pass a bend test.", "instructionalHours": 45,
+                    "durationWeeks": 8, "creditsAvailable": 3,
+                    "stacksInto": [{"id": "https://lakeshore.example.ca/programs/welding-techniques",
+                                    "name": "Welding Techniques Ontario College Certificate",
+                                    "awardingInstitution": "Lakeshore College of Applied Arts and Technology (DEMO)",
+                                    "program": "Welding Techniques", "creditValue": 3, "creditUnit": "credit",
+                                    "creditRequired": 12, "creditDeterminedBy": "program",
+                                    "awardedByIssuer": True}]},
+}
+pcc_catalogue = {
+    "forklift-safety": {**common, "id": pcc_ach, "name": "Forklift Operator Safety",
+                        "description": "Safe operation of counterbalance forklifts in a warehouse.",
+                        "criteria": "Pass a supervised practical driving assessment.", "instructionalHours": 20,
+                        "durationWeeks": 3, "creditsAvailable": 1, "deliveryMode": "in-person",
+                        "endorsementFiles": ["endorsement-by-college.json"]},
+}
+def config(did, key, name, slug, catalogue):
+    return {"did": did, "key": key, "profile": {"name": name, "url": f"https://{slug}.example.ca",
+            "omcConsentReference": "MCU-OMC-DEMO"}, "catalogue": catalogue,
+            "status": {"base_url": f"{base}/status/{slug}/", "suspension": True},
+            "state": "state/issuance.sqlite"}
+Path(out, "college", "institution.json").write_text(json.dumps(config(
+    college, "demo-college.key", "Lakeshore College of Applied Arts and Technology (DEMO)", "college",
+    college_catalogue), indent=2))
+Path(out, "pcc", "institution.json").write_text(json.dumps(config(
+    pcc, "demo-pcc.key", "Northern Trades Career College (DEMO)", "pcc", pcc_catalogue), indent=2))
+PY
+run omc endorse --achievement-id "$PCC_ACH" --key "$OUT/college/demo-college.key" \
+    --name "Lakeshore College of Applied Arts and Technology (DEMO)" \
+    --comment "Delivered in partnership with Lakeshore College under MCU-PCC-DEMO-0001." \
+    --out "$OUT/pcc/endorsement-by-college.json"
+
+step "6. They issue an OMC, an OMC+ and a partnership OMC to the demo learner"
+run omc issue --config "$OUT/college/institution.json" --achievement weld-safety \
+    --learner-name "Ada Demo-Learner" --learner-email ada@learner.example --learner-did "$LEARNER_DID" \
+    --out "$OUT/issued/omc-weld-safety.json"
+run omc issue --config "$OUT/college/institution.json" --achievement mig-welding \
+    --learner-name "Ada Demo-Learner" --learner-email ada@learner.example --learner-did "$LEARNER_DID" \
+    --out "$OUT/issued/omc-plus-mig-welding.json"
+run omc issue --config "$OUT/pcc/institution.json" --achievement forklift-safety \
+    --learner-name "Ada Demo-Learner" --learner-email ada@learner.example --learner-did "$LEARNER_DID" \
+    --out "$OUT/issued/omc-forklift-pcc.json"
+run omc status publish --config "$OUT/college/institution.json" --out "$OUT/public/status/college"
+run omc status publish --config "$OUT/pcc/institution.json" --out "$OUT/public/status/pcc"
+
+step "7. The verifier service starts on loopback (hosting the registry, the status lists and the shares)"
+cat > "$OUT/serve.yaml" <<YAML
+# omc serve configuration of the demo (DEMO: plain http on loopback only)
+host: 127.0.0.1
+port: $PORT
+public_url: $BASE
+registry: $BASE/registry.json
+demo: true
+allow_http_loopback: true
+cache_dir: cache
+shares: {dir: shares}
+hosted:
+  registry_file: public/registry.json
+  status_dir: public/status
+YAML
+printf '$ omc serve --config %s/serve.yaml\n' "$OUT"
+omc serve --config "$OUT/serve.yaml" 2> "$OUT/serve.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  if "$PY" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$BASE/healthz" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/serve.log" >&2; echo "DEMO FAILED: the service did not start" >&2; exit 1; }
+  sleep 0.2
+done
+echo "service up at $BASE"
+
+VERIFY=(--registry "$BASE/registry.json" --demo --registry-cache "$OUT/cache/cli" "${LOOP[@]}")
+
+step "8. The learner imports the three credentials into the wallet (each is verified first)"
+run omc wallet import --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS "${LOOP[@]}" --json \
+    "$OUT/issued/omc-weld-safety.json" "$OUT/issued/omc-plus-mig-welding.json" "$OUT/issued/omc-forklift-pcc.json" \
+    > "$OUT/wallet-import.json"
+"$PY" - "$OUT/wallet-import.json" <<'PY'
+import json, sys
+for item in json.load(open(sys.argv[1])):
+    verdict = item.get("verdict") or {}
+    print(f"  {item.get('id', '?')}: {verdict.get('status')} - {verdict.get('headline')}")
+PY
+OMC_ID=$(json_field 0.id < "$OUT/wallet-import.json")
+PLUS_ID=$(json_field 1.id < "$OUT/wallet-import.json")
+
+step "9. The learner makes a link-mode QR code (OMC) and a short-mode QR code (OMC+)"
+run omc wallet qr "$OMC_ID" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --out "$OUT/qr/omc-link.png" \
+    --mode link --base-url "$BASE"
+run omc wallet qr "$PLUS_ID" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --out "$OUT/qr/omc-plus-short.png" \
+    --mode short --service "$BASE" "${LOOP[@]}"
+run omc qr decode "$OUT/qr/omc-link.png" --json > "$OUT/qr/omc-link.json"
+run omc qr decode "$OUT/qr/omc-plus-short.png" --json > "$OUT/qr/omc-plus-short.json"
+LINK=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["content"])' "$OUT/qr/omc-link.json")
+SHORT=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["content"])' "$OUT/qr/omc-plus-short.json")
+echo "link-mode URL:  ${LINK:0:90}..."
+echo "short-mode URL: $SHORT"
+
+page_verdict() {  # what the employer's page shows for a link (the page POSTs the fragment, as here)
+  "$PY" - "$BASE" "$1" <<'PY'
+import json, sys, urllib.request
+base, link = sys.argv[1], sys.argv[2]
+if link.startswith("http") and "#" in link:
+    request = urllib.request.Request(base + "/verify/fragment", data=link.split("#", 1)[1].encode())
+else:
+    request = urllib.request.Request(base + "/verify/text", data=link.encode())
+out = json.load(urllib.request.urlopen(request, timeout=60))
+v, s = out["verdict"], out["summary"]
+print(f"  verdict:     {v['status']} - {v['headline']}")
+print(f"  reason:      {v['reason']}")
+print(f"  institution: {v['institution']}")
+print(f"  learner:     {s.get('learner')}; achievement: {s.get('achievement')}; hours: {s.get('instructionalHours')}")
+PY
+}
+api_verify() {  # POST /credentials/verify (VC-API); prints the HTTP status and the errors
+  "$PY" - "$BASE" "$1" <<'PY'
+import json, sys, urllib.error, urllib.request
+base, path = sys.argv[1], sys.argv[2]
+body = json.dumps({"verifiableCredential": json.load(open(path))}).encode()
+request = urllib.request.Request(base + "/credentials/verify", data=body, headers={"Content-Type": "application/json"})
+try:
+    response = urllib.request.urlopen(request, timeout=60)
+    status, out = response.status, json.load(response)
+except urllib.error.HTTPError as exc:
+    status, out = exc.code, json.load(exc)
+print(f"  HTTP {status}: verified={out.get('verified')} errors={[e['code'] for e in out.get('errors', [])]}")
+PY
+}
+
+step "10. An employer verifies: through the link-mode QR (the page), the short-mode QR, the VC-API and the CLI"
+echo "link-mode QR (OMC):"; page_verdict "$LINK"
+echo "short-mode QR (OMC+):"; page_verdict "$SHORT"
+echo "VC-API POST /credentials/verify (OMC):"; api_verify "$OUT/issued/omc-weld-safety.json"
+run omc verify "$OUT/issued/omc-forklift-pcc.json" "${VERIFY[@]}"
+
+step "11. A forger raises the hours: the page says invalid, with the reason"
+"$PY" - "$OUT/issued/omc-weld-safety.json" "$OUT/issued/tampered.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-doc["credentialSubject"]["achievement"]["creditsAvailable"] = 30.0
+doc["credentialSubject"]["achievement"]["instructionalHours"] = 300
 json.dump(doc, open(sys.argv[2], "w"), indent=2)
 PY
-if omc verify "$OUT/tampered.json"; then echo "DEMO FAILED: a tampered credential verified" >&2; exit 1; fi
-echo "(rejected, as it must be)"
+page_verdict "$(cat "$OUT/issued/tampered.json")"
+if omc verify "$OUT/issued/tampered.json" "${VERIFY[@]}" > /dev/null 2>&1; then
+  echo "DEMO FAILED: a tampered credential verified" >&2; exit 1
+fi
 
-printf '\nDemo finished. Files are in %s/\n' "$OUT"
+step "12. The college revokes the OMC and republishes its status list: the verdict changes"
+OMC_CRED_ID=$(json_field id < "$OUT/issued/omc-weld-safety.json")
+run omc status revoke --config "$OUT/college/institution.json" "$OMC_CRED_ID"
+run omc status publish --config "$OUT/college/institution.json" --out "$OUT/public/status/college"
+echo "the same link-mode QR now:"; page_verdict "$LINK"
+echo "VC-API now:"; api_verify "$OUT/issued/omc-weld-safety.json"
+if omc verify "$OUT/issued/omc-weld-safety.json" "${VERIFY[@]}" > /dev/null 2>&1; then
+  echo "DEMO FAILED: a revoked credential verified" >&2; exit 1
+fi
+echo "(omc verify: NOT VERIFIED, as it must be)"
+
+step "13. The service stops"
+cleanup
+SERVER_PID=""
+echo "stopped."
+
+cat <<EOF
+
+Demo finished. Everything is in $OUT/ (DEMO keys: $OUT/college/demo-college.key, $OUT/pcc/demo-pcc.key,
+keys/demo-ministry.key; never use them for anything real).
+
+To look at it in a browser, start the service again and open the links:
+
+  .venv/bin/omc serve --config $OUT/serve.yaml
+
+  $BASE/                          the employer's verifier page (upload $OUT/qr/*.png there)
+  $SHORT
+                                  the short-mode QR's page (OMC+)
+  the link-mode QR's page (OMC, now revoked): the full link is in $OUT/qr/omc-link.json
+  $BASE/openapi.json              the VC-API description
+EOF

@@ -23,7 +23,7 @@ from omc_vc._internal.jsonio import dumps_canonical_json
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc._internal.timeutil import format_datetime, is_datetime_stamp, parse_datetime, utcnow
 from omc_vc.did import DidResolver, retrieve_verification_method
-from omc_vc.errors import JsonLdError, MalformedValueError, OmcVcError, ProofError, VerificationMethodError
+from omc_vc.errors import MalformedValueError, OmcVcError, ProofError, VerificationMethodError
 from omc_vc.keys import KeyPair, PublicKey
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -172,14 +172,9 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | N
     if isinstance(suite, _JcsSuite) and "@context" in unsecured:
         # vc-di-eddsa §3.3.1 step 2: the JCS proof carries the document's @context
         options["@context"] = copy.deepcopy(unsecured["@context"])
-    try:
-        transformed = suite.transform(unsecured, loader)
-        config_hash = suite.config_hash(options, unsecured, loader)
-    except JsonLdError as exc:
-        # DI §2.4.3: a dropped term or relative IRI is an error, not a silently unsigned claim
-        raise type(exc)(exc.detail, code=exc.code) from exc
-    except OmcVcError:
-        raise
+    # DI §2.4.3: a dropped term or relative IRI raises DataLossError here, never a silently unsigned claim
+    transformed = suite.transform(unsecured, loader)
+    config_hash = suite.config_hash(options, unsecured, loader)
     hash_data = config_hash + hashlib.sha256(transformed).digest()
     options["proofValue"] = multibase_encode(key.sign(hash_data))
     secured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}

@@ -202,3 +202,13 @@ def test_did_web_issuer_with_pinned_document() -> None:
     signed = add_proof(_credential(did), web_key)
     assert _ok(signed, resolver=resolver)
     assert not _ok(signed)  # not resolvable without a fetcher: fails closed
+
+
+def test_signing_with_an_unbundled_context_is_a_typed_error() -> None:
+    from omc_vc.errors import ContextNotAllowedError
+
+    key = KeyPair.generate()
+    cred = _credential(key.controller)
+    cred["@context"] = [*cred["@context"], "https://evil.example/context.jsonld"]
+    with pytest.raises(ContextNotAllowedError, match="evil.example"):
+        add_proof(cred, key)

@@ -1,0 +1,103 @@
+"""``omc serve``: the verifier web service (employer's page, VC-API, hosted documents) on uvicorn."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from omc_vc.errors import ConfigError
+from omc_vc.web.config import load_config, load_institution
+
+from ._common import handle_errors
+
+
+@click.command("serve")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (YAML or JSON); flags override it.")
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default 1).")
+@click.option("--public-url", help="The URL the service is reached at (share links, hosted status-list URLs).")
+@click.option("--registry", help="URL of the ministry's signed registry (enables the OMC verdict).")
+@click.option("--anchors", type=click.Path(dir_okay=False, path_type=Path), help="Trust-anchor file for the registry.")
+@click.option("--institution-config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Institution file (keys, token variable, state folder) to enable /credentials/issue and /status.")
+@click.option("--token-env", metavar="VAR", help="Environment variable holding the bearer token for issuing.")
+@click.option("--host-registry", type=click.Path(dir_okay=False, path_type=Path),
+              help="Serve this registry file at /registry.json.")
+@click.option("--host-status-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Serve NAME.json files of this folder at /status/NAME.")
+@click.option("--host-did", "host_dids", multiple=True, metavar="PATH=FILE",
+              help="Serve a DID document, e.g. /.well-known/did.json=did.json. Repeatable.")
+@click.option("--offline", is_flag=True, default=None, help="Never use the network (did:web must be hosted here).")
+@click.option("--allow-http-loopback", is_flag=True, default=None,
+              help="Allow plain http to loopback for registry/status/DID fetches (local demo and tests only).")
+@click.option("--demo", is_flag=True, default=None, help="Demo mode: accept the labelled DEMO keys (keys/demo-*).")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info"]), default="warning",
+              show_default=True)
+@handle_errors
+def serve_cmd(config_file: Path | None, host: str | None, port: int | None, workers: int | None,
+              public_url: str | None, registry: str | None, anchors: Path | None,
+              institution_config: Path | None, token_env: str | None, host_registry: Path | None,
+              host_status_dir: Path | None, host_dids: tuple[str, ...], offline: bool | None,
+              allow_http_loopback: bool | None, demo: bool | None, log_level: str) -> None:
+    """Run the verifier service: the employer's page at /, the VC-API (/credentials/verify,
+    /presentations/verify, and with an institution /credentials/issue and /credentials/status),
+    hosted status lists, registry and DID documents, short-mode shares, and /openapi.json.
+
+    Nothing an employer submits is stored or logged (the access log is off).
+
+    \b
+    Example:
+      omc serve --registry https://mcu.example.ca/omc/registry.json --anchors anchors.json
+      omc serve --config serve.yaml --port 8443
+      OMC_API_TOKEN=secret omc serve --institution-config institution.yaml --public-url https://verify.college.ca
+    """
+    import uvicorn
+
+    from omc_vc.web.app import CONFIG_ENV, create_app
+    from omc_vc.web.config import Hosted, config_to_raw
+
+    config = load_config(config_file)
+    config = config.with_overrides(host=host, port=port, workers=workers, public_url=public_url, registry=registry,
+                                   anchors=anchors, offline=offline, allow_http_loopback=allow_http_loopback,
+                                   demo=demo)
+    if institution_config is not None:
+        config = config.with_overrides(institution=load_institution(institution_config))
+    if token_env is not None:
+        if config.institution is None:
+            raise ConfigError("--token-env needs an institution (--institution-config or institution: in --config)")
+        from dataclasses import replace
+
+        config = config.with_overrides(institution=replace(config.institution, token_env=token_env))
+    if host_registry or host_status_dir or host_dids:
+        dids = dict(config.hosted.did_documents)
+        for item in host_dids:
+            url_path, sep, file = item.partition("=")
+            if not sep or not url_path.startswith("/") or not url_path.endswith("did.json"):
+                raise ConfigError(f"--host-did {item!r}: expected PATH=FILE with PATH like /.well-known/did.json")
+            dids[url_path] = Path(file)
+        config = config.with_overrides(hosted=Hosted(
+            registry_file=host_registry or config.hosted.registry_file,
+            status_dir=host_status_dir or config.hosted.status_dir, did_documents=dids))
+    if config.workers > 1 and (config.shares.dir is None or
+                               (config.institution is not None and config.institution.state_dir is None)):
+        raise ConfigError("with --workers > 1, shares.dir and institution.state_dir must be folders "
+                          "(in-memory stores are not shared between worker processes)")
+    app = create_app(config)  # validates keys and files now, before listening (and in each worker again)
+    if config.demo:
+        click.echo("DEMO MODE: demo keys are accepted. Never run a public service like this.", err=True)
+    click.echo(f"omc serve: listening on {config.base_url()} (open {config.base_url()}/ in a browser)", err=True)
+    logging.getLogger("omc_vc.web").setLevel(log_level.upper())
+    # access_log=False: request lines can carry share ids; bodies are never logged anywhere
+    common = {"host": config.host, "port": config.port, "access_log": False, "log_level": log_level,
+              "server_header": False, "timeout_keep_alive": 5, "limit_concurrency": 256, "proxy_headers": False}
+    if config.workers == 1:
+        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        return
+    os.environ[CONFIG_ENV] = json.dumps(config_to_raw(config))
+    uvicorn.run("omc_vc.web.app:app_from_env", factory=True, workers=config.workers, **common)  # type: ignore[arg-type]

@@ -1,0 +1,664 @@
+"""The verifier service as a Starlette app: ``create_app(config) -> Starlette``.
+
+Routes (see ``/openapi.json``):
+
+* the employer's page: ``GET /`` and ``/v`` (link mode reads ``location.hash`` in the browser and POSTs
+  it to ``/verify/fragment``: the fragment never appears in a URL the server sees), ``GET /s/{id}``
+  (a short-mode share), and its JSON endpoints ``/verify/fragment``, ``/verify/text``,
+  ``/verify/upload`` (QR image or credential file), ``/verify/share/{id}``;
+* the VC-API: ``/credentials/verify``, ``/presentations/verify`` and, behind a bearer token,
+  ``/credentials/issue`` and ``/credentials/status``;
+* hosted documents: ``/status/{name}``, ``/registry.json``, DID documents; short-mode ``/shares``.
+
+Nothing an employer submits is stored or logged: bodies live in memory for the request only, an
+uploaded QR image sits in a private temporary folder for the decoder's call and is deleted, the
+uvicorn access log is off (``omc serve``), and errors are logged by type name only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hmac
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.jsonio import loads, loads_object
+from omc_vc._internal.timeutil import format_datetime
+from omc_vc.did import DidResolver, did_web_url
+from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, QrError, problem_type
+from omc_vc.keys import KeyPair, load_key
+from omc_vc.model import Check, VerificationResult, as_list
+from omc_vc.omc.policy import load_policy
+from omc_vc.proofs import jose
+from omc_vc.qr import decode_payload, read_qr_image
+from omc_vc.status import StatusListCheck
+from omc_vc.verdict import make_verifier
+from omc_vc.verify import CredentialCheck, Verifier
+
+from . import vcapi
+from .config import InstitutionConfig, WebConfig
+from .limits import LimitsMiddleware
+from .openapi import openapi_document
+from .shares import ShareError, ShareStore, valid_share_id
+from .statusstore import StatusStore
+from .summary import page_result
+
+log = logging.getLogger("omc_vc.web")
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+VERIFIER_TTL_SECONDS = 300.0
+MAX_HOSTED_BYTES = 16 * 1024 * 1024
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+_NAME = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})?$")  # NAME or FOLDER/NAME (one institution per folder)
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+NO_STORE = {"Cache-Control": "no-store"}
+T = TypeVar("T")
+
+
+# --- keys ----------------------------------------------------------------------------------------------
+
+def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list[KeyPair]:
+    """Open the institution's key files. Plaintext and ``demo-*`` keys are refused outside demo mode."""
+    pairs = []
+    for path in institution.keys:
+        is_demo_name = path.name.startswith("demo-")
+        if is_demo_name and not demo:
+            raise ConfigError(f"{path} is a DEMO key: refused outside demo mode (omc serve --demo)")
+        try:
+            pair = load_key(path, None)
+            plaintext = True
+        except KeyError_ as exc:
+            if exc.code != "KEY_PASSPHRASE_REQUIRED":
+                raise
+            plaintext = False
+            if not institution.passphrase_env or not os.environ.get(institution.passphrase_env):
+                raise ConfigError(f"{path} is encrypted: set institution.passphrase_env to a variable holding "
+                                  "its passphrase") from exc
+            pair = load_key(path, os.environ[institution.passphrase_env])
+        if plaintext and not demo:
+            raise ConfigError(f"{path} is an UNENCRYPTED key file: refused outside demo mode")
+        pairs.append(pair)
+    return pairs
+
+
+def _failed(name: str, exc: OmcVcError) -> VerificationResult:
+    result = VerificationResult()
+    result.add(Check.from_error(name, exc))
+    return result
+
+
+class BusyError(OmcVcError):
+    default_code = "SERVICE_BUSY"
+    title = "Service busy"
+
+
+class DeadlineError(OmcVcError):
+    default_code = "VERIFICATION_TIMEOUT"
+    title = "Verification took too long"
+
+
+# --- the service ---------------------------------------------------------------------------------------
+
+class Service:
+    """State shared by the routes: configuration, stores, keys, verifiers and the worker pool."""
+
+    def __init__(self, config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[KeyPair] | None = None,
+                 api_token: str | None = None) -> None:
+        self.config = config
+        self.base_url = config.base_url()
+        if fetcher is not None:
+            self.fetcher: Fetcher | None = fetcher
+        else:
+            self.fetcher = None if config.offline else Fetcher(allow_loopback=config.allow_http_loopback)
+        inst = config.institution
+        if keys is None and inst is not None:
+            keys = load_institution_keys(inst, demo=config.demo)
+        self.keys = keys or []
+        if api_token is None and inst is not None:
+            api_token = os.environ.get(inst.token_env) or None
+        self._token = api_token
+        self.status_store: StatusStore | None = None
+        if self.keys:
+            self.status_store = StatusStore(inst.state_dir if inst else None, self.base_url,
+                                            {k.controller: k for k in self.keys},
+                                            bits=inst.status_list_bits if inst else 131072)
+        self.issuer = vcapi.Issuer(self.keys, self.status_store) if self.keys else None
+        shares = config.shares
+        self.shares = ShareStore(shares.dir, max_ttl_seconds=shares.max_ttl_seconds,
+                                 default_ttl_seconds=shares.default_ttl_seconds, max_count=shares.max_count,
+                                 max_total_bytes=shares.max_total_bytes)
+        limits = config.limits
+        self.executor = ThreadPoolExecutor(max_workers=limits.verify_threads, thread_name_prefix="omc-verify")
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._verifier_lock = threading.Lock()
+        self._verifier_cache: dict[str, tuple[Any, Any]] = {}
+        self.did_paths = self._did_paths()
+
+    # hosted documents --------------------------------------------------------------------------------
+    def _did_paths(self) -> dict[str, Path]:
+        paths = dict(self.config.hosted.did_documents)
+        inst = self.config.institution
+        if inst is not None and inst.did_document is not None:
+            doc = _read_json_file(inst.did_document)
+            if doc is None or not isinstance(doc.get("id"), str) or not doc["id"].startswith("did:web:"):
+                raise ConfigError(f"{inst.did_document} is not a did:web DID document")
+            paths.setdefault(urlsplit(did_web_url(doc["id"])).path, inst.did_document)
+        return paths
+
+    def pinned_dids(self) -> dict[str, dict[str, Any]]:
+        """The DID documents this service publishes: verified against directly, never fetched from itself."""
+        pinned = {}
+        for path in self.did_paths.values():
+            doc = _read_json_file(path)
+            if doc is not None and isinstance(doc.get("id"), str):
+                pinned[doc["id"]] = doc
+        return pinned
+
+    def hosted_status_file(self, name: str) -> Path | None:
+        folder = self.config.hosted.status_dir
+        if folder is None or not _NAME.match(name):
+            return None
+        for candidate in (folder / name, folder / f"{name}.json"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _hosted_status_files(self) -> list[tuple[str, Path]]:
+        folder = self.config.hosted.status_dir
+        if folder is None or not folder.is_dir():
+            return []
+        return [(path.relative_to(folder).as_posix(), path)
+                for path in sorted([*folder.glob("*.json"), *folder.glob("*/*.json")])]
+
+    def status_stamp(self) -> tuple[Any, ...]:
+        """Cheap fingerprint of the published status lists (file times and sizes, store version)."""
+        stamp: list[Any] = []
+        for relative, path in self._hosted_status_files():
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            stamp.append((relative, info.st_ino, info.st_mtime_ns, info.st_size))
+        if self.status_store is not None:
+            stamp.append(self.status_store.version)
+        return tuple(stamp)
+
+    def status_documents(self) -> dict[str, dict[str, Any]]:
+        """Status lists this service publishes, by URL (pinned so the service never fetches itself)."""
+        docs: dict[str, dict[str, Any]] = {}
+        for relative, path in self._hosted_status_files():
+            doc = _read_json_file(path)
+            if doc is not None:
+                # served both as NAME.json and as NAME (see status_list)
+                docs[f"{self.base_url}/status/{relative}"] = doc
+                docs[f"{self.base_url}/status/{relative.removesuffix('.json')}"] = doc
+        if self.status_store is not None:
+            docs.update(self.status_store.all_lists())
+        return docs
+
+    # verifiers ---------------------------------------------------------------------------------------
+    def _cached(self, kind: str, build: Callable[[dict[str, dict[str, Any]]], T]) -> T:
+        """A verifier rebuilt when a published status list changes, and at least every 5 minutes
+        (so a new registry or DID document is picked up)."""
+        key = (self.status_stamp(), int(time.monotonic() // VERIFIER_TTL_SECONDS))
+        with self._verifier_lock:
+            cached = self._verifier_cache.get(kind)
+            if cached is not None and cached[0] == key:
+                return cached[1]  # type: ignore[no-any-return]
+        built = build(self.status_documents())
+        with self._verifier_lock:
+            self._verifier_cache[kind] = (key, built)
+        return built
+
+    def _status_checks(self, docs: dict[str, dict[str, Any]]) -> list[CredentialCheck]:
+        cache = self.config.cache_dir / "status" if self.config.cache_dir is not None else None
+        return [StatusListCheck(self.fetcher, cache_dir=cache, documents=docs)]
+
+    def page_verifier(self) -> Verifier:
+        """The OMC verifier: core checks, status, the OMC profile and, when configured, the registry."""
+        def build(docs: dict[str, dict[str, Any]]) -> Verifier:
+            resolver = DidResolver(fetcher=self.fetcher, documents=self.pinned_dids())
+            policy = load_policy(self.config.policy) if self.config.policy is not None else None
+            return make_verifier(registry=self.config.registry, anchors=self.config.anchors, fetcher=self.fetcher,
+                                 policy=policy, cache_dir=self.config.cache_dir, resolver=resolver,
+                                 status_documents=docs, offline=self.config.offline, demo=self.config.demo)
+
+        return self._cached("page", build)
+
+    def api_verifiers(self) -> vcapi.Verifiers:
+        """The VC-API verifiers: W3C checks only (proof, data model, validity, status), no OMC policy."""
+        def build(docs: dict[str, dict[str, Any]]) -> vcapi.Verifiers:
+            resolver = DidResolver(fetcher=self.fetcher, documents=self.pinned_dids())
+            return vcapi.Verifiers(
+                full=Verifier(resolver=resolver, fetcher=self.fetcher, extra_checks=self._status_checks(docs)),
+                proof_only=Verifier(resolver=resolver, fetcher=self.fetcher))
+
+        return self._cached("api", build)
+
+    # bounded work ------------------------------------------------------------------------------------
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func`` in the worker pool with a deadline; refuse when too much work is already queued."""
+        limits = self.config.limits
+        with self._pending_lock:
+            if self._pending >= limits.max_pending:
+                raise BusyError("the service is busy; try again in a moment")
+            self._pending += 1
+
+        def done(_: object) -> None:
+            with self._pending_lock:
+                self._pending -= 1
+
+        future = self.executor.submit(func, *args)
+        future.add_done_callback(done)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limits.verify_timeout_seconds)
+        except TimeoutError as exc:
+            raise DeadlineError(f"verification did not finish within {limits.verify_timeout_seconds:g}s") from exc
+
+    # page verification (runs in the worker pool) --------------------------------------------------------
+    def verify_for_page(self, payload: dict[str, Any] | str) -> dict[str, Any]:
+        result = self.page_verifier().verify(payload)
+        return page_result(result)
+
+    def verify_link_text(self, text: str) -> dict[str, Any]:
+        """Link mode and pasted links: decode the fragment (compressed credential) then verify."""
+        text = text.strip()
+        if text.startswith("#"):
+            text = text[1:]
+        share = self._own_share(text)
+        if share is not None:
+            return self.verify_share(share)
+        try:
+            payload = decode_payload(text)
+        except OmcVcError as exc:
+            return page_result(_failed("parse", exc))
+        return self.verify_for_page(payload)
+
+    def verify_pasted(self, text: str) -> dict[str, Any]:
+        stripped = text.strip()
+        if stripped.startswith("{"):
+            try:
+                return self.verify_for_page(loads_object(stripped, what="the pasted text"))
+            except InputError as exc:
+                return page_result(_failed("parse", exc))
+        if jose.is_jwt(stripped):
+            return self.verify_for_page(stripped)
+        return self.verify_link_text(stripped)
+
+    def verify_upload(self, data: bytes) -> dict[str, Any]:
+        head = data[:512].lstrip()
+        if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or \
+                head.startswith((b"<svg", b"<?xml")):
+            try:
+                text = read_qr_bytes(data)
+            except OmcVcError as exc:
+                return page_result(_failed("parse", exc))
+            return self.verify_link_text(text)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return page_result(_failed("parse", InputError("the file is neither a QR image, JSON nor a JWT")))
+        return self.verify_pasted(text)
+
+    def verify_share(self, share_id: str) -> dict[str, Any]:
+        share = self.shares.get(share_id)
+        if share is None:
+            return page_result(_failed("parse", QrError("this shared credential has expired or was withdrawn",
+                                                        code="SHARE_NOT_FOUND")))
+        return self.verify_for_page(share.credential)
+
+    def _own_share(self, text: str) -> str | None:
+        """The share id when ``text`` is a short-mode link to this service (never fetched)."""
+        if not text.startswith(("http://", "https://")):
+            return None
+        parts = urlsplit(text)
+        base = urlsplit(self.base_url)
+        match = re.fullmatch(r"/s/([A-Za-z0-9_-]{16,64})", parts.path)
+        if match and parts.netloc == base.netloc and not parts.fragment:
+            return match.group(1)
+        return None
+
+    def check_token(self, request: Request) -> None:
+        if self.issuer is None:
+            raise vcapi.ApiError("this service does not issue credentials", status=403, code="ISSUING_DISABLED")
+        if not self._token:
+            raise vcapi.ApiError("no API token is configured for issuing", status=403, code="ISSUING_DISABLED")
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), self._token.encode()):
+            raise vcapi.ApiError("a valid bearer token is required", status=401, code="UNAUTHORIZED")
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.status_store is not None:
+            self.status_store.close()
+
+
+# --- QR images ------------------------------------------------------------------------------------------
+
+def read_qr_bytes(data: bytes) -> str:
+    """Decode a QR image with ``omc_vc.qr.read_qr_image``; the file exists only during the call."""
+    with tempfile.TemporaryDirectory(prefix="omc-upload-") as folder:
+        path = Path(folder) / ("upload.svg" if data.lstrip()[:1] == b"<" else "upload.img")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        text: str = read_qr_image(path)
+        return text
+
+
+def _read_json_file(path: Path) -> dict[str, Any] | None:
+    try:
+        if path.stat().st_size > MAX_HOSTED_BYTES:
+            return None
+        value = loads(path.read_bytes(), max_bytes=MAX_HOSTED_BYTES, what=str(path))
+    except (OSError, InputError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# --- HTTP plumbing -------------------------------------------------------------------------------------
+
+def problem_response(status: int, code: str, detail: str) -> JSONResponse:
+    return JSONResponse({"type": problem_type(code), "code": code, "title": detail.split(":")[0][:80],
+                         "detail": detail}, status_code=status, media_type="application/problem+json",
+                        headers=NO_STORE)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def endpoint(func: Callable[[Service, Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Every route: typed errors become problem details; anything else a bare 500 (logged by type only)."""
+
+    @functools.wraps(func)
+    async def wrapper(request: Request) -> Response:
+        service: Service = request.app.state.service
+        try:
+            return await func(service, request)
+        except vcapi.ApiError as exc:
+            return problem_response(exc.status, exc.code, exc.detail)
+        except BusyError as exc:
+            return problem_response(503, exc.code, exc.detail)
+        except DeadlineError as exc:
+            return problem_response(503, exc.code, exc.detail)
+        except ShareError as exc:
+            return problem_response(503 if exc.code == "SHARE_STORE_FULL" else 400, exc.code, exc.detail)
+        except OmcVcError as exc:
+            return problem_response(400, exc.code, exc.detail)
+        except Exception as exc:  # never a traceback with request content in the log
+            log.error("internal error in %s: %s", request.url.path, type(exc).__name__)
+            return problem_response(500, "INTERNAL_ERROR", "internal error")
+
+    return wrapper
+
+
+async def _json_body(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return loads(body, max_bytes=request.app.state.service.config.limits.max_body_bytes, what="the request body")
+    except InputError as exc:
+        raise vcapi.ApiError(exc.detail, code=exc.code) from exc
+
+
+async def _text_body(request: Request) -> str:
+    body = await request.body()
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise vcapi.ApiError("the request body is not UTF-8 text", code="PARSING_ERROR") from exc
+
+
+def _page(share_id: str | None = None) -> Response:
+    html = (TEMPLATES / "index.html").read_text(encoding="utf-8")
+    html = html.replace("{{SHARE_ID}}", share_id or "")
+    return Response(html, media_type="text/html; charset=utf-8", headers=NO_STORE)
+
+
+# --- routes --------------------------------------------------------------------------------------------
+
+@endpoint
+async def index(service: Service, request: Request) -> Response:
+    return _page()
+
+
+@endpoint
+async def share_page(service: Service, request: Request) -> Response:
+    share_id = request.path_params["share_id"]
+    if not valid_share_id(share_id):
+        return problem_response(404, "NOT_FOUND", "no such share")
+    return _page(share_id)
+
+
+@endpoint
+async def verify_fragment(service: Service, request: Request) -> Response:
+    text = await _text_body(request)
+    return JSONResponse(await service.run(service.verify_link_text, text), headers=NO_STORE)
+
+
+@endpoint
+async def verify_text(service: Service, request: Request) -> Response:
+    text = await _text_body(request)
+    if not text.strip():
+        raise vcapi.ApiError("nothing to verify: paste a credential, a JWT or a link", code="PARSING_ERROR")
+    return JSONResponse(await service.run(service.verify_pasted, text), headers=NO_STORE)
+
+
+@endpoint
+async def verify_upload(service: Service, request: Request) -> Response:
+    limits = service.config.limits
+    try:
+        form = await request.form(max_files=1, max_fields=4, max_part_size=limits.max_upload_bytes)
+    except Exception as exc:  # multipart parse errors from python-multipart / starlette
+        raise vcapi.ApiError("the upload is not a readable multipart form", code="PARSING_ERROR") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise vcapi.ApiError("choose a file to upload (form field 'file')", code="PARSING_ERROR")
+        data = await upload.read(limits.max_upload_bytes + 1)
+    finally:
+        await form.close()
+    if not data:
+        raise vcapi.ApiError("the uploaded file is empty", code="PARSING_ERROR")
+    return JSONResponse(await service.run(service.verify_upload, data), headers=NO_STORE)
+
+
+@endpoint
+async def verify_share(service: Service, request: Request) -> Response:
+    share_id = request.path_params["share_id"]
+    return JSONResponse(await service.run(service.verify_share, share_id), headers=NO_STORE)
+
+
+@endpoint
+async def credentials_verify(service: Service, request: Request) -> Response:
+    body = await _json_body(request)
+    status, out = await service.run(vcapi.verify_credential, body, service.api_verifiers())
+    return JSONResponse(out, status_code=status, headers=NO_STORE)
+
+
+@endpoint
+async def presentations_verify(service: Service, request: Request) -> Response:
+    body = await _json_body(request)
+    status, out = await service.run(vcapi.verify_presentation, body, service.api_verifiers())
+    return JSONResponse(out, status_code=status, headers=NO_STORE)
+
+
+@endpoint
+async def credentials_issue(service: Service, request: Request) -> Response:
+    service.check_token(request)
+    body = await _json_body(request)
+    assert service.issuer is not None
+    status, out = await service.run(service.issuer.issue, body)
+    return JSONResponse(out, status_code=status, headers=NO_STORE)
+
+
+@endpoint
+async def credentials_status(service: Service, request: Request) -> Response:
+    service.check_token(request)
+    body = await _json_body(request)
+    assert service.issuer is not None
+    status, out = await service.run(service.issuer.update_status, body)
+    return JSONResponse(out, status_code=status, headers=NO_STORE)
+
+
+@endpoint
+async def status_list(service: Service, request: Request) -> Response:
+    name = request.path_params["name"]
+    if _NAME.match(name) and service.status_store is not None:
+        doc = service.status_store.signed_list(name)
+        if doc is not None:
+            return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
+    path = service.hosted_status_file(name)
+    doc = _read_json_file(path) if path is not None else None
+    if doc is None:
+        return problem_response(404, "NOT_FOUND", "no such status list")
+    return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
+
+
+@endpoint
+async def registry_document(service: Service, request: Request) -> Response:
+    path = service.config.hosted.registry_file
+    doc = _read_json_file(path) if path is not None else None
+    if doc is None:
+        return problem_response(404, "NOT_FOUND", "this service does not host a registry")
+    return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
+
+
+@endpoint
+async def did_document(service: Service, request: Request) -> Response:
+    path = service.did_paths.get(request.url.path)
+    doc = _read_json_file(path) if path is not None else None
+    if doc is None:
+        return problem_response(404, "NOT_FOUND", "no DID document here")
+    return JSONResponse(doc, media_type="application/did+json", headers={"Cache-Control": "no-cache"})
+
+
+@endpoint
+async def openapi(service: Service, request: Request) -> Response:
+    return JSONResponse(openapi_document(service.base_url))
+
+
+@endpoint
+async def health(service: Service, request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+@endpoint
+async def shares_create(service: Service, request: Request) -> Response:
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise vcapi.ApiError("the request body must be a JSON object")
+    credential = body.get("credential")
+    if isinstance(credential, str):
+        if not jose.is_jwt(credential.strip()):
+            raise vcapi.ApiError("credential must be a credential object or a compact JWT", code="PARSING_ERROR")
+        credential = credential.strip()
+    elif isinstance(credential, dict):
+        kinds = {t for t in as_list(credential.get("type")) if isinstance(t, str)}
+        if not kinds & {"VerifiableCredential", "VerifiablePresentation", "EnvelopedVerifiableCredential",
+                        "EnvelopedVerifiablePresentation"}:
+            raise vcapi.ApiError("credential must be a verifiable credential or presentation", code="PARSING_ERROR")
+    else:
+        raise vcapi.ApiError("credential must be a credential object or a compact JWT", code="PARSING_ERROR")
+    ttl = body.get("ttlSeconds")
+    share, token = service.shares.create(credential, ttl)
+    return JSONResponse({"id": share.id, "url": f"{service.base_url}/s/{share.id}", "withdrawToken": token,
+                         "expires": format_datetime(share.expires)}, status_code=201, headers=NO_STORE)
+
+
+@endpoint
+async def shares_get(service: Service, request: Request) -> Response:
+    share = service.shares.get(request.path_params["share_id"])
+    if share is None:
+        return problem_response(404, "NOT_FOUND", "this share has expired, was withdrawn, or never existed")
+    if isinstance(share.credential, str):
+        return PlainTextResponse(share.credential, media_type="application/jwt", headers=NO_STORE)
+    return JSONResponse(share.credential, headers=NO_STORE)
+
+
+@endpoint
+async def shares_delete(service: Service, request: Request) -> Response:
+    share_id = request.path_params["share_id"]
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return problem_response(401, "UNAUTHORIZED", "send the withdraw token as Authorization: Bearer <token>")
+    if service.shares.get(share_id) is None:
+        return problem_response(404, "NOT_FOUND", "this share has expired, was withdrawn, or never existed")
+    if not service.shares.withdraw(share_id, token.strip()):
+        return problem_response(403, "FORBIDDEN", "wrong withdraw token")
+    return Response(status_code=204, headers=NO_STORE)
+
+
+def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[KeyPair] | None = None,
+               api_token: str | None = None) -> Starlette:
+    """Build the ASGI app. ``fetcher``/``keys``/``api_token`` override what ``config`` would load."""
+    service = Service(config, fetcher=fetcher, keys=keys, api_token=api_token)
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/v", index, methods=["GET"]),
+        Route("/s/{share_id}", share_page, methods=["GET"]),
+        Route("/verify/fragment", verify_fragment, methods=["POST"]),
+        Route("/verify/text", verify_text, methods=["POST"]),
+        Route("/verify/upload", verify_upload, methods=["POST"]),
+        Route("/verify/share/{share_id}", verify_share, methods=["POST"]),
+        Route("/credentials/verify", credentials_verify, methods=["POST"]),
+        Route("/presentations/verify", presentations_verify, methods=["POST"]),
+        Route("/credentials/issue", credentials_issue, methods=["POST"]),
+        Route("/credentials/status", credentials_status, methods=["POST"]),
+        Route("/status/{name:path}", status_list, methods=["GET"]),
+        Route("/registry.json", registry_document, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/shares", shares_create, methods=["POST"]),
+        Route("/shares/{share_id}", shares_get, methods=["GET"]),
+        Route("/shares/{share_id}", shares_delete, methods=["DELETE"]),
+        *[Route(path, did_document, methods=["GET"]) for path in service.did_paths],
+        Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        service.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.service = service
+    limits = config.limits
+    app.add_middleware(LimitsMiddleware, max_body_bytes=limits.max_body_bytes,
+                       max_upload_bytes=limits.max_upload_bytes)
+    return app
+
+
+CONFIG_ENV = "OMC_SERVE_CONFIG_JSON"
+
+
+def app_from_env() -> Starlette:
+    """uvicorn factory for ``omc serve --workers N``: each worker process rebuilds the app from the
+    configuration ``omc serve`` put in the environment (paths only; never keys or tokens)."""
+    from .config import parse_config
+
+    raw = os.environ.get(CONFIG_ENV)
+    if not raw:
+        raise ConfigError(f"{CONFIG_ENV} is not set (start workers with omc serve)")
+    return create_app(parse_config(json.loads(raw), Path("/")))

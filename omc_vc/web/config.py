@@ -1,0 +1,282 @@
+"""Configuration of the verifier service: a YAML/JSON file, overridden by ``omc serve`` flags.
+
+Example file (every key optional)::
+
+    host: 127.0.0.1
+    port: 8000
+    workers: 1
+    public_url: https://verify.example.ca      # base of share links and of hosted status-list URLs
+    registry: https://mcu.example.ca/omc/registry.json
+    anchors: /etc/omc/anchors.json
+    offline: false
+    cache_dir: /var/cache/omc
+    hosted:
+      registry_file: /srv/omc/registry.json    # served at /registry.json
+      status_dir: /srv/omc/status              # NAME.json served at /status/NAME
+      did_documents: {"/.well-known/did.json": /srv/omc/did.json}
+    shares: {dir: /var/lib/omc/shares, max_ttl_seconds: 2592000, max_count: 10000, max_total_bytes: 268435456}
+    limits: {max_body_bytes: 262144, max_upload_bytes: 4194304, verify_timeout_seconds: 15,
+             verify_threads: 4, max_pending: 32}
+    institution:                               # only when this service also issues
+      keys: [/etc/omc/issuer.key]
+      passphrase_env: OMC_KEY_PASS
+      token_env: OMC_API_TOKEN
+      state_dir: /var/lib/omc/issuer
+      did_document: /srv/omc/did.json          # also pins the institution's own did:web
+
+Relative paths are resolved against the configuration file's folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from omc_vc.errors import ConfigError
+
+MAX_CONFIG_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep hostile input from taking the service down (DESIGN decision 5)."""
+
+    max_body_bytes: int = 256 * 1024
+    max_upload_bytes: int = 4 * 1024 * 1024
+    verify_timeout_seconds: float = 15.0
+    verify_threads: int = 4
+    max_pending: int = 32
+
+
+@dataclass(frozen=True)
+class SharesConfig:
+    """Short-mode sharing: where shared copies live (None = memory) and how long they may live."""
+
+    dir: Path | None = None
+    max_ttl_seconds: int = 30 * 24 * 3600
+    default_ttl_seconds: int = 7 * 24 * 3600
+    max_count: int = 10_000
+    max_total_bytes: int = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """Documents the service publishes as they are (registry, status lists, DID documents)."""
+
+    registry_file: Path | None = None
+    status_dir: Path | None = None
+    did_documents: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InstitutionConfig:
+    """An institution that issues through ``POST /credentials/issue`` (bearer-token protected)."""
+
+    keys: tuple[Path, ...] = ()
+    passphrase_env: str | None = None
+    token_env: str = "OMC_API_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
+    state_dir: Path | None = None
+    did_document: Path | None = None
+    status_list_bits: int = 131072
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_url: str | None = None
+    registry: str | None = None
+    anchors: Path | None = None
+    offline: bool = False
+    allow_http_loopback: bool = False
+    demo: bool = False
+    cache_dir: Path | None = None
+    policy: Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    shares: SharesConfig = field(default_factory=SharesConfig)
+    hosted: Hosted = field(default_factory=Hosted)
+    institution: InstitutionConfig | None = None
+
+    def base_url(self) -> str:
+        """The public base URL, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def with_overrides(self, **changes: Any) -> WebConfig:
+        """A copy with the given (non-None) fields replaced: how CLI flags override the file."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _path(value: Any, base: Path, name: str) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{name} must be a path (string)")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def _int(section: dict[str, Any], key: str, default: int, name: str, minimum: int = 1) -> int:
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{name}.{key} must be an integer >= {minimum}")
+    return value
+
+
+def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key} must be a mapping")
+    return value
+
+
+def _check_keys(section: dict[str, Any], allowed: set[str], name: str) -> None:
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {name}: {', '.join(unknown)}")
+
+
+def parse_config(raw: Any, base: Path) -> WebConfig:
+    """Build a WebConfig from parsed YAML/JSON; every wrong value is a ConfigError naming it."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("the configuration must be a mapping")
+    _check_keys(raw, {"host", "port", "workers", "public_url", "registry", "anchors", "offline",
+                      "allow_http_loopback", "demo", "cache_dir", "policy", "limits", "shares", "hosted",
+                      "institution"}, "the configuration")
+    for key in ("host", "public_url", "registry"):
+        if key in raw and raw[key] is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"{key} must be a string")
+    for key in ("offline", "allow_http_loopback", "demo"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise ConfigError(f"{key} must be true or false")
+    limits_raw = _section(raw, "limits")
+    _check_keys(limits_raw, {"max_body_bytes", "max_upload_bytes", "verify_timeout_seconds", "verify_threads",
+                             "max_pending"}, "limits")
+    timeout = limits_raw.get("verify_timeout_seconds", Limits.verify_timeout_seconds)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 600:
+        raise ConfigError("limits.verify_timeout_seconds must be a number in (0, 600]")
+    limits = Limits(
+        max_body_bytes=_int(limits_raw, "max_body_bytes", Limits.max_body_bytes, "limits", 1024),
+        max_upload_bytes=_int(limits_raw, "max_upload_bytes", Limits.max_upload_bytes, "limits", 1024),
+        verify_timeout_seconds=float(timeout),
+        verify_threads=_int(limits_raw, "verify_threads", Limits.verify_threads, "limits"),
+        max_pending=_int(limits_raw, "max_pending", Limits.max_pending, "limits"))
+    shares_raw = _section(raw, "shares")
+    _check_keys(shares_raw, {"dir", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes"},
+                "shares")
+    shares = SharesConfig(
+        dir=_path(shares_raw.get("dir"), base, "shares.dir"),
+        max_ttl_seconds=_int(shares_raw, "max_ttl_seconds", SharesConfig.max_ttl_seconds, "shares", 60),
+        default_ttl_seconds=_int(shares_raw, "default_ttl_seconds", SharesConfig.default_ttl_seconds, "shares", 60),
+        max_count=_int(shares_raw, "max_count", SharesConfig.max_count, "shares"),
+        max_total_bytes=_int(shares_raw, "max_total_bytes", SharesConfig.max_total_bytes, "shares", 1024))
+    hosted_raw = _section(raw, "hosted")
+    _check_keys(hosted_raw, {"registry_file", "status_dir", "did_documents"}, "hosted")
+    dids_raw = hosted_raw.get("did_documents") or {}
+    if not isinstance(dids_raw, dict):
+        raise ConfigError("hosted.did_documents must map URL paths to files")
+    did_documents: dict[str, Path] = {}
+    for url_path, file in dids_raw.items():
+        if not isinstance(url_path, str) or not url_path.startswith("/") or not url_path.endswith("did.json"):
+            raise ConfigError(f"hosted.did_documents: {url_path!r} must be a path like /.well-known/did.json")
+        did_documents[url_path] = _path(file, base, f"hosted.did_documents[{url_path}]")  # type: ignore[assignment]
+    hosted = Hosted(registry_file=_path(hosted_raw.get("registry_file"), base, "hosted.registry_file"),
+                    status_dir=_path(hosted_raw.get("status_dir"), base, "hosted.status_dir"),
+                    did_documents=did_documents)
+    institution = None
+    if raw.get("institution") is not None:
+        institution = parse_institution(_section(raw, "institution"), base)
+    port = raw.get("port", 8000)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError("port must be an integer in 0..65535")
+    return WebConfig(
+        host=raw.get("host", "127.0.0.1"), port=port, workers=_int(raw, "workers", 1, "the configuration"),
+        public_url=raw.get("public_url"), registry=raw.get("registry"),
+        anchors=_path(raw.get("anchors"), base, "anchors"), offline=bool(raw.get("offline", False)),
+        allow_http_loopback=bool(raw.get("allow_http_loopback", False)), demo=bool(raw.get("demo", False)),
+        cache_dir=_path(raw.get("cache_dir"), base, "cache_dir"), policy=_path(raw.get("policy"), base, "policy"),
+        limits=limits, shares=shares, hosted=hosted, institution=institution)
+
+
+def parse_institution(raw: dict[str, Any], base: Path) -> InstitutionConfig:
+    _check_keys(raw, {"keys", "passphrase_env", "token_env", "state_dir", "did_document", "status_list_bits"},
+                "institution")
+    keys = raw.get("keys") or []
+    if isinstance(keys, str):
+        keys = [keys]
+    if not isinstance(keys, list) or not keys:
+        raise ConfigError("institution.keys must list at least one key file")
+    token_env = raw.get("token_env", "OMC_API_TOKEN")
+    if not isinstance(token_env, str) or not token_env:
+        raise ConfigError("institution.token_env must name an environment variable")
+    passphrase_env = raw.get("passphrase_env")
+    if passphrase_env is not None and not isinstance(passphrase_env, str):
+        raise ConfigError("institution.passphrase_env must name an environment variable")
+    bits = _int(raw, "status_list_bits", 131072, "institution", 131072)
+    if bits % 8:
+        raise ConfigError("institution.status_list_bits must be a multiple of 8")
+    return InstitutionConfig(
+        keys=tuple(_path(k, base, "institution.keys") for k in keys),  # type: ignore[misc]
+        passphrase_env=passphrase_env, token_env=token_env,
+        state_dir=_path(raw.get("state_dir"), base, "institution.state_dir"),
+        did_document=_path(raw.get("did_document"), base, "institution.did_document"),
+        status_list_bits=bits)
+
+
+def _read_mapping(path: Path) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        if path.suffix == ".json":
+            return json.loads(data.decode("utf-8"))
+        return yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}") from exc
+
+
+def load_config(path: Path | None) -> WebConfig:
+    """Read a configuration file (YAML or JSON); None gives the defaults."""
+    if path is None:
+        return WebConfig()
+    return parse_config(_read_mapping(path), path.resolve().parent)
+
+
+def load_institution(path: Path) -> InstitutionConfig:
+    """Read an institution file (the ``institution:`` section on its own, or a file that has one)."""
+    raw = _read_mapping(path)
+    if isinstance(raw, dict) and isinstance(raw.get("institution"), dict):
+        raw = raw["institution"]
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping")
+    return parse_institution(raw, path.resolve().parent)
+
+
+def config_to_raw(config: WebConfig) -> dict[str, Any]:
+    """The configuration as file-shaped JSON (absolute paths): how worker processes receive it."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value.resolve())
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    raw: dict[str, Any] = plain(asdict(config))
+    if raw.get("institution") is None:
+        raw.pop("institution", None)
+    return raw

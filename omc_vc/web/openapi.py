@@ -1,0 +1,131 @@
+"""The OpenAPI 3.1 description served at ``/openapi.json`` (the VC-API subset this service implements)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omc_vc import __version__
+
+
+def _problem() -> dict[str, Any]:
+    return {"description": "Problem details (RFC 9457)",
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document(base_url: str) -> dict[str, Any]:
+    obj = {"type": "object"}
+    verify_result = {"$ref": "#/components/schemas/VerifyResult"}
+    bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "omc-vc verifier service", "version": __version__,
+                 "description": "Verify Ontario Micro-Credentials (W3C VCDM 2.0 / Open Badges 3.0): the VC-API "
+                                "(W3C VCALM draft) endpoints, the employer's verdict endpoints, hosted status lists, "
+                                "registry and DID documents, and short-mode shares."},
+        "servers": [{"url": base_url}],
+        "paths": {
+            "/credentials/verify": {"post": {
+                "summary": "Verify a credential (Data Integrity or EnvelopedVerifiableCredential)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["verifiableCredential"],
+                    "properties": {"verifiableCredential": obj, "options": {"type": "object", "properties": {
+                        "checks": {"type": "array", "items": {"type": "string"}}}}}}}}},
+                "responses": {"200": _json(verify_result, "Verified"), "400": _json(verify_result, "Not verified"),
+                              "413": _problem()}}},
+            "/presentations/verify": {"post": {
+                "summary": "Verify a presentation (proof purpose authentication, challenge, domain, credentials)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["verifiablePresentation"],
+                    "properties": {"verifiablePresentation": obj, "options": {"type": "object", "properties": {
+                        "challenge": {"type": "string"}, "domain": {"type": "string"}}}}}}}},
+                "responses": {"200": _json(verify_result, "Verified"), "400": _json(verify_result, "Not verified")}}},
+            "/credentials/issue": {"post": {
+                "summary": "Issue a credential as one of the institution's configured issuers",
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["credential"],
+                    "properties": {"credential": obj, "options": {"type": "object", "additionalProperties": False,
+                                                                  "properties": {
+                                                                      "credentialId": {"type": "string"},
+                                                                      "credentialStatus": obj}}}}}}},
+                "responses": {"201": _json({"type": "object", "properties": {"verifiableCredential": obj}}, "Issued"),
+                              "400": _problem(), "401": _problem(), "403": _problem()}}},
+            "/credentials/status": {"post": {
+                "summary": "Revoke or suspend (or unsuspend) an issued credential",
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["credentialId"],
+                    "properties": {"credentialId": {"type": "string"}, "status": {"type": "boolean"},
+                                   "credentialStatus": {"type": "object", "properties": {
+                                       "type": {"const": "BitstringStatusListEntry"},
+                                       "statusPurpose": {"enum": ["revocation", "suspension"]}}}}}}}},
+                "responses": {"200": _json(obj, "Updated"), "400": _problem(), "401": _problem(),
+                              "404": _problem()}}},
+            "/verify/fragment": {"post": {
+                "summary": "The verifier page's link mode: verify the text of a link's fragment",
+                "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
+            "/verify/text": {"post": {
+                "summary": "Verify pasted JSON, a JWT or a link",
+                "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
+            "/verify/upload": {"post": {
+                "summary": "Verify an uploaded QR image (PNG/JPEG) or credential file",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
+            "/shares": {"post": {
+                "summary": "Share a copy behind a short link (short-mode QR)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["credential"],
+                    "properties": {"credential": {"oneOf": [obj, {"type": "string"}]},
+                                   "ttlSeconds": {"type": "integer", "minimum": 60}}}}}},
+                "responses": {"201": _json({"type": "object", "properties": {
+                    "id": {"type": "string"}, "url": {"type": "string"}, "withdrawToken": {"type": "string"},
+                    "expires": {"type": "string"}}}, "Shared"), "400": _problem()}}},
+            "/shares/{id}": {
+                "get": {"summary": "The shared credential", "parameters": [{"$ref": "#/components/parameters/id"}],
+                        "responses": {"200": _json(obj, "The shared credential"), "404": _problem()}},
+                "delete": {"summary": "Withdraw a share (Authorization: Bearer <withdrawToken>)",
+                           "parameters": [{"$ref": "#/components/parameters/id"}],
+                           "responses": {"204": {"description": "Withdrawn"}, "401": _problem(),
+                                         "404": _problem()}}},
+            "/s/{id}": {"get": {"summary": "The verifier page for a share",
+                                "parameters": [{"$ref": "#/components/parameters/id"}],
+                                "responses": {"200": {"description": "HTML page"}}}},
+            "/status/{name}": {"get": {"summary": "A hosted BitstringStatusListCredential",
+                                       "parameters": [{"name": "name", "in": "path", "required": True,
+                                                       "schema": {"type": "string"}}],
+                                       "responses": {"200": _json(obj, "Status list credential"),
+                                                     "404": _problem()}}},
+            "/registry.json": {"get": {"summary": "The ministry's signed registry (when hosted here)",
+                                       "responses": {"200": _json(obj, "Registry"), "404": _problem()}}},
+            "/.well-known/did.json": {"get": {"summary": "The did:web document (when hosted here)",
+                                              "responses": {"200": _json(obj, "DID document"),
+                                                            "404": _problem()}}},
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "parameters": {"id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}},
+            "schemas": {
+                "Problem": {"type": "object", "properties": {"type": {"type": "string"}, "code": {"type": "string"},
+                                                             "title": {"type": "string"},
+                                                             "detail": {"type": "string"}}},
+                "VerifyResult": {"type": "object", "required": ["verified", "errors"], "properties": {
+                    "verified": {"type": "boolean"}, "checks": {"type": "array", "items": {"type": "string"}},
+                    "warnings": {"type": "array"}, "errors": {"type": "array"},
+                    "problemDetails": {"type": "array"}, "results": {"type": "array"}}},
+                "PageResult": {"type": "object", "properties": {
+                    "verified": {"type": "boolean"},
+                    "verdict": {"type": "object", "properties": {
+                        "status": {"enum": ["valid-omc", "valid-omc-plus", "valid-not-omc", "invalid"]},
+                        "headline": {"type": "string"}, "reason": {"type": "string"},
+                        "institution": {"type": ["string", "null"]}}},
+                    "summary": obj, "checks": {"type": "array"}}},
+            },
+        },
+    }

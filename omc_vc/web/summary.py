@@ -1,0 +1,135 @@
+"""What the employer's page shows: the verdict plus the facts of the credential, as plain JSON.
+
+Everything here reads an already verified (or already rejected) result; nothing decides. The verdict
+comes from :func:`omc_vc.verdict.verdict_of` (never "OMC" without the registry's word).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omc_vc.model import VerificationResult, as_list, types
+from omc_vc.verdict import verdict_of
+
+MAX_TEXT = 300
+
+
+def _text(value: Any) -> str | None:
+    """A display string from a string, a language value object or a list of them."""
+    for item in as_list(value):
+        if isinstance(item, str):
+            return item[:MAX_TEXT]
+        if isinstance(item, dict) and isinstance(item.get("@value"), str):
+            return str(item["@value"])[:MAX_TEXT]
+    return None
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _name_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value[:MAX_TEXT]
+    if isinstance(value, dict):
+        return _text(value.get("name")) or _text(value.get("id"))
+    return None
+
+
+def verdict_json(result: VerificationResult) -> dict[str, Any]:
+    """The verdict as JSON: {status, headline, reason, institution} (``omc_vc.verdict.verdict_of``)."""
+    return dict(verdict_of(result).to_json())
+
+
+def _endorsements(achievement: dict[str, Any], credential: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for holder in (achievement, credential):
+        for endorsement in as_list(holder.get("endorsement")):
+            if not isinstance(endorsement, dict):
+                continue
+            who = _name_of(endorsement.get("issuer")) or _text(endorsement.get("name"))
+            if who and who not in names:
+                names.append(who)
+    return names[:20]
+
+
+def _targets(achievement: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for target in as_list(achievement.get("stacksInto"))[:20]:
+        if not isinstance(target, dict):
+            continue
+        out.append({"name": _text(target.get("name")), "id": _text(target.get("id")),
+                    "awardingInstitution": _name_of(target.get("awardingInstitution")),
+                    "program": _text(target.get("program")),
+                    "creditValue": _number(target.get("creditValue")),
+                    "creditRequired": _number(target.get("creditRequired")),
+                    "creditUnit": _text(target.get("creditUnit"))})
+    return out
+
+
+def _learner(subject: dict[str, Any]) -> str | None:
+    name = _text(subject.get("name"))
+    if name:
+        return name
+    for identifier in as_list(subject.get("identifier")):
+        if isinstance(identifier, dict) and isinstance(identifier.get("identityHash"), str) and \
+                identifier.get("hashed") is not True and identifier.get("identityType") in ("name", "emailAddress",
+                                                                                          "studentId", None):
+            return str(identifier["identityHash"])[:MAX_TEXT]
+    return _text(subject.get("id"))
+
+
+def credential_summary(credential: dict[str, Any] | None) -> dict[str, Any]:
+    """Learner, achievement, hours, category, credits, OMC+ targets, endorsements, issue date."""
+    if not isinstance(credential, dict):
+        return {}
+    subject: dict[str, Any] = next((s for s in as_list(credential.get("credentialSubject"))
+                                    if isinstance(s, dict)), {})
+    found = subject.get("achievement")
+    achievement: dict[str, Any] = found if isinstance(found, dict) else {}
+    credits = _number(achievement.get("creditsAvailable"))
+    earned = _number(subject.get("creditsEarned"))
+    return {
+        "credentialName": _text(credential.get("name")) or _text(achievement.get("name")),
+        "issuerName": _name_of(credential.get("issuer")),
+        "issuerId": _text(credential.get("issuer", {}).get("id")) if isinstance(credential.get("issuer"), dict)
+        else _text(credential.get("issuer")),
+        "learner": _learner(subject),
+        "achievement": _text(achievement.get("name")),
+        "achievementType": _text(achievement.get("achievementType")),
+        "description": _text(achievement.get("description")),
+        "instructionalHours": _number(achievement.get("instructionalHours")),
+        "durationWeeks": _number(achievement.get("durationWeeks")),
+        "qualificationCategory": _text(achievement.get("qualificationCategory")),
+        "deliveryMode": _text(achievement.get("deliveryMode")),
+        "credits": earned if earned is not None else credits,
+        "creditUnit": _text(achievement.get("creditUnit")),
+        "stacksInto": _targets(achievement),
+        "endorsements": _endorsements(achievement, credential),
+        "issued": _text(credential.get("validFrom")) or _text(credential.get("issuanceDate"))
+        or _text(subject.get("awardedDate")),
+        "validUntil": _text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
+        "types": types(credential),
+    }
+
+
+def page_result(result: VerificationResult) -> dict[str, Any]:
+    """The JSON the verifier page renders: verdict, facts, and every check (of embedded credentials too)."""
+    document = result.document
+    shown = document
+    checks = [c.to_json() for c in result.checks]
+    if result.kind == "presentation" and result.credentials:
+        shown = result.credentials[0].document
+        for index, sub in enumerate(result.credentials):
+            checks.extend({**c.to_json(), "name": f"credential {index + 1}: {c.name}"} for c in sub.checks)
+    return {
+        "verified": result.verified,
+        "kind": result.kind,
+        "format": result.format,
+        "verdict": verdict_json(result),
+        "summary": credential_summary(shown),
+        "checks": checks,
+        "warnings": [w.get("detail") for w in result.warnings],
+    }

@@ -1,0 +1,276 @@
+"""The VC-API (W3C VCALM draft, standards.md §8) request logic, free of HTTP: parse, validate, act.
+
+Each function takes the parsed JSON body and returns ``(http_status, json_body)``. Bad requests raise
+:class:`ApiError` (a 400 problem-details answer). The HTTP layer (``app.py``) only moves bytes.
+
+Status codes follow what the W3C interoperability suites expect of ``omc serve``: verify answers 200
+with an empty ``errors`` list when verified and 400 otherwise; issue answers 201 or 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from omc_vc import jsonld
+from omc_vc._internal.multibase import multibase_decode
+from omc_vc.checks import V1, data_model
+from omc_vc.errors import JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
+from omc_vc.keys import KeyPair
+from omc_vc.model import VerificationResult, as_list, issuer_id
+from omc_vc.proofs import data_integrity
+from omc_vc.verify import Verifier
+
+DI_V2_CONTEXT = data_integrity.DI_V2_CONTEXT
+VERIFY_OPTIONS = {"checks", "challenge", "domain", "returnResults", "returnProblemDetails", "returnCredential",
+                  "returnPresentation"}
+ISSUE_OPTIONS = {"credentialStatus", "credentialId"}
+# legacy VC-API "checks" names -> the core checks they run (the proof check always includes the data
+# model and data-loss checks: a document that fails them is not a credential whose proof means anything)
+CHECK_NAMES: dict[str, tuple[str, ...]] = {
+    "proof": ("data-model", "data-loss", "proof"),
+    "issuer-key-binding": ("issuer-key-binding",),
+    "validity-period": ("validity-period",),
+    "expiration": ("validity-period",),
+    "credentialStatus": (),
+    "status": (),
+}
+STATUS_CHECK_NAMES = {"credentialStatus", "status"}
+_SRI_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
+_MULTIHASH_LENGTHS = {0x12: 32, 0x13: 64, 0x20: 48}
+
+
+class ApiError(OmcVcError):
+    """A VC-API request that is malformed (answered 400 with problem details)."""
+
+    default_code = "MALFORMED_REQUEST"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int = 400) -> None:
+        super().__init__(detail, code=code)
+        self.status = status
+
+
+@dataclass
+class Verifiers:
+    """The VC-API verifiers: one with the status check, one without (``checks: ["proof"]``)."""
+
+    full: Verifier
+    proof_only: Verifier
+
+
+def _object(body: Any, what: str = "the request body") -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(f"{what} must be a JSON object")
+    return body
+
+
+def _options(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    options = body.get("options", {})
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise ApiError("options must be a JSON object")
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        # VCALM: IssueCredentialOptions / VerifyOptions are additionalProperties: false
+        raise ApiError(f"unknown option(s): {', '.join(unknown)}", code="UNKNOWN_OPTION_PROVIDED")
+    return options
+
+
+def _wanted_checks(options: dict[str, Any]) -> tuple[list[str] | None, bool]:
+    """(core checks to run or None for all, whether to run the status check)."""
+    if "checks" not in options:
+        return None, True
+    checks = options["checks"]
+    if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
+        raise ApiError("options.checks must be a list of check names")
+    unknown = sorted(set(checks) - set(CHECK_NAMES))
+    if unknown:
+        raise ApiError(f"unknown check(s): {', '.join(unknown)}", code="UNKNOWN_OPTION_PROVIDED")
+    wanted = sorted({name for check in checks for name in CHECK_NAMES[check]} | {"data-model", "data-loss"})
+    return wanted, bool(STATUS_CHECK_NAMES & set(checks))
+
+
+def result_body(result: VerificationResult) -> dict[str, Any]:
+    """VC-API verify answer: the legacy ``checks/warnings/errors`` and the VCALM ``problemDetails``."""
+    return {
+        "verified": result.verified,
+        "checks": [c.name for c in result.checks if c.status == "passed"],
+        "warnings": list(result.warnings),
+        "errors": result.errors,
+        "problemDetails": result.errors + list(result.warnings),
+        "results": [c.to_json() for c in result.checks],
+    }
+
+
+def verify_credential(body: Any, verifiers: Verifiers) -> tuple[int, dict[str, Any]]:
+    """``POST /credentials/verify``: 200 with empty ``errors`` when verified, 400 otherwise."""
+    request = _object(body)
+    credential = request.get("verifiableCredential")
+    if not isinstance(credential, dict):
+        raise ApiError("verifiableCredential must be a JSON object (a credential or an "
+                       "EnvelopedVerifiableCredential)", code="PARSING_ERROR")
+    options = _options(request, VERIFY_OPTIONS)
+    checks, with_status = _wanted_checks(options)
+    verifier = verifiers.full if with_status else verifiers.proof_only
+    result = verifier.verify(credential, checks=checks)
+    if result.kind == "presentation":
+        raise ApiError("verifiableCredential is not a credential", code="PARSING_ERROR")
+    if result.verified:
+        problem = extra_conformance(credential) if result.format == "di" else None
+        if problem:
+            raise ApiError(problem, code="MALFORMED_VALUE_ERROR")
+    return (200 if result.verified else 400), result_body(result)
+
+
+def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str, Any]]:
+    """``POST /presentations/verify``: proof (purpose authentication), challenge, domain, credentials."""
+    request = _object(body)
+    presentation = request.get("verifiablePresentation")
+    if not isinstance(presentation, dict):
+        raise ApiError("verifiablePresentation must be a JSON object", code="PARSING_ERROR")
+    options = _options(request, VERIFY_OPTIONS)
+    challenge = options.get("challenge")
+    domain = options.get("domain")
+    if challenge is not None and not isinstance(challenge, str):
+        raise ApiError("options.challenge must be a string")
+    if domain is not None and not (isinstance(domain, str) or (
+            isinstance(domain, list) and domain and all(isinstance(d, str) for d in domain))):
+        raise ApiError("options.domain must be a string or a list of strings")
+    checks, with_status = _wanted_checks(options)
+    verifier = verifiers.full if with_status else verifiers.proof_only
+    result = verifier.verify(presentation, challenge=challenge, domain=domain, checks=checks)
+    if result.kind == "credential":
+        raise ApiError("verifiablePresentation is not a presentation", code="PARSING_ERROR")
+    return (200 if result.verified else 400), result_body(result)
+
+
+def extra_conformance(credential: dict[str, Any]) -> str | None:
+    """Checks beyond ``checks.data_model``: digests must have their algorithm's length (VCDM 2.0 §5.3)."""
+    for item in as_list(credential.get("relatedResource")):
+        if not isinstance(item, dict):
+            return "relatedResource entries must be objects"
+        sri = item.get("digestSRI")
+        if sri is not None:
+            if not isinstance(sri, str):
+                return "relatedResource digestSRI must be a string"
+            for token in sri.split():
+                alg, _, b64 = token.partition("-")
+                try:
+                    raw = base64.b64decode(b64, validate=True)
+                except ValueError:
+                    return f"relatedResource {item.get('id')!r}: digestSRI is not base64"
+                if _SRI_LENGTHS.get(alg) != len(raw):
+                    return f"relatedResource {item.get('id')!r}: digestSRI is not a {alg} digest"
+        multi = item.get("digestMultibase")
+        if multi is not None:
+            try:
+                raw = multibase_decode(str(multi))
+            except MalformedValueError:
+                return f"relatedResource {item.get('id')!r}: digestMultibase is malformed"
+            if len(raw) < 2 or _MULTIHASH_LENGTHS.get(raw[0]) != raw[1] or len(raw) != 2 + raw[1]:
+                return f"relatedResource {item.get('id')!r}: digestMultibase is not a sha-2 multihash"
+        if "mediaType" in item and not (isinstance(item["mediaType"], str) and
+                                        re.fullmatch(r"[\w.+-]+/[\w.+-]+(;.*)?", item["mediaType"])):
+            return f"relatedResource {item.get('id')!r}: mediaType is malformed"
+    return None
+
+
+class Issuer:
+    """Issues through the VC-API with the configured keys; the key is chosen by the credential's issuer."""
+
+    def __init__(self, keys: Sequence[KeyPair], status_store: Any | None) -> None:
+        self.keys: dict[str, KeyPair] = {}
+        for key in keys:
+            self.keys.setdefault(key.controller, key)
+        self.status_store = status_store
+
+    def issue(self, body: Any) -> tuple[int, dict[str, Any]]:
+        """``POST /credentials/issue``: 201 ``{"verifiableCredential": ...}`` or ApiError (400)."""
+        request = _object(body)
+        credential = request.get("credential")
+        if not isinstance(credential, dict):
+            raise ApiError("credential must be a JSON object", code="PARSING_ERROR")
+        options = _options(request, ISSUE_OPTIONS)
+        if "proof" in credential:
+            raise ApiError("the credential already carries a proof", code="MALFORMED_VALUE_ERROR")
+        credential = copy.deepcopy(credential)
+        # VCDM 2.0 §4 (and 1.1 for v1 inputs): reject a non-conforming credential before signing it
+        check = data_model(credential, "credential")
+        if check.failed:
+            raise ApiError(check.detail, code=check.code or "MALFORMED_VALUE_ERROR")
+        problem = extra_conformance(credential)
+        if problem:
+            raise ApiError(problem, code="MALFORMED_VALUE_ERROR")
+        issuer = issuer_id(credential)
+        key = self.keys.get(issuer or "")
+        if key is None:
+            raise ApiError(f"this service does not issue as {issuer!r}", code="UNKNOWN_ISSUER")
+        contexts = as_list(credential.get("@context"))
+        if contexts and contexts[0] == V1 and DI_V2_CONTEXT not in contexts:
+            # VCDM 1.1's context does not define DataIntegrityProof: append the DI v2 context
+            credential["@context"] = [*contexts, DI_V2_CONTEXT]
+        credential_id = options.get("credentialId")
+        if credential_id is not None and not isinstance(credential_id, str):
+            raise ApiError("options.credentialId must be a string")
+        if "credentialStatus" in options:
+            credential = self._add_status(credential, options["credentialStatus"], credential_id, issuer or "")
+        try:
+            # DI §2.4.3 first, on its own: add_proof re-raises some JSON-LD errors with a changed type
+            jsonld.check_data_loss(credential)
+            signed = data_integrity.add_proof(credential, key)
+        except (JsonLdError, ProofError) as exc:
+            # DI §2.4.3: data loss, undefined terms, unresolvable or redefined contexts are input errors
+            raise ApiError(exc.detail, code=exc.code) from exc
+        return 201, {"verifiableCredential": signed}
+
+    def _add_status(self, credential: dict[str, Any], requested: Any, credential_id: str | None,
+                    issuer: str) -> dict[str, Any]:
+        if self.status_store is None:
+            raise ApiError("this service keeps no status lists", code="UNKNOWN_OPTION_PROVIDED")
+        if not isinstance(requested, dict) or requested.get("type") != "BitstringStatusListEntry":
+            raise ApiError("options.credentialStatus.type must be BitstringStatusListEntry")
+        purpose = requested.get("statusPurpose", "revocation")
+        if "credentialStatus" in credential:
+            raise ApiError("the credential already has a credentialStatus")
+        if credential_id is None:
+            if not isinstance(credential.get("id"), str):
+                credential["id"] = f"urn:uuid:{uuid.uuid4()}"
+            credential_id = str(credential["id"])
+        try:
+            entry = self.status_store.allocate(issuer, purpose, credential_id)
+        except StatusError as exc:
+            raise ApiError(exc.detail, code=exc.code) from exc
+        credential["credentialStatus"] = entry
+        return credential
+
+    def update_status(self, body: Any) -> tuple[int, dict[str, Any]]:
+        """``POST /credentials/status``: ``{credentialId, credentialStatus: {type, statusPurpose}, status}``."""
+        request = _object(body)
+        if self.status_store is None:
+            raise ApiError("this service keeps no status lists", status=404, code="NOT_FOUND")
+        credential_id = request.get("credentialId")
+        if not isinstance(credential_id, str) or not credential_id:
+            raise ApiError("credentialId must be a non-empty string")
+        entry = request.get("credentialStatus", {"type": "BitstringStatusListEntry"})
+        if isinstance(entry, list) and len(entry) == 1:
+            entry = entry[0]
+        if not isinstance(entry, dict) or entry.get("type", "BitstringStatusListEntry") != "BitstringStatusListEntry":
+            raise ApiError("credentialStatus.type must be BitstringStatusListEntry")
+        purpose = entry.get("statusPurpose", "revocation")
+        value = request.get("status", True)
+        if not isinstance(value, bool):
+            raise ApiError("status must be true or false")
+        try:
+            changed = self.status_store.set_status(credential_id, purpose, value)
+        except StatusError as exc:
+            raise ApiError(exc.detail, code=exc.code) from exc
+        if not changed:
+            raise ApiError(f"no {purpose} status entry is known for {credential_id!r}", status=404, code="NOT_FOUND")
+        return 200, {"credentialId": credential_id, "statusPurpose": purpose, "status": value, "updated": changed}

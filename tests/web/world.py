@@ -1,0 +1,143 @@
+"""A small OMC world hosted by the web service itself: a ministry registry file, an institution's
+status lists in a folder, and signed credentials whose status lists point at the service.
+
+Everything is generated with fresh keys for each test; nothing here is a hard-coded result.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from omc_vc._internal.timeutil import utcnow
+from omc_vc.keys import KeyPair
+from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
+from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
+from omc_vc.status import MIN_BITS, build_status_list_credential, set_status, status_entry
+from omc_vc.web.config import Hosted, Limits, SharesConfig, WebConfig
+
+ACHIEVEMENT: dict[str, Any] = {
+    "id": "https://college.example.ca/achievements/welding-safety",
+    "name": "Welding Safety Fundamentals",
+    "description": "Safe practice in a welding shop: PPE, ventilation, fire watch and hot-work permits.",
+    "criteria": "Pass a supervised practical assessment and a written test.",
+    "instructionalHours": 30,
+    "durationWeeks": 6,
+    "qualificationCategory": "Non-OQF Micro-credential",
+    "deliveryMode": "hybrid",
+    "inLanguage": "en",
+    "creditsAvailable": 3,
+    "creditUnit": "credit",
+    "summativeAssessment": {"description": "Supervised practical assessment in the shop."},
+    "alignment": [{"targetName": "Welders and related machine operators", "targetType": "ext:NOC",
+                   "targetCode": "72106", "targetUrl": "https://noc.esdc.gc.ca/Structure/NocProfile?code=72106"}],
+    "cipCode": "48.0508",
+}
+PLUS_TARGET = {"id": "https://college.example.ca/programs/welding-techniques", "name": "Welding Techniques Certificate",
+               "awardingInstitution": "Example College", "program": "Welding Techniques",
+               "creditValue": 3, "creditUnit": "credit", "creditRequired": 12,
+               "creditDeterminedBy": "program", "awardedByIssuer": True}
+COLLEGE = "Example College of Applied Arts and Technology"
+LEARNER = "Ada Lovelace-Learner"
+
+
+@dataclass
+class Issuer:
+    name: str
+    key: KeyPair
+    slug: str
+    bits: bytearray = field(default_factory=lambda: bytearray(MIN_BITS // 8))
+    next_index: int = 0
+
+
+@dataclass
+class WebWorld:
+    folder: Path
+    base_url: str
+    ministry: KeyPair
+    now: datetime
+    draft: RegistryDraft
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+
+    @property
+    def status_dir(self) -> Path:
+        return self.folder / "status"
+
+    @property
+    def registry_file(self) -> Path:
+        return self.folder / "registry.json"
+
+    @property
+    def anchors_file(self) -> Path:
+        return self.folder / "anchors.json"
+
+    def add_issuer(self, name: str, slug: str, *, listed: bool = True, key_type: str = "ed25519") -> Issuer:
+        issuer = Issuer(name, KeyPair.generate(key_type), slug)  # type: ignore[arg-type]
+        self.issuers[slug] = issuer
+        self.publish_status(slug)
+        if listed:
+            self.draft.add_institution(legal_name=name, kind="college", dids=[issuer.key.controller],
+                                       consent_reference=f"MCU-OMC-{slug.upper()}", scope=("OMC", "OMC+"),
+                                       granted=self.now - timedelta(days=365),
+                                       quality_assurance=QualityAssurance(
+                                           "Ontario College Quality Assurance Service",
+                                           self.now - timedelta(days=700), "OCQAS-1"))
+            self.publish_registry()
+        return issuer
+
+    def list_url(self, slug: str) -> str:
+        return f"{self.base_url}/status/{slug}"
+
+    def publish_status(self, slug: str) -> None:
+        issuer = self.issuers[slug]
+        doc = build_status_list_credential(list_url=self.list_url(slug), key=issuer.key, issuer=issuer.key.controller,
+                                           purpose="revocation", bitstring=bytes(issuer.bits),
+                                           valid_from=self.now - timedelta(days=400))
+        self.status_dir.mkdir(parents=True, exist_ok=True)
+        (self.status_dir / f"{slug}.json").write_text(json.dumps(doc), encoding="utf-8")
+
+    def publish_registry(self) -> None:
+        signed = sign_registry(self.draft, [self.ministry], now=self.now - timedelta(minutes=1),
+                               valid_for=timedelta(days=30), version=1)
+        self.registry_file.write_text(json.dumps(signed), encoding="utf-8")
+        self.anchors_file.write_text(json.dumps(self.draft.anchors.to_json()), encoding="utf-8")
+
+    def credential(self, slug: str, *, plus: bool = False) -> tuple[dict[str, Any], int]:
+        issuer = self.issuers[slug]
+        definition = copy.deepcopy(ACHIEVEMENT)
+        if plus:
+            definition["stacksInto"] = [dict(PLUS_TARGET)]
+        index = issuer.next_index
+        issuer.next_index += 1
+        profile = issuer_profile(issuer.key.controller, {"name": issuer.name, "url": "https://college.example.ca",
+                                                         "omcConsentReference": f"MCU-OMC-{slug.upper()}"})
+        moment = self.now - timedelta(days=10)
+        unsigned = build_omc(issuer=profile, achievement=definition,
+                             learner=Learner(name=LEARNER, email="ada@example.com"),
+                             status=[status_entry(self.list_url(slug), index, "revocation")], issued=moment)
+        unsigned.pop("credentialSchema", None)
+        return sign_omc(unsigned, issuer.key, created=moment), index
+
+    def revoke(self, slug: str, index: int) -> None:
+        set_status(self.issuers[slug].bits, index, 1)
+        self.publish_status(slug)
+
+    def config(self, **changes: Any) -> WebConfig:
+        base = WebConfig(public_url=self.base_url, registry=str(self.registry_file), anchors=self.anchors_file,
+                         offline=True, cache_dir=self.folder / "cache",
+                         hosted=Hosted(registry_file=self.registry_file, status_dir=self.status_dir),
+                         shares=SharesConfig(), limits=Limits())
+        return base.with_overrides(**changes)
+
+
+def make_world(folder: Path, base_url: str = "https://verify.example.ca") -> WebWorld:
+    ministry = KeyPair.generate("ed25519")
+    draft = RegistryDraft.new("https://mcu.example.gov.on.ca/omc/registry", anchors=Anchors((ministry.public_key,), 1))
+    world = WebWorld(folder, base_url.rstrip("/"), ministry, utcnow().replace(microsecond=0), draft)
+    world.add_issuer(COLLEGE, "college")
+    world.add_issuer("Nowhere Institute", "nowhere", listed=False)
+    return world
