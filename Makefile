@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup test lint typecheck demo bench fuzz clean
+.PHONY: setup system-deps test lint typecheck demo bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+JS_STAMP := tests/interop/js/node_modules/.installed-stamp
+
+# The independent JavaScript implementation used by the interop tests (needs node + npm).
+$(JS_STAMP): tests/interop/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/interop/js --no-audit --no-fund --loglevel=error && touch $(JS_STAMP); \
+	else echo "npm not found: the JavaScript interop tests will be skipped"; fi
+
+# Headless Chromium for the browser tests (Debian package; needs root, as on CI and the dev machines).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: the browser tests will be skipped"; fi
+
 setup: $(STAMP)
 
-test: setup
+test: setup $(JS_STAMP) system-deps
 	$(PY) -m pytest
 
 lint: setup
