@@ -89,13 +89,17 @@ MEMOIZE_CONTEXTS: bool = True
 #: credentials have a few dozen; a cohort-sized document a few thousand.
 DEFAULT_MAX_BLANK_NODES: Final = 10_000
 
-#: Default cap on the work of the Hash N-Degree Quads step (RDFC-1.0 §4.8), in units roughly
-#: proportional to time (about 3 microseconds each here): per call, one per quad of the blank node,
-#: and per permutation it must try (§4.8.3 step 5.4) one per identifier its issuer copy holds plus one
-#: per node permuted. Credentials need well under a thousand; the rdf-canon "poison - evil" tests
-#: that must pass need about 25,000; the 10-node clique (test074) is refused on its first call, which
-#: alone would try 9! = 362,880 permutations.
-DEFAULT_MAX_WORK: Final = 250_000
+#: Default work bound, in units roughly proportional to time (2-3 microseconds each here), applied
+#: separately to two steps whose cost grows faster than the input (each takes at most ~1.5 s):
+#:
+#: * the Hash N-Degree Quads step of RDFC-1.0 (§4.8): per call, one unit per quad of the blank node,
+#:   and per permutation it must try (§4.8.3 step 5.4) one per identifier its issuer copy holds plus
+#:   one per node permuted. Credentials need well under a thousand units; the rdf-canon "poison -
+#:   evil" tests that must pass need about 25,000; the 10-node clique (test074) is refused on its
+#:   first call, which alone would try 9! = 362,880 permutations;
+#: * PyLD's node map generation (JSON-LD 1.1 API §7.2), quadratic in the number of values of one
+#:   property of one node: one unit per two comparisons, so about 1,400 such values fit.
+DEFAULT_MAX_WORK: Final = 500_000
 
 #: Deepest JSON nesting accepted (PyLD recurses once per level; credentials nest about ten deep).
 MAX_DEPTH: Final = 100
@@ -394,6 +398,46 @@ def _local_context_key(local_ctx: Any, pins: list[Any]) -> Any:
     return ("scalar", repr(local_ctx))
 
 
+def _node_map_comparisons(expanded: Any) -> int:
+    """Value comparisons PyLD's Node Map Generation will make for this expanded JSON-LD.
+
+    Values are merged per (graph, subject, property); a subject with an @id (blank or not) merges
+    every node object with that @id, one without is a node of its own. List items are appended
+    without comparison.
+    """
+    counts: dict[tuple[Any, Any, str], int] = {}
+    stack: list[tuple[Any, Any]] = [(item, "@default") for item in _pyld.JsonLdProcessor.arrayify(expanded)]
+    while stack:
+        element, graph = stack.pop()
+        if not isinstance(element, dict) or "@value" in element:
+            continue
+        if "@list" in element:
+            stack.extend((item, graph) for item in element["@list"])
+            continue
+        node_id = element.get("@id")
+        subject = node_id if isinstance(node_id, str) else id(element)
+        for prop, values in element.items():
+            items = values if isinstance(values, list) else [values]
+            if prop == "@graph":
+                stack.extend((item, subject) for item in items)
+            elif prop == "@included":
+                stack.extend((item, graph) for item in items)
+            elif prop == "@reverse" and isinstance(values, dict):
+                for reverse_prop, reverse_items in values.items():
+                    for item in reverse_items if isinstance(reverse_items, list) else [reverse_items]:
+                        if isinstance(item, dict):
+                            item_id = item.get("@id")
+                            key = (graph, item_id if isinstance(item_id, str) else id(item), reverse_prop)
+                            counts[key] = counts.get(key, 0) + 1
+                            stack.append((item, graph))
+            elif prop == "@type" or not prop.startswith("@"):
+                key = (graph, subject, prop)
+                counts[key] = counts.get(key, 0) + len(items)
+                if prop != "@type":
+                    stack.extend((item, graph) for item in items)
+    return sum(n * (n - 1) // 2 for n in counts.values())
+
+
 class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
     """PyLD's processor with memoized context processing (JSON-LD 1.1 API §4.1 Context Processing).
 
@@ -404,9 +448,44 @@ class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
     context, the base IRI, the flags and what the loader serves, so its result can be reused as is.
     """
 
-    def __init__(self, memo: _ContextMemo | None) -> None:
+    def __init__(self, memo: _ContextMemo | None, max_work: int | None = None) -> None:
         super().__init__()
         self._memo = memo
+        self._max_work = max_work
+        self._in_node_map = False
+
+    # JSON-LD 1.1 API §7.2 Node Map Generation: PyLD adds each value of a node's property with
+    # "no duplicates", comparing it with every value already there, so n values cost n(n-1)/2
+    # comparisons (3,000 results of one subject take seconds). Estimate that from the expanded
+    # input before generating the map and refuse what exceeds the work bound (DESIGN decision 5).
+    def _create_node_map(
+        self,
+        input_: Any,
+        graph_map: Any,
+        active_graph: Any,
+        issuer: Any,
+        active_subject: Any = None,
+        active_property: Any = None,
+        list_: Any = None,
+    ) -> Any:
+        if self._in_node_map or self._max_work is None:
+            return super()._create_node_map(
+                input_, graph_map, active_graph, issuer, active_subject, active_property, list_
+            )
+        comparisons = _node_map_comparisons(input_)
+        if comparisons // 2 > self._max_work:
+            raise CanonicalizationLimitError(
+                f"converting to RDF needs more than {self._max_work} units of work "
+                f"({comparisons} value comparisons: too many values for one property)",
+                max_work=self._max_work,
+            )
+        self._in_node_map = True
+        try:
+            return super()._create_node_map(
+                input_, graph_map, active_graph, issuer, active_subject, active_property, list_
+            )
+        finally:
+            self._in_node_map = False
 
     def _process_context(
         self,
@@ -452,16 +531,18 @@ class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
 class _CheckingProcessor(_Processor):
     """Records what expansion drops (with the JSON path) and what RDF conversion would drop.
 
-    Phase 1, during expansion (JSON-LD 1.1 API §5.1.2 Expansion Algorithm, step 13.3: a key that does
-    not expand to an IRI or keyword is ignored; step 5 / 19: free-floating values are dropped):
-    PyLD's ``on_property_dropped`` hook fires on each dropped key; the node being expanded is on
-    ``_frames``. Phase 2, on the expanded output (JSON-LD 1.1 API §8.1 Deserialize JSON-LD to RDF,
-    steps 1.3.1, 1.3.2.1 and §8.2 Object to RDF step 3: relative IRIs and blank-node predicates
-    produce no triple; without ``rdfDirection`` a base direction is not represented).
+    Phase 1, during expansion (JSON-LD 1.1 API §5.1.2 Expansion Algorithm): step 13.3 drops a key
+    that expands to neither an IRI nor a keyword (PyLD's ``on_property_dropped`` hook fires; the
+    node being expanded is on ``_frames``); steps 4.1 and 19 drop free-floating values (``_expand``
+    returns None). Phase 2, on the expanded output (§8.1 Deserialize JSON-LD to RDF, step 1.3, and
+    §8.2 Object to RDF): subjects, properties, objects and types that are not well-formed IRIs (with
+    base None, every relative IRI) and blank-node properties produce no triple, nor do literals with
+    an ill-formed language tag; without ``rdfDirection`` a base direction is not represented. These
+    are the cases jsonld.js's "safe mode" refuses too.
     """
 
-    def __init__(self, memo: _ContextMemo | None) -> None:
-        super().__init__(memo)
+    def __init__(self, memo: _ContextMemo | None, max_work: int | None = None) -> None:
+        super().__init__(memo, max_work)
         self.on_property_dropped = self._property_dropped
         self._reset()
 
@@ -711,11 +792,11 @@ def _is_rdf_iri(value: Any) -> bool:
 # Bounded RDFC-1.0 canonicalization
 # ---------------------------------------------------------------------------------------------------
 
-# RDFC-1.0 §4.3 / canonical N-Quads (RDF 1.2 N-Quads §"Canonical N-Quads"): in a literal, `"`, `\`,
-# LF and CR use ECHAR, so do BS, HT and FF (\b \t \f); the other C0 controls and DEL use UCHAR with
-# four upper-case hex digits; every other character is written as itself. PyLD escapes only
-# \ " HT LF CR and writes the rest of the controls raw, which changes both the output and the
-# first-degree hashes computed from it.
+# RDFC-1.0 §4.4.3 step 7 and §4.6.3 serialize quads in canonical N-Quads form (RDF 1.2 N-Quads,
+# "Canonical N-Quads"): in a literal, `"`, `\`, LF and CR use ECHAR, so do BS, HT and FF (\b \t \f);
+# the other C0 controls and DEL use UCHAR with four upper-case hex digits; every other character is
+# written as itself. PyLD escapes only \ " HT LF CR and writes the rest of the controls raw, which
+# changes both the output and the first-degree hashes computed from it (rdf-canon test060c).
 _LITERAL_ESCAPES: Final[Mapping[str, str]] = {
     '"': '\\"',
     "\\": "\\\\",
@@ -791,7 +872,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
 
     ``main`` follows the RDFC-1.0 Canonicalization Algorithm (§4.4.3) step by step and reuses PyLD's
     Hash Related Blank Node (§4.7) and Hash N-Degree Quads (§4.8) unchanged; only the serialization
-    used for hashing and output is ours. Limits (DESIGN decision 5, RDFC-1.0 §7.1 "Dataset
+    used for hashing and output is ours. Limits (DESIGN decision 5, RDFC-1.0 Security Considerations, "Dataset
     Poisoning"): at most ``max_blank_nodes`` blank nodes, and at most ``max_work`` units of work in
     the N-degree step (see :data:`DEFAULT_MAX_WORK`), charged before the work is done.
     """
@@ -803,7 +884,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         self._hash_algorithm = hash_algorithm
         self._work = 0
 
-    # RDFC-1.0 §4.2: the hash algorithm is SHA-256 unless another is agreed (the suite uses SHA-384).
+    # RDFC-1.0's hash algorithm is SHA-256 unless another is agreed (the suite's test075c uses SHA-384).
     def create_hash(self) -> Any:
         return hashlib.new(self._hash_algorithm)
 
@@ -902,7 +983,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         info["hash"] = digest
         return digest
 
-    # §4.8 Hash N-Degree Quads, counted (§7.1: bound the recursion a poison graph forces).
+    # §4.8 Hash N-Degree Quads, counted ("Dataset Poisoning": bound the recursion a poison graph forces).
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
         self._charge(1)
         return super().hash_n_degree_quads(id_, issuer)
@@ -1008,11 +1089,13 @@ def parse_nquads(text: str) -> dict[str, list[dict[str, Any]]]:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _setup(loader: DocumentLoader, *, check: bool, memoize: bool | None) -> tuple[_Processor, dict[str, Any]]:
+def _setup(
+    loader: DocumentLoader, *, check: bool, memoize: bool | None, max_work: int | None = None
+) -> tuple[_Processor, dict[str, Any]]:
     """A processor and the options for one call (DESIGN decision 2: base None, this loader)."""
     use_memo = MEMOIZE_CONTEXTS if memoize is None else memoize
     memo = _memo_for(loader) if use_memo else None
-    processor = _CheckingProcessor(memo) if check else _Processor(memo)
+    processor = _CheckingProcessor(memo, max_work) if check else _Processor(memo, max_work)
     options: dict[str, Any] = {
         "base": _RDFC_OPTIONS["base"],
         "documentLoader": loader,
@@ -1091,10 +1174,11 @@ def _to_rdf(
     check: bool,
     memoize: bool | None = None,
     options: Mapping[str, Any] | None = None,
+    max_work: int = DEFAULT_MAX_WORK,
 ) -> dict[str, Any]:
     """JSON-LD -> RDF dataset (JSON-LD 1.1 API §8.1), the first half of PyLD's normalize()."""
     loader = default_loader() if loader is None else loader
-    processor, opts = _setup(loader, check=check, memoize=memoize)
+    processor, opts = _setup(loader, check=check, memoize=memoize, max_work=max_work)
     opts["produceGeneralizedRdf"] = False
     if options:
         opts.update(options)  # conformance tests only (base, processingMode, ...)
@@ -1117,7 +1201,7 @@ def _canonicalize(
     max_blank_nodes: int,
     max_work: int,
 ) -> str:
-    dataset = _to_rdf(doc, loader, check=check, memoize=memoize)
+    dataset = _to_rdf(doc, loader, check=check, memoize=memoize, max_work=max_work)
     return canonicalize_dataset(dataset, max_blank_nodes=max_blank_nodes, max_work=max_work)
 
 
@@ -1132,11 +1216,13 @@ def canonicalize(
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (one line per quad, each ending in "\\n").
 
     Runs PyLD's toRdf with base ``None`` and ``loader`` (the bundled contexts by default), then
-    URDNA2015 (= RDFC-1.0) with SHA-256 and the limits given. Raises :class:`InputError` for a
-    document that is not a plain JSON object, :class:`ContextNotAllowedError` for a context that is
-    not bundled, :class:`DataLossError` (unless ``check_data_loss`` is false) when anything would be
-    dropped, :class:`CanonicalizationLimitError` when a limit is hit and :class:`JsonLdError` for any
-    other JSON-LD error. The document is not modified.
+    URDNA2015 (= RDFC-1.0) with SHA-256 and the limits given (see :data:`DEFAULT_MAX_WORK`).
+
+    Raises :class:`InputError` for a document that is not a plain JSON object,
+    :class:`ContextNotAllowedError` for a context that is not bundled, :class:`DataLossError` (unless
+    ``check_data_loss`` is false) when anything would be dropped, :class:`CanonicalizationLimitError`
+    when a limit is hit and :class:`JsonLdError` for any other JSON-LD error. The document is not
+    modified.
     """
     _require_document(doc)
     return _canonicalize(

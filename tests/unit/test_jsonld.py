@@ -786,17 +786,40 @@ def test_blank_node_bound() -> None:
 
 
 def test_default_limits_fit_realistic_credentials() -> None:
-    # Thousands of blank nodes, and many identical ones (which need the N-degree step).
+    # A thousand blank nodes on one property, and many identical ones (which need the N-degree step).
     document = ob()
     achievement = document["credentialSubject"]["achievement"]
     achievement["alignment"] = [dict(achievement["alignment"][0]) for _ in range(40)]
     document["credentialSubject"]["result"] = [
-        {"type": ["Result"], "value": f"R{i}", "status": "Completed"} for i in range(3000)
+        {"type": ["Result"], "value": f"R{i}", "status": "Completed"} for i in range(1000)
     ]
     started = time.monotonic()
     out = jsonld.canonicalize(document)
     assert out.count("<https://purl.imsglobal.org/spec/vc/ob/vocab.html#alignment>") == 40
+    assert out.count("<https://purl.imsglobal.org/spec/vc/ob/vocab.html#result>") == 1000
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": {"@vocab": "urn:v:"}, "@id": "urn:s", "p": list(range(20_000))},
+        # The same subject repeated: its values merge.
+        {
+            "@context": {"@vocab": "urn:v:"},
+            "@graph": [{"@id": "urn:s", "p": list(range(i, 20_000, 10))} for i in range(10)],
+        },
+        {"@context": {"@vocab": "urn:v:"}, "@id": "urn:s", "@type": [f"urn:T{i}" for i in range(20_000)]},
+    ],
+    ids=["one-array", "merged", "types"],
+)
+def test_quadratic_node_map_is_refused_quickly(document: dict[str, Any]) -> None:
+    # PyLD's node map compares each new value with every value of the property (JSON-LD 1.1 API
+    # §7.2); 20,000 values would take minutes.
+    started = time.monotonic()
+    with pytest.raises(CanonicalizationLimitError, match="value comparisons"):
+        jsonld.canonicalize(document)
+    assert time.monotonic() - started < 5
 
 
 # ---------------------------------------------------------------------------------------------------
