@@ -32,8 +32,9 @@ test: setup $(JS_STAMP) system-deps
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check omc_vc cli tests
+	$(VENV)/bin/ruff check omc_vc cli
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict cli
 
 demo: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/demo.sh

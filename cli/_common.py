@@ -123,7 +123,7 @@ def emit_json(value: Any) -> None:
 
 
 def write_output(text: str, out: str | None) -> None:
-    from omc_vc._internal import atomic  # noqa: PLC0415
+    from omc_vc._internal import atomic
 
     if out:
         atomic.write_text(out, text if text.endswith("\n") else text + "\n")

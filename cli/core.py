@@ -16,6 +16,7 @@ from omc_vc._internal.timeutil import format_datetime, parse_user_time
 from omc_vc.did import DidResolver, did_web, did_web_document
 from omc_vc.errors import DidError
 from omc_vc.keys import PublicKey, read_key_file_header
+from omc_vc.model import types
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
@@ -96,8 +97,7 @@ def sign_cmd(input_file: str, key_file: str, fmt: str, cryptosuite: str | None, 
     pair = open_key(key_file, passphrase_env)
     if verification_method:
         pair = pair.with_id(verification_method, verification_method.split("#", 1)[0])
-    is_vp = "VerifiablePresentation" in (document.get("type") if isinstance(document.get("type"), list)
-                                         else [document.get("type")])
+    is_vp = "VerifiablePresentation" in types(document)
     if fmt == "jwt":
         token = jose.sign_jwt(document, pair, profile=jwt_profile)  # type: ignore[arg-type]
         write_output(token, out)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from omc_vc.did import DidResolver, did_key_document, did_web, did_web_document  # noqa: E402
-from omc_vc.errors import OmcVcError  # noqa: E402
-from omc_vc.keys import KeyPair, PublicKey, load_key, save_key  # noqa: E402
-from omc_vc.model import Check, VerificationResult  # noqa: E402
-from omc_vc.proofs.data_integrity import add_proof  # noqa: E402
-from omc_vc.proofs.jose import sign_jwt  # noqa: E402
-from omc_vc.verify import Verifier, verify  # noqa: E402
+from omc_vc.did import DidResolver, did_key_document, did_web, did_web_document
+from omc_vc.errors import OmcVcError
+from omc_vc.keys import KeyPair, PublicKey, load_key, save_key
+from omc_vc.model import Check, VerificationResult
+from omc_vc.proofs.data_integrity import add_proof
+from omc_vc.proofs.jose import sign_jwt
+from omc_vc.verify import Verifier, verify
 
 __all__ = [
     "Check",

@@ -21,20 +21,22 @@ from omc_vc.keys import PublicKey
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 MAX_DID_DOCUMENT_BYTES = 256 * 1024
-RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation",
-                 "keyAgreement")
+RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation", "keyAgreement")
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 # --- did:key ---------------------------------------------------------------------------------------
 
+
 def did_key_public_key(did: str) -> PublicKey:
     """The public key a did:key encodes (did:key §3.1.3 decode)."""
     if not isinstance(did, str) or not did.startswith("did:key:"):
         raise DidError(f"{did!r} is not a did:key", code="invalidDid")
-    value = did[len("did:key:"):]
+    value = did[len("did:key:") :]
     if value.startswith("1:"):
         value = value[2:]
     if not value.startswith("z") or ":" in value or "#" in value:
@@ -53,8 +55,9 @@ def did_key_document(did: str) -> dict[str, Any]:
     return {
         "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
         "id": did,
-        "verificationMethod": [{"id": vm_id, "type": "Multikey", "controller": did,
-                                "publicKeyMultibase": key.multibase}],
+        "verificationMethod": [
+            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase}
+        ],
         "authentication": [vm_id],
         "assertionMethod": [vm_id],
         "capabilityInvocation": [vm_id],
@@ -63,6 +66,7 @@ def did_key_document(did: str) -> dict[str, Any]:
 
 
 # --- did:web ---------------------------------------------------------------------------------------
+
 
 def did_web(domain: str, path: str | None = None, *, port: int | None = None) -> str:
     """Build a did:web from a domain, optional port and optional ``a/b`` or ``a:b`` path."""
@@ -80,7 +84,7 @@ def did_web_url(did: str) -> str:
     """did:web §3.2 read: method-specific id to the https URL of did.json."""
     if not did.startswith("did:web:") or "#" in did or "?" in did:
         raise DidError(f"{did!r} is not a did:web", code="invalidDid")
-    parts = did[len("did:web:"):].split(":")
+    parts = did[len("did:web:") :].split(":")
     host = unquote(parts[0])
     hostname, _, port = host.partition(":")
     if not _DOMAIN.match(hostname) or re.fullmatch(r"[0-9.]+", hostname) or (port and not port.isdigit()):
@@ -98,14 +102,22 @@ def did_web_document(did: str, keys: Iterable[PublicKey], *, fragments: Iterable
     frags = list(fragments) if fragments is not None else [f"key-{i + 1}" for i in range(len(key_list))]
     if len(frags) != len(key_list):
         raise DidError("one fragment per key is needed")
-    methods = [{"id": f"{did}#{frag}", "type": "Multikey", "controller": did, "publicKeyMultibase": k.multibase}
-               for frag, k in zip(frags, key_list, strict=True)]
+    methods = [
+        {"id": f"{did}#{frag}", "type": "Multikey", "controller": did, "publicKeyMultibase": k.multibase}
+        for frag, k in zip(frags, key_list, strict=True)
+    ]
     ids = [m["id"] for m in methods]
-    return {"@context": [DID_CONTEXT, MULTIKEY_CONTEXT], "id": did, "verificationMethod": methods,
-            "authentication": list(ids), "assertionMethod": list(ids)}
+    return {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "verificationMethod": methods,
+        "authentication": list(ids),
+        "assertionMethod": list(ids),
+    }
 
 
 # --- resolution ------------------------------------------------------------------------------------
+
 
 @dataclass
 class DidResolver:
@@ -146,8 +158,10 @@ class DidResolver:
             raise DidError(f"cannot resolve {did} from {url}: {exc.detail}", code="notFound") from exc
         # did:web §3.2: the resolved document's id must equal the DID
         if doc.get("id") != did:
-            raise DidError(f"DID document at {url} has id {doc.get('id')!r}, not {did}",
-                           code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID")
+            raise DidError(
+                f"DID document at {url} has id {doc.get('id')!r}, not {did}",
+                code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID",
+            )
         return doc
 
 
@@ -161,37 +175,48 @@ def retrieve_verification_method(vm_url: str, purpose: str, resolver: DidResolve
     """CID 1.0 §3.3 Retrieve Verification Method, plus the relationship check for ``purpose``."""
     # step 1-2: the identifier must be a URL with a fragment
     if not isinstance(vm_url, str) or "#" not in vm_url or not vm_url.startswith("did:"):
-        raise VerificationMethodError(f"verificationMethod {vm_url!r} is not a DID URL with a fragment",
-                                      code="INVALID_VERIFICATION_METHOD_URL")
+        raise VerificationMethodError(
+            f"verificationMethod {vm_url!r} is not a DID URL with a fragment", code="INVALID_VERIFICATION_METHOD_URL"
+        )
     controller_url = vm_url.split("#", 1)[0]
     try:
         doc = resolver.resolve(controller_url)
     except DidError as exc:
-        raise VerificationMethodError(f"cannot retrieve {vm_url}: {exc.detail}",
-                                      code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT") from exc
+        raise VerificationMethodError(
+            f"cannot retrieve {vm_url}: {exc.detail}", code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT"
+        ) from exc
     # step 4: the document's id must be the controller document URL
     if doc.get("id") != controller_url:
-        raise VerificationMethodError(f"controller document id {doc.get('id')!r} is not {controller_url}",
-                                      code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID")
+        raise VerificationMethodError(
+            f"controller document id {doc.get('id')!r} is not {controller_url}",
+            code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID",
+        )
     # step 5-6: find the VM by id (embedded in a relationship or in verificationMethod)
     method = _find_method(doc, vm_url)
     if method is None:
-        raise VerificationMethodError(f"{vm_url} is not a verification method of {controller_url}",
-                                      code="INVALID_VERIFICATION_METHOD")
+        raise VerificationMethodError(
+            f"{vm_url} is not a verification method of {controller_url}", code="INVALID_VERIFICATION_METHOD"
+        )
     if method.get("controller") != controller_url:
-        raise VerificationMethodError(f"{vm_url} is controlled by {method.get('controller')!r}, not {controller_url}",
-                                      code="INVALID_VERIFICATION_METHOD")
+        raise VerificationMethodError(
+            f"{vm_url} is controlled by {method.get('controller')!r}, not {controller_url}",
+            code="INVALID_VERIFICATION_METHOD",
+        )
     # the VM must be listed under the proof purpose's verification relationship
-    listed = [m if isinstance(m, str) else m.get("id") if isinstance(m, Mapping) else None
-              for m in _as_list(doc.get(purpose))]
+    listed = [
+        m if isinstance(m, str) else m.get("id") if isinstance(m, Mapping) else None for m in _as_list(doc.get(purpose))
+    ]
     listed = [_absolute(controller_url, m) for m in listed if isinstance(m, str)]
     if purpose not in RELATIONSHIPS or vm_url not in listed:
-        raise VerificationMethodError(f"{vm_url} is not authorized for {purpose!r}",
-                                      code="INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD")
+        raise VerificationMethodError(
+            f"{vm_url} is not authorized for {purpose!r}", code="INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
+        )
     key = _method_key(method, vm_url)
     # did:key: the fragment must be the key's own multibase (did:key §3.1.1 step 5)
     if controller_url.startswith("did:key:") and vm_url.split("#", 1)[1] != key.multibase:
-        raise VerificationMethodError(f"did:key fragment of {vm_url} does not match its key", code="INVALID_VERIFICATION_METHOD")
+        raise VerificationMethodError(
+            f"did:key fragment of {vm_url} does not match its key", code="INVALID_VERIFICATION_METHOD"
+        )
     return method, key
 
 
@@ -203,7 +228,11 @@ def _find_method(doc: Mapping[str, Any], vm_url: str) -> dict[str, Any] | None:
     controller = str(doc.get("id"))
     for source in ("verificationMethod", *RELATIONSHIPS):
         for item in _as_list(doc.get(source)):
-            if isinstance(item, dict) and isinstance(item.get("id"), str) and _absolute(controller, item["id"]) == vm_url:
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("id"), str)
+                and _absolute(controller, item["id"]) == vm_url
+            ):
                 return {**item, "id": vm_url}
     return None
 
@@ -219,4 +248,6 @@ def _method_key(method: Mapping[str, Any], vm_url: str) -> PublicKey:
             return PublicKey.from_jwk(jwk)
     except MalformedValueError as exc:
         raise VerificationMethodError(f"{vm_url}: {exc.detail}", code="INVALID_VERIFICATION_METHOD") from exc
-    raise VerificationMethodError(f"{vm_url} has unsupported type {method.get('type')!r}", code="INVALID_VERIFICATION_METHOD")
+    raise VerificationMethodError(
+        f"{vm_url} has unsupported type {method.get('type')!r}", code="INVALID_VERIFICATION_METHOD"
+    )

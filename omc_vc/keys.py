@@ -80,7 +80,9 @@ class PublicKey:
         except ValueError as exc:
             raise MalformedValueError("publicKeyMultibase is not a valid point") from exc
         if header in (ED25519_PRIV, P256_PRIV):
-            raise MalformedValueError("a secret key was given where a public key was expected; never publish secret keys")
+            raise MalformedValueError(
+                "a secret key was given where a public key was expected; never publish secret keys"
+            )
         raise MalformedValueError(f"unsupported Multikey header 0x{header.hex()} (Ed25519 or P-256 public keys only)")
 
     @classmethod
@@ -135,12 +137,17 @@ class PublicKey:
             raw = self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
         nums = self._key.public_numbers()
-        return {"kty": "EC", "crv": "P-256", "x": b64url_encode(nums.x.to_bytes(32, "big")),
-                "y": b64url_encode(nums.y.to_bytes(32, "big"))}
+        return {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64url_encode(nums.x.to_bytes(32, "big")),
+            "y": b64url_encode(nums.y.to_bytes(32, "big")),
+        }
 
     def pem(self) -> str:
-        return self._key.public_bytes(serialization.Encoding.PEM,
-                                      serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        return self._key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
 
     @property
     def did_key(self) -> str:
@@ -183,8 +190,13 @@ class PublicKey:
 class KeyPair:
     """A private key and its public key. ``repr`` and ``str`` never show the secret."""
 
-    def __init__(self, key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey, *,
-                 verification_method: str | None = None, controller: str | None = None) -> None:
+    def __init__(
+        self,
+        key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey,
+        *,
+        verification_method: str | None = None,
+        controller: str | None = None,
+    ) -> None:
         if isinstance(key, ec.EllipticCurvePrivateKey) and not isinstance(key.curve, ec.SECP256R1):
             raise KeyError_("only P-256 is supported among EC curves")
         self._key = key
@@ -223,8 +235,9 @@ class KeyPair:
             if header == ED25519_PRIV:
                 if len(body) == 64:
                     pair = cls(ed25519.Ed25519PrivateKey.from_private_bytes(body[:32]))
-                    expected = pair.public_key.crypto_key.public_bytes(serialization.Encoding.Raw,
-                                                                       serialization.PublicFormat.Raw)
+                    expected = pair.public_key.crypto_key.public_bytes(
+                        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+                    )
                     if expected != body[32:]:
                         raise KeyError_("64-byte Ed25519 secret key: its public half does not match its seed")
                     return pair
@@ -267,8 +280,11 @@ class KeyPair:
         try:
             key = serialization.load_pem_private_key(data, password=password)
         except TypeError as exc:
-            raise KeyError_("PEM key is encrypted: a password is needed" if password is None
-                            else "PEM key is not encrypted but a password was given") from exc
+            raise KeyError_(
+                "PEM key is encrypted: a password is needed"
+                if password is None
+                else "PEM key is not encrypted but a password was given"
+            ) from exc
         except ValueError as exc:
             raise KeyError_("not a readable PEM private key (or wrong password)") from exc
         if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
@@ -279,8 +295,9 @@ class KeyPair:
     def secret_multibase(self) -> str:
         """``secretKeyMultibase`` (32-byte Ed25519 seed form). Handle with care."""
         if isinstance(self._key, ed25519.Ed25519PrivateKey):
-            raw = self._key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                          serialization.NoEncryption())
+            raw = self._key.private_bytes(
+                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            )
             return multibase_encode(ED25519_PRIV + raw)
         d = self._key.private_numbers().private_value.to_bytes(32, "big")
         return multibase_encode(P256_PRIV + d)
@@ -288,17 +305,20 @@ class KeyPair:
     def private_jwk(self) -> dict[str, str]:
         jwk = self.public_key.jwk()
         if isinstance(self._key, ed25519.Ed25519PrivateKey):
-            raw = self._key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                          serialization.NoEncryption())
+            raw = self._key.private_bytes(
+                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            )
         else:
             raw = self._key.private_numbers().private_value.to_bytes(32, "big")
         return {**jwk, "d": b64url_encode(raw)}
 
     def private_pem(self, password: bytes | None = None) -> str:
         encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption())
-        return self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       encryption).decode("ascii")
+            serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+        )
+        return self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        ).decode("ascii")
 
     # --- sign -------------------------------------------------------------------------------------
     def sign(self, data: bytes) -> bytes:
@@ -316,13 +336,19 @@ class KeyPair:
 
 # --- key files --------------------------------------------------------------------------------------
 
+
 def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
 def _header(pair_type: str, public: str, vm: str, controller: str) -> dict[str, str]:
-    return {"format": KEY_FILE_FORMAT, "type": pair_type, "publicKeyMultibase": public,
-            "verificationMethod": vm, "controller": controller}
+    return {
+        "format": KEY_FILE_FORMAT,
+        "type": pair_type,
+        "publicKeyMultibase": public,
+        "verificationMethod": vm,
+        "controller": controller,
+    }
 
 
 def key_file_document(pair: KeyPair, passphrase: str | None, *, insecure_plaintext: bool = False) -> dict[str, Any]:
@@ -331,8 +357,12 @@ def key_file_document(pair: KeyPair, passphrase: str | None, *, insecure_plainte
     if passphrase is None:
         if not insecure_plaintext:
             raise KeyError_("a passphrase is required to write a key file (or insecure_plaintext for demos/tests)")
-        return {**header, "encryption": "none", "WARNING": PLAINTEXT_WARNING,
-                "secretKeyMultibase": pair.secret_multibase()}
+        return {
+            **header,
+            "encryption": "none",
+            "WARNING": PLAINTEXT_WARNING,
+            "secretKeyMultibase": pair.secret_multibase(),
+        }
     if not passphrase:
         raise KeyError_("the passphrase is empty")
     salt = os.urandom(16)
@@ -340,14 +370,29 @@ def key_file_document(pair: KeyPair, passphrase: str | None, *, insecure_plainte
     key = _kdf(passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
     aad = json.dumps(header, sort_keys=True).encode("utf-8")
     ciphertext = AESGCM(key).encrypt(nonce, pair.secret_multibase().encode("ascii"), aad)
-    return {**header, "encryption": {"kdf": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P,
-                                     "salt": b64url_encode(salt), "cipher": "AES-256-GCM",
-                                     "nonce": b64url_encode(nonce)},
-            "ciphertext": b64url_encode(ciphertext)}
+    return {
+        **header,
+        "encryption": {
+            "kdf": "scrypt",
+            "n": _SCRYPT_N,
+            "r": _SCRYPT_R,
+            "p": _SCRYPT_P,
+            "salt": b64url_encode(salt),
+            "cipher": "AES-256-GCM",
+            "nonce": b64url_encode(nonce),
+        },
+        "ciphertext": b64url_encode(ciphertext),
+    }
 
 
-def save_key(path: str | os.PathLike[str], pair: KeyPair, passphrase: str | None, *,
-             insecure_plaintext: bool = False, overwrite: bool = False) -> Path:
+def save_key(
+    path: str | os.PathLike[str],
+    pair: KeyPair,
+    passphrase: str | None,
+    *,
+    insecure_plaintext: bool = False,
+    overwrite: bool = False,
+) -> Path:
     """Write a key file atomically with mode 0600."""
     target = Path(path)
     if target.exists() and not overwrite:
@@ -377,8 +422,11 @@ def _read_key_doc(path: Path) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise KeyError_(f"key file {path} is corrupt (not JSON)", code="KEY_FILE_CORRUPT") from exc
     required = ("format", "type", "publicKeyMultibase", "verificationMethod", "controller", "encryption")
-    if not isinstance(doc, dict) or doc.get("format") != KEY_FILE_FORMAT or any(
-            not isinstance(doc.get(k), str | dict) for k in required):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("format") != KEY_FILE_FORMAT
+        or any(not isinstance(doc.get(k), str | dict) for k in required)
+    ):
         raise KeyError_(f"key file {path} is corrupt or not an omc-vc key file", code="KEY_FILE_CORRUPT")
     return doc
 
@@ -410,10 +458,14 @@ def load_key(path: str | os.PathLike[str], passphrase: str | None = None) -> Key
         try:
             secret = AESGCM(_kdf(passphrase, salt, n, r, p)).decrypt(nonce, ciphertext, aad).decode("ascii")
         except InvalidTag as exc:
-            raise WrongPassphraseError(f"wrong passphrase for key file {target} (or the file was tampered with)") from exc
+            raise WrongPassphraseError(
+                f"wrong passphrase for key file {target} (or the file was tampered with)"
+            ) from exc
         except ValueError as exc:
             raise KeyError_(f"key file {target} is corrupt", code="KEY_FILE_CORRUPT") from exc
     pair = KeyPair.from_secret_multibase(secret)
     if pair.public_key.multibase != doc["publicKeyMultibase"]:
-        raise KeyError_(f"key file {target} is corrupt: its public key does not match its secret", code="KEY_FILE_CORRUPT")
+        raise KeyError_(
+            f"key file {target} is corrupt: its public key does not match its secret", code="KEY_FILE_CORRUPT"
+        )
     return pair.with_id(doc["verificationMethod"], doc["controller"])

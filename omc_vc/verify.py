@@ -83,7 +83,7 @@ class Verifier:
             return result
         if isinstance(parsed, str):
             return self._verify_jwt(parsed, moment, challenge, domain, wanted)
-        if types(parsed) and "EnvelopedVerifiableCredential" in types(parsed) or \
+        if (types(parsed) and "EnvelopedVerifiableCredential" in types(parsed)) or \
                 "EnvelopedVerifiablePresentation" in types(parsed):
             try:
                 return self._verify_jwt(jose.unenvelope(parsed), moment, challenge, domain, wanted)

@@ -93,12 +93,22 @@ class Fetcher:
                 return
             raise FetchError(f"refusing {url!r}: it points at a loopback address ({ip})", code="FETCH_ADDRESS_REFUSED")
         if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
-            raise FetchError(f"refusing {url!r}: it points at a link-local or reserved address ({ip})", code="FETCH_ADDRESS_REFUSED")
+            raise FetchError(
+                f"refusing {url!r}: it points at a link-local or reserved address ({ip})", code="FETCH_ADDRESS_REFUSED"
+            )
         if ip.is_private and not self.allow_private:
-            raise FetchError(f"refusing {url!r}: it points at a private-range address ({ip})", code="FETCH_ADDRESS_REFUSED")
+            raise FetchError(
+                f"refusing {url!r}: it points at a private-range address ({ip})", code="FETCH_ADDRESS_REFUSED"
+            )
 
-    def get(self, url: str, *, headers: Mapping[str, str] | None = None, max_bytes: int | None = None,
-            accept: str = "application/json") -> FetchResponse:
+    def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        accept: str = "application/json",
+    ) -> FetchResponse:
         """GET ``url``; follow at most three redirects, each to the same host and re-checked."""
         limit = self.max_bytes if max_bytes is None else max_bytes
         original_host = urlsplit(url).hostname
@@ -107,23 +117,29 @@ class Fetcher:
             self.check_url(current)
             request_headers = {"Accept": accept, **(headers or {})}
             try:
-                response = self.session.get(current, headers=request_headers, timeout=self.timeout,
-                                            allow_redirects=False, stream=True)
+                response = self.session.get(
+                    current, headers=request_headers, timeout=self.timeout, allow_redirects=False, stream=True
+                )
             except requests.Timeout as exc:
                 raise FetchError(f"timed out after {self.timeout:g}s fetching {current}", code="FETCH_TIMEOUT") from exc
             except requests.RequestException as exc:
-                raise FetchError(f"cannot fetch {current}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+                raise FetchError(
+                    f"cannot fetch {current}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR"
+                ) from exc
             try:
                 if response.is_redirect:
                     target = urljoin(current, response.headers.get("Location", ""))
                     if urlsplit(target).hostname != original_host:
-                        raise FetchError(f"refusing redirect from {current} to another host ({target})",
-                                         code="FETCH_REDIRECT_REFUSED")
+                        raise FetchError(
+                            f"refusing redirect from {current} to another host ({target})",
+                            code="FETCH_REDIRECT_REFUSED",
+                        )
                     current = target
                     continue
                 content = self._read_capped(response, current, limit)
-                return FetchResponse(url=current, status=response.status_code,
-                                     headers=dict(response.headers), content=content)
+                return FetchResponse(
+                    url=current, status=response.status_code, headers=dict(response.headers), content=content
+                )
             finally:
                 response.close()
         raise FetchError(f"too many redirects fetching {url}", code="FETCH_REDIRECT_REFUSED")
