@@ -150,6 +150,10 @@ def _presentation_model(doc: dict[str, Any], tps: list[str]) -> str | None:
     for item in as_list(doc.get("verifiableCredential")):
         if not isinstance(item, dict):
             return "verifiableCredential entries must be objects (not strings or URLs)"
+        # VCDM 2.0 §4.13: verifiableCredential holds credentials. A presentation nested here would be
+        # verified without the verifier's challenge: a captured presentation could be replayed inside it.
+        if "VerifiablePresentation" in types(item) or "EnvelopedVerifiablePresentation" in types(item):
+            return "verifiableCredential must not contain a presentation (a nested presentation is a replay risk)"
     return None
 
 

@@ -87,7 +87,8 @@ def did_web_url(did: str) -> str:
     parts = did[len("did:web:") :].split(":")
     host = unquote(parts[0])
     hostname, _, port = host.partition(":")
-    if not _DOMAIN.match(hostname) or re.fullmatch(r"[0-9.]+", hostname) or (port and not port.isdigit()):
+    if (not _DOMAIN.match(hostname) or re.fullmatch(r"[0-9.]+", hostname)
+            or (port and not (port.isdigit() and 1 <= int(port) <= 65535))):
         raise DidError(f"{did!r} does not name a valid host", code="invalidDid")
     path = [unquote(p) for p in parts[1:]]
     if any(not _PATH_SEGMENT.match(p) or p in (".", "..") for p in path):

@@ -292,7 +292,11 @@ def decode_fragment(fragment: str) -> dict[str, Any] | str:
 
 
 def _check_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+        _ = parts.port
+    except ValueError as exc:
+        raise QrError(f"base URL {base_url!r} is malformed", code="QR_BAD_BASE_URL") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment or parts.query:
         raise QrError(f"base URL {base_url!r} must be an http(s) URL without query or fragment", code="QR_BAD_BASE_URL")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -314,8 +318,12 @@ def link_fragment(text: str) -> str | None:
 
 def short_link_share_url(url: str) -> str | None:
     """For a short-mode URL ``{service}/s/{id}``, the URL of the shared JSON (``{service}/shares/{id}``)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment or parts.query:
+    try:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment or parts.query:
+            return None
+        _ = parts.port  # raises on a port out of range
+    except ValueError:  # a malformed host or port is not a short link
         return None
     head, sep, share_id = parts.path.rpartition(SHORT_PATH)
     if not sep or _SHORT_ID_RE.fullmatch(share_id) is None:

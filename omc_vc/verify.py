@@ -217,6 +217,10 @@ class Verifier:
         credentials = as_list(doc.get("verifiableCredential"))
         for index, credential in enumerate(credentials):
             sub = self.verify(credential, now=now, checks=sorted(wanted) if wanted is not None else None)
+            if sub.kind == "presentation":
+                # an enveloped presentation inside a presentation: it escaped the challenge check (replay)
+                sub.add(Check("data-model", "failed", "a presentation is not a credential: nested presentations "
+                              "would escape the challenge check", "MALFORMED_VALUE_ERROR"))
             result.credentials.append(sub)
             subjects = subject_ids(sub.document or {}) if isinstance(sub.document, dict) else []
             # the holder must be a subject of every credential whose subject has an id

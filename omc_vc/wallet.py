@@ -708,8 +708,10 @@ class Wallet:
                               code="WALLET_SHARE_FAILED") from exc
         # the QR code will point at this URL: it must be a short link ({service}/s/{id}) for this very share,
         # over https (plain http only on the service's own loopback host, for the local demo)
+        if qr.short_link_share_url(share.url) is None:
+            raise WalletError(f"{base} answered an unexpected share URL {share.url!r}", code="WALLET_SHARE_FAILED")
         link = urlsplit(share.url)
-        if (qr.short_link_share_url(share.url) is None or not link.path.endswith(f"{qr.SHORT_PATH}{share.id}")
+        if (not link.path.endswith(f"{qr.SHORT_PATH}{share.id}")
                 or not (link.scheme == "https" or (link.scheme == "http"
                                                    and link.hostname == urlsplit(base).hostname))):
             raise WalletError(f"{base} answered an unexpected share URL {share.url!r}", code="WALLET_SHARE_FAILED")

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
 
@@ -32,6 +32,15 @@ def _system_resolver(host: str, port: int) -> list[str]:
     except socket.gaierror as exc:
         raise FetchError(f"cannot resolve host {host!r}: {exc.strerror}", code="FETCH_DNS_ERROR") from exc
     return [str(info[4][0]) for info in infos]
+
+
+def _split(url: str) -> tuple[SplitResult, str | None, int | None]:
+    """urlsplit, with its ValueError (bad IPv6 literal, port out of range) turned into a FetchError."""
+    try:
+        parts = urlsplit(url)
+        return parts, parts.hostname, parts.port
+    except ValueError as exc:
+        raise FetchError(f"URL {url!r} is malformed: {exc}", code="FETCH_URL_REFUSED") from exc
 
 
 @dataclass(frozen=True)
@@ -59,13 +68,12 @@ class Fetcher:
 
     def check_url(self, url: str) -> None:
         """Raise FetchError unless ``url`` is one this fetcher may reach."""
-        parts = urlsplit(url)
-        host = parts.hostname
+        parts, host, port = _split(url)
         if not host:
             raise FetchError(f"URL {url!r} has no host", code="FETCH_URL_REFUSED")
         if parts.username or parts.password:
             raise FetchError(f"URL {url!r} carries credentials", code="FETCH_URL_REFUSED")
-        addresses = self._addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+        addresses = self._addresses(host, port or (443 if parts.scheme == "https" else 80))
         loopback = all(ipaddress.ip_address(a).is_loopback for a in addresses)
         if parts.scheme == "http":
             if not (self.allow_loopback and loopback):
@@ -111,7 +119,7 @@ class Fetcher:
     ) -> FetchResponse:
         """GET ``url``; follow at most three redirects, each to the same host and re-checked."""
         limit = self.max_bytes if max_bytes is None else max_bytes
-        original_host = urlsplit(url).hostname
+        original_host = _split(url)[1]
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             self.check_url(current)
@@ -129,7 +137,7 @@ class Fetcher:
             try:
                 if response.is_redirect:
                     target = urljoin(current, response.headers.get("Location", ""))
-                    if urlsplit(target).hostname != original_host:
+                    if _split(target)[1] != original_host:
                         raise FetchError(
                             f"refusing redirect from {current} to another host ({target})",
                             code="FETCH_REDIRECT_REFUSED",

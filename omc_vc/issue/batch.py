@@ -39,7 +39,7 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.did import DidResolver
 from omc_vc.errors import InputError, IssuanceError, OmcVcError, PolicyError
 from omc_vc.issue.config import InstitutionConfig
-from omc_vc.issue.state import CredentialRecord, IssuanceState, Reservation
+from omc_vc.issue.state import CredentialRecord, IssuanceState, Reservation, issuing_lock
 from omc_vc.jsonld import check_data_loss
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_omc, sign_omc
@@ -448,7 +448,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     setup = _setup(config, key)
     moment = now or utcnow()
     done = 0
-    with IssuanceState(config.state_path) as state:
+    with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
         for start in range(0, len(rows), CHUNK * max(1, workers)):
             chunk = rows[start:start + CHUNK * max(1, workers)]
             outcomes = state.reserve_many([(r.learner().key(), r.achievement) for r in chunk], config.status)
@@ -521,7 +521,7 @@ def issue_one(config: InstitutionConfig, *, learner: Learner, achievement: str, 
     failures = _preflight(config, {achievement}, resolver)
     if failures:
         raise PolicyError(failures[achievement], field="achievement")
-    with IssuanceState(config.state_path) as state:
+    with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
         outcome = state.reserve(learner.key(), achievement, config.status)
         if isinstance(outcome, CredentialRecord):
             raise IssuanceError(f"{learner.name} already holds {outcome.id} for {achievement!r} "

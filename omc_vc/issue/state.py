@@ -19,6 +19,7 @@ after 2 it adopts the file already written (same id); killed after 3 it skips th
 
 from __future__ import annotations
 
+import fcntl
 import json
 import secrets
 import sqlite3
@@ -148,6 +149,29 @@ class ListInfo:
     number: int
     bits: int
     used: int
+
+
+@contextmanager
+def issuing_lock(state_path: str | Path) -> Iterator[None]:
+    """Hold the institution's issuing lock for a whole run (an exclusive flock beside the state database).
+
+    Two processes issuing into one state database take turns: the second waits, then finds the
+    credentials the first issued and issues each missing one exactly once. Without it both could sign
+    the same pending reservation (one credential id, two different documents). The kernel drops the
+    lock when its process dies (SIGKILL included), so a crash never leaves it held.
+    """
+    lock_path = Path(f"{state_path}.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+b")  # held for the whole run
+    except OSError as exc:
+        raise IssuanceError(f"cannot open the issuing lock {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
 
 
 class IssuanceState:

@@ -43,7 +43,10 @@ def _is_number(value: Any) -> bool:
 def _is_absolute_url(value: Any) -> bool:
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. a malformed IPv6 literal: not an absolute URL
+        return False
     return (parts.scheme in ("https", "http") and bool(parts.netloc)) or parts.scheme in ("urn", "did")
 
 

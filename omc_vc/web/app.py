@@ -333,7 +333,10 @@ class Service:
         """The share id when ``text`` is a short-mode link to this service (never fetched)."""
         if not text.startswith(("http://", "https://")):
             return None
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # a malformed URL is not a link to this service
+            return None
         base = urlsplit(self.base_url)
         match = re.fullmatch(r"/s/([A-Za-z0-9_-]{16,64})", parts.path)
         if match and parts.netloc == base.netloc and not parts.fragment:
