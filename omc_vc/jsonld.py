@@ -1133,7 +1133,10 @@ def _translate(exc: BaseException) -> OmcVcError:
         detail = f"JSON-LD processing failed: {_pyld_message(outer)}"
         if inner is not outer:
             detail += f" ({_pyld_message(inner)} [{inner.code}])"
-        return JsonLdError(f"{detail} [{code}]", jsonld_code=code)
+        # the JSON-LD API error code as ours, upper-cased (e.g. PROTECTED_TERM_REDEFINITION), so a caller
+        # can tell an attack on a protected VC term from any other processing error
+        ours = "".join(c if c.isalnum() else "_" for c in str(inner.code)).upper().strip("_") or "JSONLD_ERROR"
+        return JsonLdError(f"{detail} [{code}]", code=ours, jsonld_code=code)
     if pyld_errors:
         return JsonLdError(f"JSON-LD processing failed: {_pyld_message(pyld_errors[-1])}")
     if any(isinstance(error, RecursionError) for error in chain):

@@ -433,7 +433,7 @@ def test_protected_term_redefinition_is_a_json_ld_error(memoize: bool) -> None:
     assert type(caught.value) is JsonLdError
     assert caught.value.context["jsonld_code"] == "protected term redefinition"
     assert "protected term redefinition" in caught.value.detail
-    assert caught.value.problem()["code"] == "JSONLD_ERROR"
+    assert caught.value.problem()["code"] == "PROTECTED_TERM_REDEFINITION"
 
 
 def test_protected_term_redefinition_in_a_node_context() -> None:
