@@ -66,6 +66,7 @@ __all__ = [
 
 #: §3.2 step 2: minimumNumberOfEntries (16KB of one-bit entries).
 MIN_BITS = 131072
+MAX_STATUS_ENTRIES = 4  # revocation + suspension is what issuers use; refresh and message lists fit too
 #: How long a list with neither ``ttl`` nor ``validUntil`` stays fresh in the cache.
 DEFAULT_TTL = timedelta(minutes=5)
 #: The longest any list stays fresh in the cache, whatever its ``ttl`` or ``validUntil`` says.
@@ -434,6 +435,11 @@ class StatusListCheck:
         raw_entries = as_list(credential.get("credentialStatus"))
         if not raw_entries:
             return Check(CHECK_NAME, "passed", "the credential has no status entry: it cannot be revoked")
+        # each entry may cost a fetch with its own timeout: a credential naming dozens of lists would make
+        # one verification take minutes (a denial of service on the verifier), so refuse it outright
+        if len(raw_entries) > MAX_STATUS_ENTRIES:
+            return Check(CHECK_NAME, "failed", f"the credential has {len(raw_entries)} status entries; at most "
+                         f"{MAX_STATUS_ENTRIES} are checked", "MALFORMED_VALUE_ERROR")
         outcomes: list[StatusOutcome] = []
         failures: list[Check] = []
         notes: list[str] = []

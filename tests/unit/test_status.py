@@ -694,3 +694,28 @@ def test_refresh_flag_warns_but_does_not_invalidate(issuer: KeyPair) -> None:
     result = verify(credential(issuer, status_entry(url, 4, "refresh")), check)
     assert result.verified
     assert [w["code"] for w in result.warnings] == ["CREDENTIAL_REFRESH_AVAILABLE"]
+
+
+def test_too_many_status_entries_are_refused_before_any_fetch() -> None:
+    """Stops a verifier slowdown: a credential naming many status lists, each a fetch with its own timeout."""
+    from omc_vc.keys import KeyPair
+    from omc_vc.proofs.data_integrity import add_proof
+    from omc_vc.status import MAX_STATUS_ENTRIES, StatusListCheck, status_entry
+    from omc_vc.verify import Verifier
+
+    class NoFetch:
+        def get(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("the check must not fetch anything")
+
+        get_ok = get
+
+    key = KeyPair.generate()
+    entries = [status_entry(f"https://status.example.ca/list-{i}.json", i, "revocation")
+               for i in range(MAX_STATUS_ENTRIES + 1)]
+    credential = add_proof({
+        "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+        "issuer": key.controller, "credentialSubject": {"id": "did:example:x"}, "credentialStatus": entries,
+    }, key)
+    result = Verifier(extra_checks=[StatusListCheck(NoFetch())]).verify(credential)  # type: ignore[arg-type]
+    check = result.check("status")
+    assert check is not None and check.failed and check.code == "MALFORMED_VALUE_ERROR"
