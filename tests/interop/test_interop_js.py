@@ -365,18 +365,34 @@ def test_omc_credential_both_ways(tmp_path: Path, js_keys: Any, suite: str, key_
 
 
 def test_issued_omc_verifies_in_js(tmp_path: Path) -> None:
-    """An OMC made by our issuer (builder, catalogue, policy, status entry) verifies in Digital Bazaar's stack."""
+    """An OMC made by our issuer (builder, catalogue, policy, status entry, an employer endorsement) and the
+    endorsement itself verify in Digital Bazaar's stack."""
     require_omc_context()
     from tests.fixtures.omc.sample import make_institution, signed_omc
 
-    config, key = make_institution(tmp_path / "institution")
+    from omc_vc.issue.config import load_config
+    from tests.fixtures.omc.sample import endorsement_of
+
+    plain, _ = make_institution(tmp_path / "probe")
+    achievement_id = plain.achievement("weld-101")["id"]
+    endorsement = endorsement_of(achievement_id)
+    config, key = make_institution(tmp_path / "institution", endorsements=[endorsement])
+    config = load_config(config.path)
     issued = signed_omc(config, key, "weld-101")
+    embedded = issued["credentialSubject"]["achievement"]["endorsement"][0]
+    assert embedded["proof"] == endorsement["proof"]
     changed = copy.deepcopy(issued)
     changed["credentialSubject"]["achievement"]["name"] = "Forged"
-    result, result_changed = node_batch(verify_di(issued), verify_di(changed))
+    forged = copy.deepcopy(embedded)
+    forged["credentialSubject"]["endorsementComment"] = "Do not hire."
+    result, result_changed, result_endorsement, result_forged = node_batch(
+        verify_di(issued), verify_di(changed), verify_di(embedded), verify_di(forged))
     assert_js_verified(result)
     assert OMC_V1 in result["loaded"]
     assert not result_changed["verified"]
+    # the employer's EndorsementCredential, signed by the endorser, verifies on its own in the JS stack
+    assert_js_verified(result_endorsement)
+    assert not result_forged["verified"]
 
 
 # --- did:web (the DID document handed to both sides) ------------------------------------------------
