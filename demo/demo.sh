@@ -181,7 +181,9 @@ echo "service up at $BASE"
 VERIFY=(--registry "$BASE/registry.json" --demo --registry-cache "$OUT/cache/cli" "${LOOP[@]}")
 
 step "8. The learner imports the three credentials into the wallet (each is verified first)"
-run omc wallet import --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS "${LOOP[@]}" --json \
+# the wallet keeps its own cache: a status list cached here stays fresh for its ttl (5 minutes by default)
+run omc wallet import --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --registry "$BASE/registry.json" --demo \
+    --registry-cache "$OUT/cache/wallet" "${LOOP[@]}" --json \
     "$OUT/issued/omc-weld-safety.json" "$OUT/issued/omc-plus-mig-welding.json" "$OUT/issued/omc-forklift-pcc.json" \
     > "$OUT/wallet-import.json"
 "$PY" - "$OUT/wallet-import.json" <<'PY'

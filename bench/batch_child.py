@@ -1,0 +1,70 @@
+"""Run one batch issuance end to end in its own process and report its rate and peak memory (JSON on stdout).
+
+Used by ``bench/run.py`` for the batch-issuance and memory figures: a roster CSV of ``--rows``
+learners is written first (not timed), then ``omc_vc.issue.batch.issue_batch`` runs exactly as
+``omc issue batch`` does: SQLite state, status-index reservations, one file per credential written
+atomically, the index at the end, signing in a process pool of ``--workers``.
+
+Peak memory is ``ru_maxrss`` of this process (``RUSAGE_SELF``) and of its pool workers
+(``RUSAGE_CHILDREN``, the largest one), in kilobytes as Linux reports them.
+
+Example::
+
+    .venv/bin/python bench/batch_child.py --institution /tmp/inst --rows 10000 --workers 2 --out /tmp/out
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from world import roster_csv
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--institution", type=Path, required=True, help="folder holding institution.yaml")
+    parser.add_argument("--rows", type=int, required=True, help="learners in the roster")
+    parser.add_argument("--workers", type=int, default=2, help="signing processes (default 2)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the issued credentials")
+    parser.add_argument("--progress", action="store_true", help="progress lines on stderr")
+    args = parser.parse_args(argv)
+
+    from omc_vc.issue.batch import issue_batch
+    from omc_vc.issue.config import load_config
+
+    config = load_config(args.institution / "institution.yaml")
+    key = config.load_key()
+    roster = args.institution / "roster.csv"
+    roster.write_bytes(roster_csv(args.rows))
+    step = max(1, args.rows // 20)
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        if args.progress and (done - last[0] >= step or done == total):
+            last[0] = done
+            print(f"  batch: {done}/{total}", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    report = issue_batch(config, roster, args.out, key=key, workers=args.workers, progress=progress)
+    elapsed = time.perf_counter() - start
+    files = sum(1 for path in args.out.glob("*.json") if path.name != "index.json")
+    result = {
+        "rows": args.rows, "workers": args.workers, "issued": len(report.issued), "errors": len(report.errors),
+        "first_error": str(report.errors[0]) if report.errors else None, "files": files,
+        "elapsed_s": round(elapsed, 3), "rate_per_s": round(len(report.issued) / elapsed, 2) if elapsed else None,
+        "maxrss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_workers_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Figures 3 and 6: batch issuance rate with both cores, and peak memory of a 100,000-credential batch.
+
+Batch rate: ``bench/batch_child.py`` issues the roster end to end in a child process (SQLite state,
+status indices, atomic files, index) with ``workers`` = the usable CPUs. The yardstick is the
+single-process signing rate measured in this run: building and signing the same credentials in
+this process, one after another, as each pool worker does (``build_omc`` + ``sign_omc`` with one
+batch ``created``, then JSON serialisation). It is measured before and after the batch and the two
+are averaged, so a burst of outside load during one of them does not decide the figure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import Figure, Plan, errored, first_missing, judged, not_measured
+from world import ACHIEVEMENTS, ISSUED, make_institution
+
+HERE = Path(__file__).resolve().parent
+SCALING_TARGET = 0.8
+MEMORY_TARGET_MB = 300.0
+
+
+def usable_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def single_process_rate(folder: Path, rows: int) -> float:
+    """Credentials per second built and signed one after another in this process (after a warm-up)."""
+    from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
+    from omc_vc.status import status_entry
+
+    inst = make_institution(folder)
+    config = inst.config
+    issuer = issuer_profile(config.did, config.profile)
+
+    def render(n: int) -> str:
+        achievement = ACHIEVEMENTS[n % len(ACHIEVEMENTS)]
+        credential = build_omc(
+            issuer=issuer, achievement=config.achievement(achievement),
+            learner=Learner(name=f"Learner {n:06d}", email=f"learner{n:06d}@example.ca", student_number=f"S{n:08d}"),
+            status=[status_entry(config.status.list_url(p, 1), n, p) for p in ("revocation", "suspension")],
+            issued=ISSUED, completed=ISSUED.date(), result="Pass", policy=config.policy)
+        return json.dumps(sign_omc(credential, inst.key, created=ISSUED), indent=2, ensure_ascii=False) + "\n"
+
+    for n in range(len(ACHIEVEMENTS) * 2):  # warm-up: every achievement's contexts and proof configuration
+        render(n)
+    start = time.perf_counter()
+    for n in range(rows):
+        render(n)
+    return rows / (time.perf_counter() - start)
+
+
+def run_batch(folder: Path, rows: int, workers: int, *, progress: bool) -> dict[str, Any]:
+    """Issue ``rows`` credentials with ``bench/batch_child.py`` in a child process; its JSON report."""
+    make_institution(folder / "institution")
+    out = folder / "issued"
+    command = [sys.executable, str(HERE / "batch_child.py"), "--institution", str(folder / "institution"),
+               "--rows", str(rows), "--workers", str(workers), "--out", str(out)]
+    if progress:
+        command.append("--progress")
+    completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
+    if completed.returncode != 0:
+        raise RuntimeError(f"batch_child.py exited with {completed.returncode}")
+    report: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    if report["issued"] != rows or report["files"] != rows:
+        raise RuntimeError(f"the batch issued {report['issued']} credentials and wrote {report['files']} files "
+                           f"for {rows} rows (first error: {report['first_error']})")
+    return report
+
+
+def batch_figures(plan: Plan) -> list[Figure]:
+    figure_id, title = "batch-scaling", "batch issuance rate (all cores) / (cores x single-process signing rate)"
+    missing = first_missing("omc_vc.issue.batch", "omc_vc.omc.builder")
+    if missing:
+        return [not_measured(figure_id, title, "x", SCALING_TARGET, ">=", f"not measured (module missing: {missing})")]
+    workers = usable_cpus()
+    scratch = Path(tempfile.mkdtemp(prefix="omc-bench-batch-"))
+    try:
+        before = single_process_rate(scratch / "single", plan.single_rows)
+        report = run_batch(scratch / "batch", plan.batch_rows, workers, progress=not plan.quick)
+        after = single_process_rate(scratch / "single-after", plan.single_rows)
+    except Exception as exc:
+        return [errored(figure_id, title, "x", SCALING_TARGET, ">=", f"{type(exc).__name__}: {exc}")]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    single = (before + after) / 2
+    value = report["rate_per_s"] / (workers * single)
+    details = {"rows": plan.batch_rows, "workers": workers, "batch_rate_per_s": report["rate_per_s"],
+               "batch_elapsed_s": report["elapsed_s"], "single_rate_per_s_before": round(before, 2),
+               "single_rate_per_s_after": round(after, 2), "single_rows": plan.single_rows,
+               "batch_peak_rss_mb": round(report["maxrss_self_kb"] / 1024, 1),
+               "worker_peak_rss_mb": round(report["maxrss_workers_kb"] / 1024, 1)}
+    return [judged(figure_id, title, value, "x", SCALING_TARGET, ">=",
+                   note=f"{plan.batch_rows} OMCs from a CSV end to end with {workers} workers; "
+                        "target: at least 80% of twice the single-process rate",
+                   details=details)]
+
+
+def memory_figures(plan: Plan) -> list[Figure]:
+    figure_id, title = "batch-memory-100k", "peak RSS of one process while batch issuing 100,000 OMCs"
+    if plan.skip_large:
+        return [not_measured(figure_id, title, "MB", MEMORY_TARGET_MB, "<",
+                             "not measured (skipped: --skip-large or --quick; run the full bench)")]
+    missing = first_missing("omc_vc.issue.batch", "omc_vc.omc.builder")
+    if missing:
+        return [not_measured(figure_id, title, "MB", MEMORY_TARGET_MB, "<",
+                             f"not measured (module missing: {missing})")]
+    scratch = Path(tempfile.mkdtemp(prefix="omc-bench-memory-"))
+    try:
+        report = run_batch(scratch, plan.large_rows, usable_cpus(), progress=True)
+    except Exception as exc:
+        return [errored(figure_id, title, "MB", MEMORY_TARGET_MB, "<", f"{type(exc).__name__}: {exc}")]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    peak_kb = max(report["maxrss_self_kb"], report["maxrss_workers_kb"])
+    details = {"rows": plan.large_rows, "workers": report["workers"], "elapsed_s": report["elapsed_s"],
+               "rate_per_s": report["rate_per_s"], "parent_peak_rss_mb": round(report["maxrss_self_kb"] / 1024, 1),
+               "worker_peak_rss_mb": round(report["maxrss_workers_kb"] / 1024, 1)}
+    return [judged(figure_id, title, peak_kb / 1024, "MB", MEMORY_TARGET_MB, "<",
+                   note="ru_maxrss of the batch process and of its largest pool worker, the larger of the two",
+                   details=details)]
