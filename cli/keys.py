@@ -1,4 +1,4 @@
-"""``omc keys``: generate, import, show and export Ed25519 / P-256 keys."""
+"""``omc keys``: generate, import, show and export Ed25519, P-256 and P-384 keys."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ._common import (
 
 @click.group("keys")
 def keys_group() -> None:
-    """Manage signing keys (Ed25519 and P-256), encrypted at rest."""
+    """Manage signing keys (Ed25519, P-256, P-384), encrypted at rest."""
 
 
 def _address(pair: KeyPair, controller: str | None, fragment: str | None) -> KeyPair:
@@ -30,7 +30,8 @@ def _address(pair: KeyPair, controller: str | None, fragment: str | None) -> Key
 
 
 @keys_group.command("generate")
-@click.option("--type", "key_type", type=click.Choice(["ed25519", "p256"]), default="ed25519", show_default=True)
+@click.option("--type", "key_type", type=click.Choice(["ed25519", "p256", "p384"]), default="ed25519",
+              show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Key file to create (mode 0600).")
 @click.option("--controller", help="DID that controls the key (default: its did:key), e.g. did:web:example.ca")
 @click.option("--fragment", help="Verification method fragment when --controller is given (default key-1).")

@@ -1216,9 +1216,11 @@ def _canonicalize(
     memoize: bool | None,
     max_blank_nodes: int,
     max_work: int,
+    hash_algorithm: str = "sha256",
 ) -> str:
     dataset = _to_rdf(doc, loader, check=check, memoize=memoize, max_work=max_work)
-    return canonicalize_dataset(dataset, max_blank_nodes=max_blank_nodes, max_work=max_work)
+    return canonicalize_dataset(dataset, max_blank_nodes=max_blank_nodes, max_work=max_work,
+                                hash_algorithm=hash_algorithm)
 
 
 def canonicalize(
@@ -1228,8 +1230,12 @@ def canonicalize(
     check_data_loss: bool = True,
     max_blank_nodes: int = DEFAULT_MAX_BLANK_NODES,
     max_work: int = DEFAULT_MAX_WORK,
+    hash_algorithm: str = "sha256",
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (one line per quad, each ending in "\\n").
+
+    ``hash_algorithm`` is RDFC-1.0's hash (§4.2): SHA-256 by default, "sha384" for ecdsa-rdfc-2019 with
+    P-384 keys (vc-di-ecdsa §3.3.3).
 
     Runs PyLD's toRdf with base ``None`` and ``loader`` (the bundled contexts by default), then
     URDNA2015 (= RDFC-1.0) with SHA-256 and the limits given (see :data:`DEFAULT_MAX_WORK`).
@@ -1248,6 +1254,7 @@ def canonicalize(
         memoize=None,
         max_blank_nodes=max_blank_nodes,
         max_work=max_work,
+        hash_algorithm=hash_algorithm,
     )
 
 

@@ -1,4 +1,4 @@
-"""Key pairs (Ed25519, P-256): generate, import, export, and encrypted key files.
+"""Key pairs (Ed25519, P-256, P-384): generate, import, export, and encrypted key files.
 
 Formats: Multikey (CID 1.0 §2.2.2: ``publicKeyMultibase`` / ``secretKeyMultibase``), JWK (RFC 7517/8037)
 and PEM (PKCS#8 / SubjectPublicKeyInfo). Ed25519 secret Multikeys are imported in both the spec's
@@ -32,6 +32,8 @@ from omc_vc._internal.multibase import (
     ED25519_PUB,
     P256_PRIV,
     P256_PUB,
+    P384_PRIV,
+    P384_PUB,
     b64url_decode,
     b64url_encode,
     multibase_decode,
@@ -39,8 +41,37 @@ from omc_vc._internal.multibase import (
 )
 from omc_vc.errors import KeyError_, MalformedValueError, WrongPassphraseError
 
-KeyType = Literal["ed25519", "p256"]
-KEY_TYPES: tuple[KeyType, ...] = ("ed25519", "p256")
+KeyType = Literal["ed25519", "p256", "p384"]
+KEY_TYPES: tuple[KeyType, ...] = ("ed25519", "p256", "p384")
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """What differs between the NIST curves (CID 1.0 Multikey table; vc-di-ecdsa §3; RFC 7518 §3.4)."""
+
+    key_type: KeyType
+    curve: type[ec.EllipticCurve]
+    jwk_crv: str
+    size: int  # bytes of a coordinate / scalar; signatures are r‖s of 2 * size
+    public_header: bytes
+    secret_header: bytes
+    hash: type[hashes.HashAlgorithm]
+    jws_alg: str
+
+
+_CURVES: dict[str, _Curve] = {
+    "p256": _Curve("p256", ec.SECP256R1, "P-256", 32, P256_PUB, P256_PRIV, hashes.SHA256, "ES256"),
+    "p384": _Curve("p384", ec.SECP384R1, "P-384", 48, P384_PUB, P384_PRIV, hashes.SHA384, "ES384"),
+}
+
+
+def _curve_of(key: ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey) -> _Curve:
+    for info in _CURVES.values():
+        if isinstance(key.curve, info.curve):
+            return info
+    raise KeyError_(f"unsupported EC curve {key.curve.name} (P-256 or P-384)")
+
+
 KEY_FILE_FORMAT = "omc-vc-key/1"
 PLAINTEXT_WARNING = "INSECURE: this private key is stored in plaintext. For demos and tests only."
 MAX_KEY_FILE_BYTES = 64 * 1024
@@ -49,7 +80,7 @@ _SCRYPT_R = 8
 _SCRYPT_P = 1
 
 
-def _p256_compress(public: ec.EllipticCurvePublicKey) -> bytes:
+def _compress(public: ec.EllipticCurvePublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
 
 
@@ -73,17 +104,22 @@ class PublicKey:
                 if len(body) != 32:
                     raise MalformedValueError(f"Ed25519 public key must be 32 bytes, got {len(body)}")
                 return cls("ed25519", ed25519.Ed25519PublicKey.from_public_bytes(body))
-            if header == P256_PUB:
-                if len(body) != 33:
-                    raise MalformedValueError(f"P-256 public key must be 33 bytes (compressed), got {len(body)}")
-                return cls("p256", ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), body))
+            for info in _CURVES.values():
+                if header == info.public_header:
+                    if len(body) != info.size + 1:
+                        raise MalformedValueError(
+                            f"{info.jwk_crv} public key must be {info.size + 1} bytes (compressed), got {len(body)}"
+                        )
+                    return cls(info.key_type, ec.EllipticCurvePublicKey.from_encoded_point(info.curve(), body))
         except ValueError as exc:
             raise MalformedValueError("publicKeyMultibase is not a valid point") from exc
-        if header in (ED25519_PRIV, P256_PRIV):
+        if header in (ED25519_PRIV, P256_PRIV, P384_PRIV):
             raise MalformedValueError(
                 "a secret key was given where a public key was expected; never publish secret keys"
             )
-        raise MalformedValueError(f"unsupported Multikey header 0x{header.hex()} (Ed25519 or P-256 public keys only)")
+        raise MalformedValueError(
+            f"unsupported Multikey header 0x{header.hex()} (Ed25519, P-256 or P-384 public keys only)"
+        )
 
     @classmethod
     def from_jwk(cls, jwk: dict[str, Any]) -> PublicKey:
@@ -96,16 +132,17 @@ class PublicKey:
                 if len(x) != 32:
                     raise MalformedValueError("Ed25519 JWK 'x' must be 32 bytes")
                 return cls("ed25519", ed25519.Ed25519PublicKey.from_public_bytes(x))
-            if kty == "EC" and crv == "P-256":
+            info = next((c for c in _CURVES.values() if kty == "EC" and crv == c.jwk_crv), None)
+            if info is not None:
                 x = b64url_decode(str(jwk.get("x", "")))
                 y = b64url_decode(str(jwk.get("y", "")))
-                if len(x) != 32 or len(y) != 32:
-                    raise MalformedValueError("P-256 JWK 'x' and 'y' must be 32 bytes")
-                nums = ec.EllipticCurvePublicNumbers(int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1())
-                return cls("p256", nums.public_key())
+                if len(x) != info.size or len(y) != info.size:
+                    raise MalformedValueError(f"{info.jwk_crv} JWK 'x' and 'y' must be {info.size} bytes")
+                nums = ec.EllipticCurvePublicNumbers(int.from_bytes(x, "big"), int.from_bytes(y, "big"), info.curve())
+                return cls(info.key_type, nums.public_key())
         except ValueError as exc:
             raise MalformedValueError("JWK is not a valid public key") from exc
-        raise MalformedValueError(f"unsupported JWK kty/crv {kty}/{crv} (OKP/Ed25519 or EC/P-256)")
+        raise MalformedValueError(f"unsupported JWK kty/crv {kty}/{crv} (OKP/Ed25519, EC/P-256 or EC/P-384)")
 
     @classmethod
     def from_pem(cls, data: bytes) -> PublicKey:
@@ -119,9 +156,9 @@ class PublicKey:
     def _wrap(cls, key: object) -> PublicKey:
         if isinstance(key, ed25519.Ed25519PublicKey):
             return cls("ed25519", key)
-        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-            return cls("p256", key)
-        raise KeyError_("unsupported key type (Ed25519 or P-256 only)")
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            return cls(_curve_of(key).key_type, key)
+        raise KeyError_("unsupported key type (Ed25519, P-256 or P-384 only)")
 
     # --- export -------------------------------------------------------------------------------
     @property
@@ -130,7 +167,7 @@ class PublicKey:
         if isinstance(self._key, ed25519.Ed25519PublicKey):
             raw = self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             return multibase_encode(ED25519_PUB + raw)
-        return multibase_encode(P256_PUB + _p256_compress(self._key))
+        return multibase_encode(_curve_of(self._key).public_header + _compress(self._key))
 
     def jwk(self) -> dict[str, str]:
         if isinstance(self._key, ed25519.Ed25519PublicKey):
@@ -139,9 +176,9 @@ class PublicKey:
         nums = self._key.public_numbers()
         return {
             "kty": "EC",
-            "crv": "P-256",
-            "x": b64url_encode(nums.x.to_bytes(32, "big")),
-            "y": b64url_encode(nums.y.to_bytes(32, "big")),
+            "crv": _curve_of(self._key).jwk_crv,
+            "x": b64url_encode(nums.x.to_bytes(_curve_of(self._key).size, "big")),
+            "y": b64url_encode(nums.y.to_bytes(_curve_of(self._key).size, "big")),
         }
 
     def pem(self) -> str:
@@ -155,7 +192,7 @@ class PublicKey:
 
     @property
     def jws_alg(self) -> str:
-        return "EdDSA" if self.key_type == "ed25519" else "ES256"
+        return "EdDSA" if self.key_type == "ed25519" else _CURVES[self.key_type].jws_alg
 
     @property
     def crypto_key(self) -> ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey:
@@ -163,16 +200,18 @@ class PublicKey:
 
     # --- verify -------------------------------------------------------------------------------
     def verify(self, signature: bytes, data: bytes) -> bool:
-        """Ed25519 (pure EdDSA) or ECDSA P-256/SHA-256 with an IEEE P1363 ``r‖s`` signature."""
+        """Ed25519 (pure EdDSA), or ECDSA P-256/SHA-256 or P-384/SHA-384 with an IEEE P1363 ``r‖s``
+        signature (vc-di-ecdsa §3.3.1: RFC 4754 §7 format, not DER)."""
         try:
             if isinstance(self._key, ed25519.Ed25519PublicKey):
                 self._key.verify(signature, data)
             else:
-                if len(signature) != 64:
+                info = _curve_of(self._key)
+                if len(signature) != 2 * info.size:
                     return False
-                r = int.from_bytes(signature[:32], "big")
-                s = int.from_bytes(signature[32:], "big")
-                self._key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+                r = int.from_bytes(signature[: info.size], "big")
+                s = int.from_bytes(signature[info.size :], "big")
+                self._key.verify(encode_dss_signature(r, s), data, ec.ECDSA(info.hash()))
         except InvalidSignature:
             return False
         return True
@@ -197,8 +236,8 @@ class KeyPair:
         verification_method: str | None = None,
         controller: str | None = None,
     ) -> None:
-        if isinstance(key, ec.EllipticCurvePrivateKey) and not isinstance(key.curve, ec.SECP256R1):
-            raise KeyError_("only P-256 is supported among EC curves")
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            _curve_of(key)  # P-256 or P-384 only
         self._key = key
         self.public_key = PublicKey._wrap(key.public_key())
         self.key_type: KeyType = self.public_key.key_type
@@ -219,9 +258,9 @@ class KeyPair:
     def generate(cls, key_type: KeyType = "ed25519") -> KeyPair:
         if key_type == "ed25519":
             return cls(ed25519.Ed25519PrivateKey.generate())
-        if key_type == "p256":
-            return cls(ec.generate_private_key(ec.SECP256R1()))
-        raise KeyError_(f"unknown key type {key_type!r} (ed25519 or p256)")
+        if key_type in _CURVES:
+            return cls(ec.generate_private_key(_CURVES[key_type].curve()))
+        raise KeyError_(f"unknown key type {key_type!r} (ed25519, p256 or p384)")
 
     @classmethod
     def from_secret_multibase(cls, value: str) -> KeyPair:
@@ -244,13 +283,14 @@ class KeyPair:
                 if len(body) != 32:
                     raise KeyError_(f"Ed25519 secret key must be 32 or 64 bytes, got {len(body)}")
                 return cls(ed25519.Ed25519PrivateKey.from_private_bytes(body))
-            if header == P256_PRIV:
-                if len(body) != 32:
-                    raise KeyError_(f"P-256 secret key must be 32 bytes, got {len(body)}")
-                return cls(ec.derive_private_key(int.from_bytes(body, "big"), ec.SECP256R1()))
+            for info in _CURVES.values():
+                if header == info.secret_header:
+                    if len(body) != info.size:
+                        raise KeyError_(f"{info.jwk_crv} secret key must be {info.size} bytes, got {len(body)}")
+                    return cls(ec.derive_private_key(int.from_bytes(body, "big"), info.curve()))
         except ValueError as exc:
             raise KeyError_("secretKeyMultibase is not a valid secret key") from exc
-        raise KeyError_(f"unsupported secret Multikey header 0x{header.hex()} (Ed25519 or P-256)")
+        raise KeyError_(f"unsupported secret Multikey header 0x{header.hex()} (Ed25519, P-256 or P-384)")
 
     @classmethod
     def from_jwk(cls, jwk: dict[str, Any]) -> KeyPair:
@@ -268,7 +308,7 @@ class KeyPair:
             if public.key_type == "ed25519":
                 pair = cls(ed25519.Ed25519PrivateKey.from_private_bytes(d))
             else:
-                pair = cls(ec.derive_private_key(int.from_bytes(d, "big"), ec.SECP256R1()))
+                pair = cls(ec.derive_private_key(int.from_bytes(d, "big"), _CURVES[public.key_type].curve()))
         except ValueError as exc:
             raise KeyError_("JWK 'd' is not a valid private key") from exc
         if pair.public_key != public:
@@ -288,7 +328,7 @@ class KeyPair:
         except ValueError as exc:
             raise KeyError_("not a readable PEM private key (or wrong password)") from exc
         if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
-            raise KeyError_("unsupported PEM key type (Ed25519 or P-256 only)")
+            raise KeyError_("unsupported PEM key type (Ed25519, P-256 or P-384 only)")
         return cls(key)
 
     # --- export (explicit: these return secrets) --------------------------------------------------
@@ -299,8 +339,9 @@ class KeyPair:
                 serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
             )
             return multibase_encode(ED25519_PRIV + raw)
-        d = self._key.private_numbers().private_value.to_bytes(32, "big")
-        return multibase_encode(P256_PRIV + d)
+        info = _curve_of(self._key)
+        d = self._key.private_numbers().private_value.to_bytes(info.size, "big")
+        return multibase_encode(info.secret_header + d)
 
     def private_jwk(self) -> dict[str, str]:
         jwk = self.public_key.jwk()
@@ -309,7 +350,7 @@ class KeyPair:
                 serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
             )
         else:
-            raw = self._key.private_numbers().private_value.to_bytes(32, "big")
+            raw = self._key.private_numbers().private_value.to_bytes(_curve_of(self._key).size, "big")
         return {**jwk, "d": b64url_encode(raw)}
 
     def private_pem(self, password: bytes | None = None) -> str:
@@ -322,12 +363,13 @@ class KeyPair:
 
     # --- sign -------------------------------------------------------------------------------------
     def sign(self, data: bytes) -> bytes:
-        """Ed25519 signature, or ECDSA P-256/SHA-256 as IEEE P1363 ``r‖s`` (64 bytes)."""
+        """Ed25519 signature, or ECDSA P-256/SHA-256 (P-384/SHA-384) as IEEE P1363 ``r‖s`` (64/96 bytes)."""
         if isinstance(self._key, ed25519.Ed25519PrivateKey):
             return self._key.sign(data)
-        der = self._key.sign(data, ec.ECDSA(hashes.SHA256()))
+        info = _curve_of(self._key)
+        der = self._key.sign(data, ec.ECDSA(info.hash()))
         r, s = decode_dss_signature(der)
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return r.to_bytes(info.size, "big") + s.to_bytes(info.size, "big")
 
     @property
     def crypto_key(self) -> ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey:

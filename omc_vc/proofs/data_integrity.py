@@ -35,50 +35,61 @@ class Cryptosuite(Protocol):
     name: str
     key_types: tuple[str, ...]
 
-    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None) -> bytes: ...
+    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None,
+                  key_type: str) -> bytes: ...
 
     def proof_config(self, options: dict[str, Any], document: dict[str, Any],
-                     loader: jsonld.BundledLoader | None) -> bytes: ...
+                     loader: jsonld.BundledLoader | None, key_type: str) -> bytes: ...
 
-    def hash(self, proof_config: bytes, transformed: bytes) -> bytes: ...
+    def digest(self, data: bytes, key_type: str) -> bytes: ...
+
+
+def _hash_name(key_type: str) -> str:
+    """vc-di-ecdsa §3.3.4: SHA-256 for P-256, SHA-384 for P-384; the EdDSA suites use SHA-256."""
+    return "sha384" if key_type == "p384" else "sha256"
 
 
 @lru_cache(maxsize=256)
-def _cached_config_hash(config_json: str, suite: str) -> bytes:
+def _cached_config_hash(config_json: str, suite: str, key_type: str) -> bytes:
     """Canonical proof-configuration hash, cached: a batch signs many documents with one configuration."""
     config = json.loads(config_json)
-    return hashlib.sha256(jsonld.canonicalize(config, check_data_loss=True).encode("utf-8")).digest()
+    algorithm = _hash_name(key_type)
+    canonical = jsonld.canonicalize(config, check_data_loss=True, hash_algorithm=algorithm)
+    return hashlib.new(algorithm, canonical.encode("utf-8")).digest()
 
 
 class _RdfcSuite:
-    """eddsa-rdfc-2022 (vc-di-eddsa §3.2) and ecdsa-rdfc-2019 P-256 (vc-di-ecdsa §3.2) share this pipeline."""
+    """eddsa-rdfc-2022 (vc-di-eddsa §3.2) and ecdsa-rdfc-2019 (vc-di-ecdsa §3.3) share this pipeline."""
 
     def __init__(self, name: str, key_types: tuple[str, ...]) -> None:
         self.name = name
         self.key_types = key_types
 
-    # §3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the unsecured document
-    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None) -> bytes:
-        return jsonld.canonicalize(document, loader=loader, check_data_loss=True).encode("utf-8")
+    # Transformation (vc-di-eddsa §3.2.3, vc-di-ecdsa §3.3.3): RDFC-1.0 canonical N-Quads of the
+    # unsecured document; RDFC-1.0's own hash matches the key's security level (SHA-384 for P-384)
+    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        return jsonld.canonicalize(document, loader=loader, check_data_loss=True,
+                                   hash_algorithm=_hash_name(key_type)).encode("utf-8")
 
-    # §3.2.5 Proof Configuration: options + the document's @context, canonicalized
+    # Proof Configuration (§3.2.5 / §3.3.5): options + the document's @context, canonicalized
     def proof_config(self, options: dict[str, Any], document: dict[str, Any],
-                     loader: jsonld.BundledLoader | None) -> bytes:
+                     loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         config = {k: v for k, v in options.items() if k not in ("proofValue", "@context")}
         config["@context"] = document.get("@context")
-        return jsonld.canonicalize(config, loader=loader, check_data_loss=True).encode("utf-8")
+        return jsonld.canonicalize(config, loader=loader, check_data_loss=True,
+                                   hash_algorithm=_hash_name(key_type)).encode("utf-8")
 
     def config_hash(self, options: dict[str, Any], document: dict[str, Any],
-                    loader: jsonld.BundledLoader | None) -> bytes:
+                    loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         if loader is None or loader is jsonld.default_loader():
             config = {k: v for k, v in options.items() if k not in ("proofValue", "@context")}
             config["@context"] = document.get("@context")
-            return _cached_config_hash(dumps_canonical_json(config), self.name)
-        return hashlib.sha256(self.proof_config(options, document, loader)).digest()
+            return _cached_config_hash(dumps_canonical_json(config), self.name, key_type)
+        return self.digest(self.proof_config(options, document, loader, key_type), key_type)
 
-    # §3.2.4 Hashing: SHA-256(proof config) ‖ SHA-256(document): proof configuration FIRST
-    def hash(self, proof_config: bytes, transformed: bytes) -> bytes:
-        return hashlib.sha256(proof_config).digest() + hashlib.sha256(transformed).digest()
+    # Hashing (§3.2.4 / §3.3.4): H(proof config) ‖ H(document), proof configuration FIRST
+    def digest(self, data: bytes, key_type: str) -> bytes:
+        return hashlib.new(_hash_name(key_type), data).digest()
 
 
 class _JcsSuite:
@@ -87,28 +98,28 @@ class _JcsSuite:
     name = "eddsa-jcs-2022"
     key_types = ("ed25519",)
 
-    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None) -> bytes:
+    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         return jcs.canonicalize(document).encode("utf-8")
 
     def proof_config(self, options: dict[str, Any], document: dict[str, Any],
-                     loader: jsonld.BundledLoader | None) -> bytes:
+                     loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         config = {k: v for k, v in options.items() if k != "proofValue"}
         return jcs.canonicalize(config).encode("utf-8")
 
     def config_hash(self, options: dict[str, Any], document: dict[str, Any],
-                    loader: jsonld.BundledLoader | None) -> bytes:
-        return hashlib.sha256(self.proof_config(options, document, loader)).digest()
+                    loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        return self.digest(self.proof_config(options, document, loader, key_type), key_type)
 
-    def hash(self, proof_config: bytes, transformed: bytes) -> bytes:
-        return hashlib.sha256(proof_config).digest() + hashlib.sha256(transformed).digest()
+    def digest(self, data: bytes, key_type: str) -> bytes:
+        return hashlib.sha256(data).digest()
 
 
 SUITES: dict[str, _RdfcSuite | _JcsSuite] = {
     "eddsa-rdfc-2022": _RdfcSuite("eddsa-rdfc-2022", ("ed25519",)),
-    "ecdsa-rdfc-2019": _RdfcSuite("ecdsa-rdfc-2019", ("p256",)),
+    "ecdsa-rdfc-2019": _RdfcSuite("ecdsa-rdfc-2019", ("p256", "p384")),
     "eddsa-jcs-2022": _JcsSuite(),
 }
-DEFAULT_SUITE = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019"}
+DEFAULT_SUITE = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019", "p384": "ecdsa-rdfc-2019"}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -173,9 +184,9 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | N
         # vc-di-eddsa §3.3.1 step 2: the JCS proof carries the document's @context
         options["@context"] = copy.deepcopy(unsecured["@context"])
     # DI §2.4.3: a dropped term or relative IRI raises DataLossError here, never a silently unsigned claim
-    transformed = suite.transform(unsecured, loader)
-    config_hash = suite.config_hash(options, unsecured, loader)
-    hash_data = config_hash + hashlib.sha256(transformed).digest()
+    transformed = suite.transform(unsecured, loader, key.key_type)
+    config_hash = suite.config_hash(options, unsecured, loader, key.key_type)
+    hash_data = config_hash + suite.digest(transformed, key.key_type)
     options["proofValue"] = multibase_encode(key.sign(hash_data))
     secured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
     all_proofs = [*existing, options]
@@ -313,24 +324,33 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
             if doc_ctx[: len(proof_ctx)] != proof_ctx:
                 raise ProofError("the proof's @context does not match the document's", code="PROOF_VERIFICATION_ERROR")
             input_doc = {**input_doc, "@context": options["@context"]}
-    cache_key = f"{suite_name}:{previous!r}"
+    key_type = public_key.key_type
+    cache_key = f"{suite_name}:{key_type}:{previous!r}"
     transformed = transformed_cache.get(cache_key)
     if transformed is None:
-        transformed = suite.transform(input_doc, loader)
+        transformed = suite.transform(input_doc, loader, key_type)
         transformed_cache[cache_key] = transformed
-    hash_data = suite.config_hash(options, input_doc, loader) + hashlib.sha256(transformed).digest()
+    hash_data = suite.config_hash(options, input_doc, loader, key_type) + suite.digest(transformed, key_type)
     if not public_key.verify(signature, hash_data):
         raise ProofError("the signature does not match the document", code="CRYPTOGRAPHIC_SECURITY_ERROR")
     result.verified = True
 
 
 def proof_hashes(document: Mapping[str, Any], proof: Mapping[str, Any],
-                 loader: jsonld.BundledLoader | None = None) -> tuple[str, str, bytes]:
-    """(canonical document, canonical proof configuration, hashData) for a proof: for tests and debugging."""
+                 loader: jsonld.BundledLoader | None = None, *,
+                 key_type: str | None = None) -> tuple[str, str, bytes]:
+    """(canonical document, canonical proof configuration, hashData) for a proof: for tests and debugging.
+
+    ``key_type`` defaults to the type of a did:key verification method (else P-256 / Ed25519 hashing).
+    """
     suite_name = str(proof.get("cryptosuite"))
     suite = SUITES[suite_name]
+    if key_type is None:
+        vm = str(proof.get("verificationMethod", ""))
+        key_type = "p384" if vm.startswith("did:key:z82L") else suite.key_types[0]
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    transformed = suite.transform(unsecured, loader)
-    config = suite.proof_config(options, unsecured, loader)
-    return transformed.decode("utf-8"), config.decode("utf-8"), suite.hash(config, transformed)
+    transformed = suite.transform(unsecured, loader, key_type)
+    config = suite.proof_config(options, unsecured, loader, key_type)
+    return (transformed.decode("utf-8"), config.decode("utf-8"),
+            suite.digest(config, key_type) + suite.digest(transformed, key_type))

@@ -47,6 +47,7 @@ WEB_DID = "did:web:registrar.lakeshore-college.example.ca"
 SUITES = [
     pytest.param("eddsa-rdfc-2022", "ed25519", "Ed25519", id="eddsa-rdfc-2022"),
     pytest.param("ecdsa-rdfc-2019", "p256", "P-256", id="ecdsa-rdfc-2019"),
+    pytest.param("ecdsa-rdfc-2019", "p384", "P-384", id="ecdsa-rdfc-2019-p384"),
 ]
 # (omc key type, JOSE alg)
 JWT_ALGS = [pytest.param("ed25519", "EdDSA", id="EdDSA"), pytest.param("p256", "ES256", id="ES256")]
@@ -237,10 +238,11 @@ def tampered(document: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def js_keys() -> dict[str, dict[str, Any]]:
     """Keys made by the JS side: Multikey pairs (Digital Bazaar) and JWK pairs (jose), by type."""
-    ed, p256, ed_jwk, p256_jwk = node_batch(
+    ed, p256, p384, ed_jwk, p256_jwk = node_batch(
         ("generate-key", {"type": "Ed25519"}), ("generate-key", {"type": "P-256"}),
+        ("generate-key", {"type": "P-384"}),
         ("generate-jwk", {"alg": "EdDSA"}), ("generate-jwk", {"alg": "ES256"}))
-    return {"Ed25519": ed, "P-256": p256, "EdDSA": ed_jwk, "ES256": p256_jwk}
+    return {"Ed25519": ed, "P-256": p256, "P-384": p384, "EdDSA": ed_jwk, "ES256": p256_jwk}
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +250,7 @@ def omc_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
     """Key files made by ``omc keys generate --insecure-plaintext``, by type: (path, JSON)."""
     folder = tmp_path_factory.mktemp("omc-keys")
     keys = {}
-    for key_type in ("ed25519", "p256"):
+    for key_type in ("ed25519", "p256", "p384"):
         path = folder / f"{key_type}.key"
         proc = omc("keys", "generate", "--type", key_type, "--out", path, "--insecure-plaintext")
         assert proc.returncode == 0, proc.stderr

@@ -90,7 +90,7 @@ def _credential(issuer: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(params=["ed25519", "p256"])
+@pytest.fixture(params=["ed25519", "p256", "p384"])
 def key(request: pytest.FixtureRequest) -> KeyPair:
     return KeyPair.generate(request.param)
 
@@ -212,3 +212,17 @@ def test_signing_with_an_unbundled_context_is_a_typed_error() -> None:
     cred["@context"] = [*cred["@context"], "https://evil.example/context.jsonld"]
     with pytest.raises(ContextNotAllowedError, match="evil.example"):
         add_proof(cred, key)
+
+
+def test_ecdsa_rdfc_2019_p384_uses_sha384_everywhere() -> None:
+    """vc-di-ecdsa §3.3: P-384 keys hash with SHA-384 (96-byte hashData, 96-byte r‖s signature)."""
+    key = KeyPair.generate("p384")
+    assert key.public_key.multibase.startswith("z82L")
+    signed = add_proof(_credential(key.controller), key)
+    assert signed["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    _, _, hash_data = proof_hashes(signed, signed["proof"])
+    assert len(hash_data) == 96
+    from omc_vc._internal.multibase import multibase_decode
+
+    assert len(multibase_decode(signed["proof"]["proofValue"])) == 96
+    assert _ok(signed)

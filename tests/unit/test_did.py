@@ -47,16 +47,18 @@ def test_did_key_ed25519_vectors_from_seed() -> None:
             assert doc[rel] == [vm["id"]]
 
 
-def test_did_key_p256_vectors_from_jwk() -> None:
+@pytest.mark.parametrize(("prefix", "curve"), [("did:key:zDna", "P-256"), ("did:key:z82L", "P-384")])
+def test_did_key_nist_vectors_from_jwk(prefix: str, curve: str) -> None:
     cases = vector("did-key.json")["nist-curves.json"]
-    p256 = {did: case for did, case in cases.items() if did.startswith("did:key:zDna")}
-    assert p256
+    selected = {did: case for did, case in cases.items() if did.startswith(prefix)}
+    assert selected
     checked = 0
-    for did, case in p256.items():
+    for did, case in selected.items():
         method = case["verificationMethod"]
         if "publicKeyJwk" not in method:  # one entry uses the old publicKeyBase58 form
             continue
         jwk = method["publicKeyJwk"]
+        assert jwk["crv"] == curve
         assert PublicKey.from_jwk(jwk).did_key == did
         assert did_key_public_key(did).jwk() == {k: jwk[k] for k in ("kty", "crv", "x", "y")}
         assert KeyPair.from_jwk(method["privateKeyJwk"]).public_key.did_key == did
@@ -66,9 +68,9 @@ def test_did_key_p256_vectors_from_jwk() -> None:
 
 def test_did_key_unsupported_curve_is_a_clear_error() -> None:
     cases = vector("did-key.json")["nist-curves.json"]
-    p384 = next(did for did in cases if did.startswith("did:key:z82L"))
+    p521 = next(did for did in cases if did.startswith("did:key:z2J9"))
     with pytest.raises(DidError, match="unsupported Multikey header"):
-        did_key_public_key(p384)
+        did_key_public_key(p521)
 
 
 def test_w3c_eddsa_vector_key_did() -> None:

@@ -16,14 +16,14 @@ from omc_vc.keys import KeyPair, PublicKey, load_key, read_key_file_header, save
 from tests.helpers import vector
 
 
-@pytest.mark.parametrize("key_type", ["ed25519", "p256"])
+@pytest.mark.parametrize("key_type", ["ed25519", "p256", "p384"])
 def test_generate_sign_verify(key_type: str) -> None:
     pair = KeyPair.generate(key_type)  # type: ignore[arg-type]
     sig = pair.sign(b"hello")
     assert pair.public_key.verify(sig, b"hello")
     assert not pair.public_key.verify(sig, b"hellp")
     assert pair.verification_method == f"{pair.public_key.did_key}#{pair.public_key.multibase}"
-    prefix = "z6Mk" if key_type == "ed25519" else "zDna"
+    prefix = {"ed25519": "z6Mk", "p256": "zDna", "p384": "z82L"}[key_type]
     assert pair.public_key.multibase.startswith(prefix)
 
 
@@ -58,7 +58,7 @@ def test_64_byte_form_with_wrong_public_half_is_refused() -> None:
         KeyPair.from_secret_multibase(multibase_encode(ED25519_PRIV + seed + pub_b))
 
 
-@pytest.mark.parametrize("key_type", ["ed25519", "p256"])
+@pytest.mark.parametrize("key_type", ["ed25519", "p256", "p384"])
 def test_jwk_and_pem_round_trips(key_type: str) -> None:
     pair = KeyPair.generate(key_type)  # type: ignore[arg-type]
     assert KeyPair.from_jwk(pair.private_jwk()).public_key == pair.public_key
@@ -153,3 +153,11 @@ def test_random_secret_multibase_only_raises_typed_errors(text: str) -> None:
         KeyPair.from_secret_multibase(text)
     except KeyError_:
         pass
+
+
+@pytest.mark.parametrize("key_type", ["p256", "p384"])
+def test_secret_multibase_round_trip(key_type: str) -> None:
+    pair = KeyPair.generate(key_type)  # type: ignore[arg-type]
+    again = KeyPair.from_secret_multibase(pair.secret_multibase())
+    assert again.public_key == pair.public_key
+    assert again.public_key.verify(pair.sign(b"x"), b"x")

@@ -4,7 +4,7 @@
 //
 // Usage: node interop.mjs <command>   (one JSON object on stdin, one JSON object on stdout)
 //
-//   generate-key {type: "Ed25519"|"P-256"}      (Digital Bazaar Multikey libraries)
+//   generate-key {type: "Ed25519"|"P-256"|"P-384"} (Digital Bazaar Multikey libraries)
 //       -> {publicKeyMultibase, secretKeyMultibase, did, verificationMethod, publicJwk, privateJwk}
 //       (privateJwk is as ed25519-multikey 1.3.1 exports it: for Ed25519 its `d` is 64 bytes, seed||public,
 //       which RFC 8037 does not allow and jose refuses; use generate-jwk for JOSE keys)
@@ -29,7 +29,7 @@
 //
 // The document loader is OFFLINE. It serves only:
 //   * the context files listed in ../../../contexts/manifest.json (sha256-checked at start-up);
-//   * did:key DIDs and DID URLs, through Digital Bazaar's did:key driver (Ed25519 and P-256 Multikey);
+//   * did:key DIDs and DID URLs, through Digital Bazaar's did:key driver (Ed25519, P-256, P-384 Multikey);
 //   * did:web DIDs and DID URLs from documents passed in the input (`didDocuments`).
 // Everything else is refused with an error. No network fallback is installed. (jsonld-signatures
 // always consults its two bundled security contexts, https://w3id.org/security/v1 and /v2, first;
@@ -76,6 +76,7 @@ const CONTEXTS = loadContexts();
 const didKeyDriver = didKey.driver();
 didKeyDriver.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
 didKeyDriver.use({multibaseMultikeyHeader: 'zDna', fromMultibase: EcdsaMultikey.from});
+didKeyDriver.use({multibaseMultikeyHeader: 'z82L', fromMultibase: EcdsaMultikey.from});
 const didResolver = new CachedResolver();
 didResolver.use(didKeyDriver);
 
@@ -132,7 +133,7 @@ function keyLibraryFor(publicKeyMultibase) {
   if(publicKeyMultibase.startsWith('z6Mk')) {
     return Ed25519Multikey;
   }
-  if(publicKeyMultibase.startsWith('zDna')) {
+  if(publicKeyMultibase.startsWith('zDna') || publicKeyMultibase.startsWith('z82L')) {
     return EcdsaMultikey;
   }
   throw new Error(`unsupported publicKeyMultibase ${publicKeyMultibase}`);
@@ -142,8 +143,8 @@ async function generateKey({type}) {
   let keyPair;
   if(type === 'Ed25519') {
     keyPair = await Ed25519Multikey.generate();
-  } else if(type === 'P-256') {
-    keyPair = await EcdsaMultikey.generate({curve: 'P-256'});
+  } else if(type === 'P-256' || type === 'P-384') {
+    keyPair = await EcdsaMultikey.generate({curve: type});
   } else {
     throw new Error(`unknown key type ${type}`);
   }
