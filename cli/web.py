@@ -61,6 +61,7 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
 
     from omc_vc.web.app import CONFIG_ENV, create_app
     from omc_vc.web.config import Hosted, config_to_raw
+    from omc_vc.web.server import uvicorn_options
 
     config = load_config(config_file)
     config = config.with_overrides(host=host, port=port, workers=workers, public_url=public_url, registry=registry,
@@ -93,11 +94,11 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
         click.echo("DEMO MODE: demo keys are accepted. Never run a public service like this.", err=True)
     click.echo(f"omc serve: listening on {config.base_url()} (open {config.base_url()}/ in a browser)", err=True)
     logging.getLogger("omc_vc.web").setLevel(log_level.upper())
-    # access_log=False: request lines can carry share ids; bodies are never logged anywhere
-    common = {"host": config.host, "port": config.port, "access_log": False, "log_level": log_level,
-              "server_header": False, "timeout_keep_alive": 5, "limit_concurrency": 256, "proxy_headers": False}
+    # no access log (request lines can carry share ids), and TCP_NODELAY on every connection: without
+    # it uvicorn's many-worker socket holds each response body ~40 ms for the client's delayed ACK
+    common = uvicorn_options(config.host, config.port, log_level)
     if config.workers == 1:
-        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        uvicorn.run(app, **common)
         return
     os.environ[CONFIG_ENV] = json.dumps(config_to_raw(config))
-    uvicorn.run("omc_vc.web.app:app_from_env", factory=True, workers=config.workers, **common)  # type: ignore[arg-type]
+    uvicorn.run("omc_vc.web.app:app_from_env", factory=True, workers=config.workers, **common)

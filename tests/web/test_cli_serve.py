@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from omc_vc.cli.main import cli
@@ -88,3 +89,161 @@ def test_serve_process_hosts_documents_and_stops_cleanly(tmp_path: Path) -> None
     assert process.returncode == 0
     logged = (out + err).decode()
     assert "MARKER-b81c" not in logged and "/credentials/verify" not in logged  # no access log, no bodies
+
+
+# --- TCP_NODELAY (docs/performance.md lever 8) -----------------------------------------------------------
+# With more than one worker uvicorn binds the listening socket itself with protocol 0, and asyncio only
+# turns Nagle off on sockets accepted from an IPPROTO_TCP listener: every response (headers, then body)
+# then waits ~40 ms for the client's delayed ACK. These tests check the socket option, not a latency.
+
+def _nodelay_connections(server: Any) -> list[bool]:
+    from omc_vc.web.server import nodelay_is_set
+
+    return [nodelay_is_set(conn.transport) for conn in list(server.server_state.connections)]
+
+
+def _served_on_protocol0_socket(protocol: Any) -> list[bool]:
+    """Serve a trivial ASGI app on a socket bound the way uvicorn's many-worker path binds it, make one
+    keep-alive request, and report TCP_NODELAY of the server side of each open connection."""
+    import http.client
+    import threading
+
+    import uvicorn
+
+    from omc_vc.web.server import uvicorn_options
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    options = uvicorn_options("127.0.0.1", 0, "critical")
+    options["http"] = protocol
+    listener = socket.socket(family=socket.AF_INET)  # protocol 0, as uvicorn.Config.bind_socket
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", **options))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.02)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == b"ok"
+            return _nodelay_connections(server)  # the connection is still open (keep-alive)
+        finally:
+            connection.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        listener.close()
+
+
+def test_serve_protocol_sets_tcp_nodelay_on_a_uvicorn_bound_socket() -> None:
+    from omc_vc.web.server import NoDelayH11
+
+    assert _served_on_protocol0_socket(NoDelayH11) == [True]
+
+
+def test_stock_h11_on_that_socket_leaves_nagle_on() -> None:
+    # the control: what the test above guards against (if asyncio or uvicorn ever fix this themselves,
+    # this test fails and the NoDelayH11 workaround can be reconsidered)
+    assert _served_on_protocol0_socket("h11") == [False]
+
+
+def test_both_serve_paths_use_the_nodelay_protocol(monkeypatch: Any, tmp_path: Path) -> None:
+    import uvicorn
+
+    from omc_vc.web.server import NoDelayH11
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    monkeypatch.setenv("OMC_SERVE_CONFIG_JSON", "")  # serve_cmd sets it for the workers; undone afterwards
+    config = tmp_path / "serve.json"
+    config.write_text(json.dumps({"shares": {"dir": str(tmp_path / "shares")}}))
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(cli, ["serve", "--config", str(config), "--workers", workers, "--offline"])
+        assert result.exit_code == 0, result.output
+    assert [kwargs.get("workers", 1) for _, kwargs in calls] == [1, 2]
+    assert all(kwargs["http"] is NoDelayH11 and kwargs["access_log"] is False for _, kwargs in calls)
+
+
+_PROBE = '''
+import os
+import socket
+
+
+def _install():
+    try:
+        from uvicorn.protocols.http import h11_impl
+    except ImportError:
+        return
+    original = h11_impl.H11Protocol.connection_made
+
+    def connection_made(self, transport):
+        sock = transport.get_extra_info("socket")
+        value = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        with open(os.environ["OMC_TEST_NODELAY_LOG"], "a") as log:
+            log.write(f"{os.getpid()} {value}\\n")
+        original(self, transport)
+
+    h11_impl.H11Protocol.connection_made = connection_made
+
+
+_install()
+'''
+
+
+def test_serve_with_two_workers_turns_nagle_off(tmp_path: Path) -> None:
+    """``omc serve --workers 2`` on loopback: the socket a worker accepted has TCP_NODELAY set when the
+    request is served. A ``sitecustomize`` probe (test only) records the option in every process."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(_PROBE)
+    log = tmp_path / "nodelay.log"
+    config = tmp_path / "serve.json"
+    config.write_text(json.dumps({"shares": {"dir": str(tmp_path / "shares")}}))
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMC_TEST_NODELAY_LOG": str(log),
+           "PYTHONPATH": os.pathsep.join([str(probe), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    process = subprocess.Popen([sys.executable, "-m", "omc_vc.cli.main", "serve", "--config", str(config),
+                                "--port", str(port), "--workers", "2", "--offline"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    try:
+        import http.client
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/healthz")
+                response = connection.getresponse()
+                assert response.status == 200 and response.read() == b"ok"
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        for _ in range(3):  # keep-alive: same connection, more responses
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            assert response.status == 200 and response.read() == b"ok"
+        connection.close()
+        records = [line.split() for line in log.read_text().splitlines()]
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=10)
+    assert records, "no connection reached a worker"
+    assert all(pid != str(process.pid) for pid, _ in records)  # served by the worker processes
+    assert all(value != "0" for _, value in records), records
