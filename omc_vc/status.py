@@ -11,6 +11,16 @@ only through the injected :class:`~omc_vc._internal.fetch.Fetcher` (or takes it 
 issuer, decompresses with a hard output cap and reads the entry's bits. It never raises: every problem
 is a failed check with the spec's error code, and anything it cannot establish fails closed.
 
+A list that verified is remembered in memory (a small LRU) under its URL and the SHA-256 of its exact
+content (the text as fetched or pinned; a pinned object by its canonical JSON), so the same unchanged list
+is not re-verified for every credential checked. On reuse only what depends on the credential or the
+moment is checked again: the list's validity period and its proofs' ``created``/``expires`` (a JWT's
+``exp``/``nbf``/``iat``) at the verification's ``now``, list type, ``id`` = URL and issuer = the
+credential's issuer; purpose and length are checked per entry as always. Any other byte, another resolver,
+loader or fetcher, or a moment outside the remembered window means a full verification. A remembered
+verification lasts no longer than the content cache's freshness for that list (``default_ttl`` for a
+pinned one), so a rotated issuer key is noticed no later than a list refresh.
+
 Bits are MSB-first: index 0 is the left-most bit, i.e. ``0x80`` of byte 0 (§2.2 encodedList, §7.1).
 
 >>> bits = bytearray(MIN_BITS // 8)
@@ -24,14 +34,19 @@ Bits are MSB-first: index 0 is the left-most bit, i.e. ``0x80`` of byte 0 (§2.2
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import copy
 import hashlib
+import json
 import re
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +55,12 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
-from omc_vc.checks import is_url
+from omc_vc.checks import is_url, validity_period
 from omc_vc.errors import FetchError, InputError, MalformedValueError, OmcVcError, StatusError
 from omc_vc.keys import KeyPair
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.proofs import jose
-from omc_vc.proofs.data_integrity import add_proof
+from omc_vc.proofs.data_integrity import CLOCK_SKEW, add_proof
 from omc_vc.verify import CheckContext, Verifier
 
 __all__ = [
@@ -75,6 +90,10 @@ MAX_TTL = timedelta(days=1)
 DEFAULT_MAX_BITSTRING_BYTES = 16 * 1024 * 1024
 #: Cap on a fetched status list credential (a 16KB random list is ~22KB encoded).
 MAX_LIST_DOCUMENT_BYTES = 2_000_000
+#: How many verified list credentials one StatusListCheck remembers (least recently used dropped first).
+VERIFIED_LIST_MEMO_SIZE = 64
+#: ...and how many bytes of list content and expanded bitstrings they may hold in all.
+VERIFIED_LIST_MEMO_BYTES = 64 * 1024 * 1024
 
 V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 ENTRY_TYPE = "BitstringStatusListEntry"
@@ -386,6 +405,118 @@ class _Cached:
 class _VerifiedList:
     document: dict[str, Any]
     bits: bytes
+    secured_as: str = "unknown"  # the core verifier's result format: "di" or "jwt"
+
+
+_MemoKey = tuple[str, str]  # (list URL, "kind:sha256 of the exact content")
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    """A list credential that passed full verification, and what that verification depended on."""
+
+    verified: _VerifiedList
+    # the collaborators of the verification that passed: another resolver, loader or fetcher means verify again
+    resolver: object
+    fetcher: object
+    loader: object
+    # the cache clock's window in which this may be reused (never past the content cache's freshness)
+    remembered_at: datetime
+    expires_at: datetime
+    # the times of interest for which the proofs' own time checks are known to pass (None: unbounded);
+    # the list's validity period is checked again with the same function the Verifier uses
+    not_before: datetime | None
+    not_after: datetime | None
+    size: int
+
+    def usable(self, ctx: CheckContext, clock_now: datetime) -> bool:
+        if not self.remembered_at <= clock_now < self.expires_at:
+            return False
+        if self.resolver is not ctx.resolver or self.fetcher is not ctx.fetcher or self.loader is not ctx.loader:
+            return False
+        now = ctx.now
+        if (self.not_before is not None and now < self.not_before) or \
+                (self.not_after is not None and now > self.not_after):
+            return False
+        return validity_period(self.verified.document, now).status == "passed"
+
+
+def _content_digest(content: dict[str, Any] | str) -> str | None:
+    """The memo's name for a list's exact content, or None when it has no unambiguous byte form."""
+    if isinstance(content, str):
+        return "text:" + hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    if type(content) is not dict or not _plain_json(content):
+        return None
+    try:
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return "json:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _plain_json(value: Any) -> bool:
+    # only types json.dumps writes one way and that cannot stand in for one another (a tuple, a non-string
+    # key or a str subclass could); iterative, so a deep pinned object cannot exhaust the stack
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if any(type(k) is not str for k in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind not in (str, int, float, bool) and item is not None:
+            return False
+    return True
+
+
+def _time(value: Any) -> datetime:
+    return parse_datetime(value, field="time")
+
+
+def _proof_window(result_format: str, source: dict[str, Any] | str,
+                  document: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The times of interest at which the list's proof time checks pass, as the full verification applies them.
+
+    Data Integrity (DI 1.0 §2.6, as ``verify_proofs`` checks it): every proof's ``created`` no later than
+    now + CLOCK_SKEW and ``expires`` not before now. A VC-JWT: ``nbf``/``iat`` not after now and ``exp``
+    after now, without the verifier's leeway (narrower than the real window, never wider).
+    Raises when a time cannot be read: such a list is not remembered.
+    """
+    lows: list[datetime] = []
+    highs: list[datetime] = []
+    if result_format == "di":
+        for proof in as_list(document.get("proof")):
+            if not isinstance(proof, dict):
+                raise ValueError("a proof that is not an object")
+            if "created" in proof:
+                lows.append(_time(proof["created"]) - CLOCK_SKEW)
+            if "expires" in proof:
+                highs.append(_time(proof["expires"]))
+    elif result_format == "jwt" and isinstance(source, str):
+        claims = _jwt_claims(source)
+        for name in ("nbf", "iat"):
+            if name in claims:
+                lows.append(_numeric_date(claims[name]))
+        if "exp" in claims:
+            highs.append(_numeric_date(claims["exp"]) - timedelta(microseconds=1))
+    else:
+        raise ValueError(f"unexpected securing format {result_format!r}")
+    return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    segment = token.strip().split(".")[1]
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    return loads_object(raw, max_bytes=MAX_LIST_DOCUMENT_BYTES, what="status list JWT payload")
+
+
+def _numeric_date(value: Any) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a NumericDate is a number")
+    return datetime.fromtimestamp(value, UTC)
 
 
 class StatusListCheck:
@@ -397,9 +528,10 @@ class StatusListCheck:
     in-memory cache. A list stays fresh until ``fetched + ttl`` when it has a ``ttl``, else until its
     ``validUntil``, else for ``default_ttl`` (5 minutes), and never longer than ``max_ttl`` (a day) or
     past ``validUntil``. A list that is neither pinned, nor fresh in a cache, nor fetchable makes the
-    check fail with STATUS_RETRIEVAL_ERROR: a stale copy is never used. Cached copies are verified
-    again on every use. ``clock`` is the cache's wall clock; validity periods use the verification's
-    ``now``.
+    check fail with STATUS_RETRIEVAL_ERROR: a stale copy is never used. A list's full verification is
+    remembered for its exact content (see the module docstring) at most as long as it stays fresh, and
+    only the checks that depend on the credential or the time of interest are redone on reuse.
+    ``clock`` is the cache's wall clock; validity periods use the verification's ``now``.
     """
 
     name = CHECK_NAME
@@ -420,6 +552,8 @@ class StatusListCheck:
         self.clock = clock
         self._memory: dict[str, _Cached] = {}
         self._lock = threading.Lock()
+        self._verified: OrderedDict[_MemoKey, _Remembered] = OrderedDict()
+        self._verified_bytes = 0
 
     # --- the check -------------------------------------------------------------------------------
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> list[Check]:
@@ -524,20 +658,36 @@ class StatusListCheck:
     def _verified_list(self, url: str, credential: dict[str, Any], ctx: CheckContext) -> _VerifiedList:
         pinned = self.documents.get(url)
         if pinned is not None:
-            return self._verify_list(url, pinned, credential, ctx)
+            digest = _content_digest(pinned)
+            remembered = self._recall(url, digest, ctx)
+            if remembered is not None:
+                return self._reuse(url, remembered, credential)
+            verified = self._verify_list(url, pinned, credential, ctx)
+            self._remember(url, digest, pinned, verified, ctx, None)
+            return verified
         now = self.clock()
         cached = self._fresh(url, now)
         if cached is not None:
-            return self._verify_list(url, self._parse_content(url, cached.content), credential, ctx)
+            digest = _content_digest(cached.content)
+            remembered = self._recall(url, digest, ctx)
+            if remembered is not None:
+                return self._reuse(url, remembered, credential)
+            parsed = self._parse_content(url, cached.content)
+            verified = self._verify_list(url, parsed, credential, ctx)
+            self._remember(url, digest, parsed, verified, ctx, cached.expires_at)
+            return verified
         content, etag = self._fetch(url, now)
         parsed = self._parse_content(url, content)
         verified = self._verify_list(url, parsed, credential, ctx)
         # only a list that verified is cached, so a bad answer is refetched next time
-        self._store(_Cached(url, content, now, self._expiry(verified.document, now), etag))
+        expires = self._expiry(verified.document, now)
+        self._store(_Cached(url, content, now, expires, etag))
+        self._remember(url, _content_digest(content), parsed, verified, ctx, expires)
         return verified
 
     def _verify_list(self, url: str, document: dict[str, Any] | str, credential: dict[str, Any],
                      ctx: CheckContext) -> _VerifiedList:
+        """The full verification of a list credential, then its binding to ``url`` and to the credential."""
         # §3.2 step 4: "ensure that all proofs verify successfully" -- with the core checks: data model,
         # data loss, proof, issuer key binding and the list's own validity period at the time of interest
         verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
@@ -549,6 +699,21 @@ class StatusListCheck:
                 why = f"the status list is outside its validity period: {failed.detail}"
             raise StatusError(f"the status list {url} does not verify: {why}", code="STATUS_VERIFICATION_ERROR")
         doc = result.document
+        self._bind_list(url, doc, credential)
+        subject = _list_subject(doc)
+        encoded = subject.get("encodedList")
+        if not isinstance(encoded, str):
+            raise _malformed(f"the status list {url} has no encodedList string")
+        bits = decode_bitstring(encoded, max_bytes=self.max_bitstring_bytes)
+        return _VerifiedList(doc, bits, result.format)
+
+    def _reuse(self, url: str, remembered: _VerifiedList, credential: dict[str, Any]) -> _VerifiedList:
+        self._bind_list(url, remembered.document, credential)
+        return remembered
+
+    @staticmethod
+    def _bind_list(url: str, doc: dict[str, Any], credential: dict[str, Any]) -> None:
+        """What ties a verified list to this URL and to this credential: checked on every use."""
         if LIST_CREDENTIAL_TYPE not in types(doc):
             raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
         # list substitution: another list of the same issuer served at this URL
@@ -562,12 +727,64 @@ class StatusListCheck:
             raise StatusError(f"the status list {url} was issued by {list_issuer}, not by the credential's issuer "
                               f"{credential_issuer}: a list from another issuer cannot vouch for this credential",
                               code="STATUS_VERIFICATION_ERROR")
-        subject = _list_subject(doc)
-        encoded = subject.get("encodedList")
-        if not isinstance(encoded, str):
-            raise _malformed(f"the status list {url} has no encodedList string")
-        bits = decode_bitstring(encoded, max_bytes=self.max_bitstring_bytes)
-        return _VerifiedList(doc, bits)
+
+    # --- remembering verified lists ----------------------------------------------------------------
+    def _recall(self, url: str, digest: str | None, ctx: CheckContext) -> _VerifiedList | None:
+        """The remembered full verification of exactly this content, if it still applies to ``ctx``."""
+        if digest is None:
+            return None
+        key = (url, digest)
+        with self._lock:
+            remembered = self._verified.get(key)
+            if remembered is None:
+                return None
+            self._verified.move_to_end(key)
+        try:
+            usable = remembered.usable(ctx, self.clock())
+        except (OmcVcError, ValueError, TypeError, OverflowError):
+            usable = False
+        if not usable:
+            # too old, another resolver, or a moment outside the window: the full verification decides
+            return None
+        return remembered.verified
+
+    def _remember(self, url: str, digest: str | None, source: dict[str, Any] | str, verified: _VerifiedList,
+                  ctx: CheckContext, fresh_until: datetime | None) -> None:
+        if digest is None:
+            return
+        if digest.startswith("json:"):
+            # a pinned object belongs to the caller, who may change it: remember a private copy, and only if
+            # it is still exactly the content named by ``digest`` (the content that was verified); a document
+            # parsed from text is our own already
+            private = copy.deepcopy(verified.document)
+            if _content_digest(private) != digest:
+                return
+            verified = _VerifiedList(private, verified.bits, verified.secured_as)
+        try:
+            clock_now = self.clock()
+            expires = self._expiry(verified.document, clock_now)
+            if fresh_until is not None:
+                expires = min(expires, fresh_until)
+            not_before, not_after = _proof_window(verified.secured_as, source, verified.document)
+            encoded = _list_subject(verified.document).get("encodedList")
+        except (OmcVcError, ValueError, TypeError, OverflowError, IndexError, binascii.Error):
+            return  # not remembered: the next use verifies it in full again
+        size = len(verified.bits) + (len(encoded) if isinstance(encoded, str) else 0) \
+            + (len(source) if isinstance(source, str) else 0)
+        if size > VERIFIED_LIST_MEMO_BYTES // 4:
+            return
+        entry = _Remembered(verified, ctx.resolver, ctx.fetcher, ctx.loader, clock_now, expires,
+                            not_before, not_after, size)
+        key = (url, digest)
+        with self._lock:
+            previous = self._verified.pop(key, None)
+            if previous is not None:
+                self._verified_bytes -= previous.size
+            self._verified[key] = entry
+            self._verified_bytes += size
+            while len(self._verified) > VERIFIED_LIST_MEMO_SIZE or self._verified_bytes > VERIFIED_LIST_MEMO_BYTES:
+                _, dropped = self._verified.popitem(last=False)
+                self._verified_bytes -= dropped.size
 
     @staticmethod
     def _parse_content(url: str, content: str) -> dict[str, Any] | str:

@@ -12,16 +12,26 @@ MAX_DEPTH = 64
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    # a name repeated: report the first one seen twice
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             raise InputError(f"duplicate JSON key {key!r}")
-        out[key] = value
-    return out
+        seen.add(key)
+    raise InputError("duplicate JSON key")  # not reached: fewer names than pairs means one repeats
 
 
 def _reject_constant(name: str) -> Any:
     raise InputError(f"JSON value {name} is not allowed")
+
+
+# json.loads(text, object_pairs_hook=..., parse_constant=...) builds this same decoder on every call; like
+# json's own default decoder it keeps no state between calls, so one instance serves every caller
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _depth(value: Any) -> int:
@@ -47,19 +57,30 @@ def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str =
     if len(raw) > max_bytes:
         raise InputError(f"{what} is {len(raw)} bytes, over the {max_bytes}-byte limit", code="SIZE_LIMIT_EXCEEDED")
     try:
-        text = raw.decode("utf-8-sig")
+        # what the utf-8-sig codec does (one leading byte order mark dropped), without its Python-level wrapper
+        text = (raw[3:] if raw.startswith(_UTF8_BOM) else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{what} is not UTF-8 text") from exc
-    # cheap pre-check so a deeply nested document never reaches the recursive parser
-    if text.count("[") + text.count("{") > MAX_DEPTH and _max_bracket_depth(text) > MAX_DEPTH:
-        raise InputError(f"{what} is nested more than {MAX_DEPTH} levels deep", code="DEPTH_LIMIT_EXCEEDED")
+    # The limit counts levels the way _depth does: a container is one level and a value inside it one more,
+    # so a parsed value is at most (containers nested in the text) + 1 levels deep. The number of opening
+    # brackets bounds the nesting from above, and the string-aware scan measures it exactly for valid JSON;
+    # the walk on the parsed value is needed only when the nesting is exactly MAX_DEPTH containers.
+    needs_walk = False
+    if text.count("[") + text.count("{") >= MAX_DEPTH:
+        containers = _max_bracket_depth(text)
+        # cheap pre-check so a deeply nested document never reaches the recursive parser
+        if containers > MAX_DEPTH:
+            raise InputError(f"{what} is nested more than {MAX_DEPTH} levels deep", code="DEPTH_LIMIT_EXCEEDED")
+        needs_walk = containers == MAX_DEPTH
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        if text.startswith("\ufeff"):  # what json.loads says before decoding
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except InputError:
         raise
     except (ValueError, RecursionError) as exc:
         raise InputError(f"{what} is not valid JSON: {exc}") from exc
-    if _depth(value) > MAX_DEPTH:
+    if needs_walk and _depth(value) > MAX_DEPTH:
         raise InputError(f"{what} is nested more than {MAX_DEPTH} levels deep", code="DEPTH_LIMIT_EXCEEDED")
     return value
 

@@ -15,10 +15,17 @@ Three shapes are read and two are written:
 
 Verification decides everything it can from the decoded header *before* any cryptography (RFC 8725
 §3.1): no ``none``, no HMAC, no key carried by the token (keys come only from the issuer's DID document,
-through CID 1.0 §3.3), no ``crit`` extension we do not implement, and jwcrypto is handed a one-algorithm
-allow-list. The key named by ``kid`` must belong to the issuer (or the presentation's holder). Every
-failure is a :class:`~omc_vc.errors.JwtError` with a ``JWT_*`` code; nothing from jwcrypto, json or
-base64 escapes.
+through CID 1.0 §3.3), no ``crit`` extension we do not implement, and the algorithm allow-list is
+EdDSA and ES256 only, each tied to its key type. The key named by ``kid`` must belong to the issuer (or
+the presentation's holder). Every failure is a :class:`~omc_vc.errors.JwtError` with a ``JWT_*`` code;
+nothing from jwcrypto, cryptography, json or base64 escapes.
+
+jwcrypto remains the signer. The verifier uses the same primitives directly, for speed: once the header
+policy has passed, RFC 7515 §5.2 step 8 is one signature check over ``ASCII(header "." payload)`` (the
+segments exactly as received, already proven canonical base64url) with ``cryptography``, using the key
+resolved from the DID document: Ed25519 for EdDSA, and for ES256 the 64-byte ``r || s`` (RFC 7518 §3.4;
+any other length is refused) converted to DER for ECDSA P-256 with SHA-256. No jwcrypto JWS or JWK object
+is built per verification, and the allow-list of algorithms is unchanged.
 
 >>> is_jwt("eyJhbGciOiJFZERTQSJ9.e30.c2ln")
 True
@@ -28,7 +35,6 @@ False
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -37,6 +43,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, NoReturn
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK
 from jwcrypto.jws import JWS
@@ -99,6 +109,8 @@ _ENVELOPES: Final[dict[Kind, tuple[str, str]]] = {
     "presentation": ("EnvelopedVerifiablePresentation", "data:application/vp+jwt,"),
 }
 _B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_URL_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
 # NumericDate values we accept: 1970 to the end of year 9999, so datetime conversions never overflow.
 _MAX_NUMERIC_DATE: Final = 253_402_300_799
 
@@ -321,15 +333,23 @@ def is_jwt(text: str) -> bool:
 
 
 def _b64_segment(segment: str, what: str) -> bytes:
-    # RFC 7515 §2 / §7.1: base64url without padding. We also require the canonical encoding, so the bytes
-    # jwcrypto re-encodes to check the signature are exactly the segment we read.
-    if _B64URL.fullmatch(segment) is None or len(segment) % 4 == 1:
+    # RFC 7515 §2 / §7.1: base64url without padding. We also require the canonical encoding, so exactly one
+    # byte string decodes from each segment and the signing input is the segments as read.
+    try:
+        encoded = segment.encode("ascii")
+    except UnicodeEncodeError:
+        _fail("JWT_MALFORMED", f"the JWT {what} is not unpadded base64url")
+    # only the 64 base64url characters (deleting them leaves nothing), and no length of 4n + 1
+    remainder = len(encoded) % 4
+    if encoded.translate(None, _B64URL_ALPHABET) or remainder == 1:
         _fail("JWT_MALFORMED", f"the JWT {what} is not unpadded base64url")
     try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        raw = binascii.a2b_base64(encoded.translate(_URL_TO_STANDARD) + b"=" * (-remainder % 4), strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise JwtError(f"the JWT {what} is not base64url", code="JWT_MALFORMED") from exc
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+    # RFC 4648 §3.5: canonical means the last character's bits beyond the decoded bytes are zero (4 bits when
+    # it ends a 2-character group, 2 bits for a 3-character one); any other value re-encodes differently
+    if remainder and _B64URL_ALPHABET.index(encoded[-1]) & (0x0F if remainder == 2 else 0x03):
         _fail("JWT_MALFORMED", f"the JWT {what} is not canonical base64url")
     return raw
 
@@ -539,16 +559,25 @@ def _vm_url(kid: str, signer: str, role: str) -> str:
     return kid
 
 
-def _verify_signature(compact: str, public_key: PublicKey, alg: str) -> None:
+def _verify_signature(signing_input: bytes, signature: bytes, public_key: PublicKey, alg: str) -> None:
+    """RFC 7515 §5.2 step 8: ``signature`` over ``signing_input`` with the resolved key, for ``alg`` only."""
+    key = public_key.crypto_key
     try:
-        verifier = JWK.from_pyca(public_key.crypto_key)
-        jws = JWS()
-        # RFC 8725 §3.1: an explicit allow-list of exactly the one algorithm the resolved key uses.
-        jws.allowed_algs = [alg]
-        jws.deserialize(compact)
-        jws.verify(verifier, alg=alg)
-    except (JWException, ValueError, TypeError, KeyError, UnicodeError) as exc:
+        # RFC 8725 §3.1: exactly the one algorithm the resolved key is for; anything else is refused here too.
+        if alg == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
+            # RFC 8037 §3.1: EdDSA with Ed25519 signs the JWS signing input itself (pure EdDSA).
+            key.verify(signature, signing_input)
+            return
+        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            # RFC 7518 §3.4: the signature is r || s, 32 octets each; no other length is valid.
+            if len(signature) == 64:
+                der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                                           int.from_bytes(signature[32:], "big"))
+                key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+                return
+    except (InvalidSignature, ValueError, TypeError) as exc:
         raise JwtError("the JWT signature does not verify with the issuer's key", code="JWT_BAD_SIGNATURE") from exc
+    raise JwtError("the JWT signature does not verify with the issuer's key", code="JWT_BAD_SIGNATURE")
 
 
 def _check_claims(document: dict[str, Any], claims: dict[str, Any], header: dict[str, Any], profile: Profile,
@@ -623,13 +652,13 @@ def verify_jwt(token: str, *, resolver: DidResolver, now: datetime,
     _require_aware(now, "now")
     if leeway < timedelta(0):
         raise ValueError("leeway must not be negative")
-    compact, (header_b64, payload_b64, signature_b64) = _split(token, max_bytes)
+    _, (header_b64, payload_b64, signature_b64) = _split(token, max_bytes)
     # VC-JOSE-COSE §5.1 / RFC 7515 §5.2: decode the header and apply the header policy first.
     header = _json_segment(header_b64, "header", max_bytes)
     alg, typ_kind = _check_header(header)
     kid = str(header["kid"])
     claims = _json_segment(payload_b64, "payload", max_bytes)
-    _b64_segment(signature_b64, "signature")
+    signature = _b64_segment(signature_b64, "signature")
     document, profile, kind = _read_payload(claims, typ_kind, header.get("typ"))
     if expected_kind is not None and kind != expected_kind:
         _fail("JWT_KIND_MISMATCH", f"expected a {expected_kind}, but the JWT secures a {kind}")
@@ -642,10 +671,10 @@ def verify_jwt(token: str, *, resolver: DidResolver, now: datetime,
         raise JwtError(f"kid {kid!r} does not resolve to a usable key: {exc.detail}", code="JWT_KEY_NOT_FOUND",
                        cause=exc.code) from exc
     # RFC 8725 §3.1: the algorithm must be the one the resolved key is for (no cross-algorithm use).
-    if _ALG_FOR_KEY[public_key.key_type] != alg:
+    if _ALG_FOR_KEY.get(public_key.key_type) != alg:
         _fail("JWT_ALG_KEY_MISMATCH", f"alg {alg} does not match the {public_key.key_type} key {vm_url}")
     # RFC 7515 §5.2 step 8: validate the signature.
-    _verify_signature(compact, public_key, alg)
+    _verify_signature(f"{header_b64}.{payload_b64}".encode("ascii"), signature, public_key, alg)
     # RFC 7519 §7.2 step 10: claims, then the times the JWT itself states.
     _check_claims(document, claims, header, profile, kind, signer)
     _check_times(claims, now, leeway)

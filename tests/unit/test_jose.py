@@ -703,3 +703,156 @@ def test_correctly_signed_odd_headers_and_claims_raise_only_jwt_error(extra_head
         verify_jwt(forge_signed(header, payload, _FUZZ_KEY), resolver=DidResolver(), now=NOW)
     except JwtError:
         pass
+
+
+# --- the signature check: cryptography directly, on the segments as received --------------------------
+
+def _jwcrypto_accepts(token: str, key: KeyPair, alg: str) -> bool:
+    jws = JWS()
+    jws.allowed_algs = [alg]
+    try:
+        jws.deserialize(token)
+        jws.verify(JWK.from_pyca(key.public_key.crypto_key), alg=alg)
+    except Exception:  # any refusal by jwcrypto is what is compared
+        return False
+    return True
+
+
+@pytest.mark.parametrize("make_key", [ed_key, p256_key], ids=["ed25519", "p256"])
+def test_verifier_agrees_with_jwcrypto_on_signatures(make_key: Any) -> None:
+    key = make_key()
+    alg = key.public_key.jws_alg
+    token = sign_jwt(credential(key.controller), key)
+    header, payload, signature = token.split(".")
+    raw = bytearray(unb64(signature))
+    raw[5] ^= 0x01
+    other = sign_jwt(credential(key.controller, name="Another course"), key)
+    cases = {
+        "honest": (token, True),
+        "bit flipped in the signature": (f"{header}.{payload}.{b64(bytes(raw))}", False),
+        "signature of another payload": (f"{header}.{payload}.{other.split('.')[2]}", False),
+        "payload of another token": (f"{header}.{other.split('.')[1]}.{signature}", False),
+    }
+    for why, (candidate, valid) in cases.items():
+        assert _jwcrypto_accepts(candidate, key, alg) is valid, why
+        if valid:
+            assert verify_jwt(candidate, resolver=DidResolver(), now=NOW).document["name"] == credential("x")["name"]
+        else:
+            reject(candidate, "JWT_BAD_SIGNATURE")
+
+
+def test_signature_is_over_the_header_segment_as_received() -> None:
+    # the same header JSON written differently (key order) is another signing input: the signature no longer fits
+    key = ed_key()
+    token = sign_jwt(credential(key.controller), key)
+    header, payload, signature = token.split(".")
+    fields = json.loads(unb64(header))
+    reordered = b64(json.dumps(dict(reversed(list(fields.items()))), separators=(",", ":")).encode("utf-8"))
+    assert reordered != header
+    reject(f"{reordered}.{payload}.{signature}", "JWT_BAD_SIGNATURE")
+
+
+def test_es256_signature_must_be_64_bytes_r_s() -> None:
+    key = p256_key()
+    token = sign_jwt(credential(key.controller), key)
+    header, payload, signature = token.split(".")
+    raw = unb64(signature)
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    der = encode_dss_signature(r, s)  # the same signature in DER (RFC 7518 §3.4 says r || s only)
+    for bad in (der, raw[:63], raw + b"\x00", b"\x00" + raw, bytes(64), b""):
+        reject(f"{header}.{payload}.{b64(bad)}", "JWT_BAD_SIGNATURE")
+    assert verify_jwt(token, resolver=DidResolver(), now=NOW).kind == "credential"
+
+
+def test_ed25519_signature_of_any_other_length_is_refused() -> None:
+    key = ed_key()
+    token = sign_jwt(credential(key.controller), key)
+    header, payload, signature = token.split(".")
+    raw = unb64(signature)
+    for bad in (raw[:63], raw + b"\x00", bytes(64), b""):
+        reject(f"{header}.{payload}.{b64(bad)}", "JWT_BAD_SIGNATURE")
+
+
+def test_signature_check_refuses_an_algorithm_the_key_is_not_for() -> None:
+    # defence in depth below the header policy: the primitive is chosen by alg and key type together
+    from omc_vc.proofs.jose import _verify_signature
+
+    ed, p256 = ed_key(), p256_key()
+    data = b"header.payload"
+    for key, alg in ((ed, "ES256"), (p256, "EdDSA"), (ed, "ES384"), (p256, "ES384"), (ed, "none")):
+        with pytest.raises(JwtError) as info:
+            _verify_signature(data, key.sign(data), key.public_key, alg)
+        assert info.value.code == "JWT_BAD_SIGNATURE"
+    _verify_signature(data, ed.sign(data), ed.public_key, "EdDSA")
+    _verify_signature(data, p256.sign(data), p256.public_key, "ES256")
+
+
+@pytest.mark.parametrize("segment", [0, 1, 2], ids=["header", "payload", "signature"])
+def test_non_canonical_base64url_is_refused_in_every_segment(segment: int) -> None:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    key = ed_key()
+    # lengths whose last character carries spare bits (4n + 2 or 4n + 3 characters); a 64-byte signature has them
+    header = next(h for h in ({"alg": "EdDSA", "kid": key.verification_method, "typ": "vc+jwt", "x": "a" * n}
+                              for n in range(4)) if len(b64json(h)) % 4 in (2, 3))
+    payload = next(p for p in (credential(key.controller, name="x" * n) for n in range(4))
+                   if len(b64json(p)) % 4 in (2, 3))
+    pieces = forge_signed(header, payload, key).split(".")
+    assert verify_jwt(".".join(pieces), resolver=DidResolver(), now=NOW).kind == "credential"
+    target = pieces[segment]
+    pieces[segment] = target[:-1] + alphabet[alphabet.index(target[-1]) | 1]  # set the last spare bit
+    assert unb64(pieces[segment]) == unb64(target)  # the same bytes, spelt another way
+    error = reject(".".join(pieces), "JWT_MALFORMED")
+    assert "canonical" in error.detail
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=40))
+def test_base64url_segments_decode_exactly_as_the_standard_library(data: bytes) -> None:
+    from omc_vc.proofs.jose import _b64_segment
+
+    encoded = b64(data)
+    assert _b64_segment(encoded, "payload") == data
+    bad_length = encoded + "A" if len(encoded) % 4 == 0 else encoded + "=" * (-len(encoded) % 4)
+    for bad in (encoded + "=", encoded + "+", "/" + encoded, encoded + ".", encoded + "é", " " + encoded, bad_length):
+        with pytest.raises(JwtError) as info:
+            _b64_segment(bad, "payload")
+        assert info.value.code == "JWT_MALFORMED"
+
+
+# --- the JSON reader under the decoder: nesting limit counted as before ------------------------------
+
+def _nested(containers: int, leaf: str) -> str:
+    return "[" * containers + leaf + "]" * containers
+
+
+@pytest.mark.parametrize("containers, leaf, accepted", [
+    (63, "1", True),    # 63 containers and a value: 64 levels
+    (64, "", True),     # 64 empty containers: 64 levels
+    (64, "1", False),   # 64 containers and a value: 65 levels
+    (65, "", False),    # refused before parsing
+    (40, '"' + "[" * 100 + '"', True),  # brackets inside a string are not nesting
+])
+def test_json_nesting_limit_is_unchanged(containers: int, leaf: str, accepted: bool) -> None:
+    from omc_vc._internal.jsonio import loads
+    from omc_vc.errors import InputError
+
+    text = _nested(containers, leaf)
+    if accepted:
+        assert loads(text) is not None
+    else:
+        with pytest.raises(InputError) as info:
+            loads(text)
+        assert info.value.code == "DEPTH_LIMIT_EXCEEDED"
+
+
+def test_json_reader_refuses_duplicate_names_and_boms_as_before() -> None:
+    from omc_vc._internal.jsonio import loads
+    from omc_vc.errors import InputError
+
+    with pytest.raises(InputError, match="duplicate JSON key 'b'"):
+        loads('{"a": 1, "n": {"b": 1, "c": 2, "b": 3}}')
+    assert loads(b"\xef\xbb\xbf{}") == {}  # one byte order mark is dropped, as the utf-8-sig codec does
+    with pytest.raises(InputError, match="Unexpected UTF-8 BOM"):
+        loads(b"\xef\xbb\xbf\xef\xbb\xbf{}")

@@ -719,3 +719,200 @@ def test_too_many_status_entries_are_refused_before_any_fetch() -> None:
     result = Verifier(extra_checks=[StatusListCheck(NoFetch())]).verify(credential)  # type: ignore[arg-type]
     check = result.check("status")
     assert check is not None and check.failed and check.code == "MALFORMED_VALUE_ERROR"
+
+
+# --- remembering verified lists (one full verification per exact content) --------------------------
+
+class CountingVerifier(Verifier):
+    """The status module's core Verifier, counting the list credentials it verifies in full."""
+
+    calls = 0
+
+    def verify(self, *args: Any, **kwargs: Any) -> VerificationResult:
+        type(self).calls += 1
+        return super().verify(*args, **kwargs)
+
+
+@pytest.fixture
+def full_verifications(monkeypatch: pytest.MonkeyPatch) -> type[CountingVerifier]:
+    import omc_vc.status as status_module
+
+    class Counter(CountingVerifier):
+        calls = 0
+
+    monkeypatch.setattr(status_module, "Verifier", Counter)
+    return Counter
+
+
+def shared_ctx(resolver: DidResolver, now: datetime = NOW) -> CheckContext:
+    return CheckContext(now=now, resolver=resolver, fetcher=FETCHER, loader=None, result=VerificationResult())
+
+
+def test_pinned_list_is_verified_once_for_its_exact_content(issuer: KeyPair,
+                                                            full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    listing = status_list(issuer, url, 10)
+    check = StatusListCheck(None, documents={url: listing})
+    verifier = Verifier(extra_checks=[check])
+    clear = credential(issuer, status_entry(url, 11, "revocation"))
+    revoked = credential(issuer, status_entry(url, 10, "revocation"))
+    assert verifier.verify(clear, now=NOW).verified
+    assert status_check(verifier.verify(revoked, now=NOW)).code == "CREDENTIAL_REVOKED"
+    assert verifier.verify(clear, now=NOW).verified
+    assert full_verifications.calls == 1
+    # one changed value in the pinned list (the revocation of index 10 cleared): verified in full, and refused
+    original = listing["credentialSubject"]["encodedList"]
+    listing["credentialSubject"]["encodedList"] = encode_bitstring(bitstring())
+    tampered = status_check(verifier.verify(revoked, now=NOW))
+    assert (tampered.code, full_verifications.calls) == ("STATUS_VERIFICATION_ERROR", 2)
+    assert "signature does not match" in tampered.detail
+    listing["credentialSubject"]["encodedList"] = original
+    assert status_check(verifier.verify(revoked, now=NOW)).code == "CREDENTIAL_REVOKED"
+
+
+def test_a_remembered_list_is_a_private_copy(issuer: KeyPair, full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    listing = status_list(issuer, url, 10)
+    documents: dict[str, Any] = {url: listing}
+    check = StatusListCheck(None, documents=documents)
+    resolver = DidResolver()
+    revoked = credential(issuer, status_entry(url, 10, "revocation"))
+    assert run_check_with(check, revoked, shared_ctx(resolver)).code == "CREDENTIAL_REVOKED"
+    # the caller edits the object it pinned, then pins a fresh copy of the original: the edit must not leak in
+    original = copy.deepcopy(listing)
+    listing["credentialSubject"]["encodedList"] = encode_bitstring(bitstring())
+    check.documents[url] = original
+    assert run_check_with(check, revoked, shared_ctx(resolver)).code == "CREDENTIAL_REVOKED"
+    assert full_verifications.calls == 1
+
+
+def run_check_with(check: StatusListCheck, doc: dict[str, Any], ctx: CheckContext) -> Any:
+    checks = list(check(doc, ctx))
+    assert len(checks) == 1
+    return checks[0]
+
+
+def test_a_remembered_list_still_answers_only_for_its_own_issuer(issuer: KeyPair, stranger: KeyPair,
+                                                                 full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    check = StatusListCheck(None, documents={url: status_list(issuer, url)})
+    verifier = Verifier(extra_checks=[check])
+    assert verifier.verify(credential(issuer, status_entry(url, 10, "revocation")), now=NOW).verified
+    # a stranger's credential pointing at the issuer's (remembered, all-clear) list
+    foreign = status_check(verifier.verify(credential(stranger, status_entry(url, 10, "revocation")), now=NOW))
+    assert (foreign.status, foreign.code) == ("failed", "STATUS_VERIFICATION_ERROR")
+    assert "another issuer" in foreign.detail
+    assert full_verifications.calls == 1  # the refusal came from the per-use check, not a new verification
+
+
+def test_a_remembered_list_is_not_used_outside_its_validity_period(issuer: KeyPair,
+                                                                   full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    listing = status_list(issuer, url, valid_until=NOW + timedelta(days=1))
+    check = StatusListCheck(None, documents={url: listing})
+    verifier = Verifier(extra_checks=[check])
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert verifier.verify(doc, now=NOW).verified
+    later = NOW + timedelta(days=2)
+    expired = status_check(verifier.verify(doc, now=later))
+    # exactly what a check that never saw the list says
+    never_saw = Verifier(extra_checks=[StatusListCheck(None, documents={url: listing})])
+    fresh = status_check(never_saw.verify(doc, now=later))
+    assert (expired.code, expired.detail) == (fresh.code, fresh.detail)
+    assert expired.code == "STATUS_VERIFICATION_ERROR" and "validity period" in expired.detail
+    assert verifier.verify(doc, now=NOW).verified
+
+
+def test_a_remembered_list_is_not_used_before_its_proof_was_created(issuer: KeyPair,
+                                                                    full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    check = StatusListCheck(None, documents={url: status_list(issuer, url)})  # proof created NOW - 1 day
+    resolver = DidResolver()
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert run_check_with(check, doc, shared_ctx(resolver)).status == "passed"
+    early = run_check_with(check, doc, shared_ctx(resolver, NOW - timedelta(days=2)))
+    assert (early.status, early.code) == ("failed", "STATUS_VERIFICATION_ERROR")
+    assert "future" in early.detail
+    assert full_verifications.calls == 2  # outside the remembered window: the full verification said why
+    # inside the clock skew the proof check passes, as a full verification says too, so the memo answers
+    skewed = NOW - timedelta(days=1, minutes=4)
+    assert run_check_with(check, doc, shared_ctx(resolver, skewed)).status == "passed"
+    assert full_verifications.calls == 2
+    fresh = StatusListCheck(None, documents=dict(check.documents))
+    assert run_check_with(fresh, doc, shared_ctx(resolver, skewed)).status == "passed"
+
+
+def test_a_remembered_list_is_verified_again_with_another_resolver_or_after_the_ttl(
+        issuer: KeyPair, full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    clock = Clock(NOW)
+    check = StatusListCheck(None, documents={url: status_list(issuer, url)}, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    resolver = DidResolver()
+    for _ in range(3):
+        assert run_check_with(check, doc, shared_ctx(resolver)).status == "passed"
+    assert full_verifications.calls == 1
+    assert run_check_with(check, doc, shared_ctx(DidResolver())).status == "passed"
+    assert full_verifications.calls == 2
+    clock.now = NOW + timedelta(minutes=5, seconds=1)  # a pinned list is remembered for default_ttl
+    assert run_check_with(check, doc, shared_ctx(DidResolver())).status == "passed"
+    assert full_verifications.calls == 3
+
+
+def test_a_fetched_list_is_verified_again_when_it_is_refetched(server: ListServer, issuer: KeyPair,
+                                                               full_verifications: type[CountingVerifier]) -> None:
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), ttl_ms=60_000), etag='"v1"')
+    clock = Clock(NOW)
+    verifier = Verifier(fetcher=FETCHER, extra_checks=[StatusListCheck(FETCHER, clock=clock)])
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    for _ in range(3):
+        assert verifier.verify(doc, now=NOW).verified
+    assert (server.hits("/lists/1"), full_verifications.calls) == (1, 1)
+    clock.now = NOW + timedelta(seconds=61)  # stale: revalidated (304, same bytes), and verified in full again
+    assert verifier.verify(doc, now=NOW).verified
+    assert (server.hits("/lists/1"), full_verifications.calls) == (2, 2)
+    assert verifier.verify(doc, now=NOW).verified
+    assert full_verifications.calls == 2
+
+
+def test_a_jwt_list_is_remembered_until_its_exp(server: ListServer, issuer: KeyPair,
+                                                full_verifications: type[CountingVerifier]) -> None:
+    url = server.url("/lists/1")
+    unsigned = {k: v for k, v in status_list(issuer, url, 10).items() if k != "proof"}
+    server.serve("/lists/1", sign_jwt(unsigned, issuer, now=NOW, expires_in=timedelta(hours=1)))
+    verifier = Verifier(fetcher=FETCHER, extra_checks=[StatusListCheck(FETCHER)])
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    for _ in range(2):
+        assert status_check(verifier.verify(doc, now=NOW)).code == "CREDENTIAL_REVOKED"
+    assert full_verifications.calls == 1
+    expired = status_check(verifier.verify(doc, now=NOW + timedelta(hours=2)))
+    assert expired.code == "STATUS_VERIFICATION_ERROR" and "expired" in expired.detail
+    assert full_verifications.calls == 2
+
+
+def test_the_memo_is_bounded(issuer: KeyPair, full_verifications: type[CountingVerifier],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import omc_vc.status as status_module
+
+    monkeypatch.setattr(status_module, "VERIFIED_LIST_MEMO_SIZE", 2)
+    urls = [f"https://status.example.ca/lists/{i}" for i in range(3)]
+    check = StatusListCheck(None, documents={url: status_list(issuer, url) for url in urls})
+    resolver = DidResolver()
+    docs = [credential(issuer, status_entry(url, 10, "revocation")) for url in urls]
+    for doc in docs * 2:  # round robin over three lists with room for two: every use misses
+        assert run_check_with(check, doc, shared_ctx(resolver)).status == "passed"
+    assert full_verifications.calls == 6
+    assert len(check._verified) == 2
+
+
+def test_a_pinned_object_with_no_single_json_form_is_never_remembered(
+        issuer: KeyPair, full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    listing = status_list(issuer, url)
+    listing["type"] = tuple(listing["type"])  # a tuple serializes like a list: the bytes would not name it
+    check = StatusListCheck(None, documents={url: listing})
+    resolver = DidResolver()
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    for _ in range(2):
+        run_check_with(check, doc, shared_ctx(resolver))
+    assert full_verifications.calls == 2
