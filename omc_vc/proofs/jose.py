@@ -16,15 +16,16 @@ Three shapes are read and two are written:
 Verification decides everything it can from the decoded header *before* any cryptography (RFC 8725
 §3.1): no ``none``, no HMAC, no key carried by the token (keys come only from the issuer's DID document,
 through CID 1.0 §3.3), no ``crit`` extension we do not implement, and the algorithm allow-list is
-EdDSA and ES256 only, each tied to its key type. The key named by ``kid`` must belong to the issuer (or
+EdDSA, ES256 and ES384 only, each tied to its key type. The key named by ``kid`` must belong to the issuer (or
 the presentation's holder). Every failure is a :class:`~omc_vc.errors.JwtError` with a ``JWT_*`` code;
 nothing from jwcrypto, cryptography, json or base64 escapes.
 
 jwcrypto remains the signer. The verifier uses the same primitives directly, for speed: once the header
 policy has passed, RFC 7515 §5.2 step 8 is one signature check over ``ASCII(header "." payload)`` (the
 segments exactly as received, already proven canonical base64url) with ``cryptography``, using the key
-resolved from the DID document: Ed25519 for EdDSA, and for ES256 the 64-byte ``r || s`` (RFC 7518 §3.4;
-any other length is refused) converted to DER for ECDSA P-256 with SHA-256. No jwcrypto JWS or JWK object
+resolved from the DID document: Ed25519 for EdDSA, and for ES256 / ES384 the 64- / 96-byte ``r || s``
+(RFC 7518 §3.4; any other length is refused) converted to DER for ECDSA P-256 with SHA-256 / P-384 with
+SHA-384. No jwcrypto JWS or JWK object
 is built per verification, and the allow-list of algorithms is unchanged.
 
 >>> is_jwt("eyJhbGciOiJFZERTQSJ9.e30.c2ln")
@@ -77,7 +78,12 @@ VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 MAX_TOKEN_BYTES: Final = 1_000_000
 
 # The only signature algorithms we accept, by key type (keys.PublicKey.jws_alg).
-_ALG_FOR_KEY: Final[dict[str, str]] = {"ed25519": "EdDSA", "p256": "ES256"}
+_ALG_FOR_KEY: Final[dict[str, str]] = {"ed25519": "EdDSA", "p256": "ES256", "p384": "ES384"}
+# RFC 7518 §3.4: the ECDSA algorithms, their curve, hash and r / s size in octets
+_ECDSA: Final[dict[str, tuple[type[ec.EllipticCurve], type[hashes.HashAlgorithm], int]]] = {
+    "ES256": (ec.SECP256R1, hashes.SHA256, 32),
+    "ES384": (ec.SECP384R1, hashes.SHA384, 48),
+}
 _SUPPORTED_ALGS: Final = frozenset(_ALG_FOR_KEY.values())
 _HMAC_ALGS: Final = frozenset({"HS256", "HS384", "HS512"})
 # RFC 7515 §4.1.2, §4.1.3, §4.1.5, §4.1.6: header parameters that carry or point at a key.
@@ -394,7 +400,7 @@ def _check_header(header: dict[str, Any]) -> tuple[str, Kind | None]:
         _fail("JWT_ALG_HMAC", f"alg {alg} is a shared-secret MAC: a credential must carry a public-key signature",
               alg=alg)
     if alg not in _SUPPORTED_ALGS:
-        _fail("JWT_ALG_UNSUPPORTED", f"alg {alg!r} is not supported (EdDSA or ES256)", alg=alg)
+        _fail("JWT_ALG_UNSUPPORTED", f"alg {alg!r} is not supported (EdDSA, ES256 or ES384)", alg=alg)
     # VC-JOSE-COSE §4 / §7.2 and CID 1.0 §3.3: keys come from the issuer's DID document, never from the
     # token (RFC 7515 §4.1.2-4.1.6 jku, jwk, x5u, x5c).
     for name in _EMBEDDED_KEY_HEADERS:
@@ -568,12 +574,13 @@ def _verify_signature(signing_input: bytes, signature: bytes, public_key: Public
             # RFC 8037 §3.1: EdDSA with Ed25519 signs the JWS signing input itself (pure EdDSA).
             key.verify(signature, signing_input)
             return
-        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-            # RFC 7518 §3.4: the signature is r || s, 32 octets each; no other length is valid.
-            if len(signature) == 64:
-                der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                                           int.from_bytes(signature[32:], "big"))
-                key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+        if alg in _ECDSA and isinstance(key, ec.EllipticCurvePublicKey):
+            curve, digest, size = _ECDSA[alg]
+            # RFC 7518 §3.4: the signature is r || s, `size` octets each; no other length or curve is valid.
+            if isinstance(key.curve, curve) and len(signature) == 2 * size:
+                der = encode_dss_signature(int.from_bytes(signature[:size], "big"),
+                                           int.from_bytes(signature[size:], "big"))
+                key.verify(der, signing_input, ec.ECDSA(digest()))
                 return
     except (InvalidSignature, ValueError, TypeError) as exc:
         raise JwtError("the JWT signature does not verify with the issuer's key", code="JWT_BAD_SIGNATURE") from exc

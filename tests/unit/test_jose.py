@@ -289,7 +289,7 @@ def test_hs256_keyed_with_the_public_key_attack(secret_from: str) -> None:
     reject(f"{signing_input}.{b64(mac)}", "JWT_ALG_HMAC")
 
 
-@pytest.mark.parametrize("alg", ["RS256", "ES384", "PS256", "ES256K", "Ed25519", "ML-DSA-44", "eddsa"])
+@pytest.mark.parametrize("alg", ["RS256", "ES512", "PS256", "ES256K", "Ed25519", "ML-DSA-44", "eddsa"])
 def test_unsupported_alg_is_refused(alg: str) -> None:
     key = ed_key()
     reject(forge({"alg": alg, "kid": key.verification_method}, credential(key.controller), b"x" * 64),
@@ -856,3 +856,30 @@ def test_json_reader_refuses_duplicate_names_and_boms_as_before() -> None:
     assert loads(b"\xef\xbb\xbf{}") == {}  # one byte order mark is dropped, as the utf-8-sig codec does
     with pytest.raises(InputError, match="Unexpected UTF-8 BOM"):
         loads(b"\xef\xbb\xbf\xef\xbb\xbf{}")
+
+
+def test_es384_round_trip_and_alg_bound_to_curve() -> None:
+    """ES384 with a P-384 did:key verifies; the same token relabelled ES256 is refused."""
+    import base64
+    import json as _json
+    from datetime import UTC, datetime
+
+    from omc_vc.did import DidResolver
+    from omc_vc.errors import JwtError
+    from omc_vc.keys import KeyPair
+    from omc_vc.proofs.jose import sign_jwt, verify_jwt
+
+    key = KeyPair.generate("p384")
+    token = sign_jwt({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                      "issuer": key.controller, "credentialSubject": {"id": "did:example:learner"}}, key)
+    now = datetime.now(UTC)
+    assert verify_jwt(token, resolver=DidResolver(), now=now).header["alg"] == "ES384"
+    head, payload, sig = token.split(".")
+    header = _json.loads(base64.urlsafe_b64decode(head + "=="))
+    forged_head = base64.urlsafe_b64encode(_json.dumps({**header, "alg": "ES256"}).encode()).rstrip(b"=").decode()
+    try:
+        verify_jwt(f"{forged_head}.{payload}.{sig}", resolver=DidResolver(), now=now)
+    except JwtError as exc:
+        assert exc.code == "JWT_ALG_KEY_MISMATCH"
+    else:
+        raise AssertionError("an ES256 header over a P-384 key verified")
