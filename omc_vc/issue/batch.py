@@ -10,9 +10,14 @@ of ``email``, ``student_number`` or ``learner_did``. A bad row is reported with 
 skipped (``strict=True`` refuses the whole roster instead, before anything is issued).
 
 Issuance is resumable and exactly-once per (learner, achievement): see :mod:`omc_vc.issue.state`.
-Signing runs in a process pool (``workers``, 2 by default) fed in large chunks; files are written
-atomically by the parent, then the state row is committed; the JSON index (and a CSV copy whose cells
-are neutralised against spreadsheet formula injection) is written atomically at the end.
+Signing runs in one process pool for the whole run (``workers``, 2 by default), fed in tasks of
+:data:`TASK` rows while the next chunk is reserved. The parent writes each task's files atomically
+(temp file, fsync, rename), fsyncs the folder once, then commits the task's rows in one transaction
+(group commit): a file is always durable before its row commits, and a file whose row did not commit
+is adopted on resume. With one worker (or a tiny roster) each credential is signed, written and
+committed in turn. The JSON index (and a CSV copy whose cells are neutralised against spreadsheet
+formula injection) is streamed from the state database at the end, each written atomically, and the
+report keeps credential ids, not records, so memory does not grow with the cohort's records.
 """
 
 from __future__ import annotations
@@ -22,15 +27,19 @@ import hashlib
 import io
 import json
 import multiprocessing
+import os
 import re
 import sys
+import tempfile
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final, overload
 from urllib.parse import urlsplit
 
 from omc_vc._internal import atomic
@@ -39,7 +48,14 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.did import DidResolver
 from omc_vc.errors import InputError, IssuanceError, OmcVcError, PolicyError
 from omc_vc.issue.config import InstitutionConfig
-from omc_vc.issue.state import CredentialRecord, IssuanceState, Reservation, issuing_lock
+from omc_vc.issue.state import (
+    Completion,
+    CredentialRecord,
+    IssuanceState,
+    Reservation,
+    issuing_lock,
+    read_records,
+)
 from omc_vc.jsonld import check_data_loss
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_omc, sign_omc
@@ -62,6 +78,10 @@ __all__ = [
 MAX_ROSTER_BYTES: Final = 64 * 1024 * 1024
 MAX_FIELD_CHARS: Final = 2048
 CHUNK: Final = 256
+#: Jobs per task sent to a signing worker: its results come back, are written and committed together.
+TASK: Final = 32
+#: ``BatchReport.to_json`` lists at most this many credentials; the index file lists them all.
+JSON_LISTING_LIMIT: Final = 1000
 #: Roster column -> accepted header spellings.
 COLUMNS: Final = {
     "name": ("name", "learner_name", "full_name", "learner"),
@@ -104,12 +124,58 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
+class StoredRecords(Sequence[CredentialRecord]):
+    """The credential records of one batch run, read back from the state database when asked for.
+
+    Only the credential ids are held in memory (a 100,000-credential batch does not keep 100,000
+    records); ``len()`` is free, iterating reads the rows in batches and gives the records as the
+    database holds them at that moment.
+    """
+
+    def __init__(self, state_path: str | Path, ids: Sequence[str]) -> None:
+        self._path = Path(state_path)
+        self._ids = list(ids)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> CredentialRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CredentialRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> CredentialRecord | list[CredentialRecord]:
+        if isinstance(index, slice):
+            return read_records(self._path, self._ids[index])
+        wanted = self._ids[index]
+        found = read_records(self._path, [wanted])
+        if not found:
+            raise IssuanceError(f"{wanted} is no longer in the issuance state {self._path}")
+        return found[0]
+
+    def __iter__(self) -> Iterator[CredentialRecord]:
+        for start in range(0, len(self._ids), 500):
+            yield from read_records(self._path, self._ids[start:start + 500])
+
+    def __repr__(self) -> str:
+        return f"<{len(self._ids)} credential record(s) in {self._path}>"
+
+
 @dataclass
 class BatchReport:
-    """What a batch did: issued now, issued before (skipped), bad rows, where the index is."""
+    """What a batch did: issued now, issued before (skipped), bad rows, where the index is.
 
-    issued: list[CredentialRecord] = field(default_factory=list)
-    already: list[CredentialRecord] = field(default_factory=list)
+    ``issued`` and ``already`` are sequences of :class:`CredentialRecord` (after :func:`issue_batch`, a
+    :class:`StoredRecords` that reads them from the state database: counts, not records, in memory).
+    """
+
+    issued: Sequence[CredentialRecord] = field(default_factory=list)
+    already: Sequence[CredentialRecord] = field(default_factory=list)
     recovered: int = 0
     errors: list[RowError] = field(default_factory=list)
     index_file: Path | None = None
@@ -125,11 +191,21 @@ class BatchReport:
             parts.append(f"{self.recovered} recovered from an interrupted run")
         return ", ".join(parts)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"issued": len(self.issued), "alreadyIssued": len(self.already), "recovered": self.recovered,
-                "errors": [{"line": e.line, "message": e.message} for e in self.errors],
-                "index": str(self.index_file) if self.index_file else None,
-                "credentials": [r.to_json() for r in [*self.issued, *self.already]]}
+    def to_json(self, *, limit: int | None = JSON_LISTING_LIMIT) -> dict[str, Any]:
+        """The summary as JSON. ``credentials`` lists at most ``limit`` records (None: all of them, in
+        memory); when some are left out, ``credentialsOmitted`` says how many (the index lists them all)."""
+        listed: list[dict[str, Any]] = []
+        for records in (self.issued, self.already):
+            room = len(records) if limit is None else max(0, min(len(records), limit - len(listed)))
+            if room:
+                listed.extend(r.to_json() for r in records[:room])
+        out: dict[str, Any] = {
+            "issued": len(self.issued), "alreadyIssued": len(self.already), "recovered": self.recovered,
+            "errors": [{"line": e.line, "message": e.message} for e in self.errors],
+            "index": str(self.index_file) if self.index_file else None, "credentials": listed}
+        if len(listed) < self.total:
+            out["credentialsOmitted"] = self.total - len(listed)
+        return out
 
 
 # --- the roster ------------------------------------------------------------------------------------
@@ -347,20 +423,18 @@ def _job(row: RosterRow, reservation: Reservation, issued: datetime) -> dict[str
             "completed": row.completed.isoformat(), "result": row.result, "evidence_url": row.evidence_url}
 
 
-def _signed_stream(setup: _Setup, jobs: list[dict[str, Any]],
-                   workers: int) -> Iterator[tuple[str, str | None, str | None]]:
-    if workers <= 1 or len(jobs) < 2 * workers:
-        key = KeyPair.from_secret_multibase(setup.secret).with_id(setup.verification_method, setup.controller)
-        for job in jobs:
-            yield _attempt(setup, key, job)
-        return
+def _sign_many(jobs: list[dict[str, Any]]) -> list[tuple[str, str | None, str | None]]:
+    """One task of a signing worker: a few jobs, their results in order."""
+    setup: _Setup = _WORKER["setup"]
+    key: KeyPair = _WORKER["key"]
+    return [_attempt(setup, key, job) for job in jobs]
+
+
+def _pool(setup: _Setup, workers: int) -> ProcessPoolExecutor:
+    """The signing processes of a whole run (started once: the context memo stays warm in each)."""
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-    # large chunks: one round trip per chunk, the workers' context memo stays warm
-    chunk = max(1, min(64, len(jobs) // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(setup,)) as pool:
-        yield from pool.map(_sign_job, jobs, chunksize=chunk)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_init_worker, initargs=(setup,))
 
 
 # --- issuing ---------------------------------------------------------------------------------------
@@ -447,65 +521,200 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
         leftover.unlink(missing_ok=True)
     setup = _setup(config, key)
     moment = now or utcnow()
+    stamp = format_datetime(moment)
+    issued_at = moment.replace(microsecond=0)
+    issued_ids: list[str] = []
+    already_ids: list[str] = []
     done = 0
-    with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
-        for start in range(0, len(rows), CHUNK * max(1, workers)):
-            chunk = rows[start:start + CHUNK * max(1, workers)]
-            outcomes = state.reserve_many([(r.learner().key(), r.achievement) for r in chunk], config.status)
-            jobs: list[dict[str, Any]] = []
-            waiting: dict[str, tuple[RosterRow, Reservation, str]] = {}
-            for row, outcome in zip(chunk, outcomes, strict=True):
-                if isinstance(outcome, CredentialRecord):
-                    report.already.append(outcome)
-                    done += 1
-                    continue
-                name = credential_file_name(row.name, row.achievement, outcome.credential_id)
-                adopted = _adopt(target, name, outcome)
-                if adopted is not None:
-                    record = state.complete(outcome, learner_name=row.name, content_hash=adopted[0],
-                                            file=adopted[1], issued=format_datetime(moment))
-                    report.issued.append(record)
-                    report.recovered += 1
-                    done += 1
-                    continue
-                waiting[outcome.credential_id] = (row, outcome, name)
-                jobs.append(_job(row, outcome, moment.replace(microsecond=0)))
-            if progress and done:
-                progress(done, len(rows))
-            for credential_id, text, problem in _signed_stream(setup, jobs, workers):
-                row, reservation, name = waiting[credential_id]
-                if text is None:
-                    # the reservation stays: a re-run after the cause is fixed signs the same id and indices
-                    report.errors.append(RowError(row.line, f"not signed: {problem}"))
-                    done += 1
-                    continue
-                data = text.encode("utf-8")
-                # the file first (atomically), then the row: a crash in between is adopted on resume
-                atomic.write_bytes(target / name, data)
-                record = state.complete(reservation, learner_name=row.name,
-                                        content_hash=hashlib.sha256(data).hexdigest(), file=name,
-                                        issued=format_datetime(moment))
-                report.issued.append(record)
+    step = CHUNK * max(1, workers)
+    use_pool = workers > 1 and len(rows) >= 2 * workers
+    local_key: KeyPair | None = None
+    pool: ProcessPoolExecutor | None = None
+    # tasks sent to the pool, oldest first: the future and, per job, (row, reservation, file name)
+    in_flight: deque[tuple[Future[list[tuple[str, str | None, str | None]]],
+                           list[tuple[RosterRow, Reservation, str]]]] = deque()
+    queued = 0
+
+    def tick() -> None:
+        if progress:
+            progress(done, len(rows))
+
+    def drain_one() -> None:
+        """The oldest task's results: each file written durably, the folder fsynced once, then all their rows
+        committed in one transaction (a crash in between leaves files that the next run adopts)."""
+        nonlocal done, queued
+        future, waiting = in_flight.popleft()
+        queued -= len(waiting)
+        results = future.result()
+        group: list[Completion] = []
+        for (row, reservation, name), (credential_id, text, problem) in zip(waiting, results, strict=True):
+            if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
+                raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
+            if text is None:
+                # the reservation stays: a re-run after the cause is fixed signs the same id and indices
+                report.errors.append(RowError(row.line, f"not signed: {problem}"))
                 done += 1
-                if progress:
-                    progress(done, len(rows))
-    report.index_file = _write_index(target, [*report.issued, *report.already], config)
+                continue
+            data = text.encode("utf-8")
+            _write_durably(target / name, data)
+            group.append(Completion(reservation, row.name, hashlib.sha256(data).hexdigest(), name, stamp))
+        if group:
+            _fsync_dir(target)  # every file of the group is durable before any of its rows commits
+            records = state.complete_many(group)
+            ids = [r.id for r in records]
+            issued_ids.extend(ids)
+            state.listing_add(ids)
+            done += len(group)
+        tick()
+
+    with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
+        state.listing_reset()
+        try:
+            for start in range(0, len(rows), step):
+                chunk = rows[start:start + step]
+                outcomes = state.reserve_many([(r.learner().key(), r.achievement) for r in chunk], config.status)
+                waiting: list[tuple[RosterRow, Reservation, str]] = []
+                jobs: list[dict[str, Any]] = []
+                known: list[str] = []
+                for row, outcome in zip(chunk, outcomes, strict=True):
+                    if isinstance(outcome, CredentialRecord):
+                        already_ids.append(outcome.id)
+                        known.append(outcome.id)
+                        done += 1
+                        continue
+                    name = credential_file_name(row.name, row.achievement, outcome.credential_id)
+                    adopted = _adopt(target, name, outcome)
+                    if adopted is not None:
+                        record = state.complete(outcome, learner_name=row.name, content_hash=adopted[0],
+                                                file=adopted[1], issued=stamp)
+                        issued_ids.append(record.id)
+                        known.append(record.id)
+                        report.recovered += 1
+                        done += 1
+                        continue
+                    waiting.append((row, outcome, name))
+                    jobs.append(_job(row, outcome, issued_at))
+                state.listing_add(known)
+                if done:
+                    tick()
+                if not use_pool:
+                    # one process: sign, write (atomically), commit, one credential after the other
+                    if local_key is None:
+                        local_key = KeyPair.from_secret_multibase(setup.secret).with_id(
+                            setup.verification_method, setup.controller)
+                    for (row, reservation, name), job in zip(waiting, jobs, strict=True):
+                        _, text, problem = _attempt(setup, local_key, job)
+                        if text is None:
+                            report.errors.append(RowError(row.line, f"not signed: {problem}"))
+                            done += 1
+                            continue
+                        data = text.encode("utf-8")
+                        # the file first (atomically), then the row: a crash in between is adopted on resume
+                        atomic.write_bytes(target / name, data)
+                        record = state.complete(reservation, learner_name=row.name,
+                                                content_hash=hashlib.sha256(data).hexdigest(), file=name,
+                                                issued=stamp)
+                        issued_ids.append(record.id)
+                        state.listing_add([record.id])
+                        done += 1
+                        tick()
+                    continue
+                if jobs and pool is None:
+                    pool = _pool(setup, workers)
+                size = max(1, min(TASK, -(-len(jobs) // (2 * workers))))
+                for first in range(0, len(jobs), size):
+                    if pool is None:  # pragma: no cover - jobs imply a pool
+                        break
+                    in_flight.append((pool.submit(_sign_many, jobs[first:first + size]),
+                                      waiting[first:first + size]))
+                    queued += len(waiting[first:first + size])
+                # keep about one chunk queued while the next one is reserved: the workers never wait for the parent
+                while in_flight and queued > step:
+                    drain_one()
+            while in_flight:
+                drain_one()
+        finally:
+            if pool is not None:
+                # on an error the queued tasks are dropped; their reservations stay for the next run
+                pool.shutdown(wait=True, cancel_futures=True)
+        report.index_file = _write_index(target, state, config)
+    report.issued = StoredRecords(config.state_path, issued_ids)
+    report.already = StoredRecords(config.state_path, already_ids)
     return report
 
 
-def _write_index(out_dir: Path, records: list[CredentialRecord], config: InstitutionConfig) -> Path:
-    ordered = sorted(records, key=lambda r: (r.file or "", r.id))
-    index = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": len(ordered),
-             "credentials": [r.to_json() for r in ordered]}
+def _write_durably(path: Path, data: bytes) -> None:
+    """An atomic write without the folder fsync (the caller fsyncs the folder once for a group of files):
+    temp file in the same folder, fsync, os.replace."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _streamed(path: Path) -> Iterator[IO[str]]:
+    """Write a text file as a stream, atomically: temp file in the same folder, fsync, os.replace, fsync
+    of the folder (what ``atomic.write_text`` does, without the whole text in memory)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig) -> Path:
+    """index.json and index.csv of the run's credentials ordered by file, streamed from the state database:
+    the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one record in memory at a time."""
+    count = state.listing_count()
     path = out_dir / "index.json"
-    atomic.write_json(path, index)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "learner", "achievement", "file", "status_list", "status_index", "issued"])
-    for record in ordered:
-        writer.writerow([csv_safe(v) for v in (record.id, record.learner_name, record.achievement, record.file,
-                                               record.status_list, record.status_index, record.issued)])
-    atomic.write_text(out_dir / "index.csv", buffer.getvalue())
+    head = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": count}
+    with _streamed(path) as handle:
+        handle.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2])  # without the closing "\n}"
+        if count == 0:
+            handle.write(',\n  "credentials": []\n}\n')
+        else:
+            handle.write(',\n  "credentials": [')
+            separator = "\n"
+            for record in state.listing():
+                text = json.dumps(record.to_json(), indent=2, ensure_ascii=False)
+                handle.write(separator + "    " + text.replace("\n", "\n    "))
+                separator = ",\n"
+            handle.write("\n  ]\n}\n")
+    with _streamed(out_dir / "index.csv") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "learner", "achievement", "file", "status_list", "status_index", "issued"])
+        for record in state.listing():
+            writer.writerow([csv_safe(v) for v in (record.id, record.learner_name, record.achievement, record.file,
+                                                   record.status_list, record.status_index, record.issued)])
     return path
 
 

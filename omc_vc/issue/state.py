@@ -10,7 +10,8 @@ Issuing one credential is three steps, each safe to interrupt:
    as a reservation, unique per (learner, achievement); the indices go to ``allocations`` for good.
 2. the signed file is written atomically (temp file, fsync, rename);
 3. **complete** (one transaction): the credential row (id, learner, achievement, indices, content
-   hash, time) replaces the reservation.
+   hash, time) replaces the reservation. ``complete_many`` does this for a group of credentials whose
+   files are all durable already, in one transaction (group commit).
 
 A run killed after 1 finds its reservation again and signs the same id with the same indices; killed
 after 2 it adopts the file already written (same id); killed after 3 it skips the learner. So each
@@ -24,17 +25,19 @@ import json
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.config import StatusConfig
 
-__all__ = ["CredentialRecord", "IssuanceState", "ListInfo", "Reservation", "StatusSlot"]
+__all__ = ["Completion", "CredentialRecord", "IssuanceState", "ListInfo", "Reservation", "StatusSlot",
+           "read_records"]
 
 SCHEMA_VERSION: Final = "1"
 BUSY_TIMEOUT_MS: Final = 60_000
@@ -92,6 +95,7 @@ _RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_lis
 _SELECT_BY_LEARNER: Final = _RECORD + " WHERE learner_key = ? AND achievement = ?"
 _SELECT_BY_ID: Final = _RECORD + " WHERE id = ?"
 _SELECT_ALL: Final = _RECORD + " ORDER BY issued, id"
+_SELECT_LISTING: Final = _RECORD + " JOIN temp.run_listing USING (id) ORDER BY COALESCE(file, ''), id"
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,17 @@ class CredentialRecord:
                 "suspensionList": self.suspension_list, "suspensionIndex": self.suspension_index,
                 "contentHash": self.content_hash, "file": self.file, "issued": self.issued,
                 "revoked": self.revoked, "suspended": self.suspended}
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One argument of :meth:`IssuanceState.complete_many`: what :meth:`IssuanceState.complete` takes."""
+
+    reservation: Reservation
+    learner_name: str
+    content_hash: str
+    file: str | None
+    issued: str
 
 
 @dataclass(frozen=True)
@@ -291,28 +306,71 @@ class IssuanceState:
     def complete(self, reservation: Reservation, *, learner_name: str, content_hash: str, file: str | None,
                  issued: str) -> CredentialRecord:
         """Record the credential as issued (its file is already written) and drop the reservation."""
+        with self.transaction() as db:
+            return self._complete(db, reservation, learner_name=learner_name, content_hash=content_hash, file=file,
+                                  issued=issued)
+
+    def complete_many(self, items: Sequence[Completion]) -> list[CredentialRecord]:
+        """:meth:`complete` for many credentials in one transaction (group commit): all rows or none.
+
+        Every file must already be durable (written, fsynced, renamed, its folder fsynced) before this
+        is called; a crash before the commit leaves the files to be adopted on resume.
+        """
+        if not items:
+            return []
+        with self.transaction() as db:
+            return [self._complete(db, item.reservation, learner_name=item.learner_name,
+                                   content_hash=item.content_hash, file=item.file, issued=item.issued)
+                    for item in items]
+
+    def _complete(self, db: sqlite3.Connection, reservation: Reservation, *, learner_name: str, content_hash: str,
+                  file: str | None, issued: str) -> CredentialRecord:
         slots = {s.purpose: s for s in reservation.slots}
         revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
-        with self.transaction() as db:
-            existing = self._issued(db, reservation.learner_key, reservation.achievement)
-            if existing is not None:
-                if existing.id != reservation.credential_id:
-                    raise IssuanceError(f"{reservation.learner_key} already holds {existing.id} for "
-                                        f"{reservation.achievement}")
-                return existing
-            deleted = db.execute("DELETE FROM reservations WHERE credential_id = ?", (reservation.credential_id,))
-            if deleted.rowcount != 1:
-                raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
-            db.execute(
-                "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
-                "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (reservation.credential_id, reservation.learner_key, learner_name, reservation.achievement,
-                 revocation.url if revocation else None, revocation.index if revocation else None,
-                 suspension.url if suspension else None, suspension.index if suspension else None,
-                 content_hash, file, issued))
-            record = self._issued(db, reservation.learner_key, reservation.achievement)
+        existing = self._issued(db, reservation.learner_key, reservation.achievement)
+        if existing is not None:
+            if existing.id != reservation.credential_id:
+                raise IssuanceError(f"{reservation.learner_key} already holds {existing.id} for "
+                                    f"{reservation.achievement}")
+            return existing
+        deleted = db.execute("DELETE FROM reservations WHERE credential_id = ?", (reservation.credential_id,))
+        if deleted.rowcount != 1:
+            raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
+        db.execute(
+            "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
+            "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (reservation.credential_id, reservation.learner_key, learner_name, reservation.achievement,
+             revocation.url if revocation else None, revocation.index if revocation else None,
+             suspension.url if suspension else None, suspension.index if suspension else None,
+             content_hash, file, issued))
+        record = self._issued(db, reservation.learner_key, reservation.achievement)
         assert record is not None
         return record
+
+    # --- the listing of one run (a TEMP table: this connection only, never written to the database file) ---
+    def listing_reset(self) -> None:
+        """Start an empty listing: the credentials one batch run issued or found already issued."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS run_listing (id TEXT PRIMARY KEY)")
+        self._db.execute("DELETE FROM temp.run_listing")
+
+    def listing_add(self, ids: Iterable[str]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO temp.run_listing (id) VALUES (?)", ((i,) for i in ids))
+
+    def listing_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM temp.run_listing").fetchone()[0])
+
+    def listing(self) -> Iterator[CredentialRecord]:
+        """The listed credentials ordered by (file, id), read with a cursor (never all in memory)."""
+        cursor = self._db.execute(_SELECT_LISTING)
+        try:
+            while True:
+                rows = cursor.fetchmany(500)
+                if not rows:
+                    return
+                for row in rows:
+                    yield self._record(row)
+        finally:
+            cursor.close()
 
     # --- queries ------------------------------------------------------------------------------------
     @staticmethod
@@ -333,6 +391,10 @@ class IssuanceState:
     def get(self, credential_id: str) -> CredentialRecord | None:
         row = self._db.execute(_SELECT_BY_ID, (credential_id,)).fetchone()
         return self._record(row) if row else None
+
+    def records(self, ids: Sequence[str]) -> list[CredentialRecord]:
+        """The records of ``ids`` in that order (an id with no credential row is left out)."""
+        return _records_by_id(self._db, ids)
 
     def all(self) -> list[CredentialRecord]:
         rows = self._db.execute(_SELECT_ALL).fetchall()
@@ -388,3 +450,33 @@ class IssuanceState:
         if record is None:
             raise IssuanceError(f"no credential {credential_id!r} in {self.path}", field="credential")
         return record
+
+
+_ID_BATCH: Final = 500
+
+
+def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[CredentialRecord]:
+    found: dict[str, CredentialRecord] = {}
+    for start in range(0, len(ids), _ID_BATCH):
+        part = list(ids[start:start + _ID_BATCH])
+        marks = ",".join("?" * len(part))
+        for row in db.execute(f"{_RECORD} WHERE id IN ({marks})", part):
+            record = IssuanceState._record(row)
+            found[record.id] = record
+    return [found[i] for i in ids if i in found]
+
+
+def read_records(path: str | Path, ids: Sequence[str]) -> list[CredentialRecord]:
+    """The records of ``ids`` from the state database at ``path``, read only (no schema change, no lock)."""
+    target = Path(path)
+    try:
+        uri = f"file:{quote(str(target.resolve()))}?mode=rw"  # never creates a database
+        db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.DatabaseError as exc:
+        raise IssuanceError(f"issuance state {target} cannot be opened: {exc}") from exc
+    try:
+        return _records_by_id(db, ids)
+    except sqlite3.DatabaseError as exc:
+        raise IssuanceError(f"issuance state {target} cannot be read: {exc}") from exc
+    finally:
+        db.close()

@@ -243,3 +243,112 @@ def test_a_row_that_fails_to_sign_is_reported_and_resumed_with_the_same_reservat
     again = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
     assert [r.id for r in again.issued] == [pending.credential_id]
     assert again.issued[0].status_index == pending.slots[0].index
+
+
+# --- one pool per run, group commits, the streamed index (docs/performance.md lever 7) ------------------
+
+def _cohort(tmp_path, count: int = 24):
+    rows = ["name,email,achievement,completion_date"] + [
+        f"Learner {n},l{n}@example.ca,{'weld-101' if n % 2 else 'safety-100'},2026-06-01" for n in range(count)]
+    path = tmp_path / "cohort.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_one_signing_pool_serves_every_chunk_of_a_run(tmp_path, monkeypatch) -> None:
+    from omc_vc.issue import batch
+
+    config, key = make_institution(tmp_path)
+    started = []
+    real_pool = batch._pool
+
+    def counted(*args, **kwargs):
+        started.append(1)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "CHUNK", 3)  # 24 rows, 2 workers: four chunks of 6
+    monkeypatch.setattr(batch, "_pool", counted)
+    report = issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
+    assert len(started) == 1
+    assert len(report.issued) == 24 and not report.errors
+    with IssuanceState(config.state_path) as state:
+        assert len(state.all()) == 24 and state.pending() == []
+
+
+def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatch) -> None:
+    # the parent dies after a group's files are durable but before their rows commit: the re-run adopts
+    # those files (same ids, same status indices) and signs nothing twice
+    config, key = make_institution(tmp_path)
+    real_many = IssuanceState.complete_many
+    calls = {"n": 0}
+
+    def crash_on_second(self, items):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the process dies here, mid-group
+        return real_many(self, items)
+
+    monkeypatch.setattr(IssuanceState, "complete_many", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
+    monkeypatch.setattr(IssuanceState, "complete_many", real_many)
+    with IssuanceState(config.state_path) as state:
+        committed = {r.id for r in state.all()}
+    written = {json.loads(p.read_text())["id"] for p in _files(tmp_path / "out")}
+    assert committed and committed < written  # the second group is on disk, not in the database
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+    report = issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
+    assert report.recovered == len(written - committed)
+    assert {r.id for r in report.already} == committed
+    assert len(report.issued) + len(report.already) == 24 and not report.errors
+    files = _files(tmp_path / "out")
+    ids = [json.loads(p.read_text())["id"] for p in files]
+    assert len(files) == 24 and len(set(ids)) == 24 and written <= set(ids)
+    with IssuanceState(config.state_path) as state:
+        assert {r.id for r in state.all()} == set(ids) and state.pending() == []
+    verifier = Verifier()
+    assert all(verifier.verify(p.read_bytes(), checks=["proof"]).verified for p in files)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path, workers) -> None:
+    from omc_vc.issue.batch import csv_safe
+
+    config, key = make_institution(tmp_path)
+    out = tmp_path / "out"
+    first = issue_batch(config, _cohort(tmp_path, 10), out, key=key, workers=workers)
+    report = issue_batch(config, _cohort(tmp_path, 14), out, key=key, workers=workers)  # 10 already, 4 new
+    assert len(report.issued) == 4 and {r.id for r in report.already} == {r.id for r in first.issued}
+    text = (out / "index.json").read_text(encoding="utf-8")
+    index = json.loads(text)
+    ordered = sorted([*report.issued, *report.already], key=lambda r: (r.file or "", r.id))
+    expected = {"issuer": config.did, "generated": index["generated"], "count": 14,
+                "credentials": [r.to_json() for r in ordered]}
+    assert text == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"  # the bytes of a json.dumps
+    with open(out / "index.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["id", "learner", "achievement", "file", "status_list", "status_index", "issued"]
+    assert rows[1:] == [[csv_safe(v) for v in (r.id, r.learner_name, r.achievement, r.file, r.status_list,
+                                                r.status_index, r.issued)] for r in ordered]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_an_empty_run_writes_an_empty_index(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    roster = tmp_path / "empty.csv"
+    roster.write_text("name,email,achievement,completion_date\n")
+    report = issue_batch(config, roster, tmp_path / "out", key=key, workers=2)
+    assert report.total == 0
+    text = (tmp_path / "out" / "index.json").read_text()
+    assert json.loads(text)["credentials"] == [] and json.loads(text)["count"] == 0
+    assert text.endswith('"credentials": []\n}\n')
+
+
+def test_the_json_summary_of_a_large_batch_is_capped_and_says_so(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    report = issue_batch(config, _cohort(tmp_path, 6), tmp_path / "out", key=key, workers=1)
+    full = report.to_json()
+    assert full["issued"] == 6 and len(full["credentials"]) == 6 and "credentialsOmitted" not in full
+    capped = report.to_json(limit=4)
+    assert capped["issued"] == 6 and len(capped["credentials"]) == 4 and capped["credentialsOmitted"] == 2
+    assert [c["id"] for c in capped["credentials"]] == [c["id"] for c in full["credentials"][:4]]
