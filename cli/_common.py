@@ -86,15 +86,17 @@ def passphrase_options(func: F) -> F:
     return func
 
 
-def get_passphrase(passphrase_env: str | None, *, confirm: bool = False) -> str:
+def get_passphrase(passphrase_env: str | None, *, confirm: bool = False, what: str = "Key",
+                   hint: str = " (or --insecure-plaintext for demos and tests)") -> str:
+    """The passphrase from ``$passphrase_env``, else a prompt on a terminal; never from arguments."""
     if passphrase_env:
         value = os.environ.get(passphrase_env)
         if not value:
             fail(f"environment variable {passphrase_env} is not set or empty")
         return value
     if not sys.stdin.isatty():
-        fail("no passphrase: use --passphrase-env VAR (or --insecure-plaintext for demos and tests)")
-    value = click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+        fail(f"no passphrase: use --passphrase-env VAR{hint}")
+    value = click.prompt(f"{what} passphrase", hide_input=True, confirmation_prompt=confirm)
     return str(value)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from omc_vc.wallet import (
     read_source,
 )
 
-from ._common import EXIT_FAILED, emit_json, fail, handle_errors, read_input, write_output
+from ._common import EXIT_FAILED, emit_json, fail, get_passphrase, handle_errors, read_input, write_output
 from .core import build_verifier, registry_options, verifier_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,14 +67,7 @@ def _folder(wallet_dir: str | None) -> Path:
 
 
 def _passphrase(passphrase_env: str | None, *, confirm: bool = False) -> str:
-    if passphrase_env:
-        value = os.environ.get(passphrase_env)
-        if not value:
-            fail(f"environment variable {passphrase_env} is not set or empty")
-        return value
-    if not sys.stdin.isatty():
-        fail("no passphrase: use --passphrase-env VAR or run in a terminal")
-    return str(click.prompt("Wallet passphrase", hide_input=True, confirmation_prompt=confirm))
+    return get_passphrase(passphrase_env, confirm=confirm, what="Wallet", hint=" or run in a terminal")
 
 
 def _open(wallet_dir: str | None, passphrase_env: str | None, *, create: bool = False) -> Wallet:
