@@ -571,7 +571,7 @@ class Wallet:
             self._item_path(item_id).unlink()
         except OSError as exc:
             raise WalletError(f"cannot remove {item_id}: {exc.strerror}", code="WALLET_WRITE_ERROR") from exc
-        atomic._fsync_dir(self.directory / ITEMS_DIR)
+        atomic.fsync_dir(self.directory / ITEMS_DIR)
         return item_id
 
     def recheck(self, *, verifier: Verifier, now: datetime | None = None,

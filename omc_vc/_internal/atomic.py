@@ -9,11 +9,14 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> None:
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644, sync_dir: bool = True) -> None:
+    """Write ``data`` atomically. ``sync_dir=False`` leaves the folder fsync to the caller, who then
+    calls :func:`fsync_dir` once for a whole group of files (batch issuance)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -28,7 +31,29 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    if sync_dir:
+        fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def streamed_text(path: str | os.PathLike[str], *, mode: int = 0o644) -> Iterator[IO[str]]:
+    """Write a text file as a stream, atomically (what :func:`write_text` does, without the whole text
+    in memory): temp file in the same folder, fsync, os.replace, fsync of the folder."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, mode)
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(target.parent)
 
 
 def write_text(path: str | os.PathLike[str], text: str, *, mode: int = 0o644) -> None:
@@ -39,7 +64,8 @@ def write_json(path: str | os.PathLike[str], value: Any, *, mode: int = 0o644) -
     write_text(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n", mode=mode)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """fsync a folder so a rename in it is durable (best effort where the platform refuses)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -27,19 +27,16 @@ import hashlib
 import io
 import json
 import multiprocessing
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Final, overload
+from typing import Any, Final, overload
 from urllib.parse import urlsplit
 
 from omc_vc._internal import atomic
@@ -556,10 +553,10 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                 done += 1
                 continue
             data = text.encode("utf-8")
-            _write_durably(target / name, data)
+            atomic.write_bytes(target / name, data, sync_dir=False)  # the group fsyncs the folder once
             group.append(Completion(reservation, row.name, hashlib.sha256(data).hexdigest(), name, stamp))
         if group:
-            _fsync_dir(target)  # every file of the group is durable before any of its rows commits
+            atomic.fsync_dir(target)  # every file of the group is durable before any of its rows commits
             records = state.complete_many(group)
             ids = [r.id for r in records]
             issued_ids.extend(ids)
@@ -643,61 +640,13 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     return report
 
 
-def _write_durably(path: Path, data: bytes) -> None:
-    """An atomic write without the folder fsync (the caller fsyncs the folder once for a group of files):
-    temp file in the same folder, fsync, os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def _streamed(path: Path) -> Iterator[IO[str]]:
-    """Write a text file as a stream, atomically: temp file in the same folder, fsync, os.replace, fsync
-    of the folder (what ``atomic.write_text`` does, without the whole text in memory)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
 def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig) -> Path:
     """index.json and index.csv of the run's credentials ordered by file, streamed from the state database:
     the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one record in memory at a time."""
     count = state.listing_count()
     path = out_dir / "index.json"
     head = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": count}
-    with _streamed(path) as handle:
+    with atomic.streamed_text(path) as handle:
         handle.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2])  # without the closing "\n}"
         if count == 0:
             handle.write(',\n  "credentials": []\n}\n')
@@ -709,7 +658,7 @@ def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig)
                 handle.write(separator + "    " + text.replace("\n", "\n    "))
                 separator = ",\n"
             handle.write("\n  ]\n}\n")
-    with _streamed(out_dir / "index.csv") as handle:
+    with atomic.streamed_text(out_dir / "index.csv") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["id", "learner", "achievement", "file", "status_list", "status_index", "issued"])
         for record in state.listing():
