@@ -33,6 +33,7 @@ from omc_vc.proofs import data_integrity
 from omc_vc.proofs.jose import sign_jwt
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
 from omc_vc.status import MIN_BITS, build_status_list_credential, encode_bitstring, status_entry
+from tests.fixtures.registry import world as fixture_world
 
 #: The moment every case is judged at, and the dates the world is built around.
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
@@ -41,21 +42,7 @@ REGISTRY_ID = "https://mcu.example.gov.on.ca/omc/registry"
 CHALLENGE = "c-4f1d2a9e"
 DOMAIN = "https://employer.example.ca"
 
-ACHIEVEMENT: dict[str, Any] = {
-    "id": "https://college.example.ca/achievements/welding-safety",
-    "name": "Welding Safety Fundamentals",
-    "description": "Safe practice in a welding shop: PPE, ventilation, fire watch and hot-work permits.",
-    "criteria": "Pass a supervised practical assessment and a written test.",
-    "instructionalHours": 30,
-    "durationWeeks": 6,
-    "qualificationCategory": "Non-OQF Micro-credential",
-    "deliveryMode": "hybrid",
-    "inLanguage": "en",
-    "summativeAssessment": {"description": "Supervised practical assessment in the shop."},
-    "alignment": [{"targetName": "Welders and related machine operators", "targetType": "ext:NOC",
-                   "targetCode": "72106", "targetUrl": "https://noc.esdc.gc.ca/Structure/NocProfile?code=72106"}],
-    "cipCode": "48.0508",
-}
+ACHIEVEMENT = fixture_world.ACHIEVEMENT  # the one sample achievement the test worlds share
 
 #: Institutions of the world: name, registry consent state.
 INSTITUTIONS = {

@@ -19,28 +19,10 @@ from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
 from omc_vc.status import MIN_BITS, build_status_list_credential, set_status, status_entry
 from omc_vc.web.config import Hosted, Limits, SharesConfig, WebConfig
+from tests.fixtures.registry import world as fixture_world
 
-ACHIEVEMENT: dict[str, Any] = {
-    "id": "https://college.example.ca/achievements/welding-safety",
-    "name": "Welding Safety Fundamentals",
-    "description": "Safe practice in a welding shop: PPE, ventilation, fire watch and hot-work permits.",
-    "criteria": "Pass a supervised practical assessment and a written test.",
-    "instructionalHours": 30,
-    "durationWeeks": 6,
-    "qualificationCategory": "Non-OQF Micro-credential",
-    "deliveryMode": "hybrid",
-    "inLanguage": "en",
-    "creditsAvailable": 3,
-    "creditUnit": "credit",
-    "summativeAssessment": {"description": "Supervised practical assessment in the shop."},
-    "alignment": [{"targetName": "Welders and related machine operators", "targetType": "ext:NOC",
-                   "targetCode": "72106", "targetUrl": "https://noc.esdc.gc.ca/Structure/NocProfile?code=72106"}],
-    "cipCode": "48.0508",
-}
-PLUS_TARGET = {"id": "https://college.example.ca/programs/welding-techniques", "name": "Welding Techniques Certificate",
-               "awardingInstitution": "Example College", "program": "Welding Techniques",
-               "creditValue": 3, "creditUnit": "credit", "creditRequired": 12,
-               "creditDeterminedBy": "program", "awardedByIssuer": True}
+ACHIEVEMENT: dict[str, Any] = {**fixture_world.ACHIEVEMENT, "creditsAvailable": 3, "creditUnit": "credit"}
+PLUS_TARGET = fixture_world.PLUS_TARGET
 COLLEGE = "Example College of Applied Arts and Technology"
 LEARNER = "Ada Lovelace-Learner"
 
