@@ -31,17 +31,14 @@ signed EndorsementCredential JSON files embedded in the achievement's ``endorsem
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import yaml
-
+from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError, KeyError_
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
@@ -132,39 +129,8 @@ class InstitutionConfig:
         return chosen
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (only true/false) and dates left as strings (JSON has no date).
-
-    YAML 1.1 (PyYAML's default) reads ON, Yes, No, Off as booleans, so Ontario's province code
-    ``addressRegion: ON`` would silently become ``true`` in a signed credential.
-    """
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                  list("tTfF"))
-
-
 def _read_structured(path: Path, what: str) -> Any:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{what} {path} cannot be read ({exc.strerror})") from exc
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{what} {path} is larger than {MAX_CONFIG_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8")
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        # yaml.safe_load: no arbitrary Python objects from a configuration file
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{what} {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    return read_config_file(path, what=what, max_bytes=MAX_CONFIG_BYTES)
 
 
 def _url(value: Any, key: str) -> str:

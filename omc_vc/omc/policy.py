@@ -11,11 +11,11 @@ is checked and a bad file raises :class:`~omc_vc.errors.ConfigError` naming the 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError
 
 __all__ = ["DEFAULT_POLICY_FILE", "Policy", "load_policy"]
@@ -152,14 +152,5 @@ def policy_from_json(data: Any, *, source: str = "bundled") -> Policy:
 def load_policy(path: Path | None = None) -> Policy:
     """Load a policy file; ``None`` loads the bundled default (``policy-v1.json``)."""
     target = DEFAULT_POLICY_FILE if path is None else Path(path)
-    try:
-        raw = target.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"policy file {target} cannot be read ({exc.strerror})") from exc
-    if len(raw) > _MAX_POLICY_BYTES:
-        raise ConfigError(f"policy file {target} is larger than {_MAX_POLICY_BYTES} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"policy file {target} is not JSON") from exc
+    data = read_config_file(target, what="policy file", max_bytes=_MAX_POLICY_BYTES, json_only=True)
     return policy_from_json(data, source="bundled" if path is None else str(target))

@@ -29,13 +29,11 @@ Relative paths are resolved against the configuration file's folder.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError
 
 MAX_CONFIG_BYTES = 256 * 1024
@@ -233,18 +231,7 @@ def parse_institution(raw: dict[str, Any], base: Path) -> InstitutionConfig:
 
 
 def _read_mapping(path: Path) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
-    try:
-        if path.suffix == ".json":
-            return json.loads(data.decode("utf-8"))
-        return yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}") from exc
+    return read_config_file(path, what="configuration", max_bytes=MAX_CONFIG_BYTES)
 
 
 def load_config(path: Path | None) -> WebConfig:

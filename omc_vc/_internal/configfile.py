@@ -1,0 +1,53 @@
+"""Reading configuration files (institution configs, catalogues, policy files, service configs).
+
+One reader for every configuration file: a size cap, UTF-8, JSON by the ``.json`` suffix and YAML
+otherwise, and YAML read with a safe loader that follows YAML 1.2 for booleans and keeps dates as
+strings. YAML 1.1 (PyYAML's default) reads ON, Yes, No, Off as booleans, so Ontario's province code
+``addressRegion: ON`` would silently become ``true`` in a signed credential.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from omc_vc.errors import ConfigError
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (only true/false) and dates left as strings (JSON has no date)."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text with the safe, YAML-1.2-boolean loader (no Python objects, ON stays "ON")."""
+    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool = False) -> Any:
+    """The parsed content of a JSON or YAML file, or a ConfigError naming the file and the problem."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} cannot be read ({exc.strerror or exc})") from exc
+    if len(raw) > max_bytes:
+        raise ConfigError(f"{what} {path} is larger than {max_bytes} bytes")
+    is_json = json_only or path.suffix.lower() == ".json"
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text) if is_json else load_yaml(text)
+    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{what} {path} is not valid {'JSON' if is_json else 'YAML'}: {first_line}") from exc
