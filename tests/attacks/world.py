@@ -13,14 +13,13 @@ import copy
 import hashlib
 import hmac
 import json
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -34,6 +33,7 @@ from omc_vc.proofs.jose import sign_jwt
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
 from omc_vc.status import MIN_BITS, build_status_list_credential, encode_bitstring, status_entry
 from tests.fixtures.registry import world as fixture_world
+from tests.helpers import LoopbackHTTP
 
 #: The moment every case is judged at, and the dates the world is built around.
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
@@ -128,7 +128,7 @@ def apply_patch(document: Any, ops: list[dict[str, Any]], artifacts: dict[str, A
 
 # --- loopback HTTP ------------------------------------------------------------------------------------------
 
-class Server:
+class Server(LoopbackHTTP):
     """A loopback HTTP server with routes tests can set while it runs (bodies and redirects)."""
 
     def __init__(self) -> None:
@@ -153,9 +153,7 @@ class Server:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def serve(self, path: str, value: Any) -> str:
         body = value if isinstance(value, bytes) else json.dumps(value).encode("utf-8")
@@ -167,13 +165,8 @@ class Server:
         return self.base + path
 
     def __enter__(self) -> Server:
-        self.thread.start()
+        self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
 
 
 # --- the world ----------------------------------------------------------------------------------------------

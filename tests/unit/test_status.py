@@ -9,13 +9,12 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import threading
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from omc_vc.status import (
     status_entry,
 )
 from omc_vc.verify import CheckContext, Verifier
-from tests.helpers import vector
+from tests.helpers import LoopbackHTTP, vector
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -57,7 +56,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ListServer:
+class ListServer(LoopbackHTTP):
     """Serves status lists on 127.0.0.1 (port 0); records every request's path and headers."""
 
     def __init__(self) -> None:
@@ -90,11 +89,8 @@ class ListServer:
                 self.end_headers()
                 self.wfile.write(route.body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        self.running = True
+        super().__init__(Handler)
+        self.start()
 
     def serve(self, path: str, document: dict[str, Any] | str, *, status: int = 200,
               etag: str | None = None) -> str:
@@ -108,11 +104,6 @@ class ListServer:
     def hits(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == path)
 
-    def stop(self) -> None:
-        if self.running:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.running = False
 
 
 @pytest.fixture
