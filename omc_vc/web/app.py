@@ -494,36 +494,35 @@ async def verify_share(service: Service, request: Request) -> Response:
     return JSONResponse(await service.run(service.verify_share, share_id), headers=NO_STORE)
 
 
+async def _vcapi(service: Service, request: Request, work: Callable[..., tuple[int, Any]], *args: Any) -> Response:
+    """A VC-API call: read the JSON body, run ``work(body, *args)`` under the deadline, answer uncached."""
+    body = await _json_body(request)
+    status, out = await service.run(work, body, *args)
+    return JSONResponse(out, status_code=status, headers=NO_STORE)
+
+
 @endpoint
 async def credentials_verify(service: Service, request: Request) -> Response:
-    body = await _json_body(request)
-    status, out = await service.run(vcapi.verify_credential, body, service.api_verifiers())
-    return JSONResponse(out, status_code=status, headers=NO_STORE)
+    return await _vcapi(service, request, vcapi.verify_credential, service.api_verifiers())
 
 
 @endpoint
 async def presentations_verify(service: Service, request: Request) -> Response:
-    body = await _json_body(request)
-    status, out = await service.run(vcapi.verify_presentation, body, service.api_verifiers())
-    return JSONResponse(out, status_code=status, headers=NO_STORE)
+    return await _vcapi(service, request, vcapi.verify_presentation, service.api_verifiers())
 
 
 @endpoint
 async def credentials_issue(service: Service, request: Request) -> Response:
     service.check_token(request)
-    body = await _json_body(request)
     assert service.issuer is not None
-    status, out = await service.run(service.issuer.issue, body)
-    return JSONResponse(out, status_code=status, headers=NO_STORE)
+    return await _vcapi(service, request, service.issuer.issue)
 
 
 @endpoint
 async def credentials_status(service: Service, request: Request) -> Response:
     service.check_token(request)
-    body = await _json_body(request)
     assert service.issuer is not None
-    status, out = await service.run(service.issuer.update_status, body)
-    return JSONResponse(out, status_code=status, headers=NO_STORE)
+    return await _vcapi(service, request, service.issuer.update_status)
 
 
 @endpoint
