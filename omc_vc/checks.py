@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from omc_vc._internal.multibase import multibase_decode
-from omc_vc._internal.timeutil import is_datetime_stamp, parse_datetime
+from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.errors import MalformedValueError
 from omc_vc.model import Check, as_list, holder_id, issuer_id, types
 
@@ -79,10 +79,15 @@ def _credential_model(doc: dict[str, Any], tps: list[str], version: int) -> str 
     dates = ("validFrom", "validUntil") if version == 2 else ("issuanceDate", "expirationDate")
     if version == 1 and "issuanceDate" not in doc:
         return "issuanceDate is required in a VCDM 1.1 credential"
+    parsed = {}
     for key in dates:
-        if key in doc and not is_datetime_stamp(doc[key]):
-            return f"{key} {doc[key]!r} is not an XML Schema dateTimeStamp"
-    if dates[0] in doc and dates[1] in doc and parse_datetime(doc[dates[0]]) > parse_datetime(doc[dates[1]]):
+        if key in doc:
+            try:
+                # the pattern admits years Python cannot hold (e.g. 20426): those are malformed here too
+                parsed[key] = parse_datetime(doc[key], field=key)
+            except MalformedValueError as exc:
+                return exc.detail
+    if len(parsed) == 2 and parsed[dates[0]] > parsed[dates[1]]:
         return f"{dates[1]} is before {dates[0]}"
     # §4.10-§4.12, §5.4-5.6: each of these, when present, needs a type (and ids that are URLs)
     for key in ("credentialStatus", "termsOfUse", "evidence", "refreshService", "credentialSchema"):

@@ -200,3 +200,13 @@ def test_any_mutation_of_a_signed_credential_never_verifies(data: st.DataObject)
 def test_garbage_never_raises(data: str | bytes) -> None:
     result = verify(data, now=NOW)
     assert not result.verified
+
+
+@pytest.mark.parametrize("field", ["validFrom", "validUntil"])
+def test_year_beyond_python_datetime_is_malformed_not_a_crash(issuer: KeyPair, field: str) -> None:
+    """Found by the fuzzer: the dateTimeStamp pattern admits a five-digit year that datetime cannot hold."""
+    signed = sign(credential(issuer.controller), issuer)
+    signed[field] = "20426-06-14T12:00:00Z"
+    result = verify(signed, now=NOW)
+    assert not result.verified
+    assert result.errors[0]["code"] == "MALFORMED_VALUE_ERROR" and "20426" in result.errors[0]["detail"]
