@@ -8,8 +8,9 @@ Controlled Identifiers 1.0 §3.3.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -21,6 +22,9 @@ from omc_vc.keys import PublicKey
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 MAX_DID_DOCUMENT_BYTES = 256 * 1024
+# Successful did:key verification-method retrievals remembered (see retrieve_verification_method). A valid
+# did:key URL is short (under 200 characters), so the bound keeps the memory small whatever the input.
+DID_KEY_CACHE_SIZE = 256
 RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation", "keyAgreement")
 
 _DOMAIN = re.compile(
@@ -132,6 +136,11 @@ class DidResolver:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
+    def _resolves_did_key_itself(self, did: str) -> bool:
+        """True when :meth:`resolve` answers the did:key ``did`` with ``did_key_document(did)``: no document
+        is pinned for it and ``resolve`` is this class's own (a subclass may resolve differently)."""
+        return did.startswith("did:key:") and did not in self.documents and type(self).resolve is DidResolver.resolve
+
     def resolve(self, did: str) -> dict[str, Any]:
         if not isinstance(did, str) or not did.startswith("did:"):
             raise DidError(f"{did!r} is not a DID", code="invalidDid")
@@ -173,15 +182,40 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def retrieve_verification_method(vm_url: str, purpose: str, resolver: DidResolver) -> tuple[dict[str, Any], PublicKey]:
-    """CID 1.0 §3.3 Retrieve Verification Method, plus the relationship check for ``purpose``."""
+    """CID 1.0 §3.3 Retrieve Verification Method, plus the relationship check for ``purpose``.
+
+    A did:key is a pure function of its string (did:key §3.1.1), so when ``resolver`` would answer
+    with the did:key document itself (a :class:`DidResolver` that pins no document for that DID), the
+    outcome of a *successful* retrieval is remembered in a small LRU keyed by the exact DID URL and the
+    purpose: an issuer's key is then decoded and checked once, not on every credential it signed. Every
+    failure is computed again; did:web (and anything fetched or pinned) never goes through that cache.
+    """
     # step 1-2: the identifier must be a URL with a fragment
     if not isinstance(vm_url, str) or "#" not in vm_url or not vm_url.startswith("did:"):
         raise VerificationMethodError(
             f"verificationMethod {vm_url!r} is not a DID URL with a fragment", code="INVALID_VERIFICATION_METHOD_URL"
         )
     controller_url = vm_url.split("#", 1)[0]
+    if (controller_url.startswith("did:key:") and isinstance(purpose, str)
+            and isinstance(resolver, DidResolver) and resolver._resolves_did_key_itself(controller_url)):
+        method, key = _did_key_method(vm_url, purpose)
+        # a copy, so that no caller can change what the next retrieval returns
+        return dict(method), key
+    return _retrieve(vm_url, purpose, controller_url, resolver.resolve)
+
+
+@lru_cache(maxsize=DID_KEY_CACHE_SIZE)
+def _did_key_method(vm_url: str, purpose: str) -> tuple[dict[str, Any], PublicKey]:
+    # exactly what DidResolver.resolve answers for a did:key it does not pin: did_key_document(did)
+    return _retrieve(vm_url, purpose, vm_url.split("#", 1)[0], did_key_document)
+
+
+def _retrieve(vm_url: str, purpose: str, controller_url: str,
+              resolve: Callable[[str], dict[str, Any]]) -> tuple[dict[str, Any], PublicKey]:
+    """CID 1.0 §3.3 from step 3 on, and the relationship check, for ``vm_url`` (steps 1-2 already checked)."""
+    # step 3: dereference the controller document
     try:
-        doc = resolver.resolve(controller_url)
+        doc = resolve(controller_url)
     except DidError as exc:
         raise VerificationMethodError(
             f"cannot retrieve {vm_url}: {exc.detail}", code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -94,7 +95,18 @@ class PublicKey:
     # --- import -------------------------------------------------------------------------------
     @classmethod
     def from_multibase(cls, value: str) -> PublicKey:
-        """Import ``publicKeyMultibase`` (CID 1.0 §2.2.2); only public-key headers are accepted."""
+        """Import ``publicKeyMultibase`` (CID 1.0 §2.2.2); only public-key headers are accepted.
+
+        The import is a pure function of the string and a PublicKey is immutable, so keys seen again
+        (an issuer's key, on every credential it signed) come from a small LRU of imported keys instead
+        of being base58-decoded and checked again. Only successful imports are remembered.
+        """
+        if cls is PublicKey and isinstance(value, str):
+            return _imported_multibase(value)
+        return cls._import_multibase(value)
+
+    @classmethod
+    def _import_multibase(cls, value: str) -> PublicKey:
         raw = multibase_decode(value)
         if not value.startswith("z"):
             raise MalformedValueError("publicKeyMultibase must be base58-btc ('z' header)")
@@ -161,9 +173,12 @@ class PublicKey:
         raise KeyError_("unsupported key type (Ed25519, P-256 or P-384 only)")
 
     # --- export -------------------------------------------------------------------------------
-    @property
+    @cached_property
     def multibase(self) -> str:
-        """``publicKeyMultibase``: ``z`` + base58btc(multicodec header ‖ key bytes)."""
+        """``publicKeyMultibase``: ``z`` + base58btc(multicodec header ‖ key bytes).
+
+        Computed once per key (the key never changes); equality and hashing use it too.
+        """
         if isinstance(self._key, ed25519.Ed25519PublicKey):
             raw = self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             return multibase_encode(ED25519_PUB + raw)
@@ -224,6 +239,16 @@ class PublicKey:
 
     def __repr__(self) -> str:
         return f"PublicKey({self.key_type}, {self.multibase})"
+
+
+# Distinct public keys remembered by PublicKey.from_multibase. An entry is a valid Multikey (at most 70
+# characters) and its imported key, so the bound keeps the memory small whatever the input.
+MULTIBASE_CACHE_SIZE = 512
+
+
+@lru_cache(maxsize=MULTIBASE_CACHE_SIZE)
+def _imported_multibase(value: str) -> PublicKey:
+    return PublicKey._import_multibase(value)
 
 
 class KeyPair:

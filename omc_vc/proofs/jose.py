@@ -26,7 +26,10 @@ segments exactly as received, already proven canonical base64url) with ``cryptog
 resolved from the DID document: Ed25519 for EdDSA, and for ES256 / ES384 the 64- / 96-byte ``r || s``
 (RFC 7518 §3.4; any other length is refused) converted to DER for ECDSA P-256 with SHA-256 / P-384 with
 SHA-384. No jwcrypto JWS or JWK object
-is built per verification, and the allow-list of algorithms is unchanged.
+is built per verification, and the allow-list of algorithms is unchanged. A protected header that passed
+the header policy is remembered by its exact text (an issuer signs every credential under the same one),
+and a did:key issuer's key by its exact DID URL (``omc_vc.did``); the payload, signature, claims and times
+are checked in full every time.
 
 >>> is_jwt("eyJhbGciOiJFZERTQSJ9.e30.c2ln")
 True
@@ -42,6 +45,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, Literal, NoReturn
 
 from cryptography.exceptions import InvalidSignature
@@ -119,6 +123,11 @@ _B64URL_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 _URL_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
 # NumericDate values we accept: 1970 to the end of year 9999, so datetime conversions never overflow.
 _MAX_NUMERIC_DATE: Final = 253_402_300_799
+# Protected headers that passed the header policy, remembered by their exact base64url text (see
+# _read_header): an issuer signs every credential under the same header. Entries are at most
+# _MAX_REMEMBERED_HEADER characters, so the memory stays small whatever the input.
+_HEADER_MEMO_SIZE: Final = 64
+_MAX_REMEMBERED_HEADER: Final = 1024
 
 
 @dataclass(frozen=True)
@@ -441,6 +450,32 @@ def _check_header(header: dict[str, Any]) -> tuple[str, Kind | None]:
     return alg, implied
 
 
+def _read_header(header_b64: str, max_bytes: int) -> tuple[dict[str, Any], str, Kind | None]:
+    """Decode the protected header and apply the header policy (RFC 7515 §5.2 steps 2-4, RFC 8725 §3.1).
+
+    Returns (header, alg, kind implied by typ/cty). Both are pure functions of the segment's text, so a
+    header that passed, whose values are all strings (what every issuer sends), is remembered by that
+    text; the caller gets its own copy. A header that fails is decoded and refused again every time.
+    """
+    if len(header_b64) <= _MAX_REMEMBERED_HEADER:
+        remembered = _remembered_header(header_b64, max_bytes)
+        if remembered is not None:
+            header, alg, implied = remembered
+            return dict(header), alg, implied
+    header = _json_segment(header_b64, "header", max_bytes)
+    alg, implied = _check_header(header)
+    return header, alg, implied
+
+
+@lru_cache(maxsize=_HEADER_MEMO_SIZE)
+def _remembered_header(header_b64: str, max_bytes: int) -> tuple[dict[str, str], str, Kind | None] | None:
+    header = _json_segment(header_b64, "header", max_bytes)
+    alg, implied = _check_header(header)
+    if not all(isinstance(value, str) for value in header.values()):
+        return None  # a nested value would be shared between copies: not remembered
+    return header, alg, implied
+
+
 def _rebuild_vcdm11(claims: dict[str, Any], name: str) -> dict[str, Any]:
     """VCDM 1.1 §6.3.1 decoding: the vc/vp claim plus the registered claims it was split into."""
     inner = claims[name]
@@ -517,7 +552,9 @@ def _read_payload(claims: dict[str, Any], typ_kind: Kind | None, typ: Any) -> tu
             _fail("JWT_MALFORMED", f"the {legacy[0]!r} claim's type does not include Verifiable"
                   f"{'Credential' if expected == 'credential' else 'Presentation'}")
     else:
-        document = {k: v for k, v in claims.items() if k not in _REGISTERED_CLAIMS}
+        document = dict(claims)
+        for name in _REGISTERED_CLAIMS:
+            document.pop(name, None)
         found = _kind_of(document)
         if found is None:
             _fail("JWT_MALFORMED", "the JWT payload's type includes neither VerifiableCredential nor "
@@ -661,8 +698,7 @@ def verify_jwt(token: str, *, resolver: DidResolver, now: datetime,
         raise ValueError("leeway must not be negative")
     _, (header_b64, payload_b64, signature_b64) = _split(token, max_bytes)
     # VC-JOSE-COSE §5.1 / RFC 7515 §5.2: decode the header and apply the header policy first.
-    header = _json_segment(header_b64, "header", max_bytes)
-    alg, typ_kind = _check_header(header)
+    header, alg, typ_kind = _read_header(header_b64, max_bytes)
     kid = str(header["kid"])
     claims = _json_segment(payload_b64, "payload", max_bytes)
     signature = _b64_segment(signature_b64, "signature")

@@ -125,7 +125,7 @@ def test_did_web_resolves_through_injected_fetcher() -> None:
     doc = did_web_document(did, [key.public_key])
     fetcher = FakeFetcher({"https://college.example.ca/.well-known/did.json": json.dumps(doc).encode()})
     resolver = DidResolver(fetcher=fetcher)  # type: ignore[arg-type]
-    method, public = retrieve_verification_method(f"{did}#key-1", "assertionMethod", resolver)
+    _, public = retrieve_verification_method(f"{did}#key-1", "assertionMethod", resolver)
     assert public == key.public_key
     resolver.resolve(did)
     assert len(fetcher.calls) == 1  # cached
@@ -186,3 +186,94 @@ def test_vm_with_foreign_controller_is_rejected() -> None:
     doc["verificationMethod"][0]["controller"] = "did:web:evil.example"
     with pytest.raises(VerificationMethodError, match="controlled by"):
         retrieve_verification_method(f"{did}#key-1", "assertionMethod", DidResolver(documents={did: doc}))
+
+
+# --- the did:key retrieval memo (retrieve_verification_method) ------------------------------------------
+
+def _did_key_memo_size() -> int:
+    from omc_vc.did import _did_key_method
+
+    return _did_key_method.cache_info().currsize
+
+
+def test_did_key_retrieval_is_remembered_and_returns_a_fresh_method_each_time() -> None:
+    from omc_vc.did import _did_key_method
+
+    key = KeyPair.generate("p256")
+    vm = key.verification_method
+    method, public = retrieve_verification_method(vm, "assertionMethod", DidResolver())
+    hits = _did_key_method.cache_info().hits
+    method["controller"] = "did:web:evil.example"  # a caller changing its copy changes nothing else
+    again, public_again = retrieve_verification_method(vm, "assertionMethod", DidResolver())
+    assert _did_key_method.cache_info().hits == hits + 1
+    assert again == {"id": vm, "type": "Multikey", "controller": key.controller,
+                     "publicKeyMultibase": key.public_key.multibase}
+    assert public_again is public and public == key.public_key
+    assert _did_key_method.cache_info().maxsize is not None  # bounded
+
+
+def test_did_key_memo_is_keyed_by_purpose_and_failures_are_not_remembered() -> None:
+    key = KeyPair.generate()
+    retrieve_verification_method(key.verification_method, "assertionMethod", DidResolver())
+    size = _did_key_memo_size()
+    for _ in range(2):  # keyAgreement is not a relationship of a signing did:key, every time
+        with pytest.raises(VerificationMethodError) as info:
+            retrieve_verification_method(key.verification_method, "keyAgreement", DidResolver())
+        assert info.value.code == "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
+    other = KeyPair.generate()
+    for _ in range(2):
+        with pytest.raises(VerificationMethodError):
+            retrieve_verification_method(f"{key.controller}#{other.public_key.multibase}", "assertionMethod",
+                                         DidResolver())
+    assert _did_key_memo_size() == size
+
+
+def test_pinned_did_key_document_wins_over_the_memo() -> None:
+    key = KeyPair.generate()
+    vm = key.verification_method
+    retrieve_verification_method(vm, "assertionMethod", DidResolver())  # remembered
+    pinned = did_key_document(key.controller)
+    pinned["assertionMethod"] = []
+    with pytest.raises(VerificationMethodError) as info:
+        retrieve_verification_method(vm, "assertionMethod", DidResolver(documents={key.controller: pinned}))
+    assert info.value.code == "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
+
+
+def test_a_resolver_that_resolves_differently_is_asked_every_time() -> None:
+    key, impostor = KeyPair.generate(), KeyPair.generate()
+    vm = key.verification_method
+    retrieve_verification_method(vm, "assertionMethod", DidResolver())  # remembered
+
+    class Revoking(DidResolver):
+        def resolve(self, did: str) -> dict[str, Any]:
+            raise DidError(f"{did} is deactivated", code="notFound")
+
+    class Substituting(DidResolver):
+        def resolve(self, did: str) -> dict[str, Any]:
+            doc = did_key_document(did)
+            doc["verificationMethod"][0]["publicKeyMultibase"] = impostor.public_key.multibase
+            return doc
+
+    with pytest.raises(VerificationMethodError) as info:
+        retrieve_verification_method(vm, "assertionMethod", Revoking())
+    assert info.value.code == "INVALID_CONTROLLED_IDENTIFIER_DOCUMENT"
+    with pytest.raises(VerificationMethodError, match="fragment"):
+        retrieve_verification_method(vm, "assertionMethod", Substituting())
+
+
+def test_did_web_is_never_remembered_across_resolvers() -> None:
+    import json
+
+    key = KeyPair.generate()
+    did = did_web("college.example.ca")
+    url = "https://college.example.ca/.well-known/did.json"
+    fetcher = FakeFetcher({url: json.dumps(did_web_document(did, [key.public_key])).encode()})
+    size = _did_key_memo_size()
+    for _ in range(2):
+        retrieve_verification_method(f"{did}#key-1", "assertionMethod", DidResolver(fetcher=fetcher))  # type: ignore[arg-type]
+    assert fetcher.calls == [url, url]  # each new resolver fetched the document itself
+    assert _did_key_memo_size() == size
+    # a key rotation is seen by the next resolver: the old key is gone from the new document
+    fetcher.pages[url] = json.dumps(did_web_document(did, [KeyPair.generate().public_key])).encode()
+    _, rotated = retrieve_verification_method(f"{did}#key-1", "assertionMethod", DidResolver(fetcher=fetcher))  # type: ignore[arg-type]
+    assert rotated != key.public_key

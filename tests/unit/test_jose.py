@@ -883,3 +883,66 @@ def test_es384_round_trip_and_alg_bound_to_curve() -> None:
         assert exc.code == "JWT_ALG_KEY_MISMATCH"
     else:
         raise AssertionError("an ES256 header over a P-384 key verified")
+
+
+# --- the header memo: a protected header that passed is remembered by its exact text ---------------------
+
+def test_remembered_header_is_a_fresh_copy_for_every_verification() -> None:
+    from omc_vc.proofs.jose import _remembered_header
+
+    key = ed_key(11)
+    token = sign_jwt(credential(key.controller), key)
+    first = verify_jwt(token, resolver=DidResolver(), now=NOW)
+    hits = _remembered_header.cache_info().hits
+    first.header["kid"] = "did:key:zAttacker#zAttacker"  # a caller changing its result changes nothing else
+    first.header["jwk"] = {"kty": "OKP"}
+    second = verify_jwt(token, resolver=DidResolver(), now=NOW)
+    assert _remembered_header.cache_info().hits == hits + 1
+    assert second.header == {"alg": "EdDSA", "kid": key.verification_method, "typ": "vc+jwt", "cty": "vc"}
+    assert second.header is not first.header
+    assert _remembered_header.cache_info().maxsize is not None  # bounded
+
+
+@pytest.mark.parametrize(("header", "code"), [
+    ({"alg": "none"}, "JWT_ALG_NONE"),
+    ({"alg": "HS256"}, "JWT_ALG_HMAC"),
+    ({"alg": "EdDSA", "jku": "https://attacker.example/keys"}, "JWT_EMBEDDED_KEY"),
+    ({"alg": "EdDSA", "crit": ["exp"]}, "JWT_CRIT_UNSUPPORTED"),
+    ({"alg": "EdDSA", "typ": "vc+jwt", "cty": "vp"}, "JWT_TYP_MISMATCH"),
+])
+def test_refused_headers_are_refused_every_time_and_not_remembered(header: dict[str, Any], code: str) -> None:
+    from omc_vc.proofs.jose import _remembered_header
+
+    key = ed_key(12)
+    token = forge_signed({**header, "kid": key.verification_method}, credential(key.controller), key)
+    reject(token, code)
+    size = _remembered_header.cache_info().currsize
+    reject(token, code)
+    assert _remembered_header.cache_info().currsize == size
+
+
+def test_header_with_a_nested_value_is_checked_in_full_each_time() -> None:
+    from omc_vc.proofs.jose import _remembered_header
+
+    key = ed_key(13)
+    header = {"alg": "EdDSA", "kid": key.verification_method, "typ": "vc+jwt", "x-note": {"n": [1]}}
+    token = forge_signed(header, credential(key.controller), key)
+    first = verify_jwt(token, resolver=DidResolver(), now=NOW)
+    first.header["x-note"]["n"].append(2)
+    assert verify_jwt(token, resolver=DidResolver(), now=NOW).header == header  # not shared with the first
+    assert _remembered_header(token.split(".")[0], 1_000_000) is None  # the memo keeps no such header
+
+
+def test_a_remembered_header_does_not_vouch_for_the_rest_of_the_token() -> None:
+    # the same (remembered) header over another issuer's credential, or with a wrong signature, still fails
+    key, other = ed_key(14), ed_key(15)
+    token = sign_jwt(credential(key.controller), key)
+    verify_jwt(token, resolver=DidResolver(), now=NOW)
+    header, payload, _ = token.split(".")
+    foreign = b64json(credential(other.controller))
+    reject(f"{header}.{foreign}.{b64(key.sign(f'{header}.{foreign}'.encode()))}", "JWT_KID_NOT_ISSUER")
+    reject(f"{header}.{payload}.{b64(bytes(64))}", "JWT_BAD_SIGNATURE")
+    # a header that passed the header policy but declares a presentation: the payload check runs every time
+    vp_header = {"alg": "EdDSA", "kid": key.verification_method, "typ": "vp+jwt"}
+    for _ in range(2):
+        reject(forge_signed(vp_header, credential(key.controller), key), "JWT_TYP_MISMATCH")

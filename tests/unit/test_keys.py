@@ -161,3 +161,49 @@ def test_secret_multibase_round_trip(key_type: str) -> None:
     again = KeyPair.from_secret_multibase(pair.secret_multibase())
     assert again.public_key == pair.public_key
     assert again.public_key.verify(pair.sign(b"x"), b"x")
+
+
+# --- the import memo of PublicKey.from_multibase ------------------------------------------------------
+
+@pytest.mark.parametrize("key_type", ["ed25519", "p256", "p384"])
+def test_multibase_import_is_remembered_and_equal_to_a_fresh_import(key_type: str) -> None:
+    from omc_vc.keys import _imported_multibase
+
+    pair = KeyPair.generate(key_type)  # type: ignore[arg-type]
+    text = pair.public_key.multibase
+    first = PublicKey.from_multibase(text)
+    again = PublicKey.from_multibase(text)
+    assert again is first  # the second import is the remembered key
+    fresh = PublicKey._import_multibase(text)  # what the memo saves: a full decode and import
+    assert fresh is not first and fresh == first and fresh.multibase == text
+    assert first.verify(pair.sign(b"data"), b"data")
+    assert not first.verify(pair.sign(b"data"), b"other data")
+    assert _imported_multibase.cache_info().maxsize is not None  # bounded
+
+
+def test_multibase_import_failures_are_not_remembered() -> None:
+    from omc_vc.keys import _imported_multibase
+
+    pair = KeyPair.generate()
+    bad = [pair.secret_multibase(), "z" + "1" * 40, "not multibase", "u" + pair.public_key.multibase[1:]]
+    for _ in range(2):  # refused the second time too, by the same check
+        for text in bad:
+            with pytest.raises(MalformedValueError):
+                PublicKey.from_multibase(text)
+    with pytest.raises(MalformedValueError):
+        PublicKey.from_multibase(None)  # type: ignore[arg-type]  # unhashable-safe: not a string
+    cached = _imported_multibase.cache_info().currsize
+    for text in bad:
+        with pytest.raises(MalformedValueError):
+            PublicKey.from_multibase(text)
+    assert _imported_multibase.cache_info().currsize == cached
+
+
+def test_public_key_stays_immutable_with_its_multibase_computed_once() -> None:
+    import dataclasses
+
+    key = PublicKey.from_multibase(KeyPair.generate().public_key.multibase)
+    assert key.multibase is key.multibase  # computed once, then the same string
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        key.key_type = "p256"  # type: ignore[misc]
+    assert hash(key) == hash(PublicKey.from_jwk(key.jwk())) and key == PublicKey.from_jwk(key.jwk())
