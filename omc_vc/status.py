@@ -354,6 +354,13 @@ def _parse_entry(entry: Any) -> _Entry:
     return _Entry(purpose, int(raw_index), list_url, size, messages)
 
 
+def check_entry_shape(entry: Any) -> None:
+    """§2.1 shape of one entry, for issuers and the VC-API: raise StatusError (MALFORMED_VALUE_ERROR) if an entry typed
+    BitstringStatusListEntry is malformed. Entries of other types are left to their own mechanism."""
+    if isinstance(entry, dict) and entry.get("type") == ENTRY_TYPE:
+        _parse_entry(entry)
+
+
 def _parse_messages(value: Any, size: int) -> dict[int, str]:
     # §2.1 statusMessage: an array with one element per possible value, each {status: "0x..", message}
     if not isinstance(value, list) or len(value) != 1 << size:

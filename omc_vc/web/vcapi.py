@@ -22,23 +22,28 @@ from omc_vc._internal.multibase import multibase_decode
 from omc_vc.checks import V1, data_model
 from omc_vc.errors import JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
 from omc_vc.keys import KeyPair
-from omc_vc.model import VerificationResult, as_list, issuer_id
+from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id
 from omc_vc.proofs import data_integrity
+from omc_vc.status import CHECK_NAME as STATUS_CHECK
+from omc_vc.status import check_entry_shape
 from omc_vc.verify import Verifier
 
 DI_V2_CONTEXT = data_integrity.DI_V2_CONTEXT
-VERIFY_OPTIONS = {"checks", "challenge", "domain", "returnResults", "returnProblemDetails", "returnCredential",
-                  "returnPresentation"}
-ISSUE_OPTIONS = {"credentialStatus", "credentialId"}
-# legacy VC-API "checks" names -> the core checks they run (the proof check always includes the data
-# model and data-loss checks: a document that fails them is not a credential whose proof means anything)
+VERIFY_OPTIONS = {"checks", "challenge", "domain", "expectedProofPurpose", "returnResults", "returnProblemDetails",
+                  "returnCredential", "returnPresentation"}
+# ``cryptosuite`` lets a caller ask for eddsa-jcs-2022 instead of the key's default suite (the W3C eddsa
+# suite registers a separate eddsa-jcs-2022 issuer whose settings carry this option)
+ISSUE_OPTIONS = {"credentialStatus", "credentialId", "cryptosuite"}
+# legacy VC-API "checks" names -> the core checks they run. The data model, data-loss and proof checks
+# always run, whatever is asked (even ``checks: []``): "verified" means nothing without them.
+ALWAYS_CHECKED = ("data-model", "data-loss", "proof")
 CHECK_NAMES: dict[str, tuple[str, ...]] = {
     "proof": ("data-model", "data-loss", "proof"),
     "issuer-key-binding": ("issuer-key-binding",),
     "validity-period": ("validity-period",),
     "expiration": ("validity-period",),
-    "credentialStatus": (),
-    "status": (),
+    "credentialStatus": (STATUS_CHECK,),
+    "status": (STATUS_CHECK,),
 }
 STATUS_CHECK_NAMES = {"credentialStatus", "status"}
 _SRI_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -93,8 +98,40 @@ def _wanted_checks(options: dict[str, Any]) -> tuple[list[str] | None, bool]:
     unknown = sorted(set(checks) - set(CHECK_NAMES))
     if unknown:
         raise ApiError(f"unknown check(s): {', '.join(unknown)}", code="UNKNOWN_OPTION_PROVIDED")
-    wanted = sorted({name for check in checks for name in CHECK_NAMES[check]} | {"data-model", "data-loss"})
+    wanted = sorted({name for check in checks for name in CHECK_NAMES[check]} | set(ALWAYS_CHECKED))
     return wanted, bool(STATUS_CHECK_NAMES & set(checks))
+
+
+def _proof_option_problem(document: dict[str, Any], options: dict[str, Any]) -> tuple[str, str] | None:
+    """VC-DI §4.4 steps 5-7 for ``/credentials/verify``: the caller's expected proof purpose, domain and
+    challenge must match every proof. Returns (error code, detail) for the first mismatch."""
+    purpose = options.get("expectedProofPurpose")
+    challenge = options.get("challenge")
+    domain = options.get("domain")
+    if purpose is not None and not isinstance(purpose, str):
+        raise ApiError("options.expectedProofPurpose must be a string")
+    if challenge is not None and not isinstance(challenge, str):
+        raise ApiError("options.challenge must be a string")
+    if domain is not None and not (isinstance(domain, str) or (
+            isinstance(domain, list) and domain and all(isinstance(d, str) for d in domain))):
+        raise ApiError("options.domain must be a string or a list of strings")
+    for proof in as_list(document.get("proof")):
+        if not isinstance(proof, dict):
+            continue  # the verifier reports a malformed proof itself
+        # step 5: proofPurpose must be the expected one
+        if purpose is not None and proof.get("proofPurpose") != purpose:
+            return "PROOF_VERIFICATION_ERROR", f"proof purpose {proof.get('proofPurpose')!r} is not {purpose!r}"
+        # step 6: the proof's domain set must equal the expected one
+        if domain is not None:
+            wanted = {domain} if isinstance(domain, str) else set(domain)
+            got = proof.get("domain")
+            got_set = {got} if isinstance(got, str) else set(got) if isinstance(got, list) else set()
+            if wanted != got_set:
+                return "INVALID_DOMAIN_ERROR", "the proof's domain does not match options.domain"
+        # step 7: the challenge must be the expected one
+        if challenge is not None and proof.get("challenge") != challenge:
+            return "INVALID_CHALLENGE_ERROR", "the proof's challenge does not match options.challenge"
+    return None
 
 
 def result_body(result: VerificationResult) -> dict[str, Any]:
@@ -122,6 +159,10 @@ def verify_credential(body: Any, verifiers: Verifiers) -> tuple[int, dict[str, A
     result = verifier.verify(credential, checks=checks)
     if result.kind == "presentation":
         raise ApiError("verifiableCredential is not a credential", code="PARSING_ERROR")
+    if result.format == "di":
+        mismatch = _proof_option_problem(credential, options)
+        if mismatch is not None:
+            result.add(Check("proof-options", "failed", mismatch[1], mismatch[0]))
     if result.verified:
         problem = extra_conformance(credential) if result.format == "di" else None
         if problem:
@@ -148,11 +189,51 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
     result = verifier.verify(presentation, challenge=challenge, domain=domain, checks=checks)
     if result.kind == "credential":
         raise ApiError("verifiablePresentation is not a presentation", code="PARSING_ERROR")
+    purpose = options.get("expectedProofPurpose")
+    if purpose is not None and purpose != "authentication" and result.format == "di":
+        # a presentation's proof is an authentication proof (VCALM presentations/verify)
+        result.add(Check("proof-options", "failed", f"a presentation proof cannot have purpose {purpose!r}",
+                         "PROOF_VERIFICATION_ERROR"))
+    if result.verified and result.format == "di":
+        problem = self_asserted_problem(presentation)
+        if problem:
+            result.add(Check("holder-claims", "failed", problem, "MALFORMED_VALUE_ERROR"))
     return (200 if result.verified else 400), result_body(result)
 
 
+def _signer(document: dict[str, Any]) -> set[str]:
+    """The controllers named by a document's proof verification methods (the DID before the fragment)."""
+    return {str(p.get("verificationMethod", "")).split("#", 1)[0] for p in as_list(document.get("proof"))
+            if isinstance(p, dict)}
+
+
+def self_asserted_problem(presentation: dict[str, Any]) -> str | None:
+    """VCDM 2.0 §4.12.4 (presentations including holder claims): a credential whose issuer is the party
+    that signed the presentation is self-asserted; the presentation MUST then name a holder, and that
+    holder MUST be the credential's issuer."""
+    signers = _signer(presentation)
+    holder = holder_id(presentation)
+    for index, credential in enumerate(as_list(presentation.get("verifiableCredential"))):
+        if not isinstance(credential, dict):
+            continue
+        issuer = issuer_id(credential)
+        if issuer is None or issuer not in signers:
+            continue
+        if holder is None:
+            return f"verifiableCredential[{index}] is self-asserted by {issuer}: the presentation needs a holder"
+        if holder != issuer:
+            return f"verifiableCredential[{index}] is self-asserted by {issuer}, but the holder is {holder}"
+    return None
+
+
 def extra_conformance(credential: dict[str, Any]) -> str | None:
-    """Checks beyond ``checks.data_model``: digests must have their algorithm's length (VCDM 2.0 §5.3)."""
+    """Checks beyond ``checks.data_model``: BitstringStatusListEntry shapes (Bitstring Status List §2.1)
+    and digests of their algorithm's length (VCDM 2.0 §5.3)."""
+    for entry in as_list(credential.get("credentialStatus")):
+        try:
+            check_entry_shape(entry)
+        except StatusError as exc:
+            return f"credentialStatus: {exc.detail}"
     for item in as_list(credential.get("relatedResource")):
         if not isinstance(item, dict):
             return "relatedResource entries must be objects"
@@ -221,10 +302,15 @@ class Issuer:
             raise ApiError("options.credentialId must be a string")
         if "credentialStatus" in options:
             credential = self._add_status(credential, options["credentialStatus"], credential_id, issuer or "")
+        suite = options.get("cryptosuite")
+        if suite is not None and (not isinstance(suite, str) or suite not in data_integrity.SUITES
+                                  or key.key_type not in data_integrity.SUITES[suite].key_types):
+            raise ApiError(f"options.cryptosuite {suite!r} cannot be used with {issuer}'s {key.key_type} key",
+                           code="PROOF_GENERATION_ERROR")
         try:
             # DI §2.4.3 first, on its own: add_proof re-raises some JSON-LD errors with a changed type
             jsonld.check_data_loss(credential)
-            signed = data_integrity.add_proof(credential, key)
+            signed = data_integrity.add_proof(credential, key, cryptosuite=suite)
         except (JsonLdError, ProofError) as exc:
             # DI §2.4.3: data loss, undefined terms, unresolvable or redefined contexts are input errors
             raise ApiError(exc.detail, code=exc.code) from exc
