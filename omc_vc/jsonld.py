@@ -41,7 +41,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -52,6 +52,9 @@ from pyld.canon import URDNA2015 as _PyldURDNA2015
 from pyld.context_resolver import ContextResolver as _ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer as _IdentifierIssuer
 
+from omc_vc import _fastrdf
+from omc_vc._internal import nquads
+from omc_vc._internal.jsonio import copy_json
 from omc_vc._internal.resources import contexts_dir
 from omc_vc.errors import (
     CanonicalizationLimitError,
@@ -84,6 +87,10 @@ DocumentLoader = Callable[[str, Any], dict[str, Any]]
 #: turn it off to rule the memo out when investigating a problem, or after a PyLD upgrade until
 #: :func:`self_test` passes.
 MEMOIZE_CONTEXTS: bool = True
+
+#: Module switch for the direct JSON-LD -> RDF converter (omc_vc/_fastrdf.py) used for the common
+#: subset of JSON-LD; canonical output is byte-identical either way (tests/unit/test_fastrdf.py).
+FAST_RDF: bool = True
 
 # PyLD's _is_absolute_iri looks its pattern up in re's cache on every call, and it is called for
 # nearly every key and value expanded. The same pattern, compiled once, gives identical answers for
@@ -123,8 +130,6 @@ _RDFC_OPTIONS: Final[Mapping[str, Any]] = frozendict(
     {"algorithm": "URDNA2015", "format": "application/n-quads", "base": None}
 )
 
-_XSD_STRING: Final = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANGSTRING: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _SHA256_HEX: Final = re.compile(r"[0-9a-f]{64}")
 _PLAIN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_REPORTED_PROBLEMS: Final = 50
@@ -272,13 +277,7 @@ def default_loader() -> BundledLoader:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _json_copy(value: Any) -> Any:
-    """Copy a JSON value (faster than copy.deepcopy for dicts, lists and scalars)."""
-    if isinstance(value, dict):
-        return {key: _json_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_json_copy(item) for item in value]
-    return value
+_json_copy = copy_json
 
 
 def _step(key: str | int) -> str:
@@ -805,69 +804,49 @@ def _is_rdf_iri(value: Any) -> bool:
 # Bounded RDFC-1.0 canonicalization
 # ---------------------------------------------------------------------------------------------------
 
-# RDFC-1.0 §4.4.3 step 7 and §4.6.3 serialize quads in canonical N-Quads form (RDF 1.2 N-Quads,
-# "Canonical N-Quads"): in a literal, `"`, `\`, LF and CR use ECHAR, so do BS, HT and FF (\b \t \f);
-# the other C0 controls and DEL use UCHAR with four upper-case hex digits; every other character is
-# written as itself. PyLD escapes only \ " HT LF CR and writes the rest of the controls raw, which
-# changes both the output and the first-degree hashes computed from it (rdf-canon test060c).
-_LITERAL_ESCAPES: Final[Mapping[str, str]] = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
-_NEEDS_ESCAPE: Final = re.compile(r'["\\\x00-\x1f\x7f]')
+# Quads are handled as text records (omc_vc/_internal/nquads.py): canonical N-Quads terms, blank node
+# labels to be replaced, so hashing and output only join strings.
+_escape_literal = nquads.escape_literal
 
 
-def _escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    return _LITERAL_ESCAPES.get(char) or f"\\u{ord(char):04X}"
-
-
-def _escape_literal(value: str) -> str:
-    if _NEEDS_ESCAPE.search(value) is None:
-        return value
-    return _NEEDS_ESCAPE.sub(_escape_char, value)
-
-
-def _term(component: Mapping[str, Any], blank: Callable[[str], str] | None) -> str:
+def _term(component: Mapping[str, Any]) -> str:
+    """One term of a PyLD dataset as canonical N-Quads text (a blank node: its label)."""
     kind = component["type"]
     value: str = component["value"]
     if kind == "IRI":
         return "<" + value + ">"
     if kind == "blank node":
-        return blank(value) if blank is not None else value
-    text = '"' + _escape_literal(value) + '"'
-    datatype: str | None = component.get("datatype")
-    if datatype == _RDF_LANGSTRING:
-        language: str | None = component.get("language")
-        return text + "@" + language if language else text
-    if datatype and datatype != _XSD_STRING:
-        return text + "^^<" + datatype + ">"
-    return text
+        return value
+    return nquads.literal(value, component.get("datatype"), component.get("language"))
 
 
-def _serialize_quad(quad: Mapping[str, Any], blank: Callable[[str], str] | None = None) -> str:
-    """One quad in canonical N-Quads form, ``blank`` renaming blank node identifiers."""
-    line = _term(quad["subject"], blank) + " " + _term(quad["predicate"], blank) + " " + _term(quad["object"], blank)
-    name = quad.get("name")
-    if name is not None:
-        line += " " + _term(name, blank)
-    return line + " .\n"
+def _records(dataset: Mapping[str, Any]) -> list[nquads.Record]:
+    """The quads of a dataset in PyLD's form (graph name -> triples) as text records."""
+    records: list[nquads.Record] = []
+    try:
+        for graph_name, triples in dataset.items():
+            name = None
+            if graph_name != "@default":
+                name = graph_name if graph_name.startswith("_:") else "<" + graph_name + ">"
+            for triple in triples:
+                records.append((_term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"]), name))
+    except (TypeError, KeyError, AttributeError) as exc:  # e.g. PyLD's None object for a relative IRI in a list
+        raise JsonLdError(f"canonicalization failed: {type(exc).__name__}: {exc}") from exc
+    return records
 
 
-def _quad_key(quad: Mapping[str, Any]) -> tuple[Any, ...]:
-    key: list[Any] = []
-    for position in ("subject", "predicate", "object", "name"):
-        component = quad.get(position)
-        if component is None:
-            key.append(None)
-        else:
-            key.append((component["type"], component["value"], component.get("datatype"), component.get("language")))
-    return tuple(key)
+def _line(record: nquads.Record, blank: Callable[[str], str]) -> str:
+    """The record's canonical N-Quads line (RDFC-1.0 §4.4.3 step 7), ``blank`` naming its blank nodes."""
+    subject, predicate, obj, name = record
+    if subject.startswith("_:"):
+        subject = blank(subject)
+    if obj.startswith("_:"):
+        obj = blank(obj)
+    if name is None:
+        return subject + " " + predicate + " " + obj + " .\n"
+    if name.startswith("_:"):
+        name = blank(name)
+    return subject + " " + predicate + " " + obj + " " + name + " .\n"
 
 
 def _bounded_factorial(n: int, cap: int) -> int:
@@ -896,6 +875,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         self._max_work = max_work
         self._hash_algorithm = hash_algorithm
         self._work = 0
+        self._records: list[nquads.Record] = []
 
     # RDFC-1.0's hash algorithm is SHA-256 unless another is agreed (the suite's test075c uses SHA-384).
     def create_hash(self) -> Any:
@@ -904,42 +884,40 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
     def main(self, dataset: Mapping[str, Any], options: Mapping[str, Any]) -> str:
         if options.get("format") != "application/n-quads":
             raise JsonLdError(f"unsupported canonical output format {options.get('format')!r}")
+        return self.canonicalize(_records(dataset))
+
+    def canonicalize(self, records: Iterable[nquads.Record]) -> str:
+        """RDFC-1.0 canonical N-Quads of the quads ``records`` (a set: repeated quads count once)."""
         # Step 1: the canonicalization state is self.blank_node_info (blank node to quads map, plus
         # cached first-degree hashes) and self.canonical_issuer (prefix "_:c14n").
         # Step 2: for every quad, reference it from each blank node it contains. The input is a set:
         # a repeated quad counts once, and a quad counts once per blank node.
-        seen: set[tuple[Any, ...]] = set()
-        for graph_name, triples in dataset.items():
-            name = None
-            if graph_name != "@default":
-                name = {"type": "blank node" if graph_name.startswith("_:") else "IRI", "value": graph_name}
-            for triple in triples:
-                quad = {"subject": triple["subject"], "predicate": triple["predicate"], "object": triple["object"]}
-                if name is not None:
-                    quad["name"] = name
-                key = _quad_key(quad)
-                if key in seen:
+        seen: set[nquads.Record] = set()
+        quads = self._records
+        info_of = self.blank_node_info
+        for record in records:
+            if record in seen:
+                continue
+            seen.add(record)
+            quads.append(record)
+            subject, _, obj, name = record
+            for label in (subject, obj, name):
+                if label is None or not label.startswith("_:"):
                     continue
-                seen.add(key)
-                self.quads.append(quad)
-                for position in ("subject", "object", "name"):
-                    component = quad.get(position)
-                    if component is None or component["type"] != "blank node":
-                        continue
-                    info = self.blank_node_info.get(component["value"])
-                    if info is None:
-                        if len(self.blank_node_info) >= self._max_blank_nodes:
-                            raise CanonicalizationLimitError(
-                                f"the dataset has more than {self._max_blank_nodes} blank nodes",
-                                max_blank_nodes=self._max_blank_nodes,
-                            )
-                        info = self.blank_node_info[component["value"]] = {"quads": []}
-                    if not info["quads"] or info["quads"][-1] is not quad:
-                        info["quads"].append(quad)
+                info = info_of.get(label)
+                if info is None:
+                    if len(info_of) >= self._max_blank_nodes:
+                        raise CanonicalizationLimitError(
+                            f"the dataset has more than {self._max_blank_nodes} blank nodes",
+                            max_blank_nodes=self._max_blank_nodes,
+                        )
+                    info = info_of[label] = {"quads": []}
+                if not info["quads"] or info["quads"][-1] is not record:
+                    info["quads"].append(record)
 
         # Step 3: hash every blank node's first-degree quads; group identifiers by hash.
         hash_to_blank_nodes: dict[str, list[str]] = {}
-        for identifier in self.blank_node_info:
+        for identifier in info_of:
             hash_to_blank_nodes.setdefault(self.hash_first_degree_quads(identifier), []).append(identifier)
 
         # Step 4: in code point order of hash, a hash shared by no other blank node gets the next
@@ -969,8 +947,8 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
 
         # Steps 6-7: replace every blank node identifier with its issued canonical identifier and
         # return the canonical N-Quads, lines in code point order.
-        issued = self.canonical_issuer.existing
-        lines = [_serialize_quad(quad, issued.__getitem__) for quad in self.quads]
+        issued = self.canonical_issuer.existing.__getitem__
+        lines = [_line(record, issued) for record in quads]
         lines.sort()
         return "".join(lines)
 
@@ -990,7 +968,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
             return "_:a" if value == id_ else "_:z"
 
         md = self.create_hash()
-        for line in sorted(_serialize_quad(quad, label) for quad in info["quads"]):
+        for line in sorted(_line(record, label) for record in info["quads"]):
             md.update(line.encode("utf-8"))
         digest: str = md.hexdigest()
         info["hash"] = digest
@@ -1005,13 +983,26 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
     # quad); step 5.4 then tries every permutation of each list in it, copying the issuer (5.4.1)
     # and walking the permutation (5.4.4) each time. Charge all of it before any permutation is tried.
     def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
-        related = super().create_hash_to_related(id_, issuer)
-        self._charge(len(self.blank_node_info[id_]["quads"]))
+        quads = self.blank_node_info[id_]["quads"]
+        related: dict[str, list[str]] = {}
+        # §4.8.3 steps 1-3: for each quad of id_, each blank node in subject, object or graph name
+        # position other than id_ itself, its Hash Related Blank Node (§4.7) with position s, o or g
+        for record in quads:
+            subject, _, obj, name = record
+            for position, label in (("s", subject), ("o", obj), ("g", name)):
+                if label is not None and label != id_ and label.startswith("_:"):
+                    hash_ = self.hash_related_blank_node(label, record, issuer, position)
+                    related.setdefault(hash_, []).append(label)
+        self._charge(len(quads))
         copy_cost = len(issuer.order) + 1
         for blank_nodes in related.values():
             permutations = _bounded_factorial(len(blank_nodes), self._max_work)
             self._charge(permutations * (copy_cost + len(blank_nodes)))
         return related
+
+    # §4.7 step 3: "<", the predicate, ">" (the record holds the predicate as that text already)
+    def get_related_predicate(self, quad: Any) -> str:
+        return str(quad[1])
 
     def _charge(self, units: int) -> None:
         self._work += units
@@ -1036,11 +1027,19 @@ def canonicalize_dataset(
     (the rdf-canon suite). ``hash_algorithm`` is ``"sha256"`` (RDFC-1.0's default) or ``"sha384"``.
     The dataset is not modified.
     """
+    return _canonicalize_records(_records(dataset), max_blank_nodes=max_blank_nodes, max_work=max_work,
+                                 hash_algorithm=hash_algorithm)
+
+
+def _canonicalize_records(
+    records: Iterable[nquads.Record], *, max_blank_nodes: int, max_work: int, hash_algorithm: str
+) -> str:
+    """RDFC-1.0 canonical N-Quads of quads given as text records (omc_vc/_internal/nquads.py)."""
     if hash_algorithm not in ("sha256", "sha384"):
         raise JsonLdError(f"unsupported RDFC-1.0 hash algorithm {hash_algorithm!r}")
     canonicalizer = _Canonicalizer(max_blank_nodes=max_blank_nodes, max_work=max_work, hash_algorithm=hash_algorithm)
     try:
-        return str(canonicalizer.main(dataset, _RDFC_OPTIONS))
+        return canonicalizer.canonicalize(records)
     except OmcVcError:
         raise
     except RecursionError as exc:
@@ -1191,13 +1190,26 @@ def _to_rdf(
     memoize: bool | None = None,
     options: Mapping[str, Any] | None = None,
     max_work: int = DEFAULT_MAX_WORK,
-) -> dict[str, Any]:
-    """JSON-LD -> RDF dataset (JSON-LD 1.1 API §8.1), the first half of PyLD's normalize()."""
+    fast: bool = False,
+) -> Any:
+    """JSON-LD -> RDF dataset (JSON-LD 1.1 API §8.1), the first half of PyLD's normalize().
+
+    Returns PyLD's dataset (graph name -> triples); with ``fast``, the direct converter is tried first
+    (it needs the context memo) and, when it takes the document, its text records are returned instead.
+    Use :func:`_to_records` for records either way.
+    """
     loader = default_loader() if loader is None else loader
     processor, opts = _setup(loader, check=check, memoize=memoize, max_work=max_work)
     opts["produceGeneralizedRdf"] = False
     if options:
         opts.update(options)  # conformance tests only (base, processingMode, ...)
+    if fast and isinstance(doc, dict) and processor._memo is not None:
+        # The direct converter (omc_vc/_fastrdf.py) for the common subset; it leaves everything else,
+        # every error and every data-loss question to PyLD's pipeline below.
+        try:
+            return _fastrdf.to_records(doc, processor, opts, _is_rdf_iri)
+        except _fastrdf.Unsupported:
+            pass
     try:
         dataset: dict[str, Any] = processor.to_rdf(doc, opts)
     except OmcVcError:
@@ -1206,6 +1218,22 @@ def _to_rdf(
         _raise_translated(exc)
         raise  # unreachable: _raise_translated always raises
     return dataset
+
+
+def _to_records(
+    doc: Any,
+    loader: DocumentLoader | None,
+    *,
+    check: bool,
+    memoize: bool | None = None,
+    options: Mapping[str, Any] | None = None,
+    max_work: int = DEFAULT_MAX_WORK,
+    fast: bool | None = None,
+) -> list[nquads.Record]:
+    """JSON-LD -> the quads as text records; ``fast`` (default :data:`FAST_RDF`) tries the direct converter."""
+    result = _to_rdf(doc, loader, check=check, memoize=memoize, options=options, max_work=max_work,
+                     fast=FAST_RDF if fast is None else fast)
+    return result if isinstance(result, list) else _records(result)
 
 
 def _canonicalize(
@@ -1218,9 +1246,9 @@ def _canonicalize(
     max_work: int,
     hash_algorithm: str = "sha256",
 ) -> str:
-    dataset = _to_rdf(doc, loader, check=check, memoize=memoize, max_work=max_work)
-    return canonicalize_dataset(dataset, max_blank_nodes=max_blank_nodes, max_work=max_work,
-                                hash_algorithm=hash_algorithm)
+    records = _to_records(doc, loader, check=check, memoize=memoize, max_work=max_work)
+    return _canonicalize_records(records, max_blank_nodes=max_blank_nodes, max_work=max_work,
+                                 hash_algorithm=hash_algorithm)
 
 
 def canonicalize(

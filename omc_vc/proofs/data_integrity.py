@@ -8,7 +8,6 @@ implements DI §4.2 / §4.3 (proof sets and chains), :func:`verify_proofs` DI §
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +18,7 @@ from typing import Any, Protocol
 
 from omc_vc import jsonld
 from omc_vc._internal import jcs
-from omc_vc._internal.jsonio import dumps_canonical_json
+from omc_vc._internal.jsonio import copy_json, dumps_canonical_json
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc._internal.timeutil import format_datetime, is_datetime_stamp, parse_datetime, utcnow
 from omc_vc.did import DidResolver, retrieve_verification_method
@@ -157,7 +156,8 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | N
                          code="PROOF_GENERATION_ERROR")
     # DI §4.3 step 1-3: existing proofs form a set; previousProof selects a chain
     existing = _as_list(document.get("proof"))
-    unsecured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    # the transformations only read the document (jsonld.canonicalize, jcs); the result is one copy
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
     if previous_proof is not None:
         wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
         matching = [p for p in existing if isinstance(p, dict) and p.get("id") in wanted]
@@ -182,14 +182,14 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | N
         options["previousProof"] = previous_proof
     if isinstance(suite, _JcsSuite) and "@context" in unsecured:
         # vc-di-eddsa §3.3.1 step 2: the JCS proof carries the document's @context
-        options["@context"] = copy.deepcopy(unsecured["@context"])
+        options["@context"] = copy_json(unsecured["@context"])
     # DI §2.4.3: a dropped term or relative IRI raises DataLossError here, never a silently unsigned claim
     transformed = suite.transform(unsecured, loader, key.key_type)
     config_hash = suite.config_hash(options, unsecured, loader, key.key_type)
     hash_data = config_hash + suite.digest(transformed, key.key_type)
     options["proofValue"] = multibase_encode(key.sign(hash_data))
-    secured = {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
-    all_proofs = [*existing, options]
+    secured = {k: copy_json(v) for k, v in document.items() if k != "proof"}
+    all_proofs = [*(copy_json(p) for p in existing), options]
     secured["proof"] = all_proofs if len(all_proofs) > 1 else options
     return secured
 

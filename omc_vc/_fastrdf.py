@@ -1,0 +1,417 @@
+"""A direct JSON-LD -> RDF converter for the common subset, byte-identical to PyLD's (private to jsonld).
+
+PyLD turns a document into RDF in three passes (JSON-LD 1.1 API §5.1.2 Expansion, §7.2 Node Map
+Generation, §8.1 Deserialize JSON-LD to RDF), each building Python structures the next walks again;
+for a credential that is about 80 % of a signature (docs/performance.md). :func:`to_rdf` does the
+same work in one walk over the compacted document and emits the triples at once, for the subset of
+JSON-LD that credentials use:
+
+* node objects whose keys expand to ``@context``, ``@id``, ``@type`` or an absolute IRI;
+* values that are strings, numbers, booleans, ``null``, arrays and node objects; terms with no
+  container, ``@set`` or ``@graph`` containers; type coercion to ``@id``, ``@vocab``, ``@json``, a
+  datatype IRI or ``@none``;
+* embedded, property-scoped and type-scoped contexts, with PyLD's own (memoized) Context Processing
+  and IRI Expansion: only the walk is ours, every context and IRI decision is PyLD's.
+
+Anything else (value objects, ``@list``, ``@reverse``, ``@nest``, ``@included``, language maps,
+index maps, a default language or direction, ``@graph`` at node level), and anything that would be
+dropped or is in error (an undefined term, a relative IRI, a non-string ``@id``, two ``@id`` entries,
+a context PyLD refuses) raises :class:`Unsupported`, and the caller runs PyLD's full pipeline instead,
+which gives the exact result or the exact error with its JSON path. So the converter never decides an
+error or a data-loss question itself: it only succeeds where PyLD succeeds without dropping anything.
+
+Blank node labels differ from PyLD's (``_:f0``, ``_:f1``, ... in walk order) and triples are not in
+PyLD's order; RDFC-1.0's output depends on neither (RDFC-1.0 §4.4: the canonical form of isomorphic
+datasets is identical), and the canonicalizer takes its input as a set. Property values are not
+de-duplicated here (Node Map Generation does it in PyLD); the canonicalizer removes duplicate quads.
+tests/unit/test_fastrdf.py compares the canonical output of both paths on every JSON-LD toRdf test,
+the W3C vectors and every credential the test suite builds.
+
+Each step below names the PyLD step it mirrors (``pyld.jsonld.JsonLdProcessor`` 3.3.0, pinned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from omc_vc._internal import nquads
+from omc_vc._internal.nquads import Record
+
+__all__ = ["Unsupported", "to_records"]
+
+RDF_TYPE: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_DOUBLE: Final = "http://www.w3.org/2001/XMLSchema#double"
+_KEYWORD_TYPE: Final = "@type"
+_KEYWORD_ID: Final = "@id"
+
+#: More values than this for one property of one node go to PyLD, whose node map generation carries
+#: the work bound for many values (jsonld.DEFAULT_MAX_WORK); credentials have a handful.
+MAX_VALUES_PER_PROPERTY: Final = 64
+
+#: Distinct active contexts whose term table is kept (each table holds its context alive), and the
+#: entries one table's caches keep: documents choose their keys and type names, so every cache is
+#: bounded (a full cache is emptied and refilled).
+_MAX_TABLES: Final = 512
+_MAX_ENTRIES: Final = 2048
+
+
+
+class Unsupported(Exception):
+    """The document uses something this converter leaves to PyLD; run PyLD's pipeline instead."""
+
+
+class _Term:
+    """What one key means in one active context (PyLD: _expand_iri + get_context_value lookups)."""
+
+    __slots__ = ("coerce", "container_graph", "iri", "predicate", "scoped")
+
+    def __init__(self, iri: str, scoped: Any, coerce: Any, container_graph: bool) -> None:
+        self.iri = iri
+        self.predicate = "<" + iri + ">"
+        self.scoped = scoped
+        self.coerce = coerce
+        self.container_graph = container_graph
+
+
+_TYPE_TERM: Final = _Term(RDF_TYPE, None, None, False)
+
+
+class _Table:
+    """Per-active-context caches: key -> _Term or keyword, type name -> type IRI / scoped context."""
+
+    __slots__ = ("ctx", "keys", "raw", "type_contexts", "types")
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx  # keeps the context alive while its id() keys the table
+        self.keys: dict[str, Any] = {}
+        self.raw: dict[str, Any] = {}
+        self.types: dict[str, str] = {}
+        self.type_contexts: dict[str, Any] = {}
+
+
+_tables: dict[int, _Table] = {}
+
+
+def _table(ctx: Any) -> _Table:
+    table = _tables.get(id(ctx))
+    if table is None or table.ctx is not ctx:
+        if len(_tables) >= _MAX_TABLES:
+            _tables.clear()
+        table = _tables[id(ctx)] = _Table(ctx)
+    return table
+
+
+class _Walk:
+    """One conversion: the processor, its options, the dataset being built, blank node labels."""
+
+    def __init__(self, processor: Any, options: Mapping[str, Any], is_rdf_iri: Callable[[Any], bool]) -> None:
+        self.p = processor
+        self.options = options
+        self.base = options.get("base", "")
+        self.is_rdf_iri = is_rdf_iri
+        self.records: list[Record] = []
+        self.labels: dict[str, str] = {}
+        self.counter = 0
+        self.counts: dict[tuple[str | None, str, str], int] = {}
+
+    # -- terms ----------------------------------------------------------------------------------
+
+    def term(self, ctx: Any, key: str) -> Any:
+        """_expand_iri(ctx, key, vocab=True) and the key's term definition, checked once per context."""
+        table = _table(ctx)
+        found = table.keys.get(key)
+        if found is not None:
+            return found
+        if len(table.keys) >= _MAX_ENTRIES:
+            table.keys.clear()
+        expanded = self.expanded_key(ctx, key)
+        if expanded in ("@id", "@type", "@context"):
+            found = expanded
+        elif not isinstance(expanded, str) or expanded.startswith("@"):
+            raise Unsupported(f"key {key!r}")  # another keyword, or dropped (data loss): PyLD decides
+        elif not self.is_rdf_iri(expanded):
+            raise Unsupported(f"key {key!r} -> {expanded!r}")  # relative, blank or ill-formed predicate
+        else:
+            mapping = ctx["mappings"].get(key)
+            scoped = coerce = None
+            container: list[Any] = []
+            if mapping is not None:
+                if mapping.get("reverse"):
+                    raise Unsupported("reverse property")
+                scoped = mapping.get("@context")
+                coerce = mapping.get("@type")
+                raw = mapping.get("@container")
+                container = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+                if "@language" in mapping or "@direction" in mapping or "@index" in mapping:
+                    raise Unsupported("language, direction or index term")
+            if not set(container) <= {"@set", "@graph"}:
+                raise Unsupported(f"container {container!r}")
+            if "@language" in ctx or "@direction" in ctx:
+                raise Unsupported("default language or direction")
+            if coerce is not None and coerce not in ("@id", "@vocab", "@json", "@none"):
+                if not self.is_rdf_iri(coerce):
+                    raise Unsupported(f"datatype {coerce!r}")
+            found = _Term(expanded, scoped, coerce, "@graph" in container)
+        table.keys[key] = found
+        return found
+
+    def expanded_key(self, ctx: Any, key: str) -> Any:
+        """_expand_iri(ctx, key, vocab=True) as is (None, relative, keyword or IRI), cached."""
+        raw = _table(ctx).raw
+        try:
+            return raw[key]
+        except KeyError:
+            if len(raw) >= _MAX_ENTRIES:
+                raw.clear()
+            found = raw[key] = self.p._expand_iri(ctx, key, vocab=True)
+            return found
+
+    def type_iri(self, ctx: Any, name: str) -> str:
+        """An @type value: _expand_iri(ctx, name, vocab=True, base) as an IRI term (PyLD _expand_object)."""
+        # a relative type name resolves against the base when there is no @vocab: cache only for the
+        # base omc-vc always uses (None); the conformance tests use others
+        table = _table(ctx)
+        found = table.types.get(name) if self.base is None else None
+        if found is None:
+            iri = self.p._expand_iri(ctx, name, vocab=True, base=self.base)
+            if not self.is_rdf_iri(iri):
+                raise Unsupported(f"type {name!r}")  # blank, relative or ill-formed: PyLD decides
+            found = "<" + str(iri) + ">"
+            if self.base is None:
+                if len(table.types) >= _MAX_ENTRIES:
+                    table.types.clear()
+                table.types[name] = found
+        return found
+
+    def type_context(self, ctx: Any, name: str) -> Any:
+        """get_context_value(ctx, name, '@context') for a type name (type-scoped context, or None)."""
+        table = _table(ctx)
+        try:
+            return table.type_contexts[name]
+        except KeyError:
+            if len(table.type_contexts) >= _MAX_ENTRIES:
+                table.type_contexts.clear()
+            mapping = ctx["mappings"].get(name)
+            found = mapping.get("@context") if mapping else None
+            table.type_contexts[name] = found
+            return found
+
+    def reference(self, ctx: Any, value: str, vocab: bool) -> str:
+        """A string as a node reference (PyLD _expand_value for @id / @vocab coercion, or an @id)."""
+        iri = self.p._expand_iri(ctx, value, vocab=vocab, base=self.base)
+        if isinstance(iri, str) and iri.startswith("_:"):
+            return self.blank(iri)
+        if not self.is_rdf_iri(iri):
+            raise Unsupported(f"IRI {value!r}")  # relative (data loss) or ill-formed: PyLD decides
+        return "<" + str(iri) + ">"
+
+    def blank(self, label: str | None = None) -> str:
+        """A new blank node, or the one a document label (``_:x``) stands for in this conversion."""
+        if label is not None:
+            found = self.labels.get(label)
+            if found is None:
+                found = self.labels[label] = f"_:f{self.counter}"
+                self.counter += 1
+            return found
+        name = f"_:f{self.counter}"
+        self.counter += 1
+        return name
+
+    # -- the walk -------------------------------------------------------------------------------
+
+    def node(self, ctx: Any, active_property: str | None, element: dict[str, Any], graph: str | None) -> str:
+        """Expand a node object and emit its triples into ``graph``; return its subject term."""
+        p = self.p
+        options = self.options
+        # PyLD _expand: the property-scoped context of the active property, looked up before reverting
+        scoped = None
+        if active_property is not None:
+            mapping = ctx["mappings"].get(active_property)
+            if mapping is not None:
+                scoped = mapping.get("@context")
+        # _expand: revert a non-propagated (type-scoped) context, unless the element is a subject
+        # reference (a single key expanding to @id); a value object (@value) is left to PyLD
+        previous = ctx.get("previousContext")
+        if previous is not None:
+            must_revert = True
+            if len(element) <= 2 and "@context" not in element:
+                for key in sorted(element):
+                    expanded = self.expanded_key(ctx, key)
+                    if expanded == "@value":
+                        raise Unsupported("value object")
+                    if expanded == "@id" and len(element) == 1:
+                        must_revert = False
+                        break
+            if must_revert:
+                ctx = previous
+        if scoped is not None:
+            ctx = p._process_context(ctx, scoped, options, override_protected=True)
+        # _prepare_nested_context: the embedded context first, then, for each key expanding to @type
+        # (in code point order, against the context as it is then), the type-scoped contexts of its
+        # string values in code point order, looked up in the context before any of them, not propagated
+        if "@context" in element:
+            local = element["@context"]
+            if isinstance(local, dict) and len(local) == 1 and "@context" in local:
+                raise Unsupported("keyword redefinition")
+            ctx = p._process_context(ctx, local, options)
+        type_ctx = ctx
+        keys = sorted(element)
+        type_keys: list[str] = []
+        for key in keys:
+            if key == "@context" or self.expanded_key(ctx, key) != _KEYWORD_TYPE:
+                continue
+            type_keys.append(key)
+            value = element[key]
+            names = value if isinstance(value, list) else [value]
+            if not all(isinstance(name, str) for name in names):
+                raise Unsupported("non-string @type")  # PyLD: invalid type value
+            for name in sorted(names):
+                scoped_type = self.type_context(type_ctx, name)
+                if scoped_type is not None and scoped_type is not False:
+                    ctx = p._process_context(ctx, scoped_type, options, propagate=False)
+        # _expand_object: every key, in code point order, against the context now active; @type values
+        # expand against the context before type scoping
+        cached = _table(ctx).keys
+        subject: str | None = None
+        properties: list[tuple[_Term, str]] = []
+        final_type_keys: list[str] = []
+        for key in keys:
+            if key == "@context":
+                continue
+            kind = cached.get(key) or self.term(ctx, key)
+            if kind == _KEYWORD_ID:
+                value = element[key]
+                if subject is not None or not isinstance(value, str):
+                    raise Unsupported("@id")  # colliding keywords, or a non-string @id: PyLD's errors
+                subject = self.reference(ctx, value, vocab=False)
+            elif kind == _KEYWORD_TYPE:
+                final_type_keys.append(key)
+            else:
+                properties.append((kind, key))
+        if final_type_keys != type_keys:
+            raise Unsupported("a type-scoped context changed what expands to @type")
+        # a new blank node is the subject of this node object only: its values need no merging count
+        fresh = subject is None
+        if subject is None:
+            subject = self.blank()
+        for key in type_keys:
+            value = element[key]
+            names = value if isinstance(value, list) else [value]
+            self.emit(graph, subject, fresh, _TYPE_TERM, [self.type_iri(type_ctx, name) for name in names])
+        for term, key in properties:
+            value = element[key]
+            if term.coerce == "@json":  # PyLD: {'@type': '@json', '@value': value}, null included
+                if term.container_graph:
+                    raise Unsupported("@json in a @graph container")
+                self.emit(graph, subject, fresh, term, [self.literal({"@type": "@json", "@value": value})])
+                continue
+            term_ctx = ctx
+            if term.scoped is not None:
+                term_ctx = p._process_context(ctx, term.scoped, options, propagate=True, override_protected=True)
+            objects: list[str] = []
+            if term.container_graph:
+                self.graphs(term_ctx, key, value, objects)
+            elif value is not None:
+                # PyLD _expand(term_ctx, key, value): scalars are expanded with the key's definition
+                # in the term-scoped context
+                value_term = _table(term_ctx).keys.get(key) or self.term(term_ctx, key)
+                if not isinstance(value_term, _Term):
+                    raise Unsupported("term redefined as a keyword")
+                self.values(term_ctx, key, value_term, value, graph, objects)
+            self.emit(graph, subject, fresh, term, objects)
+        return subject
+
+    def emit(self, graph: str | None, subject: str, fresh: bool, term: _Term, objects: list[str]) -> None:
+        if not objects:
+            return
+        # PyLD's node map generation merges the values of one property of one subject, comparing each
+        # with all before it, under the work bound: many values (even across occurrences of the
+        # subject) go to PyLD so the bound applies exactly as it does there
+        if fresh:
+            if len(objects) > MAX_VALUES_PER_PROPERTY:
+                raise Unsupported("many values")
+        else:
+            count_key = (graph, subject, term.iri)
+            count = self.counts.get(count_key, 0) + len(objects)
+            if count > MAX_VALUES_PER_PROPERTY:
+                raise Unsupported("many values")
+            self.counts[count_key] = count
+        records = self.records
+        predicate = term.predicate
+        for obj in objects:
+            records.append((subject, predicate, obj, graph))
+
+    def graphs(self, ctx: Any, key: str, value: Any, out: list[str]) -> None:
+        """A @graph container (PyLD wraps each expanded value as {'@graph': [v]}): each node object in
+        a named graph of its own, named by a new blank node, which is the property's value."""
+        for item in value if isinstance(value, list) else [value]:
+            if item is None:
+                continue
+            if not isinstance(item, dict):
+                raise Unsupported("a value in a @graph container that is not a node object")
+            name = self.blank()
+            self.node(ctx, key, item, name)
+            out.append(name)
+
+    def values(self, ctx: Any, key: str, term: _Term, value: Any, graph: str | None, out: list[str]) -> None:
+        """PyLD _expand for one property value (arrays flattened, null dropped) -> RDF objects."""
+        if isinstance(value, str):
+            # _expand_value: coercion from the term definition in this (term-scoped) context
+            coerce = term.coerce
+            if coerce is None or coerce == "@none":
+                out.append(nquads.literal(value))
+            elif coerce == "@id":
+                out.append(self.reference(ctx, value, vocab=False))
+            elif coerce == "@vocab":
+                out.append(self.reference(ctx, value, vocab=True))
+            elif coerce == "@json" or coerce == XSD_DOUBLE:
+                out.append(self.literal({"@type": coerce, "@value": value}))
+            else:
+                out.append(nquads.literal(value, coerce))
+        elif isinstance(value, dict):
+            out.append(self.node(ctx, key, value, graph))
+        elif isinstance(value, list):
+            for entry in value:
+                if entry is not None:
+                    self.values(ctx, key, term, entry, graph, out)
+        elif isinstance(value, (bool, int, float)):
+            item: dict[str, Any] = {"@value": value}
+            if term.coerce is not None and term.coerce not in ("@id", "@vocab", "@none"):
+                item["@type"] = term.coerce
+            out.append(self.literal(item))
+        else:
+            raise Unsupported(f"value of type {type(value).__name__}")
+
+    def literal(self, item: dict[str, Any]) -> str:
+        """PyLD's own _object_to_rdf for a value object (numbers, booleans, @json, xsd:double), as text."""
+        obj: dict[str, Any] | None = self.p._object_to_rdf(item, None, [], self.options)
+        if obj is None or obj.get("type") != "literal":
+            raise Unsupported("literal")
+        return nquads.literal(obj["value"], obj.get("datatype"), obj.get("language"))
+
+
+def to_records(document: dict[str, Any], processor: Any, options: Mapping[str, Any],
+               is_rdf_iri: Callable[[Any], bool]) -> list[Record]:
+    """The quads of ``document`` as text records (omc_vc/_internal/nquads.py), or :class:`Unsupported`.
+
+    ``processor`` is the PyLD processor (with the context memo) that the slow path would use,
+    ``options`` its options (base, documentLoader, processingMode, contextResolver) and ``is_rdf_iri``
+    the test for an IRI that becomes an RDF term unchanged (jsonld._is_rdf_iri).
+    """
+    if options.get("processingMode", "json-ld-1.1") != "json-ld-1.1":
+        raise Unsupported("processing mode")
+    if options.get("rdfDirection") or options.get("produceGeneralizedRdf") or "expandContext" in options:
+        raise Unsupported("options")
+    walk = _Walk(processor, {**options, "isFrame": False, "keepFreeFloatingNodes": False}, is_rdf_iri)
+    try:
+        # PyLD expand(): _expand(initial context, None, document); a top-level node with nothing but
+        # an @id, or nothing at all, is dropped, and produces no triple here either
+        walk.node(processor._get_initial_context(walk.options), None, document, None)
+    except Unsupported:
+        raise
+    except RecursionError as exc:
+        raise Unsupported("nesting") from exc
+    except Exception as exc:  # any PyLD error (a context refused, an invalid IRI mapping, ...)
+        raise Unsupported(type(exc).__name__) from exc
+    return walk.records
