@@ -42,12 +42,19 @@ __all__ = ["Unsupported", "to_records"]
 
 RDF_TYPE: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DOUBLE: Final = "http://www.w3.org/2001/XMLSchema#double"
+XSD_BOOLEAN: Final = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_INTEGER: Final = "http://www.w3.org/2001/XMLSchema#integer"
+#: PyLD writes integers from 1e21 on as xsd:double (JSON-LD 1.1 API §8.6 step 10)
+_DOUBLE_FROM: Final = 10**21
 _KEYWORD_TYPE: Final = "@type"
 _KEYWORD_ID: Final = "@id"
 
 #: More values than this for one property of one node go to PyLD, whose node map generation carries
 #: the work bound for many values (jsonld.DEFAULT_MAX_WORK); credentials have a handful.
 MAX_VALUES_PER_PROPERTY: Final = 64
+
+#: Node plans kept per loader (see :class:`_Plan`); a full cache is emptied and refilled.
+_MAX_PLANS: Final = 4096
 
 #: Distinct active contexts whose term table is kept (each table holds its context alive), and the
 #: entries one table's caches keep: documents choose their keys and type names, so every cache is
@@ -75,17 +82,59 @@ class _Term:
 
 
 _TYPE_TERM: Final = _Term(RDF_TYPE, None, None, False)
+_ABSENT: Final = ("absent",)
+
+
+_UNCACHEABLE: Final = ("uncacheable",)
+
+
+def _context_key(value: Any) -> Any:
+    """An embedded @context as a plan-cache key (absent, null, a URL, a list of URLs), or _UNCACHEABLE
+    when the context holds an object (such a node is planned afresh every time)."""
+    if value is _ABSENT or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return _UNCACHEABLE
+
+
+class _FirstStage:
+    """A node object's context before its types are looked at (PyLD _expand, up to type scoping)."""
+
+    __slots__ = ("ctx", "given", "plans", "type_keys")
+
+    def __init__(self, given: Any, ctx: Any, type_keys: tuple[str, ...]) -> None:
+        self.given = given  # the active context it was computed from (kept alive: its id() is in the key)
+        self.ctx = ctx
+        self.type_keys = type_keys
+        self.plans: dict[tuple[tuple[str, tuple[str, ...]], ...], _Plan] = {}
+
+
+class _Plan:
+    """What the contexts make of a node object with given keys and types: the final active context,
+    the key holding @id, the type IRIs (as text) and, per property, its term, key, term-scoped context
+    and the term its values are expanded with. Values are not part of a plan."""
+
+    __slots__ = ("ctx", "id_key", "properties", "types")
+
+    def __init__(self, ctx: Any, id_key: str | None, types: list[str],
+                 properties: list[tuple[_Term, str, Any, _Term | None]]) -> None:
+        self.ctx = ctx
+        self.id_key = id_key
+        self.types = types
+        self.properties = properties
 
 
 class _Table:
     """Per-active-context caches: key -> _Term or keyword, type name -> type IRI / scoped context."""
 
-    __slots__ = ("ctx", "keys", "raw", "type_contexts", "types")
+    __slots__ = ("ctx", "keys", "raw", "refs", "type_contexts", "types")
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx  # keeps the context alive while its id() keys the table
         self.keys: dict[str, Any] = {}
         self.raw: dict[str, Any] = {}
+        self.refs: dict[tuple[str, bool], str] = {}
         self.types: dict[str, str] = {}
         self.type_contexts: dict[str, Any] = {}
 
@@ -105,10 +154,13 @@ def _table(ctx: Any) -> _Table:
 class _Walk:
     """One conversion: the processor, its options, the dataset being built, blank node labels."""
 
-    def __init__(self, processor: Any, options: Mapping[str, Any], is_rdf_iri: Callable[[Any], bool]) -> None:
+    def __init__(self, processor: Any, options: Mapping[str, Any], is_rdf_iri: Callable[[Any], bool],
+                 plans: dict[Any, _FirstStage] | None) -> None:
         self.p = processor
         self.options = options
         self.base = options.get("base", "")
+        # plans hold IRIs expanded against the base: kept only for the base omc-vc uses (None)
+        self.plans = plans if self.base is None else None
         self.is_rdf_iri = is_rdf_iri
         self.records: list[Record] = []
         self.labels: dict[str, str] = {}
@@ -199,12 +251,23 @@ class _Walk:
 
     def reference(self, ctx: Any, value: str, vocab: bool) -> str:
         """A string as a node reference (PyLD _expand_value for @id / @vocab coercion, or an @id)."""
+        refs = _table(ctx).refs if self.base is None else None
+        if refs is not None:
+            found = refs.get((value, vocab))
+            if found is not None:
+                return found if found[0] == "<" else self.blank(found)
         iri = self.p._expand_iri(ctx, value, vocab=vocab, base=self.base)
         if isinstance(iri, str) and iri.startswith("_:"):
-            return self.blank(iri)
-        if not self.is_rdf_iri(iri):
+            text = iri  # a document's blank node label: renamed per conversion
+        elif not self.is_rdf_iri(iri):
             raise Unsupported(f"IRI {value!r}")  # relative (data loss) or ill-formed: PyLD decides
-        return "<" + str(iri) + ">"
+        else:
+            text = "<" + str(iri) + ">"
+        if refs is not None:
+            if len(refs) >= _MAX_ENTRIES:
+                refs.clear()
+            refs[(value, vocab)] = text
+        return text if text[0] == "<" else self.blank(text)
 
     def blank(self, label: str | None = None) -> str:
         """A new blank node, or the one a document label (``_:x``) stands for in this conversion."""
@@ -222,6 +285,84 @@ class _Walk:
 
     def node(self, ctx: Any, active_property: str | None, element: dict[str, Any], graph: str | None) -> str:
         """Expand a node object and emit its triples into ``graph``; return its subject term."""
+        plan = self.plan(ctx, active_property, element)
+        # _expand_object: @id against the final context (a non-string @id is PyLD's error)
+        fresh = plan.id_key is None
+        if plan.id_key is None:
+            subject = f"_:f{self.counter}"
+            self.counter += 1
+        else:
+            value = element[plan.id_key]
+            if not isinstance(value, str):
+                raise Unsupported("@id")
+            subject = self.reference(plan.ctx, value, vocab=False)
+        if plan.types:
+            self.emit(graph, subject, fresh, _TYPE_TERM, plan.types)
+        for term, key, term_ctx, value_term in plan.properties:
+            value = element[key]
+            if value_term is not None:
+                # the common case: PyLD _expand(term_ctx, key, value), scalars expanded with the key's
+                # definition in the term-scoped context
+                if value is None:
+                    continue
+                objects: list[str] = []
+                if isinstance(value, list):
+                    for entry in value:
+                        if entry is not None:
+                            self.values(term_ctx, key, value_term, entry, graph, objects)
+                else:
+                    self.values(term_ctx, key, value_term, value, graph, objects)
+            elif term.coerce == "@json":  # PyLD: {'@type': '@json', '@value': value}, null included
+                objects = [self.literal({"@type": "@json", "@value": value})]
+            elif term.container_graph:
+                objects = []
+                self.graphs(term_ctx, key, value, objects)
+            elif value is None:
+                continue
+            else:
+                raise Unsupported("term redefined by its own scoped context")
+            if objects:
+                self.emit(graph, subject, fresh, term, objects)
+        return subject
+
+    def plan(self, ctx: Any, active_property: str | None, element: dict[str, Any]) -> _Plan:
+        """What the contexts make of a node object of this shape (cached; see :class:`_Plan`)."""
+        keys = tuple(sorted(element))
+        embedded = _context_key(element.get("@context", _ABSENT))
+        plans = self.plans
+        cacheable = plans is not None and embedded is not _UNCACHEABLE
+        if plans is None or not cacheable:
+            first = self.first_stage(ctx, active_property, element, keys)
+        else:
+            first_key = (id(ctx), active_property, keys, embedded)
+            cached = plans.get(first_key)
+            if cached is None or cached.given is not ctx:
+                cached = self.first_stage(ctx, active_property, element, keys)
+                if len(plans) >= _MAX_PLANS:
+                    plans.clear()
+                plans[first_key] = cached
+            first = cached
+        signature: list[tuple[str, tuple[str, ...]]] = []
+        for key in first.type_keys:
+            value = element[key]
+            names = tuple(value) if isinstance(value, list) else (value,)
+            if not all(isinstance(name, str) for name in names):
+                raise Unsupported("non-string @type")  # PyLD: invalid type value
+            signature.append((key, names))
+        type_signature = tuple(signature)
+        plan = first.plans.get(type_signature) if cacheable else None
+        if plan is None:
+            plan = self.second_stage(first, keys, type_signature)
+            if cacheable:
+                if len(first.plans) >= _MAX_ENTRIES:
+                    first.plans.clear()
+                first.plans[type_signature] = plan
+        return plan
+
+    def first_stage(self, ctx: Any, active_property: str | None, element: dict[str, Any],
+                    keys: tuple[str, ...]) -> _FirstStage:
+        """PyLD _expand up to the type-scoped contexts: revert, property-scoped and embedded contexts."""
+        given = ctx
         p = self.p
         options = self.options
         # PyLD _expand: the property-scoped context of the active property, looked up before reverting
@@ -235,99 +376,94 @@ class _Walk:
         previous = ctx.get("previousContext")
         if previous is not None:
             must_revert = True
-            if len(element) <= 2 and "@context" not in element:
-                for key in sorted(element):
+            if len(keys) <= 2 and "@context" not in keys:
+                for key in keys:
                     expanded = self.expanded_key(ctx, key)
                     if expanded == "@value":
                         raise Unsupported("value object")
-                    if expanded == "@id" and len(element) == 1:
+                    if expanded == "@id" and len(keys) == 1:
                         must_revert = False
                         break
             if must_revert:
                 ctx = previous
         if scoped is not None:
             ctx = p._process_context(ctx, scoped, options, override_protected=True)
-        # _prepare_nested_context: the embedded context first, then, for each key expanding to @type
-        # (in code point order, against the context as it is then), the type-scoped contexts of its
-        # string values in code point order, looked up in the context before any of them, not propagated
+        # _prepare_nested_context: the embedded context first
         if "@context" in element:
             local = element["@context"]
             if isinstance(local, dict) and len(local) == 1 and "@context" in local:
                 raise Unsupported("keyword redefinition")
             ctx = p._process_context(ctx, local, options)
-        type_ctx = ctx
-        keys = sorted(element)
-        type_keys: list[str] = []
+        type_keys = tuple(k for k in keys if k != "@context" and self.expanded_key(ctx, k) == _KEYWORD_TYPE)
+        return _FirstStage(given, ctx, type_keys)
+
+    def second_stage(self, first: _FirstStage, keys: tuple[str, ...],
+                     type_signature: tuple[tuple[str, tuple[str, ...]], ...]) -> _Plan:
+        """The rest of _prepare_nested_context and _expand_object's key decisions, for these types."""
+        p = self.p
+        options = self.options
+        type_ctx = ctx = first.ctx
+        # for each key expanding to @type (in code point order, against the context as it is then),
+        # the type-scoped contexts of its values in code point order, looked up in the context before
+        # any of them, applied without propagation
+        seen_type_keys: list[str] = []
+        names_of = dict(type_signature)
         for key in keys:
             if key == "@context" or self.expanded_key(ctx, key) != _KEYWORD_TYPE:
                 continue
-            type_keys.append(key)
-            value = element[key]
-            names = value if isinstance(value, list) else [value]
-            if not all(isinstance(name, str) for name in names):
-                raise Unsupported("non-string @type")  # PyLD: invalid type value
-            for name in sorted(names):
+            seen_type_keys.append(key)
+            if key not in names_of:
+                raise Unsupported("a type-scoped context made another key expand to @type")
+            for name in sorted(names_of[key]):
                 scoped_type = self.type_context(type_ctx, name)
                 if scoped_type is not None and scoped_type is not False:
                     ctx = p._process_context(ctx, scoped_type, options, propagate=False)
+        if tuple(seen_type_keys) != first.type_keys:
+            raise Unsupported("a type-scoped context changed what expands to @type")
         # _expand_object: every key, in code point order, against the context now active; @type values
         # expand against the context before type scoping
-        cached = _table(ctx).keys
-        subject: str | None = None
-        properties: list[tuple[_Term, str]] = []
+        id_key: str | None = None
+        properties: list[tuple[_Term, str, Any, _Term | None]] = []
         final_type_keys: list[str] = []
         for key in keys:
             if key == "@context":
                 continue
-            kind = cached.get(key) or self.term(ctx, key)
+            kind = self.term(ctx, key)
             if kind == _KEYWORD_ID:
-                value = element[key]
-                if subject is not None or not isinstance(value, str):
-                    raise Unsupported("@id")  # colliding keywords, or a non-string @id: PyLD's errors
-                subject = self.reference(ctx, value, vocab=False)
+                if id_key is not None:
+                    raise Unsupported("colliding @id keys")  # PyLD: colliding keywords
+                id_key = key
             elif kind == _KEYWORD_TYPE:
                 final_type_keys.append(key)
             else:
-                properties.append((kind, key))
-        if final_type_keys != type_keys:
-            raise Unsupported("a type-scoped context changed what expands to @type")
-        # a new blank node is the subject of this node object only: its values need no merging count
-        fresh = subject is None
-        if subject is None:
-            subject = self.blank()
-        for key in type_keys:
-            value = element[key]
-            names = value if isinstance(value, list) else [value]
-            self.emit(graph, subject, fresh, _TYPE_TERM, [self.type_iri(type_ctx, name) for name in names])
-        for term, key in properties:
-            value = element[key]
-            if term.coerce == "@json":  # PyLD: {'@type': '@json', '@value': value}, null included
-                if term.container_graph:
-                    raise Unsupported("@json in a @graph container")
-                self.emit(graph, subject, fresh, term, [self.literal({"@type": "@json", "@value": value})])
-                continue
-            term_ctx = ctx
-            if term.scoped is not None:
-                term_ctx = p._process_context(ctx, term.scoped, options, propagate=True, override_protected=True)
-            objects: list[str] = []
-            if term.container_graph:
-                self.graphs(term_ctx, key, value, objects)
-            elif value is not None:
+                if kind.coerce == "@json":
+                    if kind.container_graph:
+                        raise Unsupported("@json in a @graph container")
+                    properties.append((kind, key, ctx, None))
+                    continue
+                term_ctx = ctx
+                if kind.scoped is not None:
+                    term_ctx = p._process_context(ctx, kind.scoped, options, propagate=True, override_protected=True)
                 # PyLD _expand(term_ctx, key, value): scalars are expanded with the key's definition
-                # in the term-scoped context
-                value_term = _table(term_ctx).keys.get(key) or self.term(term_ctx, key)
-                if not isinstance(value_term, _Term):
-                    raise Unsupported("term redefined as a keyword")
-                self.values(term_ctx, key, value_term, value, graph, objects)
-            self.emit(graph, subject, fresh, term, objects)
-        return subject
+                # in the term-scoped context (checked when a value needs it)
+                value_term: _Term | None = None
+                if not kind.container_graph:
+                    try:
+                        found = self.term(term_ctx, key)
+                    except Unsupported:
+                        found = None
+                    value_term = found if isinstance(found, _Term) else None
+                properties.append((kind, key, term_ctx, value_term))
+        if tuple(final_type_keys) != first.type_keys:
+            raise Unsupported("a type-scoped context changed what expands to @type")
+        types = [self.type_iri(type_ctx, name) for _, names in type_signature for name in names]
+        return _Plan(ctx, id_key, types, properties)
 
     def emit(self, graph: str | None, subject: str, fresh: bool, term: _Term, objects: list[str]) -> None:
-        if not objects:
-            return
         # PyLD's node map generation merges the values of one property of one subject, comparing each
         # with all before it, under the work bound: many values (even across occurrences of the
-        # subject) go to PyLD so the bound applies exactly as it does there
+        # subject) go to PyLD so the bound applies exactly as it does there. A new blank node is the
+        # subject of one node object only, so its values need no running count.
         if fresh:
             if len(objects) > MAX_VALUES_PER_PROPERTY:
                 raise Unsupported("many values")
@@ -337,10 +473,8 @@ class _Walk:
             if count > MAX_VALUES_PER_PROPERTY:
                 raise Unsupported("many values")
             self.counts[count_key] = count
-        records = self.records
         predicate = term.predicate
-        for obj in objects:
-            records.append((subject, predicate, obj, graph))
+        self.records.extend([(subject, predicate, obj, graph) for obj in objects])
 
     def graphs(self, ctx: Any, key: str, value: Any, out: list[str]) -> None:
         """A @graph container (PyLD wraps each expanded value as {'@graph': [v]}): each node object in
@@ -356,9 +490,9 @@ class _Walk:
 
     def values(self, ctx: Any, key: str, term: _Term, value: Any, graph: str | None, out: list[str]) -> None:
         """PyLD _expand for one property value (arrays flattened, null dropped) -> RDF objects."""
+        coerce = term.coerce
         if isinstance(value, str):
             # _expand_value: coercion from the term definition in this (term-scoped) context
-            coerce = term.coerce
             if coerce is None or coerce == "@none":
                 out.append(nquads.literal(value))
             elif coerce == "@id":
@@ -375,10 +509,20 @@ class _Walk:
             for entry in value:
                 if entry is not None:
                     self.values(ctx, key, term, entry, graph, out)
-        elif isinstance(value, (bool, int, float)):
+        elif isinstance(value, bool):
+            # PyLD _object_to_rdf: a boolean keeps a coerced datatype (other than @json)
+            if coerce == "@json":
+                raise Unsupported("@json")
+            datatype = coerce if coerce not in (None, "@id", "@vocab", "@none") else XSD_BOOLEAN
+            out.append(nquads.literal("true" if value else "false", datatype))
+        elif type(value) is int and -_DOUBLE_FROM < value < _DOUBLE_FROM and coerce not in ("@json", XSD_DOUBLE):
+            # PyLD _object_to_rdf: an integer below 1e21 is xsd:integer unless coerced
+            datatype = coerce if coerce not in (None, "@id", "@vocab", "@none") else XSD_INTEGER
+            out.append(nquads.literal(str(value), datatype))
+        elif isinstance(value, (int, float)):
             item: dict[str, Any] = {"@value": value}
-            if term.coerce is not None and term.coerce not in ("@id", "@vocab", "@none"):
-                item["@type"] = term.coerce
+            if coerce is not None and coerce not in ("@id", "@vocab", "@none"):
+                item["@type"] = coerce
             out.append(self.literal(item))
         else:
             raise Unsupported(f"value of type {type(value).__name__}")
@@ -392,18 +536,20 @@ class _Walk:
 
 
 def to_records(document: dict[str, Any], processor: Any, options: Mapping[str, Any],
-               is_rdf_iri: Callable[[Any], bool]) -> list[Record]:
+               is_rdf_iri: Callable[[Any], bool], plans: dict[Any, Any] | None = None) -> list[Record]:
     """The quads of ``document`` as text records (omc_vc/_internal/nquads.py), or :class:`Unsupported`.
 
     ``processor`` is the PyLD processor (with the context memo) that the slow path would use,
-    ``options`` its options (base, documentLoader, processingMode, contextResolver) and ``is_rdf_iri``
-    the test for an IRI that becomes an RDF term unchanged (jsonld._is_rdf_iri).
+    ``options`` its options (base, documentLoader, processingMode, contextResolver), ``is_rdf_iri``
+    the test for an IRI that becomes an RDF term unchanged (jsonld._is_rdf_iri) and ``plans`` a cache
+    of node plans that lives as long as the processor's context memo (what a context URL means is the
+    loader's, so plans must not be shared between loaders).
     """
     if options.get("processingMode", "json-ld-1.1") != "json-ld-1.1":
         raise Unsupported("processing mode")
     if options.get("rdfDirection") or options.get("produceGeneralizedRdf") or "expandContext" in options:
         raise Unsupported("options")
-    walk = _Walk(processor, {**options, "isFrame": False, "keepFreeFloatingNodes": False}, is_rdf_iri)
+    walk = _Walk(processor, {**options, "isFrame": False, "keepFreeFloatingNodes": False}, is_rdf_iri, plans)
     try:
         # PyLD expand(): _expand(initial context, None, document); a top-level node with nothing but
         # an @id, or nothing at all, is dropped, and produces no triple here either

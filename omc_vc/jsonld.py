@@ -361,6 +361,8 @@ class _ContextMemo:
         self._size = size
         self._entries: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        #: node plans of the direct converter (omc_vc/_fastrdf.py) for this loader's contexts
+        self.plans: dict[Any, Any] = {}
 
     def get(self, key: tuple[Any, ...]) -> Any:
         with self._lock:
@@ -835,16 +837,21 @@ def _records(dataset: Mapping[str, Any]) -> list[nquads.Record]:
     return records
 
 
-def _line(record: nquads.Record, blank: Callable[[str], str]) -> str:
-    """The record's canonical N-Quads line (RDFC-1.0 §4.4.3 step 7), ``blank`` naming its blank nodes."""
-    subject, predicate, obj, name = record
-    if subject.startswith("_:"):
+#: A quad with at least one blank node: its record's four texts and a bit mask of the positions that
+#: are blank node labels (1 subject, 2 object, 4 graph name).
+_Prepared = tuple[str, str, str, "str | None", int]
+
+
+def _line(prepared: _Prepared, blank: Callable[[str], str]) -> str:
+    """The quad's canonical N-Quads line (RDFC-1.0 §4.4.3 step 7), ``blank`` naming its blank nodes."""
+    subject, predicate, obj, name, mask = prepared
+    if mask & 1:
         subject = blank(subject)
-    if obj.startswith("_:"):
+    if mask & 2:
         obj = blank(obj)
     if name is None:
         return subject + " " + predicate + " " + obj + " .\n"
-    if name.startswith("_:"):
+    if mask & 4:
         name = blank(name)
     return subject + " " + predicate + " " + obj + " " + name + " .\n"
 
@@ -875,7 +882,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         self._max_work = max_work
         self._hash_algorithm = hash_algorithm
         self._work = 0
-        self._records: list[nquads.Record] = []
+        self._records: list[_Prepared] = []
 
     # RDFC-1.0's hash algorithm is SHA-256 unless another is agreed (the suite's test075c uses SHA-384).
     def create_hash(self) -> Any:
@@ -893,17 +900,25 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         # Step 2: for every quad, reference it from each blank node it contains. The input is a set:
         # a repeated quad counts once, and a quad counts once per blank node.
         seen: set[nquads.Record] = set()
-        quads = self._records
+        lines: list[str] = []  # output lines of the quads without blank nodes: final already
+        with_blanks = self._records  # the others, each with a bit mask of its blank node positions
         info_of = self.blank_node_info
         for record in records:
             if record in seen:
                 continue
             seen.add(record)
-            quads.append(record)
-            subject, _, obj, name = record
-            for label in (subject, obj, name):
-                if label is None or not label.startswith("_:"):
+            subject, predicate, obj, name = record
+            mask = (subject[0] == "_") | (obj[0] == "_") << 1 | (name is not None and name[0] == "_") << 2
+            if not mask:
+                tail = " .\n" if name is None else " " + name + " .\n"
+                lines.append(subject + " " + predicate + " " + obj + tail)
+                continue
+            prepared = (subject, predicate, obj, name, mask)
+            with_blanks.append(prepared)
+            for bit, label in ((1, subject), (2, obj), (4, name)):
+                if not mask & bit:
                     continue
+                assert label is not None
                 info = info_of.get(label)
                 if info is None:
                     if len(info_of) >= self._max_blank_nodes:
@@ -912,8 +927,8 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
                             max_blank_nodes=self._max_blank_nodes,
                         )
                     info = info_of[label] = {"quads": []}
-                if not info["quads"] or info["quads"][-1] is not record:
-                    info["quads"].append(record)
+                if not info["quads"] or info["quads"][-1] is not prepared:
+                    info["quads"].append(prepared)
 
         # Step 3: hash every blank node's first-degree quads; group identifiers by hash.
         hash_to_blank_nodes: dict[str, list[str]] = {}
@@ -948,7 +963,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         # Steps 6-7: replace every blank node identifier with its issued canonical identifier and
         # return the canonical N-Quads, lines in code point order.
         issued = self.canonical_issuer.existing.__getitem__
-        lines = [_line(record, issued) for record in quads]
+        lines.extend([_line(prepared, issued) for prepared in with_blanks])
         lines.sort()
         return "".join(lines)
 
@@ -987,12 +1002,12 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         related: dict[str, list[str]] = {}
         # §4.8.3 steps 1-3: for each quad of id_, each blank node in subject, object or graph name
         # position other than id_ itself, its Hash Related Blank Node (§4.7) with position s, o or g
-        for record in quads:
-            subject, _, obj, name = record
-            for position, label in (("s", subject), ("o", obj), ("g", name)):
-                if label is not None and label != id_ and label.startswith("_:"):
-                    hash_ = self.hash_related_blank_node(label, record, issuer, position)
-                    related.setdefault(hash_, []).append(label)
+        for prepared in quads:
+            subject, _, obj, name, mask = prepared
+            for bit, position, label in ((1, "s", subject), (2, "o", obj), (4, "g", name)):
+                if mask & bit and label != id_:
+                    hash_ = self.hash_related_blank_node(label, prepared, issuer, position)
+                    related.setdefault(hash_, []).append(str(label))
         self._charge(len(quads))
         copy_cost = len(issuer.order) + 1
         for blank_nodes in related.values():
@@ -1207,7 +1222,7 @@ def _to_rdf(
         # The direct converter (omc_vc/_fastrdf.py) for the common subset; it leaves everything else,
         # every error and every data-loss question to PyLD's pipeline below.
         try:
-            return _fastrdf.to_records(doc, processor, opts, _is_rdf_iri)
+            return _fastrdf.to_records(doc, processor, opts, _is_rdf_iri, processor._memo.plans)
         except _fastrdf.Unsupported:
             pass
     try:
