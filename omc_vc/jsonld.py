@@ -16,6 +16,10 @@ Everything in omc-vc that touches JSON-LD goes through this module (DESIGN decis
   which VC 2.0 and Open Badges 3.0 put on nearly every node). Output is byte-identical with the memo
   on or off; :func:`self_test` proves it after a PyLD upgrade and :data:`MEMOIZE_CONTEXTS` turns the
   memo off.
+* Documents in the common subset of JSON-LD (what credentials use) are converted to RDF by a direct
+  converter (omc_vc/_fastrdf.py) that leaves every error, every data-loss question and every other
+  feature to PyLD; its canonical output is byte-identical (tests/unit/test_fastrdf.py, self_test) and
+  :data:`FAST_RDF` turns it off.
 
 Every exception from PyLD is translated into an :class:`~omc_vc.errors.OmcVcError` subclass.
 
@@ -1387,8 +1391,9 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     """Check the assumptions this module makes about PyLD; run it after upgrading PyLD.
 
     Canonicalizes a bundled Open Badges 3.0 credential (type-scoped contexts, nested blank nodes, two
-    identical blank nodes, control characters) with the context memo on and off and requires
-    byte-identical output; checks that the literal escaping and the work bound are in effect.
+    identical blank nodes, control characters) with the context memo on and off, and through the
+    direct converter (omc_vc/_fastrdf.py), and requires byte-identical output; checks that the literal
+    escaping and the work bound are in effect.
     Returns the canonical N-Quads; raises :class:`JsonLdError` on any failure.
 
     >>> print(self_test().count("\\n"))
@@ -1408,6 +1413,17 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     ]
     if len(set(runs)) != 1:
         raise JsonLdError("self-test failed: memoized context processing changed the canonical output")
+    # The direct converter must take this document (it uses PyLD internals that an upgrade may change;
+    # it would then fall back to PyLD silently, correct but slow) and give the same quads.
+    processor, options = _setup(loader or default_loader(), check=True, memoize=True)
+    try:
+        records = _fastrdf.to_records(document, processor, options, _is_rdf_iri, processor._memo.plans)
+    except _fastrdf.Unsupported as exc:
+        raise JsonLdError(f"self-test failed: the direct JSON-LD-to-RDF converter declined ({exc})") from exc
+    fast = _canonicalize_records(records, max_blank_nodes=DEFAULT_MAX_BLANK_NODES, max_work=DEFAULT_MAX_WORK,
+                                 hash_algorithm="sha256")
+    if fast != runs[0]:
+        raise JsonLdError("self-test failed: the direct JSON-LD-to-RDF converter changed the canonical output")
     if '"Self-test\\u0007achievement\\u007F"' not in runs[0]:
         raise JsonLdError("self-test failed: literals are not escaped as RDFC-1.0 requires")
     ring = {
