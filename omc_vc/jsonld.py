@@ -1416,8 +1416,9 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     # The direct converter must take this document (it uses PyLD internals that an upgrade may change;
     # it would then fall back to PyLD silently, correct but slow) and give the same quads.
     processor, options = _setup(loader or default_loader(), check=True, memoize=True)
+    plans = processor._memo.plans if processor._memo is not None else None
     try:
-        records = _fastrdf.to_records(document, processor, options, _is_rdf_iri, processor._memo.plans)
+        records = _fastrdf.to_records(document, processor, options, _is_rdf_iri, plans)
     except _fastrdf.Unsupported as exc:
         raise JsonLdError(f"self-test failed: the direct JSON-LD-to-RDF converter declined ({exc})") from exc
     fast = _canonicalize_records(records, max_blank_nodes=DEFAULT_MAX_BLANK_NODES, max_work=DEFAULT_MAX_WORK,

@@ -370,10 +370,8 @@ def test_issued_omc_verifies_in_js(tmp_path: Path) -> None:
     """An OMC made by our issuer (builder, catalogue, policy, status entry, an employer endorsement) and the
     endorsement itself verify in Digital Bazaar's stack."""
     require_omc_context()
-    from tests.fixtures.omc.sample import make_institution, signed_omc
-
     from omc_vc.issue.config import load_config
-    from tests.fixtures.omc.sample import endorsement_of
+    from tests.fixtures.omc.sample import endorsement_of, make_institution, signed_omc
 
     plain, _ = make_institution(tmp_path / "probe")
     achievement_id = plain.achievement("weld-101")["id"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from omc_vc.cli.main import cli
+
 from tests.helpers import vector
 
 OMC = [sys.executable, "-m", "omc_vc.cli.main"]
