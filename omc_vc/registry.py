@@ -47,6 +47,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -410,10 +411,17 @@ class RegistryData:
 
     def institution_for_did(self, did: str) -> Institution | None:
         """The institution that lists ``did`` (at any time; use :meth:`Institution.window_for` for when)."""
+        return self._by_did.get(did)
+
+    @cached_property
+    def _by_did(self) -> dict[str, Institution]:
+        # every verification looks its issuer up: index the DIDs once (the first institution listing
+        # a DID wins, as a scan in order would find it)
+        index: dict[str, Institution] = {}
         for item in self.institutions:
-            if item.has_did(did):
-                return item
-        return None
+            for window in item.dids:
+                index.setdefault(window.did, item)
+        return index
 
     def partners_of(self, pcc: Institution, moment: datetime) -> list[tuple[Partnership, Institution]]:
         out = []
