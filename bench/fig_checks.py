@@ -47,7 +47,7 @@ class _Publisher:
 
     def get(self, url: str, *, headers: Any = None, max_bytes: int | None = None,
             accept: str = "application/json") -> Any:
-        from omc_vc._internal.fetch import FetchResponse, FetchError
+        from omc_vc._internal.fetch import FetchError, FetchResponse
 
         self.calls += 1
         if url not in self.content:
