@@ -47,6 +47,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -407,6 +408,11 @@ class _Cached:
     expires_at: datetime
     etag: str | None = None
 
+    @cached_property
+    def digest(self) -> str | None:
+        """The memo's name for this content (computed once: a cached copy's text never changes)."""
+        return _content_digest(self.content)
+
 
 @dataclass
 class _VerifiedList:
@@ -675,7 +681,7 @@ class StatusListCheck:
         now = self.clock()
         cached = self._fresh(url, now)
         if cached is not None:
-            digest = _content_digest(cached.content)
+            digest = cached.digest
             remembered = self._recall(url, digest, ctx)
             if remembered is not None:
                 return self._reuse(url, remembered, credential)

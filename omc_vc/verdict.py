@@ -166,11 +166,16 @@ class _RegistryBacked:
 
     def __init__(self, client: RegistryClient) -> None:
         self.client = client
+        self._details: tuple[LoadedRegistry, dict[str, Any]] | None = None
 
     def _load(self, ctx: CheckContext) -> LoadedRegistry:
         loaded = self.client.load()
         if "registry" not in ctx.result.details:
-            ctx.result.details["registry"] = _registry_details(loaded)
+            # the facts of one loaded registry are the same for every verification that uses it
+            known = self._details
+            if known is None or known[0] is not loaded:
+                known = self._details = (loaded, _registry_details(loaded))
+            ctx.result.details["registry"] = dict(known[1])
             for warning in loaded.warnings:
                 ctx.result.warn("REGISTRY_WARNING", warning)
         return loaded
@@ -240,8 +245,11 @@ class RegistryCheck(_RegistryBacked):
             if status == "revoked":
                 return Check(self.name, "failed", f"{name}'s consent to issue OMCs had been revoked when this "
                              f"credential was issued ({_date(moment)})", "ISSUER_CONSENT_REVOKED")
-        # 3. scope: OMC always; OMC+ when the credential claims to stack into a larger credential
-        plus = _is_omc_plus(credential)
+        # 3. scope: OMC always; OMC+ when the credential claims to stack into a larger credential (as the
+        # OMC profile check of this verification found, when it ran)
+        facts = ctx.result.details.get("omc")
+        plus = facts["omcPlus"] if isinstance(facts, dict) and isinstance(facts.get("omcPlus"), bool) \
+            else _is_omc_plus(credential)
         if "OMC" not in inst.consent.scope or (plus and "OMC+" not in inst.consent.scope):
             wanted = "OMC+" if plus else "OMC"
             return Check(self.name, "failed", f"{name}'s consent covers {', '.join(inst.consent.scope)}, not "

@@ -25,6 +25,25 @@ def is_datetime_stamp(value: object) -> bool:
 
 def parse_datetime(value: object, *, field: str = "date") -> datetime:
     """Parse an XMLSCHEMA11-2 dateTimeStamp into an aware UTC datetime."""
+    if type(value) is str:
+        # a verification reads the same few dates again and again (validFrom, proofs' created, status
+        # lists, the registry): the parse is pure and a datetime is immutable, so valid texts are kept
+        found = _parsed.get(value)
+        if found is not None:
+            return found
+        parsed = _parse_datetime(value, field)
+        if len(_parsed) >= _MAX_PARSED:
+            _parsed.clear()
+        _parsed[value] = parsed
+        return parsed
+    return _parse_datetime(value, field)
+
+
+_parsed: dict[str, datetime] = {}
+_MAX_PARSED = 4096
+
+
+def _parse_datetime(value: object, field: str) -> datetime:
     if not is_datetime_stamp(value):
         raise MalformedValueError(f"{field} {value!r} is not an XML Schema dateTimeStamp (e.g. 2025-01-01T00:00:00Z)")
     assert isinstance(value, str)
