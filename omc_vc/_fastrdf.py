@@ -547,7 +547,9 @@ def to_records(document: dict[str, Any], processor: Any, options: Mapping[str, A
     """
     if options.get("processingMode", "json-ld-1.1") != "json-ld-1.1":
         raise Unsupported("processing mode")
-    if options.get("rdfDirection") or options.get("produceGeneralizedRdf") or "expandContext" in options:
+    # rdfDirection only changes value objects with @direction, which this converter leaves to PyLD
+    if options.get("rdfDirection") not in (None, "i18n-datatype") or options.get("produceGeneralizedRdf") \
+            or "expandContext" in options:
         raise Unsupported("options")
     walk = _Walk(processor, {**options, "isFrame": False, "keepFreeFloatingNodes": False}, is_rdf_iri, plans)
     try:

@@ -134,6 +134,13 @@ _RDFC_OPTIONS: Final[Mapping[str, Any]] = frozendict(
     {"algorithm": "URDNA2015", "format": "application/n-quads", "base": None}
 )
 
+# JSON-LD 1.1 API §8.1 (rdfDirection): a base direction (@direction) becomes the literal's datatype
+# https://www.w3.org/ns/i18n#{language}_{direction}, as Digital Bazaar's eddsa-rdfc-2022 and
+# ecdsa-rdfc-2019 cryptosuites canonicalize (their canonize.js sets it), so a credential with a
+# directed name signs and verifies the same in both; without it the direction would be dropped (data
+# loss). The W3C vc-data-model-2.0 suite issues such credentials (w3c/vc-data-integrity#366).
+RDF_DIRECTION: Final = "i18n-datatype"
+
 _SHA256_HEX: Final = re.compile(r"[0-9a-f]{64}")
 _PLAIN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_REPORTED_PROBLEMS: Final = 50
@@ -1132,6 +1139,7 @@ def _setup(
         "documentLoader": loader,
         "processingMode": "json-ld-1.1",
         "extractAllScripts": True,
+        "rdfDirection": RDF_DIRECTION,
     }
     if memo is not None:
         # Memo misses go through a resolver private to this call. With the memo off, PyLD runs
@@ -1310,7 +1318,8 @@ def check_data_loss(doc: dict[str, Any], *, loader: DocumentLoader | None = None
 
     Data Integrity 1.0 §2.4.3: a property no context defines (also an ``@vocab``-less context's
     undefined type), a relative IRI in ``id``/``@id``, ``type`` or an IRI-typed value, a blank node
-    used as a property, a value outside any node, a base direction. The error names the JSON path of
+    used as a property, a value outside any node, an ill-formed language tag (a base direction is kept,
+    see :data:`RDF_DIRECTION`). The error names the JSON path of
     the first problem (``.path``) and lists them all in ``.context["problems"]``.
 
     >>> check_data_loss({

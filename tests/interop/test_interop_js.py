@@ -529,15 +529,29 @@ def test_difference_small_doubles_canonicalize_differently() -> None:
     assert '"0"^^<http://www.w3.org/2001/XMLSchema#integer>' in js["nquads"]
 
 
-def test_difference_direction_is_signed_by_js_and_refused_by_omc(js_keys: Any) -> None:
-    """A language value with @direction: the DB rdfc cryptosuites hard-code rdfDirection "i18n-datatype";
-    omc-vc (DI 1.0 §2.4.3 data-loss rule, default rdfDirection null) refuses to sign or verify it.
-    Open spec issue: w3c/vc-data-integrity#366."""
-    key = js_keys["Ed25519"]
-    credential = plain_credential(key["did"])
-    credential["credentialSubject"]["alumniOf"]["name"] = {"@value": "Collège", "@language": "fr",
-                                                           "@direction": "ltr"}
-    (signed,) = node_batch(sign_di(credential, "eddsa-rdfc-2022", key))
-    result = lib_verify(signed["document"])
-    assert not result.verified
-    assert "@direction" in result.reason
+@pytest.mark.parametrize(("suite", "key_type", "db_type"), SUITES)
+def test_direction_both_ways(js_keys: Any, suite: str, key_type: str, db_type: str) -> None:
+    """A language value with @direction: Digital Bazaar's rdfc cryptosuites canonicalize with rdfDirection
+    "i18n-datatype" and so does omc-vc (jsonld.RDF_DIRECTION): the direction is signed, both ways, and a
+    flipped direction is refused by both (w3c/vc-data-integrity#366)."""
+    def directed(issuer: str) -> dict[str, Any]:
+        credential = plain_credential(issuer)
+        credential["credentialSubject"]["alumniOf"]["name"] = {"@value": "Collège", "@language": "fr",
+                                                               "@direction": "ltr"}
+        return credential
+
+    def flipped(document: dict[str, Any]) -> dict[str, Any]:
+        changed = copy.deepcopy(document)
+        changed["credentialSubject"]["alumniOf"]["name"]["@direction"] = "rtl"
+        return changed
+
+    key = js_keys[db_type]
+    ours = KeyPair.generate(key_type)  # type: ignore[arg-type]
+    signed_ours = add_proof(directed(ours.controller), ours, cryptosuite=suite, created=CREATED)
+    (signed_js, js_on_ours, js_on_flipped) = node_batch(sign_di(directed(key["did"]), suite, key),
+                                                        verify_di(signed_ours), verify_di(flipped(signed_ours)))
+    assert_js_verified(js_on_ours)
+    assert not js_on_flipped["verified"], "the JS verifier accepted a flipped direction"
+    result = lib_verify(signed_js["document"])
+    assert result.verified, result.reason
+    assert not lib_verify(flipped(signed_js["document"])).verified

@@ -694,7 +694,6 @@ def test_proof_graph_container_is_checked() -> None:
         ({"@context": {"@vocab": "_:"}, "@id": "urn:s", "p": 1}, "a blank node used as a property"),
         ({"@context": {"@vocab": "urn:v:"}, "@graph": ["free", {"@id": "urn:s", "p": 1}]}, "not inside any node"),
         ({"@context": {"@vocab": "urn:v:"}, "@graph": [{"@value": "x"}, {"@id": "urn:s", "p": 1}]}, "not inside"),
-        ({"@context": {"@vocab": "urn:v:"}, "@id": "urn:s", "p": {"@value": "x", "@direction": "rtl"}}, "@direction"),
         ({"@context": {"@vocab": "urn:v:"}, "@id": "urn:s", "p": {"@value": "x", "@language": "en US"}}, "language"),
         ({"@context": {"@vocab": "urn:v:", "q": None}, "@id": "urn:s", "q": 1, "p": 1}, "'q' is not defined"),
         ({"@context": {"@vocab": "urn:v:", "r": {"@reverse": "urn:r"}}, "@id": "urn:s", "r": {"@id": "x"}}, "'x'"),
@@ -711,7 +710,6 @@ def test_proof_graph_container_is_checked() -> None:
         "bnode-predicate",
         "free-scalar",
         "free-value",
-        "direction",
         "language",
         "null-term",
         "reverse",
@@ -1100,3 +1098,21 @@ def test_property_malformed_contexts_raise_only_typed_errors(context: Any, body:
         jsonld.canonicalize(document)
     except OmcVcError:
         pass
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ({"@value": "x", "@language": "EN", "@direction": "rtl"}, '"x"^^<https://www.w3.org/ns/i18n#en_rtl>'),
+        ({"@value": "x", "@direction": "ltr"}, '"x"^^<https://www.w3.org/ns/i18n#_ltr>'),
+    ],
+    ids=["language-and-direction", "direction-only"],
+)
+def test_base_direction_is_kept_as_an_i18n_datatype(value: dict[str, Any], literal: str) -> None:
+    # JSON-LD 1.1 API §8.1 rdfDirection "i18n-datatype", as Digital Bazaar's rdfc cryptosuites canonicalize:
+    # the direction is signed (not dropped, so not data loss), and a changed direction changes the quads
+    document = {"@context": {"@vocab": "urn:v:"}, "@id": "urn:s", "p": value}
+    assert jsonld.canonicalize(document) == f"<urn:s> <urn:v:p> {literal} .\n"
+    jsonld.check_data_loss(document)
+    flipped = {**document, "p": {**value, "@direction": "ltr" if value["@direction"] == "rtl" else "rtl"}}
+    assert jsonld.canonicalize(flipped) != jsonld.canonicalize(document)

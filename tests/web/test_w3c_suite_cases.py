@@ -529,6 +529,15 @@ ISSUE_ACCEPTED: dict[str, dict[str, Any]] = {
     "4.06 issuer.name as a string": _dm(issuer={"name": "Example Issuer"}),
     "4.06 issuer without a name": _dm(issuer={}),
     "4.06 issuer.name in a language": _dm(issuer={"name": {"@value": "Example Issuer", "@language": "en"}}),
+    # a base direction is signed as an i18n datatype (jsonld.RDF_DIRECTION), as the suites' signer does
+    "4.06 name with a language and a direction": _dm(name={"@value": "Example", "@language": "en",
+                                                          "@direction": "ltr"}),
+    "4.06 description with a language and a direction": _dm(description={"@value": "مثال", "@language": "ar",
+                                                                        "@direction": "rtl"}),
+    "4.06 issuer.name with a language and a direction": _dm(issuer={"name": {
+        "@value": "Example Issuer", "@language": "en", "@direction": "ltr"}}),
+    "4.06 issuer.description with a language and a direction": _dm(issuer={"description": {
+        "@value": "An issuer", "@language": "en", "@direction": "ltr"}}),
     "4.06 issuer.name in several languages": _dm(issuer={"name": [{"@value": "Example", "@language": "en"},
                                                                   {"@value": "Exemple", "@language": "fr"}]}),
     "4.06 issuer.description as a string": _dm(issuer={"description": "An example issuer"}),
