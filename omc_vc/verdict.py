@@ -118,7 +118,7 @@ class Verdict:
 # --- helpers ------------------------------------------------------------------------------------------
 
 def _date(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d")
+    return moment.date().isoformat()  # YYYY-MM-DD (strftime is several times slower)
 
 
 def _issuance_moments(credential: dict[str, Any], now: datetime) -> list[datetime]:
