@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import hmac
 import json
 import logging
@@ -641,6 +642,10 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # what the service loaded at start lives as long as the process: keep it out of the garbage
+        # collector's full collections, which would otherwise walk it again and again (gc.freeze)
+        gc.collect()
+        gc.freeze()
         yield
         service.close()
 
