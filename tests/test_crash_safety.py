@@ -10,6 +10,7 @@ status index.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -216,3 +217,64 @@ def test_two_processes_with_overlapping_rosters_sign_each_credential_once(tmp_pa
     assert not twice, f"{len(twice)} credential id(s) were signed and written by both processes"
     assert sum(r["issued"] for r in reports) == 180
     assert sum(r["alreadyIssued"] for r in reports) == 60
+
+
+def _group_members(pgid: int) -> dict[int, str]:
+    """The processes of a process group and their state letter (Linux /proc)."""
+    members: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid:  # fields after "(comm)": state, ppid, pgrp, ...
+            members[int(stat.parent.name)] = fields[0]
+    return members
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the workers' death signal is Linux's")
+def test_batch_process_killed_alone_leaves_no_worker_and_the_rerun_does_not_wait_forever(tmp_path: Path) -> None:
+    """SIGKILL of the batch process only (as the OOM killer does), not of its signing workers.
+
+    The workers inherit the issuing lock's descriptor when they are forked; left running (idle, waiting for a task
+    that never comes) they kept the lock, and the re-run waited for it forever. They now die with their parent.
+    """
+    config, _ = make_institution(tmp_path / "inst", suspension=True)
+    rows = 600
+    roster = _roster(tmp_path / "cohort.csv", 0, rows)
+    out = tmp_path / "issued"
+    command = _command(config.path, roster, out)
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _count(config.state_path) < 1 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert first.poll() is None, "the batch finished before it could be killed"
+        workers = [pid for pid in _group_members(first.pid) if pid != first.pid]
+        assert workers, "no signing worker was running"
+        os.kill(first.pid, signal.SIGKILL)  # the parent only
+        first.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+                state != "Z" for pid, state in _group_members(first.pid).items() if pid in workers):
+            time.sleep(0.05)
+        alive = {pid: state for pid, state in _group_members(first.pid).items() if state != "Z"}
+        assert not alive, f"signing workers outlived the batch process: {alive}"
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        for pid in _group_members(first.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    issued, _ = _check_invariants(config.state_path, [out])
+    assert 0 < issued < rows
+    final = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)  # not forever
+    assert final.returncode == 0, final.stderr[-2000:]
+    report = json.loads(final.stdout)
+    assert report["issued"] + report["alreadyIssued"] == rows and report["alreadyIssued"] >= issued
+    issued, on_disk = _check_invariants(config.state_path, [out])
+    assert issued == rows and len(on_disk) == rows
+    assert not list(out.glob(".*.tmp"))

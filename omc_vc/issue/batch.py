@@ -11,23 +11,41 @@ skipped (``strict=True`` refuses the whole roster instead, before anything is is
 
 Issuance is resumable and exactly-once per (learner, achievement): see :mod:`omc_vc.issue.state`.
 Signing runs in one process pool for the whole run (``workers``, 2 by default), fed in tasks of
-:data:`TASK` rows while the next chunk is reserved. The parent writes each task's files atomically
-(temp file, fsync, rename), fsyncs the folder once, then commits the task's rows in one transaction
-(group commit): a file is always durable before its row commits, and a file whose row did not commit
-is adopted on resume. With one worker (or a tiny roster) each credential is signed, written and
-committed in turn. The JSON index (and a CSV copy whose cells are neutralised against spreadsheet
-formula injection) is streamed from the state database at the end, each written atomically, and the
-report keeps credential ids, not records, so memory does not grow with the cohort's records.
+:data:`TASK` rows while the next chunk is reserved. Each worker signs its task and writes every
+credential to a temporary file of its own in the output folder (in parallel with the other workers);
+the parent then makes a group of finished tasks durable in three steps (DESIGN decision 10, the atomic
+write done for a group at once):
+
+1. the temporary files' data is flushed to disk (one ``syncfs`` of the folder's filesystem on Linux;
+   elsewhere each worker fsyncs its files before it reports them);
+2. each one is renamed to its credential's name and the folder is fsynced (the renames are durable);
+3. the group's rows commit in one transaction (group commit).
+
+So a file is always whole and durable before its row commits. A run killed anywhere leaves at most
+temporary files (deleted by the next run, whose reservations sign the same ids again) and renamed
+files whose rows did not commit (adopted by the next run: made durable, then committed). The parent's
+share of each credential is the reservation, a rename and the commit; the pool's workers die with it
+(a parent killed alone leaves no worker holding the issuing lock). With one worker (or a tiny roster)
+each credential is signed, written and committed in turn. The JSON index (and a CSV copy whose cells
+are neutralised against spreadsheet formula injection) is streamed from the state database at the
+end, each written atomically, and the report keeps credential ids, not records, so memory does not
+grow with the cohort's records.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ctypes
+import fnmatch
+import gc
 import hashlib
 import io
 import json
 import multiprocessing
+import os
 import re
+import signal
 import sys
 import unicodedata
 from collections import deque
@@ -35,6 +53,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Final, overload
 from urllib.parse import urlsplit
@@ -46,6 +65,7 @@ from omc_vc.did import DidResolver
 from omc_vc.errors import InputError, IssuanceError, OmcVcError, PolicyError
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.state import (
+    RECORD_COLUMNS,
     Completion,
     CredentialRecord,
     IssuanceState,
@@ -74,9 +94,13 @@ __all__ = [
 
 MAX_ROSTER_BYTES: Final = 64 * 1024 * 1024
 MAX_FIELD_CHARS: Final = 2048
-CHUNK: Final = 256
-#: Jobs per task sent to a signing worker: its results come back, are written and committed together.
-TASK: Final = 32
+#: Rows reserved in one transaction, per signing worker (the pipeline keeps about one such step queued).
+CHUNK: Final = 512
+#: Jobs per task sent to a signing worker: it signs them and writes their temporary files.
+TASK: Final = 64
+#: A group commit covers the results of whole tasks, at least this many credentials (or 1/16 of a smaller
+#: roster, so that a small batch still commits as it goes).
+GROUP: Final = 512
 #: ``BatchReport.to_json`` lists at most this many credentials; the index file lists them all.
 JSON_LISTING_LIMIT: Final = 1000
 #: Roster column -> accepted header spellings.
@@ -226,17 +250,24 @@ def _header_map(header: Sequence[str]) -> dict[str, int]:
 
 
 def _clean(value: str) -> str:
-    # NFC and no control characters: what a spreadsheet export may smuggle in
+    # NFC and no control characters: what a spreadsheet export may smuggle in (printable ASCII is NFC already
+    # and holds no control character: the fast path of _row)
     text = unicodedata.normalize("NFC", value).strip()
     return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
 
 
 def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[str] | None) -> RosterRow:
+    joined = "".join(cells)
+    # the usual row: printable ASCII, no cell longer than the limit; each cell then only needs its spaces stripped
+    plain = joined.isascii() and joined.isprintable() and len(joined) <= MAX_FIELD_CHARS
+
     def cell(column: str) -> str | None:
         position = columns.get(column)
         if position is None or position >= len(cells):
             return None
         raw = cells[position]
+        if plain:
+            return raw.strip() or None
         if len(raw) > MAX_FIELD_CHARS:
             raise ValueError(f"{column} is longer than {MAX_FIELD_CHARS} characters")
         text = _clean(raw)
@@ -371,17 +402,65 @@ class _Setup:
 
 
 _WORKER: dict[str, Any] = {}
+#: prctl(2) option: the signal the kernel sends this process when the thread that forked it ends.
+_PR_SET_PDEATHSIG: Final = 1
+_TEMP_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+#: Temporary files a killed run can leave in the output folder: a credential's (``.<name>.json.<pid>.tmp``, see
+#: :func:`_temp_name`), index.json's and index.csv's (``atomic``: ``.<name>.<random>.tmp``).
+_TEMP_PATTERNS: Final = (".*.json.*.tmp", ".index.csv.*.tmp")
 
 
-def _init_worker(setup: _Setup) -> None:
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - a Linux without a C library to load
+        return None
+
+
+def _syncfs_of() -> Callable[[int], None] | None:
+    """syncfs(2) (Linux): every dirty page and inode of the filesystem holding a descriptor is on disk
+    when it returns, and a write-back error since the descriptor was opened fails it (Linux >= 5.8).
+    None where it is missing: the workers then fsync each file they write."""
+    libc = _libc()
+    call = getattr(libc, "syncfs", None) if libc is not None else None
+    if call is None:
+        return None
+    call.argtypes = [ctypes.c_int]
+    call.restype = ctypes.c_int
+
+    def syncfs(fd: int) -> None:
+        if call(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"syncfs: {os.strerror(code)}")
+
+    return syncfs
+
+
+#: Replaced by tests to take the path of a platform without syncfs.
+_SYNCFS: Callable[[int], None] | None = _syncfs_of()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A signing worker ends when the batch process does (SIGKILL included): left running it would keep the
+    issuing lock (its descriptor is inherited) and a re-run would wait for it forever."""
+    libc = _libc()
+    if libc is None:
+        return
+    with contextlib.suppress(AttributeError, OSError):
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(setup: _Setup, folder: str | None = None, fsync_each: bool = True, parent: int | None = None) -> None:
+    if parent is not None:
+        _die_with_parent(parent)
     _WORKER["setup"] = setup
     _WORKER["key"] = KeyPair.from_secret_multibase(setup.secret).with_id(setup.verification_method, setup.controller)
-
-
-def _sign_job(job: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    setup: _Setup = _WORKER["setup"]
-    key: KeyPair = _WORKER["key"]
-    return _attempt(setup, key, job)
+    _WORKER["folder"] = folder
+    _WORKER["fsync_each"] = fsync_each
 
 
 def _attempt(setup: _Setup, key: KeyPair, job: dict[str, Any]) -> tuple[str, str | None, str | None]:
@@ -411,27 +490,66 @@ def _setup(config: InstitutionConfig, key: KeyPair) -> _Setup:
                   policy=config.policy, valid_years=config.valid_years)
 
 
-def _job(row: RosterRow, reservation: Reservation, issued: datetime) -> dict[str, Any]:
-    learner = row.learner()
+def _job(row: RosterRow, reservation: Reservation, issued: str, file: str | None = None) -> dict[str, Any]:
     return {"credential_id": reservation.credential_id, "achievement": row.achievement,
-            "learner": {"name": learner.name, "email": learner.email, "student_number": learner.student_number,
-                        "did": learner.did},
-            "slots": [s.to_json() for s in reservation.slots], "issued": issued.isoformat(),
-            "completed": row.completed.isoformat(), "result": row.result, "evidence_url": row.evidence_url}
+            "learner": {"name": row.name, "email": row.email, "student_number": row.student_number, "did": row.did},
+            "slots": [s.to_json() for s in reservation.slots], "issued": issued,
+            "completed": row.completed.isoformat(), "result": row.result, "evidence_url": row.evidence_url,
+            "file": file}
 
 
-def _sign_many(jobs: list[dict[str, Any]]) -> list[tuple[str, str | None, str | None]]:
-    """One task of a signing worker: a few jobs, their results in order."""
+def _temp_name(name: str) -> str:
+    """The temporary file a worker writes for ``name`` (matches :data:`_TEMP_PATTERNS`): unique because the
+    credential file name is, and only the run holding the issuing lock writes into the folder."""
+    return f".{name}.{os.getpid()}.tmp"
+
+
+def _write_new(folder: str, temp: str, data: bytes, fsync: bool) -> None:
+    """Create ``temp`` in ``folder`` (never an existing file or a symbolic link) holding ``data``."""
+    path = os.path.join(folder, temp)
+    fd = os.open(path, _TEMP_FLAGS, 0o600)
+    try:
+        os.fchmod(fd, 0o644)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if fsync:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
+    os.close(fd)
+
+
+def _write_many(jobs: list[dict[str, Any]]) -> list[tuple[str, str | None, str]]:
+    """One task of a signing worker: sign each job and write it to its temporary file (the parent makes the
+    group durable, renames and commits). Per job, in order: (credential id, content hash, temporary file
+    name), or (credential id, None, why it was not signed)."""
     setup: _Setup = _WORKER["setup"]
     key: KeyPair = _WORKER["key"]
-    return [_attempt(setup, key, job) for job in jobs]
+    folder: str = _WORKER["folder"]
+    fsync_each: bool = _WORKER["fsync_each"]
+    out: list[tuple[str, str | None, str]] = []
+    for job in jobs:
+        credential_id, text, problem = _attempt(setup, key, job)
+        if text is None:
+            out.append((credential_id, None, problem or "unknown error"))
+            continue
+        data = text.encode("utf-8")
+        temp = _temp_name(job["file"])
+        _write_new(folder, temp, data, fsync_each)
+        out.append((credential_id, hashlib.sha256(data).hexdigest(), temp))
+    return out
 
 
-def _pool(setup: _Setup, workers: int) -> ProcessPoolExecutor:
+def _pool(setup: _Setup, workers: int, folder: Path | None = None, fsync_each: bool = True) -> ProcessPoolExecutor:
     """The signing processes of a whole run (started once: the context memo stays warm in each)."""
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_init_worker, initargs=(setup,))
+                               initializer=_init_worker,
+                               initargs=(setup, None if folder is None else str(folder), fsync_each, os.getpid()))
 
 
 # --- issuing ---------------------------------------------------------------------------------------
@@ -484,6 +602,53 @@ def _adopt(out_dir: Path, name: str, reservation: Reservation) -> tuple[str, str
     return hashlib.sha256(data).hexdigest(), name
 
 
+def _task_bounds(count: int, workers: int, *, final: bool) -> list[tuple[int, int]]:
+    """How a chunk of ``count`` jobs is cut into tasks: :data:`TASK` jobs each (fewer when the chunk is
+    small, so every worker gets some), and at the end of the run's last chunk tasks a quarter that size,
+    so the workers finish close together."""
+    size = max(1, min(TASK, -(-count // (2 * workers))))
+    small_from = count - workers * TASK if final else count
+    bounds: list[tuple[int, int]] = []
+    first = 0
+    while first < count:
+        last = min(count, first + (size if first < small_from else max(1, size // 4)))
+        bounds.append((first, last))
+        first = last
+    return bounds
+
+
+def _scan_folder(target: Path) -> set[str]:
+    """Delete the temporary files a killed run left in ``target`` (never credentials: never renamed, so never
+    committed) and give the names of the credential files already there: the only files a reservation
+    resumed by this run can adopt (only the run holding the issuing lock writes into the folder)."""
+    names: set[str] = set()
+    with os.scandir(target) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                temporary = any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in _TEMP_PATTERNS)
+                if temporary and not entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+            elif entry.name.endswith(".json"):
+                names.add(entry.name)
+    return names
+
+
+def _flush_files(folder_fd: int, folder: Path, names: Sequence[str]) -> None:
+    """The data of ``names`` (files in ``folder``) is on disk when this returns: one syncfs of the folder's
+    filesystem, or an fsync of each file where syncfs is missing."""
+    syncfs = _SYNCFS
+    if syncfs is not None:
+        syncfs(folder_fd)
+        return
+    for name in names:
+        fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: str | Path, *, key: KeyPair,
                 strict: bool = False, workers: int = 2, now: datetime | None = None,
                 progress: Callable[[int, int], None] | None = None,
@@ -513,66 +678,79 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     report = BatchReport(errors=errors)
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    for leftover in target.glob(".*.json.*.tmp"):
-        # a temp file of an atomic write that a killed run never renamed: never a credential
-        leftover.unlink(missing_ok=True)
     setup = _setup(config, key)
     moment = now or utcnow()
     stamp = format_datetime(moment)
-    issued_at = moment.replace(microsecond=0)
+    issued_at = moment.replace(microsecond=0).isoformat()
     issued_ids: list[str] = []
     already_ids: list[str] = []
     done = 0
     step = CHUNK * max(1, workers)
     use_pool = workers > 1 and len(rows) >= 2 * workers
+    syncfs = _SYNCFS  # None: the workers fsync each file they write
     local_key: KeyPair | None = None
     pool: ProcessPoolExecutor | None = None
     # tasks sent to the pool, oldest first: the future and, per job, (row, reservation, file name)
-    in_flight: deque[tuple[Future[list[tuple[str, str | None, str | None]]],
-                           list[tuple[RosterRow, Reservation, str]]]] = deque()
+    in_flight: deque[tuple[Future[list[tuple[str, str | None, str]]], list[tuple[RosterRow, Reservation, str]]]] = \
+        deque()
     queued = 0
+    forked = False
+    group_size = max(1, min(GROUP, len(rows) // 16))
 
     def tick() -> None:
         if progress:
             progress(done, len(rows))
 
-    def drain_one() -> None:
-        """The oldest task's results: each file written durably, the folder fsynced once, then all their rows
-        committed in one transaction (a crash in between leaves files that the next run adopts)."""
+    def drain(state: IssuanceState, folder_fd: int) -> None:
+        """The results of the oldest tasks, at least ``group_size`` credentials (or all that are left), made
+        durable and committed as one group (the bigger the group, the fewer index pages each row rewrites)."""
         nonlocal done, queued
-        future, waiting = in_flight.popleft()
-        queued -= len(waiting)
-        results = future.result()
         group: list[Completion] = []
-        for (row, reservation, name), (credential_id, text, problem) in zip(waiting, results, strict=True):
-            if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
-                raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
-            if text is None:
-                # the reservation stays: a re-run after the cause is fixed signs the same id and indices
-                report.errors.append(RowError(row.line, f"not signed: {problem}"))
-                done += 1
-                continue
-            data = text.encode("utf-8")
-            atomic.write_bytes(target / name, data, sync_dir=False)  # the group fsyncs the folder once
-            group.append(Completion(reservation, row.name, hashlib.sha256(data).hexdigest(), name, stamp))
+        renames: list[tuple[str, str]] = []
+        taken = 0
+        while in_flight and taken < group_size:
+            future, waiting = in_flight.popleft()
+            taken += len(waiting)
+            queued -= len(waiting)
+            for (row, reservation, name), (credential_id, digest, detail) in zip(waiting, future.result(),
+                                                                                  strict=True):
+                if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
+                    raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
+                if digest is None:
+                    # the reservation stays: a re-run after the cause is fixed signs the same id and indices
+                    report.errors.append(RowError(row.line, f"not signed: {detail}"))
+                    done += 1
+                    continue
+                renames.append((detail, name))
+                group.append(Completion(reservation, row.name, digest, name, stamp))
         if group:
-            atomic.fsync_dir(target)  # every file of the group is durable before any of its rows commits
-            records = state.complete_many(group)
-            ids = [r.id for r in records]
+            if syncfs is not None:
+                syncfs(folder_fd)  # 1. the data of every temporary file of the group is on disk
+            base = str(target)
+            for temp, name in renames:  # 2. each renamed to its credential, then the renames made durable
+                os.replace(os.path.join(base, temp), os.path.join(base, name))
+            atomic.fsync_dir(target)
+            ids = [r.id for r in state.complete_many(group)]  # 3. the rows, in one transaction
             issued_ids.extend(ids)
             state.listing_add(ids)
-            done += len(group)
+            done += len(ids)
         tick()
 
     with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
+        existing = _scan_folder(target)
         state.listing_reset()
+        folder_fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        failed = True
         try:
-            for start in range(0, len(rows), step):
-                chunk = rows[start:start + step]
+            # a small first chunk: the workers start signing while the next, full-size chunk is reserved
+            starts = [0, *range(min(len(rows), TASK * workers), len(rows), step)]
+            for start, end in zip(starts, [*starts[1:], len(rows)], strict=True):
+                chunk = rows[start:end]
                 outcomes = state.reserve_many([(r.learner().key(), r.achievement) for r in chunk], config.status)
                 waiting: list[tuple[RosterRow, Reservation, str]] = []
                 jobs: list[dict[str, Any]] = []
                 known: list[str] = []
+                adopted: list[Completion] = []
                 for row, outcome in zip(chunk, outcomes, strict=True):
                     if isinstance(outcome, CredentialRecord):
                         already_ids.append(outcome.id)
@@ -580,18 +758,24 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         done += 1
                         continue
                     name = credential_file_name(row.name, row.achievement, outcome.credential_id)
-                    adopted = _adopt(target, name, outcome)
-                    if adopted is not None:
-                        record = state.complete(outcome, learner_name=row.name, content_hash=adopted[0],
-                                                file=adopted[1], issued=stamp)
-                        issued_ids.append(record.id)
-                        known.append(record.id)
-                        report.recovered += 1
-                        done += 1
+                    found = _adopt(target, name, outcome) if name in existing else None
+                    if found is not None:
+                        adopted.append(Completion(outcome, row.name, found[0], name, stamp))
                         continue
                     waiting.append((row, outcome, name))
-                    jobs.append(_job(row, outcome, issued_at))
+                    jobs.append(_job(row, outcome, issued_at, name))
                 state.listing_add(known)
+                if adopted:
+                    # files an interrupted run renamed but did not commit: made durable (data, then the folder)
+                    # before their rows commit, whatever the killed run had done of that
+                    _flush_files(folder_fd, target, [c.file or "" for c in adopted])
+                    atomic.fsync_dir(target)
+                    ids = [r.id for r in state.complete_many(adopted)]
+                    issued_ids.extend(ids)
+                    known.extend(ids)
+                    state.listing_add(ids)
+                    report.recovered += len(ids)
+                    done += len(ids)
                 if done:
                     tick()
                 if not use_pool:
@@ -617,53 +801,95 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         tick()
                     continue
                 if jobs and pool is None:
-                    pool = _pool(setup, workers)
-                size = max(1, min(TASK, -(-len(jobs) // (2 * workers))))
-                for first in range(0, len(jobs), size):
+                    pool = _pool(setup, workers, target, fsync_each=syncfs is None)
+                for first, last in _task_bounds(len(jobs), workers, final=end == len(rows)):
                     if pool is None:  # pragma: no cover - jobs imply a pool
                         break
-                    in_flight.append((pool.submit(_sign_many, jobs[first:first + size]),
-                                      waiting[first:first + size]))
-                    queued += len(waiting[first:first + size])
-                # keep about one chunk queued while the next one is reserved: the workers never wait for the parent
+                    if not forked:
+                        # the pool forks its workers at the first submit: the parent's objects so far (the roster,
+                        # the first chunk) go to the permanent generation, so the workers' collector never walks
+                        # them (nor copies their pages on write); the parent takes them back right after
+                        gc.freeze()
+                    try:
+                        in_flight.append((pool.submit(_write_many, jobs[first:last]), waiting[first:last]))
+                    finally:
+                        if not forked:
+                            gc.unfreeze()
+                            forked = True
+                    queued += last - first
+                # keep about one step queued while the next one is reserved: the workers never wait for the parent
                 while in_flight and queued > step:
-                    drain_one()
+                    drain(state, folder_fd)
             while in_flight:
-                drain_one()
+                drain(state, folder_fd)
+            failed = False
         finally:
             if pool is not None:
                 # on an error the queued tasks are dropped; their reservations stay for the next run
                 pool.shutdown(wait=True, cancel_futures=True)
+            if failed:
+                _scan_folder(target)  # the temporary files of tasks never committed (the next run would, too)
+            os.close(folder_fd)
         report.index_file = _write_index(target, state, config)
     report.issued = StoredRecords(config.state_path, issued_ids)
     report.already = StoredRecords(config.state_path, already_ids)
     return report
 
 
+def _json_scalar(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` for the scalars of a credential row."""
+    if type(value) is str:
+        return str(encode_basestring(value))
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+#: ``CredentialRecord.to_json()``, key by key: the column each key shows (``suspended`` is a boolean).
+_INDEX_FIELDS: Final = (("id", "id"), ("learner", "learner_name"), ("learnerKey", "learner_key"),
+                        ("achievement", "achievement"), ("statusList", "status_list"),
+                        ("statusIndex", "status_index"), ("suspensionList", "suspension_list"),
+                        ("suspensionIndex", "suspension_index"), ("contentHash", "content_hash"),
+                        ("file", "file"), ("issued", "issued"), ("revoked", "revoked"), ("suspended", "suspended"))
+_INDEX_AT: Final = tuple(RECORD_COLUMNS.index(column) for _, column in _INDEX_FIELDS[:-1])
+_SUSPENDED_AT: Final = RECORD_COLUMNS.index("suspended")
+#: One item of the index's ``credentials`` list, as ``json.dumps(record.to_json(), indent=2,
+#: ensure_ascii=False)`` writes it four spaces further in (without the pure-Python indenting encoder).
+_INDEX_ENTRY: Final = "    {\n" + ",\n".join(f"      {encode_basestring(key)}: %s"
+                                              for key, _ in _INDEX_FIELDS) + "\n    }"
+_CSV_AT: Final = tuple(RECORD_COLUMNS.index(column) for column in
+                       ("id", "learner_name", "achievement", "file", "status_list", "status_index", "issued"))
+
+
+def _index_entry(row: Sequence[Any]) -> str:
+    values = [_json_scalar(row[at]) for at in _INDEX_AT]
+    values.append("true" if row[_SUSPENDED_AT] else "false")
+    return _INDEX_ENTRY % tuple(values)
+
+
 def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig) -> Path:
-    """index.json and index.csv of the run's credentials ordered by file, streamed from the state database:
-    the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one record in memory at a time."""
+    """index.json and index.csv of the run's credentials ordered by file, streamed from the state database in
+    one pass: the JSON has the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one
+    database row in memory at a time."""
     count = state.listing_count()
     path = out_dir / "index.json"
     head = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": count}
-    with atomic.streamed_text(path) as handle:
+    with atomic.streamed_text(path) as handle, atomic.streamed_text(out_dir / "index.csv") as table:
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(["id", "learner", "achievement", "file", "status_list", "status_index", "issued"])
         handle.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2])  # without the closing "\n}"
         if count == 0:
             handle.write(',\n  "credentials": []\n}\n')
         else:
             handle.write(',\n  "credentials": [')
             separator = "\n"
-            for record in state.listing():
-                text = json.dumps(record.to_json(), indent=2, ensure_ascii=False)
-                handle.write(separator + "    " + text.replace("\n", "\n    "))
+            for row in state.listing_rows():
+                handle.write(separator + _index_entry(row))
                 separator = ",\n"
+                writer.writerow([csv_safe(row[at]) for at in _CSV_AT])
             handle.write("\n  ]\n}\n")
-    with atomic.streamed_text(out_dir / "index.csv") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["id", "learner", "achievement", "file", "status_list", "status_index", "issued"])
-        for record in state.listing():
-            writer.writerow([csv_safe(v) for v in (record.id, record.learner_name, record.achievement, record.file,
-                                                   record.status_list, record.status_index, record.issued)])
     return path
 
 
@@ -687,7 +913,7 @@ def issue_one(config: InstitutionConfig, *, learner: Learner, achievement: str, 
         row = RosterRow(line=0, name=learner.name, achievement=achievement, completed=completed or moment.date(),
                         email=learner.email, student_number=learner.student_number, did=learner.did,
                         result=result, evidence_url=evidence_url)
-        text = _render(_setup(config, key), key, _job(row, outcome, moment))
+        text = _render(_setup(config, key), key, _job(row, outcome, moment.isoformat()))
         data = text.encode("utf-8")
         name = None
         if out_file is not None:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import fcntl
 import json
-import secrets
+import os
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,8 +35,8 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.config import StatusConfig
 
-__all__ = ["Completion", "CredentialRecord", "IssuanceState", "ListInfo", "Reservation", "StatusSlot",
-           "read_records"]
+__all__ = ["RECORD_COLUMNS", "Completion", "CredentialRecord", "IssuanceState", "ListInfo", "Reservation",
+           "StatusSlot", "read_records"]
 
 SCHEMA_VERSION: Final = "1"
 BUSY_TIMEOUT_MS: Final = 60_000
@@ -90,6 +89,10 @@ CREATE TABLE IF NOT EXISTS credentials (
 """
 
 
+#: The columns of a credential row, in the order every query here reads them.
+RECORD_COLUMNS: Final = ("id", "learner_key", "learner_name", "achievement", "status_list", "status_index",
+                         "suspension_list", "suspension_index", "content_hash", "file", "issued", "revoked",
+                         "suspended")
 _RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_list, status_index, suspension_list, "
                   "suspension_index, content_hash, file, issued, revoked, suspended FROM credentials")
 _SELECT_BY_LEARNER: Final = _RECORD + " WHERE learner_key = ? AND achievement = ?"
@@ -241,64 +244,36 @@ class IssuanceState:
         else:
             self._db.execute("COMMIT")
 
-    # --- status-list indices ------------------------------------------------------------------------
-    def _open_list(self, db: sqlite3.Connection, purpose: str, status: StatusConfig) -> tuple[str, int]:
-        row = db.execute("SELECT url, bits, used, number FROM lists WHERE purpose = ? AND open = 1 "
-                         "ORDER BY number LIMIT 1", (purpose,)).fetchone()
-        if row is not None and row[2] + 1 <= int(row[1] * status.fill_ratio):
-            return str(row[0]), int(row[1])
-        if row is not None:
-            db.execute("UPDATE lists SET open = 0 WHERE url = ?", (row[0],))
-        last = db.execute("SELECT COALESCE(MAX(number), 0) FROM lists WHERE purpose = ?", (purpose,)).fetchone()[0]
-        number = int(last) + 1
-        url = status.list_url(purpose, number)
-        db.execute("INSERT INTO lists (url, purpose, number, bits) VALUES (?, ?, ?, ?)",
-                   (url, purpose, number, status.list_bits))
-        return url, status.list_bits
-
-    def _allocate(self, db: sqlite3.Connection, purpose: str, status: StatusConfig, credential_id: str) -> StatusSlot:
-        url, bits = self._open_list(db, purpose, status)
-        # BSL §6.1 (herd privacy): a uniformly random unused index, never a counter. The list is
-        # closed at fill_ratio, so each draw finds a free index with probability >= 1 - fill_ratio.
-        for _ in range(10_000):
-            index = secrets.randbelow(bits)
-            if db.execute("SELECT 1 FROM allocations WHERE list_url = ? AND idx = ?", (url, index)).fetchone() is None:
-                db.execute("INSERT INTO allocations (list_url, idx, credential_id) VALUES (?, ?, ?)",
-                           (url, index, credential_id))
-                db.execute("UPDATE lists SET used = used + 1 WHERE url = ?", (url,))
-                return StatusSlot(purpose, url, index)
-        raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
-
     # --- reserve / complete -------------------------------------------------------------------------
     def reserve_many(self, items: Iterable[tuple[str, str]],
                      status: StatusConfig) -> list[Reservation | CredentialRecord]:
         """For each (learner key, achievement): the credential already issued, or a reservation.
 
         An existing reservation is returned as it is (same id, same indices); otherwise a new one is
-        made. All in one transaction.
+        made. All in one transaction, with a few statements for the whole group: the issued credentials
+        and pending reservations are looked up together, the new credentials' status indices drawn
+        together (:class:`_Allocator`) and their reservations inserted together.
         """
-        out: list[Reservation | CredentialRecord] = []
+        wanted = list(items)
         with self.transaction() as db:
-            for learner_key, achievement in items:
-                issued = self._issued(db, learner_key, achievement)
-                if issued is not None:
-                    out.append(issued)
-                    continue
-                row = db.execute("SELECT credential_id, slots FROM reservations WHERE learner_key = ? "
-                                 "AND achievement = ?", (learner_key, achievement)).fetchone()
-                if row is not None:
-                    slots = tuple(StatusSlot(**s) for s in json.loads(row[1]))
-                    out.append(Reservation(str(row[0]), learner_key, achievement, slots))
-                    continue
-                credential_id = f"urn:uuid:{uuid.uuid4()}"
+            issued = _issued_by_pair(db, wanted)
+            pending = _pending_by_pair(db, wanted)
+            fresh = list(dict.fromkeys(p for p in wanted if p not in issued and p not in pending))
+            if fresh:
+                allocator = _Allocator(db, status)
+                ids = [f"urn:uuid:{allocator.random.uuid4()}" for _ in fresh]
                 purposes = [REVOCATION] + ([SUSPENSION] if status.suspension else [])
-                new_slots = tuple(self._allocate(db, p, status, credential_id) for p in purposes)
-                db.execute("INSERT INTO reservations (credential_id, learner_key, achievement, slots, created) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           (credential_id, learner_key, achievement, json.dumps([s.to_json() for s in new_slots]),
-                            format_datetime(utcnow())))
-                out.append(Reservation(credential_id, learner_key, achievement, new_slots))
-        return out
+                slots = [allocator.allocate(purpose, ids) for purpose in purposes]
+                created = format_datetime(utcnow())
+                new_rows: list[tuple[str, str, str, str, str]] = []
+                for n, pair in enumerate(fresh):
+                    own = tuple(column[n] for column in slots)
+                    pending[pair] = Reservation(ids[n], pair[0], pair[1], own)
+                    new_rows.append((ids[n], pair[0], pair[1], json.dumps([s.to_json() for s in own]), created))
+                db.executemany("INSERT INTO reservations (credential_id, learner_key, achievement, slots, created) "
+                               "VALUES (?, ?, ?, ?, ?)", new_rows)
+        # the same pair twice in one call gets the one reservation
+        return [issued.get(pair) or pending[pair] for pair in wanted]
 
     def reserve(self, learner_key: str, achievement: str, status: StatusConfig) -> Reservation | CredentialRecord:
         return self.reserve_many([(learner_key, achievement)], status)[0]
@@ -315,10 +290,25 @@ class IssuanceState:
 
         Every file must already be durable (written, fsynced, renamed, its folder fsynced) before this
         is called; a crash before the commit leaves the files to be adopted on resume.
+
+        The usual case (every reservation still pending, no credential yet for any of the pairs) is one
+        DELETE and one INSERT per row, run as two statements; anything else (a replayed completion, a
+        reservation another process changed) rolls that back and takes :meth:`complete`'s path row by row,
+        with the same outcome and the same errors.
         """
         if not items:
             return []
         with self.transaction() as db:
+            db.execute("SAVEPOINT group_commit")
+            try:
+                records = _complete_fresh(db, items)
+            except sqlite3.IntegrityError:
+                records = None
+            if records is not None:
+                db.execute("RELEASE group_commit")
+                return records
+            db.execute("ROLLBACK TO group_commit")
+            db.execute("RELEASE group_commit")
             return [self._complete(db, item.reservation, learner_name=item.learner_name,
                                    content_hash=item.content_hash, file=item.file, issued=item.issued)
                     for item in items]
@@ -361,14 +351,19 @@ class IssuanceState:
 
     def listing(self) -> Iterator[CredentialRecord]:
         """The listed credentials ordered by (file, id), read with a cursor (never all in memory)."""
+        for row in self.listing_rows():
+            yield self._record(row)
+
+    def listing_rows(self) -> Iterator[tuple[Any, ...]]:
+        """:meth:`listing` as the database's rows (the columns of :data:`RECORD_COLUMNS`), without building
+        a record each: what an index of 100,000 credentials is written from."""
         cursor = self._db.execute(_SELECT_LISTING)
         try:
             while True:
                 rows = cursor.fetchmany(500)
                 if not rows:
                     return
-                for row in rows:
-                    yield self._record(row)
+                yield from rows
         finally:
             cursor.close()
 
@@ -453,6 +448,181 @@ class IssuanceState:
 
 
 _ID_BATCH: Final = 500
+_ALLOCATED: Final = "SELECT idx FROM allocations"
+_PENDING: Final = "SELECT credential_id, learner_key, achievement, slots FROM reservations"
+_DROP_RESERVATIONS: Final = "DELETE FROM reservations"
+
+class _Randomness:
+    """Bytes of the operating system's CSPRNG (``os.urandom``, what :mod:`secrets` uses) read 4 KiB at a
+    time. One instance serves one transaction and is then dropped, so no drawn byte outlives it (nor is
+    copied into a process forked later)."""
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+
+    def take(self, size: int) -> bytes:
+        if self._at + size > len(self._pool):
+            self._pool = os.urandom(max(4096, size))
+            self._at = 0
+        out = self._pool[self._at:self._at + size]
+        self._at += size
+        return out
+
+    def below(self, bound: int) -> int:
+        """A uniformly random integer in [0, bound): the low bits of fresh random bytes, drawn again while
+        the value is too large (the rejection sampling of ``secrets.randbelow``)."""
+        if bound <= 1:
+            return 0
+        bits = (bound - 1).bit_length()
+        size = (bits + 7) // 8
+        while True:
+            value = int.from_bytes(self.take(size), "big") >> (size * 8 - bits)
+            if value < bound:
+                return value
+
+    def uuid4(self) -> str:
+        """A random (version 4, RFC 9562 §5.4) UUID in its canonical text form, as ``str(uuid.uuid4())``."""
+        raw = bytearray(self.take(16))
+        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80  # variant 10xx
+        text = raw.hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+class _Allocator:
+    """Status-list index allocation inside one transaction: the open list of each purpose is read once,
+    and a whole group's indices are drawn, checked and inserted with a few statements."""
+
+    def __init__(self, db: sqlite3.Connection, status: StatusConfig) -> None:
+        self._db = db
+        self._status = status
+        self.random = _Randomness()
+
+    def _open_list(self, purpose: str) -> tuple[str, int, int]:
+        """The list new credentials go on: (url, bits, room left before fill_ratio). A full list is closed
+        and the next one opened."""
+        row = self._db.execute("SELECT url, bits, used FROM lists WHERE purpose = ? AND open = 1 "
+                               "ORDER BY number LIMIT 1", (purpose,)).fetchone()
+        if row is not None:
+            url, bits, used = str(row[0]), int(row[1]), int(row[2])
+            room = int(bits * self._status.fill_ratio) - used
+            if room >= 1:
+                return url, bits, room
+            self._db.execute("UPDATE lists SET open = 0 WHERE url = ?", (url,))
+        last = self._db.execute("SELECT COALESCE(MAX(number), 0) FROM lists WHERE purpose = ?",
+                                (purpose,)).fetchone()[0]
+        number = int(last) + 1
+        url = self._status.list_url(purpose, number)
+        self._db.execute("INSERT INTO lists (url, purpose, number, bits) VALUES (?, ?, ?, ?)",
+                         (url, purpose, number, self._status.list_bits))
+        return url, self._status.list_bits, max(1, int(self._status.list_bits * self._status.fill_ratio))
+
+    def allocate(self, purpose: str, credential_ids: Sequence[str]) -> list[StatusSlot]:
+        """One new slot on ``purpose``'s open list for each credential, in order (lists fill up to
+        fill_ratio, then the next one is opened)."""
+        out: list[StatusSlot] = []
+        while len(out) < len(credential_ids):
+            url, bits, room = self._open_list(purpose)
+            owners = credential_ids[len(out):len(out) + room]
+            indices = self._draw(url, bits, len(owners))
+            self._db.executemany("INSERT INTO allocations (list_url, idx, credential_id) VALUES (?, ?, ?)",
+                                 [(url, index, owner) for index, owner in zip(indices, owners, strict=True)])
+            self._db.execute("UPDATE lists SET used = used + ? WHERE url = ?", (len(owners), url))
+            out.extend(StatusSlot(purpose, url, index) for index in indices)
+        return out
+
+    def _draw(self, url: str, bits: int, count: int) -> list[int]:
+        # BSL §6.1 (herd privacy): uniformly random unused indices, never a counter. Each candidate is
+        # uniform on [0, bits); one already allocated (or drawn twice) is drawn again, so every credential
+        # gets a uniformly random free index. The list is closed at fill_ratio, so each draw finds a free
+        # index with probability >= 1 - fill_ratio.
+        chosen: list[int] = []
+        tried: set[int] = set()
+        for _ in range(10_000):
+            candidates = []
+            for _ in range(count - len(chosen)):
+                index = self.random.below(bits)
+                if index not in tried:
+                    tried.add(index)
+                    candidates.append(index)
+            taken: set[int] = set()
+            for start in range(0, len(candidates), _ID_BATCH):
+                part = candidates[start:start + _ID_BATCH]
+                marks = ",".join("?" * len(part))
+                taken.update(int(r[0]) for r in self._db.execute(
+                    f"{_ALLOCATED} WHERE list_url = ? AND idx IN ({marks})", [url, *part]))
+            chosen.extend(index for index in candidates if index not in taken)
+            if len(chosen) == count:
+                return chosen
+        raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
+
+
+def _issued_by_pair(db: sqlite3.Connection,
+                    pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], CredentialRecord]:
+    """The issued credentials of ``pairs`` (learner key, achievement), a few queries for the whole group."""
+    wanted = set(pairs)
+    keys = sorted({p[0] for p in wanted})
+    found: dict[tuple[str, str], CredentialRecord] = {}
+    for start in range(0, len(keys), _ID_BATCH):
+        part = keys[start:start + _ID_BATCH]
+        marks = ",".join("?" * len(part))
+        for row in db.execute(f"{_RECORD} WHERE learner_key IN ({marks})", part):
+            pair = (str(row[1]), str(row[3]))
+            if pair in wanted:
+                found[pair] = IssuanceState._record(row)
+    return found
+
+
+def _pending_by_pair(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Reservation]:
+    """The pending reservations of ``pairs`` (learner key, achievement), a few queries for the whole group."""
+    wanted = set(pairs)
+    keys = sorted({p[0] for p in wanted})
+    found: dict[tuple[str, str], Reservation] = {}
+    for start in range(0, len(keys), _ID_BATCH):
+        part = keys[start:start + _ID_BATCH]
+        marks = ",".join("?" * len(part))
+        for row in db.execute(f"{_PENDING} WHERE learner_key IN ({marks})", part):
+            pair = (str(row[1]), str(row[2]))
+            if pair in wanted:
+                slots = tuple(StatusSlot(**s) for s in json.loads(row[3]))
+                found[pair] = Reservation(str(row[0]), pair[0], pair[1], slots)
+    return found
+
+
+def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list[CredentialRecord] | None:
+    """The group commit's usual case: every reservation is dropped and every credential row inserted, the
+    records built from what was inserted. None (or IntegrityError) when the group is not that case."""
+    ids = [item.reservation.credential_id for item in items]
+    if len(set(ids)) != len(ids):
+        return None
+    deleted = 0
+    for start in range(0, len(ids), _ID_BATCH):
+        part = ids[start:start + _ID_BATCH]
+        marks = ",".join("?" * len(part))
+        deleted += db.execute(f"{_DROP_RESERVATIONS} WHERE credential_id IN ({marks})", part).rowcount
+    if deleted != len(ids):
+        return None  # a reservation is gone: a replay, or another process (the row-by-row path decides)
+    records = []
+    for item in items:
+        slots = {s.purpose: s for s in item.reservation.slots}
+        revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
+        records.append(CredentialRecord(
+            id=item.reservation.credential_id, learner_key=item.reservation.learner_key,
+            learner_name=item.learner_name, achievement=item.reservation.achievement,
+            status_list=revocation.url if revocation else None, status_index=revocation.index if revocation else None,
+            suspension_list=suspension.url if suspension else None,
+            suspension_index=suspension.index if suspension else None, content_hash=item.content_hash,
+            file=item.file, issued=item.issued, revoked=None, suspended=False))
+    # a pair that already holds a credential breaks UNIQUE (learner_key, achievement): IntegrityError
+    db.executemany(
+        "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
+        "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(r.id, r.learner_key, r.learner_name, r.achievement, r.status_list, r.status_index, r.suspension_list,
+          r.suspension_index, r.content_hash, r.file, r.issued) for r in records])
+    return records
+
+
 
 
 def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[CredentialRecord]:

@@ -288,6 +288,9 @@ def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatc
             raise KeyboardInterrupt  # the process dies here, mid-group
         return real_many(self, items)
 
+    from omc_vc.issue import batch
+
+    monkeypatch.setattr(batch, "GROUP", 1)  # one group per task: several group commits in 24 rows
     monkeypatch.setattr(IssuanceState, "complete_many", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
@@ -352,3 +355,241 @@ def test_the_json_summary_of_a_large_batch_is_capped_and_says_so(tmp_path) -> No
     capped = report.to_json(limit=4)
     assert capped["issued"] == 6 and len(capped["credentials"]) == 4 and capped["credentialsOmitted"] == 2
     assert [c["id"] for c in capped["credentials"]] == [c["id"] for c in full["credentials"][:4]]
+
+
+# --- workers write the files, the parent makes each group durable, then commits it ---------------------------
+
+def _recording(monkeypatch, out):
+    """Record, in order, every durability step of the batch parent: the data flush (syncfs), the folder fsync and
+    the group commit, with what the output folder holds at that moment."""
+    from omc_vc.issue import batch
+
+    events: list[tuple[str, object]] = []
+
+    def temps() -> set[str]:
+        return {p.name for p in out.glob(".*.json.*.tmp")}
+
+    def syncfs(fd: int) -> None:
+        events.append(("flush", temps()))
+
+    real_fsync_dir = batch.atomic.fsync_dir
+
+    def fsync_dir(folder) -> None:
+        events.append(("folder", None))
+        real_fsync_dir(folder)
+
+    real_many = IssuanceState.complete_many
+
+    def complete_many(self, items):
+        events.append(("commit", [(item.file, (out / item.file).exists()) for item in items]))
+        return real_many(self, items)
+
+    monkeypatch.setattr(batch, "_SYNCFS", syncfs)
+    monkeypatch.setattr(batch.atomic, "fsync_dir", fsync_dir)
+    monkeypatch.setattr(IssuanceState, "complete_many", complete_many)
+    return events
+
+
+def test_a_group_is_flushed_renamed_and_its_folder_fsynced_before_its_rows_commit(tmp_path, monkeypatch) -> None:
+    from omc_vc.issue import batch
+
+    config, key = make_institution(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(batch, "GROUP", 1)  # several groups in 24 rows
+    events = _recording(monkeypatch, out)
+    report = issue_batch(config, _cohort(tmp_path), out, key=key, workers=2)
+    assert len(report.issued) == 24 and not report.errors
+    commits = [i for i, (kind, _) in enumerate(events) if kind == "commit"]
+    assert len(commits) >= 2
+    for position in commits:
+        files = events[position][1]
+        assert all(exists for _, exists in files)  # renamed before the commit
+        # the steps just before this commit: the flush (every file of the group still a temporary file), then
+        # the folder fsync (the renames durable)
+        assert [kind for kind, _ in events[position - 2:position]] == ["flush", "folder"]
+        flushed = events[position - 2][1]
+        assert all(any(t.startswith(f".{name}.") for t in flushed) for name, _ in files)
+    assert not list(out.glob(".*.tmp"))
+    verifier = Verifier()
+    assert all(verifier.verify(p.read_bytes(), checks=["proof"]).verified for p in _files(out))
+
+
+def test_without_syncfs_each_worker_fsyncs_the_files_it_writes(tmp_path, monkeypatch) -> None:
+    import os
+
+    from omc_vc.issue import batch
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(batch.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    batch._write_new(str(tmp_path), ".a.json.1.tmp", b"{}", True)
+    batch._write_new(str(tmp_path), ".b.json.1.tmp", b"{}", False)
+    assert len(synced) == 1 and (tmp_path / ".a.json.1.tmp").read_bytes() == b"{}"
+    assert oct((tmp_path / ".a.json.1.tmp").stat().st_mode & 0o777) == oct(0o644)
+    with pytest.raises(FileExistsError):  # never an existing file (nor what a symbolic link points at)
+        batch._write_new(str(tmp_path), ".a.json.1.tmp", b"[]", False)
+    assert (tmp_path / ".a.json.1.tmp").read_bytes() == b"{}"
+
+    # the whole run on a platform without syncfs: same outcome
+    config, key = make_institution(tmp_path / "inst")
+    monkeypatch.setattr(batch, "_SYNCFS", None)
+    report = issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
+    assert len(report.issued) == 24 and not report.errors
+    assert len(_files(tmp_path / "out")) == 24 and not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_files_adopted_on_resume_are_flushed_before_their_rows_commit(tmp_path, monkeypatch) -> None:
+    from omc_vc.issue import batch
+
+    config, key = make_institution(tmp_path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(batch, "GROUP", 1)
+    real_many = IssuanceState.complete_many
+    calls = {"n": 0}
+
+    def crash_on_second(self, items):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the files of this group are renamed, their rows not committed
+        return real_many(self, items)
+
+    monkeypatch.setattr(IssuanceState, "complete_many", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        issue_batch(config, _cohort(tmp_path), out, key=key, workers=2)
+    monkeypatch.setattr(IssuanceState, "complete_many", real_many)
+    with IssuanceState(config.state_path) as state:
+        committed = {r.file for r in state.all()}
+    orphans = {p.name for p in _files(out)} - committed
+    assert orphans
+    events = _recording(monkeypatch, out)
+    report = issue_batch(config, _cohort(tmp_path), out, key=key, workers=2)
+    assert report.recovered == len(orphans)
+    [adoption] = [i for i, (kind, files) in enumerate(events)
+                  if kind == "commit" and {name for name, _ in files} == orphans]
+    assert [kind for kind, _ in events[adoption - 2:adoption]] == ["flush", "folder"]
+
+
+def test_temporary_files_of_a_killed_run_are_removed_and_nothing_else(tmp_path) -> None:
+    config, key = make_institution(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    leftovers = [".ana-weld-101-0123456789ab.json.4242.tmp", ".index.json.k2j3h4.tmp", ".index.csv.k2j3h4.tmp"]
+    for name in leftovers:
+        (out / name).write_text('{"torn')
+    (out / ".notes.json").write_text("{}")  # not a temporary file of ours
+    issue_batch(config, _cohort(tmp_path, 6), out, key=key, workers=2)
+    assert not [name for name in leftovers if (out / name).exists()]
+    assert (out / ".notes.json").read_text() == "{}"
+
+
+def test_an_index_entry_is_what_json_dumps_writes_for_the_record() -> None:
+    from omc_vc.issue.batch import _index_entry
+    from omc_vc.issue.state import RECORD_COLUMNS, CredentialRecord
+
+    hostile = 'Zoë "Z" \\ O\'Brien \u2028 \x1f \t\n =cmd| ☃ \ud7ff'
+    for suspended, revoked, index in ((False, None, 0), (True, "2026-07-01T00:00:00Z", 131071)):
+        record = CredentialRecord(
+            id="urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427", learner_key=f"email:{hostile}", learner_name=hostile,
+            achievement="weld-101", status_list="https://c.example/s/revocation-1.json", status_index=index,
+            suspension_list=None, suspension_index=None, content_hash="ab" * 32, file=None, issued="t",
+            revoked=revoked, suspended=suspended)
+        row = tuple(int(record.suspended) if c == "suspended" else getattr(record, c) for c in RECORD_COLUMNS)
+        expected = json.dumps(record.to_json(), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        assert _index_entry(row) == "    " + expected
+
+
+def test_record_columns_are_the_columns_every_record_query_reads() -> None:
+    from omc_vc.issue import state
+
+    assert state._RECORD == "SELECT " + ", ".join(state.RECORD_COLUMNS) + " FROM credentials"
+
+
+def test_the_task_cuts_cover_every_job_once_and_end_with_small_tasks() -> None:
+    from omc_vc.issue.batch import TASK, _task_bounds
+
+    for count in (0, 1, 5, 24, 128, 1000, 1024, 5000):
+        for final in (False, True):
+            bounds = _task_bounds(count, 2, final=final)
+            assert [b for pair in bounds for b in pair][1:-1:2] == [b for pair in bounds for b in pair][2::2]
+            assert (bounds[0][0], bounds[-1][1]) == (0, count) if count else bounds == []
+            assert all(0 < last - first <= TASK for first, last in bounds)
+    tail = _task_bounds(1024, 2, final=True)
+    assert tail[-1][1] - tail[-1][0] == TASK // 4 and tail[0][1] - tail[0][0] == TASK
+
+
+# --- the state's group operations (reserve_many / complete_many as the batch uses them) ------------------------
+
+def test_reserve_many_gives_a_pair_named_twice_one_reservation(tmp_path) -> None:
+    from omc_vc.issue.config import StatusConfig
+    from omc_vc.issue.state import Reservation
+
+    status = StatusConfig(base_url="https://c.example/s/", suspension=True)
+    with IssuanceState(tmp_path / "s.sqlite") as state:
+        a, b, again = state.reserve_many([("student:1", "weld-101"), ("student:2", "weld-101"),
+                                          ("student:1", "weld-101")], status)
+        assert isinstance(a, Reservation) and a == again and a.credential_id != b.credential_id
+        assert len(state.pending()) == 2
+        assert [info.used for info in state.lists()] == [2, 2]
+
+
+def test_a_group_rolls_over_full_lists_and_never_repeats_an_index(tmp_path) -> None:
+    from omc_vc.issue.config import StatusConfig
+    from omc_vc.issue.state import Completion
+
+    small = StatusConfig(base_url="https://c.example/s/", list_bits=131072, fill_ratio=0.0001)  # 13 per list
+    with IssuanceState(tmp_path / "s.sqlite") as state:
+        first = state.reserve_many([(f"student:{n}", "weld-101") for n in range(20)], small)
+        second = state.reserve_many([(f"student:{n}", "weld-101") for n in range(20, 30)], small)
+        slots = [r.slots[0] for r in [*first, *second]]
+        assert len({(s.url, s.index) for s in slots}) == 30
+        assert [(info.url.rsplit("/", 1)[1], info.used) for info in state.lists()] == [
+            ("revocation-1.json", 13), ("revocation-2.json", 13), ("revocation-3.json", 4)]
+        records = state.complete_many([Completion(r, "x", "00", None, "t") for r in [*first, *second]])
+        assert {(r.status_list, r.status_index) for r in records} == {(s.url, s.index) for s in slots}
+        assert records == state.records([r.id for r in records])  # what the database holds, field by field
+
+
+def test_a_drawn_index_already_taken_or_drawn_twice_is_drawn_again(tmp_path, monkeypatch) -> None:
+    from omc_vc.issue import state as state_module
+    from omc_vc.issue.config import StatusConfig
+
+    status = StatusConfig(base_url="https://c.example/s/")
+    draws = iter([5, 5, 7, 5, 7, 7, 9, 11])
+    monkeypatch.setattr(state_module._Randomness, "below", lambda self, bound: next(draws))
+    with IssuanceState(tmp_path / "s.sqlite") as state:
+        [first] = state.reserve_many([("student:0", "weld-101")], status)  # takes 5
+        rest = state.reserve_many([(f"student:{n}", "weld-101") for n in (1, 2, 3)], status)
+        # 5 is taken, 5 and 7 come back within the group: each is drawn again until free
+        assert [first.slots[0].index] + [r.slots[0].index for r in rest] == [5, 7, 9, 11]
+
+
+def test_the_random_source_is_uniform_in_range_and_makes_version_4_uuids() -> None:
+    import re
+    from collections import Counter
+
+    from omc_vc.issue.state import _Randomness
+
+    source = _Randomness()
+    assert source.below(1) == 0
+    for bound in (2, 10, 131072, 131080, 2**40 + 3):
+        assert all(0 <= source.below(bound) < bound for _ in range(2000))
+    counts = Counter(source.below(10) for _ in range(20_000))
+    assert set(counts) == set(range(10)) and max(counts.values()) < 2300 and min(counts.values()) > 1700
+    ids = {source.uuid4() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u) for u in ids)
+
+
+def test_a_group_commit_replaying_a_completion_ends_as_row_by_row_completes_would(tmp_path) -> None:
+    from omc_vc.issue.config import StatusConfig
+    from omc_vc.issue.state import Completion
+
+    status = StatusConfig(base_url="https://c.example/s/")
+    with IssuanceState(tmp_path / "s.sqlite") as state:
+        one, two = state.reserve_many([("student:1", "weld-101"), ("student:2", "weld-101")], status)
+        done = state.complete(one, learner_name="A", content_hash="00", file="a.json", issued="t")
+        records = state.complete_many([Completion(one, "A", "11", "a.json", "t"),
+                                       Completion(two, "B", "22", "b.json", "t")])
+        assert records[0] == done and records[1].id == two.credential_id
+        assert state.pending() == [] and len(state.all()) == 2
