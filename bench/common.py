@@ -101,7 +101,7 @@ class Plan:
 
     @classmethod
     def full(cls, *, skip_large: bool = False) -> Plan:
-        return cls(quick=False, warmup=5, rounds=30, inner=3, raw_inner=400, batch_rows=10_000, single_rows=150,
+        return cls(quick=False, warmup=5, rounds=30, inner=3, raw_inner=400, batch_rows=10_000, single_rows=1000,
                    pool=300, service_requests=3_000, service_seconds=60.0, service_workers=2,
                    service_concurrency=8, large_rows=100_000, skip_large=skip_large)
 
