@@ -69,6 +69,8 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 VERIFIER_TTL_SECONDS = 300.0
+#: How long a listing of the hosted status files is trusted while their folders look unchanged.
+STATUS_RESCAN_SECONDS = 1.0
 MAX_HOSTED_BYTES = 16 * 1024 * 1024
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 _NAME = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})?$")  # NAME or FOLDER/NAME (one institution per folder)
@@ -121,6 +123,22 @@ class DeadlineError(OmcVcError):
 
 # --- the service ---------------------------------------------------------------------------------------
 
+#: (the folders' times, when listed, the (relative name, path) of each list file, the folders watched)
+_StatusListing = tuple[tuple[Any, ...], float, list[tuple[str, Path]], list[Path]]
+
+
+def _folder_times(folders: list[Path]) -> tuple[Any, ...]:
+    times: list[Any] = []
+    for folder in folders:
+        try:
+            info = os.stat(folder)
+        except OSError:
+            times.append(None)
+            continue
+        times.append((info.st_ino, info.st_mtime_ns))
+    return tuple(times)
+
+
 class Service:
     """State shared by the routes: configuration, stores, keys, verifiers and the worker pool."""
 
@@ -155,6 +173,7 @@ class Service:
         self._pending_lock = threading.Lock()
         self._verifier_lock = threading.Lock()
         self._verifier_cache: dict[str, tuple[Any, Any]] = {}
+        self._status_listing: _StatusListing | None = None
         self.did_paths = self._did_paths()
 
     # hosted documents --------------------------------------------------------------------------------
@@ -194,17 +213,42 @@ class Service:
                 for path in sorted([*folder.glob("*.json"), *folder.glob("*/*.json")])]
 
     def status_stamp(self) -> tuple[Any, ...]:
-        """Cheap fingerprint of the published status lists (file times and sizes, store version)."""
+        """Cheap fingerprint of the published status lists (file times and sizes, store version).
+
+        Asked on every verification, so the folder is not listed every time: each call stats the listed
+        files (an edit is seen at once) and the folders (a new or renamed file changes its folder's
+        time); the listing is redone when a folder changed, and at least every STATUS_RESCAN_SECONDS.
+        """
+        listing = self._status_listing
+        now = time.monotonic()
+        if listing is None or now - listing[1] >= STATUS_RESCAN_SECONDS \
+                or _folder_times(listing[3]) != listing[0]:
+            listing = self._list_status_files(now)
         stamp: list[Any] = []
-        for relative, path in self._hosted_status_files():
+        for relative, path in listing[2]:
             try:
-                info = path.stat()
+                info = os.stat(path)
             except OSError:
                 continue
             stamp.append((relative, info.st_ino, info.st_mtime_ns, info.st_size))
         if self.status_store is not None:
             stamp.append(self.status_store.version)
         return tuple(stamp)
+
+    def _list_status_files(self, now: float) -> _StatusListing:
+        folder = self.config.hosted.status_dir
+        folders: list[Path] = []
+        if folder is not None and folder.is_dir():
+            folders.append(folder)
+            try:
+                with os.scandir(folder) as entries:
+                    folders.extend(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+            except OSError:
+                pass
+        times = _folder_times(folders)  # before listing: a change while listing is seen next time
+        listing = (times, now, self._hosted_status_files(), folders)
+        self._status_listing = listing
+        return listing
 
     def status_documents(self) -> dict[str, dict[str, Any]]:
         """Status lists this service publishes, by URL (pinned so the service never fetches itself)."""

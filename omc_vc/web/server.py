@@ -15,6 +15,13 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+try:  # the C HTTP parser and event loop (uvicorn's "standard" extras): several times less work a request
+    import httptools  # noqa: F401
+    import uvloop  # noqa: F401
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - both are dependencies of omc-vc; h11 and asyncio still work
+    HttpToolsProtocol = None
+
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
@@ -57,8 +64,24 @@ class NoDelayH11(H11Protocol):
         super().connection_made(transport)
 
 
+if HttpToolsProtocol is not None:
+
+    class NoDelayHttpTools(HttpToolsProtocol):  # type: ignore[misc,valid-type]
+        """uvicorn's httptools protocol with Nagle turned off on each accepted connection."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            set_nodelay(transport)
+            super().connection_made(transport)
+
+
+def http_protocol() -> type:
+    """The HTTP protocol class: httptools (C parser) when installed, else h11; Nagle off either way."""
+    return NoDelayHttpTools if HttpToolsProtocol is not None else NoDelayH11
+
+
 def uvicorn_options(host: str, port: int, log_level: str) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` shared by the one-worker and the many-worker paths."""
     # access_log=False: request lines can carry share ids; bodies are never logged anywhere
     return {"host": host, "port": port, "access_log": False, "log_level": log_level, "server_header": False,
-            "timeout_keep_alive": 5, "limit_concurrency": 256, "proxy_headers": False, "http": NoDelayH11}
+            "timeout_keep_alive": 5, "limit_concurrency": 256, "proxy_headers": False, "http": http_protocol(),
+            "loop": "uvloop" if HttpToolsProtocol is not None else "asyncio"}

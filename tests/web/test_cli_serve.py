@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from omc_vc.cli.main import cli
 
@@ -102,7 +103,7 @@ def _nodelay_connections(server: Any) -> list[bool]:
     return [nodelay_is_set(conn.transport) for conn in list(server.server_state.connections)]
 
 
-def _served_on_protocol0_socket(protocol: Any) -> list[bool]:
+def _served_on_protocol0_socket(protocol: Any, loop: str = "asyncio") -> list[bool]:
     """Serve a trivial ASGI app on a socket bound the way uvicorn's many-worker path binds it, make one
     keep-alive request, and report TCP_NODELAY of the server side of each open connection."""
     import http.client
@@ -120,6 +121,7 @@ def _served_on_protocol0_socket(protocol: Any) -> list[bool]:
 
     options = uvicorn_options("127.0.0.1", 0, "critical")
     options["http"] = protocol
+    options["loop"] = loop
     listener = socket.socket(family=socket.AF_INET)  # protocol 0, as uvicorn.Config.bind_socket
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -146,22 +148,44 @@ def _served_on_protocol0_socket(protocol: Any) -> list[bool]:
         listener.close()
 
 
-def test_serve_protocol_sets_tcp_nodelay_on_a_uvicorn_bound_socket() -> None:
-    from omc_vc.web.server import NoDelayH11
+def _protocols() -> list[Any]:
+    from omc_vc.web import server
 
-    assert _served_on_protocol0_socket(NoDelayH11) == [True]
+    found = [pytest.param(server.NoDelayH11, id="h11")]
+    if server.HttpToolsProtocol is not None:
+        found.append(pytest.param(server.NoDelayHttpTools, id="httptools"))
+    return found
 
 
-def test_stock_h11_on_that_socket_leaves_nagle_on() -> None:
+@pytest.mark.parametrize("protocol", _protocols())
+def test_serve_protocol_sets_tcp_nodelay_on_a_uvicorn_bound_socket(protocol: Any) -> None:
+    # on asyncio's loop, which does not set it on a protocol-0 listening socket's connections
+    assert _served_on_protocol0_socket(protocol) == [True]
+
+
+@pytest.mark.parametrize("protocol", ["h11", "httptools"])
+def test_stock_protocols_on_that_socket_leave_nagle_on(protocol: str) -> None:
     # the control: what the test above guards against (if asyncio or uvicorn ever fix this themselves,
-    # this test fails and the NoDelayH11 workaround can be reconsidered)
-    assert _served_on_protocol0_socket("h11") == [False]
+    # this test fails and the NoDelay* workaround can be reconsidered)
+    if protocol == "httptools":
+        pytest.importorskip("httptools", reason="httptools is not installed")
+    assert _served_on_protocol0_socket(protocol) == [False]
+
+
+def test_serve_options_use_the_c_parser_and_loop_when_installed() -> None:
+    from omc_vc.web import server
+
+    options = server.uvicorn_options("127.0.0.1", 8000, "info")
+    assert options["http"] is server.http_protocol()
+    if server.HttpToolsProtocol is not None:
+        assert options["http"] is server.NoDelayHttpTools and options["loop"] == "uvloop"
+        assert _served_on_protocol0_socket(options["http"], loop="uvloop") == [True]
 
 
 def test_both_serve_paths_use_the_nodelay_protocol(monkeypatch: Any, tmp_path: Path) -> None:
     import uvicorn
 
-    from omc_vc.web.server import NoDelayH11
+    from omc_vc.web.server import http_protocol
 
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
@@ -172,7 +196,7 @@ def test_both_serve_paths_use_the_nodelay_protocol(monkeypatch: Any, tmp_path: P
         result = CliRunner().invoke(cli, ["serve", "--config", str(config), "--workers", workers, "--offline"])
         assert result.exit_code == 0, result.output
     assert [kwargs.get("workers", 1) for _, kwargs in calls] == [1, 2]
-    assert all(kwargs["http"] is NoDelayH11 and kwargs["access_log"] is False for _, kwargs in calls)
+    assert all(kwargs["http"] is http_protocol() and kwargs["access_log"] is False for _, kwargs in calls)
 
 
 _PROBE = '''
@@ -180,12 +204,8 @@ import os
 import socket
 
 
-def _install():
-    try:
-        from uvicorn.protocols.http import h11_impl
-    except ImportError:
-        return
-    original = h11_impl.H11Protocol.connection_made
+def _patch(cls):
+    original = cls.connection_made
 
     def connection_made(self, transport):
         sock = transport.get_extra_info("socket")
@@ -194,7 +214,20 @@ def _install():
             log.write(f"{os.getpid()} {value}\\n")
         original(self, transport)
 
-    h11_impl.H11Protocol.connection_made = connection_made
+    cls.connection_made = connection_made
+
+
+def _install():
+    try:
+        from uvicorn.protocols.http import h11_impl
+    except ImportError:
+        return
+    _patch(h11_impl.H11Protocol)
+    try:
+        from uvicorn.protocols.http import httptools_impl
+    except ImportError:
+        return
+    _patch(httptools_impl.HttpToolsProtocol)
 
 
 _install()
