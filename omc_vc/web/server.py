@@ -15,7 +15,8 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-try:  # the C HTTP parser and event loop (uvicorn's "standard" extras): several times less work a request
+HttpToolsProtocol: Any
+try:  # the C HTTP parser and event loop (uvicorn's "standard" extras): less CPU per request
     import httptools  # noqa: F401
     import uvloop  # noqa: F401
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -66,10 +67,10 @@ class NoDelayH11(H11Protocol):
 
 if HttpToolsProtocol is not None:
 
-    class NoDelayHttpTools(HttpToolsProtocol):  # type: ignore[misc,valid-type]
+    class NoDelayHttpTools(HttpToolsProtocol):  # type: ignore[misc]
         """uvicorn's httptools protocol with Nagle turned off on each accepted connection."""
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:
             set_nodelay(transport)
             super().connection_made(transport)
 
