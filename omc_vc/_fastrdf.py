@@ -38,7 +38,7 @@ from typing import Any, Final
 from omc_vc._internal import nquads
 from omc_vc._internal.nquads import Record
 
-__all__ = ["Unsupported", "to_records"]
+__all__ = ["MAX_PLANS", "PlanCache", "Unsupported", "to_records"]
 
 RDF_TYPE: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DOUBLE: Final = "http://www.w3.org/2001/XMLSchema#double"
@@ -53,14 +53,30 @@ _KEYWORD_ID: Final = "@id"
 #: the work bound for many values (jsonld.DEFAULT_MAX_WORK); credentials have a handful.
 MAX_VALUES_PER_PROPERTY: Final = 64
 
-#: Node plans kept per loader (see :class:`_Plan`); a full cache is emptied and refilled.
-_MAX_PLANS: Final = 4096
+#: Node plans kept per loader (see :class:`_Plan`), all shapes and type combinations together; a full
+#: cache is emptied and refilled. Documents choose their shapes, so this bounds what they can make a
+#: long-running verifier keep (a credential has about a dozen node shapes).
+MAX_PLANS: Final = 8192
 
 #: Distinct active contexts whose term table is kept (each table holds its context alive), and the
 #: entries one table's caches keep: documents choose their keys and type names, so every cache is
 #: bounded (a full cache is emptied and refilled).
-_MAX_TABLES: Final = 512
-_MAX_ENTRIES: Final = 2048
+_MAX_TABLES: Final = 256
+_MAX_ENTRIES: Final = 1024
+
+
+class PlanCache:
+    """The node plans of one loader's contexts (lives in jsonld's context memo), bounded by MAX_PLANS."""
+
+    __slots__ = ("count", "first")
+
+    def __init__(self) -> None:
+        self.first: dict[Any, _FirstStage] = {}
+        self.count = 0
+
+    def clear(self) -> None:
+        self.first = {}
+        self.count = 0
 
 
 
@@ -155,7 +171,7 @@ class _Walk:
     """One conversion: the processor, its options, the dataset being built, blank node labels."""
 
     def __init__(self, processor: Any, options: Mapping[str, Any], is_rdf_iri: Callable[[Any], bool],
-                 plans: dict[Any, _FirstStage] | None) -> None:
+                 plans: PlanCache | None) -> None:
         self.p = processor
         self.options = options
         self.base = options.get("base", "")
@@ -335,12 +351,13 @@ class _Walk:
             first = self.first_stage(ctx, active_property, element, keys)
         else:
             first_key = (id(ctx), active_property, keys, embedded)
-            cached = plans.get(first_key)
+            cached = plans.first.get(first_key)
             if cached is None or cached.given is not ctx:
                 cached = self.first_stage(ctx, active_property, element, keys)
-                if len(plans) >= _MAX_PLANS:
+                if plans.count >= MAX_PLANS:
                     plans.clear()
-                plans[first_key] = cached
+                plans.first[first_key] = cached
+                plans.count += 1
             first = cached
         signature: list[tuple[str, tuple[str, ...]]] = []
         for key in first.type_keys:
@@ -353,10 +370,11 @@ class _Walk:
         plan = first.plans.get(type_signature) if cacheable else None
         if plan is None:
             plan = self.second_stage(first, keys, type_signature)
-            if cacheable:
-                if len(first.plans) >= _MAX_ENTRIES:
-                    first.plans.clear()
+            if plans is not None and cacheable:
+                if plans.count >= MAX_PLANS:
+                    plans.clear()  # the first stage stays usable; it is simply no longer cached
                 first.plans[type_signature] = plan
+                plans.count += 1
         return plan
 
     def first_stage(self, ctx: Any, active_property: str | None, element: dict[str, Any],
@@ -536,7 +554,7 @@ class _Walk:
 
 
 def to_records(document: dict[str, Any], processor: Any, options: Mapping[str, Any],
-               is_rdf_iri: Callable[[Any], bool], plans: dict[Any, Any] | None = None) -> list[Record]:
+               is_rdf_iri: Callable[[Any], bool], plans: PlanCache | None = None) -> list[Record]:
     """The quads of ``document`` as text records (omc_vc/_internal/nquads.py), or :class:`Unsupported`.
 
     ``processor`` is the PyLD processor (with the context memo) that the slow path would use,

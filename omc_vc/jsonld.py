@@ -373,7 +373,7 @@ class _ContextMemo:
         self._entries: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
         #: node plans of the direct converter (omc_vc/_fastrdf.py) for this loader's contexts
-        self.plans: dict[Any, Any] = {}
+        self.plans = _fastrdf.PlanCache()
 
     def get(self, key: tuple[Any, ...]) -> Any:
         with self._lock:

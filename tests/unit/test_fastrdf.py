@@ -282,3 +282,17 @@ def test_switch_off_gives_the_same_bytes() -> None:
         assert jsonld.canonicalize(_unsecured(CREDENTIAL)) == before
     finally:
         jsonld.FAST_RDF = True
+
+
+def test_plan_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # documents choose their shapes and types: a flood of distinct ones must not grow the plans without end
+    monkeypatch.setattr(_fastrdf, "MAX_PLANS", 40)
+    loader = jsonld.BundledLoader()
+    plans = jsonld._memo_for(loader).plans
+    for i in range(200):
+        document = {"@context": [V2], "type": ["VerifiableCredential", f"https://example.org/T{i}"],
+                    "issuer": "did:example:i", f"https://example.org/p{i % 7}": "x",
+                    "credentialSubject": {"id": "did:example:s", "type": f"https://example.org/S{i}"}}
+        assert _outcome(document, fast=True, loader=loader) == _outcome(document, fast=False, loader=loader)
+        assert plans.count <= 40
+    assert 0 < plans.count
