@@ -555,3 +555,32 @@ def test_direction_both_ways(js_keys: Any, suite: str, key_type: str, db_type: s
     result = lib_verify(signed_js["document"])
     assert result.verified, result.reason
     assert not lib_verify(flipped(signed_js["document"])).verified
+
+
+# --- the VC-API: a credential secured by Digital Bazaar's stack, verified through omc serve's app -----
+
+@pytest.mark.parametrize(("suite", "key_type", "db_type"), SUITES)
+def test_js_signed_verifies_through_the_vc_api(js_keys: Any, suite: str, key_type: str, db_type: str) -> None:
+    """Issue 8: POST /credentials/verify answers verified for a credential signed by an independent
+    implementation, and not verified for a tampered one (both with the full and the proof-only checks)."""
+    import warnings
+
+    from omc_vc.web.app import create_app
+    from omc_vc.web.config import WebConfig
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    key = js_keys[db_type]
+    (signed,) = node_batch(sign_di(plain_credential(key["did"]), suite, key))
+    document = signed["document"]
+    with TestClient(create_app(WebConfig(offline=True))) as api:
+        for options in ({}, {"checks": ["proof"]}):
+            good = api.post("/credentials/verify", json={"verifiableCredential": document, "options": options})
+            assert good.status_code == 200, good.text
+            assert good.json()["verified"] is True and good.json()["errors"] == []
+            bad = api.post("/credentials/verify", json={"verifiableCredential": tampered(document),
+                                                        "options": options})
+            assert bad.status_code in (400, 422), bad.text
+            assert bad.json()["verified"] is False
