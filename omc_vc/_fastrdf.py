@@ -2,9 +2,9 @@
 
 PyLD turns a document into RDF in three passes (JSON-LD 1.1 API §5.1.2 Expansion, §7.2 Node Map
 Generation, §8.1 Deserialize JSON-LD to RDF), each building Python structures the next walks again;
-for a credential that is about 80 % of a signature (docs/performance.md). :func:`to_rdf` does the
-same work in one walk over the compacted document and emits the triples at once, for the subset of
-JSON-LD that credentials use:
+for a credential that is about 80 % of a signature (docs/performance.md). :func:`to_records` does the
+same work in one walk over the compacted document and emits the quads at once, as canonical N-Quads
+text records (omc_vc/_internal/nquads.py), for the subset of JSON-LD that credentials use:
 
 * node objects whose keys expand to ``@context``, ``@id``, ``@type`` or an absolute IRI;
 * values that are strings, numbers, booleans, ``null``, arrays and node objects; terms with no
@@ -24,8 +24,12 @@ Blank node labels differ from PyLD's (``_:f0``, ``_:f1``, ... in walk order) and
 PyLD's order; RDFC-1.0's output depends on neither (RDFC-1.0 §4.4: the canonical form of isomorphic
 datasets is identical), and the canonicalizer takes its input as a set. Property values are not
 de-duplicated here (Node Map Generation does it in PyLD); the canonicalizer removes duplicate quads.
+What the contexts make of a node object depends only on the active context, the active property, its
+keys, its embedded context (a URL or URLs) and its types: that is computed once per such shape and kept
+(a :class:`PlanCache` per loader, bounded), so a known shape costs dictionary lookups.
+
 tests/unit/test_fastrdf.py compares the canonical output of both paths on every JSON-LD toRdf test,
-the W3C vectors and every credential the test suite builds.
+the W3C vectors, every JSON-LD document in the tests, omc-vc's own documents and random edits of them.
 
 Each step below names the PyLD step it mirrors (``pyld.jsonld.JsonLdProcessor`` 3.3.0, pinned).
 """
@@ -79,7 +83,6 @@ class PlanCache:
         self.count = 0
 
 
-
 class Unsupported(Exception):
     """The document uses something this converter leaves to PyLD; run PyLD's pipeline instead."""
 
@@ -98,10 +101,8 @@ class _Term:
 
 
 _TYPE_TERM: Final = _Term(RDF_TYPE, None, None, False)
-_ABSENT: Final = ("absent",)
-
-
-_UNCACHEABLE: Final = ("uncacheable",)
+_ABSENT: Final = object()  # no embedded @context
+_UNCACHEABLE: Final = object()  # an embedded @context with an object in it
 
 
 def _context_key(value: Any) -> Any:
