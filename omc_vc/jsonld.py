@@ -526,7 +526,7 @@ class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         # Only finished (frozen) active contexts are stable enough to key on; the nested calls that
         # validate scoped contexts while a context is being built (cycles given) are not memoized.
         if memo is None or cycles is not None or local_ctx is None or not isinstance(active_ctx, frozendict):
-            return super()._process_context(
+            return self._process_context_fixed(
                 active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
             )
         pins: list[Any] = [active_ctx]
@@ -540,12 +540,46 @@ class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         )
         result = memo.get(key)
         if result is None:
-            result = super()._process_context(
+            result = self._process_context_fixed(
                 active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
             )
             if isinstance(result, frozendict):
                 memo.put(key, pins, result)
         return result
+
+    def _process_context_fixed(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool,
+        propagate: bool,
+        validate_scoped: bool,
+        cycles: Any,
+    ) -> Any:
+        """PyLD's Context Processing, with ``"@vocab": null`` allowed when no vocabulary mapping is set.
+
+        JSON-LD 1.1 API §4.1.2 step 5.8.2: "If value is null, remove any vocabulary mapping from result",
+        a no-op when there is none; PyLD 3.3.0 deletes the entry unconditionally and raises KeyError, so a
+        valid context such as ``[credentials/v2, {"@vocab": null}]`` could not be processed at all. On that
+        error the items are processed one by one (Context Processing of an array is that, step 5), and
+        ``"@vocab": null`` is left out of an item whose incoming context has no vocabulary mapping.
+        """
+        try:
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        except KeyError as exc:
+            items = local_ctx if isinstance(local_ctx, list) else [local_ctx]
+            if exc.args != ("@vocab",) or any(isinstance(i, dict) and "@propagate" in i for i in items[1:]):
+                raise
+        ctx = active_ctx
+        for item in items:
+            if isinstance(item, dict) and "@vocab" in item and item["@vocab"] is None and "@vocab" not in ctx:
+                item = {k: v for k, v in item.items() if k != "@vocab"}
+            ctx = super()._process_context(ctx, [item], options, override_protected, propagate, validate_scoped,
+                                           cycles)
+        return ctx
 
 
 # ---------------------------------------------------------------------------------------------------

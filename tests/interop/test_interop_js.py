@@ -584,3 +584,15 @@ def test_js_signed_verifies_through_the_vc_api(js_keys: Any, suite: str, key_typ
                                                         "options": options})
             assert bad.status_code in (400, 422), bad.text
             assert bad.json()["verified"] is False
+
+
+def test_vocab_null_canonicalizes_as_jsonld_js_does() -> None:
+    """``"@vocab": null`` with no vocabulary mapping is a no-op (JSON-LD 1.1 API §4.1.2 step 5.8.2): PyLD 3.3.0
+    raised KeyError on it; omc-vc's context processing now agrees with jsonld.js byte for byte."""
+    body = {"type": ["VerifiableCredential"], "issuer": "did:example:issuer",
+            "credentialSubject": {"id": "did:example:subject", "name": "Ada"}}
+    documents = [{"@context": [VC_V2, EXAMPLES_V2, {"@vocab": None}], **body},
+                 {"@context": [VC_V2, {"@vocab": "urn:v:"}, {"@vocab": None}, EXAMPLES_V2], **body}]
+    results = node_batch(*(("canonize", {"document": d}) for d in documents))
+    for document, js in zip(documents, results, strict=True):
+        assert jsonld.canonicalize(document) == js["nquads"]

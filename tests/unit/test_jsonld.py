@@ -1116,3 +1116,16 @@ def test_base_direction_is_kept_as_an_i18n_datatype(value: dict[str, Any], liter
     jsonld.check_data_loss(document)
     flipped = {**document, "p": {**value, "@direction": "ltr" if value["@direction"] == "rtl" else "rtl"}}
     assert jsonld.canonicalize(flipped) != jsonld.canonicalize(document)
+
+
+def test_vocab_null_without_a_vocabulary_is_a_no_op() -> None:
+    # JSON-LD 1.1 API §4.1.2 step 5.8.2; PyLD 3.3.0 raised KeyError on it, refusing a valid credential
+    v2 = "https://www.w3.org/ns/credentials/v2"
+    body = {"type": ["VerifiableCredential"], "issuer": "did:example:i", "credentialSubject": {"id": "did:example:s"}}
+    plain = jsonld.canonicalize({"@context": [v2], **body})
+    assert jsonld.canonicalize({"@context": [v2, {"@vocab": None}], **body}) == plain
+    # after a vocabulary mapping it still removes it: the undefined term is data loss again
+    assert jsonld.canonicalize({"@context": [v2, {"@vocab": "urn:v:"}, {"@vocab": None}], **body}) == plain
+    with pytest.raises(DataLossError, match="ExampleTestCredential"):
+        jsonld.canonicalize({"@context": [v2, {"@vocab": None}], **body,
+                             "type": ["VerifiableCredential", "ExampleTestCredential"]})
