@@ -296,3 +296,60 @@ def test_plan_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert _outcome(document, fast=True, loader=loader) == _outcome(document, fast=False, loader=loader)
         assert plans.count <= 40
     assert 0 < plans.count
+
+
+# --- random edits of the toRdf tests' inputs (inline, scoped and nested contexts; node plans in use) ---
+
+_EDIT_KEYS = st.sampled_from(["@id", "@type", "@context", "p", "q", "term", "ex:foo", "http://example.org/p",
+                              "name", "@value", "nested"])
+_EDIT_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 10**22), st.floats(allow_nan=False, allow_infinity=False),
+              st.sampled_from(["", "x", "_:b0", "http://example.org/o", "rel", "ex:bar", "term"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_EDIT_KEYS, inner, max_size=3)),
+    max_leaves=5)
+
+
+def _torddf_fast_inputs() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    if TORDF and TORDF[0].values[0] is None:
+        return []
+    found = []
+    for param in TORDF:
+        document, loader, options = _torddf_input(param.values[0])
+        options = {**options, "base": None}  # omc-vc's own base: the node plans are kept
+        if isinstance(document, dict) and _fast_handles(document, loader, options):
+            found.append((document, options))
+    return found
+
+
+TORDF_FAST = _torddf_fast_inputs()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_random_edits_of_torddf_inputs_fast_equals_pyld(data: st.DataObject) -> None:
+    if not TORDF_FAST:
+        pytest.skip("the toRdf tests are not available (../shared is absent)")
+    from tests.conformance.test_jsonld_torddf import suite_loader
+
+    document, options = copy.deepcopy(data.draw(st.sampled_from(TORDF_FAST)))
+    for _ in range(data.draw(st.integers(1, 3))):
+        places = _places(document)
+        if not places:
+            break
+        path = data.draw(st.sampled_from(places))
+        parent: Any = document
+        for step in path[:-1]:
+            parent = parent[step]
+        action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = copy.deepcopy(data.draw(_EDIT_VALUES))
+        elif isinstance(parent[path[-1]], dict):
+            parent[path[-1]][data.draw(_EDIT_KEYS)] = copy.deepcopy(data.draw(_EDIT_VALUES))
+        elif isinstance(parent[path[-1]], list):
+            parent[path[-1]].append(copy.deepcopy(data.draw(_EDIT_VALUES)))
+    for check in (True, False):
+        fast = _outcome(document, fast=True, check=check, loader=suite_loader, options=options)
+        assert fast == _outcome(document, fast=False, check=check, loader=suite_loader, options=options)
