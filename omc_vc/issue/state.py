@@ -558,36 +558,31 @@ class _Allocator:
         raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
 
 
-def _issued_by_pair(db: sqlite3.Connection,
-                    pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], CredentialRecord]:
-    """The issued credentials of ``pairs`` (learner key, achievement), a few queries for the whole group."""
+def _rows_for_pairs(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]], select: str,
+                    achievement_column: int) -> Iterator[tuple[tuple[str, str], Any]]:
+    """The rows of ``select`` whose (learner key, achievement) is one of ``pairs``: a few queries for the
+    whole group (learner keys in batches of _ID_BATCH); column 1 is the learner key."""
     wanted = set(pairs)
     keys = sorted({p[0] for p in wanted})
-    found: dict[tuple[str, str], CredentialRecord] = {}
     for start in range(0, len(keys), _ID_BATCH):
         part = keys[start:start + _ID_BATCH]
         marks = ",".join("?" * len(part))
-        for row in db.execute(f"{_RECORD} WHERE learner_key IN ({marks})", part):
-            pair = (str(row[1]), str(row[3]))
+        for row in db.execute(f"{select} WHERE learner_key IN ({marks})", part):
+            pair = (str(row[1]), str(row[achievement_column]))
             if pair in wanted:
-                found[pair] = IssuanceState._record(row)
-    return found
+                yield pair, row
+
+
+def _issued_by_pair(db: sqlite3.Connection,
+                    pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], CredentialRecord]:
+    """The issued credentials of ``pairs`` (learner key, achievement)."""
+    return {pair: IssuanceState._record(row) for pair, row in _rows_for_pairs(db, pairs, _RECORD, 3)}
 
 
 def _pending_by_pair(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Reservation]:
-    """The pending reservations of ``pairs`` (learner key, achievement), a few queries for the whole group."""
-    wanted = set(pairs)
-    keys = sorted({p[0] for p in wanted})
-    found: dict[tuple[str, str], Reservation] = {}
-    for start in range(0, len(keys), _ID_BATCH):
-        part = keys[start:start + _ID_BATCH]
-        marks = ",".join("?" * len(part))
-        for row in db.execute(f"{_PENDING} WHERE learner_key IN ({marks})", part):
-            pair = (str(row[1]), str(row[2]))
-            if pair in wanted:
-                slots = tuple(StatusSlot(**s) for s in json.loads(row[3]))
-                found[pair] = Reservation(str(row[0]), pair[0], pair[1], slots)
-    return found
+    """The pending reservations of ``pairs`` (learner key, achievement)."""
+    return {pair: Reservation(str(row[0]), pair[0], pair[1], tuple(StatusSlot(**s) for s in json.loads(row[3])))
+            for pair, row in _rows_for_pairs(db, pairs, _PENDING, 2)}
 
 
 def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list[CredentialRecord] | None:
