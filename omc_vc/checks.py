@@ -14,10 +14,10 @@ from typing import Any
 from omc_vc._internal.multibase import multibase_decode
 from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.errors import MalformedValueError
-from omc_vc.model import Check, as_list, holder_id, issuer_id, types
+from omc_vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT, Check, as_list, holder_id, issuer_id, types
 
-V2 = "https://www.w3.org/ns/credentials/v2"
-V1 = "https://www.w3.org/2018/credentials/v1"
+V2 = VC_V2_CONTEXT
+V1 = VC_V1_CONTEXT
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 
 

@@ -9,6 +9,10 @@ from omc_vc.errors import OmcVcError, problem_type
 
 CheckStatus = Literal["passed", "failed", "warning", "skipped"]
 
+#: The VCDM 2.0 base context (VCDM 2.0 §4.3: it comes first) and the VCDM 1.1 one.
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
 
 @dataclass
 class Check:

@@ -70,7 +70,7 @@ from omc_vc.errors import (
     RegistryError,
 )
 from omc_vc.keys import KeyPair, PublicKey
-from omc_vc.model import as_list, types
+from omc_vc.model import VC_V2_CONTEXT, as_list, types
 from omc_vc.proofs import data_integrity
 
 __all__ = [
@@ -99,7 +99,6 @@ __all__ = [
     "verify_registry",
 ]
 
-VC_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 #: The bundled context that defines the registry's terms (``contexts/omc-registry-v1.jsonld``).
 REGISTRY_CONTEXT: Final = "https://omc-vc.ca/contexts/registry/v1"
 REGISTRY_CREDENTIAL_TYPE: Final = "OmcIssuerRegistryCredential"
@@ -646,7 +645,7 @@ def sign_registry(draft: RegistryDraft, keys: Sequence[KeyPair], *, now: datetim
     data = replace(draft.data, version=version if version is not None else draft.data.version + 1)
     data.check_consistency()
     document: dict[str, Any] = {
-        "@context": [VC_CONTEXT, REGISTRY_CONTEXT],
+        "@context": [VC_V2_CONTEXT, REGISTRY_CONTEXT],
         "id": data.id,
         "type": ["VerifiableCredential", REGISTRY_CREDENTIAL_TYPE],
         "name": draft.name,
@@ -763,7 +762,7 @@ def make_rotation(current: Anchors, successor_keys: Sequence[PublicKey], thresho
     if not successor.keys:
         raise _err("REGISTRY_ROTATION_INVALID", "the new anchor set is empty")
     document: dict[str, Any] = {
-        "@context": [VC_CONTEXT, REGISTRY_CONTEXT],
+        "@context": [VC_V2_CONTEXT, REGISTRY_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", ROTATION_CREDENTIAL_TYPE],
         "issuer": issuer or signing_keys[0].public_key.did_key,

@@ -59,7 +59,7 @@ from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.checks import is_url, validity_period
 from omc_vc.errors import FetchError, InputError, MalformedValueError, OmcVcError, StatusError
 from omc_vc.keys import KeyPair
-from omc_vc.model import Check, as_list, issuer_id, types
+from omc_vc.model import VC_V2_CONTEXT, Check, as_list, issuer_id, types
 from omc_vc.proofs import jose
 from omc_vc.proofs.data_integrity import CLOCK_SKEW, add_proof
 from omc_vc.verify import CheckContext, Verifier
@@ -96,7 +96,6 @@ VERIFIED_LIST_MEMO_SIZE = 64
 #: ...and how many bytes of list content and expanded bitstrings they may hold in all.
 VERIFIED_LIST_MEMO_BYTES = 64 * 1024 * 1024
 
-V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
@@ -297,7 +296,7 @@ def build_status_list_credential(*, list_url: str, key: KeyPair, issuer: str | d
     if ttl_ms is not None:
         subject["ttl"] = ttl_ms
     document: dict[str, Any] = {
-        "@context": [V2_CONTEXT],
+        "@context": [VC_V2_CONTEXT],
         "id": list_url,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "issuer": issuer,

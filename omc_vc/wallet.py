@@ -50,7 +50,7 @@ from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import FetchError, InputError, KeyError_, MalformedValueError, QrError, WalletError
 from omc_vc.keys import KeyPair
-from omc_vc.model import VerificationResult, as_list, issuer_id, subject_ids, types
+from omc_vc.model import VC_V2_CONTEXT, VerificationResult, as_list, issuer_id, subject_ids, types
 from omc_vc.omc.model import is_omc_plus, is_omc_shaped
 from omc_vc.omc.stacks import StackProgress, stack_progress
 from omc_vc.proofs import data_integrity, jose
@@ -82,7 +82,6 @@ MAX_SHARE_RESPONSE_BYTES: Final = 64 * 1024
 _SCRYPT_N: Final = 2**15
 _SCRYPT_R: Final = 8
 _SCRYPT_P: Final = 1
-_VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
 # Checks whose failure means the document itself is not a genuine credential: never stored.
 _REJECTING_CHECKS: Final = frozenset({"parse", "data-model", "data-loss", "proof", "issuer-key-binding"})
 _ITEM_ID: Final = re.compile(r"[0-9a-f]{12}")
@@ -620,7 +619,7 @@ class Wallet:
             embedded.append(jose.envelope(item.credential) if isinstance(item.credential, str)
                             else copy.deepcopy(item.credential))
         presentation: dict[str, Any] = {
-            "@context": [_VC_V2], "id": f"urn:uuid:{uuid.uuid4()}", "type": ["VerifiablePresentation"],
+            "@context": [VC_V2_CONTEXT], "id": f"urn:uuid:{uuid.uuid4()}", "type": ["VerifiablePresentation"],
             "holder": self.holder_did, "verifiableCredential": embedded,
         }
         if fmt == "jwt":
@@ -686,7 +685,7 @@ class Wallet:
             subject["achievement"] = list(targets.values())
         if associations:
             subject["association"] = associations
-        clr = {"@context": [_VC_V2, CLR_INLINE_CONTEXT], "id": f"urn:uuid:{uuid.uuid4()}",
+        clr = {"@context": [VC_V2_CONTEXT, CLR_INLINE_CONTEXT], "id": f"urn:uuid:{uuid.uuid4()}",
                "type": ["VerifiableCredential", "ClrCredential"], "name": "Micro-credential record",
                "issuer": self.holder_did, "validFrom": format_datetime(moment), "credentialSubject": subject}
         return data_integrity.add_proof(clr, self._holder, purpose="assertionMethod", created=moment)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from omc_vc.model import as_list, types
+from omc_vc.model import VC_V2_CONTEXT, as_list, types
 
 __all__ = [
     "ACHIEVEMENT_TYPE",
@@ -34,7 +34,7 @@ OMC_CONTEXT: Final = "https://omc-vc.ca/contexts/omc/v1"
 #: The namespace of every OMC term's IRI.
 OMC_VOCAB: Final = "https://omc-vc.ca/vocab#"
 #: VCDM 2.0 base context (VCDM 2.0 §4.3: it must come first).
-VC_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
+VC_CONTEXT: Final = VC_V2_CONTEXT
 #: Open Badges 3.0.3 context (OB 3.0 §B.1).
 OB_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 #: The OB 3.0 ``achievementType`` value that marks a micro-credential (OB 3.0 AchievementType enum).

@@ -61,6 +61,7 @@ from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.did import DidResolver, retrieve_verification_method
 from omc_vc.errors import InputError, JwtError, MalformedValueError, VerificationMethodError
 from omc_vc.keys import KeyPair, PublicKey
+from omc_vc.model import VC_V2_CONTEXT
 
 __all__ = [
     "JwtVerification",
@@ -78,7 +79,6 @@ Profile = Literal["vc-jose-cose", "ob3", "vcdm1.1"]
 SignProfile = Literal["vc-jose-cose", "ob3"]
 Kind = Literal["credential", "presentation"]
 
-VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 MAX_TOKEN_BYTES: Final = 1_000_000
 
 # The only signature algorithms we accept, by key type (keys.PublicKey.jws_alg).
