@@ -10,7 +10,7 @@ each must carry a valid proof by a key of its own issuer and be about this achie
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -147,16 +147,23 @@ def _check_terms(achievement: dict[str, Any], pol: Policy, out: list[str]) -> No
                 out.append(f"{path}.description: required")
             if "evidenceUrl" in assessment and not _is_absolute_url(assessment["evidenceUrl"]):
                 out.append(f"{path}.evidenceUrl: must be an absolute URL")
-    for index, alignment in enumerate(as_list(achievement.get("alignment"))):
-        path = f"{_ACH}.alignment[{index}]"
-        # OB 3.0 §B.1.9 Alignment: type, targetName and targetUrl are required
-        if not isinstance(alignment, dict):
-            out.append(f"{path}: must be an Alignment object")
-            continue
+    # OB 3.0 §B.1.9 Alignment: type, targetName and targetUrl are required
+    for path, alignment in _objects(achievement, "alignment", "an Alignment", out):
         if not _text(alignment.get("targetName")):
             out.append(f"{path}.targetName: required")
         if not _is_absolute_url(alignment.get("targetUrl")):
             out.append(f"{path}.targetUrl: required, an absolute URL")
+
+
+def _objects(achievement: dict[str, Any], key: str, kind: str,
+             out: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The achievement's ``key`` entries with their JSON paths; an entry that is not an object is reported."""
+    for index, item in enumerate(as_list(achievement.get(key))):
+        path = f"{_ACH}.{key}[{index}]"
+        if isinstance(item, dict):
+            yield path, item
+        else:
+            out.append(f"{path}: must be {kind} object")
 
 
 def _check_credit(achievement: dict[str, Any], out: list[str]) -> None:
@@ -165,21 +172,13 @@ def _check_credit(achievement: dict[str, Any], out: list[str]) -> None:
             out.append(f"{_ACH}.creditsAvailable: must be a non-negative number")
         if not _text(achievement.get("creditUnit")):
             out.append(f"{_ACH}.creditUnit: required with creditsAvailable (e.g. 'course credit')")
-    for index, pathway in enumerate(as_list(achievement.get("creditTransfer"))):
-        path = f"{_ACH}.creditTransfer[{index}]"
-        if not isinstance(pathway, dict):
-            out.append(f"{path}: must be a CreditTransferPathway object")
-            continue
+    for path, pathway in _objects(achievement, "creditTransfer", "a CreditTransferPathway", out):
         for name in ("receivingInstitution", "program", "agreementReference"):
             if not _text(pathway.get(name)):
                 out.append(f"{path}.{name}: required")
         if not _is_number(pathway.get("creditGranted")) or pathway["creditGranted"] < 0:
             out.append(f"{path}.creditGranted: required, a non-negative number")
-    for index, target in enumerate(as_list(achievement.get("stacksInto"))):
-        path = f"{_ACH}.stacksInto[{index}]"
-        if not isinstance(target, dict):
-            out.append(f"{path}: must be a StackingTarget object")
-            continue
+    for path, target in _objects(achievement, "stacksInto", "a StackingTarget", out):
         if not _is_absolute_url(target.get("id")):
             out.append(f"{path}.id: required, the absolute URL of the larger credential")
         for name in ("name", "awardingInstitution", "program", "creditDeterminedBy"):

@@ -142,3 +142,16 @@ def test_cli_policy_show_and_check(tmp_path) -> None:
     assert checked.exit_code == 1
     assert json.loads(checked.stdout)["violations"] == [
         "credentialSubject.achievement.nocCodes: 4 codes, the policy allows at most 3"]
+
+
+def test_list_entries_that_are_not_objects_are_named(tmp_path) -> None:
+    config, _ = make_institution(tmp_path)
+    credential = _build(config)
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["alignment"] = ["https://example.ca/a"]
+    achievement["creditTransfer"] = [3]
+    achievement["stacksInto"] = [{"id": "https://c.example/x"}, "program"]
+    problems = validate_omc(credential, config.policy)
+    assert "credentialSubject.achievement.alignment[0]: must be an Alignment object" in problems
+    assert "credentialSubject.achievement.creditTransfer[0]: must be a CreditTransferPathway object" in problems
+    assert "credentialSubject.achievement.stacksInto[1]: must be a StackingTarget object" in problems
