@@ -183,18 +183,23 @@ def _payload_bytes(payload: dict[str, Any] | str) -> bytes:
                   code="QR_PAYLOAD_INVALID")
 
 
+def _json_object(data: str | bytes, what: str) -> dict[str, Any]:
+    """A JSON object carried in a QR code (size and nesting capped), or QR_PAYLOAD_INVALID naming ``what``."""
+    try:
+        value = loads(data, max_bytes=MAX_PAYLOAD_BYTES, what=what)
+    except InputError as exc:
+        raise QrError(f"{what} is not valid JSON: {exc.detail}", code="QR_PAYLOAD_INVALID") from exc
+    if not isinstance(value, dict):
+        raise QrError(f"{what} is not a JSON object", code="QR_PAYLOAD_INVALID")
+    return value
+
+
 def _payload_from_bytes(data: bytes) -> dict[str, Any] | str:
     if not data:
         raise QrError("the payload is empty", code="QR_PAYLOAD_INVALID")
     tag = data[0]
     if tag == _TAG_JSON:
-        try:
-            value = loads(data, max_bytes=MAX_PAYLOAD_BYTES, what="QR payload")
-        except InputError as exc:
-            raise QrError(f"the payload is not valid JSON: {exc.detail}", code="QR_PAYLOAD_INVALID") from exc
-        if not isinstance(value, dict):
-            raise QrError("the payload is not a JSON object", code="QR_PAYLOAD_INVALID")
-        return value
+        return _json_object(data, "the payload")
     if tag == _TAG_JWS_BINARY:
         header_len, pos = _read_varint(data, 1)
         header = data[pos:pos + header_len]
@@ -343,13 +348,7 @@ def decode_payload(text: str) -> dict[str, Any] | str:
         raise QrError("the QR content is too long", code="QR_TOO_LARGE")
     stripped = text.strip()
     if stripped.startswith("{"):
-        try:
-            value = loads(stripped, max_bytes=MAX_PAYLOAD_BYTES, what="QR content")
-        except InputError as exc:
-            raise QrError(f"the QR content is not valid JSON: {exc.detail}", code="QR_PAYLOAD_INVALID") from exc
-        if not isinstance(value, dict):
-            raise QrError("the QR content is not a JSON object", code="QR_PAYLOAD_INVALID")
-        return value
+        return _json_object(stripped, "the QR content")
     if is_jwt(stripped):
         return stripped
     if stripped.lower().startswith(("https://", "http://")):

@@ -577,29 +577,25 @@ async def status_list(service: Service, request: Request) -> Response:
         doc = service.status_store.signed_list(name)
         if doc is not None:
             return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
-    path = service.hosted_status_file(name)
-    doc = _read_json_file(path) if path is not None else None
-    if doc is None:
-        return problem_response(404, "NOT_FOUND", "no such status list")
-    return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
+    return _hosted(service.hosted_status_file(name), "no such status list")
 
 
 @endpoint
 async def registry_document(service: Service, request: Request) -> Response:
-    path = service.config.hosted.registry_file
-    doc = _read_json_file(path) if path is not None else None
-    if doc is None:
-        return problem_response(404, "NOT_FOUND", "this service does not host a registry")
-    return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
+    return _hosted(service.config.hosted.registry_file, "this service does not host a registry")
 
 
 @endpoint
 async def did_document(service: Service, request: Request) -> Response:
-    path = service.did_paths.get(request.url.path)
+    return _hosted(service.did_paths.get(request.url.path), "no DID document here", "application/did+json")
+
+
+def _hosted(path: Path | None, missing: str, media_type: str | None = None) -> Response:
+    """A hosted JSON document, read afresh (never cached by clients), or 404 with ``missing``."""
     doc = _read_json_file(path) if path is not None else None
     if doc is None:
-        return problem_response(404, "NOT_FOUND", "no DID document here")
-    return JSONResponse(doc, media_type="application/did+json", headers={"Cache-Control": "no-cache"})
+        return problem_response(404, "NOT_FOUND", missing)
+    return JSONResponse(doc, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
 @endpoint

@@ -180,3 +180,21 @@ B64_SEGMENT = st.binary(min_size=1, max_size=120).map(lambda b: b64url_encode(b)
 def test_any_compact_jws_round_trips_to_the_same_string(header: str, payload: str, signature: str) -> None:
     token = f"{header}.{payload}.{signature}"
     assert qr.decode_fragment(qr.encode_fragment(token)) == token
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"type": ', "the QR content is not valid JSON"),
+    ('{"a": 1} [', "the QR content is not valid JSON"),
+])
+def test_pasted_json_that_is_not_an_object_is_refused_by_name(content: str, message: str) -> None:
+    with pytest.raises(QrError, match=message) as info:
+        qr.decode_payload(content)
+    assert info.value.code == "QR_PAYLOAD_INVALID"
+
+
+@pytest.mark.parametrize(("raw", "message"), [(b"{nope", "the payload is not valid JSON"),
+                                              (b"[1, 2]", "unknown payload tag")])
+def test_fragment_payload_that_is_not_a_json_object_is_refused_by_name(raw: bytes, message: str) -> None:
+    with pytest.raises(QrError, match=message) as info:
+        qr.decode_fragment(_raw_fragment(raw))
+    assert info.value.code == "QR_PAYLOAD_INVALID"
