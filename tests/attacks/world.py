@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -33,7 +32,7 @@ from omc_vc.proofs.jose import sign_jwt
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
 from omc_vc.status import MIN_BITS, build_status_list_credential, encode_bitstring, status_entry
 from tests.fixtures.registry import world as fixture_world
-from tests.helpers import LoopbackHTTP
+from tests.helpers import RoutedHTTP
 
 #: The moment every case is judged at, and the dates the world is built around.
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
@@ -128,41 +127,15 @@ def apply_patch(document: Any, ops: list[dict[str, Any]], artifacts: dict[str, A
 
 # --- loopback HTTP ------------------------------------------------------------------------------------------
 
-class Server(LoopbackHTTP):
+class Server(RoutedHTTP):
     """A loopback HTTP server with routes tests can set while it runs (bodies and redirects)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, tuple[int, bytes, dict[str, str]]] = {}
-        self.hits: list[str] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits.append(self.path)
-                status, body, headers = server.routes.get(self.path, (404, b"", {}))
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client stopped reading at its size cap
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(Handler)
 
     def serve(self, path: str, value: Any) -> str:
         body = value if isinstance(value, bytes) else json.dumps(value).encode("utf-8")
-        self.routes[path] = (200, body, {"Content-Type": "application/json"})
-        return self.base + path
+        return self.route(path, body, headers={"Content-Type": "application/json"})
 
     def redirect(self, path: str, location: str) -> str:
-        self.routes[path] = (302, b"", {"Location": location})
-        return self.base + path
+        return self.route(path, b"", status=302, headers={"Location": location})
 
     def __enter__(self) -> Server:
         self.start()

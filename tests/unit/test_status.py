@@ -12,9 +12,7 @@ import json
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +39,7 @@ from omc_vc.status import (
     status_entry,
 )
 from omc_vc.verify import CheckContext, Verifier
-from tests.helpers import LoopbackHTTP, vector
+from tests.helpers import RoutedHTTP, vector
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -49,60 +47,20 @@ V2 = "https://www.w3.org/ns/credentials/v2"
 
 # --- a loopback server for status lists -----------------------------------------------------------
 
-@dataclass
-class Route:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class ListServer(LoopbackHTTP):
+class ListServer(RoutedHTTP):
     """Serves status lists on 127.0.0.1 (port 0); records every request's path and headers."""
 
     def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                server.requests.append((self.path, dict(self.headers)))
-                route = server.routes.get(self.path)
-                if route is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                etag = route.headers.get("ETag")
-                if etag is not None and self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                self.send_response(route.status)
-                for name, value in route.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(route.body)))
-                self.end_headers()
-                self.wfile.write(route.body)
-
-        super().__init__(Handler)
+        super().__init__()
         self.start()
 
     def serve(self, path: str, document: dict[str, Any] | str, *, status: int = 200,
               etag: str | None = None) -> str:
         body = document.encode() if isinstance(document, str) else json.dumps(document).encode()
-        self.routes[path] = Route(status, body, {"ETag": etag} if etag else {})
-        return self.base + path
+        return self.route(path, body, status=status, headers={"ETag": etag} if etag else None)
 
     def url(self, path: str) -> str:
         return self.base + path
-
-    def hits(self, path: str) -> int:
-        return sum(1 for p, _ in self.requests if p == path)
 
 
 
