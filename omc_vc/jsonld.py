@@ -1243,34 +1243,19 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _to_rdf(
-    doc: Any,
-    loader: DocumentLoader | None,
-    *,
-    check: bool,
-    memoize: bool | None = None,
-    options: Mapping[str, Any] | None = None,
-    max_work: int = DEFAULT_MAX_WORK,
-    fast: bool = False,
-) -> Any:
-    """JSON-LD -> RDF dataset (JSON-LD 1.1 API §8.1), the first half of PyLD's normalize().
-
-    Returns PyLD's dataset (graph name -> triples); with ``fast``, the direct converter is tried first
-    (it needs the context memo) and, when it takes the document, its text records are returned instead.
-    Use :func:`_to_records` for records either way.
-    """
-    loader = default_loader() if loader is None else loader
-    processor, opts = _setup(loader, check=check, memoize=memoize, max_work=max_work)
+def _rdf_setup(
+    loader: DocumentLoader | None, check: bool, memoize: bool | None, options: Mapping[str, Any] | None,
+    max_work: int,
+) -> tuple[_Processor, dict[str, Any]]:
+    processor, opts = _setup(default_loader() if loader is None else loader, check=check, memoize=memoize,
+                             max_work=max_work)
     opts["produceGeneralizedRdf"] = False
     if options:
         opts.update(options)  # conformance tests only (base, processingMode, ...)
-    if fast and isinstance(doc, dict) and processor._memo is not None:
-        # The direct converter (omc_vc/_fastrdf.py) for the common subset; it leaves everything else,
-        # every error and every data-loss question to PyLD's pipeline below.
-        try:
-            return _fastrdf.to_records(doc, processor, opts, _is_rdf_iri, processor._memo.plans)
-        except _fastrdf.Unsupported:
-            pass
+    return processor, opts
+
+
+def _pyld_to_rdf(processor: _Processor, doc: Any, opts: dict[str, Any]) -> dict[str, Any]:
     try:
         dataset: dict[str, Any] = processor.to_rdf(doc, opts)
     except OmcVcError:
@@ -1279,6 +1264,20 @@ def _to_rdf(
         _raise_translated(exc)
         raise  # unreachable: _raise_translated always raises
     return dataset
+
+
+def _to_rdf(
+    doc: Any,
+    loader: DocumentLoader | None,
+    *,
+    check: bool,
+    memoize: bool | None = None,
+    options: Mapping[str, Any] | None = None,
+    max_work: int = DEFAULT_MAX_WORK,
+) -> dict[str, Any]:
+    """JSON-LD -> RDF dataset (JSON-LD 1.1 API §8.1) in PyLD's form, by PyLD's pipeline alone."""
+    processor, opts = _rdf_setup(loader, check, memoize, options, max_work)
+    return _pyld_to_rdf(processor, doc, opts)
 
 
 def _to_records(
@@ -1291,10 +1290,16 @@ def _to_records(
     max_work: int = DEFAULT_MAX_WORK,
     fast: bool | None = None,
 ) -> list[nquads.Record]:
-    """JSON-LD -> the quads as text records; ``fast`` (default :data:`FAST_RDF`) tries the direct converter."""
-    result = _to_rdf(doc, loader, check=check, memoize=memoize, options=options, max_work=max_work,
-                     fast=FAST_RDF if fast is None else fast)
-    return result if isinstance(result, list) else _records(result)
+    """JSON-LD -> the quads as text records. ``fast`` (default :data:`FAST_RDF`) tries the direct converter
+    (omc_vc/_fastrdf.py, which needs the context memo) first; it leaves everything outside the common subset,
+    every error and every data-loss question to PyLD's pipeline."""
+    processor, opts = _rdf_setup(loader, check, memoize, options, max_work)
+    if (FAST_RDF if fast is None else fast) and isinstance(doc, dict) and processor._memo is not None:
+        try:
+            return _fastrdf.to_records(doc, processor, opts, _is_rdf_iri, processor._memo.plans)
+        except _fastrdf.Unsupported:
+            pass
+    return _records(_pyld_to_rdf(processor, doc, opts))
 
 
 def _canonicalize(
