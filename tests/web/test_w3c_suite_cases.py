@@ -262,16 +262,16 @@ VERIFY_PROFILES = {"eddsa-rdfc-2022": ("ed25519", "eddsa-rdfc-2022"), "eddsa-jcs
 
 
 @pytest.fixture(scope="module")
-def test_key() -> Callable[[str], KeyPair]:
+def suite_key() -> Callable[[str], KeyPair]:
     """The suites sign their verifier inputs with their own key (issuer = that key's controller)."""
     keys = {t: KeyPair.generate(t) for t in ("ed25519", "p256", "p384")}
     return lambda key_type: keys[key_type]
 
 
-def _generated(test_key: Callable[[str], KeyPair], profile: str, how: Signing,
+def _generated(suite_key: Callable[[str], KeyPair], profile: str, how: Signing,
                version: str = "2.0") -> dict[str, Any]:
     key_type, suite = VERIFY_PROFILES[profile]
-    key = test_key(key_type)
+    key = suite_key(key_type)
     base = _v2_credential() if version == "2.0" else _v11_credential()
     if version == "1.1":
         base["@context"] = [*base["@context"], DI_V2]
@@ -314,10 +314,10 @@ NEGATIVE_GENERATED: dict[str, tuple[Callable[[], Signing], dict[str, Any]]] = {
 
 @pytest.mark.parametrize("case", sorted(NEGATIVE_GENERATED))
 @pytest.mark.parametrize("profile", sorted(VERIFY_PROFILES))
-def test_verifier_rejects_generated_negatives(api: TestClient, test_key: Callable[[str], KeyPair],
+def test_verifier_rejects_generated_negatives(api: TestClient, suite_key: Callable[[str], KeyPair],
                                               profile: str, case: str) -> None:
     how, options = NEGATIVE_GENERATED[case]
-    credential = _generated(test_key, profile, how())
+    credential = _generated(suite_key, profile, how())
     response = _verify(api, credential, {"checks": ["proof"], **options})
     _assert_rejected(response)
     # refused for what is wrong with the proof, not because an option was not understood
@@ -326,24 +326,24 @@ def test_verifier_rejects_generated_negatives(api: TestClient, test_key: Callabl
 
 
 def test_rdfc_signature_over_jcs_canonical_form_is_refused(api: TestClient,
-                                                           test_key: Callable[[str], KeyPair]) -> None:
+                                                           suite_key: Callable[[str], KeyPair]) -> None:
     """eddsa 20-rdfc-verify 'canonicalization other than URDNA2015': an eddsa-rdfc-2022 proof whose
     signature covers the JCS form (the jcs profile above already signs with JCS legitimately)."""
-    credential = _generated(test_key, "eddsa-rdfc-2022", Signing({}, canonicalization="jcs"))
+    credential = _generated(suite_key, "eddsa-rdfc-2022", Signing({}, canonicalization="jcs"))
     _assert_rejected(_verify(api, credential, {"checks": ["proof"]}))
 
 
-def test_generated_positive_cases_verify(api: TestClient, test_key: Callable[[str], KeyPair]) -> None:
+def test_generated_positive_cases_verify(api: TestClient, suite_key: Callable[[str], KeyPair]) -> None:
     """The unmodified generator outputs (issuedVc, noCreated, createdOneYearAgo, a proof with a matching
     domain and challenge asked for explicitly) verify: the negatives above fail for their own reason."""
     a_year_ago = format_datetime(utcnow().replace(year=utcnow().year - 1))
     for profile in VERIFY_PROFILES:
         for how in (Signing({}), Signing({}, drop=("created",)), Signing({"created": a_year_ago})):
-            credential = _generated(test_key, profile, how)
+            credential = _generated(suite_key, profile, how)
             _assert_verified(_verify(api, credential, {"checks": ["proof"]}))
             _assert_verified(_verify(api, credential, {}))
             _assert_verified(_verify(api, credential))
-        purpose_ok = _generated(test_key, profile, Signing({}))
+        purpose_ok = _generated(suite_key, profile, Signing({}))
         _assert_verified(_verify(api, purpose_ok, {"checks": ["proof"], "expectedProofPurpose": "assertionMethod"}))
 
 
@@ -393,9 +393,9 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 @pytest.mark.parametrize("profile", sorted(VERIFY_PROFILES))
-def test_verifier_rejects_mutated_issued_credentials(api: TestClient, test_key: Callable[[str], KeyPair],
+def test_verifier_rejects_mutated_issued_credentials(api: TestClient, suite_key: Callable[[str], KeyPair],
                                                      profile: str, mutation: str) -> None:
-    credential = _generated(test_key, profile, Signing({}))
+    credential = _generated(suite_key, profile, Signing({}))
     MUTATIONS[mutation](credential)
     _assert_rejected(_verify(api, credential, {"checks": ["proof"]}))
 
@@ -403,21 +403,21 @@ def test_verifier_rejects_mutated_issued_credentials(api: TestClient, test_key: 
 @pytest.mark.parametrize("case", ["invalidCryptosuite", "invalidVm (did:key:invalidVm)", "invalidProofType"])
 @pytest.mark.parametrize("key_type", ["p256", "p384"])
 @pytest.mark.parametrize("version", ["1.1", "2.0"])
-def test_ecdsa_conformance_per_vc_version(api: TestClient, test_key: Callable[[str], KeyPair], version: str,
+def test_ecdsa_conformance_per_vc_version(api: TestClient, suite_key: Callable[[str], KeyPair], version: str,
                                           key_type: str, case: str) -> None:
     """ecdsa 70-conformance: each negative for each key type and each VC version."""
     profile = "ecdsa-rdfc-2019 P-256" if key_type == "p256" else "ecdsa-rdfc-2019 P-384"
     how, _ = NEGATIVE_GENERATED[case]
-    _assert_rejected(_verify(api, _generated(test_key, profile, how(), version), {"checks": ["proof"]}))
+    _assert_rejected(_verify(api, _generated(suite_key, profile, how(), version), {"checks": ["proof"]}))
     # and the same credential signed properly verifies (VCDM 1.1 with the data-integrity context appended)
-    _assert_verified(_verify(api, _generated(test_key, profile, Signing({}), version), {"checks": ["proof"]}))
+    _assert_verified(_verify(api, _generated(suite_key, profile, Signing({}), version), {"checks": ["proof"]}))
 
 
 @pytest.mark.parametrize("key_type", ["ed25519", "p256", "p384"])
-def test_proof_sets_and_chains(api: TestClient, test_key: Callable[[str], KeyPair], key_type: str) -> None:
+def test_proof_sets_and_chains(api: TestClient, suite_key: Callable[[str], KeyPair], key_type: str) -> None:
     """ecdsa 75-proof-chains (DI §4.5): a proof set, a chain whose previousProof names an existing proof,
     and the negative fixtures: a renamed proof id, a previousProof list with a missing member."""
-    key = test_key(key_type)
+    key = suite_key(key_type)
     first = add_proof(_fresh(_v2_credential(), key), key, proof_id="urn:uuid:7b1c0f6e-first")
     proof_set = add_proof(first, key, proof_id="urn:uuid:7b1c0f6e-second")
     chain = add_proof(first, key, proof_id="urn:uuid:7b1c0f6e-third", previous_proof="urn:uuid:7b1c0f6e-first")
@@ -648,11 +648,11 @@ def test_data_model_issuer_refuses(api: TestClient, key_of: Callable[[str], KeyP
 
 @pytest.mark.parametrize("case", sorted(c for c in ISSUE_REFUSED if c != "a credential that already has a proof"))
 def test_data_model_verifier_refuses_what_the_issuer_would_not_issue(
-        api: TestClient, test_key: Callable[[str], KeyPair], case: str) -> None:
+        api: TestClient, suite_key: Callable[[str], KeyPair], case: str) -> None:
     """shouldRejectEitherIssueOrVerify: the same malformed credentials, validly signed by someone else's
     implementation, are refused by the verifier too (the proof alone does not make them conforming)."""
     credential = copy.deepcopy(ISSUE_REFUSED[case])
-    key = test_key("ed25519")
+    key = suite_key("ed25519")
     if _issuer_for(credential, key) is not None:
         if isinstance(credential.get("issuer"), dict):
             credential["issuer"].setdefault("id", key.controller)
