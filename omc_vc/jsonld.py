@@ -46,6 +46,8 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -82,6 +84,7 @@ __all__ = [
     "expand",
     "parse_nquads",
     "self_test",
+    "work_ceiling",
 ]
 
 #: A PyLD document loader: ``loader(url, options)`` returns ``{"contextUrl", "documentUrl", "document"}``.
@@ -124,6 +127,34 @@ DEFAULT_MAX_BLANK_NODES: Final = 10_000
 #: * PyLD's node map generation (JSON-LD 1.1 API §7.2), quadratic in the number of values of one
 #:   property of one node: one unit per two comparisons, so about 1,400 such values fit.
 DEFAULT_MAX_WORK: Final = 500_000
+
+#: A tighter work bound for the current context only (see :func:`work_ceiling`): (units, what to raise).
+_CEILING: ContextVar[tuple[int, Callable[[], BaseException]] | None] = ContextVar("omc_vc_jsonld_ceiling",
+                                                                                  default=None)
+
+
+@contextmanager
+def work_ceiling(units: int, exceeded: Callable[[], BaseException]) -> Iterator[None]:
+    """Within the block (this thread or task only), stop at ``units`` of work by raising ``exceeded()``.
+
+    The same two steps and the same units as :data:`DEFAULT_MAX_WORK`, which still applies: this is
+    for a caller that runs small jobs somewhere a long one must not run (the verifier service's event
+    loop) and will run a job that needs more elsewhere. ``exceeded`` should build a BaseException that
+    is not an Exception, so no check turns it into a result: the caller catches it and the job's
+    partial outcome is thrown away.
+    """
+    token = _CEILING.set((units, exceeded))
+    try:
+        yield
+    finally:
+        _CEILING.reset(token)
+
+
+def _over_ceiling(units: int) -> None:
+    ceiling = _CEILING.get()
+    if ceiling is not None and units > ceiling[0]:
+        raise ceiling[1]()
+
 
 #: Deepest JSON nesting accepted (PyLD recurses once per level; credentials nest about ten deep).
 MAX_DEPTH: Final = 100
@@ -493,12 +524,13 @@ class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         active_property: Any = None,
         list_: Any = None,
     ) -> Any:
-        if self._in_node_map or self._max_work is None:
+        if self._in_node_map or (self._max_work is None and _CEILING.get() is None):
             return super()._create_node_map(
                 input_, graph_map, active_graph, issuer, active_subject, active_property, list_
             )
         comparisons = _node_map_comparisons(input_)
-        if comparisons // 2 > self._max_work:
+        _over_ceiling(comparisons // 2)
+        if self._max_work is not None and comparisons // 2 > self._max_work:
             raise CanonicalizationLimitError(
                 f"converting to RDF needs more than {self._max_work} units of work "
                 f"({comparisons} value comparisons: too many values for one property)",
@@ -927,6 +959,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
         self._max_work = max_work
         self._hash_algorithm = hash_algorithm
         self._work = 0
+        self._ceiling = _CEILING.get()
         self._records: list[_Prepared] = []
 
     # RDFC-1.0's hash algorithm is SHA-256 unless another is agreed (the suite's test075c uses SHA-384).
@@ -1066,6 +1099,8 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
 
     def _charge(self, units: int) -> None:
         self._work += units
+        if self._ceiling is not None and self._work > self._ceiling[0]:
+            raise self._ceiling[1]()
         if self._work > self._max_work:
             raise CanonicalizationLimitError(
                 f"canonicalization needs more than {self._max_work} units of Hash N-Degree Quads work "
