@@ -56,7 +56,7 @@ from omc_vc.status import StatusListCheck
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import CredentialCheck, Verifier
 
-from . import vcapi
+from . import lane, vcapi
 from .config import InstitutionConfig, WebConfig
 from .limits import LimitsMiddleware
 from .openapi import openapi_document
@@ -150,6 +150,8 @@ class Service:
             self.fetcher: Fetcher | None = fetcher
         else:
             self.fetcher = None if config.offline else Fetcher(allow_loopback=config.allow_http_loopback)
+        if self.fetcher is not None and not isinstance(self.fetcher, lane.LaneFetcher):
+            self.fetcher = lane.LaneFetcher(self.fetcher)  # the fast lane never waits on the network
         inst = config.institution
         if keys is None and inst is not None:
             keys = load_institution_keys(inst, demo=config.demo)
@@ -170,6 +172,8 @@ class Service:
         limits = config.limits
         self.executor = ThreadPoolExecutor(max_workers=limits.verify_threads, thread_name_prefix="omc-verify")
         self._pending = 0
+        #: fast-lane outcomes since start: answered in the lane, or sent on to the pool and why
+        self.lane_counts = {"answered": 0, "network": 0, "work": 0}
         self._pending_lock = threading.Lock()
         self._verifier_lock = threading.Lock()
         self._verifier_cache: dict[str, tuple[Any, Any]] = {}
@@ -303,9 +307,18 @@ class Service:
         return self._cached("api", build)
 
     # bounded work ------------------------------------------------------------------------------------
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func`` in the worker pool with a deadline; refuse when too much work is already queued."""
+    async def run(self, func: Callable[..., T], *args: Any, lane_bytes: int | None = None) -> T:
+        """Run ``func`` in the worker pool with a deadline; refuse when too much work is already queued.
+
+        ``lane_bytes``: the size of a request that may try the fast lane first (omc_vc/web/lane.py): run on
+        this thread when it needs no network and little work, else on the pool from the start.
+        """
         limits = self.config.limits
+        if lane_bytes is not None and lane_bytes <= limits.lane_max_bytes:
+            answered, result, why = lane.attempt(func, *args)
+            self.lane_counts["answered" if answered else why] += 1
+            if answered:
+                return result  # type: ignore[return-value]
         with self._pending_lock:
             if self._pending >= limits.max_pending:
                 raise BusyError("the service is busy; try again in a moment")
@@ -446,27 +459,76 @@ def endpoint(func: Callable[[Service, Request], Awaitable[Response]]) -> Callabl
         service: Service = request.app.state.service
         try:
             return await func(service, request)
-        except vcapi.ApiError as exc:
-            return problem_response(exc.status, exc.code, exc.detail)
-        except BusyError as exc:
-            return problem_response(503, exc.code, exc.detail)
-        except DeadlineError as exc:
-            return problem_response(503, exc.code, exc.detail)
-        except ShareError as exc:
-            return problem_response(503 if exc.code == "SHARE_STORE_FULL" else 400, exc.code, exc.detail)
-        except OmcVcError as exc:
-            return problem_response(400, exc.code, exc.detail)
-        except Exception as exc:  # never a traceback with request content in the log
-            log.error("internal error in %s: %s", request.url.path, type(exc).__name__)
-            return problem_response(500, "INTERNAL_ERROR", "internal error")
+        except Exception as exc:
+            return error_response(exc, request.url.path)
 
     return wrapper
 
 
+def error_response(exc: Exception, path: str) -> JSONResponse:
+    """The answer for an exception out of a route: typed errors become problem details; anything else
+    a bare 500, logged by type only (never a traceback with request content in the log)."""
+    if isinstance(exc, vcapi.ApiError):
+        return problem_response(exc.status, exc.code, exc.detail)
+    if isinstance(exc, BusyError | DeadlineError):
+        return problem_response(503, exc.code, exc.detail)
+    if isinstance(exc, ShareError):
+        return problem_response(503 if exc.code == "SHARE_STORE_FULL" else 400, exc.code, exc.detail)
+    if isinstance(exc, OmcVcError):
+        return problem_response(400, exc.code, exc.detail)
+    log.error("internal error in %s: %s", path, type(exc).__name__)
+    return problem_response(500, "INTERNAL_ERROR", "internal error")
+
+
+class VerifyFastPath:
+    """ASGI middleware: ``POST /credentials/verify`` and ``/presentations/verify`` answered without
+    Starlette's exception middleware, router and request objects.
+
+    They carry most of the service's traffic, and those layers cost about as much CPU as the HTTP
+    parsing itself (docs/performance.md). The answer is built by the same code as the routed
+    endpoints (:func:`_vcapi_answer`, :func:`error_response`, ``JSONResponse``), and the middleware
+    sits inside :class:`LimitsMiddleware` (body cap, read deadline, security headers) and Starlette's
+    server-error middleware, so nothing about the answer changes. Any other method, path or a
+    ``root_path`` deployment goes through the router as before.
+    """
+
+    def __init__(self, app: Callable[..., Awaitable[None]], service: Service) -> None:
+        self.app = app
+        self.service = service
+        self.routes: dict[str, Callable[..., tuple[int, Any]]] = {
+            "/credentials/verify": vcapi.verify_credential,
+            "/presentations/verify": vcapi.verify_presentation,
+        }
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        work = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" \
+            and not scope.get("root_path") else None
+        if work is None:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:  # LimitsMiddleware has buffered the body: this is one message
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        try:
+            response: Response = await _vcapi_answer(self.service, b"".join(chunks), work,
+                                                     self.service.api_verifiers(), lane_ok=True)
+        except Exception as exc:
+            response = error_response(exc, scope["path"])
+        await response(scope, receive, send)
+
+
 async def _json_body(request: Request) -> Any:
-    body = await request.body()
+    return _parse_json_body(await request.body(), request.app.state.service)
+
+
+def _parse_json_body(body: bytes, service: Service) -> Any:
     try:
-        return loads(body, max_bytes=request.app.state.service.config.limits.max_body_bytes, what="the request body")
+        return loads(body, max_bytes=service.config.limits.max_body_bytes, what="the request body")
     except InputError as exc:
         raise vcapi.ApiError(exc.detail, code=exc.code) from exc
 
@@ -539,21 +601,30 @@ async def verify_share(service: Service, request: Request) -> Response:
     return JSONResponse(await service.run(service.verify_share, share_id), headers=NO_STORE)
 
 
-async def _vcapi(service: Service, request: Request, work: Callable[..., tuple[int, Any]], *args: Any) -> Response:
-    """A VC-API call: read the JSON body, run ``work(body, *args)`` under the deadline, answer uncached."""
-    body = await _json_body(request)
-    status, out = await service.run(work, body, *args)
+async def _vcapi(service: Service, request: Request, work: Callable[..., tuple[int, Any]], *args: Any,
+                 lane_ok: bool = False) -> Response:
+    """A VC-API call: read the JSON body, run ``work(body, *args)`` under the deadline, answer uncached.
+
+    ``lane_ok``: a small body may be answered in the fast lane (verification only; omc_vc/web/lane.py).
+    """
+    return await _vcapi_answer(service, await request.body(), work, *args, lane_ok=lane_ok)
+
+
+async def _vcapi_answer(service: Service, raw: bytes, work: Callable[..., tuple[int, Any]], *args: Any,
+                        lane_ok: bool = False) -> Response:
+    body = _parse_json_body(raw, service)
+    status, out = await service.run(work, body, *args, lane_bytes=len(raw) if lane_ok else None)
     return JSONResponse(out, status_code=status, headers=NO_STORE)
 
 
 @endpoint
 async def credentials_verify(service: Service, request: Request) -> Response:
-    return await _vcapi(service, request, vcapi.verify_credential, service.api_verifiers())
+    return await _vcapi(service, request, vcapi.verify_credential, service.api_verifiers(), lane_ok=True)
 
 
 @endpoint
 async def presentations_verify(service: Service, request: Request) -> Response:
-    return await _vcapi(service, request, vcapi.verify_presentation, service.api_verifiers())
+    return await _vcapi(service, request, vcapi.verify_presentation, service.api_verifiers(), lane_ok=True)
 
 
 @endpoint
@@ -659,6 +730,9 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
     """Build the ASGI app. ``fetcher``/``keys``/``api_token`` override what ``config`` would load."""
     service = Service(config, fetcher=fetcher, keys=keys, api_token=api_token)
     routes = [
+        # the VC-API verify routes first: they carry most of the traffic, and Starlette tries routes in order
+        Route("/credentials/verify", credentials_verify, methods=["POST"]),
+        Route("/presentations/verify", presentations_verify, methods=["POST"]),
         Route("/", index, methods=["GET"]),
         Route("/v", index, methods=["GET"]),
         Route("/s/{share_id}", share_page, methods=["GET"]),
@@ -666,8 +740,6 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         Route("/verify/text", verify_text, methods=["POST"]),
         Route("/verify/upload", verify_upload, methods=["POST"]),
         Route("/verify/share/{share_id}", verify_share, methods=["POST"]),
-        Route("/credentials/verify", credentials_verify, methods=["POST"]),
-        Route("/presentations/verify", presentations_verify, methods=["POST"]),
         Route("/credentials/issue", credentials_issue, methods=["POST"]),
         Route("/credentials/status", credentials_status, methods=["POST"]),
         Route("/status/{name:path}", status_list, methods=["GET"]),
@@ -696,6 +768,7 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service
     limits = config.limits
+    app.add_middleware(VerifyFastPath, service=service)  # added first: it runs inside the limits
     app.add_middleware(LimitsMiddleware, max_body_bytes=limits.max_body_bytes,
                        max_upload_bytes=limits.max_upload_bytes)
     return app

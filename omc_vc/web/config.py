@@ -16,7 +16,7 @@ Example file (every key optional)::
       did_documents: {"/.well-known/did.json": /srv/omc/did.json}
     shares: {dir: /var/lib/omc/shares, max_ttl_seconds: 2592000, max_count: 10000, max_total_bytes: 268435456}
     limits: {max_body_bytes: 262144, max_upload_bytes: 4194304, verify_timeout_seconds: 15,
-             verify_threads: 4, max_pending: 32}
+             verify_threads: 4, max_pending: 32, lane_max_bytes: 16384}
     institution:                               # only when this service also issues
       keys: [/etc/omc/issuer.key]
       passphrase_env: OMC_KEY_PASS
@@ -36,6 +36,8 @@ from typing import Any
 from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError
 
+from .lane import LANE_MAX_BYTES_CEILING
+
 MAX_CONFIG_BYTES = 256 * 1024
 
 
@@ -48,6 +50,8 @@ class Limits:
     verify_timeout_seconds: float = 15.0
     verify_threads: int = 4
     max_pending: int = 32
+    #: VC-API verify requests up to this size try the fast lane first (omc_vc/web/lane.py); 0: never
+    lane_max_bytes: int = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
             raise ConfigError(f"{key} must be true or false")
     limits_raw = _section(raw, "limits")
     _check_keys(limits_raw, {"max_body_bytes", "max_upload_bytes", "verify_timeout_seconds", "verify_threads",
-                             "max_pending"}, "limits")
+                             "max_pending", "lane_max_bytes"}, "limits")
     timeout = limits_raw.get("verify_timeout_seconds", Limits.verify_timeout_seconds)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 600:
         raise ConfigError("limits.verify_timeout_seconds must be a number in (0, 600]")
@@ -167,7 +171,11 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         max_upload_bytes=_int(limits_raw, "max_upload_bytes", Limits.max_upload_bytes, "limits", 1024),
         verify_timeout_seconds=float(timeout),
         verify_threads=_int(limits_raw, "verify_threads", Limits.verify_threads, "limits"),
-        max_pending=_int(limits_raw, "max_pending", Limits.max_pending, "limits"))
+        max_pending=_int(limits_raw, "max_pending", Limits.max_pending, "limits"),
+        lane_max_bytes=_int(limits_raw, "lane_max_bytes", Limits.lane_max_bytes, "limits", 0))
+    if limits.lane_max_bytes > LANE_MAX_BYTES_CEILING:
+        raise ConfigError(f"limits.lane_max_bytes must be at most {LANE_MAX_BYTES_CEILING} (the fast lane is for "
+                          "small requests; larger ones are verified on the worker pool)")
     shares_raw = _section(raw, "shares")
     _check_keys(shares_raw, {"dir", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes"},
                 "shares")
