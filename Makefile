@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup system-deps test lint typecheck demo bench fuzz clean
+.PHONY: setup system-deps bench-deps test lint typecheck demo bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,13 @@ lint: setup
 demo: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/demo.sh
 
-bench: setup
+# wrk (C HTTP load generator, Debian package) drives the service figure; bench/loadgen.py stands in without it
+bench-deps:
+	@if ! command -v wrk >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	  || echo "could not install wrk: the service figure uses bench/loadgen.py"; fi
+
+bench: setup bench-deps
 	$(PY) bench/run.py
 
 SECONDS ?= 60

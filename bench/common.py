@@ -93,6 +93,7 @@ class Plan:
     single_rows: int
     pool: int
     service_requests: int
+    service_rounds: int
     service_seconds: float
     service_workers: int
     service_concurrency: int
@@ -102,13 +103,14 @@ class Plan:
     @classmethod
     def full(cls, *, skip_large: bool = False) -> Plan:
         return cls(quick=False, warmup=5, rounds=30, inner=3, raw_inner=400, batch_rows=10_000, single_rows=1000,
-                   pool=300, service_requests=3_000, service_seconds=60.0, service_workers=2,
+                   pool=300, service_requests=9_000, service_rounds=3, service_seconds=60.0, service_workers=2,
                    service_concurrency=8, large_rows=100_000, skip_large=skip_large)
 
     @classmethod
     def smoke(cls) -> Plan:
         return cls(quick=True, warmup=1, rounds=3, inner=1, raw_inner=50, batch_rows=12, single_rows=4, pool=4,
-                   service_requests=12, service_seconds=20.0, service_workers=1, service_concurrency=2,
+                   service_requests=12, service_rounds=1, service_seconds=20.0, service_workers=1,
+                   service_concurrency=2,
                    large_rows=0, skip_large=True)
 
 
