@@ -5,14 +5,21 @@ status indices, atomic files, index) with ``workers`` = the usable CPUs. The yar
 single-process signing rate measured in this run: building and signing the same credentials in
 this process, one after another, as each pool worker does (``build_omc`` + ``sign_omc`` with one
 batch ``created``, then JSON serialisation). It is measured before and after the batch and the two
-are averaged, so a burst of outside load during one of them does not decide the figure.
+are combined (three segments of ``single_rows / 2`` credentials on each side, their mean rate), so a
+burst of outside load, or the machine's speed drifting, during one of them does not decide the figure.
+
+The batch writes one file per credential, and the figures leave their files in place until the suite
+ends (``bench/run.py`` deletes its scratch folder last). On ext4 without a journal, as on this
+machine, creating a file right after many were deleted is slow: the inode allocator skips every inode
+deleted in the last 5-65 seconds (``recently_deleted`` in fs/ext4/ialloc.c) and creating one file took
+200-850 µs of kernel time instead of about 50 µs. Deleting 10,000 files just before the 100,000-file
+run, or a previous figure's files just before the batch, would measure that instead of issuance.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,26 +83,38 @@ def run_batch(folder: Path, rows: int, workers: int, *, progress: bool) -> dict[
     return report
 
 
-def batch_figures(plan: Plan) -> list[Figure]:
+SEGMENTS = 3  # single-process measurements before the batch, and again after it
+
+
+def _mean_rate(rates: list[float]) -> float:
+    """The rate of equal-sized segments run one after another: their count over their summed time."""
+    return len(rates) / sum(1.0 / rate for rate in rates)
+
+
+def batch_figures(plan: Plan, scratch_root: Path) -> list[Figure]:
     figure_id, title = "batch-scaling", "batch issuance rate (all cores) / (cores x single-process signing rate)"
     missing = first_missing("omc_vc.issue.batch", "omc_vc.omc.builder")
     if missing:
         return [not_measured(figure_id, title, "x", SCALING_TARGET, ">=", f"not measured (module missing: {missing})")]
     workers = usable_cpus()
-    scratch = Path(tempfile.mkdtemp(prefix="omc-bench-batch-"))
+    segment = max(1, plan.single_rows // 2)
+    # the suite deletes its files only when it ends (bench/run.py): see the module docstring
+    scratch = Path(tempfile.mkdtemp(prefix="omc-bench-batch-", dir=scratch_root))
     try:
-        before = single_process_rate(scratch / "single", plan.single_rows)
+        befores = [single_process_rate(scratch / f"single-{n}", segment) for n in range(SEGMENTS)]
         report = run_batch(scratch / "batch", plan.batch_rows, workers, progress=not plan.quick)
-        after = single_process_rate(scratch / "single-after", plan.single_rows)
+        afters = [single_process_rate(scratch / f"single-after-{n}", segment) for n in range(SEGMENTS)]
     except Exception as exc:
         return [errored(figure_id, title, "x", SCALING_TARGET, ">=", f"{type(exc).__name__}: {exc}")]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    single = (before + after) / 2
+    # the machine's speed drifts by a quarter from one second to the next: the yardstick is the mean rate
+    # over all the segments around the batch (time-weighted: total credentials over total time)
+    before, after = _mean_rate(befores), _mean_rate(afters)
+    single = _mean_rate(befores + afters)
     value = report["rate_per_s"] / (workers * single)
     details = {"rows": plan.batch_rows, "workers": workers, "batch_rate_per_s": report["rate_per_s"],
                "batch_elapsed_s": report["elapsed_s"], "single_rate_per_s_before": round(before, 2),
                "single_rate_per_s_after": round(after, 2), "single_rows": plan.single_rows,
+               "single_segments_per_s": [round(x, 1) for x in (*befores, *afters)],
                "batch_peak_rss_mb": round(report["maxrss_self_kb"] / 1024, 1),
                "worker_peak_rss_mb": round(report["maxrss_workers_kb"] / 1024, 1)}
     return [judged(figure_id, title, value, "x", SCALING_TARGET, ">=",
@@ -104,7 +123,7 @@ def batch_figures(plan: Plan) -> list[Figure]:
                    details=details)]
 
 
-def memory_figures(plan: Plan) -> list[Figure]:
+def memory_figures(plan: Plan, scratch_root: Path) -> list[Figure]:
     figure_id, title = "batch-memory-100k", "peak RSS of one process while batch issuing 100,000 OMCs"
     if plan.skip_large:
         return [not_measured(figure_id, title, "MB", MEMORY_TARGET_MB, "<",
@@ -113,13 +132,11 @@ def memory_figures(plan: Plan) -> list[Figure]:
     if missing:
         return [not_measured(figure_id, title, "MB", MEMORY_TARGET_MB, "<",
                              f"not measured (module missing: {missing})")]
-    scratch = Path(tempfile.mkdtemp(prefix="omc-bench-memory-"))
+    scratch = Path(tempfile.mkdtemp(prefix="omc-bench-memory-", dir=scratch_root))
     try:
         report = run_batch(scratch, plan.large_rows, usable_cpus(), progress=True)
     except Exception as exc:
         return [errored(figure_id, title, "MB", MEMORY_TARGET_MB, "<", f"{type(exc).__name__}: {exc}")]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     peak_kb = max(report["maxrss_self_kb"], report["maxrss_workers_kb"])
     details = {"rows": plan.large_rows, "workers": report["workers"], "elapsed_s": report["elapsed_s"],
                "rate_per_s": report["rate_per_s"], "parent_peak_rss_mb": round(report["maxrss_self_kb"] / 1024, 1),
