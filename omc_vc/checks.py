@@ -162,15 +162,28 @@ def _presentation_model(doc: dict[str, Any], tps: list[str]) -> str | None:
     return None
 
 
+def _validity_keys(document: dict[str, Any]) -> tuple[str, str]:
+    if "validFrom" not in document and "issuanceDate" in document:
+        return "issuanceDate", "expirationDate"
+    return "validFrom", "validUntil"
+
+
+def validity_window(document: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The validity period's start and end (None: open) as :func:`validity_period` reads them; raises
+    MalformedValueError for a date that is not a dateTimeStamp. ``now`` is inside it when
+    ``(start is None or start <= now) and (end is None or now <= end)``."""
+    start_key, end_key = _validity_keys(document)
+    start = parse_datetime(document[start_key], field=start_key) if start_key in document else None
+    end = parse_datetime(document[end_key], field=end_key) if end_key in document else None
+    return start, end
+
+
 def validity_period(document: dict[str, Any], now: datetime) -> Check:
     """VCDM 2.0 §4.9 (and 1.1 issuanceDate/expirationDate): is ``now`` inside the validity period?"""
     name = "validity-period"
-    start_key, end_key = ("validFrom", "validUntil")
-    if "validFrom" not in document and "issuanceDate" in document:
-        start_key, end_key = ("issuanceDate", "expirationDate")
+    start_key, end_key = _validity_keys(document)
     try:
-        start = parse_datetime(document[start_key], field=start_key) if start_key in document else None
-        end = parse_datetime(document[end_key], field=end_key) if end_key in document else None
+        start, end = validity_window(document)
     except MalformedValueError as exc:
         return _fail(name, exc.detail)
     if start and now < start:

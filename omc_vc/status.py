@@ -45,18 +45,18 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
-from omc_vc.checks import is_url, validity_period
+from omc_vc.checks import is_url, validity_window
 from omc_vc.errors import FetchError, InputError, MalformedValueError, OmcVcError, StatusError
 from omc_vc.keys import KeyPair
 from omc_vc.model import VC_V2_CONTEXT, Check, as_list, issuer_id, types
@@ -311,10 +311,9 @@ def build_status_list_credential(*, list_url: str, key: KeyPair, issuer: str | d
 
 # --- the check side --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: built for every entry of every credential checked
     purpose: str
-    index: int
+    position: int  # statusListIndex
     list_url: str
     size: int
     messages: dict[int, str] | None
@@ -418,6 +417,32 @@ class _VerifiedList:
     document: dict[str, Any]
     bits: bytes
     secured_as: str = "unknown"  # the core verifier's result format: "di" or "jwt"
+    # what every use of the list reads from ``document``, read once (the document is never changed:
+    # a verified list is private to the check, see _remember)
+    facts: _ListFacts = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.facts is None:
+            self.facts = _ListFacts.of(self.document)
+
+
+@dataclass(frozen=True)
+class _ListFacts:
+    is_list: bool  # types include BitstringStatusListCredential
+    id: Any  # the list's "id" (absent: None, with has_id False)
+    has_id: bool
+    issuer: str | None
+    purposes: tuple[str, ...]  # §2.2 credentialSubject.statusPurpose
+
+    @classmethod
+    def of(cls, document: dict[str, Any]) -> _ListFacts:
+        try:
+            subject = _list_subject(document)
+        except StatusError:
+            subject = {}  # a list with no valid subject never verifies (_verify_list reads it again and fails)
+        return cls(LIST_CREDENTIAL_TYPE in types(document), document.get("id"), "id" in document,
+                   issuer_id(document),
+                   tuple(p for p in as_list(subject.get("statusPurpose")) if isinstance(p, str)))
 
 
 _MemoKey = tuple[str, str]  # (list URL, "kind:sha256 of the exact content")
@@ -440,6 +465,9 @@ class _Remembered:
     not_before: datetime | None
     not_after: datetime | None
     size: int
+    # the list's own validity period (validity_window: what the Verifier's validity-period check reads)
+    valid_from: datetime | None
+    valid_until: datetime | None
 
     def usable(self, ctx: CheckContext, clock_now: datetime) -> bool:
         if not self.remembered_at <= clock_now < self.expires_at:
@@ -450,7 +478,9 @@ class _Remembered:
         if (self.not_before is not None and now < self.not_before) or \
                 (self.not_after is not None and now > self.not_after):
             return False
-        return validity_period(self.verified.document, now).status == "passed"
+        # the validity-period check (checks.validity_period) passes exactly when now is inside the window
+        return (self.valid_from is None or now >= self.valid_from) and \
+            (self.valid_until is None or now <= self.valid_until)
 
 
 def _content_digest(content: dict[str, Any] | str) -> str | None:
@@ -591,7 +621,6 @@ class StatusListCheck:
         notes: list[str] = []
         lists: dict[str, _VerifiedList] = {}
         for position, raw in enumerate(raw_entries):
-            where = f"credentialStatus[{position}]" if len(raw_entries) > 1 else "credentialStatus"
             try:
                 entry = _parse_entry(raw)
                 verified = lists.get(entry.list_url)
@@ -600,6 +629,7 @@ class StatusListCheck:
                     lists[entry.list_url] = verified
                 outcome = self._evaluate(entry, verified)
             except OmcVcError as exc:
+                where = f"credentialStatus[{position}]" if len(raw_entries) > 1 else "credentialStatus"
                 failures.append(Check(CHECK_NAME, "failed", f"{where}: {exc.detail}", exc.code))
                 continue
             outcomes.append(outcome)
@@ -644,9 +674,8 @@ class StatusListCheck:
                      f"which omc-vc does not understand ({at})", "STATUS_VERIFICATION_ERROR"), ""
 
     def _evaluate(self, entry: _Entry, verified: _VerifiedList) -> StatusOutcome:
-        subject = _list_subject(verified.document)
         # §3.2 step 5: the entry's purpose must be one of the list's purposes
-        purposes = [p for p in as_list(subject.get("statusPurpose")) if isinstance(p, str)]
+        purposes = verified.facts.purposes
         if entry.purpose not in purposes:
             raise StatusError(f"the entry's statusPurpose {entry.purpose!r} is not a purpose of the status list "
                               f"{entry.list_url} ({', '.join(purposes) or 'none'}): a list for another purpose "
@@ -658,13 +687,13 @@ class StatusListCheck:
                               f"the required {self.min_bits} (a short list narrows the group a holder hides in)",
                               code="STATUS_LIST_LENGTH_ERROR")
         # §3.2 step 10: read the value at index * size; outside the bitstring is a RANGE_ERROR
-        status = get_status(bits, entry.index, entry.size)
+        status = get_status(bits, entry.position, entry.size)
         message: str | None = None
         if entry.messages is not None:
             message = entry.messages.get(status)
         elif entry.purpose == "message":
             message = "set" if status else "unset"  # §2.1: the default meanings of 1 and 0
-        return StatusOutcome(entry.purpose, entry.index, entry.list_url, status, message)
+        return StatusOutcome(entry.purpose, entry.position, entry.list_url, status, message)
 
     # --- obtaining and verifying the list ----------------------------------------------------------
     def _verified_list(self, url: str, credential: dict[str, Any], ctx: CheckContext) -> _VerifiedList:
@@ -711,29 +740,30 @@ class StatusListCheck:
                 why = f"the status list is outside its validity period: {failed.detail}"
             raise StatusError(f"the status list {url} does not verify: {why}", code="STATUS_VERIFICATION_ERROR")
         doc = result.document
-        self._bind_list(url, doc, credential)
+        facts = _ListFacts.of(doc)
+        self._bind_list(url, facts, credential)
         subject = _list_subject(doc)
         encoded = subject.get("encodedList")
         if not isinstance(encoded, str):
             raise _malformed(f"the status list {url} has no encodedList string")
         bits = decode_bitstring(encoded, max_bytes=self.max_bitstring_bytes)
-        return _VerifiedList(doc, bits, result.format)
+        return _VerifiedList(doc, bits, result.format, facts)
 
     def _reuse(self, url: str, remembered: _VerifiedList, credential: dict[str, Any]) -> _VerifiedList:
-        self._bind_list(url, remembered.document, credential)
+        self._bind_list(url, remembered.facts, credential)
         return remembered
 
     @staticmethod
-    def _bind_list(url: str, doc: dict[str, Any], credential: dict[str, Any]) -> None:
+    def _bind_list(url: str, facts: _ListFacts, credential: dict[str, Any]) -> None:
         """What ties a verified list to this URL and to this credential: checked on every use."""
-        if LIST_CREDENTIAL_TYPE not in types(doc):
+        if not facts.is_list:
             raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
         # list substitution: another list of the same issuer served at this URL
-        if "id" in doc and doc["id"] != url:
-            raise StatusError(f"the status list served at {url} names itself {doc['id']!r}: a different list "
+        if facts.has_id and facts.id != url:
+            raise StatusError(f"the status list served at {url} names itself {facts.id!r}: a different list "
                               "substituted for this one is refused", code="STATUS_VERIFICATION_ERROR")
         # a status list from another issuer: anyone could sign a list saying "not revoked"
-        list_issuer = issuer_id(doc)
+        list_issuer = facts.issuer
         credential_issuer = issuer_id(credential)
         if list_issuer != credential_issuer:
             raise StatusError(f"the status list {url} was issued by {list_issuer}, not by the credential's issuer "
@@ -779,6 +809,7 @@ class StatusListCheck:
                 expires = min(expires, fresh_until)
             not_before, not_after = _proof_window(verified.secured_as, source, verified.document)
             encoded = _list_subject(verified.document).get("encodedList")
+            valid_from, valid_until = validity_window(verified.document)
         except (OmcVcError, ValueError, TypeError, OverflowError, IndexError, binascii.Error):
             return  # not remembered: the next use verifies it in full again
         size = len(verified.bits) + (len(encoded) if isinstance(encoded, str) else 0) \
@@ -786,7 +817,7 @@ class StatusListCheck:
         if size > VERIFIED_LIST_MEMO_BYTES // 4:
             return
         entry = _Remembered(verified, ctx.resolver, ctx.fetcher, ctx.loader, clock_now, expires,
-                            not_before, not_after, size)
+                            not_before, not_after, size, valid_from, valid_until)
         key = (url, digest)
         with self._lock:
             previous = self._verified.pop(key, None)
