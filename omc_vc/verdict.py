@@ -194,6 +194,7 @@ class RegistryCheck(_RegistryBacked):
     def __init__(self, client: RegistryClient, policy: Policy | None = None) -> None:
         super().__init__(client)
         self.policy = policy
+        self._sentences: dict[tuple[Any, ...], str] = {}
 
     def _suspended_past(self) -> str:
         if self.policy is not None:
@@ -218,13 +219,15 @@ class RegistryCheck(_RegistryBacked):
             return [Check(self.name, "failed", f"the issuer {issuer} is not in the ministry's registry of "
                           "institutions authorized to issue Ontario Micro-Credentials", "ISSUER_NOT_IN_REGISTRY")]
         ctx.result.details["institution"] = institution.legal_name
+        now_status = institution.consent.status_at(ctx.now)
         ctx.result.details["registry"]["institution"] = {
             "id": institution.id, "legalName": institution.legal_name, "type": institution.kind,
             "consentReference": institution.consent.reference, "scope": list(institution.consent.scope),
-            "consentStatus": institution.consent.status_at(ctx.now)}
-        return [self._judge(credential, institution, issuer, ctx)]
+            "consentStatus": now_status}
+        return [self._judge(credential, institution, issuer, ctx, now_status)]
 
-    def _judge(self, credential: dict[str, Any], inst: Institution, issuer: str, ctx: CheckContext) -> Check:
+    def _judge(self, credential: dict[str, Any], inst: Institution, issuer: str, ctx: CheckContext,
+               now_status: str) -> Check:
         name = inst.legal_name
         moments = _issuance_moments(credential, ctx.now)
         issued = max(moments)
@@ -255,7 +258,8 @@ class RegistryCheck(_RegistryBacked):
             return Check(self.name, "failed", f"{name}'s consent covers {', '.join(inst.consent.scope)}, not "
                          f"{wanted}: it may not issue stackable (OMC+) credentials", "ISSUER_OUT_OF_SCOPE")
         # 4. and still now
-        now_status = inst.consent.status_at(ctx.now)
+        if now_status == "active":
+            return self._passed(inst, _date(issued))
         event = inst.consent.event_at(ctx.now)
         since = f" on {_date(event.since)}" if event else ""
         if now_status == "revoked":
@@ -270,9 +274,20 @@ class RegistryCheck(_RegistryBacked):
                              "ISSUER_SUSPENDED_SINCE_ISSUE")
             return Check(self.name, "warning", warning + "; the OMC policy still accepts credentials issued "
                          "before the suspension", "ISSUER_SUSPENDED")
-        scope = "OMC and OMC+" if "OMC+" in inst.consent.scope else "OMC"
-        return Check(self.name, "passed", f"{name} held the ministry's consent ({inst.consent.reference}, {scope}) "
-                     f"when this credential was issued on {_date(issued)}, and still does")
+        return self._passed(inst, _date(issued))
+
+    def _passed(self, inst: Institution, issued: str) -> Check:
+        # the same few sentences for a whole cohort: remembered per institution and day (bounded)
+        key = (inst.id, inst.legal_name, inst.consent.reference, inst.consent.scope, issued)
+        found = self._sentences.get(key)
+        if found is None:
+            scope = "OMC and OMC+" if "OMC+" in inst.consent.scope else "OMC"
+            found = (f"{inst.legal_name} held the ministry's consent ({inst.consent.reference}, {scope}) "
+                     f"when this credential was issued on {issued}, and still does")
+            if len(self._sentences) >= 1024:
+                self._sentences.clear()
+            self._sentences[key] = found
+        return Check(self.name, "passed", found)
 
 
 # --- partnership --------------------------------------------------------------------------------------
