@@ -356,9 +356,13 @@ def read_roster(source: str | Path | bytes, *,
 
 # --- files -----------------------------------------------------------------------------------------
 
+_NOT_SLUG: Final = re.compile(r"[^A-Za-z0-9]+")
+_NOT_HEX: Final = re.compile(r"[^0-9a-f]")
+
+
 def _slug(text: str, limit: int) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    slug = _NOT_SLUG.sub("-", ascii_text).strip("-").lower()
     return slug[:limit].strip("-")
 
 
@@ -369,7 +373,7 @@ def credential_file_name(learner_name: str, achievement: str, credential_id: str
     >>> credential_file_name("../../etc/passwd", "ACME 101", "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")
     'etc-passwd-acme-101-1b4e28ba2fa1.json'
     """
-    tail = re.sub(r"[^0-9a-f]", "", credential_id.rsplit(":", 1)[-1].lower())[:12] or \
+    tail = _NOT_HEX.sub("", credential_id.rsplit(":", 1)[-1].lower())[:12] or \
         hashlib.sha256(credential_id.encode("utf-8")).hexdigest()[:12]
     parts = [p for p in (_slug(learner_name, 40), _slug(achievement, 40), tail) if p]
     return "-".join(parts) + ".json"

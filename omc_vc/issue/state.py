@@ -207,6 +207,10 @@ class IssuanceState:
                 raise IssuanceError(f"issuance state {self.path}: the database cannot use WAL mode ({mode})")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
+            # a cohort's rows and index pages in memory (the default page cache is 2 MB), and the run's
+            # listing (a TEMP table) never in a temporary file
+            self._db.execute("PRAGMA cache_size = -32768")
+            self._db.execute("PRAGMA temp_store = MEMORY")
             with self.transaction() as db:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
