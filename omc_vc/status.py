@@ -639,7 +639,7 @@ class StatusListCheck:
             if note:
                 notes.append(note)
         if outcomes:
-            ctx.result.details.setdefault("status", []).extend(o.to_json() for o in outcomes)
+            ctx.result.details.setdefault("status", []).extend([o.to_json() for o in outcomes])
         if failures:
             # the most telling failure first: revoked, then suspended, then anything else in order
             rank = {"CREDENTIAL_REVOKED": 0, "CREDENTIAL_SUSPENDED": 1}
@@ -697,20 +697,20 @@ class StatusListCheck:
 
     # --- obtaining and verifying the list ----------------------------------------------------------
     def _verified_list(self, url: str, credential: dict[str, Any], ctx: CheckContext) -> _VerifiedList:
+        now = self.clock()
         pinned = self.documents.get(url)
         if pinned is not None:
             digest = _content_digest(pinned)
-            remembered = self._recall(url, digest, ctx)
+            remembered = self._recall(url, digest, ctx, now)
             if remembered is not None:
                 return self._reuse(url, remembered, credential)
             verified = self._verify_list(url, pinned, credential, ctx)
             self._remember(url, digest, pinned, verified, ctx, None)
             return verified
-        now = self.clock()
         cached = self._fresh(url, now)
         if cached is not None:
             digest = cached.digest
-            remembered = self._recall(url, digest, ctx)
+            remembered = self._recall(url, digest, ctx, now)
             if remembered is not None:
                 return self._reuse(url, remembered, credential)
             parsed = self._parse_content(url, cached.content)
@@ -771,7 +771,7 @@ class StatusListCheck:
                               code="STATUS_VERIFICATION_ERROR")
 
     # --- remembering verified lists ----------------------------------------------------------------
-    def _recall(self, url: str, digest: str | None, ctx: CheckContext) -> _VerifiedList | None:
+    def _recall(self, url: str, digest: str | None, ctx: CheckContext, now: datetime) -> _VerifiedList | None:
         """The remembered full verification of exactly this content, if it still applies to ``ctx``."""
         if digest is None:
             return None
@@ -782,7 +782,7 @@ class StatusListCheck:
                 return None
             self._verified.move_to_end(key)
         try:
-            usable = remembered.usable(ctx, self.clock())
+            usable = remembered.usable(ctx, now)
         except (OmcVcError, ValueError, TypeError, OverflowError):
             usable = False
         if not usable:
@@ -883,8 +883,7 @@ class StatusListCheck:
         return min(expires, until) if until is not None else expires
 
     def _fresh(self, url: str, now: datetime) -> _Cached | None:
-        with self._lock:
-            cached = self._memory.get(url)
+        cached = self._memory.get(url)  # one dict read: atomic (writers hold the lock)
         if cached is None:
             cached = self._from_disk(url)
             if cached is not None:
