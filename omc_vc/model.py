@@ -14,7 +14,7 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     """One named check of a verification (``proof``, ``validity-period``, ``status``, ...)."""
 

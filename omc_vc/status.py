@@ -376,7 +376,7 @@ def _parse_messages(value: Any, size: int) -> dict[int, str]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class StatusOutcome:
     """§3.2 steps 11-14: the result for one entry (``status``, ``purpose``, ``valid``, ``message``)."""
 
