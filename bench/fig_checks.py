@@ -31,7 +31,7 @@ import shutil
 import tempfile
 from itertools import cycle
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from common import Figure, Plan, errored, interleaved, judged, not_measured, ratio_median
 from world import Institution, make_registry, signed_pool, status_documents
@@ -54,7 +54,8 @@ class _Publisher:
 
     def get(self, url: str, *, headers: Any = None, max_bytes: int | None = None,
             accept: str = "application/json") -> Any:
-        from omc_vc._internal.fetch import FetchError, FetchResponse
+        from omc_vc._internal.fetch import FetchResponse
+        from omc_vc.errors import FetchError
 
         self.calls += 1
         if url not in self.content:
@@ -80,7 +81,7 @@ def warm_checks_figures(inst: Institution, plan: Plan, pool: list[dict[str, Any]
         resolver = DidResolver()
         publisher = _Publisher(status_documents(inst))
         full = make_verifier(registry=str(registry.path), anchor_set=registry.anchors, resolver=resolver,
-                             fetcher=publisher, cache_dir=scratch / "cache",
+                             fetcher=cast(Any, publisher), cache_dir=scratch / "cache",
                              state_file=scratch / "cache" / "registry-state.json")
         # the same verifier (OmcVerifier: core checks, OMC profile, the verdict) without the checks measured
         base = OmcVerifier(resolver=resolver, extra_checks=[OmcProfileCheck()])

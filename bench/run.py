@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         elif group == "memory":
             from fig_batch import memory_figures
 
-            figures += _run_group(group, lambda: memory_figures(plan, batch_scratch))
+            figures += _run_group(group, lambda: memory_figures(plan, batch_scratch, prefer_ram=args.batch_dir is None))
 
     finished = datetime.now(UTC)
     after = machine()
