@@ -103,7 +103,7 @@ class Plan:
     @classmethod
     def full(cls, *, skip_large: bool = False) -> Plan:
         return cls(quick=False, warmup=5, rounds=30, inner=3, raw_inner=400, batch_rows=10_000, single_rows=1000,
-                   pool=300, service_requests=9_000, service_rounds=3, service_seconds=60.0, service_workers=2,
+                   pool=300, service_requests=15_000, service_rounds=5, service_seconds=60.0, service_workers=2,
                    service_concurrency=8, large_rows=100_000, skip_large=skip_large)
 
     @classmethod
