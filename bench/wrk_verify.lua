@@ -16,9 +16,11 @@ local closing = {}
 local count = 0
 local index = 0
 local sent = 0
-local bad = 0
-local unverified = 0
-local first_error = nil
+-- globals, not locals: done() reads them from each thread's Lua state with thread:get(name), which sees
+-- only globals (as locals they read as nil, and every bad answer would have counted as good)
+bad = 0
+unverified = 0
+first_error = nil
 local threads = {}
 
 function setup(thread)
