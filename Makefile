@@ -21,10 +21,12 @@ $(JS_STAMP): tests/interop/js/package-lock.json
 	else echo "npm not found: the JavaScript interop tests will be skipped"; fi
 
 # Headless Chromium for the browser tests (Debian package; needs root, as on CI and the dev machines).
+# chromium for the browser tests; wrk for the test of the service benchmark's wrk script
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "could not install chromium: the browser tests will be skipped"; fi
+	@missing=""; for tool in chromium wrk; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || echo "could not install$$missing: the tests that need them will be skipped"; fi
 
 setup: $(STAMP)
 

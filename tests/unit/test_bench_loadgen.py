@@ -6,11 +6,11 @@ the service never reached. Both clients run against a loopback server whose answ
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
-import sys
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,17 @@ import pytest
 
 from tests.helpers import REPO, LoopbackHTTP
 
-sys.path.insert(0, str(REPO / "bench"))
-import loadgen  # noqa: E402
+
+def _load_bench_module(name: str) -> Any:
+    """bench/NAME.py by path (bench/ is not a package, and putting it on sys.path would shadow names)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+loadgen = _load_bench_module("loadgen")
 
 WRK_SCRIPT = REPO / "bench" / "wrk_verify.lua"
 
