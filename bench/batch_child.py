@@ -51,16 +51,28 @@ def main(argv: list[str] | None = None) -> int:
             last[0] = done
             print(f"  batch: {done}/{total}", file=sys.stderr, flush=True)
 
+    self_before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     report = issue_batch(config, roster, args.out, key=key, workers=args.workers, progress=progress)
     elapsed = time.perf_counter() - start
+    self_after = resource.getrusage(resource.RUSAGE_SELF)
+    workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, all reaped by now
+    issued = max(1, len(report.issued))
     files = sum(1 for path in args.out.glob("*.json") if path.name != "index.json")
     result = {
         "rows": args.rows, "workers": args.workers, "issued": len(report.issued), "errors": len(report.errors),
         "first_error": str(report.errors[0]) if report.errors else None, "files": files,
         "elapsed_s": round(elapsed, 3), "rate_per_s": round(len(report.issued) / elapsed, 2) if elapsed else None,
         "maxrss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "maxrss_workers_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "maxrss_workers_kb": workers_cpu.ru_maxrss,
+        # CPU per credential (µs): where the time went, and how busy both cores were
+        "cpu_us_per_credential": {
+            "parent_user": round((self_after.ru_utime - self_before.ru_utime) / issued * 1e6, 1),
+            "parent_system": round((self_after.ru_stime - self_before.ru_stime) / issued * 1e6, 1),
+            "workers_user": round(workers_cpu.ru_utime / issued * 1e6, 1),
+            "workers_system": round(workers_cpu.ru_stime / issued * 1e6, 1)},
+        "cores_busy": round(((self_after.ru_utime - self_before.ru_utime) + (self_after.ru_stime - self_before.ru_stime)
+                             + workers_cpu.ru_utime + workers_cpu.ru_stime) / elapsed, 3) if elapsed else None,
     }
     print(json.dumps(result))
     return 0

@@ -155,7 +155,9 @@ def batch_figures(plan: Plan, scratch_root: Path) -> list[Figure]:
                "single_rate_per_s_after": round(after, 2), "single_rows": plan.single_rows,
                "single_segments_per_s": [round(x, 1) for x in (*befores, *afters)],
                "batch_peak_rss_mb": round(report["maxrss_self_kb"] / 1024, 1),
-               "worker_peak_rss_mb": round(report["maxrss_workers_kb"] / 1024, 1), "filesystem": filesystem}
+               "worker_peak_rss_mb": round(report["maxrss_workers_kb"] / 1024, 1), "filesystem": filesystem,
+               "cpu_us_per_credential": report.get("cpu_us_per_credential"), "cores_busy": report.get("cores_busy"),
+               "yardstick_us_per_credential": round(1e6 / single, 1)}
     return [judged(figure_id, title, value, "x", SCALING_TARGET, ">=",
                    note=f"{plan.batch_rows} OMCs from a CSV end to end with {workers} workers; "
                         "target: at least 80% of twice the single-process rate",
