@@ -495,13 +495,9 @@ class VerifyFastPath:
     def __init__(self, app: Callable[..., Awaitable[None]], service: Service) -> None:
         self.app = app
         self.service = service
-        self.routes: dict[str, Callable[..., tuple[int, Any]]] = {
-            "/credentials/verify": vcapi.verify_credential,
-            "/presentations/verify": vcapi.verify_presentation,
-        }
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        work = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" \
+        work = VERIFY_WORK.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" \
             and not scope.get("root_path") else None
         if work is None:
             await self.app(scope, receive, send)
@@ -617,14 +613,18 @@ async def _vcapi_answer(service: Service, raw: bytes, work: Callable[..., tuple[
     return JSONResponse(out, status_code=status, headers=NO_STORE)
 
 
-@endpoint
-async def credentials_verify(service: Service, request: Request) -> Response:
-    return await _vcapi(service, request, vcapi.verify_credential, service.api_verifiers(), lane_ok=True)
+#: The VC-API verify routes and their work: answered by VerifyFastPath, and by the router behind a root_path.
+VERIFY_WORK: dict[str, Callable[..., tuple[int, Any]]] = {
+    "/credentials/verify": vcapi.verify_credential,
+    "/presentations/verify": vcapi.verify_presentation,
+}
 
 
 @endpoint
-async def presentations_verify(service: Service, request: Request) -> Response:
-    return await _vcapi(service, request, vcapi.verify_presentation, service.api_verifiers(), lane_ok=True)
+async def verify_route(service: Service, request: Request) -> Response:
+    # the router matched one of VERIFY_WORK's paths (after any root_path the scope's path starts with)
+    work = next(work for path, work in VERIFY_WORK.items() if request.scope["path"].endswith(path))
+    return await _vcapi(service, request, work, service.api_verifiers(), lane_ok=True)
 
 
 @endpoint
@@ -730,9 +730,6 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
     """Build the ASGI app. ``fetcher``/``keys``/``api_token`` override what ``config`` would load."""
     service = Service(config, fetcher=fetcher, keys=keys, api_token=api_token)
     routes = [
-        # the VC-API verify routes first: they carry most of the traffic, and Starlette tries routes in order
-        Route("/credentials/verify", credentials_verify, methods=["POST"]),
-        Route("/presentations/verify", presentations_verify, methods=["POST"]),
         Route("/", index, methods=["GET"]),
         Route("/v", index, methods=["GET"]),
         Route("/s/{share_id}", share_page, methods=["GET"]),
@@ -740,6 +737,7 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         Route("/verify/text", verify_text, methods=["POST"]),
         Route("/verify/upload", verify_upload, methods=["POST"]),
         Route("/verify/share/{share_id}", verify_share, methods=["POST"]),
+        *[Route(path, verify_route, methods=["POST"]) for path in VERIFY_WORK],
         Route("/credentials/issue", credentials_issue, methods=["POST"]),
         Route("/credentials/status", credentials_status, methods=["POST"]),
         Route("/status/{name:path}", status_list, methods=["GET"]),

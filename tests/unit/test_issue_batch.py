@@ -112,6 +112,39 @@ def test_parallel_signing_gives_the_same_outcome(tmp_path) -> None:
     assert all(verifier.verify(p.read_bytes()).verified for p in _files(tmp_path / "out"))
 
 
+def test_parallel_run_restores_the_garbage_collector_threshold(tmp_path, monkeypatch) -> None:
+    """The parent collects less often during a pooled run (issue_batch); the process's setting comes back
+    after it, also when the run fails half-way."""
+    import gc
+
+    from omc_vc.issue import batch
+
+    config, key = make_institution(tmp_path)
+    rows = ["name,email,achievement,completion_date"] + [
+        f"Learner {n},l{n}@example.ca,weld-101,2026-06-01" for n in range(12)]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    real_complete_many = IssuanceState.complete_many
+
+    def watching(self, items):
+        seen.append(gc.get_threshold())
+        return real_complete_many(self, items)
+
+    monkeypatch.setattr(IssuanceState, "complete_many", watching)
+    issue_batch(config, tmp_path / "r.csv", tmp_path / "out", key=key, workers=2)
+    assert seen and seen[0][0] == batch.PARENT_GC_THRESHOLD and gc.get_threshold() == before
+
+    def broken(self, items):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(IssuanceState, "complete_many", broken)
+    (tmp_path / "r2.csv").write_text("\n".join(r.replace("@example.ca", "@other.example.ca") for r in rows) + "\n")
+    with pytest.raises(OSError, match="disk full"):
+        issue_batch(config, tmp_path / "r2.csv", tmp_path / "out2", key=key, workers=2)
+    assert gc.get_threshold() == before
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "empty"),
     (b"name,email\nAna,a@example.ca\n", "no 'achievement' column"),

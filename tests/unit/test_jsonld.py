@@ -820,6 +820,20 @@ def test_quadratic_node_map_is_refused_quickly(document: dict[str, Any]) -> None
     assert time.monotonic() - started < 5
 
 
+def test_work_ceiling_stops_the_node_map_before_it_runs() -> None:
+    """jsonld.work_ceiling (the verifier service's fast lane) also bounds PyLD's quadratic node map: 300
+    values of one property (45,000 comparisons) are fine under the usual bound and refused under 1,000."""
+    class Stop(BaseException):
+        pass
+
+    document = {"@context": {"@vocab": "urn:v:"}, "@id": "urn:s", "p": list(range(300))}
+    expected = jsonld._to_rdf(document, None, check=False)
+    with jsonld.work_ceiling(1_000, Stop), pytest.raises(Stop):
+        jsonld._to_rdf(document, None, check=False)
+    with jsonld.work_ceiling(1_000_000, Stop):
+        assert jsonld._to_rdf(document, None, check=False) == expected
+
+
 # ---------------------------------------------------------------------------------------------------
 # canonicalize_dataset / parse_nquads
 # ---------------------------------------------------------------------------------------------------
