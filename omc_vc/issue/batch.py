@@ -38,6 +38,7 @@ import contextlib
 import csv
 import ctypes
 import fnmatch
+import functools
 import gc
 import hashlib
 import io
@@ -366,9 +367,15 @@ _NOT_HEX: Final = re.compile(r"[^0-9a-f]")
 
 
 def _slug(text: str, limit: int) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    # NFKD leaves ASCII text as it is (no ASCII character has a decomposition): the usual name skips it
+    ascii_text = text if text.isascii() else \
+        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = _NOT_SLUG.sub("-", ascii_text).strip("-").lower()
     return slug[:limit].strip("-")
+
+
+#: The slug of an achievement id: one per catalogue entry, computed once per process.
+_achievement_slug: Final = functools.lru_cache(maxsize=1024)(_slug)
 
 
 def credential_file_name(learner_name: str, achievement: str, credential_id: str) -> str:
@@ -380,7 +387,7 @@ def credential_file_name(learner_name: str, achievement: str, credential_id: str
     """
     tail = _NOT_HEX.sub("", credential_id.rsplit(":", 1)[-1].lower())[:12] or \
         hashlib.sha256(credential_id.encode("utf-8")).hexdigest()[:12]
-    parts = [p for p in (_slug(learner_name, 40), _slug(achievement, 40), tail) if p]
+    parts = [p for p in (_slug(learner_name, 40), _achievement_slug(achievement, 40), tail) if p]
     return "-".join(parts) + ".json"
 
 
@@ -740,7 +747,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
             for temp, name in renames:  # 2. each renamed to its credential, then the renames made durable
                 os.replace(os.path.join(base, temp), os.path.join(base, name))
             atomic.fsync_dir(target)
-            ids = [r.id for r in state.complete_many(group)]  # 3. the rows, in one transaction
+            ids = state.complete_many_ids(group)  # 3. the rows, in one transaction
             issued_ids.extend(ids)
             state.listing_add(ids)
             done += len(ids)
@@ -780,7 +787,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     # before their rows commit, whatever the killed run had done of that
                     _flush_files(folder_fd, target, [c.file or "" for c in adopted])
                     atomic.fsync_dir(target)
-                    ids = [r.id for r in state.complete_many(adopted)]
+                    ids = state.complete_many_ids(adopted)
                     issued_ids.extend(ids)
                     known.extend(ids)
                     state.listing_add(ids)

@@ -27,6 +27,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
@@ -273,7 +274,7 @@ class IssuanceState:
                 for n, pair in enumerate(fresh):
                     own = tuple(column[n] for column in slots)
                     pending[pair] = Reservation(ids[n], pair[0], pair[1], own)
-                    new_rows.append((ids[n], pair[0], pair[1], json.dumps([s.to_json() for s in own]), created))
+                    new_rows.append((ids[n], pair[0], pair[1], _slots_json(own), created))
                 db.executemany("INSERT INTO reservations (credential_id, learner_key, achievement, slots, created) "
                                "VALUES (?, ?, ?, ?, ?)", new_rows)
         # the same pair twice in one call gets the one reservation
@@ -300,17 +301,26 @@ class IssuanceState:
         reservation another process changed) rolls that back and takes :meth:`complete`'s path row by row,
         with the same outcome and the same errors.
         """
+        rows = self._complete_group(items)
+        return [row if isinstance(row, CredentialRecord) else _record_of(row) for row in rows]
+
+    def complete_many_ids(self, items: Sequence[Completion]) -> list[str]:
+        """:meth:`complete_many` giving the credential ids only (a batch's group commit: no record is built)."""
+        return [row.id if isinstance(row, CredentialRecord) else row[0] for row in self._complete_group(items)]
+
+    def _complete_group(self, items: Sequence[Completion]) -> list[CredentialRecord] | list[tuple[Any, ...]]:
+        """The group commit: the inserted rows (the usual case) or the records of :meth:`complete`'s path."""
         if not items:
             return []
         with self.transaction() as db:
             db.execute("SAVEPOINT group_commit")
             try:
-                records = _complete_fresh(db, items)
+                rows = _complete_fresh(db, items)
             except sqlite3.IntegrityError:
-                records = None
-            if records is not None:
+                rows = None
+            if rows is not None:
                 db.execute("RELEASE group_commit")
-                return records
+                return rows
             db.execute("ROLLBACK TO group_commit")
             db.execute("RELEASE group_commit")
             return [self._complete(db, item.reservation, learner_name=item.learner_name,
@@ -589,9 +599,10 @@ def _pending_by_pair(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -
             for pair, row in _rows_for_pairs(db, pairs, _PENDING, 2)}
 
 
-def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list[CredentialRecord] | None:
-    """The group commit's usual case: every reservation is dropped and every credential row inserted, the
-    records built from what was inserted. None (or IntegrityError) when the group is not that case."""
+def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list[tuple[Any, ...]] | None:
+    """The group commit's usual case: every reservation is dropped and every credential row inserted; the
+    inserted rows (the first eleven columns of :data:`RECORD_COLUMNS`). None (or IntegrityError) when the
+    group is not that case."""
     ids = [item.reservation.credential_id for item in items]
     if len(set(ids)) != len(ids):
         return None
@@ -602,26 +613,36 @@ def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list
         deleted += db.execute(f"{_DROP_RESERVATIONS} WHERE credential_id IN ({marks})", part).rowcount
     if deleted != len(ids):
         return None  # a reservation is gone: a replay, or another process (the row-by-row path decides)
-    records = []
+    rows: list[tuple[Any, ...]] = []
     for item in items:
-        slots = {s.purpose: s for s in item.reservation.slots}
-        revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
-        records.append(CredentialRecord(
-            id=item.reservation.credential_id, learner_key=item.reservation.learner_key,
-            learner_name=item.learner_name, achievement=item.reservation.achievement,
-            status_list=revocation.url if revocation else None, status_index=revocation.index if revocation else None,
-            suspension_list=suspension.url if suspension else None,
-            suspension_index=suspension.index if suspension else None, content_hash=item.content_hash,
-            file=item.file, issued=item.issued, revoked=None, suspended=False))
+        reservation = item.reservation
+        revocation = suspension = None
+        for slot in reservation.slots:
+            if slot.purpose == REVOCATION:
+                revocation = slot
+            elif slot.purpose == SUSPENSION:
+                suspension = slot
+        rows.append((reservation.credential_id, reservation.learner_key, item.learner_name, reservation.achievement,
+                     revocation.url if revocation else None, revocation.index if revocation else None,
+                     suspension.url if suspension else None, suspension.index if suspension else None,
+                     item.content_hash, item.file, item.issued))
     # a pair that already holds a credential breaks UNIQUE (learner_key, achievement): IntegrityError
     db.executemany(
         "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
-        "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [(r.id, r.learner_key, r.learner_name, r.achievement, r.status_list, r.status_index, r.suspension_list,
-          r.suspension_index, r.content_hash, r.file, r.issued) for r in records])
-    return records
+        "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    return rows
 
 
+def _record_of(row: tuple[Any, ...]) -> CredentialRecord:
+    """The record of a row :func:`_complete_fresh` inserted (not revoked, not suspended)."""
+    return CredentialRecord(*row, revoked=None, suspended=False)
+
+
+def _slots_json(slots: Sequence[StatusSlot]) -> str:
+    """``json.dumps([s.to_json() for s in slots])``, written directly (once per reserved credential)."""
+    text = encode_basestring_ascii
+    return "[" + ", ".join(f'{{"purpose": {text(s.purpose)}, "url": {text(s.url)}, "index": {int(s.index)}}}'
+                           for s in slots) + "]"
 
 
 def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[CredentialRecord]:

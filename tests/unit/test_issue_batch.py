@@ -125,20 +125,20 @@ def test_parallel_run_restores_the_garbage_collector_threshold(tmp_path, monkeyp
     (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
-    real_complete_many = IssuanceState.complete_many
+    real_complete_many = IssuanceState.complete_many_ids
 
     def watching(self, items):
         seen.append(gc.get_threshold())
         return real_complete_many(self, items)
 
-    monkeypatch.setattr(IssuanceState, "complete_many", watching)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", watching)
     issue_batch(config, tmp_path / "r.csv", tmp_path / "out", key=key, workers=2)
     assert seen and seen[0][0] == batch.PARENT_GC_THRESHOLD and gc.get_threshold() == before
 
     def broken(self, items):
         raise OSError("disk full")
 
-    monkeypatch.setattr(IssuanceState, "complete_many", broken)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", broken)
     (tmp_path / "r2.csv").write_text("\n".join(r.replace("@example.ca", "@other.example.ca") for r in rows) + "\n")
     with pytest.raises(OSError, match="disk full"):
         issue_batch(config, tmp_path / "r2.csv", tmp_path / "out2", key=key, workers=2)
@@ -312,7 +312,7 @@ def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatc
     # the parent dies after a group's files are durable but before their rows commit: the re-run adopts
     # those files (same ids, same status indices) and signs nothing twice
     config, key = make_institution(tmp_path)
-    real_many = IssuanceState.complete_many
+    real_many = IssuanceState.complete_many_ids
     calls = {"n": 0}
 
     def crash_on_second(self, items):
@@ -324,10 +324,10 @@ def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatc
     from omc_vc.issue import batch
 
     monkeypatch.setattr(batch, "GROUP", 1)  # one group per task: several group commits in 24 rows
-    monkeypatch.setattr(IssuanceState, "complete_many", crash_on_second)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
-    monkeypatch.setattr(IssuanceState, "complete_many", real_many)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", real_many)
     with IssuanceState(config.state_path) as state:
         committed = {r.id for r in state.all()}
     written = {json.loads(p.read_text())["id"] for p in _files(tmp_path / "out")}
@@ -411,7 +411,7 @@ def _recording(monkeypatch, out):
         events.append(("folder", None))
         real_fsync_dir(folder)
 
-    real_many = IssuanceState.complete_many
+    real_many = IssuanceState.complete_many_ids
 
     def complete_many(self, items):
         events.append(("commit", [(item.file, (out / item.file).exists()) for item in items]))
@@ -419,7 +419,7 @@ def _recording(monkeypatch, out):
 
     monkeypatch.setattr(batch, "_SYNCFS", syncfs)
     monkeypatch.setattr(batch.atomic, "fsync_dir", fsync_dir)
-    monkeypatch.setattr(IssuanceState, "complete_many", complete_many)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", complete_many)
     return events
 
 
@@ -478,7 +478,7 @@ def test_files_adopted_on_resume_are_flushed_before_their_rows_commit(tmp_path, 
     config, key = make_institution(tmp_path)
     out = tmp_path / "out"
     monkeypatch.setattr(batch, "GROUP", 1)
-    real_many = IssuanceState.complete_many
+    real_many = IssuanceState.complete_many_ids
     calls = {"n": 0}
 
     def crash_on_second(self, items):
@@ -487,10 +487,10 @@ def test_files_adopted_on_resume_are_flushed_before_their_rows_commit(tmp_path, 
             raise KeyboardInterrupt  # the files of this group are renamed, their rows not committed
         return real_many(self, items)
 
-    monkeypatch.setattr(IssuanceState, "complete_many", crash_on_second)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         issue_batch(config, _cohort(tmp_path), out, key=key, workers=2)
-    monkeypatch.setattr(IssuanceState, "complete_many", real_many)
+    monkeypatch.setattr(IssuanceState, "complete_many_ids", real_many)
     with IssuanceState(config.state_path) as state:
         committed = {r.file for r in state.all()}
     orphans = {p.name for p in _files(out)} - committed
@@ -626,3 +626,38 @@ def test_a_group_commit_replaying_a_completion_ends_as_row_by_row_completes_woul
                                        Completion(two, "B", "22", "b.json", "t")])
         assert records[0] == done and records[1].id == two.credential_id
         assert state.pending() == [] and len(state.all()) == 2
+
+
+def test_the_id_only_group_commit_commits_what_complete_many_does(tmp_path) -> None:
+    # the batch's group commit builds no records: the rows it commits, and the ids it gives, must be the same
+    from omc_vc.issue.config import StatusConfig
+    from omc_vc.issue.state import Completion
+
+    status = StatusConfig(base_url="https://c.example/s/", suspension=True)
+    with IssuanceState(tmp_path / "a.sqlite") as a, IssuanceState(tmp_path / "b.sqlite") as b:
+        pairs = [(f"student:{n}", "weld-101") for n in range(5)]
+        mine, theirs = a.reserve_many(pairs, status), b.reserve_many(pairs, status)
+        records = a.complete_many([Completion(r, f"L{n}", "ab", f"{n}.json", "t") for n, r in enumerate(mine)])
+        ids = b.complete_many_ids([Completion(r, f"L{n}", "ab", f"{n}.json", "t") for n, r in enumerate(theirs)])
+        assert ids == [r.credential_id for r in theirs] and [r.id for r in records] == [r.credential_id for r in mine]
+        # field by field what the database holds, but for the random ids and indices
+        def shape(record):
+            return (record.learner_key, record.learner_name, record.file, record.content_hash, record.revoked,
+                    record.suspended, record.status_index is not None, record.suspension_index is not None)
+        assert [shape(r) for r in a.records([r.id for r in records])] == [shape(r) for r in b.records(ids)]
+        assert records == a.records([r.id for r in records])
+        # a replayed completion takes the row-by-row path in both
+        assert b.complete_many_ids([Completion(theirs[0], "L0", "ab", "0.json", "t")]) == [theirs[0].credential_id]
+
+
+def test_a_reservation_keeps_its_slots_as_the_json_module_writes_them(tmp_path) -> None:
+    import json as json_module
+
+    from omc_vc.issue.config import StatusConfig
+
+    status = StatusConfig(base_url="https://c.example/s/é/", suspension=True)
+    with IssuanceState(tmp_path / "s.sqlite") as state:
+        [reservation] = state.reserve_many([("student:1", "weld-101")], status)
+        [stored] = state._db.execute("SELECT slots FROM reservations").fetchone()
+        assert stored == json_module.dumps([s.to_json() for s in reservation.slots])
+        assert state.pending() == [reservation]
