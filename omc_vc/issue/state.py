@@ -635,7 +635,7 @@ def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list
 
 def _record_of(row: tuple[Any, ...]) -> CredentialRecord:
     """The record of a row :func:`_complete_fresh` inserted (not revoked, not suspended)."""
-    return CredentialRecord(*row, revoked=None, suspended=False)
+    return IssuanceState._record((*row, None, 0))
 
 
 def _slots_json(slots: Sequence[StatusSlot]) -> str:
