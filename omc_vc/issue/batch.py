@@ -76,7 +76,7 @@ from omc_vc.issue.state import (
 )
 from omc_vc.jsonld import check_data_loss
 from omc_vc.keys import KeyPair
-from omc_vc.omc.builder import Learner, build_omc, sign_omc
+from omc_vc.omc.builder import Learner, build_omc, learner_key, sign_omc
 from omc_vc.omc.policy import Policy
 from omc_vc.status import status_entry
 from omc_vc.verify import Verifier
@@ -137,6 +137,10 @@ class RosterRow:
 
     def learner(self) -> Learner:
         return Learner(name=self.name, email=self.email, student_number=self.student_number, did=self.did)
+
+    def learner_key(self) -> str:
+        """``self.learner().key()`` (the issuance state's identity of the learner), without the Learner."""
+        return learner_key(did=self.did, student_number=self.student_number, email=self.email)
 
 
 @dataclass(frozen=True)
@@ -306,10 +310,20 @@ def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[st
                      student_number=student, did=did, result=cell("result"), evidence_url=evidence)
 
 
-def read_roster(source: str | Path | bytes, *,
-                catalogue: set[str] | None = None) -> tuple[list[RosterRow], list[RowError]]:
-    """Parse a roster CSV: the good rows and the bad ones (with line numbers). Raises InputError only
-    when the file as a whole is unusable (unreadable, not UTF-8, no usable header)."""
+@dataclass
+class _ParsedRoster:
+    """A roster split into CSV records, not yet validated: the header's columns, each non-blank record with
+    its line number, and the CSV error that ended the file early (a broken quote), if any."""
+
+    columns: dict[str, int]
+    records: deque[tuple[int, list[str]]]
+    broken: RowError | None
+
+
+def _parse_roster(source: str | Path | bytes) -> _ParsedRoster:
+    """Read, decode and split the roster into CSV records (about a microsecond a row; the checks of each row
+    are :class:`_RowChecker`'s). Raises InputError only when the file as a whole is unusable (unreadable,
+    not UTF-8, no usable header)."""
     if isinstance(source, bytes):
         raw = source
     else:
@@ -332,9 +346,8 @@ def read_roster(source: str | Path | bytes, *,
     except csv.Error as exc:
         raise InputError(f"the roster header is not valid CSV: {exc}") from exc
     columns = _header_map(header)
-    rows: list[RosterRow] = []
-    errors: list[RowError] = []
-    seen: dict[tuple[str, str], int] = {}
+    records: deque[tuple[int, list[str]]] = deque()
+    broken: RowError | None = None
     while True:
         start = reader.line_num + 1
         try:
@@ -342,21 +355,58 @@ def read_roster(source: str | Path | bytes, *,
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(start, f"not valid CSV ({exc})"))
+            broken = RowError(start, f"not valid CSV ({exc})")
             break  # the csv module cannot resynchronise after a broken quote
-        if not any(c.strip() for c in cells):
-            continue
-        try:
-            row = _row(start, cells, columns, catalogue)
-            identity = (row.learner().key(), row.achievement)
-        except (ValueError, OmcVcError) as exc:
-            errors.append(RowError(start, str(exc)))
-            continue
-        if identity in seen:
-            errors.append(RowError(start, f"duplicate of line {seen[identity]} (same learner and achievement)"))
-            continue
-        seen[identity] = start
-        rows.append(row)
+        if any(c.strip() for c in cells):
+            records.append((start, cells))
+    return _ParsedRoster(columns, records, broken)
+
+
+class _RowChecker:
+    """Checks a parsed roster's records in file order, each once, as many at a time as asked for: a batch
+    issues the first rows while it checks the next ones. A later row naming the same learner and
+    achievement as an earlier one is a duplicate, however far apart they are."""
+
+    def __init__(self, roster: _ParsedRoster, catalogue: set[str] | None) -> None:
+        self._columns = roster.columns
+        self._records = roster.records
+        self._catalogue = catalogue
+        self._seen: dict[tuple[str, str], int] = {}
+        self._broken = roster.broken
+
+    @property
+    def exhausted(self) -> bool:
+        return not self._records and self._broken is None
+
+    def take(self, limit: int | None, errors: list[RowError]) -> list[RosterRow]:
+        """Up to ``limit`` good rows (None: all that are left); each bad row goes to ``errors``."""
+        rows: list[RosterRow] = []
+        records, columns, catalogue, seen = self._records, self._columns, self._catalogue, self._seen
+        while records and (limit is None or len(rows) < limit):
+            line, cells = records.popleft()
+            try:
+                row = _row(line, cells, columns, catalogue)
+                identity = (row.learner_key(), row.achievement)
+            except (ValueError, OmcVcError) as exc:
+                errors.append(RowError(line, str(exc)))
+                continue
+            if identity in seen:
+                errors.append(RowError(line, f"duplicate of line {seen[identity]} (same learner and achievement)"))
+                continue
+            seen[identity] = line
+            rows.append(row)
+        if not records and self._broken is not None:
+            errors.append(self._broken)
+            self._broken = None
+        return rows
+
+
+def read_roster(source: str | Path | bytes, *,
+                catalogue: set[str] | None = None) -> tuple[list[RosterRow], list[RowError]]:
+    """Parse a roster CSV: the good rows and the bad ones (with line numbers). Raises InputError only
+    when the file as a whole is unusable (unreadable, not UTF-8, no usable header)."""
+    errors: list[RowError] = []
+    rows = _RowChecker(_parse_roster(source), catalogue).take(None, errors)
     return rows, errors
 
 
@@ -675,22 +725,40 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     """
     if workers < 1:
         raise IssuanceError("workers must be at least 1", field="workers")
-    rows, errors = read_roster(roster, catalogue=set(config.catalogue))
-    failures = _preflight(config, {r.achievement for r in rows}, resolver)
-    if failures:
-        kept = []
-        for row in rows:
-            if row.achievement in failures:
-                errors.append(RowError(row.line, f"achievement {row.achievement!r}: {failures[row.achievement]}"))
-            else:
-                kept.append(row)
-        rows = kept
-    errors.sort(key=lambda e: e.line)
-    if strict and errors:
-        shown = "; ".join(str(e) for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise (PolicyError if failures else IssuanceError)(
-            f"roster refused (--strict), nothing issued: {shown}{more}", errors=[str(e) for e in errors])
+    parsed = _parse_roster(roster)
+    checker = _RowChecker(parsed, set(config.catalogue))
+    # the rows to account for (issued, skipped or reported), and the broken line that ends a roster early
+    total = len(parsed.records) + (parsed.broken is not None)
+    errors: list[RowError] = []
+    failures: dict[str, str | None] = {}  # achievement -> why every row naming it fails (None: it passed)
+
+    def take(limit: int | None) -> list[RosterRow]:
+        """The next good rows (at most ``limit``), the achievements they name preflighted on first sight."""
+        wanted: list[RosterRow] = []
+        while not checker.exhausted and (limit is None or len(wanted) < limit):
+            fresh = checker.take(None if limit is None else limit - len(wanted), errors)
+            unseen = {r.achievement for r in fresh} - failures.keys()
+            if unseen:
+                found = _preflight(config, unseen, resolver)
+                failures.update({a: found.get(a) for a in unseen})
+            for row in fresh:
+                failure = failures[row.achievement]
+                if failure is None:
+                    wanted.append(row)
+                else:
+                    errors.append(RowError(row.line, f"achievement {row.achievement!r}: {failure}"))
+        return wanted
+
+    checked: list[RosterRow] | None = None
+    if strict:
+        # every row checked (and every achievement preflighted) before anything is reserved or signed
+        checked = take(None)
+        if errors:
+            errors.sort(key=lambda e: e.line)
+            shown = "; ".join(str(e) for e in errors[:5])
+            more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+            raise (PolicyError if any(failures.values()) else IssuanceError)(
+                f"roster refused (--strict), nothing issued: {shown}{more}", errors=[str(e) for e in errors])
     report = BatchReport(errors=errors)
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
@@ -702,7 +770,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     already_ids: list[str] = []
     done = 0
     step = CHUNK * max(1, workers)
-    use_pool = workers > 1 and len(rows) >= 2 * workers
+    use_pool = workers > 1 and total >= 2 * workers
     syncfs = _SYNCFS  # None: the workers fsync each file they write
     local_key: KeyPair | None = None
     pool: ProcessPoolExecutor | None = None
@@ -712,11 +780,11 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     queued = 0
     forked = False
     gc_threshold: tuple[int, int, int] | None = None
-    group_size = max(1, min(GROUP, len(rows) // 16))
+    group_size = max(1, min(GROUP, total // 16))
 
     def tick() -> None:
-        if progress:
-            progress(done, len(rows))
+        if progress:  # the rows issued or skipped, and those reported (bad, refused, not signed)
+            progress(done + len(report.errors), total)
 
     def drain(state: IssuanceState, folder_fd: int) -> None:
         """The results of the oldest tasks, at least ``group_size`` credentials (or all that are left), made
@@ -736,7 +804,6 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                 if digest is None:
                     # the reservation stays: a re-run after the cause is fixed signs the same id and indices
                     report.errors.append(RowError(row.line, f"not signed: {detail}"))
-                    done += 1
                     continue
                 renames.append((detail, name))
                 group.append(Completion(reservation, row.name, digest, name, stamp))
@@ -759,11 +826,24 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
         folder_fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
         failed = True
         try:
-            # a small first chunk: the workers start signing while the next, full-size chunk is reserved
-            starts = [0, *range(min(len(rows), TASK * workers), len(rows), step)]
-            for start, end in zip(starts, [*starts[1:], len(rows)], strict=True):
-                chunk = rows[start:end]
-                outcomes = state.reserve_many([(r.learner().key(), r.achievement) for r in chunk], config.status)
+            # a small first chunk: the workers start signing while the next, full-size chunk is checked and
+            # reserved (the roster's rows are checked as they are needed, unless --strict checked them all)
+            size = TASK * workers
+            at = 0
+            while True:
+                if checked is not None:
+                    chunk = checked[at:at + size]
+                    at += len(chunk)
+                    final = at >= len(checked)
+                else:
+                    chunk = take(size)
+                    final = checker.exhausted
+                size = step
+                if not chunk:
+                    if final:
+                        break
+                    continue
+                outcomes = state.reserve_many([(r.learner_key(), r.achievement) for r in chunk], config.status)
                 waiting: list[tuple[RosterRow, Reservation, str]] = []
                 jobs: list[dict[str, Any]] = []
                 known: list[str] = []
@@ -804,7 +884,6 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         _, text, problem = _attempt(setup, local_key, job)
                         if text is None:
                             report.errors.append(RowError(row.line, f"not signed: {problem}"))
-                            done += 1
                             continue
                         data = text.encode("utf-8")
                         # the file first (atomically), then the row: a crash in between is adopted on resume
@@ -819,7 +898,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     continue
                 if jobs and pool is None:
                     pool = _pool(setup, workers, target, fsync_each=syncfs is None)
-                for first, last in _task_bounds(len(jobs), workers, final=end == len(rows)):
+                for first, last in _task_bounds(len(jobs), workers, final=final):
                     if pool is None:  # pragma: no cover - jobs imply a pool
                         break
                     if not forked:
@@ -845,6 +924,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     drain(state, folder_fd)
             while in_flight:
                 drain(state, folder_fd)
+            tick()  # the last rows may all have been reported
             failed = False
         finally:
             if gc_threshold is not None:
@@ -858,6 +938,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
         report.index_file = _write_index(target, state, config)
     report.issued = StoredRecords(config.state_path, issued_ids)
     report.already = StoredRecords(config.state_path, already_ids)
+    report.errors.sort(key=lambda e: e.line)  # found as the rows were checked and signed: in roster order
     return report
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "build_omc",
     "hash_identity",
     "issuer_profile",
+    "learner_key",
     "prepare_achievement",
     "sign_omc",
 ]
@@ -62,13 +63,18 @@ class Learner:
 
     def key(self) -> str:
         """A stable identity for the issuance state: DID, else student number, else e-mail (lowercased)."""
-        if self.did:
-            return f"did:{self.did}" if not self.did.startswith("did:") else self.did
-        if self.student_number:
-            return f"student:{self.student_number.strip()}"
-        if self.email:
-            return f"email:{self.email.strip().lower()}"
-        raise IssuanceError("a learner needs a DID, an e-mail address or a student number", field="learner")
+        return learner_key(did=self.did, student_number=self.student_number, email=self.email)
+
+
+def learner_key(*, did: str | None, student_number: str | None, email: str | None) -> str:
+    """:meth:`Learner.key` of a learner with these identifiers."""
+    if did:
+        return f"did:{did}" if not did.startswith("did:") else did
+    if student_number:
+        return f"student:{student_number.strip()}"
+    if email:
+        return f"email:{email.strip().lower()}"
+    raise IssuanceError("a learner needs a DID, an e-mail address or a student number", field="learner")
 
 
 def hash_identity(identity: str, salt: str) -> str:

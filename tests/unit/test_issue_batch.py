@@ -661,3 +661,35 @@ def test_a_reservation_keeps_its_slots_as_the_json_module_writes_them(tmp_path) 
         [stored] = state._db.execute("SELECT slots FROM reservations").fetchone()
         assert stored == json_module.dumps([s.to_json() for s in reservation.slots])
         assert state.pending() == [reservation]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rows_checked_chunk_by_chunk_give_what_checking_the_whole_roster_first_gives(tmp_path, monkeypatch,
+                                                                                       workers) -> None:
+    # the batch checks the roster's rows as it needs them (the workers start on the first rows): with chunks
+    # of 4 rows, a duplicate 30 rows after its original, an achievement that breaks the policy first named
+    # near the end and a broken quote on the last line are reported exactly as --strict's up-front check
+    # reports them, in roster order, and the progress counts every row once, ending at the total
+    from omc_vc.issue import batch
+
+    monkeypatch.setattr(batch, "TASK", 2)
+    monkeypatch.setattr(batch, "CHUNK", 2)
+    config, key = make_institution(tmp_path)
+    lines = ["name,email,achievement,completion_date"]
+    lines += [f"Learner {n},l{n}@example.ca,{'weld-101' if n % 3 else 'safety-100'},2026-06-01" for n in range(40)]
+    lines[5] = "Bad Date,bd@example.ca,weld-101,June 1st"           # line 6
+    lines[34] = "Learner 3,l3@example.ca,safety-100,2026-06-01"       # line 35: a duplicate of line 5
+    lines[38] = "Gus Park,gus@example.ca,bad-four-noc,2026-06-20"     # line 39: refused by the preflight
+    text = "\n".join(lines) + '\n"Broken,quote@example.ca,weld-101,2026-06-01\n'
+    (tmp_path / "r.csv").write_text(text)
+    seen: list[tuple[int, int]] = []
+    report = issue_batch(config, tmp_path / "r.csv", tmp_path / "out", key=key, workers=workers,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert [(e.line, e.message.split(" ")[0]) for e in report.errors] == [
+        (6, "completion_date"), (35, "duplicate"), (39, "achievement"), (42, "not")]
+    assert "duplicate of line 5" in report.errors[1].message and "nocCodes" in report.errors[2].message
+    assert len(report.issued) == 37 and len(_files(tmp_path / "out")) == 37
+    assert seen[-1] == (41, 41) and all(total == 41 for _, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    with pytest.raises(PolicyError, match=r"line 6: completion_date.*line 39: achievement 'bad-four-noc'"):
+        issue_batch(config, tmp_path / "r.csv", tmp_path / "strict", key=key, workers=workers, strict=True)
