@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, Final, overload
+from typing import Any, Final, NamedTuple, overload
 from urllib.parse import urlsplit
 
 from omc_vc._internal import atomic
@@ -529,23 +529,40 @@ def _init_worker(setup: _Setup, folder: str | None = None, fsync_each: bool = Tr
     _WORKER["fsync_each"] = fsync_each
 
 
-def _attempt(setup: _Setup, key: KeyPair, job: dict[str, Any]) -> tuple[str, str | None, str | None]:
+class _Job(NamedTuple):
+    """One credential to sign, as the parent sends it to a signing worker (a plain tuple when pickled)."""
+
+    credential_id: str
+    achievement: str
+    name: str
+    email: str | None
+    student_number: str | None
+    did: str | None
+    slots: tuple[tuple[str, str, int], ...]  # (purpose, list URL, index)
+    issued: str
+    completed: str | None
+    result: str | None
+    evidence_url: str | None
+    file: str | None  # the credential's file name; None: the worker names it (credential_file_name)
+
+
+def _attempt(setup: _Setup, key: KeyPair, job: _Job) -> tuple[str, str | None, str | None]:
     """(credential id, signed JSON text, None) or (credential id, None, why): one row never stops the others."""
     try:
-        return job["credential_id"], _render(setup, key, job), None
+        return job.credential_id, _render(setup, key, job), None
     except OmcVcError as exc:
-        return job["credential_id"], None, exc.diagnostics()
+        return job.credential_id, None, exc.diagnostics()
 
 
-def _render(setup: _Setup, key: KeyPair, job: dict[str, Any]) -> str:
-    issued = datetime.fromisoformat(job["issued"])
+def _render(setup: _Setup, key: KeyPair, job: _Job) -> str:
+    issued = datetime.fromisoformat(job.issued)
     valid_until = issued + timedelta(days=365.25 * setup.valid_years) if setup.valid_years else None
     credential = build_omc(
-        issuer=setup.issuer, achievement=setup.catalogue[job["achievement"]], learner=Learner(**job["learner"]),
-        status=[status_entry(s["url"], s["index"], s["purpose"]) for s in job["slots"]], issued=issued,
-        credential_id=job["credential_id"],
-        completed=date.fromisoformat(job["completed"]) if job["completed"] else None,
-        result=job["result"], evidence_url=job["evidence_url"], valid_until=valid_until, policy=setup.policy)
+        issuer=setup.issuer, achievement=setup.catalogue[job.achievement],
+        learner=Learner(job.name, job.email, job.student_number, job.did),
+        status=[status_entry(url, index, purpose) for purpose, url, index in job.slots], issued=issued,
+        credential_id=job.credential_id, completed=date.fromisoformat(job.completed) if job.completed else None,
+        result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy)
     signed = sign_omc(credential, key, created=issued)
     return json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
 
@@ -556,12 +573,10 @@ def _setup(config: InstitutionConfig, key: KeyPair) -> _Setup:
                   policy=config.policy, valid_years=config.valid_years)
 
 
-def _job(row: RosterRow, reservation: Reservation, issued: str, file: str | None = None) -> dict[str, Any]:
-    return {"credential_id": reservation.credential_id, "achievement": row.achievement,
-            "learner": {"name": row.name, "email": row.email, "student_number": row.student_number, "did": row.did},
-            "slots": [s.to_json() for s in reservation.slots], "issued": issued,
-            "completed": row.completed.isoformat(), "result": row.result, "evidence_url": row.evidence_url,
-            "file": file}
+def _job(row: RosterRow, reservation: Reservation, issued: str, file: str | None = None) -> _Job:
+    return _Job(reservation.credential_id, row.achievement, row.name, row.email, row.student_number, row.did,
+                tuple((slot.purpose, slot.url, slot.index) for slot in reservation.slots), issued,
+                row.completed.isoformat(), row.result, row.evidence_url, file)
 
 
 def _temp_name(name: str) -> str:
@@ -589,24 +604,29 @@ def _write_new(folder: str, temp: str, data: bytes, fsync: bool) -> None:
     os.close(fd)
 
 
-def _write_many(jobs: list[dict[str, Any]]) -> list[tuple[str, str | None, str]]:
-    """One task of a signing worker: sign each job and write it to its temporary file (the parent makes the
-    group durable, renames and commits). Per job, in order: (credential id, content hash, temporary file
-    name), or (credential id, None, why it was not signed)."""
+#: What a signing worker reports per job: (credential id, content hash, temporary file, file name), or
+#: (credential id, None, why it was not signed, None).
+_Done = tuple[str, str | None, str, str | None]
+
+
+def _write_many(jobs: list[_Job]) -> list[_Done]:
+    """One task of a signing worker: sign each job and write it to its temporary file, named after the
+    credential's file (the parent makes the group durable, renames and commits)."""
     setup: _Setup = _WORKER["setup"]
     key: KeyPair = _WORKER["key"]
     folder: str = _WORKER["folder"]
     fsync_each: bool = _WORKER["fsync_each"]
-    out: list[tuple[str, str | None, str]] = []
+    out: list[_Done] = []
     for job in jobs:
         credential_id, text, problem = _attempt(setup, key, job)
         if text is None:
-            out.append((credential_id, None, problem or "unknown error"))
+            out.append((credential_id, None, problem or "unknown error", None))
             continue
         data = text.encode("utf-8")
-        temp = _temp_name(job["file"])
+        name = job.file or credential_file_name(job.name, job.achievement, credential_id)
+        temp = _temp_name(name)
         _write_new(folder, temp, data, fsync_each)
-        out.append((credential_id, hashlib.sha256(data).hexdigest(), temp))
+        out.append((credential_id, hashlib.sha256(data).hexdigest(), temp, name))
     return out
 
 
@@ -774,9 +794,8 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     syncfs = _SYNCFS  # None: the workers fsync each file they write
     local_key: KeyPair | None = None
     pool: ProcessPoolExecutor | None = None
-    # tasks sent to the pool, oldest first: the future and, per job, (row, reservation, file name)
-    in_flight: deque[tuple[Future[list[tuple[str, str | None, str]]], list[tuple[RosterRow, Reservation, str]]]] = \
-        deque()
+    # tasks sent to the pool, oldest first: the future and, per job, (row, reservation)
+    in_flight: deque[tuple[Future[list[_Done]], list[tuple[RosterRow, Reservation]]]] = deque()
     queued = 0
     forked = False
     gc_threshold: tuple[int, int, int] | None = None
@@ -797,7 +816,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
             future, waiting = in_flight.popleft()
             taken += len(waiting)
             queued -= len(waiting)
-            for (row, reservation, name), (credential_id, digest, detail) in zip(waiting, future.result(),
+            for (row, reservation), (credential_id, digest, detail, name) in zip(waiting, future.result(),
                                                                                   strict=True):
                 if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
                     raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
@@ -805,6 +824,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     # the reservation stays: a re-run after the cause is fixed signs the same id and indices
                     report.errors.append(RowError(row.line, f"not signed: {detail}"))
                     continue
+                assert name is not None  # a signed job's file is named
                 renames.append((detail, name))
                 group.append(Completion(reservation, row.name, digest, name, stamp))
         if group:
@@ -844,8 +864,8 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         break
                     continue
                 outcomes = state.reserve_many([(r.learner_key(), r.achievement) for r in chunk], config.status)
-                waiting: list[tuple[RosterRow, Reservation, str]] = []
-                jobs: list[dict[str, Any]] = []
+                waiting: list[tuple[RosterRow, Reservation]] = []
+                jobs: list[_Job] = []
                 known: list[str] = []
                 adopted: list[Completion] = []
                 for row, outcome in zip(chunk, outcomes, strict=True):
@@ -854,12 +874,15 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         known.append(outcome.id)
                         done += 1
                         continue
-                    name = credential_file_name(row.name, row.achievement, outcome.credential_id)
+                    # a resumed run first looks for the file an interrupted run wrote; otherwise the worker
+                    # that signs the credential names its file
+                    name = credential_file_name(row.name, row.achievement, outcome.credential_id) \
+                        if existing else None
                     found = _adopt(target, name, outcome) if name in existing else None
                     if found is not None:
                         adopted.append(Completion(outcome, row.name, found[0], name, stamp))
                         continue
-                    waiting.append((row, outcome, name))
+                    waiting.append((row, outcome))
                     jobs.append(_job(row, outcome, issued_at, name))
                 state.listing_add(known)
                 if adopted:
@@ -880,8 +903,9 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     if local_key is None:
                         local_key = KeyPair.from_secret_multibase(setup.secret).with_id(
                             setup.verification_method, setup.controller)
-                    for (row, reservation, name), job in zip(waiting, jobs, strict=True):
+                    for (row, reservation), job in zip(waiting, jobs, strict=True):
                         _, text, problem = _attempt(setup, local_key, job)
+                        name = job.file or credential_file_name(row.name, row.achievement, reservation.credential_id)
                         if text is None:
                             report.errors.append(RowError(row.line, f"not signed: {problem}"))
                             continue

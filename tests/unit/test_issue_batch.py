@@ -110,6 +110,12 @@ def test_parallel_signing_gives_the_same_outcome(tmp_path) -> None:
     assert len(report.issued) == 24 and not report.errors
     verifier = Verifier()
     assert all(verifier.verify(p.read_bytes()).verified for p in _files(tmp_path / "out"))
+    # the workers name the files: each is the one credential_file_name gives its record, holding that credential
+    from omc_vc.issue.batch import credential_file_name
+
+    for record in report.issued:
+        assert record.file == credential_file_name(record.learner_name, record.achievement, record.id)
+        assert json.loads((tmp_path / "out" / record.file).read_text())["id"] == record.id
 
 
 def test_parallel_run_restores_the_garbage_collector_threshold(tmp_path, monkeypatch) -> None:
@@ -261,7 +267,7 @@ def test_a_row_that_fails_to_sign_is_reported_and_resumed_with_the_same_reservat
     real_render = batch._render
 
     def flaky(setup, pair, job):
-        if job["learner"]["name"] == "Ben Okafor":
+        if job.name == "Ben Okafor":
             raise IssuanceError("signing service unavailable")
         return real_render(setup, pair, job)
 
