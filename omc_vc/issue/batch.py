@@ -50,7 +50,7 @@ import signal
 import sys
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -72,6 +72,7 @@ from omc_vc.issue.state import (
     IssuanceState,
     Reservation,
     issuing_lock,
+    listed_rows,
     read_records,
 )
 from omc_vc.jsonld import check_data_loss
@@ -949,6 +950,10 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
             while in_flight:
                 drain(state, folder_fd)
             tick()  # the last rows may all have been reported
+            if pool is not None:
+                # the index's two files at once: a worker writes index.csv while this process writes index.json
+                table = pool.submit(_index_csv_task, str(config.state_path), [*issued_ids, *already_ids], str(target))
+                report.index_file = _write_index(target, state, config, csv_task=table)
             failed = False
         finally:
             if gc_threshold is not None:
@@ -959,7 +964,8 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
             if failed:
                 _scan_folder(target)  # the temporary files of tasks never committed (the next run would, too)
             os.close(folder_fd)
-        report.index_file = _write_index(target, state, config)
+        if report.index_file is None:
+            report.index_file = _write_index(target, state, config)
     report.issued = StoredRecords(config.state_path, issued_ids)
     report.already = StoredRecords(config.state_path, already_ids)
     report.errors.sort(key=lambda e: e.line)  # found as the rows were checked and signed: in roster order
@@ -1000,16 +1006,42 @@ def _index_entry(row: Sequence[Any]) -> str:
     return _INDEX_ENTRY % tuple(values)
 
 
-def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig) -> Path:
+_CSV_HEADER: Final = ("id", "learner", "achievement", "file", "status_list", "status_index", "issued")
+
+
+def _write_index_csv(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+    """index.csv (atomically): one line per credential row, each cell neutralised against formula injection."""
+    with atomic.streamed_text(path) as table:
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(_CSV_HEADER)
+        for row in rows:
+            writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str else csv_safe(v)
+                             for v in map(row.__getitem__, _CSV_AT)])  # csv_safe, strings inline
+
+
+def _index_csv_task(state_path: str, ids: list[str], out_dir: str) -> None:
+    """index.csv of a run's credentials, written by a pool worker while the batch writes index.json (the
+    same rows in the same order: :func:`omc_vc.issue.state.listed_rows`)."""
+    with listed_rows(state_path, ids) as rows:
+        _write_index_csv(Path(out_dir) / "index.csv", rows)
+
+
+def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig, *,
+                 csv_task: Future[None] | None = None) -> Path:
     """index.json and index.csv of the run's credentials ordered by file, streamed from the state database in
     one pass: the JSON has the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one
-    database row in memory at a time."""
+    database row in memory at a time. With ``csv_task`` (a pool worker writing index.csv meanwhile) only the
+    JSON is written here, and it replaces the old index.json only once the CSV is written."""
     count = state.listing_count()
     path = out_dir / "index.json"
     head = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": count}
-    with atomic.streamed_text(path) as handle, atomic.streamed_text(out_dir / "index.csv") as table:
-        writer = csv.writer(table, lineterminator="\n")
-        writer.writerow(["id", "learner", "achievement", "file", "status_list", "status_index", "issued"])
+    with contextlib.ExitStack() as files:
+        handle = files.enter_context(atomic.streamed_text(path))
+        writer: Any = None
+        if csv_task is None:
+            table = files.enter_context(atomic.streamed_text(out_dir / "index.csv"))
+            writer = csv.writer(table, lineterminator="\n")
+            writer.writerow(_CSV_HEADER)
         handle.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2])  # without the closing "\n}"
         if count == 0:
             handle.write(',\n  "credentials": []\n}\n')
@@ -1019,9 +1051,12 @@ def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig)
             for row in state.listing_rows():
                 handle.write(separator + _index_entry(row))
                 separator = ",\n"
-                writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str else csv_safe(v)
-                                 for v in map(row.__getitem__, _CSV_AT)])  # csv_safe, strings inline
+                if writer is not None:
+                    writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str
+                                     else csv_safe(v) for v in map(row.__getitem__, _CSV_AT)])  # as in _write_index_csv
             handle.write("\n  ]\n}\n")
+        if csv_task is not None:
+            csv_task.result()  # the worker's error, if any, before index.json is replaced
     return path
 
 

@@ -37,7 +37,7 @@ from omc_vc.errors import IssuanceError
 from omc_vc.issue.config import StatusConfig
 
 __all__ = ["RECORD_COLUMNS", "Completion", "CredentialRecord", "IssuanceState", "ListInfo", "Reservation",
-           "StatusSlot", "read_records"]
+           "StatusSlot", "listed_rows", "read_records"]
 
 SCHEMA_VERSION: Final = "1"
 BUSY_TIMEOUT_MS: Final = 60_000
@@ -371,15 +371,7 @@ class IssuanceState:
     def listing_rows(self) -> Iterator[tuple[Any, ...]]:
         """:meth:`listing` as the database's rows (the columns of :data:`RECORD_COLUMNS`), without building
         a record each: what an index of 100,000 credentials is written from."""
-        cursor = self._db.execute(_SELECT_LISTING)
-        try:
-            while True:
-                rows = cursor.fetchmany(500)
-                if not rows:
-                    return
-                yield from rows
-        finally:
-            cursor.close()
+        yield from _fetched(self._db.execute(_SELECT_LISTING))
 
     # --- queries ------------------------------------------------------------------------------------
     @staticmethod
@@ -654,6 +646,40 @@ def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[Credentia
             record = IssuanceState._record(row)
             found[record.id] = record
     return [found[i] for i in ids if i in found]
+
+
+@contextmanager
+def listed_rows(path: str | Path, ids: Iterable[str]) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """The rows of ``ids`` in the order of :meth:`IssuanceState.listing_rows`, read through a read-only
+    connection of this process's own: what another process (a batch's pool worker writing index.csv while
+    the batch writes index.json) reads a run's listing with. Same query, same order."""
+    target = Path(path)
+    try:
+        db = sqlite3.connect(f"file:{quote(str(target.resolve()))}?mode=ro", uri=True,
+                             timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.DatabaseError as exc:
+        raise IssuanceError(f"issuance state {target} cannot be opened: {exc}") from exc
+    try:
+        db.execute("PRAGMA temp_store = MEMORY")
+        db.execute("CREATE TEMP TABLE run_listing (id TEXT PRIMARY KEY)")
+        db.executemany("INSERT OR IGNORE INTO temp.run_listing (id) VALUES (?)", ((i,) for i in ids))
+        yield _fetched(db.execute(_SELECT_LISTING))
+    except sqlite3.DatabaseError as exc:
+        raise IssuanceError(f"issuance state {target} cannot be read: {exc}") from exc
+    finally:
+        db.close()
+
+
+def _fetched(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
+    """A query's rows, fetched 500 at a time."""
+    try:
+        while True:
+            rows = cursor.fetchmany(500)
+            if not rows:
+                return
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def read_records(path: str | Path, ids: Sequence[str]) -> list[CredentialRecord]:

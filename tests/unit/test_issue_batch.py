@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -373,6 +375,44 @@ def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path,
     assert rows[1:] == [[csv_safe(v) for v in (r.id, r.learner_name, r.achievement, r.file, r.status_list,
                                                 r.status_index, r.issued)] for r in ordered]
     assert not list(out.glob(".*.tmp"))
+
+
+_CSV_WRITER: dict[str, Any] = {}
+
+
+def _watched_csv_task(state_path, ids, out_dir):
+    # module-level, so a forked pool worker can unpickle it; records which process wrote index.csv
+    import os
+
+    Path(_CSV_WRITER["file"]).write_text(str(os.getpid()))
+    _CSV_WRITER["real"](state_path, ids, out_dir)
+
+
+def _broken_csv_task(state_path, ids, out_dir):
+    raise IssuanceError("index.csv: disk full")
+
+
+def test_a_pooled_run_has_a_worker_write_index_csv_beside_index_json(tmp_path, monkeypatch) -> None:
+    import os
+
+    from omc_vc.issue import batch
+
+    _CSV_WRITER.update(file=str(tmp_path / "csv-writer"), real=batch._index_csv_task)
+    monkeypatch.setattr(batch, "_index_csv_task", _watched_csv_task)
+    config, key = make_institution(tmp_path)
+    out = tmp_path / "out"
+    report = issue_batch(config, _cohort(tmp_path, 12), out, key=key, workers=2)
+    assert int((tmp_path / "csv-writer").read_text()) != os.getpid()  # a pool worker wrote it
+    with open(out / "index.csv", newline="", encoding="utf-8") as handle:
+        files = [row[3] for row in list(csv.reader(handle))[1:]]
+    assert files == [c["file"] for c in json.loads((out / "index.json").read_text())["credentials"]]
+    assert sorted(files) == files and len(files) == len(report.issued) == 12
+
+    monkeypatch.setattr(batch, "_index_csv_task", _broken_csv_task)
+    with pytest.raises(IssuanceError, match="disk full"):
+        issue_batch(config, _cohort(tmp_path, 16), out, key=key, workers=2)
+    assert not list(out.glob(".*.tmp"))  # the run's credentials are committed; no temporary file is left
+    assert json.loads((out / "index.json").read_text())["count"] == 12  # index.json waits for index.csv
 
 
 def test_an_empty_run_writes_an_empty_index(tmp_path) -> None:
