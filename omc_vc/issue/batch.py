@@ -47,10 +47,11 @@ import multiprocessing
 import os
 import re
 import signal
+import sqlite3
 import sys
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -72,7 +73,6 @@ from omc_vc.issue.state import (
     IssuanceState,
     Reservation,
     issuing_lock,
-    listed_rows,
     read_records,
 )
 from omc_vc.jsonld import check_data_loss
@@ -951,9 +951,8 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                 drain(state, folder_fd)
             tick()  # the last rows may all have been reported
             if pool is not None:
-                # the index's two files at once: a worker writes index.csv while this process writes index.json
-                table = pool.submit(_index_csv_task, str(config.state_path), [*issued_ids, *already_ids], str(target))
-                report.index_file = _write_index(target, state, config, csv_task=table)
+                # the workers render index.csv's lines while this process writes index.json
+                report.index_file = _write_index(target, state, config, pool=pool)
             failed = False
         finally:
             if gc_threshold is not None:
@@ -999,6 +998,36 @@ _CSV_AT: Final = tuple(RECORD_COLUMNS.index(column) for column in
                        ("id", "learner_name", "achievement", "file", "status_list", "status_index", "issued"))
 
 
+#: _INDEX_ENTRY rendered by SQLite for a credentials row: json_quote writes a TEXT, INTEGER or NULL value as
+#: ``json.dumps(value, ensure_ascii=False)`` does (checked once per process: :func:`_sqlite_quotes_json`).
+_INDEX_ENTRY_SQL: Final = "printf('{}', {})".format(
+    _INDEX_ENTRY.replace("'", "''"),
+    ", ".join([*(f"json_quote({column})" for _, column in _INDEX_FIELDS[:-1]),
+               "CASE WHEN suspended THEN 'true' ELSE 'false' END"]))
+#: index.csv's columns, after the entry.
+_INDEX_CSV_SQL: Final = "id, learner_name, achievement, file, status_list, status_index, issued"
+#: Values whose JSON SQLite's json_quote must write byte for byte as the json module does.
+_JSON_PROBES: Final = ("".join(map(chr, range(0x20))) + '"\\/\x7f\u2028\u2029é€\U0001F600', "", "Ana Silva",
+                       "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427", 0, -1, 131071, 2**53 + 1, 2**63 - 1, None)
+
+
+@functools.cache
+def _sqlite_quotes_json() -> bool:
+    """Whether this process's SQLite has json_quote and writes the probes' JSON as ``json.dumps`` does
+    (else the index entries are rendered in Python)."""
+    try:
+        db = sqlite3.connect(":memory:")
+    except sqlite3.Error:  # pragma: no cover - an in-memory database always opens
+        return False
+    try:
+        return all(db.execute("SELECT json_quote(?)", (value,)).fetchone()[0] ==
+                   json.dumps(value, ensure_ascii=False) for value in _JSON_PROBES)
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+
+
 def _index_entry(row: Sequence[Any]) -> str:
     # most values are strings: encoded here directly (this runs once per credential, at the end of a batch)
     values = [encode_basestring(v) if type(v) is str else _json_scalar(v) for v in map(row.__getitem__, _INDEX_AT)]
@@ -1007,56 +1036,67 @@ def _index_entry(row: Sequence[Any]) -> str:
 
 
 _CSV_HEADER: Final = ("id", "learner", "achievement", "file", "status_list", "status_index", "issued")
+#: Rows of index.csv a pool worker renders per task while the batch writes index.json.
+_CSV_ROWS_PER_TASK: Final = 1000
 
 
-def _write_index_csv(path: Path, rows: Iterable[Sequence[Any]]) -> None:
-    """index.csv (atomically): one line per credential row, each cell neutralised against formula injection."""
-    with atomic.streamed_text(path) as table:
-        writer = csv.writer(table, lineterminator="\n")
-        writer.writerow(_CSV_HEADER)
-        for row in rows:
-            writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str else csv_safe(v)
-                             for v in map(row.__getitem__, _CSV_AT)])  # csv_safe, strings inline
-
-
-def _index_csv_task(state_path: str, ids: list[str], out_dir: str) -> None:
-    """index.csv of a run's credentials, written by a pool worker while the batch writes index.json (the
-    same rows in the same order: :func:`omc_vc.issue.state.listed_rows`)."""
-    with listed_rows(state_path, ids) as rows:
-        _write_index_csv(Path(out_dir) / "index.csv", rows)
+def _csv_lines(rows: list[tuple[Any, ...]]) -> str:
+    """Lines of index.csv for rows of its columns, each cell neutralised against formula injection (a pool
+    worker renders them while the batch writes index.json)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str else csv_safe(v)
+                         for v in row])  # csv_safe, strings inline
+    return buffer.getvalue()
 
 
 def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig, *,
-                 csv_task: Future[None] | None = None) -> Path:
+                 pool: ProcessPoolExecutor | None = None) -> Path:
     """index.json and index.csv of the run's credentials ordered by file, streamed from the state database in
     one pass: the JSON has the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one
-    database row in memory at a time. With ``csv_task`` (a pool worker writing index.csv meanwhile) only the
-    JSON is written here, and it replaces the old index.json only once the CSV is written."""
+    database row in memory at a time (with ``pool``, a few thousand CSV rows: its workers render the CSV's
+    lines, in order, while this process writes the JSON)."""
     count = state.listing_count()
     path = out_dir / "index.json"
     head = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": count}
-    with contextlib.ExitStack() as files:
-        handle = files.enter_context(atomic.streamed_text(path))
-        writer: Any = None
-        if csv_task is None:
-            table = files.enter_context(atomic.streamed_text(out_dir / "index.csv"))
-            writer = csv.writer(table, lineterminator="\n")
-            writer.writerow(_CSV_HEADER)
+    with atomic.streamed_text(path) as handle, atomic.streamed_text(out_dir / "index.csv") as table:
+        table.write(_csv_lines([_CSV_HEADER]))
+        rendering: deque[Future[str]] = deque()
+        pending: list[tuple[Any, ...]] = []
+
+        def flush_csv(keep: int) -> None:
+            if pending:
+                if pool is None:
+                    table.write(_csv_lines(pending))
+                else:
+                    rendering.append(pool.submit(_csv_lines, list(pending)))
+                pending.clear()
+            while len(rendering) > keep:
+                table.write(rendering.popleft().result())
+
         handle.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2])  # without the closing "\n}"
         if count == 0:
             handle.write(',\n  "credentials": []\n}\n')
         else:
             handle.write(',\n  "credentials": [')
             separator = "\n"
-            for row in state.listing_rows():
-                handle.write(separator + _index_entry(row))
-                separator = ",\n"
-                if writer is not None:
-                    writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str
-                                     else csv_safe(v) for v in map(row.__getitem__, _CSV_AT)])  # as in _write_index_csv
+            if _sqlite_quotes_json():  # each entry rendered by SQLite, then index.csv's columns
+                for entry, *cells in state.listing_select(f"{_INDEX_ENTRY_SQL}, {_INDEX_CSV_SQL}"):
+                    handle.write(separator + entry)
+                    separator = ",\n"
+                    pending.append(tuple(cells))
+                    if len(pending) >= _CSV_ROWS_PER_TASK:
+                        flush_csv(keep=4)
+            else:
+                for row in state.listing_rows():
+                    handle.write(separator + _index_entry(row))
+                    separator = ",\n"
+                    pending.append(tuple(map(row.__getitem__, _CSV_AT)))
+                    if len(pending) >= _CSV_ROWS_PER_TASK:
+                        flush_csv(keep=4)
             handle.write("\n  ]\n}\n")
-        if csv_task is not None:
-            csv_task.result()  # the worker's error, if any, before index.json is replaced
+        flush_csv(keep=0)
     return path
 
 

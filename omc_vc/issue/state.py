@@ -37,7 +37,7 @@ from omc_vc.errors import IssuanceError
 from omc_vc.issue.config import StatusConfig
 
 __all__ = ["RECORD_COLUMNS", "Completion", "CredentialRecord", "IssuanceState", "ListInfo", "Reservation",
-           "StatusSlot", "listed_rows", "read_records"]
+           "StatusSlot", "read_records"]
 
 SCHEMA_VERSION: Final = "1"
 BUSY_TIMEOUT_MS: Final = 60_000
@@ -99,7 +99,8 @@ _RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_lis
 _SELECT_BY_LEARNER: Final = _RECORD + " WHERE learner_key = ? AND achievement = ?"
 _SELECT_BY_ID: Final = _RECORD + " WHERE id = ?"
 _SELECT_ALL: Final = _RECORD + " ORDER BY issued, id"
-_SELECT_LISTING: Final = _RECORD + " JOIN temp.run_listing USING (id) ORDER BY COALESCE(file, ''), id"
+_FROM_LISTING: Final = "FROM credentials JOIN temp.run_listing USING (id) ORDER BY COALESCE(file, ''), id"
+_SELECT_LISTING: Final = _RECORD.removesuffix(" FROM credentials") + " " + _FROM_LISTING
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,13 @@ class IssuanceState:
         """The listed credentials ordered by (file, id), read with a cursor (never all in memory)."""
         for row in self.listing_rows():
             yield self._record(row)
+
+    def listing_select(self, expressions: str) -> Iterator[tuple[Any, ...]]:
+        """The listed credentials in :meth:`listing`'s order, each as the SQL ``expressions`` over the
+        credentials table's columns (index.json's entries, rendered by SQLite). ``expressions`` is program
+        text (the batch's constants), never input: values are bound parameters everywhere."""
+        query = f"SELECT {expressions} {_FROM_LISTING}"
+        yield from _fetched(self._db.execute(query))
 
     def listing_rows(self) -> Iterator[tuple[Any, ...]]:
         """:meth:`listing` as the database's rows (the columns of :data:`RECORD_COLUMNS`), without building
@@ -646,28 +654,6 @@ def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[Credentia
             record = IssuanceState._record(row)
             found[record.id] = record
     return [found[i] for i in ids if i in found]
-
-
-@contextmanager
-def listed_rows(path: str | Path, ids: Iterable[str]) -> Iterator[Iterator[tuple[Any, ...]]]:
-    """The rows of ``ids`` in the order of :meth:`IssuanceState.listing_rows`, read through a read-only
-    connection of this process's own: what another process (a batch's pool worker writing index.csv while
-    the batch writes index.json) reads a run's listing with. Same query, same order."""
-    target = Path(path)
-    try:
-        db = sqlite3.connect(f"file:{quote(str(target.resolve()))}?mode=ro", uri=True,
-                             timeout=BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.DatabaseError as exc:
-        raise IssuanceError(f"issuance state {target} cannot be opened: {exc}") from exc
-    try:
-        db.execute("PRAGMA temp_store = MEMORY")
-        db.execute("CREATE TEMP TABLE run_listing (id TEXT PRIMARY KEY)")
-        db.executemany("INSERT OR IGNORE INTO temp.run_listing (id) VALUES (?)", ((i,) for i in ids))
-        yield _fetched(db.execute(_SELECT_LISTING))
-    except sqlite3.DatabaseError as exc:
-        raise IssuanceError(f"issuance state {target} cannot be read: {exc}") from exc
-    finally:
-        db.close()
 
 
 def _fetched(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -354,10 +353,16 @@ def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatc
     assert all(verifier.verify(p.read_bytes(), checks=["proof"]).verified for p in files)
 
 
+@pytest.mark.parametrize("sqlite_renders", [True, False], ids=["entries-by-sqlite", "entries-by-python"])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path, workers) -> None:
+def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path, monkeypatch, workers,
+                                                                       sqlite_renders) -> None:
+    from omc_vc.issue import batch
     from omc_vc.issue.batch import csv_safe
 
+    if sqlite_renders and not batch._sqlite_quotes_json():
+        pytest.skip("this Python's SQLite has no json_quote writing JSON as the json module does")
+    monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: sqlite_renders)
     config, key = make_institution(tmp_path)
     out = tmp_path / "out"
     first = issue_batch(config, _cohort(tmp_path, 10), out, key=key, workers=workers)
@@ -380,39 +385,46 @@ def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path,
 _CSV_WRITER: dict[str, Any] = {}
 
 
-def _watched_csv_task(state_path, ids, out_dir):
-    # module-level, so a forked pool worker can unpickle it; records which process wrote index.csv
+def _watched_csv_lines(rows):
+    # module-level, so a forked pool worker can unpickle it; records which processes rendered index.csv
     import os
 
-    Path(_CSV_WRITER["file"]).write_text(str(os.getpid()))
-    _CSV_WRITER["real"](state_path, ids, out_dir)
+    with open(_CSV_WRITER["file"], "a") as handle:
+        handle.write(f"{os.getpid()} {len(rows)}\n")
+    return _CSV_WRITER["real"](rows)
 
 
-def _broken_csv_task(state_path, ids, out_dir):
-    raise IssuanceError("index.csv: disk full")
+def _broken_csv_lines(rows):
+    import os
+
+    if os.getpid() == _CSV_WRITER["parent"]:
+        return _CSV_WRITER["real"](rows)  # the header, rendered by the batch itself
+    raise IssuanceError("index.csv: cannot render")  # in a pool worker
 
 
-def test_a_pooled_run_has_a_worker_write_index_csv_beside_index_json(tmp_path, monkeypatch) -> None:
+def test_a_pooled_run_has_its_workers_render_index_csv_while_it_writes_index_json(tmp_path, monkeypatch) -> None:
     import os
 
     from omc_vc.issue import batch
 
-    _CSV_WRITER.update(file=str(tmp_path / "csv-writer"), real=batch._index_csv_task)
-    monkeypatch.setattr(batch, "_index_csv_task", _watched_csv_task)
+    _CSV_WRITER.update(file=str(tmp_path / "csv-writers"), real=batch._csv_lines, parent=os.getpid())
+    monkeypatch.setattr(batch, "_csv_lines", _watched_csv_lines)
+    monkeypatch.setattr(batch, "_CSV_ROWS_PER_TASK", 5)  # 12 rows: tasks of 5, 5 and 2, written in order
     config, key = make_institution(tmp_path)
     out = tmp_path / "out"
     report = issue_batch(config, _cohort(tmp_path, 12), out, key=key, workers=2)
-    assert int((tmp_path / "csv-writer").read_text()) != os.getpid()  # a pool worker wrote it
+    calls = [line.split() for line in (tmp_path / "csv-writers").read_text().splitlines()]
+    assert [int(n) for pid, n in calls if int(pid) != os.getpid()] == [5, 5, 2]  # rendered by pool workers
     with open(out / "index.csv", newline="", encoding="utf-8") as handle:
         files = [row[3] for row in list(csv.reader(handle))[1:]]
     assert files == [c["file"] for c in json.loads((out / "index.json").read_text())["credentials"]]
     assert sorted(files) == files and len(files) == len(report.issued) == 12
 
-    monkeypatch.setattr(batch, "_index_csv_task", _broken_csv_task)
-    with pytest.raises(IssuanceError, match="disk full"):
+    monkeypatch.setattr(batch, "_csv_lines", _broken_csv_lines)
+    with pytest.raises(IssuanceError, match="cannot render"):
         issue_batch(config, _cohort(tmp_path, 16), out, key=key, workers=2)
     assert not list(out.glob(".*.tmp"))  # the run's credentials are committed; no temporary file is left
-    assert json.loads((out / "index.json").read_text())["count"] == 12  # index.json waits for index.csv
+    assert json.loads((out / "index.json").read_text())["count"] == 12  # neither index file was replaced
 
 
 def test_an_empty_run_writes_an_empty_index(tmp_path) -> None:
@@ -739,3 +751,43 @@ def test_rows_checked_chunk_by_chunk_give_what_checking_the_whole_roster_first_g
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     with pytest.raises(PolicyError, match=r"line 6: completion_date.*line 39: achievement 'bad-four-noc'"):
         issue_batch(config, tmp_path / "r.csv", tmp_path / "strict", key=key, workers=workers, strict=True)
+
+
+def test_sqlite_and_python_write_the_same_index_for_hostile_names(tmp_path, monkeypatch) -> None:
+    # quotes, backslashes, non-ASCII, a spreadsheet formula: index.json's entries rendered by SQLite's
+    # json_quote are byte for byte the ones the json module writes; a SQLite that writes any probe value
+    # differently (or has no json_quote) is not used for them
+    from omc_vc.issue import batch
+
+    check = batch._sqlite_quotes_json
+    if not check():
+        pytest.skip("this Python's SQLite has no json_quote writing JSON as the json module does")
+    config, key = make_institution(tmp_path)
+    text = (tmp_path / "roster.csv").read_text(encoding="utf-8")
+    text += 'Zoë \\ "Q" Ünal,zoe@example.ca,,,weld-101,2026-06-12,Pass,\n'
+    (tmp_path / "roster.csv").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    issue_batch(config, tmp_path / "roster.csv", out, key=key, workers=1)
+    with IssuanceState(config.state_path) as state:
+        state.listing_reset()
+        state.listing_add(r.id for r in state.all())
+        by_sqlite = batch._write_index(out, state, config).read_bytes()
+        monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: False)
+        by_python = batch._write_index(out, state, config).read_bytes()
+    cut = by_sqlite.index(b'"count"')  # after the "generated" time
+    assert by_sqlite[cut:] == by_python[cut:] and 'Zoë \\\\ \\"Q\\" Ünal'.encode() in by_sqlite
+
+    class Differs:  # a SQLite whose json_quote writes a probe differently
+        def __init__(self, *args): pass
+        def execute(self, *args): return self
+        def fetchone(self): return ["'not json'"]
+        def close(self): pass
+
+    monkeypatch.setattr(batch.sqlite3, "connect", Differs)
+    check.cache_clear()
+    try:
+        assert check() is False
+    finally:
+        monkeypatch.undo()
+        check.cache_clear()
+    assert check() is True
