@@ -1082,12 +1082,17 @@ def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig,
             handle.write(',\n  "credentials": [')
             separator = "\n"
             if _sqlite_quotes_json():  # each entry rendered by SQLite, then index.csv's columns
+                entries: list[str] = []
                 for entry, *cells in state.listing_select(f"{_INDEX_ENTRY_SQL}, {_INDEX_CSV_SQL}"):
-                    handle.write(separator + entry)
-                    separator = ",\n"
+                    entries.append(entry)
                     pending.append(tuple(cells))
                     if len(pending) >= _CSV_ROWS_PER_TASK:
+                        handle.write(separator + ",\n".join(entries))  # one write per thousand entries
+                        separator = ",\n"
+                        entries.clear()
                         flush_csv(keep=4)
+                if entries:
+                    handle.write(separator + ",\n".join(entries))
             else:
                 for row in state.listing_rows():
                     handle.write(separator + _index_entry(row))

@@ -99,7 +99,10 @@ _RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_lis
 _SELECT_BY_LEARNER: Final = _RECORD + " WHERE learner_key = ? AND achievement = ?"
 _SELECT_BY_ID: Final = _RECORD + " WHERE id = ?"
 _SELECT_ALL: Final = _RECORD + " ORDER BY issued, id"
-_FROM_LISTING: Final = "FROM credentials JOIN temp.run_listing USING (id) ORDER BY COALESCE(file, ''), id"
+#: The listed credentials by file, then id (``ORDER BY COALESCE(file, ''), id``): the listing's own key order,
+#: each credential looked up by id (CROSS JOIN keeps the listing the outer loop: no sort).
+_FROM_LISTING: Final = ("FROM temp.run_listing AS listed CROSS JOIN credentials USING (id) "
+                        "ORDER BY listed.file_key, listed.id")
 _SELECT_LISTING: Final = _RECORD.removesuffix(" FROM credentials") + " " + _FROM_LISTING
 
 
@@ -355,11 +358,15 @@ class IssuanceState:
     # --- the listing of one run (a TEMP table: this connection only, never written to the database file) ---
     def listing_reset(self) -> None:
         """Start an empty listing: the credentials one batch run issued or found already issued."""
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS run_listing (id TEXT PRIMARY KEY)")
+        # kept in the index's order (file, then id): the index is read without a sort
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS run_listing "
+                         "(file_key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (file_key, id))")
         self._db.execute("DELETE FROM temp.run_listing")
 
     def listing_add(self, ids: Iterable[str]) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO temp.run_listing (id) VALUES (?)", ((i,) for i in ids))
+        """List credentials already in the database (each id once, whatever the number of calls)."""
+        self._db.executemany("INSERT OR IGNORE INTO temp.run_listing (file_key, id) "
+                             "SELECT COALESCE(file, ''), id FROM credentials WHERE id = ?", ((i,) for i in ids))
 
     def listing_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM temp.run_listing").fetchone()[0])

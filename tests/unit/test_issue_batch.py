@@ -363,6 +363,7 @@ def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path,
     if sqlite_renders and not batch._sqlite_quotes_json():
         pytest.skip("this Python's SQLite has no json_quote writing JSON as the json module does")
     monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: sqlite_renders)
+    monkeypatch.setattr(batch, "_CSV_ROWS_PER_TASK", 3)  # the 14 entries written (and rendered) in parts
     config, key = make_institution(tmp_path)
     out = tmp_path / "out"
     first = issue_batch(config, _cohort(tmp_path, 10), out, key=key, workers=workers)
@@ -791,3 +792,16 @@ def test_sqlite_and_python_write_the_same_index_for_hostile_names(tmp_path, monk
         monkeypatch.undo()
         check.cache_clear()
     assert check() is True
+
+
+def test_the_index_reads_the_run_listing_in_its_key_order_without_a_sort(tmp_path) -> None:
+    # the listing is keyed (file, id): the index of 100,000 credentials is read without a sorter (which
+    # would hold every rendered entry in memory), each credential looked up by id
+    from omc_vc.issue import batch
+    from omc_vc.issue.state import _FROM_LISTING, _SELECT_LISTING
+
+    with IssuanceState(tmp_path / "s.sqlite") as state:
+        state.listing_reset()
+        for query in (_SELECT_LISTING, f"SELECT {batch._INDEX_ENTRY_SQL}, {batch._INDEX_CSV_SQL} {_FROM_LISTING}"):
+            plan = " / ".join(row[3] for row in state._db.execute("EXPLAIN QUERY PLAN " + query))
+            assert "TEMP B-TREE" not in plan and plan.startswith("SCAN listed"), plan
