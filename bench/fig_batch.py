@@ -130,7 +130,7 @@ def _mean_rate(rates: list[float]) -> float:
     return len(rates) / sum(1.0 / rate for rate in rates)
 
 
-BATCH_REPEATS = 3  # batch + yardstick runs of the figure on the RAM disk; the figure is their median
+BATCH_REPEATS = 5  # batch + yardstick runs of the figure on the RAM disk; the figure is their median
 
 
 def _batch_ratio(scratch_root: Path, plan: Plan, workers: int, *, probe: bool) -> dict[str, Any]:

@@ -837,7 +837,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
             atomic.fsync_dir(target)
             ids = state.complete_many_ids(group)  # 3. the rows, in one transaction
             issued_ids.extend(ids)
-            state.listing_add(ids)
+            state.listing_add(zip(ids, (item.file for item in group), strict=True))
             done += len(ids)
         tick()
 
@@ -867,12 +867,12 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                 outcomes = state.reserve_many([(r.learner_key(), r.achievement) for r in chunk], config.status)
                 waiting: list[tuple[RosterRow, Reservation]] = []
                 jobs: list[_Job] = []
-                known: list[str] = []
+                known: list[tuple[str, str | None]] = []  # issued before: (id, file)
                 adopted: list[Completion] = []
                 for row, outcome in zip(chunk, outcomes, strict=True):
                     if isinstance(outcome, CredentialRecord):
                         already_ids.append(outcome.id)
-                        known.append(outcome.id)
+                        known.append((outcome.id, outcome.file))
                         done += 1
                         continue
                     # a resumed run first looks for the file an interrupted run wrote; otherwise the worker
@@ -893,8 +893,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     atomic.fsync_dir(target)
                     ids = state.complete_many_ids(adopted)
                     issued_ids.extend(ids)
-                    known.extend(ids)
-                    state.listing_add(ids)
+                    state.listing_add(zip(ids, (item.file for item in adopted), strict=True))
                     report.recovered += len(ids)
                     done += len(ids)
                 if done:
@@ -917,7 +916,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                                                 content_hash=hashlib.sha256(data).hexdigest(), file=name,
                                                 issued=stamp)
                         issued_ids.append(record.id)
-                        state.listing_add([record.id])
+                        state.listing_add([(record.id, record.file)])
                         done += 1
                         tick()
                     continue

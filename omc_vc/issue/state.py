@@ -363,10 +363,11 @@ class IssuanceState:
                          "(file_key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (file_key, id))")
         self._db.execute("DELETE FROM temp.run_listing")
 
-    def listing_add(self, ids: Iterable[str]) -> None:
-        """List credentials already in the database (each id once, whatever the number of calls)."""
-        self._db.executemany("INSERT OR IGNORE INTO temp.run_listing (file_key, id) "
-                             "SELECT COALESCE(file, ''), id FROM credentials WHERE id = ?", ((i,) for i in ids))
+    def listing_add(self, credentials: Iterable[tuple[str, str | None]]) -> None:
+        """List credentials of the database, each given as (id, its file as its row holds it): each once,
+        whatever the number of calls."""
+        self._db.executemany("INSERT OR IGNORE INTO temp.run_listing (file_key, id) VALUES (?, ?)",
+                             ((file or "", credential_id) for credential_id, file in credentials))
 
     def listing_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM temp.run_listing").fetchone()[0])

@@ -771,7 +771,7 @@ def test_sqlite_and_python_write_the_same_index_for_hostile_names(tmp_path, monk
     issue_batch(config, tmp_path / "roster.csv", out, key=key, workers=1)
     with IssuanceState(config.state_path) as state:
         state.listing_reset()
-        state.listing_add(r.id for r in state.all())
+        state.listing_add((r.id, r.file) for r in state.all())
         by_sqlite = batch._write_index(out, state, config).read_bytes()
         monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: False)
         by_python = batch._write_index(out, state, config).read_bytes()
