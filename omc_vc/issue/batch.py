@@ -7,7 +7,11 @@ The roster is the registrar's CSV export, one learner a row, with a header namin
 
 ``name``, ``achievement`` (a catalogue id) and ``completion_date`` (YYYY-MM-DD) are required, and one
 of ``email``, ``student_number`` or ``learner_did``. A bad row is reported with its line number and
-skipped (``strict=True`` refuses the whole roster instead, before anything is issued).
+skipped (``strict=True`` refuses the whole roster instead, before anything is issued). The roster is
+split into CSV records first (a microsecond a row); each row is then checked when the run needs it, so
+the signing workers start on the first rows while the parent checks the next ones (``strict=True``
+checks every row first). A duplicate (same learner and achievement as an earlier row) is reported however
+far apart the two rows are, and the errors come out in roster order either way.
 
 Issuance is resumable and exactly-once per (learner, achievement): see :mod:`omc_vc.issue.state`.
 Signing runs in one process pool for the whole run (``workers``, 2 by default), fed in tasks of
@@ -29,7 +33,10 @@ share of each credential is the reservation, a rename and the commit; the pool's
 each credential is signed, written and committed in turn. The JSON index (and a CSV copy whose cells
 are neutralised against spreadsheet formula injection) is streamed from the state database at the
 end, each written atomically, and the report keeps credential ids, not records, so memory does not
-grow with the cohort's records.
+grow with the cohort's records. The run's listing is kept in the index's order (file, then id), so
+the index is read without a sort; SQLite renders the JSON entries (json_quote, when it writes JSON
+byte for byte as the json module does, checked once per process) and, in a pooled run, the workers
+render the CSV's lines while the parent writes the JSON.
 """
 
 from __future__ import annotations

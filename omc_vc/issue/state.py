@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import quote
 
 from omc_vc._internal.timeutil import format_datetime, utcnow
@@ -118,8 +118,7 @@ class StatusSlot:
         return {"purpose": self.purpose, "url": self.url, "index": self.index}
 
 
-@dataclass(frozen=True)
-class Reservation:
+class Reservation(NamedTuple):
     """A credential id and its status slots, reserved for one (learner, achievement)."""
 
     credential_id: str
@@ -154,8 +153,7 @@ class CredentialRecord:
                 "revoked": self.revoked, "suspended": self.suspended}
 
 
-@dataclass(frozen=True)
-class Completion:
+class Completion(NamedTuple):
     """One argument of :meth:`IssuanceState.complete_many`: what :meth:`IssuanceState.complete` takes."""
 
     reservation: Reservation
