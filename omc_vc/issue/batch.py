@@ -534,6 +534,7 @@ def _init_worker(setup: _Setup, folder: str | None = None, fsync_each: bool = Tr
     _WORKER["setup"] = setup
     _WORKER["key"] = KeyPair.from_secret_multibase(setup.secret).with_id(setup.verification_method, setup.controller)
     _WORKER["folder"] = folder
+    _WORKER["folder_fd"] = _folder_fd(folder) if folder is not None and _DIR_FD else None
     _WORKER["fsync_each"] = fsync_each
 
 
@@ -593,10 +594,24 @@ def _temp_name(name: str) -> str:
     return f".{name}.{os.getpid()}.tmp"
 
 
-def _write_new(folder: str, temp: str, data: bytes, fsync: bool) -> None:
-    """Create ``temp`` in ``folder`` (never an existing file or a symbolic link) holding ``data``."""
-    path = os.path.join(folder, temp)
-    fd = os.open(path, _TEMP_FLAGS, 0o600)
+#: Files are created and renamed relative to their folder's descriptor where the platform allows it (the
+#: kernel then resolves one name, not the folder's whole path, for each credential).
+_DIR_FD: Final = os.open in os.supports_dir_fd and os.replace in os.supports_dir_fd and \
+    os.unlink in os.supports_dir_fd
+
+
+def _folder_fd(folder: str | Path) -> int:
+    return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _write_new(folder: str, temp: str, data: bytes, fsync: bool, folder_fd: int | None = None) -> None:
+    """Create ``temp`` in ``folder`` (never an existing file or a symbolic link) holding ``data``; with
+    ``folder_fd`` (the folder's descriptor, where :data:`_DIR_FD`), relative to it."""
+    if folder_fd is not None:
+        path, where = temp, folder_fd
+    else:
+        path, where = os.path.join(folder, temp), None
+    fd = os.open(path, _TEMP_FLAGS, 0o600, dir_fd=where)
     try:
         os.fchmod(fd, 0o644)
         view = memoryview(data)
@@ -607,7 +622,7 @@ def _write_new(folder: str, temp: str, data: bytes, fsync: bool) -> None:
     except BaseException:
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+            os.unlink(path, dir_fd=where)
         raise
     os.close(fd)
 
@@ -623,6 +638,7 @@ def _write_many(jobs: list[_Job]) -> list[_Done]:
     setup: _Setup = _WORKER["setup"]
     key: KeyPair = _WORKER["key"]
     folder: str = _WORKER["folder"]
+    folder_fd: int | None = _WORKER["folder_fd"]
     fsync_each: bool = _WORKER["fsync_each"]
     out: list[_Done] = []
     for job in jobs:
@@ -633,7 +649,7 @@ def _write_many(jobs: list[_Job]) -> list[_Done]:
         data = text.encode("utf-8")
         name = job.file or credential_file_name(job.name, job.achievement, credential_id)
         temp = _temp_name(name)
-        _write_new(folder, temp, data, fsync_each)
+        _write_new(folder, temp, data, fsync_each, folder_fd)
         out.append((credential_id, hashlib.sha256(data).hexdigest(), temp, name))
     return out
 
@@ -838,9 +854,14 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
         if group:
             if syncfs is not None:
                 syncfs(folder_fd)  # 1. the data of every temporary file of the group is on disk
-            base = str(target)
-            for temp, name in renames:  # 2. each renamed to its credential, then the renames made durable
-                os.replace(os.path.join(base, temp), os.path.join(base, name))
+            # 2. each renamed to its credential, then the renames made durable
+            if _DIR_FD:
+                for temp, name in renames:
+                    os.replace(temp, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+            else:
+                base = str(target)
+                for temp, name in renames:
+                    os.replace(os.path.join(base, temp), os.path.join(base, name))
             atomic.fsync_dir(target)
             ids = state.complete_many_ids(group)  # 3. the rows, in one transaction
             issued_ids.extend(ids)
@@ -851,7 +872,7 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
         existing = _scan_folder(target)
         state.listing_reset()
-        folder_fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        folder_fd = _folder_fd(target)
         failed = True
         try:
             # a small first chunk: the workers start signing while the next, full-size chunk is checked and

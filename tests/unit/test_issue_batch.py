@@ -522,6 +522,18 @@ def test_without_syncfs_each_worker_fsyncs_the_files_it_writes(tmp_path, monkeyp
     with pytest.raises(FileExistsError):  # never an existing file (nor what a symbolic link points at)
         batch._write_new(str(tmp_path), ".a.json.1.tmp", b"[]", False)
     assert (tmp_path / ".a.json.1.tmp").read_bytes() == b"{}"
+    # relative to the folder's descriptor (how a worker writes where the platform allows it): the same
+    if batch._DIR_FD:
+        folder_fd = batch._folder_fd(tmp_path)
+        try:
+            batch._write_new("/nonexistent", ".c.json.1.tmp", b"[1]", True, folder_fd)
+            (tmp_path / "elsewhere").symlink_to(tmp_path / ".c.json.1.tmp")
+            with pytest.raises(FileExistsError):
+                batch._write_new("/nonexistent", "elsewhere", b"[2]", False, folder_fd)
+        finally:
+            os.close(folder_fd)
+        assert (tmp_path / ".c.json.1.tmp").read_bytes() == b"[1]" and len(synced) == 2
+        assert oct((tmp_path / ".c.json.1.tmp").stat().st_mode & 0o777) == oct(0o644)
 
     # the whole run on a platform without syncfs: same outcome
     config, key = make_institution(tmp_path / "inst")
