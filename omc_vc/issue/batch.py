@@ -632,16 +632,18 @@ def _write_new(folder: str, temp: str, data: bytes, fsync: bool, folder_fd: int 
 _Done = tuple[str, str | None, str, str | None]
 
 
-def _write_many(jobs: list[_Job]) -> list[_Done]:
-    """One task of a signing worker: sign each job and write it to its temporary file, named after the
-    credential's file (the parent makes the group durable, renames and commits)."""
+def _write_many(jobs: list[tuple[Any, ...]]) -> list[_Done]:
+    """One task of a signing worker: sign each job (a :class:`_Job` sent as a plain tuple: a named tuple
+    pickles through a Python call per job) and write it to its temporary file, named after the credential's
+    file (the parent makes the group durable, renames and commits)."""
     setup: _Setup = _WORKER["setup"]
     key: KeyPair = _WORKER["key"]
     folder: str = _WORKER["folder"]
     folder_fd: int | None = _WORKER["folder_fd"]
     fsync_each: bool = _WORKER["fsync_each"]
     out: list[_Done] = []
-    for job in jobs:
+    for raw in jobs:
+        job = _Job._make(raw)
         credential_id, text, problem = _attempt(setup, key, job)
         if text is None:
             out.append((credential_id, None, problem or "unknown error", None))
@@ -959,7 +961,8 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         # them (nor copies their pages on write); the parent takes them back right after
                         gc.freeze()
                     try:
-                        in_flight.append((pool.submit(_write_many, jobs[first:last]), waiting[first:last]))
+                        in_flight.append((pool.submit(_write_many, list(map(tuple, jobs[first:last]))),
+                                          waiting[first:last]))
                     finally:
                         if not forked:
                             gc.unfreeze()

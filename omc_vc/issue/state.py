@@ -358,7 +358,7 @@ class IssuanceState:
         """Start an empty listing: the credentials one batch run issued or found already issued."""
         # kept in the index's order (file, then id): the index is read without a sort
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS run_listing "
-                         "(file_key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (file_key, id))")
+                         "(file_key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (file_key, id)) WITHOUT ROWID")
         self._db.execute("DELETE FROM temp.run_listing")
 
     def listing_add(self, credentials: Iterable[tuple[str, str | None]]) -> None:
