@@ -32,7 +32,7 @@ EXPECTED_TARGETS = {
     "batch-scaling": (">=", 0.8),
     "batch-memory-100k": ("<", 300.0),
 }
-INFORMATIONAL = {"di-sign-batch-vs-raw", "pyld-normalize-vs-raw", "batch-scaling-disk"}
+INFORMATIONAL = {"di-sign-batch-vs-raw", "pyld-normalize-vs-raw", "batch-scaling-disk", "batch-ceiling"}
 
 
 @pytest.fixture(scope="module")
