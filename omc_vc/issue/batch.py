@@ -365,7 +365,7 @@ def _parse_roster(source: str | Path | bytes) -> _ParsedRoster:
         except csv.Error as exc:
             broken = RowError(start, f"not valid CSV ({exc})")
             break  # the csv module cannot resynchronise after a broken quote
-        if any(c.strip() for c in cells):
+        if any(map(str.strip, cells)):  # a row of blank cells is skipped
             records.append((start, cells))
     return _ParsedRoster(columns, records, broken)
 
@@ -596,8 +596,8 @@ def _temp_name(name: str) -> str:
 
 #: Files are created and renamed relative to their folder's descriptor where the platform allows it (the
 #: kernel then resolves one name, not the folder's whole path, for each credential).
-_DIR_FD: Final = os.open in os.supports_dir_fd and os.replace in os.supports_dir_fd and \
-    os.unlink in os.supports_dir_fd
+_DIR_FD: Final = os.open in os.supports_dir_fd and os.unlink in os.supports_dir_fd and \
+    os.rename in os.supports_dir_fd  # os.replace is os.rename's code (it is not listed in supports_dir_fd)
 
 
 def _folder_fd(folder: str | Path) -> int:
