@@ -890,10 +890,8 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                     chunk = take(size)
                     final = checker.exhausted
                 size = step
-                if not chunk:
-                    if final:
-                        break
-                    continue
+                if not chunk:  # both sources give an empty chunk only when they are exhausted
+                    break
                 outcomes = state.reserve_many([(r.learner_key(), r.achievement) for r in chunk], config.status)
                 waiting: list[tuple[RosterRow, Reservation]] = []
                 jobs: list[_Job] = []
@@ -1059,8 +1057,7 @@ def _sqlite_quotes_json() -> bool:
 
 
 def _index_entry(row: Sequence[Any]) -> str:
-    # most values are strings: encoded here directly (this runs once per credential, at the end of a batch)
-    values = [encode_basestring(v) if type(v) is str else _json_scalar(v) for v in map(row.__getitem__, _INDEX_AT)]
+    values = [_json_scalar(v) for v in map(row.__getitem__, _INDEX_AT)]
     values.append("true" if row[_SUSPENDED_AT] else "false")
     return _INDEX_ENTRY % tuple(values)
 
@@ -1076,8 +1073,7 @@ def _csv_lines(rows: list[tuple[Any, ...]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow([("'" + v if v.startswith(_FORMULA_START) else v) if type(v) is str else csv_safe(v)
-                         for v in row])  # csv_safe, strings inline
+        writer.writerow([csv_safe(v) for v in row])
     return buffer.getvalue()
 
 
@@ -1110,26 +1106,22 @@ def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig,
             handle.write(',\n  "credentials": []\n}\n')
         else:
             handle.write(',\n  "credentials": [')
+            # each credential's JSON entry and index.csv's cells, rendered by SQLite or (else) here
+            listed: Iterator[tuple[Any, ...]] = \
+                state.listing_select(f"{_INDEX_ENTRY_SQL}, {_INDEX_CSV_SQL}") if _sqlite_quotes_json() else \
+                ((_index_entry(row), *map(row.__getitem__, _CSV_AT)) for row in state.listing_rows())
             separator = "\n"
-            if _sqlite_quotes_json():  # each entry rendered by SQLite, then index.csv's columns
-                entries: list[str] = []
-                for entry, *cells in state.listing_select(f"{_INDEX_ENTRY_SQL}, {_INDEX_CSV_SQL}"):
-                    entries.append(entry)
-                    pending.append(tuple(cells))
-                    if len(pending) >= _CSV_ROWS_PER_TASK:
-                        handle.write(separator + ",\n".join(entries))  # one write per thousand entries
-                        separator = ",\n"
-                        entries.clear()
-                        flush_csv(keep=4)
-                if entries:
-                    handle.write(separator + ",\n".join(entries))
-            else:
-                for row in state.listing_rows():
-                    handle.write(separator + _index_entry(row))
+            entries: list[str] = []
+            for entry, *cells in listed:
+                entries.append(entry)
+                pending.append(tuple(cells))
+                if len(pending) >= _CSV_ROWS_PER_TASK:
+                    handle.write(separator + ",\n".join(entries))  # a thousand entries a write
                     separator = ",\n"
-                    pending.append(tuple(map(row.__getitem__, _CSV_AT)))
-                    if len(pending) >= _CSV_ROWS_PER_TASK:
-                        flush_csv(keep=4)
+                    entries.clear()
+                    flush_csv(keep=4)
+            if entries:
+                handle.write(separator + ",\n".join(entries))
             handle.write("\n  ]\n}\n")
         flush_csv(keep=0)
     return path

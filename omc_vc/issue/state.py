@@ -27,7 +27,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 from urllib.parse import quote
@@ -276,7 +275,7 @@ class IssuanceState:
                 for n, pair in enumerate(fresh):
                     own = tuple(column[n] for column in slots)
                     pending[pair] = Reservation(ids[n], pair[0], pair[1], own)
-                    new_rows.append((ids[n], pair[0], pair[1], _slots_json(own), created))
+                    new_rows.append((ids[n], pair[0], pair[1], json.dumps([s.to_json() for s in own]), created))
                 db.executemany("INSERT INTO reservations (credential_id, learner_key, achievement, slots, created) "
                                "VALUES (?, ?, ?, ?, ?)", new_rows)
         # the same pair twice in one call gets the one reservation
@@ -331,8 +330,6 @@ class IssuanceState:
 
     def _complete(self, db: sqlite3.Connection, reservation: Reservation, *, learner_name: str, content_hash: str,
                   file: str | None, issued: str) -> CredentialRecord:
-        slots = {s.purpose: s for s in reservation.slots}
-        revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
         existing = self._issued(db, reservation.learner_key, reservation.achievement)
         if existing is not None:
             if existing.id != reservation.credential_id:
@@ -342,13 +339,7 @@ class IssuanceState:
         deleted = db.execute("DELETE FROM reservations WHERE credential_id = ?", (reservation.credential_id,))
         if deleted.rowcount != 1:
             raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
-        db.execute(
-            "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
-            "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (reservation.credential_id, reservation.learner_key, learner_name, reservation.achievement,
-             revocation.url if revocation else None, revocation.index if revocation else None,
-             suspension.url if suspension else None, suspension.index if suspension else None,
-             content_hash, file, issued))
+        db.execute(_INSERT_CREDENTIAL, _credential_row(reservation, learner_name, content_hash, file, issued))
         record = self._issued(db, reservation.learner_key, reservation.achievement)
         assert record is not None
         return record
@@ -619,36 +610,33 @@ def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list
         deleted += db.execute(f"{_DROP_RESERVATIONS} WHERE credential_id IN ({marks})", part).rowcount
     if deleted != len(ids):
         return None  # a reservation is gone: a replay, or another process (the row-by-row path decides)
-    rows: list[tuple[Any, ...]] = []
-    for item in items:
-        reservation = item.reservation
-        revocation = suspension = None
-        for slot in reservation.slots:
-            if slot.purpose == REVOCATION:
-                revocation = slot
-            elif slot.purpose == SUSPENSION:
-                suspension = slot
-        rows.append((reservation.credential_id, reservation.learner_key, item.learner_name, reservation.achievement,
-                     revocation.url if revocation else None, revocation.index if revocation else None,
-                     suspension.url if suspension else None, suspension.index if suspension else None,
-                     item.content_hash, item.file, item.issued))
+    rows = [_credential_row(item.reservation, item.learner_name, item.content_hash, item.file, item.issued)
+            for item in items]
     # a pair that already holds a credential breaks UNIQUE (learner_key, achievement): IntegrityError
-    db.executemany(
-        "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
-        "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    db.executemany(_INSERT_CREDENTIAL, rows)
     return rows
+
+
+_INSERT_CREDENTIAL: Final = (
+    "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
+    "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+
+
+def _credential_row(reservation: Reservation, learner_name: str, content_hash: str, file: str | None,
+                    issued: str) -> tuple[Any, ...]:
+    """The values of :data:`_INSERT_CREDENTIAL` for a completed reservation (the first eleven columns of
+    :data:`RECORD_COLUMNS`)."""
+    slots = {s.purpose: s for s in reservation.slots}
+    revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
+    return (reservation.credential_id, reservation.learner_key, learner_name, reservation.achievement,
+            revocation.url if revocation else None, revocation.index if revocation else None,
+            suspension.url if suspension else None, suspension.index if suspension else None,
+            content_hash, file, issued)
 
 
 def _record_of(row: tuple[Any, ...]) -> CredentialRecord:
     """The record of a row :func:`_complete_fresh` inserted (not revoked, not suspended)."""
     return IssuanceState._record((*row, None, 0))
-
-
-def _slots_json(slots: Sequence[StatusSlot]) -> str:
-    """``json.dumps([s.to_json() for s in slots])``, written directly (once per reserved credential)."""
-    text = encode_basestring_ascii
-    return "[" + ", ".join(f'{{"purpose": {text(s.purpose)}, "url": {text(s.url)}, "index": {int(s.index)}}}'
-                           for s in slots) + "]"
 
 
 def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[CredentialRecord]:

@@ -114,3 +114,21 @@ def test_unknown_group_is_refused_with_one_line(tmp_path: Path) -> None:
     assert "unknown group(s): nope" in completed.stderr
     assert "Traceback" not in completed.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_broken_batch_measurement_reports_both_batch_figures_as_errors(tmp_path: Path) -> None:
+    # a batch that breaks (here: its measurement raises) is an ERROR with the reason for the judged figure
+    # and for the ceiling beside it: neither goes missing, neither gets a made-up number
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import fig_batch; from common import Plan\n"
+        "def broken(*args, **kwargs): raise RuntimeError('batch_child.py exited with 1')\n"
+        "fig_batch._batch_ratio = broken\n"
+        "figures = fig_batch.batch_figures(Plan.smoke(), __import__('pathlib').Path(sys.argv[2]))\n"
+        "print(json.dumps([f.to_json() for f in figures]))\n")
+    completed = subprocess.run([sys.executable, "-c", code, str(REPO / "bench"), str(tmp_path)], cwd=REPO,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    figures = {f["id"]: f for f in json.loads(completed.stdout.strip().splitlines()[-1])}
+    for figure_id in ("batch-scaling", "batch-ceiling"):
+        assert figures[figure_id]["status"] == "ERROR" and figures[figure_id]["value"] is None
+        assert "batch_child.py exited with 1" in figures[figure_id]["note"]

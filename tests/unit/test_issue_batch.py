@@ -353,17 +353,18 @@ def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatc
     assert all(verifier.verify(p.read_bytes(), checks=["proof"]).verified for p in files)
 
 
+@pytest.mark.parametrize("per_write", [3, 7], ids=["parts-and-a-rest", "whole-parts"])  # 14 entries
 @pytest.mark.parametrize("sqlite_renders", [True, False], ids=["entries-by-sqlite", "entries-by-python"])
 @pytest.mark.parametrize("workers", [1, 2])
 def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path, monkeypatch, workers,
-                                                                       sqlite_renders) -> None:
+                                                                       sqlite_renders, per_write) -> None:
     from omc_vc.issue import batch
     from omc_vc.issue.batch import csv_safe
 
     if sqlite_renders and not batch._sqlite_quotes_json():
         pytest.skip("this Python's SQLite has no json_quote writing JSON as the json module does")
     monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: sqlite_renders)
-    monkeypatch.setattr(batch, "_CSV_ROWS_PER_TASK", 3)  # the 14 entries written (and rendered) in parts
+    monkeypatch.setattr(batch, "_CSV_ROWS_PER_TASK", per_write)  # the 14 entries written (and rendered) in parts
     config, key = make_institution(tmp_path)
     out = tmp_path / "out"
     first = issue_batch(config, _cohort(tmp_path, 10), out, key=key, workers=workers)
