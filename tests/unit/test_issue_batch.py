@@ -41,6 +41,19 @@ def test_roster_bad_rows_are_reported_by_line_and_good_rows_issued(tmp_path) -> 
         assert verifier.verify(path.read_bytes()).verified, path
 
 
+def test_a_roster_rows_learner_key_is_its_learners_key() -> None:
+    # the batch reserves by RosterRow.learner_key() (no Learner built per row); the state's identity of a
+    # learner is Learner.key(): the two must name the same learner, or a re-run would issue twice
+    rows, errors = read_roster(
+        b"name,email,student_number,learner_did,achievement,completion_date\n"
+        b"Ana,Ana@Example.ca, S1 ,did:example:ana,weld-101,2026-06-12\n"
+        b"Ben,ben@example.ca, S2 ,,weld-101,2026-06-12\n"
+        b"Cy, CY@example.ca ,,,weld-101,2026-06-12\n")
+    assert not errors and len(rows) == 3
+    assert [r.learner_key() for r in rows] == [r.learner().key() for r in rows] == [
+        "did:example:ana", "student:S2", "email:cy@example.ca"]
+
+
 def test_strict_roster_with_a_bad_row_issues_nothing(tmp_path) -> None:
     config, key = make_institution(tmp_path)
     with pytest.raises((IssuanceError, PolicyError), match="line 7"):

@@ -75,3 +75,14 @@ def test_fast_path_answers_carry_the_security_headers(world: WebWorld) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
     assert bad.headers["content-type"] == "application/problem+json"
     assert bad.json()["code"] == "PARSING_ERROR"
+
+
+def test_behind_a_root_path_the_router_answers_each_verify_route_with_its_own_work(world: WebWorld) -> None:
+    # VerifyFastPath steps aside when a root_path is set; the one routed endpoint then picks the work by path
+    credential, _ = world.credential("college")
+    with TestClient(create_app(world.config()), root_path="/omc") as web:
+        issued = web.post("/omc/credentials/verify", json={"verifiableCredential": credential})
+        # the same body at the presentations route: its work wants a verifiablePresentation
+        presented = web.post("/omc/presentations/verify", json={"verifiableCredential": credential})
+    assert issued.status_code == 200 and issued.json()["errors"] == []
+    assert presented.status_code == 400
