@@ -438,8 +438,9 @@ def svg_for(data: str, *, max_version: int = 40, module_px: int = 4) -> tuple[st
     return svg_markup(qr, module_px=module_px), int(qr.version)
 
 
-_SVG_CELL_RE: Final = re.compile(r"M(\d+) (\d+)h1v1h-1z")
-_SVG_VIEWBOX_RE: Final = re.compile(r'viewBox="0 0 (\d+) (\d+)"')
+# ASCII digits, a few of them: \d+ also takes other scripts' digits and numbers too long for int()
+_SVG_CELL_RE: Final = re.compile(r"M([0-9]{1,6}) ([0-9]{1,6})h1v1h-1z")
+_SVG_VIEWBOX_RE: Final = re.compile(r'viewBox="0 0 ([0-9]{1,6}) ([0-9]{1,6})"')
 MAX_IMAGE_BYTES: Final = 20_000_000
 MAX_IMAGE_PIXELS: Final = 40_000_000
 

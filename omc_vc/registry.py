@@ -42,7 +42,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -53,12 +52,12 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urljoin
 
-from omc_vc import jsonld
+from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
-from omc_vc._internal.jsonio import dumps_canonical_json, loads_object
+from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
 from omc_vc._internal.resources import keys_dir
-from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
+from omc_vc._internal.timeutil import format_datetime, parse_datetime, shift, utcnow
 from omc_vc.did import DidResolver
 from omc_vc.errors import (
     FetchError,
@@ -743,7 +742,7 @@ def verify_registry(document: dict[str, Any], anchors: Anchors, *, now: datetime
     if moment >= valid_until:
         raise _err("REGISTRY_EXPIRED", f"the registry (version {data.version}) expired at "
                    f"{format_datetime(valid_until)}; a current copy is needed")
-    if valid_from > moment + CLOCK_SKEW:
+    if valid_from > shift(moment, CLOCK_SKEW):
         raise _err("REGISTRY_NOT_YET_VALID", f"the registry is valid only from {format_datetime(valid_from)}")
     return VerifiedRegistry(data, document, valid_from, valid_until, _digest(document), tuple(trusted), anchors)
 
@@ -1077,7 +1076,7 @@ class RegistryClient:
         moment = now or self.clock()
         with self._lock:
             loaded, at = self._loaded, self._loaded_at
-            if (loaded is not None and at is not None and not refresh and at <= moment < at + self.reuse_for
+            if (loaded is not None and at is not None and not refresh and at <= moment < shift(at, self.reuse_for)
                     and moment < loaded.verified.valid_until):
                 return loaded
             loaded = self._load_url(moment) if _is_url(self.source) else self._load_path(moment)
@@ -1214,8 +1213,9 @@ class RegistryClient:
                 if not path.is_file() or path.stat().st_size > MAX_REGISTRY_BYTES:
                     return found
                 raw = path.read_bytes()
-            value = json.loads(raw.decode("utf-8"))
-        except (OSError, FetchError, UnicodeDecodeError, ValueError):
+            # untrusted until verified: read like every other document (no NaN, no lone surrogates, capped)
+            value = loads(raw, max_bytes=MAX_REGISTRY_BYTES, what="the rotations file")
+        except (OSError, FetchError, InputError):
             return found  # no usable chain: the caller reports the original signer error
         if isinstance(value, list):
             found.extend(v for v in value if isinstance(v, dict))

@@ -433,7 +433,7 @@ class Wallet:
             salt = b64url_decode(str(kdf["salt"]))
             aad = cls._aad_header(header)
             holder_info = header["holder"]
-        except (KeyError, TypeError, ValueError, MalformedValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, MalformedValueError) as exc:  # int(1e308 * 10)
             raise WalletCorruptError(f"wallet header {folder / HEADER_FILE} is damaged or not an omc-vc wallet "
                                      f"({exc}); it was left as it is") from exc
         key = _derive(passphrase, salt, n, r, p)

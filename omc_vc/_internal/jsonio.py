@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from omc_vc.errors import InputError
@@ -28,10 +30,45 @@ def _reject_constant(name: str) -> Any:
     raise InputError(f"JSON value {name} is not allowed")
 
 
+def _finite_float(text: str) -> float:
+    # 1e309 is valid JSON that no IEEE 754 double holds: Python reads it as inf, which later comparisons
+    # and conversions (int(), timedelta) cannot take. I-JSON (RFC 7493 §2.2): not beyond double range.
+    value = float(text)
+    if math.isinf(value):
+        raise InputError(f"JSON number {text[:40]} is out of range")
+    return value
+
+
 # json.loads(text, object_pairs_hook=..., parse_constant=...) builds this same decoder on every call; like
 # json's own default decoder it keeps no state between calls, so one instance serves every caller
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant,
+                            parse_float=_finite_float)
 _UTF8_BOM = b"\xef\xbb\xbf"
+
+
+# a \uXXXX escape of a UTF-16 surrogate: JSON decodes a lone one into a str that has no UTF-8 form
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a JSON value holds a string (or a member name) with an unpaired UTF-16 surrogate.
+
+    RFC 8259 §8.2 leaves such strings' behaviour unpredictable and I-JSON (RFC 7493 §2.1) forbids them:
+    they cannot be written as UTF-8, so hashing, canonicalizing or printing them would fail later.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _depth(value: Any) -> int:
@@ -53,7 +90,10 @@ def _depth(value: Any) -> int:
 
 def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str = "document") -> Any:
     """Parse JSON from an untrusted source, raising InputError (PARSING_ERROR) on anything odd."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError as exc:  # a str holding a lone surrogate has no UTF-8 form
+        raise InputError(f"{what} is not Unicode text (an unpaired surrogate)") from exc
     if len(raw) > max_bytes:
         raise InputError(f"{what} is {len(raw)} bytes, over the {max_bytes}-byte limit", code="SIZE_LIMIT_EXCEEDED")
     try:
@@ -82,6 +122,9 @@ def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str =
         raise InputError(f"{what} is not valid JSON: {exc}") from exc
     if needs_walk and _depth(value) > MAX_DEPTH:
         raise InputError(f"{what} is nested more than {MAX_DEPTH} levels deep", code="DEPTH_LIMIT_EXCEEDED")
+    # I-JSON (RFC 7493 §2.1): no unpaired surrogates; only an escape can make one (UTF-8 text cannot)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(value):
+        raise InputError(f"{what} holds a string with an unpaired UTF-16 surrogate (RFC 7493 §2.1)")
     return value
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from omc_vc.errors import MalformedValueError
 
@@ -51,10 +52,11 @@ def _parse_datetime(value: object, field: str) -> datetime:
     if "T24:00:00" in text:
         raise MalformedValueError(f"{field} {value!r}: 24:00:00 is not supported")
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
+        # the conversion to UTC can leave Python's years 1-9999 (0001-01-01T00:00:00+14:00 is in year 0,
+        # 9999-12-31T23:59:59-14:00 in year 10000): XSD admits those values, a datetime cannot hold them
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise MalformedValueError(f"{field} {value!r} is not a valid date-time") from exc
-    return parsed.astimezone(UTC)
 
 
 def parse_user_time(value: str, *, field: str = "time") -> datetime:
@@ -63,11 +65,43 @@ def parse_user_time(value: str, *, field: str = "time") -> datetime:
         return parse_datetime(value, field=field)
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise MalformedValueError(f"{field} {value!r} is not an ISO 8601 date-time") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+
+
+#: The first and last instants a datetime can hold, in UTC.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def shift(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held at EARLIEST/LATEST where the sum leaves years 1-9999.
+
+    For comparisons with a tolerance (clock skew, a cache's age): a validUntil of 9999-12-31T23:59:59Z
+    plus five minutes of skew is "later than any time we can compare with", not an OverflowError.
+    """
+    try:
+        return moment + delta
+    except OverflowError:
+        return LATEST if delta > timedelta(0) else EARLIEST
+
+
+def from_timestamp(seconds: object, *, field: str = "time") -> datetime:
+    """A NumericDate (RFC 7519 §2: seconds since the epoch, an int or a float) as an aware UTC datetime;
+    MalformedValueError for a bool, NaN, an infinity or a number outside years 1-9999."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise MalformedValueError(f"{field} must be a number of seconds since 1970-01-01T00:00:00Z")
+    if isinstance(seconds, float) and not math.isfinite(seconds):
+        raise MalformedValueError(f"{field} is not a finite number")
+    if not EARLIEST.timestamp() <= seconds <= LATEST.timestamp():
+        raise MalformedValueError(f"{field} is outside the years 1-9999")
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise MalformedValueError(f"{field} is outside the years 1-9999") from exc
 
 
 def format_datetime(moment: datetime) -> str:

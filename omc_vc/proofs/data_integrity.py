@@ -20,7 +20,7 @@ from omc_vc import jsonld
 from omc_vc._internal import jcs
 from omc_vc._internal.jsonio import copy_json, dumps_canonical_json
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
-from omc_vc._internal.timeutil import format_datetime, is_datetime_stamp, parse_datetime, utcnow
+from omc_vc._internal.timeutil import format_datetime, is_datetime_stamp, parse_datetime, shift, utcnow
 from omc_vc.did import DidResolver, retrieve_verification_method
 from omc_vc.errors import MalformedValueError, OmcVcError, ProofError, VerificationMethodError
 from omc_vc.keys import KeyPair, PublicKey
@@ -285,7 +285,7 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
                 raise ProofError(exc.detail, code="PROOF_VERIFICATION_ERROR") from exc
     if "expires" in proof and parse_datetime(proof["expires"]) < now:
         raise ProofError(f"the proof expired at {proof['expires']}", code="PROOF_EXPIRED")
-    if "created" in proof and parse_datetime(proof["created"]) > now + CLOCK_SKEW:
+    if "created" in proof and parse_datetime(proof["created"]) > shift(now, CLOCK_SKEW):
         raise ProofError(f"the proof was created in the future ({proof['created']})", code="PROOF_NOT_YET_VALID")
     # proofValue: multibase base58-btc only (vc-di-eddsa §2.2.1 / vc-di-ecdsa §2.2.1)
     value = proof["proofValue"]
@@ -327,10 +327,16 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
     key_type = public_key.key_type
     cache_key = f"{suite_name}:{key_type}:{previous!r}"
     transformed = transformed_cache.get(cache_key)
-    if transformed is None:
-        transformed = suite.transform(input_doc, loader, key_type)
-        transformed_cache[cache_key] = transformed
-    hash_data = suite.config_hash(options, input_doc, loader, key_type) + suite.digest(transformed, key_type)
+    try:
+        if transformed is None:
+            transformed = suite.transform(input_doc, loader, key_type)
+            transformed_cache[cache_key] = transformed
+        hash_data = suite.config_hash(options, input_doc, loader, key_type) + suite.digest(transformed, key_type)
+    except UnicodeEncodeError as exc:
+        # a string with an unpaired surrogate (a dict built in Python; JSON text is refused when read) has no
+        # UTF-8 form, so it has no hash to verify (I-JSON, RFC 7493 §2.1)
+        raise ProofError("the document holds a string that is not Unicode text (an unpaired surrogate)",
+                         code="PARSING_ERROR") from exc
     if not public_key.verify(signature, hash_data):
         raise ProofError("the signature does not match the document", code="CRYPTOGRAPHIC_SECURITY_ERROR")
     result.verified = True

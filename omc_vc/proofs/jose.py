@@ -204,8 +204,9 @@ def _claim_numeric_date(claims: dict[str, Any], name: str) -> float | None:
     if value is None and name not in claims:
         return None
     # RFC 7519 §4.1.4-4.1.6: exp, nbf and iat are NumericDate (a JSON number).
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or not 0 <= value <= _MAX_NUMERIC_DATE:
+    # (math.isfinite only for floats: it converts an int to float, which overflows for 10**400)
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or (isinstance(value, float) and not math.isfinite(value)) or not 0 <= value <= _MAX_NUMERIC_DATE:
         _fail("JWT_MALFORMED", f"the {name!r} claim must be a NumericDate (a number of seconds), not {value!r}",
               claim=name)
     return float(value)
