@@ -283,10 +283,12 @@ def _read_manifest(directory: Path) -> dict[str, tuple[str, str]]:
     path = directory / "manifest.json"
     try:
         data = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise JsonLdError(f"context manifest {path} cannot be read: {exc}") from exc
+    except OSError as exc:  # by its name: the folder is the package's install path (and str(exc) names it)
+        raise JsonLdError(f"context manifest {path.name} cannot be read ({exc.strerror})") from exc
+    except ValueError as exc:
+        raise JsonLdError(f"context manifest {path.name} is not JSON") from exc
     if not isinstance(data, list):
-        raise JsonLdError(f"context manifest {path} is not a JSON list")
+        raise JsonLdError(f"context manifest {path.name} is not a JSON list")
     entries: dict[str, tuple[str, str]] = {}
     hashes: dict[str, str] = {}
     for index, item in enumerate(data):

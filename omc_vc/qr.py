@@ -464,20 +464,25 @@ def _rasterize_own_svg(text: str) -> Any:
     return image
 
 
-def read_qr_image(path: Path) -> str:
-    """Read the text of the one QR code in an image file (PNG, JPEG, ..., or an SVG we wrote), with zxing-cpp."""
+def read_qr_image(path: Path, *, name: str | None = None) -> str:
+    """Read the text of the one QR code in an image file (PNG, JPEG, ..., or an SVG we wrote), with zxing-cpp.
+
+    ``name`` is what error messages call the file (default: its path); a service passes a neutral name so
+    that its own temporary paths never reach the person who uploaded the image.
+    """
     import zxingcpp
     from PIL import Image, UnidentifiedImageError
 
-    target = Path(path)
+    path = Path(path)
+    target: Path | str = path if name is None else name
     try:
-        size = target.stat().st_size
+        size = path.stat().st_size
     except OSError as exc:
         raise QrError(f"cannot read {target}: {exc.strerror}", code="QR_BAD_IMAGE") from exc
     if size > MAX_IMAGE_BYTES:
         raise QrError(f"{target} is larger than {MAX_IMAGE_BYTES} bytes", code="QR_BAD_IMAGE")
-    raw = target.read_bytes()
-    if target.suffix.lower() == ".svg" or raw.lstrip()[:5] in (b"<svg ", b"<?xml"):
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".svg" or raw.lstrip()[:5] in (b"<svg ", b"<?xml"):
         try:
             image = _rasterize_own_svg(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:

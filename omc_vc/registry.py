@@ -592,18 +592,21 @@ def load_anchors(path: str | Path | None = None, *, demo: bool = False) -> Ancho
     A demo anchor (file named ``demo-*`` or marked ``"demo": true``) is refused unless ``demo=True``.
     """
     target = Path(path) if path is not None else default_anchors_path()
+    # errors name the file by its name only: a service's configured paths and the package's install
+    # folder are nobody's business but the operator's
+    shown = target.name
     try:
         raw = target.read_bytes()
     except OSError as exc:
-        raise _err("REGISTRY_ANCHORS_INVALID", f"cannot read anchors file {target}: {exc.strerror}") from exc
+        raise _err("REGISTRY_ANCHORS_INVALID", f"cannot read anchors file {shown}: {exc.strerror}") from exc
     try:
-        value = loads_object(raw, max_bytes=256 * 1024, what=f"anchors file {target}")
+        value = loads_object(raw, max_bytes=256 * 1024, what=f"anchors file {shown}")
     except InputError as exc:
         raise _err("REGISTRY_ANCHORS_INVALID", exc.detail) from exc
-    anchors = Anchors.from_json(value, where=str(target))
+    anchors = Anchors.from_json(value, where=shown)
     if (target.name.startswith("demo-") or anchors.demo) and not demo:
         raise _err("REGISTRY_DEMO_ANCHOR_REFUSED",
-                   f"{target} is a DEMO trust anchor; it is refused outside demo mode (pass --demo / demo=True)")
+                   f"{shown} is a DEMO trust anchor; it is refused outside demo mode (pass --demo / demo=True)")
     return replace(anchors, demo=anchors.demo or target.name.startswith("demo-"))
 
 
@@ -1086,14 +1089,17 @@ class RegistryClient:
     # --- files ---
     def _load_path(self, now: datetime) -> LoadedRegistry:
         path = Path(self.source)
+        # the file by its name only: a service's registry path is not for the people it answers
         try:
             size = path.stat().st_size
+            if size > MAX_REGISTRY_BYTES:
+                raise _err("REGISTRY_TOO_LARGE", f"the registry {path.name} is {size} bytes, over the "
+                           f"{MAX_REGISTRY_BYTES}-byte limit")
+            raw = path.read_bytes()
         except OSError as exc:
-            raise _err("REGISTRY_UNAVAILABLE", f"cannot read the registry {path}: {exc.strerror}") from exc
-        if size > MAX_REGISTRY_BYTES:
-            raise _err("REGISTRY_TOO_LARGE", f"the registry {path} is {size} bytes, over the "
-                       f"{MAX_REGISTRY_BYTES}-byte limit")
-        verified = self._accept(path.read_bytes(), now)
+            raise _err("REGISTRY_UNAVAILABLE", f"cannot read the registry {path.name}: "
+                       f"{exc.strerror or type(exc).__name__}") from exc
+        verified = self._accept(raw, now)
         return LoadedRegistry(verified, self.source, warnings=self._demo_warning(verified))
 
     # --- URLs ---

@@ -36,18 +36,24 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool = False) -> Any:
-    """The parsed content of a JSON or YAML file, or a ConfigError naming the file and the problem."""
+def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool = False,
+                     name: str | None = None) -> Any:
+    """The parsed content of a JSON or YAML file, or a ConfigError naming the file and the problem.
+
+    ``name`` is what the errors call the file (default: its path): a file the package ships is named
+    without its install folder.
+    """
+    shown = path if name is None else name
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{what} {path} cannot be read ({exc.strerror or exc})") from exc
+        raise ConfigError(f"{what} {shown} cannot be read ({exc.strerror or type(exc).__name__})") from exc
     if len(raw) > max_bytes:
-        raise ConfigError(f"{what} {path} is larger than {max_bytes} bytes")
+        raise ConfigError(f"{what} {shown} is larger than {max_bytes} bytes")
     is_json = json_only or path.suffix.lower() == ".json"
     try:
         text = raw.decode("utf-8")
         return json.loads(text) if is_json else load_yaml(text)
     except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{what} {path} is not valid {'JSON' if is_json else 'YAML'}: {first_line}") from exc
+        raise ConfigError(f"{what} {shown} is not valid {'JSON' if is_json else 'YAML'}: {first_line}") from exc

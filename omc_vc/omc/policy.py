@@ -152,5 +152,6 @@ def policy_from_json(data: Any, *, source: str = "bundled") -> Policy:
 def load_policy(path: Path | None = None) -> Policy:
     """Load a policy file; ``None`` loads the bundled default (``policy-v1.json``)."""
     target = DEFAULT_POLICY_FILE if path is None else Path(path)
-    data = read_config_file(target, what="policy file", max_bytes=_MAX_POLICY_BYTES, json_only=True)
+    data = read_config_file(target, what="policy file", max_bytes=_MAX_POLICY_BYTES, json_only=True,
+                            name=f"(bundled) {target.name}" if path is None else None)
     return policy_from_json(data, source="bundled" if path is None else str(target))

@@ -124,6 +124,13 @@ class DeadlineError(OmcVcError):
 # --- the service ---------------------------------------------------------------------------------------
 
 #: (the folders' times, when listed, the (relative name, path) of each list file, the folders watched)
+class UnavailableError(OmcVcError):
+    """The service's own configuration is broken (HTTP 503; the details go to the log, not the visitor)."""
+
+    default_code = "VERIFIER_UNAVAILABLE"
+    title = "Verifier unavailable"
+
+
 _StatusListing = tuple[tuple[Any, ...], float, list[tuple[str, Path]], list[Path]]
 
 
@@ -289,10 +296,17 @@ class Service:
         """The OMC verifier: core checks, status, the OMC profile and, when configured, the registry."""
         def build(docs: dict[str, dict[str, Any]]) -> Verifier:
             resolver = DidResolver(fetcher=self.fetcher, documents=self.pinned_dids())
-            policy = load_policy(self.config.policy) if self.config.policy is not None else None
-            return make_verifier(registry=self.config.registry, anchors=self.config.anchors, fetcher=self.fetcher,
-                                 policy=policy, cache_dir=self.config.cache_dir, resolver=resolver,
-                                 status_documents=docs, offline=self.config.offline, demo=self.config.demo)
+            try:
+                policy = load_policy(self.config.policy) if self.config.policy is not None else None
+                return make_verifier(registry=self.config.registry, anchors=self.config.anchors,
+                                     fetcher=self.fetcher, policy=policy, cache_dir=self.config.cache_dir,
+                                     resolver=resolver, status_documents=docs, offline=self.config.offline,
+                                     demo=self.config.demo)
+            except OmcVcError as exc:
+                # the service's own files (anchors, policy) are broken: the operator's problem, told in the
+                # log by code; the visitor gets no detail (it would name the server's files)
+                log.error("the page verifier cannot be built: %s", exc.code)
+                raise UnavailableError("the verifier is not available right now; try again later") from exc
 
         return self._cached("page", build)
 
@@ -426,7 +440,7 @@ def read_qr_bytes(data: bytes) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        text: str = read_qr_image(path)
+        text: str = read_qr_image(path, name="the uploaded file")  # never the server's temporary path
         return text
 
 
@@ -470,7 +484,7 @@ def error_response(exc: Exception, path: str) -> JSONResponse:
     a bare 500, logged by type only (never a traceback with request content in the log)."""
     if isinstance(exc, vcapi.ApiError):
         return problem_response(exc.status, exc.code, exc.detail)
-    if isinstance(exc, BusyError | DeadlineError):
+    if isinstance(exc, BusyError | DeadlineError | UnavailableError):
         return problem_response(503, exc.code, exc.detail)
     if isinstance(exc, ShareError):
         return problem_response(503 if exc.code == "SHARE_STORE_FULL" else 400, exc.code, exc.detail)
