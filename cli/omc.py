@@ -14,7 +14,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc.did import DidResolver
 from omc_vc.errors import ConfigError, InputError
 from omc_vc.issue.batch import issue_batch, issue_one
-from omc_vc.issue.config import InstitutionConfig, load_config
+from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_endorsement
@@ -320,7 +320,11 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
 # --- omc endorse ------------------------------------------------------------------------------------------
 
 @click.command("endorse")
-@click.option("--achievement-id", required=True, help="The id (URL) of the achievement being endorsed.")
+@click.option("--catalogue", "catalogue_file", required=True, type=click.Path(dir_okay=False),
+              help="The institution's catalogue (YAML or JSON), or its institution configuration.")
+@click.option("--achievement", required=True, help="Catalogue id of the achievement being endorsed.")
+@click.option("--for-issuer", "for_issuer", required=True, metavar="DID",
+              help="The DID of the institution whose OMCs will carry the endorsement (their issuer).")
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="The endorser's key file.")
 @click.option("--name", "endorser_name", required=True, help="The endorser's name (employer, industry body).")
 @click.option("--url", "endorser_url", help="The endorser's web site.")
@@ -328,21 +332,33 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
-def endorse_cmd(achievement_id: str, key_file: str, endorser_name: str, endorser_url: str | None, comment: str,
-                out: str | None, passphrase_env: str | None) -> None:
-    """Sign an OB 3.0 EndorsementCredential of an achievement (for its catalogue's endorsementFiles).
+def endorse_cmd(catalogue_file: str, achievement: str, for_issuer: str, key_file: str, endorser_name: str,
+                endorser_url: str | None, comment: str, out: str | None, passphrase_env: str | None) -> None:
+    """Sign an OB 3.0 EndorsementCredential of one institution's achievement (for its endorsementFiles).
+
+    The endorsement is bound to the institution (--for-issuer) and to the achievement's defining
+    fields as the catalogue defines them (name, hours, qualification category, credits, OMC+
+    targets): verifiers refuse it on another institution's OMC, on another course, or once any of
+    those fields changes. A name is shown as the ministry's registry records it when your DID is a
+    registered institution's; otherwise it is shown marked "self-declared, not verified".
 
     \b
     Example:
-      omc endorse --achievement-id https://college.example.ca/achievements/weld-101 \\
+      omc endorse --catalogue catalogue.yaml --achievement weld-101 \\
+          --for-issuer did:web:registrar.college.example.ca \\
           --key employer.key --name "Ontario Welders Guild" --comment "Meets our entry standard" \\
           --out endorsements/guild.json
     """
+    definitions = read_catalogue(catalogue_file)
+    if achievement not in definitions:
+        raise InputError(f"achievement {achievement!r} is not in the catalogue {catalogue_file} "
+                         f"(known: {', '.join(sorted(definitions))})")
     pair = open_key(key_file, passphrase_env)
     profile: dict[str, Any] = {"id": pair.controller, "name": endorser_name}
     if endorser_url:
         profile["url"] = endorser_url
-    document = build_endorsement(achievement_id=achievement_id, endorser=profile, comment=comment, key=pair)
+    document = build_endorsement(achievement=definitions[achievement], issuer=for_issuer, endorser=profile,
+                                 comment=comment, key=pair)
     write_output(json.dumps(document, indent=2, ensure_ascii=False), out)
 
 

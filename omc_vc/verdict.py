@@ -10,7 +10,8 @@ profile check and, when a ministry registry is configured, the two registry chec
   warning either way.
 * ``partnership`` (:class:`PartnershipCheck`): a private career college's OMC must carry an embedded
   OB 3.0 ``EndorsementCredential`` issued by its consent-holding partner (named in the registry)
-  whose subject is the achievement or the credential; it is verified as a credential of its own.
+  whose subject is the achievement or the credential, bound to this college and this achievement's
+  defining fields; it is verified as a credential of its own.
 
 :func:`verdict_of` turns a :class:`~omc_vc.model.VerificationResult` into one of four verdicts with a
 reason a registrar and an employer understand and the institution's name as the registry records it:
@@ -24,12 +25,13 @@ Status and profile modules are imported lazily so the registry works without the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.inert import inert
 from omc_vc._internal.timeutil import format_datetime, parse_datetime
 from omc_vc.did import DidResolver
 from omc_vc.errors import MalformedValueError, OmcVcError, RegistryError
@@ -320,9 +322,13 @@ class PartnershipCheck(_RegistryBacked):
 
     The proof is an OB 3.0 ``EndorsementCredential`` embedded in the credential (``endorsement``) or in
     its achievement, issued by one of the partner's registered DIDs, whose ``credentialSubject.id`` is
-    the achievement's or the credential's id, and which verifies as a credential on its own. The
-    partner must hold active consent when it endorsed and now, and the registry must record the
-    partnership when the credential was issued.
+    the achievement's or the credential's id, and which verifies as a credential on its own. That
+    subject must name this credential's issuer as ``endorsedIssuer`` and carry the
+    ``achievementDigest`` of this credential's achievement (:mod:`omc_vc.omc.endorsement`), so that an
+    endorsement cannot be reused for another course, by another college, or after the course's hours,
+    credits, category, name or OMC+ targets changed (ENDORSEMENT_NOT_BOUND). The partner must hold
+    active consent when it endorsed and now, and the registry must record the partnership when the
+    credential was issued.
     """
 
     name = PARTNERSHIP_CHECK
@@ -349,7 +355,7 @@ class PartnershipCheck(_RegistryBacked):
                           "PARTNERSHIP_MISSING")]
         names = " or ".join(p.legal_name for p in partners)
         wanted = _endorsed_ids(credential)
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []
         for endorsement in _endorsements(credential):
             if "EndorsementCredential" not in types(endorsement):
                 continue
@@ -357,38 +363,49 @@ class PartnershipCheck(_RegistryBacked):
             partner = next((p for p in partners if p.has_did(endorser)), None)
             if partner is None:
                 continue
-            problem = self._check_endorsement(endorsement, partner, endorser, wanted, ctx)
+            problem = self._check_endorsement(endorsement, partner, endorser, wanted, credential, issuer, ctx)
             if problem is None:
                 ctx.result.details["partner"] = partner.legal_name
                 return [Check(self.name, "passed", f"offered with {partner.legal_name}, a consent-holding partner, "
                               "which endorsed it with its own signature")]
             problems.append(problem)
         if problems:
-            return [Check(self.name, "failed", f"the endorsement from {names} does not hold: {problems[0]}",
-                          "PARTNERSHIP_INVALID")]
+            code, why = problems[0]
+            return [Check(self.name, "failed", f"the endorsement from {names} does not hold: {why}", code)]
         return [Check(self.name, "failed", f"{inst.legal_name} is a private career college; its OMCs must carry the "
                       f"signed endorsement of its consent-holding partner ({names}), and this one does not",
                       "PARTNERSHIP_MISSING")]
 
     @staticmethod
     def _check_endorsement(endorsement: dict[str, Any], partner: Institution, endorser: str, wanted: set[str],
-                           ctx: CheckContext) -> str | None:
+                           credential: dict[str, Any], issuer: str,
+                           ctx: CheckContext) -> tuple[str, str] | None:
+        """None when the partner's endorsement holds, else (code, reason)."""
+        from omc_vc.omc.endorsement import BINDING_CODE, binding_problem
+        from omc_vc.omc.model import achievement_of
+
+        invalid = "PARTNERSHIP_INVALID"
         subjects = {s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)}
         if not subjects & wanted:
-            return "it endorses something other than this credential or its achievement"
+            return invalid, "it endorses something other than this credential or its achievement"
         # OB 3.0 §B.1.5: the endorsement is a credential of its own; verify it with the core checks only
         core = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
         result = core.verify(endorsement, now=ctx.now)
         if not result.verified:
-            return f"it does not verify ({result.reason})"
+            return invalid, f"it does not verify ({result.reason})"
+        # the partner vouches for this college's course as defined, not for any course or any college
+        unbound = binding_problem(endorsement, issuer=issuer, achievement=achievement_of(credential),
+                                  subject_ids=wanted)
+        if unbound is not None:
+            return BINDING_CODE, unbound
         signed_at = _issuance_moments(endorsement, ctx.now)
         for moment in signed_at:
             if partner.window_for(endorser, moment) is None:
-                return f"{endorser} was not a registered DID of {partner.legal_name} when it endorsed"
+                return invalid, f"{endorser} was not a registered DID of {partner.legal_name} when it endorsed"
             if partner.consent.status_at(moment) != "active":
-                return f"{partner.legal_name} did not hold active consent when it endorsed"
+                return invalid, f"{partner.legal_name} did not hold active consent when it endorsed"
         if partner.consent.status_at(ctx.now) != "active":
-            return f"{partner.legal_name}'s own consent is now {partner.consent.status_at(ctx.now)}"
+            return invalid, f"{partner.legal_name}'s own consent is now {partner.consent.status_at(ctx.now)}"
         return None
 
 
@@ -424,7 +441,6 @@ def make_verifier(*, registry: str | None = None, anchors: Path | None = None, f
     checks: list[CredentialCheck] = [
         StatusListCheck(net, cache_dir=cache_dir / "status" if cache_dir is not None else None,
                         documents=status_documents),
-        OmcProfileCheck(policy),
     ]
     client = registry_client
     if client is None and registry is not None:
@@ -434,6 +450,8 @@ def make_verifier(*, registry: str | None = None, anchors: Path | None = None, f
         client = RegistryClient(registry, anchor_set, fetcher=net, offline=offline,
                                 cache_dir=cache_dir / "registry" if cache_dir is not None else None,
                                 state_file=state_file)
+    # with the registry, endorsers it lists are named as it records them (the rest are marked self-declared)
+    checks.append(OmcProfileCheck(policy, registry=client))
     if client is not None:
         checks += [RegistryCheck(client, policy), PartnershipCheck(client)]
     return OmcVerifier(resolver=resolver or DidResolver(fetcher=net), fetcher=net, extra_checks=checks,
@@ -467,8 +485,21 @@ def verdict_of(result: VerificationResult) -> Verdict:
         verdict = verdict_of(result.credentials[0])
     else:
         verdict = _verdict(result)
+    verdict = _shown(verdict)
     result.details["verdict"] = verdict.to_json()
     return verdict
+
+
+#: The bound of a reason or warning (our sentence with the document or registry text it quotes).
+REASON_LIMIT: Final = 1000
+
+
+def _shown(verdict: Verdict) -> Verdict:
+    """DESIGN decision 16: reasons, warnings and the institution quote documents and the registry, so they are
+    made inert here for every channel (CLI, page, wallet record, certificate); the headline is our constant."""
+    return replace(verdict, headline=HEADLINES[verdict.status], reason=inert(verdict.reason, limit=REASON_LIMIT),
+                   institution=None if verdict.institution is None else inert(verdict.institution),
+                   warnings=tuple(inert(w, limit=REASON_LIMIT) for w in verdict.warnings))
 
 
 def _verdict(result: VerificationResult) -> Verdict:

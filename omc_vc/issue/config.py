@@ -45,7 +45,7 @@ from omc_vc.omc.builder import issuer_profile
 from omc_vc.omc.policy import Policy, load_policy
 from omc_vc.status import MIN_BITS
 
-__all__ = ["InstitutionConfig", "StatusConfig", "load_config"]
+__all__ = ["InstitutionConfig", "StatusConfig", "load_config", "read_catalogue"]
 
 MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
 _TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "passphrase_env", "profile", "catalogue",
@@ -171,11 +171,14 @@ def _status(data: Any) -> StatusConfig:
                         fill_ratio=float(ratio))
 
 
-def _catalogue(data: Any, base: Path) -> dict[str, dict[str, Any]]:
+def _catalogue(data: Any, base: Path, *, embed: bool = True) -> dict[str, dict[str, Any]]:
+    """The catalogue's definitions by catalogue id; ``embed`` reads each one's ``endorsementFiles`` into
+    its ``endorsement`` list (without it the key is only dropped)."""
     if isinstance(data, str):
         path = (base / data).resolve()
         loaded = _read_structured(path, "catalogue")
-        return _catalogue(loaded.get("achievements", loaded) if isinstance(loaded, dict) else loaded, path.parent)
+        return _catalogue(loaded.get("achievements", loaded) if isinstance(loaded, dict) else loaded, path.parent,
+                          embed=embed)
     entries: dict[str, dict[str, Any]] = {}
     items: list[tuple[str, Any]]
     if isinstance(data, Mapping):
@@ -198,7 +201,7 @@ def _catalogue(data: Any, base: Path) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"catalogue: {key}.endorsementFiles must be a list of file names",
                               field=f"catalogue.{key}.endorsementFiles")
         endorsements = list(entry.get("endorsement", []))
-        for name in files:
+        for name in files if embed else []:
             loaded = _read_structured((base / name).resolve(), "endorsement")
             if not isinstance(loaded, dict):
                 raise ConfigError(f"endorsement file {name} does not hold a JSON object",
@@ -211,6 +214,23 @@ def _catalogue(data: Any, base: Path) -> dict[str, dict[str, Any]]:
     if not entries:
         raise ConfigError("config: the catalogue is empty", field="catalogue")
     return entries
+
+
+def read_catalogue(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The achievement definitions of a catalogue file, or of an institution configuration's ``catalogue``.
+
+    For an endorser (``omc endorse --catalogue``): the definitions as the institution issues them,
+    without reading their ``endorsementFiles`` (an endorsement does not cover them, and the file of the
+    endorsement being made may not exist yet). A file holding a mapping with both ``did`` and
+    ``catalogue`` is read as an institution configuration.
+    """
+    target = Path(path).resolve()
+    data = _read_structured(target, "catalogue")
+    if isinstance(data, Mapping) and "did" in data and "catalogue" in data:
+        data = data["catalogue"]
+    elif isinstance(data, Mapping) and "achievements" in data:
+        data = data["achievements"]
+    return _catalogue(data, target.parent, embed=False)
 
 
 def load_config(path: str | os.PathLike[str]) -> InstitutionConfig:

@@ -4,7 +4,8 @@
 definition of its catalogue and a learner, then applies the policy (:func:`~omc_vc.omc.profile.require_omc`:
 a credential that breaks it is refused with a PolicyError naming the field). :func:`sign_omc` adds the
 Data Integrity proof. :func:`build_endorsement` makes the signed OB 3.0 EndorsementCredential an
-employer or industry body gives an achievement.
+employer, industry body or partner institution gives one institution's achievement, bound to both
+(:mod:`omc_vc.omc.endorsement`).
 
 The learner is identified by DID when there is one (``credentialSubject.id``), otherwise by OB 3.0
 IdentityObjects (OB 3.0 §B.1.4 / §9.3): the name in clear (it is shown to whoever checks the
@@ -27,6 +28,7 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError
 from omc_vc.keys import KeyPair
 from omc_vc.model import as_list
+from omc_vc.omc.endorsement import ACHIEVEMENT_DIGEST, ENDORSED_ISSUER, achievement_digest, binding_problem
 from omc_vc.omc.model import ACHIEVEMENT_TYPE, OB_CONTEXT, OMC_CONTEXT, VC_CONTEXT
 from omc_vc.omc.policy import Policy
 from omc_vc.omc.profile import require_omc
@@ -47,7 +49,8 @@ __all__ = [
 # context, which is not published in a citable, byte-stable form (contexts/INDEX.md: NOT FOUND), and
 # an undefined type is data loss (DI 1.0 §2.4.3).
 CONTEXTS: Final = [VC_CONTEXT, OB_CONTEXT, OMC_CONTEXT]
-ENDORSEMENT_CONTEXTS: Final = [VC_CONTEXT, OB_CONTEXT]
+# The OMC context defines the binding terms of the EndorsementSubject (endorsedIssuer, achievementDigest).
+ENDORSEMENT_CONTEXTS: Final = [VC_CONTEXT, OB_CONTEXT, OMC_CONTEXT]
 # Keys of a catalogue entry that configure the issuer, not the credential; they are never signed.
 CATALOGUE_ONLY_KEYS: Final = frozenset({"endorsementFiles", "catalogueId"})
 
@@ -200,6 +203,13 @@ def build_omc(*, issuer: Mapping[str, Any], achievement: Mapping[str, Any], lear
         if prepared.get("id") not in subjects:
             raise IssuanceError(f"achievement endorsement[{index}] is about {subjects[0] if subjects else 'nothing'}, "
                                 f"not {prepared.get('id')}", field="endorsement")
+        # the verifier refuses an endorsement not bound to this issuer and these defining fields: refuse it here
+        unbound = binding_problem(endorsement, issuer=credential["issuer"].get("id"), achievement=prepared,
+                                  subject_ids=[prepared["id"]])
+        if unbound is not None:
+            raise IssuanceError(f"achievement endorsement[{index}] is not bound to this issuer and achievement: "
+                                f"{unbound} (ask the endorser for a new one: omc endorse --for-issuer)",
+                                field="endorsement")
     require_omc(credential, policy)
     return credential
 
@@ -210,16 +220,31 @@ def sign_omc(credential: Mapping[str, Any], key: KeyPair, *, created: datetime |
                                     created=format_datetime(created or utcnow()))
 
 
-def build_endorsement(*, achievement_id: str, endorser: Mapping[str, Any], comment: str, key: KeyPair,
-                      issued: datetime | None = None, name: str | None = None) -> dict[str, Any]:
-    """A signed OB 3.0 EndorsementCredential (§B.1.5) of the achievement ``achievement_id``.
+def build_endorsement(*, achievement: Mapping[str, Any], issuer: str, endorser: Mapping[str, Any], comment: str,
+                      key: KeyPair, issued: datetime | None = None, name: str | None = None) -> dict[str, Any]:
+    """A signed OB 3.0 EndorsementCredential (§B.1.5) of ``achievement`` as ``issuer`` confers it.
 
-    ``endorser`` is the endorser's Profile; its ``id`` must be the controller of ``key`` (the
-    endorsement is verified as a credential of its own, issuer key binding included).
+    ``achievement`` is the achievement definition (a catalogue entry, prepared here as
+    :func:`build_omc` prepares it); ``issuer`` the DID of the institution whose OMCs carry it. The
+    EndorsementSubject's ``id`` is the achievement's id, and it binds the endorsement with
+    ``endorsedIssuer`` (``issuer``) and ``achievementDigest`` (:func:`~omc_vc.omc.endorsement.achievement_digest`),
+    so it holds for that institution and those defining fields only. ``endorser`` is the endorser's
+    Profile; its ``id`` must be the controller of ``key`` (the endorsement is verified as a credential
+    of its own, issuer key binding included).
     """
     if endorser.get("id") != key.controller:
         raise IssuanceError(f"the endorser's id {endorser.get('id')!r} is not the controller of the key "
                             f"({key.controller})", field="endorser.id")
+    if not isinstance(issuer, str) or not issuer.startswith("did:") or any(c.isspace() for c in issuer):
+        raise IssuanceError(f"the endorsed institution {issuer!r} is not a DID (give the DID that issues its OMCs)",
+                            field="issuer")
+    if issuer == key.controller:
+        raise IssuanceError("an institution cannot endorse its own achievement: an endorsement comes from a third "
+                            "party", field="issuer")
+    prepared = prepare_achievement(achievement)
+    achievement_id = prepared.get("id")
+    if not isinstance(achievement_id, str) or ":" not in achievement_id:
+        raise IssuanceError("the achievement has no absolute URL id", field="achievement.id")
     moment = issued or utcnow()
     profile = {"type": ["Profile"], **{k: copy.deepcopy(v) for k, v in endorser.items() if k != "type"}}
     document = {
@@ -229,6 +254,7 @@ def build_endorsement(*, achievement_id: str, endorser: Mapping[str, Any], comme
         "name": name or f"Endorsement by {profile.get('name', profile['id'])}",
         "issuer": profile,
         "validFrom": format_datetime(moment),
-        "credentialSubject": {"id": achievement_id, "type": ["EndorsementSubject"], "endorsementComment": comment},
+        "credentialSubject": {"id": achievement_id, "type": ["EndorsementSubject"], "endorsementComment": comment,
+                              ENDORSED_ISSUER: issuer, ACHIEVEMENT_DIGEST: achievement_digest(prepared)},
     }
     return data_integrity.add_proof(document, key, purpose="assertionMethod", created=format_datetime(moment))

@@ -4,7 +4,8 @@ One function serves both sides: at issue time a violation raises
 :class:`~omc_vc.errors.PolicyError` naming the field (see :func:`require_omc`); at verify time the
 :class:`OmcProfileCheck` reports the same violations as a failed ``omc-profile`` check. Embedded
 endorsements (OB 3.0 §B.1.5 EndorsementCredential) are verified as credentials in their own right:
-each must carry a valid proof by a key of its own issuer and be about this achievement.
+each must carry a valid proof by a key of its own issuer, be about this achievement and be bound to
+this credential's issuer and this achievement's defining fields (:mod:`omc_vc.omc.endorsement`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from omc_vc.errors import PolicyError
+from omc_vc.errors import PolicyError, RegistryError
 from omc_vc.model import Check, as_list, issuer_id, types
+from omc_vc.omc.endorsement import BINDING_CODE, binding_problem, endorser_entry
 from omc_vc.omc.model import ACHIEVEMENT_TYPE, OMC_CONTEXT, achievement_of, is_omc_plus, is_omc_shaped
 from omc_vc.omc.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from omc_vc.verify import CheckContext
+    from omc_vc.registry import RegistryClient, RegistryData
+    from omc_vc.verify import CheckContext, Verifier
 
 __all__ = ["ENDORSEMENT_CODE", "POLICY_CODE", "OmcProfileCheck", "require_omc", "validate_omc"]
 
@@ -218,12 +221,21 @@ class OmcProfileCheck:
 
     A credential that is not OMC-shaped gets a ``skipped`` check (it may still be a valid credential;
     the verdict then says "not an OMC"). Facts for the verdict go to ``result.details["omc"]``.
+
+    Every embedded endorsement, an employer's as much as a partner's, must be bound to this issuer
+    and achievement: one that is not (copied from another course or college, or kept after the
+    achievement's hours, credits, category, name or OMC+ targets changed) fails ``omc-endorsements``
+    with ENDORSEMENT_NOT_BOUND, and is not listed. The endorsements that hold are listed in
+    ``details["omc"]["endorsedBy"]`` as ``{"id", "name", "registered"}``
+    (:func:`~omc_vc.omc.endorsement.endorser_entry`): with ``registry`` (the ministry's registry
+    client), an endorser whose DID the registry lists is named as the registry names it.
     """
 
     name = "omc-profile"
 
-    def __init__(self, policy: Policy | None = None) -> None:
+    def __init__(self, policy: Policy | None = None, registry: RegistryClient | None = None) -> None:
         self.policy = policy or load_policy()
+        self.registry = registry
 
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
         achievement = achievement_of(credential)
@@ -258,34 +270,59 @@ class OmcProfileCheck:
         from omc_vc.verify import Verifier
 
         verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
-        endorsers: list[str] = []
+        registry = self._registry_data()
+        endorsers: list[dict[str, Any]] = []
+        failure: Check | None = None
         for index, endorsement in enumerate(endorsements):
-            where = f"endorsement[{index}]"
-            if "EndorsementCredential" not in types(endorsement):
-                return Check("omc-endorsements", "failed", f"{where} is not an EndorsementCredential",
-                             ENDORSEMENT_CODE)
-            # OB 3.0 §B.1.5: the endorsement's subject is the endorsed entity (here: this achievement)
-            subjects = [s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)]
-            if achievement.get("id") not in subjects:
-                return Check("omc-endorsements", "failed",
-                             f"{where} endorses {subjects[0] if subjects else 'nothing'}, not this achievement "
-                             f"{achievement.get('id')}", ENDORSEMENT_CODE)
-            # the endorsement is a credential of its own: its proof must verify by a key of its issuer
-            result = verifier.verify(endorsement, now=ctx.now)
-            if not result.verified:
-                return Check("omc-endorsements", "failed", f"{where} does not verify: {result.reason}",
-                             ENDORSEMENT_CODE)
-            endorser = issuer_id(endorsement) or "?"
-            if endorser == issuer_id(credential):
-                return Check("omc-endorsements", "failed", f"{where} is issued by the credential's own issuer; an "
-                             "endorsement must come from a third party", ENDORSEMENT_CODE)
-            endorsers.append(_endorser_name(endorsement) or endorser)
+            problem = self._endorsement_problem(f"endorsement[{index}]", endorsement, achievement, credential,
+                                                verifier, ctx)
+            if problem is not None:
+                failure = failure or problem
+                continue
+            entry = endorser_entry(endorsement, registry)
+            if entry.get("lookalike"):
+                ctx.result.warn("ENDORSER_NAME_SELF_DECLARED", f"an endorser calls itself {entry['name']}")
+            endorsers.append(entry)
+        # only endorsements that hold are listed; the page and the CLI show these names, never the documents'
         ctx.result.details.setdefault("omc", {})["endorsedBy"] = endorsers
-        return Check("omc-endorsements", "passed", f"{len(endorsers)} endorsement(s) verified: {', '.join(endorsers)}")
+        if failure is not None:
+            return failure
+        names = ", ".join(str(e["name"]) for e in endorsers)
+        return Check("omc-endorsements", "passed", f"{len(endorsers)} endorsement(s) verified: {names}")
 
+    def _registry_data(self) -> RegistryData | None:
+        """The ministry's registry, to name registered endorsers; None without one (or when it cannot be
+        loaded: the issuer-authorized check reports that, and every endorser stays self-declared)."""
+        if self.registry is None:
+            return None
+        try:
+            return self.registry.load().data
+        except RegistryError:
+            return None
 
-def _endorser_name(endorsement: dict[str, Any]) -> str | None:
-    issuer = endorsement.get("issuer")
-    if isinstance(issuer, dict) and isinstance(issuer.get("name"), str):
-        return str(issuer["name"])
-    return None
+    @staticmethod
+    def _endorsement_problem(where: str, endorsement: dict[str, Any], achievement: dict[str, Any],
+                             credential: dict[str, Any], verifier: Verifier, ctx: CheckContext) -> Check | None:
+        if "EndorsementCredential" not in types(endorsement):
+            return Check("omc-endorsements", "failed", f"{where} is not an EndorsementCredential", ENDORSEMENT_CODE)
+        # OB 3.0 §B.1.5: the endorsement's subject is the endorsed entity (here: this achievement)
+        subjects = [s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)]
+        if achievement.get("id") not in subjects:
+            return Check("omc-endorsements", "failed",
+                         f"{where} endorses {subjects[0] if subjects else 'nothing'}, not this achievement "
+                         f"{achievement.get('id')}", ENDORSEMENT_CODE)
+        # the endorsement is a credential of its own: its proof must verify by a key of its issuer
+        result = verifier.verify(endorsement, now=ctx.now)
+        if not result.verified:
+            return Check("omc-endorsements", "failed", f"{where} does not verify: {result.reason}", ENDORSEMENT_CODE)
+        issuer = issuer_id(credential)
+        if (issuer_id(endorsement) or "?") == issuer:
+            return Check("omc-endorsements", "failed", f"{where} is issued by the credential's own issuer; an "
+                         "endorsement must come from a third party", ENDORSEMENT_CODE)
+        # bound to this issuer and these defining fields, so it cannot be reused elsewhere (docs/vocabulary.md)
+        unbound = binding_problem(endorsement, issuer=issuer, achievement=achievement,
+                                  subject_ids=[str(achievement.get("id"))])
+        if unbound is not None:
+            return Check("omc-endorsements", "failed", f"{where} is not bound to this credential: {unbound}",
+                         BINDING_CODE)
+        return None

@@ -373,10 +373,9 @@ def test_issued_omc_verifies_in_js(tmp_path: Path) -> None:
     from omc_vc.issue.config import load_config
     from tests.fixtures.omc.sample import endorsement_of, make_institution, signed_omc
 
-    plain, _ = make_institution(tmp_path / "probe")
-    achievement_id = plain.achievement("weld-101")["id"]
-    endorsement = endorsement_of(achievement_id)
-    config, key = make_institution(tmp_path / "institution", endorsements=[endorsement])
+    issuer = KeyPair.generate()
+    endorsement = endorsement_of(issuer.controller)
+    config, key = make_institution(tmp_path / "institution", key=issuer, endorsements=[endorsement])
     config = load_config(config.path)
     issued = signed_omc(config, key, "weld-101")
     embedded = issued["credentialSubject"]["achievement"]["endorsement"][0]

@@ -13,6 +13,7 @@ from omc_vc.cli.main import cli
 from omc_vc.errors import InputError, IssuanceError, PolicyError
 from omc_vc.issue.batch import issue_batch, issue_one, read_roster
 from omc_vc.issue.state import IssuanceState
+from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner
 from omc_vc.omc.profile import OmcProfileCheck
 from omc_vc.verify import Verifier
@@ -253,8 +254,9 @@ def test_cli_encrypted_key_without_passphrase_is_one_line_error(tmp_path) -> Non
 
 
 def test_catalogue_endorsement_is_embedded_and_verifies(tmp_path) -> None:
-    endorsement = endorsement_of("https://college.example.ca/achievements/weld-101")
-    config, key = make_institution(tmp_path, endorsements=[endorsement])
+    issuer = KeyPair.generate()
+    endorsement = endorsement_of(issuer.controller)
+    config, key = make_institution(tmp_path, key=issuer, endorsements=[endorsement])
     credential, _ = issue_one(config, learner=Learner(name="Ana", email="a@example.ca"), achievement="weld-101",
                               key=key)
     assert credential["credentialSubject"]["achievement"]["endorsement"] == [endorsement]
@@ -263,9 +265,10 @@ def test_catalogue_endorsement_is_embedded_and_verifies(tmp_path) -> None:
 
 
 def test_forged_catalogue_endorsement_is_refused_at_issue_time(tmp_path) -> None:
-    forged = endorsement_of("https://college.example.ca/achievements/weld-101")
+    issuer = KeyPair.generate()
+    forged = endorsement_of(issuer.controller)
     forged["credentialSubject"]["endorsementComment"] = "The best welders in the world."
-    config, key = make_institution(tmp_path, endorsements=[forged])
+    config, key = make_institution(tmp_path, key=issuer, endorsements=[forged])
     with pytest.raises(PolicyError, match=r"credentialSubject\.achievement\.endorsement\[0\]: does not verify"):
         issue_one(config, learner=Learner(name="Ana", email="a@example.ca"), achievement="weld-101", key=key)
     report = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)

@@ -19,7 +19,7 @@ AGREED_TERMS = {
     "SummativeAssessment", "evidenceUrl", "cipCode", "nocCodes", "creditUnit", "creditTransfer",
     "CreditTransferPathway", "receivingInstitution", "program", "creditGranted", "agreementReference",
     "stacksInto", "StackingTarget", "awardingInstitution", "creditValue", "creditRequired", "creditDeterminedBy",
-    "awardedByIssuer", "omcConsentReference",
+    "awardedByIssuer", "omcConsentReference", "endorsedIssuer", "achievementDigest",
 }
 
 
@@ -55,7 +55,7 @@ def test_vocabulary_doc_lists_every_term_with_its_iri() -> None:
 
 def test_full_omc_keeps_every_claim_in_canonical_form(tmp_path) -> None:
     config, key = make_institution(tmp_path)
-    endorsement = endorsement_of("https://college.example.ca/achievements/weld-101")
+    endorsement = endorsement_of(config.did)
     credential = signed_omc(config, key, endorsement=[endorsement])
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
     jsonld.check_data_loss(unsigned)
@@ -66,8 +66,23 @@ def test_full_omc_keeps_every_claim_in_canonical_form(tmp_path) -> None:
     for literal in ('"48.0508"', '"72106"', '"72320"', '"ONCAT pathway 2026-0117"', '"MCU-OMC-2026-0042"',
                     '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>', '"in-person"'):
         assert literal in nquads, literal
-    # the embedded endorsement's own claims are signed too
+    # the embedded endorsement's own claims are signed too, its binding included (the issuer as an IRI)
     assert "endorsementComment" in nquads
+    subject = endorsement["credentialSubject"]
+    assert f'<{OMC_VOCAB}endorsedIssuer> <{config.did}>' in nquads
+    assert f'<{OMC_VOCAB}achievementDigest> "{subject["achievementDigest"]}"' in nquads
+
+
+def test_endorsement_binding_terms_are_signed_by_the_endorser(tmp_path) -> None:
+    # the endorsement on its own (as its endorser signed it): both binding terms are in its graph, so
+    # neither can be changed or dropped without breaking the endorser's signature
+    config, _ = make_institution(tmp_path)
+    endorsement = endorsement_of(config.did)
+    unsigned = {k: v for k, v in endorsement.items() if k != "proof"}
+    jsonld.check_data_loss(unsigned)
+    nquads = jsonld.canonicalize(unsigned)
+    assert f"<{OMC_VOCAB}endorsedIssuer> <{config.did}>" in nquads
+    assert f"<{OMC_VOCAB}achievementDigest>" in nquads
 
 
 def test_unknown_term_next_to_omc_terms_is_data_loss(tmp_path) -> None:

@@ -83,7 +83,7 @@ def independent_verify(document: dict[str, Any]) -> None:
 def issued(tmp_path) -> dict[str, Any]:
     require_shared()
     config, key = make_institution(tmp_path, suspension=False)
-    return signed_omc(config, key, endorsement=[endorsement_of("https://college.example.ca/achievements/weld-101")])
+    return signed_omc(config, key, endorsement=[endorsement_of(config.did)])
 
 
 def test_issued_omc_verifies_in_an_independent_implementation(issued) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import build_endorsement
@@ -10,7 +11,7 @@ from omc_vc.omc.model import achievement_of, is_omc_plus, is_omc_shaped, stackin
 from omc_vc.omc.profile import OmcProfileCheck
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
-from tests.fixtures.omc.sample import endorsement_of, make_institution, signed_omc
+from tests.fixtures.omc.sample import catalogue_entry, endorsement_of, make_institution, signed_omc
 
 WELD_101 = "https://college.example.ca/achievements/weld-101"
 
@@ -68,19 +69,23 @@ def test_issuer_signed_credential_breaking_the_policy_fails_at_verify_time(tmp_p
 
 def test_endorsement_is_verified_as_a_credential_of_its_own(tmp_path) -> None:
     config, key = make_institution(tmp_path)
-    credential = signed_omc(config, key, endorsement=[endorsement_of(WELD_101)])
+    endorsement = endorsement_of(config.did)
+    credential = signed_omc(config, key, endorsement=[endorsement])
     result = _verify(credential)
     assert result.verified, result.errors
     check = result.check("omc-endorsements")
     assert check.status == "passed" and "Ontario Welders Guild" in check.detail
-    assert result.details["omc"]["endorsedBy"] == ["Ontario Welders Guild"]
+    # no registry here: the name is the document's own, marked as such
+    assert result.details["omc"]["endorsedBy"] == [
+        {"id": endorsement["issuer"]["id"], "name": '"Ontario Welders Guild" (self-declared, not verified)',
+         "registered": False}]
 
 
 def test_forged_endorsement_comment_is_rejected(tmp_path) -> None:
     # the institution edits an employer's endorsement before embedding it, then signs the OMC:
     # its own signature is fine, the employer's is not
     config, key = make_institution(tmp_path)
-    forged = endorsement_of(WELD_101)
+    forged = endorsement_of(config.did)
     forged["credentialSubject"]["endorsementComment"] = "Best program in Canada, hire them all."
     result = _verify(signed_omc(config, key, endorsement=[forged]))
     check = result.check("omc-endorsements")
@@ -90,7 +95,7 @@ def test_forged_endorsement_comment_is_rejected(tmp_path) -> None:
 
 def test_endorsement_of_another_achievement_is_rejected(tmp_path) -> None:
     config, key = make_institution(tmp_path)
-    other = endorsement_of("https://college.example.ca/achievements/weld-101")
+    other = endorsement_of(config.did)
     credential = signed_omc(config, key, "weld-101", endorsement=[other])
     # move the (valid) endorsement onto a different achievement and re-sign the OMC
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
@@ -105,7 +110,7 @@ def test_endorsement_claiming_a_famous_endorser_it_cannot_sign_for_is_rejected(t
     impostor = KeyPair.generate()
     famous = KeyPair.generate()
     # signed by the impostor's key, but the issuer says it is the famous endorser
-    document = copy.deepcopy(build_endorsement(achievement_id=WELD_101, comment="Endorsed",
+    document = copy.deepcopy(build_endorsement(achievement=catalogue_entry(), issuer=config.did, comment="Endorsed",
                                                endorser={"id": impostor.controller, "name": "Impostor"},
                                                key=impostor))
     unsigned = {k: v for k, v in document.items() if k != "proof"}
@@ -118,8 +123,10 @@ def test_endorsement_claiming_a_famous_endorser_it_cannot_sign_for_is_rejected(t
 
 def test_self_endorsement_by_the_issuer_is_rejected(tmp_path) -> None:
     config, key = make_institution(tmp_path)
-    own = build_endorsement(achievement_id=WELD_101, comment="We endorse ourselves",
-                            endorser={"id": key.controller, "name": "Example College"}, key=key)
+    # build_endorsement refuses this; the issuer writes it by hand (re-signing a stranger's endorsement as its own)
+    own = {k: v for k, v in endorsement_of(config.did).items() if k != "proof"}
+    own["issuer"] = {"id": key.controller, "type": ["Profile"], "name": "Example College"}
+    own = data_integrity.add_proof(own, key)
     result = _verify(signed_omc(config, key, endorsement=[own]))
     check = result.check("omc-endorsements")
     assert check.status == "failed" and "third party" in check.detail
@@ -135,11 +142,15 @@ def test_cli_endorse_produces_an_endorsement_the_profile_check_accepts(tmp_path)
     employer_key = tmp_path / "employer.key"
     assert runner.invoke(cli, ["keys", "generate", "--out", str(employer_key), "--insecure-plaintext"]).exit_code == 0
     out = tmp_path / "guild.json"
-    made = runner.invoke(cli, ["endorse", "--achievement-id", WELD_101, "--key", str(employer_key),
+    issuer = KeyPair.generate()
+    catalogue = Path(__file__).resolve().parents[1] / "fixtures" / "omc" / "catalogue.yaml"
+    made = runner.invoke(cli, ["endorse", "--catalogue", str(catalogue), "--achievement", "weld-101",
+                               "--for-issuer", issuer.controller, "--key", str(employer_key),
                                "--name", "Ontario Welders Guild", "--comment", "Meets our entry standard",
                                "--out", str(out)])
     assert made.exit_code == 0, made.output
     endorsement = json.loads(out.read_text())
-    config, key = make_institution(tmp_path / "inst", endorsements=[endorsement])
+    assert endorsement["credentialSubject"]["endorsedIssuer"] == issuer.controller
+    config, key = make_institution(tmp_path / "inst", key=issuer, endorsements=[endorsement])
     result = _verify(signed_omc(config, key, endorsement=config.achievement("weld-101")["endorsement"]))
     assert result.verified and result.check("omc-endorsements").status == "passed"

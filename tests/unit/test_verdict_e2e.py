@@ -104,8 +104,7 @@ def test_private_career_college_without_partner_endorsement_is_not_an_omc(w: Wor
 
 
 def _endorsed_pcc_credential(w: World, endorser: str) -> dict:
-    achievement = "https://tradeskill.example.ca/achievements/welding-safety"
-    endorsement = w.endorsement(endorser, achievement)
+    endorsement = w.endorsement(endorser, "Tradeskill Career College")
     return w.credential("Tradeskill Career College", endorsement=endorsement)
 
 
@@ -359,8 +358,7 @@ def test_jsonld_context_for_registry_is_bundled() -> None:
 def test_forged_partner_endorsement_attack(w: World, registry_url: str, tmp_path: Path) -> None:
     # the private career college writes its own "endorsement" in the partner's name: the endorsement's
     # signature no longer matches, so it does not count as the partner's
-    achievement = "https://tradeskill.example.ca/achievements/welding-safety"
-    forged = w.endorsement("Example College", achievement)
+    forged = w.endorsement("Example College", "Tradeskill Career College")
     forged["credentialSubject"]["endorsementComment"] = "We vouch for anything Tradeskill issues."
     credential = w.credential("Tradeskill Career College", endorsement=forged)
     result = _verify(w, credential, _client(w, registry_url, tmp_path))
