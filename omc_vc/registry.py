@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urljoin
 
-from omc_vc import jsonld, jsonld_plain
+from omc_vc import jsonld
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
