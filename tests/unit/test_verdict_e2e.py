@@ -6,16 +6,19 @@ Each attack test is named after the attack it stops.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from omc_vc import jsonld
+from omc_vc._internal.timeutil import format_datetime, parse_datetime
 from omc_vc.errors import RegistryError
 from omc_vc.keys import KeyPair
 from omc_vc.model import VerificationResult
+from omc_vc.omc.builder import build_endorsement, sign_omc
+from omc_vc.proofs import data_integrity
 from omc_vc.registry import RegistryClient
 from omc_vc.verdict import make_verifier, verdict_of
 from tests.fixtures.registry.world import World, world
@@ -115,6 +118,160 @@ def test_private_career_college_with_partner_endorsement_is_an_omc(w: World, reg
     verdict = verdict_of(result)
     assert verdict.status == "valid-omc", result.to_json()
     assert "Example College" in verdict.reason
+    assert result.check("partnership").status == "passed"  # type: ignore[union-attr]
+    assert result.check("omc-endorsements").status == "passed"  # type: ignore[union-attr]
+    # the partner is registered: shown as the registry names it
+    assert result.details["omc"]["endorsedBy"] == [
+        {"id": w.institutions["Example College"].did, "name": "Example College", "registered": True}]
+
+
+# --- endorsements bound to the college and the achievement they endorse ------------------------------
+
+PCC = "Tradeskill Career College"
+
+
+def _resigned(w: World, credential: dict, name: str, change: Callable[[dict], None]) -> dict:
+    """``credential`` changed by its own issuer and signed again (the college's key, the original moment)."""
+    unsigned = copy.deepcopy({k: v for k, v in credential.items() if k != "proof"})
+    change(unsigned)
+    return sign_omc(unsigned, w.institutions[name].key, created=parse_datetime(credential["validFrom"]))
+
+
+def _not_bound(result: VerificationResult) -> str:
+    verdict = verdict_of(result)
+    assert verdict.status == "valid-not-omc", result.to_json()
+    partnership = result.check("partnership")
+    assert partnership is not None and partnership.status == "failed"
+    assert verdict.code == partnership.code == "ENDORSEMENT_NOT_BOUND", result.to_json()
+    return partnership.detail
+
+
+def test_endorsement_reused_for_another_course_is_refused(w: World, registry_url: str, tmp_path: Path) -> None:
+    # the partner endorsed the college's Welding Safety course; the college issues a different, longer course
+    # for more credit under the same achievement id and keeps the endorsement
+    genuine = _endorsed_pcc_credential(w, "Example College")
+
+    def another_course(unsigned: dict) -> None:
+        achievement = unsigned["credentialSubject"]["achievement"]
+        achievement.update(name="Advanced Structural Welding", instructionalHours=120,
+                           qualificationCategory="Ontario College Certificate", creditsAvailable=6,
+                           creditUnit="credit")
+        unsigned["name"] = "Advanced Structural Welding"
+
+    result = _verify(w, _resigned(w, genuine, PCC, another_course), _client(w, registry_url, tmp_path))
+    assert "defining fields" in _not_bound(result)
+    endorsements = result.check("omc-endorsements")
+    assert endorsements is not None and endorsements.code == "ENDORSEMENT_NOT_BOUND"
+    assert result.details["omc"]["endorsedBy"] == []  # a copied endorsement is never shown
+    # under the other course's own id, it endorses something else altogether
+    moved = _resigned(w, genuine, PCC, lambda u: u["credentialSubject"]["achievement"].update(
+        id="https://tradeskill.example.ca/achievements/advanced-welding"))
+    check = _verify(w, moved, _client(w, registry_url, tmp_path)).check("partnership")
+    assert check is not None and check.code == "PARTNERSHIP_INVALID" and "something other" in check.detail
+
+
+def test_endorsement_after_achievement_hours_changed_is_refused(w: World, registry_url: str,
+                                                                tmp_path: Path) -> None:
+    genuine = _endorsed_pcc_credential(w, "Example College")
+    assert verdict_of(_verify(w, genuine, _client(w, registry_url, tmp_path))).status == "valid-omc"
+    # the college doubles the hours and signs its own OMC again, keeping the partner's endorsement
+    doubled = _resigned(w, genuine, PCC,
+                        lambda u: u["credentialSubject"]["achievement"].update(instructionalHours=60))
+    result = _verify(w, doubled, _client(w, registry_url, tmp_path))
+    assert result.check("proof").status == "passed"  # type: ignore[union-attr]
+    assert "defining fields" in _not_bound(result)
+    # credits granted later are a change of the defining fields too
+    credited = _resigned(w, genuine, PCC, lambda u: u["credentialSubject"]["achievement"].update(
+        creditsAvailable=3, creditUnit="credit"))
+    _not_bound(_verify(w, credited, _client(w, registry_url, tmp_path)))
+
+
+def test_endorsement_reused_by_another_college_is_refused(w: World, tmp_path: Path) -> None:
+    # a second private career college, partnered with the same consent-holding college, copies Tradeskill's
+    # endorsed achievement (its id, its fields and the partner's endorsement) into its own OMC
+    from omc_vc.registry import sign_registry
+
+    assert w.draft is not None
+    other = "Quickweld Career College"
+    if other not in w.institutions:
+        w.institution(other, "private-career-college")
+    draft = copy.deepcopy(w.draft)
+    draft.add_institution(legal_name=other, kind="private-career-college", dids=[w.institutions[other].did],
+                          consent_reference="MCU-OMC-QUI", scope=("OMC",), granted=w.now - timedelta(days=365))
+    draft.add_partnership(w.institutions[other].did, w.institutions["Example College"].did,
+                          since=w.now - timedelta(days=300), reference="MCU-PCC-0002")
+    url = w.publish_registry(sign_registry(draft, [w.ministry], now=w.now - timedelta(minutes=1), version=1),
+                             "/two-pccs/registry.json")
+    copied_from = _endorsed_pcc_credential(w, "Example College")
+    achievement = copy.deepcopy(copied_from["credentialSubject"]["achievement"])
+
+    def copy_achievement(unsigned: dict) -> None:
+        unsigned["issuer"] = w.institutions[other].profile()
+        unsigned["credentialSubject"]["achievement"] = achievement
+
+    copied = _resigned(w, w.credential(other), other, copy_achievement)
+    result = _verify(w, copied, _client(w, url, tmp_path))
+    assert result.check("issuer-authorized").status == "passed"  # type: ignore[union-attr]
+    assert f"not of this credential's issuer {w.institutions[other].did}" in _not_bound(result)
+    # the control: the same partner's endorsement made for this college holds
+    own = w.endorsement("Example College", other)
+    assert verdict_of(_verify(w, w.credential(other, endorsement=own), _client(w, url, tmp_path))).status == \
+        "valid-omc"
+
+
+def test_partner_endorsement_without_binding_is_refused(w: World, registry_url: str, tmp_path: Path) -> None:
+    # an endorsement in the plain OB 3.0 shape (subject id only), genuinely signed by the partner
+    partner = w.institutions["Example College"]
+    legacy = data_integrity.add_proof({
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:0b7e0c39-5a7e-4d43-a8a4-6f7f4f1e2c10", "type": ["VerifiableCredential", "EndorsementCredential"],
+        "name": "Endorsement", "issuer": {"id": partner.did, "type": ["Profile"], "name": partner.name},
+        "validFrom": format_datetime(w.now - timedelta(days=20)),
+        "credentialSubject": {"id": w.definition(PCC)["id"], "type": ["EndorsementSubject"],
+                              "endorsementComment": "We deliver this micro-credential with our partner."},
+    }, partner.key)
+    with_legacy = _resigned(w, w.credential(PCC), PCC,
+                            lambda u: u["credentialSubject"]["achievement"].update(endorsement=[legacy]))
+    assert "OMC context" in _not_bound(_verify(w, with_legacy, _client(w, registry_url, tmp_path)))
+
+
+def test_self_declared_endorser_cannot_read_as_registered_institution(w: World, registry_url: str,
+                                                                      tmp_path: Path) -> None:
+    college = w.institutions["Example College"]
+    definition = w.definition("Example College")
+
+    def by(key: KeyPair, name: str) -> dict:
+        return build_endorsement(achievement=definition, issuer=college.did, endorser={"id": key.controller,
+                                 "name": name}, comment="Endorsed.", key=key, issued=w.now - timedelta(days=20))
+
+    stranger, official, guild = KeyPair.generate(), KeyPair.generate(), KeyPair.generate()
+    university = w.institutions["Sample University"]
+    endorsements = [by(stranger, "Sample  UNIVERSITY."),          # a registered institution's name
+                    by(official, "Ministry of Colleges and Universities"),
+                    by(university.key, "The Best University"),    # registered: the registry's name wins
+                    by(guild, "Ontario Welders Guild")]
+    credential = _resigned(w, w.credential("Example College"), "Example College",
+                           lambda u: u["credentialSubject"]["achievement"].update(endorsement=endorsements))
+    result = _verify(w, credential, _client(w, registry_url, tmp_path))
+    assert verdict_of(result).status == "valid-omc", result.to_json()  # marked, not refused
+    shown = {entry["id"]: entry for entry in result.details["omc"]["endorsedBy"]}
+    assert shown[stranger.controller] == {
+        "id": stranger.controller, "registered": False, "lookalike": True,
+        "name": '"Sample  UNIVERSITY." (self-declared, not verified; NOT the registered institution '
+                'Sample University)'}
+    assert shown[official.controller]["registered"] is False
+    assert shown[official.controller]["name"].endswith("(self-declared, not verified; NOT the ministry or a body "
+                                                       "acting for it)")
+    assert shown[university.did] == {"id": university.did, "name": "Sample University", "registered": True}
+    assert shown[guild.controller] == {"id": guild.controller, "registered": False,
+                                       "name": '"Ontario Welders Guild" (self-declared, not verified)'}
+    # no self-declared name is ever shown bare, in the facts or in the check's words
+    for entry in shown.values():
+        assert entry["registered"] or "(self-declared, not verified" in entry["name"]
+    detail = result.check("omc-endorsements").detail  # type: ignore[union-attr]
+    assert "The Best University" not in detail and "Sample University, " in detail
+    assert [w_["code"] for w_ in result.warnings].count("ENDORSER_NAME_SELF_DECLARED") == 2
 
 
 def test_endorsement_from_a_non_partner_does_not_count(w: World, registry_url: str, tmp_path: Path) -> None:
