@@ -691,13 +691,33 @@ class Wallet:
         return data_integrity.add_proof(clr, self._holder, purpose="assertionMethod", created=moment)
 
     # --- short-mode sharing ------------------------------------------------------------------------
-    def share(self, wanted: str, *, service: str, fetcher: Fetcher, ttl_seconds: int = 7 * 24 * 3600) -> Share:
-        """Host a copy on a verifier service (``POST {service}/shares``) and remember how to withdraw it."""
+    def share(self, wanted: str, *, service: str, fetcher: Fetcher, ttl_seconds: int = 7 * 24 * 3600,
+              now: datetime | None = None) -> Share:
+        """Host a copy on a verifier service and remember how to withdraw it.
+
+        Only the credential's holder may share it: the service's challenge (``POST {service}/shares/challenge``)
+        is signed with the holder key in a presentation of this one credential (:meth:`present`, bound to the
+        challenge and to the service as domain), sent as ``POST {service}/shares {presentation, ttlSeconds}``.
+        """
         if not 60 <= ttl_seconds <= 366 * 24 * 3600:
             raise WalletError("a share lasts between one minute and one year", code="WALLET_BAD_INPUT")
         item = self.get(wanted)
+        if not subject_ids(item.document):
+            raise WalletError(f"{item.id} ({item.name}) names no subject id (a bearer credential): no holder can "
+                              "prove it is theirs, so it cannot be shared in short mode; use link mode",
+                              code="WALLET_BEARER_CREDENTIAL")
         base = service.rstrip("/")
-        answer = _send(fetcher, "POST", f"{base}/shares", body={"credential": item.credential,
+        offer = _send(fetcher, "POST", f"{base}/shares/challenge", expect=(200, 201))
+        challenge, domain = offer.get("challenge"), offer.get("domain")
+        if not isinstance(challenge, str) or not challenge or not isinstance(domain, str):
+            raise WalletError(f"{base} answered without a challenge and a domain", code="WALLET_SHARE_FAILED")
+        # the presentation is bound to the service we talk to: a service relaying another's challenge
+        # (to plant a share there in our name) would get one that the other refuses
+        if domain.rstrip("/") != base:
+            raise WalletError(f"{base} asked for a presentation to {domain!r}, not to itself; use --service with "
+                              "the address the service calls its own", code="WALLET_SHARE_FAILED")
+        presentation = self.present([item.id], challenge=challenge, domain=domain, now=now)
+        answer = _send(fetcher, "POST", f"{base}/shares", body={"presentation": presentation,
                                                                "ttlSeconds": ttl_seconds}, expect=(201,))
         try:
             share = Share(id=str(answer["id"]), url=str(answer["url"]), service=base, expires=str(answer["expires"]),

@@ -8,7 +8,10 @@ Routes (see ``/openapi.json``):
   ``/verify/upload`` (QR image or credential file), ``/verify/share/{id}``;
 * the VC-API: ``/credentials/verify``, ``/presentations/verify`` and, behind a bearer token,
   ``/credentials/issue`` and ``/credentials/status``;
-* hosted documents: ``/status/{name}``, ``/registry.json``, DID documents; short-mode ``/shares``.
+* hosted documents: ``/status/{name}``, ``/registry.json``, DID documents; short-mode ``/shares``
+  (created only by the credential's holder, with a presentation over a ``/shares/challenge``).
+
+Every POST and DELETE sent by another site's page is refused (``SameOriginMiddleware``, limits.py).
 
 Nothing an employer submits is stored or logged: bodies live in memory for the request only, an
 uploaded QR image sits in a private temporary folder for the decoder's call and is deleted, the
@@ -48,7 +51,7 @@ from omc_vc._internal.timeutil import format_datetime
 from omc_vc.did import DidResolver, did_web_url
 from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, QrError, problem_type
 from omc_vc.keys import KeyPair, load_key
-from omc_vc.model import Check, VerificationResult, as_list
+from omc_vc.model import Check, VerificationResult
 from omc_vc.omc.policy import load_policy
 from omc_vc.proofs import jose
 from omc_vc.qr import decode_payload, read_qr_image
@@ -58,9 +61,9 @@ from omc_vc.verify import CredentialCheck, Verifier
 
 from . import lane, vcapi
 from .config import InstitutionConfig, WebConfig
-from .limits import LimitsMiddleware
+from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .openapi import openapi_document
-from .shares import ShareError, ShareStore, valid_share_id
+from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
 from .statusstore import StatusStore
 from .summary import page_result
 
@@ -175,7 +178,10 @@ class Service:
         shares = config.shares
         self.shares = ShareStore(shares.dir, max_ttl_seconds=shares.max_ttl_seconds,
                                  default_ttl_seconds=shares.default_ttl_seconds, max_count=shares.max_count,
-                                 max_total_bytes=shares.max_total_bytes)
+                                 max_total_bytes=shares.max_total_bytes, max_per_holder=shares.max_per_holder)
+        self.challenges = ChallengeStore(shares.dir / "challenges" if shares.dir is not None else None,
+                                         ttl_seconds=shares.challenge_ttl_seconds, max_live=shares.max_challenges)
+        self.share_rate = RateLimiter(per_minute=shares.rate_per_minute, burst=shares.rate_burst)
         limits = config.limits
         self.executor = ThreadPoolExecutor(max_workers=limits.verify_threads, thread_name_prefix="omc-verify")
         self._pending = 0
@@ -401,6 +407,18 @@ class Service:
                                                         code="SHARE_NOT_FOUND")))
         return self.verify_for_page(share.credential)
 
+    def holder_share(self, presentation: dict[str, Any], challenge: str) -> tuple[dict[str, Any] | str, str]:
+        """A share request's credential and holder, from a presentation over this service's challenge and
+        base URL (shares.holder_share); the credential's own proof is checked, not its status or registry."""
+        return holder_share(presentation, self.api_verifiers().proof_only, challenge=challenge, domain=self.base_url)
+
+    def limit_share_requests(self, request: Request) -> None:
+        """Take a token from the client address's bucket; a 429 problem when it is empty."""
+        client = request.client.host if request.client is not None else "unknown"
+        if not self.share_rate.allow(client):
+            raise ShareError("too many share requests from this address; try again in a minute",
+                             code="SHARE_RATE_LIMITED", status=429)
+
     def _own_share(self, text: str) -> str | None:
         """The share id when ``text`` is a short-mode link to this service (never fetched)."""
         if not text.startswith(("http://", "https://")):
@@ -487,7 +505,7 @@ def error_response(exc: Exception, path: str) -> JSONResponse:
     if isinstance(exc, BusyError | DeadlineError | UnavailableError):
         return problem_response(503, exc.code, exc.detail)
     if isinstance(exc, ShareError):
-        return problem_response(503 if exc.code == "SHARE_STORE_FULL" else 400, exc.code, exc.detail)
+        return problem_response(exc.status, exc.code, exc.detail)
     if isinstance(exc, OmcVcError):
         return problem_response(400, exc.code, exc.detail)
     log.error("internal error in %s: %s", path, type(exc).__name__)
@@ -694,24 +712,35 @@ async def health(service: Service, request: Request) -> Response:
 
 
 @endpoint
+async def shares_challenge(service: Service, request: Request) -> Response:
+    """A single-use challenge for the holder presentation that creates a share (DI 1.0 §2.1)."""
+    service.limit_share_requests(request)
+    challenge, expires = service.challenges.issue()
+    return JSONResponse({"challenge": challenge, "domain": service.base_url, "expires": format_datetime(expires)},
+                        headers=NO_STORE)
+
+
+@endpoint
 async def shares_create(service: Service, request: Request) -> Response:
+    """``{presentation, ttlSeconds}``: the holder's presentation of one credential over a challenge of ours."""
+    service.limit_share_requests(request)
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise vcapi.ApiError("the request body must be a JSON object")
-    credential = body.get("credential")
-    if isinstance(credential, str):
-        if not jose.is_jwt(credential.strip()):
-            raise vcapi.ApiError("credential must be a credential object or a compact JWT", code="PARSING_ERROR")
-        credential = credential.strip()
-    elif isinstance(credential, dict):
-        kinds = {t for t in as_list(credential.get("type")) if isinstance(t, str)}
-        if not kinds & {"VerifiableCredential", "VerifiablePresentation", "EnvelopedVerifiableCredential",
-                        "EnvelopedVerifiablePresentation"}:
-            raise vcapi.ApiError("credential must be a verifiable credential or presentation", code="PARSING_ERROR")
-    else:
-        raise vcapi.ApiError("credential must be a credential object or a compact JWT", code="PARSING_ERROR")
-    ttl = body.get("ttlSeconds")
-    share, token = service.shares.create(credential, ttl)
+    if "presentation" not in body:
+        raise ShareError("only the credential's holder can share it: POST /shares/challenge, then send "
+                         "{presentation, ttlSeconds} with a presentation of the credential signed by the holder key "
+                         "over that challenge and domain (a bare {credential} is no longer accepted)",
+                         code="HOLDER_PROOF_REQUIRED")
+    ttl = service.shares.check_ttl(body.get("ttlSeconds"))
+    presentation = body["presentation"]
+    challenge = presentation_challenge(presentation)
+    # single use: consumed before verifying, so a replay (even a concurrent one) finds it gone
+    if not service.challenges.consume(challenge):
+        raise ShareError("the presentation's challenge is unknown, already used or expired: ask POST "
+                         "/shares/challenge for a new one", code="SHARE_CHALLENGE_INVALID", status=403)
+    credential, holder = await service.run(service.holder_share, presentation, challenge)
+    share, token = service.shares.create(credential, ttl, holder=holder)
     return JSONResponse({"id": share.id, "url": f"{service.base_url}/s/{share.id}", "withdrawToken": token,
                          "expires": format_datetime(share.expires)}, status_code=201, headers=NO_STORE)
 
@@ -758,6 +787,7 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         Route("/registry.json", registry_document, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
+        Route("/shares/challenge", shares_challenge, methods=["POST"]),
         Route("/shares", shares_create, methods=["POST"]),
         Route("/shares/{share_id}", shares_get, methods=["GET"]),
         Route("/shares/{share_id}", shares_delete, methods=["DELETE"]),
@@ -783,6 +813,8 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
     app.add_middleware(VerifyFastPath, service=service)  # added first: it runs inside the limits
     app.add_middleware(LimitsMiddleware, max_body_bytes=limits.max_body_bytes,
                        max_upload_bytes=limits.max_upload_bytes)
+    # added last: the outermost layer, so a cross-site request is refused before its body is read
+    app.add_middleware(SameOriginMiddleware, origin=service.base_url, loopback_hosts=config.public_url is None)
     return app
 
 

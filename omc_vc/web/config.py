@@ -14,7 +14,9 @@ Example file (every key optional)::
       registry_file: /srv/omc/registry.json    # served at /registry.json
       status_dir: /srv/omc/status              # NAME.json served at /status/NAME
       did_documents: {"/.well-known/did.json": /srv/omc/did.json}
-    shares: {dir: /var/lib/omc/shares, max_ttl_seconds: 2592000, max_count: 10000, max_total_bytes: 268435456}
+    shares: {dir: /var/lib/omc/shares, max_ttl_seconds: 2592000, max_count: 10000, max_total_bytes: 268435456,
+             max_per_holder: 20, challenge_ttl_seconds: 300, max_challenges: 10000,
+             rate_per_minute: 30, rate_burst: 20}
     limits: {max_body_bytes: 262144, max_upload_bytes: 4194304, verify_timeout_seconds: 15,
              verify_threads: 4, max_pending: 32, lane_max_bytes: 16384}
     institution:                               # only when this service also issues
@@ -56,13 +58,23 @@ class Limits:
 
 @dataclass(frozen=True)
 class SharesConfig:
-    """Short-mode sharing: where shared copies live (None = memory) and how long they may live."""
+    """Short-mode sharing: where shared copies live (None = memory), how long they may live, and the
+    limits on who creates them (omc_vc/web/shares.py)."""
 
     dir: Path | None = None
     max_ttl_seconds: int = 30 * 24 * 3600
     default_ttl_seconds: int = 7 * 24 * 3600
     max_count: int = 10_000
     max_total_bytes: int = 256 * 1024 * 1024
+    #: live shares one holder DID may have at once
+    max_per_holder: int = 20
+    #: how long a challenge from POST /shares/challenge may be used, and how many may be outstanding
+    challenge_ttl_seconds: int = 300
+    max_challenges: int = 10_000
+    #: share requests (challenges and creations) per client address: a token bucket of rate_burst,
+    #: refilled at rate_per_minute (per worker process)
+    rate_per_minute: int = 30
+    rate_burst: int = 20
 
 
 @dataclass(frozen=True)
@@ -177,14 +189,23 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         raise ConfigError(f"limits.lane_max_bytes must be at most {LANE_MAX_BYTES_CEILING} (the fast lane is for "
                           "small requests; larger ones are verified on the worker pool)")
     shares_raw = _section(raw, "shares")
-    _check_keys(shares_raw, {"dir", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes"},
-                "shares")
+    _check_keys(shares_raw, {"dir", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes",
+                             "max_per_holder", "challenge_ttl_seconds", "max_challenges", "rate_per_minute",
+                             "rate_burst"}, "shares")
     shares = SharesConfig(
         dir=_path(shares_raw.get("dir"), base, "shares.dir"),
         max_ttl_seconds=_int(shares_raw, "max_ttl_seconds", SharesConfig.max_ttl_seconds, "shares", 60),
         default_ttl_seconds=_int(shares_raw, "default_ttl_seconds", SharesConfig.default_ttl_seconds, "shares", 60),
         max_count=_int(shares_raw, "max_count", SharesConfig.max_count, "shares"),
-        max_total_bytes=_int(shares_raw, "max_total_bytes", SharesConfig.max_total_bytes, "shares", 1024))
+        max_total_bytes=_int(shares_raw, "max_total_bytes", SharesConfig.max_total_bytes, "shares", 1024),
+        max_per_holder=_int(shares_raw, "max_per_holder", SharesConfig.max_per_holder, "shares"),
+        challenge_ttl_seconds=_int(shares_raw, "challenge_ttl_seconds", SharesConfig.challenge_ttl_seconds,
+                                   "shares", 10),
+        max_challenges=_int(shares_raw, "max_challenges", SharesConfig.max_challenges, "shares"),
+        rate_per_minute=_int(shares_raw, "rate_per_minute", SharesConfig.rate_per_minute, "shares"),
+        rate_burst=_int(shares_raw, "rate_burst", SharesConfig.rate_burst, "shares"))
+    if shares.challenge_ttl_seconds > 3600:
+        raise ConfigError("shares.challenge_ttl_seconds must be at most 3600 (a challenge is short-lived)")
     hosted_raw = _section(raw, "hosted")
     _check_keys(hosted_raw, {"registry_file", "status_dir", "did_documents"}, "hosted")
     dids_raw = hosted_raw.get("did_documents") or {}

@@ -1,13 +1,16 @@
-"""Short mode: host a copy on a verifier service (the agreed /shares API), QR it, fetch it, withdraw it.
+"""Short mode: host a copy on a verifier service (the /shares API), QR it, fetch it, withdraw it.
 
-A small loopback server implementing the agreed API stands in for the [web] service.
+The wallet talks to the real service (``omc_vc.web.create_app`` under uvicorn on loopback): it asks for a
+challenge, presents the credential with its holder key, and the service checks that presentation. A
+small loopback server stands in for a misbehaving service where the real one cannot misbehave.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,71 +22,44 @@ from omc_vc import qr
 from omc_vc._internal.fetch import Fetcher
 from omc_vc.errors import FetchError, WalletError
 from omc_vc.wallet import Wallet, read_source
+from omc_vc.web.app import Service, create_app
+from omc_vc.web.config import Hosted, WebConfig
 from tests.unit.test_wallet_support import NOW, Institution
 
 PASS = "share passphrase"
 
 
-class _ShareService(BaseHTTPRequestHandler):
-    shares: ClassVar[dict[str, tuple[Any, str]]] = {}
-    base = ""
-    bad_url = False
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[str, Service]]:
+    """The verifier service on a loopback port (offline; the college's did:web document pinned)."""
+    import uvicorn
 
-    def log_message(self, *args: Any) -> None:  # keep test output quiet
-        pass
-
-    def _answer(self, status: int, body: Any = None, content_type: str = "application/json") -> None:
-        data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self) -> None:
-        if self.path != "/shares":
-            return self._answer(404, {"detail": "no such endpoint"})
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if not isinstance(body.get("ttlSeconds"), int) or body["ttlSeconds"] > 30 * 86400:
-            return self._answer(400, {"detail": "ttlSeconds must be an integer from 60 to 2592000"})
-        share_id, token = secrets.token_urlsafe(12), secrets.token_urlsafe(24)
-        self.shares[share_id] = (body["credential"], token)
-        url = "https://attacker.example/s/x" if self.bad_url else f"{self.base}/s/{share_id}"
-        self._answer(201, {"id": share_id, "url": url, "withdrawToken": token, "expires": "2026-09-08T12:00:00Z"})
-
-    def do_GET(self) -> None:
-        share_id = self.path.rsplit("/", 1)[-1]
-        if not self.path.startswith("/shares/") or share_id not in self.shares:
-            return self._answer(404, {"detail": "expired or withdrawn"})
-        credential = self.shares[share_id][0]
-        if isinstance(credential, str):
-            return self._answer(200, credential.encode(), "application/jwt")
-        return self._answer(200, credential)
-
-    def do_DELETE(self) -> None:
-        share_id = self.path.rsplit("/", 1)[-1]
-        if share_id not in self.shares:
-            return self._answer(404, {"detail": "expired or withdrawn"})
-        if self.headers.get("Authorization") != f"Bearer {self.shares[share_id][1]}":
-            return self._answer(403, {"detail": "wrong withdraw token"})
-        del self.shares[share_id]
-        return self._answer(204)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    did_document = tmp_path / "college-did.json"
+    did_document.write_text(json.dumps(Institution().did_document), encoding="utf-8")
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(WebConfig(host="127.0.0.1", port=port, public_url=base, offline=True,
+                               hosted=Hosted(did_documents={"/.well-known/did.json": did_document})))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the service did not start"
+        time.sleep(0.05)
+    try:
+        yield base, app.state.service
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture()
-def service() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ShareService)
-    _ShareService.shares = {}
-    _ShareService.bad_url = False
-    _ShareService.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield _ShareService.base
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def service(served: tuple[str, Service]) -> str:
+    return served[0]
 
 
 @pytest.fixture()
@@ -94,12 +70,15 @@ def wallet_with_omc(tmp_path: Path) -> tuple[Wallet, Institution, str]:
     return wallet, college, item.id
 
 
-def test_short_mode_round_trip_through_a_real_qr_image(service: str, tmp_path: Path,
+def test_short_mode_round_trip_through_a_real_qr_image(served: tuple[str, Service], tmp_path: Path,
                                                        wallet_with_omc: tuple[Wallet, Institution, str]) -> None:
+    service, web = served
     wallet, college, item_id = wallet_with_omc
     fetcher = Fetcher(allow_loopback=True)
     share = wallet.share(item_id, service=service, fetcher=fetcher, ttl_seconds=3600)
     assert share.url == f"{service}/s/{share.id}"
+    hosted = web.shares.get(share.id)
+    assert hosted is not None and hosted.holder == wallet.holder_did  # the service knows who shared it
     image = tmp_path / "short.png"
     assert qr.make_qr_image(share.url, image, max_version=10) <= 10
     scanned = qr.read_qr_image(image)
@@ -131,21 +110,88 @@ def test_service_refusal_is_reported_with_its_reason(service: str,
     assert wallet.get(item_id).shares == []
 
 
-def test_service_pointing_the_qr_code_elsewhere_is_refused(service: str,
+def test_wallet_does_not_share_a_credential_issued_to_someone_else(
+        served: tuple[str, Service], tmp_path: Path) -> None:
+    service, web = served
+    wallet = Wallet.create(tmp_path / "w", PASS)
+    college = Institution()
+    item, _ = wallet.add(college.issue("did:example:someone-else"), verifier=college.verifier(), now=NOW)
+    with pytest.raises(WalletError) as info:
+        wallet.share(item.id, service=service, fetcher=Fetcher(allow_loopback=True), ttl_seconds=3600)
+    assert info.value.code == "HOLDER_NOT_SUBJECT"
+    assert web.shares._usage()[0] == 0
+
+
+class _RogueService(BaseHTTPRequestHandler):
+    """A service that misbehaves: points the QR code elsewhere, or asks for a presentation to another site."""
+
+    mode: ClassVar[str] = "bad-url"
+    base: ClassVar[str] = ""
+    posted: ClassVar[list[str]] = []
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def _answer(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.posted.append(self.path)
+        if self.path == "/shares/challenge":
+            domain = "https://real-verifier.example" if self.mode == "other-domain" else self.base
+            return self._answer(200, {"challenge": "c" * 43, "domain": domain, "expires": "2030-01-01T00:00:00Z"})
+        self.rfile.read(int(self.headers["Content-Length"]))
+        return self._answer(201, {"id": "x" * 22, "url": "https://attacker.example/s/x", "withdrawToken": "t",
+                                  "expires": "2030-01-01T00:00:00Z"})
+
+
+@pytest.fixture()
+def rogue() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RogueService)
+    _RogueService.base = f"http://127.0.0.1:{server.server_address[1]}"
+    _RogueService.posted = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield _RogueService.base
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_service_pointing_the_qr_code_elsewhere_is_refused(rogue: str,
                                                            wallet_with_omc: tuple[Wallet, Institution, str]) -> None:
     wallet, _, item_id = wallet_with_omc
-    _ShareService.bad_url = True
+    _RogueService.mode = "bad-url"
     with pytest.raises(WalletError) as info:
-        wallet.share(item_id, service=service, fetcher=Fetcher(allow_loopback=True), ttl_seconds=3600)
-    assert info.value.code == "WALLET_SHARE_FAILED"
+        wallet.share(item_id, service=rogue, fetcher=Fetcher(allow_loopback=True), ttl_seconds=3600)
+    assert info.value.code == "WALLET_SHARE_FAILED" and wallet.get(item_id).shares == []
 
 
-def test_sharing_to_loopback_needs_the_explicit_flag(service: str,
+def test_presentation_relayed_to_another_service_is_refused(rogue: str,
+                                                            wallet_with_omc: tuple[Wallet, Institution, str]) -> None:
+    # a service passing on another verifier's challenge, to plant a share there in the learner's name
+    wallet, _, item_id = wallet_with_omc
+    _RogueService.mode = "other-domain"
+    with pytest.raises(WalletError) as info:
+        wallet.share(item_id, service=rogue, fetcher=Fetcher(allow_loopback=True), ttl_seconds=3600)
+    assert info.value.code == "WALLET_SHARE_FAILED" and "real-verifier.example" in info.value.detail
+    assert _RogueService.posted == ["/shares/challenge"]  # no presentation was sent
+
+
+def test_sharing_to_loopback_needs_the_explicit_flag(served: tuple[str, Service],
                                                      wallet_with_omc: tuple[Wallet, Institution, str]) -> None:
+    service, web = served
     wallet, _, item_id = wallet_with_omc
     with pytest.raises(FetchError):
         wallet.share(item_id, service=service, fetcher=Fetcher(), ttl_seconds=3600)
-    assert _ShareService.shares == {}
+    assert web.shares._usage()[0] == 0 and web.challenges._count() == 0
 
 
 def test_import_from_a_url_goes_through_the_fetcher(tmp_path: Path) -> None:

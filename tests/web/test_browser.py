@@ -23,7 +23,7 @@ import pytest
 from omc_vc.qr import encode_link, make_qr_image
 from omc_vc.web.app import create_app
 
-from .world import COLLEGE, LEARNER, WebWorld, make_world
+from .world import COLLEGE, LEARNER, WebWorld, make_world, share_presentation
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("OMC_CHROMIUM", "/usr/bin/chromium")
@@ -182,9 +182,17 @@ def test_revoked_credential_through_a_link(page: Any, served: WebWorld) -> None:
 def test_short_mode_link_page(page: Any, served: WebWorld) -> None:
     import urllib.request
 
-    vc, _ = served.credential("college", plus=True)
-    request = urllib.request.Request(served.base_url + "/shares", data=json.dumps({"credential": vc}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    from omc_vc.keys import KeyPair
+
+    holder = KeyPair.generate("ed25519")
+    vc, _ = served.credential("college", plus=True, holder=holder.controller)
+    json_headers = {"Content-Type": "application/json"}
+    ask = urllib.request.Request(served.base_url + "/shares/challenge", data=b"", headers=json_headers)
+    with urllib.request.urlopen(ask, timeout=10) as response:
+        offer = json.load(response)
+    presentation = share_presentation(vc, holder, offer["challenge"], offer["domain"])
+    request = urllib.request.Request(served.base_url + "/shares", data=json.dumps({"presentation": presentation})
+                                     .encode(), headers=json_headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         share = json.load(response)
     page.goto(share["url"])

@@ -19,11 +19,11 @@ from omc_vc.errors import ConfigError
 from omc_vc.keys import KeyPair, save_key
 from omc_vc.qr import encode_link, make_qr_image
 from omc_vc.web.app import BusyError, DeadlineError, Service, create_app, load_institution_keys
-from omc_vc.web.config import InstitutionConfig, Limits, WebConfig
+from omc_vc.web.config import InstitutionConfig, Limits, SharesConfig, WebConfig
 from omc_vc.web.shares import ShareStore
 
 from .conftest import TestClient
-from .world import COLLEGE, LEARNER, WebWorld
+from .world import COLLEGE, LEARNER, WebWorld, share_presentation
 
 
 def _page(client: TestClient, credential: Any) -> dict[str, Any]:
@@ -211,13 +211,40 @@ def test_did_web_document_is_hosted_and_pinned(tmp_path: Path, world: WebWorld) 
         assert response.status_code == 200, response.text
 
 
+def _challenge(client: TestClient) -> dict[str, Any]:
+    response = client.post("/shares/challenge")
+    assert response.status_code == 200, response.text
+    offer = dict(response.json())
+    assert response.headers["cache-control"] == "no-store"
+    return offer
+
+
+def _share(client: TestClient, credential: dict[str, Any] | str, holder: KeyPair, ttl: int = 3600,
+           **options: Any) -> Any:
+    """The wallet's flow: a challenge, then a presentation of the credential signed by the holder key."""
+    offer = _challenge(client)
+    presentation = share_presentation(credential, holder, offer["challenge"], offer["domain"], **options)
+    return client.post("/shares", json={"presentation": presentation, "ttlSeconds": ttl})
+
+
+def _refused(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    problem = dict(response.json())
+    assert problem["code"] == code and response.headers["content-type"].startswith("application/problem+json")
+    return problem
+
+
 def test_short_mode_share_lifecycle(client: TestClient, world: WebWorld) -> None:
-    vc, _ = world.credential("college")
-    created = client.post("/shares", json={"credential": vc, "ttlSeconds": 3600})
-    assert created.status_code == 201
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    offer = _challenge(client)
+    assert offer["domain"] == world.base_url and len(offer["challenge"]) >= 32
+    created = client.post("/shares", json={"presentation": share_presentation(vc, holder, offer["challenge"],
+                                                                              offer["domain"]), "ttlSeconds": 3600})
+    assert created.status_code == 201, created.text
     share = created.json()
     assert share["url"] == f"{world.base_url}/s/{share['id']}"
-    assert client.get(f"/shares/{share['id']}").json() == vc
+    assert client.get(f"/shares/{share['id']}").json() == vc  # the credential, not the presentation
     page = client.get(f"/s/{share['id']}")
     assert f'data-share="{share["id"]}"' in page.text
     assert client.post(f"/verify/share/{share['id']}").json()["verdict"]["status"] == "valid-omc"
@@ -233,12 +260,178 @@ def test_short_mode_share_lifecycle(client: TestClient, world: WebWorld) -> None
     assert client.post(f"/verify/share/{share['id']}").json()["verdict"]["status"] == "invalid"
 
 
-def test_share_refuses_junk_and_bad_ttl(client: TestClient) -> None:
-    assert client.post("/shares", json={"credential": "not a jwt"}).status_code == 400
-    assert client.post("/shares", json={"credential": {"type": "Thing"}}).status_code == 400
-    vc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}
-    assert client.post("/shares", json={"credential": vc, "ttlSeconds": 10}).status_code == 400
-    assert client.post("/shares", json={"credential": vc, "ttlSeconds": 10**9}).status_code == 400
+def test_share_refuses_junk_and_bad_ttl(client: TestClient, world: WebWorld) -> None:
+    assert client.post("/shares", json={"presentation": "not a presentation"}).status_code == 400
+    assert client.post("/shares", json={"presentation": {"type": "Thing"}}).status_code == 400
+    assert client.post("/shares", json=[1]).status_code == 400
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    offer = _challenge(client)
+    presentation = share_presentation(vc, holder, offer["challenge"], offer["domain"])
+    for ttl in (10, 10**9, "3600", True):
+        _refused(client.post("/shares", json={"presentation": presentation, "ttlSeconds": ttl}), 400, "BAD_TTL")
+    # a bad TTL is refused before the challenge is used: the same presentation still creates the share
+    assert client.post("/shares", json={"presentation": presentation, "ttlSeconds": 3600}).status_code == 201
+
+
+def test_share_without_holder_proof_is_refused(client: TestClient, world: WebWorld) -> None:
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    # the old anonymous body: anyone could host anything
+    problem = _refused(client.post("/shares", json={"credential": vc, "ttlSeconds": 3600}), 400,
+                       "HOLDER_PROOF_REQUIRED")
+    assert "presentation" in problem["detail"] and "/shares/challenge" in problem["detail"]
+    # an unsigned presentation
+    offer = _challenge(client)
+    unsigned = {k: v for k, v in share_presentation(vc, holder, offer["challenge"], offer["domain"]).items()
+                if k != "proof"}
+    _refused(client.post("/shares", json={"presentation": unsigned}), 403, "HOLDER_PROOF_REQUIRED")
+    # a signed presentation whose credential was swapped after signing
+    other, _ = world.credential("college", plus=True, holder=holder.controller)
+    offer = _challenge(client)
+    swapped = share_presentation(vc, holder, offer["challenge"], offer["domain"])
+    swapped["verifiableCredential"] = [other]
+    _refused(client.post("/shares", json={"presentation": swapped}), 403, "HOLDER_PROOF_INVALID")
+    # signed for another service (domain), and an assertion proof instead of an authentication one
+    offer = _challenge(client)
+    elsewhere = share_presentation(vc, holder, offer["challenge"], "https://other-verifier.example")
+    _refused(client.post("/shares", json={"presentation": elsewhere}), 403, "HOLDER_PROOF_INVALID")
+    from omc_vc.proofs.data_integrity import add_proof
+
+    offer = _challenge(client)
+    assertion = add_proof({k: v for k, v in unsigned.items()}, holder, purpose="assertionMethod",
+                          challenge=offer["challenge"], domain=offer["domain"])
+    _refused(client.post("/shares", json={"presentation": assertion}), 403, "HOLDER_PROOF_INVALID")
+    # a presentation without a holder: nobody is bound to it
+    offer = _challenge(client)
+    anonymous = add_proof({k: v for k, v in unsigned.items() if k != "holder"}, holder, purpose="authentication",
+                          challenge=offer["challenge"], domain=offer["domain"])
+    _refused(client.post("/shares", json={"presentation": anonymous}), 403, "HOLDER_PROOF_REQUIRED")
+    assert client.app.state.service.shares._usage()[0] == 0  # type: ignore[attr-defined]
+
+
+def test_share_of_someone_elses_credential_is_refused(client: TestClient, world: WebWorld) -> None:
+    learner, stranger = KeyPair.generate("ed25519"), KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=learner.controller)
+    # the stranger presents the learner's credential under their own key
+    problem = _refused(_share(client, vc, stranger), 403, "HOLDER_NOT_SUBJECT")
+    assert learner.controller in problem["detail"] and stranger.controller in problem["detail"]
+    # or claims to be the learner while signing with their own key
+    _refused(_share(client, vc, stranger, holder_did=learner.controller), 403, "HOLDER_PROOF_INVALID")
+    assert client.app.state.service.shares._usage()[0] == 0  # type: ignore[attr-defined]
+    assert _share(client, vc, learner).status_code == 201  # the learner can
+
+
+def test_share_of_a_bearer_credential_is_refused(client: TestClient, world: WebWorld) -> None:
+    vc, _ = world.credential("college")  # issued to an e-mail hash: no subject id
+    problem = _refused(_share(client, vc, KeyPair.generate("ed25519")), 403, "SHARE_BEARER_CREDENTIAL")
+    assert "link mode" in problem["detail"]
+
+
+def test_share_of_a_forged_credential_is_refused(client: TestClient, world: WebWorld) -> None:
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    vc["credentialSubject"]["achievement"]["instructionalHours"] = 300  # the holder signs the forged copy
+    _refused(_share(client, vc, holder), 400, "SHARE_CREDENTIAL_INVALID")
+
+
+def test_share_of_a_jwt_credential_hosts_the_jwt(client: TestClient) -> None:
+    from omc_vc.proofs import jose
+
+    issuer, holder = KeyPair.generate("ed25519"), KeyPair.generate("ed25519")
+    token = jose.sign_jwt({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                           "issuer": issuer.controller, "credentialSubject": {"id": holder.controller}}, issuer)
+    created = _share(client, token, holder)
+    assert created.status_code == 201, created.text
+    hosted = client.get(f"/shares/{created.json()['id']}")
+    assert hosted.text == token and hosted.headers["content-type"].startswith("application/jwt")
+
+
+def test_share_challenge_replay_is_refused(client: TestClient, world: WebWorld) -> None:
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    offer = _challenge(client)
+    presentation = share_presentation(vc, holder, offer["challenge"], offer["domain"])
+    assert client.post("/shares", json={"presentation": presentation}).status_code == 201
+    # the same presentation again (captured on the wire, or sent twice)
+    _refused(client.post("/shares", json={"presentation": presentation}), 403, "SHARE_CHALLENGE_INVALID")
+    # a challenge the service never issued
+    made_up = share_presentation(vc, holder, "A" * 43, offer["domain"])
+    _refused(client.post("/shares", json={"presentation": made_up}), 403, "SHARE_CHALLENGE_INVALID")
+    # a failed attempt uses the challenge up too
+    offer = _challenge(client)
+    stranger = share_presentation(vc, KeyPair.generate("ed25519"), offer["challenge"], offer["domain"])
+    _refused(client.post("/shares", json={"presentation": stranger}), 403, "HOLDER_NOT_SUBJECT")
+    retry = share_presentation(vc, holder, offer["challenge"], offer["domain"])
+    _refused(client.post("/shares", json={"presentation": retry}), 403, "SHARE_CHALLENGE_INVALID")
+
+
+@pytest.mark.parametrize("in_folder", [False, True])
+def test_challenges_are_single_use_short_lived_and_bounded(tmp_path: Path, in_folder: bool) -> None:
+    from datetime import timedelta
+
+    from omc_vc._internal.timeutil import utcnow
+    from omc_vc.web.shares import ChallengeStore, ShareError
+
+    store = ChallengeStore(tmp_path / "challenges" if in_folder else None, ttl_seconds=60, max_live=3)
+    now = utcnow()
+    first, expires = store.issue(now=now)
+    second, _ = store.issue(now=now)
+    assert first != second and expires == (now + timedelta(seconds=60)).replace(microsecond=0)
+    assert store.consume(first, now=now) and not store.consume(first, now=now)  # single use
+    assert not store.consume(second, now=now + timedelta(seconds=61))  # expired
+    assert not store.consume("B" * 43, now=now) and not store.consume("../x", now=now)
+    store.issue(now=now)
+    store.issue(now=now)
+    store.issue(now=now)
+    with pytest.raises(ShareError) as info:
+        store.issue(now=now)  # three outstanding: the bound
+    assert info.value.status == 429
+    store.issue(now=now + timedelta(seconds=61))  # the expired ones are pruned to make room
+    if in_folder:
+        assert all(first not in p.name for p in (tmp_path / "challenges").iterdir())  # stored by hash
+
+
+def test_share_per_holder_limit(world: WebWorld) -> None:
+    config = world.config(shares=SharesConfig(max_per_holder=2, rate_burst=100))
+    holder, other = KeyPair.generate("ed25519"), KeyPair.generate("ed25519")
+    with TestClient(create_app(config)) as web:
+        vc, _ = world.credential("college", holder=holder.controller)
+        first = _share(web, vc, holder)
+        assert first.status_code == 201 and _share(web, vc, holder).status_code == 201
+        problem = _refused(_share(web, vc, holder), 429, "SHARE_HOLDER_LIMIT")
+        assert "withdraw" in problem["detail"]
+        theirs, _ = world.credential("college", holder=other.controller)
+        assert _share(web, theirs, other).status_code == 201  # another holder is not affected
+        token = first.json()["withdrawToken"]
+        assert web.delete(f"/shares/{first.json()['id']}", headers={"Authorization": f"Bearer {token}"}).status_code \
+            == 204
+        assert _share(web, vc, holder).status_code == 201  # a withdrawn share frees its place
+
+
+def test_share_requests_are_rate_limited_per_client(world: WebWorld) -> None:
+    config = world.config(shares=SharesConfig(rate_burst=3, rate_per_minute=1))
+    with TestClient(create_app(config)) as web:
+        for _ in range(3):
+            assert web.post("/shares/challenge").status_code == 200
+        _refused(web.post("/shares/challenge"), 429, "SHARE_RATE_LIMITED")
+        _refused(web.post("/shares", json={"presentation": {}}), 429, "SHARE_RATE_LIMITED")
+        assert web.post("/verify/text", content="x").status_code == 200  # verifying is not limited by it
+
+
+def test_rate_limiter_refills_and_keeps_its_memory_bounded() -> None:
+    from omc_vc.web.limits import RateLimiter
+
+    clock = [0.0]
+    limiter = RateLimiter(per_minute=60, burst=2, max_clients=2, clock=lambda: clock[0])
+    assert limiter.allow("a") and limiter.allow("a") and not limiter.allow("a")
+    clock[0] += 1.0
+    assert limiter.allow("a") and not limiter.allow("a")  # one token a second
+    assert limiter.allow("b")
+    assert not limiter.allow("c")  # two limited clients tracked: a third is refused, not a bucket forgotten
+    clock[0] += 10.0
+    assert limiter.allow("c")  # once the others have refilled their buckets are dropped
+    assert len(limiter._buckets) <= 2
 
 
 def test_expired_share_is_gone(tmp_path: Path) -> None:
@@ -248,8 +441,8 @@ def test_expired_share_is_gone(tmp_path: Path) -> None:
 
     for folder in (None, tmp_path / "shares"):
         store = ShareStore(folder)
-        share, token = store.create({"type": ["VerifiableCredential"]}, 60)
-        assert store.get(share.id) is not None
+        share, token = store.create({"type": ["VerifiableCredential"]}, 60, holder="did:example:h")
+        assert store.get(share.id) is not None and store.get(share.id).holder == "did:example:h"  # type: ignore[union-attr]
         later = utcnow() + timedelta(seconds=61)
         assert store.get(share.id, now=later) is None
         assert not store.withdraw(share.id, token, now=later)
@@ -262,21 +455,87 @@ def test_anonymous_shares_cannot_fill_the_disk(tmp_path: Path) -> None:
 
     for folder in (None, tmp_path / "shares"):
         store = ShareStore(folder, max_count=3, max_total_bytes=20_000)
-        store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600)
-        store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600)
+        store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600, holder="did:example:1")
+        store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600, holder="did:example:2")
         with pytest.raises(ShareError, match="full"):
-            store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600)  # bytes cap
-        store.create({"type": ["VerifiableCredential"]}, 3600)
+            store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600, holder="did:example:3")
+        store.create({"type": ["VerifiableCredential"]}, 3600, holder="did:example:3")
         with pytest.raises(ShareError, match="full"):
-            store.create({"type": ["VerifiableCredential"]}, 3600)  # count cap
+            store.create({"type": ["VerifiableCredential"]}, 3600, holder="did:example:4")  # count cap
 
 
 def test_share_store_keeps_only_the_token_hash(tmp_path: Path) -> None:
     store = ShareStore(tmp_path)
-    share, token = store.create({"type": ["VerifiableCredential"]}, 3600)
+    share, token = store.create({"type": ["VerifiableCredential"]}, 3600, holder="did:example:h")
     text = (tmp_path / f"{share.id}.json").read_text()
     assert token not in text
     assert (tmp_path / f"{share.id}.json").stat().st_mode & 0o077 == 0
+
+
+EVIL = "https://evil.example"
+
+
+def test_cross_site_form_post_is_refused(client: TestClient, world: WebWorld) -> None:
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for path in ("/verify/text", "/verify/fragment", "/verify/upload", "/shares", "/shares/challenge",
+                 "/credentials/verify", "/presentations/verify", "/credentials/issue"):
+        for headers in ({"Origin": EVIL, **form}, {"Origin": EVIL, "Content-Type": "application/json"},
+                        {"Origin": "null", **form}, {"Sec-Fetch-Site": "cross-site", **form},
+                        {"Origin": "https://sub.verify.example.ca", "Sec-Fetch-Site": "same-site"}):
+            problem = _refused(client.post(path, content=json.dumps(vc), headers=headers), 403, "CROSS_SITE_REQUEST")
+            assert "another site" in problem["detail"] or "cross-site" in problem["detail"] \
+                or "same-site" in problem["detail"]
+    assert client.delete("/shares/" + "x" * 22, headers={"Origin": EVIL}).status_code == 403
+    # a form post from a browser that sends no Origin still cannot reach a JSON endpoint
+    for kind in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"):
+        for path in ("/shares", "/shares/challenge", "/credentials/verify", "/presentations/verify"):
+            _refused(client.post(path, content=b"a=b", headers={"Content-Type": kind}), 415,
+                     "UNSUPPORTED_CONTENT_TYPE")
+    # nothing was created by any of it
+    assert client.app.state.service.shares._usage()[0] == 0  # type: ignore[attr-defined]
+    assert client.app.state.service.challenges._count() == 0  # type: ignore[attr-defined]
+
+
+def test_same_origin_post_passes(client: TestClient, world: WebWorld) -> None:
+    holder = KeyPair.generate("ed25519")
+    vc, _ = world.credential("college", holder=holder.controller)
+    page = {"Origin": world.base_url, "Sec-Fetch-Site": "same-origin"}
+    # what the page's own script sends (omc_vc/web/static/app.js): text/plain and multipart, with Origin
+    text = client.post("/verify/text", content=json.dumps(vc),
+                       headers={**page, "Content-Type": "text/plain;charset=UTF-8"})
+    assert text.status_code == 200 and text.json()["verdict"]["status"] != "invalid"
+    upload = client.post("/verify/upload", files={"file": ("c.json", json.dumps(vc).encode(), "application/json")},
+                         headers=page)
+    assert upload.status_code == 200 and upload.json()["verdict"] == text.json()["verdict"]
+    assert client.post("/verify/fragment", content="01", headers={**page, "Content-Type": "text/plain"}).status_code \
+        == 200
+    assert client.post("/credentials/verify", json={"verifiableCredential": vc}, headers=page).status_code == 200
+    offer = client.post("/shares/challenge", headers=page).json()
+    created = client.post("/shares", headers=page, json={
+        "presentation": share_presentation(vc, holder, offer["challenge"], offer["domain"])})
+    assert created.status_code == 201, created.text
+    # a user-initiated request (Sec-Fetch-Site: none) and tools that send no Origin (curl, the CLI, VC-API clients)
+    assert client.post("/credentials/verify", json={"verifiableCredential": vc},
+                       headers={"Sec-Fetch-Site": "none"}).status_code == 200
+    assert client.post("/credentials/verify", json={"verifiableCredential": vc}).status_code == 200
+    assert client.post("/verify/text", content=json.dumps(vc),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 200
+
+
+def test_loopback_service_without_public_url_accepts_its_loopback_names_only(world: WebWorld) -> None:
+    from dataclasses import replace
+
+    config = replace(world.config(), public_url=None, host="127.0.0.1", port=8000)
+    with TestClient(create_app(config), base_url="http://localhost:8000") as web:
+        assert web.post("/verify/text", content="x", headers={"Origin": "http://localhost:8000"}).status_code == 200
+        assert web.post("/verify/text", content="x", headers={"Origin": "http://127.0.0.1:8000"}).status_code == 200
+        assert web.post("/verify/text", content="x", headers={"Origin": "http://localhost:3000"}).status_code == 403
+    # DNS rebinding: evil.example resolved to this loopback service; the page's origin names evil.example
+    with TestClient(create_app(config), base_url="http://evil.example:8000") as web:
+        assert web.post("/verify/text", content="x", headers={"Origin": "http://evil.example:8000"}).status_code \
+            == 403
 
 
 def test_issue_endpoints_need_the_bearer_token(api: TestClient, issuer_keys: list[KeyPair]) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
+from omc_vc.proofs.data_integrity import add_proof
+from omc_vc.proofs.jose import envelope
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
 from omc_vc.status import MIN_BITS, build_status_list_credential, set_status, status_entry
 from omc_vc.web.config import Hosted, Limits, SharesConfig, WebConfig
@@ -88,7 +90,8 @@ class WebWorld:
         self.registry_file.write_text(json.dumps(signed), encoding="utf-8")
         self.anchors_file.write_text(json.dumps(self.draft.anchors.to_json()), encoding="utf-8")
 
-    def credential(self, slug: str, *, plus: bool = False) -> tuple[dict[str, Any], int]:
+    def credential(self, slug: str, *, plus: bool = False, holder: str | None = None) -> tuple[dict[str, Any], int]:
+        """A signed OMC (OMC+ with ``plus``) and its status index; ``holder``: the learner's DID (subject id)."""
         issuer = self.issuers[slug]
         definition = copy.deepcopy(ACHIEVEMENT)
         if plus:
@@ -99,7 +102,7 @@ class WebWorld:
                                                          "omcConsentReference": f"MCU-OMC-{slug.upper()}"})
         moment = self.now - timedelta(days=10)
         unsigned = build_omc(issuer=profile, achievement=definition,
-                             learner=Learner(name=LEARNER, email="ada@example.com"),
+                             learner=Learner(name=LEARNER, email="ada@example.com", did=holder),
                              status=[status_entry(self.list_url(slug), index, "revocation")], issued=moment)
         unsigned.pop("credentialSchema", None)
         return sign_omc(unsigned, issuer.key, created=moment), index
@@ -123,3 +126,15 @@ def make_world(folder: Path, base_url: str = "https://verify.example.ca") -> Web
     world.add_issuer(COLLEGE, "college")
     world.add_issuer("Nowhere Institute", "nowhere", listed=False)
     return world
+
+
+def share_presentation(credential: dict[str, Any] | str, holder: KeyPair, challenge: str, domain: str,
+                       *, holder_did: str | None = None) -> dict[str, Any]:
+    """What a wallet sends to create a share: a presentation of ``credential`` signed by ``holder``
+    (proofPurpose authentication, over the service's challenge and domain). ``holder_did`` names another
+    holder than the signer (a forged holder field)."""
+    embedded = envelope(credential) if isinstance(credential, str) else credential
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "holder": holder_did or holder.controller, "verifiableCredential": [embedded]}
+    return add_proof(presentation, holder, purpose="authentication", challenge=challenge, domain=domain,
+                     expires=utcnow() + timedelta(minutes=10))
