@@ -137,7 +137,8 @@ _CONFUSABLES: Final = str.maketrans({
 # Words that make a name read as the ministry or the OMC authority (letters only, case-folded, accents removed).
 _AUTHORITY: Final = ("ministry", "ministere", "minister", "government", "gouvernement", "ontariomicrocredential",
                      "microcredentialontario", "microcertificationontario", "ontariomicrocertification",
-                     "omcregistry", "registryofomc", "collegesanduniversities", "collegesetuniversites")
+                     "omcregistry", "registryofomc", "collegesanduniversities", "collegesuniversities",
+                     "collegesetuniversites")
 _AUTHORITY_TOKENS: Final = frozenset({"mcu", "mcu's"})
 _MIN_CONTAINED: Final = 6
 _SIMILAR: Final = 0.85

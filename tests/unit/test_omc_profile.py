@@ -154,3 +154,54 @@ def test_cli_endorse_produces_an_endorsement_the_profile_check_accepts(tmp_path)
     config, key = make_institution(tmp_path / "inst", key=issuer, endorsements=[endorsement])
     result = _verify(signed_omc(config, key, endorsement=config.achievement("weld-101")["endorsement"]))
     assert result.verified and result.check("omc-endorsements").status == "passed"
+
+
+def test_employer_endorsement_reused_by_another_college_is_refused(tmp_path) -> None:
+    # college B copies college A's achievement, employer endorsement included, into an OMC it signs itself
+    config_a, key_a = make_institution(tmp_path / "a")
+    genuine = signed_omc(config_a, key_a, endorsement=[endorsement_of(config_a.did)])
+    assert _verify(genuine).check("omc-endorsements").status == "passed"
+    config_b, key_b = make_institution(tmp_path / "b")
+    unsigned = {k: v for k, v in signed_omc(config_b, key_b).items() if k != "proof"}
+    unsigned["credentialSubject"]["achievement"] = copy.deepcopy(genuine["credentialSubject"]["achievement"])
+    result = _verify(data_integrity.add_proof(unsigned, key_b))
+    check = result.check("omc-endorsements")
+    assert check.status == "failed" and check.code == "ENDORSEMENT_NOT_BOUND"
+    assert f"not of this credential's issuer {config_b.did}" in check.detail
+    assert result.details["omc"]["endorsedBy"] == []  # never shown on college B's credential
+
+
+def test_employer_endorsement_without_binding_is_refused(tmp_path) -> None:
+    # a plain OB 3.0 endorsement (subject id only), genuinely signed by the employer
+    config, key = make_institution(tmp_path)
+    employer = KeyPair.generate()
+    plain = data_integrity.add_proof({
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:6f1c7a52-8d0e-4a55-9b38-0c9a4d2e1f77", "type": ["VerifiableCredential", "EndorsementCredential"],
+        "name": "Endorsement", "issuer": {"id": employer.controller, "type": ["Profile"], "name": "Guild"},
+        "validFrom": "2026-01-05T00:00:00Z",
+        "credentialSubject": {"id": WELD_101, "type": ["EndorsementSubject"], "endorsementComment": "Good."},
+    }, employer)
+    unsigned = {k: v for k, v in signed_omc(config, key).items() if k != "proof"}
+    unsigned["credentialSubject"]["achievement"]["endorsement"] = [plain]
+    check = _verify(data_integrity.add_proof(unsigned, key)).check("omc-endorsements")
+    assert check.status == "failed" and check.code == "ENDORSEMENT_NOT_BOUND" and "OMC context" in check.detail
+
+
+def test_cli_endorse_errors_are_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+    from omc_vc.cli.main import cli
+
+    runner = CliRunner()
+    employer_key = tmp_path / "employer.key"
+    assert runner.invoke(cli, ["keys", "generate", "--out", str(employer_key), "--insecure-plaintext"]).exit_code == 0
+    catalogue = Path(__file__).resolve().parents[1] / "fixtures" / "omc" / "catalogue.yaml"
+    base = ["endorse", "--catalogue", str(catalogue), "--key", str(employer_key), "--name", "Guild",
+            "--comment", "Good."]
+    unknown = runner.invoke(cli, [*base, "--achievement", "weld-999", "--for-issuer", "did:web:college.example"])
+    not_did = runner.invoke(cli, [*base, "--achievement", "weld-101", "--for-issuer", "Example College"])
+    for result, words in ((unknown, "'weld-999' is not in the catalogue"), (not_did, "is not a DID")):
+        assert result.exit_code not in (0, 3) and isinstance(result.exception, SystemExit | None), result.output
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and words in errors[0] and "Traceback" not in result.output, result.stderr
