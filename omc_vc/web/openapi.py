@@ -25,7 +25,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "info": {"title": "omc-vc verifier service", "version": __version__,
                  "description": "Verify Ontario Micro-Credentials (W3C VCDM 2.0 / Open Badges 3.0): the VC-API "
                                 "(W3C VCALM draft) endpoints, the employer's verdict endpoints, hosted status lists, "
-                                "registry and DID documents, and short-mode shares."},
+                                "registry and DID documents, and short-mode shares. Every POST and DELETE whose "
+                                "Origin is not this service (or whose Sec-Fetch-Site is cross-site or same-site) is "
+                                "refused with 403; the JSON endpoints refuse form and text/plain bodies with 415."},
         "servers": [{"url": base_url}],
         "paths": {
             "/credentials/verify": {"post": {
@@ -78,22 +80,36 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
                 "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
+            "/shares/challenge": {"post": {
+                "summary": "A single-use challenge (and the domain) for the holder's presentation that creates a share",
+                "description": "Short-lived and usable once; rate-limited per client address.",
+                "responses": {"200": _json({"type": "object", "required": ["challenge", "domain", "expires"],
+                                            "properties": {"challenge": {"type": "string"},
+                                                           "domain": {"type": "string"},
+                                                           "expires": {"type": "string"}}}, "Challenge"),
+                              "429": _problem()}}},
             "/shares": {"post": {
-                "summary": "Share a copy behind a short link (short-mode QR)",
+                "summary": "Share a credential behind a short link (short-mode QR): only its holder can",
+                "description": "presentation: a Data Integrity VerifiablePresentation signed by its holder "
+                               "(proofPurpose authentication) over a challenge from /shares/challenge and its "
+                               "domain, embedding exactly one credential whose own proof verifies and whose "
+                               "credentialSubject.id is the holder. The hosted copy is the credential.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["credential"],
-                    "properties": {"credential": {"oneOf": [obj, {"type": "string"}]},
+                    "type": "object", "required": ["presentation"],
+                    "properties": {"presentation": obj,
                                    "ttlSeconds": {"type": "integer", "minimum": 60}}}}}},
                 "responses": {"201": _json({"type": "object", "properties": {
                     "id": {"type": "string"}, "url": {"type": "string"}, "withdrawToken": {"type": "string"},
-                    "expires": {"type": "string"}}}, "Shared"), "400": _problem()}}},
+                    "expires": {"type": "string"}}}, "Shared"),
+                    "400": _problem(), "403": _problem(), "415": _problem(), "429": _problem(),
+                    "503": _problem()}}},
             "/shares/{id}": {
                 "get": {"summary": "The shared credential", "parameters": [{"$ref": "#/components/parameters/id"}],
                         "responses": {"200": _json(obj, "The shared credential"), "404": _problem()}},
                 "delete": {"summary": "Withdraw a share (Authorization: Bearer <withdrawToken>)",
                            "parameters": [{"$ref": "#/components/parameters/id"}],
                            "responses": {"204": {"description": "Withdrawn"}, "401": _problem(),
-                                         "404": _problem()}}},
+                                         "403": _problem(), "404": _problem()}}},
             "/s/{id}": {"get": {"summary": "The verifier page for a share",
                                 "parameters": [{"$ref": "#/components/parameters/id"}],
                                 "responses": {"200": {"description": "HTML page"}}}},

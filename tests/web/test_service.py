@@ -185,8 +185,10 @@ def test_hosted_status_registry_and_openapi(client: TestClient, world: WebWorld)
     assert client.get("/registry.json").json() == json.loads(world.registry_file.read_text())
     spec = client.get("/openapi.json").json()
     for path in ("/credentials/verify", "/presentations/verify", "/credentials/issue", "/credentials/status",
-                 "/shares", "/shares/{id}"):
+                 "/shares/challenge", "/shares", "/shares/{id}"):
         assert path in spec["paths"]
+    assert spec["paths"]["/shares"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] \
+        == ["presentation"]
 
 
 def test_did_web_document_is_hosted_and_pinned(tmp_path: Path, world: WebWorld) -> None:
