@@ -21,6 +21,23 @@ loader or fetcher, or a moment outside the remembered window means a full verifi
 verification lasts no longer than the content cache's freshness for that list (``default_ttl`` for a
 pinned one), so a rotated issuer key is noticed no later than a list refresh.
 
+Rollback: per (list URL, list issuer) the check remembers the newest list it has accepted, its *mark*. A
+list's age is its ``validFrom`` (VCDM 1.1 ``issuanceDate``), then, to break ties, its signing time: the
+latest proof ``created`` (a VC-JWT: the later of ``iat`` and ``nbf``). A list older than the mark fails with
+STATUS_LIST_ROLLBACK even inside its own validity period (an old list replayed to hide a later revocation);
+so does a list of the same age that says something else (another bitstring or purposes: equivocation),
+except a pinned document, which is the caller's own and replaces the mark. A list with neither date cannot
+be ordered: it is accepted only while there is no mark. The mark rises only after a list fully verified and
+never to a list dated after this machine's clock (plus the proof clock skew), so a post-dated list cannot
+lock the genuine one out. Marks are kept in memory (``max_marks``, least recently used dropped first) and,
+with ``cache_dir``, one small file each under ``cache_dir/marks`` (written atomically, pruned to
+``max_marks``), so they survive a restart.
+
+Caches are bounded: the fetched content in memory by ``memory_entries``/``memory_bytes`` and the folder
+``cache_dir`` by ``disk_entries``/``disk_bytes``; over a bound, expired copies go first, then the least
+recently used (on disk: the oldest). Only files named as cache entries (64 hex digits + ``.json``) are the
+check's own; one that is unreadable, not a regular file or not a record for its URL is removed, never trusted.
+
 Bits are MSB-first: index 0 is the left-most bit, i.e. ``0x80`` of byte 0 (§2.2 encodedList, §7.1).
 
 >>> bits = bytearray(MIN_BITS // 8)
@@ -40,8 +57,11 @@ import contextlib
 import copy
 import hashlib
 import json
+import os
 import re
+import stat
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -95,6 +115,24 @@ MAX_LIST_DOCUMENT_BYTES = 2_000_000
 VERIFIED_LIST_MEMO_SIZE = 64
 #: ...and how many bytes of list content and expanded bitstrings they may hold in all.
 VERIFIED_LIST_MEMO_BYTES = 64 * 1024 * 1024
+#: Cap on a list's ``encodedList`` text (it cannot be longer than the document that carries it).
+MAX_ENCODED_LIST_CHARS = MAX_LIST_DOCUMENT_BYTES
+#: Bounds of the in-memory content cache (lists by URL): entries and bytes of list text.
+MEMORY_CACHE_ENTRIES = 256
+MEMORY_CACHE_BYTES = 64 * 1024 * 1024
+#: Bounds of the on-disk cache folder: entry files and their bytes (a record holds the list text, escaped).
+DISK_CACHE_ENTRIES = 1024
+DISK_CACHE_BYTES = 256 * 1024 * 1024
+#: How many rollback marks (newest list accepted per URL and issuer) are kept, in memory and on disk.
+MAX_MARKS = 10_000
+#: The error code of a list older than (or, at the same age, different from) one already accepted.
+ROLLBACK = "STATUS_LIST_ROLLBACK"
+_MARK_FILE_BYTES = 64 * 1024
+_ENTRY_FILE = re.compile(r"[0-9a-f]{64}\.json")
+_TEMP_FILE = re.compile(r"\.[0-9a-f]{64}\.json\..+\.tmp")  # atomic.write_json's temporary name
+_STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a crash, not by a write in progress
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+_RECORD_EXPIRES = re.compile(r'"expires": "([^"]{1,64})"')
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
@@ -411,6 +449,23 @@ class _Cached:
         """The memo's name for this content (computed once: a cached copy's text never changes)."""
         return _content_digest(self.content)
 
+    @cached_property
+    def size(self) -> int:
+        """What this copy costs the memory cache's byte bound (the list text as UTF-8)."""
+        return len(self.content.encode("utf-8", "surrogatepass"))
+
+
+class _ListVersion(NamedTuple):
+    """How new a verified list is and what it says: what the rollback defence compares."""
+
+    issued: datetime  # validFrom (VCDM 1.1 issuanceDate); the signing time when the list has none
+    signed: datetime  # the latest proof's created (a VC-JWT: the later of iat and nbf); ``issued`` when none
+    says: str  # SHA-256 of the list's purposes and its expanded bitstring
+
+    @property
+    def moment(self) -> tuple[datetime, datetime]:
+        return self.issued, self.signed
+
 
 @dataclass
 class _VerifiedList:
@@ -420,6 +475,8 @@ class _VerifiedList:
     # what every use of the list reads from ``document``, read once (the document is never changed:
     # a verified list is private to the check, see _remember)
     facts: _ListFacts = field(default=None)  # type: ignore[assignment]
+    # its age and content for the rollback defence (None: the list carries no date, see _list_version)
+    version: _ListVersion | None = None
 
     def __post_init__(self) -> None:
         if self.facts is None:
@@ -446,6 +503,7 @@ class _ListFacts:
 
 
 _MemoKey = tuple[str, str]  # (list URL, "kind:sha256 of the exact content")
+_MarkKey = tuple[str, str]  # (list URL, the list's issuer)
 
 
 @dataclass(frozen=True)
@@ -561,6 +619,37 @@ def _numeric_date(value: Any) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
+def _list_version(secured_as: str, source: dict[str, Any] | str, document: dict[str, Any], bits: bytes,
+                  purposes: tuple[str, ...]) -> _ListVersion | None:
+    """A fully verified list's age and content, or None when it carries no date at all.
+
+    Age: ``validFrom`` (VCDM 2.0 §4.9; VCDM 1.1 ``issuanceDate``), as the validity-period check reads it,
+    then the signing time: the latest Data Integrity proof ``created`` (DI 1.0 §2.1) or, for a VC-JWT, the
+    later of ``iat`` and ``nbf`` (RFC 7519 §4.1.5-4.1.6). Content: the purposes and the expanded bitstring,
+    i.e. everything a list answers (a re-signed identical list, e.g. a new randomized ECDSA signature, is the
+    same content). Raises when a time cannot be read (the caller then treats the list as undated).
+    """
+    issued, _ = validity_window(document)
+    times: list[datetime] = []
+    if secured_as == "di":
+        times = [_time(proof["created"]) for proof in as_list(document.get("proof"))
+                 if isinstance(proof, dict) and "created" in proof]
+    elif secured_as == "jwt" and isinstance(source, str):
+        claims = _jwt_claims(source)
+        times = [_numeric_date(claims[name]) for name in ("iat", "nbf") if name in claims]
+    signed = max(times) if times else None
+    if issued is None and signed is None:
+        return None
+    digest = hashlib.sha256()
+    for purpose in purposes:
+        digest.update(purpose.encode("utf-8", "surrogatepass") + b"\x00")
+    digest.update(b"\x01" + bits)
+    first = issued if issued is not None else signed
+    second = signed if signed is not None else issued
+    assert first is not None and second is not None
+    return _ListVersion(first, second, digest.hexdigest())
+
+
 class StatusListCheck:
     """The verifier's ``status`` check: Bitstring Status List v1.0 §3.2 for every entry.
 
@@ -574,6 +663,13 @@ class StatusListCheck:
     remembered for its exact content (see the module docstring) at most as long as it stays fresh, and
     only the checks that depend on the credential or the time of interest are redone on reuse.
     ``clock`` is the cache's wall clock; validity periods use the verification's ``now``.
+
+    A list older than the newest one accepted for its URL fails with STATUS_LIST_ROLLBACK (see the module
+    docstring); ``max_marks`` bounds how many such marks are kept. The content caches are bounded by
+    ``memory_entries``/``memory_bytes`` and, on disk, ``disk_entries``/``disk_bytes``. A list document is at
+    most MAX_LIST_DOCUMENT_BYTES (else STATUS_RETRIEVAL_ERROR), its ``encodedList`` at most
+    MAX_ENCODED_LIST_CHARS characters and its expanded bitstring at most ``max_bitstring_bytes`` (else
+    MALFORMED_VALUE_ERROR).
     """
 
     name = CHECK_NAME
@@ -581,9 +677,17 @@ class StatusListCheck:
     def __init__(self, fetcher: Fetcher | None, *, cache_dir: Path | None = None,
                  documents: Mapping[str, dict[str, Any] | str] | None = None, min_bits: int = MIN_BITS,
                  max_bitstring_bytes: int = DEFAULT_MAX_BITSTRING_BYTES, default_ttl: timedelta = DEFAULT_TTL,
-                 max_ttl: timedelta = MAX_TTL, clock: Callable[[], datetime] = utcnow) -> None:
+                 max_ttl: timedelta = MAX_TTL, clock: Callable[[], datetime] = utcnow,
+                 memory_entries: int = MEMORY_CACHE_ENTRIES, memory_bytes: int = MEMORY_CACHE_BYTES,
+                 disk_entries: int = DISK_CACHE_ENTRIES, disk_bytes: int = DISK_CACHE_BYTES,
+                 max_marks: int = MAX_MARKS) -> None:
         if isinstance(min_bits, bool) or not isinstance(min_bits, int) or min_bits < 1:
             raise StatusError("min_bits must be a positive integer", code="CONFIG_ERROR")
+        bounds = {"memory_entries": memory_entries, "memory_bytes": memory_bytes, "disk_entries": disk_entries,
+                  "disk_bytes": disk_bytes, "max_marks": max_marks}
+        for what, bound in bounds.items():
+            if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
+                raise StatusError(f"{what} must be a positive integer", code="CONFIG_ERROR")
         self.fetcher = fetcher
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.documents: dict[str, dict[str, Any] | str] = dict(documents) if documents is not None else {}
@@ -592,7 +696,14 @@ class StatusListCheck:
         self.default_ttl = default_ttl
         self.max_ttl = max_ttl
         self.clock = clock
-        self._memory: dict[str, _Cached] = {}
+        self.memory_entries = memory_entries
+        self.memory_bytes = memory_bytes
+        self.disk_entries = disk_entries
+        self.disk_bytes = disk_bytes
+        self.max_marks = max_marks
+        self._memory: OrderedDict[str, _Cached] = OrderedDict()  # least recently used first
+        self._memory_bytes = 0
+        self._marks: OrderedDict[_MarkKey, _ListVersion] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self._verified: OrderedDict[_MemoKey, _Remembered] = OrderedDict()
         self._verified_bytes = 0
@@ -703,32 +814,60 @@ class StatusListCheck:
             digest = _content_digest(pinned)
             remembered = self._recall(url, digest, ctx, now)
             if remembered is not None:
-                return self._reuse(url, remembered, credential)
+                verified = self._reuse(url, remembered, credential)
+                self._check_rollback(url, verified, full=False, pinned=True)
+                return verified
+            if isinstance(pinned, str):
+                _check_document_size(url, pinned)
             verified = self._verify_list(url, pinned, credential, ctx)
+            self._check_rollback(url, verified, full=True, pinned=True)
             self._remember(url, digest, pinned, verified, ctx, None)
             return verified
         cached = self._fresh(url, now)
         if cached is not None:
-            digest = cached.digest
-            remembered = self._recall(url, digest, ctx, now)
-            if remembered is not None:
-                return self._reuse(url, remembered, credential)
-            parsed = self._parse_content(url, cached.content)
-            verified = self._verify_list(url, parsed, credential, ctx)
-            self._remember(url, digest, parsed, verified, ctx, cached.expires_at)
-            return verified
+            try:
+                return self._from_cached(url, cached, credential, ctx, now)
+            except StatusError as exc:
+                if exc.code != ROLLBACK or self.fetcher is None:
+                    raise
+                # a cached copy older than a list already accepted (planted in the folder, or written by a
+                # process that had not seen the newer one): dropped, and the list is fetched again
+                self._forget(url)
         content, etag = self._fetch(url, now)
         parsed = self._parse_content(url, content)
         verified = self._verify_list(url, parsed, credential, ctx)
-        # only a list that verified is cached, so a bad answer is refetched next time
+        self._check_rollback(url, verified, full=True)
+        # only a list that verified and is not older than one already accepted is cached, so a bad answer is
+        # refetched next time
         expires = self._expiry(verified.document, now)
-        self._store(_Cached(url, content, now, expires, etag))
+        self._store(_Cached(url, content, now, expires, etag), now)
         self._remember(url, _content_digest(content), parsed, verified, ctx, expires)
+        return verified
+
+    def _from_cached(self, url: str, cached: _Cached, credential: dict[str, Any], ctx: CheckContext,
+                     now: datetime) -> _VerifiedList:
+        digest = cached.digest
+        remembered = self._recall(url, digest, ctx, now)
+        if remembered is not None:
+            verified = self._reuse(url, remembered, credential)
+            self._check_rollback(url, verified, full=False)
+            return verified
+        parsed = self._parse_content(url, cached.content)
+        verified = self._verify_list(url, parsed, credential, ctx)
+        self._check_rollback(url, verified, full=True)
+        self._remember(url, digest, parsed, verified, ctx, cached.expires_at)
         return verified
 
     def _verify_list(self, url: str, document: dict[str, Any] | str, credential: dict[str, Any],
                      ctx: CheckContext) -> _VerifiedList:
         """The full verification of a list credential, then its binding to ``url`` and to the credential."""
+        if isinstance(document, dict):
+            # the size cap before the costly verification (refusing never trusts the unverified text)
+            early: Any = None
+            with contextlib.suppress(StatusError):
+                early = _list_subject(document).get("encodedList")
+            if isinstance(early, str):
+                _check_encoded_length(url, early)
         # §3.2 step 4: "ensure that all proofs verify successfully" -- with the core checks: data model,
         # data loss, proof, issuer key binding and the list's own validity period at the time of interest
         verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
@@ -746,8 +885,13 @@ class StatusListCheck:
         encoded = subject.get("encodedList")
         if not isinstance(encoded, str):
             raise _malformed(f"the status list {url} has no encodedList string")
+        _check_encoded_length(url, encoded)
         bits = decode_bitstring(encoded, max_bytes=self.max_bitstring_bytes)
-        return _VerifiedList(doc, bits, result.format, facts)
+        try:
+            version = _list_version(result.format, document, doc, bits, facts.purposes)
+        except (OmcVcError, ValueError, TypeError, OverflowError, IndexError, binascii.Error):
+            version = None  # a time the verification accepted but that cannot be ordered: treated as undated
+        return _VerifiedList(doc, bits, result.format, facts, version)
 
     def _reuse(self, url: str, remembered: _VerifiedList, credential: dict[str, Any]) -> _VerifiedList:
         self._bind_list(url, remembered.facts, credential)
@@ -801,7 +945,7 @@ class StatusListCheck:
             private = copy.deepcopy(verified.document)
             if _content_digest(private) != digest:
                 return
-            verified = _VerifiedList(private, verified.bits, verified.secured_as)
+            verified = _VerifiedList(private, verified.bits, verified.secured_as, version=verified.version)
         try:
             clock_now = self.clock()
             expires = self._expiry(verified.document, clock_now)
@@ -831,6 +975,7 @@ class StatusListCheck:
 
     @staticmethod
     def _parse_content(url: str, content: str) -> dict[str, Any] | str:
+        _check_document_size(url, content)  # a fetched list is capped by the fetcher too; a cached one only here
         text = content.strip()
         if jose.is_jwt(text):
             return text  # a VC-JWT secured list: the core Verifier checks it
@@ -845,7 +990,7 @@ class StatusListCheck:
         if self.fetcher is None:
             raise StatusError(f"cannot fetch the status list {url}: network access is not configured and no "
                               "fresh copy is cached", code="STATUS_RETRIEVAL_ERROR")
-        stale = self._memory.get(url) or self._from_disk(url)
+        stale = self._cache_get(url) or self._from_disk(url)
         headers = {"If-None-Match": stale.etag} if stale is not None and stale.etag else None
         try:
             response = self.fetcher.get(url, headers=headers, max_bytes=MAX_LIST_DOCUMENT_BYTES, accept=ACCEPT)
@@ -883,27 +1028,79 @@ class StatusListCheck:
         return min(expires, until) if until is not None else expires
 
     def _fresh(self, url: str, now: datetime) -> _Cached | None:
-        cached = self._memory.get(url)  # one dict read: atomic (writers hold the lock)
+        cached = self._cache_get(url)
         if cached is None:
             cached = self._from_disk(url)
             if cached is not None:
-                with self._lock:
-                    self._memory[url] = cached
+                self._cache_put(cached, now)
         if cached is not None and cached.fetched_at <= now < cached.expires_at:
             return cached
         return None
 
-    def _store(self, cached: _Cached) -> None:
+    def _cache_get(self, url: str) -> _Cached | None:
         with self._lock:
+            cached = self._memory.get(url)
+            if cached is not None:
+                self._memory.move_to_end(url)
+        return cached
+
+    def _cache_put(self, cached: _Cached, now: datetime) -> None:
+        """Into the memory cache, within memory_entries and memory_bytes: expired copies go first, then the
+        least recently used."""
+        with self._lock:
+            previous = self._memory.pop(cached.url, None)
+            if previous is not None:
+                self._memory_bytes -= previous.size
+            if cached.size > self.memory_bytes:
+                return  # larger than the whole cache: kept on disk only (if at all)
             self._memory[cached.url] = cached
+            self._memory_bytes += cached.size
+            if len(self._memory) <= self.memory_entries and self._memory_bytes <= self.memory_bytes:
+                return
+            for url, entry in list(self._memory.items()):
+                if len(self._memory) <= self.memory_entries and self._memory_bytes <= self.memory_bytes:
+                    return
+                if entry.expires_at <= now and url != cached.url:
+                    del self._memory[url]
+                    self._memory_bytes -= entry.size
+            while len(self._memory) > self.memory_entries or self._memory_bytes > self.memory_bytes:
+                _, dropped = self._memory.popitem(last=False)
+                self._memory_bytes -= dropped.size
+
+    def _forget(self, url: str) -> None:
+        with self._lock:
+            dropped = self._memory.pop(url, None)
+            if dropped is not None:
+                self._memory_bytes -= dropped.size
+        path = self._cache_path(url)
+        if path is not None:
+            _discard(path)
+
+    def _store(self, cached: _Cached, now: datetime) -> None:
+        self._cache_put(cached, now)
         path = self._cache_path(cached.url)
         if path is None:
             return
-        record = {"url": cached.url, "fetchedAt": cached.fetched_at.isoformat(),
-                  "expires": cached.expires_at.isoformat(), "etag": cached.etag, "content": cached.content}
+        # "expires" first: pruning reads only the head of each file to tell the expired ones
+        record = {"expires": cached.expires_at.isoformat(), "fetchedAt": cached.fetched_at.isoformat(),
+                  "url": cached.url, "etag": cached.etag, "content": cached.content}
         # an unwritable cache folder only costs a refetch later; the memory copy still serves
         with contextlib.suppress(OSError):
             atomic.write_json(path, record)
+        with contextlib.suppress(OSError):
+            _prune_folder(path.parent, max_entries=self.disk_entries, max_bytes=self.disk_bytes,
+                          first=lambda entry: self._expired_on_disk(entry, now))
+
+    @staticmethod
+    def _expired_on_disk(path: Path, now: datetime) -> bool:
+        """Whether a cache file is expired, from its head; an unreadable one counts as expired (pruned first)."""
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(256).decode("utf-8", "replace")
+            found = _RECORD_EXPIRES.search(head)
+            return found is None or _aware(found.group(1)) <= now
+        except (OSError, ValueError, TypeError):
+            return True
 
     def _cache_path(self, url: str) -> Path | None:
         if self.cache_dir is None:
@@ -912,20 +1109,233 @@ class StatusListCheck:
 
     def _from_disk(self, url: str) -> _Cached | None:
         path = self._cache_path(url)
-        if path is None or not path.is_file():
+        if path is None:
             return None
         try:
-            record = loads_object(path.read_bytes(), max_bytes=2 * MAX_LIST_DOCUMENT_BYTES, what="status cache")
+            info = path.lstat()
+        except OSError:
+            return None
+        # a link, a special file or an oversized file at the entry's name is not the check's own: removed
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 2 * MAX_LIST_DOCUMENT_BYTES + 4096:
+            if not stat.S_ISDIR(info.st_mode):
+                _discard(path)
+            return None
+        try:
+            record = loads_object(path.read_bytes(), max_bytes=2 * MAX_LIST_DOCUMENT_BYTES + 4096,
+                                  what="status cache")
             if record.get("url") != url or not isinstance(record.get("content"), str):
-                return None
+                raise ValueError("not the record of this URL")
             etag = record.get("etag")
             return _Cached(url, record["content"], _aware(record["fetchedAt"]), _aware(record["expires"]),
                            etag if isinstance(etag, str) else None)
         except (OSError, OmcVcError, KeyError, TypeError, ValueError):
-            return None  # a damaged cache file is ignored: the list is fetched (and verified) again
+            # a damaged or foreign cache file is removed: the list is fetched (and verified) again
+            _discard(path)
+            return None
+
+    # --- rollback protection: the newest list accepted per (URL, issuer) --------------------------------
+    def _check_rollback(self, url: str, verified: _VerifiedList, *, full: bool, pinned: bool = False) -> None:
+        """Refuse a list older than the newest already accepted for its URL and issuer; record a newer one.
+
+        Runs after the list fully verified (or was remembered so) and was bound to the URL and to the
+        credential's issuer, on every use. ``full``: after a full verification, where the mark is re-read from
+        disk too (another process sharing ``cache_dir`` may have raised it); on a remembered verification only
+        the memory copy is read. ``pinned``: a document the caller pinned, which wins a tie (same age, other
+        content) instead of being refused: the caller's own copy is authoritative.
+        """
+        key = (url, verified.facts.issuer or "")
+        mark = self._mark(key, reload=full)
+        version = verified.version
+        if mark is None:
+            if version is not None:
+                self._raise_mark(key, version)
+            return
+        if version is None:
+            raise StatusError(f"the status list {url} carries no date (validFrom or a signing time), so it cannot "
+                              f"be shown to be no older than the list issued {_when(mark)} already accepted for "
+                              "that URL", code=ROLLBACK)
+        if version.moment < mark.moment:
+            raise StatusError(f"the status list {url} was issued {_when(version)}, before the list issued "
+                              f"{_when(mark)} already accepted for that URL: an older list (which may predate a "
+                              "revocation) is refused even inside its validity period", code=ROLLBACK)
+        if version.moment == mark.moment:
+            if version.says == mark.says:
+                return
+            if not pinned:
+                raise StatusError(f"the status list {url} was issued {_when(version)}, as was the list already "
+                                  "accepted for that URL, but it says something else: two different lists of one "
+                                  "moment are refused (equivocation)", code=ROLLBACK)
+        self._raise_mark(key, version, replace=version.moment == mark.moment)
+
+    def _mark(self, key: _MarkKey, *, reload: bool) -> _ListVersion | None:
+        with self._lock:
+            mark = self._marks.get(key)
+            if mark is not None:
+                self._marks.move_to_end(key)
+        if self.cache_dir is None or (mark is not None and not reload):
+            return mark
+        stored = self._read_mark(key)
+        if stored is not None and (mark is None or stored.moment > mark.moment):
+            with self._lock:
+                current = self._marks.get(key)
+                if current is None or stored.moment > current.moment:
+                    self._put_mark(key, stored)
+            mark = stored
+        return mark
+
+    def _raise_mark(self, key: _MarkKey, version: _ListVersion, *, replace: bool = False) -> None:
+        # a list dated after this machine's clock (beyond the proofs' skew) never becomes the mark, whatever
+        # moment it was verified for: it cannot lock the genuine, current list out
+        limit = self.clock() + CLOCK_SKEW
+        if version.issued > limit or version.signed > limit:
+            return
+        with self._lock:
+            current = self._marks.get(key)
+            if current is not None and (current.moment > version.moment or
+                                        (current.moment == version.moment and not replace)):
+                return
+            self._put_mark(key, version)
+        self._write_mark(key, version)
+
+    def _put_mark(self, key: _MarkKey, version: _ListVersion) -> None:
+        # the caller holds the lock
+        self._marks[key] = version
+        self._marks.move_to_end(key)
+        while len(self._marks) > self.max_marks:
+            self._marks.popitem(last=False)
+
+    def _mark_path(self, key: _MarkKey) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        name = hashlib.sha256(f"{key[0]}\n{key[1]}".encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_dir / "marks" / (name + ".json")
+
+    def _read_mark(self, key: _MarkKey) -> _ListVersion | None:
+        path = self._mark_path(key)
+        if path is None:
+            return None
+        try:
+            info = path.lstat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MARK_FILE_BYTES:
+            if not stat.S_ISDIR(info.st_mode):
+                _discard(path)
+            return None
+        try:
+            record = loads_object(path.read_bytes(), max_bytes=_MARK_FILE_BYTES, what="status list mark")
+            says = record.get("says")
+            if record.get("url") != key[0] or record.get("issuer") != key[1] or not isinstance(says, str) \
+                    or not _HEX_DIGEST.fullmatch(says):
+                raise ValueError("not the mark of this list")
+            return _ListVersion(_aware(record["issued"]), _aware(record["signed"]), says)
+        except (OSError, OmcVcError, KeyError, TypeError, ValueError):
+            _discard(path)  # a damaged or foreign file in the folder is removed, never trusted
+            return None
+
+    def _write_mark(self, key: _MarkKey, version: _ListVersion) -> None:
+        path = self._mark_path(key)
+        if path is None:
+            return
+        record = {"url": key[0], "issuer": key[1], "issued": version.issued.isoformat(),
+                  "signed": version.signed.isoformat(), "says": version.says}
+        # an unwritable folder costs only the mark's survival of a restart; the memory copy still guards
+        with contextlib.suppress(OSError):
+            atomic.write_json(path, record)
+        hot: set[str] | None = None
+
+        def cold(entry: Path) -> bool:
+            # over the bound: marks this process no longer holds in memory go first (computed once, if needed)
+            nonlocal hot
+            if hot is None:
+                with self._lock:
+                    keys = list(self._marks)
+                hot = {found.name for found in map(self._mark_path, keys) if found is not None}
+            return entry.name not in hot
+
+        with contextlib.suppress(OSError):
+            _prune_folder(path.parent, max_entries=self.max_marks, max_bytes=self.max_marks * _MARK_FILE_BYTES,
+                          first=cold)
 
 
 _PAST = {"revocation": "revoked", "suspension": "suspended", "refresh": "marked for refresh"}
+
+
+def _check_document_size(url: str, content: str) -> None:
+    """The list document's cap (MAX_LIST_DOCUMENT_BYTES), whether fetched, read from the cache or pinned as text."""
+    # a UTF-8 character is at most 4 bytes: only a text that might be over the cap is encoded to be measured
+    if len(content) * 4 > MAX_LIST_DOCUMENT_BYTES:
+        size = len(content.encode("utf-8", "surrogatepass"))
+        if size > MAX_LIST_DOCUMENT_BYTES:
+            raise StatusError(f"the status list {url} is {size} bytes, over the {MAX_LIST_DOCUMENT_BYTES}-byte cap "
+                              "on a list document", code="STATUS_RETRIEVAL_ERROR")
+
+
+def _check_encoded_length(url: str, encoded: str) -> None:
+    """The encodedList cap (MAX_ENCODED_LIST_CHARS): checked before any base64 or gzip work."""
+    if len(encoded) > MAX_ENCODED_LIST_CHARS:
+        raise _malformed(f"the encodedList of the status list {url} is {len(encoded)} characters, over the "
+                         f"{MAX_ENCODED_LIST_CHARS}-character cap")
+
+
+def _discard(path: Path) -> bool:
+    """Remove one of the cache's own files (a link is removed, never followed); True when it is gone."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _prune_folder(folder: Path, *, max_entries: int, max_bytes: int, first: Callable[[Path], bool]) -> None:
+    """Keep ``folder``'s entry files within ``max_entries`` and ``max_bytes``.
+
+    Over a bound, files for which ``first`` is true go first, then the oldest (by modification time), down
+    to nine tenths of each bound (so the next few writes do not prune again). Only files named as entries
+    are counted or removed; an entry name that is not a regular file (a link, a folder) is removed (a link)
+    or left alone (a folder); temporary files of atomic writes left by a crash (older than an hour) go.
+    """
+    found: list[tuple[Path, int, float]] = []
+    wall = time.time()
+    try:
+        with os.scandir(folder) as listing:
+            for item in listing:
+                try:
+                    info = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                path = Path(item.path)
+                if _TEMP_FILE.fullmatch(item.name):
+                    if stat.S_ISREG(info.st_mode) and wall - info.st_mtime > _STALE_TEMP_SECONDS:
+                        _discard(path)
+                    continue
+                if not _ENTRY_FILE.fullmatch(item.name):
+                    continue  # not the cache's: never touched
+                if not stat.S_ISREG(info.st_mode):
+                    if stat.S_ISLNK(info.st_mode):
+                        _discard(path)
+                    continue
+                found.append((path, info.st_size, info.st_mtime))
+    except OSError:
+        return
+    count = len(found)
+    total = sum(size for _, size, _ in found)
+    if count <= max_entries and total <= max_bytes:
+        return
+    keep_entries = max(1, max_entries * 9 // 10)
+    keep_bytes = max_bytes * 9 // 10
+    for path, size, _ in sorted(found, key=lambda item: (not first(item[0]), item[2])):
+        if count <= keep_entries and total <= keep_bytes:
+            break
+        if _discard(path):
+            count -= 1
+            total -= size
+
+
+def _when(version: _ListVersion) -> str:
+    return f"{format_datetime(version.issued)} (signed {format_datetime(version.signed)})"
 
 
 def _aware(value: Any) -> datetime:

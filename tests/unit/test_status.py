@@ -92,11 +92,12 @@ def bitstring(*set_indices: int, bits: int = MIN_BITS) -> bytes:
 
 
 def status_list(key: KeyPair, url: str, *set_indices: int, purpose: str = "revocation",
-                bits: bytes | None = None, **kwargs: Any) -> dict[str, Any]:
+                bits: bytes | None = None, valid_from: datetime = NOW - timedelta(days=30),
+                created: datetime = NOW - timedelta(days=1), **kwargs: Any) -> dict[str, Any]:
     return build_status_list_credential(
         list_url=url, key=key, issuer=key.controller, purpose=purpose,
         bitstring=bits if bits is not None else bitstring(*set_indices),
-        valid_from=NOW - timedelta(days=30), created=NOW - timedelta(days=1), **kwargs)
+        valid_from=valid_from, created=created, **kwargs)
 
 
 def credential(key: KeyPair, *entries: dict[str, Any]) -> dict[str, Any]:
@@ -440,7 +441,8 @@ def test_revocation_seen_after_the_cache_expires(server: ListServer, issuer: Key
     check = StatusListCheck(FETCHER, clock=clock)
     doc = credential(issuer, status_entry(url, 42, "revocation"))
     assert verify(doc, check).verified
-    server.serve("/lists/1", status_list(issuer, url, 42))  # the registrar revokes it
+    # the registrar revokes it: a new list, issued later
+    server.serve("/lists/1", status_list(issuer, url, 42, valid_from=NOW - timedelta(minutes=1)))
     clock.now = NOW + timedelta(minutes=5, seconds=1)
     assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
 
@@ -452,7 +454,7 @@ def test_huge_ttl_cannot_freeze_a_list_for_more_than_a_day(server: ListServer, i
     check = StatusListCheck(FETCHER, clock=clock)
     doc = credential(issuer, status_entry(url, 42, "revocation"))
     assert verify(doc, check).verified
-    server.serve("/lists/1", status_list(issuer, url, 42, ttl_ms=10**30))
+    server.serve("/lists/1", status_list(issuer, url, 42, ttl_ms=10**30, valid_from=NOW - timedelta(minutes=1)))
     clock.now = NOW + timedelta(hours=23)
     assert verify(doc, check).verified  # still the cached copy, as the list asked
     clock.now = NOW + timedelta(days=1, seconds=1)
@@ -865,3 +867,355 @@ def test_a_pinned_object_with_no_single_json_form_is_never_remembered(
     for _ in range(2):
         run_check_with(check, doc, shared_ctx(resolver))
     assert full_verifications.calls == 2
+
+
+# --- rollback: an older list never replaces a newer one already accepted ---------------------------
+
+def test_status_list_rollback_is_refused(server: ListServer, issuer: KeyPair, tmp_path: Path) -> None:
+    url = server.url("/lists/1")
+    newer = status_list(issuer, url, 3, valid_from=NOW - timedelta(days=1), created=NOW - timedelta(days=1))
+    older = status_list(issuer, url, 3)  # validFrom NOW - 30 days: still inside its own validity period
+    server.serve("/lists/1", newer)
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert verify(doc, check).verified
+    server.serve("/lists/1", older)
+    clock.now = NOW + timedelta(minutes=6)  # past the cached copy's freshness: the older list is fetched
+    refused = status_check(verify(doc, check))
+    assert (refused.status, refused.code) == ("failed", "STATUS_LIST_ROLLBACK")
+    assert "before the list issued" in refused.detail
+    # the older list alone is fine: only what this verifier has already seen makes it a rollback
+    assert verify(doc, StatusListCheck(FETCHER, clock=clock)).verified
+    # the mark survives a restart: a new check on the same cache folder refuses the older list too
+    assert len(list((tmp_path / "marks").glob("*.json"))) == 1
+    restarted = status_check(verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)))
+    assert restarted.code == "STATUS_LIST_ROLLBACK"
+    # and the genuine newer list is still accepted
+    server.serve("/lists/1", newer)
+    assert verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)).verified
+
+
+def test_revoked_credential_unrevoked_by_replaying_an_older_list_is_refused(server: ListServer, issuer: KeyPair,
+                                                                           tmp_path: Path) -> None:
+    # the real attack: index 10 is revoked in list v2; the attacker replays v1, signed before the revocation
+    url = server.url("/lists/1")
+    v1 = status_list(issuer, url, 3)
+    v2 = status_list(issuer, url, 3, 10, valid_from=NOW - timedelta(hours=2), created=NOW - timedelta(hours=2))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    server.serve("/lists/1", v1)
+    assert verify(doc, check).verified
+    server.serve("/lists/1", v2)
+    clock.now = NOW + timedelta(minutes=6)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    server.serve("/lists/1", v1)  # replayed: validly signed, inside its validity period, says "not revoked"
+    for later in (12, 18):
+        clock.now = NOW + timedelta(minutes=later)
+        for checker in (check, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)):
+            replay = verify(doc, checker)
+            assert not replay.verified
+            assert status_check(replay).code == "STATUS_LIST_ROLLBACK"
+
+
+def test_jwt_list_rolled_back_to_an_earlier_iat_is_refused(server: ListServer, issuer: KeyPair) -> None:
+    # both lists share validFrom: the JWT's iat (the signing time) orders them
+    url = server.url("/lists/1")
+    unsigned_v1 = {k: v for k, v in status_list(issuer, url).items() if k != "proof"}
+    unsigned_v2 = {k: v for k, v in status_list(issuer, url, 10).items() if k != "proof"}
+    v1 = sign_jwt(unsigned_v1, issuer, now=NOW - timedelta(days=2), expires_in=timedelta(days=30))
+    v2 = sign_jwt(unsigned_v2, issuer, now=NOW - timedelta(hours=1), expires_in=timedelta(days=30))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    server.serve("/lists/1", v2)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    server.serve("/lists/1", v1)
+    clock.now = NOW + timedelta(minutes=6)
+    assert status_check(verify(doc, check)).code == "STATUS_LIST_ROLLBACK"
+
+
+def test_same_moment_list_saying_something_else_is_refused_as_equivocation(server: ListServer,
+                                                                            issuer: KeyPair) -> None:
+    url = server.url("/lists/1")
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    revoked = status_list(issuer, url, 10)
+    server.serve("/lists/1", revoked)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    # the same list in other bytes (re-serialized): the same content, so it is taken
+    server.serve("/lists/1", json.dumps(revoked, indent=2))
+    clock.now = NOW + timedelta(minutes=6)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    # same validFrom and proof created, another bitstring: which one is newer cannot be told, so it is refused
+    server.serve("/lists/1", status_list(issuer, url))
+    clock.now = NOW + timedelta(minutes=12)
+    equivocation = status_check(verify(doc, check))
+    assert equivocation.code == "STATUS_LIST_ROLLBACK" and "equivocation" in equivocation.detail
+    # same validFrom, an earlier proof created (the tie-breaker): older
+    server.serve("/lists/1", status_list(issuer, url, created=NOW - timedelta(days=2)))
+    clock.now = NOW + timedelta(minutes=18)
+    assert status_check(verify(doc, check)).code == "STATUS_LIST_ROLLBACK"
+
+
+def test_future_dated_list_does_not_lock_out(server: ListServer, issuer: KeyPair, tmp_path: Path) -> None:
+    url = server.url("/lists/1")
+    genuine = status_list(issuer, url)
+    post_dated = status_list(issuer, url, valid_from=NOW + timedelta(days=30), created=NOW - timedelta(days=1))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    # a list valid only from next month is not valid now: refused, and never the mark
+    server.serve("/lists/1", post_dated)
+    early = status_check(verify(doc, check))
+    assert early.code == "STATUS_VERIFICATION_ERROR" and "validity period" in early.detail
+    server.serve("/lists/1", genuine)
+    assert verify(doc, check).verified
+    # verified for a moment after its validFrom (a caller's time of interest) it passes, but it is dated after
+    # this machine's clock, so it still does not become the mark
+    server.serve("/lists/1", post_dated)
+    clock.now = NOW + timedelta(minutes=6)
+    assert verify(doc, check, now=NOW + timedelta(days=31)).verified
+    server.serve("/lists/1", genuine)
+    clock.now = NOW + timedelta(minutes=12)
+    for checker in (check, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock)):
+        assert verify(doc, checker).verified
+    # once the machine's clock reaches it, the post-dated list is an ordinary newer list
+    clock.now = NOW + timedelta(days=31)
+    server.serve("/lists/1", post_dated)
+    assert verify(doc, check, now=clock.now).verified
+    server.serve("/lists/1", genuine)
+    clock.now += timedelta(minutes=6)
+    assert status_check(verify(doc, check, now=clock.now)).code == "STATUS_LIST_ROLLBACK"
+
+
+def test_pinned_older_list_is_refused_and_a_same_moment_repin_is_taken(issuer: KeyPair) -> None:
+    url = "https://status.example.ca/lists/pinned"
+    older = status_list(issuer, url)
+    newer = status_list(issuer, url, valid_from=NOW - timedelta(days=1))
+    check = StatusListCheck(None, documents={url: newer})
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert verify(doc, check).verified
+    check.documents[url] = older
+    assert status_check(verify(doc, check)).code == "STATUS_LIST_ROLLBACK"
+    # a service re-signs its own list within the same second (same validFrom and created, index 10 revoked):
+    # the caller's pinned copy is authoritative, so it is taken rather than refused as equivocation
+    check.documents[url] = status_list(issuer, url, 10, valid_from=NOW - timedelta(days=1))
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    check.documents[url] = older
+    assert status_check(verify(doc, check)).code == "STATUS_LIST_ROLLBACK"
+
+
+def test_a_remembered_older_list_is_refused_without_verifying_it_again(
+        issuer: KeyPair, full_verifications: type[CountingVerifier]) -> None:
+    url = "https://status.example.ca/lists/memo"
+    older = status_list(issuer, url)
+    newer = status_list(issuer, url, valid_from=NOW - timedelta(days=1))
+    check = StatusListCheck(None, documents={url: older})
+    resolver = DidResolver()
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert run_check_with(check, doc, shared_ctx(resolver)).status == "passed"
+    check.documents[url] = newer
+    assert run_check_with(check, doc, shared_ctx(resolver)).status == "passed"
+    assert full_verifications.calls == 2
+    check.documents[url] = older  # still remembered as verified: the per-use rollback check refuses it
+    assert run_check_with(check, doc, shared_ctx(resolver)).code == "STATUS_LIST_ROLLBACK"
+    check.documents[url] = newer
+    for _ in range(3):
+        assert run_check_with(check, doc, shared_ctx(resolver)).status == "passed"
+    assert full_verifications.calls == 2
+
+
+def test_older_list_planted_in_the_disk_cache_is_refused(server: ListServer, issuer: KeyPair,
+                                                         tmp_path: Path) -> None:
+    url = server.url("/lists/1")
+    newer = status_list(issuer, url, 10, valid_from=NOW - timedelta(days=1))
+    server.serve("/lists/1", newer, etag='"v2"')
+    clock = Clock(NOW)
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    assert status_check(verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))).code \
+        == "CREDENTIAL_REVOKED"
+    # someone with access to the folder plants the older, unrevoked (genuinely signed) list as a fresh copy,
+    # under the newer list's ETag (so a revalidation would answer 304 and hand the planted copy back)
+    cache_file = next(tmp_path.glob("*.json"))
+    record = json.loads(cache_file.read_text())
+    record["content"] = json.dumps(status_list(issuer, url))
+    cache_file.write_text(json.dumps(record))
+    offline = status_check(verify(doc, StatusListCheck(None, cache_dir=tmp_path, clock=clock)))
+    assert offline.code == "STATUS_LIST_ROLLBACK"
+    # with the network the planted copy is dropped and the list fetched again, unconditionally
+    assert status_check(verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))).code \
+        == "CREDENTIAL_REVOKED"
+    assert json.loads(json.loads(cache_file.read_text())["content"]) == newer
+    assert [h.get("If-None-Match") for p, h in server.requests if p == "/lists/1"] == [None, None]
+
+
+# --- size caps ------------------------------------------------------------------------------------
+
+def test_status_list_size_caps_are_enforced(server: ListServer, issuer: KeyPair,
+                                            full_verifications: type[CountingVerifier]) -> None:
+    from omc_vc.status import MAX_ENCODED_LIST_CHARS, MAX_LIST_DOCUMENT_BYTES
+
+    doc_for = {}
+    # the document: fetched over the cap, or pinned as text over the cap
+    huge = status_list(issuer, server.url("/lists/huge"))
+    huge["description"] = "x" * MAX_LIST_DOCUMENT_BYTES
+    url = server.serve("/lists/huge", huge)
+    doc_for[url] = credential(issuer, status_entry(url, 10, "revocation"))
+    fetched = status_check(verify(doc_for[url], StatusListCheck(FETCHER)))
+    assert fetched.code == "STATUS_RETRIEVAL_ERROR" and f"{MAX_LIST_DOCUMENT_BYTES}-byte limit" in fetched.detail
+    pinned_url = "https://status.example.ca/lists/jwt"
+    token = "eyJhbGciOiJFZERTQSJ9." + "A" * MAX_LIST_DOCUMENT_BYTES + ".sig"
+    pinned = run_check(StatusListCheck(None, documents={pinned_url: token}),
+                       credential(issuer, status_entry(pinned_url, 10, "revocation")))
+    assert pinned.code == "STATUS_RETRIEVAL_ERROR" and "cap on a list document" in pinned.detail
+    # encodedList longer than its cap: refused before the list is verified or decoded
+    long_url = "https://status.example.ca/lists/long"
+    long_list = status_list(issuer, long_url)
+    long_list["credentialSubject"]["encodedList"] = "u" + "A" * MAX_ENCODED_LIST_CHARS
+    long_check = run_check(StatusListCheck(None, documents={long_url: long_list}),
+                           credential(issuer, status_entry(long_url, 10, "revocation")))
+    assert long_check.code == "MALFORMED_VALUE_ERROR" and "character cap" in long_check.detail
+    assert full_verifications.calls == 0
+    # the expanded bitstring: a genuine 16KB list is refused by a verifier capped below its size
+    small_url = "https://status.example.ca/lists/16k"
+    capped = StatusListCheck(None, documents={small_url: status_list(issuer, small_url)},
+                             max_bitstring_bytes=MIN_BITS // 8 - 1, min_bits=8)
+    expanded = run_check(capped, credential(issuer, status_entry(small_url, 10, "revocation")))
+    assert expanded.code == "MALFORMED_VALUE_ERROR" and f"more than {MIN_BITS // 8 - 1} bytes" in expanded.detail
+
+
+# --- bounded caches -------------------------------------------------------------------------------
+
+def test_memory_cache_is_bounded_in_entries_and_bytes(server: ListServer, issuer: KeyPair) -> None:
+    urls = [server.serve(f"/lists/{i}", status_list(issuer, server.url(f"/lists/{i}"))) for i in range(8)]
+    docs = [credential(issuer, status_entry(url, 10, "revocation")) for url in urls]
+    by_entries = StatusListCheck(FETCHER, memory_entries=3)
+    for doc in docs:
+        assert verify(doc, by_entries).verified
+    assert list(by_entries._memory) == urls[-3:]  # the least recently used went first
+    one = by_entries._memory[urls[-1]].size
+    by_bytes = StatusListCheck(FETCHER, memory_bytes=2 * one + one // 2)
+    for doc in docs:
+        assert verify(doc, by_bytes).verified
+    assert len(by_bytes._memory) == 2
+    assert by_bytes._memory_bytes == sum(c.size for c in by_bytes._memory.values()) <= 2 * one + one // 2
+
+
+def test_memory_cache_drops_expired_copies_before_recent_ones(server: ListServer, issuer: KeyPair) -> None:
+    short = server.serve("/lists/short", status_list(issuer, server.url("/lists/short"), ttl_ms=60_000))
+    long_a, long_b, late = (server.serve(f"/lists/{name}", status_list(issuer, server.url(f"/lists/{name}"),
+                                                                       ttl_ms=3_600_000))
+                            for name in ("a", "b", "late"))
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, clock=clock, memory_entries=3)
+    for url in (long_a, long_b, short):  # the short-lived list is the most recently used
+        assert verify(credential(issuer, status_entry(url, 10, "revocation")), check).verified
+    clock.now = NOW + timedelta(minutes=2)  # it has expired; the others are fresh
+    assert verify(credential(issuer, status_entry(late, 10, "revocation")), check).verified
+    assert set(check._memory) == {long_a, long_b, late}
+
+
+def test_disk_cache_is_bounded_and_prunes_itself(server: ListServer, issuer: KeyPair, tmp_path: Path) -> None:
+    urls = [server.serve(f"/lists/{i}", status_list(issuer, server.url(f"/lists/{i}"))) for i in range(10)]
+    docs = [credential(issuer, status_entry(url, 10, "revocation")) for url in urls]
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not the cache's")
+    by_entries = StatusListCheck(FETCHER, cache_dir=tmp_path, disk_entries=4)
+    for doc in docs:
+        assert verify(doc, by_entries).verified
+        assert len(list(tmp_path.glob("*.json"))) <= 4
+    assert foreign.read_text() == "not the cache's"  # files the check did not name are never touched
+    newest = tmp_path / (__import__("hashlib").sha256(urls[-1].encode()).hexdigest() + ".json")
+    assert newest.is_file()
+    one = newest.stat().st_size
+    bytes_dir = tmp_path / "by-bytes"
+    by_bytes = StatusListCheck(FETCHER, cache_dir=bytes_dir, disk_bytes=3 * one)
+    for doc in docs:
+        assert verify(doc, by_bytes).verified
+        assert sum(p.stat().st_size for p in bytes_dir.glob("*.json")) <= 3 * one
+
+
+def test_disk_cache_prunes_expired_files_first(server: ListServer, issuer: KeyPair, tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    short = server.serve("/lists/short", status_list(issuer, server.url("/lists/short"), ttl_ms=60_000))
+    others = [server.serve(f"/lists/{i}", status_list(issuer, server.url(f"/lists/{i}"), ttl_ms=3_600_000))
+              for i in range(11)]
+
+    def name(url: str) -> str:
+        return hashlib.sha256(url.encode()).hexdigest() + ".json"
+
+    clock = Clock(NOW)
+    check = StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock, disk_entries=10)
+    for age, url in enumerate([*others[:9], short]):  # the short-lived list is the newest file
+        assert verify(credential(issuer, status_entry(url, 10, "revocation")), check).verified
+        os.utime(tmp_path / name(url), (1_000_000 + age, 1_000_000 + age))
+    assert len(list(tmp_path.glob("*.json"))) == 10
+    clock.now = NOW + timedelta(minutes=2)  # the short-lived copy has expired, the others are fresh
+    assert verify(credential(issuer, status_entry(others[9], 10, "revocation")), check).verified
+    names = {p.name for p in tmp_path.glob("*.json")}
+    # over the bound, pruned to nine tenths of it: the expired file first, then the oldest
+    assert names == {name(u) for u in others[1:10]}
+
+
+def test_corrupt_or_foreign_cache_files_are_removed_never_trusted(server: ListServer, issuer: KeyPair,
+                                                                  tmp_path: Path) -> None:
+    import hashlib
+    import os
+    import time
+
+    url = server.serve("/lists/1", status_list(issuer, server.url("/lists/1"), 10))
+    other = server.serve("/lists/2", status_list(issuer, server.url("/lists/2")))
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    entry = tmp_path / (hashlib.sha256(url.encode()).hexdigest() + ".json")
+    clock = Clock(NOW)
+    # garbage at the list's entry name: removed, the list fetched and cached again
+    entry.write_bytes(b"\x00not json")
+    assert status_check(verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))).code \
+        == "CREDENTIAL_REVOKED"
+    assert json.loads(entry.read_text())["url"] == url
+    # another URL's (all-clear, genuine) record under this URL's name: foreign, removed, never used
+    verify(credential(issuer, status_entry(other, 10, "revocation")),
+           StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))
+    entry.write_bytes((tmp_path / (hashlib.sha256(other.encode()).hexdigest() + ".json")).read_bytes())
+    offline = status_check(verify(doc, StatusListCheck(None, cache_dir=tmp_path, clock=clock)))
+    assert offline.code == "STATUS_RETRIEVAL_ERROR"
+    assert not entry.exists()
+    # a link at the entry name is removed, not followed; a corrupt mark file is removed too
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("secret")
+    entry.symlink_to(target)
+    marks = tmp_path / "marks"
+    url_mark = next(m for m in marks.glob("*.json") if json.loads(m.read_text())["url"] == url)
+    url_mark.write_text("{broken")
+    assert status_check(verify(doc, StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock))).code \
+        == "CREDENTIAL_REVOKED"
+    assert not entry.is_symlink() and target.read_text() == "secret"
+    assert all(json.loads(m.read_text())["url"] in (url, other) for m in marks.glob("*.json"))
+    # a temporary file left by a crashed write is removed once it is old; the check never crashes on any of it
+    stale = tmp_path / f".{'a' * 64}.json.x1y2.tmp"
+    stale.write_text("half")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    clock.now = NOW + timedelta(minutes=6)  # refetched, so the folder is written and pruned
+    check = StatusListCheck(FETCHER, cache_dir=tmp_path, clock=clock, disk_entries=1)
+    assert status_check(verify(doc, check)).code == "CREDENTIAL_REVOKED"
+    assert not stale.exists()
+    assert [p.name for p in tmp_path.glob("*.json")] == [entry.name]
+
+
+def test_rollback_marks_are_bounded_in_memory_and_on_disk(issuer: KeyPair, tmp_path: Path) -> None:
+    urls = [f"https://status.example.ca/lists/{i}" for i in range(6)]
+    check = StatusListCheck(None, documents={u: status_list(issuer, u) for u in urls}, cache_dir=tmp_path,
+                            max_marks=3)
+    for url in urls:
+        assert verify(credential(issuer, status_entry(url, 10, "revocation")), check).verified
+        assert len(check._marks) <= 3
+        assert len(list((tmp_path / "marks").glob("*.json"))) <= 3
+    assert [key[0] for key in check._marks] == urls[-3:]
+    with pytest.raises(StatusError) as bad:
+        StatusListCheck(None, max_marks=0)
+    assert bad.value.code == "CONFIG_ERROR"
