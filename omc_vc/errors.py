@@ -111,6 +111,14 @@ class DataLossError(JsonLdError):
     title = "Data loss detected"
 
 
+class NonPlainJsonLdError(JsonLdError):
+    """A signed document uses a JSON-LD form whose JSON reading could differ from its signed graph
+    (``@nest``, ``@reverse``, ``@included``, an alias or IRI for a standard property, ...): see
+    omc_vc/jsonld_plain.py."""
+
+    default_code = "NON_PLAIN_JSON_LD"
+
+
 class CanonicalizationLimitError(JsonLdError):
     """Canonicalization of untrusted input exceeded its work bound (e.g. a poison graph)."""
 

@@ -80,6 +80,7 @@ __all__ = [
     "canonicalize",
     "canonicalize_dataset",
     "check_data_loss",
+    "context_processor",
     "default_loader",
     "expand",
     "parse_nquads",
@@ -1218,6 +1219,12 @@ def _setup(
         # what the memo is compared against.
         options["contextResolver"] = _ContextResolver({}, loader)
     return processor, options
+
+
+def context_processor(loader: DocumentLoader) -> tuple[Any, dict[str, Any]]:
+    """The PyLD processor (with this loader's context memo) and options that canonicalization uses, for a
+    walker in this layer that must make the same context and IRI decisions (omc_vc/jsonld_plain.py)."""
+    return _setup(loader, check=False, memoize=None)
 
 
 def _require_document(doc: Any) -> None:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urljoin
 
-from omc_vc import jsonld
+from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
@@ -681,6 +681,11 @@ def _verified_signers(document: dict[str, Any], *, now: datetime | None,
     """Keys whose proofs on ``document`` verify. With ``anchors``, a failed proof by an anchor is tampering."""
     if not isinstance(document.get("proof"), dict | list) or not as_list(document.get("proof")):
         raise _err("REGISTRY_UNSIGNED", "the registry carries no proof: it is not signed")
+    try:
+        # DESIGN decision 11: the registry's fields are read from its JSON, its proof signs the graph
+        jsonld_plain.require_plain(document)
+    except JsonLdError as exc:
+        raise _err(exc.code, f"the registry is not in plain JSON-LD: {exc.detail}") from exc
     try:
         # DI §2.4.3: a property no context defines would be an unsigned claim
         jsonld.check_data_loss(document)

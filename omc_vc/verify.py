@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from omc_vc import jsonld
+from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
@@ -23,7 +23,7 @@ from omc_vc.errors import CanonicalizationLimitError, InputError, JsonLdError, J
 from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id, subject_ids, types
 from omc_vc.proofs import data_integrity, jose
 
-CORE_CHECKS = ("data-model", "data-loss", "proof", "issuer-key-binding", "validity-period")
+CORE_CHECKS = ("data-model", "plain-json-ld", "data-loss", "proof", "issuer-key-binding", "validity-period")
 _RDFC_SUITES = frozenset({"eddsa-rdfc-2022", "ecdsa-rdfc-2019"})
 
 
@@ -135,6 +135,15 @@ class Verifier:
         if want("data-model"):
             if result.add(data_model(doc, kind)).failed:
                 return result
+        # DESIGN decision 11: every check below reads JSON fields while the proof signs the graph, so a
+        # document whose JSON could say something other than its graph is refused before anything reads
+        # it (whatever checks the caller asked for: the proof check itself reads the proof's JSON)
+        try:
+            jsonld_plain.require_plain(doc, loader=self.loader)
+            result.add(Check("plain-json-ld", "passed", "every field is written where and as it was signed"))
+        except JsonLdError as exc:
+            result.add(Check.from_error("plain-json-ld", exc))
+            return result
         data_loss_wanted = want("data-loss") or want("proof")
         # An RDFC cryptosuite canonicalizes with data-loss detection on (DI 1.0 §2.4.3), so for proofs that
         # are all RDFC the separate pass would do the same JSON-LD expansion twice: it runs only for
