@@ -142,6 +142,8 @@ _AUTHORITY: Final = ("ministry", "ministere", "minister", "government", "gouvern
 _AUTHORITY_TOKENS: Final = frozenset({"mcu", "mcu's"})
 _MIN_CONTAINED: Final = 6
 _SIMILAR: Final = 0.85
+# A self-declared name is shown at most this long, so the marking after it is never cut off by a display limit.
+_MAX_DECLARED: Final = 100
 
 
 def _fold(text: str) -> str:
@@ -187,6 +189,16 @@ def impersonated_body(name: str, registered_names: Iterable[str] = ()) -> str | 
     return None
 
 
+def _declared(name: str) -> str:
+    """A self-declared name as it is quoted: no control or format characters (bidirectional overrides
+    would reorder the marking that follows), straight double quotes turned into single ones (so the name
+    cannot close its own quotes), whitespace collapsed, at most :data:`_MAX_DECLARED` characters."""
+    kept = "".join(" " if c.isspace() else c for c in name
+                   if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = " ".join(kept.replace('"', "'").replace("\u201c", "'").replace("\u201d", "'").split())
+    return text if len(text) <= _MAX_DECLARED else text[:_MAX_DECLARED - 1] + "\u2026"
+
+
 def _moments(endorsement: Mapping[str, Any]) -> list[datetime] | None:
     """When the endorsement says it was made (validFrom and every proof's created); None if unreadable."""
     moments: list[datetime] = []
@@ -207,9 +219,9 @@ def endorser_entry(endorsement: Mapping[str, Any], registry: RegistryData | None
     ``registered`` is true when ``registry`` lists the endorser's DID for an institution at every
     moment the endorsement claims it was made (validFrom, proof created); ``name`` is then the
     registry's legal name, whatever the document says. Otherwise ``name`` is the document's own name
-    in quotes followed by "(self-declared, not verified)", and by "NOT the ministry ..." or "NOT the
-    registered institution ..." when :func:`impersonated_body` finds it reads like one; the marking is
-    part of ``name`` so that no reader can show the bare self-declared name.
+    (:func:`_declared`) in quotes followed by "(self-declared, not verified)", and by "NOT the ministry
+    ..." or "NOT the registered institution ..." when :func:`impersonated_body` finds it reads like
+    one; the marking is part of ``name`` so that no reader can show the bare self-declared name.
     """
     did = issuer_id(dict(endorsement)) or ""
     if registry is not None and did:
@@ -218,13 +230,14 @@ def endorser_entry(endorsement: Mapping[str, Any], registry: RegistryData | None
         if institution is not None and moments and all(institution.window_for(did, m) for m in moments):
             return {"id": did, "name": institution.legal_name, "registered": True}
     profile = endorsement.get("issuer")
-    declared = profile.get("name") if isinstance(profile, dict) else None
-    if not isinstance(declared, str) or not declared.strip():
+    found = profile.get("name") if isinstance(profile, dict) else None
+    declared = _declared(found) if isinstance(found, str) else ""
+    if not declared:
         return {"id": did, "name": f"{did or 'an unnamed endorser'} (no name given, not verified)",
                 "registered": False}
     names = [i.legal_name for i in registry.institutions] if registry is not None else []
     body = impersonated_body(declared, names)
-    label = f"\"{declared.strip()}\" (self-declared, not verified"
+    label = f"\"{declared}\" (self-declared, not verified"
     if body == "the ministry":
         label += "; NOT the ministry or a body acting for it)"
     elif body is not None:

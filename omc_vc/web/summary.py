@@ -43,16 +43,15 @@ def verdict_json(result: VerificationResult) -> dict[str, Any]:
     return dict(verdict_of(result).to_json())
 
 
-def _endorsements(achievement: dict[str, Any], credential: dict[str, Any]) -> list[str]:
-    names: list[str] = []
-    for holder in (achievement, credential):
-        for endorsement in as_list(holder.get("endorsement")):
-            if not isinstance(endorsement, dict):
-                continue
-            who = _name_of(endorsement.get("issuer")) or _text(endorsement.get("name"))
-            if who and who not in names:
-                names.append(who)
-    return names[:20]
+def _endorsed_by(result: VerificationResult) -> list[str]:
+    """The endorsers the verifier checked (``details["omc"]["endorsedBy"]``: the registry's name of a
+    registered endorser, else the document's name marked self-declared), never the names documents write:
+    an endorsement that does not verify or is not bound to this credential is not listed."""
+    source = result.credentials[0] if result.kind == "presentation" and result.credentials else result
+    facts = source.details.get("omc")
+    entries = facts.get("endorsedBy") if isinstance(facts, dict) else None
+    names = [_text(entry.get("name")) for entry in as_list(entries) if isinstance(entry, dict)]
+    return [name for name in names if name][:20]
 
 
 def _targets(achievement: dict[str, Any]) -> list[dict[str, Any]]:
@@ -82,7 +81,7 @@ def _learner(subject: dict[str, Any]) -> str | None:
 
 
 def credential_summary(credential: dict[str, Any] | None) -> dict[str, Any]:
-    """Learner, achievement, hours, category, credits, OMC+ targets, endorsements, issue date."""
+    """Learner, achievement, hours, category, credits, OMC+ targets, issue date (endorsers: page_result)."""
     if not isinstance(credential, dict):
         return {}
     subject: dict[str, Any] = next((s for s in as_list(credential.get("credentialSubject"))
@@ -107,7 +106,6 @@ def credential_summary(credential: dict[str, Any] | None) -> dict[str, Any]:
         "credits": earned if earned is not None else credits,
         "creditUnit": _text(achievement.get("creditUnit")),
         "stacksInto": _targets(achievement),
-        "endorsements": _endorsements(achievement, credential),
         "issued": _text(credential.get("validFrom")) or _text(credential.get("issuanceDate"))
         or _text(subject.get("awardedDate")),
         "validUntil": _text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
@@ -129,7 +127,7 @@ def page_result(result: VerificationResult) -> dict[str, Any]:
         "kind": result.kind,
         "format": result.format,
         "verdict": verdict_json(result),
-        "summary": credential_summary(shown),
+        "summary": {**credential_summary(shown), "endorsements": _endorsed_by(result)},
         "checks": checks,
         "warnings": [w.get("detail") for w in result.warnings],
     }

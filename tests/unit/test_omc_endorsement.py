@@ -201,3 +201,18 @@ def test_self_declared_names_are_always_marked() -> None:
     unnamed = endorsement_of(KeyPair.generate().controller, employer=employer)
     del unnamed["issuer"]["name"]
     assert endorser_entry(unnamed, None)["name"] == f"{employer.controller} (no name given, not verified)"
+
+
+def test_self_declared_name_cannot_escape_its_marking() -> None:
+    employer = KeyPair.generate()
+
+    def shown(name: str) -> str:
+        return str(endorser_entry(endorsement_of(KeyPair.generate().controller, employer=employer, name=name),
+                                  None)["name"])
+
+    # it cannot close its own quotes, reorder the marking with a bidirectional override, break the line,
+    # or be so long that a display limit cuts the marking off
+    assert shown('Acme" (registered') == '"Acme\' (registered" (self-declared, not verified)'
+    assert shown("Acme\u202e\u2066 Ltd\nSecond line") == '"Acme Ltd Second line" (self-declared, not verified)'
+    long = shown("Acme " * 100)
+    assert len(long) < 160 and long.endswith("\u2026\" (self-declared, not verified)")

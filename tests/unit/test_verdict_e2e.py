@@ -258,7 +258,7 @@ def test_self_declared_endorser_cannot_read_as_registered_institution(w: World, 
     shown = {entry["id"]: entry for entry in result.details["omc"]["endorsedBy"]}
     assert shown[stranger.controller] == {
         "id": stranger.controller, "registered": False, "lookalike": True,
-        "name": '"Sample  UNIVERSITY." (self-declared, not verified; NOT the registered institution '
+        "name": '"Sample UNIVERSITY." (self-declared, not verified; NOT the registered institution '
                 'Sample University)'}
     assert shown[official.controller]["registered"] is False
     assert shown[official.controller]["name"].endswith("(self-declared, not verified; NOT the ministry or a body "
