@@ -254,6 +254,18 @@ def _run_status_list(w: World, case: dict[str, Any], tmp: Path, slug: str) -> Ou
     lst = spec.get("list", {})
     signer = lst.get("signer", "college")
     list_slug = f"attack-{slug}"
+    credential = _credential(w, {**spec.get("credential", {}), "status_slug": list_slug}, slug)
+    if "previously_accepted" in spec:
+        # a list of the same URL that a verifier on the same cache folder accepted before (a rollback needs a
+        # newer list already seen); its ttl is 0, so the attack's list below is fetched, not read from the cache
+        prior = spec["previously_accepted"]
+        prior_bits = bytearray(MIN_BITS // 8)
+        for index in prior.get("set_indices", []):
+            set_status(prior_bits, index, 1)
+        w.publish_status(list_slug, w.status_list(signer, slug=list_slug, bits=bytes(prior_bits), ttl_ms=0,
+                                                  signed_days_ago=prior.get("signed_days_ago", 400)))
+        seen = _verifier(w, case.get("setup", {}), tmp).verify(credential, now=NOW).check("status")
+        assert seen is not None and seen.code in (None, "CREDENTIAL_REVOKED"), f"the earlier list was refused: {seen}"
     if "encoded_bomb_bytes" in lst:
         document = w.raw_status_list(signer, list_slug, encode_bomb_bitstring(int(lst["encoded_bomb_bytes"])))
     elif "bits" in lst:
@@ -274,7 +286,6 @@ def _run_status_list(w: World, case: dict[str, Any], tmp: Path, slug: str) -> Ou
         w.publish_status(list_slug, w.compact_jwt(header, claims, lst["jwt_signature"]).encode("ascii"))
     else:
         w.publish_status(list_slug, document)
-    credential = _credential(w, {**spec.get("credential", {}), "status_slug": list_slug}, slug)
     return _verifier(w, case.get("setup", {}), tmp).verify(credential, now=NOW)
 
 

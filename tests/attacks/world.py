@@ -169,12 +169,15 @@ class World:
         return f"{self.server.base}/status/{slug}"
 
     def status_list(self, label: str, *, slug: str | None = None, bits: bytes | None = None,
-                    issuer: str | None = None, purpose: str = "revocation") -> dict[str, Any]:
-        """The signed revocation list of institution ``label`` (all zeros unless ``bits``)."""
+                    issuer: str | None = None, purpose: str = "revocation", signed_days_ago: int = 400,
+                    ttl_ms: int | None = None) -> dict[str, Any]:
+        """The signed revocation list of institution ``label`` (all zeros unless ``bits``), with validFrom and
+        the proof's created ``signed_days_ago`` days before NOW."""
+        signed_at = NOW - timedelta(days=signed_days_ago)
         return build_status_list_credential(list_url=self.list_url(slug or label), key=self.key(label),
                                             issuer=issuer or self.did(label), purpose=purpose,
                                             bitstring=bits if bits is not None else bytes(MIN_BITS // 8),
-                                            valid_from=NOW - timedelta(days=400), created=NOW - timedelta(days=400))
+                                            valid_from=signed_at, created=signed_at, ttl_ms=ttl_ms)
 
     def raw_status_list(self, label: str, slug: str, encoded: str) -> dict[str, Any]:
         """A status list signed by ``label`` whose encodedList is given as is (bypasses the builder's checks)."""
