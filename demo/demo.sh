@@ -133,8 +133,10 @@ Path(out, "college", "institution.json").write_text(json.dumps(config(
 Path(out, "pcc", "institution.json").write_text(json.dumps(config(
     pcc, "demo-pcc.key", "Northern Trades Career College (DEMO)", "pcc", pcc_catalogue), indent=2))
 PY
-run omc endorse --achievement-id "$PCC_ACH" --key "$OUT/college/demo-college.key" \
-    --name "Lakeshore College of Applied Arts and Technology (DEMO)" \
+# bound to the private career college (its DID) and to this achievement's defining fields, as its
+# catalogue defines them: the endorsement holds on no other college's OMC and for no other course
+run omc endorse --catalogue "$OUT/pcc/institution.json" --achievement forklift-safety --for-issuer "$PCC_DID" \
+    --key "$OUT/college/demo-college.key" --name "Lakeshore College of Applied Arts and Technology (DEMO)" \
     --comment "Delivered in partnership with Lakeshore College under MCU-PCC-DEMO-0001." \
     --out "$OUT/pcc/endorsement-by-college.json"
 
@@ -188,9 +190,13 @@ run omc wallet import --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --regi
     > "$OUT/wallet-import.json"
 "$PY" - "$OUT/wallet-import.json" <<'PY'
 import json, sys
-for item in json.load(open(sys.argv[1])):
+items = json.load(open(sys.argv[1]))
+for item in items:
     verdict = item.get("verdict") or {}
     print(f"  {item.get('id', '?')}: {verdict.get('status')} - {verdict.get('headline')}")
+# the partnership OMC holds only with its partner's endorsement, bound to the career college and the course
+if (items[2].get("verdict") or {}).get("status") != "valid-omc":
+    sys.exit(f"DEMO FAILED: the partnership OMC is not a valid OMC: {items[2].get('verdict')}")
 PY
 OMC_ID=$(json_field 0.id < "$OUT/wallet-import.json")
 PLUS_ID=$(json_field 1.id < "$OUT/wallet-import.json")
