@@ -5,6 +5,12 @@ Exit codes (README "Exit codes"):
   1  verification failed, or an operation was refused by policy
   2  usage error, or input that cannot be read (bad JSON, missing file, wrong passphrase, ...)
   3  unexpected internal error (a bug: please report it)
+
+What a person reads (DESIGN decision 16): every human line that can carry text from a document (a name, a
+check's detail, a reason) is printed through :func:`say`, and every ``error: CODE: detail`` line through
+:func:`fail`; both make the line inert (omc_vc._internal.inert: no control character, escape sequence or
+bidirectional formatting character reaches the terminal, and a string cannot start a line of its own).
+``--json`` output is data and is left as it is (``json.dumps`` escapes the control characters).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from omc_vc._internal.inert import inert
 from omc_vc.errors import KeyError_, OmcVcError, PolicyError
 from omc_vc.keys import KeyPair, load_key
 
@@ -27,12 +34,21 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 MAX_INPUT_BYTES = 1_000_000
+#: The bound of one printed line (each document string in it is bounded on its own first, where it matters).
+MAX_LINE = 2000
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def say(line: str, *, err: bool = False) -> None:
+    """Print one line for a person, made inert: text from a document cannot act on the terminal or add a line.
+    The line's leading spaces are ours (indentation) and kept."""
+    body = line.lstrip(" ")
+    click.echo(line[: len(line) - len(body)] + inert(body, limit=MAX_LINE), err=err)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     sys.exit(code)
 
 

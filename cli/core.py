@@ -20,7 +20,7 @@ from omc_vc.model import types
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
-from ._common import EXIT_FAILED, emit_json, handle_errors, open_key, read_input, write_output
+from ._common import EXIT_FAILED, emit_json, handle_errors, open_key, read_input, say, write_output
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,16 +159,19 @@ def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loo
 
 
 def print_verdict(result) -> None:  # type: ignore[no-untyped-def]
-    """The verdict first, in plain words (``omc verify --registry``)."""
+    """The verdict first, in plain words (``omc verify --registry``). The first line is always one of our own
+    headlines; what follows quotes documents and is printed inert (``say``)."""
+    from omc_vc.verdict import HEADLINES
+
     verdict = result.details.get("verdict")
     if not isinstance(verdict, dict):
         return
-    click.echo(verdict["headline"])
+    click.echo(HEADLINES.get(str(verdict.get("status")), HEADLINES["invalid"]))
     if verdict.get("institution"):
-        click.echo(f"  Institution: {verdict['institution']}")
-    click.echo(f"  {verdict['reason']}")
+        say(f"  Institution: {verdict['institution']}")
+    say(f"  {verdict['reason']}")
     for warning in verdict.get("warnings", []):
-        click.echo(f"  Warning: {warning}")
+        say(f"  Warning: {warning}")
     click.echo("")
 
 
@@ -178,24 +181,24 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     else:
         for check in result.checks:
             mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
-            click.echo(f"  [{mark:>4}] {check.name}: {check.detail}")
+            say(f"  [{mark:>4}] {check.name}: {check.detail}")
         for index, sub in enumerate(result.credentials):
             click.echo(f"  credential {index}: {'verified' if sub.verified else 'NOT verified'}")
         for warning in result.warnings:
-            click.echo(f"  warning: {warning['detail']}")
+            say(f"  warning: {warning['detail']}")
         click.echo("VERIFIED" if result.verified else "NOT VERIFIED")
     if not result.verified:
-        click.echo(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else "error: not verified",
-                   err=True)
+        say(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else "error: not verified",
+            err=True)
 
 
 def _print_checks(result) -> None:  # type: ignore[no-untyped-def]
     for check in result.checks:
         mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
-        click.echo(f"  [{mark:>4}] {check.name}: {check.detail}")
+        say(f"  [{mark:>4}] {check.name}: {check.detail}")
     for index, sub in enumerate(result.credentials):
         status = sub.details.get("verdict", {}).get("status", "verified" if sub.verified else "NOT verified")
-        click.echo(f"  credential {index}: {status}")
+        say(f"  credential {index}: {status}")
 
 
 @click.command("verify")
@@ -238,7 +241,7 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
     checks = [c.strip() for c in only_checks.split(",") if c.strip()] if only_checks else None
     result = verifier.verify(data, now=moment, challenge=challenge, domain=domain, checks=checks)
     if result.check("parse") is not None:
-        click.echo(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
+        say(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
         sys.exit(2)
     if registry is not None:
         # the verdict decides: "valid but not an OMC" exits 0 and says so plainly
@@ -251,7 +254,7 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
             _print_checks(result)
         if invalid:
             code = verdict.get("code") or (result.errors[0]["code"] if result.errors else "NOT_VERIFIED")
-            click.echo(f"error: {code}: {verdict.get('reason', result.reason)}", err=True)
+            say(f"error: {code}: {verdict.get('reason', result.reason)}", err=True)
         sys.exit(EXIT_FAILED if invalid else 0)
     print_result(result, as_json)
     sys.exit(0 if result.verified else EXIT_FAILED)

@@ -12,6 +12,7 @@ import click
 
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.inert import inert
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_user_time, utcnow
 from omc_vc.errors import RegistryError
@@ -35,7 +36,7 @@ from omc_vc.registry import (
     sign_registry,
 )
 
-from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, read_input
+from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, read_input, say
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Registry errors that are bad input (exit 2); every other one is a refusal or a failed verification (exit 1).
@@ -351,16 +352,17 @@ def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> Non
     if as_json:
         emit_json({**header, "institutions": institutions_table(data, now), "partnerships": partnerships})
         return
+    # registry text (names, references, DIDs) is printed inert (say), each name bounded on its own (inert)
     for key, value in header.items():
-        click.echo(f"{key}: {value}")
+        say(f"{key}: {value}")
     click.echo(f"institutions: {len(data.institutions)}")
     for row in institutions_table(data, now):
         dids = ", ".join(d["id"] + ("" if "validUntil" not in d else f" (until {d['validUntil']})")
                          for d in row["dids"])
-        click.echo(f"  {row['legalName']} [{row['type']}] consent {row['consent']} ({row['reference']}, "
-                   f"{'/'.join(row['scope'])}): {dids}")
+        say(f"  {inert(row['legalName'])} [{row['type']}] consent {row['consent']} ({inert(row['reference'])}, "
+            f"{'/'.join(row['scope'])}): {dids}")
     for row in partnerships:
-        click.echo(f"  partnership: {row['privateCareerCollege']} with {row['partner']} since {row['since']}")
+        say(f"  partnership: {inert(row['privateCareerCollege'])} with {inert(row['partner'])} since {row['since']}")
 
 
 @registry_group.command("show")
@@ -402,7 +404,7 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
                             cache_dir=Path(registry_cache) if registry_cache else None)
     loaded = client.load()
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     _show_data(loaded.data, {"registry": loaded.data.id, "state": "verified", "version": loaded.data.version,
                              "validUntil": format_datetime(loaded.verified.valid_until),
                              "signedBy": list(loaded.verified.signers)}, as_json)

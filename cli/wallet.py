@@ -13,6 +13,7 @@ import click
 from omc_vc import qr
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.inert import inert
 from omc_vc.errors import QrError, WalletError
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import Verifier
@@ -25,7 +26,7 @@ from omc_vc.wallet import (
     read_source,
 )
 
-from ._common import EXIT_FAILED, emit_json, fail, get_passphrase, handle_errors, read_input, write_output
+from ._common import EXIT_FAILED, emit_json, fail, get_passphrase, handle_errors, read_input, say, write_output
 from .core import build_verifier, registry_options, verifier_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,16 +86,17 @@ def _verdict_line(item: WalletItem) -> str:
                                      ("NOT YET VALID", "notYetValid")) if verdict.get(key)]
     kind = {"valid-omc": "OMC", "valid-omc-plus": "OMC+", "valid-not-omc": "not an OMC",
             "invalid": "INVALID"}.get(str(verdict.get("status")), str(verdict.get("status")))
-    return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {verdict.get('headline', '')}"
+    return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {inert(verdict.get('headline', ''))}"
 
 
 def _show_item(item: WalletItem) -> None:
-    click.echo(f"{item.id}  {item.name}")
+    # names from the credential are printed inert (say) and bounded one by one (inert), so none can add a line
+    say(f"{item.id}  {inert(item.name)}")
     confirmed = "" if item.verdict.get("institution") else " (as the credential names it; not confirmed by a registry)"
-    click.echo(f"  issued by: {item.issuer_name}{confirmed}")
-    click.echo(f"  verdict:   {_verdict_line(item)}")
+    say(f"  issued by: {inert(item.issuer_name)}{confirmed}")
+    say(f"  verdict:   {_verdict_line(item)}")
     if item.verdict.get("reason"):
-        click.echo(f"  reason:    {item.verdict['reason']}")
+        say(f"  reason:    {item.verdict['reason']}")
 
 
 def _fetcher(offline: bool, allow_http_loopback: bool) -> Fetcher | None:
@@ -191,7 +193,7 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
                 if exc.code != "WALLET_REJECTED_INVALID":
                     raise
                 refused += 1
-                click.echo(f"error: {source}: {exc.diagnostics()}", err=True)
+                say(f"error: {source}: {exc.diagnostics()}", err=True)
                 report.append({"source": source, "imported": False, "error": exc.problem()})
                 continue
             report.append({"source": source, "imported": new, **item.summary(), "verdict": item.verdict})
@@ -226,9 +228,9 @@ def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) 
         if not items and not damaged:
             click.echo("The wallet is empty.")
         for item in items:
-            click.echo(f"{item.id}  {item.name}  [{item.issuer_name}]  {_verdict_line(item)}")
+            say(f"{item.id}  {inert(item.name)}  [{inert(item.issuer_name)}]  {_verdict_line(item)}")
         for item_id, error in damaged:
-            click.echo(f"{item_id}  DAMAGED: {error.detail}")
+            say(f"{item_id}  DAMAGED: {error.detail}")
     if damaged:
         click.echo(f"warning: {len(damaged)} record(s) are damaged; they were left as they are", err=True)
 
@@ -254,11 +256,11 @@ def show_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, a
     _show_item(item)
     for check, status in item.verdict.get("checks", {}).items():
         click.echo(f"    {check}: {status}")
-    click.echo(f"  format: {item.format}; imported {item.imported} from {item.source or '?'}; "
-               f"last checked {item.verdict.get('checkedAt')}")
+    say(f"  format: {item.format}; imported {item.imported} from {item.source or '?'}; "
+        f"last checked {item.verdict.get('checkedAt')}")
     for share in item.shares:
         state = "withdrawn" if share.withdrawn else f"expires {share.expires}"
-        click.echo(f"  shared at {share.url} ({state})")
+        say(f"  shared at {share.url} ({state})")
 
 
 @wallet_group.command("remove")
@@ -344,15 +346,15 @@ def check_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
                    "damaged": [i for i, _ in damaged]})
         return
     for item in items:
-        click.echo(f"{item.id}  {item.name}  {_verdict_line(item)}")
+        say(f"{item.id}  {inert(item.name)}  {_verdict_line(item)}")
     if changes:
         click.echo("Changed since the last check:")
         for change in changes:
-            click.echo(f"  {change.id}  {change.name}: {change.before} -> {change.after}")
+            say(f"  {change.id}  {inert(change.name)}: {change.before} -> {change.after}")
     else:
         click.echo("Nothing changed since the last check.")
     for item_id, error in damaged:
-        click.echo(f"warning: {item_id} is damaged: {error.detail}", err=True)
+        say(f"warning: {item_id} is damaged: {error.detail}", err=True)
 
 
 @wallet_group.command("present")
@@ -381,8 +383,8 @@ def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_en
     for wanted in item_ids:
         item = wallet.get(wanted)
         if not item.verdict.get("verified"):
-            click.echo(f"warning: {item.id} did not verify when last checked ({_verdict_line(item)}); "
-                       "a verifier will likely refuse it", err=True)
+            say(f"warning: {item.id} did not verify when last checked ({_verdict_line(item)}); "
+                "a verifier will likely refuse it", err=True)
     fmt_value: Literal["di", "jwt"] = "jwt" if fmt == "jwt" else "di"
     vp = wallet.present(list(item_ids), challenge=challenge, domain=domain, fmt=fmt_value,
                         valid_for=timedelta(minutes=valid_minutes))
@@ -424,9 +426,9 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
     if not progress:
         click.echo("No OMC+ stacking targets among the valid credentials held.")
     for item in progress:
-        click.echo(item.line())
+        say(item.line())
         for missing in item.missing:
-            click.echo(f"    still needed: {missing}")
+            say(f"    still needed: {missing}")
 
 
 @wallet_group.command("qr")
@@ -467,7 +469,7 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
                              fetcher=Fetcher(allow_loopback=allow_http_loopback))
         text = share.url
         version = qr.make_qr_image(text, Path(out), kind=kind, max_version=10)
-        click.echo(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
+        say(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
     click.echo(f"Wrote {out}: QR version {version}, {mode} mode")
 
 
@@ -490,7 +492,7 @@ def withdraw_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | Non
     if not done:
         click.echo("No live shares to withdraw.")
     for share in done:
-        click.echo(f"Withdrew {share.url}")
+        say(f"Withdrew {share.url}")
 
 
 def _image_kind(out: str) -> Literal["png", "svg"]:
@@ -566,6 +568,6 @@ def qr_decode_cmd(image: str, as_json: bool) -> None:
     if as_json:
         emit_json({"content": text, "mode": kind, "payload": payload})
     elif payload is None:
-        click.echo(text)
+        say(text)  # a short-mode link, read from an image: printed inert
     else:
         click.echo(payload if isinstance(payload, str) else json.dumps(payload, indent=2, ensure_ascii=False))

@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from omc_vc import qr
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.inert import inert
 from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
 from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
@@ -821,6 +822,29 @@ CLR_INLINE_CONTEXT: Final[dict[str, Any]] = {
 
 
 # --- certificates -----------------------------------------------------------------------------------------
+# DESIGN decision 16: every text a certificate shows that a document wrote (names, description, facts) is made
+# inert here, where the certificate is drawn (omc_vc._internal.inert); the HTML certificate escapes it as well.
+
+#: Bounds of a certificate's texts, in characters (the PDF page wraps and cuts them further).
+_FACT_LIMIT: Final = 500
+_DESCRIPTION_LIMIT: Final = 2000
+
+
+def _title(item: WalletItem) -> str:
+    return inert(item.name)
+
+
+def _issuer_line(item: WalletItem) -> str:
+    """The issuer, saying so when the name is only what the credential claims (no registry confirmed it)."""
+    name = inert(item.issuer_name)
+    if item.verdict.get("institution"):
+        return name
+    return f"{name} (as the credential names it; not confirmed by a registry)"
+
+
+def _description(item: WalletItem) -> str:
+    return inert(_name_of(_achievement(item.document).get("description")), limit=_DESCRIPTION_LIMIT)
+
 
 def _facts(item: WalletItem) -> list[tuple[str, str]]:
     doc = item.document
@@ -829,7 +853,7 @@ def _facts(item: WalletItem) -> list[tuple[str, str]]:
     learner = _name_of(subjects[0].get("name")) if subjects else None
     rows: list[tuple[str, Any]] = [
         ("Awarded to", learner or (subjects[0].get("id") if subjects else None)),
-        ("Issued by", item.issuer_name),
+        ("Issued by", _issuer_line(item)),
         ("Verdict", item.verdict.get("headline")),
         ("Credential type", achievement.get("achievementType")),
         ("Instructional hours", achievement.get("instructionalHours")),
@@ -848,19 +872,19 @@ def _facts(item: WalletItem) -> list[tuple[str, str]]:
         ("Valid until", doc.get("validUntil") or doc.get("expirationDate")),
         ("Credential id", doc.get("id") or item.id),
     ]
-    return [(label, str(value)) for label, value in rows if value not in (None, "")]
+    return [(label, inert(value, limit=_FACT_LIMIT)) for label, value in rows if value not in (None, "")]
 
 
 def certificate_html(item: WalletItem, link: str, *, max_version: int = 40) -> str:
     """A self-contained one-page HTML certificate with the QR code inline (SVG): no external resources."""
     svg, version = qr.svg_for(link, max_version=max_version, module_px=3)
     e = html.escape
-    description = _name_of(_achievement(item.document).get("description")) or ""
+    description = _description(item)
     rows = "\n".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in _facts(item))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{e(item.name)}</title>
+<title>{e(_title(item))}</title>
 <style>
 @page {{ size: A4; margin: 18mm; }}
 body {{ font-family: Georgia, serif; color: #1b1b1b; max-width: 180mm; margin: 0 auto; }}
@@ -871,8 +895,8 @@ table {{ border-collapse: collapse; width: 100%; font-size: 10.5pt; }} th {{ tex
 </style></head>
 <body>
 <div class="qr">{svg}<br>Scan to verify (QR version {version})</div>
-<h1>{e(item.name)}</h1>
-<div class="issuer">{e(item.issuer_name)}</div>
+<h1>{e(_title(item))}</h1>
+<div class="issuer">{e(_issuer_line(item))}</div>
 <p>{e(description)}</p>
 <table>
 {rows}
@@ -903,15 +927,14 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, max_version: int 
     draw.text((1240 - side - 90 + 30, 90 + side + 5), f"Scan to verify (QR version {code.version})",
               fill="#555555", font=font(20))
     y = 110
-    for line in _wrap(item.name, 30):
+    for line in _wrap(_title(item), 30):
         draw.text((90, y), line, fill="black", font=font(46))
         y += 58
-    for line in _wrap(item.issuer_name, 44):
+    for line in _wrap(_issuer_line(item), 44):
         draw.text((90, y), line, fill="#444444", font=font(28))
         y += 38
     y = max(y + 20, 90 + side + 60)
-    description = _name_of(_achievement(item.document).get("description")) or ""
-    for line in _wrap(description, 80)[:6]:
+    for line in _wrap(_description(item), 80)[:6]:
         draw.text((90, y), line, fill="black", font=font(24))
         y += 32
     y += 20

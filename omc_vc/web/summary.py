@@ -2,25 +2,33 @@
 
 Everything here reads an already verified (or already rejected) result; nothing decides. The verdict
 comes from :func:`omc_vc.verdict.verdict_of` (never "OMC" without the registry's word).
+
+This is the page's one output boundary (DESIGN decision 16): every string it carries that a document
+could have written (names, dates as written, check details, warnings, the verdict's reason) is made inert
+here (:func:`omc_vc._internal.inert.inert`: no control, escape or bidirectional formatting character, one
+line, bounded), and the page's script renders it with ``textContent``, never as HTML.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from omc_vc._internal.inert import inert
 from omc_vc.model import VerificationResult, as_list, types
 from omc_vc.verdict import verdict_of
 
 MAX_TEXT = 300
+#: A check's detail or a warning: our sentence with the document text it quotes.
+MAX_DETAIL = 1000
 
 
 def _text(value: Any) -> str | None:
     """A display string from a string, a language value object or a list of them."""
     for item in as_list(value):
         if isinstance(item, str):
-            return item[:MAX_TEXT]
+            return inert(item, limit=MAX_TEXT)
         if isinstance(item, dict) and isinstance(item.get("@value"), str):
-            return str(item["@value"])[:MAX_TEXT]
+            return inert(item["@value"], limit=MAX_TEXT)
     return None
 
 
@@ -32,14 +40,15 @@ def _number(value: Any) -> float | int | None:
 
 def _name_of(value: Any) -> str | None:
     if isinstance(value, str):
-        return value[:MAX_TEXT]
+        return inert(value, limit=MAX_TEXT)
     if isinstance(value, dict):
         return _text(value.get("name")) or _text(value.get("id"))
     return None
 
 
 def verdict_json(result: VerificationResult) -> dict[str, Any]:
-    """The verdict as JSON: {status, headline, reason, institution} (``omc_vc.verdict.verdict_of``)."""
+    """The verdict as JSON: {status, headline, reason, institution} (``omc_vc.verdict.verdict_of``, which makes
+    the reason, the institution and the warnings inert and takes the headline from its own constants)."""
     return dict(verdict_of(result).to_json())
 
 
@@ -76,7 +85,7 @@ def _learner(subject: dict[str, Any]) -> str | None:
         if isinstance(identifier, dict) and isinstance(identifier.get("identityHash"), str) and \
                 identifier.get("hashed") is not True and identifier.get("identityType") in ("name", "emailAddress",
                                                                                           "studentId", None):
-            return str(identifier["identityHash"])[:MAX_TEXT]
+            return inert(identifier["identityHash"], limit=MAX_TEXT)
     return _text(subject.get("id"))
 
 
@@ -109,7 +118,7 @@ def credential_summary(credential: dict[str, Any] | None) -> dict[str, Any]:
         "issued": _text(credential.get("validFrom")) or _text(credential.get("issuanceDate"))
         or _text(subject.get("awardedDate")),
         "validUntil": _text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
-        "types": types(credential),
+        "types": [inert(t, limit=MAX_TEXT) for t in types(credential)],
     }
 
 
@@ -117,11 +126,11 @@ def page_result(result: VerificationResult) -> dict[str, Any]:
     """The JSON the verifier page renders: verdict, facts, and every check (of embedded credentials too)."""
     document = result.document
     shown = document
-    checks = [c.to_json() for c in result.checks]
+    checks = [_check(c.to_json()) for c in result.checks]
     if result.kind == "presentation" and result.credentials:
         shown = result.credentials[0].document
         for index, sub in enumerate(result.credentials):
-            checks.extend({**c.to_json(), "name": f"credential {index + 1}: {c.name}"} for c in sub.checks)
+            checks.extend(_check({**c.to_json(), "name": f"credential {index + 1}: {c.name}"}) for c in sub.checks)
     return {
         "verified": result.verified,
         "kind": result.kind,
@@ -129,5 +138,11 @@ def page_result(result: VerificationResult) -> dict[str, Any]:
         "verdict": verdict_json(result),
         "summary": {**credential_summary(shown), "endorsements": _endorsed_by(result)},
         "checks": checks,
-        "warnings": [w.get("detail") for w in result.warnings],
+        "warnings": [inert(w.get("detail"), limit=MAX_DETAIL) for w in result.warnings],
     }
+
+
+def _check(check: dict[str, Any]) -> dict[str, Any]:
+    """A check for the page: its detail quotes documents (an endorser's name, an id), so it is made inert."""
+    return {**check, "name": inert(check.get("name"), limit=MAX_TEXT),
+            "detail": inert(check.get("detail"), limit=MAX_DETAIL)}

@@ -1,4 +1,7 @@
 // The employer's verifier page. Same-origin only; renders with textContent (never innerHTML).
+// Strings from documents arrive inert (omc_vc/web/summary.py: no control, escape or bidi formatting
+// character); each one is also set in an element of its own with dir="auto" (a <dd>, a <bdi>), which HTML
+// isolates (HTML "The dir attribute"; UAX #9 isolates), so right-to-left text cannot reorder our words.
 // Link mode: the credential travels in the URL fragment, which browsers never send to a server; this
 // script POSTs it to /verify/fragment so the server decodes and verifies it for this request only.
 "use strict";
@@ -23,12 +26,19 @@
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
+  function bdi(text) {
+    var node = document.createElement("bdi");
+    node.textContent = String(text);
+    return node;
+  }
+
   function addFact(list, key, value) {
     if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) { return; }
     var dt = document.createElement("dt");
     dt.textContent = LABELS[key] || key;
     var dd = document.createElement("dd");
     dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+    dd.setAttribute("dir", "auto");
     dd.setAttribute("data-fact", key);
     list.appendChild(dt);
     list.appendChild(dd);
@@ -69,13 +79,14 @@
     clear(targets);
     (summary.stacksInto || []).forEach(function (t) {
       var li = document.createElement("li");
-      var parts = [t.name || t.id || "a larger credential"];
-      if (t.awardingInstitution) { parts.push("awarded by " + t.awardingInstitution); }
+      var say = function (text) { li.appendChild(document.createTextNode(text)); };
+      li.appendChild(bdi(t.name || t.id || "a larger credential"));
+      if (t.awardingInstitution) { say(" · awarded by "); li.appendChild(bdi(t.awardingInstitution)); }
       if (t.creditValue !== null && t.creditValue !== undefined) {
-        parts.push(t.creditValue + " " + (t.creditUnit || "credits") +
-          (t.creditRequired ? " toward the " + t.creditRequired + " required" : ""));
+        say(" · " + t.creditValue + " ");
+        li.appendChild(bdi(t.creditUnit || "credits"));
+        if (t.creditRequired) { say(" toward the " + t.creditRequired + " required"); }
       }
-      li.textContent = parts.join(" · ");
       targets.appendChild(li);
     });
     $("targets-box").hidden = !targets.firstChild;
