@@ -174,7 +174,14 @@ class JwtError(ProofError):
 
 
 class StatusError(OmcVcError):
-    """Bitstring Status List processing failed."""
+    """Bitstring Status List processing failed.
+
+    Codes: the spec's STATUS_RETRIEVAL_ERROR (also a list document over its size cap),
+    STATUS_VERIFICATION_ERROR, STATUS_LIST_LENGTH_ERROR, MALFORMED_VALUE_ERROR (also an encodedList or
+    expanded bitstring over its cap) and RANGE_ERROR; and ours, STATUS_LIST_ROLLBACK: a list older than the
+    newest one already accepted for its URL, or of the same age but saying something else (docs/security.md,
+    "Validity and status").
+    """
 
     default_code = "STATUS_VERIFICATION_ERROR"
     title = "Status list error"

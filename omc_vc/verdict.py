@@ -89,6 +89,8 @@ _PLAIN: Final[dict[str, str]] = {
                               "not be retrieved).",
     "STATUS_VERIFICATION_ERROR": "Whether this credential was revoked could not be checked (its status list "
                                  "could not be verified).",
+    "STATUS_LIST_ROLLBACK": "Whether this credential was revoked could not be checked (an older status list was "
+                            "served in place of a newer one already seen).",
 }
 
 

@@ -917,6 +917,11 @@ def test_revoked_credential_unrevoked_by_replaying_an_older_list_is_refused(serv
             replay = verify(doc, checker)
             assert not replay.verified
             assert status_check(replay).code == "STATUS_LIST_ROLLBACK"
+    # what a person reads: not "revoked" (that cannot be known from the replay), not valid, and why
+    from omc_vc.verdict import verdict_of
+
+    verdict = verdict_of(replay)
+    assert verdict.status == "invalid" and "older status list" in verdict.reason
 
 
 def test_jwt_list_rolled_back_to_an_earlier_iat_is_refused(server: ListServer, issuer: KeyPair) -> None:
