@@ -167,9 +167,12 @@ def _payload_bytes(payload: dict[str, Any] | str) -> bytes:
         try:
             # compact, key order kept: the decoded document is the same JSON value (docs/qr-format.md §3)
             text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            return text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 form (I-JSON, RFC 7493 §2.1)
+            raise QrError("the document holds a string that is not Unicode text (an unpaired surrogate)",
+                          code="QR_PAYLOAD_INVALID") from exc
         except (TypeError, ValueError) as exc:
             raise QrError(f"the document is not plain JSON: {exc}", code="QR_PAYLOAD_INVALID") from exc
-        return text.encode("utf-8")
     if isinstance(payload, str):
         token = payload.strip()
         if not is_jwt(token):

@@ -108,4 +108,5 @@ def format_datetime(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds): the form we always sign."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not allowed")
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"): glibc writes the year 1 as "1", which is no dateTimeStamp
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
