@@ -23,7 +23,7 @@ from omc_vc.omc.profile import validate_omc
 from omc_vc.omc.stacks import StackProgress, stack_progress
 from omc_vc.verify import CORE_CHECKS
 
-from ._common import EXIT_FAILED, emit_json, get_passphrase, handle_errors, open_key, read_input, write_output
+from ._common import EXIT_FAILED, emit_json, get_passphrase, handle_errors, open_key, read_input, say, write_output
 from .core import build_verifier, verifier_options
 
 
@@ -128,7 +128,7 @@ def _issue_roster(config: InstitutionConfig, key: KeyPair, roster: str, out: str
         emit_json(report.to_json())
     else:
         for error in report.errors:
-            click.echo(f"  bad row: {error}", err=True)
+            say(f"  bad row: {error}", err=True)  # quotes roster text: printed inert
         click.echo(f"{report.summary()}; index: {report.index_file}")
     if report.errors:
         click.echo(f"error: {len(report.errors)} roster row(s) were not issued (see above)", err=True)
@@ -243,19 +243,19 @@ def stacks_cmd(files: tuple[str, ...], catalogue_config: str | None, no_verify: 
         emit_json({"targets": [p.to_json() for p in progress], "skipped": skipped})
         return
     for entry in skipped:
-        click.echo(f"skipped {entry['file']}: {entry['reason']}", err=True)
+        say(f"skipped {entry['file']}: {entry['reason']}", err=True)
     if not progress:
         click.echo("no OMC+ stacking claims in these credentials")
-    for item in progress:
-        click.echo(item.line())
+    for item in progress:  # names and programs come from the credentials: printed inert (say)
+        say(item.line())
         if item.awarding_institution or item.program:
-            click.echo(f"    awarded by {item.awarding_institution or '?'}; program: {item.program or '?'}")
+            say(f"    awarded by {item.awarding_institution or '?'}; program: {item.program or '?'}")
         for counted in item.counted:
-            click.echo(f"    counts: {counted}")
+            say(f"    counts: {counted}")
         for missing in item.missing:
-            click.echo(f"    missing: {missing}")
+            say(f"    missing: {missing}")
         for note in item.notes:
-            click.echo(f"    note: {note}")
+            say(f"    note: {note}")
 
 
 # --- omc policy --------------------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
         emit_json({"conforms": not problems, "violations": problems})
     else:
         for problem in problems:
-            click.echo(f"  {problem}")
+            say(f"  {problem}")
         click.echo("conforms to the OMC policy" if not problems else f"{len(problems)} violation(s)")
     if problems:
         sys.exit(EXIT_FAILED)

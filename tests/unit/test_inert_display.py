@@ -119,6 +119,22 @@ def test_ansi_escape_in_proof_key_id_is_inert_in_verify_output(tmp_path: Path) -
     assert out.splitlines()[-1] == "NOT VERIFIED" and err.count("\n") == 1
 
 
+def test_ansi_escape_in_stacking_target_is_inert_in_omc_stacks(college: Institution, tmp_path: Path) -> None:
+    doc = template()
+    doc["credentialSubject"]["id"] = HOLDER
+    target = doc["credentialSubject"]["achievement"]["stacksInto"][0]
+    target["name"] = "Data Analytics Certificate" + ANSI
+    target["program"] = "DAC1\nmissing: nothing, complete"
+    credential = college.issue(HOLDER, changes={"credentialSubject": doc["credentialSubject"]})
+    path = write_json(tmp_path / "credential.json", credential)
+    did = write_json(tmp_path / "did.json", college.did_document)
+    code, out, err = run("stacks", str(path), "--did-document", str(did), "--allow-http-loopback")
+    assert code == 0, err
+    assert "\x1b" not in out + err and acts_on_a_display(out + err) == []
+    assert out.startswith(f"Data Analytics Certificate{REPLACEMENT}{REPLACEMENT}{REPLACEMENT}Valid Ontario")
+    assert "program: DAC1 missing: nothing, complete" in out
+
+
 def test_error_line_quoting_a_document_is_one_inert_line() -> None:
     @click.command()
     @handle_errors
