@@ -112,6 +112,9 @@ class _Shape:
     problem: str | None = None  # why this shape is not plain (None: it is)
     id_key: str | None = None
 
+    #: the keys whose values are walked: properties, except JSON literals
+    walked: list[_Key] = field(default_factory=list)
+
 
 @dataclass
 class _First:
@@ -130,19 +133,27 @@ class _Cache:
     standard: _Standard | None = None
     shapes: dict[Any, tuple[Any, _First]] = field(default_factory=dict)
     expanded: dict[tuple[int, str], tuple[Any, Any]] = field(default_factory=dict)
+    value_aliases: dict[int, tuple[Any, frozenset[str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _caches: weakref.WeakKeyDictionary[Any, _Cache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
+#: the last loader asked for and its cache (nearly every call uses the one default loader)
+_last: tuple[Any, _Cache] | None = None
 
 
 def _cache_for(loader: Any) -> _Cache:
+    global _last
+    last = _last
+    if last is not None and last[0] is loader:
+        return last[1]
     with _caches_lock:
         try:
             cache = _caches.get(loader)
             if cache is None:
                 cache = _caches[loader] = _Cache()
+            _last = (loader, cache)
             return cache
         except TypeError:  # not weak-referenceable: a cache for this call only
             return _Cache()
@@ -312,7 +323,9 @@ class _Walk:
                 scoped_type = mapping.get("@context") if mapping else None
                 if scoped_type is not None:
                     ctx = self.p._process_context(ctx, scoped_type, self.options, propagate=False)
-        return self._keys(ctx, type_ctx, element, keys, first.type_keys)
+        shape = self._keys(ctx, type_ctx, element, keys, first.type_keys)
+        shape.walked = [k for k in shape.keys if k.keyword is None and not k.json_literal]
+        return shape
 
     def _keys(self, ctx: Any, type_ctx: Any, element: dict[str, Any], keys: tuple[str, ...],
               type_keys: tuple[str, ...]) -> _Shape:
@@ -401,25 +414,34 @@ class _Walk:
         return None
 
     # -- the walk -------------------------------------------------------------------------------
-    def node(self, ctx: Any, active_property: str | None, element: dict[str, Any], path: str, depth: int) -> None:
+    def node(self, ctx: Any, active_property: str | None, element: dict[str, Any], trail: Any, depth: int) -> None:
         if depth > _MAX_DEPTH:
-            raise _refuse(path, "the document nests too deeply")
+            raise _refuse(_render(trail), "the document nests too deeply")
         shape = self.shape(ctx, active_property, element)
         if shape.problem is not None:
-            raise _refuse(path, shape.problem)
+            raise _refuse(_render(trail), shape.problem)
         if shape.id_key is not None:
             value = element[shape.id_key]
             if isinstance(value, str) and value.startswith("_:"):
-                raise _refuse(f"{path}.{shape.id_key}", f"the blank node label {value!r} lets two objects be one node")
+                raise _refuse(_render((trail, shape.id_key)),
+                              f"the blank node label {value!r} lets two objects be one node")
             if depth == 0:
                 self.top_id = value if isinstance(value, str) else None
                 self.top_iris = {k.iri for k in shape.keys if k.iri is not None}
             elif value == self.top_id and self.top_id is not None:
-                self._described_again(shape, path)
-        for entry in shape.keys:
-            if entry.keyword is not None or entry.json_literal:
-                continue
-            self.values(entry, element[entry.key], f"{path}.{entry.key}", depth)
+                self._described_again(shape, _render(trail))
+        for entry in shape.walked:
+            value = element[entry.key]
+            kind = type(value)
+            if kind is dict:
+                self.child(entry, value, (trail, entry.key), depth)
+            elif kind is list:
+                for index, item in enumerate(value):
+                    kind = type(item)
+                    if kind is dict:
+                        self.child(entry, item, ((trail, entry.key), index), depth)
+                    elif kind is list:
+                        raise _refuse(_render(((trail, entry.key), index)), "an array inside an array")
 
     def _described_again(self, shape: _Shape, path: str) -> None:
         """Rule 4: a second object for the document's own node (a registry's subject is the registry)
@@ -437,35 +459,51 @@ class _Walk:
             raise _refuse(path, f"the document's own node {self.top_id!r} is described a second time here, "
                           f"and <{kept[0]}> stands at the top")
 
-    def values(self, entry: _Key, value: Any, path: str, depth: int, nested: bool = False) -> None:
-        if isinstance(value, list):
-            if nested:
-                raise _refuse(path, "an array inside an array")
-            for index, item in enumerate(value):
-                self.values(entry, item, f"{path}[{index}]", depth, nested=True)
-            return
-        if not isinstance(value, dict):
-            return
-        if not entry.graph and self._value_object(entry, value, path):
-            return
-        self.node(entry.term_ctx, entry.key, value, path, depth + 1)
+    def child(self, entry: _Key, value: dict[str, Any], trail: Any, depth: int) -> None:
+        if not entry.graph:
+            aliases = self._value_aliases(entry.term_ctx)
+            if "@value" in value or (aliases and not aliases.isdisjoint(value)):
+                self._value_object(entry, value, trail)
+                return
+        self.node(entry.term_ctx, entry.key, value, trail, depth + 1)
 
-    def _value_object(self, entry: _Key, value: dict[str, Any], path: str) -> bool:
+    def _value_aliases(self, ctx: Any) -> frozenset[str]:
+        """The terms of ``ctx`` that stand for @value (none in any bundled context), cached per context."""
+        found = self.cache.value_aliases.get(id(ctx))
+        if found is not None and found[0] is ctx:
+            return found[1]
+        aliases = frozenset(term for term, mapping in ctx["mappings"].items()
+                            if mapping and mapping.get("@id") == "@value")
+        with self.cache.lock:
+            if len(self.cache.value_aliases) >= MAX_SHAPES:
+                self.cache.value_aliases.clear()
+            self.cache.value_aliases[id(ctx)] = (ctx, aliases)
+        return aliases
+
+    def _value_object(self, entry: _Key, value: dict[str, Any], trail: Any) -> None:
         """A value object (a key expanding to @value) may only hold the value keywords, and only where a
         plain string could not say the same: a language or direction, or a datatype the term leaves open.
         A value object that a string would equal (``{"@value": ...}`` alone, or any value object of a term
         that types its values) only hides the value from a check reading a string."""
-        expanded = [self.expand(entry.term_ctx, key) for key in value]
-        if "@value" not in expanded:
-            return False
-        for key, meaning in zip(value, expanded, strict=True):
-            if meaning not in _VALUE_KEYWORDS:
-                raise _refuse(f"{path}.{key}", f"{key!r} is not allowed in a value object")
+        for key in value:
+            if self.expand(entry.term_ctx, key) not in _VALUE_KEYWORDS:
+                raise _refuse(_render((trail, key)), f"{key!r} is not allowed in a value object")
         if entry.coerced:
-            raise _refuse(path, f"a value object for {entry.key!r}, whose values the contexts type already")
+            raise _refuse(_render(trail), f"a value object for {entry.key!r}, whose values the contexts type already")
         if len(value) == 1:
-            raise _refuse(path, f"a value object for {entry.key!r} that a plain value would equal")
-        return True
+            raise _refuse(_render(trail), f"a value object for {entry.key!r} that a plain value would equal")
+
+
+def _render(trail: Any) -> str:
+    """A JSON path from a trail of (parent, key or index) pairs, built only when an error names it."""
+    steps: list[str | int] = []
+    while trail is not None:
+        trail, step = trail
+        steps.append(step)
+    path = "$"
+    for step in reversed(steps):
+        path += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return path
 
 
 def require_plain(document: dict[str, Any], *, loader: Any = None) -> None:
@@ -492,7 +530,7 @@ def require_plain(document: dict[str, Any], *, loader: Any = None) -> None:
             cache.standard = standard
     walk = _Walk(processor, options, cache.standard, cache)
     try:
-        walk.node(processor._get_initial_context(options), None, document, "$", 0)
+        walk.node(processor._get_initial_context(options), None, document, None, 0)
     except NonPlainJsonLdError:
         raise
     except RecursionError as exc:
