@@ -178,7 +178,8 @@ def test_employer_endorsement_without_binding_is_refused(tmp_path) -> None:
     plain = data_integrity.add_proof({
         "@context": ["https://www.w3.org/ns/credentials/v2",
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": "urn:uuid:6f1c7a52-8d0e-4a55-9b38-0c9a4d2e1f77", "type": ["VerifiableCredential", "EndorsementCredential"],
+        "id": "urn:uuid:6f1c7a52-8d0e-4a55-9b38-0c9a4d2e1f77",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": "Endorsement", "issuer": {"id": employer.controller, "type": ["Profile"], "name": "Guild"},
         "validFrom": "2026-01-05T00:00:00Z",
         "credentialSubject": {"id": WELD_101, "type": ["EndorsementSubject"], "endorsementComment": "Good."},

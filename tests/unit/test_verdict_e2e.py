@@ -225,7 +225,8 @@ def test_partner_endorsement_without_binding_is_refused(w: World, registry_url: 
     legacy = data_integrity.add_proof({
         "@context": ["https://www.w3.org/ns/credentials/v2",
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": "urn:uuid:0b7e0c39-5a7e-4d43-a8a4-6f7f4f1e2c10", "type": ["VerifiableCredential", "EndorsementCredential"],
+        "id": "urn:uuid:0b7e0c39-5a7e-4d43-a8a4-6f7f4f1e2c10",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": "Endorsement", "issuer": {"id": partner.did, "type": ["Profile"], "name": partner.name},
         "validFrom": format_datetime(w.now - timedelta(days=20)),
         "credentialSubject": {"id": w.definition(PCC)["id"], "type": ["EndorsementSubject"],
