@@ -86,9 +86,14 @@ def resolve(document: Any, pointer: str) -> Any:
 
 
 def apply_patch(document: Any, ops: list[dict[str, Any]], artifacts: dict[str, Any]) -> Any:
-    """A subset of JSON Patch (RFC 6902): add, replace, remove; ``value_from`` copies from an artifact."""
+    """A subset of JSON Patch (RFC 6902): add, replace, remove, move; ``value_from`` copies from an artifact."""
     doc = copy.deepcopy(document)
     for op in ops:
+        if op["op"] == "move":  # RFC 6902 §4.4: remove "from", then add its value at "path"
+            value = copy.deepcopy(resolve(doc, op["from"]))
+            doc = apply_patch(doc, [{"op": "remove", "path": op["from"]}, {"op": "add", "path": op["path"],
+                                                                           "value": value}], artifacts)
+            continue
         tokens = _tokens(op["path"])
         if "value_from" in op:
             source = op["value_from"]
@@ -215,6 +220,9 @@ class World:
         if "verification_method" in spec:
             vm = self.expand(spec["verification_method"])
             pair = pair.with_id(vm, vm.split("#", 1)[0])
+        if "expires" in spec:  # a proof with an expiry (DI 1.0 §2.1 expires)
+            return data_integrity.add_proof(document, pair, purpose=spec.get("purpose", "assertionMethod"),
+                                            created=ISSUED, expires=spec["expires"])
         if spec.get("purpose", "assertionMethod") == "assertionMethod" and "challenge" not in spec:
             return sign_omc(document, pair, created=ISSUED) if document.get("type", [None])[-1] == \
                 "OpenBadgeCredential" else data_integrity.add_proof(document, pair, created=ISSUED)
