@@ -39,6 +39,7 @@ age) and fails closed on a stale one.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -945,13 +946,14 @@ class RegistryState:
         if not self.path.exists():
             return {"format": STATE_FORMAT, "registries": {}}
         try:
-            value = loads_object(self.path.read_bytes(), what=f"registry state {self.path}")
+            value = loads_object(self.path.read_bytes(), what=f"registry state {self.path.name}")
         except (OSError, InputError) as exc:
-            # a damaged state file must not silently reset rollback protection
-            raise _err("REGISTRY_STATE_CORRUPT", f"the registry state file {self.path} is unreadable; "
+            # a damaged state file must not silently reset rollback protection (named by its file name:
+            # in a service the folder is the server's)
+            raise _err("REGISTRY_STATE_CORRUPT", f"the registry state file {self.path.name} is unreadable; "
                        "delete it only if you trust the next registry you fetch") from exc
         if value.get("format") != STATE_FORMAT or not isinstance(value.get("registries"), dict):
-            raise _err("REGISTRY_STATE_CORRUPT", f"the registry state file {self.path} is not a state file")
+            raise _err("REGISTRY_STATE_CORRUPT", f"the registry state file {self.path.name} is not a state file")
         return value
 
     def entry(self, registry_id: str) -> dict[str, Any] | None:
@@ -1008,7 +1010,13 @@ class RegistryState:
         value["registries"][verified.data.id] = {**entry, "acceptedAt": format_datetime(now)}
         if source is not None:
             sources[source] = verified.data.id
-        atomic.write_json(self.path, value, mode=0o600)
+        try:
+            atomic.write_json(self.path, value, mode=0o600)
+        except OSError as exc:
+            # fail closed (DESIGN decision 7): a version that cannot be remembered cannot stop a later rollback
+            raise _err("REGISTRY_STATE_UNWRITABLE", f"the registry state file {self.path.name} cannot be written "
+                       f"({exc.strerror or type(exc).__name__}): the registry's version cannot be remembered, "
+                       "so a rollback could not be detected") from exc
 
 
 # --- fetching: the client -------------------------------------------------------------------------
@@ -1125,8 +1133,10 @@ class RegistryClient:
         return entry
 
     def _write_cache(self, text: str, etag: str | None, now: datetime) -> None:
-        atomic.write_json(self._cache_path(), _drop_none({"url": self.source, "etag": etag,
-                                                          "fetchedAt": format_datetime(now), "document": text}))
+        # an unwritable cache folder costs only the offline fallback: the registry was verified
+        with contextlib.suppress(OSError):
+            atomic.write_json(self._cache_path(), _drop_none({"url": self.source, "etag": etag,
+                                                              "fetchedAt": format_datetime(now), "document": text}))
 
     def _load_url(self, now: datetime) -> LoadedRegistry:
         cached = self._read_cache()
