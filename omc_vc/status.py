@@ -1031,8 +1031,8 @@ class StatusListCheck:
         cached = self._cache_get(url)
         if cached is None:
             cached = self._from_disk(url)
-            if cached is not None:
-                self._cache_put(cached, now)
+            if cached is not None and cached.fetched_at <= now < cached.expires_at:
+                self._cache_put(cached, now)  # a stale disk copy stays on disk (read again for its ETag)
         if cached is not None and cached.fetched_at <= now < cached.expires_at:
             return cached
         return None
