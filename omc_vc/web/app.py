@@ -124,9 +124,6 @@ class DeadlineError(OmcVcError):
     title = "Verification took too long"
 
 
-# --- the service ---------------------------------------------------------------------------------------
-
-#: (the folders' times, when listed, the (relative name, path) of each list file, the folders watched)
 class UnavailableError(OmcVcError):
     """The service's own configuration is broken (HTTP 503; the details go to the log, not the visitor)."""
 
@@ -134,6 +131,9 @@ class UnavailableError(OmcVcError):
     title = "Verifier unavailable"
 
 
+# --- the service ---------------------------------------------------------------------------------------
+
+#: (the folders' times, when listed, the (relative name, path) of each list file, the folders watched)
 _StatusListing = tuple[tuple[Any, ...], float, list[tuple[str, Path]], list[Path]]
 
 
