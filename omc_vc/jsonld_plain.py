@@ -22,8 +22,9 @@ node is written exactly once, in that node's own JSON object, under the one key 
    ``@list`` or ``@graph`` (no index, language, id or type maps, whose keys vanish from the graph).
 3. **One key per property, the standard one.** No two keys of a node expand to the same property. A
    property that a bundled (standard) context names is written with one of the names the bundled contexts
-   give it, never with its IRI, a compact IRI or another alias; and a name the bundled contexts define
-   keeps one of the meanings they give it. Type names follow the same rule.
+   give it, never with its IRI, a compact IRI or another alias. Type names follow the same rule. (The
+   names checks read cannot mean anything else where checks read them: the bundled contexts protect
+   them, JSON-LD 1.1 §4.1.11.)
 4. **One place per node.** What a check reads of the document's own node (the credential,
    presentation, status list or registry) stands in the document's top-level object: a second object
    with its ``@id`` (the ministry's registry names its subject after itself) may carry none of the
@@ -82,10 +83,9 @@ def _refuse(path: str, reason: str) -> NonPlainJsonLdError:
 
 @dataclass
 class _Standard:
-    """What the bundled contexts call each property and type: IRI -> names, name -> IRIs."""
+    """What the bundled contexts call each property and type (IRI -> names)."""
 
     names: dict[str, frozenset[str]]
-    iris: dict[str, frozenset[str]]
     #: the properties the VC contexts define for credentials and presentations themselves
     document_iris: frozenset[str] = frozenset()
 
@@ -162,7 +162,6 @@ def _cache_for(loader: Any) -> _Cache:
 def _standard(loader: Any, processor: Any, options: dict[str, Any]) -> _Standard:
     """Walk every bundled context and the contexts scoped inside it, collecting each term's IRI."""
     names: dict[str, set[str]] = {}
-    iris: dict[str, set[str]] = {}
     seen: set[int] = set()
     pins: list[Any] = []
 
@@ -173,7 +172,6 @@ def _standard(loader: Any, processor: Any, options: dict[str, Any]) -> _Standard
             iri = mapping.get("@id")
             if isinstance(iri, str) and not iri.startswith("@") and not mapping.get("reverse"):
                 names.setdefault(iri, set()).add(term)
-                iris.setdefault(term, set()).add(iri)
             scoped = mapping.get("@context")
             if scoped is None or depth >= _MAX_SCOPE_DEPTH or id(scoped) in seen:
                 continue
@@ -203,8 +201,7 @@ def _standard(loader: Any, processor: Any, options: dict[str, Any]) -> _Standard
         for scope in scopes:
             document.update(m["@id"] for m in scope["mappings"].values()
                             if m and isinstance(m.get("@id"), str) and not m["@id"].startswith("@"))
-    return _Standard({k: frozenset(v) for k, v in names.items()}, {k: frozenset(v) for k, v in iris.items()},
-                     frozenset(document))
+    return _Standard({k: frozenset(v) for k, v in names.items()}, frozenset(document))
 
 
 def _processed(processor: Any, ctx: Any, local: Any, options: dict[str, Any], **flags: bool) -> Any:
@@ -391,15 +388,13 @@ class _Walk:
         return shape
 
     def _name(self, name: str, iri: str, what: str) -> str | None:
-        """Rule 3: a standard property or type is written with a standard name, and a standard name
-        keeps a standard meaning."""
+        """Rule 3: a standard property or type is written with a standard name. (A standard name given
+        another meaning needs no rule here: where a check reads a name, the bundled contexts protect it,
+        and JSON-LD refuses the redefinition; elsewhere, such as a CLR's own ``achievement``, it is legal.)"""
         names = self.standard.names.get(iri)
         if names is not None and name not in names:
             return (f"the {what} <{iri}> is written as {name!r}; write it as "
                     f"{' or '.join(repr(n) for n in sorted(names)[:3])}")
-        iris = self.standard.iris.get(name)
-        if iris is not None and iri not in iris:
-            return f"{name!r} is redefined to mean <{iri}>"
         return None
 
     def _types(self, type_ctx: Any, key: str, value: Any) -> str | None:
