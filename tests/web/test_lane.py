@@ -16,6 +16,7 @@ import pytest
 from omc_vc import jsonld
 from omc_vc._internal.fetch import Fetcher, FetchError
 from omc_vc.errors import ConfigError
+from omc_vc.proofs.data_integrity import add_proof
 from omc_vc.web import lane
 from omc_vc.web.app import Service, create_app
 from omc_vc.web.config import Hosted, Limits, parse_config
@@ -81,9 +82,10 @@ def test_a_verification_that_needs_the_network_goes_to_the_pool(tmp_path: Path) 
         assert server.hits("/status/college") == 1
 
 
-def test_poison_graph_is_sent_to_the_pool_and_refused_there(world: WebWorld) -> None:
+def test_poison_graph_is_refused_on_the_lane_before_canonicalization(world: WebWorld) -> None:
     """Attack stopped: a small document whose canonicalization needs factorial work (an RDFC-1.0 poison
-    graph) would hold the event loop up to the full work bound; the lane gives up at LANE_MAX_WORK."""
+    graph) would hold the event loop. Its cycles need explicit blank node labels, which plain JSON-LD
+    refuses before anything is canonicalized: the lane answers at once, as the pool would."""
     poison = _poison_graph(_Keys(world), {"nodes": 6})  # type: ignore[arg-type]
     assert len(json.dumps(poison)) < Limits().lane_max_bytes
     app = create_app(world.config())
@@ -91,9 +93,28 @@ def test_poison_graph_is_sent_to_the_pool_and_refused_there(world: WebWorld) -> 
     with TestClient(app) as fast, TestClient(pool_app) as slow:
         status, answer = _verify(fast, poison)
         pool_status, pool_answer = _verify(slow, poison)
-    assert app.state.service.lane_counts == {"answered": 0, "network": 0, "work": 1}
+    assert app.state.service.lane_counts == {"answered": 1, "network": 0, "work": 0}
     assert status == pool_status == 400 and answer["verified"] is False
+    assert [e["code"] for e in answer["errors"]] == ["NON_PLAIN_JSON_LD"]
     assert _comparable(answer) == _comparable(pool_answer)
+
+
+def test_heavy_canonicalization_is_sent_to_the_pool(world: WebWorld) -> None:
+    """Attack stopped: a small plain document of many identical blank nodes makes RDFC-1.0 hash N-degree
+    quads again and again; the lane gives up at its work bound and the pool answers."""
+    key = world.issuers["nowhere"].key
+    heavy = {"@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+             "type": ["VerifiableCredential"], "issuer": key.controller,
+             "credentialSubject": {"id": "did:example:heavy",
+                                   "knows": [{"knows": [{"knows": {"name": "x"}} for _ in range(3)]}
+                                             for _ in range(6)]}}
+    signed = add_proof(heavy, key)
+    assert len(json.dumps(signed)) < Limits().lane_max_bytes
+    app = create_app(world.config())
+    with TestClient(app) as fast:
+        status, answer = _verify(fast, signed)
+    assert app.state.service.lane_counts == {"answered": 0, "network": 0, "work": 1}
+    assert status in (200, 400) and answer["verified"] is (status == 200)
 
 
 class _Keys:
