@@ -27,7 +27,8 @@ import pytest
 
 from tests.fixtures.omc.sample import make_institution
 
-ROWS = 200
+#: enough rows that a run outlasts the longest random delay before a kill (0.8 s) on a fast machine too
+ROWS = 800
 KILLS = 8
 ACHIEVEMENTS = ("weld-101", "weld-102", "weld-103", "safety-100")
 
