@@ -47,8 +47,8 @@ def usable_cpus() -> int:
 
 def single_process_rate(folder: Path, rows: int) -> float:
     """Credentials per second built and signed one after another in this process (after a warm-up)."""
+    from omc_vc.issue.status_lists import status_entry
     from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
-    from omc_vc.status import status_entry
 
     inst = make_institution(folder)
     config = inst.config

@@ -79,7 +79,7 @@ def warm_checks_figures(inst: Institution, plan: Plan, pool: list[dict[str, Any]
     figure runs it in several processes and reports the median. Each process builds its own
     institution and pool of 300 signed OMCs.
     """
-    missing = first_missing("omc_vc.verdict", "omc_vc.omc.profile", "omc_vc.status")
+    missing = first_missing("omc_vc.verdict", "omc_vc.omc.profile", "omc_vc.checks.status")
     if missing:
         return [not_measured(FIGURE_ID, TITLE, "fraction", OVERHEAD_TARGET, "<",
                              f"not measured (module missing: {missing})")]

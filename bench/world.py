@@ -59,8 +59,8 @@ def make_institution(folder: Path) -> Institution:
 
 def typical_unsigned(inst: Institution, *, number: int = 0, index: int = 7) -> dict[str, Any]:
     """The typical OMC, unsigned: learner ``number`` of the sample cohort, revocation index ``index``."""
+    from omc_vc.issue.status_lists import status_entry
     from omc_vc.omc.builder import Learner, build_omc, issuer_profile
-    from omc_vc.status import status_entry
 
     config = inst.config
     return build_omc(issuer=issuer_profile(config.did, config.profile),
@@ -82,7 +82,7 @@ def signed_pool(inst: Institution, count: int) -> list[dict[str, Any]]:
 
 def status_documents(inst: Institution) -> dict[str, dict[str, Any]]:
     """Signed, all-clear revocation and suspension lists (list 1 of each), by URL."""
-    from omc_vc.status import build_status_list_credential
+    from omc_vc.issue.status_lists import build_status_list_credential
 
     config = inst.config
     documents: dict[str, dict[str, Any]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ CheckStatus = Literal["passed", "failed", "warning", "skipped"]
 #: The VCDM 2.0 base context (VCDM 2.0 §4.3: it comes first) and the VCDM 1.1 one.
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 
 
 @dataclass(slots=True)
@@ -111,6 +113,11 @@ class VerificationResult:
 def _problem(check: Check) -> dict[str, Any]:
     code = check.code or "VERIFICATION_ERROR"
     return {"type": problem_type(code), "code": code, "title": f"{check.name} check failed", "detail": check.detail}
+
+
+def is_url(value: Any) -> bool:
+    """An absolute URL/IRI (scheme ':' rest, no whitespace), as VCDM 2.0 requires for ids."""
+    return isinstance(value, str) and bool(_URL.match(value))
 
 
 def as_list(value: Any) -> list[Any]:

@@ -436,8 +436,8 @@ def make_verifier(*, registry: str | None = None, anchors: Path | None = None, f
     ``keys/ministry-anchors.json``, or the demo anchor with ``demo=True``). ``offline`` uses no network
     at all: pinned DIDs and status lists, and a fresh cached registry.
     """
+    from omc_vc.checks.status import StatusListCheck
     from omc_vc.omc.profile import OmcProfileCheck
-    from omc_vc.status import StatusListCheck
 
     net = None if offline else (fetcher or Fetcher())
     checks: list[CredentialCheck] = [

@@ -1,6 +1,8 @@
 """Named checks on credentials and presentations that need no network: data model, validity period.
 
-Each function returns a :class:`~omc_vc.model.Check`; it never raises for a bad document.
+Each function returns a :class:`~omc_vc.model.Check`; it never raises for a bad document. The checks
+that plug into a :class:`~omc_vc.verify.Verifier` live beside these in submodules: the Bitstring Status
+List check in :mod:`omc_vc.checks.status` (importing this package does not import them).
 """
 
 from __future__ import annotations
@@ -14,18 +16,10 @@ from typing import Any
 from omc_vc._internal.multibase import multibase_decode
 from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.errors import MalformedValueError
-from omc_vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT, Check, as_list, holder_id, issuer_id, types
+from omc_vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT, Check, as_list, holder_id, is_url, issuer_id, types
 
 V2 = VC_V2_CONTEXT
 V1 = VC_V1_CONTEXT
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
-
-
-def is_url(value: Any) -> bool:
-    """An absolute URL/IRI (scheme ':' rest, no whitespace), as VCDM 2.0 requires for ids."""
-    return isinstance(value, str) and bool(_URL.match(value))
-
-
 def _fail(name: str, detail: str, code: str = "MALFORMED_VALUE_ERROR") -> Check:
     return Check(name, "failed", detail, code)
 

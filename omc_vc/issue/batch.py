@@ -82,11 +82,11 @@ from omc_vc.issue.state import (
     issuing_lock,
     read_records,
 )
+from omc_vc.issue.status_lists import status_entry
 from omc_vc.jsonld import check_data_loss
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_omc, learner_key, sign_omc
 from omc_vc.omc.policy import Policy
-from omc_vc.status import status_entry
 from omc_vc.verify import Verifier
 
 __all__ = [

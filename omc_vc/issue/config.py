@@ -39,11 +39,11 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from omc_vc._internal.configfile import read_config_file
+from omc_vc.bitstring import MIN_BITS
 from omc_vc.errors import ConfigError, KeyError_
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
 from omc_vc.omc.policy import Policy, load_policy
-from omc_vc.status import MIN_BITS
 
 __all__ = ["InstitutionConfig", "StatusConfig", "load_config", "read_catalogue"]
 

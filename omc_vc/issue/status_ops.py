@@ -15,11 +15,12 @@ from pathlib import Path
 from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
+from omc_vc.bitstring import set_status
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.state import CredentialRecord, IssuanceState
+from omc_vc.issue.status_lists import build_status_list_credential
 from omc_vc.keys import KeyPair
-from omc_vc.status import build_status_list_credential, set_status
 
 __all__ = ["credential_ref", "publish_status_lists", "revoke", "suspend", "unsuspend"]
 

@@ -48,6 +48,7 @@ from starlette.staticfiles import StaticFiles
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads, loads_object
 from omc_vc._internal.timeutil import format_datetime
+from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver, did_web_url
 from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, QrError, problem_type
 from omc_vc.keys import KeyPair, load_key
@@ -55,7 +56,6 @@ from omc_vc.model import Check, VerificationResult
 from omc_vc.omc.policy import load_policy
 from omc_vc.proofs import jose
 from omc_vc.qr import decode_payload, read_qr_image
-from omc_vc.status import StatusListCheck
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import CredentialCheck, Verifier
 

@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from omc_vc import status
+from omc_vc import bitstring
 from omc_vc.errors import StatusError
+from omc_vc.issue import status_lists
 from omc_vc.keys import KeyPair
 
 PURPOSES = ("revocation", "suspension")
@@ -77,7 +78,7 @@ class StatusStore:
         key = self.keys.get(issuer)
         if key is None:
             raise StatusError(f"no key configured for the status lists of {issuer}")
-        vc = status.build_status_list_credential(
+        vc = status_lists.build_status_list_credential(
             list_url=self.list_url(name), key=key, issuer=issuer, purpose=purpose, bitstring=bits)
         return json.dumps(vc, ensure_ascii=False)
 
@@ -106,7 +107,7 @@ class StatusStore:
             db.execute("INSERT INTO entries (credential_id, list_name, idx, purpose) VALUES (?, ?, ?, ?)",
                        (credential_id, name, index, purpose))
             db.execute("UPDATE lists SET used = used + 1 WHERE name = ?", (name,))
-        return dict(status.status_entry(self.list_url(name), index, purpose))
+        return dict(status_lists.status_entry(self.list_url(name), index, purpose))
 
     def set_status(self, credential_id: str, purpose: str, value: bool) -> int:
         """Set (True) or clear (False) the credential's entries of ``purpose``; returns how many changed.
@@ -121,10 +122,10 @@ class StatusStore:
             for name, index in rows:
                 issuer, bits_blob = db.execute("SELECT issuer, bits FROM lists WHERE name = ?", (name,)).fetchone()
                 bits = bytearray(bits_blob)
-                if purpose == "revocation" and not value and status.get_status(bytes(bits), index) == 1:
+                if purpose == "revocation" and not value and bitstring.get_status(bytes(bits), index) == 1:
                     raise StatusError("a revoked credential cannot be reinstated (revocation is irreversible)",
                                       code="STATUS_IRREVERSIBLE")
-                status.set_status(bits, index, 1 if value else 0)
+                bitstring.set_status(bits, index, 1 if value else 0)
                 db.execute("UPDATE lists SET bits = ?, signed = ? WHERE name = ?",
                            (bytes(bits), self._sign(name, issuer, purpose, bytes(bits)), name))
         return len(rows)

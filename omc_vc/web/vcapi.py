@@ -19,13 +19,13 @@ from typing import Any
 
 from omc_vc import jsonld
 from omc_vc._internal.multibase import multibase_decode
+from omc_vc.bitstring import check_entry_shape
 from omc_vc.checks import V1, data_model
+from omc_vc.checks.status import CHECK_NAME as STATUS_CHECK
 from omc_vc.errors import JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
 from omc_vc.keys import KeyPair
 from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id
 from omc_vc.proofs import data_integrity
-from omc_vc.status import CHECK_NAME as STATUS_CHECK
-from omc_vc.status import check_entry_shape
 from omc_vc.verify import Verifier
 
 DI_V2_CONTEXT = data_integrity.DI_V2_CONTEXT

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from omc_vc._internal.fetch import Fetcher
+from omc_vc.bitstring import MIN_BITS, set_status
 from omc_vc.did import DidResolver
 from omc_vc.errors import OmcVcError
 from omc_vc.model import VerificationResult
@@ -33,7 +34,6 @@ from omc_vc.proofs import data_integrity
 from omc_vc.proofs.jose import envelope
 from omc_vc.qr import DICTIONARY_V1, decode_payload
 from omc_vc.registry import Anchors, RegistryClient
-from omc_vc.status import MIN_BITS, set_status
 from omc_vc.verdict import make_verifier, verdict_of
 from omc_vc.verify import Verifier
 from tests.attacks.world import (

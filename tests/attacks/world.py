@@ -25,12 +25,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from omc_vc._internal.multibase import multibase_decode
 from omc_vc._internal.timeutil import format_datetime
+from omc_vc.bitstring import MIN_BITS, encode_bitstring
+from omc_vc.issue.status_lists import build_status_list_credential, status_entry
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
 from omc_vc.proofs import data_integrity
 from omc_vc.proofs.jose import sign_jwt
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
-from omc_vc.status import MIN_BITS, build_status_list_credential, encode_bitstring, status_entry
 from tests.fixtures.registry import world as fixture_world
 from tests.helpers import RoutedHTTP
 

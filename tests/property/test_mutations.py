@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from omc_vc import jsonld
+from omc_vc.bitstring import MIN_BITS
 from omc_vc.errors import OmcVcError, RegistryError
+from omc_vc.issue.status_lists import build_status_list_credential, status_entry
 from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
 from omc_vc.proofs import data_integrity
 from omc_vc.proofs.jose import sign_jwt
 from omc_vc.registry import Anchors, RegistryDraft, sign_registry, verify_registry
-from omc_vc.status import MIN_BITS, build_status_list_credential, status_entry
 from omc_vc.verify import Verifier
 from tests.attacks.world import ACHIEVEMENT, ISSUED, NOW, REGISTRY_ID, key_for
 

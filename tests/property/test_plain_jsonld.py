@@ -20,13 +20,15 @@ from typing import Any
 import pytest
 
 from omc_vc import jsonld
+from omc_vc.bitstring import MIN_BITS, set_status
+from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver
 from omc_vc.errors import NonPlainJsonLdError
+from omc_vc.issue.status_lists import build_status_list_credential, status_entry
 from omc_vc.jsonld_plain import require_plain
 from omc_vc.keys import KeyPair
 from omc_vc.model import VerificationResult
 from omc_vc.proofs.data_integrity import add_proof
-from omc_vc.status import MIN_BITS, StatusListCheck, build_status_list_credential, set_status, status_entry
 from omc_vc.verify import Verifier
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

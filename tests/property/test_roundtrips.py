@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omc_vc._internal.multibase import b58decode, b58encode, multibase_decode, multibase_encode
+from omc_vc.bitstring import decode_bitstring, encode_bitstring, get_status, set_status
 from omc_vc.errors import MalformedValueError, OmcVcError, QrError, StatusError
 from omc_vc.qr import decode_fragment, decode_payload, encode_fragment, encode_link
-from omc_vc.status import decode_bitstring, encode_bitstring, get_status, set_status
 
 FAST = settings(max_examples=200, deadline=None)
 

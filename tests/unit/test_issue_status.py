@@ -14,11 +14,13 @@ from click.testing import CliRunner
 from omc_vc.cli.main import cli
 
 from omc_vc._internal.fetch import Fetcher
+from omc_vc.bitstring import MIN_BITS, decode_bitstring, get_status
+from omc_vc.checks.status import StatusListCheck
 from omc_vc.issue.batch import issue_batch
+from omc_vc.issue.status_lists import build_status_list_credential
 from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
 from omc_vc.keys import KeyPair
 from omc_vc.omc.profile import OmcProfileCheck
-from omc_vc.status import MIN_BITS, StatusListCheck, build_status_list_credential, decode_bitstring, get_status
 from omc_vc.verify import Verifier
 from tests.fixtures.omc.sample import make_institution
 

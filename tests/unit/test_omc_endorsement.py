@@ -10,6 +10,7 @@ import pytest
 
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.errors import IssuanceError
+from omc_vc.issue.status_lists import status_entry
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_endorsement, build_omc, issuer_profile, prepare_achievement
 from omc_vc.omc.endorsement import (
@@ -20,7 +21,6 @@ from omc_vc.omc.endorsement import (
     impersonated_body,
 )
 from omc_vc.registry import Anchors, RegistryDraft
-from omc_vc.status import status_entry
 from tests.fixtures.omc.sample import catalogue_entry, endorsement_of
 
 WELD = prepare_achievement(catalogue_entry("weld-101"))

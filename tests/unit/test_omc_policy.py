@@ -7,10 +7,10 @@ import json
 import pytest
 
 from omc_vc.errors import ConfigError, PolicyError
+from omc_vc.issue.status_lists import status_entry
 from omc_vc.omc.builder import Learner, build_omc, issuer_profile
 from omc_vc.omc.policy import DEFAULT_POLICY_FILE, load_policy, policy_from_json
 from omc_vc.omc.profile import validate_omc
-from omc_vc.status import status_entry
 from tests.fixtures.omc.sample import make_institution
 
 ACH = "credentialSubject.achievement"

@@ -22,22 +22,15 @@ from hypothesis import strategies as st
 
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.multibase import multibase_encode
+from omc_vc.bitstring import MIN_BITS, decode_bitstring, encode_bitstring, get_status, set_status
+from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver, did_key_public_key
 from omc_vc.errors import StatusError
+from omc_vc.issue.status_lists import build_status_list_credential, status_entry
 from omc_vc.keys import KeyPair
 from omc_vc.model import VerificationResult
 from omc_vc.proofs.data_integrity import add_proof, proof_hashes
 from omc_vc.proofs.jose import sign_jwt
-from omc_vc.status import (
-    MIN_BITS,
-    StatusListCheck,
-    build_status_list_credential,
-    decode_bitstring,
-    encode_bitstring,
-    get_status,
-    set_status,
-    status_entry,
-)
 from omc_vc.verify import CheckContext, Verifier
 from tests.helpers import RoutedHTTP, vector
 
@@ -649,9 +642,10 @@ def test_refresh_flag_warns_but_does_not_invalidate(issuer: KeyPair) -> None:
 
 def test_too_many_status_entries_are_refused_before_any_fetch() -> None:
     """Stops a verifier slowdown: a credential naming many status lists, each a fetch with its own timeout."""
+    from omc_vc.checks.status import MAX_STATUS_ENTRIES, StatusListCheck
+    from omc_vc.issue.status_lists import status_entry
     from omc_vc.keys import KeyPair
     from omc_vc.proofs.data_integrity import add_proof
-    from omc_vc.status import MAX_STATUS_ENTRIES, StatusListCheck, status_entry
     from omc_vc.verify import Verifier
 
     class NoFetch:
@@ -686,7 +680,7 @@ class CountingVerifier(Verifier):
 
 @pytest.fixture
 def full_verifications(monkeypatch: pytest.MonkeyPatch) -> type[CountingVerifier]:
-    import omc_vc.status as status_module
+    import omc_vc.checks.status as status_module
 
     class Counter(CountingVerifier):
         calls = 0
@@ -843,7 +837,7 @@ def test_a_jwt_list_is_remembered_until_its_exp(server: ListServer, issuer: KeyP
 
 def test_the_memo_is_bounded(issuer: KeyPair, full_verifications: type[CountingVerifier],
                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import omc_vc.status as status_module
+    import omc_vc.checks.status as status_module
 
     monkeypatch.setattr(status_module, "VERIFIED_LIST_MEMO_SIZE", 2)
     urls = [f"https://status.example.ca/lists/{i}" for i in range(3)]
@@ -1061,7 +1055,7 @@ def test_older_list_planted_in_the_disk_cache_is_refused(server: ListServer, iss
 
 def test_status_list_size_caps_are_enforced(server: ListServer, issuer: KeyPair,
                                             full_verifications: type[CountingVerifier]) -> None:
-    from omc_vc.status import MAX_ENCODED_LIST_CHARS, MAX_LIST_DOCUMENT_BYTES
+    from omc_vc.checks.status import MAX_ENCODED_LIST_CHARS, MAX_LIST_DOCUMENT_BYTES
 
     doc_for = {}
     # the document: fetched over the cap, or pinned as text over the cap

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omc_vc import status
+from omc_vc import bitstring
 from omc_vc.did import DidResolver, did_web_document
+from omc_vc.issue import status_lists
 from omc_vc.keys import KeyPair
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verdict import make_verifier
@@ -54,10 +55,10 @@ class Institution:
         return DidResolver(documents={ISSUER_DID: self.did_document})
 
     def status_list(self) -> dict[str, Any]:
-        bits = bytearray(status.MIN_BITS // 8)
+        bits = bytearray(bitstring.MIN_BITS // 8)
         for index in self.revoked:
-            status.set_status(bits, index, 1)
-        return status.build_status_list_credential(list_url=self.list_url, key=self.key, issuer=ISSUER_DID,
+            bitstring.set_status(bits, index, 1)
+        return status_lists.build_status_list_credential(list_url=self.list_url, key=self.key, issuer=ISSUER_DID,
                                                    purpose="revocation", bitstring=bytes(bits), valid_from=ISSUED,
                                                    created=ISSUED)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from omc_vc.bitstring import decode_bitstring, get_status
 from omc_vc.keys import KeyPair
 from omc_vc.proofs.data_integrity import add_proof
-from omc_vc.status import decode_bitstring, get_status
 
 from ..helpers import vector
 from .conftest import TestClient

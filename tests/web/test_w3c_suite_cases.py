@@ -30,12 +30,12 @@ from omc_vc import jsonld
 from omc_vc._internal import jcs
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
+from omc_vc.bitstring import decode_bitstring, get_status
 from omc_vc.did import did_key_document
 from omc_vc.errors import JsonLdError
 from omc_vc.keys import KeyPair
 from omc_vc.proofs.data_integrity import add_proof
 from omc_vc.proofs.jose import envelope, sign_jwt
-from omc_vc.status import decode_bitstring, get_status
 
 from ..helpers import vector
 from .conftest import TOKEN, TestClient

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from omc_vc._internal.timeutil import utcnow
+from omc_vc.bitstring import MIN_BITS, set_status
+from omc_vc.issue.status_lists import build_status_list_credential, status_entry
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_omc, issuer_profile, sign_omc
 from omc_vc.proofs.data_integrity import add_proof
 from omc_vc.proofs.jose import envelope
 from omc_vc.registry import Anchors, QualityAssurance, RegistryDraft, sign_registry
-from omc_vc.status import MIN_BITS, build_status_list_credential, set_status, status_entry
 from omc_vc.web.config import Hosted, Limits, SharesConfig, WebConfig
 from tests.fixtures.registry import world as fixture_world
 
