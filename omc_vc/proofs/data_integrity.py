@@ -1,16 +1,19 @@
-"""Data Integrity proofs (VC Data Integrity 1.0) with the eddsa-rdfc-2022, ecdsa-rdfc-2019 (P-256)
-and eddsa-jcs-2022 cryptosuites.
+"""Data Integrity proofs (VC Data Integrity 1.0) with the eddsa-rdfc-2022, ecdsa-rdfc-2019 (P-256,
+P-384) and eddsa-jcs-2022 cryptosuites.
 
-A cryptosuite is a small object (as in Digital Bazaar's data-integrity libraries): it transforms the
-document, builds and hashes the proof configuration, and signs or verifies the hash. :func:`add_proof`
-implements DI §4.2 / §4.3 (proof sets and chains), :func:`verify_proofs` DI §4.4 / §4.5.
+A cryptosuite is a plug-in object, as in Digital Bazaar's data-integrity libraries (:class:`Cryptosuite`):
+it canonizes the document (the suite's transformation), creates the data to sign from the proof
+options and the canonical document (proof configuration and hashing), and signs or verifies that data.
+:func:`add_proof` implements DI §4.2 / §4.3 (proof sets and chains) and :func:`verify_proofs` DI §4.4 /
+§4.5 around whatever suite the proof names; they hold nothing suite-specific. The three suites are in
+:data:`SUITES` by name; a caller may pass its own suite object to either function instead of a name.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -29,18 +32,52 @@ PROOF_TYPE = "DataIntegrityProof"
 DI_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
 CLOCK_SKEW = timedelta(minutes=5)
 
+#: The RDFC-1.0 canonicalizer an RDFC suite runs: :func:`omc_vc.jsonld.canonicalize` or one with its
+#: keywords (``loader``, ``check_data_loss``, ``hash_algorithm``).
+Canonicalizer = Callable[..., str]
+
 
 class Cryptosuite(Protocol):
+    """A Data Integrity cryptosuite (DI 1.0 §3): what :func:`add_proof` and :func:`verify_proofs` call.
+
+    ``key_type`` is the signing or verification key's type ("ed25519", "p256", "p384"), which picks the
+    hash where a suite has more than one (vc-di-ecdsa §3.3.4).
+    """
+
+    #: the ``cryptosuite`` value of the proofs it makes and verifies
     name: str
+    #: the key types it signs and verifies with
     key_types: tuple[str, ...]
 
-    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None,
-                  key_type: str) -> bytes: ...
+    def prepare_options(self, options: dict[str, Any], document: Mapping[str, Any]) -> None:
+        """Add what this suite puts in a new proof's options (DI §4.2 step 2), in place."""
+        ...
 
-    def proof_config(self, options: dict[str, Any], document: dict[str, Any],
-                     loader: jsonld.BundledLoader | None, key_type: str) -> bytes: ...
+    def verify_input(self, options: Mapping[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+        """The document a proof with these options covers, or a ProofError if they do not fit it."""
+        ...
 
-    def digest(self, data: bytes, key_type: str) -> bytes: ...
+    def canonize(self, document: Mapping[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        """Transformation: the canonical form of the unsecured document."""
+        ...
+
+    def proof_config(self, options: Mapping[str, Any], document: Mapping[str, Any],
+                     loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        """Proof Configuration: the canonical form of the proof options (``proofValue`` left out)."""
+        ...
+
+    def create_verify_data(self, options: Mapping[str, Any], document: Mapping[str, Any], canonical: bytes,
+                           loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        """Hashing: the data to sign, from the proof options and the canonical document."""
+        ...
+
+    def sign(self, key: KeyPair, verify_data: bytes) -> bytes:
+        """Proof Serialization: the signature (raw bytes; the caller encodes ``proofValue``)."""
+        ...
+
+    def verify(self, public_key: PublicKey, verify_data: bytes, signature: bytes) -> bool:
+        """Proof Verification: whether ``signature`` is this key's over ``verify_data``."""
+        ...
 
 
 def _hash_name(key_type: str) -> str:
@@ -49,74 +86,122 @@ def _hash_name(key_type: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _cached_config_hash(config_json: str, suite: str, key_type: str) -> bytes:
+def _cached_config_hash(config_json: str, canonicalize: Canonicalizer, key_type: str) -> bytes:
     """Canonical proof-configuration hash, cached: a batch signs many documents with one configuration."""
     config = json.loads(config_json)
     algorithm = _hash_name(key_type)
-    canonical = jsonld.canonicalize(config, check_data_loss=True, hash_algorithm=algorithm)
+    canonical = canonicalize(config, check_data_loss=True, hash_algorithm=algorithm)
     return hashlib.new(algorithm, canonical.encode("utf-8")).digest()
 
 
-class _RdfcSuite:
-    """eddsa-rdfc-2022 (vc-di-eddsa §3.2) and ecdsa-rdfc-2019 (vc-di-ecdsa §3.3) share this pipeline."""
+class _Signing:
+    """Signing and verifying: the key's own algorithm (Ed25519 per RFC 8032; ECDSA over P-256 / P-384 with
+    the signature as r ‖ s, vc-di-ecdsa §3.3.6)."""
 
-    def __init__(self, name: str, key_types: tuple[str, ...]) -> None:
+    def sign(self, key: KeyPair, verify_data: bytes) -> bytes:
+        return key.sign(verify_data)
+
+    def verify(self, public_key: PublicKey, verify_data: bytes, signature: bytes) -> bool:
+        return public_key.verify(signature, verify_data)
+
+
+class RdfcSuite(_Signing):
+    """eddsa-rdfc-2022 (vc-di-eddsa §3.2) and ecdsa-rdfc-2019 (vc-di-ecdsa §3.3) share this pipeline.
+
+    ``canonicalize`` is the RDFC-1.0 function it runs (:func:`omc_vc.jsonld.canonicalize` by default).
+    """
+
+    def __init__(self, name: str, key_types: tuple[str, ...], *,
+                 canonicalize: Canonicalizer = jsonld.canonicalize) -> None:
         self.name = name
         self.key_types = key_types
+        self._canonicalize = canonicalize
+
+    def __repr__(self) -> str:
+        return f"RdfcSuite({self.name!r})"
+
+    # the RDFC proof options carry no @context (the configuration takes the document's, §3.2.5 step 3)
+    def prepare_options(self, options: dict[str, Any], document: Mapping[str, Any]) -> None:
+        return None
+
+    def verify_input(self, options: Mapping[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+        return document
 
     # Transformation (vc-di-eddsa §3.2.3, vc-di-ecdsa §3.3.3): RDFC-1.0 canonical N-Quads of the
     # unsecured document; RDFC-1.0's own hash matches the key's security level (SHA-384 for P-384)
-    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
-        return jsonld.canonicalize(document, loader=loader, check_data_loss=True,
-                                   hash_algorithm=_hash_name(key_type)).encode("utf-8")
+    def canonize(self, document: Mapping[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        return self._canonicalize(document, loader=loader, check_data_loss=True,
+                                  hash_algorithm=_hash_name(key_type)).encode("utf-8")
 
     # Proof Configuration (§3.2.5 / §3.3.5): options + the document's @context, canonicalized
-    def proof_config(self, options: dict[str, Any], document: dict[str, Any],
+    def proof_config(self, options: Mapping[str, Any], document: Mapping[str, Any],
                      loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         config = {k: v for k, v in options.items() if k not in ("proofValue", "@context")}
         config["@context"] = document.get("@context")
-        return jsonld.canonicalize(config, loader=loader, check_data_loss=True,
-                                   hash_algorithm=_hash_name(key_type)).encode("utf-8")
+        return self._canonicalize(config, loader=loader, check_data_loss=True,
+                                  hash_algorithm=_hash_name(key_type)).encode("utf-8")
 
-    def config_hash(self, options: dict[str, Any], document: dict[str, Any],
-                    loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+    # Hashing (§3.2.4 / §3.3.4): H(proof config) ‖ H(canonical document), proof configuration FIRST
+    def create_verify_data(self, options: Mapping[str, Any], document: Mapping[str, Any], canonical: bytes,
+                           loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        algorithm = _hash_name(key_type)
         if loader is None or loader is jsonld.default_loader():
+            # the bundled contexts: the configuration's hash is cached by its JSON (one per batch)
             config = {k: v for k, v in options.items() if k not in ("proofValue", "@context")}
             config["@context"] = document.get("@context")
-            return _cached_config_hash(dumps_canonical_json(config), self.name, key_type)
-        return self.digest(self.proof_config(options, document, loader, key_type), key_type)
-
-    # Hashing (§3.2.4 / §3.3.4): H(proof config) ‖ H(document), proof configuration FIRST
-    def digest(self, data: bytes, key_type: str) -> bytes:
-        return hashlib.new(_hash_name(key_type), data).digest()
+            config_hash = _cached_config_hash(dumps_canonical_json(config), self._canonicalize, key_type)
+        else:
+            config_hash = hashlib.new(algorithm, self.proof_config(options, document, loader, key_type)).digest()
+        return config_hash + hashlib.new(algorithm, canonical).digest()
 
 
-class _JcsSuite:
+class JcsSuite(_Signing):
     """eddsa-jcs-2022 (vc-di-eddsa §3.3): JCS instead of RDFC; the proof keeps the document's @context."""
 
-    name = "eddsa-jcs-2022"
-    key_types = ("ed25519",)
+    name: str = "eddsa-jcs-2022"
+    key_types: tuple[str, ...] = ("ed25519",)
 
-    def transform(self, document: dict[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+    def __repr__(self) -> str:
+        return f"JcsSuite({self.name!r})"
+
+    # vc-di-eddsa §3.3.1 step 2: the JCS proof carries the document's @context
+    def prepare_options(self, options: dict[str, Any], document: Mapping[str, Any]) -> None:
+        if "@context" in document:
+            options["@context"] = copy_json(document["@context"])
+
+    # vc-di-eddsa §3.3.2 steps 2-3: the document's @context must start with the proof's, and the proof's
+    # is the one the signature covers
+    def verify_input(self, options: Mapping[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+        if "@context" not in options:
+            return document
+        proof_ctx = _as_list(options["@context"])
+        doc_ctx = _as_list(document.get("@context"))
+        if doc_ctx[: len(proof_ctx)] != proof_ctx:
+            raise ProofError("the proof's @context does not match the document's", code="PROOF_VERIFICATION_ERROR")
+        return {**document, "@context": options["@context"]}
+
+    # Transformation (§3.3.3): JCS (RFC 8785) of the unsecured document
+    def canonize(self, document: Mapping[str, Any], loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         return jcs.canonicalize(document).encode("utf-8")
 
-    def proof_config(self, options: dict[str, Any], document: dict[str, Any],
+    # Proof Configuration (§3.3.5): JCS of the options, @context included
+    def proof_config(self, options: Mapping[str, Any], document: Mapping[str, Any],
                      loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
         config = {k: v for k, v in options.items() if k != "proofValue"}
         return jcs.canonicalize(config).encode("utf-8")
 
-    def config_hash(self, options: dict[str, Any], document: dict[str, Any],
-                    loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
-        return self.digest(self.proof_config(options, document, loader, key_type), key_type)
+    # Hashing (§3.3.4): SHA-256(proof config) ‖ SHA-256(canonical document)
+    def create_verify_data(self, options: Mapping[str, Any], document: Mapping[str, Any], canonical: bytes,
+                           loader: jsonld.BundledLoader | None, key_type: str) -> bytes:
+        config = self.proof_config(options, document, loader, key_type)
+        return hashlib.sha256(config).digest() + hashlib.sha256(canonical).digest()
 
-    def digest(self, data: bytes, key_type: str) -> bytes:
-        return hashlib.sha256(data).digest()
 
-
-SUITES: dict[str, _RdfcSuite | _JcsSuite] = {
-    "eddsa-rdfc-2022": _RdfcSuite("eddsa-rdfc-2022", ("ed25519",)),
-    "ecdsa-rdfc-2019": _RdfcSuite("ecdsa-rdfc-2019", ("p256", "p384")),
-    "eddsa-jcs-2022": _JcsSuite(),
+#: The cryptosuites known by name (the ``cryptosuite`` value of a proof).
+SUITES: dict[str, Cryptosuite] = {
+    "eddsa-rdfc-2022": RdfcSuite("eddsa-rdfc-2022", ("ed25519",)),
+    "ecdsa-rdfc-2019": RdfcSuite("ecdsa-rdfc-2019", ("p256", "p384")),
+    "eddsa-jcs-2022": JcsSuite(),
 }
 DEFAULT_SUITE = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019", "p384": "ecdsa-rdfc-2019"}
 
@@ -135,7 +220,7 @@ def _time_text(value: str | datetime | None) -> str | None:
     return format_datetime(value)
 
 
-def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | None = None,
+def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | Cryptosuite | None = None,
               purpose: str = "assertionMethod", created: str | datetime | None = None,
               include_created: bool = True, expires: str | datetime | None = None,
               challenge: str | None = None, domain: str | Sequence[str] | None = None,
@@ -143,14 +228,17 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | N
               loader: jsonld.BundledLoader | None = None) -> dict[str, Any]:
     """Return a copy of ``document`` with a DataIntegrityProof added (DI §4.2; a proof set if it had one).
 
-    ``created`` defaults to now (UTC, whole seconds); pass ``include_created=False`` to omit it.
+    ``cryptosuite`` is a name in :data:`SUITES` or a :class:`Cryptosuite` object (default: the key
+    type's suite in :data:`DEFAULT_SUITE`). ``created`` defaults to now (UTC, whole seconds); pass
+    ``include_created=False`` to omit it.
     """
     if not isinstance(document, Mapping):
         raise ProofError("the document to sign must be a JSON object", code="PROOF_GENERATION_ERROR")
-    suite_name = cryptosuite or DEFAULT_SUITE[key.key_type]
-    suite = SUITES.get(suite_name)
+    chosen = cryptosuite or DEFAULT_SUITE[key.key_type]
+    suite = SUITES.get(chosen) if isinstance(chosen, str) else chosen
     if suite is None:
-        raise ProofError(f"unknown cryptosuite {suite_name!r}", code="PROOF_GENERATION_ERROR")
+        raise ProofError(f"unknown cryptosuite {chosen!r}", code="PROOF_GENERATION_ERROR")
+    suite_name = suite.name
     if key.key_type not in suite.key_types:
         raise ProofError(f"cryptosuite {suite_name} cannot be used with a {key.key_type} key",
                          code="PROOF_GENERATION_ERROR")
@@ -180,14 +268,11 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | N
         options["challenge"] = challenge
     if previous_proof is not None:
         options["previousProof"] = previous_proof
-    if isinstance(suite, _JcsSuite) and "@context" in unsecured:
-        # vc-di-eddsa §3.3.1 step 2: the JCS proof carries the document's @context
-        options["@context"] = copy_json(unsecured["@context"])
+    suite.prepare_options(options, unsecured)
     # DI §2.4.3: a dropped term or relative IRI raises DataLossError here, never a silently unsigned claim
-    transformed = suite.transform(unsecured, loader, key.key_type)
-    config_hash = suite.config_hash(options, unsecured, loader, key.key_type)
-    hash_data = config_hash + suite.digest(transformed, key.key_type)
-    options["proofValue"] = multibase_encode(key.sign(hash_data))
+    canonical = suite.canonize(unsecured, loader, key.key_type)
+    verify_data = suite.create_verify_data(options, unsecured, canonical, loader, key.key_type)
+    options["proofValue"] = multibase_encode(suite.sign(key, verify_data))
     secured = {k: copy_json(v) for k, v in document.items() if k != "proof"}
     all_proofs = [*(copy_json(p) for p in existing), options]
     secured["proof"] = all_proofs if len(all_proofs) > 1 else options
@@ -212,12 +297,15 @@ class ProofResult:
 def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None = None,
                   expected_purpose: str | None = None, challenge: str | None = None,
                   domain: str | Sequence[str] | None = None, now: datetime | None = None,
-                  accepted_suites: Iterable[str] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022"),
+                  accepted_suites: Iterable[str | Cryptosuite] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019",
+                                                                  "eddsa-jcs-2022"),
                   loader: jsonld.BundledLoader | None = None) -> list[ProofResult]:
     """Verify every proof on ``document`` (DI §4.4, and §4.5 for sets and chains).
 
-    Returns one ProofResult per proof; the document is verified only if every one is. Raises
-    ProofError (PARSING_ERROR) only when there is no proof object at all.
+    ``accepted_suites`` lists the suites a proof may use: names in :data:`SUITES` or :class:`Cryptosuite`
+    objects (matched by their ``name``); a proof naming any other suite fails. Returns one ProofResult
+    per proof; the document is verified only if every one is. Raises ProofError (PARSING_ERROR) only
+    when there is no proof object at all.
     """
     proofs = document.get("proof") if isinstance(document, Mapping) else None
     # DI §4.4 step 2: no proof map -> PARSING_ERROR
@@ -227,7 +315,7 @@ def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None =
     resolver = resolver or DidResolver()
     moment = now or utcnow()
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    accepted = set(accepted_suites)
+    accepted = _accepted(accepted_suites)
     results: list[ProofResult] = []
     transformed_cache: dict[str, bytes] = {}
     for proof in proof_list:
@@ -243,9 +331,22 @@ def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None =
     return results
 
 
+def _accepted(suites: Iterable[str | Cryptosuite]) -> dict[str, Cryptosuite]:
+    """The accepted suites by name; a name that is not in SUITES is accepted but matches no proof."""
+    accepted: dict[str, Cryptosuite] = {}
+    for suite in suites:
+        if isinstance(suite, str):
+            known = SUITES.get(suite)
+            if known is not None:
+                accepted[suite] = known
+        else:
+            accepted[suite.name] = suite
+    return accepted
+
+
 def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], result: ProofResult, *,
                 resolver: DidResolver, expected_purpose: str | None, challenge: str | None,
-                domain: str | Sequence[str] | None, now: datetime, accepted: set[str],
+                domain: str | Sequence[str] | None, now: datetime, accepted: dict[str, Cryptosuite],
                 loader: jsonld.BundledLoader | None, transformed_cache: dict[str, bytes]) -> None:
     if not isinstance(proof, dict):
         raise ProofError("proof is not a JSON object", code="PARSING_ERROR")
@@ -256,9 +357,9 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
     if proof["type"] != PROOF_TYPE:
         raise ProofError(f"unsupported proof type {proof['type']!r}", code="PROOF_VERIFICATION_ERROR")
     suite_name = proof.get("cryptosuite")
-    if not isinstance(suite_name, str) or suite_name not in SUITES or suite_name not in accepted:
+    suite = accepted.get(suite_name) if isinstance(suite_name, str) else None
+    if suite is None:
         raise ProofError(f"unsupported cryptosuite {suite_name!r}", code="PROOF_VERIFICATION_ERROR")
-    suite = SUITES[suite_name]
     result.cryptosuite = suite_name
     result.verification_method = proof["verificationMethod"]
     result.purpose = proof["proofPurpose"]
@@ -316,28 +417,22 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
             raise ProofError("previousProof names a proof that is not on the document", code="PROOF_VERIFICATION_ERROR")
         input_doc = {**unsecured, "proof": matching[0] if len(matching) == 1 else matching}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    if isinstance(suite, _JcsSuite):
-        # vc-di-eddsa §3.3.2: the document's @context must start with the proof's @context
-        if "@context" in options:
-            proof_ctx = _as_list(options["@context"])
-            doc_ctx = _as_list(input_doc.get("@context"))
-            if doc_ctx[: len(proof_ctx)] != proof_ctx:
-                raise ProofError("the proof's @context does not match the document's", code="PROOF_VERIFICATION_ERROR")
-            input_doc = {**input_doc, "@context": options["@context"]}
+    input_doc = suite.verify_input(options, input_doc)
     key_type = public_key.key_type
-    cache_key = f"{suite_name}:{key_type}:{previous!r}"
-    transformed = transformed_cache.get(cache_key)
+    # the canonical document is the same for every proof of one suite, key type and chain position
+    cache_key = f"{suite_name}:{key_type}:{previous!r}:{options.get('@context')!r}"
+    canonical = transformed_cache.get(cache_key)
     try:
-        if transformed is None:
-            transformed = suite.transform(input_doc, loader, key_type)
-            transformed_cache[cache_key] = transformed
-        hash_data = suite.config_hash(options, input_doc, loader, key_type) + suite.digest(transformed, key_type)
+        if canonical is None:
+            canonical = suite.canonize(input_doc, loader, key_type)
+            transformed_cache[cache_key] = canonical
+        verify_data = suite.create_verify_data(options, input_doc, canonical, loader, key_type)
     except UnicodeEncodeError as exc:
         # a string with an unpaired surrogate (a dict built in Python; JSON text is refused when read) has no
         # UTF-8 form, so it has no hash to verify (I-JSON, RFC 7493 §2.1)
         raise ProofError("the document holds a string that is not Unicode text (an unpaired surrogate)",
                          code="PARSING_ERROR") from exc
-    if not public_key.verify(signature, hash_data):
+    if not suite.verify(public_key, verify_data, signature):
         raise ProofError("the signature does not match the document", code="CRYPTOGRAPHIC_SECURITY_ERROR")
     result.verified = True
 
@@ -349,14 +444,13 @@ def proof_hashes(document: Mapping[str, Any], proof: Mapping[str, Any],
 
     ``key_type`` defaults to the type of a did:key verification method (else P-256 / Ed25519 hashing).
     """
-    suite_name = str(proof.get("cryptosuite"))
-    suite = SUITES[suite_name]
+    suite = SUITES[str(proof.get("cryptosuite"))]
     if key_type is None:
         vm = str(proof.get("verificationMethod", ""))
         key_type = "p384" if vm.startswith("did:key:z82L") else suite.key_types[0]
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
-    transformed = suite.transform(unsecured, loader, key_type)
+    canonical = suite.canonize(unsecured, loader, key_type)
     config = suite.proof_config(options, unsecured, loader, key_type)
-    return (transformed.decode("utf-8"), config.decode("utf-8"),
-            suite.digest(config, key_type) + suite.digest(transformed, key_type))
+    return (canonical.decode("utf-8"), config.decode("utf-8"),
+            suite.create_verify_data(options, unsecured, canonical, loader, key_type))
