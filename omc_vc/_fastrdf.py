@@ -2,7 +2,7 @@
 
 PyLD turns a document into RDF in three passes (JSON-LD 1.1 API §5.1.2 Expansion, §7.2 Node Map
 Generation, §8.1 Deserialize JSON-LD to RDF), each building Python structures the next walks again;
-for a credential that is about 80 % of a signature (docs/performance.md). :func:`to_records` does the
+for a credential that is most of the cost of a signature (docs/performance.md). :func:`to_records` does the
 same work in one walk over the compacted document and emits the quads at once, as canonical N-Quads
 text records (omc_vc/_internal/nquads.py), for the subset of JSON-LD that credentials use:
 
@@ -70,13 +70,14 @@ _MAX_ENTRIES: Final = 1024
 
 
 class PlanCache:
-    """The node plans of one loader's contexts (lives in jsonld's context memo), bounded by MAX_PLANS."""
+    """The node plans of one loader's contexts (lives in jsonld's context memo), bounded by ``limit``."""
 
-    __slots__ = ("count", "first")
+    __slots__ = ("count", "first", "limit")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_PLANS) -> None:
         self.first: dict[Any, _FirstStage] = {}
         self.count = 0
+        self.limit = limit
 
     def clear(self) -> None:
         self.first = {}
@@ -355,7 +356,7 @@ class _Walk:
             cached = plans.first.get(first_key)
             if cached is None or cached.given is not ctx:
                 cached = self.first_stage(ctx, active_property, element, keys)
-                if plans.count >= MAX_PLANS:
+                if plans.count >= plans.limit:
                     plans.clear()
                 plans.first[first_key] = cached
                 plans.count += 1
@@ -372,7 +373,7 @@ class _Walk:
         if plan is None:
             plan = self.second_stage(first, keys, type_signature)
             if plans is not None and cacheable:
-                if plans.count >= MAX_PLANS:
+                if plans.count >= plans.limit:
                     plans.clear()  # the first stage stays usable; it is simply no longer cached
                 first.plans[type_signature] = plan
                 plans.count += 1

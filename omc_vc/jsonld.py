@@ -14,12 +14,14 @@ Everything in omc-vc that touches JSON-LD goes through this module (DESIGN decis
   silently) and any relative IRI (dropped when converting to RDF with a null base).
 * Processed active contexts are memoized (PyLD misses its own cache on every type-scoped context,
   which VC 2.0 and Open Badges 3.0 put on nearly every node). Output is byte-identical with the memo
-  on or off; :func:`self_test` proves it after a PyLD upgrade and :data:`MEMOIZE_CONTEXTS` turns the
-  memo off.
+  on or off; :func:`self_test` proves it after a PyLD upgrade.
 * Documents in the common subset of JSON-LD (what credentials use) are converted to RDF by a direct
   converter (omc_vc/_fastrdf.py) that leaves every error, every data-loss question and every other
-  feature to PyLD; its canonical output is byte-identical (tests/unit/test_fastrdf.py, self_test) and
-  :data:`FAST_RDF` turns it off.
+  feature to PyLD; its canonical output is byte-identical (tests/unit/test_fastrdf.py, self_test).
+
+Both speed paths are always on in the public functions. The private functions below them
+(:func:`_canonicalize`, :func:`_expand_document`, :func:`_to_records`) take ``memoize=`` and ``fast=``
+so the tests and the benchmark can run PyLD's own pipeline beside them; there is no module switch.
 
 Every exception from PyLD is translated into an :class:`~omc_vc.errors.OmcVcError` subclass.
 
@@ -74,7 +76,6 @@ from omc_vc.errors import (
 __all__ = [
     "DEFAULT_MAX_BLANK_NODES",
     "DEFAULT_MAX_WORK",
-    "MEMOIZE_CONTEXTS",
     "BundledLoader",
     "DocumentLoader",
     "canonicalize",
@@ -91,19 +92,11 @@ __all__ = [
 #: A PyLD document loader: ``loader(url, options)`` returns ``{"contextUrl", "documentUrl", "document"}``.
 DocumentLoader = Callable[[str, Any], dict[str, Any]]
 
-#: Module switch for the processed-context memo. Output is byte-identical either way (tests compare);
-#: turn it off to rule the memo out when investigating a problem, or after a PyLD upgrade until
-#: :func:`self_test` passes.
-MEMOIZE_CONTEXTS: bool = True
-
-#: Module switch for the direct JSON-LD -> RDF converter (omc_vc/_fastrdf.py) used for the common
-#: subset of JSON-LD; canonical output is byte-identical either way (tests/unit/test_fastrdf.py).
-FAST_RDF: bool = True
-
 # PyLD's _is_absolute_iri looks its pattern up in re's cache on every call, and it is called for
 # nearly every key and value expanded. The same pattern, compiled once, gives identical answers for
-# every input (the function is pure); docs/performance.md measured 5-11 % per canonicalization. PyLD is
-# pinned exactly (pyproject.toml), and self_test() plus the conformance suites run against this.
+# every input (the function is pure), and it is a measurable share of a canonicalization
+# (docs/performance.md, levers). PyLD is pinned exactly (pyproject.toml), and self_test() plus the
+# conformance suites run against this.
 _ABSOLUTE_IRI: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 
 
@@ -117,8 +110,8 @@ _pyld._is_absolute_iri = _is_absolute_iri
 #: credentials have a few dozen; a cohort-sized document a few thousand.
 DEFAULT_MAX_BLANK_NODES: Final = 10_000
 
-#: Default work bound, in units roughly proportional to time (2-3 microseconds each here), applied
-#: separately to two steps whose cost grows faster than the input (each takes at most ~1.5 s):
+#: Default work bound, in units roughly proportional to time (chosen so that either step stops within
+#: a couple of seconds), applied separately to two steps whose cost grows faster than the input:
 #:
 #: * the Hash N-Degree Quads step of RDFC-1.0 (§4.8): per call, one unit per quad of the blank node,
 #:   and per permutation it must try (§4.8.3 step 5.4) one per identifier its issuer copy holds plus
@@ -1200,11 +1193,14 @@ def parse_nquads(text: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def _setup(
-    loader: DocumentLoader, *, check: bool, memoize: bool | None, max_work: int | None = None
+    loader: DocumentLoader, *, check: bool, memoize: bool = True, max_work: int | None = None
 ) -> tuple[_Processor, dict[str, Any]]:
-    """A processor and the options for one call (DESIGN decision 2: base None, this loader)."""
-    use_memo = MEMOIZE_CONTEXTS if memoize is None else memoize
-    memo = _memo_for(loader) if use_memo else None
+    """A processor and the options for one call (DESIGN decision 2: base None, this loader).
+
+    ``memoize=False`` leaves out the context memo (PyLD's own context processing, as it ships): only
+    the tests and the benchmark ask for that, to compare.
+    """
+    memo = _memo_for(loader) if memoize else None
     processor = _CheckingProcessor(memo, max_work) if check else _Processor(memo, max_work)
     options: dict[str, Any] = {
         "base": _RDFC_OPTIONS["base"],
@@ -1224,7 +1220,7 @@ def _setup(
 def context_processor(loader: DocumentLoader) -> tuple[Any, dict[str, Any]]:
     """The PyLD processor (with this loader's context memo) and options that canonicalization uses, for a
     walker in this layer that must make the same context and IRI decisions (omc_vc/jsonld_plain.py)."""
-    return _setup(loader, check=False, memoize=None)
+    return _setup(loader, check=False)
 
 
 def _require_document(doc: Any) -> None:
@@ -1288,7 +1284,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _rdf_setup(
-    loader: DocumentLoader | None, check: bool, memoize: bool | None, options: Mapping[str, Any] | None,
+    loader: DocumentLoader | None, check: bool, memoize: bool, options: Mapping[str, Any] | None,
     max_work: int,
 ) -> tuple[_Processor, dict[str, Any]]:
     processor, opts = _setup(default_loader() if loader is None else loader, check=check, memoize=memoize,
@@ -1315,7 +1311,7 @@ def _to_rdf(
     loader: DocumentLoader | None,
     *,
     check: bool,
-    memoize: bool | None = None,
+    memoize: bool = True,
     options: Mapping[str, Any] | None = None,
     max_work: int = DEFAULT_MAX_WORK,
 ) -> dict[str, Any]:
@@ -1329,16 +1325,16 @@ def _to_records(
     loader: DocumentLoader | None,
     *,
     check: bool,
-    memoize: bool | None = None,
+    memoize: bool = True,
     options: Mapping[str, Any] | None = None,
     max_work: int = DEFAULT_MAX_WORK,
-    fast: bool | None = None,
+    fast: bool = True,
 ) -> list[nquads.Record]:
-    """JSON-LD -> the quads as text records. ``fast`` (default :data:`FAST_RDF`) tries the direct converter
-    (omc_vc/_fastrdf.py, which needs the context memo) first; it leaves everything outside the common subset,
-    every error and every data-loss question to PyLD's pipeline."""
+    """JSON-LD -> the quads as text records. ``fast`` tries the direct converter (omc_vc/_fastrdf.py,
+    which needs the context memo) first; it leaves everything outside the common subset, every error and
+    every data-loss question to PyLD's pipeline. ``fast=False`` is PyLD's pipeline alone (tests, bench)."""
     processor, opts = _rdf_setup(loader, check, memoize, options, max_work)
-    if (FAST_RDF if fast is None else fast) and isinstance(doc, dict) and processor._memo is not None:
+    if fast and isinstance(doc, dict) and processor._memo is not None:
         try:
             return _fastrdf.to_records(doc, processor, opts, _is_rdf_iri, processor._memo.plans)
         except _fastrdf.Unsupported:
@@ -1348,15 +1344,20 @@ def _to_records(
 
 def _canonicalize(
     doc: Any,
-    loader: DocumentLoader | None,
+    loader: DocumentLoader | None = None,
     *,
-    check: bool,
-    memoize: bool | None,
-    max_blank_nodes: int,
-    max_work: int,
+    check: bool = True,
+    memoize: bool = True,
+    fast: bool = True,
+    max_blank_nodes: int = DEFAULT_MAX_BLANK_NODES,
+    max_work: int = DEFAULT_MAX_WORK,
     hash_algorithm: str = "sha256",
 ) -> str:
-    records = _to_records(doc, loader, check=check, memoize=memoize, max_work=max_work)
+    """:func:`canonicalize` with the two speed paths chosen: ``memoize`` (the context memo) and ``fast``
+    (the direct converter, which needs the memo). The public function runs both; the tests and the
+    benchmark turn them off to compare with PyLD's own pipeline, in the same process, without a switch."""
+    _require_document(doc)
+    records = _to_records(doc, loader, check=check, memoize=memoize, max_work=max_work, fast=fast)
     return _canonicalize_records(records, max_blank_nodes=max_blank_nodes, max_work=max_work,
                                  hash_algorithm=hash_algorithm)
 
@@ -1384,12 +1385,10 @@ def canonicalize(
     when a limit is hit and :class:`JsonLdError` for any other JSON-LD error. The document is not
     modified.
     """
-    _require_document(doc)
     return _canonicalize(
         doc,
         loader,
         check=check_data_loss,
-        memoize=None,
         max_blank_nodes=max_blank_nodes,
         max_work=max_work,
         hash_algorithm=hash_algorithm,
@@ -1414,8 +1413,7 @@ def check_data_loss(doc: dict[str, Any], *, loader: DocumentLoader | None = None
     ...
     omc_vc.errors.DataLossError: JSON-LD processing would drop data: ...'learner/42'... at $.credentialSubject.id
     """
-    _require_document(doc)
-    expand(doc, loader=loader, check_data_loss=True)
+    _expand_document(doc, loader, check=True)
 
 
 def expand(
@@ -1425,10 +1423,17 @@ def expand(
     check_data_loss: bool = False,
 ) -> list[dict[str, Any]]:
     """JSON-LD 1.1 expansion of ``doc`` with the bundled loader and base ``None``, errors translated."""
+    return _expand_document(doc, loader, check=check_data_loss)
+
+
+def _expand_document(
+    doc: dict[str, Any], loader: DocumentLoader | None, *, check: bool, memoize: bool = True
+) -> list[dict[str, Any]]:
+    """:func:`expand` (and :func:`check_data_loss`) with the context memo chosen (tests compare both)."""
     _require_document(doc)
     loader = default_loader() if loader is None else loader
     try:
-        processor, options = _setup(loader, check=check_data_loss, memoize=None)
+        processor, options = _setup(loader, check=check, memoize=memoize)
         expanded: list[dict[str, Any]] = processor.expand(doc, options)
     except OmcVcError:
         raise
@@ -1493,14 +1498,7 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     """
     document = _json_copy(dict(_SELF_TEST_DOCUMENT))
     runs = [
-        _canonicalize(
-            document,
-            loader,
-            check=True,
-            memoize=memoize,
-            max_blank_nodes=DEFAULT_MAX_BLANK_NODES,
-            max_work=DEFAULT_MAX_WORK,
-        )
+        _canonicalize(document, loader, memoize=memoize, fast=False)
         for memoize in (False, True, True)
     ]
     if len(set(runs)) != 1:
