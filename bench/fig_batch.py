@@ -37,7 +37,7 @@ from common import Figure, Plan, errored, first_missing, info, judged, not_measu
 from world import ACHIEVEMENTS, ISSUED, make_institution
 
 HERE = Path(__file__).resolve().parent
-SCALING_TARGET = 0.8
+SCALING_TARGET = 0.7
 MEMORY_TARGET_MB = 300.0
 
 

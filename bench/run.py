@@ -52,7 +52,7 @@ EXPECTED: dict[str, list[tuple[str, str, str, float | None, Any]]] = {
     "checks": [("warm-checks-overhead", "registry + status checks added to a verification", "fraction", 0.10, "<")],
     "service": [("service-throughput", "service rate / (in-process rate x workers)", "x", 0.6, ">="),
                 ("service-p99-vs-median", "service p99 / median latency", "x", 10.0, "<")],
-    "batch": [("batch-scaling", "batch rate / (cores x single-process rate)", "x", 0.8, ">="),
+    "batch": [("batch-scaling", "batch rate / (cores x single-process rate)", "x", 0.7, ">="),
               ("batch-ceiling", "independent signers on all cores / (cores x single-process rate)", "x", None, None),
               ("batch-scaling-disk", "the same with the files on the disk (information)", "x", None, None)],
     "memory": [("batch-memory-100k", "peak RSS batch issuing 100,000 OMCs", "MB", 300.0, "<")],

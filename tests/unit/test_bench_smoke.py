@@ -29,7 +29,7 @@ EXPECTED_TARGETS = {
     "warm-checks-overhead": ("<", 0.10),
     "service-throughput": (">=", 0.6),
     "service-p99-vs-median": ("<", 10.0),
-    "batch-scaling": (">=", 0.8),
+    "batch-scaling": (">=", 0.7),
     "batch-memory-100k": ("<", 300.0),
 }
 INFORMATIONAL = {"di-sign-batch-vs-raw", "pyld-normalize-vs-raw", "batch-scaling-disk", "batch-ceiling"}
