@@ -92,7 +92,7 @@ def test_serve_process_hosts_documents_and_stops_cleanly(tmp_path: Path) -> None
     assert "MARKER-b81c" not in logged and "/credentials/verify" not in logged  # no access log, no bodies
 
 
-# --- TCP_NODELAY (docs/performance.md lever 8) -----------------------------------------------------------
+# --- TCP_NODELAY (docs/performance.md, levers) -----------------------------------------------------------
 # With more than one worker uvicorn binds the listening socket itself with protocol 0, and asyncio only
 # turns Nagle off on sockets accepted from an IPPROTO_TCP listener: every response (headers, then body)
 # then waits ~40 ms for the client's delayed ACK. These tests check the socket option, not a latency.
