@@ -11,8 +11,8 @@ burst of outside load, or the machine's speed drifting, during one of them does 
 The batch writes one file per credential, and the figures leave their files in place until the suite
 ends (``bench/run.py`` deletes its scratch folder last). On ext4 without a journal, as on this
 machine, creating a file right after many were deleted is slow: the inode allocator skips every inode
-deleted in the last 5-65 seconds (``recently_deleted`` in fs/ext4/ialloc.c) and creating one file took
-200-850 µs of kernel time instead of about 50 µs. Deleting 10,000 files just before the 100,000-file
+deleted in the last 5-65 seconds (``recently_deleted`` in fs/ext4/ialloc.c), and creating one file
+then takes several times the kernel time it takes on a quiet disk. Deleting 10,000 files just before the 100,000-file
 run, or a previous figure's files just before the batch, would measure that instead of issuance.
 Another run's deletions (the previous ``make bench`` removing its 110,000 files) can do the same for
 several minutes, so the disk figure first probes the cost of creating a file in its folder and waits, up
@@ -194,9 +194,9 @@ def batch_figures(plan: Plan, scratch_root: Path, *, prefer_ram: bool = True) ->
     the disk as ``batch-scaling-disk`` (one run, for information).
 
     What the target asks is how well issuance uses both cores. On this machine's disk (ext4 without a
-    journal) creating files costs 20-40 µs of kernel time normally and 200-1,300 µs for minutes after
-    anything deleted many files nearby (module docstring), which swamps the figure: the workers' kernel
-    time per credential read 370-595 µs in such runs against 50-75 normally. On a RAM disk every step
+    journal) creating files costs many times more kernel time for minutes after anything deleted many
+    files nearby (module docstring), which swamps the figure: the workers' kernel time per credential
+    grows several-fold in such runs. On a RAM disk every step
     still runs (SQLite state with its fsyncs, status indices, a file per credential written, flushed and
     renamed, the index), without the disk's latency. ``--batch-dir`` puts the main figure on a folder of
     your choice instead.

@@ -18,9 +18,9 @@ every use, so that an edit to a pinned object is noticed (tests/unit/test_status
 The pool is larger than the proof-configuration hash cache, so every credential's own proof
 configuration is canonicalized as it would be for a stream of different credentials. Both sides verify
 the same credentials in the same round, so each verification starts by emptying that cache: otherwise
-the side that runs second in a round finds the first side's hashes there (about a sixth of a
+the side that runs second in a round finds the first side's hashes there (a sizeable share of a
 verification), and with the order alternating from round to round the per-round ratios split into two
-groups 30 points apart, whose median could land anywhere between them (2.6-18.6 % in ten runs).
+groups far apart, whose median could land anywhere between them.
 """
 
 from __future__ import annotations

@@ -111,8 +111,8 @@ class _Client:
     """The load generator: ``wrk`` (C, with bench/wrk_verify.lua) when installed, else bench/loadgen.py.
 
     Both run in their own process on the same two cores as the server, so the cheaper the client, the
-    more of the machine the server gets: wrk spends about 80 µs of CPU per request here, loadgen.py
-    about 140. ``make bench`` installs wrk (Debian package) when it can; the figure's details say which
+    more of the machine the server gets: wrk spends about half the CPU per request that loadgen.py
+    does. ``make bench`` installs wrk (Debian package) when it can; the figure's details say which
     client ran.
     """
 

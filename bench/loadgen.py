@@ -11,8 +11,8 @@ cores, so every microsecond the client spends is one the server does not get. It
 thread driving every connection with ``selectors`` (epoll), each request pre-encoded as one buffer
 (request line, headers and body, sent in one ``send``), and each answer read with a minimal HTTP/1.1
 response parser (status line, ``Content-Length``, body). ``http.client`` in one thread per
-connection, as this script used before, spent about 0.45 ms of CPU per request on the same machine,
-a fifth of what the server spends. The parser accepts only what the service sends (a
+connection, as this script used before, spent a sizeable fraction of what the server spends per
+request. The parser accepts only what the service sends (a
 ``Content-Length`` body, keep-alive); anything else is counted as a failed request with its reason.
 
 Example::

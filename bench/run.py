@@ -1,6 +1,6 @@
 """omc-vc benchmark suite: ``make bench`` (= ``.venv/bin/python bench/run.py``).
 
-Measures, on the typical OMC the tests use, every speed figure of issue 5 against its target and
+Measures, on the typical OMC the tests use, every speed figure against its target and
 prints one line per figure (value, target, PASS/FAIL), then writes them as JSON (``--out``, default
 ``bench/results/latest.json``). Figures are medians over many runs after a warm-up; every ratio is
 taken inside the same run from interleaved rounds (see ``bench/common.py``). A figure whose module

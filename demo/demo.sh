@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end demo of omc-vc (issue 8): run it with `make demo` from a fresh clone.
+# The end-to-end demo of omc-vc: run it with `make demo` from a fresh clone.
 #
 # A DEMO ministry publishes a signed registry with two institutions (a college, and a private career
 # college in partnership with it); they issue an OMC, an OMC+ and a partnership OMC to a demo learner;

@@ -1,4 +1,4 @@
-"""Secrets (issue 6, item 5): private keys never appear in logs, error texts, ``--json`` output or
+"""Secrets: private keys never appear in logs, error texts, ``--json`` output or
 exception text; key and wallet files keep mode 0600 whatever the umask.
 
 Every test collects the secret in all the forms it could leak in (secretKeyMultibase, the raw seed in

@@ -162,7 +162,7 @@ def dumps_canonical_json(value: Any) -> str:
 
 
 def copy_json(value: Any) -> Any:
-    """A deep copy of a JSON value (dicts, lists, scalars): three times faster than copy.deepcopy."""
+    """A deep copy of a JSON value (dicts, lists, scalars), cheaper than copy.deepcopy (no memo, no dispatch)."""
     if isinstance(value, dict):
         return {key: copy_json(item) for key, item in value.items()}
     if isinstance(value, list):

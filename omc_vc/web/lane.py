@@ -1,16 +1,16 @@
 """The fast lane: a small verification is answered on the event-loop thread; anything else on the pool.
 
-ADR 0008. Handing a verification to the worker pool and back costs 0.3-0.6 ms of CPU on a small
-machine (two thread switches, the work moving between cores), a third of what verifying a typical
-OMC costs. Most requests to ``/credentials/verify`` are small credentials whose issuer key, status
-lists and registry are already known: they need no network and little work. So the service first
-tries such a request *in the lane*: on the event-loop thread, under two refusals that keep the loop
-from ever waiting or working long:
+ADR 0008. Handing a verification to the worker pool and back costs CPU (two thread switches, the
+work moving between cores) on the order of what verifying a typical OMC costs. Most requests to
+``/credentials/verify`` are small credentials whose issuer key, status lists and registry are already
+known: they need no network and little work. So the service first tries such a request *in the
+lane*: on the event-loop thread, under two refusals that keep the loop from ever waiting or working
+long:
 
 * **no network**: every fetch made through the service's fetcher (:class:`LaneFetcher`: did:web
   documents, status lists, the registry) raises :class:`NeedsPool` before any connection is made;
 * **little work**: canonicalization and RDF conversion stop at :data:`LANE_MAX_WORK` units of
-  ``omc_vc.jsonld``'s work bound (about 5 ms; a credential needs well under a thousand) by raising
+  ``omc_vc.jsonld``'s work bound (a few milliseconds; a credential needs well under a thousand) by raising
   :class:`NeedsPool` (``jsonld.work_ceiling``); only bodies up to ``limits.lane_max_bytes`` (16 KiB
   by default, at most :data:`LANE_MAX_BYTES_CEILING`) are tried, so everything else the lane does is
   linear in a small input.
@@ -35,7 +35,7 @@ from omc_vc._internal.fetch import Fetcher, FetchResponse
 
 T = TypeVar("T")
 
-#: Canonicalization / RDF conversion work allowed in the lane (omc_vc.jsonld units, 2-3 µs each).
+#: Canonicalization / RDF conversion work allowed in the lane (omc_vc.jsonld units, see DEFAULT_MAX_WORK).
 LANE_MAX_WORK = 2_000
 #: The largest ``limits.lane_max_bytes`` a configuration may set: the lane's bound on everything but
 #: the work above is the size of its input.

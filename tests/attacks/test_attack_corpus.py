@@ -1,4 +1,4 @@
-"""The attack corpus (issue 6, item 1): every folder under tests/attacks/ is one attack, held as data.
+"""The attack corpus: every folder under tests/attacks/ is one attack, held as data.
 
 ``<attack-name>/case.json`` says what the attack is (``description``, ``stops``), what kind of input it
 is (``kind``), the input itself (declarative: a base artifact of the world plus JSON patches, or a

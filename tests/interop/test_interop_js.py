@@ -560,7 +560,7 @@ def test_direction_both_ways(js_keys: Any, suite: str, key_type: str, db_type: s
 
 @pytest.mark.parametrize(("suite", "key_type", "db_type"), SUITES)
 def test_js_signed_verifies_through_the_vc_api(js_keys: Any, suite: str, key_type: str, db_type: str) -> None:
-    """Issue 8: POST /credentials/verify answers verified for a credential signed by an independent
+    """POST /credentials/verify answers verified for a credential signed by an independent
     implementation, and not verified for a tampered one (both with the full and the proof-only checks)."""
     import warnings
 

@@ -1,4 +1,4 @@
-"""Property tests (issue 6, item 2): no mutation of a signed document verifies, and nothing but the
+"""Property tests: no mutation of a signed document verifies, and nothing but the
 project's typed errors ever escapes.
 
 Each base document is signed once with a deterministic key; hypothesis then picks a place in it (any

@@ -1,4 +1,4 @@
-"""Property tests (issue 6, item 2): encode/decode round trips are exact, and decoders refuse garbage
+"""Property tests: encode/decode round trips are exact, and decoders refuse garbage
 with the project's typed errors only (multibase, QR link payloads, status-list bitstrings)."""
 
 from __future__ import annotations

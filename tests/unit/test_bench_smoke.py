@@ -1,7 +1,7 @@
 """Smoke test of the benchmark suite (``make bench`` = ``bench/run.py``).
 
 Runs ``bench/run.py --quick`` in a subprocess with a tiny workload and checks the JSON it writes:
-every figure of issue 5 is there, each with a value, a target and a ``met`` verdict consistent with
+every figure is there, each with a value, a target and a ``met`` verdict consistent with
 them. It never asserts on speed: the quick run's numbers mean nothing, and the machine is shared.
 """
 
@@ -19,7 +19,7 @@ from tests.helpers import REPO
 
 RUN = REPO / "bench" / "run.py"
 
-#: Every figure issue 5 asks for (and the informational ones beside them), with its target.
+#: Every judged figure (and the informational ones beside them), with its target.
 EXPECTED_TARGETS = {
     "di-sign-vs-raw": ("<=", 8.0),
     "di-verify-vs-raw": ("<=", 8.0),

@@ -1,4 +1,4 @@
-"""Interoperability (issue 3 item 6).
+"""Interoperability.
 
 1. An independent eddsa-rdfc-2022 verifier, written here from the specs with nothing of omc_vc's
    JSON-LD or proof code: plain PyLD (its own URDNA2015, no memo, no escaping fixes) fed ONLY the

@@ -27,7 +27,7 @@ def test_typical_omc_link_qr_round_trips_byte_identical_and_verifies(tmp_path: P
     # the same JSON value, in the same key order: the same bytes when serialised the same way
     assert json.dumps(decoded) == json.dumps(credential)
     assert college.verifier().verify(decoded, now=NOW).verified
-    # issue 7: a typical OMC fits in QR version 25 or lower at error-correction level L
+    # a typical OMC fits in QR version 25 or lower at error-correction level L
     assert version <= 25
 
 

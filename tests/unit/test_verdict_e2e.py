@@ -1,4 +1,4 @@
-"""Issue 4, "How it will be checked": the registry and status lists served over loopback HTTP.
+"""End to end: the registry and status lists served over loopback HTTP.
 
 Each attack test is named after the attack it stops.
 """

@@ -1,6 +1,6 @@
 """What the W3C interoperability suites (vc-di-eddsa, vc-di-ecdsa, vc-data-model-2.0,
-bitstring-status-list) expect of the VC-API endpoints, one parametrized case per expectation of
-issue 8 item 4. The suites themselves (mocha projects) are not run here; these cases mirror them.
+bitstring-status-list) expect of the VC-API endpoints, one parametrized case per expectation.
+The suites themselves (mocha projects) are not run here; these cases mirror them.
 The case-by-case restatement of the suites' own tests is ``test_w3c_suite_cases.py`` (see
 docs/interop-w3c-suites.md); this file keeps the issue's summary and the service-specific shapes.
 """
