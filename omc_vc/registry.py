@@ -123,7 +123,9 @@ DEFAULT_MAX_CACHE_AGE: Final = timedelta(hours=24)
 DEFAULT_REUSE: Final = timedelta(minutes=5)
 #: Tolerated clock difference for "not yet valid" checks.
 CLOCK_SKEW: Final = timedelta(minutes=5)
-# Only RDFC suites: the ministry's registry is Linked Data (VC-DI-EdDSA §3.2, VC-DI-ECDSA §3.2).
+# Only RDFC suites: the ministry's registry is Linked Data (VC-DI-EdDSA §3.2, VC-DI-ECDSA §3.2). These bound
+# what the registry may be signed with at all; a verification that accepts fewer suites narrows them further
+# through VerifiedRegistry.require_suites (DESIGN decision 13), at the time it reads the registry.
 _SUITES: Final = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
 
 Clock = Callable[[], datetime]
@@ -671,6 +673,27 @@ class VerifiedRegistry:
     digest: str
     signers: tuple[str, ...]
     anchors: Anchors
+    #: (anchor key multibase, cryptosuite) of every anchor proof that verified: what require_suites reads
+    signer_suites: tuple[tuple[str, str], ...] = ()
+
+    def require_suites(self, accepted: Iterable[str]) -> None:
+        """Refuse this registry under a verification that does not accept the suites its anchors signed with.
+
+        DESIGN decision 13: a registry is trusted under the caller's accepted cryptosuites too. The anchors
+        decide which keys may sign it; the caller decides which algorithms it trusts at all. ``threshold``
+        distinct anchor keys must have signed in a suite the caller accepts, else REGISTRY_UNTRUSTED_SIGNER
+        (none did) or REGISTRY_THRESHOLD_NOT_MET (too few did).
+        """
+        allowed = set(accepted)
+        keys = {key for key, suite in self.signer_suites if suite in allowed}
+        if len(keys) >= self.anchors.threshold:
+            return
+        refused = sorted({suite for _, suite in self.signer_suites if suite not in allowed})
+        why = f"its other anchor proofs use {', '.join(refused)}, which this verification does not accept" \
+            if refused else "no other anchor proof verified"
+        raise _err("REGISTRY_THRESHOLD_NOT_MET" if keys else "REGISTRY_UNTRUSTED_SIGNER",
+                   f"the registry is signed by {len(keys)} anchor key(s) in a cryptosuite this verification accepts "
+                   f"({', '.join(sorted(allowed)) or 'none'}), {self.anchors.threshold} required; {why}")
 
 
 def _digest(document: dict[str, Any]) -> str:
@@ -680,6 +703,12 @@ def _digest(document: dict[str, Any]) -> str:
 def _verified_signers(document: dict[str, Any], *, now: datetime | None,
                       anchors: Anchors | None = None) -> list[PublicKey]:
     """Keys whose proofs on ``document`` verify. With ``anchors``, a failed proof by an anchor is tampering."""
+    return [key for key, _ in _verified_proofs(document, now=now, anchors=anchors)]
+
+
+def _verified_proofs(document: dict[str, Any], *, now: datetime | None,
+                     anchors: Anchors | None = None) -> list[tuple[PublicKey, str]]:
+    """(key, cryptosuite) of every proof on ``document`` that verifies; see :func:`_verified_signers`."""
     if not isinstance(document.get("proof"), dict | list) or not as_list(document.get("proof")):
         raise _err("REGISTRY_UNSIGNED", "the registry carries no proof: it is not signed")
     try:
@@ -699,10 +728,10 @@ def _verified_signers(document: dict[str, Any], *, now: datetime | None,
         raise _err("REGISTRY_UNSIGNED", f"the registry's proof cannot be read: {exc.detail}") from exc
     except OmcVcError as exc:
         raise _err("REGISTRY_TAMPERED", f"the registry cannot be canonicalized: {exc.detail}") from exc
-    good: list[PublicKey] = []
+    good: list[tuple[PublicKey, str]] = []
     for item in results:
         if item.verified and item.public_key is not None:
-            good.append(item.public_key)
+            good.append((item.public_key, item.cryptosuite or ""))
         elif anchors is not None and anchors.contains(item.public_key):
             # an anchor's own proof no longer matches: the content was changed after signing
             reason = item.errors[0].detail if item.errors else "proof failed"
@@ -725,7 +754,8 @@ def verify_registry(document: dict[str, Any], anchors: Anchors, *, now: datetime
         raise _malformed("the registry is not a JSON object")
     if REGISTRY_CREDENTIAL_TYPE not in types(document) or "VerifiableCredential" not in types(document):
         raise _malformed(f"the document is not an {REGISTRY_CREDENTIAL_TYPE}")
-    signers = _verified_signers(document, now=moment, anchors=anchors)
+    proofs = _verified_proofs(document, now=moment, anchors=anchors)
+    signers = [key for key, _ in proofs]
     trusted = sorted({k.multibase for k in signers if anchors.contains(k)})
     if not trusted:
         if signers:
@@ -753,7 +783,9 @@ def verify_registry(document: dict[str, Any], anchors: Anchors, *, now: datetime
                    f"{format_datetime(valid_until)}; a current copy is needed")
     if valid_from > shift(moment, CLOCK_SKEW):
         raise _err("REGISTRY_NOT_YET_VALID", f"the registry is valid only from {format_datetime(valid_from)}")
-    return VerifiedRegistry(data, document, valid_from, valid_until, _digest(document), tuple(trusted), anchors)
+    suites = tuple(sorted({(k.multibase, suite) for k, suite in proofs if anchors.contains(k)}))
+    return VerifiedRegistry(data, document, valid_from, valid_until, _digest(document), tuple(trusted), anchors,
+                            suites)
 
 
 # --- anchor rotation ---------------------------------------------------------------------------------

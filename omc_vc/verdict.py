@@ -173,7 +173,12 @@ class _RegistryBacked:
         self._details: tuple[LoadedRegistry, dict[str, Any]] | None = None
 
     def _load(self, ctx: CheckContext) -> LoadedRegistry:
+        # The client verifies the registry once against the pinned anchors and its own clock: whether the copy
+        # held is current (expiry, rollback: DESIGN decision 6) is a question about the present, not about the
+        # verification's time of interest, which the checks apply to what the registry says. The caller's
+        # accepted cryptosuites bound it here, on every use (DESIGN decision 13).
         loaded = self.client.load()
+        loaded.verified.require_suites(ctx.accepted_suites)
         if "registry" not in ctx.result.details:
             # the facts of one loaded registry are the same for every verification that uses it
             known = self._details
@@ -390,9 +395,9 @@ class PartnershipCheck(_RegistryBacked):
         subjects = {s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)}
         if not subjects & wanted:
             return invalid, "it endorses something other than this credential or its achievement"
-        # OB 3.0 §B.1.5: the endorsement is a credential of its own; verify it with the core checks only
-        core = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
-        result = core.verify(endorsement, now=ctx.now)
+        # OB 3.0 §B.1.5: the endorsement is a credential of its own; verify it with the core checks only, under
+        # the caller's policy (DESIGN decision 13: its accepted cryptosuites, resolver, loader and time of interest)
+        result = ctx.verify_nested(endorsement)
         if not result.verified:
             return invalid, f"it does not verify ({result.reason})"
         # the partner vouches for this college's course as defined, not for any course or any college

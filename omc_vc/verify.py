@@ -3,7 +3,8 @@
 VCDM 2.0 §7.1: choose the securing mechanism, verify the proof, then check the document is
 conforming. The result is a :class:`~omc_vc.model.VerificationResult` of named checks; a bad document
 never raises (DESIGN decision 9). Later layers (status lists, the ministry registry, the OMC profile)
-plug in as :class:`CredentialCheck` objects.
+plug in as :class:`CredentialCheck` objects. A check that must verify a document of its own (a status
+list, an endorsement) does it with :meth:`CheckContext.verify_nested`, under the caller's policy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal.fetch import Fetcher
@@ -24,12 +25,19 @@ from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_i
 from omc_vc.proofs import data_integrity, jose
 
 CORE_CHECKS = ("data-model", "plain-json-ld", "data-loss", "proof", "issuer-key-binding", "validity-period")
+#: The Data Integrity cryptosuites a :class:`Verifier` accepts unless told otherwise.
+DEFAULT_ACCEPTED_SUITES: Final = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022")
 _RDFC_SUITES = frozenset({"eddsa-rdfc-2022", "ecdsa-rdfc-2019"})
 
 
 @dataclass
 class CheckContext:
-    """What a pluggable check may use: the clock, the resolver, the fetcher and the core results."""
+    """What a pluggable check may use: the time of interest, the caller's policy and the core results.
+
+    The policy is what the :class:`Verifier` running the checks was configured with: its resolver,
+    fetcher, loader, accepted cryptosuites and clock. ``now`` is the time of interest of this
+    verification. A check verifies a document of its own only through :meth:`verify_nested`.
+    """
 
     now: datetime
     resolver: DidResolver
@@ -37,6 +45,20 @@ class CheckContext:
     loader: jsonld.BundledLoader | None
     result: VerificationResult
     proof_controllers: list[str] = field(default_factory=list)
+    accepted_suites: tuple[str, ...] = DEFAULT_ACCEPTED_SUITES
+    clock: Callable[[], datetime] = utcnow
+
+    def verify_nested(self, document: dict[str, Any] | str) -> VerificationResult:
+        """Verify a document a check depends on (a status list, an endorsement) under the caller's policy.
+
+        DESIGN decision 13: the same resolver, fetcher, loader, accepted cryptosuites and clock as the
+        verification that runs the check, judged at the same ``now``, so a suite the caller refused or a
+        moment it did not ask about cannot come back in through a nested document. Core checks only: a
+        nested document runs none of the caller's extra checks (a status list has no status list).
+        """
+        core = Verifier(resolver=self.resolver, fetcher=self.fetcher, loader=self.loader,
+                        accepted_suites=self.accepted_suites, clock=self.clock)
+        return core.verify(document, now=self.now)
 
 
 class CredentialCheck(Protocol):
@@ -66,7 +88,7 @@ class Verifier:
     fetcher: Fetcher | None = None
     loader: jsonld.BundledLoader | None = None
     extra_checks: list[CredentialCheck] = field(default_factory=list)
-    accepted_suites: tuple[str, ...] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022")
+    accepted_suites: tuple[str, ...] = DEFAULT_ACCEPTED_SUITES
     clock: Callable[[], datetime] = utcnow
 
     # --- entry point ---------------------------------------------------------------------------
@@ -213,7 +235,8 @@ class Verifier:
         if any(c.failed for c in result.checks):
             return
         ctx = CheckContext(now=now, resolver=self.resolver, fetcher=self.fetcher, loader=self.loader,
-                           result=result, proof_controllers=controllers)
+                           result=result, proof_controllers=controllers, accepted_suites=self.accepted_suites,
+                           clock=self.clock)
         for check in self.extra_checks:
             if not want(check.name):
                 continue

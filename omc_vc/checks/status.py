@@ -6,9 +6,11 @@ lists are built on the issuer's side, :mod:`omc_vc.issue.status_lists`.
 :class:`StatusListCheck` is a :class:`~omc_vc.verify.Verifier` extra check named
 ``status`` that runs the §3.2 validate algorithm for every entry of a credential. It fetches the list
 only through the injected :class:`~omc_vc._internal.fetch.Fetcher` (or takes it from pinned
-``documents``), verifies it with a core Verifier, requires the list to come from the credential's own
-issuer, decompresses with a hard output cap and reads the entry's bits. It never raises: every problem
-is a failed check with the spec's error code, and anything it cannot establish fails closed.
+``documents``), verifies it under the caller's policy (:meth:`~omc_vc.verify.CheckContext.verify_nested`:
+the same accepted cryptosuites, resolver, loader and time of interest), requires the list to come from
+the credential's own issuer, decompresses with a hard output cap and reads the entry's bits. It never
+raises: every problem is a failed check with the spec's error code, and anything it cannot establish
+fails closed.
 
 A list that verified is remembered in memory (a small LRU) under its URL and the SHA-256 of its exact
 content (the text as fetched or pinned; a pinned object by its canonical JSON), so the same unchanged list
@@ -16,7 +18,8 @@ is not re-verified for every credential checked. On reuse only what depends on t
 moment is checked again: the list's validity period and its proofs' ``created``/``expires`` (a JWT's
 ``exp``/``nbf``/``iat``) at the verification's ``now``, list type, ``id`` = URL and issuer = the
 credential's issuer; purpose and length are checked per entry as always. Any other byte, another resolver,
-loader or fetcher, or a moment outside the remembered window means a full verification. A remembered
+loader, fetcher or set of accepted cryptosuites, or a moment outside the remembered window means a full
+verification. A remembered
 verification lasts no longer than the content cache's freshness for that list (``default_ttl`` for a
 pinned one), so a rotated issuer key is noticed no later than a list refresh.
 
@@ -79,7 +82,7 @@ from omc_vc.errors import FetchError, InputError, OmcVcError, StatusError
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.proofs import jose
 from omc_vc.proofs.data_integrity import CLOCK_SKEW
-from omc_vc.verify import CheckContext, Verifier
+from omc_vc.verify import CheckContext
 
 __all__ = [
     "CHECK_NAME",
@@ -222,10 +225,12 @@ class _Remembered:
     """A list credential that passed full verification, and what that verification depended on."""
 
     verified: _VerifiedList
-    # the collaborators of the verification that passed: another resolver, loader or fetcher means verify again
+    # the policy of the verification that passed: another resolver, loader, fetcher or set of accepted
+    # cryptosuites means verify again (a list accepted under a wider policy is not reused under a narrower one)
     resolver: object
     fetcher: object
     loader: object
+    accepted_suites: tuple[str, ...]
     # the cache clock's window in which this may be reused (never past the content cache's freshness)
     remembered_at: datetime
     expires_at: datetime
@@ -241,7 +246,8 @@ class _Remembered:
     def usable(self, ctx: CheckContext, clock_now: datetime) -> bool:
         if not self.remembered_at <= clock_now < self.expires_at:
             return False
-        if self.resolver is not ctx.resolver or self.fetcher is not ctx.fetcher or self.loader is not ctx.loader:
+        if self.resolver is not ctx.resolver or self.fetcher is not ctx.fetcher or self.loader is not ctx.loader \
+                or self.accepted_suites != tuple(ctx.accepted_suites):
             return False
         now = ctx.now
         if (self.not_before is not None and now < self.not_before) or \
@@ -580,9 +586,9 @@ class StatusListCheck:
             if isinstance(early, str):
                 _check_encoded_length(url, early)
         # §3.2 step 4: "ensure that all proofs verify successfully" -- with the core checks: data model,
-        # data loss, proof, issuer key binding and the list's own validity period at the time of interest
-        verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
-        result = verifier.verify(document, now=ctx.now)
+        # data loss, proof, issuer key binding and the list's own validity period at the time of interest,
+        # under the caller's policy (DESIGN decision 13: its accepted cryptosuites, resolver, loader, clock)
+        result = ctx.verify_nested(document)
         if not result.verified or not isinstance(result.document, dict):
             failed = next((c for c in result.checks if c.failed), None)
             why = failed.detail if failed is not None else "it could not be verified"
@@ -671,8 +677,8 @@ class StatusListCheck:
             + (len(source) if isinstance(source, str) else 0)
         if size > VERIFIED_LIST_MEMO_BYTES // 4:
             return
-        entry = _Remembered(verified, ctx.resolver, ctx.fetcher, ctx.loader, clock_now, expires,
-                            not_before, not_after, size, valid_from, valid_until)
+        entry = _Remembered(verified, ctx.resolver, ctx.fetcher, ctx.loader, tuple(ctx.accepted_suites),
+                            clock_now, expires, not_before, not_after, size, valid_from, valid_until)
         key = (url, digest)
         with self._lock:
             previous = self._verified.pop(key, None)

@@ -23,7 +23,7 @@ from omc_vc.omc.policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from omc_vc.registry import RegistryClient, RegistryData
-    from omc_vc.verify import CheckContext, Verifier
+    from omc_vc.verify import CheckContext
 
 __all__ = ["ENDORSEMENT_CODE", "POLICY_CODE", "OmcProfileCheck", "require_omc", "validate_omc"]
 
@@ -266,16 +266,11 @@ class OmcProfileCheck:
 
     def _endorsements(self, endorsements: list[dict[str, Any]], achievement: dict[str, Any],
                       credential: dict[str, Any], ctx: CheckContext) -> Check:
-        # Imported here: omc.profile is used by verify-side layers; verify must not import omc at load time.
-        from omc_vc.verify import Verifier
-
-        verifier = Verifier(resolver=ctx.resolver, fetcher=ctx.fetcher, loader=ctx.loader)
-        registry = self._registry_data()
+        registry = self._registry_data(ctx)
         endorsers: list[dict[str, Any]] = []
         failure: Check | None = None
         for index, endorsement in enumerate(endorsements):
-            problem = self._endorsement_problem(f"endorsement[{index}]", endorsement, achievement, credential,
-                                                verifier, ctx)
+            problem = self._endorsement_problem(f"endorsement[{index}]", endorsement, achievement, credential, ctx)
             if problem is not None:
                 failure = failure or problem
                 continue
@@ -290,19 +285,22 @@ class OmcProfileCheck:
         names = ", ".join(str(e["name"]) for e in endorsers)
         return Check("omc-endorsements", "passed", f"{len(endorsers)} endorsement(s) verified: {names}")
 
-    def _registry_data(self) -> RegistryData | None:
+    def _registry_data(self, ctx: CheckContext) -> RegistryData | None:
         """The ministry's registry, to name registered endorsers; None without one (or when it cannot be
-        loaded: the issuer-authorized check reports that, and every endorser stays self-declared)."""
+        loaded, or is signed only in cryptosuites the caller does not accept: the issuer-authorized check
+        reports that, and every endorser stays self-declared)."""
         if self.registry is None:
             return None
         try:
-            return self.registry.load().data
+            loaded = self.registry.load()
+            loaded.verified.require_suites(ctx.accepted_suites)  # DESIGN decision 13
+            return loaded.data
         except RegistryError:
             return None
 
     @staticmethod
     def _endorsement_problem(where: str, endorsement: dict[str, Any], achievement: dict[str, Any],
-                             credential: dict[str, Any], verifier: Verifier, ctx: CheckContext) -> Check | None:
+                             credential: dict[str, Any], ctx: CheckContext) -> Check | None:
         if "EndorsementCredential" not in types(endorsement):
             return Check("omc-endorsements", "failed", f"{where} is not an EndorsementCredential", ENDORSEMENT_CODE)
         # OB 3.0 §B.1.5: the endorsement's subject is the endorsed entity (here: this achievement)
@@ -311,8 +309,9 @@ class OmcProfileCheck:
             return Check("omc-endorsements", "failed",
                          f"{where} endorses {subjects[0] if subjects else 'nothing'}, not this achievement "
                          f"{achievement.get('id')}", ENDORSEMENT_CODE)
-        # the endorsement is a credential of its own: its proof must verify by a key of its issuer
-        result = verifier.verify(endorsement, now=ctx.now)
+        # the endorsement is a credential of its own: its proof must verify by a key of its issuer, under the
+        # caller's policy (DESIGN decision 13: its accepted cryptosuites, resolver, loader and time of interest)
+        result = ctx.verify_nested(endorsement)
         if not result.verified:
             return Check("omc-endorsements", "failed", f"{where} does not verify: {result.reason}", ENDORSEMENT_CODE)
         issuer = issuer_id(credential)

@@ -206,3 +206,45 @@ def test_cli_endorse_errors_are_one_line(tmp_path) -> None:
         assert result.exit_code not in (0, 3) and isinstance(result.exception, SystemExit | None), result.output
         errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1 and words in errors[0] and "Traceback" not in result.output, result.stderr
+
+
+# --- endorsements are verified under the caller's policy (DESIGN decision 13) -------------------------
+
+def test_refused_suite_is_refused_in_an_endorsement(tmp_path) -> None:
+    # the employer signs with P-256 (ecdsa-rdfc-2019); the college's own proof is eddsa-rdfc-2022
+    config, key = make_institution(tmp_path)
+    endorsement = endorsement_of(config.did, employer=KeyPair.generate("p256"))
+    assert endorsement["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    credential = signed_omc(config, key, endorsement=[endorsement])
+    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert _verify(credential).check("omc-endorsements").status == "passed"
+    narrow = Verifier(extra_checks=[OmcProfileCheck()], accepted_suites=("eddsa-rdfc-2022",)).verify(credential)
+    check = narrow.check("omc-endorsements")
+    assert not narrow.verified and check.status == "failed" and check.code == "ENDORSEMENT_INVALID"
+    assert "does not verify" in check.detail and "ecdsa-rdfc-2019" in check.detail
+    assert narrow.details["omc"]["endorsedBy"] == []
+
+
+def test_an_endorsement_is_judged_at_the_parents_now(tmp_path) -> None:
+    # an endorsement dated ten days ahead: not valid yet today, valid at a time of interest after that date
+    from datetime import timedelta
+
+    from omc_vc._internal.timeutil import parse_datetime, utcnow
+
+    config, key = make_institution(tmp_path)
+    ahead = utcnow().replace(microsecond=0) + timedelta(days=10)
+    employer = KeyPair.generate()
+    endorsement = build_endorsement(achievement=catalogue_entry("weld-101"), issuer=config.did, key=employer,
+                                    comment="Graduates meet our hiring standard.", issued=ahead,
+                                    endorser={"id": employer.controller, "name": "Ontario Welders Guild"})
+    credential = signed_omc(config, key, endorsement=[endorsement])
+    today = parse_datetime(credential["validFrom"]) + timedelta(minutes=1)  # the credential itself is valid
+    verifier = Verifier(extra_checks=[OmcProfileCheck()])
+    now_check = verifier.verify(credential, now=today).check("omc-endorsements")
+    assert now_check.status == "failed" and now_check.code == "ENDORSEMENT_INVALID", now_check
+    assert "in the future" in now_check.detail
+    later = ahead + timedelta(days=1)
+    assert verifier.verify(credential, now=later).check("omc-endorsements").status == "passed"
+    # the Verifier's clock, when no time of interest is given, is the nested document's clock too
+    clocked = Verifier(extra_checks=[OmcProfileCheck()], clock=lambda: later)
+    assert clocked.verify(credential).check("omc-endorsements").status == "passed"

@@ -306,3 +306,47 @@ def test_registry_signed_by_rotated_key_without_chain_is_untrusted(keys: list[Ke
     with pytest.raises(RegistryError) as caught:
         verify_registry(sign_registry(draft, [new], now=NOW), Anchors((old.public_key,), 1), now=NOW)
     assert _code(caught) == "REGISTRY_UNTRUSTED_SIGNER"
+
+
+# --- the caller's accepted cryptosuites bound the registry too (DESIGN decision 13) ---------------------
+
+def test_registry_signed_only_in_a_refused_suite_is_refused(keys: list[KeyPair], tmp_path: Path) -> None:
+    from omc_vc.did import DidResolver
+    from omc_vc.model import VerificationResult
+    from omc_vc.verdict import RegistryCheck
+    from omc_vc.verify import CheckContext
+
+    # one P-256 anchor (ecdsa-rdfc-2019); the caller accepts eddsa-rdfc-2022 only
+    p256 = keys[1]
+    draft = _draft([p256])
+    path = tmp_path / "registry.json"
+    atomic.write_json(path, sign_registry(draft, [p256], now=NOW))
+    client = RegistryClient(path, draft.anchors, cache_dir=tmp_path / "c", state_file=tmp_path / "state.json",
+                            clock=lambda: NOW)
+    verified = client.load().verified
+    assert verified.signer_suites == ((p256.public_key.multibase, "ecdsa-rdfc-2019"),)
+    verified.require_suites(("eddsa-rdfc-2022", "ecdsa-rdfc-2019"))
+    with pytest.raises(RegistryError) as caught:
+        verified.require_suites(("eddsa-rdfc-2022",))
+    assert _code(caught) == "REGISTRY_UNTRUSTED_SIGNER" and "ecdsa-rdfc-2019" in caught.value.detail
+    # through the verdict's issuer-authorized check, with the policy of the verification running it
+    credential = {"issuer": COLLEGE, "validFrom": "2026-02-01T00:00:00Z"}
+
+    def run(suites: tuple[str, ...]) -> str | None:
+        ctx = CheckContext(now=NOW, resolver=DidResolver(), fetcher=None, loader=None,
+                           result=VerificationResult(issuer=COLLEGE), accepted_suites=suites)
+        [check] = RegistryCheck(client)(credential, ctx)
+        return check.code if check.failed else None
+
+    assert run(("eddsa-rdfc-2022", "ecdsa-rdfc-2019")) is None
+    assert run(("eddsa-rdfc-2022",)) == "REGISTRY_UNTRUSTED_SIGNER"
+
+
+def test_registry_threshold_counts_only_anchors_in_accepted_suites(keys: list[KeyPair]) -> None:
+    # two of three anchors, one Ed25519 and one P-256: a caller refusing ecdsa-rdfc-2019 sees one signature
+    draft = _draft(keys, threshold=2)
+    verified = verify_registry(sign_registry(draft, keys[:2], now=NOW), draft.anchors, now=NOW + timedelta(hours=1))
+    verified.require_suites(("eddsa-rdfc-2022", "ecdsa-rdfc-2019"))
+    with pytest.raises(RegistryError) as caught:
+        verified.require_suites(("eddsa-rdfc-2022",))
+    assert _code(caught) == "REGISTRY_THRESHOLD_NOT_MET"

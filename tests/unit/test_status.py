@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import importlib
 import json
 import tracemalloc
 import zlib
@@ -24,7 +25,7 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.multibase import multibase_encode
 from omc_vc.bitstring import MIN_BITS, decode_bitstring, encode_bitstring, get_status, set_status
 from omc_vc.checks.status import StatusListCheck
-from omc_vc.did import DidResolver, did_key_public_key
+from omc_vc.did import DidResolver, did_key_public_key, did_web_document
 from omc_vc.errors import StatusError
 from omc_vc.issue.status_lists import build_status_list_credential, status_entry
 from omc_vc.keys import KeyPair
@@ -669,7 +670,8 @@ def test_too_many_status_entries_are_refused_before_any_fetch() -> None:
 # --- remembering verified lists (one full verification per exact content) --------------------------
 
 class CountingVerifier(Verifier):
-    """The status module's core Verifier, counting the list credentials it verifies in full."""
+    """The core Verifier of nested verifications (CheckContext.verify_nested), counting the list credentials
+    the status check verifies in full."""
 
     calls = 0
 
@@ -680,12 +682,13 @@ class CountingVerifier(Verifier):
 
 @pytest.fixture
 def full_verifications(monkeypatch: pytest.MonkeyPatch) -> type[CountingVerifier]:
-    import omc_vc.checks.status as status_module
+    # the module, not the package's re-exported verify() function of the same name
+    verify_module = importlib.import_module("omc_vc.verify")
 
     class Counter(CountingVerifier):
         calls = 0
 
-    monkeypatch.setattr(status_module, "Verifier", Counter)
+    monkeypatch.setattr(verify_module, "Verifier", Counter)
     return Counter
 
 
@@ -1218,3 +1221,72 @@ def test_rollback_marks_are_bounded_in_memory_and_on_disk(issuer: KeyPair, tmp_p
     with pytest.raises(StatusError) as bad:
         StatusListCheck(None, max_marks=0)
     assert bad.value.code == "CONFIG_ERROR"
+
+
+# --- the list is verified under the caller's policy (DESIGN decision 13) -------------------------------
+
+WEB_ISSUER = "did:web:registrar.policy-college.example.ca"
+
+
+@pytest.fixture(scope="module")
+def two_suites() -> tuple[KeyPair, KeyPair, DidResolver]:
+    """One did:web issuer with an Ed25519 key (eddsa-rdfc-2022) and a P-256 key (ecdsa-rdfc-2019)."""
+    ed = KeyPair.generate("ed25519").with_id(f"{WEB_ISSUER}#key-1", WEB_ISSUER)
+    p256 = KeyPair.generate("p256").with_id(f"{WEB_ISSUER}#key-2", WEB_ISSUER)
+    resolver = DidResolver(documents={WEB_ISSUER: did_web_document(WEB_ISSUER, [ed.public_key, p256.public_key],
+                                                                   fragments=["key-1", "key-2"])})
+    return ed, p256, resolver
+
+
+def _p256_listed(two_suites: tuple[KeyPair, KeyPair, DidResolver]) -> tuple[dict[str, Any], StatusListCheck]:
+    """An Ed25519-signed credential whose status list its issuer signed with its P-256 key."""
+    ed, p256, _ = two_suites
+    url = "https://status.example.ca/lists/p256"
+    listed = status_list(p256, url)
+    assert listed["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    doc = credential(ed, status_entry(url, 10, "revocation"))
+    assert doc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    return doc, StatusListCheck(None, documents={url: listed})
+
+
+def test_refused_suite_is_refused_in_a_status_list(two_suites: tuple[KeyPair, KeyPair, DidResolver]) -> None:
+    # the caller accepts eddsa-rdfc-2022 only: a list signed with ecdsa-rdfc-2019 cannot vouch for the credential
+    resolver = two_suites[2]
+    doc, check = _p256_listed(two_suites)
+    narrow = Verifier(resolver=resolver, extra_checks=[check], accepted_suites=("eddsa-rdfc-2022",))
+    result = narrow.verify(doc, now=NOW)
+    found = status_check(result)
+    assert not result.verified and found.status == "failed" and found.code == "STATUS_VERIFICATION_ERROR"
+    assert "ecdsa-rdfc-2019" in found.detail
+    # the same list under the default suites (both accepted) passes: the refusal is the caller's policy
+    doc, check = _p256_listed(two_suites)
+    assert Verifier(resolver=resolver, extra_checks=[check]).verify(doc, now=NOW).verified
+
+
+def test_a_list_accepted_under_wider_suites_is_not_reused_under_narrower_ones(
+        two_suites: tuple[KeyPair, KeyPair, DidResolver]) -> None:
+    # one check shared by two verifiers (as a service shares it): the memo of the wide verification must not
+    # carry the refused suite into the narrow one
+    resolver = two_suites[2]
+    doc, check = _p256_listed(two_suites)
+    assert Verifier(resolver=resolver, extra_checks=[check]).verify(doc, now=NOW).verified
+    narrow = Verifier(resolver=resolver, extra_checks=[check], accepted_suites=("eddsa-rdfc-2022",))
+    found = status_check(narrow.verify(doc, now=NOW))
+    assert found.status == "failed" and "ecdsa-rdfc-2019" in found.detail
+
+
+def test_a_nested_status_list_is_judged_at_the_parents_now(issuer: KeyPair) -> None:
+    # the list is valid for two days around NOW; the credential itself has no end date
+    url = "https://status.example.ca/lists/window"
+    listed = status_list(issuer, url, valid_from=NOW - timedelta(days=1), valid_until=NOW + timedelta(days=1))
+    doc = credential(issuer, status_entry(url, 10, "revocation"))
+    later = NOW + timedelta(days=3)
+    for moment, verified in ((NOW, True), (later, False)):
+        # the time of interest given to verify() ...
+        result = Verifier(extra_checks=[StatusListCheck(None, documents={url: listed})]).verify(doc, now=moment)
+        assert result.verified is verified, result.to_json()
+        # ... or the Verifier's own clock when none is given: the list is judged at that same moment
+        clocked = Verifier(extra_checks=[StatusListCheck(None, documents={url: listed})], clock=lambda m=moment: m)
+        assert clocked.verify(doc).verified is verified
+    found = status_check(Verifier(extra_checks=[StatusListCheck(None, documents={url: listed})]).verify(doc, now=later))
+    assert found.code == "STATUS_VERIFICATION_ERROR" and "outside its validity period" in found.detail

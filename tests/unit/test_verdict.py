@@ -82,3 +82,45 @@ def test_unparseable_input_is_invalid() -> None:
     result = VerificationResult()
     result.add(Check("parse", "failed", "input is not JSON", "PARSING_ERROR"))
     assert verdict_of(result).status == "invalid"
+
+
+# --- the partner's endorsement is verified under the caller's policy (DESIGN decision 13) -------------
+
+def test_refused_suite_is_refused_in_a_partner_endorsement() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from omc_vc.did import DidResolver
+    from omc_vc.keys import KeyPair
+    from omc_vc.omc.builder import build_endorsement, prepare_achievement
+    from omc_vc.registry import Anchors, RegistryDraft
+    from omc_vc.verdict import PartnershipCheck
+    from omc_vc.verify import CheckContext
+    from tests.fixtures.registry.world import ACHIEVEMENT
+
+    now = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    college = "did:web:tradeskill.example.ca"
+    partner_key = KeyPair.generate("p256")  # the partner signs with ecdsa-rdfc-2019
+    draft = RegistryDraft.new("https://mcu.example.gov.on.ca/omc/registry",
+                              anchors=Anchors((KeyPair.generate().public_key,), 1))
+    partner = draft.add_institution(legal_name="Example College", kind="college", dids=[partner_key.controller],
+                                    consent_reference="MCU-1", granted=now - timedelta(days=300),
+                                    did_valid_from=now - timedelta(days=300))
+    endorsement = build_endorsement(achievement=ACHIEVEMENT, issuer=college, key=partner_key,
+                                    endorser={"id": partner_key.controller, "name": "Example College"},
+                                    comment="We deliver this micro-credential with our partner.",
+                                    issued=now - timedelta(days=20))
+    assert endorsement["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    credential = {"id": "urn:uuid:0c6c1b52-8a0e-4a8c-9a51-3b1f7c2e9d10", "issuer": college,
+                  "validFrom": "2026-02-01T00:00:00Z",
+                  "credentialSubject": {"achievement": prepare_achievement(ACHIEVEMENT)}}
+
+    def judge(suites: tuple[str, ...]) -> tuple[str, str] | None:
+        ctx = CheckContext(now=now, resolver=DidResolver(), fetcher=None, loader=None, result=VerificationResult(),
+                           accepted_suites=suites)
+        return PartnershipCheck._check_endorsement(endorsement, partner, partner_key.controller, {ACHIEVEMENT["id"]},
+                                                   credential, college, ctx)
+
+    assert judge(("eddsa-rdfc-2022", "ecdsa-rdfc-2019")) is None
+    refused = judge(("eddsa-rdfc-2022",))
+    assert refused is not None and refused[0] == "PARTNERSHIP_INVALID"
+    assert "does not verify" in refused[1] and "ecdsa-rdfc-2019" in refused[1]

@@ -175,6 +175,43 @@ def test_extra_checks_run_only_after_core_passes(issuer: KeyPair) -> None:
     assert not calls and result.check("probe").status == "skipped"  # type: ignore[union-attr]
 
 
+def test_a_check_verifies_nested_documents_under_the_callers_policy(issuer: KeyPair) -> None:
+    # DESIGN decision 13: the context a check receives carries the running Verifier's policy, and
+    # verify_nested applies it (suites, resolver, clock, the same now) with the core checks only
+    p256 = KeyPair.generate("p256")
+    nested = sign(credential(p256.controller), p256)  # ecdsa-rdfc-2019, valid 2025
+    seen: list[Any] = []
+
+    class Nests:
+        name = "nests"
+
+        def __call__(self, cred: dict[str, Any], ctx: Any) -> list[Check]:
+            inner = ctx.verify_nested(nested)
+            seen.append((ctx, inner))
+            return [Check("nests", "passed" if inner.verified else "failed", inner.reason, None)]
+
+    def clock() -> datetime:
+        return NOW
+
+    signed = sign(credential(issuer.controller), issuer)
+    narrow = Verifier(extra_checks=[Nests()], accepted_suites=("eddsa-rdfc-2022",), clock=clock)
+    result = narrow.verify(signed)
+    ctx, inner = seen[-1]
+    assert ctx.accepted_suites == ("eddsa-rdfc-2022",) and ctx.clock is clock and ctx.resolver is narrow.resolver
+    assert ctx.now == NOW and not inner.verified and "ecdsa-rdfc-2019" in inner.reason
+    assert not result.verified and result.check("nests").status == "failed"  # type: ignore[union-attr]
+    assert inner.check("proof").code == "PROOF_VERIFICATION_ERROR"  # type: ignore[union-attr]
+    # the same nested document under the default suites verifies, and only with the core checks
+    assert Verifier(extra_checks=[Nests()]).verify(signed, now=NOW).verified
+    assert [c.name for c in seen[-1][1].checks] == ["data-model", "plain-json-ld", "data-loss", "proof",
+                                                    "issuer-key-binding", "validity-period"]
+    # and at the parent's now: after the nested credential's validUntil, it no longer verifies
+    late = datetime(2026, 6, 1, tzinfo=UTC)
+    Verifier(extra_checks=[Nests()]).verify(sign(credential(issuer.controller, validUntil="2027-01-01T00:00:00Z"),
+                                                 issuer), now=late)
+    assert seen[-1][0].now == late and seen[-1][1].check("validity-period").code == "CREDENTIAL_EXPIRED"
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_any_mutation_of_a_signed_credential_never_verifies(data: st.DataObject) -> None:
