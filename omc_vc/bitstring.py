@@ -176,6 +176,8 @@ def set_status(bitstring: bytearray, index: int, value: int, size: int = 1) -> N
 # --- the status entry ------------------------------------------------------------------------------
 
 class StatusEntry(NamedTuple):  # a tuple: built for every entry of every credential checked
+    """One ``BitstringStatusListEntry`` as :func:`parse_entry` read it (§2.1)."""
+
     purpose: str
     position: int  # statusListIndex
     list_url: str
