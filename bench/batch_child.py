@@ -1,8 +1,8 @@
 """Run one batch issuance end to end in its own process and report its rate and peak memory (JSON on stdout).
 
 Used by ``bench/run.py`` for the batch-issuance and memory figures: a roster CSV of ``--rows``
-learners is written first (not timed), then ``omc_vc.issue.batch.issue_batch`` runs exactly as
-``omc issue batch`` does: SQLite state, status-index reservations, one file per credential written
+learners is written first (not timed), then ``omc_vc.issue.batch.issue_roster`` runs the Issuer over it
+exactly as ``omc issue --roster`` does: the SQLite store, status-index reservations, one file per credential written
 atomically, the index at the end, signing in a process pool of ``--workers``.
 
 Peak memory is ``ru_maxrss`` of this process (``RUSAGE_SELF``) and of its pool workers
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", action="store_true", help="progress lines on stderr")
     args = parser.parse_args(argv)
 
-    from omc_vc.issue.batch import issue_batch
+    from omc_vc.issue.batch import issue_roster
     from omc_vc.issue.config import load_config
+    from omc_vc.issue.issuer import Issuer
+    from omc_vc.issue.sqlite_store import SqliteStore
 
     config = load_config(args.institution / "institution.yaml")
     key = config.load_key()
@@ -53,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     self_before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
-    report = issue_batch(config, roster, args.out, key=key, workers=args.workers, progress=progress)
+    store = SqliteStore(config.state_path)
+    report = issue_roster(Issuer(config=config, key=key, store=store), roster, args.out, workers=args.workers,
+                          progress=progress)
     elapsed = time.perf_counter() - start
     self_after = resource.getrusage(resource.RUSAGE_SELF)
     workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, all reaped by now

@@ -11,10 +11,11 @@ from typing import Any
 import click
 
 from omc_vc._internal.jsonio import loads_object
-from omc_vc.did import DidResolver
 from omc_vc.errors import ConfigError, InputError
-from omc_vc.issue.batch import issue_batch, issue_one
+from omc_vc.issue.batch import issue_roster
 from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
+from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.sqlite_store import SqliteStore
 from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_endorsement
@@ -91,39 +92,42 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
       omc issue --config institution.yaml --roster cohort.csv --out issued/ --strict --json
     """
     config = load_config(config_file)
+    config.require_omc()
     resolver = build_verifier(did_documents, offline, allow_http_loopback).resolver
     if roster:
         if achievement or learner_name:
             raise click.UsageError("--roster issues a cohort: do not combine it with --achievement/--learner-*")
         if not out:
             raise click.UsageError("--roster needs --out DIR")
-        key = _key(config, passphrase_env)
-        _issue_roster(config, key, roster, out, strict=strict, workers=workers, as_json=as_json, resolver=resolver)
-        return
-    if not achievement or not learner_name:
+    elif not achievement or not learner_name:
         raise click.UsageError("give --achievement and --learner-name (one credential) or --roster (a cohort)")
-    learner = Learner(name=learner_name, email=learner_email, student_number=learner_student_number, did=learner_did)
     key = _key(config, passphrase_env)
-    credential, record = issue_one(config, learner=learner, achievement=achievement, key=key,
-                                   completed=_date(completed, "--completed"), result=result,
-                                   evidence_url=evidence_url, out_file=out, resolver=resolver)
+    with SqliteStore(config.state_path) as store:
+        issuer = Issuer(config=config, key=key, store=store, resolver=resolver)
+        if roster:
+            assert out is not None
+            _issue_roster(issuer, roster, out, strict=strict, workers=workers, as_json=as_json)
+            return
+        assert achievement is not None and learner_name is not None
+        learner = Learner(name=learner_name, email=learner_email, student_number=learner_student_number,
+                          did=learner_did)
+        issued = issuer.issue(learner=learner, achievement=achievement, completed=_date(completed, "--completed"),
+                              result=result, evidence_url=evidence_url, out_file=out)
     if out is None:
-        write_output(json.dumps(credential, indent=2, ensure_ascii=False), None)
+        write_output(json.dumps(issued.credential, indent=2, ensure_ascii=False), None)
     elif as_json:
-        emit_json(record.to_json())
+        emit_json(issued.record.to_json())
     else:
-        click.echo(f"issued {record.id} to {learner_name} ({achievement}) -> {out}", err=True)
+        click.echo(f"issued {issued.record.id} to {learner_name} ({achievement}) -> {out}", err=True)
 
 
-def _issue_roster(config: InstitutionConfig, key: KeyPair, roster: str, out: str, *, strict: bool, workers: int,
-                  as_json: bool, resolver: DidResolver) -> None:
+def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, workers: int, as_json: bool) -> None:
     with click.progressbar(length=1, label="Issuing", file=sys.stderr, show_pos=True) as progress:
         def update(done: int, total: int) -> None:
             progress.length = max(total, 1)
             progress.update(done - progress.pos)
 
-        report = issue_batch(config, roster, out, key=key, strict=strict, workers=workers, progress=update,
-                             resolver=resolver)
+        report = issue_roster(issuer, roster, out, strict=strict, workers=workers, progress=update)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -144,7 +148,8 @@ def status_group() -> None:
 
 def _status_change(action: str, config_file: str, ref: str, as_json: bool) -> None:
     config = load_config(config_file)
-    record = {"revoke": revoke, "suspend": suspend, "unsuspend": unsuspend}[action](config, ref)
+    with SqliteStore(config.state_path) as store:
+        record = {"revoke": revoke, "suspend": suspend, "unsuspend": unsuspend}[action](store, ref)
     if as_json:
         emit_json(record.to_json())
     else:
@@ -194,7 +199,10 @@ def publish_cmd(config_file: str, out: str, as_json: bool, passphrase_env: str |
       rsync -a public/status/ www:/srv/college/status/
     """
     config = load_config(config_file)
-    paths = publish_status_lists(config, out, key=_key(config, passphrase_env))
+    config.require_omc()
+    key = _key(config, passphrase_env)
+    with SqliteStore(config.state_path) as store:
+        paths = publish_status_lists(Issuer(config=config, key=key, store=store), out)
     if as_json:
         emit_json({"files": [str(p) for p in paths]})
     else:

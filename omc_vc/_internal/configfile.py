@@ -56,4 +56,8 @@ def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool =
         return json.loads(text) if is_json else load_yaml(text)
     except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        mark = getattr(exc, "problem_mark", None)
+        if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
+            # the line (and column) of the problem, 1-based as an editor shows them
+            first_line = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem or first_line}"
         raise ConfigError(f"{what} {shown} is not valid {'JSON' if is_json else 'YAML'}: {first_line}") from exc

@@ -43,51 +43,35 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import ctypes
 import fnmatch
 import functools
-import gc
 import hashlib
 import io
 import json
 import multiprocessing
 import os
 import re
-import signal
-import sqlite3
 import sys
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, Final, NamedTuple, overload
+from typing import Any, Final, overload
 from urllib.parse import urlsplit
 
 from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
-from omc_vc.did import DidResolver
 from omc_vc.errors import InputError, IssuanceError, OmcVcError, PolicyError
-from omc_vc.issue.config import InstitutionConfig
-from omc_vc.issue.state import (
-    RECORD_COLUMNS,
-    Completion,
-    CredentialRecord,
-    IssuanceState,
-    Reservation,
-    issuing_lock,
-    read_records,
-)
-from omc_vc.issue.status_lists import status_entry
-from omc_vc.jsonld import check_data_loss
+from omc_vc.issue import _fastfs
+from omc_vc.issue.issuer import Issuer, Job, SigningSetup, attempt, make_job
+from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord, Reservation, Store
 from omc_vc.keys import KeyPair
-from omc_vc.omc.builder import Learner, build_omc, learner_key, sign_omc
-from omc_vc.omc.policy import Policy
-from omc_vc.verify import Verifier
+from omc_vc.omc.builder import Learner, learner_key
 
 __all__ = [
     "COLUMNS",
@@ -96,8 +80,7 @@ __all__ = [
     "RowError",
     "credential_file_name",
     "csv_safe",
-    "issue_batch",
-    "issue_one",
+    "issue_roster",
     "read_roster",
 ]
 
@@ -161,15 +144,15 @@ class RowError:
 
 
 class StoredRecords(Sequence[CredentialRecord]):
-    """The credential records of one batch run, read back from the state database when asked for.
+    """The credential records of one roster run, read back from the store when asked for.
 
     Only the credential ids are held in memory (a 100,000-credential batch does not keep 100,000
-    records); ``len()`` is free, iterating reads the rows in batches and gives the records as the
-    database holds them at that moment.
+    records); ``len()`` is free, iterating reads the records in batches as the store holds them then.
+    The store must still be open.
     """
 
-    def __init__(self, state_path: str | Path, ids: Sequence[str]) -> None:
-        self._path = Path(state_path)
+    def __init__(self, store: Store, ids: Sequence[str]) -> None:
+        self._store = store
         self._ids = list(ids)
 
     @property
@@ -187,19 +170,19 @@ class StoredRecords(Sequence[CredentialRecord]):
 
     def __getitem__(self, index: int | slice) -> CredentialRecord | list[CredentialRecord]:
         if isinstance(index, slice):
-            return read_records(self._path, self._ids[index])
+            return self._store.records(self._ids[index])
         wanted = self._ids[index]
-        found = read_records(self._path, [wanted])
+        found = self._store.records([wanted])
         if not found:
-            raise IssuanceError(f"{wanted} is no longer in the issuance state {self._path}")
+            raise IssuanceError(f"{wanted} is no longer in the issuance store")
         return found[0]
 
     def __iter__(self) -> Iterator[CredentialRecord]:
         for start in range(0, len(self._ids), 500):
-            yield from read_records(self._path, self._ids[start:start + 500])
+            yield from self._store.records(self._ids[start:start + 500])
 
     def __repr__(self) -> str:
-        return f"<{len(self._ids)} credential record(s) in {self._path}>"
+        return f"<{len(self._ids)} credential record(s)>"
 
 
 @dataclass
@@ -464,128 +447,19 @@ def csv_safe(value: Any) -> str:
 
 # --- signing (in worker processes) -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Setup:
-    secret: str = field(repr=False)  # never in a repr, a log line or a traceback
-    verification_method: str
-    controller: str
-    issuer: dict[str, Any]
-    catalogue: dict[str, dict[str, Any]]
-    policy: Policy
-    valid_years: float | None
-
-
 _WORKER: dict[str, Any] = {}
-#: prctl(2) option: the signal the kernel sends this process when the thread that forked it ends.
-_PR_SET_PDEATHSIG: Final = 1
 _TEMP_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 #: Temporary files a killed run can leave in the output folder: a credential's (``.<name>.json.<pid>.tmp``, see
 #: :func:`_temp_name`), index.json's and index.csv's (``atomic``: ``.<name>.<random>.tmp``).
 _TEMP_PATTERNS: Final = (".*.json.*.tmp", ".index.csv.*.tmp")
 
 
-def _libc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - a Linux without a C library to load
-        return None
-
-
-def _syncfs_of() -> Callable[[int], None] | None:
-    """syncfs(2) (Linux): every dirty page and inode of the filesystem holding a descriptor is on disk
-    when it returns, and a write-back error since the descriptor was opened fails it (Linux >= 5.8).
-    None where it is missing: the workers then fsync each file they write."""
-    libc = _libc()
-    call = getattr(libc, "syncfs", None) if libc is not None else None
-    if call is None:
-        return None
-    call.argtypes = [ctypes.c_int]
-    call.restype = ctypes.c_int
-
-    def syncfs(fd: int) -> None:
-        if call(fd) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, f"syncfs: {os.strerror(code)}")
-
-    return syncfs
-
-
-#: Replaced by tests to take the path of a platform without syncfs.
-_SYNCFS: Callable[[int], None] | None = _syncfs_of()
-
-
-def _die_with_parent(parent: int) -> None:
-    """A signing worker ends when the batch process does (SIGKILL included): left running it would keep the
-    issuing lock (its descriptor is inherited) and a re-run would wait for it forever."""
-    libc = _libc()
-    if libc is None:
-        return
-    with contextlib.suppress(AttributeError, OSError):
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _init_worker(setup: _Setup, folder: str | None = None, fsync_each: bool = True, parent: int | None = None) -> None:
-    if parent is not None:
-        _die_with_parent(parent)
+def _init_worker(setup: SigningSetup, folder: str, fsync_each: bool, parent: int) -> None:
+    _fastfs.die_with_parent(parent)
     _WORKER["setup"] = setup
-    _WORKER["key"] = KeyPair.from_secret_multibase(setup.secret).with_id(setup.verification_method, setup.controller)
+    _WORKER["key"] = setup.key()
     _WORKER["folder"] = folder
-    _WORKER["folder_fd"] = _folder_fd(folder) if folder is not None and _DIR_FD else None
     _WORKER["fsync_each"] = fsync_each
-
-
-class _Job(NamedTuple):
-    """One credential to sign, as the parent sends it to a signing worker (a plain tuple when pickled)."""
-
-    credential_id: str
-    achievement: str
-    name: str
-    email: str | None
-    student_number: str | None
-    did: str | None
-    slots: tuple[tuple[str, str, int], ...]  # (purpose, list URL, index)
-    issued: str
-    completed: str | None
-    result: str | None
-    evidence_url: str | None
-    file: str | None  # the credential's file name; None: the worker names it (credential_file_name)
-
-
-def _attempt(setup: _Setup, key: KeyPair, job: _Job) -> tuple[str, str | None, str | None]:
-    """(credential id, signed JSON text, None) or (credential id, None, why): one row never stops the others."""
-    try:
-        return job.credential_id, _render(setup, key, job), None
-    except OmcVcError as exc:
-        return job.credential_id, None, exc.diagnostics()
-
-
-def _render(setup: _Setup, key: KeyPair, job: _Job) -> str:
-    issued = datetime.fromisoformat(job.issued)
-    valid_until = issued + timedelta(days=365.25 * setup.valid_years) if setup.valid_years else None
-    credential = build_omc(
-        issuer=setup.issuer, achievement=setup.catalogue[job.achievement],
-        learner=Learner(job.name, job.email, job.student_number, job.did),
-        status=[status_entry(url, index, purpose) for purpose, url, index in job.slots], issued=issued,
-        credential_id=job.credential_id, completed=date.fromisoformat(job.completed) if job.completed else None,
-        result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy)
-    signed = sign_omc(credential, key, created=issued)
-    return json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
-
-
-def _setup(config: InstitutionConfig, key: KeyPair) -> _Setup:
-    return _Setup(secret=key.secret_multibase(), verification_method=key.verification_method,
-                  controller=key.controller, issuer=config.issuer(), catalogue=config.catalogue,
-                  policy=config.policy, valid_years=config.valid_years)
-
-
-def _job(row: RosterRow, reservation: Reservation, issued: str, file: str | None = None) -> _Job:
-    return _Job(reservation.credential_id, row.achievement, row.name, row.email, row.student_number, row.did,
-                tuple((slot.purpose, slot.url, slot.index) for slot in reservation.slots), issued,
-                row.completed.isoformat(), row.result, row.evidence_url, file)
 
 
 def _temp_name(name: str) -> str:
@@ -594,24 +468,9 @@ def _temp_name(name: str) -> str:
     return f".{name}.{os.getpid()}.tmp"
 
 
-#: Files are created and renamed relative to their folder's descriptor where the platform allows it (the
-#: kernel then resolves one name, not the folder's whole path, for each credential).
-_DIR_FD: Final = os.open in os.supports_dir_fd and os.unlink in os.supports_dir_fd and \
-    os.rename in os.supports_dir_fd  # os.replace is os.rename's code (it is not listed in supports_dir_fd)
-
-
-def _folder_fd(folder: str | Path) -> int:
-    return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-
-
-def _write_new(folder: str, temp: str, data: bytes, fsync: bool, folder_fd: int | None = None) -> None:
-    """Create ``temp`` in ``folder`` (never an existing file or a symbolic link) holding ``data``; with
-    ``folder_fd`` (the folder's descriptor, where :data:`_DIR_FD`), relative to it."""
-    if folder_fd is not None:
-        path, where = temp, folder_fd
-    else:
-        path, where = os.path.join(folder, temp), None
-    fd = os.open(path, _TEMP_FLAGS, 0o600, dir_fd=where)
+def _write_new(path: str, data: bytes, fsync: bool) -> None:
+    """Create ``path`` (never an existing file or a symbolic link) holding ``data``."""
+    fd = os.open(path, _TEMP_FLAGS, 0o600)
     try:
         os.fchmod(fd, 0o644)
         view = memoryview(data)
@@ -622,87 +481,49 @@ def _write_new(folder: str, temp: str, data: bytes, fsync: bool, folder_fd: int 
     except BaseException:
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path, dir_fd=where)
+            os.unlink(path)
         raise
     os.close(fd)
 
 
-#: What a signing worker reports per job: (credential id, content hash, temporary file, file name), or
+#: What a signing worker reports per job: (credential id, signed text, temporary file, file name), or
 #: (credential id, None, why it was not signed, None).
 _Done = tuple[str, str | None, str, str | None]
 
 
-def _write_many(jobs: list[tuple[Any, ...]]) -> list[_Done]:
-    """One task of a signing worker: sign each job (a :class:`_Job` sent as a plain tuple: a named tuple
-    pickles through a Python call per job) and write it to its temporary file, named after the credential's
-    file (the parent makes the group durable, renames and commits)."""
-    setup: _Setup = _WORKER["setup"]
+def _sign_task(jobs: list[tuple[Any, ...]]) -> list[_Done]:
+    """One task of a signing worker: the Issuer's signing phase (:func:`sign_job`) for each job (a
+    :class:`Job` sent as a plain tuple), each written to its temporary file (the parent makes the group
+    durable, renames and records it)."""
+    setup: SigningSetup = _WORKER["setup"]
     key: KeyPair = _WORKER["key"]
     folder: str = _WORKER["folder"]
-    folder_fd: int | None = _WORKER["folder_fd"]
     fsync_each: bool = _WORKER["fsync_each"]
     out: list[_Done] = []
     for raw in jobs:
-        job = _Job._make(raw)
-        credential_id, text, problem = _attempt(setup, key, job)
+        job = Job._make(raw)
+        credential_id, text, problem = attempt(setup, key, job)
         if text is None:
             out.append((credential_id, None, problem or "unknown error", None))
             continue
-        data = text.encode("utf-8")
         name = job.file or credential_file_name(job.name, job.achievement, credential_id)
         temp = _temp_name(name)
-        _write_new(folder, temp, data, fsync_each, folder_fd)
-        out.append((credential_id, hashlib.sha256(data).hexdigest(), temp, name))
+        _write_new(os.path.join(folder, temp), text.encode("utf-8"), fsync_each)
+        out.append((credential_id, text, temp, name))
     return out
 
 
-def _pool(setup: _Setup, workers: int, folder: Path | None = None, fsync_each: bool = True) -> ProcessPoolExecutor:
+def _pool(setup: SigningSetup, workers: int, folder: Path, fsync_each: bool) -> ProcessPoolExecutor:
     """The signing processes of a whole run (started once: the context memo stays warm in each)."""
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_init_worker,
-                               initargs=(setup, None if folder is None else str(folder), fsync_each, os.getpid()))
+                               initializer=_init_worker, initargs=(setup, str(folder), fsync_each, os.getpid()))
 
 
-# --- issuing ---------------------------------------------------------------------------------------
+# --- the runner ------------------------------------------------------------------------------------
 
-def _endorsement_failure(definition: dict[str, Any], resolver: DidResolver) -> str | None:
-    """An embedded endorsement that does not verify as a credential of its own: the issuer must not sign it
-    into an OMC (the verifier would reject the OMC; OB 3.0 §B.1.5)."""
-    verifier = Verifier(resolver=resolver)
-    for index, endorsement in enumerate(definition.get("endorsement", [])):
-        result = verifier.verify(endorsement)
-        if not result.verified:
-            return f"credentialSubject.achievement.endorsement[{index}]: does not verify: {result.reason}"
-    return None
-
-
-def _preflight(config: InstitutionConfig, achievements: set[str],
-               resolver: DidResolver | None = None) -> dict[str, str]:
-    """Build a sample credential per achievement: a definition that breaks the policy, or carries an
-    endorsement that does not verify, fails every row that names it, before anything is reserved or
-    signed (the text names the field)."""
-    failures: dict[str, str] = {}
-    endorsement_resolver = resolver or DidResolver()
-    sample_status = [status_entry(config.status.list_url("revocation", 1), 0, "revocation")]
-    for achievement in sorted(achievements):
-        try:
-            sample = build_omc(issuer=config.issuer(), achievement=config.achievement(achievement),
-                               learner=Learner(name="Sample Learner", email="sample@example.org"),
-                               status=sample_status, policy=config.policy)
-            # DI 1.0 §2.4.3: a catalogue term no context defines would be dropped from the signature
-            check_data_loss(sample)
-        except OmcVcError as exc:
-            failures[achievement] = exc.detail
-            continue
-        problem = _endorsement_failure(config.achievement(achievement), endorsement_resolver)
-        if problem is not None:
-            failures[achievement] = f"refused: {problem}"
-    return failures
-
-
-def _adopt(out_dir: Path, name: str, reservation: Reservation) -> tuple[str, str] | None:
-    """A file written by an interrupted run whose state row did not commit: (content hash, name)."""
+def _adopt(out_dir: Path, name: str, reservation: Reservation) -> tuple[str, str, str] | None:
+    """A file written by an interrupted run whose row did not commit: (content hash, name, text)."""
     path = out_dir / name
     try:
         data = path.read_bytes()
@@ -711,7 +532,7 @@ def _adopt(out_dir: Path, name: str, reservation: Reservation) -> tuple[str, str
         return None
     if document.get("id") != reservation.credential_id or not isinstance(document.get("proof"), dict | list):
         return None
-    return hashlib.sha256(data).hexdigest(), name
+    return hashlib.sha256(data).hexdigest(), name, data.decode("utf-8")
 
 
 def _task_bounds(count: int, workers: int, *, final: bool) -> list[tuple[int, int]]:
@@ -746,12 +567,15 @@ def _scan_folder(target: Path) -> set[str]:
     return names
 
 
-def _flush_files(folder_fd: int, folder: Path, names: Sequence[str]) -> None:
+def _flush_files(syncfs: Callable[[int], None] | None, folder: Path, names: Sequence[str]) -> None:
     """The data of ``names`` (files in ``folder``) is on disk when this returns: one syncfs of the folder's
     filesystem, or an fsync of each file where syncfs is missing."""
-    syncfs = _SYNCFS
     if syncfs is not None:
-        syncfs(folder_fd)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            syncfs(fd)
+        finally:
+            os.close(fd)
         return
     for name in names:
         fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -761,34 +585,30 @@ def _flush_files(folder_fd: int, folder: Path, names: Sequence[str]) -> None:
             os.close(fd)
 
 
-def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: str | Path, *, key: KeyPair,
-                strict: bool = False, workers: int = 2, now: datetime | None = None,
-                progress: Callable[[int, int], None] | None = None,
-                resolver: DidResolver | None = None) -> BatchReport:
-    """Issue one OMC per good roster row into ``out_dir`` (resumable, exactly once per learner+achievement).
-
-    ``resolver`` resolves the DIDs of the catalogue's endorsers (default: did:key only, no network).
+def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path, *, strict: bool = False,
+                 workers: int = 2, progress: Callable[[int, int], None] | None = None) -> BatchReport:
+    """Run ``issuer`` over a roster: one OMC per good row into ``out_dir`` (resumable, exactly once per
+    learner and achievement), signed in this process (``workers=1``) or in a pool of ``workers``
+    processes that run the Issuer's signing phase. Both runners reserve, write and record the same way.
     """
     if workers < 1:
         raise IssuanceError("workers must be at least 1", field="workers")
+    config = issuer.config
+    config.require_omc()
     parsed = _parse_roster(roster)
     checker = _RowChecker(parsed, set(config.catalogue))
     # the rows to account for (issued, skipped or reported), and the broken line that ends a roster early
     total = len(parsed.records) + (parsed.broken is not None)
     errors: list[RowError] = []
-    failures: dict[str, str | None] = {}  # achievement -> why every row naming it fails (None: it passed)
 
     def take(limit: int | None) -> list[RosterRow]:
-        """The next good rows (at most ``limit``), the achievements they name preflighted on first sight."""
+        """The next good rows (at most ``limit``), the achievements they name through the policy gate."""
         wanted: list[RosterRow] = []
         while not checker.exhausted and (limit is None or len(wanted) < limit):
             fresh = checker.take(None if limit is None else limit - len(wanted), errors)
-            unseen = {r.achievement for r in fresh} - failures.keys()
-            if unseen:
-                found = _preflight(config, unseen, resolver)
-                failures.update({a: found.get(a) for a in unseen})
+            refused = issuer.refused({r.achievement for r in fresh})
             for row in fresh:
-                failure = failures[row.achievement]
+                failure = refused.get(row.achievement)
                 if failure is None:
                     wanted.append(row)
                 else:
@@ -797,19 +617,21 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
 
     checked: list[RosterRow] | None = None
     if strict:
-        # every row checked (and every achievement preflighted) before anything is reserved or signed
+        # every row checked (and every achievement through the gate) before anything is reserved or signed
         checked = take(None)
         if errors:
             errors.sort(key=lambda e: e.line)
             shown = "; ".join(str(e) for e in errors[:5])
             more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-            raise (PolicyError if any(failures.values()) else IssuanceError)(
+            refused_any = bool(issuer.refused({c for c in config.catalogue}))
+            raise (PolicyError if refused_any else IssuanceError)(
                 f"roster refused (--strict), nothing issued: {shown}{more}", errors=[str(e) for e in errors])
     report = BatchReport(errors=errors)
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    setup = _setup(config, key)
-    moment = now or utcnow()
+    setup = issuer.setup()
+    store = issuer.store
+    moment = issuer.clock()
     stamp = format_datetime(moment)
     issued_at = moment.replace(microsecond=0).isoformat()
     issued_ids: list[str] = []
@@ -817,23 +639,20 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
     done = 0
     step = CHUNK * max(1, workers)
     use_pool = workers > 1 and total >= 2 * workers
-    syncfs = _SYNCFS  # None: the workers fsync each file they write
-    local_key: KeyPair | None = None
+    syncfs = _fastfs.syncfs_function()  # None: the workers fsync each file they write
     pool: ProcessPoolExecutor | None = None
     # tasks sent to the pool, oldest first: the future and, per job, (row, reservation)
     in_flight: deque[tuple[Future[list[_Done]], list[tuple[RosterRow, Reservation]]]] = deque()
     queued = 0
-    forked = False
-    gc_threshold: tuple[int, int, int] | None = None
     group_size = max(1, min(GROUP, total // 16))
 
     def tick() -> None:
         if progress:  # the rows issued or skipped, and those reported (bad, refused, not signed)
             progress(done + len(report.errors), total)
 
-    def drain(state: IssuanceState, folder_fd: int) -> None:
+    def drain() -> None:
         """The results of the oldest tasks, at least ``group_size`` credentials (or all that are left), made
-        durable and committed as one group (the bigger the group, the fewer index pages each row rewrites)."""
+        durable and recorded as one group (the bigger the group, the fewer index pages each row rewrites)."""
         nonlocal done, queued
         group: list[Completion] = []
         renames: list[tuple[str, str]] = []
@@ -842,39 +661,34 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
             future, waiting = in_flight.popleft()
             taken += len(waiting)
             queued -= len(waiting)
-            for (row, reservation), (credential_id, digest, detail, name) in zip(waiting, future.result(),
-                                                                                  strict=True):
+            for (row, reservation), (credential_id, text, detail, name) in zip(waiting, future.result(),
+                                                                                strict=True):
                 if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
                     raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
-                if digest is None:
+                if text is None:
                     # the reservation stays: a re-run after the cause is fixed signs the same id and indices
                     report.errors.append(RowError(row.line, f"not signed: {detail}"))
                     continue
                 assert name is not None  # a signed job's file is named
                 renames.append((detail, name))
-                group.append(Completion(reservation, row.name, digest, name, stamp))
+                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                group.append(Completion(reservation, row.name, digest, name, stamp, document=text))
         if group:
             if syncfs is not None:
-                syncfs(folder_fd)  # 1. the data of every temporary file of the group is on disk
+                _flush_files(syncfs, target, [])  # 1. the data of every temporary file of the group is on disk
             # 2. each renamed to its credential, then the renames made durable
-            if _DIR_FD:
-                for temp, name in renames:
-                    os.replace(temp, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
-            else:
-                base = str(target)
-                for temp, name in renames:
-                    os.replace(os.path.join(base, temp), os.path.join(base, name))
+            for temp, name in renames:
+                os.replace(target / temp, target / name)
             atomic.fsync_dir(target)
-            ids = state.complete_many_ids(group)  # 3. the rows, in one transaction
+            ids = store.complete_many_ids(group)  # 3. the rows, in one transaction
             issued_ids.extend(ids)
-            state.listing_add(zip(ids, (item.file for item in group), strict=True))
+            store.listing_add(zip(ids, (item.file for item in group), strict=True))
             done += len(ids)
         tick()
 
-    with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
+    with store.exclusive():
         existing = _scan_folder(target)
-        state.listing_reset()
-        folder_fd = _folder_fd(target)
+        store.listing_reset()
         failed = True
         try:
             # a small first chunk: the workers start signing while the next, full-size chunk is checked and
@@ -892,9 +706,9 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                 size = step
                 if not chunk:  # both sources give an empty chunk only when they are exhausted
                     break
-                outcomes = state.reserve_many([(r.learner_key(), r.achievement) for r in chunk], config.status)
+                outcomes = issuer.reserve([(r.learner_key(), r.achievement) for r in chunk])
                 waiting: list[tuple[RosterRow, Reservation]] = []
-                jobs: list[_Job] = []
+                jobs: list[Job] = []
                 known: list[tuple[str, str | None]] = []  # issued before: (id, file)
                 adopted: list[Completion] = []
                 for row, outcome in zip(chunk, outcomes, strict=True):
@@ -903,36 +717,34 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         known.append((outcome.id, outcome.file))
                         done += 1
                         continue
-                    # a resumed run first looks for the file an interrupted run wrote; otherwise the worker
-                    # that signs the credential names its file
+                    # a resumed run first looks for the file an interrupted run wrote; otherwise the signing
+                    # phase names its file
                     name = credential_file_name(row.name, row.achievement, outcome.credential_id) \
                         if existing else None
                     found = _adopt(target, name, outcome) if name in existing else None
                     if found is not None:
-                        adopted.append(Completion(outcome, row.name, found[0], name, stamp))
+                        adopted.append(Completion(outcome, row.name, found[0], name, stamp, document=found[2]))
                         continue
                     waiting.append((row, outcome))
-                    jobs.append(_job(row, outcome, issued_at, name))
-                state.listing_add(known)
+                    jobs.append(make_job(outcome, row.learner(), issued=issued_at, completed=row.completed,
+                                         result=row.result, evidence_url=row.evidence_url, file=name))
+                store.listing_add(known)
                 if adopted:
-                    # files an interrupted run renamed but did not commit: made durable (data, then the folder)
+                    # files an interrupted run renamed but did not record: made durable (data, then the folder)
                     # before their rows commit, whatever the killed run had done of that
-                    _flush_files(folder_fd, target, [c.file or "" for c in adopted])
+                    _flush_files(syncfs, target, [c.file or "" for c in adopted])
                     atomic.fsync_dir(target)
-                    ids = state.complete_many_ids(adopted)
+                    ids = store.complete_many_ids(adopted)
                     issued_ids.extend(ids)
-                    state.listing_add(zip(ids, (item.file for item in adopted), strict=True))
+                    store.listing_add(zip(ids, (item.file for item in adopted), strict=True))
                     report.recovered += len(ids)
                     done += len(ids)
                 if done:
                     tick()
                 if not use_pool:
-                    # one process: sign, write (atomically), commit, one credential after the other
-                    if local_key is None:
-                        local_key = KeyPair.from_secret_multibase(setup.secret).with_id(
-                            setup.verification_method, setup.controller)
+                    # the serial runner: sign, write (atomically), record, one credential after the other
                     for (row, reservation), job in zip(waiting, jobs, strict=True):
-                        _, text, problem = _attempt(setup, local_key, job)
+                        _, text, problem = attempt(setup, issuer.key, job)
                         name = job.file or credential_file_name(row.name, row.achievement, reservation.credential_id)
                         if text is None:
                             report.errors.append(RowError(row.line, f"not signed: {problem}"))
@@ -940,61 +752,36 @@ def issue_batch(config: InstitutionConfig, roster: str | Path | bytes, out_dir: 
                         data = text.encode("utf-8")
                         # the file first (atomically), then the row: a crash in between is adopted on resume
                         atomic.write_bytes(target / name, data)
-                        record = state.complete(reservation, learner_name=row.name,
-                                                content_hash=hashlib.sha256(data).hexdigest(), file=name,
-                                                issued=stamp)
+                        record = store.complete(Completion(reservation, row.name, hashlib.sha256(data).hexdigest(),
+                                                           name, stamp, document=text))
                         issued_ids.append(record.id)
-                        state.listing_add([(record.id, record.file)])
+                        store.listing_add([(record.id, record.file)])
                         done += 1
                         tick()
                     continue
                 if jobs and pool is None:
                     pool = _pool(setup, workers, target, fsync_each=syncfs is None)
                 for first, last in _task_bounds(len(jobs), workers, final=final):
-                    if pool is None:  # pragma: no cover - jobs imply a pool
-                        break
-                    if not forked:
-                        # the pool forks its workers at the first submit: the parent's objects so far (the roster,
-                        # the first chunk) go to the permanent generation, so the workers' collector never walks
-                        # them (nor copies their pages on write); the parent takes them back right after
-                        gc.freeze()
-                    try:
-                        in_flight.append((pool.submit(_write_many, list(map(tuple, jobs[first:last]))),
-                                          waiting[first:last]))
-                    finally:
-                        if not forked:
-                            gc.unfreeze()
-                            forked = True
-                            # the parent (only: the workers are forked already) keeps what a run of
-                            # thousands of rows holds and allocates in small objects; with the default
-                            # first-generation threshold (700) the collector ran every few credentials,
-                            # about 13 % of the parent's CPU. Restored when the run ends.
-                            gc_threshold = gc.get_threshold()
-                            gc.set_threshold(max(gc_threshold[0], PARENT_GC_THRESHOLD), *gc_threshold[1:])
+                    assert pool is not None  # jobs imply a pool
+                    in_flight.append((pool.submit(_sign_task, list(map(tuple, jobs[first:last]))),
+                                      waiting[first:last]))
                     queued += last - first
                 # keep about one step queued while the next one is reserved: the workers never wait for the parent
                 while in_flight and queued > step:
-                    drain(state, folder_fd)
+                    drain()
             while in_flight:
-                drain(state, folder_fd)
+                drain()
             tick()  # the last rows may all have been reported
-            if pool is not None:
-                # the workers render index.csv's lines while this process writes index.json
-                report.index_file = _write_index(target, state, config, pool=pool)
             failed = False
         finally:
-            if gc_threshold is not None:
-                gc.set_threshold(*gc_threshold)
             if pool is not None:
                 # on an error the queued tasks are dropped; their reservations stay for the next run
                 pool.shutdown(wait=True, cancel_futures=True)
             if failed:
-                _scan_folder(target)  # the temporary files of tasks never committed (the next run would, too)
-            os.close(folder_fd)
-        if report.index_file is None:
-            report.index_file = _write_index(target, state, config)
-    report.issued = StoredRecords(config.state_path, issued_ids)
-    report.already = StoredRecords(config.state_path, already_ids)
+                _scan_folder(target)  # the temporary files of tasks never recorded (the next run would, too)
+        report.index_file = _write_index(target, store, issuer.did)
+    report.issued = StoredRecords(store, issued_ids)
+    report.already = StoredRecords(store, already_ids)
     report.errors.sort(key=lambda e: e.line)  # found as the rows were checked and signed: in roster order
     return report
 
@@ -1024,36 +811,7 @@ _INDEX_ENTRY: Final = "    {\n" + ",\n".join(f"      {encode_basestring(key)}: %
                                               for key, _ in _INDEX_FIELDS) + "\n    }"
 _CSV_AT: Final = tuple(RECORD_COLUMNS.index(column) for column in
                        ("id", "learner_name", "achievement", "file", "status_list", "status_index", "issued"))
-
-
-#: _INDEX_ENTRY rendered by SQLite for a credentials row: json_quote writes a TEXT, INTEGER or NULL value as
-#: ``json.dumps(value, ensure_ascii=False)`` does (checked once per process: :func:`_sqlite_quotes_json`).
-_INDEX_ENTRY_SQL: Final = "printf('{}', {})".format(
-    _INDEX_ENTRY.replace("'", "''"),
-    ", ".join([*(f"json_quote({column})" for _, column in _INDEX_FIELDS[:-1]),
-               "CASE WHEN suspended THEN 'true' ELSE 'false' END"]))
-#: index.csv's columns, after the entry.
-_INDEX_CSV_SQL: Final = "id, learner_name, achievement, file, status_list, status_index, issued"
-#: Values whose JSON SQLite's json_quote must write byte for byte as the json module does.
-_JSON_PROBES: Final = ("".join(map(chr, range(0x20))) + '"\\/\x7f\u2028\u2029é€\U0001F600', "", "Ana Silva",
-                       "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427", 0, -1, 131071, 2**53 + 1, 2**63 - 1, None)
-
-
-@functools.cache
-def _sqlite_quotes_json() -> bool:
-    """Whether this process's SQLite has json_quote and writes the probes' JSON as ``json.dumps`` does
-    (else the index entries are rendered in Python)."""
-    try:
-        db = sqlite3.connect(":memory:")
-    except sqlite3.Error:  # pragma: no cover - an in-memory database always opens
-        return False
-    try:
-        return all(db.execute("SELECT json_quote(?)", (value,)).fetchone()[0] ==
-                   json.dumps(value, ensure_ascii=False) for value in _JSON_PROBES)
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
+_CSV_HEADER: Final = ("id", "learner", "achievement", "file", "status_list", "status_index", "issued")
 
 
 def _index_entry(row: Sequence[Any]) -> str:
@@ -1062,97 +820,25 @@ def _index_entry(row: Sequence[Any]) -> str:
     return _INDEX_ENTRY % tuple(values)
 
 
-_CSV_HEADER: Final = ("id", "learner", "achievement", "file", "status_list", "status_index", "issued")
-#: Rows of index.csv a pool worker renders per task while the batch writes index.json.
-_CSV_ROWS_PER_TASK: Final = 1000
-
-
-def _csv_lines(rows: list[tuple[Any, ...]]) -> str:
-    """Lines of index.csv for rows of its columns, each cell neutralised against formula injection (a pool
-    worker renders them while the batch writes index.json)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([csv_safe(v) for v in row])
-    return buffer.getvalue()
-
-
-def _write_index(out_dir: Path, state: IssuanceState, config: InstitutionConfig, *,
-                 pool: ProcessPoolExecutor | None = None) -> Path:
-    """index.json and index.csv of the run's credentials ordered by file, streamed from the state database in
-    one pass: the JSON has the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, one
-    database row in memory at a time (with ``pool``, a few thousand CSV rows: its workers render the CSV's
-    lines, in order, while this process writes the JSON)."""
-    count = state.listing_count()
+def _write_index(out_dir: Path, store: Store, issuer_did: str) -> Path:
+    """index.json and index.csv of the run's credentials ordered by file, streamed from the store's run log
+    in one pass: the JSON has the same bytes as ``json.dumps(index, indent=2, ensure_ascii=False)``, and
+    each CSV cell is neutralised against formula injection; one record in memory at a time."""
+    count = store.listing_count()
     path = out_dir / "index.json"
-    head = {"issuer": config.did, "generated": format_datetime(utcnow()), "count": count}
+    head = {"issuer": issuer_did, "generated": format_datetime(utcnow()), "count": count}
     with atomic.streamed_text(path) as handle, atomic.streamed_text(out_dir / "index.csv") as table:
-        table.write(_csv_lines([_CSV_HEADER]))
-        rendering: deque[Future[str]] = deque()
-        pending: list[tuple[Any, ...]] = []
-
-        def flush_csv(keep: int) -> None:
-            if pending:
-                if pool is None:
-                    table.write(_csv_lines(pending))
-                else:
-                    rendering.append(pool.submit(_csv_lines, list(pending)))
-                pending.clear()
-            while len(rendering) > keep:
-                table.write(rendering.popleft().result())
-
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(_CSV_HEADER)
         handle.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2])  # without the closing "\n}"
         if count == 0:
             handle.write(',\n  "credentials": []\n}\n')
         else:
             handle.write(',\n  "credentials": [')
-            # each credential's JSON entry and index.csv's cells, rendered by SQLite or (else) here
-            listed: Iterator[tuple[Any, ...]] = \
-                state.listing_select(f"{_INDEX_ENTRY_SQL}, {_INDEX_CSV_SQL}") if _sqlite_quotes_json() else \
-                ((_index_entry(row), *map(row.__getitem__, _CSV_AT)) for row in state.listing_rows())
             separator = "\n"
-            entries: list[str] = []
-            for entry, *cells in listed:
-                entries.append(entry)
-                pending.append(tuple(cells))
-                if len(pending) >= _CSV_ROWS_PER_TASK:
-                    handle.write(separator + ",\n".join(entries))  # a thousand entries a write
-                    separator = ",\n"
-                    entries.clear()
-                    flush_csv(keep=4)
-            if entries:
-                handle.write(separator + ",\n".join(entries))
+            for row in store.listing_rows():
+                handle.write(separator + _index_entry(row))
+                separator = ",\n"
+                writer.writerow([csv_safe(row[at]) for at in _CSV_AT])
             handle.write("\n  ]\n}\n")
-        flush_csv(keep=0)
     return path
-
-
-def issue_one(config: InstitutionConfig, *, learner: Learner, achievement: str, key: KeyPair,
-              completed: date | None = None, result: str | None = None, evidence_url: str | None = None,
-              now: datetime | None = None, out_file: str | Path | None = None,
-              resolver: DidResolver | None = None) -> tuple[dict[str, Any], CredentialRecord]:
-    """Issue one OMC (recorded in the state like a batch row). Refuses a second credential for the
-    same learner and achievement (IssuanceError naming the existing one)."""
-    config.achievement(achievement)
-    moment = (now or utcnow()).replace(microsecond=0)
-    # the policy gate before anything is reserved: a refused credential uses no status index
-    failures = _preflight(config, {achievement}, resolver)
-    if failures:
-        raise PolicyError(failures[achievement], field="achievement")
-    with issuing_lock(config.state_path), IssuanceState(config.state_path) as state:
-        outcome = state.reserve(learner.key(), achievement, config.status)
-        if isinstance(outcome, CredentialRecord):
-            raise IssuanceError(f"{learner.name} already holds {outcome.id} for {achievement!r} "
-                                f"(issued {outcome.issued})", field="learner")
-        row = RosterRow(line=0, name=learner.name, achievement=achievement, completed=completed or moment.date(),
-                        email=learner.email, student_number=learner.student_number, did=learner.did,
-                        result=result, evidence_url=evidence_url)
-        text = _render(_setup(config, key), key, _job(row, outcome, moment.isoformat()))
-        data = text.encode("utf-8")
-        name = None
-        if out_file is not None:
-            atomic.write_bytes(out_file, data)
-            name = str(out_file)
-        record = state.complete(outcome, learner_name=learner.name, content_hash=hashlib.sha256(data).hexdigest(),
-                                file=name, issued=format_datetime(moment))
-    return json.loads(text), record

@@ -1,4 +1,9 @@
-"""The institution configuration (YAML or JSON): who issues, with which key, what, and where state lives.
+"""The institution configuration (YAML or JSON): who issues, with which keys, what, and where state lives.
+
+One file configures every issuing command: ``omc issue``, ``omc status`` and ``omc serve``
+(``--institution-config``, or the ``institution:`` key of the service's configuration, as a file name
+or the same mapping inline). One loader reads it, with one schema and one error style: a ConfigError
+naming the key, and the line of a YAML syntax error.
 
 Example (``institution.yaml``; relative paths are relative to the file)::
 
@@ -20,9 +25,17 @@ Example (``institution.yaml``; relative paths are relative to the file)::
       ttl_minutes: 60                  # the lists' ttl: how long verifiers may cache them
       valid_days: 7                    # validUntil of each published list: publish again before then
       fill_ratio: 0.5                  # a list takes new credentials until half its indices are used
-    state: state/issuance.sqlite
+    state: state/issuance.sqlite       # or state_dir: state/ (the database is issuance.sqlite in it)
     policy: null                       # null = the bundled default policy
     valid_years: null                  # optional validUntil of each credential, in years
+    # omc serve only:
+    keys: [keys/p256.key]              # further keys the VC-API issues with (each as its key's did:key)
+    token_env: OMC_API_TOKEN           # the variable holding the bearer token of POST /credentials/issue
+    did_document: did.json             # the institution's did:web document, hosted and pinned by the service
+
+``omc issue`` needs ``did``, ``key``, ``profile``, ``catalogue`` and ``status.base_url``. The VC-API
+needs only keys (``key`` and/or ``keys``; without ``did`` it issues as each key's did:key); its status
+lists default to ``{public_url}/status/``.
 
 The catalogue maps an achievement id (the roster's ``achievement`` column) to its OB 3.0 Achievement
 definition with the OMC terms (docs/vocabulary.md). A definition may list ``endorsementFiles``:
@@ -33,7 +46,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -45,11 +58,14 @@ from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
 from omc_vc.omc.policy import Policy, load_policy
 
-__all__ = ["InstitutionConfig", "StatusConfig", "load_config", "read_catalogue"]
+__all__ = ["InstitutionConfig", "StatusConfig", "load_config", "parse_config", "read_catalogue"]
 
 MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
-_TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "passphrase_env", "profile", "catalogue",
-                              "status", "state", "policy", "valid_years", "$comment"})
+_TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "keys", "passphrase_env", "profile", "catalogue",
+                              "status", "state", "state_dir", "policy", "valid_years", "token_env", "did_document",
+                              "$comment"})
+#: The state database's name in ``state_dir``.
+STATE_FILE: Final = "issuance.sqlite"
 _STATUS_KEYS: Final = frozenset({"base_url", "suspension", "list_bits", "ttl_minutes", "valid_days", "fill_ratio"})
 
 
@@ -72,11 +88,15 @@ class StatusConfig:
 
 @dataclass
 class InstitutionConfig:
-    """A loaded, checked institution configuration. Paths are absolute."""
+    """A loaded, checked institution configuration. Paths are absolute.
+
+    ``did``, ``profile``, ``catalogue`` and ``status.base_url`` may be empty in a configuration that only
+    issues through the VC-API; :meth:`require_omc` says what ``omc issue`` still needs.
+    """
 
     path: Path
-    did: str
-    key_file: Path
+    did: str | None
+    key_file: Path | None
     passphrase_env: str | None
     verification_method: str | None
     profile: dict[str, Any]
@@ -85,10 +105,43 @@ class InstitutionConfig:
     state_path: Path
     policy: Policy
     valid_years: float | None = None
+    #: further signing keys (omc serve's VC-API issues as each key's DID)
+    extra_key_files: tuple[Path, ...] = ()
+    #: the variable holding the VC-API's bearer token
+    token_env: str = "OMC_API_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
+    #: the institution's did:web document, hosted and pinned by omc serve
+    did_document: Path | None = None
     _key: KeyPair | None = field(default=None, repr=False)
 
+    def key_files(self) -> tuple[Path, ...]:
+        """Every key file, the institution's own first."""
+        return ((self.key_file,) if self.key_file is not None else ()) + self.extra_key_files
+
+    def require_omc(self) -> None:
+        """ConfigError naming the first key missing for issuing OMCs (``omc issue``, ``omc status``)."""
+        if self.did is None:
+            raise ConfigError("config: did is needed to issue OMCs (did:web or did:key)", field="did")
+        if self.key_file is None:
+            raise ConfigError("config: key is needed to issue OMCs (the issuer's key file)", field="key")
+        if not self.profile.get("name"):
+            raise ConfigError("config: profile is needed to issue OMCs (a mapping with at least a name)",
+                              field="profile")
+        if not self.catalogue:
+            raise ConfigError("config: catalogue is needed to issue OMCs", field="catalogue")
+        if not self.status.base_url:
+            raise ConfigError("config: status.base_url is needed to issue OMCs", field="status.base_url")
+
+    def with_status_base(self, base_url: str) -> InstitutionConfig:
+        """A copy whose status lists live under ``base_url`` when the file names no status.base_url."""
+        if self.status.base_url:
+            return self
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        return replace(self, status=replace(self.status, base_url=base), _key=None)
+
     def issuer(self) -> dict[str, Any]:
-        """The issuer Profile every credential carries."""
+        """The issuer Profile every OMC carries."""
+        self.require_omc()
+        assert self.did is not None
         return issuer_profile(self.did, self.profile)
 
     def achievement(self, achievement_id: str) -> dict[str, Any]:
@@ -107,26 +160,33 @@ class InstitutionConfig:
         """
         if self._key is not None:
             return self._key
+        if self.key_file is None:
+            raise ConfigError("config: key is needed (the issuer's key file)", field="key")
+        pair = self.open_key(self.key_file, passphrase)
+        did = self.did or pair.controller
+        if pair.controller == did:
+            chosen = pair if not self.verification_method else pair.with_id(self.verification_method, did)
+        elif self.verification_method:
+            chosen = pair.with_id(self.verification_method, did)
+        else:
+            raise ConfigError(f"the key file belongs to {pair.controller}, not {did}: set verification_method "
+                              f"to the key's id in {did}'s DID document", field="verification_method")
+        self._key = chosen
+        return chosen
+
+    def open_key(self, path: Path, passphrase: str | None = None) -> KeyPair:
+        """One key file, decrypted with ``passphrase`` or the variable named by ``passphrase_env``."""
         secret = passphrase
         if secret is None and self.passphrase_env:
             secret = os.environ.get(self.passphrase_env) or None
         try:
-            pair = load_key(self.key_file, secret)
+            return load_key(path, secret)
         except KeyError_ as exc:
             if exc.code == "KEY_PASSPHRASE_REQUIRED":
-                raise ConfigError(f"the key file {self.key_file} is encrypted: set the environment variable "
+                raise ConfigError(f"the key file {path} is encrypted: set the environment variable "
                                   f"{self.passphrase_env or '(passphrase_env is not configured)'}",
                                   field="passphrase_env") from exc
             raise
-        if pair.controller == self.did:
-            chosen = pair if not self.verification_method else pair.with_id(self.verification_method, self.did)
-        elif self.verification_method:
-            chosen = pair.with_id(self.verification_method, self.did)
-        else:
-            raise ConfigError(f"the key file belongs to {pair.controller}, not {self.did}: set verification_method "
-                              f"to the key's id in {self.did}'s DID document", field="verification_method")
-        self._key = chosen
-        return chosen
 
 
 def _read_structured(path: Path, what: str) -> Any:
@@ -146,16 +206,20 @@ def _int(value: Any, key: str, low: int) -> int:
 
 
 def _status(data: Any) -> StatusConfig:
+    if data is None:
+        data = {}
     if not isinstance(data, Mapping):
         raise ConfigError("config: status must be a mapping with base_url", field="status")
     unknown = sorted(set(data) - _STATUS_KEYS)
     if unknown:
         raise ConfigError(f"config: unknown key status.{unknown[0]}", field=f"status.{unknown[0]}")
-    base = _url(data.get("base_url"), "status.base_url")
-    if "#" in base or "?" in base:
-        raise ConfigError("config: status.base_url must not have a query or fragment", field="status.base_url")
-    if not base.endswith("/"):
-        base += "/"
+    base = ""  # empty: omc serve puts the lists under its public URL; omc issue needs one (require_omc)
+    if data.get("base_url") is not None:
+        base = _url(data.get("base_url"), "status.base_url")
+        if "#" in base or "?" in base:
+            raise ConfigError("config: status.base_url must not have a query or fragment", field="status.base_url")
+        if not base.endswith("/"):
+            base += "/"
     bits = _int(data.get("list_bits", MIN_BITS), "status.list_bits", MIN_BITS)
     if bits % 8:
         raise ConfigError("config: status.list_bits must be a multiple of 8", field="status.list_bits")
@@ -234,43 +298,69 @@ def read_catalogue(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
 
 
 def load_config(path: str | os.PathLike[str]) -> InstitutionConfig:
-    """Read and check an institution configuration (ConfigError naming the key on any problem)."""
+    """Read and check an institution configuration file (ConfigError naming the key on any problem)."""
     target = Path(path).resolve()
-    data = _read_structured(target, "configuration")
+    return parse_config(_read_structured(target, "configuration"), target.parent, path=target)
+
+
+def _file(value: Any, base: Path, key: str) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"config: {key} must be a file name", field=key)
+    return (base / Path(value).expanduser()).resolve()
+
+
+def parse_config(data: Any, base: Path, *, path: Path | None = None) -> InstitutionConfig:
+    """Check an institution configuration already read (the ``institution:`` mapping of a service
+    configuration, or a whole file); relative paths are relative to ``base``."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"configuration {target} must be a mapping")
+        raise ConfigError(f"configuration {path or 'institution'} must be a mapping")
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         raise ConfigError(f"config: unknown key {unknown[0]!r}", field=unknown[0])
-    base = target.parent
     did = data.get("did")
-    if not isinstance(did, str) or not did.startswith(("did:web:", "did:key:")):
+    if did is not None and (not isinstance(did, str) or not did.startswith(("did:web:", "did:key:"))):
         raise ConfigError("config: did must be a did:web or did:key DID", field="did")
     vm = data.get("verification_method")
-    if vm is not None and (not isinstance(vm, str) or not vm.startswith(did + "#")):
-        raise ConfigError(f"config: verification_method must be {did}#<fragment>", field="verification_method")
-    key = data.get("key")
-    if not isinstance(key, str) or not key:
+    if vm is not None and (did is None or not isinstance(vm, str) or not vm.startswith(did + "#")):
+        raise ConfigError(f"config: verification_method must be {did or 'the did'}#<fragment>",
+                          field="verification_method")
+    key = _file(data["key"], base, "key") if data.get("key") is not None else None
+    extra = data.get("keys") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    if not isinstance(extra, list):
+        raise ConfigError("config: keys must list key files", field="keys")
+    extra_files = tuple(_file(item, base, "keys") for item in extra)
+    if key is None and not extra_files:
         raise ConfigError("config: key must name the issuer's key file", field="key")
     env = data.get("passphrase_env")
     if env is not None and (not isinstance(env, str) or not env):
         raise ConfigError("config: passphrase_env must be an environment variable name", field="passphrase_env")
-    profile = data.get("profile")
-    if not isinstance(profile, Mapping) or not isinstance(profile.get("name"), str):
+    profile = data.get("profile", {})
+    if not isinstance(profile, Mapping) or ("profile" in data and not isinstance(profile.get("name"), str)):
         raise ConfigError("config: profile must be a mapping with at least a name", field="profile")
-    state = data.get("state", "issuance.sqlite")
-    if not isinstance(state, str) or not state:
-        raise ConfigError("config: state must be a file name", field="state")
+    if "state" in data and "state_dir" in data:
+        raise ConfigError("config: give state (the database file) or state_dir (its folder), not both",
+                          field="state")
+    if data.get("state_dir") is not None:
+        state_path = _file(data["state_dir"], base, "state_dir") / STATE_FILE
+    else:
+        state_path = _file(data.get("state", STATE_FILE), base, "state")
     policy_path = data.get("policy")
     if policy_path is not None and not isinstance(policy_path, str):
         raise ConfigError("config: policy must be a file name or null", field="policy")
     years = data.get("valid_years")
     if years is not None and (isinstance(years, bool) or not isinstance(years, int | float) or years <= 0):
         raise ConfigError("config: valid_years must be a positive number", field="valid_years")
+    token_env = data.get("token_env", "OMC_API_TOKEN")
+    if not isinstance(token_env, str) or not token_env:
+        raise ConfigError("config: token_env must name an environment variable", field="token_env")
+    did_document = _file(data["did_document"], base, "did_document") if data.get("did_document") else None
+    catalogue = _catalogue(data["catalogue"], base) if data.get("catalogue") is not None else {}
     return InstitutionConfig(
-        path=target, did=did, key_file=(base / key).resolve(), passphrase_env=env, verification_method=vm,
-        profile=dict(profile), catalogue=_catalogue(data.get("catalogue"), base), status=_status(data.get("status")),
-        state_path=(base / state).resolve(),
+        path=path or base, did=did, key_file=key, passphrase_env=env, verification_method=vm,
+        profile=dict(profile), catalogue=catalogue, status=_status(data.get("status")), state_path=state_path,
         policy=load_policy((base / policy_path).resolve() if policy_path else None),
-        valid_years=float(years) if years is not None else None,
+        valid_years=float(years) if years is not None else None, extra_key_files=extra_files,
+        token_env=token_env, did_document=did_document,
     )

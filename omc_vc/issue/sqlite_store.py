@@ -1,4 +1,4 @@
-"""Issuance state in SQLite: one row per credential, status-list indices never reused, resumable.
+"""The embedded issuance store: SQLite (stdlib), one file per institution; implements :class:`Store`.
 
 DESIGN decision 10. Every change is one transaction opened with ``BEGIN IMMEDIATE`` (two processes
 issuing from the same database serialise instead of allocating the same index), the database runs in
@@ -8,40 +8,54 @@ Issuing one credential is three steps, each safe to interrupt:
 
 1. **reserve** (one transaction): the credential's id and its random status-list indices are recorded
    as a reservation, unique per (learner, achievement); the indices go to ``allocations`` for good.
-2. the signed file is written atomically (temp file, fsync, rename);
+2. the credential is signed (and, for a roster, its file written atomically);
 3. **complete** (one transaction): the credential row (id, learner, achievement, indices, content
-   hash, time) replaces the reservation. ``complete_many`` does this for a group of credentials whose
-   files are all durable already, in one transaction (group commit).
+   hash, time, the signed document) replaces the reservation. ``complete_many_ids`` does this for a
+   group of credentials whose files are all durable already, in one transaction (group commit).
 
 A run killed after 1 finds its reservation again and signs the same id with the same indices; killed
 after 2 it adopts the file already written (same id); killed after 3 it skips the learner. So each
 (learner, achievement) is issued exactly once and no index is ever given to two credentials.
+
+A database of schema 1 (before the signed documents and the list state were kept) is migrated when it
+is opened: the new columns are added, empty for the credentials issued before.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
-import os
+import secrets
 import sqlite3
+import threading
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 from urllib.parse import quote
 
+from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
-from omc_vc.errors import IssuanceError
+from omc_vc.errors import IssuanceError, OmcVcError
 from omc_vc.issue.config import StatusConfig
+from omc_vc.issue.store import (
+    REVOCATION,
+    SUSPENSION,
+    Completion,
+    CredentialRecord,
+    ListInfo,
+    Reservation,
+    SignedList,
+    StatusSlot,
+)
 
-__all__ = ["RECORD_COLUMNS", "Completion", "CredentialRecord", "IssuanceState", "ListInfo", "Reservation",
-           "StatusSlot", "read_records"]
+__all__ = ["SqliteStore", "read_records"]
 
-SCHEMA_VERSION: Final = "1"
+SCHEMA_VERSION: Final = "2"
 BUSY_TIMEOUT_MS: Final = 60_000
-REVOCATION: Final = "revocation"
-SUSPENSION: Final = "suspension"
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,7 +66,11 @@ CREATE TABLE IF NOT EXISTS lists (
     bits INTEGER NOT NULL CHECK (bits > 0),
     used INTEGER NOT NULL DEFAULT 0,
     open INTEGER NOT NULL DEFAULT 1,
-    UNIQUE (purpose, number)
+    issuer TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    signed TEXT,
+    signed_version INTEGER,
+    signed_until TEXT
 );
 CREATE TABLE IF NOT EXISTS allocations (
     list_url TEXT NOT NULL REFERENCES lists(url),
@@ -82,93 +100,41 @@ CREATE TABLE IF NOT EXISTS credentials (
     issued TEXT NOT NULL,
     revoked TEXT,
     suspended INTEGER NOT NULL DEFAULT 0,
+    ref TEXT,
+    document TEXT,
     UNIQUE (learner_key, achievement),
     UNIQUE (status_list, status_index),
     UNIQUE (suspension_list, suspension_index)
 );
 """
+#: Indexes over the columns schema 2 added (made after a migration).
+_INDEXES: Final = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS lists_by_issuer ON lists (COALESCE(issuer, ''), purpose, number)",
+    "CREATE INDEX IF NOT EXISTS credentials_by_ref ON credentials (ref)",
+)
 
+#: Schema 1 -> 2: the signed documents, the callers' ids and the list state.
+_MIGRATE_1: Final = (
+    "ALTER TABLE lists ADD COLUMN issuer TEXT",
+    "ALTER TABLE lists ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE lists ADD COLUMN signed TEXT",
+    "ALTER TABLE lists ADD COLUMN signed_version INTEGER",
+    "ALTER TABLE lists ADD COLUMN signed_until TEXT",
+    "ALTER TABLE credentials ADD COLUMN ref TEXT",
+    "ALTER TABLE credentials ADD COLUMN document TEXT",
+)
 
-#: The columns of a credential row, in the order every query here reads them.
-RECORD_COLUMNS: Final = ("id", "learner_key", "learner_name", "achievement", "status_list", "status_index",
-                         "suspension_list", "suspension_index", "content_hash", "file", "issued", "revoked",
-                         "suspended")
 _RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_list, status_index, suspension_list, "
                   "suspension_index, content_hash, file, issued, revoked, suspended FROM credentials")
 _SELECT_BY_LEARNER: Final = _RECORD + " WHERE learner_key = ? AND achievement = ?"
 _SELECT_BY_ID: Final = _RECORD + " WHERE id = ?"
+_SELECT_BY_REF: Final = _RECORD + " WHERE id = ? OR ref = ? ORDER BY issued, id"
 _SELECT_ALL: Final = _RECORD + " ORDER BY issued, id"
-#: The listed credentials by file, then id (``ORDER BY COALESCE(file, ''), id``): the listing's own key order,
-#: each credential looked up by id (CROSS JOIN keeps the listing the outer loop: no sort).
+#: The listed credentials by file, then id: the listing's own key order, each credential looked up by id
+#: (CROSS JOIN keeps the listing the outer loop: no sort).
 _FROM_LISTING: Final = ("FROM temp.run_listing AS listed CROSS JOIN credentials USING (id) "
                         "ORDER BY listed.file_key, listed.id")
 _SELECT_LISTING: Final = _RECORD.removesuffix(" FROM credentials") + " " + _FROM_LISTING
-
-
-@dataclass(frozen=True)
-class StatusSlot:
-    """One allocated position: ``purpose`` on the list at ``url``, index ``index``."""
-
-    purpose: str
-    url: str
-    index: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"purpose": self.purpose, "url": self.url, "index": self.index}
-
-
-class Reservation(NamedTuple):
-    """A credential id and its status slots, reserved for one (learner, achievement)."""
-
-    credential_id: str
-    learner_key: str
-    achievement: str
-    slots: tuple[StatusSlot, ...]
-
-
-@dataclass(frozen=True)
-class CredentialRecord:
-    """One issued credential as the state database records it."""
-
-    id: str
-    learner_key: str
-    learner_name: str
-    achievement: str
-    status_list: str | None
-    status_index: int | None
-    suspension_list: str | None
-    suspension_index: int | None
-    content_hash: str
-    file: str | None
-    issued: str
-    revoked: str | None
-    suspended: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "learner": self.learner_name, "learnerKey": self.learner_key,
-                "achievement": self.achievement, "statusList": self.status_list, "statusIndex": self.status_index,
-                "suspensionList": self.suspension_list, "suspensionIndex": self.suspension_index,
-                "contentHash": self.content_hash, "file": self.file, "issued": self.issued,
-                "revoked": self.revoked, "suspended": self.suspended}
-
-
-class Completion(NamedTuple):
-    """One argument of :meth:`IssuanceState.complete_many`: what :meth:`IssuanceState.complete` takes."""
-
-    reservation: Reservation
-    learner_name: str
-    content_hash: str
-    file: str | None
-    issued: str
-
-
-@dataclass(frozen=True)
-class ListInfo:
-    url: str
-    purpose: str
-    number: int
-    bits: int
-    used: int
 
 
 @contextmanager
@@ -194,17 +160,20 @@ def issuing_lock(state_path: str | Path) -> Iterator[None]:
         handle.close()
 
 
-class IssuanceState:
-    """The issuance database of one institution (a file; created on first use)."""
+class SqliteStore:
+    """The issuance database of one institution (a file; created on first use). Implements
+    :class:`omc_vc.issue.store.Store`; one connection, usable from several threads in turn."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                                       check_same_thread=False)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._wal()
             if str(mode).lower() != "wal":
                 raise IssuanceError(f"issuance state {self.path}: the database cannot use WAL mode ({mode})")
             self._db.execute("PRAGMA synchronous = FULL")
@@ -220,56 +189,92 @@ class IssuanceState:
                 row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
                 if row is None:
                     db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                elif row[0] == "1":
+                    for statement in _MIGRATE_1:
+                        db.execute(statement)
+                    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
                 elif row[0] != SCHEMA_VERSION:
-                    raise IssuanceError(f"issuance state {self.path} has schema {row[0]}, expected {SCHEMA_VERSION}")
+                    raise IssuanceError(f"issuance state {self.path} has schema {row[0]}, which this version does "
+                                        f"not know (it reads schemas 1 and {SCHEMA_VERSION}): use the omc-vc "
+                                        "release that wrote it")
+                for statement in _INDEXES:
+                    db.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise IssuanceError(f"issuance state {self.path} cannot be opened: {exc}") from exc
 
+    def _wal(self) -> str:
+        """Switch to WAL mode. Two processes creating the database at once can find it locked while the
+        other one switches (SQLite does not wait for that): try again until the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return str(self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     # --- plumbing -----------------------------------------------------------------------------------
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
-    def __enter__(self) -> IssuanceState:
+    def __enter__(self) -> SqliteStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The issuing lock of this database (:func:`issuing_lock`), held for a whole run."""
+        with issuing_lock(self.path):
+            yield
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken with BEGIN IMMEDIATE (the write lock up front)."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise IssuanceError(f"issuance state {self.path} is locked or unusable: {exc}") from exc
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise IssuanceError(f"issuance state {self.path} is locked or unusable: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     # --- reserve / complete -------------------------------------------------------------------------
-    def reserve_many(self, items: Iterable[tuple[str, str]],
-                     status: StatusConfig) -> list[Reservation | CredentialRecord]:
+    def reserve_many(self, items: Iterable[tuple[str, str]], status: StatusConfig, *, issuer: str | None = None,
+                     purposes: Sequence[str] | None = None) -> list[Reservation | CredentialRecord]:
         """For each (learner key, achievement): the credential already issued, or a reservation.
 
         An existing reservation is returned as it is (same id, same indices); otherwise a new one is
-        made. All in one transaction, with a few statements for the whole group: the issued credentials
+        made, with a fresh random index on the open list of each of ``purposes`` (default: revocation,
+        and suspension when ``status.suspension``) among ``issuer``'s lists (None: the institution's
+        own). All in one transaction, with a few statements for the whole group: the issued credentials
         and pending reservations are looked up together, the new credentials' status indices drawn
         together (:class:`_Allocator`) and their reservations inserted together.
         """
         wanted = list(items)
+        chosen = list(purposes) if purposes is not None else \
+            [REVOCATION] + ([SUSPENSION] if status.suspension else [])
         with self.transaction() as db:
             issued = _issued_by_pair(db, wanted)
             pending = _pending_by_pair(db, wanted)
             fresh = list(dict.fromkeys(p for p in wanted if p not in issued and p not in pending))
             if fresh:
-                allocator = _Allocator(db, status)
-                ids = [f"urn:uuid:{allocator.random.uuid4()}" for _ in fresh]
-                purposes = [REVOCATION] + ([SUSPENSION] if status.suspension else [])
-                slots = [allocator.allocate(purpose, ids) for purpose in purposes]
+                allocator = _Allocator(db, status, issuer)
+                # RFC 9562 §5.4 version 4 UUIDs: uuid4() draws them from os.urandom, as secrets does
+                ids = [f"urn:uuid:{uuid.uuid4()}" for _ in fresh]
+                slots = [allocator.allocate(purpose, ids) for purpose in chosen]
                 created = format_datetime(utcnow())
                 new_rows: list[tuple[str, str, str, str, str]] = []
                 for n, pair in enumerate(fresh):
@@ -284,12 +289,10 @@ class IssuanceState:
     def reserve(self, learner_key: str, achievement: str, status: StatusConfig) -> Reservation | CredentialRecord:
         return self.reserve_many([(learner_key, achievement)], status)[0]
 
-    def complete(self, reservation: Reservation, *, learner_name: str, content_hash: str, file: str | None,
-                 issued: str) -> CredentialRecord:
+    def complete(self, item: Completion) -> CredentialRecord:
         """Record the credential as issued (its file is already written) and drop the reservation."""
         with self.transaction() as db:
-            return self._complete(db, reservation, learner_name=learner_name, content_hash=content_hash, file=file,
-                                  issued=issued)
+            return self._complete(db, item)
 
     def complete_many(self, items: Sequence[Completion]) -> list[CredentialRecord]:
         """:meth:`complete` for many credentials in one transaction (group commit): all rows or none.
@@ -324,12 +327,10 @@ class IssuanceState:
                 return rows
             db.execute("ROLLBACK TO group_commit")
             db.execute("RELEASE group_commit")
-            return [self._complete(db, item.reservation, learner_name=item.learner_name,
-                                   content_hash=item.content_hash, file=item.file, issued=item.issued)
-                    for item in items]
+            return [self._complete(db, item) for item in items]
 
-    def _complete(self, db: sqlite3.Connection, reservation: Reservation, *, learner_name: str, content_hash: str,
-                  file: str | None, issued: str) -> CredentialRecord:
+    def _complete(self, db: sqlite3.Connection, item: Completion) -> CredentialRecord:
+        reservation = item.reservation
         existing = self._issued(db, reservation.learner_key, reservation.achievement)
         if existing is not None:
             if existing.id != reservation.credential_id:
@@ -339,7 +340,7 @@ class IssuanceState:
         deleted = db.execute("DELETE FROM reservations WHERE credential_id = ?", (reservation.credential_id,))
         if deleted.rowcount != 1:
             raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
-        db.execute(_INSERT_CREDENTIAL, _credential_row(reservation, learner_name, content_hash, file, issued))
+        db.execute(_INSERT_CREDENTIAL, _credential_row(item))
         record = self._issued(db, reservation.learner_key, reservation.achievement)
         assert record is not None
         return record
@@ -366,13 +367,6 @@ class IssuanceState:
         for row in self.listing_rows():
             yield self._record(row)
 
-    def listing_select(self, expressions: str) -> Iterator[tuple[Any, ...]]:
-        """The listed credentials in :meth:`listing`'s order, each as the SQL ``expressions`` over the
-        credentials table's columns (index.json's entries, rendered by SQLite). ``expressions`` is program
-        text (the batch's constants), never input: values are bound parameters everywhere."""
-        query = f"SELECT {expressions} {_FROM_LISTING}"
-        yield from _fetched(self._db.execute(query))
-
     def listing_rows(self) -> Iterator[tuple[Any, ...]]:
         """:meth:`listing` as the database's rows (the columns of :data:`RECORD_COLUMNS`), without building
         a record each: what an index of 100,000 credentials is written from."""
@@ -395,67 +389,98 @@ class IssuanceState:
         return self._issued(self._db, learner_key, achievement)
 
     def get(self, credential_id: str) -> CredentialRecord | None:
-        row = self._db.execute(_SELECT_BY_ID, (credential_id,)).fetchone()
-        return self._record(row) if row else None
+        rows = self._query(_SELECT_BY_ID, (credential_id,))
+        return self._record(rows[0]) if rows else None
+
+    def find(self, ref: str) -> list[CredentialRecord]:
+        return [self._record(r) for r in self._query(_SELECT_BY_REF, (ref, ref))]
 
     def records(self, ids: Sequence[str]) -> list[CredentialRecord]:
         """The records of ``ids`` in that order (an id with no credential row is left out)."""
-        return _records_by_id(self._db, ids)
+        with self._lock:
+            return _records_by_id(self._db, ids)
 
     def all(self) -> list[CredentialRecord]:
-        rows = self._db.execute(_SELECT_ALL).fetchall()
-        return [self._record(r) for r in rows]
+        return [self._record(r) for r in self._query(_SELECT_ALL)]
 
     def pending(self) -> list[Reservation]:
-        rows = self._db.execute("SELECT credential_id, learner_key, achievement, slots FROM reservations").fetchall()
+        rows = self._query("SELECT credential_id, learner_key, achievement, slots FROM reservations")
         return [Reservation(str(r[0]), str(r[1]), str(r[2]), tuple(StatusSlot(**s) for s in json.loads(r[3])))
                 for r in rows]
 
+    def document(self, credential_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT document FROM credentials WHERE id = ?", (credential_id,))
+        if not rows or rows[0][0] is None:
+            return None
+        try:
+            return loads_object(str(rows[0][0]).encode("utf-8"), what=credential_id)
+        except OmcVcError as exc:  # pragma: no cover - only this store writes the column
+            raise IssuanceError(f"the stored document of {credential_id} is unreadable") from exc
+
+    # --- list state ---------------------------------------------------------------------------------
     def lists(self) -> list[ListInfo]:
-        rows = self._db.execute("SELECT url, purpose, number, bits, used FROM lists "
-                                "ORDER BY purpose, number").fetchall()
-        return [ListInfo(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+        rows = self._query("SELECT url, purpose, number, bits, used, issuer, version FROM lists "
+                           "ORDER BY COALESCE(issuer, ''), purpose, number")
+        return [ListInfo(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5], int(r[6])) for r in rows]
 
     def set_indices(self, list_url: str) -> list[int]:
         """The indices whose bit is 1 on ``list_url``: revoked credentials, or suspended ones."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT status_index FROM credentials WHERE status_list = ? AND revoked IS NOT NULL "
             "UNION SELECT suspension_index FROM credentials WHERE suspension_list = ? AND suspended = 1",
-            (list_url, list_url)).fetchall()
+            (list_url, list_url))
         return sorted(int(r[0]) for r in rows)
 
-    # --- status changes -----------------------------------------------------------------------------
-    def set_revoked(self, credential_id: str, when: str) -> CredentialRecord:
+    def status_version(self) -> int:
+        rows = self._query("SELECT COALESCE(SUM(version), 0) + COUNT(*) FROM lists")
+        return int(rows[0][0])
+
+    def signed_list(self, list_url: str) -> SignedList | None:
+        rows = self._query("SELECT signed, signed_version, signed_until FROM lists WHERE url = ?", (list_url,))
+        if not rows or rows[0][0] is None:
+            return None
+        return SignedList(str(rows[0][0]), int(rows[0][1]), rows[0][2])
+
+    def save_signed_list(self, list_url: str, signed: SignedList) -> None:
         with self.transaction() as db:
-            record = self._get_for_update(db, credential_id)
-            if record.status_list is None:
-                raise IssuanceError(f"{credential_id} has no revocation status entry")
-            if record.revoked is None:
-                db.execute("UPDATE credentials SET revoked = ? WHERE id = ?", (when, credential_id))
-        return self._require(credential_id)
+            db.execute("UPDATE lists SET signed = ?, signed_version = ?, signed_until = ? WHERE url = ?",
+                       (signed.text, signed.version, signed.valid_until, list_url))
 
-    def set_suspended(self, credential_id: str, suspended: bool) -> CredentialRecord:
+    # --- status changes (BSL §3.1 issuer side: the bit is the record's revoked / suspended column) ---------
+    def set_revoked(self, ref: str, when: str) -> list[CredentialRecord]:
+        """Revoke every credential recorded under ``ref`` (permanent, BSL §2.1 "revocation")."""
         with self.transaction() as db:
-            record = self._get_for_update(db, credential_id)
-            if record.suspension_list is None:
-                raise IssuanceError(f"{credential_id} was issued without a suspension status entry; it can only "
-                                    "be revoked")
-            if record.revoked is not None and suspended is False:
-                raise IssuanceError(f"{credential_id} is revoked; revocation is permanent")
-            db.execute("UPDATE credentials SET suspended = ? WHERE id = ?", (1 if suspended else 0, credential_id))
-        return self._require(credential_id)
+            records = self._for_update(db, ref)
+            for record in records:
+                if record.status_list is None:
+                    raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+            for record in records:
+                if record.revoked is None:
+                    db.execute("UPDATE credentials SET revoked = ? WHERE id = ?", (when, record.id))
+                    db.execute("UPDATE lists SET version = version + 1 WHERE url = ?", (record.status_list,))
+            return [self._record(r) for r in db.execute(_SELECT_BY_REF, (ref, ref))]
 
-    def _get_for_update(self, db: sqlite3.Connection, credential_id: str) -> CredentialRecord:
-        row = db.execute(_SELECT_BY_ID, (credential_id,)).fetchone()
-        if row is None:
-            raise IssuanceError(f"no credential {credential_id!r} in {self.path}", field="credential")
-        return self._record(row)
+    def set_suspended(self, ref: str, suspended: bool) -> list[CredentialRecord]:
+        """Suspend (or lift the suspension of) every credential recorded under ``ref``."""
+        with self.transaction() as db:
+            records = self._for_update(db, ref)
+            for record in records:
+                if record.suspension_list is None:
+                    raise IssuanceError(f"{ref} was issued without a suspension status entry; it can only be "
+                                        "revoked", field="credential")
+                if record.revoked is not None and suspended is False:
+                    raise IssuanceError(f"{ref} is revoked; revocation is permanent", code="STATUS_IRREVERSIBLE")
+            for record in records:
+                if record.suspended != suspended:
+                    db.execute("UPDATE credentials SET suspended = ? WHERE id = ?", (int(suspended), record.id))
+                    db.execute("UPDATE lists SET version = version + 1 WHERE url = ?", (record.suspension_list,))
+            return [self._record(r) for r in db.execute(_SELECT_BY_REF, (ref, ref))]
 
-    def _require(self, credential_id: str) -> CredentialRecord:
-        record = self.get(credential_id)
-        if record is None:
-            raise IssuanceError(f"no credential {credential_id!r} in {self.path}", field="credential")
-        return record
+    def _for_update(self, db: sqlite3.Connection, ref: str) -> list[CredentialRecord]:
+        records = [self._record(r) for r in db.execute(_SELECT_BY_REF, (ref, ref))]
+        if not records:
+            raise IssuanceError(f"no credential {ref!r} in {self.path}", field="credential", code="NOT_FOUND")
+        return records
 
 
 _ID_BATCH: Final = 500
@@ -463,70 +488,37 @@ _ALLOCATED: Final = "SELECT idx FROM allocations"
 _PENDING: Final = "SELECT credential_id, learner_key, achievement, slots FROM reservations"
 _DROP_RESERVATIONS: Final = "DELETE FROM reservations"
 
-class _Randomness:
-    """Bytes of the operating system's CSPRNG (``os.urandom``, what :mod:`secrets` uses) read 4 KiB at a
-    time. One instance serves one transaction and is then dropped, so no drawn byte outlives it (nor is
-    copied into a process forked later)."""
-
-    def __init__(self) -> None:
-        self._pool = b""
-        self._at = 0
-
-    def take(self, size: int) -> bytes:
-        if self._at + size > len(self._pool):
-            self._pool = os.urandom(max(4096, size))
-            self._at = 0
-        out = self._pool[self._at:self._at + size]
-        self._at += size
-        return out
-
-    def below(self, bound: int) -> int:
-        """A uniformly random integer in [0, bound): the low bits of fresh random bytes, drawn again while
-        the value is too large (the rejection sampling of ``secrets.randbelow``)."""
-        if bound <= 1:
-            return 0
-        bits = (bound - 1).bit_length()
-        size = (bits + 7) // 8
-        while True:
-            value = int.from_bytes(self.take(size), "big") >> (size * 8 - bits)
-            if value < bound:
-                return value
-
-    def uuid4(self) -> str:
-        """A random (version 4, RFC 9562 §5.4) UUID in its canonical text form, as ``str(uuid.uuid4())``."""
-        raw = bytearray(self.take(16))
-        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-        raw[8] = (raw[8] & 0x3F) | 0x80  # variant 10xx
-        text = raw.hex()
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
 class _Allocator:
     """Status-list index allocation inside one transaction: the open list of each purpose is read once,
     and a whole group's indices are drawn, checked and inserted with a few statements."""
 
-    def __init__(self, db: sqlite3.Connection, status: StatusConfig) -> None:
+    def __init__(self, db: sqlite3.Connection, status: StatusConfig, issuer: str | None) -> None:
         self._db = db
         self._status = status
-        self.random = _Randomness()
+        self._issuer = issuer
+        self._owner = issuer or ""  # the lists of the institution's own DID have no issuer recorded
 
     def _open_list(self, purpose: str) -> tuple[str, int, int]:
         """The list new credentials go on: (url, bits, room left before fill_ratio). A full list is closed
         and the next one opened."""
-        row = self._db.execute("SELECT url, bits, used FROM lists WHERE purpose = ? AND open = 1 "
-                               "ORDER BY number LIMIT 1", (purpose,)).fetchone()
+        row = self._db.execute("SELECT url, bits, used FROM lists WHERE COALESCE(issuer, '') = ? AND purpose = ? "
+                               "AND open = 1 ORDER BY number LIMIT 1", (self._owner, purpose)).fetchone()
         if row is not None:
             url, bits, used = str(row[0]), int(row[1]), int(row[2])
             room = int(bits * self._status.fill_ratio) - used
             if room >= 1:
                 return url, bits, room
             self._db.execute("UPDATE lists SET open = 0 WHERE url = ?", (url,))
-        last = self._db.execute("SELECT COALESCE(MAX(number), 0) FROM lists WHERE purpose = ?",
-                                (purpose,)).fetchone()[0]
+        last = self._db.execute("SELECT COALESCE(MAX(number), 0) FROM lists WHERE COALESCE(issuer, '') = ? "
+                                "AND purpose = ?", (self._owner, purpose)).fetchone()[0]
         number = int(last) + 1
-        url = self._status.list_url(purpose, number)
-        self._db.execute("INSERT INTO lists (url, purpose, number, bits) VALUES (?, ?, ?, ?)",
-                         (url, purpose, number, self._status.list_bits))
+        if self._issuer is None:
+            url = self._status.list_url(purpose, number)
+        else:  # another DID this institution issues as (omc serve's further keys): lists of its own
+            tag = hashlib.sha256(self._issuer.encode("utf-8")).hexdigest()[:12]
+            url = f"{self._status.base_url}{purpose}-{tag}-{number}.json"
+        self._db.execute("INSERT INTO lists (url, purpose, number, bits, issuer) VALUES (?, ?, ?, ?, ?)",
+                         (url, purpose, number, self._status.list_bits, self._issuer))
         return url, self._status.list_bits, max(1, int(self._status.list_bits * self._status.fill_ratio))
 
     def allocate(self, purpose: str, credential_ids: Sequence[str]) -> list[StatusSlot]:
@@ -553,7 +545,7 @@ class _Allocator:
         for _ in range(10_000):
             candidates = []
             for _ in range(count - len(chosen)):
-                index = self.random.below(bits)
+                index = secrets.randbelow(bits)
                 if index not in tried:
                     tried.add(index)
                     candidates.append(index)
@@ -587,7 +579,7 @@ def _rows_for_pairs(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]], se
 def _issued_by_pair(db: sqlite3.Connection,
                     pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], CredentialRecord]:
     """The issued credentials of ``pairs`` (learner key, achievement)."""
-    return {pair: IssuanceState._record(row) for pair, row in _rows_for_pairs(db, pairs, _RECORD, 3)}
+    return {pair: SqliteStore._record(row) for pair, row in _rows_for_pairs(db, pairs, _RECORD, 3)}
 
 
 def _pending_by_pair(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Reservation]:
@@ -610,8 +602,7 @@ def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list
         deleted += db.execute(f"{_DROP_RESERVATIONS} WHERE credential_id IN ({marks})", part).rowcount
     if deleted != len(ids):
         return None  # a reservation is gone: a replay, or another process (the row-by-row path decides)
-    rows = [_credential_row(item.reservation, item.learner_name, item.content_hash, item.file, item.issued)
-            for item in items]
+    rows = [_credential_row(item) for item in items]
     # a pair that already holds a credential breaks UNIQUE (learner_key, achievement): IntegrityError
     db.executemany(_INSERT_CREDENTIAL, rows)
     return rows
@@ -619,24 +610,24 @@ def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list
 
 _INSERT_CREDENTIAL: Final = (
     "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
-    "suspension_list, suspension_index, content_hash, file, issued) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+    "suspension_list, suspension_index, content_hash, file, issued, ref, document) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
-def _credential_row(reservation: Reservation, learner_name: str, content_hash: str, file: str | None,
-                    issued: str) -> tuple[Any, ...]:
-    """The values of :data:`_INSERT_CREDENTIAL` for a completed reservation (the first eleven columns of
-    :data:`RECORD_COLUMNS`)."""
+def _credential_row(item: Completion) -> tuple[Any, ...]:
+    """The values of :data:`_INSERT_CREDENTIAL` for a completed reservation."""
+    reservation = item.reservation
     slots = {s.purpose: s for s in reservation.slots}
     revocation, suspension = slots.get(REVOCATION), slots.get(SUSPENSION)
-    return (reservation.credential_id, reservation.learner_key, learner_name, reservation.achievement,
+    return (reservation.credential_id, reservation.learner_key, item.learner_name, reservation.achievement,
             revocation.url if revocation else None, revocation.index if revocation else None,
             suspension.url if suspension else None, suspension.index if suspension else None,
-            content_hash, file, issued)
+            item.content_hash, item.file, item.issued, item.ref, item.document)
 
 
 def _record_of(row: tuple[Any, ...]) -> CredentialRecord:
     """The record of a row :func:`_complete_fresh` inserted (not revoked, not suspended)."""
-    return IssuanceState._record((*row, None, 0))
+    return SqliteStore._record((*row[:11], None, 0))
 
 
 def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[CredentialRecord]:
@@ -645,7 +636,7 @@ def _records_by_id(db: sqlite3.Connection, ids: Sequence[str]) -> list[Credentia
         part = list(ids[start:start + _ID_BATCH])
         marks = ",".join("?" * len(part))
         for row in db.execute(f"{_RECORD} WHERE id IN ({marks})", part):
-            record = IssuanceState._record(row)
+            record = SqliteStore._record(row)
             found[record.id] = record
     return [found[i] for i in ids if i in found]
 

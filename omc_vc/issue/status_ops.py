@@ -1,28 +1,35 @@
-"""Revoke, suspend and unsuspend issued OMCs; publish the signed Bitstring Status Lists.
+"""Revoke, suspend and unsuspend issued credentials; produce the signed Bitstring Status Lists.
 
 Bitstring Status List v1.0 §3.1 (issuer side): the status of a credential is the bit at its
 ``statusListIndex`` in the list named by ``statusListCredential``; the issuer flips it and republishes
 the signed BitstringStatusListCredential. Revocation is permanent (§2.1 statusPurpose "revocation");
-suspension may be lifted. ``publish`` writes every list the institution has ever allocated from to a
-folder ready for any static web server (file name = the last segment of the list URL).
+suspension may be lifted.
+
+One flow makes the signed lists from the store (:func:`signed_status_lists`), for both ways of
+publishing them: ``omc status publish`` writes every list to a folder ready for any static web server
+(file name = the last segment of the list URL; :func:`publish_status_lists`), and ``omc serve`` hosts
+them at ``/status/`` (:func:`hosted_status_lists`: a list is signed again only when a bit changed or
+half of its validity has passed; the signed copy is kept in the store).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads_object
-from omc_vc._internal.timeutil import format_datetime, utcnow
+from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.bitstring import set_status
 from omc_vc.errors import IssuanceError
-from omc_vc.issue.config import InstitutionConfig
-from omc_vc.issue.state import CredentialRecord, IssuanceState
+from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.status_lists import build_status_list_credential
-from omc_vc.keys import KeyPair
+from omc_vc.issue.store import REVOCATION, SUSPENSION, CredentialRecord, ListInfo, SignedList, Store
 
-__all__ = ["credential_ref", "publish_status_lists", "revoke", "suspend", "unsuspend"]
+__all__ = ["change_status", "credential_ref", "hosted_status_lists", "publish_status_lists", "revoke",
+           "signed_status_lists", "suspend", "unsuspend"]
 
 MAX_CREDENTIAL_FILE_BYTES = 1_000_000
 
@@ -41,20 +48,40 @@ def credential_ref(ref: str) -> str:
     return ref
 
 
-def revoke(config: InstitutionConfig, ref: str, *, now: datetime | None = None) -> CredentialRecord:
+def change_status(store: Store, ref: str, purpose: str, value: bool, *,
+                  now: datetime | None = None) -> list[CredentialRecord]:
+    """Set (True) or clear (False) ``purpose``'s bit of every credential recorded under ``ref`` (its id, or
+    the id a VC-API caller gave it). Revocation is irreversible (BSL §2.1): clearing a set revocation
+    bit is refused (STATUS_IRREVERSIBLE); a credential with no entry of ``purpose`` is an IssuanceError."""
+    if purpose == REVOCATION:
+        if value:
+            return store.set_revoked(ref, format_datetime(now or utcnow()))
+        records = store.find(ref)
+        if not records:
+            raise IssuanceError(f"no credential {ref!r} is recorded", field="credential", code="NOT_FOUND")
+        if any(r.revoked is not None for r in records):
+            raise IssuanceError("a revoked credential cannot be reinstated (revocation is irreversible)",
+                                code="STATUS_IRREVERSIBLE")
+        if not any(r.status_list for r in records):
+            raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+        return records
+    if purpose == SUSPENSION:
+        return store.set_suspended(ref, value)
+    raise IssuanceError(f"statusPurpose {purpose!r} is not supported ({REVOCATION}, {SUSPENSION})",
+                        code="MALFORMED_VALUE_ERROR")
+
+
+def revoke(store: Store, ref: str, *, now: datetime | None = None) -> CredentialRecord:
     """Mark a credential revoked (permanent). Publish the lists afterwards."""
-    with IssuanceState(config.state_path) as state:
-        return state.set_revoked(credential_ref(ref), format_datetime(now or utcnow()))
+    return change_status(store, credential_ref(ref), REVOCATION, True, now=now)[0]
 
 
-def suspend(config: InstitutionConfig, ref: str) -> CredentialRecord:
-    with IssuanceState(config.state_path) as state:
-        return state.set_suspended(credential_ref(ref), True)
+def suspend(store: Store, ref: str) -> CredentialRecord:
+    return change_status(store, credential_ref(ref), SUSPENSION, True)[0]
 
 
-def unsuspend(config: InstitutionConfig, ref: str) -> CredentialRecord:
-    with IssuanceState(config.state_path) as state:
-        return state.set_suspended(credential_ref(ref), False)
+def unsuspend(store: Store, ref: str) -> CredentialRecord:
+    return change_status(store, credential_ref(ref), SUSPENSION, False)[0]
 
 
 def _file_name(url: str) -> str:
@@ -64,25 +91,52 @@ def _file_name(url: str) -> str:
     return name
 
 
-def publish_status_lists(config: InstitutionConfig, out_dir: str | Path, *, key: KeyPair,
-                         now: datetime | None = None) -> list[Path]:
-    """Write every status list, signed, into ``out_dir`` (atomically). Returns the files written."""
-    moment = (now or utcnow()).replace(microsecond=0)
+def _sign(issuer: Issuer, info: ListInfo, moment: datetime) -> SignedList:
+    """The list as the store's bits show it now, signed by its issuer's key (BSL §3.1 steps 1-4)."""
+    config = issuer.config
+    signer = info.issuer or issuer.did
+    key = issuer.keys.get(signer)
+    if key is None:
+        raise IssuanceError(f"no key is configured for the status lists of {signer}", field="keys")
     valid_until = moment + timedelta(days=config.status.valid_days)
     ttl_ms = config.status.ttl_minutes * 60_000 if config.status.ttl_minutes else None
+    bitstring = bytearray(info.bits // 8)
+    for index in issuer.store.set_indices(info.url):
+        set_status(bitstring, index, 1)  # BSL §3.1 step 3, MSB-first
+    document = build_status_list_credential(list_url=info.url, key=key, issuer=signer, purpose=info.purpose,
+                                            bitstring=bytes(bitstring), valid_from=moment, valid_until=valid_until,
+                                            ttl_ms=ttl_ms)
+    return SignedList(json.dumps(document, ensure_ascii=False), info.version, format_datetime(valid_until))
+
+
+def signed_status_lists(issuer: Issuer, *, reuse: bool = False) -> dict[str, dict[str, Any]]:
+    """Every list of the store, signed, by URL. With ``reuse``, a list's stored signed copy is kept while
+    it shows the list's current bits and has at least half of its validity left; each copy signed here is
+    stored for the next call."""
+    moment = issuer.clock().replace(microsecond=0)
+    half = timedelta(days=issuer.config.status.valid_days / 2)
+    out: dict[str, dict[str, Any]] = {}
+    for info in issuer.store.lists():
+        stored = issuer.store.signed_list(info.url) if reuse else None
+        if stored is None or stored.version != info.version or stored.valid_until is None \
+                or parse_datetime(stored.valid_until) - half < moment:
+            stored = _sign(issuer, info, moment)
+            issuer.store.save_signed_list(info.url, stored)
+        out[info.url] = loads_object(stored.text.encode("utf-8"), what=info.url)
+    return out
+
+
+def hosted_status_lists(issuer: Issuer) -> dict[str, dict[str, Any]]:
+    """The signed lists ``omc serve`` hosts, by URL (signed again only when they changed or age)."""
+    return signed_status_lists(issuer, reuse=True)
+
+
+def publish_status_lists(issuer: Issuer, out_dir: str | Path) -> list[Path]:
+    """Write every status list, freshly signed, into ``out_dir`` (atomically). Returns the files written."""
     target = Path(out_dir)
     written: list[Path] = []
-    with IssuanceState(config.state_path) as state:
-        lists = state.lists()
-        bits_on = {info.url: state.set_indices(info.url) for info in lists}
-    for info in lists:
-        bitstring = bytearray(info.bits // 8)
-        for index in bits_on[info.url]:
-            set_status(bitstring, index, 1)  # BSL §3.1 step 3, MSB-first
-        document = build_status_list_credential(list_url=info.url, key=key, issuer=config.did, purpose=info.purpose,
-                                                bitstring=bytes(bitstring), valid_from=moment,
-                                                valid_until=valid_until, ttl_ms=ttl_ms)
-        path = target / _file_name(info.url)
+    for url, document in signed_status_lists(issuer).items():
+        path = target / _file_name(url)
         atomic.write_json(path, document)
         written.append(path)
     return written

@@ -355,8 +355,8 @@ def _run_json(w: World, case: dict[str, Any], tmp: Path, slug: str) -> Outcome:
 
 
 def _run_roster(w: World, case: dict[str, Any], tmp: Path, slug: str) -> Outcome:
-    from omc_vc.issue.batch import issue_batch
-    from tests.fixtures.omc.sample import make_institution
+    from omc_vc.issue.batch import issue_roster
+    from tests.fixtures.omc.sample import make_institution, open_issuer
 
     config, key = make_institution(tmp / "institution", key=w.key("college"))
     rows = case["input"]["rows"]
@@ -371,7 +371,7 @@ def _run_roster(w: World, case: dict[str, Any], tmp: Path, slug: str) -> Outcome
     out = tmp / "sandbox" / "out" / "issued"
     before = {p for p in tmp.rglob("*")}
     try:
-        report = issue_batch(config, roster, out, key=key, workers=1, now=NOW)
+        report = issue_roster(open_issuer(config, key, clock=lambda: NOW), roster, out, workers=1)
     except OmcVcError as exc:
         return exc
     written = {p for p in tmp.rglob("*") if p.is_file()} - before

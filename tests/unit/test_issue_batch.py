@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from omc_vc.cli.main import cli
 
 from omc_vc.errors import InputError, IssuanceError, PolicyError
-from omc_vc.issue.batch import issue_batch, issue_one, read_roster
-from omc_vc.issue.state import IssuanceState
+from omc_vc.issue.batch import read_roster
+from omc_vc.issue.sqlite_store import SqliteStore as IssuanceState
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner
 from omc_vc.omc.profile import OmcProfileCheck
 from omc_vc.verify import Verifier
-from tests.fixtures.omc.sample import endorsement_of, make_institution
+from tests.fixtures.omc.sample import endorsement_of, issue_batch, issue_one, make_institution
 
 GOOD_LINES = [2, 3, 4, 5, 6]
 
@@ -133,39 +132,6 @@ def test_parallel_signing_gives_the_same_outcome(tmp_path) -> None:
         assert json.loads((tmp_path / "out" / record.file).read_text())["id"] == record.id
 
 
-def test_parallel_run_restores_the_garbage_collector_threshold(tmp_path, monkeypatch) -> None:
-    """The parent collects less often during a pooled run (issue_batch); the process's setting comes back
-    after it, also when the run fails half-way."""
-    import gc
-
-    from omc_vc.issue import batch
-
-    config, key = make_institution(tmp_path)
-    rows = ["name,email,achievement,completion_date"] + [
-        f"Learner {n},l{n}@example.ca,weld-101,2026-06-01" for n in range(12)]
-    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
-    before = gc.get_threshold()
-    seen: list[tuple[int, int, int]] = []
-    real_complete_many = IssuanceState.complete_many_ids
-
-    def watching(self, items):
-        seen.append(gc.get_threshold())
-        return real_complete_many(self, items)
-
-    monkeypatch.setattr(IssuanceState, "complete_many_ids", watching)
-    issue_batch(config, tmp_path / "r.csv", tmp_path / "out", key=key, workers=2)
-    assert seen and seen[0][0] == batch.PARENT_GC_THRESHOLD and gc.get_threshold() == before
-
-    def broken(self, items):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(IssuanceState, "complete_many_ids", broken)
-    (tmp_path / "r2.csv").write_text("\n".join(r.replace("@example.ca", "@other.example.ca") for r in rows) + "\n")
-    with pytest.raises(OSError, match="disk full"):
-        issue_batch(config, tmp_path / "r2.csv", tmp_path / "out2", key=key, workers=2)
-    assert gc.get_threshold() == before
-
-
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "empty"),
     (b"name,email\nAna,a@example.ca\n", "no 'achievement' column"),
@@ -278,24 +244,24 @@ def test_forged_catalogue_endorsement_is_refused_at_issue_time(tmp_path) -> None
 
 
 def test_a_row_that_fails_to_sign_is_reported_and_resumed_with_the_same_reservation(tmp_path, monkeypatch) -> None:
-    from omc_vc.issue import batch
+    from omc_vc.issue import issuer as issuer_module
 
     config, key = make_institution(tmp_path)
-    real_render = batch._render
+    real_render = issuer_module.sign_job
 
     def flaky(setup, pair, job):
         if job.name == "Ben Okafor":
             raise IssuanceError("signing service unavailable")
         return real_render(setup, pair, job)
 
-    monkeypatch.setattr(batch, "_render", flaky)
+    monkeypatch.setattr(issuer_module, "sign_job", flaky)
     report = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
     assert len(report.issued) == 4
     messages = [e.message for e in report.errors if e.line == 3]
     assert messages == ["not signed: ISSUANCE_ERROR: signing service unavailable"]
     with IssuanceState(config.state_path) as state:
         [pending] = state.pending()
-    monkeypatch.setattr(batch, "_render", real_render)
+    monkeypatch.setattr(issuer_module, "sign_job", real_render)
     again = issue_batch(config, tmp_path / "roster.csv", tmp_path / "out", key=key, workers=1)
     assert [r.id for r in again.issued] == [pending.credential_id]
     assert again.issued[0].status_index == pending.slots[0].index
@@ -369,18 +335,10 @@ def test_a_crash_inside_a_group_commit_is_adopted_on_resume(tmp_path, monkeypatc
     assert all(verifier.verify(p.read_bytes(), checks=["proof"]).verified for p in files)
 
 
-@pytest.mark.parametrize("per_write", [3, 7], ids=["parts-and-a-rest", "whole-parts"])  # 14 entries
-@pytest.mark.parametrize("sqlite_renders", [True, False], ids=["entries-by-sqlite", "entries-by-python"])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path, monkeypatch, workers,
-                                                                       sqlite_renders, per_write) -> None:
-    from omc_vc.issue import batch
+def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path, workers) -> None:
     from omc_vc.issue.batch import csv_safe
 
-    if sqlite_renders and not batch._sqlite_quotes_json():
-        pytest.skip("this Python's SQLite has no json_quote writing JSON as the json module does")
-    monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: sqlite_renders)
-    monkeypatch.setattr(batch, "_CSV_ROWS_PER_TASK", per_write)  # the 14 entries written (and rendered) in parts
     config, key = make_institution(tmp_path)
     out = tmp_path / "out"
     first = issue_batch(config, _cohort(tmp_path, 10), out, key=key, workers=workers)
@@ -398,52 +356,6 @@ def test_streamed_index_is_the_json_and_csv_of_every_listed_credential(tmp_path,
     assert rows[1:] == [[csv_safe(v) for v in (r.id, r.learner_name, r.achievement, r.file, r.status_list,
                                                 r.status_index, r.issued)] for r in ordered]
     assert not list(out.glob(".*.tmp"))
-
-
-_CSV_WRITER: dict[str, Any] = {}
-
-
-def _watched_csv_lines(rows):
-    # module-level, so a forked pool worker can unpickle it; records which processes rendered index.csv
-    import os
-
-    with open(_CSV_WRITER["file"], "a") as handle:
-        handle.write(f"{os.getpid()} {len(rows)}\n")
-    return _CSV_WRITER["real"](rows)
-
-
-def _broken_csv_lines(rows):
-    import os
-
-    if os.getpid() == _CSV_WRITER["parent"]:
-        return _CSV_WRITER["real"](rows)  # the header, rendered by the batch itself
-    raise IssuanceError("index.csv: cannot render")  # in a pool worker
-
-
-def test_a_pooled_run_has_its_workers_render_index_csv_while_it_writes_index_json(tmp_path, monkeypatch) -> None:
-    import os
-
-    from omc_vc.issue import batch
-
-    _CSV_WRITER.update(file=str(tmp_path / "csv-writers"), real=batch._csv_lines, parent=os.getpid())
-    monkeypatch.setattr(batch, "_csv_lines", _watched_csv_lines)
-    monkeypatch.setattr(batch, "_CSV_ROWS_PER_TASK", 5)  # 12 rows: tasks of 5, 5 and 2, written in order
-    config, key = make_institution(tmp_path)
-    out = tmp_path / "out"
-    report = issue_batch(config, _cohort(tmp_path, 12), out, key=key, workers=2)
-    calls = [line.split() for line in (tmp_path / "csv-writers").read_text().splitlines()]
-    # rendered by pool workers (two at once: the tasks finish in any order; the file keeps roster order)
-    assert sorted(int(n) for pid, n in calls if int(pid) != os.getpid()) == [2, 5, 5]
-    with open(out / "index.csv", newline="", encoding="utf-8") as handle:
-        files = [row[3] for row in list(csv.reader(handle))[1:]]
-    assert files == [c["file"] for c in json.loads((out / "index.json").read_text())["credentials"]]
-    assert sorted(files) == files and len(files) == len(report.issued) == 12
-
-    monkeypatch.setattr(batch, "_csv_lines", _broken_csv_lines)
-    with pytest.raises(IssuanceError, match="cannot render"):
-        issue_batch(config, _cohort(tmp_path, 16), out, key=key, workers=2)
-    assert not list(out.glob(".*.tmp"))  # the run's credentials are committed; no temporary file is left
-    assert json.loads((out / "index.json").read_text())["count"] == 12  # neither index file was replaced
 
 
 def test_an_empty_run_writes_an_empty_index(tmp_path) -> None:
@@ -494,7 +406,7 @@ def _recording(monkeypatch, out):
         events.append(("commit", [(item.file, (out / item.file).exists()) for item in items]))
         return real_many(self, items)
 
-    monkeypatch.setattr(batch, "_SYNCFS", syncfs)
+    monkeypatch.setattr(batch._fastfs, "syncfs_function", lambda: syncfs)
     monkeypatch.setattr(batch.atomic, "fsync_dir", fsync_dir)
     monkeypatch.setattr(IssuanceState, "complete_many_ids", complete_many)
     return events
@@ -533,32 +445,21 @@ def test_without_syncfs_each_worker_fsyncs_the_files_it_writes(tmp_path, monkeyp
     synced: list[int] = []
     real_fsync = os.fsync
     monkeypatch.setattr(batch.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
-    batch._write_new(str(tmp_path), ".a.json.1.tmp", b"{}", True)
-    batch._write_new(str(tmp_path), ".b.json.1.tmp", b"{}", False)
+    batch._write_new(str(tmp_path / ".a.json.1.tmp"), b"{}", True)
+    batch._write_new(str(tmp_path / ".b.json.1.tmp"), b"{}", False)
     assert len(synced) == 1 and (tmp_path / ".a.json.1.tmp").read_bytes() == b"{}"
     assert oct((tmp_path / ".a.json.1.tmp").stat().st_mode & 0o777) == oct(0o644)
-    with pytest.raises(FileExistsError):  # never an existing file (nor what a symbolic link points at)
-        batch._write_new(str(tmp_path), ".a.json.1.tmp", b"[]", False)
+    with pytest.raises(FileExistsError):  # never an existing file
+        batch._write_new(str(tmp_path / ".a.json.1.tmp"), b"[]", False)
     assert (tmp_path / ".a.json.1.tmp").read_bytes() == b"{}"
-    # relative to the folder's descriptor (how a worker writes where the platform allows it): the same
-    import sys
-
-    assert batch._DIR_FD or not sys.platform.startswith("linux")  # Linux has dir_fd: the path is never skipped
-    if batch._DIR_FD:
-        folder_fd = batch._folder_fd(tmp_path)
-        try:
-            batch._write_new("/nonexistent", ".c.json.1.tmp", b"[1]", True, folder_fd)
-            (tmp_path / "elsewhere").symlink_to(tmp_path / ".c.json.1.tmp")
-            with pytest.raises(FileExistsError):
-                batch._write_new("/nonexistent", "elsewhere", b"[2]", False, folder_fd)
-        finally:
-            os.close(folder_fd)
-        assert (tmp_path / ".c.json.1.tmp").read_bytes() == b"[1]" and len(synced) == 2
-        assert oct((tmp_path / ".c.json.1.tmp").stat().st_mode & 0o777) == oct(0o644)
+    (tmp_path / "elsewhere").symlink_to(tmp_path / ".c.json.1.tmp")
+    with pytest.raises(FileExistsError):  # nor what a symbolic link points at
+        batch._write_new(str(tmp_path / "elsewhere"), b"[2]", False)
+    assert not (tmp_path / ".c.json.1.tmp").exists()
 
     # the whole run on a platform without syncfs: same outcome
     config, key = make_institution(tmp_path / "inst")
-    monkeypatch.setattr(batch, "_SYNCFS", None)
+    monkeypatch.setattr(batch._fastfs, "syncfs_function", lambda: None)
     report = issue_batch(config, _cohort(tmp_path), tmp_path / "out", key=key, workers=2)
     assert len(report.issued) == 24 and not report.errors
     assert len(_files(tmp_path / "out")) == 24 and not list((tmp_path / "out").glob(".*.tmp"))
@@ -610,7 +511,7 @@ def test_temporary_files_of_a_killed_run_are_removed_and_nothing_else(tmp_path) 
 
 def test_an_index_entry_is_what_json_dumps_writes_for_the_record() -> None:
     from omc_vc.issue.batch import _index_entry
-    from omc_vc.issue.state import RECORD_COLUMNS, CredentialRecord
+    from omc_vc.issue.store import RECORD_COLUMNS, CredentialRecord
 
     hostile = 'Zoë "Z" \\ O\'Brien \u2028 \x1f \t\n =cmd| ☃ \ud7ff'
     for suspended, revoked, index in ((False, None, 0), (True, "2026-07-01T00:00:00Z", 131071)):
@@ -625,9 +526,10 @@ def test_an_index_entry_is_what_json_dumps_writes_for_the_record() -> None:
 
 
 def test_record_columns_are_the_columns_every_record_query_reads() -> None:
-    from omc_vc.issue import state
+    from omc_vc.issue import sqlite_store as state
+    from omc_vc.issue.store import RECORD_COLUMNS
 
-    assert state._RECORD == "SELECT " + ", ".join(state.RECORD_COLUMNS) + " FROM credentials"
+    assert state._RECORD == "SELECT " + ", ".join(RECORD_COLUMNS) + " FROM credentials"
 
 
 def test_the_task_cuts_cover_every_job_once_and_end_with_small_tasks() -> None:
@@ -647,7 +549,7 @@ def test_the_task_cuts_cover_every_job_once_and_end_with_small_tasks() -> None:
 
 def test_reserve_many_gives_a_pair_named_twice_one_reservation(tmp_path) -> None:
     from omc_vc.issue.config import StatusConfig
-    from omc_vc.issue.state import Reservation
+    from omc_vc.issue.store import Reservation
 
     status = StatusConfig(base_url="https://c.example/s/", suspension=True)
     with IssuanceState(tmp_path / "s.sqlite") as state:
@@ -660,7 +562,7 @@ def test_reserve_many_gives_a_pair_named_twice_one_reservation(tmp_path) -> None
 
 def test_a_group_rolls_over_full_lists_and_never_repeats_an_index(tmp_path) -> None:
     from omc_vc.issue.config import StatusConfig
-    from omc_vc.issue.state import Completion
+    from omc_vc.issue.store import Completion
 
     small = StatusConfig(base_url="https://c.example/s/", list_bits=131072, fill_ratio=0.0001)  # 13 per list
     with IssuanceState(tmp_path / "s.sqlite") as state:
@@ -676,12 +578,12 @@ def test_a_group_rolls_over_full_lists_and_never_repeats_an_index(tmp_path) -> N
 
 
 def test_a_drawn_index_already_taken_or_drawn_twice_is_drawn_again(tmp_path, monkeypatch) -> None:
-    from omc_vc.issue import state as state_module
+    from omc_vc.issue import sqlite_store
     from omc_vc.issue.config import StatusConfig
 
     status = StatusConfig(base_url="https://c.example/s/")
     draws = iter([5, 5, 7, 5, 7, 7, 9, 11])
-    monkeypatch.setattr(state_module._Randomness, "below", lambda self, bound: next(draws))
+    monkeypatch.setattr(sqlite_store.secrets, "randbelow", lambda bound: next(draws))
     with IssuanceState(tmp_path / "s.sqlite") as state:
         [first] = state.reserve_many([("student:0", "weld-101")], status)  # takes 5
         rest = state.reserve_many([(f"student:{n}", "weld-101") for n in (1, 2, 3)], status)
@@ -689,31 +591,14 @@ def test_a_drawn_index_already_taken_or_drawn_twice_is_drawn_again(tmp_path, mon
         assert [first.slots[0].index] + [r.slots[0].index for r in rest] == [5, 7, 9, 11]
 
 
-def test_the_random_source_is_uniform_in_range_and_makes_version_4_uuids() -> None:
-    import re
-    from collections import Counter
-
-    from omc_vc.issue.state import _Randomness
-
-    source = _Randomness()
-    assert source.below(1) == 0
-    for bound in (2, 10, 131072, 131080, 2**40 + 3):
-        assert all(0 <= source.below(bound) < bound for _ in range(2000))
-    counts = Counter(source.below(10) for _ in range(20_000))
-    assert set(counts) == set(range(10)) and max(counts.values()) < 2300 and min(counts.values()) > 1700
-    ids = {source.uuid4() for _ in range(1000)}
-    assert len(ids) == 1000
-    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u) for u in ids)
-
-
 def test_a_group_commit_replaying_a_completion_ends_as_row_by_row_completes_would(tmp_path) -> None:
     from omc_vc.issue.config import StatusConfig
-    from omc_vc.issue.state import Completion
+    from omc_vc.issue.store import Completion
 
     status = StatusConfig(base_url="https://c.example/s/")
     with IssuanceState(tmp_path / "s.sqlite") as state:
         one, two = state.reserve_many([("student:1", "weld-101"), ("student:2", "weld-101")], status)
-        done = state.complete(one, learner_name="A", content_hash="00", file="a.json", issued="t")
+        done = state.complete(Completion(one, "A", "00", "a.json", "t"))
         records = state.complete_many([Completion(one, "A", "11", "a.json", "t"),
                                        Completion(two, "B", "22", "b.json", "t")])
         assert records[0] == done and records[1].id == two.credential_id
@@ -723,7 +608,7 @@ def test_a_group_commit_replaying_a_completion_ends_as_row_by_row_completes_woul
 def test_the_id_only_group_commit_commits_what_complete_many_does(tmp_path) -> None:
     # the batch's group commit builds no records: the rows it commits, and the ids it gives, must be the same
     from omc_vc.issue.config import StatusConfig
-    from omc_vc.issue.state import Completion
+    from omc_vc.issue.store import Completion
 
     status = StatusConfig(base_url="https://c.example/s/", suspension=True)
     with IssuanceState(tmp_path / "a.sqlite") as a, IssuanceState(tmp_path / "b.sqlite") as b:
@@ -787,54 +672,3 @@ def test_rows_checked_chunk_by_chunk_give_what_checking_the_whole_roster_first_g
         issue_batch(config, tmp_path / "r.csv", tmp_path / "strict", key=key, workers=workers, strict=True)
 
 
-def test_sqlite_and_python_write_the_same_index_for_hostile_names(tmp_path, monkeypatch) -> None:
-    # quotes, backslashes, non-ASCII, a spreadsheet formula: index.json's entries rendered by SQLite's
-    # json_quote are byte for byte the ones the json module writes; a SQLite that writes any probe value
-    # differently (or has no json_quote) is not used for them
-    from omc_vc.issue import batch
-
-    check = batch._sqlite_quotes_json
-    if not check():
-        pytest.skip("this Python's SQLite has no json_quote writing JSON as the json module does")
-    config, key = make_institution(tmp_path)
-    text = (tmp_path / "roster.csv").read_text(encoding="utf-8")
-    text += 'Zoë \\ "Q" Ünal,zoe@example.ca,,,weld-101,2026-06-12,Pass,\n'
-    (tmp_path / "roster.csv").write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
-    issue_batch(config, tmp_path / "roster.csv", out, key=key, workers=1)
-    with IssuanceState(config.state_path) as state:
-        state.listing_reset()
-        state.listing_add((r.id, r.file) for r in state.all())
-        by_sqlite = batch._write_index(out, state, config).read_bytes()
-        monkeypatch.setattr(batch, "_sqlite_quotes_json", lambda: False)
-        by_python = batch._write_index(out, state, config).read_bytes()
-    cut = by_sqlite.index(b'"count"')  # after the "generated" time
-    assert by_sqlite[cut:] == by_python[cut:] and 'Zoë \\\\ \\"Q\\" Ünal'.encode() in by_sqlite
-
-    class Differs:  # a SQLite whose json_quote writes a probe differently
-        def __init__(self, *args): pass
-        def execute(self, *args): return self
-        def fetchone(self): return ["'not json'"]
-        def close(self): pass
-
-    monkeypatch.setattr(batch.sqlite3, "connect", Differs)
-    check.cache_clear()
-    try:
-        assert check() is False
-    finally:
-        monkeypatch.undo()
-        check.cache_clear()
-    assert check() is True
-
-
-def test_the_index_reads_the_run_listing_in_its_key_order_without_a_sort(tmp_path) -> None:
-    # the listing is keyed (file, id): the index of 100,000 credentials is read without a sorter (which
-    # would hold every rendered entry in memory), each credential looked up by id
-    from omc_vc.issue import batch
-    from omc_vc.issue.state import _FROM_LISTING, _SELECT_LISTING
-
-    with IssuanceState(tmp_path / "s.sqlite") as state:
-        state.listing_reset()
-        for query in (_SELECT_LISTING, f"SELECT {batch._INDEX_ENTRY_SQL}, {batch._INDEX_CSV_SQL} {_FROM_LISTING}"):
-            plan = " / ".join(row[3] for row in state._db.execute("EXPLAIN QUERY PLAN " + query))
-            assert "TEMP B-TREE" not in plan and plan.startswith("SCAN listed"), plan

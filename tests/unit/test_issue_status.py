@@ -16,13 +16,13 @@ from omc_vc.cli.main import cli
 from omc_vc._internal.fetch import Fetcher
 from omc_vc.bitstring import MIN_BITS, decode_bitstring, get_status
 from omc_vc.checks.status import StatusListCheck
-from omc_vc.issue.batch import issue_batch
+from omc_vc.issue.sqlite_store import SqliteStore
 from omc_vc.issue.status_lists import build_status_list_credential
 from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
 from omc_vc.keys import KeyPair
 from omc_vc.omc.profile import OmcProfileCheck
 from omc_vc.verify import Verifier
-from tests.fixtures.omc.sample import make_institution
+from tests.fixtures.omc.sample import issue_batch, make_institution, open_issuer
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -60,11 +60,11 @@ def _issued(tmp_path, base_url):
 def test_revoking_one_fails_it_naming_revocation_while_others_verify(tmp_path, server) -> None:
     base_url, folder = server
     config, key, files = _issued(tmp_path, base_url)
-    publish_status_lists(config, folder, key=key)
+    publish_status_lists(open_issuer(config, key), folder)
     assert all(_verifier().verify(p.read_bytes()).verified for p in files.values())
     victim = next(iter(files))
-    revoke(config, str(files[victim]))  # by file; the id works too
-    written = publish_status_lists(config, folder, key=key)
+    revoke(SqliteStore(config.state_path), str(files[victim]))  # by file; the id works too
+    written = publish_status_lists(open_issuer(config, key), folder)
     assert sorted(p.name for p in written) == ["revocation-1.json", "suspension-1.json"]
     for credential_id, path in files.items():
         result = _verifier().verify(path.read_bytes())
@@ -79,8 +79,8 @@ def test_published_list_sets_the_bit_msb_first_at_the_credential_index(tmp_path,
     base_url, folder = server
     config, key, files = _issued(tmp_path, base_url)
     victim = next(iter(files))
-    record = revoke(config, victim)
-    publish_status_lists(config, folder, key=key)
+    record = revoke(SqliteStore(config.state_path), victim)
+    publish_status_lists(open_issuer(config, key), folder)
     document = json.loads((folder / "revocation-1.json").read_text())
     assert document["issuer"] == config.did and document["credentialSubject"]["statusPurpose"] == "revocation"
     bits = decode_bitstring(document["credentialSubject"]["encodedList"])
@@ -95,12 +95,12 @@ def test_suspension_can_be_lifted(tmp_path, server) -> None:
     base_url, folder = server
     config, key, files = _issued(tmp_path, base_url)
     victim = next(iter(files))
-    suspend(config, victim)
-    publish_status_lists(config, folder, key=key)
+    suspend(SqliteStore(config.state_path), victim)
+    publish_status_lists(open_issuer(config, key), folder)
     result = _verifier().verify(files[victim].read_bytes())
     assert not result.verified and result.check("status").code == "CREDENTIAL_SUSPENDED"
-    unsuspend(config, victim)
-    publish_status_lists(config, folder, key=key)
+    unsuspend(SqliteStore(config.state_path), victim)
+    publish_status_lists(open_issuer(config, key), folder)
     assert _verifier().verify(files[victim].read_bytes()).verified
 
 
@@ -117,8 +117,8 @@ def test_status_list_signed_by_another_issuer_is_rejected(tmp_path, server) -> N
     base_url, folder = server
     config, key, files = _issued(tmp_path, base_url)
     victim = next(iter(files))
-    revoke(config, victim)
-    publish_status_lists(config, folder, key=key)
+    revoke(SqliteStore(config.state_path), victim)
+    publish_status_lists(open_issuer(config, key), folder)
     attacker = KeyPair.generate()
     for name, purpose in (("revocation-1.json", "revocation"), ("suspension-1.json", "suspension")):
         forged = build_status_list_credential(list_url=base_url + name, key=attacker, issuer=attacker.controller,

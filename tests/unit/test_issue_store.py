@@ -1,56 +1,74 @@
-"""The issuance state database: exactly-once reservations and status indices that are never reused."""
+"""The issuance store suite: every Store implementation runs it (``STORES``; only SQLite today, a
+PostgreSQL store is added to the list when it exists). Exactly-once reservations, status indices that
+are never reused, the signed documents kept, status changes and the list state."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.config import StatusConfig
-from omc_vc.issue.state import CredentialRecord, IssuanceState, Reservation
+from omc_vc.issue.sqlite_store import SqliteStore
+from omc_vc.issue.store import Completion, CredentialRecord, Reservation, SignedList, Store
 
 STATUS = StatusConfig(base_url="https://college.example.ca/status/", suspension=True)
 
+#: Every Store implementation, by name: a factory of a store at a location (the suite's tmp_path).
+STORES: dict[str, Callable[[Path], Store]] = {"sqlite": lambda folder: SqliteStore(folder / "s.sqlite")}
 
-def _issue(state: IssuanceState, learner: str, achievement: str = "weld-101") -> CredentialRecord:
-    outcome = state.reserve(learner, achievement, STATUS)
+
+@pytest.fixture(params=sorted(STORES))
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """Opens the implementation's store (again: a new connection, as a re-run or another process)."""
+    return lambda: STORES[request.param](tmp_path)
+
+
+def _issue(state: Store, learner: str, achievement: str = "weld-101") -> CredentialRecord:
+    [outcome] = state.reserve_many([(learner, achievement)], STATUS)
     assert isinstance(outcome, Reservation)
-    return state.complete(outcome, learner_name=learner, content_hash="00" * 32, file=None,
-                          issued="2026-06-01T00:00:00Z")
+    return state.complete(Completion(outcome, learner, "00" * 32, None, "2026-06-01T00:00:00Z",
+                                     document=f'{{"id": "{outcome.credential_id}"}}'))
 
 
 def test_database_uses_wal_and_full_sync(tmp_path) -> None:
-    IssuanceState(tmp_path / "s.sqlite").close()
+    SqliteStore(tmp_path / "s.sqlite").close()
     db = sqlite3.connect(tmp_path / "s.sqlite")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_interrupted_reservation_is_resumed_with_the_same_id_and_indices(tmp_path) -> None:
-    with IssuanceState(tmp_path / "s.sqlite") as state:
-        first = state.reserve("email:ana@example.ca", "weld-101", STATUS)
+def test_interrupted_reservation_is_resumed_with_the_same_id_and_indices(open_store) -> None:
+    state = open_store()
+    [first] = state.reserve_many([("email:ana@example.ca", "weld-101")], STATUS)
+    state.close()
     # a new process (the re-run) asks again for the same learner and achievement
-    with IssuanceState(tmp_path / "s.sqlite") as state:
-        again = state.reserve("email:ana@example.ca", "weld-101", STATUS)
-        assert again == first
-        record = state.complete(again, learner_name="Ana", content_hash="ab" * 32, file="a.json",
-                                issued="2026-06-01T00:00:00Z")
+    state = open_store()
+    try:
+        [again] = state.reserve_many([("email:ana@example.ca", "weld-101")], STATUS)
+        assert again == first and isinstance(again, Reservation)
+        record = state.complete(Completion(again, "Ana", "ab" * 32, "a.json", "2026-06-01T00:00:00Z"))
         # and once complete, the re-run gets the issued record: no second credential
-        assert state.reserve("email:ana@example.ca", "weld-101", STATUS) == record
+        assert state.reserve_many([("email:ana@example.ca", "weld-101")], STATUS) == [record]
+    finally:
+        state.close()
 
 
-def test_replayed_completion_cannot_create_a_duplicate(tmp_path) -> None:
-    with IssuanceState(tmp_path / "s.sqlite") as state:
-        reservation = state.reserve("email:ana@example.ca", "weld-101", STATUS)
+def test_replayed_completion_cannot_create_a_duplicate(open_store) -> None:
+    with closing(open_store()) as state:
+        [reservation] = state.reserve_many([("email:ana@example.ca", "weld-101")], STATUS)
         assert isinstance(reservation, Reservation)
-        one = state.complete(reservation, learner_name="Ana", content_hash="ab" * 32, file=None, issued="t")
-        two = state.complete(reservation, learner_name="Ana", content_hash="cd" * 32, file=None, issued="t")
+        one = state.complete(Completion(reservation, "Ana", "ab" * 32, None, "t"))
+        two = state.complete(Completion(reservation, "Ana", "cd" * 32, None, "t"))
         assert one == two and len(state.all()) == 1
 
 
-def test_indices_are_random_distinct_and_never_reused_after_revocation(tmp_path) -> None:
-    with IssuanceState(tmp_path / "s.sqlite") as state:
+def test_indices_are_random_distinct_and_never_reused_after_revocation(open_store) -> None:
+    with closing(open_store()) as state:
         records = [_issue(state, f"student:{n}") for n in range(200)]
         revoked = records[0]
         state.set_revoked(revoked.id, "2026-07-01T00:00:00Z")
@@ -63,29 +81,28 @@ def test_indices_are_random_distinct_and_never_reused_after_revocation(tmp_path)
         assert all(r.suspension_list and r.suspension_list.endswith("suspension-1.json") for r in records)
 
 
-def test_full_list_rolls_over_to_a_new_list(tmp_path) -> None:
+def test_full_list_rolls_over_to_a_new_list(open_store) -> None:
     small = StatusConfig(base_url="https://c.example/s/", list_bits=131072, fill_ratio=0.0001)  # 13 per list
-    with IssuanceState(tmp_path / "s.sqlite") as state:
+    with closing(open_store()) as state:
         records = []
         for n in range(30):
-            outcome = state.reserve(f"student:{n}", "weld-101", small)
+            [outcome] = state.reserve_many([(f"student:{n}", "weld-101")], small)
             assert isinstance(outcome, Reservation)
-            records.append(state.complete(outcome, learner_name="x", content_hash="0", file=None, issued="t"))
+            records.append(state.complete(Completion(outcome, "x", "0", None, "t")))
         urls = {r.status_list for r in records}
         assert urls == {"https://c.example/s/revocation-1.json", "https://c.example/s/revocation-2.json",
                         "https://c.example/s/revocation-3.json"}
         assert len({(r.status_list, r.status_index) for r in records}) == 30
 
 
-def test_two_processes_allocating_at_once_never_share_an_index(tmp_path) -> None:
-    path = tmp_path / "s.sqlite"
-    IssuanceState(path).close()
+def test_two_processes_allocating_at_once_never_share_an_index(open_store) -> None:
+    open_store().close()
     results: list[CredentialRecord] = []
     errors: list[BaseException] = []
 
     def worker(prefix: str) -> None:
         try:
-            with IssuanceState(path) as state:  # its own connection, as a second process has
+            with closing(open_store()) as state:  # its own connection, as a second process has
                 for n in range(60):
                     results.append(_issue(state, f"{prefix}:{n}"))
         except BaseException as exc:  # pragma: no cover - reported below
@@ -101,8 +118,8 @@ def test_two_processes_allocating_at_once_never_share_an_index(tmp_path) -> None
     assert len({(r.suspension_list, r.suspension_index) for r in results}) == 180
 
 
-def test_unsuspending_a_revoked_credential_is_refused(tmp_path) -> None:
-    with IssuanceState(tmp_path / "s.sqlite") as state:
+def test_unsuspending_a_revoked_credential_is_refused(open_store) -> None:
+    with closing(open_store()) as state:
         record = _issue(state, "student:1")
         state.set_suspended(record.id, True)
         state.set_revoked(record.id, "2026-07-01T00:00:00Z")
@@ -115,4 +132,98 @@ def test_corrupt_state_file_is_a_typed_error(tmp_path) -> None:
     path = tmp_path / "s.sqlite"
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(IssuanceError, match="cannot be opened"):
-        IssuanceState(path)
+        SqliteStore(path)
+
+
+def test_the_signed_document_is_kept_and_found_by_its_id(open_store) -> None:
+    with closing(open_store()) as state:
+        record = _issue(state, "student:1")
+        assert state.document(record.id) == {"id": record.id}
+        assert state.find(record.id) == [record] and state.get(record.id) == record
+        assert state.document("urn:uuid:unknown") is None and state.find("urn:uuid:unknown") == []
+
+
+def test_a_vcapi_credential_is_found_and_changed_by_the_id_its_caller_gave(open_store) -> None:
+    with closing(open_store()) as state:
+        [one, two] = state.reserve_many([("vcapi:1", ""), ("vcapi:2", "")], STATUS, purposes=["revocation"])
+        assert isinstance(one, Reservation) and isinstance(two, Reservation)
+        assert [s.purpose for s in one.slots] == ["revocation"]
+        for reservation in (one, two):  # the same credential id issued twice (the W3C suites do)
+            state.complete(Completion(reservation, "", "00", None, "t", document="{}", ref="urn:example:vc"))
+        changed = state.set_revoked("urn:example:vc", "2026-07-01T00:00:00Z")
+        assert {r.id for r in changed} == {one.credential_id, two.credential_id}
+        assert all(r.revoked for r in changed)
+        with pytest.raises(IssuanceError, match="suspension"):
+            state.set_suspended("urn:example:vc", True)  # issued without a suspension entry
+
+
+def test_each_signing_did_has_lists_of_its_own(open_store) -> None:
+    with closing(open_store()) as state:
+        [own] = state.reserve_many([("student:1", "weld-101")], STATUS)
+        [other] = state.reserve_many([("vcapi:1", "")], STATUS, issuer="did:key:z6MkOther", purposes=["revocation"])
+        assert isinstance(own, Reservation) and isinstance(other, Reservation)
+        assert own.slots[0].url == "https://college.example.ca/status/revocation-1.json"
+        assert other.slots[0].url != own.slots[0].url and other.slots[0].url.endswith("-1.json")
+        issuers = {info.url: info.issuer for info in state.lists()}
+        assert issuers[own.slots[0].url] is None and issuers[other.slots[0].url] == "did:key:z6MkOther"
+
+
+def test_every_status_change_changes_the_status_version_and_the_signed_copy_is_kept(open_store) -> None:
+    with closing(open_store()) as state:
+        record = _issue(state, "student:1")
+        before = state.status_version()
+        state.set_suspended(record.id, True)
+        after = state.status_version()
+        assert after != before
+        state.set_suspended(record.id, True)  # no change: same version
+        assert state.status_version() == after
+        info = next(i for i in state.lists() if i.url == record.suspension_list)
+        assert state.set_indices(info.url) == [record.suspension_index]
+        assert state.signed_list(info.url) is None
+        state.save_signed_list(info.url, SignedList("{}", info.version, "2026-07-08T00:00:00Z"))
+        assert state.signed_list(info.url) == SignedList("{}", info.version, "2026-07-08T00:00:00Z")
+
+
+def test_a_schema_1_database_is_migrated_when_opened(tmp_path) -> None:
+    # a state database written before the signed documents and list state were kept
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema', '1');
+        CREATE TABLE lists (url TEXT PRIMARY KEY, purpose TEXT NOT NULL, number INTEGER NOT NULL,
+            bits INTEGER NOT NULL CHECK (bits > 0), used INTEGER NOT NULL DEFAULT 0,
+            open INTEGER NOT NULL DEFAULT 1, UNIQUE (purpose, number));
+        CREATE TABLE allocations (list_url TEXT NOT NULL REFERENCES lists(url), idx INTEGER NOT NULL,
+            credential_id TEXT NOT NULL, PRIMARY KEY (list_url, idx));
+        CREATE TABLE reservations (credential_id TEXT PRIMARY KEY, learner_key TEXT NOT NULL,
+            achievement TEXT NOT NULL, slots TEXT NOT NULL, created TEXT NOT NULL, UNIQUE (learner_key, achievement));
+        CREATE TABLE credentials (id TEXT PRIMARY KEY, learner_key TEXT NOT NULL, learner_name TEXT NOT NULL,
+            achievement TEXT NOT NULL, status_list TEXT, status_index INTEGER, suspension_list TEXT,
+            suspension_index INTEGER, content_hash TEXT NOT NULL, file TEXT, issued TEXT NOT NULL, revoked TEXT,
+            suspended INTEGER NOT NULL DEFAULT 0, UNIQUE (learner_key, achievement),
+            UNIQUE (status_list, status_index), UNIQUE (suspension_list, suspension_index));
+        INSERT INTO lists VALUES ('https://college.example.ca/status/revocation-1.json', 'revocation', 1, 131072, 1, 1);
+        INSERT INTO allocations VALUES ('https://college.example.ca/status/revocation-1.json', 7, 'urn:uuid:old');
+        INSERT INTO credentials VALUES ('urn:uuid:old', 'student:0', 'Old', 'weld-101',
+            'https://college.example.ca/status/revocation-1.json', 7, NULL, NULL, '00', 'old.json', 't', NULL, 0);
+    """)
+    db.close()
+    with SqliteStore(path) as state:
+        old = state.get("urn:uuid:old")
+        assert old is not None and old.status_index == 7 and state.document(old.id) is None
+        state.set_revoked(old.id, "2026-07-01T00:00:00Z")
+        fresh = [_issue(state, f"student:{n}") for n in range(1, 50)]
+        assert 7 not in {r.status_index for r in fresh if r.status_list == old.status_list}
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == "2"
+
+
+def test_a_database_of_an_unknown_schema_is_refused_naming_what_to_do(tmp_path) -> None:
+    path = tmp_path / "new.sqlite"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '9' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    with pytest.raises(IssuanceError, match=r"schema 9.*use the omc-vc release that wrote it"):
+        SqliteStore(path)

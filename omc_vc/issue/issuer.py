@@ -1,0 +1,269 @@
+"""The one Issuer: build, check against the policy, allocate status entries, sign, record (DESIGN decision 12).
+
+Every issuing path calls :class:`Issuer`: ``omc issue`` (one OMC: :meth:`Issuer.issue`), ``omc issue
+--roster`` (:func:`omc_vc.issue.batch.issue_roster` runs the Issuer's phases over a roster, in this
+process or a pool of signing processes) and the VC-API's ``POST /credentials/issue``
+(:meth:`Issuer.issue_credential`). None of them builds or signs a credential on its own.
+
+Issuing is three phases, so a roster runner can spread the middle one over processes:
+
+1. **prepare / reserve** (this process): the policy gate (:meth:`Issuer.refused`: the OMC profile and
+   policy, the catalogue's endorsements, DI §2.4.3 data loss), then the store reserves the credential id
+   and its random status indices (:meth:`Issuer.reserve`);
+2. **sign** (:func:`sign_job`, a pure function of a picklable :class:`SigningSetup`, a key and a
+   :class:`Job`: what a signing worker runs);
+3. **record** (this process): the store records the signed credential (:meth:`Store.complete` or, for a
+   group whose files are durable, :meth:`Store.complete_many_ids`).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from omc_vc import jsonld
+from omc_vc._internal import atomic
+from omc_vc._internal.timeutil import format_datetime, utcnow
+from omc_vc.checks import V1, data_model
+from omc_vc.did import DidResolver
+from omc_vc.errors import IssuanceError, OmcVcError, PolicyError
+from omc_vc.issue.config import InstitutionConfig
+from omc_vc.issue.status_lists import status_entry
+from omc_vc.issue.store import Completion, CredentialRecord, Reservation, Store
+from omc_vc.keys import KeyPair
+from omc_vc.model import as_list, issuer_id
+from omc_vc.omc.builder import Learner, build_omc, sign_omc
+from omc_vc.omc.policy import Policy
+from omc_vc.proofs import data_integrity
+from omc_vc.verify import Verifier
+
+__all__ = ["Issued", "Issuer", "Job", "SigningSetup", "sign_job"]
+
+#: The achievement column of a credential the VC-API issues (it names no catalogue achievement).
+VCAPI_ACHIEVEMENT = ""
+
+
+@dataclass(frozen=True)
+class SigningSetup:
+    """What signing an OMC needs besides the job: sent once to each signing worker (picklable)."""
+
+    secret: str = field(repr=False)  # never in a repr, a log line or a traceback
+    verification_method: str
+    controller: str
+    issuer: dict[str, Any]
+    catalogue: dict[str, dict[str, Any]]
+    policy: Policy
+    valid_years: float | None
+
+    def key(self) -> KeyPair:
+        return KeyPair.from_secret_multibase(self.secret).with_id(self.verification_method, self.controller)
+
+
+class Job(NamedTuple):
+    """One OMC to sign (a plain tuple when pickled to a signing worker)."""
+
+    credential_id: str
+    achievement: str
+    name: str
+    email: str | None
+    student_number: str | None
+    did: str | None
+    slots: tuple[tuple[str, str, int], ...]  # (purpose, list URL, index)
+    issued: str
+    completed: str | None
+    result: str | None
+    evidence_url: str | None
+    file: str | None  # the credential's file name; None: the runner names it
+
+
+def make_job(reservation: Reservation, learner: Learner, *, issued: str, completed: date | None = None,
+             result: str | None = None, evidence_url: str | None = None, file: str | None = None) -> Job:
+    """The job of a reservation: who, what, the reserved id and status slots, when."""
+    return Job(reservation.credential_id, reservation.achievement, learner.name, learner.email,
+               learner.student_number, learner.did,
+               tuple((slot.purpose, slot.url, slot.index) for slot in reservation.slots), issued,
+               completed.isoformat() if completed else None, result, evidence_url, file)
+
+
+def sign_job(setup: SigningSetup, key: KeyPair, job: Job) -> str:
+    """Phase 2: the signed OMC of ``job`` as JSON text (pure: no store, no file). The OMC builder applies
+    the policy (OMC profile) again, so nothing that breaks it is ever signed."""
+    issued = datetime.fromisoformat(job.issued)
+    valid_until = issued + timedelta(days=365.25 * setup.valid_years) if setup.valid_years else None
+    credential = build_omc(
+        issuer=setup.issuer, achievement=setup.catalogue[job.achievement],
+        learner=Learner(job.name, job.email, job.student_number, job.did),
+        status=[status_entry(url, index, purpose) for purpose, url, index in job.slots], issued=issued,
+        credential_id=job.credential_id, completed=date.fromisoformat(job.completed) if job.completed else None,
+        result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy)
+    signed = sign_omc(credential, key, created=issued)
+    return json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+
+
+def attempt(setup: SigningSetup, key: KeyPair, job: Job) -> tuple[str, str | None, str | None]:
+    """(credential id, signed JSON text, None) or (credential id, None, why): one row never stops the others."""
+    try:
+        return job.credential_id, sign_job(setup, key, job), None
+    except OmcVcError as exc:
+        return job.credential_id, None, exc.diagnostics()
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What :meth:`Issuer.issue` returns: the signed credential and its record in the store."""
+
+    credential: dict[str, Any]
+    record: CredentialRecord
+
+
+class Issuer:
+    """The institution's issuer: one configuration, its keys, one store, one clock.
+
+    ``key`` is the institution's own key (its ``did``); ``extra_keys`` are further keys the VC-API issues
+    with, each as its key's controller. ``resolver`` resolves the DIDs of the catalogue's endorsers
+    (default: did:key only, no network).
+    """
+
+    def __init__(self, *, config: InstitutionConfig, key: KeyPair, store: Store,
+                 clock: Callable[[], datetime] = utcnow, extra_keys: Sequence[KeyPair] = (),
+                 resolver: DidResolver | None = None) -> None:
+        self.config = config
+        self.key = key
+        self.store = store
+        self.clock = clock
+        self.resolver = resolver
+        self.keys: dict[str, KeyPair] = {}
+        for pair in (key, *extra_keys):
+            self.keys.setdefault(pair.controller, pair)
+        self._refusals: dict[str, str | None] = {}
+
+    @property
+    def did(self) -> str:
+        return self.config.did or self.key.controller
+
+    # --- phase 1: prepare and reserve ---------------------------------------------------------------
+    def setup(self) -> SigningSetup:
+        """What a signing worker needs (the key as its secret multibase, the issuer profile, the catalogue)."""
+        self.config.require_omc()
+        return SigningSetup(secret=self.key.secret_multibase(), verification_method=self.key.verification_method,
+                            controller=self.key.controller, issuer=self.config.issuer(),
+                            catalogue=self.config.catalogue, policy=self.config.policy,
+                            valid_years=self.config.valid_years)
+
+    def refused(self, achievements: Iterable[str]) -> dict[str, str]:
+        """The policy gate, before anything is reserved or signed: for each achievement whose sample OMC
+        breaks the policy, names a term no context defines (DI 1.0 §2.4.3) or embeds an endorsement that
+        does not verify, why (the text names the field). Each achievement is checked once per Issuer."""
+        unseen = sorted(set(achievements) - self._refusals.keys())
+        for achievement in unseen:
+            self._refusals[achievement] = self._refusal(achievement)
+        return {a: why for a in set(achievements) if (why := self._refusals[a]) is not None}
+
+    def _refusal(self, achievement: str) -> str | None:
+        config = self.config
+        sample_status = [status_entry(config.status.list_url("revocation", 1), 0, "revocation")]
+        try:
+            sample = build_omc(issuer=config.issuer(), achievement=config.achievement(achievement),
+                               learner=Learner(name="Sample Learner", email="sample@example.org"),
+                               status=sample_status, policy=config.policy)
+            # DI 1.0 §2.4.3: a catalogue term no context defines would be dropped from the signature
+            jsonld.check_data_loss(sample)
+        except OmcVcError as exc:
+            return exc.detail
+        # OB 3.0 §B.1.5: an embedded endorsement must verify as a credential of its own
+        verifier = Verifier(resolver=self.resolver or DidResolver())
+        for index, endorsement in enumerate(config.achievement(achievement).get("endorsement", [])):
+            result = verifier.verify(endorsement)
+            if not result.verified:
+                return (f"refused: credentialSubject.achievement.endorsement[{index}]: does not verify: "
+                        f"{result.reason}")
+        return None
+
+    def reserve(self, pairs: Iterable[tuple[str, str]]) -> list[Reservation | CredentialRecord]:
+        """For each (learner key, achievement): the credential already issued, or its reservation."""
+        return self.store.reserve_many(pairs, self.config.status)
+
+    # --- one OMC --------------------------------------------------------------------------------------
+    def issue(self, *, learner: Learner, achievement: str, completed: date | None = None, result: str | None = None,
+              evidence_url: str | None = None, out_file: str | Path | None = None) -> Issued:
+        """Issue one OMC: policy gate, reserve, sign, (write ``out_file`` atomically), record. Refuses a
+        second credential for the same learner and achievement (IssuanceError naming the existing one)."""
+        self.config.require_omc()
+        self.config.achievement(achievement)
+        moment = self.clock().replace(microsecond=0)
+        failures = self.refused({achievement})
+        if failures:  # before anything is reserved: a refused credential uses no status index
+            raise PolicyError(failures[achievement], field="achievement")
+        with self.store.exclusive():
+            outcome = self.reserve([(learner.key(), achievement)])[0]
+            if isinstance(outcome, CredentialRecord):
+                raise IssuanceError(f"{learner.name} already holds {outcome.id} for {achievement!r} "
+                                    f"(issued {outcome.issued})", field="learner")
+            job = make_job(outcome, learner, issued=moment.isoformat(), completed=completed or moment.date(),
+                           result=result, evidence_url=evidence_url)
+            text = sign_job(self.setup(), self.key, job)
+            data = text.encode("utf-8")
+            name = None
+            if out_file is not None:
+                atomic.write_bytes(out_file, data)
+                name = str(out_file)
+            record = self.store.complete(Completion(outcome, learner.name, hashlib.sha256(data).hexdigest(), name,
+                                                    format_datetime(moment), document=text))
+        return Issued(json.loads(text), record)
+
+    # --- a credential given whole (the VC-API) --------------------------------------------------------
+    def issue_credential(self, credential: dict[str, Any], *, status_purposes: Sequence[str] = (),
+                         credential_id: str | None = None, cryptosuite: str | None = None) -> dict[str, Any]:
+        """Sign a credential given whole: VCDM data model check, a status entry per ``status_purposes``
+        (fresh random indices on the signing DID's lists), DI proof, recorded in the store.
+
+        Errors are typed (IssuanceError with the spec's code, JsonLdError, ProofError); nothing is
+        reserved for a credential refused before signing.
+        """
+        if "proof" in credential:
+            raise IssuanceError("the credential already carries a proof", code="MALFORMED_VALUE_ERROR")
+        document = copy.deepcopy(credential)
+        # VCDM 2.0 §4 (and 1.1 for v1 inputs): a non-conforming credential is never signed
+        check = data_model(document, "credential")
+        if check.failed:
+            raise IssuanceError(check.detail, code=check.code or "MALFORMED_VALUE_ERROR")
+        issuer = issuer_id(document) or ""
+        key = self.keys.get(issuer)
+        if key is None:
+            raise IssuanceError(f"this institution does not issue as {issuer!r}", code="UNKNOWN_ISSUER")
+        contexts = as_list(document.get("@context"))
+        if contexts and contexts[0] == V1 and data_integrity.DI_V2_CONTEXT not in contexts:
+            # VCDM 1.1's context does not define DataIntegrityProof: append the DI v2 context
+            document["@context"] = [*contexts, data_integrity.DI_V2_CONTEXT]
+        if cryptosuite is not None and (cryptosuite not in data_integrity.SUITES
+                                        or key.key_type not in data_integrity.SUITES[cryptosuite].key_types):
+            raise IssuanceError(f"cryptosuite {cryptosuite!r} cannot be used with {issuer}'s {key.key_type} key",
+                                code="PROOF_GENERATION_ERROR")
+        if status_purposes and "credentialStatus" in document:
+            raise IssuanceError("the credential already has a credentialStatus", code="MALFORMED_VALUE_ERROR")
+        # DI §2.4.3 first, on its own (add_proof re-raises some JSON-LD errors with a changed type)
+        jsonld.check_data_loss(document)
+        moment = self.clock().replace(microsecond=0)
+        signer = None if issuer == self.config.did else issuer
+        reserved = self.store.reserve_many([(f"vcapi:{uuid.uuid4()}", VCAPI_ACHIEVEMENT)], self.config.status,
+                                           issuer=signer, purposes=list(status_purposes))[0]
+        assert isinstance(reserved, Reservation)  # a fresh key is never issued yet
+        if status_purposes and not isinstance(document.get("id"), str) and credential_id is None:
+            document["id"] = reserved.credential_id
+        ref = credential_id or (document["id"] if isinstance(document.get("id"), str) else None)
+        if reserved.slots:
+            entries = [dict(status_entry(slot.url, slot.index, slot.purpose)) for slot in reserved.slots]
+            document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        signed = data_integrity.add_proof(document, key, cryptosuite=cryptosuite)
+        text = json.dumps(signed, ensure_ascii=False)
+        name = signed.get("name") if isinstance(signed.get("name"), str) else ""
+        self.store.complete(Completion(reserved, str(name), hashlib.sha256(text.encode("utf-8")).hexdigest(), None,
+                                       format_datetime(moment), document=text, ref=ref))
+        return signed
