@@ -274,7 +274,7 @@ def test_unreadable_manifest_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JsonLdError, match="cannot be read"):
         jsonld.BundledLoader(directory=tmp_path)
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(JsonLdError, match="manifest.json is not JSON"):
+    with pytest.raises(JsonLdError, match=r"manifest\.json is not JSON"):
         jsonld.BundledLoader(directory=tmp_path)
 
 

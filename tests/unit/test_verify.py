@@ -55,8 +55,8 @@ def holder() -> KeyPair:
 def test_all_core_checks_named_and_passed(issuer: KeyPair) -> None:
     result = verify(sign(credential(issuer.controller), issuer), now=NOW)
     assert result.verified
-    assert [c.name for c in result.checks] == ["data-model", "plain-json-ld", "data-loss", "proof", "issuer-key-binding",
-                                               "validity-period"]
+    assert [c.name for c in result.checks] == ["data-model", "plain-json-ld", "data-loss", "proof",
+                                               "issuer-key-binding", "validity-period"]
     assert result.to_json()["errors"] == []
 
 
