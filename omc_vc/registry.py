@@ -1,4 +1,4 @@
-"""The ministry's signed registry of consent-holding OMC issuers (issue 4).
+"""The ministry's signed registry of consent-holding OMC issuers.
 
 "OMC" is a protected term: a credential is an Ontario Micro-Credential only when the Ministry of
 Colleges and Universities (MCU) authorized its issuer. The ministry says so in a *registry*: a

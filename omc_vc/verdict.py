@@ -1,4 +1,4 @@
-"""The OMC verdict: is this a valid Ontario Micro-Credential, and why (issue 4).
+"""The OMC verdict: is this a valid Ontario Micro-Credential, and why.
 
 :func:`make_verifier` builds a :class:`~omc_vc.verify.Verifier` with the status-list check, the OMC
 profile check and, when a ministry registry is configured, the two registry checks:
