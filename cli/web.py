@@ -25,7 +25,8 @@ from ._common import handle_errors
 @click.option("--registry", help="URL of the ministry's signed registry (enables the OMC verdict).")
 @click.option("--anchors", type=click.Path(dir_okay=False, path_type=Path), help="Trust-anchor file for the registry.")
 @click.option("--institution-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="Institution file (keys, token variable, state folder) to enable /credentials/issue and /status.")
+              help="The institution.yaml of omc issue (keys, state, token_env) to enable /credentials/issue and "
+                   "/status.")
 @click.option("--token-env", metavar="VAR", help="Environment variable holding the bearer token for issuing.")
 @click.option("--host-registry", type=click.Path(dir_okay=False, path_type=Path),
               help="Serve this registry file at /registry.json.")
@@ -85,9 +86,8 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
         config = config.with_overrides(hosted=Hosted(
             registry_file=host_registry or config.hosted.registry_file,
             status_dir=host_status_dir or config.hosted.status_dir, did_documents=dids))
-    if config.workers > 1 and (config.shares.dir is None or
-                               (config.institution is not None and config.institution.state_dir is None)):
-        raise ConfigError("with --workers > 1, shares.dir and institution.state_dir must be folders "
+    if config.workers > 1 and config.shares.dir is None:
+        raise ConfigError("with --workers > 1, shares.dir must be a folder "
                           "(in-memory stores are not shared between worker processes)")
     app = create_app(config)  # validates keys and files now, before listening (and in each worker again)
     if config.demo:

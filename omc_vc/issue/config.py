@@ -111,6 +111,8 @@ class InstitutionConfig:
     token_env: str = "OMC_API_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
     #: the institution's did:web document, hosted and pinned by omc serve
     did_document: Path | None = None
+    #: an inline configuration's mapping and the folder its paths are relative to (None: read from ``path``)
+    source: tuple[Mapping[str, Any], Path] | None = field(default=None, repr=False)
     _key: KeyPair | None = field(default=None, repr=False)
 
     def key_files(self) -> tuple[Path, ...]:

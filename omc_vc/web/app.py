@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -51,6 +52,10 @@ from omc_vc._internal.timeutil import format_datetime
 from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver, did_web_url
 from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, QrError, problem_type
+from omc_vc.issue.config import InstitutionConfig
+from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.sqlite_store import SqliteStore
+from omc_vc.issue.status_ops import hosted_status_lists
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.model import Check, VerificationResult
 from omc_vc.omc.policy import load_policy
@@ -60,11 +65,10 @@ from omc_vc.verdict import make_verifier
 from omc_vc.verify import CredentialCheck, Verifier
 
 from . import lane, vcapi
-from .config import InstitutionConfig, WebConfig
+from .config import WebConfig
 from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .openapi import openapi_document
 from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
-from .statusstore import StatusStore
 from .summary import page_result
 
 log = logging.getLogger("omc_vc.web")
@@ -87,7 +91,7 @@ T = TypeVar("T")
 def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list[KeyPair]:
     """Open the institution's key files. Plaintext and ``demo-*`` keys are refused outside demo mode."""
     pairs = []
-    for path in institution.keys:
+    for number, path in enumerate(institution.key_files()):
         is_demo_name = path.name.startswith("demo-")
         if is_demo_name and not demo:
             raise ConfigError(f"{path} is a DEMO key: refused outside demo mode (omc serve --demo)")
@@ -104,6 +108,9 @@ def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list
             pair = load_key(path, os.environ[institution.passphrase_env])
         if plaintext and not demo:
             raise ConfigError(f"{path} is an UNENCRYPTED key file: refused outside demo mode")
+        if number == 0 and path == institution.key_file:
+            # the institution's own key, addressed as its DID's verification method (config did / verification_method)
+            pair = institution.load_key()
         pairs.append(pair)
     return pairs
 
@@ -169,12 +176,14 @@ class Service:
         if api_token is None and inst is not None:
             api_token = os.environ.get(inst.token_env) or None
         self._token = api_token
-        self.status_store: StatusStore | None = None
-        if self.keys:
-            self.status_store = StatusStore(inst.state_dir if inst else None, self.base_url,
-                                            {k.controller: k for k in self.keys},
-                                            bits=inst.status_list_bits if inst else 131072)
-        self.issuer = vcapi.Issuer(self.keys, self.status_store) if self.keys else None
+        #: the one Issuer (omc_vc.issue) behind POST /credentials/issue and the hosted /status/ lists
+        self.issuer: Issuer | None = None
+        if inst is not None and self.keys:
+            # lists the file gives no status.base_url live under this service's /status/
+            inst = inst.with_status_base(f"{self.base_url}/status/")
+            self.issuer = Issuer(config=inst, key=self.keys[0], extra_keys=self.keys[1:],
+                                 store=SqliteStore(inst.state_path))
+        self.issuing = vcapi.IssuingApi(self.issuer) if self.issuer is not None else None
         shares = config.shares
         self.shares = ShareStore(shares.dir, max_ttl_seconds=shares.max_ttl_seconds,
                                  default_ttl_seconds=shares.default_ttl_seconds, max_count=shares.max_count,
@@ -248,8 +257,8 @@ class Service:
             except OSError:
                 continue
             stamp.append((relative, info.st_ino, info.st_mtime_ns, info.st_size))
-        if self.status_store is not None:
-            stamp.append(self.status_store.version)
+        if self.issuer is not None:
+            stamp.append(self.issuer.store.status_version())
         return tuple(stamp)
 
     def _list_status_files(self, now: float) -> _StatusListing:
@@ -276,8 +285,8 @@ class Service:
                 # served both as NAME.json and as NAME (see status_list)
                 docs[f"{self.base_url}/status/{relative}"] = doc
                 docs[f"{self.base_url}/status/{relative.removesuffix('.json')}"] = doc
-        if self.status_store is not None:
-            docs.update(self.status_store.all_lists())
+        if self.issuer is not None:
+            docs.update(hosted_status_lists(self.issuer))
         return docs
 
     # verifiers ---------------------------------------------------------------------------------------
@@ -445,8 +454,8 @@ class Service:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
-        if self.status_store is not None:
-            self.status_store.close()
+        if self.issuer is not None:
+            self.issuer.store.close()
 
 
 # --- QR images ------------------------------------------------------------------------------------------
@@ -662,22 +671,25 @@ async def verify_route(service: Service, request: Request) -> Response:
 @endpoint
 async def credentials_issue(service: Service, request: Request) -> Response:
     service.check_token(request)
-    assert service.issuer is not None
-    return await _vcapi(service, request, service.issuer.issue)
+    assert service.issuing is not None
+    return await _vcapi(service, request, service.issuing.issue)
 
 
 @endpoint
 async def credentials_status(service: Service, request: Request) -> Response:
     service.check_token(request)
-    assert service.issuer is not None
-    return await _vcapi(service, request, service.issuer.update_status)
+    assert service.issuing is not None
+    return await _vcapi(service, request, service.issuing.update_status)
 
 
 @endpoint
 async def status_list(service: Service, request: Request) -> Response:
     name = request.path_params["name"]
-    if _NAME.match(name) and service.status_store is not None:
-        doc = service.status_store.signed_list(name)
+    if _NAME.match(name) and service.issuer is not None:
+        # the lists of the Issuer's store, signed by the one publishing flow (served as NAME.json and NAME)
+        lists = await run_in_threadpool(hosted_status_lists, service.issuer)
+        base = service.issuer.config.status.base_url
+        doc = lists.get(base + name) or lists.get(f"{base}{name}.json")
         if doc is not None:
             return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
     return _hosted(service.hosted_status_file(name), "no such status list")

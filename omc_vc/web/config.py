@@ -19,12 +19,10 @@ Example file (every key optional)::
              rate_per_minute: 30, rate_burst: 20}
     limits: {max_body_bytes: 262144, max_upload_bytes: 4194304, verify_timeout_seconds: 15,
              verify_threads: 4, max_pending: 32, lane_max_bytes: 16384}
-    institution:                               # only when this service also issues
-      keys: [/etc/omc/issuer.key]
-      passphrase_env: OMC_KEY_PASS
-      token_env: OMC_API_TOKEN
-      state_dir: /var/lib/omc/issuer
-      did_document: /srv/omc/did.json          # also pins the institution's own did:web
+    institution: /etc/omc/institution.yaml     # only when this service also issues: the institution.yaml
+                                               # of omc issue (omc_vc/issue/config.py), or the same inline:
+    # institution: {keys: [/etc/omc/issuer.key], passphrase_env: OMC_KEY_PASS, token_env: OMC_API_TOKEN,
+    #               state_dir: /var/lib/omc/issuer, did_document: /srv/omc/did.json}
 
 Relative paths are resolved against the configuration file's folder.
 """
@@ -37,6 +35,9 @@ from typing import Any
 
 from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError
+from omc_vc.issue.config import InstitutionConfig
+from omc_vc.issue.config import load_config as load_institution_file
+from omc_vc.issue.config import parse_config as parse_institution
 
 from .lane import LANE_MAX_BYTES_CEILING
 
@@ -84,18 +85,6 @@ class Hosted:
     registry_file: Path | None = None
     status_dir: Path | None = None
     did_documents: dict[str, Path] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class InstitutionConfig:
-    """An institution that issues through ``POST /credentials/issue`` (bearer-token protected)."""
-
-    keys: tuple[Path, ...] = ()
-    passphrase_env: str | None = None
-    token_env: str = "OMC_API_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
-    state_dir: Path | None = None
-    did_document: Path | None = None
-    status_list_bits: int = 131072
 
 
 @dataclass(frozen=True)
@@ -220,8 +209,13 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
                     status_dir=_path(hosted_raw.get("status_dir"), base, "hosted.status_dir"),
                     did_documents=did_documents)
     institution = None
-    if raw.get("institution") is not None:
-        institution = parse_institution(_section(raw, "institution"), base)
+    if isinstance(raw.get("institution"), str):  # an institution.yaml, as omc issue reads it
+        institution = load_institution(_path(raw["institution"], base, "institution") or base)
+    elif raw.get("institution") is not None:  # the same keys inline
+        inline = dict(_section(raw, "institution"))
+        inline_base = Path(inline.pop(_BASE, base))  # set by config_to_raw: the folder its paths are relative to
+        institution = parse_institution(inline, inline_base)
+        institution.source = (inline, inline_base)
     port = raw.get("port", 8000)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ConfigError("port must be an integer in 0..65535")
@@ -232,31 +226,6 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         allow_http_loopback=bool(raw.get("allow_http_loopback", False)), demo=bool(raw.get("demo", False)),
         cache_dir=_path(raw.get("cache_dir"), base, "cache_dir"), policy=_path(raw.get("policy"), base, "policy"),
         limits=limits, shares=shares, hosted=hosted, institution=institution)
-
-
-def parse_institution(raw: dict[str, Any], base: Path) -> InstitutionConfig:
-    _check_keys(raw, {"keys", "passphrase_env", "token_env", "state_dir", "did_document", "status_list_bits"},
-                "institution")
-    keys = raw.get("keys") or []
-    if isinstance(keys, str):
-        keys = [keys]
-    if not isinstance(keys, list) or not keys:
-        raise ConfigError("institution.keys must list at least one key file")
-    token_env = raw.get("token_env", "OMC_API_TOKEN")
-    if not isinstance(token_env, str) or not token_env:
-        raise ConfigError("institution.token_env must name an environment variable")
-    passphrase_env = raw.get("passphrase_env")
-    if passphrase_env is not None and not isinstance(passphrase_env, str):
-        raise ConfigError("institution.passphrase_env must name an environment variable")
-    bits = _int(raw, "status_list_bits", 131072, "institution", 131072)
-    if bits % 8:
-        raise ConfigError("institution.status_list_bits must be a multiple of 8")
-    return InstitutionConfig(
-        keys=tuple(_path(k, base, "institution.keys") for k in keys),  # type: ignore[misc]
-        passphrase_env=passphrase_env, token_env=token_env,
-        state_dir=_path(raw.get("state_dir"), base, "institution.state_dir"),
-        did_document=_path(raw.get("did_document"), base, "institution.did_document"),
-        status_list_bits=bits)
 
 
 def _read_mapping(path: Path) -> Any:
@@ -271,13 +240,12 @@ def load_config(path: Path | None) -> WebConfig:
 
 
 def load_institution(path: Path) -> InstitutionConfig:
-    """Read an institution file (the ``institution:`` section on its own, or a file that has one)."""
-    raw = _read_mapping(path)
-    if isinstance(raw, dict) and isinstance(raw.get("institution"), dict):
-        raw = raw["institution"]
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path} must be a mapping")
-    return parse_institution(raw, path.resolve().parent)
+    """Read an institution configuration file (the one schema of :mod:`omc_vc.issue.config`)."""
+    return load_institution_file(path)
+
+
+#: The key of an inline institution, as config_to_raw passes it on, naming the folder its paths are relative to.
+_BASE = "$base"
 
 
 def config_to_raw(config: WebConfig) -> dict[str, Any]:
@@ -292,7 +260,13 @@ def config_to_raw(config: WebConfig) -> dict[str, Any]:
             return [plain(v) for v in value]
         return value
 
-    raw: dict[str, Any] = plain(asdict(config))
-    if raw.get("institution") is None:
-        raw.pop("institution", None)
+    institution = config.institution
+    raw: dict[str, Any] = plain(asdict(replace(config, institution=None)))
+    raw.pop("institution", None)
+    if institution is not None:
+        if institution.source is not None:  # inline: the same mapping, read against the same folder
+            inline, base = institution.source
+            raw["institution"] = {**inline, _BASE: str(base.resolve())}
+        else:
+            raw["institution"] = str(institution.path)
     return raw

@@ -10,20 +10,16 @@ with an empty ``errors`` list when verified and 400 otherwise; issue answers 201
 from __future__ import annotations
 
 import base64
-import copy
 import re
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from omc_vc import jsonld
 from omc_vc._internal.multibase import multibase_decode
 from omc_vc.bitstring import check_entry_shape
-from omc_vc.checks import V1, data_model
 from omc_vc.checks.status import CHECK_NAME as STATUS_CHECK
-from omc_vc.errors import JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
-from omc_vc.keys import KeyPair
+from omc_vc.errors import IssuanceError, JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
+from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.status_ops import change_status
 from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
@@ -46,6 +42,7 @@ CHECK_NAMES: dict[str, tuple[str, ...]] = {
     "status": (STATUS_CHECK,),
 }
 STATUS_CHECK_NAMES = {"credentialStatus", "status"}
+STATUS_PURPOSES = ("revocation", "suspension")
 _SRI_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
 _MULTIHASH_LENGTHS = {0x12: 32, 0x13: 64, 0x20: 48}
 
@@ -263,14 +260,13 @@ def extra_conformance(credential: dict[str, Any]) -> str | None:
     return None
 
 
-class Issuer:
-    """Issues through the VC-API with the configured keys; the key is chosen by the credential's issuer."""
+class IssuingApi:
+    """``POST /credentials/issue`` and ``/credentials/status``: the VC-API adapter of the one
+    :class:`omc_vc.issue.issuer.Issuer` (request parsing and HTTP answers only; the Issuer checks, allocates
+    the status entries, signs and records)."""
 
-    def __init__(self, keys: Sequence[KeyPair], status_store: Any | None) -> None:
-        self.keys: dict[str, KeyPair] = {}
-        for key in keys:
-            self.keys.setdefault(key.controller, key)
-        self.status_store = status_store
+    def __init__(self, issuer: Issuer) -> None:
+        self.issuer = issuer
 
     def issue(self, body: Any) -> tuple[int, dict[str, Any]]:
         """``POST /credentials/issue``: 201 ``{"verifiableCredential": ...}`` or ApiError (400)."""
@@ -279,68 +275,36 @@ class Issuer:
         if not isinstance(credential, dict):
             raise ApiError("credential must be a JSON object", code="PARSING_ERROR")
         options = _options(request, ISSUE_OPTIONS)
-        if "proof" in credential:
-            raise ApiError("the credential already carries a proof", code="MALFORMED_VALUE_ERROR")
-        credential = copy.deepcopy(credential)
-        # VCDM 2.0 §4 (and 1.1 for v1 inputs): reject a non-conforming credential before signing it
-        check = data_model(credential, "credential")
-        if check.failed:
-            raise ApiError(check.detail, code=check.code or "MALFORMED_VALUE_ERROR")
         problem = extra_conformance(credential)
         if problem:
             raise ApiError(problem, code="MALFORMED_VALUE_ERROR")
-        issuer = issuer_id(credential)
-        key = self.keys.get(issuer or "")
-        if key is None:
-            raise ApiError(f"this service does not issue as {issuer!r}", code="UNKNOWN_ISSUER")
-        contexts = as_list(credential.get("@context"))
-        if contexts and contexts[0] == V1 and DI_V2_CONTEXT not in contexts:
-            # VCDM 1.1's context does not define DataIntegrityProof: append the DI v2 context
-            credential["@context"] = [*contexts, DI_V2_CONTEXT]
         credential_id = options.get("credentialId")
         if credential_id is not None and not isinstance(credential_id, str):
             raise ApiError("options.credentialId must be a string")
+        purposes: list[str] = []
         if "credentialStatus" in options:
-            credential = self._add_status(credential, options["credentialStatus"], credential_id, issuer or "")
+            requested = options["credentialStatus"]
+            if not isinstance(requested, dict) or requested.get("type") != "BitstringStatusListEntry":
+                raise ApiError("options.credentialStatus.type must be BitstringStatusListEntry")
+            purpose = requested.get("statusPurpose", "revocation")
+            if purpose not in STATUS_PURPOSES:
+                raise ApiError(f"statusPurpose {purpose!r} is not supported ({', '.join(STATUS_PURPOSES)})",
+                               code="MALFORMED_VALUE_ERROR")
+            purposes.append(purpose)
         suite = options.get("cryptosuite")
-        if suite is not None and (not isinstance(suite, str) or suite not in data_integrity.SUITES
-                                  or key.key_type not in data_integrity.SUITES[suite].key_types):
-            raise ApiError(f"options.cryptosuite {suite!r} cannot be used with {issuer}'s {key.key_type} key",
-                           code="PROOF_GENERATION_ERROR")
+        if suite is not None and not isinstance(suite, str):
+            raise ApiError("options.cryptosuite must be a string", code="PROOF_GENERATION_ERROR")
         try:
-            # DI §2.4.3 first, on its own: add_proof re-raises some JSON-LD errors with a changed type
-            jsonld.check_data_loss(credential)
-            signed = data_integrity.add_proof(credential, key, cryptosuite=suite)
-        except (JsonLdError, ProofError) as exc:
-            # DI §2.4.3: data loss, undefined terms, unresolvable or redefined contexts are input errors
+            signed = self.issuer.issue_credential(credential, status_purposes=purposes, credential_id=credential_id,
+                                                  cryptosuite=suite)
+        except (IssuanceError, JsonLdError, ProofError, StatusError) as exc:
+            # DI §2.4.3: data loss, undefined terms, unresolvable or redefined contexts are input errors too
             raise ApiError(exc.detail, code=exc.code) from exc
         return 201, {"verifiableCredential": signed}
-
-    def _add_status(self, credential: dict[str, Any], requested: Any, credential_id: str | None,
-                    issuer: str) -> dict[str, Any]:
-        if self.status_store is None:
-            raise ApiError("this service keeps no status lists", code="UNKNOWN_OPTION_PROVIDED")
-        if not isinstance(requested, dict) or requested.get("type") != "BitstringStatusListEntry":
-            raise ApiError("options.credentialStatus.type must be BitstringStatusListEntry")
-        purpose = requested.get("statusPurpose", "revocation")
-        if "credentialStatus" in credential:
-            raise ApiError("the credential already has a credentialStatus")
-        if credential_id is None:
-            if not isinstance(credential.get("id"), str):
-                credential["id"] = f"urn:uuid:{uuid.uuid4()}"
-            credential_id = str(credential["id"])
-        try:
-            entry = self.status_store.allocate(issuer, purpose, credential_id)
-        except StatusError as exc:
-            raise ApiError(exc.detail, code=exc.code) from exc
-        credential["credentialStatus"] = entry
-        return credential
 
     def update_status(self, body: Any) -> tuple[int, dict[str, Any]]:
         """``POST /credentials/status``: ``{credentialId, credentialStatus: {type, statusPurpose}, status}``."""
         request = _object(body)
-        if self.status_store is None:
-            raise ApiError("this service keeps no status lists", status=404, code="NOT_FOUND")
         credential_id = request.get("credentialId")
         if not isinstance(credential_id, str) or not credential_id:
             raise ApiError("credentialId must be a non-empty string")
@@ -353,10 +317,14 @@ class Issuer:
         value = request.get("status", True)
         if not isinstance(value, bool):
             raise ApiError("status must be true or false")
+        if purpose not in STATUS_PURPOSES:
+            raise ApiError(f"statusPurpose {purpose!r} is not supported", code="MALFORMED_VALUE_ERROR")
         try:
-            changed = self.status_store.set_status(credential_id, purpose, value)
-        except StatusError as exc:
+            changed = change_status(self.issuer.store, credential_id, purpose, value, now=self.issuer.clock())
+        except IssuanceError as exc:
+            if exc.code == "NOT_FOUND" or exc.context.get("field") == "credential":
+                raise ApiError(f"no {purpose} status entry is known for {credential_id!r}", status=404,
+                               code="NOT_FOUND") from exc
             raise ApiError(exc.detail, code=exc.code) from exc
-        if not changed:
-            raise ApiError(f"no {purpose} status entry is known for {credential_id!r}", status=404, code="NOT_FOUND")
-        return 200, {"credentialId": credential_id, "statusPurpose": purpose, "status": value, "updated": changed}
+        return 200, {"credentialId": credential_id, "statusPurpose": purpose, "status": value,
+                     "updated": len(changed)}

@@ -40,10 +40,16 @@ def issuer_keys() -> list[KeyPair]:
 @pytest.fixture
 def api(tmp_path: Path, issuer_keys: list[KeyPair]) -> Iterator[TestClient]:
     """A service that issues (VC-API) as two did:key issuers, with its own status lists."""
-    from omc_vc.web.config import InstitutionConfig, WebConfig
+    from omc_vc.issue.config import parse_config
+    from omc_vc.keys import save_key
+    from omc_vc.web.config import WebConfig
 
-    config = WebConfig(public_url="https://issuer.example.ca", offline=True,
-                       institution=InstitutionConfig(state_dir=tmp_path / "state"))
+    # the one institution configuration, as omc serve reads it: key files and a state folder (the keys are
+    # also handed to the service directly, as a caller holding them already does)
+    files = [str(save_key(tmp_path / f"key-{n}.key", key, None, insecure_plaintext=True))
+             for n, key in enumerate(issuer_keys)]
+    institution = parse_config({"keys": files, "state_dir": "state"}, tmp_path)
+    config = WebConfig(public_url="https://issuer.example.ca", offline=True, institution=institution)
     with TestClient(create_app(config, keys=issuer_keys, api_token=TOKEN)) as test_client:
         test_client.headers["Authorization"] = f"Bearer {TOKEN}"
         yield test_client

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from omc_vc.errors import ConfigError
+from omc_vc.issue.config import parse_config
 from omc_vc.keys import KeyPair, save_key
 from omc_vc.qr import encode_link, make_qr_image
 from omc_vc.web.app import BusyError, DeadlineError, Service, create_app, load_institution_keys
-from omc_vc.web.config import InstitutionConfig, Limits, SharesConfig, WebConfig
+from omc_vc.web.config import Limits, SharesConfig, WebConfig
 from omc_vc.web.shares import ShareStore
 
 from .conftest import TestClient
@@ -562,19 +563,21 @@ def test_demo_and_plaintext_keys_are_refused_outside_demo_mode(tmp_path: Path) -
     plain = save_key(tmp_path / "issuer.key", pair, None, insecure_plaintext=True)
     demo = save_key(tmp_path / "demo-college.key", pair, "a passphrase")
     with pytest.raises(ConfigError, match="UNENCRYPTED"):
-        load_institution_keys(InstitutionConfig(keys=(plain,)), demo=False)
+        load_institution_keys(parse_config({"keys": [str(plain)]}, tmp_path), demo=False)
     with pytest.raises(ConfigError, match="DEMO"):
-        load_institution_keys(InstitutionConfig(keys=(demo,)), demo=False)
-    assert load_institution_keys(InstitutionConfig(keys=(plain,)), demo=True)[0].controller == pair.controller
+        load_institution_keys(parse_config({"keys": [str(demo)]}, tmp_path), demo=False)
+    plain_config = parse_config({"keys": [str(plain)]}, tmp_path)
+    assert load_institution_keys(plain_config, demo=True)[0].controller == pair.controller
 
 
 def test_encrypted_key_needs_its_passphrase_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pair = KeyPair.generate("p256")
     path = save_key(tmp_path / "issuer.key", pair, "correct horse")
     with pytest.raises(ConfigError, match="passphrase"):
-        load_institution_keys(InstitutionConfig(keys=(path,)), demo=False)
+        load_institution_keys(parse_config({"keys": [str(path)]}, tmp_path), demo=False)
     monkeypatch.setenv("OMC_TEST_PASS", "correct horse")
-    keys = load_institution_keys(InstitutionConfig(keys=(path,), passphrase_env="OMC_TEST_PASS"), demo=False)
+    encrypted = parse_config({"keys": [str(path)], "passphrase_env": "OMC_TEST_PASS"}, tmp_path)
+    keys = load_institution_keys(encrypted, demo=False)
     assert keys[0].public_key == pair.public_key
 
 
