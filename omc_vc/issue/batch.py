@@ -13,30 +13,27 @@ the signing workers start on the first rows while the parent checks the next one
 checks every row first). A duplicate (same learner and achievement as an earlier row) is reported however
 far apart the two rows are, and the errors come out in roster order either way.
 
-Issuance is resumable and exactly-once per (learner, achievement): see :mod:`omc_vc.issue.state`.
-Signing runs in one process pool for the whole run (``workers``, 2 by default), fed in tasks of
-:data:`TASK` rows while the next chunk is reserved. Each worker signs its task and writes every
-credential to a temporary file of its own in the output folder (in parallel with the other workers);
-the parent then makes a group of finished tasks durable in three steps (DESIGN decision 10, the atomic
-write done for a group at once):
+The roster is run through the one :class:`~omc_vc.issue.issuer.Issuer` (:func:`issue_roster`): its
+policy gate and reservations in this process, its signing phase (:func:`~omc_vc.issue.issuer.sign_job`)
+here (``workers=1``) or in a process pool for the whole run, fed in tasks of :data:`TASK` rows while the
+next chunk is reserved, and its records in this process. Issuance is resumable and exactly-once per
+(learner, achievement): see :mod:`omc_vc.issue.sqlite_store`. Each worker signs its task and writes every
+credential to a temporary file of its own in the output folder; the parent then makes a group of
+finished tasks durable in three steps (DESIGN decision 10, the atomic write done for a group at once):
 
-1. the temporary files' data is flushed to disk (one ``syncfs`` of the folder's filesystem on Linux;
-   elsewhere each worker fsyncs its files before it reports them);
+1. the temporary files' data is flushed to disk (one ``syncfs`` of the folder's filesystem on Linux,
+   :mod:`omc_vc.issue._fastfs`; elsewhere each worker fsyncs its files before it reports them);
 2. each one is renamed to its credential's name and the folder is fsynced (the renames are durable);
-3. the group's rows commit in one transaction (group commit).
+3. the group's credentials, with their signed documents, are recorded in one transaction (group commit).
 
 So a file is always whole and durable before its row commits. A run killed anywhere leaves at most
 temporary files (deleted by the next run, whose reservations sign the same ids again) and renamed
-files whose rows did not commit (adopted by the next run: made durable, then committed). The parent's
-share of each credential is the reservation, a rename and the commit; the pool's workers die with it
-(a parent killed alone leaves no worker holding the issuing lock). With one worker (or a tiny roster)
-each credential is signed, written and committed in turn. The JSON index (and a CSV copy whose cells
-are neutralised against spreadsheet formula injection) is streamed from the state database at the
-end, each written atomically, and the report keeps credential ids, not records, so memory does not
-grow with the cohort's records. The run's listing is kept in the index's order (file, then id), so
-the index is read without a sort; SQLite renders the JSON entries (json_quote, when it writes JSON
-byte for byte as the json module does, checked once per process) and, in a pooled run, the workers
-render the CSV's lines while the parent writes the JSON.
+files whose rows did not commit (adopted by the next run: made durable, then recorded). The pool's
+workers die with the parent (a parent killed alone leaves no worker holding the issuing lock). With one
+worker (or a tiny roster) each credential is signed, written and recorded in turn. The JSON index (and a
+CSV copy whose cells are neutralised against spreadsheet formula injection) is streamed from the store's
+run log at the end, each written atomically, and the report keeps credential ids, not records, so memory
+does not grow with the cohort's records.
 """
 
 from __future__ import annotations
@@ -90,8 +87,6 @@ MAX_FIELD_CHARS: Final = 2048
 CHUNK: Final = 512
 #: Jobs per task sent to a signing worker: it signs them and writes their temporary files.
 TASK: Final = 64
-#: The parent's first-generation collection threshold during a pooled run (see issue_batch).
-PARENT_GC_THRESHOLD: Final = 20_000
 #: A group commit covers the results of whole tasks, at least this many credentials (or 1/16 of a smaller
 #: roster, so that a small batch still commits as it goes).
 GROUP: Final = 512
@@ -189,8 +184,8 @@ class StoredRecords(Sequence[CredentialRecord]):
 class BatchReport:
     """What a batch did: issued now, issued before (skipped), bad rows, where the index is.
 
-    ``issued`` and ``already`` are sequences of :class:`CredentialRecord` (after :func:`issue_batch`, a
-    :class:`StoredRecords` that reads them from the state database: counts, not records, in memory).
+    ``issued`` and ``already`` are sequences of :class:`CredentialRecord` (after :func:`issue_roster`, a
+    :class:`StoredRecords` that reads them from the store: counts, not records, in memory).
     """
 
     issued: Sequence[CredentialRecord] = field(default_factory=list)
