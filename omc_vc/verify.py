@@ -250,6 +250,10 @@ class Verifier:
                              now: datetime, challenge: str | None, domain: str | Sequence[str] | None,
                              wanted: set[str] | None) -> None:
         holder = result.issuer
+        # VCDM 2.0 §4.13: holder is optional. §4.12.4 asks for it only when a presentation carries a self-asserted
+        # credential secured by nothing but the presentation itself (see _holder_claims); a credential with a proof
+        # of its own needs no holder, whoever issued it
+        self._holder_claims(doc, result, holder)
         # VC-API presentations/verify: the holder must control the key that signed the presentation
         if holder is not None:
             if any(c != holder for c in controllers):
@@ -258,6 +262,28 @@ class Verifier:
             else:
                 result.add(Check("holder-binding", "passed", f"signed by the holder {holder}"))
         self._embedded(doc, result, holder or (controllers[0] if controllers else None), now, wanted)
+
+    @staticmethod
+    def _holder_claims(doc: dict[str, Any], result: VerificationResult, holder: str | None) -> None:
+        """VCDM 2.0 §4.12.4: a presentation that includes a self-asserted credential "secured only using the same
+        mechanism as the verifiable presentation MUST include a holder property". A credential with no proof of its
+        own is secured only by the presentation: without a holder that is the §4.12.4 violation; with one, omc-vc
+        still refuses it, since every embedded credential must carry its own assertionMethod proof (the
+        presentation's proof is an authentication proof, which asserts no claims: DID Core §5.3)."""
+        for index, credential in enumerate(as_list(doc.get("verifiableCredential"))):
+            if not isinstance(credential, dict) or "proof" in credential \
+                    or "EnvelopedVerifiableCredential" in types(credential):
+                continue
+            if holder is None:
+                result.add(Check("holder-claims", "failed", f"verifiableCredential[{index}] has no proof of its "
+                                 "own, so only the presentation secures it: VCDM 2.0 §4.12.4 then requires the "
+                                 "presentation to name its holder", "MALFORMED_VALUE_ERROR"))
+            else:
+                result.add(Check("holder-claims", "failed", f"verifiableCredential[{index}] has no proof of its "
+                                 "own: a credential secured only by the presentation (a self-asserted credential, "
+                                 "VCDM 2.0 §4.12.4) is not accepted; it must carry its own proof",
+                                 "PROOF_VERIFICATION_ERROR"))
+            return
 
     def _embedded(self, doc: dict[str, Any], result: VerificationResult, holder: str | None, now: datetime,
                   wanted: set[str] | None) -> None:

@@ -20,7 +20,7 @@ from omc_vc.checks.status import CHECK_NAME as STATUS_CHECK
 from omc_vc.errors import IssuanceError, JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.status_ops import change_status
-from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id
+from omc_vc.model import Check, VerificationResult, as_list
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
 
@@ -191,36 +191,8 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
         # a presentation's proof is an authentication proof (VCALM presentations/verify)
         result.add(Check("proof-options", "failed", f"a presentation proof cannot have purpose {purpose!r}",
                          "PROOF_VERIFICATION_ERROR"))
-    if result.verified and result.format == "di":
-        problem = self_asserted_problem(presentation)
-        if problem:
-            result.add(Check("holder-claims", "failed", problem, "MALFORMED_VALUE_ERROR"))
+    # VCDM 2.0 §4.12.4 (holder claims) is one of the verifier's presentation checks (omc_vc/verify.py)
     return (200 if result.verified else 400), result_body(result)
-
-
-def _signer(document: dict[str, Any]) -> set[str]:
-    """The controllers named by a document's proof verification methods (the DID before the fragment)."""
-    return {str(p.get("verificationMethod", "")).split("#", 1)[0] for p in as_list(document.get("proof"))
-            if isinstance(p, dict)}
-
-
-def self_asserted_problem(presentation: dict[str, Any]) -> str | None:
-    """VCDM 2.0 §4.12.4 (presentations including holder claims): a credential whose issuer is the party
-    that signed the presentation is self-asserted; the presentation MUST then name a holder, and that
-    holder MUST be the credential's issuer."""
-    signers = _signer(presentation)
-    holder = holder_id(presentation)
-    for index, credential in enumerate(as_list(presentation.get("verifiableCredential"))):
-        if not isinstance(credential, dict):
-            continue
-        issuer = issuer_id(credential)
-        if issuer is None or issuer not in signers:
-            continue
-        if holder is None:
-            return f"verifiableCredential[{index}] is self-asserted by {issuer}: the presentation needs a holder"
-        if holder != issuer:
-            return f"verifiableCredential[{index}] is self-asserted by {issuer}, but the holder is {holder}"
-    return None
 
 
 def extra_conformance(credential: dict[str, Any]) -> str | None:

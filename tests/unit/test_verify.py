@@ -145,6 +145,52 @@ def test_presentation_with_tampered_embedded_credential(issuer: KeyPair, holder:
     assert "verifiableCredential[0]" in result.errors[-1]["detail"]
 
 
+def _holderless(creds: list[dict[str, Any]]) -> dict[str, Any]:
+    vp = presentation("unused", creds)
+    del vp["holder"]
+    return vp
+
+
+def test_presentation_without_holder_verifies(issuer: KeyPair, holder: KeyPair) -> None:
+    """VCDM 2.0 §4.13: holder is optional. The W3C suite's presentation-multiple-vc-ok: two credentials issued
+    and signed by the key that signs the presentation, no holder; and a learner's own credential, no holder."""
+    own = [sign(credential(holder.controller, subject=s), holder) for s in ("did:example:a", "did:example:b")]
+    vp = sign(_holderless(own), holder, purpose="authentication", challenge="c")
+    result = verify(vp, now=NOW, challenge="c", checks=[])
+    assert result.verified, result.errors
+    assert result.check("holder-binding") is None and result.check("holder-claims") is None
+    learner = sign(credential(issuer.controller, subject=holder.controller), issuer)
+    vp = sign(_holderless([learner]), holder, purpose="authentication", challenge="c")
+    result = verify(vp, now=NOW, challenge="c")  # the full verification: the signer is the subject
+    assert result.verified, result.errors
+
+
+def test_stranger_presenting_without_holder_is_refused(issuer: KeyPair, holder: KeyPair) -> None:
+    """Leaving holder out does not let a stranger present another learner's credential: in a full verification
+    the presentation's signer stands in for the holder and must be a subject of every credential."""
+    cred = sign(credential(issuer.controller, subject="did:example:real-learner"), issuer)
+    vp = sign(_holderless([cred]), holder, purpose="authentication", challenge="c")
+    result = verify(vp, now=NOW, challenge="c")
+    assert not result.verified
+    assert result.check("holder-is-subject").code == "HOLDER_NOT_SUBJECT"  # type: ignore[union-attr]
+
+
+def test_credential_secured_only_by_the_presentation_is_refused(holder: KeyPair) -> None:
+    """VCDM 2.0 §4.12.4: a credential with no proof of its own is secured only by the presentation; without a
+    holder that breaks the MUST, and with one we still ask for its own proof (an authentication proof asserts
+    no claims), so an unsigned credential cannot ride in on a presenter's signature."""
+    unsigned = credential(holder.controller, subject=holder.controller)
+    without = verify(sign(_holderless([unsigned]), holder, purpose="authentication", challenge="c"),
+                     now=NOW, challenge="c", checks=[])
+    check = without.check("holder-claims")
+    assert not without.verified and check is not None and check.code == "MALFORMED_VALUE_ERROR"
+    assert "§4.12.4" in check.detail and "holder" in check.detail
+    self_asserted = verify(sign(presentation(holder.controller, [unsigned]), holder, purpose="authentication",
+                                challenge="c"), now=NOW, challenge="c", checks=[])
+    check = self_asserted.check("holder-claims")
+    assert not self_asserted.verified and check is not None and check.code == "PROOF_VERIFICATION_ERROR"
+
+
 def test_jwt_credential_and_enveloped_presentation(issuer: KeyPair, holder: KeyPair) -> None:
     token = jose.sign_jwt(credential(issuer.controller, subject=holder.controller), issuer, now=NOW)
     assert verify(token, now=NOW).verified

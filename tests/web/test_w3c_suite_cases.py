@@ -729,6 +729,11 @@ def test_presentations_accepted(api: TestClient, holder_key: KeyPair) -> None:
         "4.13 holder as an object": _presentation(holder={"id": me}, verifiableCredential=[_vc_in_vp()]),
         "4.12.4 self-asserted credential, holder is its issuer": _presentation(
             holder=me, verifiableCredential=[_vc_in_vp(issuer=me)]),
+        # presentation-multiple-vc-ok as the suite's createLocalVp sends it: each credential issued and signed by
+        # the presenter's key, no holder (VCDM 2.0 §4.13: holder MAY be present; §4.12.4 asks for one only when a
+        # credential is secured by nothing but the presentation)
+        "4.13 several credentials issued by the presenter, no holder": _presentation(verifiableCredential=[
+            _vc_in_vp(issuer=me), _vc_in_vp(issuer=me, subject="did:example:other-subject")]),
     }
     for case, presentation in accepted.items():
         response = _verify_vp(api, _vp(holder_key, presentation))
@@ -770,8 +775,11 @@ def test_presentations_refused(api: TestClient, holder_key: KeyPair) -> None:
         holder={"id": me.removeprefix("did:key:")}, verifiableCredential=[_vc_in_vp()]))
     refused["4.13 a credential given as a string"] = _vp(holder_key, _presentation(), sign_credentials=False) | {
         "verifiableCredential": ["https://example.org/credentials/1"]}
-    refused["4.12.4 self-asserted credential, no holder"] = _vp(holder_key, _presentation(
-        verifiableCredential=[_vc_in_vp(issuer=me)]))
+    # §4.12.4: a credential secured only by the presentation needs a holder (and we ask for its own proof anyway)
+    refused["4.12.4 credential secured only by the presentation, no holder"] = _vp(holder_key, _presentation(
+        verifiableCredential=[_vc_in_vp(issuer=me)]), sign_credentials=False)
+    refused["4.12.4 self-asserted credential secured only by the presentation"] = _vp(holder_key, _presentation(
+        holder=me, verifiableCredential=[_vc_in_vp(issuer=me)]), sign_credentials=False)
     refused["4.12.4 holder is someone else (did:example:acme)"] = _vp(holder_key, _presentation(
         holder="did:example:acme", verifiableCredential=[_vc_in_vp(issuer=me)]))
     tampered = copy.deepcopy(valid)
