@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from omc_vc.cli.main import cli
 from starlette.testclient import TestClient
 
 from omc_vc.bitstring import decode_bitstring, get_status
-from omc_vc.cli.main import cli
 from omc_vc.keys import KeyPair, save_key
 from omc_vc.verify import Verifier
 from tests.fixtures.omc.sample import make_institution
@@ -27,8 +27,8 @@ TOKEN = "one-file-token-5d1e"
 
 def _institution(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The sample institution with an encrypted key (omc serve refuses plaintext keys outside demo mode)
-    and the service's own key, the variable holding its bearer token."""
-    config, pair = make_institution(folder)
+    and ``token_env``, the variable holding the VC-API's bearer token."""
+    _, pair = make_institution(folder)
     save_key(folder / "issuer.key", KeyPair.from_secret_multibase(pair.secret_multibase()), "correct horse",
              overwrite=True)
     monkeypatch.setenv(PASSPHRASE_ENV, "correct horse")
