@@ -2,7 +2,9 @@
 
 did:key follows the W3C CCG did:key draft (§3.1.1 document creation) with Multikey verification
 methods; did:web follows the W3C CCG did:web draft (§3.2 read). Verification-method retrieval follows
-Controlled Identifiers 1.0 §3.3.
+Controlled Identifiers 1.0 §3.3, for DID URLs and for https URLs (an issuer identified by URL, as Open
+Badges 3.0 allows), whose controller documents come only through the injected fetcher. A bare did:key
+(no fragment), as in the VCDM 2.0 Recommendation's examples, names that DID's single key.
 """
 
 from __future__ import annotations
@@ -157,6 +159,34 @@ class DidResolver:
         self._cache[did] = doc
         return doc
 
+    def dereference(self, url: str) -> dict[str, Any]:
+        """An https controlled identifier document (CID 1.0 §3.3 step 3) or key document, by its URL.
+
+        A document pinned in ``documents`` under ``url`` is used as is; anything else comes only through the
+        injected fetcher (https, SSRF checks, timeout, at most MAX_DID_DOCUMENT_BYTES). ``fetcher=None``:
+        an unpinned URL fails with ``notFound``.
+        """
+        if not isinstance(url, str) or not url.startswith("https://") or "#" in url:
+            raise DidError(f"{url!r} is not an https URL without a fragment", code="invalidDid")
+        if url in self.documents:
+            return self.documents[url]
+        if url in self._cache:
+            return self._cache[url]
+        if self.fetcher is None:
+            raise DidError(f"{url} is not pinned and network retrieval of https key documents is not configured "
+                           "(offline)", code="notFound")
+        try:
+            response = self.fetcher.get_ok(url, max_bytes=MAX_DID_DOCUMENT_BYTES)
+            doc = loads_object(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES, what="key document")
+        except (FetchError, InputError) as exc:
+            raise DidError(f"cannot retrieve {url}: {exc.detail}", code="notFound") from exc
+        self._cache[url] = doc
+        return doc
+
+    def _controller_document(self, controller: str) -> dict[str, Any]:
+        """A controller's document: a DID through :meth:`resolve`, an https URL through :meth:`dereference`."""
+        return self.resolve(controller) if controller.startswith("did:") else self.dereference(controller)
+
     def _resolve_web(self, did: str) -> dict[str, Any]:
         url = did_web_url(did)
         if self.fetcher is None:
@@ -190,6 +220,10 @@ def retrieve_verification_method(vm_url: str, purpose: str, resolver: DidResolve
     purpose: an issuer's key is then decoded and checked once, not on every credential it signed. Every
     failure is computed again; did:web (and anything fetched or pinned) never goes through that cache.
     """
+    if isinstance(vm_url, str) and vm_url.startswith("did:key:") and "#" not in vm_url:
+        vm_url = _did_key_single_method(vm_url)
+    if isinstance(vm_url, str) and vm_url.startswith("https://"):
+        return _retrieve_https(vm_url, purpose, resolver)
     # step 1-2: the identifier must be a URL with a fragment
     if not isinstance(vm_url, str) or "#" not in vm_url or not vm_url.startswith("did:"):
         raise VerificationMethodError(
@@ -202,6 +236,60 @@ def retrieve_verification_method(vm_url: str, purpose: str, resolver: DidResolve
         # a copy, so that no caller can change what the next retrieval returns
         return dict(method), key
     return _retrieve(vm_url, purpose, controller_url, resolver.resolve)
+
+
+def _did_key_single_method(did: str) -> str:
+    """A bare did:key used as a verification method (the VCDM 2.0 Recommendation's examples): the DID's one
+    key, whose id is ``did#<multibase>`` (did:key §3.1.1 step 5); the key is decoded and checked as usual."""
+    try:
+        did_key_public_key(did)
+    except DidError as exc:
+        raise VerificationMethodError(f"verificationMethod {did!r}: {exc.detail}",
+                                      code="INVALID_VERIFICATION_METHOD_URL") from exc
+    return f"{did}#{did.rsplit(':', 1)[1]}"
+
+
+def _retrieve_https(vm_url: str, purpose: str, resolver: DidResolver) -> tuple[dict[str, Any], PublicKey]:
+    """CID 1.0 §3.3 for a verification method identified by an https URL, through ``resolver``'s fetcher.
+
+    With a fragment (``https://issuer.example/id#key-1``, 1EdTech's OB 3.0 example): the controller document
+    is the one at the URL without the fragment, its ``id`` must be that URL (step 4), and it must hold the
+    method, controlled by it and listed for ``purpose`` (steps 5-6). Without a fragment
+    (``https://issuer.example/keys/1``): the key document at the URL must have that URL as its ``id``, and
+    its ``controller``'s own document must list it for ``purpose``, so that a key document cannot make
+    itself an issuer's key by naming the issuer as its controller. The proof's issuer-key binding then
+    compares that controller with the issuer.
+    """
+    try:
+        if "#" in vm_url:
+            return _retrieve(vm_url, purpose, vm_url.split("#", 1)[0], resolver.dereference)
+        key_doc = resolver.dereference(vm_url)
+    except DidError as exc:
+        raise VerificationMethodError(f"cannot retrieve {vm_url}: {exc.detail}",
+                                      code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT") from exc
+    # the key document fetched must be the one asked for (CID 1.0 §3.3 step 4, applied to the key document)
+    if key_doc.get("id") != vm_url:
+        raise VerificationMethodError(f"the key document at {vm_url} has id {key_doc.get('id')!r}",
+                                      code="INVALID_VERIFICATION_METHOD")
+    controller = key_doc.get("controller")
+    if not isinstance(controller, str) or not (controller.startswith("did:") or controller.startswith("https://")):
+        raise VerificationMethodError(f"{vm_url} names no DID or https controller", code="INVALID_VERIFICATION_METHOD")
+    try:
+        controller_doc = resolver._controller_document(controller)
+    except DidError as exc:
+        raise VerificationMethodError(f"cannot retrieve {vm_url}'s controller {controller}: {exc.detail}",
+                                      code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT") from exc
+    if controller_doc.get("id") != controller:
+        raise VerificationMethodError(f"controller document id {controller_doc.get('id')!r} is not {controller}",
+                                      code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID")
+    # the controller must list the key under the proof purpose's verification relationship, by reference or
+    # embedded (CID 1.0 §3.3 step 6; jsonld-signatures' ControllerProofPurpose does the same)
+    listed = [m if isinstance(m, str) else m.get("id") if isinstance(m, Mapping) else None
+              for m in _as_list(controller_doc.get(purpose))]
+    if purpose not in RELATIONSHIPS or vm_url not in [_absolute(controller, m) for m in listed if isinstance(m, str)]:
+        raise VerificationMethodError(f"{controller} does not list {vm_url} for {purpose!r}",
+                                      code="INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD")
+    return dict(key_doc), _method_key(key_doc, vm_url)
 
 
 @lru_cache(maxsize=DID_KEY_CACHE_SIZE)

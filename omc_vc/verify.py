@@ -25,9 +25,12 @@ from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_i
 from omc_vc.proofs import data_integrity, jose
 
 CORE_CHECKS = ("data-model", "plain-json-ld", "data-loss", "proof", "issuer-key-binding", "validity-period")
-#: The Data Integrity cryptosuites a :class:`Verifier` accepts unless told otherwise.
-DEFAULT_ACCEPTED_SUITES: Final = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022")
+#: The proof suites a :class:`Verifier` accepts unless told otherwise: the Data Integrity cryptosuites and
+#: the legacy Ed25519Signature2020 (what DCC's issuers, status lists and wallet emit; never used to sign).
+DEFAULT_ACCEPTED_SUITES: Final = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "Ed25519Signature2020")
+#: suites that canonicalize with RDFC-1.0 / URDNA2015 and data-loss detection: by cryptosuite, or by legacy type
 _RDFC_SUITES = frozenset({"eddsa-rdfc-2022", "ecdsa-rdfc-2019"})
+_RDFC_LEGACY_TYPES = frozenset({"Ed25519Signature2020"})
 
 
 @dataclass
@@ -171,7 +174,8 @@ class Verifier:
         # are all RDFC the separate pass would do the same JSON-LD expansion twice: it runs only for
         # other suites (eddsa-jcs-2022 never expands JSON-LD) or when the proof itself is not checked.
         rdfc_only = want("proof") and all(
-            isinstance(p, dict) and isinstance(p.get("cryptosuite"), str) and p["cryptosuite"] in _RDFC_SUITES
+            isinstance(p, dict) and ((isinstance(p.get("cryptosuite"), str) and p["cryptosuite"] in _RDFC_SUITES)
+                                     or (p.get("type") in _RDFC_LEGACY_TYPES and "cryptosuite" not in p))
             for p in as_list(doc.get("proof"))
         ) and bool(as_list(doc.get("proof")))
         if data_loss_wanted and not rdfc_only:

@@ -1,5 +1,5 @@
 """Data Integrity proofs (VC Data Integrity 1.0) with the eddsa-rdfc-2022, ecdsa-rdfc-2019 (P-256,
-P-384) and eddsa-jcs-2022 cryptosuites.
+P-384) and eddsa-jcs-2022 cryptosuites, and the legacy Ed25519Signature2020 suite for verification only.
 
 A cryptosuite is a plug-in object, as in Digital Bazaar's data-integrity libraries (:class:`Cryptosuite`):
 it canonizes the document (the suite's transformation), creates the data to sign from the proof
@@ -7,6 +7,11 @@ options and the canonical document (proof configuration and hashing), and signs 
 :func:`add_proof` implements DI §4.2 / §4.3 (proof sets and chains) and :func:`verify_proofs` DI §4.4 /
 §4.5 around whatever suite the proof names; they hold nothing suite-specific. The three suites are in
 :data:`SUITES` by name; a caller may pass its own suite object to either function instead of a name.
+
+Ed25519Signature2020 (W3C CCG lds-ed25519-2020), which DCC's issuers, status lists and the Learner Credential
+Wallet still emit, is a suite object too (:class:`Ed25519Signature2020Suite`, in :data:`LEGACY_SUITES`): its
+proofs name it by ``type`` (no ``cryptosuite``), and :func:`verify_proofs` accepts it under the name
+``"Ed25519Signature2020"``. :func:`add_proof` never signs with it: what omc-vc issues is Data Integrity.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from omc_vc.keys import KeyPair, PublicKey
 
 PROOF_TYPE = "DataIntegrityProof"
 DI_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+#: lds-ed25519-2020: the proof type, and the context that defines it and its proof terms
+ED25519_2020 = "Ed25519Signature2020"
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 CLOCK_SKEW = timedelta(minutes=5)
 
 #: The RDFC-1.0 canonicalizer an RDFC suite runs: :func:`omc_vc.jsonld.canonicalize` or one with its
@@ -44,10 +52,16 @@ class Cryptosuite(Protocol):
     hash where a suite has more than one (vc-di-ecdsa §3.3.4).
     """
 
-    #: the ``cryptosuite`` value of the proofs it makes and verifies
+    #: the ``cryptosuite`` value of the proofs it makes and verifies (a legacy suite: its proof ``type``)
     name: str
+    #: the proof ``type`` it makes and verifies: ``DataIntegrityProof``, or a legacy suite's own type
+    proof_type: str
     #: the key types it signs and verifies with
     key_types: tuple[str, ...]
+
+    def check_method(self, method: Mapping[str, Any]) -> None:
+        """Raise a ProofError unless the retrieved verification method is one this suite verifies with."""
+        ...
 
     def prepare_options(self, options: dict[str, Any], document: Mapping[str, Any]) -> None:
         """Add what this suite puts in a new proof's options (DI §4.2 step 2), in place."""
@@ -96,7 +110,13 @@ def _cached_config_hash(config_json: str, canonicalize: Canonicalizer, key_type:
 
 class _Signing:
     """Signing and verifying: the key's own algorithm (Ed25519 per RFC 8032; ECDSA over P-256 / P-384 with
-    the signature as r ‖ s, vc-di-ecdsa §3.3.6)."""
+    the signature as r ‖ s, vc-di-ecdsa §3.3.6). A Data Integrity suite by default."""
+
+    proof_type: str = PROOF_TYPE
+
+    # the DI suites take any verification method whose key is of one of their key types (checked by the caller)
+    def check_method(self, method: Mapping[str, Any]) -> None:
+        return None
 
     def sign(self, key: KeyPair, verify_data: bytes) -> bytes:
         return key.sign(verify_data)
@@ -197,12 +217,63 @@ class JcsSuite(_Signing):
         return hashlib.sha256(config).digest() + hashlib.sha256(canonical).digest()
 
 
-#: The cryptosuites known by name (the ``cryptosuite`` value of a proof).
+class Ed25519Signature2020Suite(RdfcSuite):
+    """Ed25519Signature2020 (W3C CCG lds-ed25519-2020), for verification only.
+
+    Its algorithm is the RDFC one above with Ed25519 and SHA-256: URDNA2015 (= RDFC-1.0) of the document
+    and of the proof options with the document's @context, SHA-256 of each, proof-options hash first
+    (lds-ed25519-2020 "Create Verify Data", as in jsonld-signatures' LinkedDataSignature), ``proofValue``
+    multibase base58-btc. What differs is the proof's shape: ``type`` names the suite, there is no
+    ``cryptosuite``, the terms come from the suite's own context, and the key is an
+    ``Ed25519VerificationKey2020`` (or a Multikey) with ``publicKeyMultibase``.
+    """
+
+    def __init__(self, *, canonicalize: Canonicalizer = jsonld.canonicalize) -> None:
+        super().__init__(ED25519_2020, ("ed25519",), canonicalize=canonicalize)
+        self.proof_type = ED25519_2020
+
+    def __repr__(self) -> str:
+        return "Ed25519Signature2020Suite()"
+
+    # omc-vc issues Data Integrity proofs only (add_proof refuses this suite before it gets here)
+    def prepare_options(self, options: dict[str, Any], document: Mapping[str, Any]) -> None:
+        raise ProofError("Ed25519Signature2020 is accepted for verification only; omc-vc signs with Data "
+                         "Integrity cryptosuites", code="PROOF_GENERATION_ERROR")
+
+    def verify_input(self, options: Mapping[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+        # lds-ed25519-2020 proofs have no cryptosuite: one that carries it is a Data Integrity proof relabelled
+        if "cryptosuite" in options:
+            raise ProofError("an Ed25519Signature2020 proof has no cryptosuite: this is another proof relabelled",
+                             code="PROOF_VERIFICATION_ERROR")
+        # the suite's terms (its proof type, proofValue, the key type) are defined by its context, which the
+        # signer adds to the document (jsonld-signatures' ensureSuiteContext); without it the proof's type
+        # would take whatever meaning the document's other contexts (a @vocab) give it
+        if ED25519_2020_CONTEXT not in _as_list(document.get("@context")):
+            raise ProofError(f"an Ed25519Signature2020 proof needs the {ED25519_2020_CONTEXT} context in the "
+                             "document's @context", code="PROOF_VERIFICATION_ERROR")
+        return document
+
+    # lds-ed25519-2020 §2 (Ed25519VerificationKey2020) and the Multikey form later versions accept
+    def check_method(self, method: Mapping[str, Any]) -> None:
+        if method.get("type") not in ("Ed25519VerificationKey2020", "Multikey"):
+            raise ProofError(f"an Ed25519Signature2020 proof needs an Ed25519VerificationKey2020 or Multikey "
+                             f"verification method, not {method.get('type')!r}", code="INVALID_VERIFICATION_METHOD")
+        # a key its controller marked revoked signs nothing any more (as jsonld-signatures refuses it)
+        if "revoked" in method:
+            raise ProofError(f"the verification method {method.get('id')!r} is revoked",
+                             code="INVALID_VERIFICATION_METHOD")
+
+
+#: The cryptosuites known by name (the ``cryptosuite`` value of a proof): they sign and verify.
 SUITES: dict[str, Cryptosuite] = {
     "eddsa-rdfc-2022": RdfcSuite("eddsa-rdfc-2022", ("ed25519",)),
     "ecdsa-rdfc-2019": RdfcSuite("ecdsa-rdfc-2019", ("p256", "p384")),
     "eddsa-jcs-2022": JcsSuite(),
 }
+#: Legacy Linked Data Signature suites, by proof ``type``: verified, never used to sign.
+LEGACY_SUITES: dict[str, Cryptosuite] = {ED25519_2020: Ed25519Signature2020Suite()}
+#: What :func:`verify_proofs` accepts unless told otherwise: the Data Integrity suites and Ed25519Signature2020.
+DEFAULT_ACCEPTED: tuple[str, ...] = (*SUITES, *LEGACY_SUITES)
 DEFAULT_SUITE = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019", "p384": "ecdsa-rdfc-2019"}
 
 
@@ -239,6 +310,9 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | C
     if suite is None:
         raise ProofError(f"unknown cryptosuite {chosen!r}", code="PROOF_GENERATION_ERROR")
     suite_name = suite.name
+    if suite.proof_type != PROOF_TYPE:
+        raise ProofError(f"{suite_name} is accepted for verification only; omc-vc signs with Data Integrity "
+                         "cryptosuites", code="PROOF_GENERATION_ERROR")
     if key.key_type not in suite.key_types:
         raise ProofError(f"cryptosuite {suite_name} cannot be used with a {key.key_type} key",
                          code="PROOF_GENERATION_ERROR")
@@ -297,13 +371,13 @@ class ProofResult:
 def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None = None,
                   expected_purpose: str | None = None, challenge: str | None = None,
                   domain: str | Sequence[str] | None = None, now: datetime | None = None,
-                  accepted_suites: Iterable[str | Cryptosuite] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019",
-                                                                  "eddsa-jcs-2022"),
+                  accepted_suites: Iterable[str | Cryptosuite] = DEFAULT_ACCEPTED,
                   loader: jsonld.BundledLoader | None = None) -> list[ProofResult]:
     """Verify every proof on ``document`` (DI §4.4, and §4.5 for sets and chains).
 
-    ``accepted_suites`` lists the suites a proof may use: names in :data:`SUITES` or :class:`Cryptosuite`
-    objects (matched by their ``name``); a proof naming any other suite fails. Returns one ProofResult
+    ``accepted_suites`` lists the suites a proof may use: names in :data:`SUITES` or :data:`LEGACY_SUITES`
+    (``"Ed25519Signature2020"``) or :class:`Cryptosuite` objects (matched by their ``name`` and
+    ``proof_type``); a proof naming any other suite fails. Returns one ProofResult
     per proof; the document is verified only if every one is. Raises ProofError (PARSING_ERROR) only
     when there is no proof object at all.
     """
@@ -332,11 +406,12 @@ def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None =
 
 
 def _accepted(suites: Iterable[str | Cryptosuite]) -> dict[str, Cryptosuite]:
-    """The accepted suites by name; a name that is not in SUITES is accepted but matches no proof."""
+    """The accepted suites by name; a name that is not in SUITES or LEGACY_SUITES is accepted but matches no
+    proof."""
     accepted: dict[str, Cryptosuite] = {}
     for suite in suites:
         if isinstance(suite, str):
-            known = SUITES.get(suite)
+            known = SUITES.get(suite) or LEGACY_SUITES.get(suite)
             if known is not None:
                 accepted[suite] = known
         else:
@@ -354,12 +429,14 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
     for name in ("type", "verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str) or not proof.get(name):
             raise ProofError(f"proof.{name} is missing or not a string", code="PROOF_VERIFICATION_ERROR")
-    if proof["type"] != PROOF_TYPE:
-        raise ProofError(f"unsupported proof type {proof['type']!r}", code="PROOF_VERIFICATION_ERROR")
-    suite_name = proof.get("cryptosuite")
+    # a Data Integrity proof names its suite by cryptosuite (DI §2.1); a legacy one by its type; each suite
+    # verifies only proofs of its own type, so one kind of proof cannot be read as the other
+    suite_name: Any = proof.get("cryptosuite") if proof["type"] == PROOF_TYPE else proof["type"]
     suite = accepted.get(suite_name) if isinstance(suite_name, str) else None
-    if suite is None:
-        raise ProofError(f"unsupported cryptosuite {suite_name!r}", code="PROOF_VERIFICATION_ERROR")
+    if suite is None or suite.proof_type != proof["type"]:
+        if proof["type"] == PROOF_TYPE:
+            raise ProofError(f"unsupported cryptosuite {suite_name!r}", code="PROOF_VERIFICATION_ERROR")
+        raise ProofError(f"unsupported proof type {proof['type']!r}", code="PROOF_VERIFICATION_ERROR")
     result.cryptosuite = suite_name
     result.verification_method = proof["verificationMethod"]
     result.purpose = proof["proofPurpose"]
@@ -403,6 +480,7 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
         raise ProofError(exc.detail, code=exc.code) from exc
     result.controller = method.get("controller")
     result.public_key = public_key
+    suite.check_method(method)
     if public_key.key_type not in suite.key_types:
         raise ProofError(f"{suite_name} does not use {public_key.key_type} keys", code="PROOF_VERIFICATION_ERROR")
     # DI §4.5: chains: the input is the document plus the proofs this one names as previousProof
@@ -444,7 +522,10 @@ def proof_hashes(document: Mapping[str, Any], proof: Mapping[str, Any],
 
     ``key_type`` defaults to the type of a did:key verification method (else P-256 / Ed25519 hashing).
     """
-    suite = SUITES[str(proof.get("cryptosuite"))]
+    if proof.get("type") == PROOF_TYPE:
+        suite = SUITES[str(proof.get("cryptosuite"))]
+    else:
+        suite = LEGACY_SUITES[str(proof.get("type"))]
     if key_type is None:
         vm = str(proof.get("verificationMethod", ""))
         key_type = "p384" if vm.startswith("did:key:z82L") else suite.key_types[0]
