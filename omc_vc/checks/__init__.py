@@ -105,8 +105,44 @@ def _language_value(value: Any) -> bool:
                                for v in items)
 
 
+#: VCDM 2.0 §5.3 digests: SRI algorithm -> digest length; multihash code -> (algorithm, length)
+_SRI_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
+_MULTIHASH = {0x12: ("sha256", 32), 0x13: ("sha512", 64), 0x20: ("sha384", 48)}
+_BARE_DIGESTS = {32: "sha256", 48: "sha384", 64: "sha512"}
+
+
+def digest_multibase(value: Any) -> tuple[str, bytes] | None:
+    """``(algorithm, digest)`` of a relatedResource ``digestMultibase`` (VCDM 2.0 §5.3): a multibase-encoded
+    sha-2 multihash, or a multibase-encoded bare sha-2 digest as the W3C VCDM 2.0 suite and other issuers
+    send (told apart by length: a multihash carries two header bytes). None when it is neither."""
+    try:
+        raw = multibase_decode(str(value))
+    except MalformedValueError:
+        return None
+    known = _MULTIHASH.get(raw[0]) if len(raw) >= 2 else None
+    if known is not None and raw[1] == known[1] and len(raw) == 2 + known[1]:
+        return known[0], raw[2:]
+    algorithm = _BARE_DIGESTS.get(len(raw))
+    return (algorithm, raw) if algorithm else None
+
+
+def _sri_ok(value: Any) -> bool:
+    """A ``digestSRI`` (Subresource Integrity §3.5): space-separated ``alg-base64`` tokens of sha-2 digests."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    for token in value.split():
+        algorithm, _, b64 = token.partition("-")
+        try:
+            raw = base64.b64decode(b64, validate=True)
+        except ValueError:
+            return False
+        if _SRI_LENGTHS.get(algorithm) != len(raw):
+            return False
+    return True
+
+
 def _related_resources(doc: dict[str, Any]) -> str | None:
-    # §5.3: each relatedResource needs a unique id and a digest
+    # §5.3: each relatedResource needs a unique id and a digest of its algorithm's length
     seen: set[str] = set()
     for item in as_list(doc.get("relatedResource")):
         if not isinstance(item, dict) or not is_url(item.get("id")):
@@ -116,27 +152,29 @@ def _related_resources(doc: dict[str, Any]) -> str | None:
         seen.add(item["id"])
         if "digestSRI" not in item and "digestMultibase" not in item:
             return f"relatedResource {item['id']!r} has neither digestSRI nor digestMultibase"
-        if "digestSRI" in item and not re.fullmatch(r"sha(256|384|512)-[A-Za-z0-9+/]+={0,2}", str(item["digestSRI"])):
-            return f"relatedResource {item['id']!r}: digestSRI is malformed"
-        if "digestMultibase" in item:
-            try:
-                multibase_decode(str(item["digestMultibase"]))
-            except MalformedValueError:
-                return f"relatedResource {item['id']!r}: digestMultibase is malformed"
+        if "digestSRI" in item and not _sri_ok(item["digestSRI"]):
+            return f"relatedResource {item['id']!r}: digestSRI is not a sha-2 digest in base64"
+        if "digestMultibase" in item and digest_multibase(item["digestMultibase"]) is None:
+            return f"relatedResource {item['id']!r}: digestMultibase is not a sha-2 digest or multihash"
+        if "mediaType" in item and not (isinstance(item["mediaType"], str) and
+                                        re.fullmatch(r"[\w.+-]+/[\w.+-]+(;.*)?", item["mediaType"])):
+            return f"relatedResource {item['id']!r}: mediaType is malformed"
     return None
 
 
 def related_resource_digest_ok(item: dict[str, Any], content: bytes) -> bool:
-    """Compare a fetched resource against its relatedResource digest (VCDM 2.0 §5.3)."""
+    """Compare a fetched resource against its relatedResource digests (VCDM 2.0 §5.3); every digest given
+    must match."""
     if "digestSRI" in item:
-        alg, _, b64 = str(item["digestSRI"]).partition("-")
-        digest = hashlib.new(alg, content).digest()
-        if base64.b64encode(digest).decode("ascii") != b64:
+        if not _sri_ok(item["digestSRI"]):
             return False
+        for token in str(item["digestSRI"]).split():
+            algorithm, _, b64 = token.partition("-")
+            if base64.b64decode(b64) != hashlib.new(algorithm, content).digest():
+                return False
     if "digestMultibase" in item:
-        raw = multibase_decode(str(item["digestMultibase"]))
-        multihash_alg = {b"\x12": "sha256", b"\x20": "sha384"}.get(raw[:1])
-        if multihash_alg is None or hashlib.new(multihash_alg, content).digest() != raw[2:]:
+        found = digest_multibase(item["digestMultibase"])
+        if found is None or hashlib.new(found[0], content).digest() != found[1]:
             return False
     return True
 

@@ -483,8 +483,13 @@ def _read_json_file(path: Path) -> dict[str, Any] | None:
 
 # --- HTTP plumbing -------------------------------------------------------------------------------------
 
+def problem_title(code: str) -> str:
+    """RFC 9457 §3.1.4: a title names the problem type, the same for every occurrence (the code in words)."""
+    return code.replace("_", " ").lower()
+
+
 def problem_response(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse({"type": problem_type(code), "code": code, "title": detail.split(":")[0][:80],
+    return JSONResponse({"type": problem_type(code), "code": code, "title": problem_title(code),
                          "detail": detail}, status_code=status, media_type="application/problem+json",
                         headers=NO_STORE)
 

@@ -9,15 +9,12 @@ with an empty ``errors`` list when verified and 400 otherwise; issue answers 201
 
 from __future__ import annotations
 
-import base64
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from omc_vc._internal.multibase import multibase_decode
 from omc_vc.bitstring import check_entry_shape
 from omc_vc.checks.status import CHECK_NAME as STATUS_CHECK
-from omc_vc.errors import IssuanceError, JsonLdError, MalformedValueError, OmcVcError, ProofError, StatusError
+from omc_vc.errors import IssuanceError, JsonLdError, OmcVcError, ProofError, StatusError
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.status_ops import change_status
 from omc_vc.model import Check, VerificationResult, as_list
@@ -43,8 +40,6 @@ CHECK_NAMES: dict[str, tuple[str, ...]] = {
 }
 STATUS_CHECK_NAMES = {"credentialStatus", "status"}
 STATUS_PURPOSES = ("revocation", "suspension")
-_SRI_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
-_MULTIHASH_LENGTHS = {0x12: 32, 0x13: 64, 0x20: 48}
 
 
 class ApiError(OmcVcError):
@@ -196,39 +191,12 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
 
 
 def extra_conformance(credential: dict[str, Any]) -> str | None:
-    """Checks beyond ``checks.data_model``: BitstringStatusListEntry shapes (Bitstring Status List §2.1)
-    and digests of their algorithm's length (VCDM 2.0 §5.3)."""
+    """Checks beyond ``checks.data_model``: BitstringStatusListEntry shapes (Bitstring Status List §2.1)."""
     for entry in as_list(credential.get("credentialStatus")):
         try:
             check_entry_shape(entry)
         except StatusError as exc:
             return f"credentialStatus: {exc.detail}"
-    for item in as_list(credential.get("relatedResource")):
-        if not isinstance(item, dict):
-            return "relatedResource entries must be objects"
-        sri = item.get("digestSRI")
-        if sri is not None:
-            if not isinstance(sri, str):
-                return "relatedResource digestSRI must be a string"
-            for token in sri.split():
-                alg, _, b64 = token.partition("-")
-                try:
-                    raw = base64.b64decode(b64, validate=True)
-                except ValueError:
-                    return f"relatedResource {item.get('id')!r}: digestSRI is not base64"
-                if _SRI_LENGTHS.get(alg) != len(raw):
-                    return f"relatedResource {item.get('id')!r}: digestSRI is not a {alg} digest"
-        multi = item.get("digestMultibase")
-        if multi is not None:
-            try:
-                raw = multibase_decode(str(multi))
-            except MalformedValueError:
-                return f"relatedResource {item.get('id')!r}: digestMultibase is malformed"
-            if len(raw) < 2 or _MULTIHASH_LENGTHS.get(raw[0]) != raw[1] or len(raw) != 2 + raw[1]:
-                return f"relatedResource {item.get('id')!r}: digestMultibase is not a sha-2 multihash"
-        if "mediaType" in item and not (isinstance(item["mediaType"], str) and
-                                        re.fullmatch(r"[\w.+-]+/[\w.+-]+(;.*)?", item["mediaType"])):
-            return f"relatedResource {item.get('id')!r}: mediaType is malformed"
     return None
 
 

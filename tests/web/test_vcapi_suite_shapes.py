@@ -132,6 +132,8 @@ INVALID_ISSUE: dict[str, Mutation] = {
         {"id": "https://r.example/a", "digestSRI": "sha384-" + "A" * 43 + "="}]),
     "relatedResource wrong multibase digest": _set("relatedResource", [
         {"id": "https://r.example/a", "digestMultibase": "uEiA"}]),
+    "relatedResource bare digest of no sha-2 length": _set("relatedResource", [
+        {"id": "https://r.example/a", "digestMultibase": "u" + "A" * 44}]),
     "type without VerifiableCredential": _set("type", ["ExampleAlumniCredential"]),
     "credential already has a proof": _set("proof", {"type": "DataIntegrityProof"}),
 }
@@ -151,14 +153,20 @@ def test_issue_accepts_well_formed_related_resources(api: TestClient, issuer_key
     import hashlib
 
     from omc_vc._internal.multibase import digest_multibase
+    from omc_vc.checks import related_resource_digest_ok
 
     content = b"the related resource"
     credential = _v2(issuer_keys[0].controller)
     credential["relatedResource"] = [
         {"id": "https://r.example/a",
          "digestSRI": "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode()},
-        {"id": "https://r.example/b", "digestMultibase": digest_multibase(content)}]
+        {"id": "https://r.example/b", "digestMultibase": digest_multibase(content)},
+        # a bare sha-256 digest, multibase base64url, as the W3C VCDM 2.0 suite sends it (no multihash header)
+        {"id": "https://r.example/c",
+         "digestMultibase": "u" + base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode().rstrip("=")}]
     assert _issue(api, credential).status_code == 201
+    for item in credential["relatedResource"]:
+        assert related_resource_digest_ok(item, content) and not related_resource_digest_ok(item, content + b"!")
 
 
 @pytest.mark.parametrize("body", [
