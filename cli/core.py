@@ -187,6 +187,12 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         for warning in result.warnings:
             say(f"  warning: {warning['detail']}")
         click.echo("VERIFIED" if result.verified else "NOT VERIFIED")
+        profile = result.check("omc-profile")
+        if result.verified and profile is not None and profile.status == "warning":
+            # it claims the OMC term but breaks the OMC profile: a valid credential, and plainly not an OMC
+            # (docs/vocabulary.md, "The OMC claim"); the reasons are on the omc-profile line above
+            click.echo("NOT a valid Ontario Micro-Credential: it claims to be one but does not meet the OMC "
+                       "profile (see omc-profile above)")
     if not result.verified:
         say(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else "error: not verified",
             err=True)

@@ -13,10 +13,13 @@ profile check and, when a ministry registry is configured, the two registry chec
   whose subject is the achievement or the credential, bound to this college and this achievement's
   defining fields; it is verified as a credential of its own.
 
+Both registry checks are ``skipped`` for a credential that does not claim to be an OMC (docs/vocabulary.md,
+"The OMC claim"): it is judged as a credential only.
+
 :func:`verdict_of` turns a :class:`~omc_vc.model.VerificationResult` into one of four verdicts with a
 reason a registrar and an employer understand and the institution's name as the registry records it:
-``valid-omc``, ``valid-omc-plus``, ``valid-not-omc`` (a valid credential whose issuer is not
-authorized, or that does not meet the OMC profile), ``invalid`` (tampered, revoked, suspended,
+``valid-omc``, ``valid-omc-plus``, ``valid-not-omc`` (a valid credential that does not claim to be an OMC,
+whose issuer is not authorized, or that does not meet the OMC profile), ``invalid`` (tampered, revoked, suspended,
 expired, bad signature, or the registry itself could not be trusted: fail closed).
 
 Status and profile modules are imported lazily so the registry works without them.
@@ -155,6 +158,26 @@ def _is_omc_plus(credential: dict[str, Any]) -> bool:
     return is_omc_plus(credential)
 
 
+def _claims_omc(credential: dict[str, Any], ctx: CheckContext) -> bool:
+    """Whether the credential claims the protected OMC term (docs/vocabulary.md, "The OMC claim"), as the OMC
+    profile check of this verification found when it ran."""
+    facts = ctx.result.details.get("omc")
+    if isinstance(facts, dict) and isinstance(facts.get("claim"), bool):
+        return bool(facts["claim"])
+    try:
+        from omc_vc.omc.model import claims_omc
+    except ImportError:  # pragma: no cover - the omc package ships with omc-vc
+        return True
+    return claims_omc(credential)
+
+
+def _not_a_claim(name: str) -> Check:
+    """A registry check on a credential that does not claim to be an OMC: nothing to authorize, it is judged as a
+    credential only (its verified stays what its own checks say)."""
+    return Check(name, "skipped", "not an OMC claim: the credential does not claim to be an Ontario "
+                 "Micro-Credential, so the ministry's registry is not asked about its issuer")
+
+
 def _registry_details(loaded: LoadedRegistry) -> dict[str, Any]:
     out: dict[str, Any] = {"id": loaded.data.id, "version": loaded.data.version, "source": loaded.source,
                            "validUntil": format_datetime(loaded.verified.valid_until)}
@@ -216,6 +239,8 @@ class RegistryCheck(_RegistryBacked):
         return str(self.policy.suspended_issuer_past_credentials)
 
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
+        if not _claims_omc(credential, ctx):
+            return [_not_a_claim(self.name)]
         try:
             loaded = self._load(ctx)
         except RegistryError as exc:
@@ -341,6 +366,8 @@ class PartnershipCheck(_RegistryBacked):
     name = PARTNERSHIP_CHECK
 
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
+        if not _claims_omc(credential, ctx):
+            return [_not_a_claim(self.name)]
         try:
             loaded = self._load(ctx)
         except RegistryError as exc:
@@ -533,8 +560,13 @@ def _verdict(result: VerificationResult) -> Verdict:
     profile = result.check("omc-profile")
     issuer_check = result.check(ISSUER_CHECK)
     if profile is None or profile.status == "skipped":
-        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but it is not a "
-                       "micro-credential in the Ontario Micro-Credential format.", institution, None, warnings)
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but it does not claim "
+                       "to be an Ontario Micro-Credential (it does not use the OMC vocabulary).", institution, None,
+                       warnings)
+    if profile.status == "warning":
+        # a claimed OMC that breaks the profile: a valid credential, and the reason it is not an OMC
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], _sentence(profile.detail), institution,
+                       profile.code, warnings)
     if issuer_check is None:
         return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but its issuer was not "
                        "checked against the ministry's registry, so it cannot be called an OMC.", institution,

@@ -1,12 +1,16 @@
 """Accessors for the OMC shape of an Open Badges 3.0 credential (pure functions, no I/O).
 
->>> cred = {"type": ["VerifiableCredential", "OpenBadgeCredential"],
+>>> cred = {"@context": [VC_CONTEXT, OB_CONTEXT, OMC_CONTEXT],
+...         "type": ["VerifiableCredential", "OpenBadgeCredential"],
 ...         "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
 ...             "id": "https://college.example/achievements/welding-1", "type": ["Achievement"],
 ...             "achievementType": "MicroCredential",
 ...             "stacksInto": [{"id": "https://college.example/programs/welding", "type": "StackingTarget"}]}}}
->>> is_omc_shaped(cred), is_omc_plus(cred)
-(True, True)
+>>> claims_omc(cred), is_omc_shaped(cred), is_omc_plus(cred)
+(True, True, True)
+>>> generic = {**cred, "@context": [VC_CONTEXT, OB_CONTEXT]}   # OB 3.0's own MicroCredential, no OMC context
+>>> claims_omc(generic), is_omc_shaped(generic), is_omc_plus(generic)
+(False, True, False)
 >>> stacking_targets(cred)[0]["id"]
 'https://college.example/programs/welding'
 """
@@ -24,6 +28,7 @@ __all__ = [
     "OMC_VOCAB",
     "VC_CONTEXT",
     "achievement_of",
+    "claims_omc",
     "is_omc_plus",
     "is_omc_shaped",
     "stacking_targets",
@@ -60,10 +65,26 @@ def achievement_of(credential: Any) -> dict[str, Any] | None:
     return achievement if isinstance(achievement, dict) else None
 
 
+def claims_omc(credential: Any) -> bool:
+    """True when ``credential`` claims to be an Ontario Micro-Credential (docs/vocabulary.md, "The OMC claim").
+
+    The claim is an Open Badges 3.0 achievement credential (type ``OpenBadgeCredential`` or
+    ``AchievementCredential``) whose own top-level ``@context`` lists the OMC context
+    (:data:`OMC_CONTEXT`). Only this project's vocabulary publishes that URL, so no other issuer's
+    credential carries it by accident; OB 3.0's generic ``achievementType: "MicroCredential"`` alone is
+    no claim. An EndorsementCredential that uses the OMC context for its binding terms is no claim either.
+    This says nothing about signatures, the profile, the policy or the registry.
+    """
+    if not isinstance(credential, dict) or not _CREDENTIAL_TYPES.intersection(types(credential)):
+        return False
+    return OMC_CONTEXT in as_list(credential.get("@context"))
+
+
 def is_omc_shaped(credential: Any) -> bool:
     """True for an OpenBadgeCredential whose achievement has achievementType MicroCredential.
 
-    This says nothing about signatures, the policy or the registry: only the shape.
+    This says nothing about signatures, the policy or the registry: only the shape. OB 3.0 defines
+    that achievement type for every issuer, so the shape is no OMC claim (:func:`claims_omc`).
     """
     if not isinstance(credential, dict):
         return False
@@ -82,5 +103,6 @@ def stacking_targets(credential: Any) -> list[dict[str, Any]]:
 
 
 def is_omc_plus(credential: Any) -> bool:
-    """True for an OMC-shaped credential that names at least one larger credential it stacks into."""
-    return is_omc_shaped(credential) and bool(stacking_targets(credential))
+    """True for a credential that claims to be an OMC (:func:`claims_omc`), is OMC-shaped and names at least
+    one larger credential it stacks into (``stacksInto`` is an OMC term: without the claim it is no OMC+ claim)."""
+    return claims_omc(credential) and is_omc_shaped(credential) and bool(stacking_targets(credential))

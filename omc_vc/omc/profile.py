@@ -18,16 +18,27 @@ from urllib.parse import urlsplit
 from omc_vc.errors import PolicyError, RegistryError
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.omc.endorsement import BINDING_CODE, binding_problem, endorser_entry
-from omc_vc.omc.model import ACHIEVEMENT_TYPE, OMC_CONTEXT, achievement_of, is_omc_plus, is_omc_shaped
+from omc_vc.omc.model import (
+    ACHIEVEMENT_TYPE,
+    OMC_CONTEXT,
+    achievement_of,
+    claims_omc,
+    is_omc_plus,
+    is_omc_shaped,
+)
 from omc_vc.omc.policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from omc_vc.registry import RegistryClient, RegistryData
     from omc_vc.verify import CheckContext
 
-__all__ = ["ENDORSEMENT_CODE", "POLICY_CODE", "OmcProfileCheck", "require_omc", "validate_omc"]
+__all__ = ["ENDORSEMENT_CODE", "NOT_A_CLAIM", "POLICY_CODE", "OmcProfileCheck", "require_omc", "validate_omc"]
 
 POLICY_CODE: Final = "POLICY_VIOLATION"
+#: The detail of a skipped ``omc-profile`` check (and of the registry checks) for a credential that does not
+#: claim to be an OMC.
+NOT_A_CLAIM: Final = ("not an OMC claim: the credential does not use the OMC vocabulary (its @context does not "
+                      "list " + OMC_CONTEXT + "), so it is judged as a credential only")
 ENDORSEMENT_CODE: Final = "ENDORSEMENT_INVALID"
 
 # CIP 2021 (Statistics Canada): a six-digit instructional program code "NN.NNNN".
@@ -217,10 +228,19 @@ def require_omc(credential: Any, policy: Policy | None = None) -> None:
 
 
 class OmcProfileCheck:
-    """The ``omc-profile`` Verifier extra check: OMC shape, policy and embedded endorsements.
+    """The ``omc-profile`` Verifier extra check: the OMC claim, the profile, the policy and embedded endorsements.
 
-    A credential that is not OMC-shaped gets a ``skipped`` check (it may still be a valid credential;
-    the verdict then says "not an OMC"). Facts for the verdict go to ``result.details["omc"]``.
+    Whether a credential claims the protected OMC term (:func:`~omc_vc.omc.model.claims_omc`, docs/vocabulary.md
+    "The OMC claim") and whether it meets the OMC profile decide the OMC verdict, never whether the credential
+    verified:
+
+    * a credential that does not claim the term gets a ``skipped`` check ("not an OMC claim"): it is judged
+      as a credential only, and the verdict says "not an OMC";
+    * a claimed OMC that breaks the profile or the policy gets a ``warning`` check with code
+      POLICY_VIOLATION naming every field: the credential still verifies, and the verdict is "valid
+      credential, but not an OMC" with that reason.
+
+    Facts for the verdict go to ``result.details["omc"]`` (``claim``, ``shape``, ``omcPlus``).
 
     Every embedded endorsement, an employer's as much as a partner's, must be bound to this issuer
     and achievement: one that is not (copied from another course or college, or kept after the
@@ -239,12 +259,14 @@ class OmcProfileCheck:
 
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
         achievement = achievement_of(credential)
-        facts: dict[str, Any] = {"shape": is_omc_shaped(credential), "omcPlus": is_omc_plus(credential),
-                                 "policyVersion": self.policy.version}
+        facts: dict[str, Any] = {"claim": claims_omc(credential), "shape": is_omc_shaped(credential),
+                                 "omcPlus": is_omc_plus(credential), "policyVersion": self.policy.version}
         ctx.result.details["omc"] = facts
-        if not facts["shape"]:
-            return [Check(self.name, "skipped", "not an Ontario Micro-Credential (no MicroCredential achievement)")]
-        assert achievement is not None
+        if not facts["claim"]:
+            return [Check(self.name, "skipped", NOT_A_CLAIM)]
+        if achievement is None:
+            return [Check(self.name, "warning", "not a valid OMC: " + "; ".join(validate_omc(credential, self.policy)),
+                          POLICY_CODE)]
         facts["achievement"] = {"id": achievement.get("id"), "name": achievement.get("name")}
         if facts["omcPlus"]:
             facts["stacksInto"] = [{k: t.get(k) for k in ("id", "name", "awardingInstitution", "program",
@@ -254,7 +276,8 @@ class OmcProfileCheck:
         checks: list[Check] = []
         problems = validate_omc(credential, self.policy)
         if problems:
-            checks.append(Check(self.name, "failed", "; ".join(problems), POLICY_CODE))
+            # the OMC verdict's reason, not a verification failure (docs/vocabulary.md, "The OMC claim")
+            checks.append(Check(self.name, "warning", "not a valid OMC: " + "; ".join(problems), POLICY_CODE))
         else:
             kind = "OMC+" if facts["omcPlus"] else "OMC"
             checks.append(Check(self.name, "passed", f"conforms to the OMC profile as an {kind} "

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omc_vc.model import as_list
-from omc_vc.omc.model import achievement_of, is_omc_shaped, stacking_targets
+from omc_vc.omc.model import achievement_of, claims_omc, is_omc_shaped, stacking_targets
 
 __all__ = ["StackProgress", "stack_progress"]
 
@@ -100,7 +100,7 @@ def stack_progress(credentials: list[dict[str, Any]], *,
     progress: dict[str, StackProgress] = {}
     seen: dict[str, set[str]] = {}
     for credential in credentials:
-        if not is_omc_shaped(credential):
+        if not (claims_omc(credential) and is_omc_shaped(credential)):  # docs/vocabulary.md, "The OMC claim"
             continue
         achievement = achievement_of(credential) or {}
         ach_id = str(achievement.get("id") or credential.get("id"))

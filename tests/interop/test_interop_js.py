@@ -366,6 +366,67 @@ def test_omc_credential_both_ways(tmp_path: Path, js_keys: Any, suite: str, key_
     assert not lib_verify(changed).verified
 
 
+def _demo_registry(tmp_path: Path) -> Path:
+    """An empty registry signed with the DEMO ministry key, for ``omc verify --registry ... --demo``."""
+    from omc_vc._internal.resources import keys_dir
+    from omc_vc.keys import load_key
+    from omc_vc.registry import RegistryDraft, demo_anchors_path, load_anchors, sign_registry
+
+    draft = RegistryDraft.new("urn:uuid:2c4e6a8b-1d3f-4b5a-9c7e-0f1a2b3c4d5e",
+                              anchors=load_anchors(demo_anchors_path(), demo=True))
+    return write_json(tmp_path / "registry.json", sign_registry(draft, [load_key(keys_dir() / "demo-ministry.key")]))
+
+
+@pytest.mark.parametrize(("suite", "key_type", "db_type"), SUITES)
+def test_js_signed_micro_credential_verifies_and_is_not_an_omc(tmp_path: Path, js_keys: Any, suite: str,
+                                                               key_type: str, db_type: str) -> None:
+    """An Open Badges 3.0 credential whose achievement has OB's generic achievementType MicroCredential, signed
+    by Digital Bazaar's stack for another issuer: it does not claim the OMC term (no OMC context), so the full
+    ``omc verify`` verifies it (exit 0) and, with the ministry's registry, the verdict is "not an OMC"."""
+    from omc_vc.verdict import HEADLINES, make_verifier
+
+    theirs = js_keys[db_type]
+    credential = ob3_credential(theirs["did"])
+    credential["credentialSubject"]["achievement"]["achievementType"] = "MicroCredential"
+    (signed,) = node_batch(sign_di(credential, suite, theirs))
+    signed = signed["document"]
+    proc = omc_verify(tmp_path, signed, "micro.json")  # the full verification: status, the OMC profile
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "[skip] omc-profile: not an OMC claim" in proc.stdout and "NOT a valid Ontario" not in proc.stdout
+    result = make_verifier(offline=True).verify(signed)
+    assert result.verified, result.errors
+    assert result.check("omc-profile").status == "skipped"  # type: ignore[union-attr]
+    with_registry = omc("verify", tmp_path / "micro.json", "--offline", "--registry", _demo_registry(tmp_path),
+                        "--demo", "--registry-cache", tmp_path / "cache")
+    assert with_registry.returncode == 0, with_registry.stdout + with_registry.stderr
+    assert with_registry.stdout.splitlines()[0] == HEADLINES["valid-not-omc"]
+    assert "does not claim to be an Ontario Micro-Credential" in with_registry.stdout
+    assert "skip] issuer-authorized: not an OMC claim" in with_registry.stdout
+    # tampered, it is invalid whatever it claims
+    assert omc_verify(tmp_path, tampered(signed), "micro-tampered.json").returncode == 1
+
+
+@pytest.mark.parametrize(("suite", "key_type", "db_type"), SUITES[:1])
+def test_js_signed_claimed_omc_breaking_the_profile_verifies_but_is_not_a_valid_omc(
+        tmp_path: Path, js_keys: Any, suite: str, key_type: str, db_type: str) -> None:
+    """The hand-built OMC (OMC context: it claims the term) signed by Digital Bazaar's stack lacks what the OMC
+    policy requires (a status entry, ...): ``omc verify`` without a registry exits 0 and says it is NOT a valid
+    OMC; with the registry the verdict is "not an OMC" with the policy's reasons."""
+    require_omc_context()
+    from omc_vc.verdict import HEADLINES
+
+    theirs = js_keys[db_type]
+    (signed,) = node_batch(sign_di(omc_credential(theirs["did"]), suite, theirs))
+    proc = omc_verify(tmp_path, signed["document"], "omc.json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "[warn] omc-profile: not a valid OMC: " in proc.stdout
+    assert "NOT a valid Ontario Micro-Credential" in proc.stdout
+    with_registry = omc("verify", tmp_path / "omc.json", "--offline", "--registry", _demo_registry(tmp_path),
+                        "--demo", "--registry-cache", tmp_path / "cache")
+    assert with_registry.returncode == 0, with_registry.stdout + with_registry.stderr
+    assert with_registry.stdout.splitlines()[0] == HEADLINES["valid-not-omc"]
+
+
 def test_issued_omc_verifies_in_js(tmp_path: Path) -> None:
     """An OMC made by our issuer (builder, catalogue, policy, status entry, an employer endorsement) and the
     endorsement itself verify in Digital Bazaar's stack."""

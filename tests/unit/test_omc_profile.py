@@ -7,7 +7,16 @@ from pathlib import Path
 
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import build_endorsement
-from omc_vc.omc.model import achievement_of, is_omc_plus, is_omc_shaped, stacking_targets
+from omc_vc.omc.model import (
+    OB_CONTEXT,
+    OMC_CONTEXT,
+    VC_CONTEXT,
+    achievement_of,
+    claims_omc,
+    is_omc_plus,
+    is_omc_shaped,
+    stacking_targets,
+)
 from omc_vc.omc.profile import OmcProfileCheck
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
@@ -51,8 +60,9 @@ def test_non_omc_credential_is_skipped_not_failed() -> None:
     assert result.details["omc"]["shape"] is False
 
 
-def test_issuer_signed_credential_breaking_the_policy_fails_at_verify_time(tmp_path) -> None:
-    # the issuer bypasses omc issue and signs a course of 2,000 hours with four NOC codes
+def test_issuer_signed_credential_breaking_the_policy_is_not_a_valid_omc(tmp_path) -> None:
+    # the issuer bypasses omc issue and signs a course of 2,000 hours with four NOC codes: it claims the OMC term
+    # (the OMC context) but breaks the policy, so it is a valid credential that is NOT a valid OMC
     config, key = make_institution(tmp_path)
     credential = signed_omc(config, key)
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
@@ -62,9 +72,48 @@ def test_issuer_signed_credential_breaking_the_policy_fails_at_verify_time(tmp_p
     achievement["nocCodes"] = ["72106", "72320", "72410", "73100"]
     result = _verify(data_integrity.add_proof(unsigned, key))
     check = result.check("omc-profile")
-    assert not result.verified and check.status == "failed" and check.code == "POLICY_VIOLATION"
+    assert result.verified and check.status == "warning" and check.code == "POLICY_VIOLATION"
+    assert result.details["omc"]["claim"] is True
+    assert check.detail.startswith("not a valid OMC: ")
     assert "credentialSubject.achievement.instructionalHours" in check.detail
     assert "credentialSubject.achievement.nocCodes: 4 codes" in check.detail
+
+
+def _generic_micro_credential(key: KeyPair, context: list[str]) -> dict:
+    """An Open Badges 3.0 credential with OB's own achievementType MicroCredential (no OMC terms)."""
+    return data_integrity.add_proof({
+        "@context": context, "id": "urn:uuid:0e6f3b7a-8c1d-4b2e-9f10-6a7b8c9d0e1f",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": {"id": key.controller, "type": ["Profile"],
+                                                                           "name": "Another Badge Platform"},
+        "validFrom": "2025-01-01T00:00:00Z", "name": "Data Literacy",
+        "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
+            "id": "https://badges.example.org/achievements/data-literacy", "type": ["Achievement"],
+            "achievementType": "MicroCredential", "name": "Data Literacy",
+            "criteria": {"narrative": "Completed the course."}, "description": "Reading data."}},
+    }, key)
+
+
+def test_generic_micro_credential_is_not_taken_for_an_omc() -> None:
+    """OB 3.0's generic MicroCredential from any issuer, without the OMC context, is judged as a credential only."""
+    result = _verify(_generic_micro_credential(KeyPair.generate(), [VC_CONTEXT, OB_CONTEXT]))
+    check = result.check("omc-profile")
+    assert result.verified, result.errors
+    assert check is not None and check.status == "skipped" and check.detail.startswith("not an OMC claim")
+    assert result.details["omc"] == {**result.details["omc"], "claim": False, "shape": True, "omcPlus": False}
+
+
+def test_omc_claim_is_the_omc_context_on_an_achievement_credential() -> None:
+    """docs/vocabulary.md, "The OMC claim": the marker is the OMC context on an OB achievement credential."""
+    key = KeyPair.generate()
+    claimed = _generic_micro_credential(key, [VC_CONTEXT, OB_CONTEXT, OMC_CONTEXT])
+    assert claims_omc(claimed) and is_omc_shaped(claimed)
+    result = _verify(claimed)
+    check = result.check("omc-profile")
+    # it claims the term but carries none of the OMC metadata: a valid credential, not a valid OMC
+    assert result.verified and check is not None and check.status == "warning" and check.code == "POLICY_VIOLATION"
+    assert not claims_omc({**claimed, "@context": [VC_CONTEXT, OB_CONTEXT]})
+    endorsement = {**claimed, "type": ["VerifiableCredential", "EndorsementCredential"]}
+    assert not claims_omc(endorsement)  # the OMC context for an endorsement's binding terms is no OMC claim
 
 
 def test_endorsement_is_verified_as_a_credential_of_its_own(tmp_path) -> None:

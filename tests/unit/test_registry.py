@@ -330,7 +330,12 @@ def test_registry_signed_only_in_a_refused_suite_is_refused(keys: list[KeyPair],
         verified.require_suites(("eddsa-rdfc-2022",))
     assert _code(caught) == "REGISTRY_UNTRUSTED_SIGNER" and "ecdsa-rdfc-2019" in caught.value.detail
     # through the verdict's issuer-authorized check, with the policy of the verification running it
-    credential = {"issuer": COLLEGE, "validFrom": "2026-02-01T00:00:00Z"}
+    # (a credential that claims to be an OMC: the registry is asked only about those, docs/vocabulary.md)
+    credential = {"@context": ["https://www.w3.org/ns/credentials/v2",
+                               "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+                               "https://omc-vc.ca/contexts/omc/v1"],
+                  "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": COLLEGE,
+                  "validFrom": "2026-02-01T00:00:00Z"}
 
     def run(suites: tuple[str, ...]) -> str | None:
         ctx = CheckContext(now=NOW, resolver=DidResolver(), fetcher=None, loader=None,

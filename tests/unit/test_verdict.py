@@ -44,6 +44,26 @@ def test_not_omc_shaped_credential_is_not_an_omc() -> None:
     assert verdict.status == "valid-not-omc"
 
 
+def test_claimed_omc_breaking_the_profile_is_a_valid_credential_but_not_an_omc() -> None:
+    """docs/vocabulary.md, "The OMC claim": the profile decides the verdict, not whether the credential verified."""
+    profile = Check("omc-profile", "warning", "not a valid OMC: credentialSubject.achievement.instructionalHours: "
+                    "2000 hours is outside the policy range 1-1000", "POLICY_VIOLATION")
+    result = _result(profile)
+    verdict = verdict_of(result)
+    assert result.verified
+    assert (verdict.status, verdict.code) == ("valid-not-omc", "POLICY_VIOLATION")
+    assert verdict.reason.startswith("Not a valid OMC: credentialSubject.achievement.instructionalHours")
+
+
+def test_credential_without_the_omc_claim_is_not_an_omc_even_from_an_authorized_issuer() -> None:
+    skipped = "not an OMC claim: ..."
+    result = _result(Check("omc-profile", "skipped", skipped), Check("issuer-authorized", "skipped", skipped),
+                     Check("partnership", "skipped", skipped))
+    verdict = verdict_of(result)
+    assert result.verified and verdict.status == "valid-not-omc"
+    assert "does not claim to be an Ontario Micro-Credential" in verdict.reason
+
+
 @pytest.mark.parametrize("check", [
     Check("issuer-authorized", "failed", "the issuer is not listed", "ISSUER_NOT_IN_REGISTRY"),
     Check("partnership", "failed", "no partner endorsement", "PARTNERSHIP_MISSING"),

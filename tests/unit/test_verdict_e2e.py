@@ -96,6 +96,53 @@ def test_unlisted_issuer_is_not_an_omc(w: World, creds: dict, registry_url: str,
     assert "not in the ministry's registry" in verdict.reason
 
 
+def _generic_micro_credential(w: World, name: str) -> dict:
+    """An Open Badges 3.0 credential with OB's own achievementType MicroCredential, signed by ``name``'s key,
+    without the OMC context: no OMC claim (docs/vocabulary.md, "The OMC claim")."""
+    inst = w.institutions[name]
+    return data_integrity.add_proof({
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:7d2a9e1c-3b4f-4a5e-8c6d-1e2f3a4b5c6d", "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": inst.did, "type": ["Profile"], "name": inst.name},
+        "validFrom": format_datetime(w.now - timedelta(days=10)), "name": "Data Literacy",
+        "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
+            "id": "https://badges.example.org/achievements/data-literacy", "type": ["Achievement"],
+            "achievementType": "MicroCredential", "name": "Data Literacy", "description": "Reading data.",
+            "criteria": {"narrative": "Completed the course."}}},
+    }, inst.key, created=w.now - timedelta(days=10))
+
+
+@pytest.mark.parametrize("name", ["Nowhere Institute", "Example College"])
+def test_generic_micro_credential_verifies_and_is_not_an_omc(w: World, registry_url: str, tmp_path: Path,
+                                                             name: str) -> None:
+    """Whoever issued it (unlisted or authorized), a credential that does not claim the OMC term verifies and is
+    "valid credential, but not an OMC"; the registry is not asked about its issuer."""
+    result = _verify(w, _generic_micro_credential(w, name), _client(w, registry_url, tmp_path))
+    verdict = verdict_of(result)
+    assert result.verified, result.errors
+    assert verdict.status == "valid-not-omc" and "does not claim" in verdict.reason
+    for check in ("omc-profile", "issuer-authorized", "partnership"):
+        assert result.check(check).status == "skipped", result.to_json()  # type: ignore[union-attr]
+        assert result.check(check).detail.startswith("not an OMC claim")  # type: ignore[union-attr]
+
+
+def test_claimed_omc_breaking_the_policy_verifies_but_is_not_an_omc(w: World, registry_url: str,
+                                                                   tmp_path: Path) -> None:
+    """An authorized institution signs an OMC of 2,000 hours outside omc issue: it claims the term, breaks the
+    policy, so it is a valid credential whose verdict names the field; it is never called an OMC."""
+    inst = w.institutions["Example College"]
+    unsigned = {k: v for k, v in w.credential("Example College").items() if k != "proof"}
+    unsigned["credentialSubject"]["achievement"]["instructionalHours"] = 2000
+    signed = data_integrity.add_proof(unsigned, inst.key, created=w.now - timedelta(days=10))
+    result = _verify(w, signed, _client(w, registry_url, tmp_path))
+    verdict = verdict_of(result)
+    assert result.verified, result.errors
+    assert result.check("issuer-authorized").status == "passed"  # type: ignore[union-attr]
+    assert (verdict.status, verdict.code) == ("valid-not-omc", "POLICY_VIOLATION")
+    assert "instructionalHours" in verdict.reason
+
+
 def test_private_career_college_without_partner_endorsement_is_not_an_omc(w: World, creds: dict, registry_url: str,
                                                                            tmp_path: Path) -> None:
     result = _verify(w, creds["pcc_alone"], _client(w, registry_url, tmp_path))
