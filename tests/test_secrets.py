@@ -109,11 +109,16 @@ def test_import_errors_never_echo_the_secret_they_were_given() -> None:
         assert value not in text and secret not in text
 
 
-def test_batch_worker_setup_repr_hides_the_secret(tmp_path: Path) -> None:
-    from omc_vc.issue.batch import _setup
+def test_signing_worker_setup_repr_hides_the_secret(tmp_path: Path) -> None:
+    from tests.fixtures.omc.sample import open_issuer
 
     config, key = make_institution(tmp_path / "inst", key=key_for("secrets-batch"))
-    assert_no_secret(repr(_setup(config, key)), key, "the batch worker setup repr (tracebacks show it)")
+    issuer = open_issuer(config, key)
+    try:
+        # what a signing worker is sent (a traceback in a worker shows it)
+        assert_no_secret(repr(issuer.setup()), key, "the signing worker setup repr")
+    finally:
+        issuer.store.close()
 
 
 def test_an_exception_while_signing_does_not_carry_the_key(tmp_path: Path) -> None:
