@@ -481,9 +481,10 @@ def _write_new(path: str, data: bytes, fsync: bool) -> None:
     os.close(fd)
 
 
-#: What a signing worker reports per job: (credential id, signed text, temporary file, file name), or
-#: (credential id, None, why it was not signed, None).
-_Done = tuple[str, str | None, str, str | None]
+#: What a signing worker reports per job: (credential id, signed text, temporary file, file name, the file's
+#: SHA-256), or (credential id, None, why it was not signed, None, None). The worker hashes the bytes it
+#: wrote, so the parent neither encodes nor hashes the text again.
+_Done = tuple[str, str | None, str, str | None, str | None]
 
 
 def _sign_task(jobs: list[tuple[Any, ...]]) -> list[_Done]:
@@ -499,12 +500,13 @@ def _sign_task(jobs: list[tuple[Any, ...]]) -> list[_Done]:
         job = Job._make(raw)
         credential_id, text, problem = attempt(setup, key, job)
         if text is None:
-            out.append((credential_id, None, problem or "unknown error", None))
+            out.append((credential_id, None, problem or "unknown error", None, None))
             continue
         name = job.file or credential_file_name(job.name, job.achievement, credential_id)
         temp = _temp_name(name)
-        _write_new(os.path.join(folder, temp), text.encode("utf-8"), fsync_each)
-        out.append((credential_id, text, temp, name))
+        data = text.encode("utf-8")
+        _write_new(os.path.join(folder, temp), data, fsync_each)
+        out.append((credential_id, text, temp, name, hashlib.sha256(data).hexdigest()))
     return out
 
 
@@ -634,6 +636,7 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
     done = 0
     step = CHUNK * max(1, workers)
     use_pool = workers > 1 and total >= 2 * workers
+    folder = str(target)  # the renames of a group join plain strings (no Path object per file)
     syncfs = _fastfs.syncfs_function()  # None: the workers fsync each file they write
     pool: ProcessPoolExecutor | None = None
     # tasks sent to the pool, oldest first: the future and, per job, (row, reservation)
@@ -656,24 +659,23 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
             future, waiting = in_flight.popleft()
             taken += len(waiting)
             queued -= len(waiting)
-            for (row, reservation), (credential_id, text, detail, name) in zip(waiting, future.result(),
-                                                                                strict=True):
+            for (row, reservation), (credential_id, text, detail, name, digest) in zip(waiting, future.result(),
+                                                                                        strict=True):
                 if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
                     raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
                 if text is None:
                     # the reservation stays: a re-run after the cause is fixed signs the same id and indices
                     report.errors.append(RowError(row.line, f"not signed: {detail}"))
                     continue
-                assert name is not None  # a signed job's file is named
+                assert name is not None and digest is not None  # a signed job's file is named and hashed
                 renames.append((detail, name))
-                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
                 group.append(Completion(reservation, row.name, digest, name, stamp, document=text))
         if group:
             if syncfs is not None:
                 _flush_files(syncfs, target, [])  # 1. the data of every temporary file of the group is on disk
             # 2. each renamed to its credential, then the renames made durable
             for temp, name in renames:
-                os.replace(target / temp, target / name)
+                os.replace(os.path.join(folder, temp), os.path.join(folder, name))
             atomic.fsync_dir(target)
             ids = store.complete_many_ids(group)  # 3. the rows, in one transaction
             issued_ids.extend(ids)

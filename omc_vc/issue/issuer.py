@@ -44,7 +44,7 @@ from omc_vc.omc.policy import Policy
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
 
-__all__ = ["Issued", "Issuer", "Job", "SigningSetup", "sign_job"]
+__all__ = ["Issued", "Issuer", "Job", "SigningSetup", "render", "sign_job", "signed_omc"]
 
 #: The achievement column of a credential the VC-API issues (it names no catalogue achievement).
 VCAPI_ACHIEVEMENT = ""
@@ -95,6 +95,16 @@ def make_job(reservation: Reservation, learner: Learner, *, issued: str, complet
 def sign_job(setup: SigningSetup, key: KeyPair, job: Job) -> str:
     """Phase 2: the signed OMC of ``job`` as JSON text (pure: no store, no file). The OMC builder applies
     the policy (OMC profile) again, so nothing that breaks it is ever signed."""
+    return render(signed_omc(setup, key, job))
+
+
+def render(credential: dict[str, Any]) -> str:
+    """The text of a signed OMC as its file, the store and the index's content hash hold it."""
+    return json.dumps(credential, indent=2, ensure_ascii=False) + "\n"
+
+
+def signed_omc(setup: SigningSetup, key: KeyPair, job: Job) -> dict[str, Any]:
+    """:func:`sign_job`'s credential as a document (for a caller that returns it, without parsing its text)."""
     issued = datetime.fromisoformat(job.issued)
     valid_until = issued + timedelta(days=365.25 * setup.valid_years) if setup.valid_years else None
     credential = build_omc(
@@ -103,8 +113,7 @@ def sign_job(setup: SigningSetup, key: KeyPair, job: Job) -> str:
         status=[status_entry(url, index, purpose) for purpose, url, index in job.slots], issued=issued,
         credential_id=job.credential_id, completed=date.fromisoformat(job.completed) if job.completed else None,
         result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy)
-    signed = sign_omc(credential, key, created=issued)
-    return json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+    return sign_omc(credential, key, created=issued)
 
 
 def attempt(setup: SigningSetup, key: KeyPair, job: Job) -> tuple[str, str | None, str | None]:
@@ -208,15 +217,15 @@ class Issuer:
                                     f"(issued {outcome.issued})", field="learner")
             job = make_job(outcome, learner, issued=moment.isoformat(), completed=completed or moment.date(),
                            result=result, evidence_url=evidence_url)
-            text = sign_job(self.setup(), self.key, job)
-            data = text.encode("utf-8")
+            signed = signed_omc(self.setup(), self.key, job)
+            data = render(signed).encode("utf-8")
             name = None
             if out_file is not None:
                 atomic.write_bytes(out_file, data)
                 name = str(out_file)
             record = self.store.complete(Completion(outcome, learner.name, hashlib.sha256(data).hexdigest(), name,
-                                                    format_datetime(moment), document=text))
-        return Issued(json.loads(text), record)
+                                                    format_datetime(moment), document=data.decode("utf-8")))
+        return Issued(signed, record)
 
     # --- a credential given whole (the VC-API) --------------------------------------------------------
     def issue_credential(self, credential: dict[str, Any], *, status_purposes: Sequence[str] = (),
