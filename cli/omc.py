@@ -82,7 +82,8 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     bad rows are reported by line number and skipped (exit 1 after the good rows are issued) unless
     --strict refuses the roster first. Re-running a half-finished roster issues only what is missing.
     Endorsements in the catalogue are verified first (did:web endorsers are resolved over https unless
-    --offline; pin their DID documents with --did-document).
+    --offline; pin their DID documents with --did-document). The institution.yaml is the one omc status
+    and omc serve --institution-config read (its keys: README.md, "The institution").
 
     \b
     Example:
@@ -143,7 +144,15 @@ def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, worker
 
 @click.group("status")
 def status_group() -> None:
-    """Revoke, suspend or unsuspend issued OMCs and publish the signed status lists."""
+    """Revoke, suspend or unsuspend issued OMCs and publish the signed status lists.
+
+    Every subcommand reads the institution.yaml that omc issue and omc serve read (--config).
+
+    \b
+    Example:
+      omc status revoke --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+      omc status publish --config institution.yaml --out public/status/
+    """
 
 
 def _status_change(action: str, config_file: str, ref: str, as_json: bool) -> None:

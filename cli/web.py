@@ -25,8 +25,8 @@ from ._common import handle_errors
 @click.option("--registry", help="URL of the ministry's signed registry (enables the OMC verdict).")
 @click.option("--anchors", type=click.Path(dir_okay=False, path_type=Path), help="Trust-anchor file for the registry.")
 @click.option("--institution-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="The institution.yaml of omc issue (keys, state, token_env) to enable /credentials/issue and "
-                   "/status.")
+              help="The institution.yaml omc issue and omc status read (or institution: in --config): enables "
+                   "POST /credentials/issue, /credentials/status and the hosted /status/ lists.")
 @click.option("--token-env", metavar="VAR", help="Environment variable holding the bearer token for issuing.")
 @click.option("--host-registry", type=click.Path(dir_okay=False, path_type=Path),
               help="Serve this registry file at /registry.json.")
@@ -57,6 +57,11 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
       omc serve --registry https://mcu.example.ca/omc/registry.json --anchors anchors.json
       omc serve --config serve.yaml --port 8443
       OMC_API_TOKEN=secret omc serve --institution-config institution.yaml --public-url https://verify.college.ca
+      curl -H "Authorization: Bearer secret" -H "Content-Type: application/json" \\
+          -d @request.json https://verify.college.ca/credentials/issue
+
+    The bearer token is read from the variable the institution.yaml names (token_env, default
+    OMC_API_TOKEN; --token-env overrides it).
     """
     import uvicorn
 
