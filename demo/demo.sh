@@ -125,7 +125,7 @@ pcc_catalogue = {
 def config(did, key, name, slug, catalogue):
     return {"did": did, "key": key, "profile": {"name": name, "url": f"https://{slug}.example.ca",
             "omcConsentReference": "MCU-OMC-DEMO"}, "catalogue": catalogue,
-            "status": {"base_url": f"{base}/status/{slug}/", "suspension": True},
+            "status": {"base_url": f"{base}/status/{slug}/"},  # one revocation entry (ADR 0013)
             "state": "state/issuance.sqlite"}
 Path(out, "college", "institution.json").write_text(json.dumps(config(
     college, "demo-college.key", "Lakeshore College of Applied Arts and Technology (DEMO)", "college",
