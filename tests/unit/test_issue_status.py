@@ -104,6 +104,28 @@ def test_suspension_can_be_lifted(tmp_path, server) -> None:
     assert _verifier().verify(files[victim].read_bytes()).verified
 
 
+def test_default_omc_is_revocable_and_refuses_suspension_in_one_line(tmp_path, server) -> None:
+    # ADR 0013: without status.suspension an OMC carries one revocation entry (the OB 3.0 schema's object)
+    base_url, folder = server
+    config, key = make_institution(tmp_path / "inst", base_url=base_url, suspension=False)
+    report = issue_batch(config, tmp_path / "inst" / "roster.csv", tmp_path / "out", key=key, workers=1)
+    files = [tmp_path / "out" / r.file for r in report.issued]
+    victim, other = files[0], files[1]
+    assert json.loads(victim.read_text())["credentialStatus"]["statusPurpose"] == "revocation"
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["status", "suspend", "--config", str(config.path), str(victim)])
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.startswith("error: ") and refused.stderr.count("\n") == 1
+    assert "without a suspension status entry; it can only be revoked" in refused.stderr
+    assert runner.invoke(cli, ["status", "revoke", "--config", str(config.path), str(victim)]).exit_code == 0
+    published = runner.invoke(cli, ["status", "publish", "--config", str(config.path), "--out", str(folder)])
+    assert published.exit_code == 0, published.output
+    assert sorted(p.name for p in folder.iterdir()) == ["revocation-1.json"]  # no suspension list at all
+    result = _verifier().verify(victim.read_bytes())
+    assert not result.verified and result.check("status").code == "CREDENTIAL_REVOKED"
+    assert _verifier().verify(other.read_bytes()).verified
+
+
 def test_unreachable_status_list_fails_closed(tmp_path, server) -> None:
     base_url, _ = server
     _, _, files = _issued(tmp_path, base_url)
