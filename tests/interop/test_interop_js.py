@@ -656,3 +656,49 @@ def test_vocab_null_canonicalizes_as_jsonld_js_does() -> None:
     results = node_batch(*(("canonize", {"document": d}) for d in documents))
     for document, js in zip(documents, results, strict=True):
         assert jsonld.canonicalize(document) == js["nquads"]
+
+
+# --- status entries (ADR 0013) -------------------------------------------------------------------------
+
+def _issue_and_flag(folder: Path, *, suspension: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Three OMCs of the sample roster (the first revoked, the second suspended when the institution opted
+    in, the third untouched) and the institution's signed status lists by URL."""
+    from omc_vc.issue.sqlite_store import SqliteStore
+    from omc_vc.issue.status_ops import revoke, signed_status_lists, suspend
+    from tests.fixtures.omc.sample import issue_batch, make_institution, open_issuer
+
+    config, key = make_institution(folder / "inst", suspension=suspension)
+    report = issue_batch(config, folder / "inst" / "roster.csv", folder / "out", key=key, workers=1)
+    credentials = [json.loads((folder / "out" / r.file).read_text(encoding="utf-8")) for r in report.issued[:3]]
+    with SqliteStore(config.state_path) as store:
+        revoke(store, credentials[0]["id"])
+        if suspension:
+            suspend(store, credentials[1]["id"])
+    return credentials, signed_status_lists(open_issuer(config, key))
+
+
+@pytest.mark.parametrize("suspension", [False, True], ids=["default-revocation-only", "suspension-opt-in"])
+def test_digital_bazaar_status_library_reads_our_status_entries(tmp_path: Path, suspension: bool) -> None:
+    """@digitalbazaar/vc-bitstring-status-list reads the default OMC's one revocation entry (an object) and
+    the opt-in's two entries as omc-vc's own status check does: the bit per purpose (the library reports the
+    bits and leaves the verdict to its caller, so its `verified` means "the status could be read")."""
+    from omc_vc.checks.status import StatusListCheck
+    from omc_vc.verify import Verifier
+
+    require_omc_context()
+    credentials, lists = _issue_and_flag(tmp_path, suspension=suspension)
+    outcomes = node_batch(*(("check-status", {"document": c, "lists": lists}) for c in credentials))
+    for outcome in outcomes:
+        assert outcome["verified"] and outcome["statusVerified"], outcome["error"]
+        assert all(url in MANIFEST_URLS or url in lists or url.startswith("did:key:") for url in outcome["loaded"])
+    read = [[(s["purpose"], s["status"]) for s in outcome["statuses"]] for outcome in outcomes]
+    if suspension:
+        assert read == [[("revocation", True), ("suspension", False)], [("revocation", False), ("suspension", True)],
+                        [("revocation", False), ("suspension", False)]]
+    else:
+        assert all(isinstance(c["credentialStatus"], dict) for c in credentials)
+        assert read == [[("revocation", True)], [("revocation", False)], [("revocation", False)]]
+    ours = [Verifier(extra_checks=[StatusListCheck(None, documents=lists)]).verify(c).check("status")
+            for c in credentials]
+    assert [check.code if check is not None else "no status check" for check in ours] == \
+        ["CREDENTIAL_REVOKED", "CREDENTIAL_SUSPENDED" if suspension else None, None]

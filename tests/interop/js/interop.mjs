@@ -25,12 +25,18 @@
 //   verify-jwt   {jwt, publicJwk?, alg?}   (no publicJwk: the key is resolved from the did:key kid)
 //       -> {verified, header, payload, publicJwk, error}
 //   canonize     {document}  -> {nquads}   (RDFC-1.0 N-Quads exactly as the rdfc cryptosuites compute them)
+//   check-status {document, lists: {url: signed BitstringStatusListCredential}, didDocuments?}
+//       -> {verified, statusVerified, statuses: [{purpose, index, status}], error, loaded}
+//       (@digitalbazaar/vc-bitstring-status-list checkStatus inside vc.verifyCredential: the list is
+//       verified and the bit at each entry's statusListIndex returned; the library leaves the verdict to
+//       its caller, so `verified` stays true for a revoked credential)
 //   batch        [{command, input}, ...] -> [output, ...]   (one process, several commands)
 //
 // The document loader is OFFLINE. It serves only:
 //   * the context files listed in ../../../contexts/manifest.json (sha256-checked at start-up);
 //   * did:key DIDs and DID URLs, through Digital Bazaar's did:key driver (Ed25519, P-256, P-384 Multikey);
 //   * did:web DIDs and DID URLs from documents passed in the input (`didDocuments`).
+//   * status list credentials passed in the input (`lists`, check-status only).
 // Everything else is refused with an error. No network fallback is installed. (jsonld-signatures
 // always consults its two bundled security contexts, https://w3id.org/security/v1 and /v2, first;
 // `loaded` lists every URL *this* loader served so the caller can check what was used.)
@@ -49,6 +55,7 @@ import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
 import {CachedResolver} from '@digitalbazaar/did-io';
 import * as didKey from '@digitalbazaar/did-method-key';
 import * as jose from 'jose';
+import {checkStatus as checkBitstringStatus} from '@digitalbazaar/vc-bitstring-status-list';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONTEXTS_DIR = resolve(HERE, '..', '..', '..', 'contexts');
@@ -105,7 +112,7 @@ function findInDidWeb(didDocuments, url) {
   return {'@context': doc['@context'], ...structuredClone(method), id: url};
 }
 
-function makeDocumentLoader(didDocuments = {}) {
+function makeDocumentLoader(didDocuments = {}, documents = {}) {
   const webDocs = new Map(
     (Array.isArray(didDocuments) ? didDocuments : Object.values(didDocuments))
       .map(doc => [doc.id, doc]));
@@ -118,6 +125,8 @@ function makeDocumentLoader(didDocuments = {}) {
       document = await didResolver.get({url});
     } else if(url.startsWith('did:web:')) {
       document = findInDidWeb(webDocs, url);
+    } else if(Object.hasOwn(documents, url)) {
+      document = structuredClone(documents[url]);
     } else {
       throw new Error(`offline loader refuses to load ${url}`);
     }
@@ -265,6 +274,29 @@ async function verifyDi(input) {
   };
 }
 
+async function checkStatus(input) {
+  const {documentLoader, loaded} = makeDocumentLoader(input.didDocuments, input.lists || {});
+  const suite = [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: ecdsaRdfc2019})
+  ];
+  const result = await vc.verifyCredential({
+    credential: input.document, suite, documentLoader, checkStatus: checkBitstringStatus
+  });
+  const statusResult = result.statusResult || {};
+  return {
+    verified: result.verified === true,
+    statusVerified: statusResult.verified ?? null,
+    statuses: (statusResult.results || []).map(r => ({
+      purpose: r.credentialStatus?.statusPurpose ?? null,
+      index: r.credentialStatus?.statusListIndex ?? null,
+      status: r.status ?? null
+    })),
+    error: serializeError(statusResult.error || result.error),
+    loaded
+  };
+}
+
 async function canonizeDocument({document, didDocuments}) {
   const {documentLoader, loaded} = makeDocumentLoader(didDocuments);
   const nquads = await eddsaRdfc2022.canonize(document, {documentLoader});
@@ -377,6 +409,7 @@ const COMMANDS = {
   'sign-di': signDi,
   'verify-di': verifyDi,
   canonize: canonizeDocument,
+  'check-status': checkStatus,
   'sign-vp': signVp,
   'verify-vp': verifyVp,
   'sign-jwt': signJwt,
