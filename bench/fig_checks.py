@@ -145,10 +145,10 @@ def _measure(inst: Institution, plan: Plan, pool: list[dict[str, Any]]) -> dict[
             return full.verify(next(full_pool))
 
         # The pool of signed credentials is the benchmark's own fixture (a verifier process holds no such
-        # thing): move it and the warmed state out of the garbage collector's sight, as a long-running
-        # verifier does with what it loaded at start (gc.freeze). Otherwise every full collection walks the
-        # pool, and the side that allocates more (full) is charged for walking the fixture. Both sides run
-        # under the same frozen state; the figure without the freeze is in the details.
+        # thing): move it and the warmed state out of the garbage collector's sight (gc.freeze).
+        # Otherwise every full collection walks the pool, and the side that allocates more (full) is
+        # charged for walking the fixture. Both sides run under the same frozen state; the figure without
+        # the freeze is in the details.
         gc.collect()
         gc.freeze()
         try:

@@ -91,8 +91,8 @@ class _InProcess:
 
     def rate(self) -> float:
         """Verifications per second over ``count`` bodies in a row (wall clock, as the load generator's)."""
-        # the service freezes what it loaded at start out of the garbage collector's sight (gc.freeze);
-        # so does this side, with the benchmark's pool of bodies in it
+        # the pool of request bodies is the benchmark's own fixture (a service worker holds no such thing):
+        # out of the garbage collector's sight (gc.freeze), so full collections do not walk it
         gc.collect()
         gc.freeze()
         try:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import hmac
 import json
 import logging
@@ -813,14 +812,6 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # what the service loaded at start lives as long as the process: keep it out of the garbage
-        # collector's full collections, which would otherwise walk it again and again (gc.freeze); once
-        # per process, so that a process building many apps (tests) does not pin its garbage too
-        global _gc_frozen
-        if not _gc_frozen:
-            _gc_frozen = True
-            gc.collect()
-            gc.freeze()
         yield
         service.close()
 
@@ -836,7 +827,6 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
 
 
 CONFIG_ENV = "OMC_SERVE_CONFIG_JSON"
-_gc_frozen = False
 
 
 def app_from_env() -> Starlette:

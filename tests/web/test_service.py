@@ -680,20 +680,3 @@ JSON = st.recursive(
 def test_hostile_bodies_never_crash_the_service(api: TestClient, body: Any, path: str) -> None:
     response = api.post(path, content=json.dumps(body))
     assert response.status_code < 500 or response.status_code == 503, (path, body, response.text[:200])
-
-
-def test_start_up_state_is_frozen_once_per_process(world: WebWorld, monkeypatch: pytest.MonkeyPatch) -> None:
-    # gc.freeze keeps what the service loaded out of full collections; a second app in the same process
-    # (tests, embedding) must not freeze the garbage that has accumulated since
-    import gc
-
-    from omc_vc.web import app as web_app
-
-    monkeypatch.setattr(web_app, "_gc_frozen", False)  # as in a fresh process (another test may have started one)
-    with TestClient(create_app(world.config())):
-        frozen = gc.get_freeze_count()
-    assert frozen > 0
-    leftovers = [[index] for index in range(1000)]  # new objects a second freeze would pin
-    with TestClient(create_app(world.config())):
-        assert gc.get_freeze_count() <= frozen  # frozen objects that die leave it; nothing new joins
-    del leftovers
