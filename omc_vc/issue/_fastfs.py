@@ -1,12 +1,16 @@
 """Linux calls the roster runner uses through ctypes, each with a portable fallback.
 
-* ``syncfs(2)``: one call makes every temporary credential file of a group durable, instead of one
-  ``fsync`` per file (the plain path, taken where syncfs is missing: each worker fsyncs what it writes);
-* ``prctl(PR_SET_PDEATHSIG)``: a signing worker dies with the run that forked it (SIGKILL included),
-  so a killed run never leaves a worker holding the issuing lock.
+* ``syncfs(2)``, a speed lever: one call makes every temporary credential file of a group durable,
+  instead of one ``fsync`` per file (the plain path, taken where syncfs is missing: each worker fsyncs
+  what it writes). It is kept because it is worth more than 5 % where durability costs something: with
+  the credential files on a disk (``batch-scaling-disk``, docs/performance.md, "The levers"). On a RAM
+  disk (``batch-scaling``) an fsync costs nothing and both paths measure the same. Both paths are tested
+  (tests/unit/test_issue_batch.py replaces :func:`syncfs_function` to take the plain one).
+* ``prctl(PR_SET_PDEATHSIG)``, a correctness matter, not a speed lever (kept whatever it measures): a
+  signing worker dies with the run that forked it (SIGKILL included), so a killed run never leaves a
+  worker holding the issuing lock, and a re-run does not wait for it forever.
 
-Both are asked for by calling a function (no module-level switch); tests replace
-:func:`syncfs_function` to take the plain path.
+Both are asked for by calling a function (no module-level switch).
 """
 
 from __future__ import annotations
