@@ -20,7 +20,7 @@ Example (``institution.yaml``; relative paths are relative to the file)::
     catalogue: catalogue.yaml          # or an inline list/mapping of achievement definitions
     status:
       base_url: https://college.example.ca/status/
-      suspension: true
+      suspension: false                # true adds a suspension entry, which OB 3.0's schema refuses (ADR 0013)
       list_bits: 131072                # >= 131072 (BSL §2.2: at least 16 KB)
       ttl_minutes: 60                  # the lists' ttl: how long verifiers may cache them
       valid_days: 7                    # validUntil of each published list: publish again before then
