@@ -6,8 +6,10 @@ for how much credit. :func:`stack_progress` groups a learner's OMCs by target an
 definitions is given, the achievements that also stack into a target but are not held are reported
 as missing.
 
+>>> from omc_vc.omc.model import OMC_CONTEXT
 >>> def omc(ach_id, value):
-...     return {"id": f"urn:uuid:{ach_id}", "type": ["VerifiableCredential", "OpenBadgeCredential"],
+...     return {"@context": ["https://www.w3.org/ns/credentials/v2", OMC_CONTEXT], "id": f"urn:uuid:{ach_id}",
+...             "type": ["VerifiableCredential", "OpenBadgeCredential"],
 ...             "credentialSubject": {"achievement": {
 ...                 "id": ach_id, "name": ach_id, "achievementType": "MicroCredential",
 ...                 "stacksInto": [{"id": "https://c.example/dip", "name": "Diploma", "creditValue": value,
