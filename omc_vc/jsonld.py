@@ -245,6 +245,23 @@ class BundledLoader:
             raise ContextNotAllowedError(url)
         return _json_copy(self._load(*entry))
 
+    def content(self, url: str) -> bytes | None:
+        """The exact bytes of a bundled context (checked against the manifest's SHA-256), for a digest a
+        document gives of it (VCDM 2.0 §5.3 relatedResource); None for a URL that is not a bundled file."""
+        entry = self._entries.get(url) if isinstance(url, str) else None
+        if entry is None:
+            return None
+        file, sha256 = entry
+        try:
+            raw = (self._directory / file).read_bytes()
+        except OSError as exc:
+            raise JsonLdError(f"bundled context file {file!r} cannot be read ({exc.strerror})",
+                              code="CONTEXT_INTEGRITY_ERROR") from exc
+        if hashlib.sha256(raw).hexdigest() != sha256:
+            raise JsonLdError(f"bundled context file {file!r} does not match the manifest",
+                              code="CONTEXT_INTEGRITY_ERROR", file=file)
+        return raw
+
     def _load(self, file: str, sha256: str) -> Any:
         with self._lock:
             parsed = self._parsed.get(file)

@@ -18,7 +18,7 @@ from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
-from omc_vc.checks import data_model, validity_period
+from omc_vc.checks import RELATED_RESOURCE_CODE, data_model, related_resources_in_use, validity_period
 from omc_vc.did import DidResolver
 from omc_vc.errors import CanonicalizationLimitError, InputError, JsonLdError, JwtError, OmcVcError, ProofError
 from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id, subject_ids, types
@@ -70,6 +70,13 @@ class CredentialCheck(Protocol):
     name: str
 
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]: ...
+
+
+def _contents(loader: jsonld.BundledLoader | None) -> Callable[[str], bytes | None]:
+    """The exact bytes of a bundled context by URL (for relatedResource digests), or None."""
+    chosen = jsonld.default_loader() if loader is None else loader
+    content = getattr(chosen, "content", None)
+    return content if callable(content) else (lambda url: None)
 
 
 def _first_failure(results: Sequence[data_integrity.ProofResult]) -> OmcVcError | None:
@@ -160,6 +167,11 @@ class Verifier:
         if want("data-model"):
             if result.add(data_model(doc, kind)).failed:
                 return result
+            if "relatedResource" in doc:
+                problem = related_resources_in_use(doc, _contents(self.loader))
+                if problem:
+                    result.add(Check("related-resources", "failed", problem, RELATED_RESOURCE_CODE))
+                    return result
         # DESIGN decision 11: every check below reads JSON fields while the proof signs the graph, so a
         # document whose JSON could say something other than its graph is refused before anything reads
         # it (whatever checks the caller asked for: the proof check itself reads the proof's JSON)

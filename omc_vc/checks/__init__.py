@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -159,6 +160,26 @@ def _related_resources(doc: dict[str, Any]) -> str | None:
         if "mediaType" in item and not (isinstance(item["mediaType"], str) and
                                         re.fullmatch(r"[\w.+-]+/[\w.+-]+(;.*)?", item["mediaType"])):
             return f"relatedResource {item['id']!r}: mediaType is malformed"
+    return None
+
+
+#: the code of a relatedResource whose digest does not match the resource this verifier uses
+RELATED_RESOURCE_CODE = "RELATED_RESOURCE_DIGEST_ERROR"
+
+
+def related_resources_in_use(document: dict[str, Any], content: Callable[[str], bytes | None]) -> str | None:
+    """VCDM 2.0 §5.3: "If the digest provided by the issuer does not match the digest computed for the
+    retrieved resource, the conforming verifier implementation MUST produce an error." The resources this
+    toolkit uses are the document's contexts, served from the bundle (``content(url)``: their exact
+    bytes, or None); a relatedResource naming one of them must match those bytes. Others are not retrieved."""
+    contexts = {c for c in as_list(document.get("@context")) if isinstance(c, str)}
+    for item in as_list(document.get("relatedResource")):
+        if not isinstance(item, dict) or item.get("id") not in contexts:
+            continue
+        used = content(item["id"])
+        if used is not None and not related_resource_digest_ok(item, used):
+            return (f"relatedResource {item['id']!r}: its digest does not match the context this verifier uses "
+                    "(the issuer hashed another version of it)")
     return None
 
 

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from omc_vc import jsonld
 from omc_vc._internal import atomic
 from omc_vc._internal.timeutil import format_datetime, utcnow
-from omc_vc.checks import V1, data_model
+from omc_vc.checks import RELATED_RESOURCE_CODE, V1, data_model, related_resources_in_use
 from omc_vc.did import DidResolver
 from omc_vc.errors import IssuanceError, OmcVcError, PolicyError
 from omc_vc.issue.config import InstitutionConfig
@@ -243,6 +243,10 @@ class Issuer:
         check = data_model(document, "credential")
         if check.failed:
             raise IssuanceError(check.detail, code=check.code or "MALFORMED_VALUE_ERROR")
+        # VCDM 2.0 §5.3: a relatedResource digest of a context must match the context as it is used
+        problem = related_resources_in_use(document, jsonld.default_loader().content)
+        if problem:
+            raise IssuanceError(problem, code=RELATED_RESOURCE_CODE)
         issuer = issuer_id(document) or ""
         key = self.keys.get(issuer)
         if key is None:

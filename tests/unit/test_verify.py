@@ -293,3 +293,37 @@ def test_year_beyond_python_datetime_is_malformed_not_a_crash(issuer: KeyPair, f
     result = verify(signed, now=NOW)
     assert not result.verified
     assert result.errors[0]["code"] == "MALFORMED_VALUE_ERROR" and "20426" in result.errors[0]["detail"]
+
+
+# --- VCDM 2.0 §5.3: related resources this verifier uses -----------------------------------------------------
+
+def _context_digests(url: str) -> dict[str, str]:
+    import base64
+    import hashlib
+
+    from omc_vc import jsonld
+
+    content = jsonld.default_loader().content(url)
+    assert content is not None
+    return {"digestSRI": "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode(),
+            "digestMultibase": "u" + base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode().rstrip("=")}
+
+
+def test_related_resource_matching_the_bundled_context_verifies(issuer: KeyPair) -> None:
+    document = credential(issuer.controller)
+    document["relatedResource"] = [{"id": document["@context"][0], **_context_digests(document["@context"][0])}]
+    assert verify(sign(document, issuer), now=NOW).verified
+
+
+@pytest.mark.parametrize("digest", ["digestSRI", "digestMultibase"])
+def test_related_resource_with_another_versions_digest_is_refused(issuer: KeyPair, digest: str) -> None:
+    """Attack stopped: a credential interpreted with a context other than the one its issuer hashed
+    (VCDM 2.0 §5.3: a digest that does not match the retrieved resource MUST produce an error)."""
+    document = credential(issuer.controller)
+    right = _context_digests(document["@context"][0])[digest]
+    wrong = right[:-4] + ("AAAA" if not right.endswith("AAAA") else "BBBB")
+    document["relatedResource"] = [{"id": document["@context"][0], digest: wrong}]
+    result = verify(sign(document, issuer), now=NOW)
+    assert not result.verified
+    failed = result.check("related-resources")
+    assert failed is not None and failed.code == "RELATED_RESOURCE_DIGEST_ERROR"

@@ -436,3 +436,23 @@ def test_page_accepts_a_pasted_jwt(client: TestClient, world: Any) -> None:
     out = client.post("/verify/text", content=token).json()
     assert out["format"] == "jwt"
     assert out["verdict"]["status"] == "valid-omc"
+
+
+def test_issue_checks_related_resource_digests_of_the_contexts_it_uses(api: TestClient,
+                                                                      issuer_keys: list[KeyPair]) -> None:
+    """VCDM 2.0 §5.3 at issuance: a relatedResource digest of a context the credential uses must match
+    the context as omc-vc reads it (the W3C suite's wrong-digest case); a right one is accepted."""
+    import base64
+    import hashlib
+
+    from omc_vc import jsonld
+
+    credential = _v2(issuer_keys[0].controller)
+    content = jsonld.default_loader().content(V2)
+    assert content is not None
+    right = "u" + base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode().rstrip("=")
+    credential["relatedResource"] = [{"id": V2, "digestMultibase": right}]
+    assert _issue(api, credential).status_code == 201
+    credential["relatedResource"] = [{"id": V2, "digestMultibase": "uM4RgWQc3RUDtjJCSgTJtTfvpZ7SPEg_LNO0ESlovQC0"}]
+    refused = _issue(api, credential)
+    assert refused.status_code == 400 and refused.json()["code"] == "RELATED_RESOURCE_DIGEST_ERROR"
