@@ -15,6 +15,7 @@ from omc_vc.errors import ConfigError, InputError
 from omc_vc.issue.batch import issue_roster
 from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.portability import portability_warning
 from omc_vc.issue.sqlite_store import SqliteStore
 from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
 from omc_vc.keys import KeyPair
@@ -103,6 +104,9 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     elif not achievement or not learner_name:
         raise click.UsageError("give --achievement and --learner-name (one credential) or --roster (a cohort)")
     key = _key(config, passphrase_env)
+    portability = portability_warning(key)
+    if portability is not None:  # a warning, not a refusal: the OMC is valid, DCC's tools cannot check it
+        say(f"warning: {portability}", err=True)
     with SqliteStore(config.state_path) as store:
         issuer = Issuer(config=config, key=key, store=store, resolver=resolver)
         if roster:

@@ -150,6 +150,8 @@ run omc issue --config "$OUT/college/institution.json" --achievement mig-welding
 run omc issue --config "$OUT/pcc/institution.json" --achievement forklift-safety \
     --learner-name "Ada Demo-Learner" --learner-email ada@learner.example --learner-did "$LEARNER_DID" \
     --out "$OUT/issued/omc-forklift-pcc.json"
+echo "(the private career college signs with P-256, hence the NOT_PORTABLE warning: its OMC verifies here," \
+     "but not in DCC's VerifierPlus or Learner Credential Wallet; the college's Ed25519 OMCs do)"
 run omc status publish --config "$OUT/college/institution.json" --out "$OUT/public/status/college"
 run omc status publish --config "$OUT/pcc/institution.json" --out "$OUT/public/status/pcc"
 
