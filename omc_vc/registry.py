@@ -57,6 +57,7 @@ from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
+from omc_vc._internal.multibase import b64url_encode
 from omc_vc._internal.resources import keys_dir
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, shift, utcnow
 from omc_vc.did import DidResolver
@@ -83,6 +84,7 @@ __all__ = [
     "Consent",
     "ConsentEvent",
     "DidWindow",
+    "Federation",
     "Institution",
     "LoadedRegistry",
     "Partnership",
@@ -93,6 +95,7 @@ __all__ = [
     "RegistryState",
     "VerifiedRegistry",
     "default_anchors_path",
+    "jwk_thumbprint",
     "load_anchors",
     "make_rotation",
     "sign_registry",
@@ -184,6 +187,16 @@ def _opt_text(moment: datetime | None) -> str | None:
 
 def _drop_none(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v is not None}
+
+
+def _url(obj: dict[str, Any], key: str, where: str, *, data: bool = False, optional: bool = True) -> str | None:
+    """An https URL (or, with ``data``, a ``data:image/`` URI: a logo carried inline, as DCC's registry does)."""
+    value = _str(obj, key, where, optional=optional)
+    if value is None:
+        return None
+    if not (value.startswith("https://") or (data and value.startswith("data:image/"))):
+        raise _malformed(f"{where}.{key} must be an https URL" + (" or a data:image/ URI" if data else ""))
+    return value
 
 
 # --- the model ------------------------------------------------------------------------------------
@@ -329,6 +342,10 @@ class Institution:
     dids: tuple[DidWindow, ...]
     quality_assurance: QualityAssurance | None
     consent: Consent
+    #: public details the other forms show (registry_forms): homepage and logo URLs, "City, ON, Canada"
+    homepage: str | None = None
+    logo: str | None = None
+    location: str | None = None
 
     @property
     def is_private_career_college(self) -> bool:
@@ -347,7 +364,8 @@ class Institution:
         return _drop_none({"id": self.id, "legalName": self.legal_name, "type": self.kind,
                            "dids": [w.to_json() for w in self.dids],
                            "qualityAssurance": self.quality_assurance.to_json() if self.quality_assurance else None,
-                           "consent": self.consent.to_json()})
+                           "consent": self.consent.to_json(), "homepage": self.homepage, "logo": self.logo,
+                           "location": self.location})
 
     @classmethod
     def from_json(cls, value: Any, where: str) -> Institution:
@@ -366,6 +384,8 @@ class Institution:
             dids=tuple(DidWindow.from_json(d, f"{where}.dids[{i}]") for i, d in enumerate(dids_raw)),
             quality_assurance=None if qa is None else QualityAssurance.from_json(qa, f"{where}.qualityAssurance"),
             consent=Consent.from_json(obj.get("consent"), f"{where}.consent"),
+            homepage=_url(obj, "homepage", where), logo=_url(obj, "logo", where, data=True),
+            location=_str(obj, "location", where, optional=True),
         )
 
 
@@ -395,6 +415,70 @@ class Partnership:
                    _str(obj, "reference", where, optional=True))
 
 
+def jwk_thumbprint(key: PublicKey) -> str:
+    """RFC 7638 §3: the key's JWK thumbprint (SHA-256 of its required members, sorted, no whitespace)."""
+    jwk = key.jwk()
+    required = ("crv", "kty", "x", "y") if jwk["kty"] == "EC" else ("crv", "kty", "x")
+    text = dumps_canonical_json({k: jwk[k] for k in required})
+    return b64url_encode(hashlib.sha256(text.encode("utf-8")).digest())
+
+
+@dataclass(frozen=True)
+class Federation:
+    """The OpenID Federation trust anchor that republishes this registry (``omc_vc.registry_forms``).
+
+    Signed as part of the list, so a verifier of the registry knows which ES256 key(s) may sign the
+    federation's statements and which entity they come from (``omc registry check-federation``).
+    """
+
+    entity_id: str
+    organization_name: str
+    homepage_uri: str
+    policy_uri: str
+    keys: tuple[PublicKey, ...]
+    logo_uri: str | None = None
+    legal_name: str | None = None
+
+    def key_ids(self) -> dict[str, PublicKey]:
+        return {jwk_thumbprint(k): k for k in self.keys}
+
+    def jwks(self) -> list[dict[str, str]]:
+        return [{**k.jwk(), "kid": kid, "alg": "ES256", "use": "sig"} for kid, k in self.key_ids().items()]
+
+    def to_json(self) -> dict[str, Any]:
+        return _drop_none({"entityId": self.entity_id, "organizationName": self.organization_name,
+                           "homepageUri": self.homepage_uri, "policyUri": self.policy_uri,
+                           "logoUri": self.logo_uri, "legalName": self.legal_name, "keys": self.jwks()})
+
+    @classmethod
+    def from_json(cls, value: Any, where: str = "registry.federation") -> Federation:
+        obj = _obj(value, where)
+        entity_id = _url(obj, "entityId", where, optional=False)
+        assert entity_id is not None
+        if entity_id.endswith("/") or "?" in entity_id or "#" in entity_id:
+            raise _malformed(f"{where}.entityId must be an https URL without a trailing slash, query or fragment")
+        raw_keys = obj.get("keys")
+        if not isinstance(raw_keys, list) or not raw_keys:
+            raise _malformed(f"{where}.keys must be a non-empty list of JWKs")
+        keys = []
+        for index, jwk in enumerate(raw_keys):
+            try:
+                key = PublicKey.from_jwk(jwk)
+            except (MalformedValueError, OmcVcError) as exc:
+                raise _malformed(f"{where}.keys[{index}] is not a public JWK") from exc
+            if key.key_type != "p256" or jwk.get("kid") != jwk_thumbprint(key):
+                raise _malformed(f"{where}.keys[{index}] must be a P-256 key (ES256) whose kid is its "
+                                 "RFC 7638 thumbprint")
+            keys.append(key)
+        if len(set(keys)) != len(keys):
+            raise _malformed(f"{where}.keys lists the same key twice")
+        homepage = _url(obj, "homepageUri", where, optional=False)
+        policy = _url(obj, "policyUri", where, optional=False)
+        assert homepage is not None and policy is not None
+        return cls(entity_id, _req_str(obj, "organizationName", where), homepage, policy, tuple(keys),
+                   _url(obj, "logoUri", where, data=True), _str(obj, "legalName", where, optional=True))
+
+
 @dataclass(frozen=True)
 class RegistryData:
     """The list itself: what the ministry signs (the subject's ``registry`` JSON literal)."""
@@ -403,6 +487,8 @@ class RegistryData:
     version: int
     institutions: tuple[Institution, ...] = ()
     partnerships: tuple[Partnership, ...] = ()
+    #: the OpenID Federation trust anchor publishing this list in DCC's form (optional)
+    federation: Federation | None = None
 
     def institution(self, institution_id: str) -> Institution | None:
         for item in self.institutions:
@@ -434,9 +520,12 @@ class RegistryData:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": REGISTRY_FORMAT, "id": self.id, "version": self.version,
-                "institutions": [i.to_json() for i in self.institutions],
-                "partnerships": [p.to_json() for p in self.partnerships]}
+        value = {"format": REGISTRY_FORMAT, "id": self.id, "version": self.version,
+                 "institutions": [i.to_json() for i in self.institutions],
+                 "partnerships": [p.to_json() for p in self.partnerships]}
+        if self.federation is not None:
+            value["federation"] = self.federation.to_json()
+        return value
 
     @classmethod
     def from_json(cls, value: Any) -> RegistryData:
@@ -452,9 +541,10 @@ class RegistryData:
             raise _malformed("registry.institutions and registry.partnerships must be lists")
         institutions = tuple(Institution.from_json(v, f"registry.institutions[{i}]")
                              for i, v in enumerate(institutions_raw))
+        federation = None if obj.get("federation") is None else Federation.from_json(obj["federation"])
         data = cls(_req_str(obj, "id", "registry"), version, institutions,
                    tuple(Partnership.from_json(v, f"registry.partnerships[{i}]")
-                         for i, v in enumerate(partnerships_raw)))
+                         for i, v in enumerate(partnerships_raw)), federation)
         data.check_consistency()
         return data
 
@@ -885,7 +975,8 @@ class RegistryDraft:
     def add_institution(self, *, legal_name: str, kind: str, dids: Sequence[str], consent_reference: str,
                         scope: Sequence[str] = ("OMC",), granted: datetime | None = None,
                         did_valid_from: datetime | None = None, quality_assurance: QualityAssurance | None = None,
-                        institution_id: str | None = None) -> Institution:
+                        institution_id: str | None = None, homepage: str | None = None, logo: str | None = None,
+                        location: str | None = None) -> Institution:
         if kind not in INSTITUTION_TYPES:
             raise _malformed(f"institution type {kind!r} is not one of {', '.join(INSTITUTION_TYPES)}")
         if not dids:
@@ -898,7 +989,8 @@ class RegistryDraft:
         for window in windows:
             DidWindow.from_json(window.to_json(), "did")
         item = Institution(institution_id or f"urn:uuid:{uuid.uuid4()}", legal_name, kind, windows,
-                           quality_assurance, consent)
+                           quality_assurance, consent, homepage, logo, location)
+        Institution.from_json(item.to_json(), "institution")  # the same rules as a published list's
         candidate = replace(self.data, institutions=(*self.data.institutions, item))
         candidate.check_consistency()
         self.data = candidate
@@ -955,6 +1047,12 @@ class RegistryDraft:
         candidate.check_consistency()
         self.data = candidate
         return partnership
+
+    def set_federation(self, federation: Federation) -> Federation:
+        """Name the OpenID Federation trust anchor (entity, ministry details, ES256 keys) in the next list."""
+        checked = Federation.from_json(federation.to_json())
+        self.data = replace(self.data, federation=checked)
+        return checked
 
     def mark_published(self, signed: dict[str, Any]) -> None:
         version = signed["credentialSubject"]["registry"]["version"]

@@ -71,8 +71,10 @@ __all__ = [
     "envelope",
     "is_jwt",
     "sign_jwt",
+    "sign_typed_jwt",
     "unenvelope",
     "verify_jwt",
+    "verify_typed_jwt",
 ]
 
 Profile = Literal["vc-jose-cose", "ob3", "vcdm1.1"]
@@ -322,19 +324,59 @@ def sign_jwt(document: dict[str, Any], key: KeyPair, *, profile: SignProfile = "
         header = {"alg": alg, "kid": kid, "typ": "JWT"}
     else:
         _bad_input(f"unknown JWT profile {profile!r} (vc-jose-cose or ob3)")
+    return _compact_jws(claims, header, key)
+
+
+def _compact_jws(claims: dict[str, Any], header: dict[str, Any], key: KeyPair) -> str:
+    """RFC 7515 §7.1: ``claims`` signed under the protected ``header`` (whose alg is the key's) as compact JWS."""
     try:
         payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise JwtError(f"the document is not plain JSON: {exc}", code="JWT_SIGN_INPUT_INVALID") from exc
     try:
         jws = JWS(payload)
-        jws.allowed_algs = [alg]
+        jws.allowed_algs = [header["alg"]]
         jws.add_signature(JWK.from_pyca(key.crypto_key), alg=None,
                           protected=json.dumps(header, separators=(",", ":")))
         # RFC 7515 §7.1: JWS Compact Serialization.
         return str(jws.serialize(compact=True))
     except (JWException, ValueError, TypeError) as exc:
         raise JwtError("signing the JWT failed", code="JWT_SIGNING_FAILED") from exc
+
+
+def sign_typed_jwt(claims: dict[str, Any], key: KeyPair, *, typ: str, kid: str) -> str:
+    """A JWT that is not a credential (e.g. an OpenID Federation entity statement): ``claims`` as they are,
+    header ``{"alg": <the key's>, "typ": typ, "kid": kid}`` (RFC 8725 §3.11 explicit typing)."""
+    if not isinstance(claims, dict):
+        _bad_input("the claims to sign must be a JSON object")
+    return _compact_jws(dict(claims), {"alg": key.public_key.jws_alg, "typ": typ, "kid": kid}, key)
+
+
+def verify_typed_jwt(token: str, keys: dict[str, PublicKey], *, typ: str,
+                     max_bytes: int = MAX_TOKEN_BYTES) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header, claims) of a JWT signed by one of ``keys`` (by kid) with exactly header ``typ``.
+
+    The caller names the keys; nothing in the token chooses one (RFC 8725 §3.1): alg must be the named
+    key's algorithm, no embedded key, no crit. The claims' times are the caller's to check.
+    """
+    _, parts = _split(token, max_bytes)
+    header = _json_segment(parts[0], "header", max_bytes)
+    if header.get("typ") != typ:
+        _fail("JWT_TYP_UNSUPPORTED", f"typ {header.get('typ')!r} is not {typ!r}", typ=header.get("typ"))
+    for name in (*_EMBEDDED_KEY_HEADERS, "crit", "b64"):
+        if name in header:
+            _fail("JWT_EMBEDDED_KEY" if name in _EMBEDDED_KEY_HEADERS else "JWT_CRIT_UNSUPPORTED",
+                  f"the JWT header carries {name!r}, which is not accepted here", header=name)
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        _fail("JWT_KID_UNKNOWN", f"the JWT is signed by key {kid!r}, which is not one of the expected keys")
+    if header.get("alg") != key.jws_alg:
+        _fail("JWT_ALG_UNSUPPORTED", f"alg {header.get('alg')!r} is not {key.jws_alg}, the algorithm of key {kid}")
+    # RFC 7515 §5.2 step 8: the signature over the segments exactly as received
+    _verify_signature(f"{parts[0]}.{parts[1]}".encode("ascii"), _b64_segment(parts[2], "signature"), key,
+                      key.jws_alg)
+    return header, _json_segment(parts[1], "payload", max_bytes)
 
 
 # --- decoding ----------------------------------------------------------------------------------------
