@@ -24,6 +24,7 @@ from omc_vc.registry import (
     ROTATIONS_FILE,
     SCOPES,
     Anchors,
+    Federation,
     QualityAssurance,
     RegistryClient,
     RegistryData,
@@ -31,10 +32,12 @@ from omc_vc.registry import (
     demo_anchors_path,
     institutions_table,
     iter_partners,
+    jwk_thumbprint,
     load_anchors,
     make_rotation,
     sign_registry,
 )
+from omc_vc.registry_forms import LEGACY_FILE, build_forms, check_federation, dcc_registry_entries, write_forms
 
 from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, read_input, say
 
@@ -141,18 +144,23 @@ def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | No
 @click.option("--consent-ref", required=True, help="The ministry's consent reference.")
 @click.option("--granted", help="When the consent was granted (ISO 8601; default now).")
 @click.option("--scope", default="OMC", show_default=True, help="Comma-separated: OMC or OMC,OMC+.")
+@click.option("--homepage", help="The institution's homepage (https URL), shown by DCC's verifiers.")
+@click.option("--logo", help="The institution's logo (https URL or data:image/ URI), shown by DCC's verifiers.")
+@click.option("--location", help="Where it is, e.g. \"Toronto, ON, Canada\" (DCC's legacy registry form).")
 @handle_errors
 @registry_errors
 def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[str, ...], valid_from: str | None,
                         eqaa: str | None, iqap_ref: str | None, qa_date: str | None, consent_ref: str,
-                        granted: str | None, scope: str) -> None:
+                        granted: str | None, scope: str, homepage: str | None, logo: str | None,
+                        location: str | None) -> None:
     """Add an institution holding the ministry's consent to issue OMCs.
 
     \b
     Example:
       omc registry add-institution --registry registry-draft.json --name "Example College" \\
           --type college --did did:web:college.example.ca --eqaa OCQAS --iqap-ref OCQAS-2024-11 \\
-          --qa-date 2024-05-01 --consent-ref MCU-OMC-0042 --scope OMC,OMC+
+          --qa-date 2024-05-01 --consent-ref MCU-OMC-0042 --scope OMC,OMC+ \\
+          --homepage https://college.example.ca --location "Toronto, ON, Canada"
     """
     scopes = tuple(s.strip() for s in scope.split(",") if s.strip())
     if not scopes or any(s not in SCOPES for s in scopes):
@@ -166,7 +174,8 @@ def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[st
     draft = _load(registry_file)
     item = draft.add_institution(legal_name=name, kind=kind, dids=list(dids), consent_reference=consent_ref,
                                  scope=scopes, granted=_time(granted, "--granted"),
-                                 did_valid_from=_time(valid_from, "--valid-from"), quality_assurance=qa)
+                                 did_valid_from=_time(valid_from, "--valid-from"), quality_assurance=qa,
+                                 homepage=homepage, logo=logo, location=location)
     draft.save(registry_file)
     _echo_change(f"added {item.legal_name} ({item.kind}, {', '.join(scopes)}) as {item.id}; publish to take effect")
 
@@ -272,6 +281,47 @@ def _signing_keys(key_files: tuple[str, ...], passphrase_env: str | None, demo: 
     return keys
 
 
+@registry_group.command("set-federation")
+@_REGISTRY_OPTION
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+              help="The federation's own P-256 key file (omc keys generate --type p256); public part only.")
+@click.option("--entity-id", required=True,
+              help="The trust anchor's entity identifier: the https URL its /.well-known/openid-federation is under.")
+@click.option("--organization-name", required=True, help="The name DCC's verifiers show for the registry.")
+@click.option("--homepage-uri", required=True, help="The ministry's homepage (https URL).")
+@click.option("--policy-uri", required=True, help="The page stating the registry's policy (https URL).")
+@click.option("--logo-uri", help="The ministry's logo (https URL or data:image/ URI).")
+@click.option("--legal-name", help="The ministry's legal name.")
+@click.option("--demo", is_flag=True, help="Allow a DEMO key file (demo-*).")
+@handle_errors
+@registry_errors
+def set_federation_cmd(registry_file: str, key_file: str, entity_id: str, organization_name: str,
+                       homepage_uri: str, policy_uri: str, logo_uri: str | None, legal_name: str | None,
+                       demo: bool) -> None:
+    """Name the OpenID Federation trust anchor that republishes the registry for DCC's verifiers.
+
+    The federation's ES256 key and entity go into the signed registry, so anyone holding the registry
+    can check that the federation says exactly what it says (omc registry check-federation).
+
+    \b
+    Example:
+      omc keys generate --type p256 --out federation.key --passphrase-env MCU_PASS
+      omc registry set-federation --registry registry-draft.json --key federation.key \\
+          --entity-id https://mcu.example.ca/omc --organization-name "Ontario Ministry of Colleges and Universities" \\
+          --homepage-uri https://www.ontario.ca/page/ministry-colleges-universities \\
+          --policy-uri https://www.ontario.ca/page/micro-credentials-registry
+    """
+    key = _public_key(key_file, demo)
+    if key.key_type != "p256":
+        fail(f"{key_file} is a {key.key_type} key; the federation signs ES256, so it needs a P-256 key "
+             "(omc keys generate --type p256)")
+    draft = _load(registry_file)
+    draft.set_federation(Federation(entity_id.rstrip("/"), organization_name, homepage_uri, policy_uri, (key,),
+                                    logo_uri, legal_name))
+    draft.save(registry_file)
+    _echo_change(f"federation {entity_id.rstrip('/')} (key {jwk_thumbprint(key)}) set; publish to take effect")
+
+
 @registry_group.command("publish")
 @_REGISTRY_OPTION
 @click.option("--key", "key_files", multiple=True, required=True, type=click.Path(dir_okay=False),
@@ -279,32 +329,54 @@ def _signing_keys(key_files: tuple[str, ...], passphrase_env: str | None, demo: 
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write registry.json into.")
 @click.option("--valid-days", type=click.IntRange(min=1, max=366), default=30, show_default=True,
               help="Days until the published registry expires (verifiers refuse it afterwards).")
+@click.option("--federation-key", type=click.Path(dir_okay=False),
+              help="The federation's P-256 key file (needed when the registry names a federation).")
+@click.option("--federation-hours", type=click.IntRange(min=1, max=24 * 31), default=24, show_default=True,
+              help="Hours the federation's statements are valid (never past the registry's expiry).")
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase(s) from environment variable VAR.")
 @click.option("--demo", is_flag=True, help="Allow the DEMO ministry key.")
 @handle_errors
 @registry_errors
 def publish_cmd(registry_file: str, key_files: tuple[str, ...], out: str, valid_days: int,
-                passphrase_env: str | None, demo: bool) -> None:
-    """Bump the version, sign with the anchor key(s) and write OUT/registry.json, ready to host.
+                federation_key: str | None, federation_hours: int, passphrase_env: str | None, demo: bool) -> None:
+    """Bump the version, sign with the anchor key(s) and write OUT/registry.json and its other forms.
 
-    Any anchor rotations are written beside it as anchor-rotations.json.
+    Beside it: anchor-rotations.json (any anchor rotations), dcc-legacy-registry.json (DCC's legacy
+    form) and, when the registry names a federation, the OpenID Federation trust anchor's statements
+    (.well-known/openid-federation, federation/fetch/*.jwt, federation/subordinate_listing.json) and
+    dcc-known-registries.json (the entries for DCC's known-registries list). `omc serve
+    --host-registry-forms OUT` hosts them. Only institutions authorized now are in the other forms.
 
     \b
     Example:
       omc registry publish --registry registry-draft.json --key ministry-1.key --key ministry-2.key \\
-          --passphrase-env MCU_PASS --out public/ --valid-days 30
+          --federation-key federation.key --passphrase-env MCU_PASS --out public/ --valid-days 30
     """
     draft = _load(registry_file)
+    if draft.data.federation is not None and federation_key is None:
+        fail("the registry names a federation: give its key with --federation-key")
     keys = _signing_keys(key_files, passphrase_env, demo)
+    fed_key = _signing_keys((federation_key,), passphrase_env, demo)[0] if federation_key else None
     signed = sign_registry(draft, keys, valid_for=timedelta(days=valid_days))
+    published = RegistryData.from_json(signed["credentialSubject"]["registry"])
+    forms = build_forms(published, fed_key, now=parse_user_time(signed["validFrom"], field="validFrom"),
+                        valid_for=timedelta(hours=federation_hours),
+                        not_after=parse_user_time(signed["validUntil"], field="validUntil"))
     folder = Path(out)
     atomic.write_json(folder / "registry.json", signed)
     if draft.rotations:
         atomic.write_json(folder / ROTATIONS_FILE, draft.rotations)
+    write_forms(forms, folder)
+    if published.federation is not None:
+        entity = published.federation.entity_id
+        atomic.write_json(folder / "dcc-known-registries.json",
+                          dcc_registry_entries(published, f"{entity}/{LEGACY_FILE}"))
     draft.mark_published(signed)
     draft.save(registry_file)
     _echo_change(f"published version {draft.data.version} to {folder / 'registry.json'} "
-                 f"(valid until {signed['validUntil']}, {len(keys)} signature(s))")
+                 f"(valid until {signed['validUntil']}, {len(keys)} signature(s)); other forms list "
+                 f"{len(forms.legacy['registry'])} DID(s) authorized now"
+                 + ("" if forms.entity_configuration is None else ", the federation's statements included"))
 
 
 @registry_group.command("rotate-anchors")
@@ -409,3 +481,49 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
                              "validUntil": format_datetime(loaded.verified.valid_until),
                              "signedBy": list(loaded.verified.signers)}, as_json)
 
+
+
+@registry_group.command("check-federation")
+@click.argument("url")
+@click.option("--registry", "registry_source", required=True,
+              help="The signed registry (URL or registry.json) whose federation URL claims to republish.")
+@click.option("--anchors", type=click.Path(dir_okay=False), help="Anchors file (default keys/ministry-anchors.json).")
+@click.option("--registry-cache", type=click.Path(file_okay=False), help="Cache folder for fetched registries.")
+@click.option("--demo", is_flag=True, help="Trust the DEMO ministry anchor.")
+@click.option("--allow-http-loopback", is_flag=True, hidden=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+@registry_errors
+def check_federation_cmd(url: str, registry_source: str, anchors: str | None, registry_cache: str | None,
+                         demo: bool, allow_http_loopback: bool, as_json: bool) -> None:
+    """Check that the OpenID Federation at URL says exactly what the signed registry says.
+
+    The registry is verified against the anchors first; then the federation's entity configuration, its
+    subordinate listing and a statement for every DID the registry knows are fetched and compared: the
+    same DIDs (authorized now), the same names, signed by the federation key the registry names, not
+    expired; a DID the registry does not authorize now must be 404. Each difference is one line; exit 1
+    when there is any.
+
+    \b
+    Example:
+      omc registry check-federation https://mcu.example.ca/omc \\
+          --registry https://mcu.example.ca/omc/registry.json --anchors anchors.json
+    """
+    anchor_set = load_anchors(anchors if anchors else (demo_anchors_path() if demo else None), demo=demo)
+    fetcher = Fetcher(allow_loopback=allow_http_loopback)
+    client = RegistryClient(registry_source, anchor_set, fetcher=fetcher,
+                            cache_dir=Path(registry_cache) if registry_cache else None)
+    loaded = client.load()
+    if loaded.data.federation is None:
+        fail("the registry names no federation: there is nothing a federation could be checked against", 1)
+    differences = check_federation(loaded.data, fetcher, url)
+    if as_json:
+        emit_json({"federation": url, "registry": loaded.data.id, "version": loaded.data.version,
+                   "faithful": not differences, "differences": differences})
+    else:
+        for line in differences:
+            say(f"difference: {line}")
+        if not differences:
+            say(f"the federation at {url} says exactly what registry version {loaded.data.version} says")
+    if differences:
+        raise SystemExit(EXIT_FAILED)

@@ -30,6 +30,10 @@ from ._common import handle_errors
 @click.option("--token-env", metavar="VAR", help="Environment variable holding the bearer token for issuing.")
 @click.option("--host-registry", type=click.Path(dir_okay=False, path_type=Path),
               help="Serve this registry file at /registry.json.")
+@click.option("--host-registry-forms", type=click.Path(file_okay=False, path_type=Path),
+              help="Serve the registry's other forms from this folder (omc registry publish --out): the OpenID "
+                   "Federation trust anchor (/.well-known/openid-federation, /fetch?sub=DID, /subordinate_listing) "
+                   "and /dcc-legacy-registry.json.")
 @click.option("--host-status-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Serve NAME.json files of this folder at /status/NAME.")
 @click.option("--host-did", "host_dids", multiple=True, metavar="PATH=FILE",
@@ -44,8 +48,8 @@ from ._common import handle_errors
 def serve_cmd(config_file: Path | None, host: str | None, port: int | None, workers: int | None,
               public_url: str | None, registry: str | None, anchors: Path | None,
               institution_config: Path | None, token_env: str | None, host_registry: Path | None,
-              host_status_dir: Path | None, host_dids: tuple[str, ...], offline: bool | None,
-              allow_http_loopback: bool | None, demo: bool | None, log_level: str) -> None:
+              host_registry_forms: Path | None, host_status_dir: Path | None, host_dids: tuple[str, ...],
+              offline: bool | None, allow_http_loopback: bool | None, demo: bool | None, log_level: str) -> None:
     """Run the verifier service: the employer's page at /, the VC-API (/credentials/verify,
     /presentations/verify, and with an institution /credentials/issue and /credentials/status),
     hosted status lists, registry and DID documents, short-mode shares, and /openapi.json.
@@ -56,6 +60,7 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
     Example:
       omc serve --registry https://mcu.example.ca/omc/registry.json --anchors anchors.json
       omc serve --config serve.yaml --port 8443
+      omc serve --host-registry public/registry.json --host-registry-forms public/ --public-url https://mcu.example.ca
       OMC_API_TOKEN=secret omc serve --institution-config institution.yaml --public-url https://verify.college.ca
       curl -H "Authorization: Bearer secret" -H "Content-Type: application/json" \\
           -d @request.json https://verify.college.ca/credentials/issue
@@ -81,7 +86,7 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
         from dataclasses import replace
 
         config = config.with_overrides(institution=replace(config.institution, token_env=token_env))
-    if host_registry or host_status_dir or host_dids:
+    if host_registry or host_registry_forms or host_status_dir or host_dids:
         dids = dict(config.hosted.did_documents)
         for item in host_dids:
             url_path, sep, file = item.partition("=")
@@ -90,7 +95,8 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
             dids[url_path] = Path(file)
         config = config.with_overrides(hosted=Hosted(
             registry_file=host_registry or config.hosted.registry_file,
-            status_dir=host_status_dir or config.hosted.status_dir, did_documents=dids))
+            status_dir=host_status_dir or config.hosted.status_dir, did_documents=dids,
+            registry_forms=host_registry_forms or config.hosted.registry_forms))
     if config.workers > 1 and config.shares.dir is None:
         raise ConfigError("with --workers > 1, shares.dir must be a folder "
                           "(in-memory stores are not shared between worker processes)")

@@ -51,7 +51,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Final, Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from omc_vc import jsonld, jsonld_plain
 from omc_vc._internal import atomic
@@ -453,9 +453,12 @@ class Federation:
     @classmethod
     def from_json(cls, value: Any, where: str = "registry.federation") -> Federation:
         obj = _obj(value, where)
-        entity_id = _url(obj, "entityId", where, optional=False)
-        assert entity_id is not None
-        if entity_id.endswith("/") or "?" in entity_id or "#" in entity_id:
+        entity_id = _req_str(obj, "entityId", where)
+        # OpenID Federation 1.0 §1.2: an entity identifier is an https URL with no query or fragment; plain http
+        # is accepted for a loopback host only (a local demo or test federation)
+        loopback = entity_id.startswith("http://") and urlsplit(entity_id).hostname in ("127.0.0.1", "localhost", "::1")
+        if not (entity_id.startswith("https://") or loopback) or entity_id.endswith("/") \
+                or "?" in entity_id or "#" in entity_id:
             raise _malformed(f"{where}.entityId must be an https URL without a trailing slash, query or fragment")
         raw_keys = obj.get("keys")
         if not isinstance(raw_keys, list) or not raw_keys:

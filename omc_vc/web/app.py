@@ -8,7 +8,9 @@ Routes (see ``/openapi.json``):
   ``/verify/upload`` (QR image or credential file), ``/verify/share/{id}``;
 * the VC-API: ``/credentials/verify``, ``/presentations/verify`` and, behind a bearer token,
   ``/credentials/issue`` and ``/credentials/status``;
-* hosted documents: ``/status/{name}``, ``/registry.json``, DID documents; short-mode ``/shares``
+* hosted documents: ``/status/{name}``, ``/registry.json`` and its other forms (the OpenID Federation
+  trust anchor ``/.well-known/openid-federation``, ``/fetch?sub=``, ``/subordinate_listing``, and
+  ``/dcc-legacy-registry.json``), DID documents; short-mode ``/shares``
   (created only by the credential's holder, with a presentation over a ``/shares/challenge``).
 
 Every POST and DELETE sent by another site's page is refused (``SameOriginMiddleware``, limits.py).
@@ -45,6 +47,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from omc_vc import registry_forms
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads, loads_object
 from omc_vc._internal.timeutil import format_datetime
@@ -704,6 +707,77 @@ async def registry_document(service: Service, request: Request) -> Response:
     return _hosted(service.config.hosted.registry_file, "this service does not host a registry")
 
 
+#: The registry's other forms change at each publication (the federation's statements live a day): cached briefly.
+FORMS_CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+def _forms_file(service: Service, relative: str) -> Path | None:
+    folder = service.config.hosted.registry_forms
+    return None if folder is None else folder / relative
+
+
+def _hosted_statement(path: Path | None, missing: str) -> Response:
+    """An OpenID Federation entity statement as published (OpenID Federation 1.0 §3.1: its media type)."""
+    try:
+        if path is None or path.stat().st_size > MAX_HOSTED_BYTES:
+            raise FileNotFoundError
+        token = path.read_bytes().decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return problem_response(404, "NOT_FOUND", missing)
+    return PlainTextResponse(token, media_type=registry_forms.ENTITY_STATEMENT_MEDIA_TYPE, headers=FORMS_CACHE)
+
+
+@endpoint
+async def federation_configuration(service: Service, request: Request) -> Response:
+    return _hosted_statement(_forms_file(service, registry_forms.ENTITY_CONFIGURATION_FILE),
+                             "this service does not host an OpenID Federation trust anchor")
+
+
+@endpoint
+async def federation_fetch(service: Service, request: Request) -> Response:
+    """OpenID Federation 1.0 §8.1: the subordinate statement about ``sub``; 404 for an entity not listed."""
+    subs = request.query_params.getlist("sub")
+    if len(subs) != 1 or not subs[0] or set(request.query_params) != {"sub"}:
+        raise vcapi.ApiError("send exactly one sub parameter (the issuer's DID) and no other")
+    # DCC's registry client puts the DID into the query unencoded, so a did:web with %3A (a port) arrives
+    # decoded: the DID as sent (the raw query) is tried too, and the statement names its own sub
+    raw = request.url.query.partition("sub=")[2].split("&", 1)[0]
+    for did in dict.fromkeys((subs[0], raw)):
+        path = _forms_file(service, registry_forms.statement_file(did))
+        if path is not None and path.is_file():
+            return _hosted_statement(path, "no statement about this entity")
+    return problem_response(404, "NOT_FOUND", "this entity is not a subordinate of this federation "
+                            "(not in the ministry's registry of authorized issuers now)")
+
+
+@endpoint
+async def federation_listing(service: Service, request: Request) -> Response:
+    path = _forms_file(service, registry_forms.LISTING_FILE)
+    value = _read_json_list(path) if path is not None else None
+    if value is None:
+        return problem_response(404, "NOT_FOUND", "this service does not host an OpenID Federation trust anchor")
+    return JSONResponse(value, headers=FORMS_CACHE)
+
+
+@endpoint
+async def legacy_registry_document(service: Service, request: Request) -> Response:
+    path = _forms_file(service, registry_forms.LEGACY_FILE)
+    doc = _read_json_file(path) if path is not None else None
+    if doc is None:
+        return problem_response(404, "NOT_FOUND", "this service does not host a DCC legacy registry")
+    return JSONResponse(doc, headers=FORMS_CACHE)
+
+
+def _read_json_list(path: Path) -> list[Any] | None:
+    try:
+        if path.stat().st_size > MAX_HOSTED_BYTES:
+            return None
+        value = loads(path.read_bytes(), max_bytes=MAX_HOSTED_BYTES, what=path.name)
+    except (OSError, InputError):
+        return None
+    return value if isinstance(value, list) else None
+
+
 @endpoint
 async def did_document(service: Service, request: Request) -> Response:
     return _hosted(service.did_paths.get(request.url.path), "no DID document here", "application/did+json")
@@ -801,6 +875,10 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         Route("/credentials/status", credentials_status, methods=["POST"]),
         Route("/status/{name:path}", status_list, methods=["GET"]),
         Route("/registry.json", registry_document, methods=["GET"]),
+        Route("/.well-known/openid-federation", federation_configuration, methods=["GET"]),
+        Route("/fetch", federation_fetch, methods=["GET"]),
+        Route("/subordinate_listing", federation_listing, methods=["GET"]),
+        Route("/dcc-legacy-registry.json", legacy_registry_document, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/shares/challenge", shares_challenge, methods=["POST"]),

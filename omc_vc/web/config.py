@@ -14,6 +14,8 @@ Example file (every key optional)::
       registry_file: /srv/omc/registry.json    # served at /registry.json
       status_dir: /srv/omc/status              # NAME.json served at /status/NAME
       did_documents: {"/.well-known/did.json": /srv/omc/did.json}
+      registry_forms: /srv/omc/public           # omc registry publish's --out: /.well-known/openid-federation,
+                                               # /fetch?sub=DID, /subordinate_listing, /dcc-legacy-registry.json
     shares: {dir: /var/lib/omc/shares, max_ttl_seconds: 2592000, max_count: 10000, max_total_bytes: 268435456,
              max_per_holder: 20, challenge_ttl_seconds: 300, max_challenges: 10000,
              rate_per_minute: 30, rate_burst: 20}
@@ -85,6 +87,8 @@ class Hosted:
     registry_file: Path | None = None
     status_dir: Path | None = None
     did_documents: dict[str, Path] = field(default_factory=dict)
+    #: the folder `omc registry publish` wrote: its OpenID Federation and DCC legacy forms are served
+    registry_forms: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,7 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
     if shares.challenge_ttl_seconds > 3600:
         raise ConfigError("shares.challenge_ttl_seconds must be at most 3600 (a challenge is short-lived)")
     hosted_raw = _section(raw, "hosted")
-    _check_keys(hosted_raw, {"registry_file", "status_dir", "did_documents"}, "hosted")
+    _check_keys(hosted_raw, {"registry_file", "status_dir", "did_documents", "registry_forms"}, "hosted")
     dids_raw = hosted_raw.get("did_documents") or {}
     if not isinstance(dids_raw, dict):
         raise ConfigError("hosted.did_documents must map URL paths to files")
@@ -207,7 +211,8 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         did_documents[url_path] = _path(file, base, f"hosted.did_documents[{url_path}]")  # type: ignore[assignment]
     hosted = Hosted(registry_file=_path(hosted_raw.get("registry_file"), base, "hosted.registry_file"),
                     status_dir=_path(hosted_raw.get("status_dir"), base, "hosted.status_dir"),
-                    did_documents=did_documents)
+                    did_documents=did_documents,
+                    registry_forms=_path(hosted_raw.get("registry_forms"), base, "hosted.registry_forms"))
     institution = None
     if isinstance(raw.get("institution"), str):  # an institution.yaml, as omc issue reads it
         institution = load_institution(_path(raw["institution"], base, "institution") or base)
