@@ -73,14 +73,24 @@ step "3. The ministry lists them (the career college in partnership with the col
 run omc registry add-institution --registry "$OUT/ministry/registry-draft.json" \
     --name "Lakeshore College of Applied Arts and Technology (DEMO)" --type college --did "$COLLEGE_DID" \
     --eqaa "Ontario College Quality Assurance Service" --iqap-ref OCQAS-DEMO-1 --qa-date 2024-05-01 \
-    --consent-ref MCU-OMC-DEMO-0001 --scope OMC,OMC+ --granted 2025-01-01T00:00:00Z
+    --consent-ref MCU-OMC-DEMO-0001 --scope OMC,OMC+ --granted 2025-01-01T00:00:00Z \
+    --homepage https://lakeshore.example.ca --location "Toronto, ON, Canada"
 run omc registry add-institution --registry "$OUT/ministry/registry-draft.json" \
     --name "Northern Trades Career College (DEMO)" --type private-career-college --did "$PCC_DID" \
-    --consent-ref MCU-OMC-DEMO-0002 --scope OMC --granted 2025-01-01T00:00:00Z
+    --consent-ref MCU-OMC-DEMO-0002 --scope OMC --granted 2025-01-01T00:00:00Z \
+    --homepage https://northerntrades.example.ca --location "Sudbury, ON, Canada"
 run omc registry add-partnership --registry "$OUT/ministry/registry-draft.json" --pcc "$PCC_DID" \
     --partner "$COLLEGE_DID" --reference MCU-PCC-DEMO-0001 --since 2025-01-01T00:00:00Z
+# the registry's OpenID Federation trust anchor, for DCC's verifiers: its own P-256 key, named in the signed list
+run omc keys generate --type p256 --out "$OUT/ministry/demo-federation.key" --insecure-plaintext
+run omc registry set-federation --registry "$OUT/ministry/registry-draft.json" --demo \
+    --key "$OUT/ministry/demo-federation.key" --entity-id "$BASE" \
+    --organization-name "Ontario Ministry of Colleges and Universities (DEMO)" \
+    --homepage-uri https://www.ontario.ca/page/ministry-colleges-universities \
+    --policy-uri https://www.ontario.ca/page/micro-credentials-from-ontario-postsecondary-schools
+# one publication, every form: registry.json, the federation's statements, DCC's legacy file
 run omc registry publish --registry "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key --demo \
-    --out "$OUT/public"
+    --federation-key "$OUT/ministry/demo-federation.key" --out "$OUT/public"
 
 step "4. The learner sets up a DEMO wallet (its holder DID goes into the credentials)"
 run omc wallet init --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS
@@ -168,6 +178,7 @@ cache_dir: cache
 shares: {dir: shares}
 hosted:
   registry_file: public/registry.json
+  registry_forms: public          # the federation (/.well-known/openid-federation, /fetch, ...) and DCC's legacy file
   status_dir: public/status
 YAML
 printf '$ omc serve --config %s/serve.yaml\n' "$OUT"
@@ -181,6 +192,20 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 echo "service up at $BASE"
+
+step "7b. DCC's verifiers can read the same registry: the federation says exactly what the signed registry says"
+run omc registry check-federation "$BASE" --registry "$BASE/registry.json" --demo \
+    --registry-cache "$OUT/cache/federation" "${LOOP[@]}"
+"$PY" - "$BASE" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+listing = json.load(urllib.request.urlopen(base + "/subordinate_listing", timeout=10))
+legacy = json.load(urllib.request.urlopen(base + "/dcc-legacy-registry.json", timeout=10))
+print(f"  {base}/subordinate_listing: {len(listing)} issuer DID(s)")
+for did, entry in legacy["registry"].items():
+    print(f"  {base}/dcc-legacy-registry.json: {entry['name']} ({did[:32]}...)")
+PY
+echo "  the entry for DCC's known-registries list: $OUT/public/dcc-known-registries.json"
 
 VERIFY=(--registry "$BASE/registry.json" --demo --registry-cache "$OUT/cache/cli" "${LOOP[@]}")
 
