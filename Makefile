@@ -17,7 +17,7 @@ JS_STAMP := tests/interop/js/node_modules/.installed-stamp
 # The independent JavaScript implementation used by the interop tests (needs node + npm).
 $(JS_STAMP): tests/interop/js/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-	  npm ci --prefix tests/interop/js --no-audit --no-fund --loglevel=error && touch $(JS_STAMP); \
+	  npm ci --prefix tests/interop/js --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(JS_STAMP); \
 	else echo "npm not found: the JavaScript interop tests will be skipped"; fi
 
 # Headless Chromium for the browser tests (Debian package; needs root, as on CI and the dev machines).

@@ -30,6 +30,13 @@
 //       (@digitalbazaar/vc-bitstring-status-list checkStatus inside vc.verifyCredential: the list is
 //       verified and the bit at each entry's statusListIndex returned; the library leaves the verdict to
 //       its caller, so `verified` stays true for a revoked credential)
+//   dcc-verify   {credentials: [...], knownDIDRegistries?: [...], hosts?: {origin: loopback origin},
+//                 documents?: {url: JSON}}
+//       -> {results: [{log: {step: valid}, stepErrors: {step: name}, registeredIssuer, errors, schema}],
+//           fetched, refused}
+//       (DCC's @digitalcredentials/verifier-core `verifyCredential`, what VerifierPlus and the Learner
+//       Credential Wallet run, under the fetch guard below; `log` is its verification log by step id:
+//       valid_signature, revocation_status, expiration, registered_issuer)
 //   batch        [{command, input}, ...] -> [output, ...]   (one process, several commands)
 //
 // The document loader is OFFLINE. It serves only:
@@ -40,6 +47,13 @@
 // Everything else is refused with an error. No network fallback is installed. (jsonld-signatures
 // always consults its two bundled security contexts, https://w3id.org/security/v1 and /v2, first;
 // `loaded` lists every URL *this* loader served so the caller can check what was used.)
+//
+// verifier-core has its own document loader (its bundled contexts, then the network) and fetches status
+// lists, did:web documents, JSON Schemas and registries with the global `fetch`. That `fetch` is replaced,
+// for every command, by a guard (`guardedFetch`) that serves the manifest's contexts from contexts/, the
+// `documents` passed to dcc-verify, and loopback URLs (127.0.0.1, ::1, localhost): a URL whose origin is a
+// key of dcc-verify's `hosts` is sent to that loopback origin instead (a test's /etc/hosts). Anything else
+// is refused, so no command can reach the internet.
 
 import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
@@ -77,6 +91,50 @@ function loadContexts() {
 }
 
 const CONTEXTS = loadContexts();
+
+// --- the fetch guard (verifier-core; see the header) -------------------------------------------------
+
+const realFetch = globalThis.fetch;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+const fetchRoutes = {hosts: new Map(), documents: new Map(), fetched: [], refused: []};
+
+function isLoopback(url) {
+  return (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+function jsonResponse(document, type = 'application/ld+json') {
+  return new Response(typeof document === 'string' ? document : JSON.stringify(document),
+    {status: 200, headers: {'content-type': type}});
+}
+
+async function guardedFetch(input, init = {}) {
+  const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const method = (init.method || (typeof input === 'object' && input.method) || 'GET').toUpperCase();
+  if(CONTEXTS.has(href)) {
+    fetchRoutes.fetched.push(href);
+    return jsonResponse(CONTEXTS.get(href));
+  }
+  if(fetchRoutes.documents.has(href)) {
+    fetchRoutes.fetched.push(href);
+    return jsonResponse(fetchRoutes.documents.get(href), 'application/json');
+  }
+  let url = new URL(href);
+  const mapped = fetchRoutes.hosts.get(url.origin);
+  if(mapped) {
+    url = new URL(url.pathname + url.search, mapped);
+  }
+  if(method !== 'GET' || !isLoopback(url)) {
+    fetchRoutes.refused.push(href);
+    throw new TypeError(`offline fetch guard refuses ${method} ${href}`);
+  }
+  fetchRoutes.fetched.push(href);
+  const headers = init.headers || (typeof input === 'object' && !(input instanceof URL) ? input.headers : undefined);
+  return realFetch(url.href, {method: 'GET', headers, redirect: 'manual'});
+}
+
+globalThis.fetch = guardedFetch;
+// verifier-core and its registry client log to the console: keep stdout for the one JSON answer
+console.log = console.info = console.warn = (...args) => console.error(...args);
 
 // --- DIDs --------------------------------------------------------------------------------------------
 
@@ -389,6 +447,64 @@ async function verifyJwt({jwt, publicJwk, alg}) {
   }
 }
 
+// --- DCC's verifier-core ------------------------------------------------------------------------------
+
+function routeFetches({hosts = {}, documents = {}}) {
+  fetchRoutes.hosts = new Map();
+  for(const [origin, target] of Object.entries(hosts)) {
+    const loopback = new URL(target);
+    if(!isLoopback(loopback)) {
+      throw new Error(`hosts: ${origin} must map to a loopback origin, not ${target}`);
+    }
+    fetchRoutes.hosts.set(new URL(origin).origin, loopback.origin);
+  }
+  fetchRoutes.documents = new Map(Object.entries(documents));
+  fetchRoutes.fetched = [];
+  fetchRoutes.refused = [];
+}
+
+function summarizeSchema(additionalInformation = []) {
+  const entry = additionalInformation.find(item => item.id === 'schema_check');
+  if(!entry || !Array.isArray(entry.results)) {
+    return entry ? {results: entry.results} : null;
+  }
+  return {results: entry.results.map(({schema, result}) => ({
+    schema,
+    valid: result?.valid === true,
+    errors: (result?.errors || []).map(e => `${e.instancePath} ${e.keyword} ${e.message}`)
+  }))};
+}
+
+async function dccVerify(input) {
+  const {verifyCredential} = await import('@digitalcredentials/verifier-core');
+  routeFetches(input);
+  const results = [];
+  for(const credential of input.credentials) {
+    const response = await verifyCredential({
+      credential: structuredClone(credential),
+      knownDIDRegistries: input.knownDIDRegistries || []
+    });
+    const log = Object.fromEntries((response.log || []).filter(step => !step.error)
+      .map(step => [step.id, step.valid]));
+    // a step verifier-core could not complete carries an error instead of `valid` (a status list not found)
+    const stepErrors = Object.fromEntries((response.log || []).filter(step => step.error)
+      .map(step => [step.id, step.error.name]));
+    const registered = (response.log || []).find(step => step.id === 'registered_issuer');
+    results.push({
+      log,
+      stepErrors,
+      registeredIssuer: registered ? {
+        valid: registered.valid,
+        matchingIssuers: registered.matchingIssuers,
+        uncheckedRegistries: registered.uncheckedRegistries
+      } : null,
+      errors: (response.errors || []).map(e => ({name: e.name, message: e.message})),
+      schema: summarizeSchema(response.additionalInformation)
+    });
+  }
+  return {results, fetched: fetchRoutes.fetched, refused: fetchRoutes.refused};
+}
+
 // --- main --------------------------------------------------------------------------------------------
 
 async function batch(items) {
@@ -413,7 +529,8 @@ const COMMANDS = {
   'sign-vp': signVp,
   'verify-vp': verifyVp,
   'sign-jwt': signJwt,
-  'verify-jwt': verifyJwt
+  'verify-jwt': verifyJwt,
+  'dcc-verify': dccVerify
 };
 
 async function readStdin() {
