@@ -42,6 +42,11 @@ ACHIEVEMENT_SCHEMA_URL = \
 COLLEGE = "https://college.example.ca"  # the sample institution's status.base_url host
 
 
+def _schema_documents() -> dict[str, Any]:
+    """The JSON Schema verifier-core fetches, from the 1EdTech copy kept as test data (never the network)."""
+    return {ACHIEVEMENT_SCHEMA_URL: json.loads((SCHEMAS / "achievementcredential.json").read_text(encoding="utf-8"))}
+
+
 class Loopback:
     """A loopback HTTP server serving fixed documents by path (and query), recording what was asked."""
 
@@ -129,18 +134,21 @@ def _tampered(credential: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def verified(tmp_path_factory: pytest.TempPathFactory, loopback: Loopback) -> dict[str, Any]:
+def world(tmp_path_factory: pytest.TempPathFactory, loopback: Loopback) -> dict[str, dict[str, Any]]:
+    require_omc_context()
+    return _omc_world(tmp_path_factory.mktemp("dcc"), loopback)
+
+
+@pytest.fixture(scope="module")
+def verified(world: dict[str, dict[str, Any]], loopback: Loopback) -> dict[str, Any]:
     """One Node process: verifier-core on the world's credentials (status lists over loopback), then on the
     OMC alone with no route for its status host (the guard must refuse it)."""
-    require_omc_context()
-    issued = _omc_world(tmp_path_factory.mktemp("dcc"), loopback)
-    issued["tampered"] = _tampered(issued["omc+"])
-    schema = json.loads((SCHEMAS / "achievementcredential.json").read_text(encoding="utf-8"))
+    issued = {**world, "tampered": _tampered(world["omc+"])}
     names = list(issued)
     routed, unrouted = node("batch", [
         {"command": "dcc-verify", "input": {"credentials": [issued[n] for n in names],
                                             "hosts": {COLLEGE: loopback.origin},
-                                            "documents": {ACHIEVEMENT_SCHEMA_URL: schema}}},
+                                            "documents": _schema_documents()}},
         {"command": "dcc-verify", "input": {"credentials": [issued["omc"]]}},
     ])
     return {"issued": issued, "results": dict(zip(names, routed["results"], strict=True)), "routed": routed,
@@ -224,3 +232,133 @@ def test_difference_verifier_core_schema_check_wants_a_proof_array(verified: dic
         (outcome,) = schema["results"]
         assert outcome["schema"] == ACHIEVEMENT_SCHEMA_URL
         assert outcome["valid"] is False and outcome["errors"] == ["/proof type must be array"]
+
+
+# --- the ministry's registry in DCC's forms (knownDIDRegistries) --------------------------------------------
+
+MINISTRY = "Ontario Ministry of Colleges and Universities"
+FEDERATION = "https://registry.mcu.example.ca"  # the trust anchor's entity id, routed to loopback
+DEMO_MINISTRY_KEY = REPO / "keys" / "demo-ministry.key"
+
+
+def _cli(*args: str | Path) -> None:
+    from click.testing import CliRunner
+    from omc_vc.cli.main import cli
+
+    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    assert result.exit_code == 0, (args[:2], result.output)
+
+
+def _publish_registry(folder: Path, listed: dict[str, str], suspended: dict[str, str]) -> Path:
+    """`omc registry init / add-institution / suspend / set-federation / publish --out`, as the ministry
+    runs them (DEMO ministry key), with ``listed`` and ``suspended`` institutions ({name: DID})."""
+    draft = folder / "registry-draft.json"
+    _cli("registry", "init", "--anchor-key", DEMO_MINISTRY_KEY, "--demo", "--out", draft)
+    for number, (name, did) in enumerate({**listed, **suspended}.items()):
+        _cli("registry", "add-institution", "--registry", draft, "--name", name, "--type", "college", "--did", did,
+             "--eqaa", "Ontario College Quality Assurance Service", "--iqap-ref", f"OCQAS-{number}",
+             "--qa-date", "2024-05-01", "--consent-ref", f"MCU-OMC-{number}", "--scope", "OMC,OMC+",
+             "--granted", "2025-01-01T00:00:00Z", "--homepage", "https://college.example.ca",
+             "--location", "Toronto, ON, Canada")
+    for did in suspended.values():
+        _cli("registry", "suspend", did, "--registry", draft, "--reason", "quality review")
+    _cli("keys", "generate", "--type", "p256", "--out", folder / "federation.key", "--insecure-plaintext")
+    _cli("registry", "set-federation", "--registry", draft, "--key", folder / "federation.key",
+         "--entity-id", FEDERATION, "--organization-name", MINISTRY,
+         "--homepage-uri", "https://www.ontario.ca/page/ministry-colleges-universities",
+         "--policy-uri", "https://www.ontario.ca/page/micro-credentials-from-ontario-postsecondary-schools", "--demo")
+    public = folder / "public"
+    _cli("registry", "publish", "--registry", draft, "--key", DEMO_MINISTRY_KEY, "--demo",
+         "--federation-key", folder / "federation.key", "--out", public)
+    return public
+
+
+def _host_forms(public: Path, loopback: Loopback) -> None:
+    """Serve the published forms at the paths `omc serve --host-registry-forms` uses (its own hosting is
+    tested in tests/web): the entity configuration, /fetch?sub=<DID> per listed DID (404 for any other),
+    the listing and the legacy file."""
+    from omc_vc import registry_forms as forms
+
+    loopback.serve("/.well-known/openid-federation", (public / forms.ENTITY_CONFIGURATION_FILE).read_bytes(),
+                   forms.ENTITY_STATEMENT_MEDIA_TYPE)
+    listing = json.loads((public / forms.LISTING_FILE).read_text(encoding="utf-8"))
+    loopback.serve("/subordinate_listing", listing)
+    for did in listing:
+        loopback.serve(f"/fetch?sub={did}", (public / forms.statement_file(did)).read_bytes(),
+                       forms.ENTITY_STATEMENT_MEDIA_TYPE)
+    loopback.serve(f"/{forms.LEGACY_FILE}", json.loads((public / forms.LEGACY_FILE).read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory, world: dict[str, dict[str, Any]],
+               loopback: Loopback) -> dict[str, Any]:
+    """The ministry lists the sample college and a second college it then suspends, and publishes; a third
+    college is not listed. One Node process: verifier-core with `knownDIDRegistries` = the published
+    dcc-known-registries.json (the federation and the legacy file), both routed to loopback."""
+    from tests.fixtures.omc.sample import issue_one, make_institution
+
+    folder = tmp_path_factory.mktemp("registry")
+    issued = {"omc": world["omc"], "omc+": world["omc+"]}
+    for name in ("suspended", "unlisted"):
+        # status lists under their own paths on the routed host, so every fetch has an answer
+        config, key = make_institution(folder / name, suspension=False, base_url=f"{COLLEGE}/{name}/status/")
+        issued[name], _ = issue_one(config, key=key, learner=Learner(name="Fay Chen", email="fay@example.ca"),
+                                    achievement="safety-100")
+    college = world["omc"]["issuer"]["id"]
+    public = _publish_registry(folder, {"Example College of Applied Arts and Technology": college},
+                               {"Suspended College": issued["suspended"]["issuer"]["id"]})
+    _host_forms(public, loopback)
+    known = json.loads((public / "dcc-known-registries.json").read_text(encoding="utf-8"))
+    names = list(issued)
+    (result,) = node("batch", [{"command": "dcc-verify", "input": {
+        "credentials": [issued[n] for n in names], "knownDIDRegistries": known,
+        "hosts": {COLLEGE: loopback.origin, FEDERATION: loopback.origin}, "documents": _schema_documents()}}])
+    return {"issued": issued, "known": known, "results": dict(zip(names, result["results"], strict=True)),
+            "run": result}
+
+
+def test_published_known_registries_entries_name_the_federation_and_the_legacy_file(
+        registered: dict[str, Any]) -> None:
+    assert registered["known"] == [
+        {"name": MINISTRY, "type": "oidf", "trustAnchorEC": f"{FEDERATION}/.well-known/openid-federation"},
+        {"name": MINISTRY, "type": "dcc-legacy", "url": f"{FEDERATION}/dcc-legacy-registry.json"}]
+
+
+def test_verifier_core_finds_our_issuer_in_the_ministrys_federation_and_legacy_registry(
+        registered: dict[str, Any]) -> None:
+    """An OMC and an OMC+ of the listed college: `registered_issuer` valid, matched in both forms, each under
+    the ministry's name, the institution named as the registry lists it."""
+    for name in ("omc", "omc+"):
+        result = registered["results"][name]
+        assert result["errors"] == [] and result["log"]["valid_signature"] is True
+        assert result["log"]["revocation_status"] is True
+        step = result["registeredIssuer"]
+        assert step["valid"] is True and step["uncheckedRegistries"] == [], step
+        by_type = {match["registry"].get("type", "oidf"): match for match in step["matchingIssuers"]}
+        assert set(by_type) == {"oidf", "dcc-legacy"}, step
+        for match in by_type.values():
+            assert match["registry"]["federation_entity"]["organization_name"] == MINISTRY
+            assert match["issuer"]["federation_entity"]["organization_name"] == \
+                "Example College of Applied Arts and Technology"
+        assert by_type["oidf"]["registry"]["federation_entity"]["federation_fetch_endpoint"] == f"{FEDERATION}/fetch"
+        assert by_type["dcc-legacy"]["issuer"]["federation_entity"]["location"] == "Toronto, ON, Canada"
+
+
+@pytest.mark.parametrize("name", ["unlisted", "suspended"])
+def test_issuer_not_in_the_registry_or_suspended_is_not_registered_in_verifier_core(
+        registered: dict[str, Any], name: str) -> None:
+    """Not registered because both registries answered "not listed" (404 from /fetch, absent from the legacy
+    file), not because a registry could not be read (`uncheckedRegistries` is empty)."""
+    result = registered["results"][name]
+    assert result["errors"] == [] and result["log"]["valid_signature"] is True
+    step = result["registeredIssuer"]
+    assert step == {"valid": False, "matchingIssuers": [], "uncheckedRegistries": []}
+
+
+def test_registry_lookups_stayed_on_loopback(registered: dict[str, Any], loopback: Loopback) -> None:
+    run = registered["run"]
+    assert run["refused"] == []
+    assert f"{FEDERATION}/.well-known/openid-federation" in run["fetched"]
+    assert f"{FEDERATION}/dcc-legacy-registry.json" in run["fetched"]
+    suspended = registered["issued"]["suspended"]["issuer"]["id"]
+    assert f"/fetch?sub={suspended}" in loopback.requests  # asked, and answered 404
