@@ -123,6 +123,24 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "/.well-known/did.json": {"get": {"summary": "The did:web document (when hosted here)",
                                               "responses": {"200": _json(obj, "DID document"),
                                                             "404": _problem()}}},
+            "/.well-known/openid-federation": {"get": {
+                "summary": "The ministry's OpenID Federation entity configuration (when the registry forms are "
+                           "hosted here; docs/registry-forms.md)",
+                "responses": {"200": {"description": "Entity statement (ES256 JWT)",
+                                      "content": {"application/entity-statement+jwt": {"schema": {"type": "string"}}}},
+                              "404": _problem()}}},
+            "/fetch": {"get": {
+                "summary": "The subordinate statement of one authorized issuer DID",
+                "parameters": [{"name": "sub", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Entity statement (ES256 JWT)",
+                                      "content": {"application/entity-statement+jwt": {"schema": {"type": "string"}}}},
+                              "400": _problem(), "404": _problem()}}},
+            "/subordinate_listing": {"get": {"summary": "The issuer DIDs the ministry authorizes now",
+                                             "responses": {"200": _json({"type": "array"}, "DIDs"),
+                                                           "404": _problem()}}},
+            "/dcc-legacy-registry.json": {"get": {"summary": "The same registry in DCC's legacy registry form",
+                                                  "responses": {"200": _json(obj, "Legacy registry"),
+                                                                "404": _problem()}}},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

@@ -186,7 +186,8 @@ def test_hosted_status_registry_and_openapi(client: TestClient, world: WebWorld)
     assert client.get("/registry.json").json() == json.loads(world.registry_file.read_text())
     spec = client.get("/openapi.json").json()
     for path in ("/credentials/verify", "/presentations/verify", "/credentials/issue", "/credentials/status",
-                 "/shares/challenge", "/shares", "/shares/{id}"):
+                 "/shares/challenge", "/shares", "/shares/{id}", "/.well-known/openid-federation", "/fetch",
+                 "/subordinate_listing", "/dcc-legacy-registry.json"):
         assert path in spec["paths"]
     assert spec["paths"]["/shares"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] \
         == ["presentation"]
