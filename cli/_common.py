@@ -136,6 +136,76 @@ def open_key(path: str, passphrase_env: str | None) -> KeyPair:
     return pair
 
 
+#: The environment variables of the default registry (README "A default registry").
+REGISTRY_ENV = "OMC_REGISTRY"
+ANCHORS_ENV = "OMC_ANCHORS"
+#: The user config file's name in the platform's user-config folder (platformdirs) + ``omc-vc``.
+CONFIG_FILE_NAME = "config.yaml"
+MAX_CONFIG_BYTES = 64 * 1024
+
+
+def user_config_path() -> Path:
+    """The user config file: ``<user config dir>/omc-vc/config.yaml`` (``$XDG_CONFIG_HOME`` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("omc-vc")) / CONFIG_FILE_NAME
+
+
+def _from_config_file(path: Path) -> dict[str, str]:
+    """The ``registry:`` and ``anchors:`` of the user config file (none if there is no file). A relative path
+    is read from the file's folder; a URL is kept as it is."""
+    from omc_vc._internal.configfile import read_config_file
+    from omc_vc.errors import ConfigError
+
+    if not path.is_file():
+        return {}
+    raw = read_config_file(path, what="user config file", max_bytes=MAX_CONFIG_BYTES)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"user config file {path} must be a mapping with registry: and anchors:")
+    unknown = sorted(str(k) for k in raw if k not in ("registry", "anchors"))
+    if unknown:
+        raise ConfigError(f"user config file {path}: unknown key(s) {', '.join(unknown)} "
+                          "(expected registry, anchors)")
+    found: dict[str, str] = {}
+    for key in ("registry", "anchors"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"user config file {path}: {key} must be a URL or a file path")
+        value = value.strip()
+        if "://" not in value and not Path(value).expanduser().is_absolute():
+            value = str(path.parent / value)
+        found[key] = str(Path(value).expanduser()) if "://" not in value else value
+    return found
+
+
+def default_registry(registry: str | None, anchors: str | None, *,
+                     demo: bool = False) -> tuple[str | None, str | None]:
+    """The registry and anchors to use: a flag, else ``$OMC_REGISTRY`` / ``$OMC_ANCHORS``, else the user config
+    file's ``registry:`` / ``anchors:``, else none (plain mode: no OMC verdict). Each of the two is taken
+    in that order on its own. With ``--demo`` the anchors are the demo anchor unless ``--anchors`` names
+    one: a configured (real) anchor would refuse every demo registry."""
+    file_values: dict[str, str] | None = None
+
+    def pick(flag: str | None, env: str, key: str) -> str | None:
+        nonlocal file_values
+        if flag:
+            return flag
+        if os.environ.get(env, "").strip():
+            return os.environ[env].strip()
+        if file_values is None:
+            file_values = _from_config_file(user_config_path())
+        return file_values.get(key)
+
+    chosen = pick(registry, REGISTRY_ENV, "registry")
+    if chosen is None:
+        return None, anchors
+    return chosen, anchors if (anchors or demo) else pick(None, ANCHORS_ENV, "anchors")
+
+
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 

@@ -20,7 +20,17 @@ from omc_vc.model import types
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
-from ._common import EXIT_FAILED, emit_json, handle_errors, open_key, read_input, say, write_output
+from ._common import (
+    EXIT_FAILED,
+    default_registry,
+    emit_json,
+    handle_errors,
+    open_key,
+    read_input,
+    say,
+    user_config_path,
+    write_output,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,10 +141,17 @@ def registry_options(func: F) -> F:
     func = click.option("--registry-cache", type=click.Path(file_okay=False),
                         help="Folder for the cached registry and status lists (default: the user cache).")(func)
     func = click.option("--anchors", type=click.Path(dir_okay=False),
-                        help="The ministry's trust anchors file (default: keys/ministry-anchors.json).")(func)
+                        help="The ministry's trust anchors file (default: env OMC_ANCHORS, the user config "
+                             "file's anchors:, else keys/ministry-anchors.json).")(func)
     func = click.option("--registry", metavar="URL-or-PATH",
-                        help="The ministry's signed registry: with it, print the OMC verdict.")(func)
+                        help="The ministry's signed registry: with it, print the OMC verdict (default: env "
+                             "OMC_REGISTRY, else the user config file's registry:; none: no OMC verdict).")(func)
     return func
+
+
+#: The first line of plain mode (no registry): what was not done, before anything that reads like a verdict.
+NO_VERDICT = ("No OMC verdict: the issuer was NOT checked against the ministry's registry "
+              "(give --registry, set OMC_REGISTRY, or set registry: in the user config file).")
 
 
 def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool, *,
@@ -215,11 +232,13 @@ def _print_checks(result) -> None:  # type: ignore[no-untyped-def]
 @click.option("--domain", help="Expected domain (presentations).")
 @click.option("--checks", "only_checks", metavar="NAMES",
               help="Run only these core checks, comma-separated (e.g. proof). Default: all.")
+@click.option("--require-omc", is_flag=True,
+              help="Exit 1 unless the verdict is a valid OMC or OMC+ (for scripts; needs a registry).")
 @_typed_verifier_options
 @registry_options
 @handle_errors
 def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str | None, domain: str | None,
-               only_checks: str | None, did_documents: tuple[str, ...], offline: bool,
+               only_checks: str | None, require_omc: bool, did_documents: tuple[str, ...], offline: bool,
                allow_http_loopback: bool, registry: str | None, anchors: str | None, registry_cache: str | None,
                demo: bool) -> None:
     """Verify a credential or presentation (JSON with a Data Integrity proof, or a VC-JWT).
@@ -229,7 +248,12 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
     With --registry, the ministry's signed registry is fetched (or read), verified against the pinned
     anchors, and the OMC verdict is printed first: valid OMC, valid OMC+, valid credential but NOT an
     OMC, or invalid. Exit 0 for the three "valid" verdicts (read the verdict: "not an OMC" is still a
-    valid credential), 1 for invalid.
+    valid credential), 1 for invalid. With --require-omc, exit 1 for every verdict but valid OMC / OMC+
+    (and when no registry is configured: no verdict).
+
+    The registry is, in this order: --registry, env OMC_REGISTRY, the user config file's registry:
+    (the anchors likewise: --anchors, OMC_ANCHORS, anchors:). Without any, no OMC verdict is given and
+    the first line says so: the issuer was not checked.
 
     \b
     Example:
@@ -239,7 +263,9 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
       omc verify w3c-vector.json --checks proof
       omc verify omc.json --registry https://www.ontario.ca/omc/registry.json --anchors anchors.json
       omc verify omc.json --registry registry.json --demo --offline
+      OMC_REGISTRY=https://www.ontario.ca/omc/registry.json omc verify omc.json --require-omc
     """
+    registry, anchors = default_registry(registry, anchors, demo=demo)
     data = read_input(input_file)
     moment = parse_user_time(now, field="--now") if now else None
     verifier = build_verifier(did_documents, offline, allow_http_loopback, registry=registry, anchors=anchors,
@@ -261,6 +287,17 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
         if invalid:
             code = verdict.get("code") or (result.errors[0]["code"] if result.errors else "NOT_VERIFIED")
             say(f"error: {code}: {verdict.get('reason', result.reason)}", err=True)
+        if require_omc and not invalid and verdict.get("status") not in ("valid-omc", "valid-omc-plus"):
+            from omc_vc.verdict import HEADLINES
+
+            say(f"error: OMC_REQUIRED: {HEADLINES['valid-not-omc']}: {verdict.get('reason', '')}", err=True)
+            sys.exit(EXIT_FAILED)
         sys.exit(EXIT_FAILED if invalid else 0)
+    # plain mode: the first line says no OMC verdict was given (on stderr with --json, which is data)
+    click.echo(NO_VERDICT, err=as_json)
     print_result(result, as_json)
+    if require_omc and result.verified:
+        say(f"error: OMC_REQUIRED: no OMC verdict without a registry; the issuer was not checked "
+            f"(see {user_config_path()})", err=True)
+        sys.exit(EXIT_FAILED)
     sys.exit(0 if result.verified else EXIT_FAILED)

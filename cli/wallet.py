@@ -26,7 +26,17 @@ from omc_vc.wallet import (
     read_source,
 )
 
-from ._common import EXIT_FAILED, emit_json, fail, get_passphrase, handle_errors, read_input, say, write_output
+from ._common import (
+    EXIT_FAILED,
+    default_registry,
+    emit_json,
+    fail,
+    get_passphrase,
+    handle_errors,
+    read_input,
+    say,
+    write_output,
+)
 from .core import build_verifier, registry_options, verifier_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,7 +64,11 @@ def _verifier_options(func: F) -> F:
 
 def _wallet_verifier(verifier_kwargs: dict[str, Any]) -> Verifier:
     """``build_verifier`` from the shared options; without a registry the wallet still checks status lists and
-    the OMC profile (make_verifier), so a revoked credential is shown revoked even when no registry is given."""
+    the OMC profile (make_verifier), so a revoked credential is shown revoked even when no registry is given.
+    The registry and anchors default as ``omc verify``'s do (--registry, OMC_REGISTRY, the user config file)."""
+    registry, anchors = default_registry(verifier_kwargs.get("registry"), verifier_kwargs.get("anchors"),
+                                         demo=bool(verifier_kwargs.get("demo")))
+    verifier_kwargs = {**verifier_kwargs, "registry": registry, "anchors": anchors}
     verifier = build_verifier(**verifier_kwargs)
     if verifier.extra_checks:
         return verifier

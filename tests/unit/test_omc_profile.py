@@ -38,14 +38,15 @@ def test_omc_plus_is_reported(tmp_path) -> None:
     assert result.verified, result.errors
     assert result.details["omc"]["omcPlus"] is True
     assert result.details["omc"]["stacksInto"][0]["id"].endswith("welding-techniques-certificate")
-    assert "as an OMC+" in result.check("omc-profile").detail
+    detail = result.check("omc-profile").detail
+    assert "(OMC+ claim" in detail and "conforms" not in detail and "as an OMC" not in detail
 
 
 def test_plain_omc_is_not_reported_as_omc_plus(tmp_path) -> None:
     config, key = make_institution(tmp_path)
     result = _verify(signed_omc(config, key, "safety-100"))
     assert result.verified and result.details["omc"]["omcPlus"] is False
-    assert "as an OMC " in result.check("omc-profile").detail
+    assert "has the OMC fields (OMC claim" in result.check("omc-profile").detail
 
 
 def test_non_omc_credential_is_skipped_not_failed() -> None:
