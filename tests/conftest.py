@@ -16,3 +16,13 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"../shared not found at {SHARED}: the reference files and conformance suites live there")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _no_default_registry(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The person running the tests may have configured a default registry (README "A default registry"):
+    ``$OMC_REGISTRY`` or ``omc-vc/config.yaml`` in their config folder. Tests start without one; a test that
+    needs one sets it itself."""
+    monkeypatch.delenv("OMC_REGISTRY", raising=False)
+    monkeypatch.delenv("OMC_ANCHORS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
