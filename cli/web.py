@@ -12,17 +12,19 @@ import click
 from omc_vc.errors import ConfigError
 from omc_vc.web.config import load_config, load_institution
 
-from ._common import handle_errors
+from ._common import default_registry, handle_errors
 
 
 @click.command("serve")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (YAML or JSON); flags override it.")
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default 8000).")
+@click.option("--port", type=click.IntRange(0, 65535),
+              help="Port to listen on (default 8000; 0: a free port the system picks).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default 1).")
 @click.option("--public-url", help="The URL the service is reached at (share links, hosted status-list URLs).")
-@click.option("--registry", help="URL of the ministry's signed registry (enables the OMC verdict).")
+@click.option("--registry", help="URL of the ministry's signed registry (enables the OMC verdict; default: "
+                                 "env OMC_REGISTRY, else the user config file's registry:).")
 @click.option("--anchors", type=click.Path(dir_okay=False, path_type=Path), help="Trust-anchor file for the registry.")
 @click.option("--institution-config", type=click.Path(dir_okay=False, path_type=Path),
               help="The institution.yaml omc issue and omc status read (or institution: in --config): enables "
@@ -68,16 +70,21 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
     The bearer token is read from the variable the institution.yaml names (token_env, default
     OMC_API_TOKEN; --token-env overrides it).
     """
-    import uvicorn
-
     from omc_vc.web.app import CONFIG_ENV, create_app
     from omc_vc.web.config import Hosted, config_to_raw
-    from omc_vc.web.server import uvicorn_options
+    from omc_vc.web.server import bind_listener, run_uvicorn, uvicorn_options
 
     config = load_config(config_file)
     config = config.with_overrides(host=host, port=port, workers=workers, public_url=public_url, registry=registry,
                                    anchors=anchors, offline=offline, allow_http_loopback=allow_http_loopback,
                                    demo=demo)
+    if config.registry is None:
+        # no --registry and none in --config: the default registry of omc verify and the wallet (OMC_REGISTRY,
+        # then the user config file; README "A default registry"), so the page gives the verdict too
+        default, default_anchors = default_registry(None, None, demo=config.demo)
+        if default is not None:
+            config = config.with_overrides(registry=default, anchors=config.anchors
+                                           or (Path(default_anchors) if default_anchors else None))
     if institution_config is not None:
         config = config.with_overrides(institution=load_institution(institution_config))
     if token_env is not None:
@@ -100,7 +107,16 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
     if config.workers > 1 and config.shares.dir is None:
         raise ConfigError("with --workers > 1, shares.dir must be a folder "
                           "(in-memory stores are not shared between worker processes)")
-    app = create_app(config)  # validates keys and files now, before listening (and in each worker again)
+    # the socket is bound (and listening) before anything is said, so a port in use is one line and exit 2;
+    # with --port 0 the port the system chose is the one the app's links and the "listening" line name
+    sock = bind_listener(config.host, config.port)
+    try:
+        if config.port == 0:
+            config = config.with_overrides(port=int(sock.getsockname()[1]))
+        app = create_app(config)  # validates keys and files now, before serving (and in each worker again)
+    except BaseException:
+        sock.close()
+        raise
     if config.demo:
         click.echo("DEMO MODE: demo keys are accepted. Never run a public service like this.", err=True)
     click.echo(f"omc serve: listening on {config.base_url()} (open {config.base_url()}/ in a browser)", err=True)
@@ -109,7 +125,7 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
     # it uvicorn's many-worker socket holds each response body ~40 ms for the client's delayed ACK
     common = uvicorn_options(config.host, config.port, log_level)
     if config.workers == 1:
-        uvicorn.run(app, **common)
+        run_uvicorn(app, sock, common)
         return
     os.environ[CONFIG_ENV] = json.dumps(config_to_raw(config))
-    uvicorn.run("omc_vc.web.app:app_from_env", factory=True, workers=config.workers, **common)
+    run_uvicorn("omc_vc.web.app:app_from_env", sock, common, workers=config.workers)

@@ -183,20 +183,102 @@ def test_serve_options_use_the_c_parser_and_loop_when_installed() -> None:
 
 
 def test_both_serve_paths_use_the_nodelay_protocol(monkeypatch: Any, tmp_path: Path) -> None:
-    import uvicorn
+    from omc_vc.web import server
 
-    from omc_vc.web.server import http_protocol
+    calls: list[tuple[Any, dict[str, Any], int]] = []
 
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    def record(app: Any, sock: socket.socket, options: dict[str, Any], *, workers: int = 1) -> None:
+        calls.append((app, options, workers))
+        sock.close()
+
+    monkeypatch.setattr(server, "run_uvicorn", record)
     monkeypatch.setenv("OMC_SERVE_CONFIG_JSON", "")  # serve_cmd sets it for the workers; undone afterwards
     config = tmp_path / "serve.json"
     config.write_text(json.dumps({"shares": {"dir": str(tmp_path / "shares")}}))
     for workers in ("1", "2"):
-        result = CliRunner().invoke(cli, ["serve", "--config", str(config), "--workers", workers, "--offline"])
+        result = CliRunner().invoke(cli, ["serve", "--config", str(config), "--workers", workers, "--offline",
+                                          "--port", "0"])
         assert result.exit_code == 0, result.output
-    assert [kwargs.get("workers", 1) for _, kwargs in calls] == [1, 2]
-    assert all(kwargs["http"] is http_protocol() and kwargs["access_log"] is False for _, kwargs in calls)
+    assert [workers for _, _, workers in calls] == [1, 2]
+    assert calls[1][0] == "omc_vc.web.app:app_from_env"  # each worker builds the app from the environment
+    assert all(options["http"] is server.http_protocol() and options["access_log"] is False
+               for _, options, _ in calls)
+
+
+# --- failing cleanly: the socket is bound before anything says "listening" --------------------------------
+
+def _occupied_port() -> socket.socket:
+    """A loopback port another program holds (bound and listening), as when it takes the port first."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+def _one_error_line(stderr: str, code: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"error: {code}: "), stderr
+    assert "Traceback" not in stderr and "Errno" not in stderr and "listening" not in stderr
+    return lines[0]
+
+
+def test_port_in_use_is_one_line_and_exit_2_before_listening(tmp_path: Path) -> None:
+    """The real process (not uvicorn's ``[Errno 98]`` and exit 3 after a "listening" line)."""
+    with _occupied_port() as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "omc_vc.cli.main", "serve", "--port", str(port), "--offline"],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    line = _one_error_line(result.stderr, "SERVE_ADDRESS_IN_USE")
+    assert f"127.0.0.1:{port}" in line
+
+
+def test_port_in_use_with_workers_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "serve.json"
+    config.write_text(json.dumps({"shares": {"dir": str(tmp_path / "shares")}}))
+    with _occupied_port() as taken:
+        result = CliRunner().invoke(cli, ["serve", "--config", str(config), "--workers", "2", "--offline",
+                                          "--port", str(taken.getsockname()[1])])
+    assert result.exit_code == 2
+    _one_error_line(result.output, "SERVE_ADDRESS_IN_USE")
+
+
+def test_address_not_of_this_machine_is_one_line() -> None:
+    # 192.0.2.7 is TEST-NET-1 (RFC 5737): never an address of this machine
+    result = CliRunner().invoke(cli, ["serve", "--host", "192.0.2.7", "--port", "0", "--offline"])
+    assert result.exit_code == 2
+    _one_error_line(result.output, "SERVE_ADDRESS_UNAVAILABLE")
+
+
+def test_port_not_permitted_is_one_line(monkeypatch: Any) -> None:
+    # what bind says to an unprivileged user on a port below 1024 (the tests may run as root)
+    def refuse(self: socket.socket, address: Any) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+    result = CliRunner().invoke(cli, ["serve", "--port", "80", "--offline"])
+    assert result.exit_code == 2
+    _one_error_line(result.output, "SERVE_PERMISSION_DENIED")
+
+
+def test_port_0_listens_on_the_port_it_names(monkeypatch: Any) -> None:
+    from omc_vc.web import server
+
+    bound: list[int] = []
+
+    def record(app: Any, sock: socket.socket, options: dict[str, Any], *, workers: int = 1) -> None:
+        bound.append(sock.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", bound[0]), timeout=5):  # listening already
+            pass
+        sock.close()
+
+    monkeypatch.setattr(server, "run_uvicorn", record)
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert bound and bound[0] != 0
+    assert f"listening on http://127.0.0.1:{bound[0]} " in result.output
 
 
 _PROBE = '''
