@@ -184,14 +184,39 @@ YAML
 printf '$ omc serve --config %s/serve.yaml\n' "$OUT"
 omc serve --config "$OUT/serve.yaml" 2> "$OUT/serve.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  if "$PY" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$BASE/healthz" 2>/dev/null; then
-    break
+# omc serve binds the port before it says "listening", and a port it holds cannot be taken by another
+# program; so until that line, whatever answers at $BASE is not trusted to be our service. If another
+# program took the port after the probe above, omc serve exits 2 with SERVE_ADDRESS_IN_USE.
+started=""
+for _ in $(seq 1 150); do
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    status=0; wait "$SERVER_PID" || status=$?
+    SERVER_PID=""
+    cat "$OUT/serve.log" >&2
+    if grep -q "SERVE_ADDRESS_IN_USE" "$OUT/serve.log"; then
+      echo "DEMO FAILED: another program took port $PORT after the demo chose it; run the demo again," \
+           "or pick a port with DEMO_PORT=N make demo" >&2
+    else
+      echo "DEMO FAILED: omc serve exited (status $status) before it was listening" >&2
+    fi
+    exit 1
   fi
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/serve.log" >&2; echo "DEMO FAILED: the service did not start" >&2; exit 1; }
+  if grep -qF "omc serve: listening on $BASE " "$OUT/serve.log"; then started=1; break; fi
   sleep 0.2
 done
-echo "service up at $BASE"
+[[ -n "$started" ]] || { cat "$OUT/serve.log" >&2; echo "DEMO FAILED: omc serve did not start in 30 s" >&2; exit 1; }
+# and it is our service that answers: it hosts the registry this run of the demo just signed
+"$PY" - "$BASE" "$OUT/public/registry.json" <<'PY' || { echo "DEMO FAILED: $BASE is not the demo's own service" >&2; exit 1; }
+import json, sys, urllib.request
+base, mine = sys.argv[1], json.load(open(sys.argv[2]))
+with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+    assert response.read() == b"ok", "healthz"
+with urllib.request.urlopen(base + "/registry.json", timeout=10) as response:
+    served = json.load(response)
+if served != mine:
+    sys.exit(f"{base}/registry.json is not the registry this demo published")
+PY
+echo "service up at $BASE (pid $SERVER_PID; it serves the registry this run published)"
 
 step "7b. DCC's verifiers can read the same registry: the federation says exactly what the signed registry says"
 run omc registry check-federation "$BASE" --registry "$BASE/registry.json" --demo \
