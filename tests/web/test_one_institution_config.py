@@ -45,12 +45,17 @@ def _cli(*args: str) -> Any:
 
 
 def _served_app(monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
-    """The app ``omc serve ARGS`` builds and would run (uvicorn.run replaced: no port is opened)."""
-    import uvicorn
+    """The app ``omc serve ARGS`` builds and would run (on a free port it binds and closes, never serving)."""
+    from omc_vc.web import server
 
     started: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **_: started.append(app))
-    result = _cli("serve", *args)
+
+    def record(app: Any, sock: Any, *_: Any, **__: Any) -> None:
+        started.append(app)
+        sock.close()
+
+    monkeypatch.setattr(server, "run_uvicorn", record)
+    result = _cli("serve", *args, "--port", "0")
     assert result.exit_code == 0, result.output
     assert len(started) == 1
     return started[0]
