@@ -183,7 +183,11 @@ def print_verdict(result) -> None:  # type: ignore[no-untyped-def]
     verdict = result.details.get("verdict")
     if not isinstance(verdict, dict):
         return
-    click.echo(HEADLINES.get(str(verdict.get("status")), HEADLINES["invalid"]))
+    if isinstance(verdict.get("credentials"), list):
+        # a presentation: the headline sums up its credentials' verdicts (omc_vc.verdict.presentation_headline)
+        say(str(verdict.get("headline") or HEADLINES["invalid"]))
+    else:
+        click.echo(HEADLINES.get(str(verdict.get("status")), HEADLINES["invalid"]))
     if verdict.get("institution"):
         say(f"  Institution: {verdict['institution']}")
     say(f"  {verdict['reason']}")
@@ -199,8 +203,10 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         for check in result.checks:
             mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
             say(f"  [{mark:>4}] {check.name}: {check.detail}")
-        for index, sub in enumerate(result.credentials):
-            click.echo(f"  credential {index}: {'verified' if sub.verified else 'NOT verified'}")
+        total = len(result.credentials)
+        for index, sub in enumerate(result.credentials, 1):
+            state = "verified" if sub.verified else f"NOT verified: {sub.reason}"
+            say(f"  Credential {index} of {total}: {state}")
         for warning in result.warnings:
             say(f"  warning: {warning['detail']}")
         click.echo("VERIFIED" if result.verified else "NOT VERIFIED")
@@ -219,9 +225,32 @@ def _print_checks(result) -> None:  # type: ignore[no-untyped-def]
     for check in result.checks:
         mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
         say(f"  [{mark:>4}] {check.name}: {check.detail}")
-    for index, sub in enumerate(result.credentials):
-        status = sub.details.get("verdict", {}).get("status", "verified" if sub.verified else "NOT verified")
-        say(f"  credential {index}: {status}")
+    _print_presentation(result)
+
+
+_MARKS = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}
+
+
+def _print_presentation(result) -> None:  # type: ignore[no-untyped-def]
+    """A presentation's own checks (holder, challenge, domain) and each credential's verdict, in plain words."""
+    verdict = result.details.get("verdict")
+    if result.kind != "presentation" or not isinstance(verdict, dict):
+        return
+    own = verdict.get("presentation") or []
+    if own:
+        click.echo("")
+        click.echo("The presentation itself:")
+        for check in own:
+            say(f"  [{_MARKS.get(str(check.get('status')), '?'):>4}] {check.get('label')}: {check.get('detail')}")
+    credentials = verdict.get("credentials") or []
+    for index, item in enumerate(credentials, 1):
+        click.echo("")
+        say(f"Credential {index} of {len(credentials)}: {item.get('headline')}")
+        if item.get("institution"):
+            say(f"  Institution: {item['institution']}")
+        say(f"  {item.get('reason', '')}")
+        for warning in item.get("warnings", []):
+            say(f"  Warning: {warning}")
 
 
 @click.command("verify")

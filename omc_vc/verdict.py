@@ -56,6 +56,7 @@ __all__ = [
     "ISSUER_CHECK",
     "PARTNERSHIP_CHECK",
     "PartnershipCheck",
+    "PresentationCheck",
     "RegistryCheck",
     "Verdict",
     "make_verifier",
@@ -98,8 +99,27 @@ _PLAIN: Final[dict[str, str]] = {
 
 
 @dataclass(frozen=True)
+class PresentationCheck:
+    """One of a presentation's own checks in plain words: ``name`` (signature, challenge, domain, ...), a fixed
+    ``label`` saying what it asks, a ``status`` (passed, failed, warning, skipped) and the ``detail`` found."""
+
+    name: str
+    label: str
+    status: Literal["passed", "failed", "warning", "skipped"]
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """One clear answer: ``status`` (four values), a headline, the reason in words, the institution."""
+    """One clear answer: ``status`` (four values), a headline, the reason in words, the institution.
+
+    For a presentation, ``credentials`` holds each embedded credential's own verdict (in order) and
+    ``presentation`` the presentation's own checks (holder, challenge, domain); the headline then
+    summarizes the credentials ("2 valid Ontario Micro-Credentials").
+    """
 
     status: VerdictStatus
     headline: str
@@ -107,6 +127,9 @@ class Verdict:
     institution: str | None = None
     code: str | None = None
     warnings: tuple[str, ...] = ()
+    is_presentation: bool = False
+    credentials: tuple[Verdict, ...] = ()
+    presentation: tuple[PresentationCheck, ...] = ()
 
     @property
     def is_omc(self) -> bool:
@@ -119,6 +142,9 @@ class Verdict:
             out["code"] = self.code
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        if self.is_presentation:
+            out["credentials"] = [v.to_json() for v in self.credentials]
+            out["presentation"] = [c.to_json() for c in self.presentation]
         return out
 
 
@@ -453,6 +479,10 @@ class OmcVerifier(Verifier):
 
     def verify(self, document: dict[str, Any] | str | bytes, **kwargs: Any) -> VerificationResult:
         result = super().verify(document, **kwargs)
+        if result.kind == "presentation":
+            # what the caller asked of the presentation, so its verdict can say which checks were made
+            result.details["presentationRequest"] = {"challenge": kwargs.get("challenge") is not None,
+                                                     "domain": kwargs.get("domain") is not None}
         verdict_of(result)
         return result
 
@@ -515,10 +545,7 @@ def _sentence(text: str) -> str:
 
 def verdict_of(result: VerificationResult) -> Verdict:
     """The verdict for ``result`` (also stored as ``result.details["verdict"]``)."""
-    if result.kind == "presentation" and len(result.credentials) == 1 and not any(c.failed for c in result.checks):
-        verdict = verdict_of(result.credentials[0])
-    else:
-        verdict = _verdict(result)
+    verdict = _presentation_verdict(result) if result.kind == "presentation" else _verdict(result)
     verdict = _shown(verdict)
     result.details["verdict"] = verdict.to_json()
     return verdict
@@ -531,9 +558,160 @@ REASON_LIMIT: Final = 1000
 def _shown(verdict: Verdict) -> Verdict:
     """DESIGN decision 16: reasons, warnings and the institution quote documents and the registry, so they are
     made inert here for every channel (CLI, page, wallet record, certificate); the headline is our constant."""
-    return replace(verdict, headline=HEADLINES[verdict.status], reason=inert(verdict.reason, limit=REASON_LIMIT),
+    headline = presentation_headline(verdict) if verdict.is_presentation else HEADLINES[verdict.status]
+    return replace(verdict, headline=headline, reason=inert(verdict.reason, limit=REASON_LIMIT),
                    institution=None if verdict.institution is None else inert(verdict.institution),
-                   warnings=tuple(inert(w, limit=REASON_LIMIT) for w in verdict.warnings))
+                   warnings=tuple(inert(w, limit=REASON_LIMIT) for w in verdict.warnings),
+                   presentation=tuple(replace(c, detail=inert(c.detail, limit=REASON_LIMIT))
+                                      for c in verdict.presentation))
+
+
+# --- presentations -------------------------------------------------------------------------------------
+
+PRESENTATION_INVALID: Final = "NOT valid: do not rely on this presentation"
+_EMPTY_PRESENTATION: Final = "Valid presentation, but it holds no credentials"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def presentation_headline(verdict: Verdict) -> str:
+    """A presentation's headline, made of our own words and counts only: the credentials' verdicts summed up
+    ("2 valid Ontario Micro-Credentials", "1 valid Ontario Micro-Credential and 1 NOT valid"), or
+    :data:`PRESENTATION_INVALID` when the presentation's own checks failed."""
+    if any(c.status == "failed" for c in verdict.presentation) or (
+            verdict.status == "invalid" and not verdict.credentials):
+        return PRESENTATION_INVALID
+    if not verdict.credentials:
+        return _EMPTY_PRESENTATION
+    if len(verdict.credentials) == 1:
+        return HEADLINES[verdict.credentials[0].status]
+    omc = sum(1 for v in verdict.credentials if v.is_omc)
+    other = sum(1 for v in verdict.credentials if v.status == "valid-not-omc")
+    bad = sum(1 for v in verdict.credentials if v.status == "invalid")
+    parts = []
+    if omc:
+        parts.append(_count(omc, "valid Ontario Micro-Credential", "valid Ontario Micro-Credentials"))
+    if other:
+        parts.append(_count(other, "valid credential that is NOT an Ontario Micro-Credential",
+                            "valid credentials that are NOT Ontario Micro-Credentials"))
+    if bad:
+        parts.append(f"{bad} NOT valid")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_CHALLENGE_CODES: Final = frozenset({"INVALID_CHALLENGE_ERROR"})
+_DOMAIN_CODES: Final = frozenset({"INVALID_DOMAIN_ERROR"})
+_LABELS: Final[dict[str, str]] = {
+    "signature": "Signed by the learner who presents it (the holder)",
+    "challenge": "Made for this request, not a copy of an earlier one (challenge)",
+    "domain": "Made for this verifier (domain)",
+    "holder-is-subject": "Every credential is about the holder",
+    "holder-claims": "Every credential carries its issuer's own signature",
+}
+
+
+def _presentation_checks(result: VerificationResult) -> tuple[PresentationCheck, ...]:
+    """The presentation's own checks in plain words (VC-API presentations/verify; VC-DI §4.4 steps 6-7 for the
+    domain and challenge of a Data Integrity proof, VC-JOSE-COSE's nonce and aud for a VP-JWT)."""
+    own = [c for c in result.checks if c.name != "credentials"]
+    failed = [c for c in own if c.failed]
+    proof = result.check("proof")
+    signed = proof is not None and proof.status == "passed"
+    asked = result.details.get("presentationRequest")
+    asked = asked if isinstance(asked, dict) else {}
+    no_challenge = any(w.get("code") == "NO_CHALLENGE" for w in result.warnings)
+    out: list[PresentationCheck] = []
+
+    def add(name: str, status: Literal["passed", "failed", "warning", "skipped"], detail: str) -> None:
+        out.append(PresentationCheck(name, _LABELS.get(name, name), status, detail))
+
+    # who signed it: the proof (authentication) and, when it names a holder, that the holder's key signed it
+    binding = result.check("holder-binding")
+    broken = next((c for c in failed if c.name in ("parse", "data-model", "data-loss", "proof", "holder-binding")
+                   and c.code not in _CHALLENGE_CODES | _DOMAIN_CODES), None)
+    if broken is not None:
+        add("signature", "failed", _plain(broken))
+    elif binding is not None:
+        add("signature", "passed", _sentence(binding.detail))
+    elif signed:
+        add("signature", "warning", "Its signature verified, but it does not name its holder, so who presents "
+            "these credentials is not stated.")
+    else:
+        add("signature", "skipped", "Not checked.")
+    # challenge: a fresh value the verifier chose, so a copied presentation cannot be replayed
+    challenge = next((c for c in failed if c.code in _CHALLENGE_CODES), None)
+    if challenge is not None:
+        add("challenge", "failed", "It does not answer this verifier's challenge: it may be a copy of a "
+            "presentation made earlier or for someone else.")
+    elif not signed:
+        add("challenge", "skipped", "Not checked: the presentation's signature did not verify.")
+    elif asked.get("challenge") is True or (not asked and result.format == "di" and not no_challenge):
+        add("challenge", "passed", "It answers the challenge this verifier asked for.")
+    elif no_challenge or asked.get("challenge") is False:
+        add("challenge", "warning", "No challenge was asked for, so this could be a copy of an earlier "
+            "presentation (a replay).")
+    else:
+        add("challenge", "skipped", "Not recorded whether a challenge was asked for.")
+    # domain: the verifier the presentation was made for
+    domain = next((c for c in failed if c.code in _DOMAIN_CODES), None)
+    if domain is not None:
+        add("domain", "failed", "It was made for another verifier (its domain does not match).")
+    elif not signed:
+        add("domain", "skipped", "Not checked: the presentation's signature did not verify.")
+    elif asked.get("domain") is True:
+        add("domain", "passed", "It was made for this verifier.")
+    else:
+        add("domain", "skipped", "No domain was asked for, so it was not checked which verifier it was made for.")
+    for name in ("holder-claims", "holder-is-subject"):
+        check = result.check(name)
+        if check is not None and check.failed:
+            add(name, "failed", _plain(check))
+        elif name == "holder-is-subject" and signed and binding is not None and result.credentials:
+            add(name, "passed", "Every credential that names its subject is about the holder.")
+    listed = {"parse", "data-model", "data-loss", "proof", "holder-binding", "holder-claims", "holder-is-subject"}
+    for check in failed:
+        if check.name not in listed and check.code not in _CHALLENGE_CODES | _DOMAIN_CODES:
+            add(check.name, "failed", _plain(check))
+    return tuple(out)
+
+
+def _presentation_verdict(result: VerificationResult) -> Verdict:
+    """A presentation: each embedded credential's own verdict, the presentation's own checks, and a status
+    that sums them up (invalid when the presentation or any credential fails; an OMC only when all are)."""
+    subs = tuple(verdict_of(sub) for sub in result.credentials)
+    checks = _presentation_checks(result)
+    base = Verdict("invalid", PRESENTATION_INVALID, "", None, None, (), True, subs, checks)
+    own_failed = [c for c in result.checks if c.failed and c.name != "credentials"]
+    if own_failed:
+        first = own_failed[0]
+        return replace(base, reason="The presentation itself does not hold: " + _plain(first), code=first.code)
+    if not result.checks:
+        return replace(base, reason="Nothing could be verified.")
+    if len(subs) == 1:
+        # one credential: its verdict is the presentation's
+        only = subs[0]
+        return replace(base, status=only.status, reason=only.reason, institution=only.institution, code=only.code,
+                       warnings=only.warnings)
+    if not subs:
+        return replace(base, status="valid-not-omc", reason="The presentation's signature holds, but it carries no "
+                       "credential to rely on.")
+    total = len(subs)
+    bad = [(index, v) for index, v in enumerate(subs, 1) if v.status == "invalid"]
+    if bad:
+        index, first_bad = bad[0]
+        return replace(base, reason=f"{_count(len(bad), 'credential', 'credentials')} of the {total} in this "
+                       f"presentation {'is' if len(bad) == 1 else 'are'} NOT valid. Credential {index}: "
+                       f"{first_bad.reason}", code=first_bad.code)
+    if all(v.is_omc for v in subs):
+        status: VerdictStatus = "valid-omc-plus" if all(v.status == "valid-omc-plus" for v in subs) else "valid-omc"
+        return replace(base, status=status, reason=f"All {total} credentials in this presentation are valid Ontario "
+                       "Micro-Credentials; each one's verdict follows.")
+    other = sum(1 for v in subs if not v.is_omc)
+    return replace(base, status="valid-not-omc", reason=f"All {total} credentials in this presentation are valid; "
+                   f"{other} of them {'is' if other == 1 else 'are'} NOT an Ontario Micro-Credential. Each one's "
+                   "verdict follows.")
 
 
 def _verdict(result: VerificationResult) -> Verdict:
@@ -548,9 +726,6 @@ def _verdict(result: VerificationResult) -> Verdict:
         return Verdict("invalid", HEADLINES["invalid"], _plain(first), institution, first.code, warnings)
     if not result.checks:
         return Verdict("invalid", HEADLINES["invalid"], "Nothing could be verified.", institution, None, warnings)
-    if result.kind == "presentation":
-        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "This presentation holds "
-                       f"{len(result.credentials)} credentials; see each credential's verdict.", institution)
     if failed:
         # the credential verified; only the OMC-specific checks failed
         order = {ISSUER_CHECK: 0, PARTNERSHIP_CHECK: 1, "omc-profile": 2, "omc-endorsements": 3}
@@ -568,9 +743,10 @@ def _verdict(result: VerificationResult) -> Verdict:
         return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], _sentence(profile.detail), institution,
                        profile.code, warnings)
     if issuer_check is None:
-        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but its issuer was not "
-                       "checked against the ministry's registry, so it cannot be called an OMC.", institution,
-                       None, warnings)
+        # plain mode (no registry configured): say that no OMC verdict was given, not only that it is none
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "No OMC verdict was given: the issuer was not "
+                       "checked against the ministry's registry (none is configured), so the credential is valid "
+                       "but cannot be called an OMC.", institution, None, warnings)
     plus = bool(result.details.get("omc", {}).get("omcPlus")) if isinstance(result.details.get("omc"), dict) \
         else _is_omc_plus(result.document or {})
     status: VerdictStatus = "valid-omc-plus" if plus else "valid-omc"

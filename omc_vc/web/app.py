@@ -53,7 +53,7 @@ from omc_vc._internal.jsonio import loads, loads_object
 from omc_vc._internal.timeutil import format_datetime
 from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver, did_web_url
-from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, QrError, problem_type
+from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, problem_type
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.sqlite_store import SqliteStore
@@ -71,7 +71,7 @@ from .config import WebConfig
 from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .openapi import openapi_document
 from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
-from .summary import page_result
+from .summary import page_result, share_unavailable
 
 log = logging.getLogger("omc_vc.web")
 HERE = Path(__file__).resolve().parent
@@ -115,6 +115,15 @@ def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list
             pair = institution.load_key()
         pairs.append(pair)
     return pairs
+
+
+#: What the page can read, said when a paste or an upload is none of it.
+_PASTE_UNREADABLE = ("the pasted text is not something this page can check: expected a credential (JSON), a VC-JWT "
+                     "or a verifier link (the web address in a learner's QR code)")
+_PASTE_UNREADABLE_LINK = ("this link does not carry a credential this page can check: expected a credential (JSON), "
+                          "a VC-JWT or a verifier link (the web address in a learner's QR code)")
+_UPLOAD_UNREADABLE = ("this kind of file cannot be checked here: upload a QR code image (PNG, JPEG) or a credential "
+                      "file (.json, .jwt)")
 
 
 def _failed(name: str, exc: OmcVcError) -> VerificationResult:
@@ -371,8 +380,9 @@ class Service:
         result = self.page_verifier().verify(payload)
         return page_result(result)
 
-    def verify_link_text(self, text: str) -> dict[str, Any]:
-        """Link mode and pasted links: decode the fragment (compressed credential) then verify."""
+    def verify_link_text(self, text: str, *, unreadable: str | None = None) -> dict[str, Any]:
+        """Link mode and pasted links: decode the fragment (compressed credential) then verify. ``unreadable``
+        replaces the decoder's own words when the text came from a paste or an upload (what was expected)."""
         text = text.strip()
         if text.startswith("#"):
             text = text[1:]
@@ -382,10 +392,12 @@ class Service:
         try:
             payload = decode_payload(text)
         except OmcVcError as exc:
+            if unreadable is not None:
+                return page_result(_failed("parse", InputError(unreadable, code=exc.code)))
             return page_result(_failed("parse", exc))
         return self.verify_for_page(payload)
 
-    def verify_pasted(self, text: str) -> dict[str, Any]:
+    def verify_pasted(self, text: str, *, unreadable: str | None = None) -> dict[str, Any]:
         stripped = text.strip()
         if stripped.startswith("{"):
             try:
@@ -394,7 +406,10 @@ class Service:
                 return page_result(_failed("parse", exc))
         if jose.is_jwt(stripped):
             return self.verify_for_page(stripped)
-        return self.verify_link_text(stripped)
+        if unreadable is None:
+            unreadable = _PASTE_UNREADABLE_LINK if stripped.startswith(("http://", "https://")) \
+                else _PASTE_UNREADABLE
+        return self.verify_link_text(stripped, unreadable=unreadable)
 
     def verify_upload(self, data: bytes) -> dict[str, Any]:
         head = data[:512].lstrip()
@@ -408,14 +423,15 @@ class Service:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return page_result(_failed("parse", InputError("the file is neither a QR image, JSON nor a JWT")))
-        return self.verify_pasted(text)
+            return page_result(_failed("parse", InputError(_UPLOAD_UNREADABLE)))
+        # a web page, a PDF or other text: say which kinds of file work, not what the link decoder found
+        return self.verify_pasted(text, unreadable=_UPLOAD_UNREADABLE)
 
     def verify_share(self, share_id: str) -> dict[str, Any]:
         share = self.shares.get(share_id)
         if share is None:
-            return page_result(_failed("parse", QrError("this shared credential has expired or was withdrawn",
-                                                        code="SHARE_NOT_FOUND")))
+            # expired or withdrawn: the learner stopped sharing, which is no sign against the credential
+            return share_unavailable()
         return self.verify_for_page(share.credential)
 
     def holder_share(self, presentation: dict[str, Any], challenge: str) -> tuple[dict[str, Any] | str, str]:

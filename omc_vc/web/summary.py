@@ -123,22 +123,60 @@ def credential_summary(credential: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def page_result(result: VerificationResult) -> dict[str, Any]:
-    """The JSON the verifier page renders: verdict, facts, and every check (of embedded credentials too)."""
+    """The JSON the verifier page renders: verdict, facts, and every check (of embedded credentials too).
+
+    A presentation also gets ``credentials``: one card per embedded credential (its own verdict, from the
+    presentation verdict's ``credentials``, its facts and its checks); its top-level ``summary`` carries the
+    facts of a lone credential only, never the first of several as if it were all of them.
+    """
     document = result.document
     shown = document
     checks = [_check(c.to_json()) for c in result.checks]
-    if result.kind == "presentation" and result.credentials:
-        shown = result.credentials[0].document
+    verdict = verdict_json(result)
+    out: dict[str, Any] = {}
+    if result.kind == "presentation":
+        shown = result.credentials[0].document if len(result.credentials) == 1 else None
+        verdicts = verdict.get("credentials") or []
+        cards = []
         for index, sub in enumerate(result.credentials):
             checks.extend(_check({**c.to_json(), "name": f"credential {index + 1}: {c.name}"}) for c in sub.checks)
+            cards.append({"verified": sub.verified,
+                          "verdict": verdicts[index] if index < len(verdicts) else verdict_json(sub),
+                          "summary": {**credential_summary(sub.document), "endorsements": _endorsed_by(sub)},
+                          "checks": [_check(c.to_json()) for c in sub.checks]})
+        out["credentials"] = cards
     return {
         "verified": result.verified,
         "kind": result.kind,
         "format": result.format,
-        "verdict": verdict_json(result),
-        "summary": {**credential_summary(shown), "endorsements": _endorsed_by(result)},
+        "verdict": verdict,
+        "summary": {**credential_summary(shown), "endorsements": _endorsed_by(result) if shown is not None else []},
+        **out,
         "checks": checks,
         "warnings": [inert(w.get("detail"), limit=MAX_DETAIL) for w in result.warnings],
+    }
+
+
+#: The page's answer for a short-mode share that is no longer held (expired or withdrawn): neutral, since the
+#: learner chose to stop sharing (or the link's time ran out); nothing about the credential is known or suspect.
+SHARE_UNAVAILABLE_STATUS = "share-unavailable"
+
+
+def share_unavailable() -> dict[str, Any]:
+    """The page result for a share this service no longer holds (a distinct status, not ``invalid``)."""
+    return {
+        "verified": False,
+        "kind": "unknown",
+        "format": None,
+        "verdict": {"status": SHARE_UNAVAILABLE_STATUS, "code": "SHARE_NOT_FOUND",
+                    "headline": "This credential is no longer shared",
+                    "reason": "The learner no longer shares this credential through this link: the link has "
+                              "expired or the learner withdrew it. This says nothing against the credential; "
+                              "ask the learner for a new link.",
+                    "institution": None},
+        "summary": {},
+        "checks": [],
+        "warnings": [],
     }
 
 

@@ -187,7 +187,29 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
         result.add(Check("proof-options", "failed", f"a presentation proof cannot have purpose {purpose!r}",
                          "PROOF_VERIFICATION_ERROR"))
     # VCDM 2.0 §4.12.4 (holder claims) is one of the verifier's presentation checks (omc_vc/verify.py)
-    return (200 if result.verified else 400), result_body(result)
+    return (200 if result.verified else 400), presentation_body(result)
+
+
+def presentation_body(result: VerificationResult) -> dict[str, Any]:
+    """A presentation's verify answer: :func:`result_body`, plus ``credentialResults`` (each embedded credential's
+    own verified, passed checks and errors, in order) and, from a registry (OMC) verifier, the ``verdict``
+    (omc_vc.verdict: a summarizing headline, each credential's verdict and the presentation's own checks),
+    each credential's verdict also in its ``credentialResults`` entry."""
+    body = result_body(result)
+    verdict = result.details.get("verdict")
+    verdicts = verdict.get("credentials") if isinstance(verdict, dict) else None
+    entries = []
+    for index, sub in enumerate(result.credentials):
+        entry: dict[str, Any] = {"verified": sub.verified,
+                                 "checks": [c.name for c in sub.checks if c.status == "passed"],
+                                 "errors": sub.errors}
+        if isinstance(verdicts, list) and index < len(verdicts):
+            entry["verdict"] = verdicts[index]
+        entries.append(entry)
+    body["credentialResults"] = entries
+    if isinstance(verdict, dict):
+        body["verdict"] = verdict
+    return body
 
 
 def extra_conformance(credential: dict[str, Any]) -> str | None:

@@ -200,3 +200,33 @@ def test_short_mode_link_page(page: Any, served: WebWorld) -> None:
     _shot(page, "short-mode-valid-omc-plus")
     assert shown["status"] == "valid-omc-plus"
     assert page.console_errors == []
+
+
+def test_presentation_of_two_omcs_shows_a_card_per_credential(page: Any, served: WebWorld) -> None:
+    from datetime import timedelta
+
+    from omc_vc._internal.timeutil import utcnow
+    from omc_vc.keys import KeyPair
+    from omc_vc.proofs.data_integrity import add_proof
+
+    holder = KeyPair.generate("ed25519")
+    first, _ = served.credential("college", holder=holder.controller)
+    second, _ = served.credential("college", plus=True, holder=holder.controller)
+    presentation = add_proof({"@context": ["https://www.w3.org/ns/credentials/v2"],
+                              "type": ["VerifiablePresentation"], "holder": holder.controller,
+                              "verifiableCredential": [first, second]},
+                             holder, purpose="authentication", expires=utcnow() + timedelta(minutes=10))
+    page.goto(served.base_url + "/")
+    page.fill("#paste", json.dumps(presentation))
+    page.click("#paste-form button[type=submit]")
+    shown = _verdict(page)
+    _shot(page, "presentation-two-omcs")
+    assert shown["headline"] == "2 valid Ontario Micro-Credentials"
+    cards = page.query_selector_all("#credentials-box .credential-card")
+    assert [card.query_selector(".verdict").get_attribute("data-status") for card in cards] == \
+        ["valid-omc", "valid-omc-plus"]
+    assert "Credential 2 of 2" in cards[1].inner_text()
+    assert page.is_visible("#presentation-box")
+    assert "Signed by the learner who presents it (the holder)" in page.inner_text("#presentation-box")
+    assert not page.is_visible("#facts-note")
+    assert page.console_errors == []

@@ -261,7 +261,7 @@ def test_short_mode_share_lifecycle(client: TestClient, world: WebWorld) -> None
     gone = client.delete(f"/shares/{share['id']}", headers={"Authorization": f"Bearer {share['withdrawToken']}"})
     assert gone.status_code == 204
     assert client.get(f"/shares/{share['id']}").status_code == 404
-    assert client.post(f"/verify/share/{share['id']}").json()["verdict"]["status"] == "invalid"
+    assert client.post(f"/verify/share/{share['id']}").json()["verdict"]["status"] == "share-unavailable"
 
 
 def test_share_refuses_junk_and_bad_ttl(client: TestClient, world: WebWorld) -> None:

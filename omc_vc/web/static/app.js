@@ -50,17 +50,81 @@
     $("result").setAttribute("aria-busy", on ? "true" : "false");
   }
 
-  function showResult(data) {
-    var verdict = data.verdict || { status: "invalid", headline: "Not valid", reason: "" };
-    var summary = data.summary || {};
-    var box = $("verdict");
-    box.className = "verdict " + verdict.status;
-    box.setAttribute("data-status", verdict.status);
-    $("verdict-headline").textContent = verdict.headline;
-    $("verdict-reason").textContent = verdict.reason || "";
-    var facts = $("facts");
-    clear(facts);
-    $("facts-note").hidden = verdict.status !== "invalid";
+  // A section of the result created on first use (before the facts), emptied for each new result.
+  function section(id, className) {
+    var node = $(id);
+    if (!node) {
+      node = document.createElement("section");
+      node.id = id;
+      node.className = className;
+      $("result").insertBefore(node, $("facts-note"));
+    }
+    clear(node);
+    node.hidden = true;
+    return node;
+  }
+
+  function heading(level, text) {
+    var node = document.createElement(level);
+    node.textContent = text;
+    return node;
+  }
+
+  // The presentation's own checks (holder, challenge, domain), in the server's plain words.
+  function showPresentation(checks) {
+    var box = section("presentation-box", "sub presentation");
+    if (!checks || !checks.length) { return; }
+    box.appendChild(heading("h3", "The presentation itself"));
+    var list = document.createElement("ul");
+    list.className = "checks";
+    checks.forEach(function (c) {
+      var li = document.createElement("li");
+      li.className = c.status;
+      li.setAttribute("data-check", c.name);
+      var st = document.createElement("span");
+      st.className = "st";
+      st.textContent = STATUS_WORDS[c.status] || c.status;
+      li.appendChild(st);
+      li.appendChild(document.createTextNode(" " + c.label + ": "));
+      li.appendChild(bdi(c.detail || ""));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    box.hidden = false;
+  }
+
+  // One card per credential of a presentation of several: its own verdict and facts.
+  function showCards(cards) {
+    var box = section("credentials-box", "sub credentials");
+    if (!cards || cards.length < 2) { return; }
+    cards.forEach(function (card, index) {
+      var verdict = card.verdict || { status: "invalid", headline: "Not valid", reason: "" };
+      var item = document.createElement("section");
+      item.className = "credential-card";
+      item.setAttribute("data-credential", String(index + 1));
+      item.appendChild(heading("h3", "Credential " + (index + 1) + " of " + cards.length));
+      var head = document.createElement("div");
+      head.className = "verdict " + verdict.status;
+      head.setAttribute("data-status", verdict.status);
+      var strong = document.createElement("p");
+      strong.className = "card-headline";
+      strong.textContent = verdict.headline;
+      head.appendChild(strong);
+      var reason = document.createElement("p");
+      reason.className = "reason";
+      reason.textContent = verdict.reason || "";
+      head.appendChild(reason);
+      item.appendChild(head);
+      var facts = document.createElement("dl");
+      facts.className = "facts";
+      fillFacts(facts, verdict, card.summary || {});
+      item.appendChild(facts);
+      box.appendChild(item);
+    });
+    box.hidden = false;
+  }
+
+  function fillFacts(facts, verdict, summary) {
     addFact(facts, "institution", verdict.institution);
     addFact(facts, "issuerName", summary.issuerName);
     addFact(facts, "learner", summary.learner);
@@ -75,6 +139,22 @@
     addFact(facts, "endorsements", summary.endorsements);
     addFact(facts, "issued", summary.issued);
     addFact(facts, "validUntil", summary.validUntil);
+  }
+
+  function showResult(data) {
+    var verdict = data.verdict || { status: "invalid", headline: "Not valid", reason: "" };
+    var summary = data.summary || {};
+    var box = $("verdict");
+    box.className = "verdict " + verdict.status;
+    box.setAttribute("data-status", verdict.status);
+    $("verdict-headline").textContent = verdict.headline;
+    $("verdict-reason").textContent = verdict.reason || "";
+    showPresentation(verdict.presentation);
+    showCards(data.credentials);
+    var facts = $("facts");
+    clear(facts);
+    fillFacts(facts, verdict.credentials && verdict.credentials.length > 1 ? {} : verdict, summary);
+    $("facts-note").hidden = verdict.status !== "invalid" || !facts.firstChild;
     var targets = $("targets");
     clear(targets);
     (summary.stacksInto || []).forEach(function (t) {
