@@ -1,8 +1,10 @@
-"""``omc serve`` takes the default registry
+"""The page without a registry says that no OMC verdict was given, and ``omc serve`` takes the default registry
 (``$OMC_REGISTRY``, the user config file) when neither --registry nor the service's config names one."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,25 @@ from click.testing import CliRunner
 from omc_vc.cli.main import cli  # type: ignore[import-not-found,unused-ignore]
 
 from omc_vc.web import app as web_app
+from omc_vc.web.app import create_app
 from omc_vc.web.config import WebConfig
 
+from .conftest import TestClient
 from .world import WebWorld
+
+
+def test_unregistered_issuer_reads_as_no_omc_verdict_without_a_registry(world: WebWorld) -> None:
+    # an OMC signed by a key no ministry authorized, on a page with no registry: never an OMC, and the
+    # reason says plainly that no OMC verdict was given because the issuer was not checked
+    config = replace(world.config(), registry=None, anchors=None)
+    vc, _ = world.credential("nowhere")
+    with TestClient(create_app(config)) as client:
+        out = client.post("/verify/text", content=json.dumps(vc)).json()
+    assert out["verdict"]["status"] == "valid-not-omc"
+    assert out["verdict"]["reason"].startswith("No OMC verdict was given: the issuer was not checked against "
+                                               "the ministry's registry")
+    profile = [c for c in out["checks"] if c["name"] == "omc-profile"]
+    assert profile and profile[0]["detail"].startswith("has the OMC fields")
 
 
 def _served_config(monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str | None]) -> WebConfig:
