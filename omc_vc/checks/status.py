@@ -826,16 +826,7 @@ class StatusListCheck:
 
     def _from_disk(self, url: str) -> _Cached | None:
         path = self._cache_path(url)
-        if path is None:
-            return None
-        try:
-            info = path.lstat()
-        except OSError:
-            return None
-        # a link, a special file or an oversized file at the entry's name is not the check's own: removed
-        if not stat.S_ISREG(info.st_mode) or info.st_size > 2 * MAX_LIST_DOCUMENT_BYTES + 4096:
-            if not stat.S_ISDIR(info.st_mode):
-                _discard(path)
+        if path is None or not _own_file(path, 2 * MAX_LIST_DOCUMENT_BYTES + 4096):
             return None
         try:
             record = loads_object(path.read_bytes(), max_bytes=2 * MAX_LIST_DOCUMENT_BYTES + 4096,
@@ -929,15 +920,7 @@ class StatusListCheck:
 
     def _read_mark(self, key: _MarkKey) -> _ListVersion | None:
         path = self._mark_path(key)
-        if path is None:
-            return None
-        try:
-            info = path.lstat()
-        except OSError:
-            return None
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MARK_FILE_BYTES:
-            if not stat.S_ISDIR(info.st_mode):
-                _discard(path)
+        if path is None or not _own_file(path, _MARK_FILE_BYTES):
             return None
         try:
             record = loads_object(path.read_bytes(), max_bytes=_MARK_FILE_BYTES, what="status list mark")
@@ -993,6 +976,21 @@ def _check_encoded_length(url: str, encoded: str) -> None:
     if len(encoded) > MAX_ENCODED_LIST_CHARS:
         raise malformed(f"the encodedList of the status list {url} is {len(encoded)} characters, over the "
                          f"{MAX_ENCODED_LIST_CHARS}-character cap")
+
+
+def _own_file(path: Path, max_bytes: int) -> bool:
+    """Whether ``path`` is a regular file of at most ``max_bytes``, as the check writes them. A link, a
+    special file or an oversized file at one of the check's names is not its own: it is removed (never
+    followed); a folder there is left alone."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes:
+        return True
+    if not stat.S_ISDIR(info.st_mode):
+        _discard(path)
+    return False
 
 
 def _discard(path: Path) -> bool:
