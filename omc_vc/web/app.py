@@ -489,14 +489,24 @@ def read_qr_bytes(data: bytes) -> str:
         return text
 
 
-def _read_json_file(path: Path) -> dict[str, Any] | None:
+def _read_hosted(path: Path) -> Any:
+    """A hosted JSON file's value, or None when it is missing, too large or not JSON."""
     try:
         if path.stat().st_size > MAX_HOSTED_BYTES:
             return None
-        value = loads(path.read_bytes(), max_bytes=MAX_HOSTED_BYTES, what=str(path))
+        return loads(path.read_bytes(), max_bytes=MAX_HOSTED_BYTES, what=path.name)
     except (OSError, InputError):
         return None
+
+
+def _read_json_file(path: Path) -> dict[str, Any] | None:
+    value = _read_hosted(path)
     return value if isinstance(value, dict) else None
+
+
+def _read_json_list(path: Path) -> list[Any] | None:
+    value = _read_hosted(path)
+    return value if isinstance(value, list) else None
 
 
 # --- HTTP plumbing -------------------------------------------------------------------------------------
@@ -782,16 +792,6 @@ async def legacy_registry_document(service: Service, request: Request) -> Respon
     if doc is None:
         return problem_response(404, "NOT_FOUND", "this service does not host a DCC legacy registry")
     return JSONResponse(doc, headers=FORMS_CACHE)
-
-
-def _read_json_list(path: Path) -> list[Any] | None:
-    try:
-        if path.stat().st_size > MAX_HOSTED_BYTES:
-            return None
-        value = loads(path.read_bytes(), max_bytes=MAX_HOSTED_BYTES, what=path.name)
-    except (OSError, InputError):
-        return None
-    return value if isinstance(value, list) else None
 
 
 @endpoint
