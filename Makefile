@@ -20,6 +20,14 @@ $(JS_STAMP): tests/interop/js/package-lock.json
 	  npm ci --prefix tests/interop/js --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(JS_STAMP); \
 	else echo "npm not found: the JavaScript interop tests will be skipped"; fi
 
+WEB_JS_STAMP := tests/web/js/node_modules/.installed-stamp
+
+# axe-core for the accessibility tests of the verifier page (injected into headless Chromium; needs npm).
+$(WEB_JS_STAMP): tests/web/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/web/js --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(WEB_JS_STAMP); \
+	else echo "npm not found: the accessibility tests of the page will be skipped"; fi
+
 # Headless Chromium for the browser tests (Debian package; needs root, as on CI and the dev machines).
 # chromium for the browser tests; wrk for the test of the service benchmark's wrk script
 system-deps:
@@ -30,7 +38,7 @@ system-deps:
 
 setup: $(STAMP)
 
-test: setup $(JS_STAMP) system-deps
+test: setup $(JS_STAMP) $(WEB_JS_STAMP) system-deps
 	$(PY) -m pytest
 
 lint: setup
