@@ -227,3 +227,19 @@ class ConfigError(OmcVcError):
 
     default_code = "CONFIG_ERROR"
     title = "Configuration error"
+
+
+class OfferError(OmcVcError):
+    """A credential offer cannot be made or redeemed: unknown (OFFER_NOT_FOUND), expired (OFFER_EXPIRED),
+    revoked (OFFER_REVOKED), or a wallet exchange refused (its own code: a wrong challenge, holder or
+    domain)."""
+
+    default_code = "OFFER_ERROR"
+    title = "Credential offer refused"
+
+
+class OfferRedeemedError(OfferError):
+    """The offer was redeemed already: an offer gives one credential, once."""
+
+    default_code = "OFFER_REDEEMED"
+    title = "Credential offer already redeemed"

@@ -41,6 +41,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError, OmcVcError
 from omc_vc.issue.config import StatusConfig
+from omc_vc.issue.sqlite_offers import OFFER_SCHEMA, SqliteOffers
 from omc_vc.issue.store import (
     REVOCATION,
     SUSPENSION,
@@ -106,7 +107,7 @@ CREATE TABLE IF NOT EXISTS credentials (
     UNIQUE (status_list, status_index),
     UNIQUE (suspension_list, suspension_index)
 );
-"""
+""" + OFFER_SCHEMA
 #: Indexes over the columns schema 2 added (made after a migration).
 _INDEXES: Final = (
     "CREATE UNIQUE INDEX IF NOT EXISTS lists_by_issuer ON lists (COALESCE(issuer, ''), purpose, number)",
@@ -160,7 +161,7 @@ def issuing_lock(state_path: str | Path) -> Iterator[None]:
         handle.close()
 
 
-class SqliteStore:
+class SqliteStore(SqliteOffers):
     """The issuance database of one institution (a file; created on first use). Implements
     :class:`omc_vc.issue.store.Store`; one connection, usable from several threads in turn."""
 
