@@ -137,6 +137,8 @@ class StatusOutcome:
     list_url: str
     status: int
     message: str | None = None
+    #: the rule the list broke, when a set bit was honoured from a list that could not vouch for good standing
+    caveat: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -147,6 +149,8 @@ class StatusOutcome:
                                "status": self.status, "valid": self.valid}
         if self.message is not None:
             out["message"] = self.message
+        if self.caveat is not None:
+            out["caveat"] = self.caveat
         return out
 
 
@@ -455,7 +459,8 @@ class StatusListCheck:
                 if verified is None:
                     verified = self._verified_list(entry.list_url, credential, ctx)
                     lists[entry.list_url] = verified
-                outcome = self._evaluate(entry, verified)
+                objection = self._bind_list(entry.list_url, verified.facts, credential)
+                outcome = self._evaluate(entry, verified, objection)
             except OmcVcError as exc:
                 where = f"credentialStatus[{position}]" if len(raw_entries) > 1 else "credentialStatus"
                 failures.append(Check(CHECK_NAME, "failed", f"{where}: {exc.detail}", exc.code))
@@ -482,12 +487,14 @@ class StatusListCheck:
             if outcome.purpose == "message" and outcome.message is not None:
                 return None, f"status message: {outcome.message!r} ({at})"
             return None, f"not {_PAST.get(outcome.purpose, outcome.purpose + ' flagged')} ({at})"
+        by = " by its issuer"
+        if outcome.caveat is not None:
+            # honoured from a list that could not have vouched for good standing (see _evaluate)
+            by, at = "", f"{at}; the list could not have shown it in good standing: {outcome.caveat}"
         if outcome.purpose == "revocation":
-            return Check(CHECK_NAME, "failed", f"the credential was revoked by its issuer ({at})",
-                         "CREDENTIAL_REVOKED"), ""
+            return Check(CHECK_NAME, "failed", f"the credential was revoked{by} ({at})", "CREDENTIAL_REVOKED"), ""
         if outcome.purpose == "suspension":
-            return Check(CHECK_NAME, "failed", f"the credential is suspended by its issuer ({at})",
-                         "CREDENTIAL_SUSPENDED"), ""
+            return Check(CHECK_NAME, "failed", f"the credential is suspended{by} ({at})", "CREDENTIAL_SUSPENDED"), ""
         if outcome.purpose == "refresh":
             # §2.1: refresh "does not invalidate the verifiable credential"
             ctx.result.warn("CREDENTIAL_REFRESH_AVAILABLE",
@@ -501,7 +508,10 @@ class StatusListCheck:
                      f"the issuer set status {outcome.status} for purpose {outcome.purpose!r}, "
                      f"which omc-vc does not understand ({at})", "STATUS_VERIFICATION_ERROR"), ""
 
-    def _evaluate(self, entry: StatusEntry, verified: _VerifiedList) -> StatusOutcome:
+    def _evaluate(self, entry: StatusEntry, verified: _VerifiedList, objection: StatusError | None = None
+                  ) -> StatusOutcome:
+        """The entry's value on its verified list. ``objection`` is a rule the list breaks that only stops it
+        vouching for good standing (see :meth:`_bind_list`)."""
         # §3.2 step 5: the entry's purpose must be one of the list's purposes
         purposes = verified.facts.purposes
         if entry.purpose not in purposes:
@@ -510,18 +520,28 @@ class StatusListCheck:
                               "cannot answer for this one", code="STATUS_VERIFICATION_ERROR")
         bits = verified.bits
         # §3.2 step 9: bitstring length / statusSize >= minimumNumberOfEntries
-        if len(bits) * 8 < self.min_bits * entry.size:
-            raise StatusError(f"the status list {entry.list_url} has {len(bits) * 8 // entry.size} entries, fewer than "
-                              f"the required {self.min_bits} (a short list narrows the group a holder hides in)",
-                              code="STATUS_LIST_LENGTH_ERROR")
+        if objection is None and len(bits) * 8 < self.min_bits * entry.size:
+            objection = StatusError(f"the status list {entry.list_url} has {len(bits) * 8 // entry.size} entries, "
+                                    f"fewer than the required {self.min_bits} (a short list narrows the group a "
+                                    "holder hides in)", code="STATUS_LIST_LENGTH_ERROR")
         # §3.2 step 10: read the value at index * size; outside the bitstring is a RANGE_ERROR
+        if objection is not None and entry.position + entry.size > len(bits) * 8:
+            raise objection
         status = get_status(bits, entry.position, entry.size)
+        if objection is not None:
+            # A verified list that breaks a rule guarding the "not revoked" answer (another list's id, another
+            # issuer's signature, too few entries) still revokes or suspends: a set bit can only make the
+            # verdict worse, so honouring it gives nothing to whoever served the list. A clear bit, or any
+            # other purpose, is not taken from such a list.
+            if status == 0 or entry.purpose not in ("revocation", "suspension"):
+                raise objection
         message: str | None = None
         if entry.messages is not None:
             message = entry.messages.get(status)
         elif entry.purpose == "message":
             message = "set" if status else "unset"  # §2.1: the default meanings of 1 and 0
-        return StatusOutcome(entry.purpose, entry.position, entry.list_url, status, message)
+        return StatusOutcome(entry.purpose, entry.position, entry.list_url, status, message,
+                             objection.detail if objection is not None else None)
 
     # --- obtaining and verifying the list ----------------------------------------------------------
     def _verified_list(self, url: str, credential: dict[str, Any], ctx: CheckContext) -> _VerifiedList:
@@ -597,7 +617,8 @@ class StatusListCheck:
             raise StatusError(f"the status list {url} does not verify: {why}", code="STATUS_VERIFICATION_ERROR")
         doc = result.document
         facts = _ListFacts.of(doc)
-        self._bind_list(url, facts, credential)
+        if not facts.is_list:
+            raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
         subject = _list_subject(doc)
         encoded = subject.get("encodedList")
         if not isinstance(encoded, str):
@@ -611,25 +632,29 @@ class StatusListCheck:
         return _VerifiedList(doc, bits, result.format, facts, version)
 
     def _reuse(self, url: str, remembered: _VerifiedList, credential: dict[str, Any]) -> _VerifiedList:
-        self._bind_list(url, remembered.facts, credential)
+        if not remembered.facts.is_list:
+            raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
         return remembered
 
     @staticmethod
-    def _bind_list(url: str, facts: _ListFacts, credential: dict[str, Any]) -> None:
-        """What ties a verified list to this URL and to this credential: checked on every use."""
+    def _bind_list(url: str, facts: _ListFacts, credential: dict[str, Any]) -> StatusError | None:
+        """What ties a verified list to this URL and to this credential, checked on every use: the rule the
+        list breaks, or None. Breaking one stops the list vouching that the credential is in good standing;
+        :meth:`_evaluate` still honours a set revocation or suspension bit from it."""
         if not facts.is_list:
             raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
         # list substitution: another list of the same issuer served at this URL
         if facts.has_id and facts.id != url:
-            raise StatusError(f"the status list served at {url} names itself {facts.id!r}: a different list "
-                              "substituted for this one is refused", code="STATUS_VERIFICATION_ERROR")
+            return StatusError(f"the status list served at {url} names itself {facts.id!r}: a different list "
+                               "substituted for this one is refused", code="STATUS_VERIFICATION_ERROR")
         # a status list from another issuer: anyone could sign a list saying "not revoked"
         list_issuer = facts.issuer
         credential_issuer = issuer_id(credential)
         if list_issuer != credential_issuer:
-            raise StatusError(f"the status list {url} was issued by {list_issuer}, not by the credential's issuer "
-                              f"{credential_issuer}: a list from another issuer cannot vouch for this credential",
-                              code="STATUS_VERIFICATION_ERROR")
+            return StatusError(f"the status list {url} was issued by {list_issuer}, not by the credential's issuer "
+                               f"{credential_issuer}: a list from another issuer cannot vouch for this credential",
+                               code="STATUS_VERIFICATION_ERROR")
+        return None
 
     # --- remembering verified lists ----------------------------------------------------------------
     def _recall(self, url: str, digest: str | None, ctx: CheckContext, now: datetime) -> _VerifiedList | None:

@@ -128,14 +128,13 @@ def test_dcc_tampered_status_list_is_refused_not_read() -> None:
     assert "does not verify" in (result.check("status") or pytest.fail("no status check")).detail
 
 
-def test_dcc_revoked_credential_list_verifies_and_its_foreign_id_is_refused() -> None:
+def test_dcc_revoked_credential_is_revoked_though_its_list_names_another_url() -> None:
     """DCC's revoked credential (verifier-core's fixture) against its real Ed25519Signature2020 status list.
 
-    The list now verifies under the caller's policy and index 8 of it is set: the credential is revoked.
-    The status check still answers STATUS_VERIFICATION_ERROR, not CREDENTIAL_REVOKED, for one reason only:
-    DCC's fixture list names itself https://testing.dcconsortium.org/... while the credential names a copy
-    on raw.githubusercontent.com, and the status check refuses a list whose id is not the URL it was read
-    from (list substitution). That rule belongs to the status check, not to the proof suites.
+    The list verifies under the caller's policy and index 8 of it is set: the credential is revoked. The list
+    names itself https://testing.dcconsortium.org/... while the credential names a copy on
+    raw.githubusercontent.com, so it could never vouch that the credential is in good standing (list
+    substitution), but a set bit can only make the verdict worse and is honoured, with the rule named.
     """
     credential = _load("dcc-verifier-core", "v2Revoked.json")
     status_list = _load("dcc-verifier-core", "status-e5WK8CbZ1GjycuPombrj.json")
@@ -145,11 +144,33 @@ def test_dcc_revoked_credential_list_verifies_and_its_foreign_id_is_refused() ->
     assert list_result.verified, _failed(list_result)
     bits = decode_bitstring(status_list["credentialSubject"]["encodedList"])
     assert get_status(bits, int(credential["credentialStatus"]["statusListIndex"])) == 1
-    result = Verifier(extra_checks=[StatusListCheck(None, documents={DCC_STATUS_URL: status_list})]).verify(
-        credential, now=NOW)
-    assert _failed(result) == {"status": "STATUS_VERIFICATION_ERROR"}
+    verifier = Verifier(extra_checks=[StatusListCheck(None, documents={DCC_STATUS_URL: status_list})])
+    result = verifier.verify(credential, now=NOW)
+    assert _failed(result) == {"status": "CREDENTIAL_REVOKED"}
     detail = (result.check("status") or pytest.fail("no status check")).detail
     assert "names itself 'https://testing.dcconsortium.org/status/e5WK8CbZ1GjycuPombrj'" in detail
+
+
+@pytest.mark.parametrize(("index", "expected"), [(8, "CREDENTIAL_REVOKED"), (7, "STATUS_VERIFICATION_ERROR")])
+def test_dcc_list_signed_by_another_did_revokes_but_cannot_clear(index: int, expected: str) -> None:
+    """DCC's fixtures point credentials of several issuers at one list signed by one did:key (DCC's
+    verifier-core turns the issuer match off). A clear bit from another issuer's list could be anyone's
+    "not revoked" (a list substituted by whoever can serve that URL) and is refused; a set bit is honoured."""
+    credential = _load("dcc-vc-test-fixtures", "v2-ed25519-didkey-legacy-noStatus-noExpiry.json")
+    status_list = _load("dcc-verifier-core", "status-e5WK8CbZ1GjycuPombrj.json")
+    list_url = str(status_list["id"])
+    entry = {"id": f"{list_url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+             "statusListCredential": list_url, "statusListIndex": str(index)}
+    # the credential is re-signed with the entry by a key of ours, standing in for DCC's issuer
+    issuer = KeyPair.generate("ed25519")
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    unsigned["issuer"] = {**credential["issuer"], "id": issuer.controller}
+    unsigned["credentialStatus"] = entry
+    signed = add_proof(unsigned, issuer)
+    assert status_list["issuer"] != issuer.controller
+    result = Verifier(extra_checks=[StatusListCheck(None, documents={list_url: status_list})]).verify(
+        signed, now=NOW)
+    assert _failed(result) == {"status": expected}
 
 
 def test_dcc_status_list_verified_under_a_policy_without_ed25519signature2020_is_refused() -> None:

@@ -168,11 +168,20 @@ def test_dcc_list_rejected_as_too_short_unless_the_ecosystem_lowers_the_minimum(
     with pytest.raises(StatusError) as info:
         status_list(issuer, url, bits=dcc_bits)
     assert info.value.code == "STATUS_LIST_LENGTH_ERROR"
-    # ... and the verifier refuses such a list unless told the ecosystem minimum is lower (§3.2 step 2)
+    # ... and the verifier refuses to take "not revoked" from such a list unless told the ecosystem minimum
+    # is lower (§3.2 step 2); a set bit on it still revokes (it can only make the verdict worse)
     listing = sign_short_list(issuer, url, data["encodedList"])
     doc = credential(issuer, status_entry(url, 6, "revocation"))
     strict = verify(doc, StatusListCheck(None, documents={url: listing}))
-    assert status_check(strict).code == "STATUS_LIST_LENGTH_ERROR"
+    assert status_check(strict).code == "CREDENTIAL_REVOKED"
+    assert "fewer than the required 131072" in status_check(strict).detail
+    clear = verify(credential(issuer, status_entry(url, 7, "revocation")),
+                   StatusListCheck(None, documents={url: listing}))
+    assert status_check(clear).code == "STATUS_LIST_LENGTH_ERROR"
+    # an index past the end of the short list is still a range error, never revoked
+    past = verify(credential(issuer, status_entry(url, 100_000, "revocation")),
+                  StatusListCheck(None, documents={url: listing}))
+    assert status_check(past).code == "STATUS_LIST_LENGTH_ERROR"
     lenient = StatusListCheck(None, documents={url: listing}, min_bits=100_000)
     assert status_check(verify(doc, lenient)).code == "CREDENTIAL_REVOKED"
     assert status_check(verify(credential(issuer, status_entry(url, 7, "revocation")), lenient)).status == "passed"
@@ -563,10 +572,15 @@ def test_jwt_secured_list_is_verified(server: ListServer, issuer: KeyPair, stran
     server.serve("/lists/1", sign_jwt(unsigned, issuer))
     doc = credential(issuer, status_entry(url, 10, "revocation"))
     assert status_check(verify(doc, StatusListCheck(FETCHER))).code == "CREDENTIAL_REVOKED"
-    # a JWT list whose payload names the issuer but is signed by a stranger is refused
-    token = sign_jwt({**unsigned, "issuer": stranger.controller}, stranger)
-    server.serve("/lists/1", token)
-    assert status_check(verify(doc, StatusListCheck(FETCHER))).code == "STATUS_VERIFICATION_ERROR"
+    # a stranger's own list (list substitution by another issuer) cannot say "not revoked" ...
+    server.serve("/lists/1", sign_jwt({**unsigned, "issuer": stranger.controller}, stranger))
+    clear = status_check(verify(credential(issuer, status_entry(url, 11, "revocation")), StatusListCheck(FETCHER)))
+    assert clear.code == "STATUS_VERIFICATION_ERROR"
+    assert "cannot vouch for this credential" in clear.detail
+    # ... while its set bit only makes the verdict worse, so it is honoured, with the rule it broke named
+    revoked = status_check(verify(doc, StatusListCheck(FETCHER)))
+    assert revoked.code == "CREDENTIAL_REVOKED"
+    assert "not by the credential's issuer" in revoked.detail and "by its issuer" not in revoked.detail
 
 
 def test_p256_issuer_list_verifies(server: ListServer) -> None:
