@@ -1,14 +1,18 @@
-"""DIDs: did:key (pure), did:web (through the injected fetcher), and CID 1.0 'Retrieve Verification Method'.
+"""DIDs: did:key and did:jwk (pure), did:web (through the injected fetcher), and CID 1.0 'Retrieve Verification
+Method'.
 
 did:key follows the W3C CCG did:key draft (§3.1.1 document creation) with Multikey verification
-methods; did:web follows the W3C CCG did:web draft (§3.2 read). Verification-method retrieval follows
-Controlled Identifiers 1.0 §3.3, for DID URLs and for https URLs (an issuer identified by URL, as Open
-Badges 3.0 allows), whose controller documents come only through the injected fetcher. A bare did:key
-(no fragment), as in the VCDM 2.0 Recommendation's examples, names that DID's single key.
+methods; did:jwk (a wallet's holder key, as OpenID4VCI wallets name it) the did:jwk specification (§2.2 read)
+with one JsonWebKey2020 method ``#0``; did:web follows the W3C CCG did:web draft (§3.2 read).
+Verification-method retrieval follows Controlled Identifiers 1.0 §3.3, for DID URLs and for https URLs (an
+issuer identified by URL, as Open Badges 3.0 allows), whose controller documents come only through the
+injected fetcher. A bare did:key (no fragment), as in the VCDM 2.0 Recommendation's examples, names that
+DID's single key.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,11 +22,13 @@ from urllib.parse import quote, unquote
 
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads_object
+from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc.errors import DidError, FetchError, InputError, MalformedValueError, VerificationMethodError
 from omc_vc.keys import PublicKey
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+JWS_2020_CONTEXT = "https://w3id.org/security/suites/jws-2020/v1"
 MAX_DID_DOCUMENT_BYTES = 256 * 1024
 # Successful did:key verification-method retrievals remembered (see retrieve_verification_method). A valid
 # did:key URL is short (under 200 characters), so the bound keeps the memory small whatever the input.
@@ -69,6 +75,68 @@ def did_key_document(did: str) -> dict[str, Any]:
         "capabilityInvocation": [vm_id],
         "capabilityDelegation": [vm_id],
     }
+
+
+# --- did:jwk ---------------------------------------------------------------------------------------
+
+#: A did:jwk names one JWK; its document is bounded by the key, so a longer DID is refused before decoding.
+MAX_DID_JWK_LENGTH = 1024
+_JWK_PUBLIC_MEMBERS = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}
+
+
+def did_jwk(key: PublicKey) -> str:
+    """The did:jwk of ``key`` (did:jwk §2.1 Create): ``did:jwk:`` + base64url(UTF-8(JSON of the public JWK)).
+
+    Only the RFC 7638 members (``crv``, ``kty``, ``x`` and for EC ``y``), in that order and without
+    whitespace, so one key always gives the same DID.
+
+    >>> from omc_vc.keys import PublicKey
+    >>> key = PublicKey.from_jwk({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
+    >>> did_jwk(key)
+    'did:jwk:eyJjcnYiOiJFZDI1NTE5Iiwia3R5IjoiT0tQIiwieCI6IjExcVlBWUt4Q3JmVlNfN1R5V1FIT2c3aGN2UGFwaU1scndJYWFQY0hVUm8ifQ'
+    """
+    jwk = key.jwk()
+    members = _JWK_PUBLIC_MEMBERS[jwk["kty"]]
+    text = json.dumps({name: jwk[name] for name in members}, separators=(",", ":"))
+    return "did:jwk:" + b64url_encode(text.encode("utf-8"))
+
+
+def did_jwk_public_key(did: str) -> tuple[dict[str, Any], PublicKey]:
+    """The JWK a did:jwk carries and its public key (did:jwk §2.2 Read, steps 1-3)."""
+    if not isinstance(did, str) or not did.startswith("did:jwk:"):
+        raise DidError(f"{did!r} is not a did:jwk", code="invalidDid")
+    value = did[len("did:jwk:"):]
+    if not value or len(did) > MAX_DID_JWK_LENGTH or any(c in value for c in ":#?/"):
+        raise DidError(f"{did[:80]!r} is not a valid did:jwk", code="invalidDid")
+    try:
+        jwk = loads_object(b64url_decode(value), max_bytes=MAX_DID_JWK_LENGTH, what="the did:jwk's JWK")
+    except (MalformedValueError, InputError) as exc:
+        raise DidError(f"{did[:80]}: the method-specific id is not a base64url JSON object", code="invalidDid") from exc
+    if "d" in jwk:
+        # a private key in an identifier would publish it
+        raise DidError(f"{did[:80]}: the JWK holds a private key", code="invalidPublicKey")
+    try:
+        return jwk, PublicKey.from_jwk(jwk)
+    except MalformedValueError as exc:
+        raise DidError(f"{did[:80]}: {exc.detail}", code="invalidPublicKey") from exc
+
+
+def did_jwk_document(did: str) -> dict[str, Any]:
+    """The DID document of a did:jwk (did:jwk §2.2 Read): one JsonWebKey2020 verification method ``#0`` in every
+    relationship; none but keyAgreement for a key whose ``use`` is ``enc``, all but keyAgreement for ``sig``."""
+    jwk, _ = did_jwk_public_key(did)
+    vm_id = f"{did}#0"
+    doc: dict[str, Any] = {
+        "@context": [DID_CONTEXT, JWS_2020_CONTEXT],
+        "id": did,
+        "verificationMethod": [{"id": vm_id, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}],
+    }
+    relationships = ("keyAgreement",) if jwk.get("use") == "enc" else \
+        ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation") + \
+        (("keyAgreement",) if "use" not in jwk else ())
+    for relationship in relationships:
+        doc[relationship] = [vm_id]
+    return doc
 
 
 # --- did:web ---------------------------------------------------------------------------------------
@@ -128,7 +196,7 @@ def did_web_document(did: str, keys: Iterable[PublicKey], *, fragments: Iterable
 
 @dataclass
 class DidResolver:
-    """Resolve did:key locally and did:web through the injected :class:`Fetcher`.
+    """Resolve did:key and did:jwk locally and did:web through the injected :class:`Fetcher`.
 
     ``documents`` pins DID documents (tests, offline use, an institution's own DID). ``fetcher=None``
     means did:web is not resolvable: verification of did:web credentials fails closed.
@@ -152,10 +220,13 @@ class DidResolver:
             return self._cache[did]
         if did.startswith("did:key:"):
             doc = did_key_document(did)
+        elif did.startswith("did:jwk:"):
+            doc = did_jwk_document(did)
         elif did.startswith("did:web:"):
             doc = self._resolve_web(did)
         else:
-            raise DidError(f"unsupported DID method in {did!r} (did:key and did:web only)", code="methodNotSupported")
+            raise DidError(f"unsupported DID method in {did!r} (did:key, did:jwk and did:web only)",
+                           code="methodNotSupported")
         self._cache[did] = doc
         return doc
 

@@ -58,22 +58,25 @@ from jwcrypto.jws import JWS
 
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
-from omc_vc.did import DidResolver, retrieve_verification_method
+from omc_vc.did import DidResolver, did_jwk, retrieve_verification_method
 from omc_vc.errors import InputError, JwtError, MalformedValueError, VerificationMethodError
 from omc_vc.keys import KeyPair, PublicKey
 from omc_vc.model import VC_V2_CONTEXT
 
 __all__ = [
     "JwtVerification",
+    "KeyProof",
     "Kind",
     "Profile",
     "SignProfile",
     "envelope",
     "is_jwt",
     "sign_jwt",
+    "sign_key_proof",
     "sign_typed_jwt",
     "unenvelope",
     "verify_jwt",
+    "verify_key_proof",
     "verify_typed_jwt",
 ]
 
@@ -377,6 +380,105 @@ def verify_typed_jwt(token: str, keys: dict[str, PublicKey], *, typ: str,
     _verify_signature(f"{parts[0]}.{parts[1]}".encode("ascii"), _b64_segment(parts[2], "signature"), key,
                       key.jws_alg)
     return header, _json_segment(parts[1], "payload", max_bytes)
+
+
+#: A proof of possession is a header and a few claims: far smaller than a credential.
+MAX_KEY_PROOF_BYTES: Final = 16 * 1024
+# DID methods a key proof's kid may name: both are pure functions of the DID, so checking a proof never
+# reaches the network (did:web would make the verifier fetch a URL the prover chose)
+_KEY_PROOF_DID_METHODS: Final = ("did:key:", "did:jwk:")
+
+
+@dataclass(frozen=True)
+class KeyProof:
+    """A proof-of-possession JWT whose signature checked out with the key its header names.
+
+    ``holder`` is the DID of that key (the kid's DID, or the did:jwk of a ``jwk`` header): the identifier a
+    credential bound to the key names as its subject. ``claims`` are the caller's to check (audience,
+    nonce, times).
+    """
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    holder: str
+    verification_method: str
+    public_key: PublicKey
+
+
+def sign_key_proof(claims: dict[str, Any], key: KeyPair, *, typ: str) -> str:
+    """A proof of possession of ``key``: ``claims`` signed under ``{"alg", "typ", "kid"}`` with the key's
+    verification method as kid (a DID URL: OpenID4VCI 1.0 §F.1 ``kid`` for a key bound to a DID)."""
+    return sign_typed_jwt(claims, key, typ=typ, kid=key.verification_method)
+
+
+def verify_key_proof(token: str, *, typ: str, resolver: DidResolver,
+                     max_bytes: int = MAX_KEY_PROOF_BYTES) -> KeyProof:
+    """Verify a JWT that proves possession of the key its own header names (OpenID4VCI 1.0 §F.1 and §F.4,
+    the ``jwt`` proof type): the header is explicitly typed ``typ``; the key is named by exactly one of
+    ``kid`` (a DID URL of a did:key or did:jwk, resolved through ``resolver`` under ``authentication``) or
+    ``jwk`` (a public key, never a private one); ``x5c`` and the other key-carrying headers are refused; alg
+    is EdDSA, ES256 or ES384 and must be the named key's; the signature must verify with that key.
+
+    Raises :class:`JwtError` on every rejection; the claims (audience, nonce, iat) are the caller's to check.
+    """
+    _, (header_b64, payload_b64, signature_b64) = _split(token, max_bytes)
+    header = _json_segment(header_b64, "header", max_bytes)
+    # OpenID4VCI 1.0 §F.4: the key proof is explicitly typed (RFC 8725 §3.11)
+    found_typ = header.get("typ")
+    if not isinstance(found_typ, str) or _media_type(found_typ) != _media_type(typ):
+        _fail("JWT_TYP_UNSUPPORTED", f"typ {found_typ!r} is not {typ!r}", typ=found_typ)
+    # §F.4: a registered asymmetric algorithm, not none, acceptable per local policy
+    alg = header.get("alg")
+    if alg is None or (isinstance(alg, str) and alg.lower() == "none"):
+        _fail("JWT_ALG_NONE", "the proof is unsecured (alg missing or 'none')")
+    if not isinstance(alg, str) or alg not in _SUPPORTED_ALGS:
+        _fail("JWT_ALG_HMAC" if isinstance(alg, str) and alg.upper() in _HMAC_ALGS else "JWT_ALG_UNSUPPORTED",
+              f"alg {alg!r} is not supported (EdDSA, ES256 or ES384)", alg=alg)
+    for name in ("crit", "b64"):
+        if name in header:
+            _fail("JWT_CRIT_UNSUPPORTED", f"the proof's header has {name!r}; no critical extension is supported")
+    for name in ("x5c", "x5u", "jku", "trust_chain", "key_attestation"):
+        if name in header:
+            _fail("JWT_KEY_UNSUPPORTED", f"the proof names its key with {name!r}; only kid (did:key, did:jwk) or "
+                  "jwk are accepted", header=name)
+    kid, jwk = header.get("kid"), header.get("jwk")
+    # §F.1: kid MUST NOT be present if jwk is, and the other way round
+    if (kid is None) == (jwk is None):
+        _fail("JWT_KEY_NOT_FOUND", "the proof must name its key with exactly one of kid and jwk")
+    if jwk is not None:
+        if not isinstance(jwk, dict):
+            _fail("JWT_MALFORMED", "the proof's jwk header is not a JSON object")
+        # §F.4: the header parameter does not contain a private key
+        if any(name in jwk for name in ("d", "p", "q", "dp", "dq", "qi", "k")):
+            _fail("JWT_PRIVATE_KEY", "the proof's jwk header holds private key material")
+        try:
+            public_key = PublicKey.from_jwk(jwk)
+        except MalformedValueError as exc:
+            raise JwtError(f"the proof's jwk is not a usable public key: {exc.detail}",
+                           code="JWT_KEY_NOT_FOUND") from exc
+        holder = did_jwk(public_key)
+        vm_url = f"{holder}#0"
+    else:
+        if not isinstance(kid, str) or not kid.startswith(_KEY_PROOF_DID_METHODS):
+            _fail("JWT_KEY_UNSUPPORTED", f"kid {str(kid)[:100]!r} is not a did:key or did:jwk URL", kid=str(kid)[:100])
+        holder = kid.split("#", 1)[0]
+        if kid == holder and kid.startswith("did:jwk:"):
+            kid = f"{holder}#0"  # did:jwk §2.2: a did:jwk's one key is #0 (a bare did:key is read the same way)
+        try:
+            # CID 1.0 §3.3: the kid's method, under the authentication relationship (proof of possession)
+            _, public_key = retrieve_verification_method(kid, "authentication", resolver)
+        except VerificationMethodError as exc:
+            raise JwtError(f"kid {kid[:100]!r} does not resolve to a usable key: {exc.detail}",
+                           code="JWT_KEY_NOT_FOUND", cause=exc.code) from exc
+        vm_url = kid if "#" in kid else f"{kid}#{kid.rsplit(':', 1)[1]}"
+    # RFC 8725 §3.1: the algorithm must be the one the named key is for
+    if _ALG_FOR_KEY.get(public_key.key_type) != alg:
+        _fail("JWT_ALG_KEY_MISMATCH", f"alg {alg} does not match the proof's {public_key.key_type} key")
+    claims = _json_segment(payload_b64, "payload", max_bytes)
+    # §F.4: the signature verifies with the public key named in the header (RFC 7515 §5.2 step 8)
+    _verify_signature(f"{header_b64}.{payload_b64}".encode("ascii"), _b64_segment(signature_b64, "signature"),
+                      public_key, alg)
+    return KeyProof(header=header, claims=claims, holder=holder, verification_method=vm_url, public_key=public_key)
 
 
 # --- decoding ----------------------------------------------------------------------------------------
