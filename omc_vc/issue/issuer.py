@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from omc_vc import jsonld
 from omc_vc._internal import atomic
@@ -41,10 +41,10 @@ from omc_vc.keys import KeyPair
 from omc_vc.model import as_list, issuer_id
 from omc_vc.omc.builder import Learner, build_omc, sign_omc
 from omc_vc.omc.policy import Policy
-from omc_vc.proofs import data_integrity
+from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
-__all__ = ["Issued", "Issuer", "Job", "SigningSetup", "render", "sign_job", "signed_omc"]
+__all__ = ["Issued", "Issuer", "Job", "Secured", "SigningSetup", "jwt_omc", "render", "sign_job", "signed_omc"]
 
 #: The achievement column of a credential the VC-API issues (it names no catalogue achievement).
 VCAPI_ACHIEVEMENT = ""
@@ -103,17 +103,28 @@ def render(credential: dict[str, Any]) -> str:
     return json.dumps(credential, indent=2, ensure_ascii=False) + "\n"
 
 
-def signed_omc(setup: SigningSetup, key: KeyPair, job: Job) -> dict[str, Any]:
-    """:func:`sign_job`'s credential as a document (for a caller that returns it, without parsing its text)."""
+def _built_omc(setup: SigningSetup, job: Job) -> dict[str, Any]:
+    """The unsigned OMC of ``job`` (the OMC builder applies the policy)."""
     issued = datetime.fromisoformat(job.issued)
     valid_until = issued + timedelta(days=365.25 * setup.valid_years) if setup.valid_years else None
-    credential = build_omc(
+    return build_omc(
         issuer=setup.issuer, achievement=setup.catalogue[job.achievement],
         learner=Learner(job.name, job.email, job.student_number, job.did),
         status=[status_entry(url, index, purpose) for purpose, url, index in job.slots], issued=issued,
         credential_id=job.credential_id, completed=date.fromisoformat(job.completed) if job.completed else None,
         result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy)
-    return sign_omc(credential, key, created=issued)
+
+
+def signed_omc(setup: SigningSetup, key: KeyPair, job: Job) -> dict[str, Any]:
+    """:func:`sign_job`'s credential as a document (for a caller that returns it, without parsing its text)."""
+    return sign_omc(_built_omc(setup, job), key, created=datetime.fromisoformat(job.issued))
+
+
+def jwt_omc(setup: SigningSetup, key: KeyPair, job: Job) -> str:
+    """The same OMC secured as a VC-JWT instead of a Data Integrity proof: Open Badges 3.0 §8.2's JWT (the
+    credential is the payload, with ``iss`` = issuer.id, ``jti`` = id, ``nbf`` = validFrom, ``sub`` =
+    credentialSubject.id and ``exp`` = validUntil), signed with the institution's key."""
+    return jose.sign_jwt(_built_omc(setup, job), key, profile="ob3")
 
 
 def attempt(setup: SigningSetup, key: KeyPair, job: Job) -> tuple[str, str | None, str | None]:
@@ -124,12 +135,21 @@ def attempt(setup: SigningSetup, key: KeyPair, job: Job) -> tuple[str, str | Non
         return job.credential_id, None, exc.diagnostics()
 
 
+#: How :meth:`Issuer.issue` secures an OMC: a Data Integrity proof (the default), or a VC-JWT (:func:`jwt_omc`).
+Secured = Literal["di", "jwt"]
+
+
 @dataclass(frozen=True)
 class Issued:
-    """What :meth:`Issuer.issue` returns: the signed credential and its record in the store."""
+    """What :meth:`Issuer.issue` returns: the signed credential and its record in the store.
+
+    For a VC-JWT, ``token`` is the compact JWS and ``credential`` its EnvelopedVerifiableCredential (VCDM 2.0
+    §4.13.1), the form the store keeps it in.
+    """
 
     credential: dict[str, Any]
     record: CredentialRecord
+    token: str | None = None
 
 
 class Issuer:
@@ -201,9 +221,12 @@ class Issuer:
 
     # --- one OMC --------------------------------------------------------------------------------------
     def issue(self, *, learner: Learner, achievement: str, completed: date | None = None, result: str | None = None,
-              evidence_url: str | None = None, out_file: str | Path | None = None) -> Issued:
+              evidence_url: str | None = None, out_file: str | Path | None = None,
+              secured: Secured = "di") -> Issued:
         """Issue one OMC: policy gate, reserve, sign, (write ``out_file`` atomically), record. Refuses a
-        second credential for the same learner and achievement (IssuanceError naming the existing one)."""
+        second credential for the same learner and achievement (IssuanceError naming the existing one).
+
+        ``secured="jwt"``: the OMC as a VC-JWT (:func:`jwt_omc`); ``out_file`` then holds the token."""
         self.config.require_omc()
         self.config.achievement(achievement)
         moment = self.clock().replace(microsecond=0)
@@ -217,15 +240,22 @@ class Issuer:
                                     f"(issued {outcome.issued})", field="learner")
             job = make_job(outcome, learner, issued=moment.isoformat(), completed=completed or moment.date(),
                            result=result, evidence_url=evidence_url)
-            signed = signed_omc(self.setup(), self.key, job)
-            data = render(signed).encode("utf-8")
+            token = None
+            if secured == "jwt":
+                token = jwt_omc(self.setup(), self.key, job)
+                signed = jose.envelope(token)
+                data, document = (token + "\n").encode("ascii"), render(signed)
+            else:
+                signed = signed_omc(self.setup(), self.key, job)
+                data = render(signed).encode("utf-8")
+                document = data.decode("utf-8")
             name = None
             if out_file is not None:
                 atomic.write_bytes(out_file, data)
                 name = str(out_file)
             record = self.store.complete(Completion(outcome, learner.name, hashlib.sha256(data).hexdigest(), name,
-                                                    format_datetime(moment), document=data.decode("utf-8")))
-        return Issued(signed, record)
+                                                    format_datetime(moment), document=document))
+        return Issued(signed, record, token)
 
     # --- a credential given whole (the VC-API) --------------------------------------------------------
     def issue_credential(self, credential: dict[str, Any], *, status_purposes: Sequence[str] = (),
