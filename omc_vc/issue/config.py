@@ -32,6 +32,11 @@ Example (``institution.yaml``; relative paths are relative to the file)::
     keys: [keys/p256.key]              # further keys the VC-API issues with (each as its key's did:key)
     token_env: OMC_API_TOKEN           # the variable holding the bearer token of POST /credentials/issue
     did_document: did.json             # the institution's did:web document, hosted and pinned by the service
+    # credential offers (omc offer; hosted by omc serve):
+    offers:
+      public_url: https://verify.college.example.ca   # the omc serve that hosts the offers: every link's base
+      expires_days: 14                 # how long an offer stays open
+      tx_code: false                   # OpenID4VCI: require a transaction code sent to the learner separately
 
 ``omc issue`` needs ``did``, ``key``, ``profile``, ``catalogue`` and ``status.base_url``. The VC-API
 needs only keys (``key`` and/or ``keys``; without ``did`` it issues as each key's did:key); its status
@@ -54,19 +59,21 @@ from urllib.parse import urlsplit
 from omc_vc._internal.configfile import read_config_file
 from omc_vc.bitstring import MIN_BITS
 from omc_vc.errors import ConfigError, KeyError_
+from omc_vc.issue.offers import DEFAULT_OFFER_DAYS, MAX_OFFER_DAYS
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
 from omc_vc.omc.policy import Policy, load_policy
 
-__all__ = ["InstitutionConfig", "StatusConfig", "load_config", "parse_config", "read_catalogue"]
+__all__ = ["InstitutionConfig", "OffersConfig", "StatusConfig", "load_config", "parse_config", "read_catalogue"]
 
 MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
 _TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "keys", "passphrase_env", "profile", "catalogue",
                               "status", "state", "state_dir", "policy", "valid_years", "token_env", "did_document",
-                              "$comment"})
+                              "offers", "$comment"})
 #: The state database's name in ``state_dir``.
 STATE_FILE: Final = "issuance.sqlite"
 _STATUS_KEYS: Final = frozenset({"base_url", "suspension", "list_bits", "ttl_minutes", "valid_days", "fill_ratio"})
+_OFFER_KEYS: Final = frozenset({"public_url", "expires_days", "tx_code"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,17 @@ class StatusConfig:
 
     def list_url(self, purpose: str, number: int) -> str:
         return f"{self.base_url}{purpose}-{number}.json"
+
+
+@dataclass(frozen=True)
+class OffersConfig:
+    """Credential offers: the public base URL of the ``omc serve`` that hosts them (the base of every
+    offer link, https; plain http only on a loopback host), their default life, and whether OpenID4VCI
+    asks for a transaction code."""
+
+    public_url: str
+    expires_days: int = DEFAULT_OFFER_DAYS
+    tx_code: bool = False
 
 
 @dataclass
@@ -111,6 +129,8 @@ class InstitutionConfig:
     token_env: str = "OMC_API_TOKEN"  # noqa: S105  (the name of a variable, not a secret)
     #: the institution's did:web document, hosted and pinned by omc serve
     did_document: Path | None = None
+    #: credential offers (None: this institution makes none)
+    offers: OffersConfig | None = None
     #: an inline configuration's mapping and the folder its paths are relative to (None: read from ``path``)
     source: tuple[Mapping[str, Any], Path] | None = field(default=None, repr=False)
     _key: KeyPair | None = field(default=None, repr=False)
@@ -235,6 +255,31 @@ def _status(data: Any) -> StatusConfig:
                         ttl_minutes=_int(data.get("ttl_minutes", 60), "status.ttl_minutes", 0),
                         valid_days=_int(data.get("valid_days", 7), "status.valid_days", 1),
                         fill_ratio=float(ratio))
+
+
+def _offers(data: Any) -> OffersConfig | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise ConfigError("config: offers must be a mapping with public_url", field="offers")
+    unknown = sorted(set(data) - _OFFER_KEYS)
+    if unknown:
+        raise ConfigError(f"config: unknown key offers.{unknown[0]}", field=f"offers.{unknown[0]}")
+    url = _url(data.get("public_url"), "offers.public_url")
+    parts = urlsplit(url)
+    # an offer link is opened on a learner's phone: plain http only where it cannot leave this machine
+    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError("config: offers.public_url must be an https URL (plain http only on a loopback host)",
+                          field="offers.public_url")
+    if parts.query or parts.fragment:
+        raise ConfigError("config: offers.public_url must not have a query or fragment", field="offers.public_url")
+    days = _int(data.get("expires_days", DEFAULT_OFFER_DAYS), "offers.expires_days", 1)
+    if days > MAX_OFFER_DAYS:
+        raise ConfigError(f"config: offers.expires_days must be at most {MAX_OFFER_DAYS}", field="offers.expires_days")
+    tx_code = data.get("tx_code", False)
+    if not isinstance(tx_code, bool):
+        raise ConfigError("config: offers.tx_code must be true or false", field="offers.tx_code")
+    return OffersConfig(public_url=url.rstrip("/"), expires_days=days, tx_code=tx_code)
 
 
 def _catalogue(data: Any, base: Path, *, embed: bool = True) -> dict[str, dict[str, Any]]:
@@ -364,5 +409,5 @@ def parse_config(data: Any, base: Path, *, path: Path | None = None) -> Institut
         profile=dict(profile), catalogue=catalogue, status=_status(data.get("status")), state_path=state_path,
         policy=load_policy((base / policy_path).resolve() if policy_path else None),
         valid_years=float(years) if years is not None else None, extra_key_files=extra_files,
-        token_env=token_env, did_document=did_document,
+        token_env=token_env, did_document=did_document, offers=_offers(data.get("offers")),
     )

@@ -1,0 +1,111 @@
+"""The offer endpoints of ``omc serve``: HTTP only; the logic is :class:`omc_vc.issue.exchanges.WalletExchanges`.
+
+Hosted when the institution configuration has an ``offers`` section and the service issues (it holds the
+institution's key):
+
+* ``POST /exchanges/{offer}/lcw``: the DCC deep link's ``vc_request_url`` (LCW POSTs its DIDAuthentication
+  presentation; the answer is the signed credential);
+* ``GET /exchanges/{offer}/vcapi/{secret}`` (the interaction URL, ``?iuv=1``): ``{"protocols": {"vcapi": ...}}``;
+* ``POST /exchanges/{offer}/vcapi/{secret}``: the VC-API exchange (``{}``, then the signed presentation).
+
+Bodies are capped at :data:`~omc_vc.issue.exchanges.MAX_EXCHANGE_BYTES` (413 past it), answers are never
+cached, refusals are RFC 9457 problem details with the status :func:`~omc_vc.issue.exchanges.http_status`
+names, and nothing a wallet sends is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, cast
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from omc_vc._internal.jsonio import loads
+from omc_vc.errors import InputError, OfferError, OmcVcError, problem_type
+from omc_vc.issue.exchanges import MAX_EXCHANGE_BYTES, WalletExchanges, http_status
+from omc_vc.issue.offers import OfferStore
+from omc_vc.issue.sqlite_offers import SqliteOffers
+
+if TYPE_CHECKING:
+    from .app import Service
+
+__all__ = ["exchange_routes", "wallet_exchanges"]
+
+log = logging.getLogger("omc_vc.web")
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def wallet_exchanges(service: Service) -> WalletExchanges | None:
+    """The service's offer logic, or None when it hosts no offers (no ``offers`` section, or no issuer)."""
+    inst = service.config.institution
+    issuer = service.issuer
+    if inst is None or inst.offers is None or issuer is None:
+        return None
+    if not isinstance(issuer.store, SqliteOffers):
+        return None
+    return WalletExchanges(issuer=issuer, offers=cast(OfferStore, issuer.store), public_url=inst.offers.public_url)
+
+
+def exchange_routes(service: Service) -> list[Route]:
+    """The offer routes for ``create_app`` (none when the service hosts no offers)."""
+    exchanges = wallet_exchanges(service)
+    if exchanges is None:
+        return []
+
+    async def lcw(request: Request) -> Response:
+        async def work() -> Any:
+            body = await _body(request)
+            return await run_in_threadpool(exchanges.lcw_request, request.path_params["offer_id"], body)
+        return await _answer(work, request)
+
+    async def interaction(request: Request) -> Response:
+        async def work() -> Any:
+            return await run_in_threadpool(exchanges.interaction, request.path_params["offer_id"],
+                                           request.path_params["secret"])
+        return await _answer(work, request)
+
+    async def exchange(request: Request) -> Response:
+        async def work() -> Any:
+            body = await _body(request)
+            return await run_in_threadpool(exchanges.exchange, request.path_params["offer_id"],
+                                           request.path_params["secret"], body)
+        return await _answer(work, request)
+
+    return [
+        Route("/exchanges/{offer_id}/lcw", lcw, methods=["POST"]),
+        Route("/exchanges/{offer_id}/vcapi/{secret}", interaction, methods=["GET"]),
+        Route("/exchanges/{offer_id}/vcapi/{secret}", exchange, methods=["POST"]),
+    ]
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_EXCHANGE_BYTES:
+        raise OfferError(f"the request is {len(raw)} bytes, over the exchange's {MAX_EXCHANGE_BYTES}-byte limit",
+                         code="SIZE_LIMIT_EXCEEDED", status=413)
+    if not raw.strip():
+        return {}
+    try:
+        return loads(raw, max_bytes=MAX_EXCHANGE_BYTES, what="the request body")
+    except InputError as exc:
+        raise OfferError(exc.detail, code=exc.code, status=400) from exc
+
+
+async def _answer(work: Any, request: Request) -> Response:
+    try:
+        return JSONResponse(await work(), headers=_NO_STORE)
+    except OfferError as exc:
+        return _problem(http_status(exc), exc.code, exc.title, exc.detail)
+    except OmcVcError as exc:
+        return _problem(400, exc.code, exc.title, exc.detail)
+    except Exception as exc:  # never a traceback, never the request's content in the log
+        log.error("internal error in %s: %s", request.url.path.split("/vcapi/")[0], type(exc).__name__)
+        return _problem(500, "INTERNAL_ERROR", "Internal error", "internal error")
+
+
+def _problem(status: int, code: str, title: str, detail: str) -> JSONResponse:
+    return JSONResponse({"type": problem_type(code), "code": code, "title": title, "detail": detail},
+                        status_code=status, media_type="application/problem+json", headers=_NO_STORE)

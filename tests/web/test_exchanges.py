@@ -1,0 +1,82 @@
+"""Credential offers redeemed through ``omc serve``: the DCC deep link and the VC-API exchange, as the Learner
+Credential Wallet runs them, each ending with an OMC issued to the holder that proved its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from omc_vc.issue.offers import LCW, REDEEMED, VCAPI
+from omc_vc.keys import KeyPair
+from omc_vc.model import subject_ids
+from omc_vc.verify import Verifier
+
+from .offer_world import PUBLIC, didauth, lcw_target, make_offer_world, path_of
+
+
+def test_deep_link_has_the_parameters_lcw_reads(tmp_path: Path) -> None:
+    world = make_offer_world(tmp_path)
+    new, links = world.offer()
+    parts = urlsplit(links.deep_link)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://lcw.app/request.html"
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query == {"issuer": "college.example.ca", "auth_type": "bearer", "challenge": new.secret,
+                     "vc_request_url": f"{PUBLIC}/exchanges/{new.offer.id}/lcw"}
+    assert links.interaction_url == f"{PUBLIC}/exchanges/{new.offer.id}/vcapi/{new.secret}?iuv=1"
+
+
+def test_lcw_deep_link_issues_the_omc_to_the_holder(tmp_path: Path) -> None:
+    world = make_offer_world(tmp_path)
+    new, links = world.offer()
+    holder = KeyPair.generate()
+    path, challenge = lcw_target(links.deep_link)
+    with world.client() as client:
+        answer = client.post(path, json=didauth(holder, challenge=challenge))
+    assert answer.status_code == 200, answer.text
+    credential = answer.json()
+    assert subject_ids(credential) == [holder.controller]
+    assert credential["issuer"]["id"] == world.config.did
+    assert credential["credentialSubject"]["achievement"]["id"].endswith("/weld-101")
+    assert Verifier().verify(credential).verified
+    with world.store() as store:
+        offer = store.offer(new.offer.id)
+        assert offer is not None
+        assert (offer.state, offer.holder, offer.protocol) == (REDEEMED, holder.controller, LCW)
+        assert offer.credential_id == credential["id"] and store.get(credential["id"]) is not None
+
+
+def test_vcapi_exchange_issues_the_omc_in_a_presentation(tmp_path: Path) -> None:
+    world = make_offer_world(tmp_path)
+    new, links = world.offer()
+    holder = KeyPair.generate()
+    with world.client() as client:
+        protocols = client.get(path_of(links.interaction_url), headers={"Accept": "application/json"})
+        assert protocols.status_code == 200, protocols.text
+        exchange = protocols.json()["protocols"]["vcapi"]
+        assert exchange == links.interaction_url.removesuffix("?iuv=1")
+        request = client.post(path_of(exchange), json={})
+        assert request.status_code == 200, request.text
+        vpr = request.json()["verifiablePresentationRequest"]
+        assert vpr["query"][0]["type"] == "DIDAuthentication" and vpr["domain"] == PUBLIC
+        assert vpr["interact"]["service"][0]["serviceEndpoint"] == exchange
+        answer = client.post(path_of(exchange), json={"verifiablePresentation": didauth(
+            holder, challenge=vpr["challenge"], domain=vpr["domain"])})
+    assert answer.status_code == 200, answer.text
+    [credential] = answer.json()["verifiablePresentation"]["verifiableCredential"]
+    assert subject_ids(credential) == [holder.controller]
+    assert Verifier().verify(credential).verified
+    with world.store() as store:
+        offer = store.offer(new.offer.id)
+        assert offer is not None and (offer.state, offer.protocol) == (REDEEMED, VCAPI)
+
+
+def test_no_offer_routes_without_an_offers_section(tmp_path: Path) -> None:
+    from omc_vc.issue.config import load_config
+    from tests.fixtures.omc.sample import make_institution
+
+    from .offer_world import OfferWorld
+
+    config, key = make_institution(tmp_path / "plain")
+    world = OfferWorld(load_config(config.path), key)
+    with world.client() as client:
+        assert client.post("/exchanges/x/lcw", json={}).status_code in (404, 405)
