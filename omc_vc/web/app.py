@@ -68,6 +68,7 @@ from omc_vc.verify import CredentialCheck, Verifier
 
 from . import lane, vcapi
 from .config import WebConfig
+from .exchanges import exchange_routes
 from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .openapi import openapi_document
 from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
@@ -902,6 +903,7 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         Route("/shares/{share_id}", shares_get, methods=["GET"]),
         Route("/shares/{share_id}", shares_delete, methods=["DELETE"]),
         *[Route(path, did_document, methods=["GET"]) for path in service.did_paths],
+        *exchange_routes(service),  # credential offers for wallets (omc_vc/web/exchanges.py)
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]
     @contextlib.asynccontextmanager
