@@ -243,3 +243,15 @@ class OfferRedeemedError(OfferError):
 
     default_code = "OFFER_REDEEMED"
     title = "Credential offer already redeemed"
+
+
+class Oid4vciError(OmcVcError):
+    """An OpenID4VCI request refused, with the OAuth 2.0 / OpenID4VCI error code as its code (``invalid_grant``,
+    ``invalid_proof``, ``invalid_nonce``, ``invalid_token``, ...) and the HTTP status it is answered with."""
+
+    default_code = "invalid_request"
+    title = "OpenID4VCI request refused"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int = 400, **context: Any) -> None:
+        super().__init__(detail, code=code, **context)
+        self.status = status

@@ -278,6 +278,14 @@ class OfferStore(Protocol):
         """The offer an unexpired access token is bound to (None for an unknown or expired token)."""
         ...
 
+    def exchange_code(self, pre_authorized_code: str, *, now: datetime,
+                      lifetime: timedelta) -> tuple[Offer, str] | None:
+        """OpenID4VCI's token request: in one atomic step, use the pre-authorized code up (OpenID4VCI 1.0
+        §4.1.1: "single use") and return its open offer with a fresh access token bound to it (as
+        :meth:`issue_token`). None when no offer has this code (unknown, or exchanged already); the offer's
+        OfferError when it expired or was revoked or redeemed."""
+        ...
+
 
 def expiry(now: datetime, lifetime: timedelta, ceiling: timedelta, what: str) -> str:
     """``now + lifetime`` as stored, refusing a lifetime outside (0, ceiling]."""

@@ -224,6 +224,25 @@ class SqliteOffers:
                        (digest(token), offer_id, until))
         return token
 
+    def exchange_code(self, pre_authorized_code: str, *, now: datetime,
+                      lifetime: timedelta) -> tuple[Offer, str] | None:
+        until = expiry(now, lifetime, MAX_TOKEN_LIFETIME, "token")
+        token = new_secret()
+        with self.transaction() as db:
+            row = db.execute(_SELECT + " WHERE code_hash = ?", (digest(pre_authorized_code),)).fetchone()
+            if row is None:
+                return None
+            current = _offer(row)
+            current.require_open(now)
+            # single use: the code's digest becomes that of a secret nobody holds (the column stays unique and
+            # non-null), in the transaction that makes the token, so two exchanges of one code cannot both win
+            db.execute("UPDATE offers SET code_hash = ? WHERE id = ? AND code_hash = ?",
+                       (digest(new_secret()), current.id, digest(pre_authorized_code)))
+            db.execute("DELETE FROM offer_tokens WHERE expires <= ?", (format_datetime(now),))
+            db.execute("INSERT INTO offer_tokens (hash, offer_id, expires) VALUES (?, ?, ?)",
+                       (digest(token), current.id, until))
+        return current, token
+
     def token_offer(self, token: str, *, now: datetime) -> Offer | None:
         rows = self._query(_SELECT_BY_BEARER, (digest(token), format_datetime(now)))
         return _offer(rows[0]) if rows else None
