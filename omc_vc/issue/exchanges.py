@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -216,7 +216,8 @@ class WalletExchanges:
         self.offers.redeem(offer.id, holder=holder, protocol=protocol, now=now)
         try:
             issued = self.issuer.issue(learner=Learner(offer.learner_name, offer.learner_email, offer.student_number,
-                                                       holder), achievement=offer.achievement)
+                                                       holder), achievement=offer.achievement,
+                                       completed=date.fromisoformat(offer.completed) if offer.completed else None)
         except OmcVcError as exc:
             # nothing was issued: the offer is open again for the learner to retry
             self.offers.release(offer.id, holder=holder)

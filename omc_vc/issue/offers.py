@@ -37,7 +37,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
 
 from omc_vc._internal.timeutil import format_datetime, parse_datetime
@@ -117,6 +117,8 @@ class OfferDraft:
     expires_in: timedelta = timedelta(days=DEFAULT_OFFER_DAYS)
     #: whether OpenID4VCI's token request must carry a transaction code (sent to the learner separately)
     tx_code: bool = False
+    #: when the learner completed the achievement (the credential's completion date; None: the day it is issued)
+    completed: date | None = None
 
     def __post_init__(self) -> None:
         if not self.achievement.strip():
@@ -150,6 +152,8 @@ class Offer:
     credential_id: str | None = None
     revoked_at: str | None = None
     tx_code_required: bool = False
+    #: the completion date the credential will carry (YYYY-MM-DD; None: the day it is issued)
+    completed: str | None = None
 
     def expired(self, now: datetime) -> bool:
         return now >= parse_datetime(self.expires, field="expires")
@@ -177,7 +181,8 @@ class Offer:
             "email": self.learner_email, "studentNumber": self.student_number, "created": self.created,
             "expires": self.expires, "state": self.state if now is None else self.status(now),
             "redeemed": self.redeemed_at, "holder": self.holder, "protocol": self.protocol,
-            "credential": self.credential_id, "revoked": self.revoked_at, "txCodeRequired": self.tx_code_required}
+            "credential": self.credential_id, "revoked": self.revoked_at, "txCodeRequired": self.tx_code_required,
+            "completed": self.completed}
         return out
 
 

@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS offers (
     secret_hash TEXT NOT NULL UNIQUE,
     code_hash TEXT NOT NULL UNIQUE,
     tx_code_hash TEXT,
-    tx_code_failures INTEGER NOT NULL DEFAULT 0
+    tx_code_failures INTEGER NOT NULL DEFAULT 0,
+    completed TEXT
 );
 CREATE TABLE IF NOT EXISTS offer_nonces (
     hash TEXT PRIMARY KEY,
@@ -73,19 +74,20 @@ CREATE TABLE IF NOT EXISTS offer_tokens (
 """
 
 _SELECT: Final = ("SELECT id, achievement, learner_name, learner_email, student_number, created, expires, state, "
-                  "redeemed_at, holder, protocol, credential_id, revoked_at, tx_code_hash IS NOT NULL, secret_hash "
-                  "FROM offers")
+                  "redeemed_at, holder, protocol, credential_id, revoked_at, tx_code_hash IS NOT NULL, secret_hash, "
+                  "completed FROM offers")
 _SELECT_BY_BEARER: Final = (
     "SELECT o.id, o.achievement, o.learner_name, o.learner_email, o.student_number, o.created, o.expires, o.state, "
-    "o.redeemed_at, o.holder, o.protocol, o.credential_id, o.revoked_at, o.tx_code_hash IS NOT NULL, o.secret_hash "
-    "FROM offer_tokens AS t JOIN offers AS o ON o.id = t.offer_id WHERE t.hash = ? AND t.expires > ?")
+    "o.redeemed_at, o.holder, o.protocol, o.credential_id, o.revoked_at, o.tx_code_hash IS NOT NULL, o.secret_hash, "
+    "o.completed FROM offer_tokens AS t JOIN offers AS o ON o.id = t.offer_id WHERE t.hash = ? AND t.expires > ?")
 
 
 def _offer(row: Sequence[Any]) -> Offer:
     (offer_id, achievement, name, email, student_number, created, expires, state, redeemed_at, holder, protocol,
      credential_id, revoked_at, tx_code) = row[:14]
+    completed = row[15] if len(row) > 15 else None
     return Offer(offer_id, achievement, name, email, student_number, created, expires, state, redeemed_at, holder,
-                 protocol, credential_id, revoked_at, bool(tx_code))
+                 protocol, credential_id, revoked_at, bool(tx_code), completed)
 
 
 class SqliteOffers:
@@ -104,10 +106,12 @@ class SqliteOffers:
         tx_code = new_tx_code() if draft.tx_code else None
         with self.transaction() as db:
             db.execute("INSERT INTO offers (id, achievement, learner_name, learner_email, student_number, created, "
-                       "expires, state, secret_hash, code_hash, tx_code_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "expires, state, secret_hash, code_hash, tx_code_hash, completed) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (offer_id, draft.achievement, draft.learner_name, draft.learner_email, draft.student_number,
                         created, expires, OPEN, digest(secret), digest(code),
-                        digest(tx_code) if tx_code is not None else None))
+                        digest(tx_code) if tx_code is not None else None,
+                        draft.completed.isoformat() if draft.completed is not None else None))
             [row] = db.execute(_SELECT + " WHERE id = ?", (offer_id,)).fetchall()
         return NewOffer(_offer(row), secret, code, tx_code)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,12 @@ def test_a_new_offer_is_open_and_names_its_learner_and_achievement(store) -> Non
     assert store.offer(offer.id) == offer and store.offers() == [offer]
     assert new.secret != new.pre_authorized_code and new.tx_code is None and not offer.tx_code_required
     assert new.secret not in repr(new) and new.pre_authorized_code not in repr(new)
+
+
+def test_an_offer_keeps_the_completion_date_its_credential_will_carry(store) -> None:
+    new = store.create_offer(_draft(completed=date(2026, 5, 29)), now=NOW)
+    assert new.offer.completed == "2026-05-29" == store.offer(new.offer.id).completed
+    assert store.create_offer(_draft(), now=NOW).offer.completed is None
 
 
 def test_secrets_are_stored_only_as_digests(store, tmp_path) -> None:

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,9 +40,11 @@ class OfferWorld:
         return SqliteStore(self.config.state_path)
 
     def offer(self, *, achievement: str = "weld-101", name: str = "Ana Silva", email: str | None = "ana@example.ca",
-              now: datetime | None = None, expires_in: timedelta = timedelta(days=14)) -> tuple[NewOffer, OfferLinks]:
+              now: datetime | None = None, expires_in: timedelta = timedelta(days=14),
+              completed: date | None = None) -> tuple[NewOffer, OfferLinks]:
         with self.store() as store:
-            new = store.create_offer(OfferDraft(achievement, name, email, expires_in=expires_in), now=now or utcnow())
+            new = store.create_offer(OfferDraft(achievement, name, email, expires_in=expires_in, completed=completed),
+                                     now=now or utcnow())
         return new, offer_links(PUBLIC, new.offer, new.secret)
 
     @contextmanager

@@ -3,6 +3,7 @@ Credential Wallet runs them, each ending with an OMC issued to the holder that p
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,7 +28,7 @@ def test_deep_link_has_the_parameters_lcw_reads(tmp_path: Path) -> None:
 
 def test_lcw_deep_link_issues_the_omc_to_the_holder(tmp_path: Path) -> None:
     world = make_offer_world(tmp_path)
-    new, links = world.offer()
+    new, links = world.offer(completed=date(2026, 5, 29))
     holder = KeyPair.generate()
     path, challenge = lcw_target(links.deep_link)
     with world.client() as client:
@@ -37,6 +38,7 @@ def test_lcw_deep_link_issues_the_omc_to_the_holder(tmp_path: Path) -> None:
     assert subject_ids(credential) == [holder.controller]
     assert credential["issuer"]["id"] == world.config.did
     assert credential["credentialSubject"]["achievement"]["id"].endswith("/weld-101")
+    assert credential["credentialSubject"]["activityEndDate"] == "2026-05-29T00:00:00Z"
     assert Verifier().verify(credential).verified
     with world.store() as store:
         offer = store.offer(new.offer.id)
