@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +29,22 @@ def _no_default_registry(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
     monkeypatch.delenv("OMC_REGISTRY", raising=False)
     monkeypatch.delenv("OMC_ANCHORS", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster on loopback for the whole session (tests/pgcluster.py); each test takes a
+    fresh schema of it. Skips (with the reason) when no server or psycopg is here, unless OMC_REQUIRE_POSTGRES=1
+    (CI), where that is a failure."""
+    from tests import pgcluster
+
+    problem = pgcluster.problem()
+    if problem is not None:
+        if os.environ.get(pgcluster.REQUIRE_ENV) == "1":
+            pytest.fail(f"{pgcluster.REQUIRE_ENV}=1 but {problem}", pytrace=False)
+        pytest.skip(problem)
+    cluster = pgcluster.start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -1,6 +1,6 @@
-"""The issuance store suite: every Store implementation runs it (``STORES``; only SQLite today, a
-PostgreSQL store is added to the list when it exists). Exactly-once reservations, status indices that
-are never reused, the signed documents kept, status changes and the list state."""
+"""The issuance store suite: every Store implementation runs it (``STORES``: the embedded SQLite store and
+the shared PostgreSQL one, on a throwaway cluster with a fresh schema per test). Exactly-once reservations,
+status indices that are never reused, the signed documents kept, status changes and the list state."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,14 +20,25 @@ from omc_vc.issue.store import Completion, CredentialRecord, Reservation, Signed
 
 STATUS = StatusConfig(base_url="https://college.example.ca/status/", suspension=True)
 
-#: Every Store implementation, by name: a factory of a store at a location (the suite's tmp_path).
-STORES: dict[str, Callable[[Path], Store]] = {"sqlite": lambda folder: SqliteStore(folder / "s.sqlite")}
+STORES = ("sqlite", "postgresql")
 
 
-@pytest.fixture(params=sorted(STORES))
+def store_factory(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
+    """A factory of the ``kind`` store of one test: SQLite in ``tmp_path``, or PostgreSQL in a fresh schema of
+    the session's cluster (migrated on first open). Each call opens it again, as a re-run or another process."""
+    if kind == "sqlite":
+        return lambda: SqliteStore(tmp_path / "s.sqlite")
+    from omc_vc.issue.pg_store import PostgresStore
+
+    cluster = request.getfixturevalue("pg_cluster")
+    url, schema = cluster.url(), cluster.new_schema()
+    return lambda: PostgresStore(url, schema=schema, migrate_first=True)
+
+
+@pytest.fixture(params=STORES)
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
     """Opens the implementation's store (again: a new connection, as a re-run or another process)."""
-    return lambda: STORES[request.param](tmp_path)
+    return store_factory(request.param, request, tmp_path)
 
 
 def _issue(state: Store, learner: str, achievement: str = "weld-101") -> CredentialRecord:

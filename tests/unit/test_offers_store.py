@@ -1,4 +1,5 @@
-"""The offer part of the issuance store: every OfferStore implementation runs this suite (``STORES``).
+"""The offer part of the issuance store: every OfferStore implementation runs this suite (``STORES``: the
+embedded SQLite store and the shared PostgreSQL one, on a throwaway cluster with a fresh schema per test).
 
 Offers redeemed exactly once (also when two processes race), secrets kept only as digests, single-use
 nonces bound to their offer, tokens bound to one offer, transaction codes that lock after wrong guesses.
@@ -7,7 +8,6 @@ nonces bound to their offer, tokens bound to one offer, transaction codes that l
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,14 +35,44 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 OTHER = "did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG"
 
-STORES: dict[str, Callable[[Path], OfferStore]] = {"sqlite": lambda folder: SqliteStore(folder / "s.sqlite")}
+STORES = ("sqlite", "postgresql")
 
 
-@pytest.fixture(params=sorted(STORES))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    state = STORES[request.param](tmp_path)
+@pytest.fixture(params=STORES)
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, ...]:
+    """Where the test's store lives, as a picklable tuple a forked process opens again (:func:`_open`)."""
+    if request.param == "sqlite":
+        return ("sqlite", str(tmp_path / "s.sqlite"))
+    cluster = request.getfixturevalue("pg_cluster")
+    return ("postgresql", cluster.url(), cluster.new_schema())
+
+
+def _open(where: tuple[str, ...]) -> Any:
+    if where[0] == "sqlite":
+        return SqliteStore(where[1])
+    from omc_vc.issue.pg_store import PostgresStore
+
+    return PostgresStore(where[1], schema=where[2], migrate_first=True)
+
+
+@pytest.fixture
+def store(where: tuple[str, ...]) -> Any:
+    state: OfferStore = _open(where)
     yield state
     getattr(state, "close", lambda: None)()
+
+
+def _stored_text(where: tuple[str, ...]) -> bytes:
+    """Every byte the store keeps of its offers: the database files, or every offer table's rows as text."""
+    if where[0] == "sqlite":
+        folder = Path(where[1]).parent
+        return b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith("s.sqlite"))
+    import psycopg
+
+    with psycopg.connect(where[1]) as conn:
+        rows = [conn.execute(f"SELECT t::text FROM {where[2]}.{table} AS t").fetchall()
+                for table in ("offers", "offer_nonces", "offer_tokens")]
+    return "\n".join(str(r[0]) for part in rows for r in part).encode()
 
 
 def _draft(**changes: Any) -> OfferDraft:
@@ -69,18 +99,16 @@ def test_an_offer_keeps_the_completion_date_its_credential_will_carry(store) -> 
     assert store.create_offer(_draft(), now=NOW).offer.completed is None
 
 
-def test_secrets_are_stored_only_as_digests(store, tmp_path) -> None:
+def test_secrets_are_stored_only_as_digests(store, where) -> None:
     """A copy of the database gives no usable link, code, token or nonce: none is in it in clear."""
     new = store.create_offer(_draft(tx_code=True), now=NOW)
     token = store.issue_token(new.offer.id, now=NOW, lifetime=timedelta(minutes=5))
     nonce = store.issue_nonce("c_nonce", now=NOW, lifetime=timedelta(minutes=5))
     store.close()
-    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.sqlite"))
+    raw = _stored_text(where)
+    assert digest(new.secret).encode() in raw and digest(new.pre_authorized_code).encode() in raw
     for secret in (new.secret, new.pre_authorized_code, new.tx_code, token, nonce):
         assert secret is not None and secret.encode() not in raw
-    db = sqlite3.connect(tmp_path / "s.sqlite")
-    assert db.execute("SELECT secret_hash, code_hash FROM offers").fetchone() == \
-        (digest(new.secret), digest(new.pre_authorized_code))
 
 
 def test_the_link_secret_finds_its_offer_and_only_its_offer(store) -> None:
@@ -217,8 +245,8 @@ def test_draft_is_checked() -> None:
 
 
 # --- two processes racing -------------------------------------------------------------------------------
-def _race_redeem(path: str, offer_id: str, holder: str, start: Any, out: Any) -> None:
-    state = SqliteStore(path)
+def _race_redeem(where: tuple[str, ...], offer_id: str, holder: str, start: Any, out: Any) -> None:
+    state = _open(where)
     start.wait()
     try:
         state.redeem(offer_id, holder=holder, protocol=LCW, now=NOW)
@@ -229,8 +257,8 @@ def _race_redeem(path: str, offer_id: str, holder: str, start: Any, out: Any) ->
         state.close()
 
 
-def _race_nonce(path: str, nonce: str, offer_id: str, start: Any, out: Any) -> None:
-    state = SqliteStore(path)
+def _race_nonce(where: tuple[str, ...], nonce: str, offer_id: str, start: Any, out: Any) -> None:
+    state = _open(where)
     start.wait()
     out.put(state.consume_nonce(nonce, "vcapi-challenge", offer_id=offer_id, now=NOW))
     state.close()
@@ -249,21 +277,19 @@ def _run(target: Callable[..., None], args_of: list[tuple[Any, ...]]) -> list[An
     return results
 
 
-def test_two_processes_racing_to_redeem_one_offer_only_one_wins(tmp_path) -> None:
-    path = str(tmp_path / "s.sqlite")
-    with SqliteStore(path) as state:
+def test_two_processes_racing_to_redeem_one_offer_only_one_wins(where) -> None:
+    with _open(where) as state:
         offer_id = state.create_offer(_draft(), now=NOW).offer.id
-    results = _run(_race_redeem, [(path, offer_id, HOLDER), (path, offer_id, OTHER)])
+    results = _run(_race_redeem, [(where, offer_id, HOLDER), (where, offer_id, OTHER)])
     winners = [holder for outcome, holder in results if outcome == "won"]
     assert len(winners) == 1 and sorted(outcome for outcome, _ in results) == ["lost", "won"]
-    with SqliteStore(path) as state:
+    with _open(where) as state:
         assert state.offer(offer_id).holder == winners[0]
 
 
-def test_two_processes_racing_to_consume_one_nonce_only_one_succeeds(tmp_path) -> None:
+def test_two_processes_racing_to_consume_one_nonce_only_one_succeeds(where) -> None:
     """A replayed challenge sent twice at once: exactly one of the two requests may use it."""
-    path = str(tmp_path / "s.sqlite")
-    with SqliteStore(path) as state:
+    with _open(where) as state:
         offer_id = state.create_offer(_draft(), now=NOW).offer.id
         nonce = state.issue_nonce("vcapi-challenge", offer_id=offer_id, now=NOW, lifetime=timedelta(minutes=5))
-    assert sorted(_run(_race_nonce, [(path, nonce, offer_id)] * 3)) == [False, False, True]
+    assert sorted(_run(_race_nonce, [(where, nonce, offer_id)] * 3)) == [False, False, True]
