@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -33,6 +34,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+#: stopped by Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
 MAX_INPUT_BYTES = 1_000_000
 #: The bound of one printed line (each document string in it is bounded on its own first, where it matters).
 MAX_LINE = 2000
@@ -47,9 +50,50 @@ def say(line: str, *, err: bool = False) -> None:
     click.echo(line[: len(line) - len(body)] + inert(body, limit=MAX_LINE), err=err)
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+#: ``CODE: detail``: a message that already names its error code.
+_CODED = re.compile(r"[A-Z][A-Z0-9_]*[A-Z0-9]: ")
+
+
+def fail(message: str, code: int = EXIT_USAGE, *, kind: str | None = None) -> NoReturn:
+    """Print the one error line, ``error: CODE: detail``, and exit with ``code``. A message without its own
+    code gets ``kind``, else USAGE_ERROR (exit 2) or REFUSED (exit 1)."""
+    if _CODED.match(message) is None:
+        message = f"{kind or ('REFUSED' if code == EXIT_FAILED else 'USAGE_ERROR')}: {message}"
     say(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def _usage_failure(exc: click.ClickException) -> NoReturn:
+    """Click's own errors (an unknown option, a bad value, a missing argument) in our one error form. A group
+    named without a command shows its help (exit 0): that is a request for help, not a mistake."""
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", None)
+    if no_args is not None and isinstance(exc, no_args) and exc.ctx is not None:
+        click.echo(exc.ctx.get_help())
+        sys.exit(EXIT_OK)
+    if isinstance(exc, click.UsageError):
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        fail(f"USAGE_ERROR: {exc.format_message()}{where}", EXIT_USAGE)
+    fail(f"USAGE_ERROR: {exc.format_message()}", exc.exit_code if exc.exit_code not in (0, None) else EXIT_USAGE)
+
+
+class OmcGroup(click.Group):
+    """The ``omc`` command group: usage errors from any command in ``error: USAGE_ERROR: ...`` form (exit 2),
+    an interrupted prompt as ``error: INTERRUPTED`` (exit 130), never click's multi-line "Error:" text."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            _usage_failure(exc)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _usage_failure(exc)
+        except click.exceptions.Abort:
+            fail("INTERRUPTED: stopped before finishing", EXIT_INTERRUPTED)
 
 
 def handle_errors(func: F) -> F:
@@ -66,13 +110,13 @@ def handle_errors(func: F) -> F:
         except click.ClickException:
             raise
         except KeyboardInterrupt:
-            fail("interrupted", EXIT_USAGE)
+            fail("INTERRUPTED: stopped before finishing", EXIT_INTERRUPTED)
         except OSError as exc:
-            fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_USAGE)
+            fail(f"FILE_ERROR: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_USAGE)
         except Exception as exc:
             if os.environ.get("OMC_DEBUG"):
                 raise
-            fail(f"internal error ({type(exc).__name__}); set OMC_DEBUG=1 for details and please report it",
+            fail(f"INTERNAL_ERROR: {type(exc).__name__}; set OMC_DEBUG=1 for details and please report it",
                  EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
@@ -85,12 +129,12 @@ def read_input(path: str) -> bytes:
     else:
         target = Path(path)
         if not target.is_file():
-            fail(f"cannot read {path}: no such file")
+            fail(f"INPUT_NOT_FOUND: cannot read {path}: no such file")
         if target.stat().st_size > MAX_INPUT_BYTES:
-            fail(f"{path} is larger than {MAX_INPUT_BYTES} bytes")
+            fail(f"INPUT_TOO_LARGE: {path} is larger than {MAX_INPUT_BYTES} bytes")
         data = target.read_bytes()
     if len(data) > MAX_INPUT_BYTES:
-        fail(f"input is larger than {MAX_INPUT_BYTES} bytes")
+        fail(f"INPUT_TOO_LARGE: input is larger than {MAX_INPUT_BYTES} bytes")
     return data
 
 
@@ -108,10 +152,10 @@ def get_passphrase(passphrase_env: str | None, *, confirm: bool = False, what: s
     if passphrase_env:
         value = os.environ.get(passphrase_env)
         if not value:
-            fail(f"environment variable {passphrase_env} is not set or empty")
+            fail(f"PASSPHRASE_MISSING: environment variable {passphrase_env} is not set or empty")
         return value
     if not sys.stdin.isatty():
-        fail(f"no passphrase: use --passphrase-env VAR{hint}")
+        fail(f"PASSPHRASE_MISSING: no passphrase: use --passphrase-env VAR{hint}")
     value = click.prompt(f"{what} passphrase", hide_input=True, confirmation_prompt=confirm)
     return str(value)
 
@@ -204,6 +248,20 @@ def default_registry(registry: str | None, anchors: str | None, *,
     if chosen is None:
         return None, anchors
     return chosen, anchors if (anchors or demo) else pick(None, ANCHORS_ENV, "anchors")
+
+
+def plain_value(value: Any) -> str:
+    """A value as a person reads it, never a Python repr: a list as comma-separated items, a mapping as compact
+    JSON, a flag as yes/no, nothing as "none"."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain_value(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
 
 
 def emit_json(value: Any) -> None:

@@ -217,7 +217,8 @@ def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
             click.echo("NOT a valid Ontario Micro-Credential: it claims to be one but does not meet the OMC "
                        "profile (see omc-profile above)")
     if not result.verified:
-        say(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else "error: not verified",
+        say(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else
+            f"error: NOT_VERIFIED: {result.reason or 'the document did not verify'}",
             err=True)
 
 

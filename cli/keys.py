@@ -13,6 +13,7 @@ from ._common import (
     new_key_passphrase,
     open_key,
     passphrase_options,
+    plain_value,
     read_input,
     write_output,
 )
@@ -111,7 +112,7 @@ def show(key_file: str, as_json: bool) -> None:
         emit_json(info)
         return
     for label, value in info.items():
-        click.echo(f"{label}: {value}")
+        click.echo(f"{label}: {plain_value(value)}")
 
 
 @keys_group.command("export")

@@ -6,13 +6,14 @@ import click
 
 from omc_vc import __version__
 
+from ._common import OmcGroup
 from .core import did_group, sign_cmd, verify_cmd
 from .keys import keys_group
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=OmcGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="omc")
 def cli() -> None:
     """omc-vc: Ontario Micro-Credentials as W3C Verifiable Credentials.
@@ -23,7 +24,8 @@ def cli() -> None:
       omc sign credential.json --key issuer.key --passphrase-env OMC_PASS --out signed.json
       omc verify signed.json
 
-    Exit codes: 0 ok / verified, 1 not verified or refused, 2 usage or unreadable input, 3 internal error.
+    Exit codes: 0 ok / verified, 1 not verified or refused, 2 usage or unreadable input, 3 internal error,
+    130 interrupted. Every error is one line on stderr: error: CODE: detail.
     """
 
 

@@ -39,7 +39,7 @@ from omc_vc.registry import (
 )
 from omc_vc.registry_forms import LEGACY_FILE, build_forms, check_federation, dcc_registry_entries, write_forms
 
-from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, read_input, say
+from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, plain_value, read_input, say
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Registry errors that are bad input (exit 2); every other one is a refusal or a failed verification (exit 1).
@@ -82,7 +82,7 @@ def _time(value: str | None, name: str) -> datetime | None:
 
 def _refuse_demo(path: str, demo: bool) -> None:
     if Path(path).name.startswith("demo-") and not demo:
-        fail(f"{path} is a DEMO key; it is refused outside demo mode (add --demo)", 1)
+        fail(f"DEMO_KEY_REFUSED: {path} is a DEMO key; it is refused outside demo mode (add --demo)", 1)
 
 
 def _public_key(path: str, demo: bool) -> PublicKey:
@@ -122,7 +122,7 @@ def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | No
           --id https://www.ontario.ca/omc/registry --out registry-draft.json --anchors-out anchors.json
     """
     if Path(out).exists():
-        fail(f"{out} already exists; refusing to overwrite a registry working file")
+        fail(f"FILE_EXISTS: {out} already exists; refusing to overwrite a registry working file")
     keys = tuple(_public_key(path, demo) for path in anchor_keys)
     draft = RegistryDraft.new(registry_id, anchors=Anchors(keys, threshold, demo=demo and any(
         Path(p).name.startswith("demo-") for p in anchor_keys)), issuer=issuer)
@@ -164,7 +164,7 @@ def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[st
     """
     scopes = tuple(s.strip() for s in scope.split(",") if s.strip())
     if not scopes or any(s not in SCOPES for s in scopes):
-        fail(f"--scope must list values from {', '.join(SCOPES)}")
+        fail(f"USAGE_ERROR: --scope must list values from {', '.join(SCOPES)}")
     qa = None
     if eqaa or iqap_ref:
         if not (eqaa and iqap_ref):
@@ -313,8 +313,8 @@ def set_federation_cmd(registry_file: str, key_file: str, entity_id: str, organi
     """
     key = _public_key(key_file, demo)
     if key.key_type != "p256":
-        fail(f"{key_file} is a {key.key_type} key; the federation signs ES256, so it needs a P-256 key "
-             "(omc keys generate --type p256)")
+        fail(f"KEY_TYPE_MISMATCH: {key_file} is a {key.key_type} key; the federation signs ES256, so it needs a "
+             "P-256 key (omc keys generate --type p256)")
     draft = _load(registry_file)
     draft.set_federation(Federation(entity_id.rstrip("/"), organization_name, homepage_uri, policy_uri, (key,),
                                     logo_uri, legal_name))
@@ -354,7 +354,7 @@ def publish_cmd(registry_file: str, key_files: tuple[str, ...], out: str, valid_
     """
     draft = _load(registry_file)
     if draft.data.federation is not None and federation_key is None:
-        fail("the registry names a federation: give its key with --federation-key")
+        fail("FEDERATION_KEY_REQUIRED: the registry names a federation: give its key with --federation-key")
     keys = _signing_keys(key_files, passphrase_env, demo)
     fed_key = _signing_keys((federation_key,), passphrase_env, demo)[0] if federation_key else None
     signed = sign_registry(draft, keys, valid_for=timedelta(days=valid_days))
@@ -426,7 +426,7 @@ def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> Non
         return
     # registry text (names, references, DIDs) is printed inert (say), each name bounded on its own (inert)
     for key, value in header.items():
-        say(f"{key}: {value}")
+        say(f"{key}: {plain_value(value)}")
     click.echo(f"institutions: {len(data.institutions)}")
     for row in institutions_table(data, now):
         dids = ", ".join(d["id"] + ("" if "validUntil" not in d else f" (until {d['validUntil']})")
@@ -515,7 +515,8 @@ def check_federation_cmd(url: str, registry_source: str, anchors: str | None, re
                             cache_dir=Path(registry_cache) if registry_cache else None)
     loaded = client.load()
     if loaded.data.federation is None:
-        fail("the registry names no federation: there is nothing a federation could be checked against", 1)
+        fail("NO_FEDERATION: the registry names no federation: there is nothing a federation could be checked "
+             "against", 1)
     differences = check_federation(loaded.data, fetcher, url)
     if as_json:
         emit_json({"federation": url, "registry": loaded.data.id, "version": loaded.data.version,
