@@ -5,8 +5,10 @@ The roster is the registrar's CSV export, one learner a row, with a header namin
 
     name,email,student_number,learner_did,achievement,completion_date,result,evidence_url
 
-``name``, ``achievement`` (a catalogue id) and ``completion_date`` (YYYY-MM-DD) are required, and one
-of ``email``, ``student_number`` or ``learner_did``. A bad row is reported with its line number and
+``name``, ``achievement`` (a catalogue id) and ``completion_date`` (YYYY-MM-DD, not in the future) are
+required, and one of ``email``, ``student_number`` or ``learner_did``; an ``evidence_url`` must be https.
+The delimiter is read from the header: a comma, a semicolon (what a spreadsheet writes where the comma
+is the decimal mark), a tab or a vertical bar. A bad row is reported with its line number and
 skipped (``strict=True`` refuses the whole roster instead, before anything is issued). The roster is
 split into CSV records first (a microsecond a row); each row is then checked when the run needs it, so
 the signing workers start on the first rows while the parent checks the next ones (``strict=True``
@@ -58,21 +60,22 @@ from datetime import date
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Final, overload
-from urllib.parse import urlsplit
 
 from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import InputError, IssuanceError, OmcVcError, PolicyError
 from omc_vc.issue import _fastfs
-from omc_vc.issue.issuer import Issuer, Job, SigningSetup, attempt, make_job
+from omc_vc.issue.issuer import Issuer, Job, SigningSetup, attempt, completion_problem, evidence_problem, make_job
 from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord, Reservation, Store
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, learner_key
 
 __all__ = [
     "COLUMNS",
+    "DELIMITERS",
     "BatchReport",
+    "RosterInterrupted",
     "RosterRow",
     "RowError",
     "credential_file_name",
@@ -103,6 +106,8 @@ COLUMNS: Final = {
     "result": ("result", "grade", "outcome"),
     "evidence_url": ("evidence_url", "evidence"),
 }
+#: The delimiters a roster may use (the header decides: the one that finds the most known columns).
+DELIMITERS: Final = (",", ";", "\t", "|")
 _EMAIL: Final = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 _DID: Final = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._:%-]+")
 
@@ -127,6 +132,22 @@ class RosterRow:
     def learner_key(self) -> str:
         """``self.learner().key()`` (the issuance state's identity of the learner), without the Learner."""
         return learner_key(did=self.did, student_number=self.student_number, email=self.email)
+
+
+class RosterInterrupted(KeyboardInterrupt):
+    """A roster run stopped by an interrupt (Ctrl-C): how far it got. Every credential counted is recorded
+    and its file written; the same run again resumes (the store's reservations: exactly once)."""
+
+    def __init__(self, issued: int, already: int, total: int) -> None:
+        super().__init__(issued, already, total)
+        self.issued = issued
+        self.already = already
+        self.total = total
+
+    def __str__(self) -> str:
+        return (f"interrupted: {self.issued} credential(s) issued by this run and {self.already} found issued "
+                f"before, of {self.total} roster row(s); run the same command again to resume (it issues only "
+                "what is missing, never a credential twice)")
 
 
 @dataclass(frozen=True)
@@ -242,6 +263,27 @@ def _header_map(header: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def _known_columns(header: Sequence[str]) -> int:
+    names = {alias for aliases in COLUMNS.values() for alias in aliases}
+    return sum(1 for raw in header if raw.strip().lower().replace(" ", "_") in names)
+
+
+def _delimiter(text: str) -> str:
+    """The roster's delimiter: of :data:`DELIMITERS`, the one whose reading of the header line finds the most
+    known column names (the comma when none finds more than it)."""
+    first = text.split("\n", 1)[0]
+    best, found = ",", -1
+    for candidate in DELIMITERS:
+        try:
+            header = next(csv.reader([first], delimiter=candidate))
+        except (csv.Error, StopIteration):
+            continue
+        known = _known_columns(header)
+        if known > found:
+            best, found = candidate, known
+    return best
+
+
 def _clean(value: str) -> str:
     # NFC and no control characters: what a spreadsheet export may smuggle in (printable ASCII is NFC already
     # and holds no control character: the fast path of _row)
@@ -249,7 +291,7 @@ def _clean(value: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
 
 
-def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[str] | None) -> RosterRow:
+def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[str] | None, today: date) -> RosterRow:
     joined = "".join(cells)
     # the usual row: printable ASCII, no cell longer than the limit; each cell then only needs its spaces stripped
     plain = joined.isascii() and joined.isprintable() and len(joined) <= MAX_FIELD_CHARS
@@ -282,6 +324,9 @@ def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[st
         completed = date.fromisoformat(completed_text or "")
     except ValueError:
         raise ValueError(f"completion_date {completed_text!r} is not a date (YYYY-MM-DD)") from None
+    late = completion_problem(completed, today)
+    if late:
+        raise ValueError(late)
     email, student, did = cell("email"), cell("student_number"), cell("did")
     if email and not _EMAIL.fullmatch(email):
         raise ValueError(f"email {email!r} is not an e-mail address")
@@ -290,7 +335,7 @@ def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[st
     if not (email or student or did):
         raise ValueError("the learner needs an email, a student_number or a learner_did")
     evidence = cell("evidence_url")
-    if evidence and (urlsplit(evidence).scheme != "https" or not urlsplit(evidence).netloc):
+    if evidence and evidence_problem(evidence):
         raise ValueError(f"evidence_url {evidence!r} is not an https URL")
     return RosterRow(line=line, name=name, achievement=achievement, completed=completed, email=email,
                      student_number=student, did=did, result=cell("result"), evidence_url=evidence)
@@ -324,7 +369,7 @@ def _parse_roster(source: str | Path | bytes) -> _ParsedRoster:
         text = raw.decode("utf-8-sig")  # Excel writes a BOM
     except UnicodeDecodeError as exc:
         raise InputError(f"the roster is not UTF-8 text (byte {exc.start}); export it as 'CSV UTF-8'") from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -353,7 +398,8 @@ class _RowChecker:
     issues the first rows while it checks the next ones. A later row naming the same learner and
     achievement as an earlier one is a duplicate, however far apart they are."""
 
-    def __init__(self, roster: _ParsedRoster, catalogue: set[str] | None) -> None:
+    def __init__(self, roster: _ParsedRoster, catalogue: set[str] | None, today: date | None = None) -> None:
+        self._today = today or utcnow().date()
         self._columns = roster.columns
         self._records = roster.records
         self._catalogue = catalogue
@@ -371,7 +417,7 @@ class _RowChecker:
         while records and (limit is None or len(rows) < limit):
             line, cells = records.popleft()
             try:
-                row = _row(line, cells, columns, catalogue)
+                row = _row(line, cells, columns, catalogue, self._today)
                 identity = (row.learner_key(), row.achievement)
             except (ValueError, OmcVcError) as exc:
                 errors.append(RowError(line, str(exc)))
@@ -387,12 +433,13 @@ class _RowChecker:
         return rows
 
 
-def read_roster(source: str | Path | bytes, *,
-                catalogue: set[str] | None = None) -> tuple[list[RosterRow], list[RowError]]:
-    """Parse a roster CSV: the good rows and the bad ones (with line numbers). Raises InputError only
-    when the file as a whole is unusable (unreadable, not UTF-8, no usable header)."""
+def read_roster(source: str | Path | bytes, *, catalogue: set[str] | None = None,
+                today: date | None = None) -> tuple[list[RosterRow], list[RowError]]:
+    """Parse a roster CSV: the good rows and the bad ones (with line numbers); a completion date after
+    ``today`` (default: today, UTC) is a bad row. Raises InputError only when the file as a whole is
+    unusable (unreadable, not UTF-8, no usable header)."""
     errors: list[RowError] = []
-    rows = _RowChecker(_parse_roster(source), catalogue).take(None, errors)
+    rows = _RowChecker(_parse_roster(source), catalogue, today).take(None, errors)
     return rows, errors
 
 
@@ -593,7 +640,7 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
     config = issuer.config
     config.require_omc()
     parsed = _parse_roster(roster)
-    checker = _RowChecker(parsed, set(config.catalogue))
+    checker = _RowChecker(parsed, set(config.catalogue), issuer.clock().date())
     # the rows to account for (issued, skipped or reported), and the broken line that ends a roster early
     total = len(parsed.records) + (parsed.broken is not None)
     errors: list[RowError] = []
@@ -669,7 +716,8 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                     continue
                 assert name is not None and digest is not None  # a signed job's file is named and hashed
                 renames.append((detail, name))
-                group.append(Completion(reservation, row.name, digest, name, stamp, document=text))
+                group.append(Completion(reservation, row.name, digest, name, stamp, document=text, email=row.email,
+                                        student_number=row.student_number))
         if group:
             if syncfs is not None:
                 _flush_files(syncfs, target, [])  # 1. the data of every temporary file of the group is on disk
@@ -720,7 +768,8 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                         if existing else None
                     found = _adopt(target, name, outcome) if name in existing else None
                     if found is not None:
-                        adopted.append(Completion(outcome, row.name, found[0], name, stamp, document=found[2]))
+                        adopted.append(Completion(outcome, row.name, found[0], name, stamp, document=found[2],
+                                                  email=row.email, student_number=row.student_number))
                         continue
                     waiting.append((row, outcome))
                     jobs.append(make_job(outcome, row.learner(), issued=issued_at, completed=row.completed,
@@ -750,7 +799,8 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                         # the file first (atomically), then the row: a crash in between is adopted on resume
                         atomic.write_bytes(target / name, data)
                         record = store.complete(Completion(reservation, row.name, hashlib.sha256(data).hexdigest(),
-                                                           name, stamp, document=text))
+                                                           name, stamp, document=text, email=row.email,
+                                                           student_number=row.student_number))
                         issued_ids.append(record.id)
                         store.listing_add([(record.id, record.file)])
                         done += 1
@@ -770,6 +820,9 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                 drain()
             tick()  # the last rows may all have been reported
             failed = False
+        except KeyboardInterrupt as exc:
+            # Ctrl-C: what is recorded stays (each credential's file is durable before its row commits)
+            raise RosterInterrupted(len(issued_ids), len(already_ids), total) from exc
         finally:
             if pool is not None:
                 # on an error the queued tasks are dropped; their reservations stay for the next run

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 
 from omc_vc import jsonld
 from omc_vc._internal import atomic
@@ -35,6 +36,7 @@ from omc_vc.checks import RELATED_RESOURCE_CODE, V1, data_model, related_resourc
 from omc_vc.did import DidResolver
 from omc_vc.errors import IssuanceError, OmcVcError, PolicyError
 from omc_vc.issue.config import InstitutionConfig
+from omc_vc.issue.records import REISSUE, REPLACES, StatusChange, original_learner_key, record_store
 from omc_vc.issue.status_lists import status_entry
 from omc_vc.issue.store import Completion, CredentialRecord, Reservation, Store
 from omc_vc.keys import KeyPair
@@ -44,7 +46,8 @@ from omc_vc.omc.policy import Policy
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
-__all__ = ["Issued", "Issuer", "Job", "Secured", "SigningSetup", "jwt_omc", "render", "sign_job", "signed_omc"]
+__all__ = ["Issued", "Issuer", "Job", "Secured", "SigningSetup", "completion_problem", "evidence_problem", "jwt_omc",
+           "render", "sign_job", "signed_omc"]
 
 #: The achievement column of a credential the VC-API issues (it names no catalogue achievement).
 VCAPI_ACHIEVEMENT = ""
@@ -135,6 +138,22 @@ def attempt(setup: SigningSetup, key: KeyPair, job: Job) -> tuple[str, str | Non
         return job.credential_id, None, exc.diagnostics()
 
 
+def evidence_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a learner's evidence URL (None: it can): only https, so the evidence a verifier
+    follows cannot be read or changed on its way (OB 3.0 Evidence ``id``)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        return f"evidence URL {url!r} is not an https URL"
+    return None
+
+
+def completion_problem(completed: date, today: date) -> str | None:
+    """Why ``completed`` cannot be a completion date on ``today`` (None: it can): a date still to come."""
+    if completed > today:
+        return f"completion date {completed.isoformat()} is in the future (today is {today.isoformat()})"
+    return None
+
+
 #: How :meth:`Issuer.issue` secures an OMC: a Data Integrity proof (the default), or a VC-JWT (:func:`jwt_omc`).
 Secured = Literal["di", "jwt"]
 
@@ -150,6 +169,10 @@ class Issued:
     credential: dict[str, Any]
     record: CredentialRecord
     token: str | None = None
+    #: a correction: the revocation (reason "superseded") of the credential it replaces
+    replaced: StatusChange | None = None
+    #: a reissue: the learner's earlier credential for the achievement, revoked (and still revoked)
+    previous: CredentialRecord | None = None
 
 
 class Issuer:
@@ -222,22 +245,45 @@ class Issuer:
     # --- one OMC --------------------------------------------------------------------------------------
     def issue(self, *, learner: Learner, achievement: str, completed: date | None = None, result: str | None = None,
               evidence_url: str | None = None, out_file: str | Path | None = None,
-              secured: Secured = "di") -> Issued:
-        """Issue one OMC: policy gate, reserve, sign, (write ``out_file`` atomically), record. Refuses a
-        second credential for the same learner and achievement (IssuanceError naming the existing one).
+              secured: Secured = "di", replaces: str | None = None, reason: str | None = None) -> Issued:
+        """Issue one OMC: policy gate, reserve, sign, (write ``out_file`` atomically), record.
+
+        A second credential for the same learner and achievement is refused while the first one holds
+        (IssuanceError naming it). When the learner's credential for the achievement is revoked, a new
+        one is issued and linked to it (a reissue: :attr:`Issued.previous`). ``replaces`` (a credential id)
+        issues a correction: the new credential is recorded, and the one it replaces revoked with the
+        reason "superseded" (or ``reason``) and linked to it, in one transaction (:attr:`Issued.replaced`).
+        A completion date in the future and an evidence URL that is not https are refused.
 
         ``secured="jwt"``: the OMC as a VC-JWT (:func:`jwt_omc`); ``out_file`` then holds the token."""
         self.config.require_omc()
         self.config.achievement(achievement)
         moment = self.clock().replace(microsecond=0)
+        problem = (completion_problem(completed, moment.date()) if completed else None) or \
+            (evidence_problem(evidence_url) if evidence_url else None)
+        if problem:
+            raise IssuanceError(problem, field="completed" if problem.startswith("completion") else "evidence_url")
         failures = self.refused({achievement})
         if failures:  # before anything is reserved: a refused credential uses no status index
             raise PolicyError(failures[achievement], field="achievement")
+        pair = (learner.key(), achievement)
         with self.store.exclusive():
-            outcome = self.reserve([(learner.key(), achievement)])[0]
+            old = self._replaceable(replaces) if replaces is not None else None
+            if old is not None and (original_learner_key(old.learner_key), old.achievement) == pair:
+                # the learner may now hold the corrected credential for the achievement
+                record_store(self.store).retire(old.id)
+            outcome = self.reserve([pair])[0]
+            previous = None
             if isinstance(outcome, CredentialRecord):
-                raise IssuanceError(f"{learner.name} already holds {outcome.id} for {achievement!r} "
-                                    f"(issued {outcome.issued})", field="learner")
+                if outcome.revoked is None or old is not None:
+                    state = "suspended" if outcome.suspended else ("revoked" if outcome.revoked else "valid")
+                    raise IssuanceError(f"{learner.name} already holds {outcome.id} for {achievement!r} (issued "
+                                        f"{outcome.issued}, {state}); to correct it, issue the corrected credential "
+                                        f"with --replaces {outcome.id}", field="learner")
+                # a reissue: the revoked credential stays revoked and no longer counts as the learner's
+                previous = record_store(self.store).retire(outcome.id)
+                outcome = self.reserve([pair])[0]
+                assert isinstance(outcome, Reservation)  # the retired credential no longer holds the pair
             job = make_job(outcome, learner, issued=moment.isoformat(), completed=completed or moment.date(),
                            result=result, evidence_url=evidence_url)
             token = None
@@ -253,9 +299,35 @@ class Issuer:
             if out_file is not None:
                 atomic.write_bytes(out_file, data)
                 name = str(out_file)
-            record = self.store.complete(Completion(outcome, learner.name, hashlib.sha256(data).hexdigest(), name,
-                                                    format_datetime(moment), document=document))
-        return Issued(signed, record, token)
+            completion = Completion(outcome, learner.name, hashlib.sha256(data).hexdigest(), name,
+                                    format_datetime(moment), document=document, email=learner.email,
+                                    student_number=learner.student_number)
+            change = None
+            if old is not None:
+                record, change = record_store(self.store).complete_linked(
+                    completion, old=old.id, kind=REPLACES, when=format_datetime(moment), reason=reason)
+            elif previous is not None:
+                record, _ = record_store(self.store).complete_linked(completion, old=previous.id, kind=REISSUE,
+                                                                     when=format_datetime(moment))
+            else:
+                record = self.store.complete(completion)
+        return Issued(signed, record, token, replaced=change, previous=previous)
+
+    def _replaceable(self, credential_id: str) -> CredentialRecord:
+        """The credential a correction replaces: recorded, not replaced already, and revocable (or revoked)."""
+        records = record_store(self.store)
+        old = self.store.get(credential_id)
+        if old is None:
+            raise IssuanceError(f"no credential {credential_id!r} is recorded: --replaces takes the id of the "
+                                "credential to correct (urn:uuid:...) or its file", field="replaces", code="NOT_FOUND")
+        for link in records.links([old.id]):
+            if link.old == old.id:
+                raise IssuanceError(f"{old.id} was already replaced by {link.new} ({link.at})",
+                                    field="replaces", code="ALREADY_REPLACED")
+        if old.revoked is None and old.status_list is None:
+            raise IssuanceError(f"{old.id} has no revocation status entry: it cannot be revoked, so it cannot be "
+                                "replaced", field="replaces")
+        return old
 
     # --- a credential given whole (the VC-API) --------------------------------------------------------
     def issue_credential(self, credential: dict[str, Any], *, status_purposes: Sequence[str] = (),

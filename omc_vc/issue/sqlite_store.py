@@ -42,6 +42,7 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError, OmcVcError
 from omc_vc.issue.config import StatusConfig
 from omc_vc.issue.sqlite_offers import OFFER_SCHEMA, SqliteOffers
+from omc_vc.issue.sqlite_records import RECORD_TABLES, RecordsMixin, add_learners
 from omc_vc.issue.store import (
     REVOCATION,
     SUSPENSION,
@@ -107,7 +108,7 @@ CREATE TABLE IF NOT EXISTS credentials (
     UNIQUE (status_list, status_index),
     UNIQUE (suspension_list, suspension_index)
 );
-""" + OFFER_SCHEMA
+""" + OFFER_SCHEMA + RECORD_TABLES
 #: Indexes over the columns schema 2 added (made after a migration).
 _INDEXES: Final = (
     "CREATE UNIQUE INDEX IF NOT EXISTS lists_by_issuer ON lists (COALESCE(issuer, ''), purpose, number)",
@@ -161,7 +162,7 @@ def issuing_lock(state_path: str | Path) -> Iterator[None]:
         handle.close()
 
 
-class SqliteStore(SqliteOffers):
+class SqliteStore(SqliteOffers, RecordsMixin):
     """The issuance database of one institution (a file; created on first use). Implements
     :class:`omc_vc.issue.store.Store`; one connection, usable from several threads in turn."""
 
@@ -342,6 +343,7 @@ class SqliteStore(SqliteOffers):
         if deleted.rowcount != 1:
             raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
         db.execute(_INSERT_CREDENTIAL, _credential_row(item))
+        add_learners(db, [item])  # the registrar's records (omc_vc.issue.sqlite_records)
         record = self._issued(db, reservation.learner_key, reservation.achievement)
         assert record is not None
         return record
@@ -606,6 +608,7 @@ def _complete_fresh(db: sqlite3.Connection, items: Sequence[Completion]) -> list
     rows = [_credential_row(item) for item in items]
     # a pair that already holds a credential breaks UNIQUE (learner_key, achievement): IntegrityError
     db.executemany(_INSERT_CREDENTIAL, rows)
+    add_learners(db, items)
     return rows
 
 

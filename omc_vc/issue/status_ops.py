@@ -25,11 +25,12 @@ from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.bitstring import set_status
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.records import Action, RecordStore, StatusChange, record_store
 from omc_vc.issue.status_lists import build_status_list_credential
 from omc_vc.issue.store import REVOCATION, SUSPENSION, CredentialRecord, ListInfo, SignedList, Store
 
 __all__ = ["change_status", "credential_ref", "hosted_status_lists", "publish_status_lists", "revoke",
-           "signed_status_lists", "suspend", "unsuspend"]
+           "set_record_status", "signed_status_lists", "suspend", "unsuspend"]
 
 MAX_CREDENTIAL_FILE_BYTES = 1_000_000
 
@@ -52,7 +53,11 @@ def change_status(store: Store, ref: str, purpose: str, value: bool, *,
                   now: datetime | None = None) -> list[CredentialRecord]:
     """Set (True) or clear (False) ``purpose``'s bit of every credential recorded under ``ref`` (its id, or
     the id a VC-API caller gave it). Revocation is irreversible (BSL §2.1): clearing a set revocation
-    bit is refused (STATUS_IRREVERSIBLE); a credential with no entry of ``purpose`` is an IssuanceError."""
+    bit is refused (STATUS_IRREVERSIBLE); a credential with no entry of ``purpose`` is an IssuanceError.
+    A store that keeps records (:class:`~omc_vc.issue.records.RecordStore`) keeps each change in the status
+    history."""
+    if isinstance(store, RecordStore) and (value or purpose == SUSPENSION):
+        return _recorded_change(store, ref, purpose, value, now=now)
     if purpose == REVOCATION:
         if value:
             return store.set_revoked(ref, format_datetime(now or utcnow()))
@@ -71,17 +76,66 @@ def change_status(store: Store, ref: str, purpose: str, value: bool, *,
                         code="MALFORMED_VALUE_ERROR")
 
 
-def revoke(store: Store, ref: str, *, now: datetime | None = None) -> CredentialRecord:
-    """Mark a credential revoked (permanent). Publish the lists afterwards."""
-    return change_status(store, credential_ref(ref), REVOCATION, True, now=now)[0]
+def _recorded_change(store: RecordStore, ref: str, purpose: str, value: bool, *,
+                     now: datetime | None) -> list[CredentialRecord]:
+    """:func:`change_status` through the records: every credential under ``ref`` checked first, then each
+    changed (and its change kept in the status history)."""
+    records = store.find(ref)
+    if not records:
+        raise IssuanceError(f"no credential {ref!r} is recorded", field="credential", code="NOT_FOUND")
+    action: Action
+    if purpose == REVOCATION:
+        action = "revoke"
+        if any(r.status_list is None for r in records):
+            raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+    elif purpose == SUSPENSION:
+        action = "suspend" if value else "unsuspend"
+        if any(r.suspension_list is None for r in records):
+            raise IssuanceError(f"{ref} was issued without a suspension status entry; it can only be revoked",
+                                field="credential")
+        if not value and any(r.revoked is not None for r in records):
+            raise IssuanceError(f"{ref} is revoked; revocation is permanent", code="STATUS_IRREVERSIBLE")
+    else:
+        raise IssuanceError(f"statusPurpose {purpose!r} is not supported ({REVOCATION}, {SUSPENSION})",
+                            code="MALFORMED_VALUE_ERROR")
+    when = format_datetime(now or utcnow())
+    return [store.record_status(r.id, action, when=when).record for r in records]
 
 
-def suspend(store: Store, ref: str) -> CredentialRecord:
-    return change_status(store, credential_ref(ref), SUSPENSION, True)[0]
+def set_record_status(store: Store, credential_id: str, action: Action, *, reason: str | None = None,
+               now: datetime | None = None) -> StatusChange:
+    """Revoke, suspend or unsuspend one recorded credential (its record id), keeping the change and the
+    registrar's reason in the records (never in the published list: BSL §3.1 carries one bit). Says when
+    nothing changes (:attr:`StatusChange.changed` False, :attr:`StatusChange.why`)."""
+    return record_store(store).record_status(credential_id, action, when=format_datetime(now or utcnow()),
+                                             reason=reason)
 
 
-def unsuspend(store: Store, ref: str) -> CredentialRecord:
-    return change_status(store, credential_ref(ref), SUSPENSION, False)[0]
+def _one_change(store: Store, ref: str, action: Action, reason: str | None,
+                now: datetime | None) -> CredentialRecord:
+    ident = credential_ref(ref)
+    if isinstance(store, RecordStore):
+        found = store.find(ident)
+        if not found:
+            raise IssuanceError(f"no credential {ident!r} is recorded", field="credential", code="NOT_FOUND")
+        changed = [set_record_status(store, r.id, action, reason=reason, now=now).record for r in found]
+        return changed[0]
+    purpose, value = {"revoke": (REVOCATION, True), "suspend": (SUSPENSION, True),
+                      "unsuspend": (SUSPENSION, False)}[action]
+    return change_status(store, ident, purpose, value, now=now)[0]
+
+
+def revoke(store: Store, ref: str, *, now: datetime | None = None, reason: str | None = None) -> CredentialRecord:
+    """Mark a credential (id or file) revoked (permanent). Publish the lists afterwards."""
+    return _one_change(store, ref, "revoke", reason, now)
+
+
+def suspend(store: Store, ref: str, *, reason: str | None = None) -> CredentialRecord:
+    return _one_change(store, ref, "suspend", reason, None)
+
+
+def unsuspend(store: Store, ref: str, *, reason: str | None = None) -> CredentialRecord:
+    return _one_change(store, ref, "unsuspend", reason, None)
 
 
 def _file_name(url: str) -> str:

@@ -98,6 +98,10 @@ class Completion(NamedTuple):
     document: str | None = None
     #: the id callers change its status by when it differs from the record id (a VC-API credential's own id)
     ref: str | None = None
+    #: the learner's e-mail address and student number, for the records' search (a store that keeps records
+    #: keeps the address as a digest: omc_vc.issue.records)
+    email: str | None = None
+    student_number: str | None = None
 
 
 @dataclass(frozen=True)
