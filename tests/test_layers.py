@@ -33,6 +33,7 @@ LAYER_OF: dict[str, str] = {
     "omc_vc": "checks+verify",
     "omc_vc.errors": "errors",
     "omc_vc._internal": "_internal",
+    "omc_vc.i18n": "_internal",  # our words in English and French, and the reader's language
     "omc_vc.model": "model",
     "omc_vc.bitstring": "model",  # Bitstring Status List: the bitstring and the entry rules, both sides
     "omc_vc.omc": "model",  # the package __init__ re-exports omc.model only
@@ -55,6 +56,7 @@ LAYER_OF: dict[str, str] = {
     "omc_vc.omc.builder": "issue",  # builds and signs OMCs
     "omc_vc.wallet": "wallet+qr",
     "omc_vc.qr": "wallet+qr",
+    "omc_vc.certificate": "wallet+qr",  # a wallet item's certificate (HTML, PDF)
     "omc_vc.web": "cli+web",
     "omc_vc.cli": "cli+web",
 }

@@ -62,6 +62,7 @@ from omc_vc.errors import ConfigError, KeyError_
 from omc_vc.issue.offers import DEFAULT_OFFER_DAYS, MAX_OFFER_DAYS
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
+from omc_vc.omc.editions import edition_problems
 from omc_vc.omc.policy import Policy, load_policy
 
 __all__ = ["InstitutionConfig", "OffersConfig", "StatusConfig", "load_config", "parse_config", "read_catalogue"]
@@ -321,10 +322,33 @@ def _catalogue(data: Any, base: Path, *, embed: bool = True) -> dict[str, dict[s
         entry.pop("endorsementFiles", None)
         if endorsements:
             entry["endorsement"] = endorsements
+        problems = edition_problems(entry)
+        if problems:
+            where, why = problems[0]
+            raise ConfigError(f"catalogue: {key}.{where} {why}", field=f"catalogue.{key}.{where}")
+        if isinstance(entry.get("editions"), Mapping):
+            entry["editions"] = {tag: _edition(dict(words), base, f"catalogue.{key}.editions.{tag}", embed)
+                                 for tag, words in entry["editions"].items()}
         entries[key] = entry
     if not entries:
         raise ConfigError("config: the catalogue is empty", field="catalogue")
     return entries
+
+
+def _edition(words: dict[str, Any], base: Path, where: str, embed: bool) -> dict[str, Any]:
+    """One language edition of a definition, its ``endorsementFiles`` read into its ``endorsement`` list."""
+    files = words.pop("endorsementFiles", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ConfigError(f"{where}.endorsementFiles must be a list of file names", field=f"{where}.endorsementFiles")
+    endorsements = list(words.get("endorsement", []))
+    for name in files if embed else []:
+        loaded = _read_structured((base / name).resolve(), "endorsement")
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"endorsement file {name} does not hold a JSON object", field=f"{where}.endorsementFiles")
+        endorsements.append(loaded)
+    if endorsements:
+        words["endorsement"] = endorsements
+    return words
 
 
 def read_catalogue(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:

@@ -26,8 +26,10 @@ from typing import Any, Final
 
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError
+from omc_vc.i18n import translator
 from omc_vc.keys import KeyPair
 from omc_vc.model import as_list
+from omc_vc.omc.editions import select_edition
 from omc_vc.omc.endorsement import ACHIEVEMENT_DIGEST, ENDORSED_ISSUER, achievement_digest, binding_problem
 from omc_vc.omc.model import ACHIEVEMENT_TYPE, OB_CONTEXT, OMC_CONTEXT, VC_CONTEXT
 from omc_vc.omc.policy import Policy
@@ -52,7 +54,7 @@ CONTEXTS: Final = [VC_CONTEXT, OB_CONTEXT, OMC_CONTEXT]
 # The OMC context defines the binding terms of the EndorsementSubject (endorsedIssuer, achievementDigest).
 ENDORSEMENT_CONTEXTS: Final = [VC_CONTEXT, OB_CONTEXT, OMC_CONTEXT]
 # Keys of a catalogue entry that configure the issuer, not the credential; they are never signed.
-CATALOGUE_ONLY_KEYS: Final = frozenset({"endorsementFiles", "catalogueId"})
+CATALOGUE_ONLY_KEYS: Final = frozenset({"endorsementFiles", "catalogueId", "editions"})
 
 
 @dataclass(frozen=True)
@@ -167,15 +169,20 @@ def build_omc(*, issuer: Mapping[str, Any], achievement: Mapping[str, Any], lear
               status: Sequence[Mapping[str, Any]], issued: datetime | None = None,
               credential_id: str | None = None, completed: date | None = None, result: str | None = None,
               evidence_url: str | None = None, valid_until: datetime | None = None,
-              policy: Policy | None = None, salt: str | None = None) -> dict[str, Any]:
+              policy: Policy | None = None, salt: str | None = None, language: str | None = None) -> dict[str, Any]:
     """The unsigned OMC for one learner, checked against the policy (PolicyError names the field).
 
     ``issuer`` is the Profile from :func:`issuer_profile`; ``achievement`` a catalogue definition
-    (prepared with :func:`prepare_achievement` here); ``status`` the BitstringStatusListEntry objects
-    (revocation, and suspension when configured).
+    (its edition in ``language``, :func:`~omc_vc.omc.editions.select_edition`, prepared with
+    :func:`prepare_achievement` here); ``status`` the BitstringStatusListEntry objects (revocation, and
+    suspension when configured). The credential's own words (the evidence's name) are in the edition's
+    language.
     """
     moment = issued or utcnow()
-    prepared = prepare_achievement(achievement)
+    try:
+        prepared = prepare_achievement(select_edition(achievement, language))
+    except ValueError as exc:
+        raise IssuanceError(str(exc), field="language") from exc
     subject = _subject(learner, prepared, salt=salt or secrets.token_hex(16), completed=completed, result=result)
     credential: dict[str, Any] = {
         "@context": list(CONTEXTS),
@@ -189,8 +196,11 @@ def build_omc(*, issuer: Mapping[str, Any], achievement: Mapping[str, Any], lear
         credential["validUntil"] = format_datetime(valid_until)
     credential["credentialSubject"] = subject
     if evidence_url:
+        words = translator(prepared.get("inLanguage") if isinstance(prepared.get("inLanguage"), str) else None)
         credential["evidence"] = [{"id": evidence_url, "type": ["Evidence"],
-                                   "name": f"Evidence of {learner.name.strip()}'s summative assessment"}]
+                                   # signed data: the learner's name as given, not made inert for display
+                                   "name": words.gettext("Evidence of {learner}'s summative assessment").format(
+                                       learner=learner.name.strip())}]
     entries = [dict(s) for s in status]
     if entries:
         # one entry stays an object (the OB 3.0 schema's shape); revocation + suspension is a list
@@ -221,14 +231,16 @@ def sign_omc(credential: Mapping[str, Any], key: KeyPair, *, created: datetime |
 
 
 def build_endorsement(*, achievement: Mapping[str, Any], issuer: str, endorser: Mapping[str, Any], comment: str,
-                      key: KeyPair, issued: datetime | None = None, name: str | None = None) -> dict[str, Any]:
+                      key: KeyPair, issued: datetime | None = None, name: str | None = None,
+                      language: str | None = None) -> dict[str, Any]:
     """A signed OB 3.0 EndorsementCredential (§B.1.5) of ``achievement`` as ``issuer`` confers it.
 
     ``achievement`` is the achievement definition (a catalogue entry, prepared here as
     :func:`build_omc` prepares it); ``issuer`` the DID of the institution whose OMCs carry it. The
     EndorsementSubject's ``id`` is the achievement's id, and it binds the endorsement with
     ``endorsedIssuer`` (``issuer``) and ``achievementDigest`` (:func:`~omc_vc.omc.endorsement.achievement_digest`),
-    so it holds for that institution and those defining fields only. ``endorser`` is the endorser's
+    so it holds for that institution and those defining fields only (of the achievement's edition in
+    ``language``: each language edition is an achievement of its own). ``endorser`` is the endorser's
     Profile; its ``id`` must be the controller of ``key`` (the endorsement is verified as a credential
     of its own, issuer key binding included).
     """
@@ -241,7 +253,10 @@ def build_endorsement(*, achievement: Mapping[str, Any], issuer: str, endorser: 
     if issuer == key.controller:
         raise IssuanceError("an institution cannot endorse its own achievement: an endorsement comes from a third "
                             "party", field="issuer")
-    prepared = prepare_achievement(achievement)
+    try:
+        prepared = prepare_achievement(select_edition(achievement, language))
+    except ValueError as exc:
+        raise IssuanceError(str(exc), field="language") from exc
     achievement_id = prepared.get("id")
     if not isinstance(achievement_id, str) or ":" not in achievement_id:
         raise IssuanceError("the achievement has no absolute URL id", field="achievement.id")

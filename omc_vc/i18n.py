@@ -1,0 +1,274 @@
+"""English and French: which language a person reads, and our words in it (DESIGN decision 16).
+
+Every sentence omc-vc shows a person is an English message id looked up in a GNU gettext catalog
+(``omc_vc/locale/fr_CA/LC_MESSAGES/omc_vc.mo``; English is the message ids themselves). The catalogs are
+extracted from the code with Babel (``babel.cfg``, ``make i18n``), translated in the ``.po`` file, and
+compiled ``.mo`` files are committed beside it, so a fresh clone works with ``pip install -e .`` and a
+wheel ships them as package data; ``tests/unit/test_i18n_catalog.py`` fails when a message in the code is
+missing from the catalog, untranslated, fuzzy or stale, or when a ``.mo`` is not the compiled ``.po``.
+
+Choosing the language:
+
+* a web request: :func:`negotiate` reads ``Accept-Language`` (RFC 9110 §12.5.4: weighted language ranges,
+  matched by prefix as RFC 4647 §3.3.1 basic filtering does), and an explicit ``?lang=`` overrides it;
+* the CLI: ``--lang``, else :func:`from_environment` (POSIX precedence ``LC_ALL``, ``LC_MESSAGES``,
+  ``LANG``; GNU gettext's ``LANGUAGE`` list when the locale is not ``C``/``POSIX``);
+* a credential: the language it was issued in (its achievement's ``inLanguage``).
+
+A :class:`Message` is a ``str`` (its English text, so every existing reader keeps working) that remembers
+its message id and parameters, so the same sentence can be shown in the reader's language later
+(:meth:`Translator.render`). Parameters that are strings come from documents and the registry: they are
+made inert when rendered (:func:`omc_vc._internal.inert.inert`), dates and numbers are formatted for the
+locale with Babel (CLDR ``fr_CA``: ``12 juin 2026``, ``1 234,5``).
+
+>>> fr = translator("fr")
+>>> fr.gettext("Evidence of {learner}'s summative assessment")
+'Preuve de l’évaluation sommative de {learner}'
+>>> negotiate("en-GB;q=0.5, fr-CA, fr;q=0.9")
+'fr'
+>>> from_environment({"LANG": "fr_CA.UTF-8"})
+'fr'
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+
+from omc_vc._internal.inert import inert
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "DOMAIN",
+    "LANGUAGES",
+    "N_",
+    "Message",
+    "Plural",
+    "Translator",
+    "from_environment",
+    "language_of_tag",
+    "negotiate",
+    "translator",
+]
+
+#: The gettext domain: ``omc_vc/locale/<locale>/LC_MESSAGES/omc_vc.mo``.
+DOMAIN: Final = "omc_vc"
+#: The languages omc-vc speaks, with their CLDR locale (formats) and their BCP 47 tag (``<html lang>``).
+LANGUAGES: Final[Mapping[str, tuple[str, str]]] = {"en": ("en_CA", "en-CA"), "fr": ("fr_CA", "fr-CA")}
+DEFAULT_LANGUAGE: Final = "en"
+#: Bounds on an untrusted Accept-Language header (its length and the number of ranges read).
+MAX_ACCEPT_LANGUAGE: Final = 1024
+MAX_RANGES: Final = 32
+
+_RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*$")
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (module constants translated where shown)."""
+    return message
+
+
+def language_of_tag(tag: object) -> str | None:
+    """The supported language of a BCP 47 tag or POSIX locale name (``fr-CA``, ``fr_CA.UTF-8``, ``FR``),
+    else None.
+
+    >>> language_of_tag("fr_CA.UTF-8"), language_of_tag("en-GB"), language_of_tag("de"), language_of_tag("C")
+    ('fr', 'en', None, None)
+    """
+    if not isinstance(tag, str):
+        return None
+    primary = re.split(r"[-_.@]", tag.strip(), maxsplit=1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def negotiate(accept_language: str | None, *, default: str = DEFAULT_LANGUAGE) -> str:
+    """The supported language a browser prefers most (``Accept-Language``), else ``default``.
+
+    A range with ``q=0`` is refused; ``*`` stands for ``default``; equal weights keep the header's order.
+    A malformed range is skipped, and only the first :data:`MAX_RANGES` ranges of a header bounded to
+    :data:`MAX_ACCEPT_LANGUAGE` characters are read.
+
+    >>> negotiate("fr;q=0, en;q=0.1", default="fr"), negotiate(None), negotiate("de, *;q=0.5", default="fr")
+    ('en', 'en', 'fr')
+    """
+    if not accept_language:
+        return default
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept_language[:MAX_ACCEPT_LANGUAGE].split(",")[:MAX_RANGES]):
+        found = _RANGE.match(item)
+        if found is None:
+            continue
+        weight = float(found.group(2)) if found.group(2) is not None else 1.0
+        language = default if found.group(1) == "*" else language_of_tag(found.group(1))
+        if language is None or weight <= 0:
+            continue
+        if best is None or weight > best[0]:
+            best = (weight, position, language)
+    return best[2] if best is not None else default
+
+
+def from_environment(environ: Mapping[str, str], *, default: str = DEFAULT_LANGUAGE) -> str:
+    """The language of a process's locale (POSIX: ``LC_ALL``, then ``LC_MESSAGES``, then ``LANG``; GNU
+    gettext's ``LANGUAGE`` priority list first unless that locale is ``C``/``POSIX``), else ``default``.
+
+    >>> from_environment({"LC_ALL": "C", "LANGUAGE": "fr"}), from_environment({"LANGUAGE": "de:fr", "LANG": "en_CA"})
+    ('en', 'fr')
+    """
+    locale_name = next((environ[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(k)), "")
+    if not locale_name or locale_name.split(".")[0] in ("C", "POSIX"):
+        return default
+    for entry in environ.get("LANGUAGE", "").split(":"):
+        language = language_of_tag(entry)
+        if language is not None:
+            return language
+    return language_of_tag(locale_name) or default
+
+
+class Message(str):
+    """A sentence of ours with its parameters: its ``str`` value is the English text (``msgid`` formatted
+    with ``params``, dates in ISO 8601), and :meth:`Translator.render` shows it in another language.
+
+    >>> reason = Message("{name} held the ministry's consent on {day}", name="Example College", day=date(2026, 6, 1))
+    >>> str(reason)
+    "Example College held the ministry's consent on 2026-06-01"
+    """
+
+    msgid: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Message:
+        text = msgid.format(**{k: _english(v) for k, v in params.items()}) if params else msgid
+        made = super().__new__(cls, text)
+        made.msgid = msgid
+        made.params = params
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a str subclass with attributes: pickle it whole
+        return (_rebuild, (type(self), self.msgid, dict(self.params)))
+
+
+class Plural(Message):
+    """A :class:`Message` whose words depend on the number ``params[counter]`` (gettext ``ngettext``).
+
+    >>> str(Plural("{n} valid credential", "{n} valid credentials", "n", n=2))
+    '2 valid credentials'
+    """
+
+    plural: str
+    counter: str
+
+    def __new__(cls, singular: str, plural: str, count: str, /, **params: Any) -> Plural:
+        number = params[count]
+        made = str.__new__(cls, (singular if number == 1 else plural).format(
+            **{k: _english(v) for k, v in params.items()}))
+        made.msgid = singular
+        made.plural = plural
+        made.counter = count
+        made.params = params
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_plural, (type(self), self.msgid, self.plural, self.counter, dict(self.params)))
+
+
+def _rebuild(kind: type[Message], msgid: str, params: dict[str, Any]) -> Message:
+    return kind(msgid, **params)
+
+
+def _rebuild_plural(kind: type[Plural], singular: str, plural: str, count: str, params: dict[str, Any]) -> Plural:
+    return kind(singular, plural, count, **params)
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Our words in one language: :meth:`gettext`, :meth:`ngettext`, :meth:`tr` (translate and format), :meth:`render`
+    (a :class:`Message`)
+    and the locale's formats for dates and numbers (CLDR, through Babel)."""
+
+    language: str
+    catalog: gettext.NullTranslations = field(repr=False, compare=False)
+
+    @property
+    def locale(self) -> str:
+        """The CLDR locale of the formats (``fr_CA``)."""
+        return LANGUAGES[self.language][0]
+
+    @property
+    def tag(self) -> str:
+        """The BCP 47 tag of the text (``fr-CA``): the page's ``lang`` attribute."""
+        return LANGUAGES[self.language][1]
+
+    def gettext(self, message: str) -> str:
+        return self.catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        return self.catalog.ngettext(singular, plural, number)
+
+    def tr(self, message: str, /, **params: Any) -> str:
+        """``message`` translated, then formatted with ``params`` (each shown as :meth:`value` shows it)."""
+        return self.gettext(message).format(**{k: self.value(v) for k, v in params.items()})
+
+    def render(self, text: str) -> str:
+        """``text`` in this language: a :class:`Message` translated with its parameters; any other string
+        is a document's text, shown as written (inert)."""
+        if isinstance(text, Plural):
+            words = self.ngettext(text.msgid, text.plural, int(text.params[text.counter]))
+            return words.format(**{k: self.value(v) for k, v in text.params.items()})
+        if isinstance(text, Message):
+            return self.gettext(text.msgid).format(**{k: self.value(v) for k, v in text.params.items()})
+        return inert(text)
+
+    def value(self, value: Any) -> str:
+        """One parameter as this language shows it: a nested message rendered, a date or number in the
+        locale's format, any other string (a document's text) made inert."""
+        if isinstance(value, Message):
+            return self.render(value)
+        if isinstance(value, datetime | date):
+            return self.date(value)
+        if isinstance(value, bool):
+            return self.gettext("yes") if value else self.gettext("no")
+        if isinstance(value, int | float):
+            return self.number(value)
+        return inert(value)
+
+    def date(self, value: date | datetime) -> str:
+        """A calendar date: ISO 8601 in English (as omc-vc has always written it), CLDR's long form in
+        French (``12 juin 2026``)."""
+        day = value.date() if isinstance(value, datetime) else value
+        if self.language == "en":
+            return day.isoformat()
+        from babel.dates import format_date
+
+        return str(format_date(day, format="long", locale=self.locale))
+
+    def number(self, value: float) -> str:
+        """A number with the locale's separators (``1 234,5`` in fr-CA; integers unchanged in English)."""
+        from babel.numbers import format_decimal
+
+        return str(format_decimal(value, locale=self.locale))
+
+
+@cache
+def translator(language: str | None = None) -> Translator:
+    """The :class:`Translator` of ``language`` (a supported language, tag or locale name; default English)."""
+    chosen = language_of_tag(language) or DEFAULT_LANGUAGE
+    catalog: gettext.NullTranslations = gettext.NullTranslations()
+    if chosen != DEFAULT_LANGUAGE:
+        compiled = resources.files("omc_vc") / "locale" / LANGUAGES[chosen][0] / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        with compiled.open("rb") as handle:
+            catalog = gettext.GNUTranslations(handle)
+    return Translator(chosen, catalog)

@@ -1,0 +1,152 @@
+"""The message catalogs: extract our messages with Babel, update the translations, compile them.
+
+    python tools/i18n.py update    # extract, merge into each .po (new messages empty, gone ones dropped), compile
+    python tools/i18n.py compile   # .po -> .mo only
+    python tools/i18n.py check     # what tests/unit/test_i18n_catalog.py checks, as a report
+
+``make i18n`` runs ``update``. The extraction reads the Python code of ``omc_vc/`` and ``cli/`` (the
+keywords below: gettext's own and omc-vc's ``Message``, ``Plural`` and ``Translator.tr``) and the page's
+templates (``[[English text]]`` markers). Translators edit the ``.po`` files; the compiled ``.mo`` files
+are committed so an install needs no build step (the catalog test fails when they differ).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALE_DIR = ROOT / "omc_vc" / "locale"
+DOMAIN = "omc_vc"
+#: The translated locales (English is the message ids).
+LOCALES = ("fr_CA",)
+KEYWORDS: dict[str, Any] = {**DEFAULT_KEYWORDS, "Message": None, "Plural": (1, 2), "tr": None}
+SOURCES = (ROOT / "omc_vc", ROOT / "cli")
+#: ``[[English text]]`` in a template: a message, its white space collapsed.
+TEMPLATE_MARK = re.compile(r"\[\[(.+?)\]\]", re.S)
+
+
+def template_messages(text: str) -> Iterator[tuple[int, str]]:
+    """(line, message) of each ``[[...]]`` marker of a template, white space collapsed to one space."""
+    for found in TEMPLATE_MARK.finditer(text):
+        yield text.count("\n", 0, found.start()) + 1, " ".join(found.group(1).split())
+
+
+def extract_template(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[Any, ...]]:
+    """Babel extraction method for the page's templates (``[[...]]`` markers)."""
+    for line, message in template_messages(fileobj.read().decode("utf-8")):
+        yield line, None, message, []
+
+
+def extract() -> Catalog:
+    """Every message of the code and the templates, as a Babel catalog (the ``.pot``)."""
+    # a fixed creation date: the .po header does not change when the messages do not
+    catalog = Catalog(project="omc-vc", domain=DOMAIN, charset="utf-8", fuzzy=False,
+                      creation_date=datetime(2026, 1, 1, tzinfo=UTC))
+    methods = [("**.py", "python"), ("**/templates/**.html", "tools.i18n:extract_template")]
+    for base in SOURCES:
+        for filename, lineno, message, comments, context in extract_from_dir(
+                str(base), method_map=methods, keywords=KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True):
+            path = (base / filename).relative_to(ROOT).as_posix()
+            catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def po_path(locale: str) -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read(locale: str) -> Catalog:
+    with po_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+def compiled(catalog: Catalog) -> bytes:
+    """The ``.mo`` bytes of ``catalog`` (fuzzy entries left out, as msgfmt does)."""
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def update() -> None:
+    template = extract()
+    for locale in LOCALES:
+        path = po_path(locale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalog = read(locale) if path.exists() else Catalog(locale=locale, domain=DOMAIN, fuzzy=False,
+                                                             project="omc-vc", creation_date=template.creation_date,
+                                                             revision_date=template.creation_date)
+        # no fuzzy matching: a changed English sentence must be translated anew, never guessed
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=120, sort_output=True)
+    compile_all()
+
+
+def compile_all() -> None:
+    for locale in LOCALES:
+        po_path(locale).with_suffix(".mo").write_bytes(compiled(read(locale)))
+
+
+def problems() -> list[str]:
+    """Each message missing, untranslated, fuzzy, stale or with other placeholders, and each stale ``.mo``."""
+    found: list[str] = []
+    wanted = {m.id for m in extract() if m.id}
+    for locale in LOCALES:
+        catalog = read(locale)
+        have = {m.id: m for m in catalog if m.id}
+        for msgid in sorted(wanted - have.keys(), key=str):
+            found.append(f"{locale}: not in the catalog (run make i18n, then translate): {msgid!r}")
+        for msgid in sorted(have.keys() - wanted, key=str):
+            found.append(f"{locale}: stale (no longer in the code): {msgid!r}")
+        for msgid, message in have.items():
+            if message.fuzzy:
+                found.append(f"{locale}: fuzzy: {msgid!r}")
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            if not all(strings):
+                found.append(f"{locale}: untranslated: {msgid!r}")
+                continue
+            ids = msgid if isinstance(msgid, tuple) else (msgid,)
+            need = set(re.findall(r"\{(\w+)\}", " ".join(ids)))
+            for text in strings:
+                if set(re.findall(r"\{(\w+)\}", text)) != need:
+                    found.append(f"{locale}: placeholders differ from the English: {msgid!r} -> {text!r}")
+        if catalog.obsolete:
+            found.append(f"{locale}: obsolete entries kept in the .po: {sorted(catalog.obsolete)}")
+        mo = po_path(locale).with_suffix(".mo")
+        if not mo.exists() or mo.read_bytes() != compiled(catalog):
+            found.append(f"{locale}: {mo.relative_to(ROOT)} is not the compiled .po (run python tools/i18n.py compile)")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    if command == "update":
+        update()
+    elif command == "compile":
+        compile_all()
+    elif command == "check":
+        issues = problems()
+        for issue in issues:
+            print(issue)
+        return 1 if issues else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main(sys.argv))
