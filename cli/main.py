@@ -47,6 +47,9 @@ from .wallet import qr_group, wallet_group  # noqa: E402
 
 cli.add_command(wallet_group)
 cli.add_command(qr_group)
+from .offer import offer_group  # noqa: E402  ([wallets] credential offers)
+
+cli.add_command(offer_group)
 from .web import serve_cmd  # noqa: E402  ([web])
 
 cli.add_command(serve_cmd)

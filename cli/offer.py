@@ -1,0 +1,205 @@
+"""``omc offer``: credential offers a learner's wallet redeems (create, list, revoke)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+
+from omc_vc._internal.timeutil import utcnow
+from omc_vc.errors import InputError, OfferError
+from omc_vc.issue.config import load_config
+from omc_vc.issue.offer_ops import MadeOffer, make_offer, make_roster_offers, offer_settings, offers_csv
+from omc_vc.issue.offers import MAX_OFFER_DAYS, OfferRedeemedError
+from omc_vc.issue.sqlite_store import SqliteStore
+from omc_vc.qr import make_qr_image
+
+from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
+
+_CONFIG = click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
+                       help="Institution configuration (YAML or JSON) with an offers section.")
+
+
+@click.group("offer")
+def offer_group() -> None:
+    """Credential offers: a link (and QR code) a learner opens in a wallet to receive one OMC.
+
+    The wallet proves its key and gets the OMC issued to its DID by omc serve (the Learner Credential
+    Wallet's deep link, a VC-API exchange, or OpenID4VCI). An offer is single-use, expires, and can be
+    revoked. Links point at offers.public_url of the institution.yaml (docs/wallets.md).
+
+    \b
+    Example:
+      omc offer create --config institution.yaml --achievement weld-101 --learner-name "Ana Silva" \\
+          --learner-email ana@example.ca --qr ana-offer.png
+      omc offer create --config institution.yaml --roster cohort.csv --out offers.csv
+      omc offer list --config institution.yaml
+      omc offer revoke --config institution.yaml OFFER_ID
+    """
+
+
+def _qr(link: str, out: Path) -> None:
+    make_qr_image(link, out, kind="svg" if out.suffix.lower() == ".svg" else "png")
+    os.chmod(out, 0o600)  # the link is the offer's secret
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--completed {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _show(made: MadeOffer) -> None:
+    offer = made.offer
+    say(f"offer {offer.id} for {offer.learner_name} ({offer.achievement}), open until {offer.expires}")
+    click.echo(f"link: {made.links.deep_link}")
+    click.echo(f"interaction URL (VC-API): {made.links.interaction_url}")
+    click.echo(f"OpenID4VCI offer: {made.openid['credential_offer_uri']}")
+    if made.tx_code:
+        click.echo(f"transaction code (send it to the learner separately): {made.tx_code}")
+
+
+@offer_group.command("create")
+@_CONFIG
+@click.option("--achievement", help="Catalogue id of the achievement (one offer).")
+@click.option("--learner-name", help="Learner's full name (one offer).")
+@click.option("--learner-email", help="Learner's e-mail (hashed with a salt in the credential).")
+@click.option("--learner-student-number", help="Learner's student number (hashed with a salt).")
+@click.option("--completed", help="Completion date YYYY-MM-DD the credential will show (default: the pickup day).")
+@click.option("--roster", type=click.Path(dir_okay=False), help="Roster CSV (omc issue's columns): one offer a row.")
+@click.option("--out", type=click.Path(dir_okay=False), help="--roster: the mail-merge CSV to write (required).")
+@click.option("--strict", is_flag=True, help="--roster: make no offer if any row is bad.")
+@click.option("--expires-in-days", type=click.IntRange(1, MAX_OFFER_DAYS),
+              help="Days the offer stays open (default: offers.expires_days, else 14).")
+@click.option("--qr", "qr_out", type=click.Path(), help="Write the link's QR code: a .png/.svg file (one offer) "
+              "or a folder (--roster: OFFER_ID.png each).")
+@click.option("--json", "as_json", is_flag=True, help="Print the offer(s) as JSON (links included).")
+@handle_errors
+def create_cmd(config_file: str, achievement: str | None, learner_name: str | None, learner_email: str | None,
+               learner_student_number: str | None, completed: str | None, roster: str | None, out: str | None,
+               strict: bool, expires_in_days: int | None, qr_out: str | None, as_json: bool) -> None:
+    """Make an offer for one learner, or one per row of a roster.
+
+    The link (and its QR code) is shown once: the store keeps only a digest of its secret. Whoever holds
+    the link can redeem it, once; revoke it if it went to the wrong person. A roster writes a CSV for a
+    mail merge (name, email, ..., link, interaction_url, openid_credential_offer, tx_code); bad rows are
+    reported by line number and skipped (exit 1) unless --strict refuses the whole roster.
+
+    \b
+    Example:
+      omc offer create --config institution.yaml --achievement weld-101 \\
+          --learner-name "Ana Silva" --learner-email ana@example.ca --qr ana-offer.png
+      omc offer create --config institution.yaml --roster cohort.csv --out offers.csv --qr offer-qr/
+      omc offer create --config institution.yaml --achievement weld-101 --learner-name "Ana Silva" \\
+          --learner-email ana@example.ca --expires-in-days 30 --json
+    """
+    config = load_config(config_file)
+    offer_settings(config)
+    now = utcnow()
+    if roster:
+        if achievement or learner_name:
+            raise click.UsageError("--roster makes a cohort's offers: do not combine it with "
+                                   "--achievement/--learner-*")
+        if not out:
+            raise click.UsageError("--roster needs --out FILE (the mail-merge CSV)")
+        with SqliteStore(config.state_path) as store:
+            report = make_roster_offers(config, store, roster, now=now, expires_days=expires_in_days, strict=strict)
+        offers_csv(report.made, out)
+        if qr_out:
+            folder = Path(qr_out)
+            folder.mkdir(parents=True, exist_ok=True)
+            for made in report.made:
+                _qr(made.links.deep_link, folder / f"{made.offer.id}.png")
+        if as_json:
+            emit_json({"offers": [m.to_json(now) for m in report.made], "csv": out,
+                       "errors": [{"line": e.line, "message": e.message} for e in report.errors]})
+        else:
+            for error in report.errors:
+                say(f"  bad row: {error}", err=True)
+            click.echo(f"{len(report.made)} offer(s) made; links in {out} (keep it private: each link is a "
+                       "learner's offer)")
+        if report.errors:
+            fail(f"ROSTER_ROWS_REFUSED: {len(report.errors)} roster row(s) made no offer"
+                 f"{' (--strict: none was made)' if strict else ''}", EXIT_FAILED)
+        return
+    if not achievement or not learner_name:
+        raise click.UsageError("give --achievement and --learner-name (one offer) or --roster and --out (a cohort)")
+    with SqliteStore(config.state_path) as store:
+        made = make_offer(config, store, achievement=achievement, learner_name=learner_name, now=now,
+                          learner_email=learner_email, student_number=learner_student_number,
+                          completed=_date(completed), expires_days=expires_in_days)
+    if qr_out:
+        _qr(made.links.deep_link, Path(qr_out))
+    if as_json:
+        emit_json(made.to_json(now) | ({"qr": qr_out} if qr_out else {}))
+        return
+    _show(made)
+    if qr_out:
+        click.echo(f"QR code: {qr_out}")
+
+
+@offer_group.command("list")
+@_CONFIG
+@click.option("--json", "as_json", is_flag=True, help="Print the offers as JSON.")
+@handle_errors
+def list_cmd(config_file: str, as_json: bool) -> None:
+    """List every offer with its state (open, redeemed, revoked, expired); no secret is ever shown again.
+
+    \b
+    Example:
+      omc offer list --config institution.yaml
+      omc offer list --config institution.yaml --json
+    """
+    config = load_config(config_file)
+    now = utcnow()
+    with SqliteStore(config.state_path) as store:
+        offers = store.offers()
+    if as_json:
+        emit_json({"offers": [o.to_json(now) for o in offers]})
+        return
+    if not offers:
+        click.echo("no offers")
+        return
+    for offer in offers:
+        status = offer.status(now)
+        tail = {"open": f"until {offer.expires}", "expired": f"expired {offer.expires}",
+                "revoked": f"revoked {offer.revoked_at}",
+                "redeemed": f"redeemed {offer.redeemed_at} via {offer.protocol} -> "
+                            f"{offer.credential_id or 'credential not recorded'}"}.get(status, "")
+        say(f"{offer.id}  {status:<8}  {offer.learner_name} ({offer.achievement})  {tail}")
+
+
+@offer_group.command("revoke")
+@_CONFIG
+@click.argument("offer_id", metavar="OFFER_ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the revoked offer as JSON.")
+@handle_errors
+def revoke_cmd(config_file: str, offer_id: str, as_json: bool) -> None:
+    """Revoke an offer for good: its link, interaction URL and OpenID4VCI offer stop working.
+
+    An offer already redeemed cannot be revoked (exit 1): revoke its credential (omc status revoke).
+
+    \b
+    Example:
+      omc offer revoke --config institution.yaml Q2xkUzV1bTNoVjRm
+      omc offer revoke --config institution.yaml Q2xkUzV1bTNoVjRm --json
+    """
+    config = load_config(config_file)
+    now = utcnow()
+    with SqliteStore(config.state_path) as store:
+        try:
+            offer = store.revoke_offer(offer_id, now=now)
+        except OfferRedeemedError as exc:
+            fail(exc.diagnostics(), EXIT_FAILED)
+        except OfferError as exc:
+            fail(exc.diagnostics(), EXIT_USAGE)
+    if as_json:
+        emit_json(offer.to_json(now))
+    else:
+        say(f"revoked offer {offer.id} ({offer.learner_name}, {offer.achievement})")
+
