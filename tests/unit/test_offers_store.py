@@ -222,6 +222,27 @@ def test_token_is_bound_to_one_offer_and_expires(store) -> None:
         store.issue_token(second.id, now=NOW, lifetime=timedelta(minutes=10))
 
 
+def test_pre_authorized_code_is_exchanged_once_for_a_token_bound_to_its_offer(store) -> None:
+    """OpenID4VCI 1.0 §4.1.1: the pre-authorized code is single use; the token it buys redeems its offer only."""
+    new = store.create_offer(_draft(), now=NOW)
+    other = store.create_offer(_draft(), now=NOW)
+    exchanged = store.exchange_code(new.pre_authorized_code, now=NOW, lifetime=timedelta(minutes=10))
+    assert exchanged is not None
+    offer, token = exchanged
+    assert offer.id == new.offer.id and store.token_offer(token, now=NOW).id == new.offer.id != other.offer.id
+    assert store.exchange_code(new.pre_authorized_code, now=NOW, lifetime=timedelta(minutes=10)) is None
+    assert store.offer_by_code(new.pre_authorized_code) is None
+    assert store.exchange_code("made-up", now=NOW, lifetime=timedelta(minutes=10)) is None
+    late = store.create_offer(_draft(expires_in=timedelta(days=1)), now=NOW)
+    with pytest.raises(OfferError) as caught:
+        store.exchange_code(late.pre_authorized_code, now=NOW + timedelta(days=2), lifetime=timedelta(minutes=10))
+    assert caught.value.code == "OFFER_EXPIRED"
+    store.revoke_offer(other.offer.id, now=NOW)
+    with pytest.raises(OfferError) as caught:
+        store.exchange_code(other.pre_authorized_code, now=NOW, lifetime=timedelta(minutes=10))
+    assert caught.value.code == "OFFER_REVOKED"
+
+
 def test_tx_code_locks_after_wrong_guesses(store) -> None:
     """Brute-forcing the short transaction code: after TX_CODE_ATTEMPTS wrong codes even the right one fails."""
     new = store.create_offer(_draft(tx_code=True), now=NOW)
@@ -275,6 +296,20 @@ def _run(target: Callable[..., None], args_of: list[tuple[Any, ...]]) -> list[An
         worker.join(timeout=60)
         assert worker.exitcode == 0
     return results
+
+
+def _race_exchange(where: tuple[str, ...], code: str, start: Any, out: Any) -> None:
+    state = _open(where)
+    start.wait()
+    out.put(state.exchange_code(code, now=NOW, lifetime=timedelta(minutes=10)) is not None)
+    state.close()
+
+
+def test_two_processes_racing_to_exchange_one_code_only_one_gets_a_token(where) -> None:
+    """A pre-authorized code sent twice at once (a shoulder-surfed QR code): exactly one token is made."""
+    with _open(where) as state:
+        code = state.create_offer(_draft(), now=NOW).pre_authorized_code
+    assert sorted(_run(_race_exchange, [(where, code)] * 3)) == [False, False, True]
 
 
 def test_two_processes_racing_to_redeem_one_offer_only_one_wins(where) -> None:
