@@ -60,6 +60,7 @@ __all__ = [
     "RegistryCheck",
     "Verdict",
     "make_verifier",
+    "registry_details",
     "verdict_of",
 ]
 
@@ -204,9 +205,22 @@ def _not_a_claim(name: str) -> Check:
                  "Micro-Credential, so the ministry's registry is not asked about its issuer")
 
 
-def _registry_details(loaded: LoadedRegistry) -> dict[str, Any]:
+def registry_details(loaded: LoadedRegistry) -> dict[str, Any]:
+    """The facts of a verified registry a reader is told: its id, version, publication (``validFrom``) and expiry,
+    and who published it (the signed ``issuer`` and ``name``; the federation's ministry name when it has one).
+    The strings are the registry's own (signed by the ministry's anchors), made inert for display."""
+    verified = loaded.verified
     out: dict[str, Any] = {"id": loaded.data.id, "version": loaded.data.version, "source": loaded.source,
-                           "validUntil": format_datetime(loaded.verified.valid_until)}
+                           "validFrom": format_datetime(verified.valid_from),
+                           "validUntil": format_datetime(verified.valid_until)}
+    issuer = issuer_id(verified.document)
+    if issuer:
+        out["issuer"] = inert(issuer)
+    if isinstance(verified.document.get("name"), str):
+        out["name"] = inert(verified.document["name"])
+    federation = loaded.data.federation
+    if federation is not None:
+        out["ministry"] = inert(federation.legal_name or federation.organization_name)
     if loaded.from_cache and loaded.age is not None:
         out["cachedAgeSeconds"] = int(loaded.age.total_seconds())
     return out
@@ -232,7 +246,7 @@ class _RegistryBacked:
             # the facts of one loaded registry are the same for every verification that uses it
             known = self._details
             if known is None or known[0] is not loaded:
-                known = self._details = (loaded, _registry_details(loaded))
+                known = self._details = (loaded, registry_details(loaded))
             ctx.result.details["registry"] = dict(known[1])
             for warning in loaded.warnings:
                 ctx.result.warn("REGISTRY_WARNING", warning)
@@ -284,6 +298,8 @@ class RegistryCheck(_RegistryBacked):
             "id": institution.id, "legalName": institution.legal_name, "type": institution.kind,
             "consentReference": institution.consent.reference, "scope": list(institution.consent.scope),
             "consentStatus": now_status}
+        if institution.verifier:  # the institution's public verifier: where its learners' QR codes may point
+            ctx.result.details["registry"]["institution"]["verifier"] = institution.verifier
         return [self._judge(credential, institution, issuer, ctx, now_status)]
 
     def _judge(self, credential: dict[str, Any], inst: Institution, issuer: str, ctx: CheckContext,
@@ -476,6 +492,8 @@ class OmcVerifier(Verifier):
     """A :class:`Verifier` that also puts the verdict into ``result.details["verdict"]``."""
 
     registry_configured: bool = field(default=False)
+    #: the registry the OMC checks consult (None in plain mode): its facts are shown beside every verdict
+    registry_client: RegistryClient | None = field(default=None)
 
     def verify(self, document: dict[str, Any] | str | bytes, **kwargs: Any) -> VerificationResult:
         result = super().verify(document, **kwargs)
@@ -519,7 +537,7 @@ def make_verifier(*, registry: str | None = None, anchors: Path | None = None, f
     if client is not None:
         checks += [RegistryCheck(client, policy), PartnershipCheck(client)]
     return OmcVerifier(resolver=resolver or DidResolver(fetcher=net), fetcher=net, extra_checks=checks,
-                       registry_configured=client is not None)
+                       registry_configured=client is not None, registry_client=client)
 
 
 # --- the verdict ----------------------------------------------------------------------------------------
