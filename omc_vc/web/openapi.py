@@ -19,6 +19,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def openapi_document(base_url: str) -> dict[str, Any]:
     obj = {"type": "object"}
     verify_result = {"$ref": "#/components/schemas/VerifyResult"}
+    presentation_result = {"$ref": "#/components/schemas/PresentationVerifyResult"}
+    verdict = {"$ref": "#/components/schemas/Verdict"}
+    facts = {"type": "array", "items": {"$ref": "#/components/schemas/Fact"}}
     bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
     return {
         "openapi": "3.1.0",
@@ -44,7 +47,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "type": "object", "required": ["verifiablePresentation"],
                     "properties": {"verifiablePresentation": obj, "options": {"type": "object", "properties": {
                         "challenge": {"type": "string"}, "domain": {"type": "string"}}}}}}}},
-                "responses": {"200": _json(verify_result, "Verified"), "400": _json(verify_result, "Not verified")}}},
+                "responses": {"200": _json(presentation_result, "Verified"),
+                              "400": _json(presentation_result, "Not verified")}}},
             "/credentials/issue": {"post": {
                 "summary": "Issue a credential as one of the institution's configured issuers",
                 "security": bearer,
@@ -149,17 +153,70 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "Problem": {"type": "object", "properties": {"type": {"type": "string"}, "code": {"type": "string"},
                                                              "title": {"type": "string"},
                                                              "detail": {"type": "string"}}},
-                "VerifyResult": {"type": "object", "required": ["verified", "errors"], "properties": {
-                    "verified": {"type": "boolean"}, "checks": {"type": "array", "items": {"type": "string"}},
-                    "warnings": {"type": "array"}, "errors": {"type": "array"},
-                    "problemDetails": {"type": "array"}, "results": {"type": "array"}}},
+                "VerifyResult": {
+                    "type": "object", "required": ["verified", "errors"],
+                    "description": "The W3C fields. A service in demo mode adds a DEMO_MODE problem detail to "
+                                   "warnings and problemDetails.",
+                    "properties": {
+                        "verified": {"type": "boolean"}, "checks": {"type": "array", "items": {"type": "string"}},
+                        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                        "problemDetails": {"type": "array"}, "results": {"type": "array"}}},
+                "PresentationVerifyResult": {"allOf": [verify_result, {"type": "object", "properties": {
+                    "credentialResults": {
+                        "type": "array", "description": "Each embedded credential's own result, in order; with "
+                                                        "a registry configured, its OMC verdict too.",
+                        "items": {"type": "object", "properties": {
+                            "verified": {"type": "boolean"}, "checks": {"type": "array", "items": {"type": "string"}},
+                            "errors": {"type": "array"}, "verdict": verdict}}},
+                    "verdict": {"allOf": [verdict], "description": "With a registry configured (and the full "
+                                                                   "checks): the OMC verdict, beside the W3C "
+                                                                   "fields, which it does not change."}}}]},
+                "Verdict": {"type": "object", "required": ["status", "headline", "reason"], "properties": {
+                    "status": {"enum": ["valid-omc", "valid-omc-plus", "valid-not-omc", "invalid"]},
+                    "headline": {"type": "string"}, "reason": {"type": "string"},
+                    "institution": {"type": ["string", "null"]}, "code": {"type": "string"},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                    "credentials": {"type": "array", "items": {"$ref": "#/components/schemas/Verdict"},
+                                    "description": "A presentation's: each credential's own verdict, in order"},
+                    "presentation": {"type": "array", "description": "A presentation's own checks (holder, "
+                                                                     "challenge, domain) in plain words",
+                                     "items": {"type": "object", "properties": {
+                                         "name": {"type": "string"}, "label": {"type": "string"},
+                                         "status": {"enum": ["passed", "failed", "warning", "skipped"]},
+                                         "detail": {"type": "string"}}}}}},
+                "Fact": {"type": "object", "required": ["key", "label", "value"], "properties": {
+                    "key": {"type": "string"}, "label": {"type": "string"}, "value": {"type": "string"},
+                    "long": {"type": "boolean", "description": "an identifier (DID, URN) the page wraps anywhere"}}},
                 "PageResult": {"type": "object", "properties": {
                     "verified": {"type": "boolean"},
-                    "verdict": {"type": "object", "properties": {
-                        "status": {"enum": ["valid-omc", "valid-omc-plus", "valid-not-omc", "invalid"]},
-                        "headline": {"type": "string"}, "reason": {"type": "string"},
-                        "institution": {"type": ["string", "null"]}}},
-                    "summary": obj, "checks": {"type": "array"}}},
+                    "verdict": {"oneOf": [verdict, {
+                        "type": "object", "required": ["status", "headline", "reason"],
+                        "description": "A short-mode share the learner withdrew or that expired: nothing is said "
+                                       "against the credential",
+                        "properties": {"status": {"const": "share-unavailable"}, "code": {"const": "SHARE_NOT_FOUND"},
+                                       "headline": {"type": "string"}, "reason": {"type": "string"},
+                                       "institution": {"type": "null"}}}]},
+                    "summary": obj, "facts": facts,
+                    "targets": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "awardedBy": {"type": ["string", "null"]},
+                        "credit": {"type": ["string", "null"]}}}},
+                    "credentials": {"type": "array", "description": "A presentation of several credentials: a "
+                                                                    "card per credential",
+                                    "items": {"type": "object", "properties": {
+                                        "verified": {"type": "boolean"}, "verdict": verdict, "summary": obj,
+                                        "facts": facts, "checks": {"type": "array"}}}},
+                    "checks": {"type": "array"}, "warnings": {"type": "array", "items": {"type": "string"}},
+                    "checkedAt": {"type": "string", "format": "date-time"},
+                    "demo": {"type": "boolean", "description": "the service runs in demo mode"},
+                    "registry": {"type": ["object", "null"], "description": "the ministry's registry the OMC "
+                                 "checks consult (null in plain mode or when it cannot be read)",
+                                 "properties": {"id": {"type": "string"}, "version": {"type": "integer"},
+                                                "validFrom": {"type": "string"}, "validUntil": {"type": "string"},
+                                                "issuer": {"type": "string"}, "name": {"type": "string"},
+                                                "ministry": {"type": "string"}}},
+                    "about": {"allOf": [facts], "description": "the check's own facts to show: its time and the "
+                                                               "registry's publisher, version and dates"}}},
             },
         },
     }

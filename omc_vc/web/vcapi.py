@@ -9,16 +9,18 @@ with an empty ``errors`` list when verified and 400 otherwise; issue answers 201
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from omc_vc.bitstring import check_entry_shape
 from omc_vc.checks.status import CHECK_NAME as STATUS_CHECK
-from omc_vc.errors import IssuanceError, JsonLdError, OmcVcError, ProofError, StatusError
+from omc_vc.errors import IssuanceError, JsonLdError, OmcVcError, ProofError, StatusError, problem_type
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.status_ops import change_status
 from omc_vc.model import Check, VerificationResult, as_list
 from omc_vc.proofs import data_integrity
+from omc_vc.verdict import verdict_of
 from omc_vc.verify import Verifier
 
 DI_V2_CONTEXT = data_integrity.DI_V2_CONTEXT
@@ -55,10 +57,31 @@ class ApiError(OmcVcError):
 
 @dataclass
 class Verifiers:
-    """The VC-API verifiers: one with the status check, one without (``checks: ["proof"]``)."""
+    """The VC-API verifiers: one with the status check, one without (``checks: ["proof"]``).
+
+    ``omc``: with a registry configured, gives the OMC verifier (omc_vc.verdict.make_verifier) whose verdict a
+    presentation's answer carries beside the W3C fields. ``demo``: the service runs in demo mode, and every
+    answer carries a DEMO_MODE warning.
+    """
 
     full: Verifier
     proof_only: Verifier
+    omc: Callable[[], Verifier] | None = None
+    demo: bool = False
+
+
+DEMO_CODE = "DEMO_MODE"
+DEMO_DETAIL = ("DEMO service: this verifier trusts the DEMO ministry anchor and demo keys; its answers say nothing "
+               "about real Ontario Micro-Credentials")
+
+
+def _demo_warned(body: dict[str, Any], verifiers: Verifiers) -> dict[str, Any]:
+    """VCALM verify response: a warning is a problem detail in ``warnings`` (and ``problemDetails``)."""
+    if verifiers.demo:
+        warning = {"type": problem_type(DEMO_CODE), "code": DEMO_CODE, "title": "demo mode", "detail": DEMO_DETAIL}
+        body["warnings"] = [*body["warnings"], warning]
+        body["problemDetails"] = [*body["problemDetails"], warning]
+    return body
 
 
 def _object(body: Any, what: str = "the request body") -> dict[str, Any]:
@@ -159,7 +182,7 @@ def verify_credential(body: Any, verifiers: Verifiers) -> tuple[int, dict[str, A
         problem = extra_conformance(credential) if result.format == "di" else None
         if problem:
             raise ApiError(problem, code="MALFORMED_VALUE_ERROR")
-    return (200 if result.verified else 400), result_body(result)
+    return (200 if result.verified else 400), _demo_warned(result_body(result), verifiers)
 
 
 def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str, Any]]:
@@ -182,12 +205,28 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
     if result.kind == "credential":
         raise ApiError("verifiablePresentation is not a presentation", code="PARSING_ERROR")
     purpose = options.get("expectedProofPurpose")
+    wrong_purpose = None
     if purpose is not None and purpose != "authentication" and result.format == "di":
         # a presentation's proof is an authentication proof (VCALM presentations/verify)
-        result.add(Check("proof-options", "failed", f"a presentation proof cannot have purpose {purpose!r}",
-                         "PROOF_VERIFICATION_ERROR"))
+        wrong_purpose = Check("proof-options", "failed", f"a presentation proof cannot have purpose {purpose!r}",
+                              "PROOF_VERIFICATION_ERROR")
+        result.add(wrong_purpose)
     # VCDM 2.0 §4.12.4 (holder claims) is one of the verifier's presentation checks (omc_vc/verify.py)
-    return (200 if result.verified else 400), presentation_body(result)
+    body = presentation_body(result)
+    if verifiers.omc is not None and with_status and "verdict" not in body:
+        # the OMC verdict beside the W3C fields, which stay those of the W3C checks above: the OMC verifier (status,
+        # profile, registry) runs on the same presentation with the same challenge and domain
+        judged = verifiers.omc().verify(presentation, challenge=challenge, domain=domain, checks=checks)
+        if wrong_purpose is not None:
+            judged.add(wrong_purpose)
+            verdict_of(judged)
+        with_verdict = presentation_body(judged)
+        if "verdict" in with_verdict:
+            body["verdict"] = with_verdict["verdict"]
+            for entry, judged_entry in zip(body["credentialResults"], with_verdict["credentialResults"], strict=False):
+                if "verdict" in judged_entry:
+                    entry["verdict"] = judged_entry["verdict"]
+    return (200 if result.verified else 400), _demo_warned(body, verifiers)
 
 
 def presentation_body(result: VerificationResult) -> dict[str, Any]:
