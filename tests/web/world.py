@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class Issuer:
     slug: str
     bits: bytearray = field(default_factory=lambda: bytearray(MIN_BITS // 8))
     next_index: int = 0
+    #: the suspension list's bits (published at list_url(slug) + "-suspension")
+    suspended: bytearray = field(default_factory=lambda: bytearray(MIN_BITS // 8))
 
 
 @dataclass
@@ -79,11 +81,13 @@ class WebWorld:
 
     def publish_status(self, slug: str) -> None:
         issuer = self.issuers[slug]
-        doc = build_status_list_credential(list_url=self.list_url(slug), key=issuer.key, issuer=issuer.key.controller,
-                                           purpose="revocation", bitstring=bytes(issuer.bits),
-                                           valid_from=self.now - timedelta(days=400))
         self.status_dir.mkdir(parents=True, exist_ok=True)
-        (self.status_dir / f"{slug}.json").write_text(json.dumps(doc), encoding="utf-8")
+        for name, purpose, bits in ((slug, "revocation", issuer.bits), (f"{slug}-suspension", "suspension",
+                                                                         issuer.suspended)):
+            doc = build_status_list_credential(list_url=f"{self.base_url}/status/{name}", key=issuer.key,
+                                               issuer=issuer.key.controller, purpose=purpose, bitstring=bytes(bits),
+                                               valid_from=self.now - timedelta(days=400))
+            (self.status_dir / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
 
     def publish_registry(self) -> None:
         signed = sign_registry(self.draft, [self.ministry], now=self.now - timedelta(minutes=1),
@@ -91,8 +95,12 @@ class WebWorld:
         self.registry_file.write_text(json.dumps(signed), encoding="utf-8")
         self.anchors_file.write_text(json.dumps(self.draft.anchors.to_json()), encoding="utf-8")
 
-    def credential(self, slug: str, *, plus: bool = False, holder: str | None = None) -> tuple[dict[str, Any], int]:
-        """A signed OMC (OMC+ with ``plus``) and its status index; ``holder``: the learner's DID (subject id)."""
+    def credential(self, slug: str, *, plus: bool = False, holder: str | None = None, suspendable: bool = False,
+                   completed: date | None = None, result: str | None = None,
+                   valid_until: datetime | None = None) -> tuple[dict[str, Any], int]:
+        """A signed OMC (OMC+ with ``plus``) and its status index; ``holder``: the learner's DID (subject id);
+        ``suspendable``: a suspension entry too (same index); ``completed``, ``result``, ``valid_until``: the
+        completion date, the result and the expiry it states."""
         issuer = self.issuers[slug]
         definition = copy.deepcopy(ACHIEVEMENT)
         if plus:
@@ -102,14 +110,22 @@ class WebWorld:
         profile = issuer_profile(issuer.key.controller, {"name": issuer.name, "url": "https://college.example.ca",
                                                          "omcConsentReference": f"MCU-OMC-{slug.upper()}"})
         moment = self.now - timedelta(days=10)
+        status = [status_entry(self.list_url(slug), index, "revocation")]
+        if suspendable:
+            status.append(status_entry(self.list_url(slug) + "-suspension", index, "suspension"))
         unsigned = build_omc(issuer=profile, achievement=definition,
                              learner=Learner(name=LEARNER, email="ada@example.com", did=holder),
-                             status=[status_entry(self.list_url(slug), index, "revocation")], issued=moment)
+                             status=status, issued=moment, completed=completed, result=result,
+                             valid_until=valid_until)
         unsigned.pop("credentialSchema", None)
         return sign_omc(unsigned, issuer.key, created=moment), index
 
     def revoke(self, slug: str, index: int) -> None:
         set_status(self.issuers[slug].bits, index, 1)
+        self.publish_status(slug)
+
+    def suspend(self, slug: str, index: int) -> None:
+        set_status(self.issuers[slug].suspended, index, 1)
         self.publish_status(slug)
 
     def config(self, **changes: Any) -> WebConfig:
