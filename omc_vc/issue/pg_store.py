@@ -49,6 +49,7 @@ from omc_vc.errors import IssuanceError, OmcVcError
 from omc_vc.issue.config import StatusConfig
 from omc_vc.issue.pg_migrate import check_schema, migrate, require_current
 from omc_vc.issue.pg_offers import PgOffers
+from omc_vc.issue.pg_records import PgRecords, add_learners
 from omc_vc.issue.store import (
     REVOCATION,
     SUSPENSION,
@@ -60,7 +61,7 @@ from omc_vc.issue.store import (
     StatusSlot,
 )
 
-__all__ = ["DEFAULT_POOL_SIZE", "PostgresStore", "redacted"]
+__all__ = ["DEFAULT_POOL_SIZE", "PostgresStore", "complete_one", "redacted"]
 
 T = TypeVar("T")
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -103,9 +104,10 @@ def _slots(text: str) -> tuple[StatusSlot, ...]:
     return tuple(StatusSlot(**s) for s in json.loads(text))
 
 
-class PostgresStore(PgOffers):
+class PostgresStore(PgOffers, PgRecords):
     """The issuance store of one institution in a PostgreSQL schema. Implements
-    :class:`omc_vc.issue.store.Store` and :class:`omc_vc.issue.offers.OfferStore`; thread-safe (a pool).
+    :class:`omc_vc.issue.store.Store`, :class:`omc_vc.issue.offers.OfferStore` and
+    :class:`omc_vc.issue.records.RecordStore`; thread-safe (a pool).
 
     ``url`` is a libpq connection URL (``postgresql://user@host:5432/db?sslmode=verify-full``); the schema
     must have been migrated (``migrate=True`` does it first, as ``omc store migrate`` does).
@@ -238,7 +240,7 @@ class PostgresStore(PgOffers):
         return self.reserve_many([(learner_key, achievement)], status)[0]
 
     def complete(self, item: Completion) -> CredentialRecord:
-        return self._run(lambda conn: _complete(conn, item))
+        return self._run(lambda conn: complete_one(conn, item))
 
     def complete_many(self, items: Sequence[Completion]) -> list[CredentialRecord]:
         """:meth:`complete` for a group in one transaction (group commit): all rows or none."""
@@ -260,7 +262,7 @@ class PostgresStore(PgOffers):
                     raise _NotFresh
             except (_NotFresh, pg_errors.UniqueViolation):
                 pass
-            return [_complete(conn, item).id for item in items]
+            return [complete_one(conn, item).id for item in items]
 
         return self._run(work)
 
@@ -438,7 +440,7 @@ def _credential_row(item: Completion) -> tuple[Any, ...]:
             item.content_hash, item.file, item.issued, item.ref, item.document)
 
 
-def _complete(conn: Connection, item: Completion) -> CredentialRecord:
+def complete_one(conn: Connection, item: Completion) -> CredentialRecord:
     """Record one credential in the caller's transaction. The DELETE of its reservation decides a race: of two
     processes completing the same reservation one deletes it, the other (waiting on the row) deletes nothing
     and finds the first one's credential."""
@@ -454,6 +456,7 @@ def _complete(conn: Connection, item: Completion) -> CredentialRecord:
                                 f"{reservation.achievement}")
         raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
     conn.execute(_INSERT_CREDENTIAL, _credential_row(item))
+    add_learners(conn, [item])  # the registrar's records (omc_vc.issue.pg_records)
     row = conn.execute(_RECORD + " WHERE id = %s", (reservation.credential_id,)).fetchone()
     assert row is not None
     return _record(row)
@@ -473,6 +476,7 @@ def _complete_fresh(conn: Connection, items: Sequence[Completion]) -> bool:
         return False
     with conn.cursor() as cursor:
         cursor.executemany(_INSERT_CREDENTIAL, [_credential_row(item) for item in items])
+    add_learners(conn, items)
     return True
 
 
