@@ -3,10 +3,12 @@
 The roster is the registrar's CSV export, one learner a row, with a header naming the columns
 (case-insensitive; the aliases in :data:`COLUMNS` are accepted)::
 
-    name,email,student_number,learner_did,achievement,completion_date,result,evidence_url
+    name,email,student_number,learner_did,achievement,completion_date,result,evidence_url,language
 
 ``name``, ``achievement`` (a catalogue id) and ``completion_date`` (YYYY-MM-DD, not in the future) are
 required, and one of ``email``, ``student_number`` or ``learner_did``; an ``evidence_url`` must be https.
+``language`` (a BCP 47 tag such as ``fr-CA``; empty: the institution's default) picks the achievement's
+language edition; a language the achievement has no edition in is reported for that row.
 The delimiter is read from the header: a comma, a semicolon (what a spreadsheet writes where the comma
 is the decimal mark), a tab or a vertical bar. A bad row is reported with its line number and
 skipped (``strict=True`` refuses the whole roster instead, before anything is issued). The roster is
@@ -105,6 +107,7 @@ COLUMNS: Final = {
     "completed": ("completion_date", "completed", "completed_on", "date"),
     "result": ("result", "grade", "outcome"),
     "evidence_url": ("evidence_url", "evidence"),
+    "language": ("language", "lang", "langue"),
 }
 #: The delimiters a roster may use (the header decides: the one that finds the most known columns).
 DELIMITERS: Final = (",", ";", "\t", "|")
@@ -125,6 +128,8 @@ class RosterRow:
     did: str | None = None
     result: str | None = None
     evidence_url: str | None = None
+    #: the achievement's edition the learner gets (a BCP 47 tag; None: the institution's default)
+    language: str | None = None
 
     def learner(self) -> Learner:
         return Learner(name=self.name, email=self.email, student_number=self.student_number, did=self.did)
@@ -338,7 +343,8 @@ def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[st
     if evidence and evidence_problem(evidence):
         raise ValueError(f"evidence_url {evidence!r} is not an https URL")
     return RosterRow(line=line, name=name, achievement=achievement, completed=completed, email=email,
-                     student_number=student, did=did, result=cell("result"), evidence_url=evidence)
+                     student_number=student, did=did, result=cell("result"), evidence_url=evidence,
+                     language=cell("language"))
 
 
 @dataclass
@@ -652,7 +658,7 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
             fresh = checker.take(None if limit is None else limit - len(wanted), errors)
             refused = issuer.refused({r.achievement for r in fresh})
             for row in fresh:
-                failure = refused.get(row.achievement)
+                failure = refused.get(row.achievement) or issuer.language_problem(row.achievement, row.language)
                 if failure is None:
                     wanted.append(row)
                 else:
@@ -773,7 +779,8 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                         continue
                     waiting.append((row, outcome))
                     jobs.append(make_job(outcome, row.learner(), issued=issued_at, completed=row.completed,
-                                         result=row.result, evidence_url=row.evidence_url, file=name))
+                                         result=row.result, evidence_url=row.evidence_url, file=name,
+                                         language=row.language))
                 store.listing_add(known)
                 if adopted:
                     # files an interrupted run renamed but did not record: made durable (data, then the folder)

@@ -42,6 +42,7 @@ from omc_vc.issue.store import Completion, CredentialRecord, Reservation, Store
 from omc_vc.keys import KeyPair
 from omc_vc.model import as_list, issuer_id
 from omc_vc.omc.builder import Learner, build_omc, sign_omc
+from omc_vc.omc.editions import edition_tags, select_edition
 from omc_vc.omc.policy import Policy
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
@@ -64,6 +65,8 @@ class SigningSetup:
     catalogue: dict[str, dict[str, Any]]
     policy: Policy
     valid_years: float | None
+    #: the language OMCs are issued in when a job names none (None: each achievement's own)
+    language: str | None = None
 
     def key(self) -> KeyPair:
         return KeyPair.from_secret_multibase(self.secret).with_id(self.verification_method, self.controller)
@@ -84,15 +87,17 @@ class Job(NamedTuple):
     result: str | None
     evidence_url: str | None
     file: str | None  # the credential's file name; None: the runner names it
+    language: str | None = None  # the achievement's edition (None: the institution's default language)
 
 
 def make_job(reservation: Reservation, learner: Learner, *, issued: str, completed: date | None = None,
-             result: str | None = None, evidence_url: str | None = None, file: str | None = None) -> Job:
+             result: str | None = None, evidence_url: str | None = None, file: str | None = None,
+             language: str | None = None) -> Job:
     """The job of a reservation: who, what, the reserved id and status slots, when."""
     return Job(reservation.credential_id, reservation.achievement, learner.name, learner.email,
                learner.student_number, learner.did,
                tuple((slot.purpose, slot.url, slot.index) for slot in reservation.slots), issued,
-               completed.isoformat() if completed else None, result, evidence_url, file)
+               completed.isoformat() if completed else None, result, evidence_url, file, language)
 
 
 def sign_job(setup: SigningSetup, key: KeyPair, job: Job) -> str:
@@ -115,7 +120,8 @@ def _built_omc(setup: SigningSetup, job: Job) -> dict[str, Any]:
         learner=Learner(job.name, job.email, job.student_number, job.did),
         status=[status_entry(url, index, purpose) for purpose, url, index in job.slots], issued=issued,
         credential_id=job.credential_id, completed=date.fromisoformat(job.completed) if job.completed else None,
-        result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy)
+        result=job.result, evidence_url=job.evidence_url, valid_until=valid_until, policy=setup.policy,
+        language=job.language or setup.language)
 
 
 def signed_omc(setup: SigningSetup, key: KeyPair, job: Job) -> dict[str, Any]:
@@ -207,7 +213,7 @@ class Issuer:
         return SigningSetup(secret=self.key.secret_multibase(), verification_method=self.key.verification_method,
                             controller=self.key.controller, issuer=self.config.issuer(),
                             catalogue=self.config.catalogue, policy=self.config.policy,
-                            valid_years=self.config.valid_years)
+                            valid_years=self.config.valid_years, language=self.config.language)
 
     def refused(self, achievements: Iterable[str]) -> dict[str, str]:
         """The policy gate, before anything is reserved or signed: for each achievement whose sample OMC
@@ -218,17 +224,29 @@ class Issuer:
             self._refusals[achievement] = self._refusal(achievement)
         return {a: why for a in set(achievements) if (why := self._refusals[a]) is not None}
 
+    def language_problem(self, achievement: str, language: str | None) -> str | None:
+        """Why ``achievement`` cannot be issued in ``language`` (None: the institution's default), else None:
+        the catalogue defines it in no such language (an OMC is never swapped for another edition)."""
+        try:
+            select_edition(self.config.achievement(achievement), language or self.config.language)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def _refusal(self, achievement: str) -> str | None:
         config = self.config
         sample_status = [status_entry(config.status.list_url("revocation", 1), 0, "revocation")]
-        try:
-            sample = build_omc(issuer=config.issuer(), achievement=config.achievement(achievement),
-                               learner=Learner(name="Sample Learner", email="sample@example.org"),
-                               status=sample_status, policy=config.policy)
-            # DI 1.0 §2.4.3: a catalogue term no context defines would be dropped from the signature
-            jsonld.check_data_loss(sample)
-        except OmcVcError as exc:
-            return exc.detail
+        definition = config.achievement(achievement)
+        # every language edition is an OB 3.0 Achievement of its own: each one meets the policy
+        for language in edition_tags(definition)[1:] if definition.get("editions") else [None]:
+            try:
+                sample = build_omc(issuer=config.issuer(), achievement=definition,
+                                   learner=Learner(name="Sample Learner", email="sample@example.org"),
+                                   status=sample_status, policy=config.policy, language=language)
+                # DI 1.0 §2.4.3: a catalogue term no context defines would be dropped from the signature
+                jsonld.check_data_loss(sample)
+            except OmcVcError as exc:
+                return exc.detail
         # OB 3.0 §B.1.5: an embedded endorsement must verify as a credential of its own
         verifier = Verifier(resolver=self.resolver or DidResolver())
         for index, endorsement in enumerate(config.achievement(achievement).get("endorsement", [])):
@@ -245,7 +263,8 @@ class Issuer:
     # --- one OMC --------------------------------------------------------------------------------------
     def issue(self, *, learner: Learner, achievement: str, completed: date | None = None, result: str | None = None,
               evidence_url: str | None = None, out_file: str | Path | None = None,
-              secured: Secured = "di", replaces: str | None = None, reason: str | None = None) -> Issued:
+              secured: Secured = "di", replaces: str | None = None, reason: str | None = None,
+              language: str | None = None) -> Issued:
         """Issue one OMC: policy gate, reserve, sign, (write ``out_file`` atomically), record.
 
         A second credential for the same learner and achievement is refused while the first one holds
@@ -255,9 +274,15 @@ class Issuer:
         reason "superseded" (or ``reason``) and linked to it, in one transaction (:attr:`Issued.replaced`).
         A completion date in the future and an evidence URL that is not https are refused.
 
-        ``secured="jwt"``: the OMC as a VC-JWT (:func:`jwt_omc`); ``out_file`` then holds the token."""
+        ``secured="jwt"``: the OMC as a VC-JWT (:func:`jwt_omc`); ``out_file`` then holds the token.
+        ``language``: the achievement's edition the learner gets (default: the institution's ``language``,
+        else the achievement's own); an achievement with no edition in it is refused before anything is
+        reserved."""
         self.config.require_omc()
         self.config.achievement(achievement)
+        unsaid = self.language_problem(achievement, language)
+        if unsaid:
+            raise IssuanceError(unsaid, field="language")
         moment = self.clock().replace(microsecond=0)
         problem = (completion_problem(completed, moment.date()) if completed else None) or \
             (evidence_problem(evidence_url) if evidence_url else None)
@@ -285,7 +310,7 @@ class Issuer:
                 outcome = self.reserve([pair])[0]
                 assert isinstance(outcome, Reservation)  # the retired credential no longer holds the pair
             job = make_job(outcome, learner, issued=moment.isoformat(), completed=completed or moment.date(),
-                           result=result, evidence_url=evidence_url)
+                           result=result, evidence_url=evidence_url, language=language)
             token = None
             if secured == "jwt":
                 token = jwt_omc(self.setup(), self.key, job)

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from omc_vc.model import as_list
 
-__all__ = ["EDITION_KEYS", "edition_problems", "edition_tags", "select_edition"]
+__all__ = ["EDITION_KEYS", "edition_problems", "edition_tags", "is_language_tag", "select_edition"]
 
 #: What an edition may give, and within each object or list item, which members.
 EDITION_KEYS: Final[Mapping[str, frozenset[str] | None]] = {
@@ -59,7 +59,9 @@ _LISTS: Final = frozenset({"alignment", "creditTransfer", "stacksInto"})
 _TAG_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
-def _tag_ok(tag: object) -> bool:
+def is_language_tag(tag: object) -> bool:
+    """Whether ``tag`` reads as a BCP 47 language tag (``en``, ``fr-CA``): letters, digits and hyphens,
+    a primary language subtag of two or three letters."""
     return (isinstance(tag, str) and 2 <= len(tag) <= 35 and set(tag) <= _TAG_CHARS
             and tag.split("-")[0].isalpha() and 2 <= len(tag.split("-")[0]) <= 3)
 
@@ -76,14 +78,14 @@ def edition_problems(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
     if not isinstance(editions, Mapping) or not editions:
         return [("editions", "must be a mapping of language tag -> the achievement's words in that language")]
     base_tag = definition.get("inLanguage")
-    if not _tag_ok(base_tag):
+    if not is_language_tag(base_tag):
         return [("inLanguage", "a definition with editions needs its own language (a BCP 47 tag such as en)")]
     found: list[tuple[str, str]] = []
     ids = {definition.get("id")}
     languages = {_primary(str(base_tag))}
     for tag, words in editions.items():
         where = f"editions.{tag}"
-        if not _tag_ok(tag):
+        if not is_language_tag(tag):
             found.append((where, "is not a BCP 47 language tag (such as fr-CA)"))
             continue
         if _primary(str(tag)) in languages:

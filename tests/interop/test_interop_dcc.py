@@ -111,6 +111,9 @@ def _omc_world(folder: Path, loopback: Loopback) -> dict[str, dict[str, Any]]:
                                            ("revoked", "Chloé Tremblay", "weld-102")):
             issued[name] = issuer.issue(learner=Learner(name=learner, email="learner@example.ca"),
                                         achievement=achievement).credential
+        # the same OMC+ in its French edition (OB 3.0 inLanguage and related)
+        issued["omc+fr"] = issuer.issue(learner=Learner(name="Gilles Roy", email="gilles@example.ca"),
+                                        achievement="weld-101", language="fr-CA").credential
         # issued two years ago, valid for one: expired today
         past = utcnow() - timedelta(days=730)
         expired = Issuer(config=replace(config, valid_years=1.0), key=key, store=store, clock=lambda: past)
@@ -158,7 +161,8 @@ def verified(world: dict[str, dict[str, Any]], loopback: Loopback) -> dict[str, 
 def test_verifier_core_verifies_our_omc_and_omc_plus_signature_status_and_expiry(verified: dict[str, Any]) -> None:
     issued, results = verified["issued"], verified["results"]
     assert not is_omc_plus(issued["omc"]) and is_omc_plus(issued["omc+"])
-    for name in ("omc", "omc+"):
+    assert issued["omc+fr"]["credentialSubject"]["achievement"]["inLanguage"] == "fr-CA"
+    for name in ("omc", "omc+", "omc+fr"):
         result = results[name]
         assert result["errors"] == [] and result["stepErrors"] == {}, result
         assert result["log"]["valid_signature"] is True

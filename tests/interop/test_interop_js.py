@@ -455,6 +455,31 @@ def test_issued_omc_verifies_in_js(tmp_path: Path) -> None:
     assert not result_forged["verified"]
 
 
+def test_french_omc_from_a_roster_verifies_in_js(tmp_path: Path) -> None:
+    """A learner's roster row asks for French: the OMC carries the achievement's French edition (OB 3.0
+    inLanguage, related naming the English one) and Digital Bazaar's stack verifies it as it was issued."""
+    require_omc_context()
+    from tests.fixtures.omc.sample import make_institution
+
+    config, _ = make_institution(tmp_path / "institution", suspension=False)
+    roster = tmp_path / "cohort.csv"
+    roster.write_text("name,email,achievement,completion_date,language\n"
+                      "Chloé Tremblay,chloe@example.ca,weld-101,2026-06-12,fr-CA\n", encoding="utf-8")
+    out = tmp_path / "out"
+    made = omc("issue", "--config", config.path, "--roster", roster, "--out", out, "--workers", "1")
+    assert made.returncode == 0, made.stdout + made.stderr
+    (path,) = [p for p in out.glob("*.json") if p.name != "index.json"]
+    issued = json.loads(path.read_text(encoding="utf-8"))
+    achievement = issued["credentialSubject"]["achievement"]
+    assert achievement["inLanguage"] == "fr-CA" and achievement["name"] == "Fondements du soudage de structures"
+    assert achievement["related"][0]["type"] == ["Related"] and achievement["related"][0]["inLanguage"] == "en"
+    changed = copy.deepcopy(issued)
+    changed["credentialSubject"]["achievement"]["related"][0]["inLanguage"] = "fr"
+    result, result_changed = node_batch(verify_di(issued), verify_di(changed))
+    assert_js_verified(result)
+    assert not result_changed["verified"]  # the related edition is signed like every other word
+
+
 # --- did:web (the DID document handed to both sides) ------------------------------------------------
 
 @pytest.mark.parametrize(("suite", "key_type", "db_type"), SUITES)

@@ -115,3 +115,56 @@ def test_a_broken_edition_is_a_config_error_naming_it(tmp_path: Path, change: An
 def test_build_omc_refuses_a_language_the_achievement_lacks(tmp_path: Path) -> None:
     with pytest.raises(IssuanceError, match="no edition in de"):
         _omc(tmp_path, "de")
+
+
+def _cli(*args: str) -> Any:
+    from click.testing import CliRunner
+    from omc_vc.cli.main import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_omc_issue_language_gives_the_learner_the_french_edition(tmp_path: Path) -> None:
+    config, _ = make_institution(tmp_path, suspension=False)
+    out = tmp_path / "chloe.json"
+    result = _cli("issue", "--config", str(config.path), "--achievement", "weld-101", "--language", "fr-CA",
+                  "--learner-name", "Chloé Tremblay", "--learner-email", "chloe@example.ca", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    credential = json.loads(out.read_text(encoding="utf-8"))
+    assert credential["credentialSubject"]["achievement"]["inLanguage"] == "fr-CA"
+    assert credential["credentialSubject"]["achievement"]["related"][0]["id"] == EN_ID
+    assert_schema_valid(credential, ACHIEVEMENT_CREDENTIAL)
+    # an achievement with no edition in the language is refused, with nothing issued
+    refused = _cli("issue", "--config", str(config.path), "--achievement", "weld-102", "--language", "fr",
+                   "--learner-name", "Chloé Tremblay", "--learner-email", "chloe@example.ca",
+                   "--out", str(tmp_path / "no.json"))
+    assert refused.exit_code != 0 and "defined in en only, not in fr" in refused.output, refused.output
+    assert not (tmp_path / "no.json").exists()
+
+
+def test_a_roster_language_column_and_the_configured_default(tmp_path: Path) -> None:
+    config, _ = make_institution(tmp_path, suspension=False)
+    # the institution issues in French unless a learner's row says otherwise
+    text = config.path.read_text(encoding="utf-8") + "language: fr-CA\n"
+    config.path.write_text(text, encoding="utf-8")
+    roster = tmp_path / "cohort.csv"
+    roster.write_text("name,email,achievement,completion_date,language\n"
+                      "Chloé Tremblay,chloe@example.ca,weld-101,2026-06-12,\n"
+                      "Ana Silva,ana@example.ca,weld-101,2026-06-12,en\n"
+                      "Ben Okafor,ben@example.ca,weld-102,2026-06-12,en\n"
+                      "Eli Roy,eli@example.ca,weld-102,2026-06-12,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _cli("issue", "--config", str(config.path), "--roster", str(roster), "--out", str(out),
+                  "--workers", "1", "--json")
+    assert result.exit_code == 1, result.output  # Eli's row: weld-102 has no French edition
+    report = json.loads(result.stdout)
+    assert [e["line"] for e in report["errors"]] == [5]
+    assert "not in fr-CA" in str(report["errors"])
+    languages = {}
+    for path in out.glob("*.json"):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if "credentialSubject" in document:
+            subject = document["credentialSubject"]
+            languages[subject["identifier"][0]["identityHash"]] = subject["achievement"]["inLanguage"]
+            assert_schema_valid(document, ACHIEVEMENT_CREDENTIAL)
+    assert languages == {"Chloé Tremblay": "fr-CA", "Ana Silva": "en", "Ben Okafor": "en"}
