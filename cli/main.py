@@ -50,6 +50,7 @@ cli.add_command(qr_group)
 from .offer import offer_group  # noqa: E402  ([wallets] credential offers)
 
 cli.add_command(offer_group)
+from . import wallet_receive  # noqa: E402, F401  ([wallets] omc wallet receive joins the wallet group)
 from .web import serve_cmd  # noqa: E402  ([web])
 
 cli.add_command(serve_cmd)

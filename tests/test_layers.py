@@ -55,6 +55,7 @@ LAYER_OF: dict[str, str] = {
     "omc_vc.issue": "issue",
     "omc_vc.omc.builder": "issue",  # builds and signs OMCs
     "omc_vc.wallet": "wallet+qr",
+    "omc_vc.wallet_receive": "wallet+qr",  # the wallet's side of credential offers
     "omc_vc.wallet_oid4vci": "wallet+qr",  # the wallet's side of OpenID4VCI (receive a credential from an offer)
     "omc_vc.qr": "wallet+qr",
     "omc_vc.certificate": "wallet+qr",  # a wallet item's certificate (HTML, PDF)

@@ -45,7 +45,8 @@ class OfferWorld:
         with self.store() as store:
             new = store.create_offer(OfferDraft(achievement, name, email, expires_in=expires_in, completed=completed),
                                      now=now or utcnow())
-        return new, offer_links(PUBLIC, new.offer, new.secret)
+        public = self.config.offers.public_url if self.config.offers is not None else PUBLIC
+        return new, offer_links(public, new.offer, new.secret)
 
     @contextmanager
     def client(self) -> Iterator[TestClient]:
@@ -80,3 +81,50 @@ def lcw_target(link: str) -> tuple[str, str]:
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(app: Any, port: int) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1:``port`` in a thread; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the service did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def live_offer_world(folder: Path) -> Iterator[tuple[OfferWorld, str]]:
+    """An institution whose offers, status lists and links all live on a real service on loopback."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    make_institution(folder / "college", base_url=f"{base}/status/")
+    path = folder / "college" / "institution.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"offers:\n  public_url: {base}\n", encoding="utf-8")
+    config = load_config(path)
+    world = OfferWorld(config, config.load_key())
+    web = WebConfig(public_url=base, offline=False, allow_http_loopback=True, institution=config)
+    with serving(create_app(web, keys=[world.key]), port) as url:
+        yield world, url

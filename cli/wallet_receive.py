@@ -1,0 +1,62 @@
+"""``omc wallet receive LINK``: redeem a credential offer into the wallet (logic: omc_vc.wallet_receive)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from omc_vc._internal.fetch import Fetcher
+from omc_vc.errors import FetchError, WalletError
+from omc_vc.wallet_receive import receive
+
+from ._common import EXIT_FAILED, emit_json, fail, handle_errors, say
+from .core import registry_options
+from .wallet import _open, _show_item, _verifier_options, _wallet_options, _wallet_verifier, wallet_group
+
+#: errors that are a refusal (exit 1), not unreadable input (exit 2)
+_REFUSALS = frozenset({"WALLET_RECEIVE_FAILED", "HOLDER_NOT_SUBJECT", "WALLET_REJECTED_INVALID"})
+
+
+@wallet_group.command("receive")
+@click.argument("link")
+@_wallet_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was received, with verdicts, as JSON.")
+@_verifier_options
+@registry_options
+@handle_errors
+def receive_cmd(link: str, wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
+                **verifier_kwargs: Any) -> None:
+    """Redeem a credential offer LINK: prove this wallet's DID to the issuer, then verify and store the OMC.
+
+    LINK is what the institution sent: a Learner Credential Wallet deep link (https://lcw.app/request.html?...)
+    or a VC-API interaction URL (https://...?iuv=1). Only the addresses in the link are contacted, over https
+    (plain http only on this machine with --allow-http-loopback, as in the local demo). The credential is
+    verified like omc wallet import's, and refused unless it was issued to this wallet's DID. The wallet and
+    its holder key are created on first use. Exit 1 when the issuer refuses (an offer already redeemed,
+    expired or revoked) or gives a credential this wallet refuses; 2 for a link that is not an offer.
+
+    \b
+    Example:
+      omc wallet receive "https://lcw.app/request.html?issuer=...&auth_type=bearer&challenge=...&vc_request_url=..."
+      omc wallet receive "https://verify.college.ca/exchanges/Q2xk/vcapi/...?iuv=1" --json
+    """
+    if verifier_kwargs.get("offline"):
+        raise FetchError("receiving an offer needs the network (the issuer's service): drop --offline",
+                         code="FETCH_OFFLINE")
+    wallet = _open(wallet_dir, passphrase_env, create=True)
+    verifier = _wallet_verifier(verifier_kwargs)
+    fetcher = Fetcher(allow_loopback=bool(verifier_kwargs.get("allow_http_loopback")))
+    try:
+        received = receive(wallet, link, fetcher=fetcher, verifier=verifier)
+    except WalletError as exc:
+        if exc.code in _REFUSALS:  # the issuer refused, or gave something this wallet refuses: exit 1
+            fail(exc.diagnostics(), EXIT_FAILED)
+        raise
+    if as_json:
+        emit_json(received.to_json())
+        return
+    for item, new in received.items:
+        say(("Received " if new else "Already in the wallet: ") + f"{item.id} (from {received.origin}, "
+            f"{received.protocol})")
+        _show_item(item)

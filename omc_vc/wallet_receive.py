@@ -1,0 +1,277 @@
+"""``omc wallet receive``: the learner's wallet redeems a credential offer, as a phone wallet does.
+
+A link is handed to the first :class:`Receiver` whose ``matches`` accepts it (:data:`RECEIVERS`; a new
+protocol is one more entry). Each receiver proves the wallet's holder key to the issuer and returns the
+credentials it was given; :func:`receive` then verifies each with the wallet's verifier and stores it
+(:meth:`~omc_vc.wallet.Wallet.add`), refusing one that was not issued to the holder that proved its key.
+
+* **the DCC deep link** (the Learner Credential Wallet's ``https://lcw.app/request.html?issuer=...&
+  auth_type=bearer&challenge=...&vc_request_url=...``, also as ``dccrequest://`` or ``org.dcconsortium://``):
+  a presentation signed with the holder key (proofPurpose ``authentication``, the link's challenge, no
+  domain) is POSTed to ``vc_request_url``; the answer is a credential or a presentation holding some;
+* **a VC-API interaction URL** (W3C VCALM: an https URL with ``iuv``, or ``interaction:`` + that URL): GET it
+  for ``{"protocols": {"vcapi": EXCHANGE}}``, POST ``{}`` to the exchange, answer its DIDAuthentication
+  request with a presentation bound to its challenge and domain, and take the credentials from the
+  ``verifiablePresentation`` that comes back (or offered at once).
+
+Network: only the URLs the link names, through the SSRF-safe :class:`~omc_vc._internal.fetch.Fetcher`
+(https; plain http only on loopback when the fetcher allows it), with its timeout, no redirects and a size
+cap on every answer. The exchange of an interaction URL must be on the same origin as the URL itself, and
+the wallet signs only for its own origin (a domain naming another site would let a relay replay the
+presentation there).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from omc_vc._internal.fetch import Fetcher
+from omc_vc._internal.jsonio import loads
+from omc_vc._internal.timeutil import utcnow
+from omc_vc.errors import FetchError, InputError, WalletError
+from omc_vc.model import VC_V2_CONTEXT, as_list, subject_ids, types
+from omc_vc.proofs import data_integrity
+from omc_vc.verify import Verifier
+from omc_vc.wallet import Wallet, WalletItem
+
+__all__ = ["LCW_LINK_PREFIXES", "MAX_ANSWER_BYTES", "RECEIVERS", "Received", "Receiver", "find_receiver",
+           "receive"]
+
+#: the links LCW treats as its deep links (``LinkConfig.schemes`` in LCW's app.config.js)
+LCW_LINK_PREFIXES: Final = ("https://lcw.app/request", "https://lcw.app/mobile", "dccrequest://",
+                            "org.dcconsortium://")
+INTERACTION_PREFIX: Final = "interaction:"
+#: the largest answer read from an issuer (an OMC with endorsements stays well under it)
+MAX_ANSWER_BYTES: Final = 2 * 1024 * 1024
+#: how long the wallet's DIDAuthentication proof is valid (DI 1.0 §2.1 ``expires``)
+PROOF_LIFETIME: Final = timedelta(minutes=5)
+MAX_LINK_CHARS: Final = 8192
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """One offer protocol: does this link belong to it, and the exchange that gets its credentials."""
+
+    name: str
+    matches: Callable[[str], bool]
+    #: (wallet, link, fetcher, now) -> the credentials the issuer gave
+    run: Callable[[Wallet, str, Fetcher, datetime], list[dict[str, Any] | str]]
+
+
+@dataclass
+class Received:
+    """What a link gave: the protocol, where from (the link without its secrets), and the items stored."""
+
+    protocol: str
+    origin: str
+    items: list[tuple[WalletItem, bool]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"protocol": self.protocol, "from": self.origin,
+                "received": [{**item.summary(), "new": new, "verdict": item.verdict} for item, new in self.items]}
+
+
+# --- plumbing --------------------------------------------------------------------------------------------
+
+def _refuse(detail: str, code: str = "WALLET_RECEIVE_FAILED", **context: Any) -> WalletError:
+    return WalletError(detail, code=code, **context)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _answer_json(url: str, content: bytes, status: int) -> Any:
+    if status >= 400:
+        detail = ""
+        try:
+            problem = loads(content, max_bytes=MAX_ANSWER_BYTES, what="problem details")
+            if isinstance(problem, dict) and isinstance(problem.get("detail"), str):
+                code = problem.get("code") if isinstance(problem.get("code"), str) else ""
+                detail = f": {code + ': ' if code else ''}{problem['detail'][:300]}"
+        except InputError:
+            pass
+        raise _refuse(f"{url} answered HTTP {status}{detail}", status=status)
+    if not content.strip():
+        return None
+    try:
+        return loads(content, max_bytes=MAX_ANSWER_BYTES, what=f"the answer of {url}")
+    except InputError as exc:
+        raise _refuse(f"{url} answered something that is not JSON ({exc.detail})") from exc
+
+
+def _post(fetcher: Fetcher, url: str, body: Any) -> Any:
+    """POST JSON to ``url`` under the fetcher's rules (SSRF checks, timeout, no redirects, size cap)."""
+    fetcher.check_url(url)
+    try:
+        response = fetcher.session.request("POST", url, json=body, timeout=fetcher.timeout, allow_redirects=False,
+                                           stream=True, headers={"Accept": "application/json"})
+    except requests.Timeout as exc:
+        raise FetchError(f"timed out after {fetcher.timeout:g}s calling {url}", code="FETCH_TIMEOUT") from exc
+    except requests.RequestException as exc:
+        raise FetchError(f"cannot reach {url}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+    try:
+        content = Fetcher._read_capped(response, url, MAX_ANSWER_BYTES)
+        status = response.status_code
+    finally:
+        response.close()
+    if 300 <= status < 400:
+        raise _refuse(f"{url} answered a redirect (HTTP {status}); an exchange is never redirected")
+    return _answer_json(url, content, status)
+
+
+def _get(fetcher: Fetcher, url: str) -> Any:
+    answer = fetcher.get(url, max_bytes=MAX_ANSWER_BYTES)
+    return _answer_json(url, answer.content, answer.status)
+
+
+def _didauth(wallet: Wallet, *, challenge: str, domain: str | None, now: datetime) -> dict[str, Any]:
+    """A DIDAuthentication presentation: no credentials, the wallet's holder DID, signed with its key
+    (proofPurpose ``authentication`` bound to ``challenge`` and ``domain``: DI 1.0 §2.1)."""
+    presentation = {"@context": [VC_V2_CONTEXT], "id": f"urn:uuid:{uuid.uuid4()}",
+                    "type": ["VerifiablePresentation"], "holder": wallet.holder_did}
+    return data_integrity.add_proof(presentation, wallet.holder_key, purpose="authentication", created=now,
+                                    expires=now + PROOF_LIFETIME, challenge=challenge, domain=domain)
+
+
+def _credentials_in(value: Any, where: str) -> list[dict[str, Any] | str]:
+    """The credentials of an answer: a credential itself, or a presentation's ``verifiableCredential``
+    (what LCW's extractCredentialsFrom takes)."""
+    if isinstance(value, dict) and "VerifiablePresentation" in types(value):
+        found = [c for c in as_list(value.get("verifiableCredential")) if isinstance(c, dict | str)]
+        if found:
+            return found
+    elif isinstance(value, dict) and "VerifiableCredential" in types(value):
+        return [value]
+    elif isinstance(value, dict) and "EnvelopedVerifiableCredential" in types(value):
+        return [value]
+    raise _refuse(f"{where} answered without a credential")
+
+
+# --- the DCC deep link -----------------------------------------------------------------------------------
+
+def _is_lcw_link(link: str) -> bool:
+    if not link.startswith(LCW_LINK_PREFIXES):
+        return False
+    query = parse_qs(urlsplit(link).query)
+    return "vc_request_url" in query and "issuer" in query
+
+
+def _lcw_params(link: str) -> tuple[str, str]:
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    auth_type = query.get("auth_type", "code")
+    # LCW's requestCredential: "bearer" is the one auth_type it supports (the challenge travels in the VP)
+    if auth_type != "bearer":
+        raise _refuse(f"this link asks for auth_type {auth_type!r}; only 'bearer' is supported (as in LCW)",
+                      code="WALLET_LINK_UNSUPPORTED")
+    challenge = query.get("challenge")
+    if not challenge:
+        raise _refuse("this link carries no challenge to sign", code="WALLET_LINK_UNSUPPORTED")
+    return query["vc_request_url"], challenge
+
+
+def _run_lcw(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime) -> list[dict[str, Any] | str]:
+    url, challenge = _lcw_params(link)
+    answer = _post(fetcher, url, _didauth(wallet, challenge=challenge, domain=None, now=now))
+    return _credentials_in(answer, url)
+
+
+# --- the VC-API exchange -------------------------------------------------------------------------------
+
+def _interaction_url(link: str) -> str:
+    return link[len(INTERACTION_PREFIX):] if link.startswith(INTERACTION_PREFIX) else link
+
+
+def _is_interaction(link: str) -> bool:
+    if link.startswith(INTERACTION_PREFIX):
+        return True
+    parts = urlsplit(link)
+    return parts.scheme in ("https", "http") and "iuv" in parse_qs(parts.query, keep_blank_values=True)
+
+
+def _run_vcapi(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime) -> list[dict[str, Any] | str]:
+    url = _interaction_url(link)
+    answer = _get(fetcher, url)
+    protocols = answer.get("protocols") if isinstance(answer, dict) else None
+    exchange = protocols.get("vcapi") if isinstance(protocols, dict) else None
+    if not isinstance(exchange, str):
+        raise _refuse(f"{url} offers no VC-API exchange (protocols.vcapi)", code="WALLET_LINK_UNSUPPORTED")
+    # the one place the link sends us: the exchange lives where the link does
+    if _origin(exchange) != _origin(url):
+        raise _refuse(f"{url} sends its exchange to another site ({_origin(exchange)})")
+    message = _post(fetcher, exchange, {})
+    if isinstance(message, dict) and "verifiablePresentation" in message:  # an offer, given at once
+        return _credentials_in(message["verifiablePresentation"], exchange)
+    request = message.get("verifiablePresentationRequest") if isinstance(message, dict) else None
+    if not isinstance(request, dict):
+        raise _refuse(f"{exchange} answered neither a presentation request nor an offer")
+    queries = [q for q in as_list(request.get("query")) if isinstance(q, dict)]
+    if [q.get("type") for q in queries] != ["DIDAuthentication"]:
+        raise _refuse(f"{exchange} asks for more than proof of this wallet's DID "
+                      f"({', '.join(str(q.get('type')) for q in queries) or 'nothing'}); not supported",
+                      code="WALLET_LINK_UNSUPPORTED")
+    challenge, domain = request.get("challenge"), request.get("domain")
+    if not isinstance(challenge, str) or not challenge or not isinstance(domain, str):
+        raise _refuse(f"{exchange} asked for DID authentication without a challenge and a domain")
+    # sign for this site only: a presentation for another domain could be replayed there
+    if domain.rstrip("/") != _origin(exchange):
+        raise _refuse(f"{exchange} asked for a presentation to {domain!r}, not to itself ({_origin(exchange)})")
+    answer = _post(fetcher, exchange, {"verifiablePresentation": _didauth(wallet, challenge=challenge,
+                                                                          domain=domain, now=now)})
+    if not isinstance(answer, dict) or "verifiablePresentation" not in answer:
+        raise _refuse(f"{exchange} answered without a presentation of the credential")
+    return _credentials_in(answer["verifiablePresentation"], exchange)
+
+
+#: The protocols ``omc wallet receive`` speaks, tried in order.
+RECEIVERS: list[Receiver] = [
+    Receiver("lcw", _is_lcw_link, _run_lcw),
+    Receiver("vcapi", _is_interaction, _run_vcapi),
+]
+
+
+def find_receiver(link: str) -> Receiver:
+    """The receiver of ``link`` (WalletError WALLET_LINK_UNSUPPORTED when none takes it)."""
+    for receiver in RECEIVERS:
+        if receiver.matches(link):
+            return receiver
+    raise _refuse("this is not a credential offer link this wallet knows (an LCW deep link, a VC-API interaction "
+                  "URL)", code="WALLET_LINK_UNSUPPORTED")
+
+
+def _public_origin(link: str) -> str:
+    """Where a link leads, without its secrets (what the wallet records as a credential's source)."""
+    if _is_lcw_link(link):
+        return _origin(parse_qs(urlsplit(link).query)["vc_request_url"][0])
+    target = _interaction_url(link)
+    return _origin(target) if "://" in target else "?"
+
+
+def receive(wallet: Wallet, link: str, *, fetcher: Fetcher, verifier: Verifier,
+            now: datetime | None = None) -> Received:
+    """Redeem the offer ``link`` with the wallet's holder key; verify and store what it gives."""
+    link = link.strip()
+    if len(link) > MAX_LINK_CHARS:
+        raise InputError(f"the link is longer than {MAX_LINK_CHARS} characters")
+    receiver = find_receiver(link)
+    moment = now or utcnow()
+    credentials = receiver.run(wallet, link, fetcher, moment)
+    received = Received(receiver.name, _public_origin(link))
+    for credential in credentials:
+        item, new = wallet.add(credential, verifier=verifier, source=f"offer {received.origin}", now=moment)
+        # the issuer must have issued it to the DID this wallet just proved (credentialSubject.id)
+        if wallet.holder_did not in subject_ids(item.document):
+            if new:
+                wallet.remove(item.id)
+            raise _refuse(f"the issuer gave a credential about {(subject_ids(item.document) or ['nobody'])[0]}, "
+                          f"not this wallet's holder {wallet.holder_did}: not stored", code="HOLDER_NOT_SUBJECT")
+        received.items.append((item, new))
+    return received
