@@ -147,12 +147,15 @@ def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | No
 @click.option("--homepage", help="The institution's homepage (https URL), shown by DCC's verifiers.")
 @click.option("--logo", help="The institution's logo (https URL or data:image/ URI), shown by DCC's verifiers.")
 @click.option("--location", help="Where it is, e.g. \"Toronto, ON, Canada\" (DCC's legacy registry form).")
+@click.option("--verifier", metavar="URL",
+              help="The institution's public verifier service (https): the page its learners' QR codes and "
+                   "certificates open unless a learner sets their own.")
 @handle_errors
 @registry_errors
 def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[str, ...], valid_from: str | None,
                         eqaa: str | None, iqap_ref: str | None, qa_date: str | None, consent_ref: str,
                         granted: str | None, scope: str, homepage: str | None, logo: str | None,
-                        location: str | None) -> None:
+                        location: str | None, verifier: str | None) -> None:
     """Add an institution holding the ministry's consent to issue OMCs.
 
     \b
@@ -175,7 +178,7 @@ def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[st
     item = draft.add_institution(legal_name=name, kind=kind, dids=list(dids), consent_reference=consent_ref,
                                  scope=scopes, granted=_time(granted, "--granted"),
                                  did_valid_from=_time(valid_from, "--valid-from"), quality_assurance=qa,
-                                 homepage=homepage, logo=logo, location=location)
+                                 homepage=homepage, logo=logo, location=location, verifier=verifier)
     draft.save(registry_file)
     _echo_change(f"added {item.legal_name} ({item.kind}, {', '.join(scopes)}) as {item.id}; publish to take effect")
 

@@ -346,6 +346,9 @@ class Institution:
     homepage: str | None = None
     logo: str | None = None
     location: str | None = None
+    #: the institution's public verifier service (https): the page its learners' QR codes and certificates
+    #: open when the learner set none of their own
+    verifier: str | None = None
 
     @property
     def is_private_career_college(self) -> bool:
@@ -365,7 +368,7 @@ class Institution:
                            "dids": [w.to_json() for w in self.dids],
                            "qualityAssurance": self.quality_assurance.to_json() if self.quality_assurance else None,
                            "consent": self.consent.to_json(), "homepage": self.homepage, "logo": self.logo,
-                           "location": self.location})
+                           "location": self.location, "verifier": self.verifier})
 
     @classmethod
     def from_json(cls, value: Any, where: str) -> Institution:
@@ -386,6 +389,7 @@ class Institution:
             consent=Consent.from_json(obj.get("consent"), f"{where}.consent"),
             homepage=_url(obj, "homepage", where), logo=_url(obj, "logo", where, data=True),
             location=_str(obj, "location", where, optional=True),
+            verifier=_url(obj, "verifier", where),
         )
 
 
@@ -979,7 +983,7 @@ class RegistryDraft:
                         scope: Sequence[str] = ("OMC",), granted: datetime | None = None,
                         did_valid_from: datetime | None = None, quality_assurance: QualityAssurance | None = None,
                         institution_id: str | None = None, homepage: str | None = None, logo: str | None = None,
-                        location: str | None = None) -> Institution:
+                        location: str | None = None, verifier: str | None = None) -> Institution:
         if kind not in INSTITUTION_TYPES:
             raise _malformed(f"institution type {kind!r} is not one of {', '.join(INSTITUTION_TYPES)}")
         if not dids:
@@ -992,7 +996,7 @@ class RegistryDraft:
         for window in windows:
             DidWindow.from_json(window.to_json(), "did")
         item = Institution(institution_id or f"urn:uuid:{uuid.uuid4()}", legal_name, kind, windows,
-                           quality_assurance, consent, homepage, logo, location)
+                           quality_assurance, consent, homepage, logo, location, verifier=verifier)
         Institution.from_json(item.to_json(), "institution")  # the same rules as a published list's
         candidate = replace(self.data, institutions=(*self.data.institutions, item))
         candidate.check_consistency()
