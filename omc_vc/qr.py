@@ -32,6 +32,7 @@ import io
 import json
 import re
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -43,21 +44,30 @@ from omc_vc.errors import InputError, QrError
 from omc_vc.proofs.jose import is_jwt
 
 __all__ = [
+    "CAPTURE_PX_PER_MM",
     "DICTIONARY_V1",
     "DICTIONARY_V1_SHA256",
     "FORMAT_V1",
     "MAX_FRAGMENT_CHARS",
     "MAX_PAYLOAD_BYTES",
+    "PROFILES",
+    "ErrorCorrection",
     "ImageKind",
+    "QrMode",
+    "QrProfile",
+    "QrSymbol",
+    "check_verifier_url",
     "decode_fragment",
     "decode_payload",
     "encode_fragment",
     "encode_link",
     "link_fragment",
     "make_qr_image",
+    "mode_of",
     "qr_version_for",
     "read_qr_image",
     "short_link_share_url",
+    "symbol",
 ]
 
 ImageKind = Literal["png", "svg"]
@@ -366,6 +376,115 @@ def decode_payload(text: str) -> dict[str, Any] | str:
 
 
 # --- images --------------------------------------------------------------------------------------------
+# The symbol each mode prints (docs/qr-format.md §4). A phone's camera app scans a printed code through a
+# preview stream of about 1080 pixels across; held 25-30 cm away it sees about CAPTURE_PX_PER_MM pixels per
+# printed millimetre, and blur, JPEG artefacts and a few degrees of rotation come with it. zxing-cpp reads
+# codes so degraded from about 2.6 captured pixels per module; a 1 mm module gives 3 at that capture,
+# and the measured smallest sizes are in docs/qr-format.md (tests/unit/test_qr_scan.py measures them).
+
+QrMode = Literal["link", "short"]
+ErrorCorrection = Literal["L", "M", "Q", "H"]
+
+#: Captured pixels per printed millimetre the print sizes are chosen for (a phone ~30 cm from the page).
+CAPTURE_PX_PER_MM: Final = 3.0
+#: Resolution of the PNG files written: their pHYs chunk says so, so printing at 100 % gives the module size.
+PNG_DPI: Final = 300
+#: Modules of white around every symbol (ISO/IEC 18004 §6.3.8).
+QUIET_ZONE: Final = 4
+
+
+@dataclass(frozen=True)
+class QrProfile:
+    """How one mode's codes are drawn: error-correction level, printed module size, largest version."""
+
+    mode: QrMode
+    error_correction: ErrorCorrection
+    module_mm: float
+    max_version: int
+
+
+#: link: level L. A link-mode code carries the whole credential (versions 20-25 for an OMC), so at a given
+#: printed size each step up in level makes every module smaller; L's larger modules survive blur, JPEG and
+#: rotation better than M's at the same size (measured: docs/qr-format.md §4). short: level Q. A short link
+#: is a version 4-5 code either way, so the extra recovery for scuffed or folded paper costs little room.
+PROFILES: Final[dict[QrMode, QrProfile]] = {
+    "link": QrProfile("link", "L", 1.0, 40),
+    "short": QrProfile("short", "Q", 1.0, 10),
+}
+
+_LINK_DIGITS_RE: Final = re.compile(r"#[0-9]{24,}$")
+
+
+def mode_of(data: str) -> QrMode:
+    """``link`` for a link-mode URL (the credential in its fragment), ``short`` for any other text."""
+    return "link" if _LINK_DIGITS_RE.search(data.strip()) else "short"
+
+
+@dataclass(frozen=True)
+class QrSymbol:
+    """A drawn QR code: its text, version, profile and module matrix (quiet zone included, True is dark)."""
+
+    text: str
+    version: int
+    profile: QrProfile
+    matrix: tuple[tuple[bool, ...], ...]
+
+    @property
+    def modules(self) -> int:
+        """Modules across, quiet zone included."""
+        return len(self.matrix)
+
+    @property
+    def printed_mm(self) -> float:
+        """Printed width in millimetres, quiet zone included, at the profile's module size."""
+        return round(self.modules * self.profile.module_mm, 1)
+
+    def dark_runs(self) -> list[tuple[int, int, int]]:
+        """Horizontal runs of dark modules as (x, y, length): the rectangles a vector drawing needs."""
+        runs: list[tuple[int, int, int]] = []
+        for y, row in enumerate(self.matrix):
+            x = 0
+            while x < len(row):
+                if row[x]:
+                    start = x
+                    while x < len(row) and row[x]:
+                        x += 1
+                    runs.append((start, y, x - start))
+                else:
+                    x += 1
+        return runs
+
+    def svg(self, *, width: str | None = None, title: str | None = None) -> str:
+        """A self-contained SVG (one path of unit squares, quiet zone included), ``width`` wide (CSS length;
+        default: the printed size in mm). ``title`` is its accessible name (escaped here)."""
+        from html import escape
+
+        size = self.modules
+        cells = "".join(f"M{x} {y}h{n}v1h-{n}z" if n > 1 else f"M{x} {y}h1v1h-1z" for x, y, n in self.dark_runs())
+        shown = width or f"{self.printed_mm:g}mm"
+        label = (f' role="img" aria-label="{escape(title, quote=True)}"><title>{escape(title)}</title'
+                 if title else "")
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{shown}" '
+                f'height="{shown}" shape-rendering="crispEdges"{label}>'
+                f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{cells}"/></svg>')
+
+    def image(self, box_px: int) -> Any:
+        """A PIL image, ``box_px`` pixels per module."""
+        from PIL import Image
+
+        size = self.modules
+        small = Image.new("L", (size, size), 255)
+        small.putdata([0 if dark else 255 for row in self.matrix for dark in row])
+        return small.resize((size * box_px, size * box_px), Image.Resampling.NEAREST)
+
+    def png(self) -> bytes:
+        """The PNG: PNG_DPI dots per inch, so printing at 100 % gives the profile's module size."""
+        box = max(1, round(self.profile.module_mm * PNG_DPI / 25.4))
+        dpi = box * 25.4 / self.profile.module_mm
+        buffer = io.BytesIO()
+        self.image(box).save(buffer, format="PNG", dpi=(dpi, dpi))
+        return buffer.getvalue()
+
 
 def _segments(data: str) -> list[Any]:
     from qrcode.util import MODE_8BIT_BYTE, MODE_NUMBER, QRData
@@ -380,76 +499,116 @@ def _segments(data: str) -> list[Any]:
     return segments
 
 
-def _build_qr(data: str, max_version: int) -> Any:
+def symbol(data: str, *, mode: QrMode | None = None, max_version: int = 40) -> QrSymbol:
+    """Build the QR code of ``data`` with its mode's profile (``mode_of(data)`` unless given).
+
+    Raises QR_TOO_LARGE when it does not fit in ``max_version`` (suggesting short mode for a link).
+    """
     import qrcode
     from qrcode.exceptions import DataOverflowError
 
     if not 1 <= max_version <= 40:
         raise QrError("max_version must be between 1 and 40", code="QR_TOO_LARGE")
-    qr = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_L, box_size=8, border=4)
+    profile = PROFILES[mode or mode_of(data)]
+    levels = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
+              "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
+    code = qrcode.QRCode(version=None, error_correction=levels[profile.error_correction], box_size=1,
+                         border=QUIET_ZONE)
     for segment in _segments(data):
-        qr.add_data(segment)
+        code.add_data(segment)
+    hint = "; use short mode (--mode short)" if profile.mode == "link" else ""
     try:
-        qr.make(fit=True)
+        code.make(fit=True)
     except (DataOverflowError, ValueError) as exc:
-        raise QrError(f"{len(data)} characters do not fit in any QR code (version 40, level L); "
-                      "use short mode (--mode short)", code="QR_TOO_LARGE") from exc
-    if qr.version > max_version:
-        raise QrError(f"the QR code would be version {qr.version}, over the maximum {max_version}; "
-                      "use short mode (--mode short)", code="QR_TOO_LARGE", version=qr.version)
-    return qr
+        raise QrError(f"{len(data)} characters do not fit in any QR code (version 40, level "
+                      f"{profile.error_correction}){hint}", code="QR_TOO_LARGE") from exc
+    if code.version > max_version:
+        raise QrError(f"the QR code would be version {code.version}, over the maximum {max_version}{hint}",
+                      code="QR_TOO_LARGE", version=code.version)
+    matrix = tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
+    return QrSymbol(data, int(code.version), profile, matrix)
 
 
 def qr_version_for(data: str) -> int:
-    """The QR version (1-40) ``data`` needs at error-correction level L, without drawing it."""
-    return int(_build_qr(data, 40).version)
+    """The QR version (1-40) ``data`` needs with its mode's profile, without drawing it."""
+    return symbol(data).version
 
 
-def make_qr_image(data: str, out: Path, *, kind: ImageKind = "png", max_version: int = 40) -> int:
-    """Draw ``data`` as a QR code (level L) into ``out`` (PNG or SVG), atomically; returns the version."""
-    qr = _build_qr(data, max_version)
-    if kind == "png":
-        image = qr.make_image(fill_color="black", back_color="white")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        content = buffer.getvalue()
-    elif kind == "svg":
-        content = svg_markup(qr).encode("utf-8")
-    else:
+def make_qr_image(data: str, out: Path, *, kind: ImageKind = "png", max_version: int = 40,
+                  mode: QrMode | None = None) -> int:
+    """Draw ``data`` as a QR code into ``out`` (PNG or SVG, at the mode's printed size), atomically.
+
+    Returns the version. The mode is ``mode_of(data)`` unless given (docs/qr-format.md §4).
+    """
+    if kind not in ("png", "svg"):
         raise QrError(f"unknown image kind {kind!r} (png or svg)", code="QR_BAD_IMAGE")
+    drawn = symbol(data, mode=mode, max_version=max_version)
+    content = drawn.png() if kind == "png" else drawn.svg().encode("utf-8")
     atomic.write_bytes(out, content)
-    return int(qr.version)
+    return drawn.version
 
 
-def svg_markup(qr: Any, *, module_px: int = 4) -> str:
-    """A self-contained SVG of a built QR code: one path of unit squares, quiet zone included."""
-    matrix = qr.get_matrix()  # includes the border
-    size = len(matrix)
-    cells = []
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                cells.append(f"M{x} {y}h1v1h-1z")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size * module_px}" '
-            f'height="{size * module_px}" shape-rendering="crispEdges">'
-            f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(cells)}"/></svg>')
+# --- the verifier a printed code opens -------------------------------------------------------------------
+
+_LOCAL_SUFFIXES: Final = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".localdomain", ".intranet")
 
 
-def svg_for(data: str, *, max_version: int = 40, module_px: int = 4) -> tuple[str, int]:
-    """SVG markup of ``data`` as a QR code and its version (for inline use in HTML)."""
-    qr = _build_qr(data, max_version)
-    return svg_markup(qr, module_px=module_px), int(qr.version)
+def check_verifier_url(url: str, *, demo: bool = False) -> str:
+    """The verifier service a QR code or certificate may point at, without a trailing slash.
+
+    A printed code goes to employers' phones anywhere, so its verifier must be a public https service: a
+    loopback, private, link-local or otherwise non-public address, or a name only a local network knows
+    (``localhost``, ``*.local``, a name without a dot), is refused with ``VERIFIER_URL_NOT_PUBLIC``; anything
+    but https with ``VERIFIER_URL_INVALID``. ``demo`` (the local demo) allows loopback and private addresses,
+    over plain http too.
+
+    >>> check_verifier_url("https://verify.example.ca/")
+    'https://verify.example.ca'
+    >>> check_verifier_url("http://127.0.0.1:8800", demo=True)
+    'http://127.0.0.1:8800'
+    """
+    import ipaddress
+
+    if not isinstance(url, str) or not url.strip():
+        raise QrError("no verifier URL given", code="VERIFIER_URL_INVALID")
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        _ = parts.port
+    except ValueError as exc:
+        raise QrError(f"verifier URL {text!r} is malformed", code="VERIFIER_URL_INVALID") from exc
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment or parts.username \
+            or parts.password:
+        raise QrError(f"verifier URL {text!r} must be an https URL of a verifier service, without user, query or "
+                      "fragment", code="VERIFIER_URL_INVALID")
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        local = not address.is_global
+    else:
+        local = host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host
+    if local and not demo:
+        raise QrError(f"verifier URL {text!r} is a loopback, private or local-network address: an employer's phone "
+                      "cannot open it. Set the public verifier (omc wallet settings --verifier-url "
+                      "https://...), or use --demo for the local demo", code="VERIFIER_URL_NOT_PUBLIC")
+    if parts.scheme == "http" and not local:
+        raise QrError(f"verifier URL {text!r} must use https (plain http only for a local demo)",
+                      code="VERIFIER_URL_INVALID")
+    return text.rstrip("/")
 
 
 # ASCII digits, a few of them: \d+ also takes other scripts' digits and numbers too long for int()
-_SVG_CELL_RE: Final = re.compile(r"M([0-9]{1,6}) ([0-9]{1,6})h1v1h-1z")
+_SVG_CELL_RE: Final = re.compile(r"M([0-9]{1,6}) ([0-9]{1,6})h([0-9]{1,6})v1h-\3z")
 _SVG_VIEWBOX_RE: Final = re.compile(r'viewBox="0 0 ([0-9]{1,6}) ([0-9]{1,6})"')
 MAX_IMAGE_BYTES: Final = 20_000_000
 MAX_IMAGE_PIXELS: Final = 40_000_000
 
 
 def _rasterize_own_svg(text: str) -> Any:
-    """Rasterize an SVG written by :func:`svg_markup` (the only SVG shape we read)."""
+    """Rasterize an SVG written by :meth:`QrSymbol.svg` (the only SVG shape we read)."""
     from PIL import Image, ImageDraw
 
     box = _SVG_VIEWBOX_RE.search(text)
@@ -460,10 +619,10 @@ def _rasterize_own_svg(text: str) -> Any:
     image = Image.new("L", (size * scale, size * scale), 255)
     draw = ImageDraw.Draw(image)
     for match in _SVG_CELL_RE.finditer(text):
-        x, y = int(match.group(1)), int(match.group(2))
-        if x >= size or y >= size:
+        x, y, n = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        if x + n > size or y >= size or n < 1:
             raise QrError("the SVG draws outside its viewBox", code="QR_BAD_IMAGE")
-        draw.rectangle((x * scale, y * scale, x * scale + scale - 1, y * scale + scale - 1), fill=0)
+        draw.rectangle((x * scale, y * scale, (x + n) * scale - 1, y * scale + scale - 1), fill=0)
     return image
 
 
