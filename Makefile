@@ -29,9 +29,11 @@ $(WEB_JS_STAMP): tests/web/js/package-lock.json
 	else echo "npm not found: the accessibility tests of the page will be skipped"; fi
 
 # Headless Chromium for the browser tests (Debian package; needs root, as on CI and the dev machines).
-# chromium for the browser tests; wrk for the test of the service benchmark's wrk script
+# chromium for the browser tests; wrk for the test of the service benchmark's wrk script; poppler-utils
+# (pdftotext, pdftoppm, pdfinfo) to read the learner's PDF certificate back. Each entry: command:package.
 system-deps:
-	@missing=""; for tool in chromium wrk; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=""; for pair in chromium:chromium wrk:wrk pdftotext:poppler-utils; do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 	  || echo "could not install$$missing: the tests that need them will be skipped"; fi

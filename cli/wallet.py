@@ -14,14 +14,14 @@ from omc_vc import qr
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.inert import inert
+from omc_vc.certificate import certificate_html, certificate_pdf
 from omc_vc.errors import QrError, WalletError
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import Verifier
 from omc_vc.wallet import (
     Wallet,
     WalletItem,
-    certificate_html,
-    certificate_pdf,
+    WalletSettings,
     default_wallet_dir,
     read_source,
 )
@@ -41,8 +41,6 @@ from .core import build_verifier, registry_options, verifier_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8800"
-
 
 def _wallet_options(func: F) -> F:
     func = click.option("--passphrase-env", metavar="VAR",
@@ -53,8 +51,16 @@ def _wallet_options(func: F) -> F:
 
 
 def _base_url_option(func: F) -> F:
-    return click.option("--base-url", envvar="OMC_VERIFIER_URL", default=DEFAULT_BASE_URL, show_default=True,
-                        help="Verifier page the link-mode QR code opens (env OMC_VERIFIER_URL).")(func)
+    return click.option("--base-url", envvar="OMC_VERIFIER_URL", metavar="URL",
+                        help="Verifier service the QR code opens (env OMC_VERIFIER_URL); default: the wallet's "
+                             "setting (omc wallet settings), else the issuing institution's public verifier as the "
+                             "registry records it.")(func)
+
+
+def _demo_option(func: F) -> F:
+    return click.option("--demo", "demo_url", is_flag=True,
+                        help="Allow a loopback or private verifier address (the local demo only; a printed code "
+                             "pointing there opens on no employer's phone).")(func)
 
 
 def _verifier_options(func: F) -> F:
@@ -105,12 +111,37 @@ def _verdict_line(item: WalletItem) -> str:
 
 def _show_item(item: WalletItem) -> None:
     # names from the credential are printed inert (say) and bounded one by one (inert), so none can add a line
+    facts = item.facts()
     say(f"{item.id}  {inert(item.name)}")
+    if facts["learner"] or facts["subject"]:
+        say(f"  learner:   {inert(facts['learner'] or facts['subject'])}")
     confirmed = "" if item.verdict.get("institution") else " (as the credential names it; not confirmed by a registry)"
     say(f"  issued by: {inert(item.issuer_name)}{confirmed}")
-    say(f"  verdict:   {_verdict_line(item)}")
+    details = [f"{inert(facts['hours'], limit=20)} hours" if facts["hours"] is not None else None,
+               f"result {inert(facts['result'], limit=100)}" if facts["result"] else None,
+               f"completed {inert(facts['completed'], limit=40)}" if facts["completed"] else None,
+               f"issued {inert(facts['issued'], limit=40)}" if facts["issued"] else None,
+               f"valid until {inert(facts['validUntil'], limit=40)}" if facts["validUntil"] else None]
+    if any(details):
+        say(f"  details:   {'; '.join(d for d in details if d)}")
+    say(f"  verdict:   {_verdict_line(item)} (checked {inert(item.verdict.get('checkedAt', '?'), limit=40)})")
     if item.verdict.get("reason"):
         say(f"  reason:    {item.verdict['reason']}")
+    if item.subject_flag:
+        say(f"  FLAGGED:   not yours? {item.subject_flag}")
+
+
+def _list_line(item: WalletItem) -> str:
+    """One line of ``omc wallet list``: name, institution, hours, result, dates, the last verdict and when."""
+    facts = item.facts()
+    bits = [f"{inert(facts['hours'], limit=20)} h" if facts["hours"] is not None else None,
+            f"result {inert(facts['result'], limit=60)}" if facts["result"] else None,
+            f"completed {inert(facts['completed'], limit=40)}" if facts["completed"] else None,
+            f"issued {inert(facts['issued'], limit=40)}" if facts["issued"] else None]
+    shown = "; ".join(b for b in bits if b)
+    flag = "  FLAGGED: not issued to this wallet's holder or learner" if item.subject_flag else ""
+    return (f"{item.id}  {inert(item.name)}  [{inert(item.issuer_name)}]  {shown}  "
+            f"{_verdict_line(item)} (checked {inert(item.verdict.get('checkedAt', '?'), limit=40)}){flag}")
 
 
 def _fetcher(offline: bool, allow_http_loopback: bool) -> Fetcher | None:
@@ -137,24 +168,77 @@ def wallet_group() -> None:
 
 @wallet_group.command("init")
 @_wallet_options
-@click.option("--json", "as_json", is_flag=True, help="Print the wallet folder and holder DID as JSON.")
+@click.option("--name", "learner", metavar="NAME",
+              help="Your name as your credentials carry it (a credential for neither this name nor your holder "
+                   "DID is flagged on import).")
+@click.option("--verifier-url", metavar="URL",
+              help="The public verifier service your QR codes and certificates open (https). Without it, each "
+                   "credential's institution's public verifier from the registry is used.")
+@click.option("--demo", is_flag=True, help="A DEMO wallet: its verifier may be a loopback or private address.")
+@click.option("--json", "as_json", is_flag=True, help="Print the wallet folder, holder DID and settings as JSON.")
 @handle_errors
-def init_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) -> None:
+def init_cmd(wallet_dir: str | None, passphrase_env: str | None, learner: str | None, verifier_url: str | None,
+             demo: bool, as_json: bool) -> None:
     """Create a wallet and its holder key (did:key, Ed25519). Give the holder DID to your institution.
 
     \b
     Example:
-      omc wallet init --wallet ~/omc-wallet --passphrase-env OMC_WALLET_PASS
+      omc wallet init --wallet ~/omc-wallet --passphrase-env OMC_WALLET_PASS \\
+          --name "Ana Silva" --verifier-url https://verify.example.ca
     """
     folder = _folder(wallet_dir)
     if Wallet.exists(folder):
         raise WalletError(f"a wallet already exists in {folder}", code="WALLET_EXISTS")
-    wallet = Wallet.create(folder, _passphrase(passphrase_env, confirm=True))
+    settings = WalletSettings(verifier_url, learner, demo).checked()  # before the passphrase prompt
+    wallet = Wallet.create(folder, _passphrase(passphrase_env, confirm=True), settings=settings)
     if as_json:
-        emit_json({"wallet": str(folder), "holder": wallet.holder_did})
+        emit_json({"wallet": str(folder), "holder": wallet.holder_did, "settings": wallet.settings.to_json()})
     else:
         click.echo(f"Wallet created in {folder}")
         click.echo(f"Holder DID: {wallet.holder_did}")
+        _echo_settings(wallet.settings)
+
+
+def _echo_settings(settings: WalletSettings) -> None:
+    say(f"Learner name: {settings.learner_name or '(not set: omc wallet settings --learner-name NAME)'}")
+    say(f"Verifier URL: {settings.verifier_url or '(not set: each institution public verifier from the registry)'}"
+        + (" [DEMO wallet]" if settings.demo else ""))
+
+
+@wallet_group.command("settings")
+@_wallet_options
+@click.option("--learner-name", metavar="NAME", help="Set your name as your credentials carry it.")
+@click.option("--verifier-url", metavar="URL", help="Set the public verifier your QR codes and certificates open.")
+@click.option("--clear-verifier-url", is_flag=True, help="Forget the verifier URL (use each institution's).")
+@click.option("--demo/--no-demo", default=None, help="Mark the wallet as a DEMO wallet (loopback verifier allowed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@handle_errors
+def settings_cmd(wallet_dir: str | None, passphrase_env: str | None, learner_name: str | None,
+                 verifier_url: str | None, clear_verifier_url: bool, demo: bool | None, as_json: bool) -> None:
+    """Show or change the wallet's settings: your name and the verifier your QR codes point at.
+
+    The verifier URL is set once here (or at init): every QR code and certificate then opens it. It must be a
+    public https service; a loopback or private address is refused (VERIFIER_URL_NOT_PUBLIC) unless the
+    wallet is a DEMO wallet.
+
+    \b
+    Example:
+      omc wallet settings --verifier-url https://verify.example.ca --learner-name "Ana Silva"
+      omc wallet settings --json
+    """
+    if verifier_url and clear_verifier_url:
+        fail("give --verifier-url or --clear-verifier-url, not both")
+    wallet = _open(wallet_dir, passphrase_env)
+    current = wallet.settings
+    if learner_name is not None or verifier_url is not None or clear_verifier_url or demo is not None:
+        current = wallet.update_settings(WalletSettings(
+            None if clear_verifier_url else (verifier_url or current.verifier_url),
+            current.learner_name if learner_name is None else learner_name,
+            current.demo if demo is None else demo))
+    if as_json:
+        emit_json(current.to_json())
+    else:
+        _echo_settings(current)
 
 
 @wallet_group.command("did")
@@ -214,6 +298,8 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
             if not as_json:
                 click.echo(("Imported " if new else "Already in the wallet: ") + item.id)
                 _show_item(item)
+            if item.subject_flag and new:
+                say(f"warning: SUBJECT_NOT_HOLDER: {item.id} was stored FLAGGED: {item.subject_flag}", err=True)
     if as_json:
         emit_json(report)
     if refused:
@@ -225,7 +311,7 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @handle_errors
 def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) -> None:
-    """List the credentials held, with their last verdict. Damaged records are listed too, never removed.
+    """List the credentials held: hours, result, dates and the last verdict. Damaged records are listed too.
 
     \b
     Example:
@@ -242,7 +328,7 @@ def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) 
         if not items and not damaged:
             click.echo("The wallet is empty.")
         for item in items:
-            say(f"{item.id}  {inert(item.name)}  [{inert(item.issuer_name)}]  {_verdict_line(item)}")
+            say(_list_line(item))
         for item_id, error in damaged:
             say(f"{item_id}  DAMAGED: {error.detail}")
     if damaged:
@@ -255,7 +341,7 @@ def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) 
 @click.option("--json", "as_json", is_flag=True, help="Print the record (credential, verdict, shares) as JSON.")
 @handle_errors
 def show_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, as_json: bool) -> None:
-    """Show one credential: its details, its last verdict and its live short-mode shares.
+    """Show one credential: learner, institution, hours, result, dates, its last verdict and its shares.
 
     \b
     Example:
@@ -303,37 +389,67 @@ def remove_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
 @click.option("--format", "fmt", type=click.Choice(["json", "jwt", "html", "pdf"]), default="json", show_default=True,
               help="json/jwt: the credential as issued; html/pdf: a one-page certificate with its QR code.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Output file (required for pdf; default stdout).")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True,
+              help="pdf: the page size (the html certificate prints on either).")
+@click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
+              help="The certificate's QR code: link (the whole credential, nothing hosted; a large code) or short "
+                   "(a hosted copy on the verifier service; a small code).")
+@click.option("--ttl-days", type=click.IntRange(1, 365), default=365, show_default=True,
+              help="Short mode: days until the hosted copy expires.")
+@click.option("--last-verdict", is_flag=True,
+              help="Show the verdict of the last check instead of verifying again now.")
 @_base_url_option
+@_verifier_options
+@registry_options
 @handle_errors
 def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, fmt: str, out: str | None,
-               base_url: str) -> None:
+               paper: str, mode: str, ttl_days: int, last_verdict: bool, base_url: str | None,
+               **verifier_kwargs: Any) -> None:
     """Export a credential as issued (json, jwt) or as a one-page certificate for people (html, pdf).
 
-    The certificate shows the OMC's details and a link-mode QR code that opens the verifier page.
-    html is self-contained (inline SVG, no external resources); pdf is an A4 page drawn as an image.
+    The certificate shows the learner, the achievement, the institution, hours, category, credits, result,
+    dates, OMC+ targets, the verdict when exported (verified again now, unless --last-verdict) and a QR code
+    that opens the verifier set once in the wallet's settings (or the institution's public verifier). html is
+    self-contained (inline SVG, no external resources), readable on a phone and prints on Letter or A4; pdf
+    has selectable text and a vector QR code. --demo also allows a loopback verifier (the local demo only).
 
     \b
     Example:
       omc wallet export 3fa2c1 --format html --out certificate.html
-      omc wallet export 3fa2c1 --format pdf --out certificate.pdf --base-url https://verify.example.ca
+      omc wallet export 3fa2c1 --format pdf --out certificate.pdf --paper a4 --base-url https://verify.example.ca
     """
-    item = _open(wallet_dir, passphrase_env).get(item_id)
+    wallet = _open(wallet_dir, passphrase_env)
+    item = wallet.get(item_id)
     if fmt == "json":
         if isinstance(item.credential, str):
             raise WalletError(f"{item.id} is a VC-JWT: export it with --format jwt", code="WALLET_BAD_INPUT")
         write_output(json.dumps(item.credential, indent=2, ensure_ascii=False), out)
-    elif fmt == "jwt":
+        return
+    if fmt == "jwt":
         if not isinstance(item.credential, str):
             raise WalletError(f"{item.id} has a Data Integrity proof: export it with --format json",
                               code="WALLET_BAD_INPUT")
         write_output(item.credential, out)
-    elif fmt == "html":
-        write_output(certificate_html(item, qr.encode_link(item.credential, base_url)), out)
+        return
+    if fmt == "pdf" and not out:
+        fail("--out FILE is required for --format pdf")
+    # --demo: the demo's registry anchor, and a loopback verifier allowed (the local demo only)
+    base, origin = wallet.verifier_url_for(item, given=base_url, demo=bool(verifier_kwargs.get("demo")))
+    if not last_verdict:
+        item = wallet.refresh(item.id, verifier=_wallet_verifier(verifier_kwargs))
+    if mode == "short":
+        share = wallet.share(item.id, service=base, ttl_seconds=ttl_days * 86400,
+                             fetcher=Fetcher(allow_loopback=bool(verifier_kwargs.get("allow_http_loopback"))))
+        link = share.url
+        say(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
     else:
-        if not out:
-            fail("--out FILE is required for --format pdf")
-        version = certificate_pdf(item, qr.encode_link(item.credential, base_url), Path(out))
-        click.echo(f"Wrote {out} (QR version {version})", err=True)
+        link = qr.encode_link(item.credential, base)
+    if fmt == "html":
+        write_output(certificate_html(item, link), out)
+    else:
+        for note in certificate_pdf(item, link, Path(str(out)), paper="a4" if paper == "a4" else "letter"):
+            say(f"note: {note}", err=True)
+    say(f"Certificate ({fmt}, {mode} mode) verifies at {base} ({origin}); verdict: {_verdict_line(item)}", err=True)
 
 
 @wallet_group.command("check")
@@ -452,20 +568,27 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
 @click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
               help="link: the whole credential in the URL fragment (nothing hosted); short: a hosted copy.")
 @_base_url_option
-@click.option("--service", envvar="OMC_SHARE_SERVICE", default=DEFAULT_BASE_URL, show_default=True,
-              help="Verifier service hosting short-mode shares (env OMC_SHARE_SERVICE).")
+@click.option("--service", envvar="OMC_SHARE_SERVICE", metavar="URL",
+              help="Short mode: the verifier service hosting the copy (env OMC_SHARE_SERVICE); default: the "
+                   "verifier URL, chosen as for --base-url.")
 @click.option("--ttl-days", type=click.IntRange(1, 365), default=7, show_default=True,
               help="Short mode: days until the hosted copy expires.")
 @click.option("--max-version", type=click.IntRange(1, 40), default=40, show_default=True,
               help="Link mode: refuse QR codes larger than this version.")
+@_demo_option
 @click.option("--allow-http-loopback", is_flag=True, hidden=True, help="Allow http to loopback (tests, demo).")
 @handle_errors
-def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out: str, mode: str, base_url: str,
-           service: str, ttl_days: int, max_version: int, allow_http_loopback: bool) -> None:
+def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out: str, mode: str,
+           base_url: str | None, service: str | None, ttl_days: int, max_version: int, demo_url: bool,
+           allow_http_loopback: bool) -> None:
     """Draw a QR code for a credential that an employer's phone camera opens on the verifier page.
 
-    Prints the QR version. Link mode refuses (and suggests short mode) when the credential does not fit.
-    Short mode hosts a copy on --service until it expires or you withdraw it (omc wallet withdraw).
+    The verifier is the one set once in the wallet (omc wallet init/settings --verifier-url), else the
+    issuing institution's public verifier as the registry records it; --base-url overrides it. A loopback
+    or private address is refused (VERIFIER_URL_NOT_PUBLIC) outside a demo. The image prints at the mode's
+    size (PNG at 300 dpi, SVG in mm; docs/qr-format.md). Prints the QR version. Link mode refuses (and
+    suggests short mode) when the credential does not fit. Short mode hosts a copy on the service until it
+    expires or you withdraw it (omc wallet withdraw).
 
     \b
     Example:
@@ -476,15 +599,20 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
     wallet = _open(wallet_dir, passphrase_env)
     item = wallet.get(item_id)
     if mode == "link":
-        text = qr.encode_link(item.credential, base_url)
-        version = qr.make_qr_image(text, Path(out), kind=kind, max_version=max_version)
+        base, origin = wallet.verifier_url_for(item, given=base_url, demo=demo_url)
+        text = qr.encode_link(item.credential, base)
+        version = qr.make_qr_image(text, Path(out), kind=kind, max_version=max_version, mode="link")
     else:
-        share = wallet.share(item.id, service=service, ttl_seconds=ttl_days * 86400,
+        base, origin = wallet.verifier_url_for(item, given=service or base_url, demo=demo_url)
+        share = wallet.share(item.id, service=base, ttl_seconds=ttl_days * 86400,
                              fetcher=Fetcher(allow_loopback=allow_http_loopback))
         text = share.url
-        version = qr.make_qr_image(text, Path(out), kind=kind, max_version=10)
+        version = qr.make_qr_image(text, Path(out), kind=kind, max_version=10, mode="short")
         say(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
-    click.echo(f"Wrote {out}: QR version {version}, {mode} mode")
+    drawn = qr.PROFILES["link" if mode == "link" else "short"]
+    say(f"Verifier: {base} ({origin})", err=True)
+    click.echo(f"Wrote {out}: QR version {version}, {mode} mode, level {drawn.error_correction}; print it "
+               f"{qr.symbol(text, mode='link' if mode == 'link' else 'short').printed_mm:g} mm wide")
 
 
 @wallet_group.command("withdraw")
@@ -534,12 +662,14 @@ def qr_group() -> None:
 @qr_group.command("encode")
 @click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Image file: .png or .svg.")
-@_base_url_option
+@click.option("--base-url", envvar="OMC_VERIFIER_URL", metavar="URL", required=True,
+              help="The public verifier service the QR code opens (https; env OMC_VERIFIER_URL).")
+@_demo_option
 @click.option("--max-version", type=click.IntRange(1, 40), default=40, show_default=True,
               help="Refuse QR codes larger than this version.")
 @click.option("--json", "as_json", is_flag=True, help="Print the link and QR version as JSON.")
 @handle_errors
-def qr_encode_cmd(input_file: str, out: str, base_url: str, max_version: int, as_json: bool) -> None:
+def qr_encode_cmd(input_file: str, out: str, base_url: str, demo_url: bool, max_version: int, as_json: bool) -> None:
     """Draw a link-mode QR code for a credential or presentation (JSON file or VC-JWT; - for stdin).
 
     \b
@@ -547,9 +677,10 @@ def qr_encode_cmd(input_file: str, out: str, base_url: str, max_version: int, as
       omc qr encode signed.json --out omc.png --base-url https://verify.example.ca
     """
     kind = _image_kind(out)
+    base = qr.check_verifier_url(base_url, demo=demo_url)
     text = read_input(input_file).decode("utf-8", errors="replace").strip()
     payload = qr.decode_payload(text)  # a JSON document or a compact JWS, checked and capped
-    link = qr.encode_link(payload, base_url)
+    link = qr.encode_link(payload, base)
     version = qr.make_qr_image(link, Path(out), kind=kind, max_version=max_version)
     if as_json:
         emit_json({"out": out, "version": version, "link": link, "characters": len(link)})

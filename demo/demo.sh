@@ -93,7 +93,9 @@ run omc registry publish --registry "$OUT/ministry/registry-draft.json" --key ke
     --federation-key "$OUT/ministry/demo-federation.key" --out "$OUT/public"
 
 step "4. The learner sets up a DEMO wallet (its holder DID goes into the credentials)"
-run omc wallet init --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS
+# the verifier its QR codes and certificates open is set once; a loopback one only because this is a DEMO wallet
+run omc wallet init --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --name "Ada Demo-Learner" \
+    --verifier-url "$BASE" --demo
 LEARNER_DID=$(omc wallet did --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS | tail -n 1)
 echo "learner: $LEARNER_DID"
 
@@ -255,9 +257,15 @@ PLUS_ID=$(json_field 1.id < "$OUT/wallet-import.json")
 
 step "9. The learner makes a link-mode QR code (OMC) and a short-mode QR code (OMC+)"
 run omc wallet qr "$OMC_ID" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --out "$OUT/qr/omc-link.png" \
-    --mode link --base-url "$BASE"
+    --mode link
 run omc wallet qr "$PLUS_ID" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --out "$OUT/qr/omc-plus-short.png" \
-    --mode short --service "$BASE" "${LOOP[@]}"
+    --mode short "${LOOP[@]}"
+# the OMC's certificate, verified again as it is exported: HTML (phone, print) and PDF (Letter)
+for fmt in html pdf; do
+  run omc wallet export "$OMC_ID" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --format "$fmt" \
+      --out "$OUT/certificate.$fmt" --registry "$BASE/registry.json" --demo --registry-cache "$OUT/cache/wallet" \
+      "${LOOP[@]}"
+done
 run omc qr decode "$OUT/qr/omc-link.png" --json > "$OUT/qr/omc-link.json"
 run omc qr decode "$OUT/qr/omc-plus-short.png" --json > "$OUT/qr/omc-plus-short.json"
 LINK=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["content"])' "$OUT/qr/omc-link.json")
@@ -343,5 +351,6 @@ To look at it in a browser, start the service again and open the links:
   $SHORT
                                   the short-mode QR's page (OMC+)
   the link-mode QR's page (OMC, now revoked): the full link is in $OUT/qr/omc-link.json
+  $OUT/certificate.html, $OUT/certificate.pdf   the OMC's certificate as the learner exported it
   $BASE/openapi.json              the VC-API description
 EOF

@@ -24,11 +24,10 @@ from __future__ import annotations
 import copy
 import errno
 import hashlib
-import html
-import io
 import json
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +44,6 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from omc_vc import qr
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
-from omc_vc._internal.inert import inert
 from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
 from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
@@ -67,15 +65,16 @@ __all__ = [
     "WalletCorruptError",
     "WalletItem",
     "WalletPassphraseError",
-    "certificate_html",
-    "certificate_pdf",
+    "WalletSettings",
     "default_wallet_dir",
+    "learner_name",
     "read_source",
     "verdict_record",
 ]
 
 WALLET_FORMAT: Final = "omc-wallet/1"
 ITEM_FORMAT: Final = "omc-wallet-item/1"
+SETTINGS_FORMAT: Final = "omc-wallet-settings/1"
 HEADER_FILE: Final = "wallet.json"
 ITEMS_DIR: Final = "items"
 MAX_WALLET_FILE_BYTES: Final = 2_000_000
@@ -172,10 +171,57 @@ def _name_of(value: Any) -> str | None:
     return None
 
 
-def _achievement(document: dict[str, Any]) -> dict[str, Any]:
+def _subject(document: dict[str, Any]) -> dict[str, Any]:
     subjects = [s for s in as_list(document.get("credentialSubject")) if isinstance(s, dict)]
-    achievement = subjects[0].get("achievement") if subjects else None
+    return subjects[0] if subjects else {}
+
+
+def _achievement(document: dict[str, Any]) -> dict[str, Any]:
+    achievement = _subject(document).get("achievement")
     return achievement if isinstance(achievement, dict) else {}
+
+
+def learner_name(document: dict[str, Any]) -> str | None:
+    """The learner's name a credential states: ``credentialSubject.name``, else the subject's OB 3.0
+    IdentityObject of identityType ``name`` written in clear (``hashed`` false; OB 3.0 §B.1.4)."""
+    subject = _subject(document)
+    named = _name_of(subject.get("name"))
+    if named and named.strip():
+        return named.strip()
+    for identity in as_list(subject.get("identifier")):
+        if (isinstance(identity, dict) and identity.get("identityType") == "name" and identity.get("hashed") is False
+                and isinstance(identity.get("identityHash"), str) and identity["identityHash"].strip()):
+            return str(identity["identityHash"]).strip()
+    return None
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Names compared as a person would: case, accents' encoding (NFKC) and spacing aside."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return norm(a) == norm(b)
+
+
+def _result_text(document: dict[str, Any]) -> str | None:
+    """The learner's result (OB 3.0 ``credentialSubject.result``: each Result's value, status or level)."""
+    shown = []
+    for result in as_list(_subject(document).get("result")):
+        if isinstance(result, dict):
+            value = next((result[k] for k in ("value", "status", "achievedLevel") if result.get(k) not in (None, "")),
+                         None)
+            if value is not None:
+                shown.append(str(value))
+        elif isinstance(result, str):
+            shown.append(result)
+    return "; ".join(shown) or None
+
+
+def _day(value: Any) -> str | None:
+    """The date part of an XML Schema dateTime (``2026-06-15T00:00:00Z`` -> ``2026-06-15``)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    match = re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip())
+    return match.group(0) if match else value.strip()
 
 
 # --- verdicts --------------------------------------------------------------------------------------------
@@ -201,6 +247,10 @@ def verdict_record(result: VerificationResult, *, now: datetime | None = None) -
         "checks": {c.name: c.status for c in result.checks},
         "checkedAt": format_datetime(now or utcnow()),
     })
+    registry = result.details.get("registry")
+    institution = registry.get("institution") if isinstance(registry, dict) else None
+    if isinstance(institution, dict) and isinstance(institution.get("verifier"), str):
+        record["institutionVerifier"] = institution["verifier"]
     return record
 
 
@@ -243,6 +293,9 @@ class WalletItem:
     source: str
     verdict: dict[str, Any]
     shares: list[Share] = field(default_factory=list)
+    #: Why the credential does not look like this wallet's learner's (None when it does): its subject is
+    #: neither the holder DID nor the learner name the wallet was set up with.
+    subject_flag: str | None = None
 
     @property
     def name(self) -> str:
@@ -255,17 +308,63 @@ class WalletItem:
         claimed = _name_of(issuer.get("name")) if isinstance(issuer, dict) else None
         return str(self.verdict.get("institution") or claimed or issuer_id(self.document) or "?")
 
+    @property
+    def learner(self) -> str | None:
+        """The learner's name as the credential states it (:func:`learner_name`)."""
+        return learner_name(self.document)
+
+    def facts(self) -> dict[str, Any]:
+        """The credential's facts as a person reads them (values as the document wrote them; not yet inert).
+
+        ``institution`` is the name the registry records when a registry confirmed the issuer
+        (``institutionConfirmed``), else the name the credential claims.
+        """
+        doc = self.document
+        achievement = _achievement(doc)
+        credits = " ".join(str(v) for v in (achievement.get("creditsAvailable"), achievement.get("creditUnit"))
+                           if v is not None) or None
+        assessment = achievement.get("summativeAssessment")
+        targets = []
+        for target in as_list(achievement.get("stacksInto")):
+            if isinstance(target, dict):
+                targets.append({k: target[k] for k in ("name", "id", "awardingInstitution", "program", "creditValue",
+                                                       "creditRequired", "creditUnit") if target.get(k) is not None})
+        return {
+            "learner": self.learner, "subject": next(iter(subject_ids(doc)), None),
+            "achievement": self.name, "description": _name_of(achievement.get("description")),
+            "institution": self.issuer_name, "institutionConfirmed": bool(self.verdict.get("institution")),
+            "achievementType": achievement.get("achievementType"), "humanCode": achievement.get("humanCode"),
+            "hours": achievement.get("instructionalHours"), "weeks": achievement.get("durationWeeks"),
+            "category": achievement.get("qualificationCategory"), "deliveryMode": achievement.get("deliveryMode"),
+            "credits": credits, "result": _result_text(doc),
+            "completed": _day(_subject(doc).get("activityEndDate")),
+            "issued": _day(doc.get("validFrom") or doc.get("awardedDate") or doc.get("issuanceDate")),
+            "validUntil": _day(doc.get("validUntil") or doc.get("expirationDate")),
+            "cip": achievement.get("cipCode"),
+            "noc": ", ".join(str(c) for c in as_list(achievement.get("nocCodes"))) or None,
+            "assessment": assessment.get("description") if isinstance(assessment, dict) else None,
+            "stacksInto": targets, "credentialId": doc.get("id") if isinstance(doc.get("id"), str) else None,
+        }
+
     def to_record(self) -> dict[str, Any]:
-        return {"id": self.id, "credential": self.credential, "document": self.document, "format": self.format,
-                "imported": self.imported, "source": self.source, "verdict": self.verdict,
-                "shares": [s.to_json(include_secret=True) for s in self.shares]}
+        record = {"id": self.id, "credential": self.credential, "document": self.document, "format": self.format,
+                  "imported": self.imported, "source": self.source, "verdict": self.verdict,
+                  "shares": [s.to_json(include_secret=True) for s in self.shares]}
+        if self.subject_flag is not None:
+            record["subjectFlag"] = self.subject_flag
+        return record
 
     def summary(self) -> dict[str, Any]:
         """What ``list --json`` shows: no credential body, no share secrets."""
+        facts = self.facts()
         return {"id": self.id, "name": self.name, "issuer": issuer_id(self.document), "institution": self.issuer_name,
+                "learner": facts["learner"], "hours": facts["hours"], "result": facts["result"],
+                "completed": facts["completed"], "issued": facts["issued"], "validUntil": facts["validUntil"],
                 "format": self.format, "imported": self.imported, "status": self.verdict.get("status"),
                 "headline": self.verdict.get("headline"), "revoked": self.verdict.get("revoked", False),
-                "expired": self.verdict.get("expired", False), "checkedAt": self.verdict.get("checkedAt")}
+                "suspended": self.verdict.get("suspended", False), "expired": self.verdict.get("expired", False),
+                "checkedAt": self.verdict.get("checkedAt"), "flagged": self.subject_flag is not None,
+                "subjectFlag": self.subject_flag}
 
     @classmethod
     def from_record(cls, value: dict[str, Any]) -> WalletItem:
@@ -275,7 +374,8 @@ class WalletItem:
                 raise ValueError("bad format or document")
             return cls(id=str(value["id"]), credential=value["credential"], document=value["document"], format=fmt,
                        imported=str(value["imported"]), source=str(value["source"]), verdict=dict(value["verdict"]),
-                       shares=[Share.from_json(s) for s in value.get("shares", [])])
+                       shares=[Share.from_json(s) for s in value.get("shares", [])],
+                       subject_flag=None if value.get("subjectFlag") is None else str(value["subjectFlag"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise WalletCorruptError("a wallet record has an unexpected shape") from exc
 
@@ -368,6 +468,40 @@ def read_source(source: str, *, fetcher: Fetcher | None = None, stdin: Callable[
 
 # --- the wallet -------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class WalletSettings:
+    """The learner's choices, set once (``omc wallet init``, ``omc wallet settings``), sealed in the header.
+
+    ``verifier_url``: the verifier service the wallet's QR codes and certificates point at (a public https
+    service; loopback and private addresses only in a ``demo`` wallet). ``learner_name``: the name the
+    learner's credentials carry, so one issued to that name without the holder DID is not flagged.
+    """
+
+    verifier_url: str | None = None
+    learner_name: str | None = None
+    demo: bool = False
+
+    def checked(self) -> WalletSettings:
+        """The same settings with the verifier URL checked (:func:`omc_vc.qr.check_verifier_url`) and tidied."""
+        url = qr.check_verifier_url(self.verifier_url, demo=self.demo) if self.verifier_url else None
+        name = " ".join(self.learner_name.split()) if self.learner_name else None
+        if name is not None and (len(name) > 200 or not name.isprintable()):
+            raise WalletError("the learner name must be printable text of at most 200 characters",
+                              code="WALLET_BAD_INPUT")
+        return WalletSettings(url, name or None, self.demo)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verifierUrl": self.verifier_url, "learnerName": self.learner_name, "demo": self.demo}
+
+    @classmethod
+    def from_json(cls, value: Any) -> WalletSettings:
+        if not isinstance(value, dict):
+            raise WalletCorruptError("the wallet settings are damaged")
+        url, name = value.get("verifierUrl"), value.get("learnerName")
+        return cls(url if isinstance(url, str) else None, name if isinstance(name, str) else None,
+                   value.get("demo") is True)
+
+
 class Wallet:
     """An opened wallet. Build with :meth:`create`, :meth:`open` or :meth:`open_or_create`."""
 
@@ -376,6 +510,7 @@ class Wallet:
         self._header = header
         self._key = key
         self._holder = holder
+        self._settings = self._read_settings()
 
     # --- opening -----------------------------------------------------------------------------------
     @staticmethod
@@ -389,13 +524,14 @@ class Wallet:
 
     @classmethod
     def create(cls, directory: Path, passphrase: str, *, now: datetime | None = None,
-               holder: KeyPair | None = None) -> Wallet:
+               holder: KeyPair | None = None, settings: WalletSettings | None = None) -> Wallet:
         """A new wallet with a fresh Ed25519 did:key holder key. Refuses to overwrite an existing one."""
         folder = Path(directory)
         if cls.exists(folder):
             raise WalletError(f"a wallet already exists in {folder}", code="WALLET_EXISTS")
         if not passphrase:
             raise WalletError("the passphrase is empty", code="WALLET_BAD_PASSPHRASE")
+        chosen = (settings or WalletSettings()).checked()  # before anything is written
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             # never take over (or chmod) a folder that holds something else, e.g. --wallet ~
             raise WalletError(f"{folder} is not an empty folder; choose a new folder for the wallet",
@@ -410,10 +546,80 @@ class Wallet:
         }
         key = _derive(passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
         header["holderKey"] = _seal(key, pair.secret_multibase().encode("ascii"), cls._aad_header(header))
+        header["settings"] = _seal(key, dumps_canonical_json(chosen.to_json()).encode("utf-8"),
+                                   cls._aad_settings(header))
         (folder / ITEMS_DIR).mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o700)
         _write(folder / HEADER_FILE, (json.dumps(header, indent=2) + "\n").encode("utf-8"))
         return cls(folder, header, key, pair)
+
+    @staticmethod
+    def _aad_settings(header: dict[str, Any]) -> bytes:
+        return f"{SETTINGS_FORMAT}|{header['walletId']}".encode()
+
+    def _read_settings(self) -> WalletSettings:
+        sealed = self._header.get("settings")
+        if sealed is None:  # a wallet made before settings existed
+            return WalletSettings()
+        try:
+            plaintext = _open_sealed(self._key, sealed, self._aad_settings(self._header))
+            return WalletSettings.from_json(loads_object(plaintext, max_bytes=64 * 1024, what="wallet settings"))
+        except (InvalidTag, MalformedValueError, InputError) as exc:
+            raise WalletCorruptError(f"the wallet settings in {self.directory / HEADER_FILE} fail authentication "
+                                     "(tampered or truncated); they were left as they are") from exc
+
+    # --- settings ----------------------------------------------------------------------------------
+    @property
+    def settings(self) -> WalletSettings:
+        return self._settings
+
+    def update_settings(self, settings: WalletSettings) -> WalletSettings:
+        """Replace the settings (checked first; the header is rewritten atomically). Returns what is stored."""
+        chosen = settings.checked()
+        header = dict(self._header)
+        header["settings"] = _seal(self._key, dumps_canonical_json(chosen.to_json()).encode("utf-8"),
+                                   self._aad_settings(header))
+        _write(self.directory / HEADER_FILE, (json.dumps(header, indent=2) + "\n").encode("utf-8"))
+        self._header, self._settings = header, chosen
+        return chosen
+
+    def verifier_url_for(self, item: WalletItem, *, given: str | None = None, demo: bool = False) -> tuple[str, str]:
+        """The verifier a QR code or certificate of ``item`` points at, and where that choice came from.
+
+        In order: ``given`` (a flag), the wallet's settings, the issuing institution's public verifier as the
+        registry records it (stored with the item's last verdict). Each is checked with
+        :func:`omc_vc.qr.check_verifier_url` (``demo``, or a demo wallet, allows loopback); none set is
+        ``WALLET_NO_VERIFIER_URL``.
+        """
+        allow_local = demo or self._settings.demo
+        institution = item.verdict.get("institutionVerifier")
+        for url, origin in ((given, "given"), (self._settings.verifier_url, "wallet settings"),
+                            (institution if isinstance(institution, str) else None,
+                             "the institution's public verifier (registry)")):
+            if url:
+                return qr.check_verifier_url(url, demo=allow_local), origin
+        raise WalletError("no verifier URL is set for QR codes and certificates: set yours once with 'omc wallet "
+                          "settings --verifier-url https://...' (or give --base-url)", code="WALLET_NO_VERIFIER_URL")
+
+    def subject_flag(self, document: dict[str, Any]) -> str | None:
+        """Why ``document`` does not look like this wallet's learner's, or None when it does.
+
+        It does when its subject id is the holder DID, or when the name it states is the learner name the
+        wallet was set up with (case, spacing and Unicode form aside).
+        """
+        ids = subject_ids(document)
+        if self.holder_did in ids:
+            return None
+        stated = learner_name(document)
+        mine = self._settings.learner_name
+        if stated and mine and _same_name(stated, mine):
+            return None
+        to = ", ".join(ids[:2]) if ids else "no DID"
+        named = f" (named {stated!r})" if stated else ""
+        ours = (f"this wallet's holder is {self.holder_did} and its learner {mine!r}" if mine else
+                f"this wallet's holder is {self.holder_did} and it has no learner name set "
+                "(omc wallet settings --learner-name)")
+        return f"issued to {to}{named}; {ours}"
 
     @classmethod
     def open(cls, directory: Path, passphrase: str) -> Wallet:
@@ -541,7 +747,8 @@ class Wallet:
         """Verify and store a credential. Returns (item, newly added). Refuses forgeries and presentations.
 
         Revoked, expired and not-OMC credentials are stored with a verdict that says so; a credential
-        whose signature, data model or JSON-LD fails is refused (it is not what its issuer signed).
+        whose signature, data model or JSON-LD fails is refused (it is not what its issuer signed). One whose
+        subject is neither the holder nor the wallet's learner name is stored flagged (:meth:`subject_flag`).
         """
         if isinstance(payload, dict) and "EnvelopedVerifiableCredential" in types(payload):
             payload = jose.unenvelope(payload)
@@ -560,7 +767,8 @@ class Wallet:
             return self._load(item_id), False
         item = WalletItem(id=item_id, credential=payload, document=result.document,
                           format="jwt" if isinstance(payload, str) else "di", imported=format_datetime(moment),
-                          source=source, verdict=verdict_record(result, now=moment))
+                          source=source, verdict=verdict_record(result, now=moment),
+                          subject_flag=self.subject_flag(result.document))
         self._save(item)
         return item, True
 
@@ -591,6 +799,14 @@ class Wallet:
             if progress is not None:
                 progress(item)
         return items, changes
+
+    def refresh(self, wanted: str, *, verifier: Verifier, now: datetime | None = None) -> WalletItem:
+        """Verify one credential again and store its new verdict (a certificate shows the verdict of its export)."""
+        item = self.get(wanted)
+        moment = now or utcnow()
+        item.verdict = verdict_record(verifier.verify(item.credential, now=moment), now=moment)
+        self._save(item)
+        return item
 
     # --- presentations -----------------------------------------------------------------------------
     def present(self, wanted: Sequence[str], *, challenge: str, domain: str | None = None,
@@ -819,147 +1035,3 @@ CLR_INLINE_CONTEXT: Final[dict[str, Any]] = {
         },
     },
 }
-
-
-# --- certificates -----------------------------------------------------------------------------------------
-# DESIGN decision 16: every text a certificate shows that a document wrote (names, description, facts) is made
-# inert here, where the certificate is drawn (omc_vc._internal.inert); the HTML certificate escapes it as well.
-
-#: Bounds of a certificate's texts, in characters (the PDF page wraps and cuts them further).
-_FACT_LIMIT: Final = 500
-_DESCRIPTION_LIMIT: Final = 2000
-
-
-def _title(item: WalletItem) -> str:
-    return inert(item.name)
-
-
-def _issuer_line(item: WalletItem) -> str:
-    """The issuer, saying so when the name is only what the credential claims (no registry confirmed it)."""
-    name = inert(item.issuer_name)
-    if item.verdict.get("institution"):
-        return name
-    return f"{name} (as the credential names it; not confirmed by a registry)"
-
-
-def _description(item: WalletItem) -> str:
-    return inert(_name_of(_achievement(item.document).get("description")), limit=_DESCRIPTION_LIMIT)
-
-
-def _facts(item: WalletItem) -> list[tuple[str, str]]:
-    doc = item.document
-    achievement = _achievement(doc)
-    subjects = [s for s in as_list(doc.get("credentialSubject")) if isinstance(s, dict)]
-    learner = _name_of(subjects[0].get("name")) if subjects else None
-    rows: list[tuple[str, Any]] = [
-        ("Awarded to", learner or (subjects[0].get("id") if subjects else None)),
-        ("Issued by", _issuer_line(item)),
-        ("Verdict", item.verdict.get("headline")),
-        ("Credential type", achievement.get("achievementType")),
-        ("Instructional hours", achievement.get("instructionalHours")),
-        ("Duration (weeks)", achievement.get("durationWeeks")),
-        ("Qualification category", achievement.get("qualificationCategory")),
-        ("Delivery mode", achievement.get("deliveryMode")),
-        ("Credits", " ".join(str(v) for v in (achievement.get("creditsAvailable"), achievement.get("creditUnit"))
-                             if v is not None) or None),
-        ("CIP 2021", achievement.get("cipCode")),
-        ("NOC 2021", ", ".join(str(c) for c in as_list(achievement.get("nocCodes"))) or None),
-        ("Assessment", (achievement.get("summativeAssessment") or {}).get("description")
-         if isinstance(achievement.get("summativeAssessment"), dict) else None),
-        ("Stacks into", "; ".join(str(t.get("name") or t.get("id")) for t in as_list(achievement.get("stacksInto"))
-                                  if isinstance(t, dict)) or None),
-        ("Valid from", doc.get("validFrom") or doc.get("issuanceDate")),
-        ("Valid until", doc.get("validUntil") or doc.get("expirationDate")),
-        ("Credential id", doc.get("id") or item.id),
-    ]
-    return [(label, inert(value, limit=_FACT_LIMIT)) for label, value in rows if value not in (None, "")]
-
-
-def certificate_html(item: WalletItem, link: str, *, max_version: int = 40) -> str:
-    """A self-contained one-page HTML certificate with the QR code inline (SVG): no external resources."""
-    svg, version = qr.svg_for(link, max_version=max_version, module_px=3)
-    e = html.escape
-    description = _description(item)
-    rows = "\n".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in _facts(item))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{e(_title(item))}</title>
-<style>
-@page {{ size: A4; margin: 18mm; }}
-body {{ font-family: Georgia, serif; color: #1b1b1b; max-width: 180mm; margin: 0 auto; }}
-h1 {{ font-size: 26pt; margin: 0 0 4pt; }} .issuer {{ font-size: 14pt; color: #444; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 10.5pt; }} th {{ text-align: left; padding: 2pt 8pt 2pt 0;
- color: #555; white-space: nowrap; vertical-align: top; }} td {{ padding: 2pt 0; }}
-.qr {{ float: right; margin: 0 0 8pt 12pt; text-align: center; font-size: 8pt; color: #555; }}
-</style></head>
-<body>
-<div class="qr">{svg}<br>Scan to verify (QR version {version})</div>
-<h1>{e(_title(item))}</h1>
-<div class="issuer">{e(_issuer_line(item))}</div>
-<p>{e(description)}</p>
-<table>
-{rows}
-</table>
-</body></html>
-"""
-
-
-def certificate_pdf(item: WalletItem, link: str, out: Path, *, max_version: int = 40) -> int:
-    """A one-page PDF certificate: an A4 page drawn with Pillow (text and the QR code) saved as PDF.
-
-    The page is a raster image (150 dpi) in a PDF container, not vector text. Returns the QR version.
-    """
-    from PIL import Image, ImageDraw, ImageFont
-
-    page = Image.new("RGB", (1240, 1754), "white")
-    draw = ImageDraw.Draw(page)
-
-    def font(size: int) -> Any:
-        return ImageFont.load_default(size=size)
-
-    tmp = io.BytesIO()
-    code = qr._build_qr(link, max_version)
-    qr_image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    side = 420
-    qr_image = qr_image.resize((side, side), Image.Resampling.NEAREST)
-    page.paste(qr_image, (1240 - side - 90, 90))
-    draw.text((1240 - side - 90 + 30, 90 + side + 5), f"Scan to verify (QR version {code.version})",
-              fill="#555555", font=font(20))
-    y = 110
-    for line in _wrap(_title(item), 30):
-        draw.text((90, y), line, fill="black", font=font(46))
-        y += 58
-    for line in _wrap(_issuer_line(item), 44):
-        draw.text((90, y), line, fill="#444444", font=font(28))
-        y += 38
-    y = max(y + 20, 90 + side + 60)
-    for line in _wrap(_description(item), 80)[:6]:
-        draw.text((90, y), line, fill="black", font=font(24))
-        y += 32
-    y += 20
-    for label, value in _facts(item):
-        draw.text((90, y), label, fill="#555555", font=font(22))
-        for line in _wrap(value, 60)[:3]:
-            draw.text((420, y), line, fill="black", font=font(22))
-            y += 30
-        y += 6
-        if y > 1680:
-            break
-    page.save(tmp, format="PDF", resolution=150.0)
-    atomic.write_bytes(out, tmp.getvalue())
-    return int(code.version)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        lines.append(current)
-    return lines

@@ -22,11 +22,12 @@ from omc_vc.cli.main import cli  # type: ignore[import-not-found,unused-ignore]
 from omc_vc import qr
 from omc_vc._internal.inert import REPLACEMENT
 from omc_vc._internal.resources import keys_dir
+from omc_vc.certificate import certificate_html
 from omc_vc.errors import InputError
 from omc_vc.keys import load_key
 from omc_vc.registry import RegistryDraft, demo_anchors_path, load_anchors, sign_registry
 from omc_vc.verdict import HEADLINES
-from omc_vc.wallet import Wallet, certificate_html
+from omc_vc.wallet import Wallet
 from omc_vc.web.summary import page_result
 from tests.fixtures.registry.world import Server
 from tests.unit.test_wallet_support import NOW, Institution, template, write_json

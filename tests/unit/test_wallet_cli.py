@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from omc_vc.cli.main import cli  # type: ignore[import-not-found,unused-ignore]
 
+from omc_vc import qr
 from omc_vc.verify import Verifier
 from tests.fixtures.registry.world import Server
 from tests.unit.test_wallet_support import STATUS_INDEX, Institution, write_json
@@ -63,7 +64,7 @@ def imported(ready: dict[str, Any]) -> str:
 def test_every_command_has_help_with_an_example() -> None:
     for command in (["wallet"], ["qr"], *[["wallet", c] for c in (
             "init", "did", "import", "list", "show", "remove", "export", "check", "present", "stacks", "qr",
-            "withdraw")], ["qr", "encode"], ["qr", "decode"]):
+            "withdraw", "settings")], ["qr", "encode"], ["qr", "decode"]):
         code, out, _ = run(*command, "--help")
         assert code == 0 and "Example" in out, command
 
@@ -147,9 +148,11 @@ def test_wallet_qr_and_qr_decode_round_trip(ready: dict[str, Any]) -> None:
 
 def test_qr_encode_refuses_a_too_small_maximum_and_suggests_short_mode(ready: dict[str, Any]) -> None:
     out_file = Path(str(ready["tmp"])) / "q.svg"
-    code, _, err = run("qr", "encode", str(ready["cred"]), "--out", str(out_file), "--max-version", "5")
+    code, _, err = run("qr", "encode", str(ready["cred"]), "--out", str(out_file), "--max-version", "5",
+                       "--base-url", "https://verify.example.ca")
     assert code == 2 and "QR_TOO_LARGE" in err and "short" in err
-    code, out, err = run("qr", "encode", str(ready["cred"]), "--out", str(out_file), "--json")
+    code, out, err = run("qr", "encode", str(ready["cred"]), "--out", str(out_file), "--json",
+                         "--base-url", "https://verify.example.ca")
     assert code == 0, err
     assert json.loads(out)["version"] <= 25 and out_file.read_text().startswith("<svg")
 
@@ -164,7 +167,8 @@ def test_qr_decode_of_a_missing_or_bad_image_is_one_line(tmp_path: Path) -> None
 def test_export_html_certificate_is_self_contained(ready: dict[str, Any]) -> None:
     item_id = imported(ready)
     page = Path(str(ready["tmp"])) / "cert.html"
-    code, _, err = run("wallet", "export", item_id, *wallet_args(ready), "--format", "html", "--out", str(page))
+    code, _, err = run("wallet", "export", item_id, *wallet_args(ready), *verify_args(ready), "--format", "html",
+                       "--out", str(page), "--base-url", "https://verify.example.ca")
     assert code == 0, err
     text = page.read_text()
     assert "Applied Data Analytics with Python" in text and "<svg" in text
@@ -177,7 +181,8 @@ def test_export_html_certificate_is_self_contained(ready: dict[str, Any]) -> Non
 def test_export_pdf_certificate_is_one_page(ready: dict[str, Any]) -> None:
     item_id = imported(ready)
     pdf = Path(str(ready["tmp"])) / "cert.pdf"
-    code, _, err = run("wallet", "export", item_id, *wallet_args(ready), "--format", "pdf", "--out", str(pdf))
+    code, _, err = run("wallet", "export", item_id, *wallet_args(ready), *verify_args(ready), "--format", "pdf",
+                       "--out", str(pdf), "--base-url", "https://verify.example.ca")
     assert code == 0, err
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
@@ -250,3 +255,60 @@ def test_remove_asks_then_removes(ready: dict[str, Any]) -> None:
 def test_list_of_a_missing_wallet_says_how_to_create_one(tmp_path: Path) -> None:
     code, _, err = run("wallet", "list", "--wallet", str(tmp_path / "none"), "--passphrase-env", "OMC_WALLET_PASS")
     assert code == 2 and "omc wallet init" in err
+
+
+# --- the verifier set once, facts shown, credentials of others flagged ------------------------------------
+
+def test_init_refuses_a_loopback_verifier_outside_demo_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "w"
+    code, _, err = run("wallet", "init", "--wallet", str(folder), "--passphrase-env", "OMC_WALLET_PASS",
+                       "--verifier-url", "http://127.0.0.1:8800")
+    assert code == 2 and err.startswith("error: VERIFIER_URL_NOT_PUBLIC: ") and err.count("\n") == 1
+    assert not folder.exists()
+    code, out, err = run("wallet", "init", "--wallet", str(folder), "--passphrase-env", "OMC_WALLET_PASS",
+                         "--verifier-url", "http://127.0.0.1:8800", "--demo", "--name", "Ana Silva", "--json")
+    assert code == 0, err
+    assert json.loads(out)["settings"] == {"verifierUrl": "http://127.0.0.1:8800", "learnerName": "Ana Silva",
+                                           "demo": True}
+
+
+def test_qr_points_where_the_wallet_was_told_once_never_at_localhost_by_default(ready: dict[str, Any]) -> None:
+    item_id = imported(ready)
+    image = Path(str(ready["tmp"])) / "omc.png"
+    code, _, err = run("wallet", "qr", item_id, *wallet_args(ready), "--out", str(image))
+    assert code == 2 and "WALLET_NO_VERIFIER_URL" in err and "omc wallet settings --verifier-url" in err
+    assert not image.exists()
+    code, _, err = run("wallet", "qr", item_id, *wallet_args(ready), "--out", str(image),
+                       "--base-url", "http://localhost:8800")
+    assert code == 2 and "VERIFIER_URL_NOT_PUBLIC" in err
+    code, out, err = run("wallet", "settings", *wallet_args(ready), "--verifier-url", "https://verify.omc.example.ca")
+    assert code == 0 and "https://verify.omc.example.ca" in out, err
+    code, out, err = run("wallet", "qr", item_id, *wallet_args(ready), "--out", str(image))
+    assert code == 0 and "level L" in out and "mm wide" in out, err
+    assert "Verifier: https://verify.omc.example.ca (wallet settings)" in err
+    assert qr.read_qr_image(image).startswith("https://verify.omc.example.ca/v#01")
+
+
+def test_show_and_list_give_hours_result_dates_and_the_last_verdict(ready: dict[str, Any]) -> None:
+    item_id = imported(ready)
+    code, out, err = run("wallet", "show", item_id, *wallet_args(ready))
+    assert code == 0, err
+    assert "42 hours" in out and "issued 2026-06-15" in out and "(checked " in out and "verdict:" in out
+    code, out, err = run("wallet", "list", *wallet_args(ready))
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith(item_id))
+    assert "42 h" in line and "issued 2026-06-15" in line and "(checked " in line
+    code, out, err = run("wallet", "list", *wallet_args(ready), "--json")
+    entry = json.loads(out)["credentials"][0]
+    assert entry["hours"] == 42 and entry["issued"] == "2026-06-15" and entry["checkedAt"] and not entry["flagged"]
+
+
+def test_import_of_someone_elses_credential_is_stored_flagged_and_says_so(ready: dict[str, Any]) -> None:
+    college: Institution = ready["college"]
+    theirs = write_json(Path(str(ready["tmp"])) / "theirs.json", college.issue("did:example:another-learner"))
+    code, out, err = run("wallet", "import", str(theirs), *wallet_args(ready), *verify_args(ready))
+    assert code == 0, err
+    assert "warning: SUBJECT_NOT_HOLDER:" in err and "did:example:another-learner" in err
+    assert "FLAGGED" in out
+    code, out, _ = run("wallet", "list", *wallet_args(ready))
+    assert "FLAGGED" in out

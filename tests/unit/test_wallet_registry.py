@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from omc_vc.errors import WalletError
 from omc_vc.registry import RegistryClient
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import Verifier
@@ -49,3 +50,41 @@ def test_recheck_finds_a_revocation_published_after_import(w: World, tmp_path: P
     _, changes = wallet.recheck(verifier=_verifier(w, tmp_path / "again"))
     assert [c.id for c in changes] == [item.id]
     assert changes[0].before == "valid-omc" and changes[0].after == "invalid (revoked)"
+
+
+def test_the_institutions_public_verifier_from_the_registry_is_where_codes_point(w: World, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    assert w.draft is not None
+    college = w.draft.data.institution_for_did(w.institutions["Example College"].did)
+    assert college is not None
+    w.draft.data = replace(w.draft.data, institutions=tuple(
+        replace(i, verifier="https://verify.example-college.ca") if i is college else i
+        for i in w.draft.data.institutions))
+    wallet = Wallet.create(tmp_path / "w", "registry test passphrase")
+    verifier = _verifier(w, tmp_path)
+    item, _ = wallet.add(w.credential("Example College"), verifier=verifier)
+    assert item.verdict["institutionVerifier"] == "https://verify.example-college.ca"
+    assert wallet.verifier_url_for(item) == ("https://verify.example-college.ca",
+                                             "the institution's public verifier (registry)")
+    # an institution that names none: the learner must set one; never a silent default
+    other, _ = wallet.add(w.credential("Sample University"), verifier=verifier)
+    assert "institutionVerifier" not in other.verdict
+    with pytest.raises(WalletError) as info:
+        wallet.verifier_url_for(other)
+    assert info.value.code == "WALLET_NO_VERIFIER_URL"
+
+
+def test_a_registry_verifier_must_be_https() -> None:
+    from omc_vc.errors import RegistryError
+    from omc_vc.registry import Institution
+
+    entry = {"id": "urn:x", "legalName": "X College", "type": "college",
+             "dids": [{"id": "did:web:x.example.ca", "validFrom": "2025-01-01T00:00:00Z"}],
+             "consent": {"reference": "R", "scope": ["OMC"], "granted": "2025-01-01T00:00:00Z", "status": "active",
+                         "history": [{"status": "active", "since": "2025-01-01T00:00:00Z"}]},
+             "verifier": "https://verify.x.example.ca"}
+    assert Institution.from_json(entry, "i").verifier == "https://verify.x.example.ca"
+    assert Institution.from_json(entry, "i").to_json()["verifier"] == "https://verify.x.example.ca"
+    with pytest.raises(RegistryError):
+        Institution.from_json({**entry, "verifier": "http://verify.x.example.ca"}, "i")
