@@ -31,9 +31,10 @@ from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
 
 from omc_vc.did import DidResolver
-from omc_vc.errors import OfferError, OmcVcError
+from omc_vc.errors import IssuanceError, OfferError, OmcVcError
 from omc_vc.issue.issuer import Issuer
-from omc_vc.issue.offers import LCW, VCAPI, Offer, OfferStore
+from omc_vc.issue.offers import LCW, REDEEMED, VCAPI, Offer, OfferStore
+from omc_vc.issue.store import CredentialRecord
 from omc_vc.model import VC_V2_CONTEXT, as_list, holder_id, types
 from omc_vc.omc.builder import Learner
 from omc_vc.verify import Verifier
@@ -138,7 +139,7 @@ class WalletExchanges:
         # the challenge is the offer's own link secret: one offer's link never redeems another offer
         if self.offers.offer_by_secret(offer_id, challenge) is None:
             raise _refuse("the presentation's challenge is not this offer's", "INVALID_CHALLENGE_ERROR", 403)
-        offer.require_open(now)
+        _require_redeemable(offer, now)
         holder = self._authenticate(presentation, challenge=challenge, domain=None, now=now)
         return self._issue(offer, holder, LCW, now)
 
@@ -146,7 +147,7 @@ class WalletExchanges:
     def interaction(self, offer_id: str, secret: str) -> dict[str, Any]:
         """VCALM interaction URL (GET): the protocols this offer can be redeemed with."""
         offer = self._offer(offer_id, secret)
-        offer.require_open(self.clock())
+        _require_redeemable(offer, self.clock())
         return {"protocols": {"vcapi": exchange_url(self.public_url, offer_id, secret)}}
 
     def exchange(self, offer_id: str, secret: str, body: Any) -> dict[str, Any]:
@@ -154,7 +155,7 @@ class WalletExchanges:
         finishes it (the credential, in a presentation)."""
         now = self.clock()
         offer = self._offer(offer_id, secret)
-        offer.require_open(now)
+        _require_redeemable(offer, now)
         if not isinstance(body, dict):
             raise _refuse("the exchange takes a JSON object", "MALFORMED_VALUE_ERROR", 400)
         if "verifiablePresentation" not in body:
@@ -213,6 +214,10 @@ class WalletExchanges:
 
     def _issue(self, offer: Offer, holder: str, protocol: str, now: datetime) -> dict[str, Any]:
         """Redeem the offer for ``holder`` (exactly once), issue through the one Issuer, record the credential."""
+        if offer.state == REDEEMED:
+            if offer.holder != holder or offer.credential_id is not None:
+                offer.require_open(now)  # redeemed by another holder, or done: says so
+            return self._resume(offer, holder)
         self.offers.redeem(offer.id, holder=holder, protocol=protocol, now=now)
         try:
             issued = self.issuer.issue(learner=Learner(offer.learner_name, offer.learner_email, offer.student_number,
@@ -232,6 +237,44 @@ class WalletExchanges:
             raise
         self.offers.record_credential(offer.id, issued.record.id)
         return issued.credential
+
+    def _resume(self, offer: Offer, holder: str) -> dict[str, Any]:
+        """Finish a redeem by ``holder`` that was cut off before its credential was recorded (the process that
+        ran it was killed): the credential issued then, if it was, else issued now. The store's exactly-once
+        issuing per (learner, achievement) means a retry, or two at once, never makes a second credential; the
+        offer stays redeemed by this holder throughout (it is never given back here)."""
+        learner = Learner(offer.learner_name, offer.learner_email, offer.student_number, holder)
+        for _ in range(2):
+            found = self._issued(learner, offer.achievement)
+            if found is not None:
+                self.offers.record_credential(offer.id, found[0])
+                return found[1]
+            try:
+                issued = self.issuer.issue(learner=learner, achievement=offer.achievement,
+                                           completed=date.fromisoformat(offer.completed) if offer.completed else None)
+            except IssuanceError as exc:
+                if exc.context.get("field") != "learner":
+                    raise _refuse(f"the credential could not be issued: {exc.detail}", exc.code, 422) from exc
+                continue  # another retry of this redeem issued it meanwhile: take that one
+            self.offers.record_credential(offer.id, issued.record.id)
+            return issued.credential
+        raise _refuse("the offer's credential could not be found again", "OFFER_REDEEMED", 409)  # pragma: no cover
+
+    def _issued(self, learner: Learner, achievement: str) -> tuple[str, dict[str, Any]] | None:
+        """(id, signed document) of the credential ``learner`` holds for ``achievement``, if any."""
+        outcome = self.issuer.reserve([(learner.key(), achievement)])[0]
+        if not isinstance(outcome, CredentialRecord):
+            return None  # not issued: its reservation (id, status indices) is the one issue() signs
+        document = self.issuer.store.document(outcome.id)
+        return (outcome.id, document) if document is not None else None
+
+
+def _require_redeemable(offer: Offer, now: datetime) -> None:
+    """An open offer, or one whose redeem was cut off before its credential was recorded (its holder may
+    finish it: :meth:`WalletExchanges._resume`); else the typed refusal that says why not."""
+    if offer.state == REDEEMED and offer.credential_id is None:
+        return
+    offer.require_open(now)
 
 
 def _presentation(body: Any) -> dict[str, Any]:
