@@ -201,8 +201,8 @@ def init_cmd(wallet_dir: str | None, passphrase_env: str | None, learner: str | 
 
 def _echo_settings(settings: WalletSettings) -> None:
     say(f"Learner name: {settings.learner_name or '(not set: omc wallet settings --learner-name NAME)'}")
-    say(f"Verifier URL: {settings.verifier_url or '(not set: each institution public verifier from the registry)'}"
-        + (" [DEMO wallet]" if settings.demo else ""))
+    unset = "(not set: the issuing institution's public verifier from the registry, where it names one)"
+    say(f"Verifier URL: {settings.verifier_url or unset}" + (" [DEMO wallet]" if settings.demo else ""))
 
 
 @wallet_group.command("settings")
