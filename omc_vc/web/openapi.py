@@ -192,9 +192,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "verified": {"type": "boolean"},
                     "verdict": {"oneOf": [verdict, {
                         "type": "object", "required": ["status", "headline", "reason"],
-                        "description": "A short-mode share the learner withdrew or that expired: nothing is said "
-                                       "against the credential",
-                        "properties": {"status": {"const": "share-unavailable"}, "code": {"const": "SHARE_NOT_FOUND"},
+                        "description": "share-unavailable: a short-mode share the learner withdrew or that expired "
+                                       "(nothing is said against the credential); unreadable: input that is not a "
+                                       "credential at all (the reason says what was expected)",
+                        "properties": {"status": {"enum": ["share-unavailable", "unreadable"]},
+                                       "code": {"type": "string"},
                                        "headline": {"type": "string"}, "reason": {"type": "string"},
                                        "institution": {"type": "null"}}}]},
                     "summary": obj, "facts": facts,

@@ -61,6 +61,8 @@ TEXT: dict[str, str] = {
     "registryUnavailable": "The ministry's registry could not be read, so no credential can be confirmed as an "
                            "OMC right now.",
     "registry": "Ministry's registry",
+    # input that is not a credential at all (the reason says what was expected)
+    "unreadableHeadline": "This is not something this page can check",
     # OMC+ targets
     "targetAwardedBy": "awarded by {institution}",
     "targetCredit": "{credits} toward the {required} required",
@@ -390,6 +392,9 @@ def page_result(result: VerificationResult) -> dict[str, Any]:
     shown = document
     checks = [_check(c.to_json()) for c in result.checks]
     verdict = verdict_json(result)
+    if result.kind == "unknown" and [c.name for c in result.checks] == ["parse"]:
+        # nothing was read as a credential: not a verdict on one (a pasted note, a web page, a broken link)
+        verdict = {**verdict, "status": UNREADABLE_STATUS, "headline": TEXT["unreadableHeadline"]}
     out: dict[str, Any] = {}
     if result.kind == "presentation":
         shown = result.credentials[0].document if len(result.credentials) == 1 else None
@@ -419,6 +424,9 @@ def page_result(result: VerificationResult) -> dict[str, Any]:
         "warnings": [inert(w.get("detail"), limit=MAX_DETAIL) for w in result.warnings],
     }
 
+
+#: The page's status for input that could not be read as a credential at all (its reason says what was expected).
+UNREADABLE_STATUS = "unreadable"
 
 #: The page's answer for a short-mode share that is no longer held (expired or withdrawn): neutral, since the
 #: learner chose to stop sharing (or the link's time ran out); nothing about the credential is known or suspect.

@@ -102,7 +102,7 @@ def _page_text(client: TestClient, text: str) -> dict[str, Any]:
 
 def test_corrupted_fragment_gives_a_reason_not_an_error(client: TestClient) -> None:
     out = client.post("/verify/fragment", content="01not-a-real-payload!!").json()
-    assert out["verdict"]["status"] == "invalid"
+    assert out["verdict"]["status"] == "unreadable"  # nothing was read as a credential: no verdict on one
     assert out["verdict"]["reason"]
 
 
@@ -140,7 +140,7 @@ def test_image_without_qr_code_is_explained(client: TestClient, tmp_path: Path) 
     path = tmp_path / "blank.png"
     Image.new("L", (64, 64), 255).save(path)
     out = client.post("/verify/upload", files={"file": ("b.png", path.read_bytes(), "image/png")}).json()
-    assert out["verdict"]["status"] == "invalid"
+    assert out["verdict"]["status"] == "unreadable"
     assert "QR" in out["verdict"]["reason"] or "qr" in out["verdict"]["reason"].lower()
 
 
