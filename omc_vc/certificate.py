@@ -135,7 +135,14 @@ def certificate_content(item: WalletItem, link: str, *, max_qr_mm: float = MAX_Q
         lines.append(_t(verdict["reason"], 400))
     checked = _t(verdict.get("checkedAt") or "?", 40).replace("T", " ").replace("Z", " UTC")
     lines.append(f"Checked {checked}. Scan the code for the verdict today.")
-    host = urlsplit(link).netloc
+    parts = urlsplit(link)
+    host = parts.netloc
+    caption = f"Scan with a phone camera to verify this credential at {_t(host, 120)}."
+    try:
+        qr.check_verifier_url(f"{parts.scheme}://{parts.netloc}")
+    except QrError:  # a demo's loopback or private verifier: the certificate says so, in words
+        caption = (f"DEMO: this code opens {_t(host, 120)}, a verifier on this computer or its local network only; "
+                   "no employer's phone can open it.")
     learner = facts["learner"] or facts["subject"]
     short = link if drawn.profile.mode == "short" else None
     return CertificateContent(
@@ -149,7 +156,7 @@ def certificate_content(item: WalletItem, link: str, *, max_qr_mm: float = MAX_Q
         verdict_word=_VERDICT_WORD.get(status, "NOT VALID"),
         verdict_status=status,
         verdict_lines=lines,
-        qr_caption=f"Scan with a phone camera to verify this credential at {_t(host, 120)}.",
+        qr_caption=caption,
         qr_alt=f"QR code: a link to the verifier at {_t(host, 120)} that checks this credential",
         qr=drawn,
         short_url=_t(short, 300) if short else None,

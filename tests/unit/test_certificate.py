@@ -128,6 +128,14 @@ def test_a_learner_without_a_name_shows_the_subject_not_a_blank(tmp_path: Path) 
     assert certificate_content(nameless, qr.encode_link(nameless.credential, BASE)).learner == wallet.holder_did
 
 
+def test_a_demo_certificate_says_its_code_opens_no_employers_phone(item: WalletItem) -> None:
+    # the accident this stops: a printed code that points at the learner's own machine, and nothing says so
+    local = certificate_content(item, qr.encode_link(item.credential, "http://127.0.0.1:8800"))
+    assert local.qr_caption.startswith("DEMO: ") and "no employer's phone can open it" in local.qr_caption
+    public = certificate_content(item, qr.encode_link(item.credential, BASE))
+    assert public.qr_caption.startswith("Scan with a phone camera")
+
+
 def test_a_code_too_large_for_one_page_is_refused_with_short_mode(item: WalletItem) -> None:
     noise = "".join(f"{i * 7919 % 104729:06d}" for i in range(250))  # digits that do not compress much
     big = copy.deepcopy(item)
