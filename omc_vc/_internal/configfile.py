@@ -36,6 +36,35 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
 
 
+def yaml_position(path: Path, keys: list[str], *, max_bytes: int) -> tuple[int, int, int] | None:
+    """Where the key ``keys`` (a path of mapping keys and list positions, e.g. ``["status", "list_bits"]``) is
+    written in the YAML file at ``path``: (line, column, how many of ``keys`` were found), 1-based as an
+    editor shows them, for the deepest key found. None for JSON, an unreadable file or no key found."""
+    if path.suffix.lower() == ".json":
+        return None
+    try:
+        raw = path.read_bytes()
+        if len(raw) > max_bytes:
+            return None
+        node = yaml.compose(raw.decode("utf-8"), Loader=_YamlLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    found: tuple[int, int, int] | None = None
+    for depth, key in enumerate(keys, start=1):
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            if pair is None:
+                break
+            found = (pair[0].start_mark.line + 1, pair[0].start_mark.column + 1, depth)
+            node = pair[1]
+        elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+            node = node.value[int(key)]
+            found = (node.start_mark.line + 1, node.start_mark.column + 1, depth)
+        else:
+            break
+    return found
+
+
 def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool = False,
                      name: str | None = None) -> Any:
     """The parsed content of a JSON or YAML file, or a ConfigError naming the file and the problem.

@@ -150,7 +150,7 @@ class RosterInterrupted(KeyboardInterrupt):
         self.total = total
 
     def __str__(self) -> str:
-        return (f"interrupted: {self.issued} credential(s) issued by this run and {self.already} found issued "
+        return (f"{self.issued} credential(s) issued by this run and {self.already} found issued "
                 f"before, of {self.total} roster row(s); run the same command again to resume (it issues only "
                 "what is missing, never a credential twice)")
 
