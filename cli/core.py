@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,10 +15,15 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_user_time
 from omc_vc.did import DidResolver, did_web, did_web_document
 from omc_vc.errors import DidError
+from omc_vc.i18n import N_, Message
 from omc_vc.keys import PublicKey, read_key_file_header
 from omc_vc.model import types
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
+
+if TYPE_CHECKING:
+    from omc_vc.model import VerificationResult
+    from omc_vc.verdict import Verdict
 
 from ._common import (
     EXIT_FAILED,
@@ -31,6 +36,7 @@ from ._common import (
     user_config_path,
     write_output,
 )
+from ._lang import words
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -150,8 +156,8 @@ def registry_options(func: F) -> F:
 
 
 #: The first line of plain mode (no registry): what was not done, before anything that reads like a verdict.
-NO_VERDICT = ("No OMC verdict: the issuer was NOT checked against the ministry's registry "
-              "(give --registry, set OMC_REGISTRY, or set registry: in the user config file).")
+NO_VERDICT = N_("No OMC verdict: the issuer was NOT checked against the ministry's registry "
+                "(give --registry, set OMC_REGISTRY, or set registry: in the user config file).")
 
 
 def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loopback: bool, *,
@@ -175,83 +181,102 @@ def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loo
                          offline=offline, demo=demo)
 
 
-def print_verdict(result) -> None:  # type: ignore[no-untyped-def]
-    """The verdict first, in plain words (``omc verify --registry``). The first line is always one of our own
-    headlines; what follows quotes documents and is printed inert (``say``)."""
-    from omc_vc.verdict import HEADLINES
+def _reader_verdict(result: VerificationResult) -> Verdict:
+    """The result's verdict in the reader's language (``--lang`` / the locale)."""
+    from omc_vc.verdict import localized, verdict_of
 
-    verdict = result.details.get("verdict")
-    if not isinstance(verdict, dict):
+    return localized(verdict_of(result), words().language)
+
+
+def print_verdict(result) -> None:  # type: ignore[no-untyped-def]
+    """The verdict first, in plain words (``omc verify --registry``), in the reader's language. The first line
+    is always one of our own headlines; what follows quotes documents and is printed inert (``say``)."""
+    if not isinstance(result.details.get("verdict"), dict):
         return
-    if isinstance(verdict.get("credentials"), list):
+    t = words()
+    verdict = _reader_verdict(result)
+    if verdict.is_presentation:
         # a presentation: the headline sums up its credentials' verdicts (omc_vc.verdict.presentation_headline)
-        say(str(verdict.get("headline") or HEADLINES["invalid"]))
+        say(verdict.headline)
     else:
-        click.echo(HEADLINES.get(str(verdict.get("status")), HEADLINES["invalid"]))
-    if verdict.get("institution"):
-        say(f"  Institution: {verdict['institution']}")
-    say(f"  {verdict['reason']}")
-    for warning in verdict.get("warnings", []):
-        say(f"  Warning: {warning}")
+        click.echo(verdict.headline)
+    if verdict.institution:
+        say("  " + t.tr("Institution: {name}", name=verdict.institution))
+    say(f"  {verdict.reason}")
+    for warning in verdict.warnings:
+        say("  " + t.tr("Warning: {warning}", warning=warning))
     click.echo("")
+
+
+def _check_line(check) -> str:  # type: ignore[no-untyped-def]
+    """One check as a line: its name and detail in the reader's language where they are our words (a check's
+    other details are technical and shown as they are)."""
+    from omc_vc.verdict import CHECK_NAMES
+
+    t = words()
+    # English keeps the checks' own names (scripts and the docs quote them); French names them in words
+    name = t.gettext(CHECK_NAMES[check.name]) if t.language != "en" and check.name in CHECK_NAMES else check.name
+    mark = t.gettext(_MARKS[check.status])
+    return f"  [{mark:>4}] {name}: {t.render(check.detail) if isinstance(check.detail, Message) else check.detail}"
 
 
 def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
         emit_json(result.to_json())
     else:
+        t = words()
         for check in result.checks:
-            mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
-            say(f"  [{mark:>4}] {check.name}: {check.detail}")
+            say(_check_line(check))
         total = len(result.credentials)
         for index, sub in enumerate(result.credentials, 1):
-            state = "verified" if sub.verified else f"NOT verified: {sub.reason}"
-            say(f"  Credential {index} of {total}: {state}")
+            state = t.gettext("verified") if sub.verified else t.tr("NOT verified: {why}", why=sub.reason)
+            say("  " + t.tr("Credential {index} of {total}: {state}", index=index, total=total, state=state))
         for warning in result.warnings:
-            say(f"  warning: {warning['detail']}")
-        click.echo("VERIFIED" if result.verified else "NOT VERIFIED")
+            say("  " + t.tr("warning: {warning}", warning=t.render(warning["detail"])))
+        click.echo(t.gettext("VERIFIED") if result.verified else t.gettext("NOT VERIFIED"))
         profile = result.check("omc-profile")
         if result.verified and profile is not None and profile.status == "warning":
             # it claims the OMC term but breaks the OMC profile: a valid credential, and plainly not an OMC
             # (docs/vocabulary.md, "The OMC claim"); the reasons are on the omc-profile line above
-            click.echo("NOT a valid Ontario Micro-Credential: it claims to be one but does not meet the OMC "
-                       "profile (see omc-profile above)")
+            click.echo(t.gettext("NOT a valid Ontario Micro-Credential: it claims to be one but does not meet the "
+                                 "OMC profile (see omc-profile above)"))
     if not result.verified:
-        say(f"error: {result.errors[0]['code']}: {result.reason}" if result.errors else
-            f"error: NOT_VERIFIED: {result.reason or 'the document did not verify'}",
+        # the code is the same in every language; the reason is the verdict's, in the reader's words
+        reason = _reader_verdict(result).reason if isinstance(result.details.get("verdict"), dict) else result.reason
+        say(f"error: {result.errors[0]['code']}: {reason}" if result.errors else
+            f"error: NOT_VERIFIED: {reason or 'the document did not verify'}",
             err=True)
 
 
 def _print_checks(result) -> None:  # type: ignore[no-untyped-def]
     for check in result.checks:
-        mark = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}[check.status]
-        say(f"  [{mark:>4}] {check.name}: {check.detail}")
+        say(_check_line(check))
     _print_presentation(result)
 
 
-_MARKS = {"passed": "ok", "failed": "FAIL", "warning": "warn", "skipped": "skip"}
+_MARKS = {"passed": N_("ok"), "failed": N_("FAIL"), "warning": N_("warn"), "skipped": N_("skip")}
 
 
 def _print_presentation(result) -> None:  # type: ignore[no-untyped-def]
     """A presentation's own checks (holder, challenge, domain) and each credential's verdict, in plain words."""
-    verdict = result.details.get("verdict")
-    if result.kind != "presentation" or not isinstance(verdict, dict):
+    if result.kind != "presentation" or not isinstance(result.details.get("verdict"), dict):
         return
-    own = verdict.get("presentation") or []
-    if own:
+    t = words()
+    verdict = _reader_verdict(result)
+    if verdict.presentation:
         click.echo("")
-        click.echo("The presentation itself:")
-        for check in own:
-            say(f"  [{_MARKS.get(str(check.get('status')), '?'):>4}] {check.get('label')}: {check.get('detail')}")
-    credentials = verdict.get("credentials") or []
-    for index, item in enumerate(credentials, 1):
+        click.echo(t.gettext("The presentation itself:"))
+        for check in verdict.presentation:
+            say(f"  [{t.gettext(_MARKS.get(check.status, '?')):>4}] {check.label}: {check.detail}")
+    for index, item in enumerate(verdict.credentials, 1):
         click.echo("")
-        say(f"Credential {index} of {len(credentials)}: {item.get('headline')}")
-        if item.get("institution"):
-            say(f"  Institution: {item['institution']}")
-        say(f"  {item.get('reason', '')}")
-        for warning in item.get("warnings", []):
-            say(f"  Warning: {warning}")
+        say(t.tr("Credential {index} of {total}: {headline}", index=index,
+                 total=len(verdict.credentials), headline=item.headline))
+        if item.institution:
+            say("  " + t.tr("Institution: {name}", name=item.institution))
+        say(f"  {item.reason}")
+        for warning in item.warnings:
+            say("  " + t.tr("Warning: {warning}", warning=warning))
 
 
 @click.command("verify")
@@ -306,8 +331,10 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
         say(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
         sys.exit(2)
     if registry is not None:
-        # the verdict decides: "valid but not an OMC" exits 0 and says so plainly
+        # the verdict decides: "valid but not an OMC" exits 0 and says so plainly; the codes are the same in
+        # every language, the words are the reader's
         verdict = result.details.get("verdict", {})
+        shown = _reader_verdict(result)
         invalid = verdict.get("status", "invalid") == "invalid"
         if as_json:
             emit_json(result.to_json())
@@ -316,15 +343,13 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
             _print_checks(result)
         if invalid:
             code = verdict.get("code") or (result.errors[0]["code"] if result.errors else "NOT_VERIFIED")
-            say(f"error: {code}: {verdict.get('reason', result.reason)}", err=True)
+            say(f"error: {code}: {shown.reason}", err=True)
         if require_omc and not invalid and verdict.get("status") not in ("valid-omc", "valid-omc-plus"):
-            from omc_vc.verdict import HEADLINES
-
-            say(f"error: OMC_REQUIRED: {HEADLINES['valid-not-omc']}: {verdict.get('reason', '')}", err=True)
+            say(f"error: OMC_REQUIRED: {shown.headline}: {shown.reason}", err=True)
             sys.exit(EXIT_FAILED)
         sys.exit(EXIT_FAILED if invalid else 0)
     # plain mode: the first line says no OMC verdict was given (on stderr with --json, which is data)
-    click.echo(NO_VERDICT, err=as_json)
+    click.echo(words().gettext(NO_VERDICT), err=as_json)
     print_result(result, as_json)
     if require_omc and result.verified:
         say(f"error: OMC_REQUIRED: no OMC verdict without a registry; the issuer was not checked "

@@ -50,10 +50,13 @@ __all__ = [
     "N_",
     "Message",
     "Plural",
+    "Sentence",
     "Translator",
     "from_environment",
+    "inert_text",
     "language_of_tag",
     "negotiate",
+    "sentence_case",
     "translator",
 ]
 
@@ -177,6 +180,61 @@ class Plural(Message):
         return (_rebuild_plural, (type(self), self.msgid, self.plural, self.counter, dict(self.params)))
 
 
+class Sentence(Message):
+    """Another text shown as a sentence: its first letter capitalized and a final full stop, in whichever
+    language it is rendered (a check's detail is a clause; a verdict's reason is a sentence).
+
+    >>> str(Sentence(Message("the issuer {did} is not listed", did="did:key:z6Mk")))
+    'The issuer did:key:z6Mk is not listed.'
+    """
+
+    inner: str
+
+    def __new__(cls, inner: str) -> Sentence:
+        made = str.__new__(cls, sentence_case(str(inner)))
+        made.msgid = "{inner}"
+        made.params = {"inner": inner}
+        made.inner = inner
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.inner,))
+
+
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter capitalized and a final full stop (none added after ``.``, ``!``, ``?``)."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def inert_text(text: str, *, limit: int) -> str:
+    """``text`` made inert for display (:func:`~omc_vc._internal.inert.inert`, at most ``limit`` characters),
+    keeping a :class:`Message` a message: its string parameters (a document's text) are made inert instead,
+    so it can still be shown in another language."""
+    if isinstance(text, Message):
+        shown = _inert_message(text, limit)
+        if len(shown) <= limit:
+            return shown
+    return inert(text, limit=limit)
+
+
+def _inert_message(text: Message, limit: int) -> Message:
+    def clean(value: Any) -> Any:
+        if isinstance(value, Message):
+            return _inert_message(value, limit)
+        return inert(value, limit=limit) if isinstance(value, str) else value
+
+    if isinstance(text, Sentence):
+        return Sentence(clean(text.inner))
+    params = {k: clean(v) for k, v in text.params.items()}
+    if isinstance(text, Plural):
+        return Plural(text.msgid, text.plural, text.counter, **params)
+    return Message(text.msgid, **params)
+
+
 def _rebuild(kind: type[Message], msgid: str, params: dict[str, Any]) -> Message:
     return kind(msgid, **params)
 
@@ -225,6 +283,8 @@ class Translator:
     def render(self, text: str) -> str:
         """``text`` in this language: a :class:`Message` translated with its parameters; any other string
         is a document's text, shown as written (inert)."""
+        if isinstance(text, Sentence):
+            return sentence_case(self.render(text.inner))
         if isinstance(text, Plural):
             words = self.ngettext(text.msgid, text.plural, int(text.params[text.counter]))
             return words.format(**{k: self.value(v) for k, v in text.params.items()})

@@ -38,6 +38,7 @@ from omc_vc._internal.inert import inert
 from omc_vc._internal.timeutil import format_datetime, parse_datetime
 from omc_vc.did import DidResolver
 from omc_vc.errors import MalformedValueError, OmcVcError, RegistryError
+from omc_vc.i18n import N_, Message, Plural, Sentence, Translator, inert_text, translator
 from omc_vc.model import Check, VerificationResult, as_list, issuer_id, types
 from omc_vc.registry import (
     Anchors,
@@ -53,14 +54,17 @@ if TYPE_CHECKING:
     from omc_vc.omc.policy import Policy
 
 __all__ = [
+    "CHECK_NAMES",
     "ISSUER_CHECK",
     "PARTNERSHIP_CHECK",
     "PartnershipCheck",
     "PresentationCheck",
     "RegistryCheck",
     "Verdict",
+    "localized",
     "make_verifier",
     "registry_details",
+    "shown_text",
     "verdict_of",
 ]
 
@@ -73,29 +77,34 @@ _NOT_OMC_CHECKS: Final = frozenset({ISSUER_CHECK, PARTNERSHIP_CHECK, "omc-profil
 #: Codes on those checks that still make the credential invalid (fail closed).
 _INVALID_CODES: Final = frozenset({"ISSUER_SUSPENDED_SINCE_ISSUE"})
 _REGISTRY_PREFIX: Final = "the ministry's registry could not be trusted: "
+#: A consent's state in words (the registry's values are codes).
+_CONSENT_STATES: Final = {"active": N_("active"), "suspended": N_("suspended"), "revoked": N_("revoked"),
+                          "not-granted": N_("not granted")}
 
 HEADLINES: Final[dict[str, str]] = {
-    "valid-omc": "Valid Ontario Micro-Credential",
-    "valid-omc-plus": "Valid Ontario Micro-Credential (OMC+: counts toward a larger credential)",
-    "valid-not-omc": "Valid credential, but NOT an Ontario Micro-Credential",
-    "invalid": "NOT valid: do not rely on this credential",
+    "valid-omc": N_("Valid Ontario Micro-Credential"),
+    "valid-omc-plus": N_("Valid Ontario Micro-Credential (OMC+: counts toward a larger credential)"),
+    "valid-not-omc": N_("Valid credential, but NOT an Ontario Micro-Credential"),
+    "invalid": N_("NOT valid: do not rely on this credential"),
 }
 
 # Plain words for the codes a registrar or an employer is most likely to meet.
 _PLAIN: Final[dict[str, str]] = {
-    "CREDENTIAL_REVOKED": "The institution that issued this credential has revoked it.",
-    "CREDENTIAL_SUSPENDED": "The institution that issued this credential has suspended it.",
-    "CREDENTIAL_EXPIRED": "This credential has expired.",
-    "CREDENTIAL_NOT_YET_VALID": "This credential is not valid yet.",
-    "CRYPTOGRAPHIC_SECURITY_ERROR": "This credential was changed after it was signed: its signature does not match.",
-    "ISSUER_KEY_MISMATCH": "This credential was signed by someone other than the institution named as its issuer.",
-    "DATA_LOSS_DETECTION_ERROR": "This credential contains information that its signature does not cover.",
-    "STATUS_RETRIEVAL_ERROR": "Whether this credential was revoked could not be checked (its status list could "
-                              "not be retrieved).",
-    "STATUS_VERIFICATION_ERROR": "Whether this credential was revoked could not be checked (its status list "
-                                 "could not be verified).",
-    "STATUS_LIST_ROLLBACK": "Whether this credential was revoked could not be checked (an older status list was "
-                            "served in place of a newer one already seen).",
+    "CREDENTIAL_REVOKED": N_("The institution that issued this credential has revoked it."),
+    "CREDENTIAL_SUSPENDED": N_("The institution that issued this credential has suspended it."),
+    "CREDENTIAL_EXPIRED": N_("This credential has expired."),
+    "CREDENTIAL_NOT_YET_VALID": N_("This credential is not valid yet."),
+    "CRYPTOGRAPHIC_SECURITY_ERROR": N_("This credential was changed after it was signed: its signature does not "
+                                       "match."),
+    "ISSUER_KEY_MISMATCH": N_("This credential was signed by someone other than the institution named as its "
+                              "issuer."),
+    "DATA_LOSS_DETECTION_ERROR": N_("This credential contains information that its signature does not cover."),
+    "STATUS_RETRIEVAL_ERROR": N_("Whether this credential was revoked could not be checked (its status list could "
+                                 "not be retrieved)."),
+    "STATUS_VERIFICATION_ERROR": N_("Whether this credential was revoked could not be checked (its status list "
+                                    "could not be verified)."),
+    "STATUS_LIST_ROLLBACK": N_("Whether this credential was revoked could not be checked (an older status list "
+                               "was served in place of a newer one already seen)."),
 }
 
 
@@ -151,10 +160,6 @@ class Verdict:
 
 # --- helpers ------------------------------------------------------------------------------------------
 
-def _date(moment: datetime) -> str:
-    return moment.date().isoformat()  # YYYY-MM-DD (strftime is several times slower)
-
-
 def _issuance_moments(credential: dict[str, Any], now: datetime) -> list[datetime]:
     """When the credential claims it was issued: validFrom (or VCDM 1.1 issuanceDate) and every proof's
     ``created``. All must fall in the issuer's authorized window, so backdating validFrom alone (or a
@@ -201,8 +206,8 @@ def _claims_omc(credential: dict[str, Any], ctx: CheckContext) -> bool:
 def _not_a_claim(name: str) -> Check:
     """A registry check on a credential that does not claim to be an OMC: nothing to authorize, it is judged as a
     credential only (its verified stays what its own checks say)."""
-    return Check(name, "skipped", "not an OMC claim: the credential does not claim to be an Ontario "
-                 "Micro-Credential, so the ministry's registry is not asked about its issuer")
+    return Check(name, "skipped", Message("not an OMC claim: the credential does not claim to be an Ontario "
+                                          "Micro-Credential, so the ministry's registry is not asked about its issuer"))
 
 
 def registry_details(loaded: LoadedRegistry) -> dict[str, Any]:
@@ -287,11 +292,12 @@ class RegistryCheck(_RegistryBacked):
             return [self._registry_failure(exc)]
         issuer = ctx.result.issuer or issuer_id(credential)
         if issuer is None:
-            return [Check(self.name, "failed", "the credential names no issuer", "ISSUER_NOT_IN_REGISTRY")]
+            return [Check(self.name, "failed", Message("the credential names no issuer"), "ISSUER_NOT_IN_REGISTRY")]
         institution = loaded.data.institution_for_did(issuer)
         if institution is None:
-            return [Check(self.name, "failed", f"the issuer {issuer} is not in the ministry's registry of "
-                          "institutions authorized to issue Ontario Micro-Credentials", "ISSUER_NOT_IN_REGISTRY")]
+            return [Check(self.name, "failed", Message("the issuer {issuer} is not in the ministry's registry of "
+                                                       "institutions authorized to issue Ontario Micro-Credentials",
+                                                       issuer=issuer), "ISSUER_NOT_IN_REGISTRY")]
         ctx.result.details["institution"] = institution.legal_name
         now_status = institution.consent.status_at(ctx.now)
         ctx.result.details["registry"]["institution"] = {
@@ -310,20 +316,24 @@ class RegistryCheck(_RegistryBacked):
         # 1. the DID was one of the institution's registered DIDs at every claimed issuance moment
         for moment in moments:
             if inst.window_for(issuer, moment) is None:
-                return Check(self.name, "failed", f"{issuer} was not a registered DID of {name} on {_date(moment)} "
-                             "(key not yet registered, or already retired)", "ISSUER_DID_NOT_VALID")
+                return Check(self.name, "failed", Message("{issuer} was not a registered DID of {name} on {day} (key "
+                                                          "not yet registered, or already retired)", issuer=issuer,
+                                                          name=name, day=moment), "ISSUER_DID_NOT_VALID")
         # 2. consent active at every issuance moment
         for moment in moments:
             status = inst.consent.status_at(moment)
             if status == "not-granted":
-                return Check(self.name, "failed", f"{name} did not yet hold the ministry's consent to issue OMCs "
-                             f"on {_date(moment)} (granted {_date(inst.consent.granted)})", "ISSUER_NOT_AUTHORIZED")
+                return Check(self.name, "failed", Message("{name} did not yet hold the ministry's consent to issue "
+                                                          "OMCs on {day} (granted {granted})", name=name, day=moment,
+                                                          granted=inst.consent.granted), "ISSUER_NOT_AUTHORIZED")
             if status == "suspended":
-                return Check(self.name, "failed", f"{name}'s consent to issue OMCs was suspended when this "
-                             f"credential was issued ({_date(moment)})", "ISSUER_CONSENT_SUSPENDED")
+                return Check(self.name, "failed", Message("{name}'s consent to issue OMCs was suspended when this "
+                                                          "credential was issued ({day})", name=name, day=moment),
+                             "ISSUER_CONSENT_SUSPENDED")
             if status == "revoked":
-                return Check(self.name, "failed", f"{name}'s consent to issue OMCs had been revoked when this "
-                             f"credential was issued ({_date(moment)})", "ISSUER_CONSENT_REVOKED")
+                return Check(self.name, "failed", Message("{name}'s consent to issue OMCs had been revoked when "
+                                                          "this credential was issued ({day})", name=name, day=moment),
+                             "ISSUER_CONSENT_REVOKED")
         # 3. scope: OMC always; OMC+ when the credential claims to stack into a larger credential (as the
         # OMC profile check of this verification found, when it ran)
         facts = ctx.result.details.get("omc")
@@ -331,35 +341,42 @@ class RegistryCheck(_RegistryBacked):
             else _is_omc_plus(credential)
         if "OMC" not in inst.consent.scope or (plus and "OMC+" not in inst.consent.scope):
             wanted = "OMC+" if plus else "OMC"
-            return Check(self.name, "failed", f"{name}'s consent covers {', '.join(inst.consent.scope)}, not "
-                         f"{wanted}: it may not issue stackable (OMC+) credentials", "ISSUER_OUT_OF_SCOPE")
+            return Check(self.name, "failed", Message("{name}'s consent covers {scope}, not {wanted}: it may not "
+                                                      "issue stackable (OMC+) credentials", name=name,
+                                                      scope=", ".join(inst.consent.scope), wanted=wanted),
+                         "ISSUER_OUT_OF_SCOPE")
         # 4. and still now
         if now_status == "active":
-            return self._passed(inst, _date(issued))
+            return self._passed(inst, issued)
         event = inst.consent.event_at(ctx.now)
-        since = f" on {_date(event.since)}" if event else ""
         if now_status == "revoked":
-            return Check(self.name, "failed", f"{name}'s consent to issue OMCs was revoked{since}, after this "
-                         "credential was issued", "ISSUER_CONSENT_REVOKED")
+            revoked = Message("{name}'s consent to issue OMCs was revoked on {day}, after this credential was issued",
+                              name=name, day=event.since) if event else \
+                Message("{name}'s consent to issue OMCs was revoked after this credential was issued", name=name)
+            return Check(self.name, "failed", revoked, "ISSUER_CONSENT_REVOKED")
         if now_status == "suspended":
-            warning = (f"{name}'s consent to issue OMCs has been suspended{since}; this credential was issued "
-                       f"before that, on {_date(issued)}")
+            warning = Message("{name}'s consent to issue OMCs has been suspended since {since}; this credential "
+                              "was issued before that, on {day}", name=name, since=event.since, day=issued) \
+                if event else Message("{name}'s consent to issue OMCs has been suspended; this credential was "
+                                      "issued before that, on {day}", name=name, day=issued)
             ctx.result.warn("ISSUER_SUSPENDED", warning)
             if self._suspended_past() == "invalid":
-                return Check(self.name, "failed", warning + "; the OMC policy does not accept such credentials",
+                return Check(self.name, "failed", Message("{warning}; the OMC policy does not accept such "
+                                                          "credentials", warning=warning),
                              "ISSUER_SUSPENDED_SINCE_ISSUE")
-            return Check(self.name, "warning", warning + "; the OMC policy still accepts credentials issued "
-                         "before the suspension", "ISSUER_SUSPENDED")
-        return self._passed(inst, _date(issued))
+            return Check(self.name, "warning", Message("{warning}; the OMC policy still accepts credentials issued "
+                                                       "before the suspension", warning=warning), "ISSUER_SUSPENDED")
+        return self._passed(inst, issued)
 
-    def _passed(self, inst: Institution, issued: str) -> Check:
+    def _passed(self, inst: Institution, issued: datetime) -> Check:
         # the same few sentences for a whole cohort: remembered per institution and day (bounded)
-        key = (inst.id, inst.legal_name, inst.consent.reference, inst.consent.scope, issued)
+        key = (inst.id, inst.legal_name, inst.consent.reference, inst.consent.scope, issued.date())
         found = self._sentences.get(key)
         if found is None:
-            scope = "OMC and OMC+" if "OMC+" in inst.consent.scope else "OMC"
-            found = (f"{inst.legal_name} held the ministry's consent ({inst.consent.reference}, {scope}) "
-                     f"when this credential was issued on {issued}, and still does")
+            scope = Message("OMC and OMC+") if "OMC+" in inst.consent.scope else "OMC"
+            found = Message("{name} held the ministry's consent ({reference}, {scope}) when this credential was "
+                            "issued on {day}, and still does", name=inst.legal_name,
+                            reference=inst.consent.reference, scope=scope, day=issued)
             if len(self._sentences) >= 1024:
                 self._sentences.clear()
             self._sentences[key] = found
@@ -417,18 +434,18 @@ class PartnershipCheck(_RegistryBacked):
         issuer = ctx.result.issuer or issuer_id(credential) or ""
         inst = loaded.data.institution_for_did(issuer)
         if inst is None:
-            return [Check(self.name, "skipped", "no partnership to check: the issuer is not in the registry")]
+            return [Check(self.name, "skipped", Message("no partnership to check: the issuer is not in the registry"))]
         if not inst.is_private_career_college:
-            return [Check(self.name, "passed", f"not required: {inst.legal_name} is a {inst.kind.replace('-', ' ')}, "
-                          "not a private career college")]
+            return [Check(self.name, "passed", Message("not required: {name} is not a private career college",
+                                                       name=inst.legal_name))]
         issued = max(_issuance_moments(credential, ctx.now))
         partners = [p for _, p in loaded.data.partners_of(inst, issued)]
         current = {p.id for _, p in loaded.data.partners_of(inst, ctx.now)}
         partners = [p for p in partners if p.id in current]
         if not partners:
-            return [Check(self.name, "failed", f"{inst.legal_name} is a private career college and the registry "
-                          "records no consent-holding partner for it; it cannot confer OMCs alone",
-                          "PARTNERSHIP_MISSING")]
+            return [Check(self.name, "failed", Message("{name} is a private career college and the registry "
+                                                       "records no consent-holding partner for it; it cannot confer "
+                                                       "OMCs alone", name=inst.legal_name), "PARTNERSHIP_MISSING")]
         names = " or ".join(p.legal_name for p in partners)
         wanted = _endorsed_ids(credential)
         problems: list[tuple[str, str]] = []
@@ -442,14 +459,17 @@ class PartnershipCheck(_RegistryBacked):
             problem = self._check_endorsement(endorsement, partner, endorser, wanted, credential, issuer, ctx)
             if problem is None:
                 ctx.result.details["partner"] = partner.legal_name
-                return [Check(self.name, "passed", f"offered with {partner.legal_name}, a consent-holding partner, "
-                              "which endorsed it with its own signature")]
+                return [Check(self.name, "passed", Message("offered with {partner}, a consent-holding partner, "
+                                                           "which endorsed it with its own signature",
+                                                           partner=partner.legal_name))]
             problems.append(problem)
         if problems:
             code, why = problems[0]
-            return [Check(self.name, "failed", f"the endorsement from {names} does not hold: {why}", code)]
-        return [Check(self.name, "failed", f"{inst.legal_name} is a private career college; its OMCs must carry the "
-                      f"signed endorsement of its consent-holding partner ({names}), and this one does not",
+            return [Check(self.name, "failed", Message("the endorsement from {names} does not hold: {why}",
+                                                       names=names, why=why), code)]
+        return [Check(self.name, "failed", Message("{name} is a private career college; its OMCs must carry the "
+                                                   "signed endorsement of its consent-holding partner ({names}), and "
+                                                   "this one does not", name=inst.legal_name, names=names),
                       "PARTNERSHIP_MISSING")]
 
     @staticmethod
@@ -463,12 +483,12 @@ class PartnershipCheck(_RegistryBacked):
         invalid = "PARTNERSHIP_INVALID"
         subjects = {s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)}
         if not subjects & wanted:
-            return invalid, "it endorses something other than this credential or its achievement"
+            return invalid, Message("it endorses something other than this credential or its achievement")
         # OB 3.0 §B.1.5: the endorsement is a credential of its own; verify it with the core checks only, under
         # the caller's policy (DESIGN decision 13: its accepted cryptosuites, resolver, loader and time of interest)
         result = ctx.verify_nested(endorsement)
         if not result.verified:
-            return invalid, f"it does not verify ({result.reason})"
+            return invalid, Message("it does not verify ({why})", why=result.reason)
         # the partner vouches for this college's course as defined, not for any course or any college
         unbound = binding_problem(endorsement, issuer=issuer, achievement=achievement_of(credential),
                                   subject_ids=wanted)
@@ -477,11 +497,15 @@ class PartnershipCheck(_RegistryBacked):
         signed_at = _issuance_moments(endorsement, ctx.now)
         for moment in signed_at:
             if partner.window_for(endorser, moment) is None:
-                return invalid, f"{endorser} was not a registered DID of {partner.legal_name} when it endorsed"
+                return invalid, Message("{endorser} was not a registered DID of {partner} when it endorsed",
+                                        endorser=endorser, partner=partner.legal_name)
             if partner.consent.status_at(moment) != "active":
-                return invalid, f"{partner.legal_name} did not hold active consent when it endorsed"
+                return invalid, Message("{partner} did not hold active consent when it endorsed",
+                                        partner=partner.legal_name)
         if partner.consent.status_at(ctx.now) != "active":
-            return invalid, f"{partner.legal_name}'s own consent is now {partner.consent.status_at(ctx.now)}"
+            return invalid, Message("{partner}'s own consent is now {status}", partner=partner.legal_name,
+                                    status=Message(_CONSENT_STATES.get(partner.consent.status_at(ctx.now),
+                                                                       partner.consent.status_at(ctx.now))))
         return None
 
 
@@ -544,21 +568,19 @@ def make_verifier(*, registry: str | None = None, anchors: Path | None = None, f
 
 def _plain(check: Check) -> str:
     if check.code and check.code in _PLAIN:
-        return _PLAIN[check.code]
+        return Message(_PLAIN[check.code])
     if check.code and check.code.startswith("REGISTRY_"):
         why = check.detail.removeprefix(_REGISTRY_PREFIX)
-        return _sentence(f"The ministry's registry of authorized issuers could not be trusted, so nothing about "
-                         f"this credential can be confirmed: {why}")
-    detail = check.detail[:1].upper() + check.detail[1:] if check.detail else f"The {check.name} check failed"
-    return detail if detail.endswith(".") else detail + "."
+        return Sentence(Message("The ministry's registry of authorized issuers could not be trusted, so nothing "
+                                "about this credential can be confirmed: {why}", why=why))
+    if not check.detail:
+        return Message("The {check} check failed.", check=check.name)
+    return _sentence(check.detail)
 
 
 def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
+    """A check's detail (a clause) as a sentence, in whichever language it is shown (:class:`Sentence`)."""
+    return Sentence(text) if text.strip() else text
 
 
 def verdict_of(result: VerificationResult) -> Verdict:
@@ -577,56 +599,57 @@ def _shown(verdict: Verdict) -> Verdict:
     """DESIGN decision 16: reasons, warnings and the institution quote documents and the registry, so they are
     made inert here for every channel (CLI, page, wallet record, certificate); the headline is our constant."""
     headline = presentation_headline(verdict) if verdict.is_presentation else HEADLINES[verdict.status]
-    return replace(verdict, headline=headline, reason=inert(verdict.reason, limit=REASON_LIMIT),
+    return replace(verdict, headline=headline, reason=inert_text(verdict.reason, limit=REASON_LIMIT),
                    institution=None if verdict.institution is None else inert(verdict.institution),
-                   warnings=tuple(inert(w, limit=REASON_LIMIT) for w in verdict.warnings),
-                   presentation=tuple(replace(c, detail=inert(c.detail, limit=REASON_LIMIT))
+                   warnings=tuple(inert_text(w, limit=REASON_LIMIT) for w in verdict.warnings),
+                   presentation=tuple(replace(c, detail=inert_text(c.detail, limit=REASON_LIMIT))
                                       for c in verdict.presentation))
 
 
 # --- presentations -------------------------------------------------------------------------------------
 
-PRESENTATION_INVALID: Final = "NOT valid: do not rely on this presentation"
-_EMPTY_PRESENTATION: Final = "Valid presentation, but it holds no credentials"
+PRESENTATION_INVALID: Final = N_("NOT valid: do not rely on this presentation")
+_EMPTY_PRESENTATION: Final = N_("Valid presentation, but it holds no credentials")
 
 
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"
-
-
-def presentation_headline(verdict: Verdict) -> str:
+def presentation_headline(verdict: Verdict, words: Translator | None = None) -> str:
     """A presentation's headline, made of our own words and counts only: the credentials' verdicts summed up
     ("2 valid Ontario Micro-Credentials", "1 valid Ontario Micro-Credential and 1 NOT valid"), or
-    :data:`PRESENTATION_INVALID` when the presentation's own checks failed."""
+    :data:`PRESENTATION_INVALID` when the presentation's own checks failed; in ``words``' language
+    (default English)."""
+    t = words or translator()
     if any(c.status == "failed" for c in verdict.presentation) or (
             verdict.status == "invalid" and not verdict.credentials):
-        return PRESENTATION_INVALID
+        return t.gettext(PRESENTATION_INVALID)
     if not verdict.credentials:
-        return _EMPTY_PRESENTATION
+        return t.gettext(_EMPTY_PRESENTATION)
     if len(verdict.credentials) == 1:
-        return HEADLINES[verdict.credentials[0].status]
+        return t.gettext(HEADLINES[verdict.credentials[0].status])
     omc = sum(1 for v in verdict.credentials if v.is_omc)
     other = sum(1 for v in verdict.credentials if v.status == "valid-not-omc")
     bad = sum(1 for v in verdict.credentials if v.status == "invalid")
     parts = []
     if omc:
-        parts.append(_count(omc, "valid Ontario Micro-Credential", "valid Ontario Micro-Credentials"))
+        parts.append(t.render(Plural("{n} valid Ontario Micro-Credential", "{n} valid Ontario Micro-Credentials",
+                                     "n", n=omc)))
     if other:
-        parts.append(_count(other, "valid credential that is NOT an Ontario Micro-Credential",
-                            "valid credentials that are NOT Ontario Micro-Credentials"))
+        parts.append(t.render(Plural("{n} valid credential that is NOT an Ontario Micro-Credential",
+                                     "{n} valid credentials that are NOT Ontario Micro-Credentials", "n", n=other)))
     if bad:
-        parts.append(f"{bad} NOT valid")
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        parts.append(t.render(Plural("{n} NOT valid", "{n} NOT valid", "n", n=bad)))
+    if len(parts) == 1:
+        return parts[0]
+    return t.tr("{first} and {last}", first=", ".join(parts[:-1]), last=parts[-1])
 
 
 _CHALLENGE_CODES: Final = frozenset({"INVALID_CHALLENGE_ERROR"})
 _DOMAIN_CODES: Final = frozenset({"INVALID_DOMAIN_ERROR"})
 _LABELS: Final[dict[str, str]] = {
-    "signature": "Signed by the learner who presents it (the holder)",
-    "challenge": "Made for this request, not a copy of an earlier one (challenge)",
-    "domain": "Made for this verifier (domain)",
-    "holder-is-subject": "Every credential is about the holder",
-    "holder-claims": "Every credential carries its issuer's own signature",
+    "signature": N_("Signed by the learner who presents it (the holder)"),
+    "challenge": N_("Made for this request, not a copy of an earlier one (challenge)"),
+    "domain": N_("Made for this verifier (domain)"),
+    "holder-is-subject": N_("Every credential is about the holder"),
+    "holder-claims": N_("Every credential carries its issuer's own signature"),
 }
 
 
@@ -654,40 +677,41 @@ def _presentation_checks(result: VerificationResult) -> tuple[PresentationCheck,
     elif binding is not None:
         add("signature", "passed", _sentence(binding.detail))
     elif signed:
-        add("signature", "warning", "Its signature verified, but it does not name its holder, so who presents "
-            "these credentials is not stated.")
+        add("signature", "warning", Message("Its signature verified, but it does not name its holder, so who presents "
+            "these credentials is not stated."))
     else:
-        add("signature", "skipped", "Not checked.")
+        add("signature", "skipped", Message("Not checked."))
     # challenge: a fresh value the verifier chose, so a copied presentation cannot be replayed
     challenge = next((c for c in failed if c.code in _CHALLENGE_CODES), None)
     if challenge is not None:
-        add("challenge", "failed", "It does not answer this verifier's challenge: it may be a copy of a "
-            "presentation made earlier or for someone else.")
+        add("challenge", "failed", Message("It does not answer this verifier's challenge: it may be a copy of a "
+            "presentation made earlier or for someone else."))
     elif not signed:
-        add("challenge", "skipped", "Not checked: the presentation's signature did not verify.")
+        add("challenge", "skipped", Message("Not checked: the presentation's signature did not verify."))
     elif asked.get("challenge") is True or (not asked and result.format == "di" and not no_challenge):
-        add("challenge", "passed", "It answers the challenge this verifier asked for.")
+        add("challenge", "passed", Message("It answers the challenge this verifier asked for."))
     elif no_challenge or asked.get("challenge") is False:
-        add("challenge", "warning", "No challenge was asked for, so this could be a copy of an earlier "
-            "presentation (a replay).")
+        add("challenge", "warning", Message("No challenge was asked for, so this could be a copy of an earlier "
+            "presentation (a replay)."))
     else:
-        add("challenge", "skipped", "Not recorded whether a challenge was asked for.")
+        add("challenge", "skipped", Message("Not recorded whether a challenge was asked for."))
     # domain: the verifier the presentation was made for
     domain = next((c for c in failed if c.code in _DOMAIN_CODES), None)
     if domain is not None:
-        add("domain", "failed", "It was made for another verifier (its domain does not match).")
+        add("domain", "failed", Message("It was made for another verifier (its domain does not match)."))
     elif not signed:
-        add("domain", "skipped", "Not checked: the presentation's signature did not verify.")
+        add("domain", "skipped", Message("Not checked: the presentation's signature did not verify."))
     elif asked.get("domain") is True:
-        add("domain", "passed", "It was made for this verifier.")
+        add("domain", "passed", Message("It was made for this verifier."))
     else:
-        add("domain", "skipped", "No domain was asked for, so it was not checked which verifier it was made for.")
+        add("domain", "skipped", Message("No domain was asked for, so it was not checked which verifier it was "
+                                         "made for."))
     for name in ("holder-claims", "holder-is-subject"):
         check = result.check(name)
         if check is not None and check.failed:
             add(name, "failed", _plain(check))
         elif name == "holder-is-subject" and signed and binding is not None and result.credentials:
-            add(name, "passed", "Every credential that names its subject is about the holder.")
+            add(name, "passed", Message("Every credential that names its subject is about the holder."))
     listed = {"parse", "data-model", "data-loss", "proof", "holder-binding", "holder-claims", "holder-is-subject"}
     for check in failed:
         if check.name not in listed and check.code not in _CHALLENGE_CODES | _DOMAIN_CODES:
@@ -704,38 +728,44 @@ def _presentation_verdict(result: VerificationResult) -> Verdict:
     own_failed = [c for c in result.checks if c.failed and c.name != "credentials"]
     if own_failed:
         first = own_failed[0]
-        return replace(base, reason="The presentation itself does not hold: " + _plain(first), code=first.code)
+        return replace(base, reason=Message("The presentation itself does not hold: {why}", why=_plain(first)),
+                       code=first.code)
     if not result.checks:
-        return replace(base, reason="Nothing could be verified.")
+        return replace(base, reason=Message("Nothing could be verified."))
     if len(subs) == 1:
         # one credential: its verdict is the presentation's
         only = subs[0]
         return replace(base, status=only.status, reason=only.reason, institution=only.institution, code=only.code,
                        warnings=only.warnings)
     if not subs:
-        return replace(base, status="valid-not-omc", reason="The presentation's signature holds, but it carries no "
-                       "credential to rely on.")
+        return replace(base, status="valid-not-omc", reason=Message("The presentation's signature holds, but it "
+                                                                    "carries no credential to rely on."))
     total = len(subs)
     bad = [(index, v) for index, v in enumerate(subs, 1) if v.status == "invalid"]
     if bad:
         index, first_bad = bad[0]
-        return replace(base, reason=f"{_count(len(bad), 'credential', 'credentials')} of the {total} in this "
-                       f"presentation {'is' if len(bad) == 1 else 'are'} NOT valid. Credential {index}: "
-                       f"{first_bad.reason}", code=first_bad.code)
+        return replace(base, reason=Plural("{n} credential of the {total} in this presentation is NOT valid. "
+                                           "Credential {index}: {why}",
+                                           "{n} credentials of the {total} in this presentation are NOT valid. "
+                                           "Credential {index}: {why}", "n", n=len(bad), total=total, index=index,
+                                           why=first_bad.reason), code=first_bad.code)
     if all(v.is_omc for v in subs):
         status: VerdictStatus = "valid-omc-plus" if all(v.status == "valid-omc-plus" for v in subs) else "valid-omc"
-        return replace(base, status=status, reason=f"All {total} credentials in this presentation are valid Ontario "
-                       "Micro-Credentials; each one's verdict follows.")
+        return replace(base, status=status, reason=Message("All {total} credentials in this presentation are valid "
+                                                           "Ontario Micro-Credentials; each one's verdict follows.",
+                                                           total=total))
     other = sum(1 for v in subs if not v.is_omc)
-    return replace(base, status="valid-not-omc", reason=f"All {total} credentials in this presentation are valid; "
-                   f"{other} of them {'is' if other == 1 else 'are'} NOT an Ontario Micro-Credential. Each one's "
-                   "verdict follows.")
+    return replace(base, status="valid-not-omc", reason=Plural(
+        "All {total} credentials in this presentation are valid; {n} of them is NOT an Ontario Micro-Credential. "
+        "Each one's verdict follows.",
+        "All {total} credentials in this presentation are valid; {n} of them are NOT Ontario Micro-Credentials. "
+        "Each one's verdict follows.", "n", n=other, total=total))
 
 
 def _verdict(result: VerificationResult) -> Verdict:
     institution = result.details.get("institution")
-    warnings = tuple(str(w["detail"]) for w in result.warnings if w.get("code") in ("ISSUER_SUSPENDED",
-                                                                                       "REGISTRY_WARNING"))
+    warnings = tuple(w["detail"] if isinstance(w["detail"], str) else str(w["detail"]) for w in result.warnings
+                     if w.get("code") in ("ISSUER_SUSPENDED", "REGISTRY_WARNING"))
     failed = [c for c in result.checks if c.failed]
     hard = [c for c in failed if c.name not in _NOT_OMC_CHECKS or c.code in _INVALID_CODES
             or (c.code or "").startswith("REGISTRY_")]
@@ -743,7 +773,8 @@ def _verdict(result: VerificationResult) -> Verdict:
         first = hard[0] if hard else failed[0]
         return Verdict("invalid", HEADLINES["invalid"], _plain(first), institution, first.code, warnings)
     if not result.checks:
-        return Verdict("invalid", HEADLINES["invalid"], "Nothing could be verified.", institution, None, warnings)
+        return Verdict("invalid", HEADLINES["invalid"], Message("Nothing could be verified."), institution, None,
+                       warnings)
     if failed:
         # the credential verified; only the OMC-specific checks failed
         order = {ISSUER_CHECK: 0, PARTNERSHIP_CHECK: 1, "omc-profile": 2, "omc-endorsements": 3}
@@ -753,25 +784,71 @@ def _verdict(result: VerificationResult) -> Verdict:
     profile = result.check("omc-profile")
     issuer_check = result.check(ISSUER_CHECK)
     if profile is None or profile.status == "skipped":
-        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "The credential is valid, but it does not claim "
-                       "to be an Ontario Micro-Credential (it does not use the OMC vocabulary).", institution, None,
-                       warnings)
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], Message(
+            "The credential is valid, but it does not claim to be an Ontario Micro-Credential (it does not use the "
+            "OMC vocabulary)."), institution, None, warnings)
     if profile.status == "warning":
         # a claimed OMC that breaks the profile: a valid credential, and the reason it is not an OMC
         return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], _sentence(profile.detail), institution,
                        profile.code, warnings)
     if issuer_check is None:
         # plain mode (no registry configured): say that no OMC verdict was given, not only that it is none
-        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], "No OMC verdict was given: the issuer was not "
-                       "checked against the ministry's registry (none is configured), so the credential is valid "
-                       "but cannot be called an OMC.", institution, None, warnings)
+        return Verdict("valid-not-omc", HEADLINES["valid-not-omc"], Message(
+            "No OMC verdict was given: the issuer was not checked against the ministry's registry (none is "
+            "configured), so the credential is valid but cannot be called an OMC."), institution, None, warnings)
     plus = bool(result.details.get("omc", {}).get("omcPlus")) if isinstance(result.details.get("omc"), dict) \
         else _is_omc_plus(result.document or {})
     status: VerdictStatus = "valid-omc-plus" if plus else "valid-omc"
     reason = _sentence(issuer_check.detail)
     partner = result.details.get("partner")
     if partner:
-        reason += f" Offered in partnership with {partner}."
+        reason = Message("{reason} Offered in partnership with {partner}.", reason=reason, partner=partner)
     if plus:
-        reason += " It counts toward a larger credential (OMC+)."
+        reason = Message("{reason} It counts toward a larger credential (OMC+).", reason=reason)
     return Verdict(status, HEADLINES[status], reason, institution, None, warnings)
+
+
+# --- the verdict in the reader's language ------------------------------------------------------------------
+
+#: The checks' names as a reader sees them.
+CHECK_NAMES: Final[dict[str, str]] = {
+    "parse": N_("readable"), "data-model": N_("data model"), "data-loss": N_("nothing unsigned"),
+    "proof": N_("signature"), "issuer-key": N_("issuer's key"), "validity": N_("validity dates"),
+    "status": N_("revocation status"), "omc-profile": N_("OMC fields"), "omc-endorsements": N_("endorsements"),
+    ISSUER_CHECK: N_("issuer authorized by the ministry"), PARTNERSHIP_CHECK: N_("partnership"),
+    "holder-binding": N_("holder"), "credentials": N_("credentials"),
+}
+
+
+def shown_text(text: str, words: Translator, *, code: str | None = None, status: str | None = None) -> str:
+    """One of a verdict's texts (a reason, a warning, a check's detail) in ``words``' language. Our own
+    sentences (:class:`~omc_vc.i18n.Message`) are translated with their parameters; a code with plain words
+    gets them; any other text is a check's English detail, which a French reader gets as our sentence for
+    the verdict with its code (the English detail stays in the JSON result)."""
+    if isinstance(text, Message) or words.language == "en":
+        return words.render(text)
+    if code and code in _PLAIN:
+        return words.gettext(_PLAIN[code])
+    if status == "invalid":
+        return words.tr("A check of this credential failed (code {code}).", code=code or "NOT_VERIFIED")
+    if status == "valid-not-omc":
+        return words.tr("It does not meet the conditions of an Ontario Micro-Credential (code {code}).",
+                        code=code or "NOT_AN_OMC")
+    return words.tr("See the technical details (code {code}).", code=code or "UNKNOWN")
+
+
+def localized(verdict: Verdict, language: str | None) -> Verdict:
+    """``verdict`` in ``language`` (English, or French: :mod:`omc_vc.i18n`): headline, reason, warnings and
+    a presentation's own checks; its status and codes are the same in every language."""
+    words = translator(language)
+    if words.language == "en":
+        return verdict
+    credentials = tuple(localized(v, language) for v in verdict.credentials)
+    headline = presentation_headline(verdict, words) if verdict.is_presentation else \
+        words.gettext(HEADLINES[verdict.status])
+    return replace(verdict, headline=headline,
+                   reason=shown_text(verdict.reason, words, code=verdict.code, status=verdict.status),
+                   warnings=tuple(shown_text(w, words) for w in verdict.warnings), credentials=credentials,
+                   presentation=tuple(replace(c, label=words.gettext(_LABELS.get(c.name, c.name)),
+                                              detail=shown_text(c.detail, words, status=c.status))
+                                      for c in verdict.presentation))
