@@ -114,13 +114,19 @@ class _Http:
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
 
-    def get(self, url: str, what: str) -> dict[str, Any]:
+    def get(self, url: str, what: str, *, secret: bool = False) -> dict[str, Any]:
+        """GET a JSON object; ``secret``: the URL holds a secret (an offer's pre-authorized code), so no error
+        names it."""
         try:
             response = self.fetcher.get(url, max_bytes=MAX_ANSWER_BYTES)
         except FetchError as exc:
-            raise Oid4vciError(f"cannot get the {what}: {exc.detail}", code="issuer_unreachable") from exc
+            detail = exc.code if secret else exc.detail
+            raise Oid4vciError(f"cannot get the {what}: {detail}", code="issuer_unreachable") from exc
+        if secret and response.status in (404, 410):
+            raise _refused(f"the {what} is no longer there (used, expired or revoked)", "offer_unavailable")
         if response.status != 200:
-            raise _refused(f"the {what} at {url[:200]} answered HTTP {response.status}", "issuer_error")
+            where = "" if secret else f" at {url[:200]}"
+            raise _refused(f"the {what}{where} answered HTTP {response.status}", "issuer_error")
         return self._object(response.content, what)
 
     def post(self, url: str, what: str, *, form: Mapping[str, str] | None = None, body: Any = None,
@@ -156,8 +162,7 @@ class _Http:
                         description = answer["error_description"][:300]
             except InputError:
                 pass
-            raise Oid4vciError(f"the {what} refused the request ({error}): {description}", code=error,
-                               status=status)
+            raise Oid4vciError(f"the {what} refused the request: {description}", code=error, status=status)
         return self._object(content, what)
 
     @staticmethod
@@ -193,7 +198,7 @@ def receive_offer(link: str, *, holder: KeyPair, fetcher: Fetcher, tx_code: str 
     http = _Http(fetcher)
     kind, value = parse_offer_link(link)
     # §4.1.3: by reference, the wallet GETs the offer (application/json)
-    offer = http.get(_string(value, "credential_offer_uri"), "credential offer") \
+    offer = http.get(_string(value, "credential_offer_uri"), "credential offer", secret=True) \
         if kind == "credential_offer_uri" else value
     if not isinstance(offer, dict):
         raise _refused("the credential offer is not a JSON object")

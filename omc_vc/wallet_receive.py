@@ -12,7 +12,11 @@ credentials it was given; :func:`receive` then verifies each with the wallet's v
 * **a VC-API interaction URL** (W3C VCALM: an https URL with ``iuv``, or ``interaction:`` + that URL): GET it
   for ``{"protocols": {"vcapi": EXCHANGE}}``, POST ``{}`` to the exchange, answer its DIDAuthentication
   request with a presentation bound to its challenge and domain, and take the credentials from the
-  ``verifiablePresentation`` that comes back (or offered at once).
+  ``verifiablePresentation`` that comes back (or offered at once);
+* **an OpenID4VCI credential offer** (``openid-credential-offer://?credential_offer=...`` or
+  ``...?credential_offer_uri=...``): the pre-authorized code flow of :mod:`omc_vc.wallet_oid4vci` (a token for
+  the pre-authorized code and, when the offer asks, the transaction code of :class:`ReceiveOptions`; a ``jwt``
+  proof of the holder key over the issuer's ``c_nonce``).
 
 Network: only the URLs the link names, through the SSRF-safe :class:`~omc_vc._internal.fetch.Fetcher`
 (https; plain http only on loopback when the fetcher allows it), with its timeout, no redirects and a size
@@ -24,7 +28,7 @@ presentation there).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -40,9 +44,10 @@ from omc_vc.model import VC_V2_CONTEXT, as_list, subject_ids, types
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
 from omc_vc.wallet import Wallet, WalletItem
+from omc_vc.wallet_oid4vci import is_offer_link, parse_offer_link, receive_offer
 
-__all__ = ["LCW_LINK_PREFIXES", "MAX_ANSWER_BYTES", "RECEIVERS", "Received", "Receiver", "find_receiver",
-           "receive"]
+__all__ = ["LCW_LINK_PREFIXES", "MAX_ANSWER_BYTES", "RECEIVERS", "ReceiveOptions", "Received", "Receiver",
+           "find_receiver", "receive"]
 
 #: the links LCW treats as its deep links (``LinkConfig.schemes`` in LCW's app.config.js)
 LCW_LINK_PREFIXES: Final = ("https://lcw.app/request", "https://lcw.app/mobile", "dccrequest://",
@@ -56,13 +61,24 @@ MAX_LINK_CHARS: Final = 8192
 
 
 @dataclass(frozen=True)
+class ReceiveOptions:
+    """What the learner adds to a link: the transaction code an OpenID4VCI offer may ask for (given, or asked
+    for by ``ask_tx_code`` with the offer's description of it), and the format to ask for when an issuer
+    offers several (``ldp_vc`` or ``jwt_vc_json``)."""
+
+    tx_code: str | None = field(default=None, repr=False)
+    ask_tx_code: Callable[[Mapping[str, Any]], str] | None = None
+    prefer: str = "ldp_vc"
+
+
+@dataclass(frozen=True)
 class Receiver:
     """One offer protocol: does this link belong to it, and the exchange that gets its credentials."""
 
     name: str
     matches: Callable[[str], bool]
-    #: (wallet, link, fetcher, now) -> the credentials the issuer gave
-    run: Callable[[Wallet, str, Fetcher, datetime], list[dict[str, Any] | str]]
+    #: (wallet, link, fetcher, now, options) -> the credentials the issuer gave
+    run: Callable[[Wallet, str, Fetcher, datetime, ReceiveOptions], list[dict[str, Any] | str]]
 
 
 @dataclass
@@ -178,7 +194,8 @@ def _lcw_params(link: str) -> tuple[str, str]:
     return query["vc_request_url"], challenge
 
 
-def _run_lcw(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime) -> list[dict[str, Any] | str]:
+def _run_lcw(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime,
+             options: ReceiveOptions) -> list[dict[str, Any] | str]:
     url, challenge = _lcw_params(link)
     answer = _post(fetcher, url, _didauth(wallet, challenge=challenge, domain=None, now=now))
     return _credentials_in(answer, url)
@@ -197,7 +214,8 @@ def _is_interaction(link: str) -> bool:
     return parts.scheme in ("https", "http") and "iuv" in parse_qs(parts.query, keep_blank_values=True)
 
 
-def _run_vcapi(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime) -> list[dict[str, Any] | str]:
+def _run_vcapi(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime,
+               options: ReceiveOptions) -> list[dict[str, Any] | str]:
     url = _interaction_url(link)
     answer = _get(fetcher, url)
     protocols = answer.get("protocols") if isinstance(answer, dict) else None
@@ -231,10 +249,20 @@ def _run_vcapi(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime) -> li
     return _credentials_in(answer["verifiablePresentation"], exchange)
 
 
+# --- OpenID4VCI ------------------------------------------------------------------------------------------
+
+def _run_oid4vci(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime,
+                 options: ReceiveOptions) -> list[dict[str, Any] | str]:
+    received = receive_offer(link, holder=wallet.holder_key, fetcher=fetcher, tx_code=options.tx_code,
+                             ask_tx_code=options.ask_tx_code, prefer=options.prefer, now=lambda: now)
+    return [received.credential]
+
+
 #: The protocols ``omc wallet receive`` speaks, tried in order.
 RECEIVERS: list[Receiver] = [
     Receiver("lcw", _is_lcw_link, _run_lcw),
     Receiver("vcapi", _is_interaction, _run_vcapi),
+    Receiver("oid4vci", is_offer_link, _run_oid4vci),
 ]
 
 
@@ -244,26 +272,31 @@ def find_receiver(link: str) -> Receiver:
         if receiver.matches(link):
             return receiver
     raise _refuse("this is not a credential offer link this wallet knows (an LCW deep link, a VC-API interaction "
-                  "URL)", code="WALLET_LINK_UNSUPPORTED")
+                  "URL, an OpenID4VCI openid-credential-offer:// link)", code="WALLET_LINK_UNSUPPORTED")
 
 
 def _public_origin(link: str) -> str:
     """Where a link leads, without its secrets (what the wallet records as a credential's source)."""
     if _is_lcw_link(link):
         return _origin(parse_qs(urlsplit(link).query)["vc_request_url"][0])
+    if is_offer_link(link):
+        kind, value = parse_offer_link(link)
+        issuer = value if kind == "credential_offer_uri" else \
+            value.get("credential_issuer") if isinstance(value, dict) else None
+        return _origin(issuer) if isinstance(issuer, str) and "://" in issuer else "?"
     target = _interaction_url(link)
     return _origin(target) if "://" in target else "?"
 
 
 def receive(wallet: Wallet, link: str, *, fetcher: Fetcher, verifier: Verifier,
-            now: datetime | None = None) -> Received:
+            now: datetime | None = None, options: ReceiveOptions | None = None) -> Received:
     """Redeem the offer ``link`` with the wallet's holder key; verify and store what it gives."""
     link = link.strip()
     if len(link) > MAX_LINK_CHARS:
         raise InputError(f"the link is longer than {MAX_LINK_CHARS} characters")
     receiver = find_receiver(link)
     moment = now or utcnow()
-    credentials = receiver.run(wallet, link, fetcher, moment)
+    credentials = receiver.run(wallet, link, fetcher, moment, options or ReceiveOptions())
     received = Received(receiver.name, _public_origin(link))
     for credential in credentials:
         item, new = wallet.add(credential, verifier=verifier, source=f"offer {received.origin}", now=moment)
