@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup system-deps bench-deps test lint typecheck demo bench fuzz clean
+.PHONY: setup system-deps bench-deps test lint typecheck demo bench fuzz clean i18n
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: setup
 	$(VENV)/bin/ruff check omc_vc cli
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict cli
+
+# Extract our messages (Babel), merge them into the French catalog and compile it (docs/adr/0017)
+i18n: setup
+	$(PY) tools/i18n.py update
 
 demo: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/demo.sh
