@@ -126,6 +126,10 @@ college_catalogue = {
                                     "program": "Welding Techniques", "creditValue": 3, "creditUnit": "credit",
                                     "creditRequired": 12, "creditDeterminedBy": "program",
                                     "awardedByIssuer": True}]},
+    "weld-inspection": {**common, "id": f"{ach_base}/weld-inspection", "name": "Visual Weld Inspection",
+                        "description": "Visual inspection of welds against CSA W59 acceptance criteria.",
+                        "criteria": "Inspect and grade ten sample welds.", "instructionalHours": 15,
+                        "durationWeeks": 3, "creditsAvailable": 1},
 }
 pcc_catalogue = {
     "forklift-safety": {**common, "id": pcc_ach, "name": "Forklift Operator Safety",
@@ -138,7 +142,8 @@ def config(did, key, name, slug, catalogue):
     return {"did": did, "key": key, "profile": {"name": name, "url": f"https://{slug}.example.ca",
             "omcConsentReference": "MCU-OMC-DEMO"}, "catalogue": catalogue,
             "status": {"base_url": f"{base}/status/{slug}/"},  # one revocation entry (ADR 0013)
-            "state": "state/issuance.sqlite"}
+            "state": "state/issuance.sqlite",
+            "offers": {"public_url": base, "expires_days": 7}}  # credential offers: links to this service
 Path(out, "college", "institution.json").write_text(json.dumps(config(
     college, "demo-college.key", "Lakeshore College of Applied Arts and Technology (DEMO)", "college",
     college_catalogue), indent=2))
@@ -174,6 +179,7 @@ host: 127.0.0.1
 port: $PORT
 public_url: $BASE
 registry: $BASE/registry.json
+institution: college/institution.json   # hosts the college's credential offers (/exchanges/...)
 demo: true
 allow_http_loopback: true
 cache_dir: cache
@@ -254,6 +260,40 @@ if (items[2].get("verdict") or {}).get("status") != "valid-omc":
 PY
 OMC_ID=$(json_field 0.id < "$OUT/wallet-import.json")
 PLUS_ID=$(json_field 1.id < "$OUT/wallet-import.json")
+
+step "8b. The college offers the learner an OMC as a link and a QR code; the learner's wallet picks it up"
+# the link a phone wallet opens (the Learner Credential Wallet's deep link); the wallet proves its DID and the
+# service issues the OMC to it, once
+run omc offer create --config "$OUT/college/institution.json" --achievement weld-inspection \
+    --learner-name "Ada Demo-Learner" --learner-email ada@learner.example --qr "$OUT/qr/offer.png" --json \
+    > "$OUT/offer.json"
+OFFER_ID=$(json_field id < "$OUT/offer.json")
+echo "  link: $(json_field link < "$OUT/offer.json" | cut -c1-100)..."
+echo "  its QR code: $OUT/qr/offer.png"
+# the wallet reads the link from the QR code, as a phone's camera does
+OFFER_LINK=$("$PY" -c 'import sys; from pathlib import Path; from omc_vc.qr import read_qr_image
+print(read_qr_image(Path(sys.argv[1])))' "$OUT/qr/offer.png")
+[[ "$OFFER_LINK" == "$(json_field link < "$OUT/offer.json")" ]] || { echo "DEMO FAILED: the QR code" \
+    "does not hold the offer's link" >&2; exit 1; }
+run omc wallet receive "$OFFER_LINK" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS \
+    --registry "$BASE/registry.json" --demo --registry-cache "$OUT/cache/wallet" "${LOOP[@]}" --json \
+    > "$OUT/wallet-receive.json"
+run omc offer list --config "$OUT/college/institution.json" --json > "$OUT/offers.json"
+"$PY" - "$OUT/wallet-receive.json" "$OUT/offers.json" "$OFFER_ID" "$LEARNER_DID" <<'PY'
+import json, sys
+received, offers, offer_id, learner = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), *sys.argv[3:]
+[item] = received["received"]
+print(f"  received {item['id']}: {item['verdict'].get('status')} - {item['verdict'].get('headline')}")
+[offer] = [o for o in offers["offers"] if o["id"] == offer_id]
+print(f"  offer {offer_id}: {offer['state']} by {offer['holder']} via {offer['protocol']}")
+if item["verdict"].get("status") != "valid-omc" or offer["state"] != "redeemed" or offer["holder"] != learner:
+    sys.exit("DEMO FAILED: the offer was not picked up by the learner's wallet as a valid OMC")
+PY
+if omc wallet receive "$OFFER_LINK" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS "${LOOP[@]}" \
+    > /dev/null 2>&1; then
+  echo "DEMO FAILED: an offer was redeemed twice" >&2; exit 1
+fi
+echo "  (the same link again: refused, an offer is single-use)"
 
 step "9. The learner makes a link-mode QR code (OMC) and a short-mode QR code (OMC+)"
 run omc wallet qr "$OMC_ID" --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --out "$OUT/qr/omc-link.png" \
