@@ -16,6 +16,14 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     obj = {"type": "object"}
     verify_result = {"$ref": "#/components/schemas/VerifyResult"}
@@ -145,6 +153,24 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "/dcc-legacy-registry.json": {"get": {"summary": "The same registry in DCC's legacy registry form",
                                                   "responses": {"200": _json(obj, "Legacy registry"),
                                                                 "404": _problem()}}},
+            # credential offers (when the institution makes them; docs/wallets.md)
+            "/exchanges/{offer}/lcw": {"post": {
+                "summary": "The Learner Credential Wallet's deep link (vc_request_url): a DIDAuthentication "
+                           "presentation over the link's challenge; answers the OMC issued to its holder",
+                "parameters": [_path("offer")], "requestBody": _body(obj),
+                "responses": {"200": _json(obj, "The signed credential"), "400": _problem(), "403": _problem(),
+                              "404": _problem(), "409": _problem(), "410": _problem(), "413": _problem()}}},
+            "/exchanges/{offer}/vcapi/{secret}": {
+                "get": {"summary": "The offer's VC-API interaction URL (?iuv=1): its protocols",
+                        "parameters": [_path("offer"), _path("secret")],
+                        "responses": {"200": _json(obj, "{protocols: {vcapi}}"), "404": _problem(),
+                                      "409": _problem(), "410": _problem()}},
+                "post": {"summary": "The VC-API exchange: {} answers a DIDAuthentication request; "
+                                    "{verifiablePresentation} answers the OMC in a presentation",
+                         "parameters": [_path("offer"), _path("secret")], "requestBody": _body(obj),
+                         "responses": {"200": _json(obj, "A presentation request, or the credential"),
+                                       "400": _problem(), "403": _problem(), "404": _problem(),
+                                       "409": _problem(), "410": _problem(), "413": _problem()}}},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

@@ -72,6 +72,14 @@ def test_vcapi_exchange_issues_the_omc_in_a_presentation(tmp_path: Path) -> None
         assert offer is not None and (offer.state, offer.protocol) == (REDEEMED, VCAPI)
 
 
+def test_the_api_description_lists_the_offer_endpoints(tmp_path: Path) -> None:
+    world = make_offer_world(tmp_path)
+    with world.client() as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths["/exchanges/{offer}/vcapi/{secret}"]) == {"get", "post"}
+    assert "post" in paths["/exchanges/{offer}/lcw"]
+
+
 def test_no_offer_routes_without_an_offers_section(tmp_path: Path) -> None:
     from omc_vc.issue.config import load_config
     from tests.fixtures.omc.sample import make_institution
