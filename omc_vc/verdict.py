@@ -813,7 +813,8 @@ def _verdict(result: VerificationResult) -> Verdict:
 #: The checks' names as a reader sees them.
 CHECK_NAMES: Final[dict[str, str]] = {
     "parse": N_("readable"), "data-model": N_("data model"), "data-loss": N_("nothing unsigned"),
-    "proof": N_("signature"), "issuer-key": N_("issuer's key"), "validity": N_("validity dates"),
+    "proof": N_("signature"), "issuer-key-binding": N_("issuer's key"), "validity-period": N_("validity dates"),
+    "plain-json-ld": N_("signed as written"),
     "status": N_("revocation status"), "omc-profile": N_("OMC fields"), "omc-endorsements": N_("endorsements"),
     ISSUER_CHECK: N_("issuer authorized by the ministry"), PARTNERSHIP_CHECK: N_("partnership"),
     "holder-binding": N_("holder"), "credentials": N_("credentials"),
