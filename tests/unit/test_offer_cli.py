@@ -147,3 +147,18 @@ def test_plain_http_public_url_only_on_loopback(tmp_path: Path) -> None:
                     encoding="utf-8")
     result = _omc("offer", "list", "--config", str(path))
     assert result.exit_code == 2 and "offers.public_url must be an https URL" in result.stderr
+
+
+@pytest.mark.parametrize(("offers", "why"), [
+    ("  public_url: https://college.example.ca\n  expires_days: 400\n", "offers.expires_days must be at most"),
+    ("  public_url: https://college.example.ca\n  expires_days: 0\n", "offers.expires_days must be an integer"),
+    ("  public_url: https://college.example.ca\n  colour: blue\n", "unknown key offers.colour"),
+    ("  public_url: https://college.example.ca/?x=1\n", "must not have a query"),
+    ("  public_url: https://college.example.ca\n  tx_code: maybe\n", "offers.tx_code must be true or false"),
+])
+def test_offers_section_is_checked(tmp_path: Path, offers: str, why: str) -> None:
+    make_institution(tmp_path)
+    path = tmp_path / "institution.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "offers:\n" + offers, encoding="utf-8")
+    result = _omc("offer", "list", "--config", str(path))
+    assert result.exit_code == 2 and why in result.stderr, result.stderr
