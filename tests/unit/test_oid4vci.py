@@ -326,6 +326,16 @@ def test_expired_access_token_is_refused(world: World) -> None:
     _refused("invalid_token", world.flow.credential, token, world.request(world.proof(_holder())))
 
 
+def test_offer_that_expired_after_its_token_was_issued_is_denied(world: World) -> None:
+    new = world.offer(days=1)
+    world.clock.moment += timedelta(days=1) - timedelta(minutes=5)
+    token = world.token(new)  # the offer is still open, for five more minutes
+    world.clock.moment += timedelta(minutes=6)  # the token lives on (ten minutes); the offer does not
+    _refused("credential_request_denied", world.flow.credential, token, world.request(world.proof(_holder())))
+    still = world.store.offer(new.offer.id)
+    assert still is not None and still.state == OPEN and still.credential_id is None
+
+
 def test_revoked_offer_is_refused_and_its_tokens_die_with_it(world: World) -> None:
     early, late = world.offer(), world.offer(name="Ben Okafor")
     token = world.token(early)
