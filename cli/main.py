@@ -7,6 +7,7 @@ import click
 from omc_vc import __version__
 
 from ._common import OmcGroup
+from ._lang import set_language
 from .core import did_group, sign_cmd, verify_cmd
 from .keys import keys_group
 
@@ -15,6 +16,8 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 @click.group(cls=OmcGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="omc")
+@click.option("--lang", metavar="LANG", is_eager=True, expose_value=False, callback=set_language,
+              help="Language of verdicts and messages: en or fr (default: the locale, LANG / LC_MESSAGES).")
 def cli() -> None:
     """omc-vc: Ontario Micro-Credentials as W3C Verifiable Credentials.
 
@@ -23,6 +26,7 @@ def cli() -> None:
       omc keys generate --type ed25519 --out issuer.key --passphrase-env OMC_PASS
       omc sign credential.json --key issuer.key --passphrase-env OMC_PASS --out signed.json
       omc verify signed.json
+      omc --lang fr verify signed.json --registry registry.json
 
     Exit codes: 0 ok / verified, 1 not verified or refused, 2 usage or unreadable input, 3 internal error,
     130 interrupted. Every error is one line on stderr: error: CODE: detail.

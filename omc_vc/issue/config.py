@@ -28,6 +28,7 @@ Example (``institution.yaml``; relative paths are relative to the file)::
     state: state/issuance.sqlite       # or state_dir: state/ (the database is issuance.sqlite in it)
     policy: null                       # null = the bundled default policy
     valid_years: null                  # optional validUntil of each credential, in years
+    language: fr-CA                    # optional: the edition OMCs are issued in unless the learner's row says
     # omc serve only:
     keys: [keys/p256.key]              # further keys the VC-API issues with (each as its key's did:key)
     token_env: OMC_API_TOKEN           # the variable holding the bearer token of POST /credentials/issue
@@ -62,7 +63,7 @@ from omc_vc.errors import ConfigError, KeyError_
 from omc_vc.issue.offers import DEFAULT_OFFER_DAYS, MAX_OFFER_DAYS
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
-from omc_vc.omc.editions import edition_problems
+from omc_vc.omc.editions import edition_problems, is_language_tag
 from omc_vc.omc.policy import Policy, load_policy
 
 __all__ = ["InstitutionConfig", "OffersConfig", "StatusConfig", "load_config", "parse_config", "read_catalogue"]
@@ -70,7 +71,7 @@ __all__ = ["InstitutionConfig", "OffersConfig", "StatusConfig", "load_config", "
 MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
 _TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "keys", "passphrase_env", "profile", "catalogue",
                               "status", "state", "state_dir", "policy", "valid_years", "token_env", "did_document",
-                              "offers", "$comment"})
+                              "offers", "language", "$comment"})
 #: The state database's name in ``state_dir``.
 STATE_FILE: Final = "issuance.sqlite"
 _STATUS_KEYS: Final = frozenset({"base_url", "suspension", "list_bits", "ttl_minutes", "valid_days", "fill_ratio"})
@@ -132,6 +133,8 @@ class InstitutionConfig:
     did_document: Path | None = None
     #: credential offers (None: this institution makes none)
     offers: OffersConfig | None = None
+    #: the language OMCs are issued in unless a learner's own is given (None: each achievement's own language)
+    language: str | None = None
     #: an inline configuration's mapping and the folder its paths are relative to (None: read from ``path``)
     source: tuple[Mapping[str, Any], Path] | None = field(default=None, repr=False)
     _key: KeyPair | None = field(default=None, repr=False)
@@ -420,6 +423,9 @@ def parse_config(data: Any, base: Path, *, path: Path | None = None) -> Institut
     policy_path = data.get("policy")
     if policy_path is not None and not isinstance(policy_path, str):
         raise ConfigError("config: policy must be a file name or null", field="policy")
+    language = data.get("language")
+    if language is not None and not is_language_tag(language):
+        raise ConfigError("config: language must be a BCP 47 language tag such as fr-CA", field="language")
     years = data.get("valid_years")
     if years is not None and (isinstance(years, bool) or not isinstance(years, int | float) or years <= 0):
         raise ConfigError("config: valid_years must be a positive number", field="valid_years")
@@ -434,4 +440,5 @@ def parse_config(data: Any, base: Path, *, path: Path | None = None) -> Institut
         policy=load_policy((base / policy_path).resolve() if policy_path else None),
         valid_years=float(years) if years is not None else None, extra_key_files=extra_files,
         token_env=token_env, did_document=did_document, offers=_offers(data.get("offers")),
+        language=language,
     )
