@@ -50,7 +50,7 @@ from starlette.staticfiles import StaticFiles
 from omc_vc import registry_forms
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads, loads_object
-from omc_vc._internal.timeutil import format_datetime
+from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver, did_web_url
 from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, problem_type
@@ -63,7 +63,7 @@ from omc_vc.model import Check, VerificationResult
 from omc_vc.omc.policy import load_policy
 from omc_vc.proofs import jose
 from omc_vc.qr import decode_payload, read_qr_image
-from omc_vc.verdict import make_verifier
+from omc_vc.verdict import make_verifier, registry_details
 from omc_vc.verify import CredentialCheck, Verifier
 
 from . import lane, vcapi
@@ -72,7 +72,7 @@ from .exchanges import exchange_routes
 from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .openapi import openapi_document
 from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
-from .summary import page_result, share_unavailable
+from .summary import PageContext, page_result, share_unavailable, with_context
 
 log = logging.getLogger("omc_vc.web")
 HERE = Path(__file__).resolve().parent
@@ -338,14 +338,35 @@ class Service:
         return self._cached("page", build)
 
     def api_verifiers(self) -> vcapi.Verifiers:
-        """The VC-API verifiers: W3C checks only (proof, data model, validity, status), no OMC policy."""
+        """The VC-API verifiers: W3C checks only (proof, data model, validity, status), no OMC policy; with a
+        registry configured, also the page's OMC verifier, whose verdict a presentation's answer carries beside
+        the W3C fields (vcapi.verify_presentation); in demo mode, every answer says so."""
         def build(docs: dict[str, dict[str, Any]]) -> vcapi.Verifiers:
             resolver = DidResolver(fetcher=self.fetcher, documents=self.pinned_dids())
             return vcapi.Verifiers(
                 full=Verifier(resolver=resolver, fetcher=self.fetcher, extra_checks=self._status_checks(docs)),
-                proof_only=Verifier(resolver=resolver, fetcher=self.fetcher))
+                proof_only=Verifier(resolver=resolver, fetcher=self.fetcher), demo=self.config.demo,
+                omc=self.page_verifier if self.config.registry is not None else None)
 
         return self._cached("api", build)
+
+    def page_context(self) -> PageContext:
+        """The check's own facts for the page: now, the registry the OMC checks consult (None when it cannot be
+        read now, or in plain mode), and demo mode."""
+        registry = None
+        if self.config.registry is not None:
+            client = getattr(self.page_verifier(), "registry_client", None)
+            if client is not None:
+                try:
+                    registry = registry_details(client.load())
+                except OmcVcError:
+                    registry = None  # the verdict itself says why (fail closed); the page says it could not be read
+        return PageContext(checked_at=utcnow(), registry=registry,
+                           registry_configured=self.config.registry is not None, demo=self.config.demo)
+
+    def for_page(self, work: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """A page answer: ``work(*args)``'s result with the check's own facts (time, registry, demo)."""
+        return with_context(work(*args), self.page_context())
 
     # bounded work ------------------------------------------------------------------------------------
     async def run(self, func: Callable[..., T], *args: Any, lane_bytes: int | None = None) -> T:
@@ -612,9 +633,15 @@ async def _text_body(request: Request) -> str:
         raise vcapi.ApiError("the request body is not UTF-8 text", code="PARSING_ERROR") from exc
 
 
-def _page(share_id: str | None = None) -> Response:
+_DEMO_BLOCK = re.compile(r"<!--DEMO-->(.*?)<!--/DEMO-->", re.S)
+
+
+def _page(share_id: str | None = None, *, demo: bool = False) -> Response:
+    """The page from templates/index.html: the share id (valid_share_id's characters only) in place of
+    ``{{SHARE_ID}}``, and the DEMO banner between ``<!--DEMO-->`` marks kept in demo mode only."""
     html = (TEMPLATES / "index.html").read_text(encoding="utf-8")
     html = html.replace("{{SHARE_ID}}", share_id or "")
+    html = _DEMO_BLOCK.sub(lambda match: match.group(1) if demo else "", html)
     return Response(html, media_type="text/html; charset=utf-8", headers=NO_STORE)
 
 
@@ -622,7 +649,7 @@ def _page(share_id: str | None = None) -> Response:
 
 @endpoint
 async def index(service: Service, request: Request) -> Response:
-    return _page()
+    return _page(demo=service.config.demo)
 
 
 @endpoint
@@ -630,13 +657,13 @@ async def share_page(service: Service, request: Request) -> Response:
     share_id = request.path_params["share_id"]
     if not valid_share_id(share_id):
         return problem_response(404, "NOT_FOUND", "no such share")
-    return _page(share_id)
+    return _page(share_id, demo=service.config.demo)
 
 
 @endpoint
 async def verify_fragment(service: Service, request: Request) -> Response:
     text = await _text_body(request)
-    return JSONResponse(await service.run(service.verify_link_text, text), headers=NO_STORE)
+    return JSONResponse(await service.run(service.for_page, service.verify_link_text, text), headers=NO_STORE)
 
 
 @endpoint
@@ -644,7 +671,7 @@ async def verify_text(service: Service, request: Request) -> Response:
     text = await _text_body(request)
     if not text.strip():
         raise vcapi.ApiError("nothing to verify: paste a credential, a JWT or a link", code="PARSING_ERROR")
-    return JSONResponse(await service.run(service.verify_pasted, text), headers=NO_STORE)
+    return JSONResponse(await service.run(service.for_page, service.verify_pasted, text), headers=NO_STORE)
 
 
 @endpoint
@@ -663,13 +690,13 @@ async def verify_upload(service: Service, request: Request) -> Response:
         await form.close()
     if not data:
         raise vcapi.ApiError("the uploaded file is empty", code="PARSING_ERROR")
-    return JSONResponse(await service.run(service.verify_upload, data), headers=NO_STORE)
+    return JSONResponse(await service.run(service.for_page, service.verify_upload, data), headers=NO_STORE)
 
 
 @endpoint
 async def verify_share(service: Service, request: Request) -> Response:
     share_id = request.path_params["share_id"]
-    return JSONResponse(await service.run(service.verify_share, share_id), headers=NO_STORE)
+    return JSONResponse(await service.run(service.for_page, service.verify_share, share_id), headers=NO_STORE)
 
 
 async def _vcapi(service: Service, request: Request, work: Callable[..., tuple[int, Any]], *args: Any,
