@@ -4,25 +4,19 @@
 // isolates (HTML "The dir attribute"; UAX #9 isolates), so right-to-left text cannot reorder our words.
 // Link mode: the credential travels in the URL fragment, which browsers never send to a server; this
 // script POSTs it to /verify/fragment so the server decodes and verifies it for this request only.
+// Words: the results' labels, dates and counts come from the service (summary.py); this script's own few
+// words are in the page (templates/index.html, #page-text), so that a translation of those two is complete.
 "use strict";
 
 (function () {
   var $ = function (id) { return document.getElementById(id); };
-  var LABELS = {
-    institution: "Institution (as the ministry's registry records it)",
-    issuerName: "Issuer (as the credential names it)",
-    learner: "Learner",
-    achievement: "Achievement",
-    instructionalHours: "Instructional hours",
-    durationWeeks: "Duration (weeks)",
-    qualificationCategory: "Qualification category",
-    deliveryMode: "Delivery mode",
-    credits: "Credits",
-    endorsements: "Endorsed by",
-    issued: "Issued",
-    validUntil: "Valid until"
-  };
-  var STATUS_WORDS = { passed: "passed", failed: "FAILED", warning: "warning", skipped: "skipped" };
+  var TEXT = {};
+
+  function say(key, values) {
+    var text = TEXT[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(values[name])); });
+    return text;
+  }
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
@@ -32,21 +26,25 @@
     return node;
   }
 
-  function addFact(list, key, value) {
-    if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) { return; }
-    var dt = document.createElement("dt");
-    dt.textContent = LABELS[key] || key;
-    var dd = document.createElement("dd");
-    dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
-    dd.setAttribute("dir", "auto");
-    dd.setAttribute("data-fact", key);
-    list.appendChild(dt);
-    list.appendChild(dd);
+  // facts: [{key, label, value, long}] from the service, in the order to show
+  function fillFacts(list, facts) {
+    clear(list);
+    (facts || []).forEach(function (fact) {
+      var dt = document.createElement("dt");
+      dt.textContent = fact.label;
+      var dd = document.createElement("dd");
+      dd.textContent = fact.value;
+      dd.setAttribute("dir", "auto");
+      dd.setAttribute("data-fact", fact.key);
+      if (fact.long) { dd.className = "long"; }
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
   }
 
-  function busy(on, text) {
+  function busy(on) {
     $("progress").hidden = !on;
-    $("progress-text").textContent = text || "Checking…";
+    $("progress-text").textContent = say("checking");
     $("result").setAttribute("aria-busy", on ? "true" : "false");
   }
 
@@ -64,33 +62,51 @@
     return node;
   }
 
-  function heading(level, text) {
+  function heading(level, text, id) {
     var node = document.createElement(level);
     node.textContent = text;
+    if (id) { node.id = id; }
     return node;
+  }
+
+  function checkItem(c, label, detail) {
+    var li = document.createElement("li");
+    li.className = c.status;
+    li.setAttribute("data-check", c.name);
+    var st = document.createElement("span");
+    st.className = "st";
+    st.textContent = say("status:" + c.status);
+    li.appendChild(st);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(bdi(label));
+    li.appendChild(document.createTextNode(": "));
+    li.appendChild(bdi(detail || ""));
+    return li;
   }
 
   // The presentation's own checks (holder, challenge, domain), in the server's plain words.
   function showPresentation(checks) {
     var box = section("presentation-box", "sub presentation");
     if (!checks || !checks.length) { return; }
-    box.appendChild(heading("h3", "The presentation itself"));
+    box.setAttribute("aria-labelledby", "presentation-title");
+    box.appendChild(heading("h3", say("presentation"), "presentation-title"));
     var list = document.createElement("ul");
     list.className = "checks";
-    checks.forEach(function (c) {
-      var li = document.createElement("li");
-      li.className = c.status;
-      li.setAttribute("data-check", c.name);
-      var st = document.createElement("span");
-      st.className = "st";
-      st.textContent = STATUS_WORDS[c.status] || c.status;
-      li.appendChild(st);
-      li.appendChild(document.createTextNode(" " + c.label + ": "));
-      li.appendChild(bdi(c.detail || ""));
-      list.appendChild(li);
-    });
+    checks.forEach(function (c) { list.appendChild(checkItem(c, c.label, c.detail)); });
     box.appendChild(list);
     box.hidden = false;
+  }
+
+  function fillTargets(list, targets) {
+    clear(list);
+    (targets || []).forEach(function (t) {
+      var li = document.createElement("li");
+      li.appendChild(bdi(t.name));
+      [t.awardedBy, t.credit].forEach(function (part) {
+        if (part) { li.appendChild(document.createTextNode(" · ")); li.appendChild(bdi(part)); }
+      });
+      list.appendChild(li);
+    });
   }
 
   // One card per credential of a presentation of several: its own verdict and facts.
@@ -98,11 +114,13 @@
     var box = section("credentials-box", "sub credentials");
     if (!cards || cards.length < 2) { return; }
     cards.forEach(function (card, index) {
-      var verdict = card.verdict || { status: "invalid", headline: "Not valid", reason: "" };
+      var verdict = card.verdict || { status: "invalid", headline: say("notValid"), reason: "" };
       var item = document.createElement("section");
+      var titleId = "credential-" + (index + 1) + "-title";
       item.className = "credential-card";
       item.setAttribute("data-credential", String(index + 1));
-      item.appendChild(heading("h3", "Credential " + (index + 1) + " of " + cards.length));
+      item.setAttribute("aria-labelledby", titleId);
+      item.appendChild(heading("h3", say("credentialOf", { number: index + 1, count: cards.length }), titleId));
       var head = document.createElement("div");
       head.className = "verdict " + verdict.status;
       head.setAttribute("data-status", verdict.status);
@@ -117,33 +135,21 @@
       item.appendChild(head);
       var facts = document.createElement("dl");
       facts.className = "facts";
-      fillFacts(facts, verdict, card.summary || {});
+      fillFacts(facts, card.facts);
       item.appendChild(facts);
+      if (card.targets && card.targets.length) {
+        var targets = document.createElement("ul");
+        targets.className = "targets";
+        fillTargets(targets, card.targets);
+        item.appendChild(targets);
+      }
       box.appendChild(item);
     });
     box.hidden = false;
   }
 
-  function fillFacts(facts, verdict, summary) {
-    addFact(facts, "institution", verdict.institution);
-    addFact(facts, "issuerName", summary.issuerName);
-    addFact(facts, "learner", summary.learner);
-    addFact(facts, "achievement", summary.achievement || summary.credentialName);
-    addFact(facts, "instructionalHours", summary.instructionalHours);
-    addFact(facts, "durationWeeks", summary.durationWeeks);
-    addFact(facts, "qualificationCategory", summary.qualificationCategory);
-    addFact(facts, "deliveryMode", summary.deliveryMode);
-    if (summary.credits !== null && summary.credits !== undefined) {
-      addFact(facts, "credits", summary.credits + (summary.creditUnit ? " " + summary.creditUnit : ""));
-    }
-    addFact(facts, "endorsements", summary.endorsements);
-    addFact(facts, "issued", summary.issued);
-    addFact(facts, "validUntil", summary.validUntil);
-  }
-
   function showResult(data) {
-    var verdict = data.verdict || { status: "invalid", headline: "Not valid", reason: "" };
-    var summary = data.summary || {};
+    var verdict = data.verdict || { status: "invalid", headline: say("notValid"), reason: "" };
     var box = $("verdict");
     box.className = "verdict " + verdict.status;
     box.setAttribute("data-status", verdict.status);
@@ -151,51 +157,38 @@
     $("verdict-reason").textContent = verdict.reason || "";
     showPresentation(verdict.presentation);
     showCards(data.credentials);
-    var facts = $("facts");
-    clear(facts);
-    fillFacts(facts, verdict.credentials && verdict.credentials.length > 1 ? {} : verdict, summary);
-    $("facts-note").hidden = verdict.status !== "invalid" || !facts.firstChild;
-    var targets = $("targets");
-    clear(targets);
-    (summary.stacksInto || []).forEach(function (t) {
-      var li = document.createElement("li");
-      var say = function (text) { li.appendChild(document.createTextNode(text)); };
-      li.appendChild(bdi(t.name || t.id || "a larger credential"));
-      if (t.awardingInstitution) { say(" · awarded by "); li.appendChild(bdi(t.awardingInstitution)); }
-      if (t.creditValue !== null && t.creditValue !== undefined) {
-        say(" · " + t.creditValue + " ");
-        li.appendChild(bdi(t.creditUnit || "credits"));
-        if (t.creditRequired) { say(" toward the " + t.creditRequired + " required"); }
-      }
-      targets.appendChild(li);
-    });
-    $("targets-box").hidden = !targets.firstChild;
+    fillFacts($("facts"), data.facts);
+    $("facts-note").hidden = verdict.status !== "invalid" || !$("facts").firstChild;
+    fillTargets($("targets"), data.targets);
+    $("targets-box").hidden = !$("targets").firstChild;
+    fillFacts($("about"), data.about);
+    $("about-box").hidden = !$("about").firstChild;
     var checks = $("checks");
     clear(checks);
-    (data.checks || []).forEach(function (c) {
-      var li = document.createElement("li");
-      li.className = c.status;
-      var st = document.createElement("span");
-      st.className = "st";
-      st.textContent = STATUS_WORDS[c.status] || c.status;
-      li.appendChild(st);
-      li.appendChild(document.createTextNode(" " + c.name + ": " + (c.detail || "")));
-      checks.appendChild(li);
-    });
+    (data.checks || []).forEach(function (c) { checks.appendChild(checkItem(c, c.name, c.detail)); });
     (data.warnings || []).forEach(function (w) {
       var li = document.createElement("li");
       li.className = "warning";
-      li.textContent = "warning: " + w;
+      var st = document.createElement("span");
+      st.className = "st";
+      st.textContent = say("warning");
+      li.appendChild(st);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(bdi(w));
       checks.appendChild(li);
     });
     $("checks-count").textContent = String(checks.childNodes.length);
+    $("checks-box").hidden = !checks.firstChild;
+    document.body.classList.add("has-result");
     $("result").hidden = false;
+    // move the reader to the verdict (announced by screen readers); a script's focus, so no ring is drawn
     $("verdict-headline").focus();
+    window.scrollTo(0, 0);
   }
 
   function showError(message) {
-    showResult({ verdict: { status: "error", headline: "Could not check this credential", reason: message },
-                 summary: {}, checks: [] });
+    showResult({ verdict: { status: "error", headline: say("checkFailed"), reason: message },
+                 facts: [], about: [], checks: [] });
   }
 
   function post(url, body, contentType) {
@@ -206,19 +199,20 @@
       return response.json().then(function (data) {
         busy(false);
         if (data && data.verdict) { showResult(data); }
-        else { showError((data && data.detail) || ("the service answered HTTP " + response.status)); }
+        else { showError((data && data.detail) || say("answered", { status: response.status })); }
       });
     }).catch(function () {
       busy(false);
-      showError("the verification service could not be reached");
+      showError(say("unreachable"));
     });
   }
 
   function start() {
+    try { TEXT = JSON.parse($("page-text").textContent); } catch (e) { TEXT = {}; }
     $("upload-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var input = $("file");
-      if (!input.files || !input.files.length) { showError("choose a file first"); return; }
+      if (!input.files || !input.files.length) { showError(say("chooseFile")); return; }
       var form = new FormData();
       form.append("file", input.files[0]);
       post("/verify/upload", form, null);
@@ -226,11 +220,12 @@
     $("paste-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var text = $("paste").value;
-      if (!text.trim()) { showError("paste a credential, a JWT or a link first"); return; }
+      if (!text.trim()) { showError(say("pasteFirst")); return; }
       post("/verify/text", text, "text/plain;charset=UTF-8");
     });
     $("again").addEventListener("click", function () {
       $("result").hidden = true;
+      document.body.classList.remove("has-result");
       $("paste").value = "";
       $("file").value = "";
       $("file").focus();
