@@ -44,6 +44,11 @@ from .omc import COMMANDS as _OMC_COMMANDS  # noqa: E402
 for _command in _OMC_COMMANDS:
     cli.add_command(_command)
 # [status] commands
+from .records import records_group  # noqa: E402  ([registrar] records)
+from .report import catalogue_group, report_cmd  # noqa: E402  ([registrar] ministry report, catalogue export)
+
+for _command in (records_group, report_cmd, catalogue_group):
+    cli.add_command(_command)
 from .registry import registry_group  # noqa: E402  [registry] commands
 
 cli.add_command(registry_group)

@@ -12,12 +12,13 @@ import click
 
 from omc_vc._internal.jsonio import loads_object
 from omc_vc.errors import ConfigError, InputError
-from omc_vc.issue.batch import issue_roster
+from omc_vc.issue.batch import RosterInterrupted, issue_roster
 from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.portability import portability_warning
+from omc_vc.issue.records import Action
 from omc_vc.issue.sqlite_store import SqliteStore
-from omc_vc.issue.status_ops import publish_status_lists, revoke, suspend, unsuspend
+from omc_vc.issue.status_ops import credential_ref, publish_status_lists, set_record_status
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_endorsement
 from omc_vc.omc.policy import load_policy
@@ -25,8 +26,20 @@ from omc_vc.omc.profile import validate_omc
 from omc_vc.omc.stacks import StackProgress, stack_progress
 from omc_vc.verify import CORE_CHECKS
 
-from ._common import EXIT_FAILED, emit_json, get_passphrase, handle_errors, open_key, read_input, say, write_output
+from ._common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    emit_json,
+    fail,
+    get_passphrase,
+    handle_errors,
+    open_key,
+    read_input,
+    say,
+    write_output,
+)
 from .core import build_verifier, verifier_options
+from .records import find_one, interactive, record_line, refuse_existing
 
 
 def _key(config: InstitutionConfig, passphrase_env: str | None) -> KeyPair:
@@ -63,8 +76,16 @@ def _date(value: str | None, option: str) -> date | None:
 @click.option("--completed", help="Completion date YYYY-MM-DD (default today).")
 @click.option("--result", help="Result or grade to record.")
 @click.option("--evidence-url", help="https URL of the learner's assessment evidence.")
+@click.option("--language", metavar="TAG",
+              help="The achievement's language edition the learner gets (fr-CA, en; default: the configuration's "
+                   "language, else the achievement's own). A roster's language column does this per row.")
 @click.option("--roster", type=click.Path(dir_okay=False), help="Roster CSV: issue a whole cohort.")
 @click.option("--out", help="Output file (one credential; default stdout) or folder (--roster, required).")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists (one credential).")
+@click.option("--replaces", metavar="ID-or-FILE",
+              help="Correct an issued credential: issue this one in its place (the old one is revoked as "
+                   "superseded and both are linked in the records).")
+@click.option("--reason", help="--replaces: why (kept in the records, never published; default: superseded).")
 @click.option("--strict", is_flag=True, help="--roster: refuse the whole roster if any row is bad.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="--roster: signing processes.")
@@ -74,9 +95,10 @@ def _date(value: str | None, option: str) -> date | None:
 @handle_errors
 def issue_cmd(config_file: str, achievement: str | None, learner_name: str | None, learner_email: str | None,
               learner_student_number: str | None, learner_did: str | None, completed: str | None,
-              result: str | None, evidence_url: str | None, roster: str | None, out: str | None, strict: bool,
-              workers: int, as_json: bool, passphrase_env: str | None, did_documents: tuple[str, ...],
-              offline: bool, allow_http_loopback: bool) -> None:
+              result: str | None, evidence_url: str | None, language: str | None, roster: str | None,
+              out: str | None, force: bool, replaces: str | None, reason: str | None, strict: bool, workers: int,
+              as_json: bool, passphrase_env: str | None, did_documents: tuple[str, ...], offline: bool,
+              allow_http_loopback: bool) -> None:
     """Issue Ontario Micro-Credentials: one learner, or a whole roster (resumable, exactly once).
 
     An OMC that breaks the policy is refused (exit 1) with a message naming the field. With --roster,
@@ -86,10 +108,20 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     --offline; pin their DID documents with --did-document). The institution.yaml is the one omc status
     and omc serve --institution-config read (its keys: README.md, "The institution").
 
+    A learner holds one credential per achievement: to fix a mistake (a misspelled name), issue the
+    corrected credential with --replaces OLD-ID; the old one is revoked (reason "superseded") and both
+    are linked in the records (omc records show). A learner whose credential was revoked can be issued
+    a new one. --out never replaces an existing file without --force. Ctrl-C stops a roster (exit 130)
+    saying how many were issued; the same command resumes it.
+
     \b
     Example:
       omc issue --config institution.yaml --achievement weld-101 \\
           --learner-name "Ana Silva" --learner-email ana@example.ca --out ana.json
+      omc issue --config institution.yaml --achievement weld-101 --language fr-CA \\
+          --learner-name "Chloé Tremblay" --learner-email chloe@example.ca --out chloe.json
+      omc issue --config institution.yaml --achievement weld-101 --learner-name "Kiri Singh" \\
+          --learner-student-number S1002003 --replaces urn:uuid:1b4e28ba-... --out kiri.json
       omc issue --config institution.yaml --roster cohort.csv --out issued/ --workers 4
       omc issue --config institution.yaml --roster cohort.csv --out issued/ --strict --json
     """
@@ -97,12 +129,19 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     config.require_omc()
     resolver = build_verifier(did_documents, offline, allow_http_loopback).resolver
     if roster:
-        if achievement or learner_name:
-            raise click.UsageError("--roster issues a cohort: do not combine it with --achievement/--learner-*")
+        if achievement or learner_name or language:
+            raise click.UsageError("--roster issues a cohort: do not combine it with --achievement/--learner-*/"
+                                   "--language (the roster's language column gives each learner's)")
         if not out:
             raise click.UsageError("--roster needs --out DIR")
+        if replaces:
+            raise click.UsageError("--replaces corrects one credential: do not combine it with --roster")
     elif not achievement or not learner_name:
         raise click.UsageError("give --achievement and --learner-name (one credential) or --roster (a cohort)")
+    if reason and not replaces:
+        raise click.UsageError("--reason goes with --replaces (omc status revoke --reason for a revocation)")
+    if not roster:
+        refuse_existing(out, force=force)
     key = _key(config, passphrase_env)
     portability = portability_warning(key)
     if portability is not None:  # a warning, not a refusal: the OMC is valid, DCC's tools cannot check it
@@ -117,13 +156,27 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
         learner = Learner(name=learner_name, email=learner_email, student_number=learner_student_number,
                           did=learner_did)
         issued = issuer.issue(learner=learner, achievement=achievement, completed=_date(completed, "--completed"),
-                              result=result, evidence_url=evidence_url, out_file=out)
+                              result=result, evidence_url=evidence_url, out_file=out, language=language,
+                              replaces=credential_ref(replaces) if replaces else None, reason=reason)
+    notes = []
+    if issued.replaced is not None:
+        old = issued.replaced.record
+        notes.append(f"it replaces {old.id}, "
+                     + ("now revoked (superseded)" if issued.replaced.changed else "which was revoked already")
+                     + "; run `omc status publish` to make the revocation visible to verifiers")
+    if issued.previous is not None:
+        notes.append(f"{learner_name}'s earlier credential {issued.previous.id} for {achievement} was revoked on "
+                     f"{issued.previous.revoked} and stays revoked")
     if out is None:
         write_output(json.dumps(issued.credential, indent=2, ensure_ascii=False), None)
     elif as_json:
-        emit_json(issued.record.to_json())
+        emit_json({**issued.record.to_json(),
+                   "replaces": issued.replaced.record.id if issued.replaced else None,
+                   "reissueOf": issued.previous.id if issued.previous else None})
     else:
-        click.echo(f"issued {issued.record.id} to {learner_name} ({achievement}) -> {out}", err=True)
+        say(f"issued {issued.record.id} to {learner_name} ({achievement}) -> {out}", err=True)
+    for note in notes:  # the learner's name is the registrar's text: printed inert
+        say(f"  {note}", err=True)
 
 
 def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, workers: int, as_json: bool) -> None:
@@ -132,7 +185,11 @@ def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, worker
             progress.length = max(total, 1)
             progress.update(done - progress.pos)
 
-        report = issue_roster(issuer, roster, out, strict=strict, workers=workers, progress=update)
+        try:
+            report = issue_roster(issuer, roster, out, strict=strict, workers=workers, progress=update)
+        except RosterInterrupted as stopped:
+            click.echo(err=True)  # past the progress bar
+            fail(f"INTERRUPTED: {stopped}", EXIT_INTERRUPTED)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -159,38 +216,67 @@ def status_group() -> None:
     """
 
 
-def _status_change(action: str, config_file: str, ref: str, as_json: bool) -> None:
+#: How each status change reads: the verb, its past, and which of several matches it acts on.
+_ACTIONS: dict[str, tuple[str, str, str]] = {"revoke": ("Revoke", "revoked", "live"),
+                                             "suspend": ("Suspend", "suspended", "live"),
+                                             "unsuspend": ("Lift the suspension of", "suspension lifted", "suspended")}
+
+
+def _status_change(action: Action, config_file: str, ref: str, achievement: str | None, reason: str | None,
+                   yes: bool, as_json: bool) -> None:
+    verb, past, prefer = _ACTIONS[action]
     config = load_config(config_file)
     with SqliteStore(config.state_path) as store:
-        record = {"revoke": revoke, "suspend": suspend, "unsuspend": unsuspend}[action](store, ref)
+        record = find_one(store, ref, achievement=achievement, prefer=prefer)
+        if not yes and interactive():
+            say(f"{verb} {record_line(record)}" + (f"; reason: {reason}" if reason else ""), err=True)
+            if not click.confirm("Go ahead?", default=False, err=True):
+                fail(f"CANCELLED: nothing changed for {record.id}", EXIT_FAILED)
+        change = set_record_status(store, record.id, action, reason=reason)
+    after = change.record
     if as_json:
-        emit_json(record.to_json())
+        emit_json({**after.to_json(), "changed": change.changed, "nothingChangedBecause": change.why,
+                   "reason": change.event.reason if change.event else None})
+    elif change.changed:
+        say(f"{past}: {after.id} ({after.learner_name}, {after.achievement or '-'})"
+            + (f"; reason: {change.event.reason}" if change.event and change.event.reason else ""))
+        click.echo("Run `omc status publish` to make it visible to verifiers.")
     else:
-        click.echo(f"{action}: {record.id} ({record.learner_name}, {record.achievement}). "
-                   "Run `omc status publish` to make it visible to verifiers.")
+        say(f"nothing changed: {after.id} ({after.learner_name}, {after.achievement or '-'}): {change.why}")
 
 
-for _action, _help in (("revoke", "Revoke an OMC for good (by credential id or file)."),
+for _action, _help in (("revoke", "Revoke an OMC for good."),
                        ("suspend", "Suspend an OMC (needs a suspension list: status.suspension: true)."),
                        ("unsuspend", "Lift a suspension.")):
-    def _make(action: str, help_text: str) -> None:
+    def _make(action: Action, help_text: str) -> None:
         @status_group.command(action, help=f"""{help_text}
+
+        The credential is named by its id, its file, or a search (a learner's name, student number or
+        e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
+        skips the question). --reason is kept in the records (omc records show), never published. When
+        nothing would change (already {_ACTIONS[action][1]}, or revoked for good) it says so and changes
+        nothing (exit 0).
 
         \b
         Example:
-          omc status {action} --config institution.yaml issued/ana-silva-weld-101-1b4e28ba2fa1.json
           omc status {action} --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+          omc status {action} --config institution.yaml "Kiri Singh" --achievement weld-101 \\
+              --reason "academic integrity decision 2026-114" --yes
           omc status publish --config institution.yaml --out public/status/
         """)
         @click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
                       help="Institution configuration (YAML or JSON).")
-        @click.argument("ref", metavar="ID-or-FILE")
+        @click.argument("ref", metavar="ID-FILE-OR-SEARCH")
+        @click.option("--achievement", help="Narrow a search to this achievement.")
+        @click.option("--reason", help="Why (kept in the records, never published).")
+        @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
         @click.option("--json", "as_json", is_flag=True, help="Print the credential's state record as JSON.")
         @handle_errors
-        def command(config_file: str, ref: str, as_json: bool) -> None:
-            _status_change(action, config_file, ref, as_json)
+        def command(config_file: str, ref: str, achievement: str | None, reason: str | None, yes: bool,
+                    as_json: bool) -> None:
+            _status_change(action, config_file, ref, achievement, reason, yes, as_json)
 
-    _make(_action, _help)
+    _make(_action, _help)  # type: ignore[arg-type]
 
 
 @status_group.command("publish")
@@ -350,11 +436,14 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
 @click.option("--name", "endorser_name", required=True, help="The endorser's name (employer, industry body).")
 @click.option("--url", "endorser_url", help="The endorser's web site.")
 @click.option("--comment", required=True, help="The endorsement statement.")
+@click.option("--language", metavar="TAG",
+              help="Endorse the achievement's edition in this language (each edition is an achievement of its own).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def endorse_cmd(catalogue_file: str, achievement: str, for_issuer: str, key_file: str, endorser_name: str,
-                endorser_url: str | None, comment: str, out: str | None, passphrase_env: str | None) -> None:
+                endorser_url: str | None, comment: str, language: str | None, out: str | None,
+                passphrase_env: str | None) -> None:
     """Sign an OB 3.0 EndorsementCredential of one institution's achievement (for its endorsementFiles).
 
     The endorsement is bound to the institution (--for-issuer) and to the achievement's defining
@@ -379,7 +468,7 @@ def endorse_cmd(catalogue_file: str, achievement: str, for_issuer: str, key_file
     if endorser_url:
         profile["url"] = endorser_url
     document = build_endorsement(achievement=definitions[achievement], issuer=for_issuer, endorser=profile,
-                                 comment=comment, key=pair)
+                                 comment=comment, key=pair, language=language)
     write_output(json.dumps(document, indent=2, ensure_ascii=False), out)
 
 

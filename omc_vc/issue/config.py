@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from omc_vc._internal.configfile import read_config_file
+from omc_vc._internal.configfile import read_config_file, yaml_position
 from omc_vc.bitstring import MIN_BITS
 from omc_vc.errors import ConfigError, KeyError_
 from omc_vc.issue.offers import DEFAULT_OFFER_DAYS, MAX_OFFER_DAYS
@@ -372,9 +372,41 @@ def read_catalogue(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
 
 
 def load_config(path: str | os.PathLike[str]) -> InstitutionConfig:
-    """Read and check an institution configuration file (ConfigError naming the key on any problem)."""
+    """Read and check an institution configuration file (ConfigError naming the key on any problem, and in
+    a YAML file the line and column where it is written)."""
     target = Path(path).resolve()
-    return parse_config(_read_structured(target, "configuration"), target.parent, path=target)
+    data = _read_structured(target, "configuration")
+    try:
+        return parse_config(data, target.parent, path=target)
+    except ConfigError as exc:
+        where = _where(exc, target, data)
+        if where is None:
+            raise
+        raise ConfigError(f"{exc.detail} ({where})", code=exc.code, **exc.context) from exc
+
+
+def _where(exc: ConfigError, target: Path, data: Any) -> str | None:
+    """"<file> line L, column C" of the key a ConfigError names (``field``), in the configuration or, for a
+    catalogue entry, in the catalogue file it names."""
+    field = exc.context.get("field")
+    if not isinstance(field, str) or not field:
+        return None
+    keys = field.split(".")
+    # (file, key path, how many of its keys are a wrapper, not the field's own)
+    candidates = [(target, keys, 0)]
+    catalogue = data.get("catalogue") if isinstance(data, Mapping) else None
+    if keys[0] == "catalogue" and len(keys) > 1 and isinstance(catalogue, str):
+        inner = (target.parent / catalogue).resolve()
+        candidates = [(inner, ["achievements", *keys[1:]], 1), (inner, keys[1:], 0), *candidates]
+    best: tuple[int, Path, int, int] | None = None
+    for path, wanted, wrapper in candidates:
+        found = yaml_position(path, wanted, max_bytes=MAX_CONFIG_BYTES)
+        if found is not None and (best is None or found[2] - wrapper > best[0]):
+            best = (found[2] - wrapper, path, found[0], found[1])
+    if best is None:
+        return None
+    _, path, line, column = best
+    return f"{path.name} line {line}, column {column}"
 
 
 def _file(value: Any, base: Path, key: str) -> Path:

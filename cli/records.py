@@ -1,0 +1,335 @@
+"""``omc records``: the registrar's records of what was issued (list, search, show, export), and the helpers
+``omc issue`` and ``omc status`` share with it (finding one credential, writing a file only with --force)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from omc_vc._internal import atomic
+from omc_vc.errors import IssuanceError
+from omc_vc.issue.batch import csv_safe
+from omc_vc.issue.config import InstitutionConfig, load_config
+from omc_vc.issue.records import (
+    CSV_COLUMNS,
+    STATES,
+    RecordQuery,
+    RecordStore,
+    as_jwt,
+    csv_row,
+    describe,
+    original_learner_key,
+    summaries,
+)
+from omc_vc.issue.sqlite_store import SqliteStore
+from omc_vc.issue.status_ops import credential_ref
+from omc_vc.issue.store import CredentialRecord
+
+from ._common import EXIT_USAGE, emit_json, fail, handle_errors, say
+
+__all__ = ["COMMANDS", "find_one", "interactive", "parse_day", "write_file"]
+
+
+def interactive() -> bool:
+    """Whether a person is at the terminal to answer a question (tests answer for one)."""
+    return sys.stdin.isatty()
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"USAGE_ERROR: {option} {value!r} is not a date (YYYY-MM-DD)", EXIT_USAGE)
+
+
+def write_file(out: str, text: str, *, force: bool) -> None:
+    """Write ``out`` atomically, never over an existing file unless ``force``."""
+    target = Path(out)
+    if target.is_dir():
+        fail(f"FILE_EXISTS: {out} is a folder; name a file", EXIT_USAGE)
+    if target.exists() and not force:
+        fail(f"FILE_EXISTS: {out} exists already; nothing was written (--force replaces it)", EXIT_USAGE)
+    atomic.write_text(target, text if text.endswith("\n") else text + "\n")
+
+
+def refuse_existing(out: str | None, *, force: bool) -> None:
+    """Before any work: the same refusal as :func:`write_file` (nothing is issued for a file that cannot be
+    written)."""
+    if out is not None and Path(out).exists() and not force:
+        fail(f"FILE_EXISTS: {out} exists already; nothing was issued (--force replaces it)", EXIT_USAGE)
+
+
+def _line(view: dict[str, Any]) -> str:
+    return (f"{view['issued'][:10]}  {view['state']:<10}  {view['achievement'] or '-':<12}  {view['learner']}  "
+            f"{view['id']}")
+
+
+def _show_candidates(store: RecordStore, found: Sequence[CredentialRecord]) -> None:
+    for view in summaries(store, found[:20]):
+        say(f"  {_line(view)}", err=True)
+    if len(found) > 20:
+        say(f"  ... and {len(found) - 20} more", err=True)
+
+
+def find_one(store: RecordStore, ref: str, *, achievement: str | None = None,
+             prefer: str | None = None) -> CredentialRecord:
+    """The one credential ``ref`` names: its id, its file, or a record search (a name, a student number, an
+    e-mail address), narrowed by ``achievement``. ``prefer`` ("live": not revoked; "suspended") picks the
+    one such credential among several matches. Several left: each is listed and the command stops."""
+    ident = credential_ref(ref)
+    found = store.find(ident)
+    searched = not found
+    if searched:
+        found = store.search(RecordQuery(text=ref))
+    if achievement is not None:
+        found = [r for r in found if r.achievement == achievement]
+    if len(found) > 1 and prefer is not None:
+        wanted = [r for r in found if r.revoked is None and (prefer != "suspended" or r.suspended)]
+        if len(wanted) == 1:
+            found = wanted
+    if not found:
+        how = " (by id, file, name, student number or e-mail)" if searched else ""
+        narrowed = f" for {achievement!r}" if achievement else ""
+        raise IssuanceError(f"no credential matches {ref!r}{narrowed}{how}", field="credential", code="NOT_FOUND")
+    if len(found) > 1:
+        _show_candidates(store, found)
+        fail(f"AMBIGUOUS: {len(found)} credentials match {ref!r}: give one id (listed above)"
+             + ("" if achievement else " or narrow with --achievement"), EXIT_USAGE)
+    return found[0]
+
+
+def _records_of(config_file: str) -> tuple[InstitutionConfig, SqliteStore]:
+    config = load_config(config_file)
+    return config, SqliteStore(config.state_path)
+
+
+def _query(text: str | None, name: str | None, student_number: str | None, email: str | None,
+           achievement: str | None, issued_from: str | None, issued_to: str | None, state: str | None,
+           limit: int | None) -> RecordQuery:
+    return RecordQuery(text=text, name=name, student_number=student_number, email=email, achievement=achievement,
+                       issued_from=parse_day(issued_from, "--from"), issued_to=parse_day(issued_to, "--to"),
+                       state=state, limit=limit)
+
+
+def _filters(func: Any) -> Any:
+    for option in reversed([
+        click.option("--achievement", help="Only this catalogue achievement."),
+        click.option("--from", "issued_from", metavar="YYYY-MM-DD", help="Issued on or after this day."),
+        click.option("--to", "issued_to", metavar="YYYY-MM-DD", help="Issued on or before this day."),
+        click.option("--state", type=click.Choice(STATES), help="Only credentials in this state."),
+        click.option("--limit", type=click.IntRange(1), help="At most this many, oldest first."),
+    ]):
+        func = option(func)
+    return func
+
+
+_CONFIG = click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
+                       help="Institution configuration (YAML or JSON).")
+
+
+def _print_list(store: RecordStore, found: Sequence[CredentialRecord], as_json: bool) -> None:
+    views = summaries(store, found)
+    if as_json:
+        emit_json({"count": len(views), "records": views})
+        return
+    for view in views:  # names come from the roster: printed inert
+        say(_line(view))
+    click.echo(f"{len(views)} record(s)", err=True)
+
+
+@click.group("records")
+def records_group() -> None:
+    """The registrar's records: what was issued, to whom, its state, history and corrections.
+
+    Every subcommand reads the issuance store of the institution.yaml that omc issue reads (--config).
+    A credential is named by its id, its file, or a search: a learner's name (any part, any case,
+    with or without accents), student number or e-mail address.
+
+    \b
+    Example:
+      omc records list --config institution.yaml --from 2026-09-01 --state active
+      omc records search --config institution.yaml "Kiri Singh"
+      omc records show --config institution.yaml S1002003
+      omc records export --config institution.yaml --format csv --out records.csv
+    """
+
+
+@records_group.command("list")
+@_CONFIG
+@_filters
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@handle_errors
+def list_cmd(config_file: str, achievement: str | None, issued_from: str | None, issued_to: str | None,
+             state: str | None, limit: int | None, as_json: bool) -> None:
+    """List the credentials issued, oldest first: day, state, achievement, learner, id.
+
+    \b
+    Example:
+      omc records list --config institution.yaml
+      omc records list --config institution.yaml --achievement weld-101 --from 2026-09-01 --to 2026-12-31
+      omc records list --config institution.yaml --state revoked --json
+    """
+    _, store = _records_of(config_file)
+    with store:
+        query = _query(None, None, None, None, achievement, issued_from, issued_to, state, limit)
+        _print_list(store, store.search(query), as_json)
+
+
+@records_group.command("search")
+@_CONFIG
+@click.argument("text", required=False)
+@click.option("--name", help="Every word of it appears in the learner's name (any case, accents or not).")
+@click.option("--student-number", help="The learner's student number.")
+@click.option("--email", help="The learner's e-mail address.")
+@_filters
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@handle_errors
+def search_cmd(config_file: str, text: str | None, name: str | None, student_number: str | None,
+               email: str | None, achievement: str | None, issued_from: str | None, issued_to: str | None,
+               state: str | None, limit: int | None, as_json: bool) -> None:
+    """Find credentials by learner: TEXT is a name, a student number, an e-mail address or an id.
+
+    \b
+    Example:
+      omc records search --config institution.yaml "kiri singh"
+      omc records search --config institution.yaml --student-number S1002003
+      omc records search --config institution.yaml --email ana@example.ca --json
+    """
+    if not any((text, name, student_number, email)):
+        fail("USAGE_ERROR: give TEXT, --name, --student-number or --email (omc records list lists them all)",
+             EXIT_USAGE)
+    _, store = _records_of(config_file)
+    with store:
+        query = _query(text, name, student_number, email, achievement, issued_from, issued_to, state, limit)
+        _print_list(store, store.search(query), as_json)
+
+
+@records_group.command("show")
+@_CONFIG
+@click.argument("ref", metavar="ID-FILE-OR-SEARCH")
+@click.option("--achievement", help="Narrow a search to this achievement.")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@handle_errors
+def show_cmd(config_file: str, ref: str, achievement: str | None, as_json: bool) -> None:
+    """Show one credential: the learner, the achievement, its state, its status history with the reasons,
+    and the credentials it replaces or that replaced it.
+
+    \b
+    Example:
+      omc records show --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+      omc records show --config institution.yaml "Kiri Singh" --achievement weld-101 --json
+    """
+    _, store = _records_of(config_file)
+    with store:
+        view = describe(store, find_one(store, ref, achievement=achievement))
+    if as_json:
+        emit_json(view)
+        return
+    say(view["id"])
+    say(f"  learner:      {view['learner']} ({view['learnerKey']})")
+    say(f"  achievement:  {view['achievement'] or '-'}" + (f" ({view['achievementName']})" if view["achievementName"]
+                                                          else ""))
+    say(f"  state:        {view['state']}")
+    facts = [f"issued {view['issued']}"] + [f"{label} {view[key]}" for key, label in
+                                            (("completed", "completed"), ("result", "result"),
+                                             ("validUntil", "valid until")) if view.get(key)]
+    say(f"  facts:        {', '.join(facts)}")
+    for url in view["evidence"]:
+        say(f"  evidence:     {url}")
+    if view["file"]:
+        say(f"  file:         {view['file']}")
+    if view["statusList"]:
+        say(f"  status:       {view['statusList']} index {view['statusIndex']}")
+    for key, label in (("replaces", "replaces"), ("replacedBy", "replaced by"), ("reissueOf", "reissue of"),
+                       ("reissuedAs", "reissued as")):
+        if view.get(key):
+            say(f"  {label + ':':<13} {view[key]}")
+    say("  history:")
+    for event in view["history"]:
+        say(f"    {event['at']}  {event['action']}" + (f"  (reason: {event['reason']})" if event["reason"] else ""))
+
+
+@records_group.command("export")
+@_CONFIG
+@click.argument("ref", metavar="[ID-FILE-OR-SEARCH]", required=False)
+@click.option("--format", "fmt", type=click.Choice(["json", "jwt", "csv"]),
+              help="With a credential: json (as issued, the default) or jwt (a VC-JWT, OB 3.0 §8.2). "
+                   "Without one: csv (the default) or json, every record the filters select.")
+@_filters
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--passphrase-env", metavar="VAR", help="--format jwt: read the key passphrase from VAR.")
+@handle_errors
+def export_cmd(config_file: str, ref: str | None, fmt: str | None, achievement: str | None,
+               issued_from: str | None, issued_to: str | None, state: str | None, limit: int | None,
+               out: str | None, force: bool, passphrase_env: str | None) -> None:
+    """Export one issued credential again (as issued, or as a VC-JWT), or the records as CSV or JSON for a
+    registrarial system (CSV cells are neutralised against spreadsheet formulas).
+
+    \b
+    Example:
+      omc records export --config institution.yaml urn:uuid:1b4e28ba-... --out ana.json
+      omc records export --config institution.yaml "Ana Silva" --format jwt --out ana.jwt
+      omc records export --config institution.yaml --from 2026-09-01 --format csv --out records.csv
+    """
+    config, store = _records_of(config_file)
+    with store:
+        if ref is not None:
+            record = find_one(store, ref, achievement=achievement)
+            chosen = fmt or "json"
+            if chosen == "csv":
+                text = _csv(store, [record])
+            else:
+                document = store.document(record.id)
+                if document is None:
+                    raise IssuanceError(f"{record.id} was issued before the store kept the signed credentials; its "
+                                        f"file is {record.file or 'not recorded'}", code="NOT_FOUND")
+                if chosen == "jwt":
+                    from .omc import _key
+
+                    text = as_jwt(document, _key(config, passphrase_env))
+                else:
+                    text = json.dumps(document, indent=2, ensure_ascii=False)
+        else:
+            if fmt == "jwt":
+                fail("USAGE_ERROR: --format jwt exports one credential: name it (an id, a file or a search)",
+                     EXIT_USAGE)
+            found = store.search(_query(None, None, None, None, achievement, issued_from, issued_to, state, limit))
+            if fmt == "json":
+                text = json.dumps({"count": len(found), "records": [describe(store, r) for r in found]},
+                                  indent=2, ensure_ascii=False)
+            else:
+                text = _csv(store, found)
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        write_file(out, text, force=force)
+        click.echo(f"wrote {out}", err=True)
+
+
+def _csv(store: RecordStore, records: Sequence[CredentialRecord]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        writer.writerow([csv_safe(value) for value in csv_row(store, record)])
+    return buffer.getvalue()
+
+
+def record_line(record: CredentialRecord) -> str:
+    """A credential as one line for a person: id (learner, achievement, issued day)."""
+    return (f"{record.id} ({record.learner_name}, {record.achievement or '-'}, issued {record.issued[:10]}; "
+            f"{original_learner_key(record.learner_key)})")
+
+
+COMMANDS = [records_group]
