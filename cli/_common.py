@@ -250,6 +250,26 @@ def default_registry(registry: str | None, anchors: str | None, *,
     return chosen, anchors if (anchors or demo) else pick(None, ANCHORS_ENV, "anchors")
 
 
+class AliasedOption(click.Option):
+    """An option whose first name is the one the CLI uses everywhere; its other names are old spellings still
+    accepted (so scripts keep working) and never shown in ``--help``."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        names, text = record
+        # click writes "--a, --b METAVAR" (a flag has no metavar)
+        metavar = "" if self.is_flag or self.count else names.rsplit(" ", 1)[-1]
+        return (f"{self.opts[0]} {metavar}".strip(), text)
+
+
+#: The one name of each concept on the command line (README "One vocabulary"): the public verifier service
+#: (QR codes, certificates, shares, offers, the service's own address) and its environment variable.
+VERIFIER_URL_OPTION = "--verifier-url"
+VERIFIER_URL_ENV = "OMC_VERIFIER_URL"
+
+
 def plain_value(value: Any) -> str:
     """A value as a person reads it, never a Python repr: a list as comma-separated items, a mapping as compact
     JSON, a flag as yes/no, nothing as "none"."""

@@ -39,7 +39,19 @@ from omc_vc.registry import (
 )
 from omc_vc.registry_forms import LEGACY_FILE, build_forms, check_federation, dcc_registry_entries, write_forms
 
-from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, open_key, plain_value, read_input, say
+from ._common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    VERIFIER_URL_OPTION,
+    AliasedOption,
+    emit_json,
+    fail,
+    handle_errors,
+    open_key,
+    plain_value,
+    read_input,
+    say,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Registry errors that are bad input (exit 2); every other one is a refusal or a failed verification (exit 1).
@@ -58,7 +70,10 @@ def registry_errors(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
-_REGISTRY_OPTION = click.option("--registry", "registry_file", required=True, type=click.Path(dir_okay=False),
+# --draft: the ministry's unsigned working file; --registry everywhere is a published, signed registry (a URL
+# or its registry.json). --registry was this option's older spelling and is still accepted.
+_REGISTRY_OPTION = click.option("--draft", "--registry", "registry_file", cls=AliasedOption, required=True,
+                                type=click.Path(dir_okay=False), metavar="FILE",
                                 help="The ministry's registry working file (from `omc registry init`).")
 
 
@@ -69,10 +84,10 @@ def registry_group() -> None:
     \b
     Example:
       omc registry init --anchor-key ministry.key --out registry-draft.json
-      omc registry add-institution --registry registry-draft.json --name "Example College" \\
+      omc registry add-institution --draft registry-draft.json --name "Example College" \\
           --type college --did did:web:college.example.ca --eqaa OCQAS --iqap-ref OCQAS-2024-11 \\
           --consent-ref MCU-OMC-0042 --scope OMC,OMC+
-      omc registry publish --registry registry-draft.json --key ministry.key --out public/
+      omc registry publish --draft registry-draft.json --key ministry.key --out public/
     """
 
 
@@ -147,7 +162,7 @@ def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | No
 @click.option("--homepage", help="The institution's homepage (https URL), shown by DCC's verifiers.")
 @click.option("--logo", help="The institution's logo (https URL or data:image/ URI), shown by DCC's verifiers.")
 @click.option("--location", help="Where it is, e.g. \"Toronto, ON, Canada\" (DCC's legacy registry form).")
-@click.option("--verifier", metavar="URL",
+@click.option(VERIFIER_URL_OPTION, "--verifier", "verifier", cls=AliasedOption, metavar="URL",
               help="The institution's public verifier service (https): the page its learners' QR codes and "
                    "certificates open unless a learner sets their own.")
 @handle_errors
@@ -160,7 +175,7 @@ def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[st
 
     \b
     Example:
-      omc registry add-institution --registry registry-draft.json --name "Example College" \\
+      omc registry add-institution --draft registry-draft.json --name "Example College" \\
           --type college --did did:web:college.example.ca --eqaa OCQAS --iqap-ref OCQAS-2024-11 \\
           --qa-date 2024-05-01 --consent-ref MCU-OMC-0042 --scope OMC,OMC+ \\
           --homepage https://college.example.ca --location "Toronto, ON, Canada"
@@ -201,7 +216,7 @@ def _consent_command(status: str, verb: str) -> Any:
     \b
     Example:
       omc registry {verb} did:web:college.example.ca \\
-          --registry registry-draft.json --reason "ministry decision 2025-17"
+          --draft registry-draft.json --reason "ministry decision 2025-17"
     """
     return command
 
@@ -227,7 +242,7 @@ def add_partnership_cmd(registry_file: str, pcc: str, partner: str, since: str |
 
     \b
     Example:
-      omc registry add-partnership --registry registry-draft.json --pcc did:web:tradeskill.example.ca \\
+      omc registry add-partnership --draft registry-draft.json --pcc did:web:tradeskill.example.ca \\
           --partner did:web:college.example.ca --reference MCU-PCC-0007
     """
     draft = _load(registry_file)
@@ -249,7 +264,7 @@ def add_did_cmd(did: str, registry_file: str, new_did: str, valid_from: str | No
     \b
     Example:
       omc registry add-did did:web:college.example.ca --new-did did:web:college.example.ca:2026 \\
-          --registry registry-draft.json
+          --draft registry-draft.json
     """
     draft = _load(registry_file)
     item = draft.add_did(did, new_did, valid_from=_time(valid_from, "--valid-from"))
@@ -268,7 +283,7 @@ def retire_did_cmd(did: str, registry_file: str, at: str | None) -> None:
 
     \b
     Example:
-      omc registry retire-did did:web:college.example.ca --registry registry-draft.json
+      omc registry retire-did did:web:college.example.ca --draft registry-draft.json
     """
     draft = _load(registry_file)
     item = draft.retire_did(did, at=_time(at, "--at"))
@@ -309,7 +324,7 @@ def set_federation_cmd(registry_file: str, key_file: str, entity_id: str, organi
     \b
     Example:
       omc keys generate --type p256 --out federation.key --passphrase-env MCU_PASS
-      omc registry set-federation --registry registry-draft.json --key federation.key \\
+      omc registry set-federation --draft registry-draft.json --key federation.key \\
           --entity-id https://mcu.example.ca/omc --organization-name "Ontario Ministry of Colleges and Universities" \\
           --homepage-uri https://www.ontario.ca/page/ministry-colleges-universities \\
           --policy-uri https://www.ontario.ca/page/micro-credentials-registry
@@ -352,7 +367,7 @@ def publish_cmd(registry_file: str, key_files: tuple[str, ...], out: str, valid_
 
     \b
     Example:
-      omc registry publish --registry registry-draft.json --key ministry-1.key --key ministry-2.key \\
+      omc registry publish --draft registry-draft.json --key ministry-1.key --key ministry-2.key \\
           --federation-key federation.key --passphrase-env MCU_PASS --out public/ --valid-days 30
     """
     draft = _load(registry_file)
@@ -404,7 +419,7 @@ def rotate_anchors_cmd(registry_file: str, new_keys: tuple[str, ...], threshold:
 
     \b
     Example:
-      omc registry rotate-anchors --registry registry-draft.json --new-key ministry-2026.key \\
+      omc registry rotate-anchors --draft registry-draft.json --new-key ministry-2026.key \\
           --key ministry-2024.key --key ministry-2026.key --anchors-out anchors-2026.json
     """
     draft = _load(registry_file)
@@ -441,13 +456,14 @@ def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> Non
 
 
 @registry_group.command("show")
-@click.option("--registry", "registry_file", type=click.Path(dir_okay=False),
-              help="A working file, or a published (signed) registry.json to verify and show.")
-@click.option("--url", help="Fetch, verify and show the registry published at this URL.")
+@click.option("--draft", "registry_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A working file (from `omc registry init`), shown as it stands.")
+@click.option("--registry", "--url", "url", cls=AliasedOption, metavar="URL-or-PATH",
+              help="A published registry (its URL, or a registry.json) to verify and show.")
 @click.option("--anchors", type=click.Path(dir_okay=False), help="Anchors file (default keys/ministry-anchors.json).")
 @click.option("--registry-cache", type=click.Path(file_okay=False), help="Cache folder for fetched registries.")
 @click.option("--demo", is_flag=True, help="Trust the DEMO ministry anchor.")
-@click.option("--offline", is_flag=True, help="Use only a fresh cached copy of --url.")
+@click.option("--offline", is_flag=True, help="Use only a fresh cached copy of --registry.")
 @click.option("--allow-http-loopback", is_flag=True, hidden=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
@@ -458,11 +474,13 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
 
     \b
     Example:
-      omc registry show --registry registry-draft.json
-      omc registry show --url https://www.ontario.ca/omc/registry.json --json
+      omc registry show --draft registry-draft.json
+      omc registry show --registry https://www.ontario.ca/omc/registry.json --json
     """
     if bool(registry_file) == bool(url):
-        fail("give exactly one of --registry FILE or --url URL")
+        fail("give exactly one of --draft FILE or --registry URL-or-PATH")
+    if url and "://" not in url and Path(url).is_file():
+        registry_file, url = url, None  # a registry.json on disk: a working file is shown as such
     if registry_file:
         value = loads_object(read_input(registry_file), max_bytes=MAX_REGISTRY_BYTES, what=registry_file)
         if value.get("format") == DRAFT_FORMAT:

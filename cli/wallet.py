@@ -28,6 +28,9 @@ from omc_vc.wallet import (
 
 from ._common import (
     EXIT_FAILED,
+    VERIFIER_URL_ENV,
+    VERIFIER_URL_OPTION,
+    AliasedOption,
     default_registry,
     emit_json,
     fail,
@@ -51,8 +54,12 @@ def _wallet_options(func: F) -> F:
 
 
 def _base_url_option(func: F) -> F:
-    return click.option("--base-url", envvar="OMC_VERIFIER_URL", metavar="URL",
-                        help="Verifier service the QR code opens (env OMC_VERIFIER_URL); default: the wallet's "
+    # the one name of the verifier's address (README "One vocabulary"); --base-url and --service were its
+    # older spellings here and are still accepted
+    return click.option(VERIFIER_URL_OPTION, "--base-url", "--service", "base_url", cls=AliasedOption,
+                        envvar=VERIFIER_URL_ENV, metavar="URL",
+                        help="Verifier service the QR code opens and, in short mode, that hosts the copy (env "
+                             "OMC_VERIFIER_URL); default: the wallet's "
                              "setting (omc wallet settings), else the issuing institution's public verifier as the "
                              "registry records it.")(func)
 
@@ -416,7 +423,7 @@ def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
     \b
     Example:
       omc wallet export 3fa2c1 --format html --out certificate.html
-      omc wallet export 3fa2c1 --format pdf --out certificate.pdf --paper a4 --base-url https://verify.example.ca
+      omc wallet export 3fa2c1 --format pdf --out certificate.pdf --paper a4 --verifier-url https://verify.example.ca
     """
     wallet = _open(wallet_dir, passphrase_env)
     item = wallet.get(item_id)
@@ -568,9 +575,6 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
 @click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
               help="link: the whole credential in the URL fragment (nothing hosted); short: a hosted copy.")
 @_base_url_option
-@click.option("--service", envvar="OMC_SHARE_SERVICE", metavar="URL",
-              help="Short mode: the verifier service hosting the copy (env OMC_SHARE_SERVICE); default: the "
-                   "verifier URL, chosen as for --base-url.")
 @click.option("--ttl-days", type=click.IntRange(1, 365), default=7, show_default=True,
               help="Short mode: days until the hosted copy expires.")
 @click.option("--max-version", type=click.IntRange(1, 40), default=40, show_default=True,
@@ -579,12 +583,12 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
 @click.option("--allow-http-loopback", is_flag=True, hidden=True, help="Allow http to loopback (tests, demo).")
 @handle_errors
 def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out: str, mode: str,
-           base_url: str | None, service: str | None, ttl_days: int, max_version: int, demo_url: bool,
+           base_url: str | None, ttl_days: int, max_version: int, demo_url: bool,
            allow_http_loopback: bool) -> None:
     """Draw a QR code for a credential that an employer's phone camera opens on the verifier page.
 
     The verifier is the one set once in the wallet (omc wallet init/settings --verifier-url), else the
-    issuing institution's public verifier as the registry records it; --base-url overrides it. A loopback
+    issuing institution's public verifier as the registry records it; --verifier-url overrides it. A loopback
     or private address is refused (VERIFIER_URL_NOT_PUBLIC) outside a demo. The image prints at the mode's
     size (PNG at 300 dpi, SVG in mm; docs/qr-format.md). Prints the QR version. Link mode refuses (and
     suggests short mode) when the credential does not fit. Short mode hosts a copy on the service until it
@@ -593,7 +597,7 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
     \b
     Example:
       omc wallet qr 3fa2c1 --out omc.png
-      omc wallet qr 3fa2c1 --out omc.svg --mode short --service https://verify.example.ca
+      omc wallet qr 3fa2c1 --out omc.svg --mode short --verifier-url https://verify.example.ca
     """
     kind = _image_kind(out)
     wallet = _open(wallet_dir, passphrase_env)
@@ -603,7 +607,7 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
         text = qr.encode_link(item.credential, base)
         version = qr.make_qr_image(text, Path(out), kind=kind, max_version=max_version, mode="link")
     else:
-        base, origin = wallet.verifier_url_for(item, given=service or base_url, demo=demo_url)
+        base, origin = wallet.verifier_url_for(item, given=base_url, demo=demo_url)
         share = wallet.share(item.id, service=base, ttl_seconds=ttl_days * 86400,
                              fetcher=Fetcher(allow_loopback=allow_http_loopback))
         text = share.url
@@ -662,7 +666,8 @@ def qr_group() -> None:
 @qr_group.command("encode")
 @click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Image file: .png or .svg.")
-@click.option("--base-url", envvar="OMC_VERIFIER_URL", metavar="URL", required=True,
+@click.option(VERIFIER_URL_OPTION, "--base-url", "base_url", cls=AliasedOption, envvar=VERIFIER_URL_ENV,
+              metavar="URL", required=True,
               help="The public verifier service the QR code opens (https; env OMC_VERIFIER_URL).")
 @_demo_option
 @click.option("--max-version", type=click.IntRange(1, 40), default=40, show_default=True,
@@ -674,7 +679,7 @@ def qr_encode_cmd(input_file: str, out: str, base_url: str, demo_url: bool, max_
 
     \b
     Example:
-      omc qr encode signed.json --out omc.png --base-url https://verify.example.ca
+      omc qr encode signed.json --out omc.png --verifier-url https://verify.example.ca
     """
     kind = _image_kind(out)
     base = qr.check_verifier_url(base_url, demo=demo_url)

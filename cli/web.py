@@ -12,7 +12,7 @@ import click
 from omc_vc.errors import ConfigError
 from omc_vc.web.config import load_config, load_institution
 
-from ._common import default_registry, handle_errors
+from ._common import VERIFIER_URL_OPTION, AliasedOption, default_registry, handle_errors
 
 
 @click.command("serve")
@@ -22,7 +22,8 @@ from ._common import default_registry, handle_errors
 @click.option("--port", type=click.IntRange(0, 65535),
               help="Port to listen on (default 8000; 0: a free port the system picks).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default 1).")
-@click.option("--public-url", help="The URL the service is reached at (share links, hosted status-list URLs).")
+@click.option(VERIFIER_URL_OPTION, "--public-url", "public_url", cls=AliasedOption, metavar="URL",
+              help="The public URL this service is reached at (share links, offer links, hosted status-list URLs).")
 @click.option("--registry", help="URL of the ministry's signed registry (enables the OMC verdict; default: "
                                  "env OMC_REGISTRY, else the user config file's registry:).")
 @click.option("--anchors", type=click.Path(dir_okay=False, path_type=Path), help="Trust-anchor file for the registry.")
@@ -62,8 +63,8 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
     Example:
       omc serve --registry https://mcu.example.ca/omc/registry.json --anchors anchors.json
       omc serve --config serve.yaml --port 8443
-      omc serve --host-registry public/registry.json --host-registry-forms public/ --public-url https://mcu.example.ca
-      OMC_API_TOKEN=secret omc serve --institution-config institution.yaml --public-url https://verify.college.ca
+      omc serve --host-registry public/registry.json --host-registry-forms public/ --verifier-url https://mcu.example.ca
+      OMC_API_TOKEN=secret omc serve --institution-config institution.yaml --verifier-url https://verify.college.ca
       curl -H "Authorization: Bearer secret" -H "Content-Type: application/json" \\
           -d @request.json https://verify.college.ca/credentials/issue
 

@@ -55,7 +55,7 @@ step "1. The ministry (DEMO anchor keys/demo-ministry.key) starts its registry o
 run omc registry init --anchor-key keys/demo-ministry.key --demo --id "$BASE/registry.json" \
     --out "$OUT/ministry/registry-draft.json" --anchors-out "$OUT/ministry/anchors.json"
 
-if omc registry publish --registry "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key \
+if omc registry publish --draft "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key \
     --out "$OUT/ministry/refused" > /dev/null 2>&1; then
   echo "DEMO FAILED: a demo key was accepted outside demo mode" >&2; exit 1
 fi
@@ -70,26 +70,26 @@ echo "college:                $COLLEGE_DID"
 echo "private career college: $PCC_DID"
 
 step "3. The ministry lists them (the career college in partnership with the college) and publishes"
-run omc registry add-institution --registry "$OUT/ministry/registry-draft.json" \
+run omc registry add-institution --draft "$OUT/ministry/registry-draft.json" \
     --name "Lakeshore College of Applied Arts and Technology (DEMO)" --type college --did "$COLLEGE_DID" \
     --eqaa "Ontario College Quality Assurance Service" --iqap-ref OCQAS-DEMO-1 --qa-date 2024-05-01 \
     --consent-ref MCU-OMC-DEMO-0001 --scope OMC,OMC+ --granted 2025-01-01T00:00:00Z \
     --homepage https://lakeshore.example.ca --location "Toronto, ON, Canada"
-run omc registry add-institution --registry "$OUT/ministry/registry-draft.json" \
+run omc registry add-institution --draft "$OUT/ministry/registry-draft.json" \
     --name "Northern Trades Career College (DEMO)" --type private-career-college --did "$PCC_DID" \
     --consent-ref MCU-OMC-DEMO-0002 --scope OMC --granted 2025-01-01T00:00:00Z \
     --homepage https://northerntrades.example.ca --location "Sudbury, ON, Canada"
-run omc registry add-partnership --registry "$OUT/ministry/registry-draft.json" --pcc "$PCC_DID" \
+run omc registry add-partnership --draft "$OUT/ministry/registry-draft.json" --pcc "$PCC_DID" \
     --partner "$COLLEGE_DID" --reference MCU-PCC-DEMO-0001 --since 2025-01-01T00:00:00Z
 # the registry's OpenID Federation trust anchor, for DCC's verifiers: its own P-256 key, named in the signed list
 run omc keys generate --type p256 --out "$OUT/ministry/demo-federation.key" --insecure-plaintext
-run omc registry set-federation --registry "$OUT/ministry/registry-draft.json" --demo \
+run omc registry set-federation --draft "$OUT/ministry/registry-draft.json" --demo \
     --key "$OUT/ministry/demo-federation.key" --entity-id "$BASE" \
     --organization-name "Ontario Ministry of Colleges and Universities (DEMO)" \
     --homepage-uri https://www.ontario.ca/page/ministry-colleges-universities \
     --policy-uri https://www.ontario.ca/page/micro-credentials-from-ontario-postsecondary-schools
 # one publication, every form: registry.json, the federation's statements, DCC's legacy file
-run omc registry publish --registry "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key --demo \
+run omc registry publish --draft "$OUT/ministry/registry-draft.json" --key keys/demo-ministry.key --demo \
     --federation-key "$OUT/ministry/demo-federation.key" --out "$OUT/public"
 
 step "4. The learner sets up a DEMO wallet (its holder DID goes into the credentials)"

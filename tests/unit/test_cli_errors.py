@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from click.testing import CliRunner
 from omc_vc.cli.main import cli
@@ -35,3 +37,47 @@ def test_a_group_alone_prints_its_help(args: list[str]) -> None:
     result = CliRunner().invoke(cli, args, prog_name="omc")
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: omc")
+
+
+# --- one vocabulary --------------------------------------------------------------------------------
+
+def _help(args: list[str]) -> str:
+    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="omc")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("args", [["wallet", "qr"], ["wallet", "export"], ["qr", "encode"], ["serve"],
+                                  ["registry", "add-institution"]])
+def test_the_verifier_service_is_verifier_url_everywhere(args: list[str]) -> None:
+    text = _help(args)
+    assert "--verifier-url" in text
+    for old in ("--base-url", "--service ", "--public-url", "--verifier "):
+        assert old not in text, (args, old)
+
+
+@pytest.mark.parametrize("args", [["registry", "add-institution"], ["registry", "publish"],
+                                  ["registry", "suspend"], ["registry", "set-federation"]])
+def test_the_ministry_working_file_is_draft(args: list[str]) -> None:
+    text = _help(args)
+    assert "--draft FILE" in text and "--registry" not in text
+
+
+def test_registry_show_takes_a_draft_or_a_published_registry(tmp_path: Any) -> None:
+    text = _help(["registry", "show"])
+    assert "--draft FILE" in text and "--registry URL-or-PATH" in text and "--url" not in text
+    draft = tmp_path / "registry-draft.json"
+    made = CliRunner().invoke(cli, ["registry", "init", "--anchor-key", "keys/demo-ministry.key", "--demo",
+                                    "--out", str(draft)], prog_name="omc")
+    assert made.exit_code == 0, made.output
+    for option in ("--draft", "--registry"):  # the old spelling of a working file still shows it as one
+        shown = CliRunner().invoke(cli, ["registry", "show", option, str(draft), "--json"], prog_name="omc")
+        assert shown.exit_code == 0, shown.output
+        assert '"UNSIGNED working file"' in shown.stdout
+
+
+def test_older_spellings_still_work(tmp_path: Any) -> None:
+    result = CliRunner().invoke(cli, ["qr", "encode", "missing.json", "--out", str(tmp_path / "q.png"),
+                                      "--base-url", "https://verify.example.ca"], prog_name="omc")
+    # the option was accepted: the error is about the missing input, not the option
+    assert result.exit_code == 2 and "INPUT_NOT_FOUND" in result.stderr
