@@ -288,6 +288,34 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+_FORCE_KEY = "omc_force_overwrite"
+
+
+def _remember_force(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[_FORCE_KEY] = bool(value)
+    return value
+
+
+def _refuse_existing_out(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """An --out that names an existing file is refused before the command does anything, unless --force
+    (parsed first: it is eager)."""
+    if value and value != "-" and Path(value).exists() and not ctx.meta.get(_FORCE_KEY):
+        fail(f"FILE_EXISTS: {value} exists already; nothing was written (--force replaces it)", EXIT_USAGE)
+    return value
+
+
+def output_option(help_text: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--out FILE`` that never replaces an existing file, and the ``--force`` that lets it."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--force", is_flag=True, is_eager=True, expose_value=False, callback=_remember_force,
+                            help="Replace the --out file if it exists.")(func)
+        return click.option("--out", required=required, type=click.Path(dir_okay=False), metavar="FILE",
+                            callback=_refuse_existing_out, help=help_text)(func)
+
+    return decorate
+
+
 def write_output(text: str, out: str | None) -> None:
     from omc_vc._internal import atomic
 

@@ -31,6 +31,7 @@ from ._common import (
     emit_json,
     handle_errors,
     open_key,
+    output_option,
     read_input,
     say,
     user_config_path,
@@ -50,7 +51,7 @@ def did_group() -> None:
 @click.argument("target", metavar="DOMAIN[:PATH]")
 @click.option("--key", "key_files", multiple=True, required=True, type=click.Path(dir_okay=False),
               help="Key file(s) to list (public parts only; no passphrase needed). Repeatable.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write did.json here (default: stdout).")
+@output_option("Write did.json here (default: stdout).")
 @handle_errors
 def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> None:
     """Build the did:web DID document for DOMAIN (and optional :PATH) listing the keys as Multikey
@@ -95,7 +96,7 @@ def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> Non
 @click.option("--challenge", help="Challenge to bind the proof to.")
 @click.option("--domain", help="Domain to bind the proof to.")
 @click.option("--verification-method", help="Override the key's verification method id (e.g. did:web:...#key-1).")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@output_option("Write here instead of stdout.")
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def sign_cmd(input_file: str, key_file: str, fmt: str, cryptosuite: str | None, jwt_profile: str,

@@ -12,6 +12,7 @@ from ._common import (
     handle_errors,
     new_key_passphrase,
     open_key,
+    output_option,
     passphrase_options,
     plain_value,
     read_input,
@@ -119,7 +120,7 @@ def show(key_file: str, as_json: bool) -> None:
 @click.argument("key_file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["multikey", "jwk", "pem"]), default="multikey", show_default=True)
 @click.option("--private", is_flag=True, help="Export the PRIVATE key too (asks for the passphrase).")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here (mode 0600 for private keys).")
+@output_option("Write here (mode 0600 for private keys).")
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def export(key_file: str, fmt: str, private: bool, out: str | None, passphrase_env: str | None) -> None:

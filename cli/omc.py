@@ -34,6 +34,7 @@ from ._common import (
     get_passphrase,
     handle_errors,
     open_key,
+    output_option,
     read_input,
     say,
     write_output,
@@ -438,7 +439,7 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
 @click.option("--comment", required=True, help="The endorsement statement.")
 @click.option("--language", metavar="TAG",
               help="Endorse the achievement's edition in this language (each edition is an achievement of its own).")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@output_option("Write here instead of stdout.")
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def endorse_cmd(catalogue_file: str, achievement: str, for_issuer: str, key_file: str, endorser_name: str,

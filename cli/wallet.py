@@ -36,6 +36,7 @@ from ._common import (
     fail,
     get_passphrase,
     handle_errors,
+    output_option,
     read_input,
     say,
     write_output,
@@ -395,7 +396,7 @@ def remove_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
 @_wallet_options
 @click.option("--format", "fmt", type=click.Choice(["json", "jwt", "html", "pdf"]), default="json", show_default=True,
               help="json/jwt: the credential as issued; html/pdf: a one-page certificate with its QR code.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Output file (required for pdf; default stdout).")
+@output_option("Output file (required for pdf; default stdout).")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True,
               help="pdf: the page size (the html certificate prints on either).")
 @click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
@@ -503,7 +504,7 @@ def check_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
               help="Data Integrity proof (eddsa-rdfc-2022) or a VP-JWT (VC-JOSE-COSE).")
 @click.option("--valid-minutes", type=click.IntRange(1, 24 * 60), default=15, show_default=True,
               help="How long the presentation stays valid.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@output_option("Write here instead of stdout.")
 @handle_errors
 def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_env: str | None, challenge: str,
                 domain: str | None, fmt: str, valid_minutes: int, out: str | None) -> None:
@@ -571,7 +572,7 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
 @wallet_group.command("qr")
 @click.argument("item_id", metavar="ID")
 @_wallet_options
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Image file: .png or .svg.")
+@output_option("Image file: .png or .svg.", required=True)
 @click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
               help="link: the whole credential in the URL fragment (nothing hosted); short: a hosted copy.")
 @_base_url_option
@@ -665,7 +666,7 @@ def qr_group() -> None:
 
 @qr_group.command("encode")
 @click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Image file: .png or .svg.")
+@output_option("Image file: .png or .svg.", required=True)
 @click.option(VERIFIER_URL_OPTION, "--base-url", "base_url", cls=AliasedOption, envvar=VERIFIER_URL_ENV,
               metavar="URL", required=True,
               help="The public verifier service the QR code opens (https; env OMC_VERIFIER_URL).")

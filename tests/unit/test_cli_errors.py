@@ -81,3 +81,29 @@ def test_older_spellings_still_work(tmp_path: Any) -> None:
                                       "--base-url", "https://verify.example.ca"], prog_name="omc")
     # the option was accepted: the error is about the missing input, not the option
     assert result.exit_code == 2 and "INPUT_NOT_FOUND" in result.stderr
+
+
+# --- never over an existing file -------------------------------------------------------------------
+
+def test_out_never_replaces_an_existing_file_without_force(tmp_path: Any) -> None:
+    """Every --out that writes one file refuses an existing one before doing anything (a registrar's or a
+    learner's earlier file silently lost); --force replaces it."""
+    key = tmp_path / "k.key"
+    made = CliRunner().invoke(cli, ["keys", "generate", "--out", str(key), "--insecure-plaintext"], prog_name="omc")
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "public.json"
+    out.write_text("precious\n")
+    refused = CliRunner().invoke(cli, ["keys", "export", str(key), "--out", str(out)], prog_name="omc")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: FILE_EXISTS: ") and "--force" in refused.stderr
+    assert out.read_text() == "precious\n"
+    forced = CliRunner().invoke(cli, ["keys", "export", str(key), "--out", str(out), "--force"], prog_name="omc")
+    assert forced.exit_code == 0, forced.output
+    assert "publicKeyMultibase" in out.read_text()
+
+
+@pytest.mark.parametrize("args", [["sign"], ["did", "web"], ["keys", "export"], ["endorse"], ["wallet", "export"],
+                                  ["wallet", "present"], ["wallet", "qr"], ["qr", "encode"]])
+def test_every_single_file_out_offers_force(args: list[str]) -> None:
+    text = _help(args)
+    assert "--out FILE" in text and "--force" in text
