@@ -135,6 +135,10 @@ FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/
 #: The page's own endpoints, which take text or a multipart upload from the page rather than JSON: for
 #: them only the origin is checked.
 PAGE_PATH_PREFIX = "/verify/"
+#: Endpoints a standard makes take a form body: the OpenID4VCI token endpoint (RFC 6749 §4.1.3;
+#: omc_vc.issue.oid4vci.TOKEN_PATH). It acts only on the single-use pre-authorized code the body itself carries,
+#: never on anything a browser adds on its own, so a cross-site form gains nothing there.
+FORM_PATHS = frozenset({"/oid4vci/token"})
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -199,7 +203,7 @@ class SameOriginMiddleware:
         root = str(scope.get("root_path", ""))
         if root and path.startswith(root):
             path = path[len(root):]
-        if not path.startswith(PAGE_PATH_PREFIX):
+        if not path.startswith(PAGE_PATH_PREFIX) and path not in FORM_PATHS:
             kind = headers.get(b"content-type", b"").decode("latin-1").split(";", 1)[0].strip().lower()
             if kind in FORM_CONTENT_TYPES:
                 return "UNSUPPORTED_CONTENT_TYPE", (f"this endpoint takes JSON (application/json), not {kind}: "
