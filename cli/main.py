@@ -63,6 +63,9 @@ from . import wallet_receive  # noqa: E402, F401  ([wallets] omc wallet receive 
 from .web import serve_cmd  # noqa: E402  ([web])
 
 cli.add_command(serve_cmd)
+from .store import store_group  # noqa: E402  ([scale] omc store migrate)
+
+cli.add_command(store_group)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from omc_vc.errors import InputError, OfferError
 from omc_vc.issue.config import load_config
 from omc_vc.issue.offer_ops import MadeOffer, make_offer, make_roster_offers, offer_settings, offers_csv
 from omc_vc.issue.offers import MAX_OFFER_DAYS, OfferRedeemedError
-from omc_vc.issue.sqlite_store import SqliteStore
+from omc_vc.issue.stores import open_store
 from omc_vc.qr import make_qr_image
 
 from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
@@ -107,7 +107,7 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
                                    "--achievement/--learner-*")
         if not out:
             raise click.UsageError("--roster needs --out FILE (the mail-merge CSV)")
-        with SqliteStore(config.state_path) as store:
+        with open_store(config) as store:
             report = make_roster_offers(config, store, roster, now=now, expires_days=expires_in_days, strict=strict)
         offers_csv(report.made, out)
         if qr_out:
@@ -129,7 +129,7 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
         return
     if not achievement or not learner_name:
         raise click.UsageError("give --achievement and --learner-name (one offer) or --roster and --out (a cohort)")
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         made = make_offer(config, store, achievement=achievement, learner_name=learner_name, now=now,
                           learner_email=learner_email, student_number=learner_student_number,
                           completed=_date(completed), expires_days=expires_in_days)
@@ -157,7 +157,7 @@ def list_cmd(config_file: str, as_json: bool) -> None:
     """
     config = load_config(config_file)
     now = utcnow()
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         offers = store.offers()
     if as_json:
         emit_json({"offers": [o.to_json(now) for o in offers]})
@@ -191,7 +191,7 @@ def revoke_cmd(config_file: str, offer_id: str, as_json: bool) -> None:
     """
     config = load_config(config_file)
     now = utcnow()
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         try:
             offer = store.revoke_offer(offer_id, now=now)
         except OfferRedeemedError as exc:

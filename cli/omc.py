@@ -17,8 +17,8 @@ from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.portability import portability_warning
 from omc_vc.issue.records import Action
-from omc_vc.issue.sqlite_store import SqliteStore
 from omc_vc.issue.status_ops import credential_ref, publish_status_lists, set_record_status
+from omc_vc.issue.stores import open_store
 from omc_vc.keys import KeyPair
 from omc_vc.omc.builder import Learner, build_endorsement
 from omc_vc.omc.policy import load_policy
@@ -147,7 +147,7 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     portability = portability_warning(key)
     if portability is not None:  # a warning, not a refusal: the OMC is valid, DCC's tools cannot check it
         say(f"warning: {portability}", err=True)
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         issuer = Issuer(config=config, key=key, store=store, resolver=resolver)
         if roster:
             assert out is not None
@@ -227,7 +227,7 @@ def _status_change(action: Action, config_file: str, ref: str, achievement: str 
                    yes: bool, as_json: bool) -> None:
     verb, past, prefer = _ACTIONS[action]
     config = load_config(config_file)
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         record = find_one(store, ref, achievement=achievement, prefer=prefer)
         if not yes and interactive():
             say(f"{verb} {record_line(record)}" + (f"; reason: {reason}" if reason else ""), err=True)
@@ -301,7 +301,7 @@ def publish_cmd(config_file: str, out: str, as_json: bool, passphrase_env: str |
     config = load_config(config_file)
     config.require_omc()
     key = _key(config, passphrase_env)
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         paths = publish_status_lists(Issuer(config=config, key=key, store=store), out)
     if as_json:
         emit_json({"files": [str(p) for p in paths]})

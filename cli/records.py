@@ -29,9 +29,9 @@ from omc_vc.issue.records import (
     original_learner_key,
     summaries,
 )
-from omc_vc.issue.sqlite_store import SqliteStore
 from omc_vc.issue.status_ops import credential_ref
 from omc_vc.issue.store import CredentialRecord
+from omc_vc.issue.stores import IssuanceStore, open_store
 
 from ._common import EXIT_USAGE, emit_json, fail, handle_errors, say
 
@@ -108,9 +108,9 @@ def find_one(store: RecordStore, ref: str, *, achievement: str | None = None,
     return found[0]
 
 
-def _records_of(config_file: str) -> tuple[InstitutionConfig, SqliteStore]:
+def _records_of(config_file: str) -> tuple[InstitutionConfig, IssuanceStore]:
     config = load_config(config_file)
-    return config, SqliteStore(config.state_path)
+    return config, open_store(config)
 
 
 def _query(text: str | None, name: str | None, student_number: str | None, email: str | None,

@@ -16,7 +16,7 @@ from omc_vc.issue.batch import csv_safe
 from omc_vc.issue.catalogue import csv_rows, export_catalogue
 from omc_vc.issue.config import load_config
 from omc_vc.issue.report import COUNTS, ministry_report
-from omc_vc.issue.sqlite_store import SqliteStore
+from omc_vc.issue.stores import open_store
 
 from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
 from .records import parse_day, write_file
@@ -73,7 +73,7 @@ def report_cmd(config_file: str, start: str, end: str, fmt: str, as_json: bool, 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     assert first is not None and last is not None
     config = load_config(config_file)
-    with SqliteStore(config.state_path) as store:
+    with open_store(config) as store:
         report = ministry_report(store, config, first, last, partners=partners)
     chosen = "json" if as_json else fmt
     if chosen == "json":

@@ -26,6 +26,7 @@ Example (``institution.yaml``; relative paths are relative to the file)::
       valid_days: 7                    # validUntil of each published list: publish again before then
       fill_ratio: 0.5                  # a list takes new credentials until half its indices are used
     state: state/issuance.sqlite       # or state_dir: state/ (the database is issuance.sqlite in it)
+    # store: postgresql://omc@db.internal/omc   # instead of state: the shared PostgreSQL store (store_setting.py)
     policy: null                       # null = the bundled default policy
     valid_years: null                  # optional validUntil of each credential, in years
     language: fr-CA                    # optional: the edition OMCs are issued in unless the learner's row says
@@ -61,6 +62,7 @@ from omc_vc._internal.configfile import read_config_file, yaml_position
 from omc_vc.bitstring import MIN_BITS
 from omc_vc.errors import ConfigError, KeyError_
 from omc_vc.issue.offers import DEFAULT_OFFER_DAYS, MAX_OFFER_DAYS
+from omc_vc.issue.store_setting import StoreSetting, parse_store
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.omc.builder import issuer_profile
 from omc_vc.omc.editions import edition_problems, is_language_tag
@@ -71,7 +73,7 @@ __all__ = ["InstitutionConfig", "OffersConfig", "StatusConfig", "load_config", "
 MAX_CONFIG_BYTES: Final = 4 * 1024 * 1024
 _TOP_KEYS: Final = frozenset({"did", "verification_method", "key", "keys", "passphrase_env", "profile", "catalogue",
                               "status", "state", "state_dir", "policy", "valid_years", "token_env", "did_document",
-                              "offers", "language", "$comment"})
+                              "offers", "language", "store", "$comment"})
 #: The state database's name in ``state_dir``.
 STATE_FILE: Final = "issuance.sqlite"
 _STATUS_KEYS: Final = frozenset({"base_url", "suspension", "list_bits", "ttl_minutes", "valid_days", "fill_ratio"})
@@ -135,6 +137,8 @@ class InstitutionConfig:
     offers: OffersConfig | None = None
     #: the language OMCs are issued in unless a learner's own is given (None: each achievement's own language)
     language: str | None = None
+    #: the shared PostgreSQL store (None: the SQLite database at ``state_path``; omc_vc.issue.stores opens it)
+    store: StoreSetting | None = None
     #: an inline configuration's mapping and the folder its paths are relative to (None: read from ``path``)
     source: tuple[Mapping[str, Any], Path] | None = field(default=None, repr=False)
     _key: KeyPair | None = field(default=None, repr=False)
@@ -448,6 +452,9 @@ def parse_config(data: Any, base: Path, *, path: Path | None = None) -> Institut
     if "state" in data and "state_dir" in data:
         raise ConfigError("config: give state (the database file) or state_dir (its folder), not both",
                           field="state")
+    store = parse_store(data.get("store"))
+    if store is not None and ("state" in data or "state_dir" in data):
+        raise ConfigError("config: give store (PostgreSQL) or state / state_dir (SQLite), not both", field="store")
     if data.get("state_dir") is not None:
         state_path = _file(data["state_dir"], base, "state_dir") / STATE_FILE
     else:
@@ -471,6 +478,6 @@ def parse_config(data: Any, base: Path, *, path: Path | None = None) -> Institut
         profile=dict(profile), catalogue=catalogue, status=_status(data.get("status")), state_path=state_path,
         policy=load_policy((base / policy_path).resolve() if policy_path else None),
         valid_years=float(years) if years is not None else None, extra_key_files=extra_files,
-        token_env=token_env, did_document=did_document, offers=_offers(data.get("offers")),
+        token_env=token_env, did_document=did_document, offers=_offers(data.get("offers")), store=store,
         language=language,
     )

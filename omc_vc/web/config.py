@@ -25,12 +25,16 @@ Example file (every key optional)::
                                                # of omc issue (omc_vc/issue/config.py), or the same inline:
     # institution: {keys: [/etc/omc/issuer.key], passphrase_env: OMC_KEY_PASS, token_env: OMC_API_TOKEN,
     #               state_dir: /var/lib/omc/issuer, did_document: /srv/omc/did.json}
+    # or several institutions in one service, by name (each its own keys, token_env, store and status lists,
+    # hosted under /status/NAME/ unless its status.base_url says otherwise):
+    # institutions: {college-a: /etc/omc/college-a.yaml, college-b: /etc/omc/college-b.yaml}
 
 Relative paths are resolved against the configuration file's folder.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -108,6 +112,16 @@ class WebConfig:
     shares: SharesConfig = field(default_factory=SharesConfig)
     hosted: Hosted = field(default_factory=Hosted)
     institution: InstitutionConfig | None = None
+    #: several institutions issuing through one service, by name (instead of ``institution``)
+    institutions: dict[str, InstitutionConfig] = field(default_factory=dict)
+
+    def all_institutions(self) -> dict[str, InstitutionConfig]:
+        """Every institution this service issues for, by name ("" for the one of ``institution``)."""
+        if self.institution is not None and self.institutions:
+            raise ConfigError("give institution (one) or institutions (several, by name), not both")
+        if self.institution is not None:
+            return {"": self.institution}
+        return dict(self.institutions)
 
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""
@@ -158,7 +172,7 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         raise ConfigError("the configuration must be a mapping")
     _check_keys(raw, {"host", "port", "workers", "public_url", "registry", "anchors", "offline",
                       "allow_http_loopback", "demo", "cache_dir", "policy", "limits", "shares", "hosted",
-                      "institution"}, "the configuration")
+                      "institution", "institutions"}, "the configuration")
     for key in ("host", "public_url", "registry"):
         if key in raw and raw[key] is not None and not isinstance(raw[key], str):
             raise ConfigError(f"{key} must be a string")
@@ -221,6 +235,9 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         inline_base = Path(inline.pop(_BASE, base))  # set by config_to_raw: the folder its paths are relative to
         institution = parse_institution(inline, inline_base)
         institution.source = (inline, inline_base)
+    institutions = _institutions(raw, base)
+    if institution is not None and institutions:
+        raise ConfigError("give institution (one) or institutions (several, by name), not both")
     port = raw.get("port", 8000)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ConfigError("port must be an integer in 0..65535")
@@ -230,7 +247,50 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         anchors=_path(raw.get("anchors"), base, "anchors"), offline=bool(raw.get("offline", False)),
         allow_http_loopback=bool(raw.get("allow_http_loopback", False)), demo=bool(raw.get("demo", False)),
         cache_dir=_path(raw.get("cache_dir"), base, "cache_dir"), policy=_path(raw.get("policy"), base, "policy"),
-        limits=limits, shares=shares, hosted=hosted, institution=institution)
+        limits=limits, shares=shares, hosted=hosted, institution=institution, institutions=institutions)
+
+
+#: An institution's name in ``institutions``: the folder of its status lists under /status/.
+_INSTITUTION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _one_institution(value: Any, base: Path, name: str) -> InstitutionConfig:
+    if isinstance(value, str):  # an institution.yaml, as omc issue reads it
+        return load_institution(_path(value, base, name) or base)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be an institution.yaml file name or the same keys inline")
+    inline = dict(value)
+    inline_base = Path(inline.pop(_BASE, base))  # set by config_to_raw: the folder its paths are relative to
+    institution = parse_institution(inline, inline_base)
+    institution.source = (inline, inline_base)
+    return institution
+
+
+def _institutions(raw: dict[str, Any], base: Path) -> dict[str, InstitutionConfig]:
+    """``institutions``: name -> institution. Two institutions may not share a store (each keeps its own
+    credentials and status lists) nor a token variable (a token names one institution)."""
+    section = _section(raw, "institutions")
+    found: dict[str, InstitutionConfig] = {}
+    stores: dict[Any, str] = {}
+    tokens: dict[str, str] = {}
+    for name, value in section.items():
+        if not isinstance(name, str) or not _INSTITUTION_NAME.match(name):
+            raise ConfigError(f"institutions: {name!r} must be a name of lower-case letters, digits and - "
+                              "(it names the folder of its status lists)")
+        institution = _one_institution(value, base, f"institutions.{name}")
+        setting = institution.store
+        where: Any = (setting.url, setting.url_env, setting.schema) if setting is not None \
+            else str(institution.state_path)
+        if where in stores:
+            raise ConfigError(f"institutions: {stores[where]} and {name} name the same issuance store: each "
+                              "institution needs its own (state / state_dir, or store.schema)")
+        if institution.token_env in tokens:
+            raise ConfigError(f"institutions: {tokens[institution.token_env]} and {name} read their bearer token "
+                              f"from the same variable {institution.token_env}: give each its own token_env")
+        stores[where] = name
+        tokens[institution.token_env] = name
+        found[name] = institution
+    return found
 
 
 def _read_mapping(path: Path) -> Any:
@@ -265,13 +325,18 @@ def config_to_raw(config: WebConfig) -> dict[str, Any]:
             return [plain(v) for v in value]
         return value
 
-    institution = config.institution
-    raw: dict[str, Any] = plain(asdict(replace(config, institution=None)))
-    raw.pop("institution", None)
-    if institution is not None:
+    def institution_raw(institution: InstitutionConfig) -> Any:
         if institution.source is not None:  # inline: the same mapping, read against the same folder
             inline, base = institution.source
-            raw["institution"] = {**inline, _BASE: str(base.resolve())}
-        else:
-            raw["institution"] = str(institution.path)
+            return {**inline, _BASE: str(base.resolve())}
+        return str(institution.path)
+
+    institution = config.institution
+    raw: dict[str, Any] = plain(asdict(replace(config, institution=None, institutions={})))
+    raw.pop("institution", None)
+    raw.pop("institutions", None)
+    if institution is not None:
+        raw["institution"] = institution_raw(institution)
+    if config.institutions:
+        raw["institutions"] = {name: institution_raw(inst) for name, inst in config.institutions.items()}
     return raw
