@@ -30,9 +30,10 @@ $(WEB_JS_STAMP): tests/web/js/package-lock.json
 
 # Headless Chromium for the browser tests (Debian package; needs root, as on CI and the dev machines).
 # chromium for the browser tests; wrk for the test of the service benchmark's wrk script; poppler-utils
-# (pdftotext, pdftoppm, pdfinfo) to read the learner's PDF certificate back. Each entry: command:package.
+# (pdftotext, pdftoppm, pdfinfo) to read the learner's PDF certificate back; the PostgreSQL server for the
+# shared store's tests (a throwaway cluster: tests/pgcluster.py). Each entry: command:package.
 system-deps:
-	@missing=""; for pair in chromium:chromium wrk:wrk pdftotext:poppler-utils; do \
+	@missing=""; for pair in chromium:chromium wrk:wrk pdftotext:poppler-utils pg_ctlcluster:postgresql; do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
