@@ -123,11 +123,39 @@ def start_cluster() -> Cluster:
                                  capture_output=True, timeout=90, check=False, cwd=folder, env=env, **run_as)
         if started.returncode == 0 and _accepts(cluster):
             atexit.register(cluster.stop)
+            _watch(cluster)
             return cluster
         time.sleep(0.2)
     log = (folder / "server.log").read_text(errors="replace") if (folder / "server.log").exists() else ""
     cluster.stop()
     raise RuntimeError(f"the PostgreSQL test cluster did not start: {log[-2000:]}")
+
+
+#: Stops the cluster when the test process is gone without stopping it (killed, or a timeout's SIGTERM, which
+#: runs no atexit handler): argv = test pid, pg_ctl, data folder, cluster folder, uid, gid.
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, pg_ctl, data, folder, uid, gid = sys.argv[1:]
+while os.path.exists(data):
+    try:
+        os.kill(int(parent), 0)
+    except ProcessLookupError:
+        run_as = {"user": int(uid), "group": int(gid), "extra_groups": []} if int(uid) >= 0 else {}
+        subprocess.run([pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True, timeout=60, **run_as)
+        shutil.rmtree(folder, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
+
+
+def _watch(cluster: Cluster) -> None:
+    import sys
+
+    uid, gid = cluster.run_as.get("user", -1), cluster.run_as.get("group", -1)
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(cluster.bin / "pg_ctl"),
+                      str(cluster.folder / "data"), str(cluster.folder), str(uid), str(gid)],
+                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
 
 
 def _accepts(cluster: Cluster) -> bool:
