@@ -57,6 +57,7 @@ __all__ = [
     "language_of_tag",
     "negotiate",
     "sentence_case",
+    "translatable",
     "translator",
 ]
 
@@ -199,6 +200,18 @@ class Sentence(Message):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.inner,))
+
+
+def translatable(text: object) -> bool:
+    """Whether ``text`` is one of our sentences, so that it can be shown in another language: a :class:`Message`,
+    and for a :class:`Sentence`, one around a message (a sentence around a check's English detail is not).
+
+    >>> translatable(Sentence(Message("Not checked."))), translatable(Sentence("not revoked")), translatable("ok")
+    (True, False, False)
+    """
+    if isinstance(text, Sentence):
+        return translatable(text.inner)
+    return isinstance(text, Message)
 
 
 def sentence_case(text: str) -> str:

@@ -38,7 +38,7 @@ from omc_vc._internal.inert import inert
 from omc_vc._internal.timeutil import format_datetime, parse_datetime
 from omc_vc.did import DidResolver
 from omc_vc.errors import MalformedValueError, OmcVcError, RegistryError
-from omc_vc.i18n import N_, Message, Plural, Sentence, Translator, inert_text, translator
+from omc_vc.i18n import N_, Message, Plural, Sentence, Translator, inert_text, translatable, translator
 from omc_vc.model import Check, VerificationResult, as_list, issuer_id, types
 from omc_vc.registry import (
     Anchors,
@@ -818,6 +818,8 @@ CHECK_NAMES: Final[dict[str, str]] = {
     "status": N_("revocation status"), "omc-profile": N_("OMC fields"), "omc-endorsements": N_("endorsements"),
     ISSUER_CHECK: N_("issuer authorized by the ministry"), PARTNERSHIP_CHECK: N_("partnership"),
     "holder-binding": N_("holder"), "credentials": N_("credentials"),
+    "related-resources": N_("related resources"), "challenge": N_("challenge"), "domain": N_("domain"),
+    "holder-claims": N_("credentials' own signatures"), "holder-is-subject": N_("credentials about the holder"),
 }
 
 
@@ -826,7 +828,7 @@ def shown_text(text: str, words: Translator, *, code: str | None = None, status:
     sentences (:class:`~omc_vc.i18n.Message`) are translated with their parameters; a code with plain words
     gets them; any other text is a check's English detail, which a French reader gets as our sentence for
     the verdict with its code (the English detail stays in the JSON result)."""
-    if isinstance(text, Message) or words.language == "en":
+    if translatable(text) or words.language == "en":
         return words.render(text)
     if code and code in _PLAIN:
         return words.gettext(_PLAIN[code])

@@ -21,6 +21,7 @@ from omc_vc._internal.timeutil import utcnow
 from omc_vc.checks import RELATED_RESOURCE_CODE, data_model, related_resources_in_use, validity_period
 from omc_vc.did import DidResolver
 from omc_vc.errors import CanonicalizationLimitError, InputError, JsonLdError, JwtError, OmcVcError, ProofError
+from omc_vc.i18n import Message, Plural
 from omc_vc.model import Check, VerificationResult, as_list, holder_id, issuer_id, subject_ids, types
 from omc_vc.proofs import data_integrity, jose
 
@@ -31,6 +32,8 @@ DEFAULT_ACCEPTED_SUITES: Final = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-j
 #: suites that canonicalize with RDFC-1.0 / URDNA2015 and data-loss detection: by cryptosuite, or by legacy type
 _RDFC_SUITES = frozenset({"eddsa-rdfc-2022", "ecdsa-rdfc-2019"})
 _RDFC_LEGACY_TYPES = frozenset({"Ed25519Signature2020"})
+#: The data-loss check's detail when it passes (one sentence, shown in the reader's language).
+_ALL_DEFINED: Final = Message("every property is defined by a context")
 
 
 @dataclass
@@ -134,7 +137,7 @@ class Verifier:
         """Extra checks that did not run because the credential failed earlier are listed as skipped."""
         for check in self.extra_checks:
             if result.check(check.name) is None and (wanted is None or check.name in wanted):
-                result.add(Check(check.name, "skipped", "not checked: the credential already failed"))
+                result.add(Check(check.name, "skipped", Message("not checked: the credential already failed")))
 
     @staticmethod
     def _parse(document: dict[str, Any] | str | bytes) -> dict[str, Any] | str:
@@ -177,7 +180,7 @@ class Verifier:
         # it (whatever checks the caller asked for: the proof check itself reads the proof's JSON)
         try:
             jsonld_plain.require_plain(doc, loader=self.loader)
-            result.add(Check("plain-json-ld", "passed", "every field is written where and as it was signed"))
+            result.add(Check("plain-json-ld", "passed", Message("every field is written where and as it was signed")))
         except JsonLdError as exc:
             result.add(Check.from_error("plain-json-ld", exc))
             return result
@@ -193,7 +196,7 @@ class Verifier:
         if data_loss_wanted and not rdfc_only:
             try:
                 jsonld.check_data_loss(doc, loader=self.loader)
-                result.add(Check("data-loss", "passed", "every property is defined by a context"))
+                result.add(Check("data-loss", "passed", _ALL_DEFINED))
             except JsonLdError as exc:
                 result.add(Check.from_error("data-loss", exc))
                 return result
@@ -213,12 +216,13 @@ class Verifier:
                 result.add(Check.from_error("data-loss", failure))
                 return result
             if failure is None:
-                result.add(Check("data-loss", "passed", "every property is defined by a context"))
+                result.add(Check("data-loss", "passed", _ALL_DEFINED))
         if failure is not None:
             result.add(Check.from_error("proof", failure))
             return result
         suites = ", ".join(sorted({p.cryptosuite or "?" for p in proof_results}))
-        result.add(Check("proof", "passed", f"{len(proof_results)} proof(s) verified ({suites})"))
+        result.add(Check("proof", "passed", Plural("{n} proof verified ({suites})", "{n} proofs verified ({suites})",
+                                                   "n", n=len(proof_results), suites=suites)))
         controllers = [p.controller for p in proof_results if p.controller]
         if kind == "presentation":
             if challenge is None:
@@ -235,11 +239,11 @@ class Verifier:
             # VCDM 2.0 §4.7 / OB 3.0 §9: the proof's verification method must be controlled by the issuer
             strangers = [c for c in controllers if c != issuer]
             if strangers or not controllers:
-                result.add(Check("issuer-key-binding", "failed",
-                                 f"the signing key belongs to {strangers[0] if strangers else 'nobody'}, "
-                                 f"not to the issuer {issuer}", "ISSUER_KEY_MISMATCH"))
+                result.add(Check("issuer-key-binding", "failed", Message(
+                    "the signing key belongs to {signer}, not to the issuer {issuer}", issuer=issuer,
+                    signer=strangers[0] if strangers else Message("nobody")), "ISSUER_KEY_MISMATCH"))
             else:
-                result.add(Check("issuer-key-binding", "passed", f"signed by a key of {issuer}"))
+                result.add(Check("issuer-key-binding", "passed", Message("signed by a key of {issuer}", issuer=issuer)))
         if want("validity-period"):
             result.add(validity_period(doc, now))
         self._run_extra(doc, result, controllers, now, want)
@@ -273,10 +277,11 @@ class Verifier:
         # VC-API presentations/verify: the holder must control the key that signed the presentation
         if holder is not None:
             if any(c != holder for c in controllers):
-                result.add(Check("holder-binding", "failed", f"the presentation was signed by {controllers[0]}, "
-                                 f"not by its holder {holder}", "HOLDER_KEY_MISMATCH"))
+                result.add(Check("holder-binding", "failed", Message(
+                    "the presentation was signed by {signer}, not by its holder {holder}", signer=controllers[0],
+                    holder=holder), "HOLDER_KEY_MISMATCH"))
             else:
-                result.add(Check("holder-binding", "passed", f"signed by the holder {holder}"))
+                result.add(Check("holder-binding", "passed", Message("signed by the holder {holder}", holder=holder)))
         self._embedded(doc, result, holder or (controllers[0] if controllers else None), now, wanted)
 
     @staticmethod
@@ -291,14 +296,15 @@ class Verifier:
                     or "EnvelopedVerifiableCredential" in types(credential):
                 continue
             if holder is None:
-                result.add(Check("holder-claims", "failed", f"verifiableCredential[{index}] has no proof of its "
-                                 "own, so only the presentation secures it: VCDM 2.0 §4.12.4 then requires the "
-                                 "presentation to name its holder", "MALFORMED_VALUE_ERROR"))
+                result.add(Check("holder-claims", "failed", Message(
+                    "verifiableCredential[{index}] has no proof of its own, so only the presentation secures it: "
+                    "VCDM 2.0 §4.12.4 then requires the presentation to name its holder", index=str(index)),
+                    "MALFORMED_VALUE_ERROR"))
             else:
-                result.add(Check("holder-claims", "failed", f"verifiableCredential[{index}] has no proof of its "
-                                 "own: a credential secured only by the presentation (a self-asserted credential, "
-                                 "VCDM 2.0 §4.12.4) is not accepted; it must carry its own proof",
-                                 "PROOF_VERIFICATION_ERROR"))
+                result.add(Check("holder-claims", "failed", Message(
+                    "verifiableCredential[{index}] has no proof of its own: a credential secured only by the "
+                    "presentation (a self-asserted credential, VCDM 2.0 §4.12.4) is not accepted; it must carry its "
+                    "own proof", index=str(index)), "PROOF_VERIFICATION_ERROR"))
             return
 
     def _embedded(self, doc: dict[str, Any], result: VerificationResult, holder: str | None, now: datetime,
@@ -308,20 +314,23 @@ class Verifier:
             sub = self.verify(credential, now=now, checks=sorted(wanted) if wanted is not None else None)
             if sub.kind == "presentation":
                 # an enveloped presentation inside a presentation: it escaped the challenge check (replay)
-                sub.add(Check("data-model", "failed", "a presentation is not a credential: nested presentations "
-                              "would escape the challenge check", "MALFORMED_VALUE_ERROR"))
+                sub.add(Check("data-model", "failed", Message("a presentation is not a credential: nested "
+                              "presentations would escape the challenge check"), "MALFORMED_VALUE_ERROR"))
             result.credentials.append(sub)
             subjects = subject_ids(sub.document or {}) if isinstance(sub.document, dict) else []
             # the holder must be a subject of every credential whose subject has an id (a policy of the full
             # verification; a caller that names its checks, e.g. checks: ["proof"], asks for VCDM rules only)
             if wanted is None and subjects and holder is not None and holder not in subjects:
                 result.add(Check("holder-is-subject", "failed",
-                                 f"verifiableCredential[{index}] is about {subjects[0]}, not the holder {holder}",
+                                 Message("verifiableCredential[{index}] is about {subject}, not the holder {holder}",
+                                         index=str(index), subject=subjects[0], holder=holder),
                                  "HOLDER_NOT_SUBJECT"))
         if credentials:
             bad = sum(1 for c in result.credentials if not c.verified)
             result.add(Check("credentials", "failed" if bad else "passed",
-                             f"{len(credentials) - bad} of {len(credentials)} embedded credential(s) verified",
+                             Plural("{verified} of {n} embedded credential verified",
+                                    "{verified} of {n} embedded credentials verified", "n", n=len(credentials),
+                                    verified=len(credentials) - bad),
                              "EMBEDDED_CREDENTIAL_INVALID" if bad else None))
 
     # --- VC-JWT -----------------------------------------------------------------------------------
@@ -340,29 +349,32 @@ class Verifier:
         if wanted is None or "data-model" in wanted:
             if result.add(data_model(doc, outcome.kind)).failed:
                 return result
-        result.add(Check("proof", "passed", f"JWT signature verified ({outcome.header.get('alg')}, {outcome.profile})"))
+        result.add(Check("proof", "passed", Message("JWT signature verified ({alg}, {profile})",
+                                                    alg=str(outcome.header.get("alg")), profile=outcome.profile)))
         if outcome.kind == "presentation":
             claims = outcome.claims
             # challenge and domain travel as nonce and aud in a VP-JWT (VC-JOSE-COSE §3.1.2, RFC 7519)
             if challenge is not None and claims.get("nonce") != challenge:
-                result.add(Check("challenge", "failed", "the presentation's nonce does not match the challenge",
-                                 "INVALID_CHALLENGE_ERROR"))
+                result.add(Check("challenge", "failed", Message("the presentation's nonce does not match the "
+                                                                "challenge"), "INVALID_CHALLENGE_ERROR"))
             if domain is not None:
                 audiences = as_list(claims.get("aud"))
                 expected = [domain] if isinstance(domain, str) else list(domain)
                 if not all(d in audiences for d in expected):
-                    result.add(Check("domain", "failed", "the presentation's aud does not match the domain",
-                                     "INVALID_DOMAIN_ERROR"))
+                    result.add(Check("domain", "failed", Message("the presentation's aud does not match the "
+                                                                 "domain"), "INVALID_DOMAIN_ERROR"))
             holder = result.issuer or outcome.controller
             if result.issuer and result.issuer != outcome.controller:
-                result.add(Check("holder-binding", "failed", "the presentation was not signed by its holder",
+                result.add(Check("holder-binding", "failed", Message("the presentation was not signed by its holder"),
                                  "HOLDER_KEY_MISMATCH"))
             self._embedded(doc, result, holder, now, wanted)
             return result
         if wanted is None or "issuer-key-binding" in wanted:
             ok = outcome.controller == result.issuer
             result.add(Check("issuer-key-binding", "passed" if ok else "failed",
-                             f"signed by a key of {outcome.controller}" + ("" if ok else f", not of {result.issuer}"),
+                             Message("signed by a key of {issuer}", issuer=outcome.controller) if ok else
+                             Message("signed by a key of {signer}, not of {issuer}", signer=outcome.controller,
+                                     issuer=str(result.issuer)),
                              None if ok else "ISSUER_KEY_MISMATCH"))
         if wanted is None or "validity-period" in wanted:
             result.add(validity_period(doc, now))

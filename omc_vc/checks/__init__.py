@@ -17,6 +17,7 @@ from typing import Any
 from omc_vc._internal.multibase import multibase_decode
 from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.errors import MalformedValueError
+from omc_vc.i18n import Message
 from omc_vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT, Check, as_list, holder_id, is_url, issuer_id, types
 
 V2 = VC_V2_CONTEXT
@@ -49,7 +50,7 @@ def data_model(document: Any, kind: str) -> Check:
         problem = _presentation_model(document, tps)
     if problem:
         return _fail(name, problem)
-    return Check(name, "passed", f"conforms to VCDM {'2.0' if version == 2 else '1.1'}")
+    return Check(name, "passed", Message("conforms to VCDM {version}", version="2.0" if version == 2 else "1.1"))
 
 
 def _credential_model(doc: dict[str, Any], tps: list[str], version: int) -> str | None:
@@ -239,9 +240,20 @@ def validity_period(document: dict[str, Any], now: datetime) -> Check:
         start, end = validity_window(document)
     except MalformedValueError as exc:
         return _fail(name, exc.detail)
+    # the moments as the document writes them (date-times: a day alone would hide the hour that decides)
     if start and now < start:
-        return _fail(name, f"not valid yet: valid from {document[start_key]}", "CREDENTIAL_NOT_YET_VALID")
+        return _fail(name, Message("not valid yet: valid from {start}", start=str(document[start_key])),
+                     "CREDENTIAL_NOT_YET_VALID")
     if end and now > end:
-        return _fail(name, f"expired on {document[end_key]}", "CREDENTIAL_EXPIRED")
-    span = f"valid from {document.get(start_key, 'any time')} until {document.get(end_key, 'no end date')}"
+        return _fail(name, Message("expired on {end}", end=str(document[end_key])), "CREDENTIAL_EXPIRED")
+    begins = str(document[start_key]) if start_key in document else None
+    ends = str(document[end_key]) if end_key in document else None
+    if begins and ends:
+        span = Message("valid from {start} until {end}", start=begins, end=ends)
+    elif begins:
+        span = Message("valid from {start}, with no end date", start=begins)
+    elif ends:
+        span = Message("valid until {end}", end=ends)
+    else:
+        span = Message("valid at any time (it states no validity dates)")
     return Check(name, "passed", span)

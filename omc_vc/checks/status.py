@@ -79,6 +79,7 @@ from omc_vc.bitstring import (
 )
 from omc_vc.checks import validity_window
 from omc_vc.errors import FetchError, InputError, OmcVcError, StatusError
+from omc_vc.i18n import N_, Message
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.proofs import jose
 from omc_vc.proofs.data_integrity import CLOCK_SKEW
@@ -442,7 +443,7 @@ class StatusListCheck:
     def _run(self, credential: dict[str, Any], ctx: CheckContext) -> Check:
         raw_entries = as_list(credential.get("credentialStatus"))
         if not raw_entries:
-            return Check(CHECK_NAME, "passed", "the credential has no status entry: it cannot be revoked")
+            return Check(CHECK_NAME, "passed", Message("the credential has no status entry: it cannot be revoked"))
         # each entry may cost a fetch with its own timeout: a credential naming dozens of lists would make
         # one verification take minutes (a denial of service on the verifier), so refuse it outright
         if len(raw_entries) > MAX_STATUS_ENTRIES:
@@ -478,7 +479,7 @@ class StatusListCheck:
             rank = {"CREDENTIAL_REVOKED": 0, "CREDENTIAL_SUSPENDED": 1}
             failures.sort(key=lambda c: rank.get(c.code or "", 2))
             return failures[0]
-        return Check(CHECK_NAME, "passed", "; ".join(notes))
+        return Check(CHECK_NAME, "passed", _joined(notes))
 
     @staticmethod
     def _judge(outcome: StatusOutcome, ctx: CheckContext) -> tuple[Check | None, str]:
@@ -486,7 +487,12 @@ class StatusListCheck:
         if outcome.valid:
             if outcome.purpose == "message" and outcome.message is not None:
                 return None, f"status message: {outcome.message!r} ({at})"
+            if outcome.purpose in _NOT_FLAGGED:
+                return None, Message(_NOT_FLAGGED[outcome.purpose], index=str(outcome.index), list=outcome.list_url)
             return None, f"not {_PAST.get(outcome.purpose, outcome.purpose + ' flagged')} ({at})"
+        if outcome.caveat is None and outcome.purpose in _FLAGGED:
+            return Check(CHECK_NAME, "failed", Message(_FLAGGED[outcome.purpose], index=str(outcome.index),
+                                                       list=outcome.list_url), _FLAGGED_CODES[outcome.purpose]), ""
         by = " by its issuer"
         if outcome.caveat is not None:
             # honoured from a list that could not have vouched for good standing (see _evaluate)
@@ -984,6 +990,22 @@ class StatusListCheck:
 
 
 _PAST = {"revocation": "revoked", "suspension": "suspended", "refresh": "marked for refresh"}
+#: A list's answer in our words (omc_vc.i18n messages), by purpose: not flagged, and flagged by the issuer.
+_NOT_FLAGGED = {"revocation": N_("not revoked (index {index} of {list})"),
+                "suspension": N_("not suspended (index {index} of {list})")}
+_FLAGGED = {"revocation": N_("the credential was revoked by its issuer (index {index} of {list})"),
+            "suspension": N_("the credential is suspended by its issuer (index {index} of {list})")}
+_FLAGGED_CODES = {"revocation": "CREDENTIAL_REVOKED", "suspension": "CREDENTIAL_SUSPENDED"}
+
+
+def _joined(notes: list[str]) -> str:
+    """The notes of every status entry as one detail (``; `` between them), one of our sentences when they are."""
+    if not notes:
+        return ""
+    joined = notes[0]
+    for note in notes[1:]:
+        joined = Message("{first}; {then}", first=joined, then=note)
+    return joined
 
 
 def _check_document_size(url: str, content: str) -> None:

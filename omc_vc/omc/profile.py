@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from omc_vc.errors import PolicyError, RegistryError
+from omc_vc.i18n import Message, Plural
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.omc.endorsement import BINDING_CODE, binding_problem, endorser_entry
 from omc_vc.omc.model import (
@@ -37,8 +38,8 @@ __all__ = ["ENDORSEMENT_CODE", "NOT_A_CLAIM", "POLICY_CODE", "OmcProfileCheck", 
 POLICY_CODE: Final = "POLICY_VIOLATION"
 #: The detail of a skipped ``omc-profile`` check (and of the registry checks) for a credential that does not
 #: claim to be an OMC.
-NOT_A_CLAIM: Final = ("not an OMC claim: the credential does not use the OMC vocabulary (its @context does not "
-                      "list " + OMC_CONTEXT + "), so it is judged as a credential only")
+NOT_A_CLAIM: Final = Message("not an OMC claim: the credential does not use the OMC vocabulary (its @context does "
+                             "not list {context}), so it is judged as a credential only", context=OMC_CONTEXT)
 ENDORSEMENT_CODE: Final = "ENDORSEMENT_INVALID"
 
 # CIP 2021 (Statistics Canada): a six-digit instructional program code "NN.NNNN".
@@ -282,8 +283,8 @@ class OmcProfileCheck:
             # the fields only: whether it IS an OMC is the verdict's, which needs the ministry's registry
             # (docs/vocabulary.md, "The OMC claim"), so this line never reads as being one
             kind = "OMC+" if facts["omcPlus"] else "OMC"
-            checks.append(Check(self.name, "passed", f"has the OMC fields ({kind} claim, policy "
-                                                     f"{self.policy.version})"))
+            checks.append(Check(self.name, "passed", Message("has the OMC fields ({kind} claim, policy {version})",
+                                                             kind=kind, version=str(self.policy.version))))
         endorsements = [e for e in as_list(achievement.get("endorsement")) if isinstance(e, dict)]
         if endorsements:
             checks.append(self._endorsements(endorsements, achievement, credential, ctx))
@@ -308,7 +309,9 @@ class OmcProfileCheck:
         if failure is not None:
             return failure
         names = ", ".join(str(e["name"]) for e in endorsers)
-        return Check("omc-endorsements", "passed", f"{len(endorsers)} endorsement(s) verified: {names}")
+        return Check("omc-endorsements", "passed", Plural("{n} endorsement verified: {names}",
+                                                          "{n} endorsements verified: {names}", "n",
+                                                          n=len(endorsers), names=names))
 
     def _registry_data(self, ctx: CheckContext) -> RegistryData | None:
         """The ministry's registry, to name registered endorsers; None without one (or when it cannot be

@@ -5,7 +5,8 @@ Routes (see ``/openapi.json``):
 * the employer's page: ``GET /`` and ``/v`` (link mode reads ``location.hash`` in the browser and POSTs
   it to ``/verify/fragment``: the fragment never appears in a URL the server sees), ``GET /s/{id}``
   (a short-mode share), and its JSON endpoints ``/verify/fragment``, ``/verify/text``,
-  ``/verify/upload`` (QR image or credential file), ``/verify/share/{id}``;
+  ``/verify/upload`` (QR image or credential file), ``/verify/share/{id}``; each in English or French
+  (``?lang=``, else ``Accept-Language``: page.py);
 * the VC-API: ``/credentials/verify``, ``/presentations/verify`` and, behind a bearer token,
   ``/credentials/issue`` and ``/credentials/status``;
 * hosted documents: ``/status/{name}``, ``/registry.json`` and its other forms (the OpenID Federation
@@ -54,6 +55,7 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.checks.status import StatusListCheck
 from omc_vc.did import DidResolver, did_web_url
 from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, problem_type
+from omc_vc.i18n import Message, Translator
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.sqlite_store import SqliteStore
@@ -71,8 +73,9 @@ from .config import WebConfig
 from .exchanges import exchange_routes
 from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .openapi import openapi_document
+from .page import reader_words, render_page
 from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
-from .summary import PageContext, page_result, share_unavailable, with_context
+from .summary import ENGLISH, PageContext, page_result, share_unavailable, with_context
 
 log = logging.getLogger("omc_vc.web")
 HERE = Path(__file__).resolve().parent
@@ -119,12 +122,12 @@ def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list
 
 
 #: What the page can read, said when a paste or an upload is none of it.
-_PASTE_UNREADABLE = ("the pasted text is not something this page can check: expected a credential (JSON), a VC-JWT "
-                     "or a verifier link (the web address in a learner's QR code)")
-_PASTE_UNREADABLE_LINK = ("this link does not carry a credential this page can check: expected a credential (JSON), "
-                          "a VC-JWT or a verifier link (the web address in a learner's QR code)")
-_UPLOAD_UNREADABLE = ("this kind of file cannot be checked here: upload a QR code image (PNG, JPEG) or a credential "
-                      "file (.json, .jwt)")
+_PASTE_UNREADABLE = Message("the pasted text is not something this page can check: expected a credential (JSON), "
+                            "a VC-JWT or a verifier link (the web address in a learner's QR code)")
+_PASTE_UNREADABLE_LINK = Message("this link does not carry a credential this page can check: expected a credential "
+                                 "(JSON), a VC-JWT or a verifier link (the web address in a learner's QR code)")
+_UPLOAD_UNREADABLE = Message("this kind of file cannot be checked here: upload a QR code image (PNG, JPEG) or a "
+                             "credential file (.json, .jwt)")
 
 
 def _failed(name: str, exc: OmcVcError) -> VerificationResult:
@@ -364,9 +367,10 @@ class Service:
         return PageContext(checked_at=utcnow(), registry=registry,
                            registry_configured=self.config.registry is not None, demo=self.config.demo)
 
-    def for_page(self, work: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-        """A page answer: ``work(*args)``'s result with the check's own facts (time, registry, demo)."""
-        return with_context(work(*args), self.page_context())
+    def for_page(self, words: Translator, work: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """A page answer in ``words``' language: ``work(*args)``'s result with the check's own facts (time,
+        registry, demo)."""
+        return with_context(work(*args, words=words), self.page_context(), words)
 
     # bounded work ------------------------------------------------------------------------------------
     async def run(self, func: Callable[..., T], *args: Any, lane_bytes: int | None = None) -> T:
@@ -398,11 +402,12 @@ class Service:
             raise DeadlineError(f"verification did not finish within {limits.verify_timeout_seconds:g}s") from exc
 
     # page verification (runs in the worker pool) --------------------------------------------------------
-    def verify_for_page(self, payload: dict[str, Any] | str) -> dict[str, Any]:
+    def verify_for_page(self, payload: dict[str, Any] | str, *, words: Translator = ENGLISH) -> dict[str, Any]:
         result = self.page_verifier().verify(payload)
-        return page_result(result)
+        return page_result(result, words)
 
-    def verify_link_text(self, text: str, *, unreadable: str | None = None) -> dict[str, Any]:
+    def verify_link_text(self, text: str, *, unreadable: str | None = None,
+                         words: Translator = ENGLISH) -> dict[str, Any]:
         """Link mode and pasted links: decode the fragment (compressed credential) then verify. ``unreadable``
         replaces the decoder's own words when the text came from a paste or an upload (what was expected)."""
         text = text.strip()
@@ -410,51 +415,52 @@ class Service:
             text = text[1:]
         share = self._own_share(text)
         if share is not None:
-            return self.verify_share(share)
+            return self.verify_share(share, words=words)
         try:
             payload = decode_payload(text)
         except OmcVcError as exc:
             if unreadable is not None:
-                return page_result(_failed("parse", InputError(unreadable, code=exc.code)))
-            return page_result(_failed("parse", exc))
-        return self.verify_for_page(payload)
+                return page_result(_failed("parse", InputError(unreadable, code=exc.code)), words)
+            return page_result(_failed("parse", exc), words)
+        return self.verify_for_page(payload, words=words)
 
-    def verify_pasted(self, text: str, *, unreadable: str | None = None) -> dict[str, Any]:
+    def verify_pasted(self, text: str, *, unreadable: str | None = None,
+                      words: Translator = ENGLISH) -> dict[str, Any]:
         stripped = text.strip()
         if stripped.startswith("{"):
             try:
-                return self.verify_for_page(loads_object(stripped, what="the pasted text"))
+                return self.verify_for_page(loads_object(stripped, what="the pasted text"), words=words)
             except InputError as exc:
-                return page_result(_failed("parse", exc))
+                return page_result(_failed("parse", exc), words)
         if jose.is_jwt(stripped):
-            return self.verify_for_page(stripped)
+            return self.verify_for_page(stripped, words=words)
         if unreadable is None:
             unreadable = _PASTE_UNREADABLE_LINK if stripped.startswith(("http://", "https://")) \
                 else _PASTE_UNREADABLE
-        return self.verify_link_text(stripped, unreadable=unreadable)
+        return self.verify_link_text(stripped, unreadable=unreadable, words=words)
 
-    def verify_upload(self, data: bytes) -> dict[str, Any]:
+    def verify_upload(self, data: bytes, *, words: Translator = ENGLISH) -> dict[str, Any]:
         head = data[:512].lstrip()
         if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or \
                 head.startswith((b"<svg", b"<?xml")):
             try:
                 text = read_qr_bytes(data)
             except OmcVcError as exc:
-                return page_result(_failed("parse", exc))
-            return self.verify_link_text(text)
+                return page_result(_failed("parse", exc), words)
+            return self.verify_link_text(text, words=words)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return page_result(_failed("parse", InputError(_UPLOAD_UNREADABLE)))
+            return page_result(_failed("parse", InputError(_UPLOAD_UNREADABLE)), words)
         # a web page, a PDF or other text: say which kinds of file work, not what the link decoder found
-        return self.verify_pasted(text, unreadable=_UPLOAD_UNREADABLE)
+        return self.verify_pasted(text, unreadable=_UPLOAD_UNREADABLE, words=words)
 
-    def verify_share(self, share_id: str) -> dict[str, Any]:
+    def verify_share(self, share_id: str, *, words: Translator = ENGLISH) -> dict[str, Any]:
         share = self.shares.get(share_id)
         if share is None:
             # expired or withdrawn: the learner stopped sharing, which is no sign against the credential
-            return share_unavailable()
-        return self.verify_for_page(share.credential)
+            return share_unavailable(words)
+        return self.verify_for_page(share.credential, words=words)
 
     def holder_share(self, presentation: dict[str, Any], challenge: str) -> tuple[dict[str, Any] | str, str]:
         """A share request's credential and holder, from a presentation over this service's challenge and
@@ -633,23 +639,27 @@ async def _text_body(request: Request) -> str:
         raise vcapi.ApiError("the request body is not UTF-8 text", code="PARSING_ERROR") from exc
 
 
-_DEMO_BLOCK = re.compile(r"<!--DEMO-->(.*?)<!--/DEMO-->", re.S)
+def _page(words: Translator, share_id: str | None = None, *, demo: bool = False) -> Response:
+    """The page from templates/index.html in ``words``' language (page.render_page: the share id, the DEMO banner
+    in demo mode only). It depends on the request's Accept-Language (Vary) and says its language."""
+    html = render_page((TEMPLATES / "index.html").read_text(encoding="utf-8"), words, share_id=share_id, demo=demo)
+    return Response(html, media_type="text/html; charset=utf-8", headers={**NO_STORE, **_language_headers(words)})
 
 
-def _page(share_id: str | None = None, *, demo: bool = False) -> Response:
-    """The page from templates/index.html: the share id (valid_share_id's characters only) in place of
-    ``{{SHARE_ID}}``, and the DEMO banner between ``<!--DEMO-->`` marks kept in demo mode only."""
-    html = (TEMPLATES / "index.html").read_text(encoding="utf-8")
-    html = html.replace("{{SHARE_ID}}", share_id or "")
-    html = _DEMO_BLOCK.sub(lambda match: match.group(1) if demo else "", html)
-    return Response(html, media_type="text/html; charset=utf-8", headers=NO_STORE)
+def _language_headers(words: Translator) -> dict[str, str]:
+    """A page answer's language (RFC 9110 §8.5) and what chose it (§12.5.5)."""
+    return {"Content-Language": words.tag, "Vary": "Accept-Language"}
+
+
+def _page_answer(out: dict[str, Any], words: Translator) -> JSONResponse:
+    return JSONResponse(out, headers={**NO_STORE, **_language_headers(words)})
 
 
 # --- routes --------------------------------------------------------------------------------------------
 
 @endpoint
 async def index(service: Service, request: Request) -> Response:
-    return _page(demo=service.config.demo)
+    return _page(reader_words(request), demo=service.config.demo)
 
 
 @endpoint
@@ -657,13 +667,14 @@ async def share_page(service: Service, request: Request) -> Response:
     share_id = request.path_params["share_id"]
     if not valid_share_id(share_id):
         return problem_response(404, "NOT_FOUND", "no such share")
-    return _page(share_id, demo=service.config.demo)
+    return _page(reader_words(request), share_id, demo=service.config.demo)
 
 
 @endpoint
 async def verify_fragment(service: Service, request: Request) -> Response:
     text = await _text_body(request)
-    return JSONResponse(await service.run(service.for_page, service.verify_link_text, text), headers=NO_STORE)
+    words = reader_words(request)
+    return _page_answer(await service.run(service.for_page, words, service.verify_link_text, text), words)
 
 
 @endpoint
@@ -671,7 +682,8 @@ async def verify_text(service: Service, request: Request) -> Response:
     text = await _text_body(request)
     if not text.strip():
         raise vcapi.ApiError("nothing to verify: paste a credential, a JWT or a link", code="PARSING_ERROR")
-    return JSONResponse(await service.run(service.for_page, service.verify_pasted, text), headers=NO_STORE)
+    words = reader_words(request)
+    return _page_answer(await service.run(service.for_page, words, service.verify_pasted, text), words)
 
 
 @endpoint
@@ -690,13 +702,15 @@ async def verify_upload(service: Service, request: Request) -> Response:
         await form.close()
     if not data:
         raise vcapi.ApiError("the uploaded file is empty", code="PARSING_ERROR")
-    return JSONResponse(await service.run(service.for_page, service.verify_upload, data), headers=NO_STORE)
+    words = reader_words(request)
+    return _page_answer(await service.run(service.for_page, words, service.verify_upload, data), words)
 
 
 @endpoint
 async def verify_share(service: Service, request: Request) -> Response:
     share_id = request.path_params["share_id"]
-    return JSONResponse(await service.run(service.for_page, service.verify_share, share_id), headers=NO_STORE)
+    words = reader_words(request)
+    return _page_answer(await service.run(service.for_page, words, service.verify_share, share_id), words)
 
 
 async def _vcapi(service: Service, request: Request, work: Callable[..., tuple[int, Any]], *args: Any,

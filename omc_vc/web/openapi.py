@@ -30,6 +30,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     presentation_result = {"$ref": "#/components/schemas/PresentationVerifyResult"}
     verdict = {"$ref": "#/components/schemas/Verdict"}
     facts = {"type": "array", "items": {"$ref": "#/components/schemas/Fact"}}
+    # the page's answers are in the reader's language: ?lang= (the page's switch), else Accept-Language
+    lang = [{"name": "lang", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "en or fr (a BCP 47 tag such as fr-CA); without it, Accept-Language; default en"}]
     bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
     return {
         "openapi": "3.1.0",
@@ -80,15 +83,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "responses": {"200": _json(obj, "Updated"), "400": _problem(), "401": _problem(),
                               "404": _problem()}}},
             "/verify/fragment": {"post": {
-                "summary": "The verifier page's link mode: verify the text of a link's fragment",
+                "summary": "The verifier page's link mode: verify the text of a link's fragment", "parameters": lang,
                 "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
                 "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
             "/verify/text": {"post": {
-                "summary": "Verify pasted JSON, a JWT or a link",
+                "summary": "Verify pasted JSON, a JWT or a link", "parameters": lang,
                 "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
                 "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
             "/verify/upload": {"post": {
-                "summary": "Verify an uploaded QR image (PNG/JPEG) or credential file",
+                "summary": "Verify an uploaded QR image (PNG/JPEG) or credential file", "parameters": lang,
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
                 "responses": {"200": _json({"$ref": "#/components/schemas/PageResult"}, "Verdict")}}},
@@ -213,7 +216,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                          "detail": {"type": "string"}}}}}},
                 "Fact": {"type": "object", "required": ["key", "label", "value"], "properties": {
                     "key": {"type": "string"}, "label": {"type": "string"}, "value": {"type": "string"},
-                    "long": {"type": "boolean", "description": "an identifier (DID, URN) the page wraps anywhere"}}},
+                    "long": {"type": "boolean", "description": "an identifier (DID, URN) the page wraps anywhere"},
+                    "lang": {"type": "string", "description": "the language (BCP 47) of a credential's own "
+                                                              "words (the achievement's inLanguage, or the other "
+                                                              "edition's)"}}},
                 "PageResult": {"type": "object", "properties": {
                     "verified": {"type": "boolean"},
                     "verdict": {"oneOf": [verdict, {
@@ -234,7 +240,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                     "items": {"type": "object", "properties": {
                                         "verified": {"type": "boolean"}, "verdict": verdict, "summary": obj,
                                         "facts": facts, "checks": {"type": "array"}}}},
-                    "checks": {"type": "array"}, "warnings": {"type": "array", "items": {"type": "string"}},
+                    "checks": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "label": {"type": "string", "description": "the check's name in "
+                                                                                             "the reader's words"},
+                        "status": {"enum": ["passed", "failed", "warning", "skipped"]},
+                        "detail": {"type": "string"}, "code": {"type": "string"}}}},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                    "language": {"enum": ["en-CA", "fr-CA"], "description": "the language of the answer's words "
+                                 "(the lang query parameter, else Accept-Language); codes, statuses and keys are "
+                                 "the same in every language"},
                     "checkedAt": {"type": "string", "format": "date-time"},
                     "demo": {"type": "boolean", "description": "the service runs in demo mode"},
                     "registry": {"type": ["object", "null"], "description": "the ministry's registry the OMC "

@@ -101,7 +101,7 @@ def test_cache_folder_that_is_a_file_names_no_server_path(world: WebWorld) -> No
 def test_unexpected_exception_answers_a_generic_problem(world: WebWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     secret = str(world.folder / "secret" / "internal.db")
 
-    def broken(self: Service, text: str) -> dict[str, object]:
+    def broken(self: Service, text: str, **_: object) -> dict[str, object]:
         raise OSError(2, "No such file or directory", secret)
 
     monkeypatch.setattr(Service, "verify_pasted", broken)

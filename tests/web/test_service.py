@@ -599,7 +599,7 @@ def test_internal_error_is_a_bare_500_logged_by_type_only(world: WebWorld, caplo
     app = create_app(world.config())
     service: Service = app.state.service
 
-    def explode(text: str) -> Any:
+    def explode(text: str, **_: Any) -> Any:
         raise RuntimeError(f"boom with {text}")
 
     monkeypatch.setattr(service, "verify_pasted", explode)
@@ -630,7 +630,7 @@ def test_slow_verification_hits_the_deadline(world: WebWorld) -> None:
 def test_busy_service_answers_503(world: WebWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(world.config(limits=Limits(verify_timeout_seconds=0.2, verify_threads=1, max_pending=1)))
     service: Service = app.state.service
-    monkeypatch.setattr(service, "verify_pasted", lambda text: time.sleep(1.0))
+    monkeypatch.setattr(service, "verify_pasted", lambda text, **_: time.sleep(1.0))
     with TestClient(app) as web:
         first = web.post("/verify/text", content="x")
         second = web.post("/verify/text", content="x")

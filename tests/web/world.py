@@ -26,6 +26,20 @@ from tests.fixtures.registry import world as fixture_world
 
 ACHIEVEMENT: dict[str, Any] = {**fixture_world.ACHIEVEMENT, "creditsAvailable": 3, "creditUnit": "credit"}
 PLUS_TARGET = fixture_world.PLUS_TARGET
+#: The achievement's French (Canada) edition (docs/adr/0017-english-and-french.md): its words and its own id; an OMC
+#: issued with ``language="fr-CA"`` carries them, ``inLanguage: fr-CA`` and an OB 3.0 ``related`` entry naming the
+#: English edition.
+FRENCH_EDITION: dict[str, Any] = {
+    "id": "https://college.example.ca/achievements/welding-safety-fr",
+    "name": "Fondements de la sécurité en soudage",
+    "description": "Pratiques sécuritaires en atelier de soudage : EPI, ventilation, surveillance des incendies et "
+                   "permis de travail à chaud.",
+    "criteria": {"narrative": "Réussir une évaluation pratique supervisée et un examen écrit."},
+    "summativeAssessment": {"description": "Évaluation pratique supervisée en atelier."},
+    "alignment": [{"targetName": "Soudeurs/soudeuses et opérateurs/opératrices de machines à souder et à braser"}],
+}
+FRENCH_TARGET = {"name": "Certificat en techniques de soudage", "awardingInstitution": "Collège Exemple",
+                 "program": "Techniques de soudage"}
 COLLEGE = "Example College of Applied Arts and Technology"
 LEARNER = "Ada Lovelace-Learner"
 
@@ -97,14 +111,18 @@ class WebWorld:
 
     def credential(self, slug: str, *, plus: bool = False, holder: str | None = None, suspendable: bool = False,
                    completed: date | None = None, result: str | None = None,
-                   valid_until: datetime | None = None) -> tuple[dict[str, Any], int]:
+                   valid_until: datetime | None = None, language: str | None = None) -> tuple[dict[str, Any], int]:
         """A signed OMC (OMC+ with ``plus``) and its status index; ``holder``: the learner's DID (subject id);
         ``suspendable``: a suspension entry too (same index); ``completed``, ``result``, ``valid_until``: the
-        completion date, the result and the expiry it states."""
+        completion date, the result and the expiry it states; ``language``: the edition it is issued in (the
+        achievement then has its English and French editions; ``fr-CA``: the French one)."""
         issuer = self.issuers[slug]
         definition = copy.deepcopy(ACHIEVEMENT)
         if plus:
             definition["stacksInto"] = [dict(PLUS_TARGET)]
+        if language is not None:
+            definition["editions"] = {"fr-CA": {**copy.deepcopy(FRENCH_EDITION),
+                                                **({"stacksInto": [dict(FRENCH_TARGET)]} if plus else {})}}
         index = issuer.next_index
         issuer.next_index += 1
         profile = issuer_profile(issuer.key.controller, {"name": issuer.name, "url": "https://college.example.ca",
@@ -116,7 +134,7 @@ class WebWorld:
         unsigned = build_omc(issuer=profile, achievement=definition,
                              learner=Learner(name=LEARNER, email="ada@example.com", did=holder),
                              status=status, issued=moment, completed=completed, result=result,
-                             valid_until=valid_until)
+                             valid_until=valid_until, language=language)
         unsigned.pop("credentialSchema", None)
         return sign_omc(unsigned, issuer.key, created=moment), index
 

@@ -4,13 +4,19 @@
 // isolates (HTML "The dir attribute"; UAX #9 isolates), so right-to-left text cannot reorder our words.
 // Link mode: the credential travels in the URL fragment, which browsers never send to a server; this
 // script POSTs it to /verify/fragment so the server decodes and verifies it for this request only.
-// Words: the results' labels, dates and counts come from the service (summary.py); this script's own few
-// words are in the page (templates/index.html, #page-text), so that a translation of those two is complete.
+// Words: the page is served in the reader's language (<html lang>: en-CA, fr-CA), chosen by its ?lang= switch or
+// the browser's Accept-Language; every POST carries the page's language (?lang=), so the results' labels, dates,
+// counts and verdict come from the service in it (summary.py); this script's own few words are in the page
+// (templates/index.html, #page-text), translated by the service. The language switch keeps a link-mode fragment.
 "use strict";
 
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var TEXT = {};
+  var LANG = document.documentElement.getAttribute("lang") || "en-CA";
+
+  // a page endpoint in the page's language
+  function endpoint(path) { return path + "?lang=" + encodeURIComponent(LANG); }
 
   function say(key, values) {
     var text = TEXT[key] || key;
@@ -36,6 +42,8 @@
       dd.textContent = fact.value;
       dd.setAttribute("dir", "auto");
       dd.setAttribute("data-fact", fact.key);
+      // the credential's own words, in the language it was issued in (WCAG 2.0 SC 3.1.2)
+      if (fact.lang) { dd.setAttribute("lang", fact.lang); }
       if (fact.long) { dd.className = "long"; }
       list.appendChild(dt);
       list.appendChild(dd);
@@ -165,7 +173,7 @@
     $("about-box").hidden = !$("about").firstChild;
     var checks = $("checks");
     clear(checks);
-    (data.checks || []).forEach(function (c) { checks.appendChild(checkItem(c, c.name, c.detail)); });
+    (data.checks || []).forEach(function (c) { checks.appendChild(checkItem(c, c.label || c.name, c.detail)); });
     (data.warnings || []).forEach(function (w) {
       var li = document.createElement("li");
       li.className = "warning";
@@ -199,7 +207,10 @@
       return response.json().then(function (data) {
         busy(false);
         if (data && data.verdict) { showResult(data); }
-        else { showError((data && data.detail) || say("answered", { status: response.status })); }
+        // a refusal's detail is the API's English; another language gets our sentence with its code
+        else if (data && data.detail && LANG.indexOf("en") === 0) { showError(data.detail); }
+        else if (data && data.code) { showError(say("refused", { code: data.code })); }
+        else { showError(say("answered", { status: response.status })); }
       });
     }).catch(function () {
       busy(false);
@@ -215,13 +226,13 @@
       if (!input.files || !input.files.length) { showError(say("chooseFile")); return; }
       var form = new FormData();
       form.append("file", input.files[0]);
-      post("/verify/upload", form, null);
+      post(endpoint("/verify/upload"), form, null);
     });
     $("paste-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var text = $("paste").value;
       if (!text.trim()) { showError(say("pasteFirst")); return; }
-      post("/verify/text", text, "text/plain;charset=UTF-8");
+      post(endpoint("/verify/text"), text, "text/plain;charset=UTF-8");
     });
     $("again").addEventListener("click", function () {
       $("result").hidden = true;
@@ -232,9 +243,11 @@
     });
     var share = document.body.getAttribute("data-share");
     if (share) {
-      post("/verify/share/" + encodeURIComponent(share), "", "text/plain;charset=UTF-8");
+      post(endpoint("/verify/share/" + encodeURIComponent(share)), "", "text/plain;charset=UTF-8");
     } else if (location.hash.length > 1) {
-      post("/verify/fragment", location.hash.slice(1), "text/plain;charset=UTF-8");
+      // the switch to the other language keeps the credential of a link-mode page (its fragment)
+      $("language-switch").setAttribute("href", $("language-switch").getAttribute("href") + location.hash);
+      post(endpoint("/verify/fragment"), location.hash.slice(1), "text/plain;charset=UTF-8");
     }
   }
 
