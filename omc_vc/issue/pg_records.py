@@ -70,16 +70,15 @@ def _reason(reason: str | None) -> str | None:
 
 
 def add_learners(conn: Connection, items: Sequence[Completion]) -> None:
-    """Keep what search needs of each completed credential (in the caller's transaction): its folded name,
-    and the e-mail address's digest and student number when the completion names them."""
-    with conn.cursor() as cursor:
-        cursor.executemany("UPDATE credentials SET name_folded = %s WHERE id = %s",
-                           [(fold(item.learner_name), item.reservation.credential_id) for item in items])
-        rows = [(item.reservation.credential_id, item.reservation.learner_key,
-                 email_digest(item.email) if item.email else None,
-                 item.student_number.strip() if item.student_number else None)
-                for item in items if item.email or item.student_number]
-        if rows:
+    """Keep what search needs of each completed credential's learner (in the caller's transaction): the e-mail
+    address's digest and the student number, when the completion names them (the folded name is written with
+    the credential's row)."""
+    rows = [(item.reservation.credential_id, item.reservation.learner_key,
+             email_digest(item.email) if item.email else None,
+             item.student_number.strip() if item.student_number else None)
+            for item in items if item.email or item.student_number]
+    if rows:
+        with conn.cursor() as cursor:
             cursor.executemany("INSERT INTO record_learners (credential_id, learner_key, email_digest, "
                                "student_number) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", rows)
 

@@ -50,6 +50,7 @@ from omc_vc.issue.config import StatusConfig
 from omc_vc.issue.pg_migrate import check_schema, migrate, require_current
 from omc_vc.issue.pg_offers import PgOffers
 from omc_vc.issue.pg_records import PgRecords, add_learners
+from omc_vc.issue.records import fold
 from omc_vc.issue.store import (
     REVOCATION,
     SUSPENSION,
@@ -75,10 +76,11 @@ _BATCH: Final = 500
 _RECORD: Final = ("SELECT id, learner_key, learner_name, achievement, status_list, status_index, suspension_list, "
                   "suspension_index, content_hash, file, issued, revoked, suspended FROM credentials")
 _SELECT_BY_REF: Final = _RECORD + " WHERE id = %s OR ref = %s ORDER BY issued, id"
+#: name_folded is the learner's name as the records' search reads it (omc_vc.issue.pg_records)
 _INSERT_CREDENTIAL: Final = (
     "INSERT INTO credentials (id, learner_key, learner_name, achievement, status_list, status_index, "
-    "suspension_list, suspension_index, content_hash, file, issued, ref, document) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+    "suspension_list, suspension_index, content_hash, file, issued, ref, document, name_folded) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
 
 
 def redacted(url: str) -> str:
@@ -437,7 +439,7 @@ def _credential_row(item: Completion) -> tuple[Any, ...]:
     return (reservation.credential_id, reservation.learner_key, item.learner_name, reservation.achievement,
             revocation.url if revocation else None, revocation.index if revocation else None,
             suspension.url if suspension else None, suspension.index if suspension else None,
-            item.content_hash, item.file, item.issued, item.ref, item.document)
+            item.content_hash, item.file, item.issued, item.ref, item.document, fold(item.learner_name))
 
 
 def complete_one(conn: Connection, item: Completion) -> CredentialRecord:
@@ -455,11 +457,10 @@ def complete_one(conn: Connection, item: Completion) -> CredentialRecord:
             raise IssuanceError(f"{reservation.learner_key} already holds {existing[0]} for "
                                 f"{reservation.achievement}")
         raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
-    conn.execute(_INSERT_CREDENTIAL, _credential_row(item))
+    row = _credential_row(item)
+    conn.execute(_INSERT_CREDENTIAL, row)
     add_learners(conn, [item])  # the registrar's records (omc_vc.issue.pg_records)
-    row = conn.execute(_RECORD + " WHERE id = %s", (reservation.credential_id,)).fetchone()
-    assert row is not None
-    return _record(row)
+    return _record((*row[:11], None, False))  # as inserted: not revoked, not suspended
 
 
 def _complete_fresh(conn: Connection, items: Sequence[Completion]) -> bool:
@@ -517,32 +518,34 @@ class _Allocator:
         while len(out) < len(credential_ids):
             url, bits, room = self._open_list(purpose)
             owners = credential_ids[len(out):len(out) + room]
-            indices = self._draw(url, bits, len(owners))
-            with self._conn.cursor() as cursor:
-                cursor.executemany("INSERT INTO allocations (list_url, idx, credential_id) VALUES (%s, %s, %s)",
-                                   [(url, index, owner) for index, owner in zip(indices, owners, strict=True)])
+            given = self._draw(url, bits, owners)
             self._conn.execute("UPDATE lists SET used = used + %s WHERE url = %s", (len(owners), url))
-            out.extend(StatusSlot(purpose, url, index) for index in indices)
+            out.extend(StatusSlot(purpose, url, given[owner]) for owner in owners)
         return out
 
-    def _draw(self, url: str, bits: int, count: int) -> list[int]:
-        # BSL §6.1 (herd privacy): uniformly random unused indices, never a counter; a candidate already
-        # allocated (or drawn twice) is drawn again (see the embedded store's allocator)
-        chosen: list[int] = []
+    def _draw(self, url: str, bits: int, owners: Sequence[str]) -> dict[str, int]:
+        # BSL §6.1 (herd privacy): uniformly random unused indices, never a counter. Each owner's candidate is
+        # uniform on [0, bits) and inserted at once; one already allocated (or drawn twice) is skipped by the
+        # primary key and its owner draws again, so every credential gets a uniformly random free index. The
+        # list is closed at fill_ratio, so each draw finds a free index with probability >= 1 - fill_ratio.
+        given: dict[str, int] = {}
         tried: set[int] = set()
         for _ in range(10_000):
-            candidates = []
-            for _ in range(count - len(chosen)):
+            waiting = [owner for owner in owners if owner not in given]
+            if not waiting:
+                return given
+            indices = []
+            for _ in waiting:
                 index = secrets.randbelow(bits)
-                if index not in tried:
-                    tried.add(index)
-                    candidates.append(index)
-            taken: set[int] = set()
-            for start in range(0, len(candidates), _BATCH):
-                taken.update(int(r[0]) for r in self._conn.execute(
-                    "SELECT idx FROM allocations WHERE list_url = %s AND idx = ANY(%s)",
-                    (url, candidates[start:start + _BATCH])))
-            chosen.extend(index for index in candidates if index not in taken)
-            if len(chosen) == count:
-                return chosen
+                while index in tried:
+                    index = secrets.randbelow(bits)
+                tried.add(index)
+                indices.append(index)
+            for start in range(0, len(waiting), _BATCH):
+                for index, owner in self._conn.execute(
+                        "INSERT INTO allocations (list_url, idx, credential_id) "
+                        "SELECT %s, i, o FROM unnest(%s::int[], %s::text[]) AS drawn (i, o) "
+                        "ON CONFLICT DO NOTHING RETURNING idx, credential_id",
+                        (url, indices[start:start + _BATCH], waiting[start:start + _BATCH])):
+                    given[str(owner)] = int(index)
         raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
