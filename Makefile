@@ -61,6 +61,9 @@ bench-deps:
 	@if ! command -v wrk >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
 	  || echo "could not install wrk: the service figure uses bench/loadgen.py"; fi
+	@if ! command -v pg_ctlcluster >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "could not install postgresql: the store figures are not measured"; fi
 
 bench: setup bench-deps
 	$(PY) bench/run.py

@@ -8,7 +8,9 @@ does not exist yet says "NOT MEASURED" instead of inventing a number. The exit s
 suite ran, whatever the figures (``--strict``: 1 when any measured figure misses its target).
 
 Groups (``--only``): di (Data Integrity sign/verify), jwt, checks (registry + status overhead),
-service (omc serve under load), batch (10,000 OMCs with all cores), memory (100,000 OMCs, long).
+service (omc serve under load), batch (10,000 OMCs with all cores), memory (100,000 OMCs, long), store
+(issuing through omc serve on PostgreSQL with one and two processes against SQLite, and how soon a status change
+made through one process is served by another: needs a PostgreSQL server; bench/fig_store.py).
 
 Examples::
 
@@ -36,7 +38,9 @@ sys.path.insert(0, str(HERE))
 
 from common import Figure, Plan, errored, machine, not_measured  # noqa: E402
 
-GROUPS = ("di", "jwt", "checks", "service", "batch", "memory")
+GROUPS = ("di", "jwt", "checks", "service", "batch", "memory", "store")
+#: Groups a --quick smoke run leaves out unless --only names them (store: a PostgreSQL cluster and three services).
+NOT_QUICK = ("store",)
 DEFAULT_OUT = HERE / "results" / "latest.json"
 
 #: Every figure the suite reports, by group: (id, title, unit, target, comparator). Used to report a
@@ -56,6 +60,12 @@ EXPECTED: dict[str, list[tuple[str, str, str, float | None, Any]]] = {
               ("batch-ceiling", "independent signers on all cores / (cores x single-process rate)", "x", None, None),
               ("batch-scaling-disk", "the same with the files on the disk (information)", "x", None, None)],
     "memory": [("batch-memory-100k", "peak RSS batch issuing 100,000 OMCs", "MB", 300.0, "<")],
+    "store": [("store-issue-sqlite-rate", "VC-API issue rate, one process, SQLite", "per s", None, None),
+              ("store-issue-pg1-vs-sqlite", "issue rate, one process on PostgreSQL / one on SQLite", "x", None, None),
+              ("store-issue-pg2-vs-sqlite", "issue rate, two processes on one PostgreSQL / one on SQLite", "x", None,
+               None),
+              ("store-status-latency-ms", "revoke via one process until the other serves the bit (median)", "ms",
+               None, None)],
 }
 
 
@@ -112,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a fast smoke run with a tiny workload (implies --skip-large; figures meaningless)")
     parser.add_argument("--skip-large", action="store_true", help="skip the 100,000-credential memory figure")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results file (default {DEFAULT_OUT})")
-    parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups: {','.join(GROUPS)}")
+    parser.add_argument("--only", help=f"comma-separated groups: {','.join(GROUPS)} (default: all; with --quick, all "
+                                       f"but {','.join(NOT_QUICK)})")
     parser.add_argument("--batch-rows", type=int, help="rows of the batch-scaling figure (default 10000)")
     parser.add_argument("--large-rows", type=int, help="rows of the memory figure (default 100000)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a measured figure misses its target")
@@ -120,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the batch and memory figures write their credential files (default: the "
                              "system temporary folder; see bench/fig_batch.py on filesystems)")
     args = parser.parse_args(argv)
-    groups = [g.strip() for g in args.only.split(",") if g.strip()]
+    only = args.only if args.only is not None else \
+        ",".join(g for g in GROUPS if not (args.quick and g in NOT_QUICK))
+    groups = [g.strip() for g in only.split(",") if g.strip()]
     unknown = sorted(set(groups) - set(GROUPS))
     if unknown:
         parser.error(f"unknown group(s): {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
@@ -187,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
             from fig_batch import memory_figures
 
             figures += _run_group(group, lambda: memory_figures(plan, batch_scratch, prefer_ram=args.batch_dir is None))
+        elif group == "store":
+            from fig_store import store_figures
+
+            figures += _run_group(group, lambda: store_figures(plan, scratch))
 
     finished = datetime.now(UTC)
     after = machine()
