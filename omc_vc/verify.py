@@ -226,7 +226,7 @@ class Verifier:
         controllers = [p.controller for p in proof_results if p.controller]
         if kind == "presentation":
             if challenge is None:
-                result.warn("NO_CHALLENGE", "no challenge was given: this presentation could be a replay")
+                result.warn("NO_CHALLENGE", Message("no challenge was given: this presentation could be a replay"))
             self._presentation_checks(doc, result, controllers, now, challenge, domain, wanted)
             return result
         self._credential_checks(doc, result, controllers, now, want)

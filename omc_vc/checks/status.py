@@ -504,7 +504,8 @@ class StatusListCheck:
         if outcome.purpose == "refresh":
             # §2.1: refresh "does not invalidate the verifiable credential"
             ctx.result.warn("CREDENTIAL_REFRESH_AVAILABLE",
-                            f"the issuer has published an updated version of this credential ({at})")
+                            Message("the issuer has published an updated version of this credential (index {index} "
+                                    "of {list})", index=str(outcome.index), list=outcome.list_url))
             return None, f"an updated credential is available ({at})"
         if outcome.purpose == "message":
             text = outcome.message if outcome.message is not None else "set"

@@ -302,7 +302,8 @@ class OmcProfileCheck:
                 continue
             entry = endorser_entry(endorsement, registry)
             if entry.get("lookalike"):
-                ctx.result.warn("ENDORSER_NAME_SELF_DECLARED", f"an endorser calls itself {entry['name']}")
+                ctx.result.warn("ENDORSER_NAME_SELF_DECLARED", Message("an endorser calls itself {name}",
+                                                                        name=str(entry["name"])))
             endorsers.append(entry)
         # only endorsements that hold are listed; the page and the CLI show these names, never the documents'
         ctx.result.details.setdefault("omc", {})["endorsedBy"] = endorsers

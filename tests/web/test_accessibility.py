@@ -143,9 +143,9 @@ def _post_json(url: str, body: Any = None) -> Any:
         return json.load(response)
 
 
-def _withdrawn_share(served: Served) -> str:
+def _withdrawn_share(served: Served, language: str | None = None) -> str:
     holder = KeyPair.generate("ed25519")
-    vc, _ = served.world.credential("college", holder=holder.controller)
+    vc, _ = served.world.credential("college", holder=holder.controller, language=language)
     offer = _post_json(served.base_url + "/shares/challenge")
     share = _post_json(served.base_url + "/shares",
                        {"presentation": share_presentation(vc, holder, offer["challenge"], offer["domain"])})
@@ -156,57 +156,60 @@ def _withdrawn_share(served: Served) -> str:
     return str(share["url"])
 
 
-def _open(kind: str, page: Any, services: dict[str, Served]) -> str:
-    """Bring the page to the result of ``kind``; return the verdict status the page must show."""
+def _open(kind: str, page: Any, services: dict[str, Served], language: str | None = None) -> str:
+    """Bring the page to the result of ``kind``; return the verdict status the page must show. ``language``: the
+    edition the credentials are issued in (``fr-CA``: the French one)."""
     served = services["demo" if kind == "demo-mode" else "plain" if kind == "plain-mode" else "registry"]
     world, base = served.world, served.base_url
     if kind == "valid-omc":
-        vc, _ = world.credential("college", completed=date.today() - timedelta(days=12), result="Pass (87%)")
+        vc, _ = world.credential("college", completed=date.today() - timedelta(days=12), result="Pass (87%)",
+                                 language=language)
         page.goto(encode_link(vc, base))
         return "valid-omc"
     if kind == "valid-omc-plus":
-        vc, _ = world.credential("college", plus=True)
+        vc, _ = world.credential("college", plus=True, language=language)
         page.goto(encode_link(vc, base))
         return "valid-omc-plus"
     if kind == "valid-not-omc":
-        vc, _ = world.credential("nowhere")  # well signed, by an issuer the registry does not list
+        vc, _ = world.credential("nowhere", language=language)  # well signed, by an issuer the registry does not list
         page.goto(encode_link(vc, base))
         return "valid-not-omc"
     if kind in ("plain-mode", "demo-mode"):
-        vc, _ = world.credential("college")
+        vc, _ = world.credential("college", language=language)
         page.goto(encode_link(vc, base))
         return "valid-not-omc" if kind == "plain-mode" else "valid-omc"
     if kind == "revoked":
-        vc, index = world.credential("college")
+        vc, index = world.credential("college", language=language)
         world.revoke("college", index)
         page.goto(encode_link(vc, base))
         return "invalid"
     if kind == "suspended":
-        vc, index = world.credential("college", suspendable=True)
+        vc, index = world.credential("college", suspendable=True, language=language)
         world.suspend("college", index)
         page.goto(encode_link(vc, base))
         return "invalid"
     if kind == "expired":
-        vc, _ = world.credential("college", valid_until=utcnow() - timedelta(days=1))
+        vc, _ = world.credential("college", valid_until=utcnow() - timedelta(days=1), language=language)
         page.goto(encode_link(vc, base))
         return "invalid"
     if kind == "bad-signature":
-        vc, _ = world.credential("college")
+        vc, _ = world.credential("college", language=language)
         forged = copy.deepcopy(vc)
         forged["credentialSubject"]["achievement"]["instructionalHours"] = 400
         _paste(page, base, json.dumps(forged))
         return "invalid"
     if kind == "share-withdrawn":
-        page.goto(_withdrawn_share(served))
+        page.goto(_withdrawn_share(served, language))
         return "share-unavailable"
     if kind == "unreadable-input":
-        _paste(page, base, "Ada finished the welding course last week, here is her certificate")
+        _paste(page, base, "Ada a terminé le cours de soudage la semaine dernière, voici son certificat" if language
+               else "Ada finished the welding course last week, here is her certificate")
         return "unreadable"
     if kind == "presentation":
         holder = KeyPair.generate("ed25519")
-        first, _ = world.credential("college", holder=holder.controller)
-        second, _ = world.credential("college", plus=True, holder=holder.controller)
-        third, _ = world.credential("nowhere", holder=holder.controller)
+        first, _ = world.credential("college", holder=holder.controller, language=language)
+        second, _ = world.credential("college", plus=True, holder=holder.controller, language=language)
+        third, _ = world.credential("nowhere", holder=holder.controller, language=language)
         _paste(page, base, json.dumps(_holder_presentation([first, second, third], holder)))
         return "valid-not-omc"
     raise AssertionError(kind)

@@ -87,7 +87,7 @@
     li.appendChild(st);
     li.appendChild(document.createTextNode(" "));
     li.appendChild(bdi(label));
-    li.appendChild(document.createTextNode(": "));
+    li.appendChild(document.createTextNode(say("colon") + " "));
     li.appendChild(bdi(detail || ""));
     return li;
   }
