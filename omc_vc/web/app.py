@@ -8,7 +8,8 @@ Routes (see ``/openapi.json``):
   ``/verify/upload`` (QR image or credential file), ``/verify/share/{id}``; each in English or French
   (``?lang=``, else ``Accept-Language``: page.py);
 * the VC-API: ``/credentials/verify``, ``/presentations/verify`` and, behind a bearer token,
-  ``/credentials/issue`` and ``/credentials/status``;
+  ``/credentials/issue``, ``/credentials/status`` and ``GET /credentials/{id}`` (for one institution or
+  several: each token names one, and acts for it alone: tenants.py);
 * hosted documents: ``/status/{name}``, ``/registry.json`` and its other forms (the OpenID Federation
   trust anchor ``/.well-known/openid-federation``, ``/fetch?sub=``, ``/subordinate_listing``, and
   ``/dcc-legacy-registry.json``), DID documents; short-mode ``/shares``
@@ -26,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hmac
 import json
 import logging
 import os
@@ -58,7 +58,6 @@ from omc_vc.errors import ConfigError, InputError, KeyError_, OmcVcError, proble
 from omc_vc.i18n import Message, Translator
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.issuer import Issuer
-from omc_vc.issue.sqlite_store import SqliteStore
 from omc_vc.issue.status_ops import hosted_status_lists
 from omc_vc.keys import KeyPair, load_key
 from omc_vc.model import Check, VerificationResult
@@ -72,10 +71,12 @@ from . import lane, vcapi
 from .config import WebConfig
 from .exchanges import exchange_routes
 from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
+from .oid4vci import oid4vci_routes
 from .openapi import openapi_document
 from .page import reader_words, render_page
 from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
 from .summary import ENGLISH, PageContext, page_result, share_unavailable, with_context
+from .tenants import Tenant, close_tenants, open_tenants, tenant_for
 
 log = logging.getLogger("omc_vc.web")
 HERE = Path(__file__).resolve().parent
@@ -184,21 +185,12 @@ class Service:
             self.fetcher = None if config.offline else Fetcher(allow_loopback=config.allow_http_loopback)
         if self.fetcher is not None and not isinstance(self.fetcher, lane.LaneFetcher):
             self.fetcher = lane.LaneFetcher(self.fetcher)  # the fast lane never waits on the network
-        inst = config.institution
-        if keys is None and inst is not None:
-            keys = load_institution_keys(inst, demo=config.demo)
-        self.keys = keys or []
-        if api_token is None and inst is not None:
-            api_token = os.environ.get(inst.token_env) or None
-        self._token = api_token
-        #: the one Issuer (omc_vc.issue) behind POST /credentials/issue and the hosted /status/ lists
-        self.issuer: Issuer | None = None
-        if inst is not None and self.keys:
-            # lists the file gives no status.base_url live under this service's /status/
-            inst = inst.with_status_base(f"{self.base_url}/status/")
-            self.issuer = Issuer(config=inst, key=self.keys[0], extra_keys=self.keys[1:],
-                                 store=SqliteStore(inst.state_path))
-        self.issuing = vcapi.IssuingApi(self.issuer) if self.issuer is not None else None
+        #: the institutions this service issues for (tenants.py): each an Issuer (omc_vc.issue) over its own
+        #: store, behind POST /credentials/issue with its own token, and its hosted /status/ lists
+        self.tenants = open_tenants(config, base_url=self.base_url, keys=keys, api_token=api_token)
+        own = self.tenants.get("")
+        #: the Issuer of the one institution of ``institution:`` (None with ``institutions:``, or none)
+        self.issuer: Issuer | None = own.issuer if own is not None else None
         shares = config.shares
         self.shares = ShareStore(shares.dir, max_ttl_seconds=shares.max_ttl_seconds,
                                  default_ttl_seconds=shares.default_ttl_seconds, max_count=shares.max_count,
@@ -272,8 +264,8 @@ class Service:
             except OSError:
                 continue
             stamp.append((relative, info.st_ino, info.st_mtime_ns, info.st_size))
-        if self.issuer is not None:
-            stamp.append(self.issuer.store.status_version())
+        for tenant in self.tenants.values():
+            stamp.append(tenant.issuer.store.status_version())
         return tuple(stamp)
 
     def _list_status_files(self, now: float) -> _StatusListing:
@@ -300,8 +292,8 @@ class Service:
                 # served both as NAME.json and as NAME (see status_list)
                 docs[f"{self.base_url}/status/{relative}"] = doc
                 docs[f"{self.base_url}/status/{relative.removesuffix('.json')}"] = doc
-        if self.issuer is not None:
-            docs.update(hosted_status_lists(self.issuer))
+        for tenant in self.tenants.values():
+            docs.update(hosted_status_lists(tenant.issuer))
         return docs
 
     # verifiers ---------------------------------------------------------------------------------------
@@ -488,20 +480,13 @@ class Service:
             return match.group(1)
         return None
 
-    def check_token(self, request: Request) -> None:
-        if self.issuer is None:
-            raise vcapi.ApiError("this service does not issue credentials", status=403, code="ISSUING_DISABLED")
-        if not self._token:
-            raise vcapi.ApiError("no API token is configured for issuing", status=403, code="ISSUING_DISABLED")
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), self._token.encode()):
-            raise vcapi.ApiError("a valid bearer token is required", status=401, code="UNAUTHORIZED")
+    def check_token(self, request: Request) -> Tenant:
+        """The institution the request's bearer token belongs to (tenants.tenant_for: 401 / 403 otherwise)."""
+        return tenant_for(self.tenants, request.headers.get("authorization", ""))
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
-        if self.issuer is not None:
-            self.issuer.store.close()
+        close_tenants(self.tenants)
 
 
 # --- QR images ------------------------------------------------------------------------------------------
@@ -745,26 +730,34 @@ async def verify_route(service: Service, request: Request) -> Response:
 
 @endpoint
 async def credentials_issue(service: Service, request: Request) -> Response:
-    service.check_token(request)
-    assert service.issuing is not None
-    return await _vcapi(service, request, service.issuing.issue)
+    tenant = service.check_token(request)  # the token's institution, and only its keys and store
+    return await _vcapi(service, request, tenant.issuing.issue)
 
 
 @endpoint
 async def credentials_status(service: Service, request: Request) -> Response:
-    service.check_token(request)
-    assert service.issuing is not None
-    return await _vcapi(service, request, service.issuing.update_status)
+    tenant = service.check_token(request)
+    return await _vcapi(service, request, tenant.issuing.update_status)
+
+
+@endpoint
+async def credentials_get(service: Service, request: Request) -> Response:
+    tenant = service.check_token(request)
+    status, out = await service.run(tenant.issuing.get, request.path_params["credential_id"])
+    return JSONResponse(out, status_code=status, headers=NO_STORE)
 
 
 @endpoint
 async def status_list(service: Service, request: Request) -> Response:
     name = request.path_params["name"]
-    if _NAME.match(name) and service.issuer is not None:
+    for tenant in service.tenants.values() if _NAME.match(name) else ():
+        own = tenant.status_path(name)
+        if own is None:
+            continue
         # the lists of the Issuer's store, signed by the one publishing flow (served as NAME.json and NAME)
-        lists = await run_in_threadpool(hosted_status_lists, service.issuer)
-        base = service.issuer.config.status.base_url
-        doc = lists.get(base + name) or lists.get(f"{base}{name}.json")
+        lists = await run_in_threadpool(hosted_status_lists, tenant.issuer)
+        base = tenant.issuer.config.status.base_url
+        doc = lists.get(base + own) or lists.get(f"{base}{own}.json")
         if doc is not None:
             return JSONResponse(doc, headers={"Cache-Control": "no-cache"})
     return _hosted(service.hosted_status_file(name), "no such status list")
@@ -931,6 +924,7 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         *[Route(path, verify_route, methods=["POST"]) for path in VERIFY_WORK],
         Route("/credentials/issue", credentials_issue, methods=["POST"]),
         Route("/credentials/status", credentials_status, methods=["POST"]),
+        Route("/credentials/{credential_id:path}", credentials_get, methods=["GET"]),
         Route("/status/{name:path}", status_list, methods=["GET"]),
         Route("/registry.json", registry_document, methods=["GET"]),
         Route("/.well-known/openid-federation", federation_configuration, methods=["GET"]),
@@ -945,6 +939,7 @@ def create_app(config: WebConfig, *, fetcher: Fetcher | None = None, keys: list[
         Route("/shares/{share_id}", shares_delete, methods=["DELETE"]),
         *[Route(path, did_document, methods=["GET"]) for path in service.did_paths],
         *exchange_routes(service),  # credential offers for wallets (omc_vc/web/exchanges.py)
+        *oid4vci_routes(service),  # the same offers through OpenID4VCI (omc_vc/web/oid4vci.py)
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]
     @contextlib.asynccontextmanager

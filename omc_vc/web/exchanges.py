@@ -16,7 +16,7 @@ names, and nothing a wallet sends is logged.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,52 +26,74 @@ from starlette.routing import Route
 from omc_vc._internal.jsonio import loads
 from omc_vc.errors import InputError, OfferError, OmcVcError, problem_type
 from omc_vc.issue.exchanges import MAX_EXCHANGE_BYTES, WalletExchanges, http_status
-from omc_vc.issue.offers import OfferStore
-from omc_vc.issue.sqlite_offers import SqliteOffers
+from omc_vc.issue.stores import offer_store
 
 if TYPE_CHECKING:
     from .app import Service
 
-__all__ = ["exchange_routes", "wallet_exchanges"]
+__all__ = ["exchange_routes", "tenant_exchanges", "wallet_exchanges"]
 
 log = logging.getLogger("omc_vc.web")
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
+def tenant_exchanges(service: Service) -> dict[str, WalletExchanges]:
+    """The offer logic of each institution of the service that makes offers (an ``offers`` section), by name."""
+    found: dict[str, WalletExchanges] = {}
+    for name, tenant in service.tenants.items():
+        offers = offer_store(tenant.issuer.store)
+        if tenant.config.offers is None or offers is None:
+            continue
+        found[name] = WalletExchanges(issuer=tenant.issuer, offers=offers, public_url=tenant.config.offers.public_url)
+    return found
+
+
 def wallet_exchanges(service: Service) -> WalletExchanges | None:
-    """The service's offer logic, or None when it hosts no offers (no ``offers`` section, or no issuer)."""
-    inst = service.config.institution
-    issuer = service.issuer
-    if inst is None or inst.offers is None or issuer is None:
-        return None
-    if not isinstance(issuer.store, SqliteOffers):
-        return None
-    return WalletExchanges(issuer=issuer, offers=cast(OfferStore, issuer.store), public_url=inst.offers.public_url)
+    """The offer logic of the service's one institution (``institution:``), or None when it hosts no offers."""
+    return tenant_exchanges(service).get("")
+
+
+class _ByOffer:
+    """The exchanges of several institutions behind one set of routes: an offer id (128 random bits) belongs
+    to the one institution whose store holds it, and only that institution's issuer and store redeem it."""
+
+    def __init__(self, by_name: dict[str, WalletExchanges]) -> None:
+        self._all = list(by_name.values())
+
+    def __call__(self, offer_id: str) -> WalletExchanges:
+        if len(self._all) == 1:
+            return self._all[0]
+        for exchanges in self._all:
+            if exchanges.offers.offer(offer_id) is not None:
+                return exchanges
+        return self._all[0]  # nobody's: its refusal (no such offer) is the same from any institution
 
 
 def exchange_routes(service: Service) -> list[Route]:
     """The offer routes for ``create_app`` (none when the service hosts no offers)."""
-    exchanges = wallet_exchanges(service)
-    if exchanges is None:
+    by_name = tenant_exchanges(service)
+    if not by_name:
         return []
+    owner = _ByOffer(by_name)
 
     async def lcw(request: Request) -> Response:
         async def work() -> Any:
             body = await _body(request)
-            return await run_in_threadpool(exchanges.lcw_request, request.path_params["offer_id"], body)
+            offer_id = request.path_params["offer_id"]
+            return await run_in_threadpool(lambda: owner(offer_id).lcw_request(offer_id, body))
         return await _answer(work, request)
 
     async def interaction(request: Request) -> Response:
         async def work() -> Any:
-            return await run_in_threadpool(exchanges.interaction, request.path_params["offer_id"],
-                                           request.path_params["secret"])
+            offer_id, secret = request.path_params["offer_id"], request.path_params["secret"]
+            return await run_in_threadpool(lambda: owner(offer_id).interaction(offer_id, secret))
         return await _answer(work, request)
 
     async def exchange(request: Request) -> Response:
         async def work() -> Any:
             body = await _body(request)
-            return await run_in_threadpool(exchanges.exchange, request.path_params["offer_id"],
-                                           request.path_params["secret"], body)
+            offer_id, secret = request.path_params["offer_id"], request.path_params["secret"]
+            return await run_in_threadpool(lambda: owner(offer_id).exchange(offer_id, secret, body))
         return await _answer(work, request)
 
     return [

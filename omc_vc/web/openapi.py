@@ -61,7 +61,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "responses": {"200": _json(presentation_result, "Verified"),
                               "400": _json(presentation_result, "Not verified")}}},
             "/credentials/issue": {"post": {
-                "summary": "Issue a credential as one of the institution's configured issuers",
+                "summary": "Issue a credential as one of the configured issuers of the token's institution",
                 "security": bearer,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["credential"],
@@ -82,6 +82,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                        "statusPurpose": {"enum": ["revocation", "suspension"]}}}}}}}},
                 "responses": {"200": _json(obj, "Updated"), "400": _problem(), "401": _problem(),
                               "404": _problem()}}},
+            "/credentials/{id}": {"get": {
+                "summary": "A credential the token's institution issued, as it was signed",
+                "description": "The bearer token names one institution: another institution's credential is "
+                               "not found, as an unknown one is.",
+                "security": bearer, "parameters": [{"$ref": "#/components/parameters/id"}],
+                "responses": {"200": _json({"type": "object", "properties": {"verifiableCredential": obj}}, "Found"),
+                              "401": _problem(), "403": _problem(), "404": _problem()}}},
             "/verify/fragment": {"post": {
                 "summary": "The verifier page's link mode: verify the text of a link's fragment", "parameters": lang,
                 "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},

@@ -329,3 +329,13 @@ class IssuingApi:
             raise ApiError(exc.detail, code=exc.code) from exc
         return 200, {"credentialId": credential_id, "statusPurpose": purpose, "status": value,
                      "updated": len(changed)}
+
+    def get(self, credential_id: str) -> tuple[int, dict[str, Any]]:
+        """``GET /credentials/{id}`` (VCALM: a credential the issuer instance issued): ``{"verifiableCredential":
+        ...}`` as it was signed, the latest one issued under that id; 404 when this institution's store holds none
+        (another institution's credential is as unknown here as one never issued)."""
+        for record in reversed(self.issuer.store.find(credential_id)):
+            document = self.issuer.store.document(record.id)
+            if document is not None:
+                return 200, {"verifiableCredential": document}
+        raise ApiError(f"no credential {credential_id!r} was issued here", status=404, code="NOT_FOUND")
