@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -740,8 +741,18 @@ async def credentials_status(service: Service, request: Request) -> Response:
     return await _vcapi(service, request, tenant.issuing.update_status)
 
 
+#: The POST routes beside ``GET /credentials/{id}``: a GET of one is the router's 405, not a credential lookup.
+_CREDENTIAL_ACTIONS = frozenset({"issue", "status", "verify"})
+
+
+async def credentials_get(request: Request) -> Response:
+    if request.path_params["credential_id"] in _CREDENTIAL_ACTIONS:
+        raise HTTPException(status_code=405, headers={"Allow": "POST"})  # as the router answers it
+    return await _credentials_get(request)
+
+
 @endpoint
-async def credentials_get(service: Service, request: Request) -> Response:
+async def _credentials_get(service: Service, request: Request) -> Response:
     tenant = service.check_token(request)
     status, out = await service.run(tenant.issuing.get, request.path_params["credential_id"])
     return JSONResponse(out, status_code=status, headers=NO_STORE)
