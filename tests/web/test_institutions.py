@@ -157,3 +157,10 @@ def test_two_institutions_with_the_same_token_value_are_refused(tmp_path: Path,
     monkeypatch.setenv("OMC_TOKEN_COLLEGE_B", _token("college-a"))
     with pytest.raises(ConfigError, match="same bearer token"):
         create_app(parse_config(raw, tmp_path))
+
+
+def test_the_vcapi_action_paths_are_not_credential_ids(service: TestClient) -> None:
+    """``GET /credentials/{id}`` leaves the POST routes beside it as they were: a GET of one is a 405."""
+    for action in ("verify", "issue", "status"):
+        answer = service.get(f"/credentials/{action}", headers={"Authorization": f"Bearer {_token('college-a')}"})
+        assert answer.status_code == 405 and answer.headers["allow"] == "POST"
