@@ -13,6 +13,9 @@ fresh ``c_nonce``, signs a proof of possession of its key over it, and receives 
 * ``POST /oid4vci/nonce`` (§7), :meth:`Oid4vciIssuer.nonce`;
 * ``POST /oid4vci/credential`` (bearer token, §8), :meth:`Oid4vciIssuer.credential`.
 
+One ``omc serve`` for several institutions sharing one address is one credential issuer over all of them
+(:class:`CredentialIssuer`): each request is answered by the institution whose store holds its code or token.
+
 Two credential configurations are offered, one OMC each way: ``ldp_vc`` (the Data Integrity OMC, as ``omc
 issue`` makes it) and ``jwt_vc_json`` (the same OMC as Open Badges 3.0 §8.2's VC-JWT). The web layer
 (``omc_vc.web.oid4vci``) only moves bytes; every decision is made here, and every refusal is an
@@ -50,7 +53,7 @@ from omc_vc.proofs import data_integrity, jose
 __all__ = [
     "ACCESS_TOKEN_LIFETIME", "AUTHORIZATION_SERVER_WELL_KNOWN", "CONFIGURATIONS", "CREDENTIAL_PATH",
     "C_NONCE_LIFETIME", "ISSUER_WELL_KNOWN", "NONCE_PATH", "OFFER_PATH", "OFFER_SCHEME", "PRE_AUTHORIZED_GRANT",
-    "PROOF_MAX_AGE", "PROOF_TYP", "TOKEN_PATH", "Oid4vciIssuer", "authorization_server_metadata",
+    "PROOF_MAX_AGE", "PROOF_TYP", "TOKEN_PATH", "CredentialIssuer", "Oid4vciIssuer", "authorization_server_metadata",
     "credential_offer", "issuer_metadata", "offer_links",
 ]
 
@@ -101,12 +104,8 @@ _DISPLAY: Final = [
 
 # --- metadata --------------------------------------------------------------------------------------------
 
-def issuer_metadata(base_url: str, issuer: Issuer) -> dict[str, Any]:
-    """The credential issuer metadata (§12.2.4) of the issuer whose identifier is ``base_url``.
-
-    ``authorization_servers`` is absent: the credential issuer is its own authorization server (§12.2.4),
-    whose RFC 8414 metadata is :func:`authorization_server_metadata`.
-    """
+def _display(issuer: Issuer) -> dict[str, Any]:
+    """§12.2.4 ``display``: the institution's name and logo, as its OMCs' issuer profile gives them."""
     profile = issuer.config.issuer()
     display: dict[str, Any] = {"locale": "en-CA"}
     if isinstance(profile.get("name"), str):
@@ -115,7 +114,21 @@ def issuer_metadata(base_url: str, issuer: Issuer) -> dict[str, Any]:
     image_url = image.get("id") if isinstance(image, dict) else image if isinstance(image, str) else None
     if isinstance(image_url, str) and image_url.startswith(("https://", "data:")):
         display["logo"] = {"uri": image_url, "alt_text": f"{display.get('name', 'Institution')} logo"}
-    key_type = issuer.key.public_key.key_type
+    return display
+
+
+def issuer_metadata(base_url: str, issuer: Issuer | Sequence[Issuer]) -> dict[str, Any]:
+    """The credential issuer metadata (§12.2.4) of the issuer whose identifier is ``base_url``.
+
+    ``authorization_servers`` is absent: the credential issuer is its own authorization server (§12.2.4),
+    whose RFC 8414 metadata is :func:`authorization_server_metadata`. Several institutions behind one
+    identifier (one ``omc serve`` for several, :class:`CredentialIssuer`) share the configurations, with the
+    algorithms of all their keys; ``display`` then names none of them (each OMC names its own issuer).
+    """
+    issuers = [issuer] if isinstance(issuer, Issuer) else list(issuer)
+    if not issuers:
+        raise ValueError("issuer_metadata needs at least one issuer")
+    key_types = list(dict.fromkeys(one.key.public_key.key_type for one in issuers))
     common = {
         "scope": "OntarioMicroCredential",
         "cryptographic_binding_methods_supported": list(_BINDING_METHODS),
@@ -127,20 +140,24 @@ def issuer_metadata(base_url: str, issuer: Issuer) -> dict[str, Any]:
         entry: dict[str, Any] = {"format": fmt, **json.loads(json.dumps(common))}
         if fmt == "ldp_vc":
             # Appendix A.1.2.2: @context and type; the algorithm is the Data Integrity cryptosuite
-            entry["credential_signing_alg_values_supported"] = [data_integrity.DEFAULT_SUITE[key_type]]
+            entry["credential_signing_alg_values_supported"] = list(dict.fromkeys(
+                data_integrity.DEFAULT_SUITE[key_type] for key_type in key_types))
             entry["credential_definition"] = {"@context": list(CONTEXTS), "type": list(_TYPES)}
         else:
             # Appendix A.1.1.2: type only (not processed as JSON-LD); the algorithm is the JWS alg
-            entry["credential_signing_alg_values_supported"] = [issuer.key.public_key.jws_alg]
+            entry["credential_signing_alg_values_supported"] = list(dict.fromkeys(
+                one.key.public_key.jws_alg for one in issuers))
             entry["credential_definition"] = {"type": list(_TYPES)}
         configurations[config_id] = entry
-    return {
+    metadata: dict[str, Any] = {
         "credential_issuer": base_url,
         "credential_endpoint": base_url + CREDENTIAL_PATH,
         "nonce_endpoint": base_url + NONCE_PATH,
-        "display": [display],
-        "credential_configurations_supported": configurations,
     }
+    if len(issuers) == 1:
+        metadata["display"] = [_display(issuers[0])]
+    metadata["credential_configurations_supported"] = configurations
+    return metadata
 
 
 def authorization_server_metadata(base_url: str) -> dict[str, Any]:
@@ -199,6 +216,9 @@ class Oid4vciIssuer:
     base_url: str
     #: resolves a key proof's kid: did:key and did:jwk are pure functions of the DID (no fetcher, no network)
     resolver: DidResolver = field(default_factory=DidResolver)
+    #: the stores this issuer's c_nonce values may live in (several institutions behind one nonce endpoint:
+    #: :class:`CredentialIssuer`); empty: its own offer store
+    nonce_stores: Sequence[OfferStore] = ()
 
     def now(self) -> datetime:
         return self.issuer.clock().replace(microsecond=0)
@@ -347,8 +367,9 @@ class Oid4vciIssuer:
         # §8.3.1.2 invalid_proof (3): this issuer has a nonce endpoint, so every proof carries a c_nonce
         if not isinstance(nonce, str) or not nonce:
             raise _refuse("invalid_proof", "the proof carries no nonce (ask the nonce endpoint for a c_nonce)")
-        # §13.8: the c_nonce is used up by its first proof, so a replayed proof finds it gone
-        if not self.offers.consume_nonce(nonce, "c_nonce", now=now):
+        # §13.8: the c_nonce is used up by its first proof, so a replayed proof finds it gone (it lives in one
+        # store only, so trying each store still uses it once)
+        if not any(store.consume_nonce(nonce, "c_nonce", now=now) for store in self.nonce_stores or (self.offers,)):
             raise _refuse("invalid_nonce", "the c_nonce is unknown, expired or used already: get a new one")
         return checked.holder
 
@@ -373,3 +394,53 @@ class Oid4vciIssuer:
         # Appendix A.1.1.4: a jwt_vc_json credential is the JWT itself; A.1.2.4: an ldp_vc one the JSON object
         return issued.token if secured == "jwt" else issued.credential
 
+
+class CredentialIssuer:
+    """One credential issuer identifier (``base_url``) and the institutions behind it: the endpoints of one
+    ``omc serve`` that issues for several (each its own :class:`Issuer` and offer store).
+
+    A pre-authorized code, an access token and an offer belong to exactly one institution's store (256-bit
+    secrets), so each request is answered by the institution whose store holds what the request carries; its
+    credential comes from that institution's Issuer only. The nonce endpoint keeps its ``c_nonce`` values in
+    the first institution's store, and a proof's nonce is used up in whichever store holds it. With one
+    institution this is that institution's :class:`Oid4vciIssuer`.
+    """
+
+    def __init__(self, base_url: str, institutions: Sequence[tuple[Issuer, OfferStore]]) -> None:
+        if not institutions:
+            raise ValueError("a credential issuer needs at least one institution")
+        self.base_url = base_url
+        stores = [offers for _, offers in institutions]
+        self.flows = [Oid4vciIssuer(issuer, offers, base_url, nonce_stores=stores) for issuer, offers in institutions]
+
+    def metadata(self) -> dict[str, Any]:
+        return issuer_metadata(self.base_url, [flow.issuer for flow in self.flows])
+
+    def owner_of_code(self, pre_authorized_code: str) -> Oid4vciIssuer | None:
+        """The institution whose store holds this pre-authorized code."""
+        if not pre_authorized_code:
+            return None
+        return next((flow for flow in self.flows if flow.offers.offer_by_code(pre_authorized_code) is not None),
+                    None)
+
+    def owner_of_token(self, access_token: str | None) -> Oid4vciIssuer | None:
+        """The institution whose store holds this unexpired access token."""
+        if not access_token:
+            return None
+        return next((flow for flow in self.flows if flow.offers.token_offer(access_token, now=flow.now()) is not None),
+                    None)
+
+    def offer(self, pre_authorized_code: str) -> dict[str, Any]:
+        return (self.owner_of_code(pre_authorized_code) or self.flows[0]).offer(pre_authorized_code)
+
+    def token(self, form: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        codes = [value for name, value in form if name == "pre-authorized_code"]
+        owner = self.owner_of_code(codes[0]) if len(codes) == 1 else None
+        # no institution holds the code: the first answers (the same invalid_request / invalid_grant as any)
+        return (owner or self.flows[0]).token(form)
+
+    def nonce(self) -> dict[str, Any]:
+        return self.flows[0].nonce()
+
+    def credential(self, access_token: str | None, body: Any) -> dict[str, Any]:
+        return (self.owner_of_token(access_token) or self.flows[0]).credential(access_token, body)

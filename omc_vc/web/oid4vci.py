@@ -7,7 +7,9 @@ answered in the OAuth shape ``{"error", "error_description"}`` (RFC 6749 §5.2, 
 
 They exist only when the service hosts credential offers (an institution configuration with an ``offers``
 section, as for the LCW and VC-API exchanges of :mod:`omc_vc.web.exchanges`); the credential issuer identifier
-is ``offers.public_url``. The request size caps of :mod:`omc_vc.web.limits` apply as everywhere (and a
+is ``offers.public_url``. A service for several institutions is one credential issuer per distinct
+``public_url`` (:class:`~omc_vc.issue.oid4vci.CredentialIssuer`): each request is answered by the institution
+whose store holds its code or token. The request size caps of :mod:`omc_vc.web.limits` apply as everywhere (and a
 credential request is capped at :data:`MAX_REQUEST_BYTES`); the nonce endpoint, which anyone may call, is also
 rate-limited per client address.
 """
@@ -18,7 +20,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,14 +29,16 @@ from starlette.routing import Route
 from omc_vc._internal.jsonio import loads
 from omc_vc.errors import InputError, Oid4vciError, OmcVcError
 from omc_vc.issue import oid4vci
+from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.offers import OfferStore
 
-from .exchanges import wallet_exchanges
+from .exchanges import tenant_exchanges
 from .limits import RateLimiter
 
 if TYPE_CHECKING:
     from .app import Service
 
-__all__ = ["oid4vci_flow", "oid4vci_routes"]
+__all__ = ["credential_issuers", "oid4vci_routes"]
 
 log = logging.getLogger("omc_vc.web")
 NO_STORE: Final = {"Cache-Control": "no-store"}
@@ -71,13 +75,25 @@ def _answer(exc: Exception, route: str) -> JSONResponse:
     return _error(500, "server_error", "internal error")
 
 
-def oid4vci_flow(service: Service) -> oid4vci.Oid4vciIssuer | None:
-    """The service's OpenID4VCI logic, or None when it hosts no offers (as :func:`.exchanges.wallet_exchanges`:
-    no ``offers`` section, or no issuer). The credential issuer identifier is the offers' ``public_url``."""
-    exchanges = wallet_exchanges(service)
-    if exchanges is None:
-        return None
-    return oid4vci.Oid4vciIssuer(exchanges.issuer, exchanges.offers, exchanges.public_url)
+def credential_issuers(service: Service) -> list[oid4vci.CredentialIssuer]:
+    """The service's credential issuers: one per distinct ``offers.public_url`` among the institutions that make
+    offers (:func:`.exchanges.tenant_exchanges`), each over the institutions that share it (usually all of
+    them: one service, one address). Empty when the service hosts no offers."""
+    groups: dict[str, list[tuple[Issuer, OfferStore]]] = {}
+    for exchanges in tenant_exchanges(service).values():
+        groups.setdefault(exchanges.public_url, []).append((exchanges.issuer, exchanges.offers))
+    return [oid4vci.CredentialIssuer(base_url, members) for base_url, members in groups.items()]
+
+
+def _chosen(issuers: list[oid4vci.CredentialIssuer], request: Request) -> oid4vci.CredentialIssuer:
+    """The credential issuer a request is for: the one whose address has the request's host (its metadata
+    named these endpoints), or the only one."""
+    if len(issuers) > 1:
+        host = request.headers.get("host", "").lower()
+        for issuer in issuers:
+            if urlsplit(issuer.base_url).netloc.lower() == host:
+                return issuer
+    return issuers[0]
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -107,21 +123,22 @@ def _media_type(request: Request) -> str:
 
 def oid4vci_routes(service: Service) -> list[Route]:
     """The OpenID4VCI routes for ``create_app`` (none when the service hosts no offers)."""
-    flow = oid4vci_flow(service)
-    if flow is None:
+    issuers = credential_issuers(service)
+    if not issuers:
         return []
     limiter = RateLimiter(per_minute=NONCE_PER_MINUTE, burst=NONCE_BURST)
 
     async def issuer_metadata(request: Request) -> Response:
         # §12.2.2: unsigned metadata, application/json
-        return JSONResponse(flow.metadata(), headers={"Cache-Control": "no-cache"})
+        return JSONResponse(_chosen(issuers, request).metadata(), headers={"Cache-Control": "no-cache"})
 
     async def authorization_server_metadata(request: Request) -> Response:
-        return JSONResponse(oid4vci.authorization_server_metadata(flow.base_url),
+        return JSONResponse(oid4vci.authorization_server_metadata(_chosen(issuers, request).base_url),
                             headers={"Cache-Control": "no-cache"})
 
     async def credential_offer(request: Request) -> Response:
         # §4.1.3: the offer object, application/json
+        flow = _chosen(issuers, request)
         return JSONResponse(await _run(request, flow.offer, request.path_params["code"]), headers=NO_STORE)
 
     async def token(request: Request) -> Response:
@@ -132,14 +149,14 @@ def oid4vci_routes(service: Service) -> list[Route]:
             pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         except (UnicodeDecodeError, ValueError) as exc:
             raise Oid4vciError("the token request is not a readable form") from exc
-        return JSONResponse(await _run(request, flow.token, pairs), headers=NO_STORE)
+        return JSONResponse(await _run(request, _chosen(issuers, request).token, pairs), headers=NO_STORE)
 
     async def nonce(request: Request) -> Response:
         client = request.client.host if request.client is not None else "unknown"
         if not limiter.allow(client):
             raise Oid4vciError("too many nonce requests from this address; try again in a minute",
                                code="slow_down", status=429)
-        return JSONResponse(await _run(request, flow.nonce), headers=NO_STORE)
+        return JSONResponse(await _run(request, _chosen(issuers, request).nonce), headers=NO_STORE)
 
     async def credential(request: Request) -> Response:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -155,6 +172,7 @@ def oid4vci_routes(service: Service) -> list[Route]:
                 body = loads(await request.body(), max_bytes=MAX_REQUEST_BYTES, what="the credential request")
             except InputError as exc:
                 raise Oid4vciError(exc.detail, code="invalid_credential_request") from exc
+        flow = _chosen(issuers, request)
         return JSONResponse(await _run(request, flow.credential, access_token, body), headers=NO_STORE)
 
     return [

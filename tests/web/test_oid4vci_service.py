@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.issue.offers import NewOffer
 from omc_vc.issue.oid4vci import PRE_AUTHORIZED_GRANT, PROOF_TYP, TOKEN_PATH, offer_links
@@ -161,4 +163,51 @@ def test_replayed_proof_over_http_is_refused_with_invalid_nonce(tmp_path: Path) 
         body = {"credential_configuration_id": LDP, "proofs": {"jwt": [proof]}}
         assert _credential(client, _token(client, first), body).status_code == 200
         replay = _credential(client, _token(client, second), body)
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_nonce"
+
+
+def test_two_institutions_behind_one_credential_issuer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One omc serve for two institutions (``institutions:``) sharing one address: one credential issuer whose
+    metadata names neither; each offer is redeemed by its own institution, signed with its own key, and a
+    c_nonce from the shared nonce endpoint is used once whichever institution's token comes with it."""
+    from omc_vc.issue.offers import OfferDraft
+    from omc_vc.keys import save_key
+    from omc_vc.web.app import create_app
+    from omc_vc.web.config import parse_config
+    from tests.fixtures.omc.sample import make_institution
+
+    monkeypatch.setenv("OMC_ISSUER_PASSPHRASE", "a passphrase for the test keys")
+    paths = {}
+    for name in ("college-a", "college-b"):
+        _, key = make_institution(tmp_path / name, base_url=f"https://college.example.ca/status/{name}/")
+        save_key(tmp_path / name / "issuer.key", key, "a passphrase for the test keys", overwrite=True)
+        path = tmp_path / name / "institution.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + f"offers:\n  public_url: {PUBLIC}\n"
+                        f"token_env: OMC_TOKEN_{name[-1].upper()}\n", encoding="utf-8")
+        paths[name] = str(path)
+    config = parse_config({"public_url": PUBLIC, "offline": True, "institutions": paths}, tmp_path)
+    with TestClient(create_app(config), base_url=PUBLIC) as client:
+        tenants = client.app.state.service.tenants  # type: ignore[attr-defined]
+        made = {name: tenants[name].issuer.store.create_offer(OfferDraft("weld-101", "Ana Silva", "ana@example.ca"),
+                                                               now=utcnow()) for name in ("college-a", "college-b")}
+        metadata = client.get("/.well-known/openid-credential-issuer").json()
+        holder = _holder()
+        proofs = {name: _proof(client, holder) for name in made}
+        issued = {name: _credential(client, _token(client, new), {"credential_configuration_id": LDP,
+                                                                  "proofs": {"jwt": [proofs[name]]}})
+                  for name, new in made.items()}
+        other = tenants["college-a"].issuer.store.create_offer(OfferDraft("safety-100", "Mallory", "m@example.ca"),
+                                                               now=utcnow())
+        replay = _credential(client, _token(client, other), {"credential_configuration_id": LDP,
+                                                             "proofs": {"jwt": [proofs["college-b"]]}})
+        recorded = {name: tenants[name].issuer.store.offer(new.offer.id) for name, new in made.items()}
+    assert metadata["credential_issuer"] == PUBLIC and "display" not in metadata
+    for name, answer in issued.items():
+        assert answer.status_code == 200, answer.text
+        credential = answer.json()["credentials"][0]["credential"]
+        assert credential["issuer"]["id"] == tenants[name].issuer.key.controller
+        assert credential["credentialSubject"]["id"] == holder.controller
+        assert Verifier().verify(credential).verified
+        assert recorded[name] is not None and recorded[name].credential_id == credential["id"]
+    assert tenants["college-a"].issuer.key.controller != tenants["college-b"].issuer.key.controller
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_nonce"
