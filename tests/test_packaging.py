@@ -31,6 +31,8 @@ def test_wheel_carries_data_and_no_bare_cli_package(wheel: Path) -> None:
     assert any(n.startswith("omc_vc/_keys/") for n in names)
     assert "omc_vc/cli/main.py" in names
     assert "omc_vc/py.typed" in names
+    # the PostgreSQL store's migrations (omc store migrate reads them from the package)
+    assert "omc_vc/issue/migrations/0001_issuance.sql" in names
     top_level = {n.split("/")[0] for n in names if not n.startswith("omc_vc-")}
     assert top_level == {"omc_vc"}, top_level  # in particular no bare `cli` package
     # every subpackage of the source tree is in the wheel (the package list in pyproject.toml is explicit)
