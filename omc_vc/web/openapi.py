@@ -12,6 +12,12 @@ def _problem() -> dict[str, Any]:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
+def _oauth_error() -> dict[str, Any]:
+    return {"description": "OAuth error (RFC 6749 §5.2, RFC 6750 §3, OpenID4VCI 1.0 §8.3.1)",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "string"}, "error_description": {"type": "string"}}}}}}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -41,7 +47,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                 "(W3C VCALM draft) endpoints, the employer's verdict endpoints, hosted status lists, "
                                 "registry and DID documents, and short-mode shares. Every POST and DELETE whose "
                                 "Origin is not this service (or whose Sec-Fetch-Site is cross-site or same-site) is "
-                                "refused with 403; the JSON endpoints refuse form and text/plain bodies with 415."},
+                                "refused with 403; the JSON endpoints refuse form and text/plain bodies with 415 (the "
+                                "OpenID4VCI token endpoint takes the form body RFC 6749 requires)."},
         "servers": [{"url": base_url}],
         "paths": {
             "/credentials/verify": {"post": {
@@ -181,6 +188,34 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                          "responses": {"200": _json(obj, "A presentation request, or the credential"),
                                        "400": _problem(), "403": _problem(), "404": _problem(),
                                        "409": _problem(), "410": _problem(), "413": _problem()}}},
+            # the same offers through OpenID4VCI 1.0, pre-authorized code flow (docs/wallets.md)
+            "/.well-known/openid-credential-issuer": {"get": {
+                "summary": "OpenID4VCI credential issuer metadata (ldp_vc and jwt_vc_json OMCs)",
+                "responses": {"200": _json(obj, "Credential issuer metadata")}}},
+            "/.well-known/oauth-authorization-server": {"get": {
+                "summary": "RFC 8414 metadata: the pre-authorized code grant's token endpoint",
+                "responses": {"200": _json(obj, "Authorization server metadata")}}},
+            "/oid4vci/credential-offer/{code}": {"get": {
+                "summary": "A credential offer by reference (credential_offer_uri), while its code is unused",
+                "parameters": [_path("code")],
+                "responses": {"200": _json(obj, "Credential offer"), "404": _oauth_error()}}},
+            "/oid4vci/token": {"post": {
+                "summary": "Token request: grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code, "
+                           "pre-authorized_code, and tx_code when the offer asks for one",
+                "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "required": ["grant_type", "pre-authorized_code"], "properties": {
+                        "grant_type": {"type": "string"}, "pre-authorized_code": {"type": "string"},
+                        "tx_code": {"type": "string"}}}}}},
+                "responses": {"200": _json(obj, "{access_token, token_type: Bearer, expires_in}"),
+                              "400": _oauth_error()}}},
+            "/oid4vci/nonce": {"post": {
+                "summary": "A fresh single-use c_nonce for a key proof",
+                "responses": {"200": _json(obj, "{c_nonce}"), "429": _oauth_error()}}},
+            "/oid4vci/credential": {"post": {
+                "summary": "Credential request: credential_configuration_id and one jwt proof of the holder key",
+                "security": bearer, "requestBody": _body(obj),
+                "responses": {"200": _json(obj, "{credentials: [{credential}]}"), "400": _oauth_error(),
+                              "401": _oauth_error()}}},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

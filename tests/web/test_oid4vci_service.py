@@ -62,6 +62,10 @@ def test_metadata_documents_are_served_at_their_well_known_paths(tmp_path: Path)
     assert issuer.json()["credential_issuer"] == PUBLIC
     assert set(issuer.json()["credential_configurations_supported"]) == {LDP, JWT}
     assert server.status_code == 200 and server.json()["token_endpoint"] == f"{PUBLIC}/oid4vci/token"
+    with _world(tmp_path).client() as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    assert {"/oid4vci/token", "/oid4vci/nonce", "/oid4vci/credential"} <= set(paths)
+    assert "application/x-www-form-urlencoded" in paths["/oid4vci/token"]["post"]["requestBody"]["content"]
 
 
 def test_no_offers_no_openid4vci_endpoints(api: TestClient) -> None:
