@@ -14,6 +14,13 @@ an embedded Unicode font when the system has one (else the PDF's standard Helvet
 lacks replaced), a vector QR code tagged as a figure with alternative text, document title, author and
 language, on a Letter or A4 page.
 
+A certificate is in the credential's language (docs/adr/0017-english-and-french.md): the language its achievement
+was issued in (OB 3.0 ``inLanguage``; else the subject's), English by default. Our words (labels, the verdict,
+captions) come from the message catalog (omc_vc/locale), dates and numbers in the locale's form (``5 juin 2026``,
+``7,5``; English keeps ISO 8601 dates), and the document says its language (HTML ``lang``, the PDF's ``/Lang``).
+The verdict's reason is the one rendered in that language when the credential was last checked (the wallet's
+verdict record keeps its ``translations``).
+
 DESIGN decision 16: every text a certificate shows that a document wrote (names, description, facts) is made
 inert here (omc_vc._internal.inert); the HTML escapes it as well.
 """
@@ -25,6 +32,7 @@ import io
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -32,10 +40,15 @@ from urllib.parse import urlsplit
 from omc_vc import qr
 from omc_vc._internal import atomic
 from omc_vc._internal.inert import inert
-from omc_vc.errors import QrError
+from omc_vc._internal.timeutil import parse_datetime
+from omc_vc.errors import MalformedValueError, QrError
+from omc_vc.i18n import DEFAULT_LANGUAGE, N_, Translator, language_of_tag, translator
+from omc_vc.model import as_list
+from omc_vc.verdict import HEADLINES, shown_text
 from omc_vc.wallet import WalletItem
 
-__all__ = ["PAPERS", "CertificateContent", "Paper", "certificate_content", "certificate_html", "certificate_pdf"]
+__all__ = ["PAPERS", "CertificateContent", "Paper", "certificate_content", "certificate_html", "certificate_language",
+           "certificate_pdf"]
 
 Paper = Literal["letter", "a4"]
 #: Page sizes in millimetres (width, height).
@@ -47,10 +60,25 @@ _FACT_LIMIT: Final = 300
 _DESCRIPTION_LIMIT: Final = 1200
 _TARGET_LIMIT: Final = 4
 
-#: The verdict's words on a certificate, by status.
-_KICKER: Final = {"valid-omc": "Ontario Micro-Credential", "valid-omc-plus": "Ontario Micro-Credential (OMC+)"}
-_VERDICT_WORD: Final = {"valid-omc": "VALID", "valid-omc-plus": "VALID", "valid-not-omc": "VALID, NOT AN OMC",
-                        "invalid": "NOT VALID"}
+#: The verdict's words on a certificate, by status (English message ids: the catalog has the other languages).
+_KICKER: Final = {"valid-omc": N_("Ontario Micro-Credential"), "valid-omc-plus": N_("Ontario Micro-Credential (OMC+)")}
+_KICKER_OTHER: Final = N_("Micro-credential")
+_VERDICT_WORD: Final = {"valid-omc": N_("VALID"), "valid-omc-plus": N_("VALID"),
+                        "valid-not-omc": N_("VALID, NOT AN OMC"), "invalid": N_("NOT VALID")}
+#: A credential's state a verifier found, in a sentence each (the flags of the wallet's verdict record): the
+#: verdict's own plain words for those codes.
+_STATES: Final = (("revoked", N_("The institution that issued this credential has revoked it.")),
+                  ("suspended", N_("The institution that issued this credential has suspended it.")),
+                  ("expired", N_("This credential has expired.")),
+                  ("notYetValid", N_("This credential is not valid yet.")))
+#: Delivery modes the OMC vocabulary names, in words (others are shown as written).
+_MODES: Final = {"online": N_("Online"), "in-person": N_("In person"), "hybrid": N_("Hybrid (online and in person)")}
+#: The facts' labels, in the order shown.
+_LABELS: Final = {"hours": N_("Instructional hours"), "category": N_("Qualification category"),
+                  "credits": N_("Credits"), "result": N_("Result"), "completed": N_("Completed"),
+                  "issued": N_("Issued"), "validUntil": N_("Valid until"), "deliveryMode": N_("Delivery mode"),
+                  "weeks": N_("Duration (weeks)"), "humanCode": N_("Course code"), "cip": N_("CIP 2021"),
+                  "noc": N_("NOC 2021"), "assessment": N_("Assessment"), "credentialId": N_("Credential id")}
 
 
 @dataclass(frozen=True)
@@ -72,29 +100,98 @@ class CertificateContent:
     qr: qr.QrSymbol
     short_url: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: the certificate's language (BCP 47: the credential's own tag, else ``en``/``fr-CA``) and its words
+    lang: str = "en"
+    words: Translator = field(default_factory=translator, repr=False, compare=False)
 
 
 def _t(value: Any, limit: int = _FACT_LIMIT) -> str:
     return inert(value, limit=limit)
 
 
-def _target_line(target: dict[str, Any]) -> str:
+def certificate_language(document: dict[str, Any]) -> tuple[str, str]:
+    """The language a credential was issued in, as ``(omc-vc's language, BCP 47 tag)``: its achievement's OB 3.0
+    ``inLanguage``, else its subject's, when omc-vc speaks it (``("fr", "fr-CA")``); English otherwise.
+
+    >>> certificate_language({"credentialSubject": {"achievement": {"inLanguage": "fr-CA"}}})
+    ('fr', 'fr-CA')
+    """
+    subjects = [s for s in as_list(document.get("credentialSubject")) if isinstance(s, dict)]
+    subject = subjects[0] if subjects else {}
+    found = subject.get("achievement")
+    achievement: dict[str, Any] = found if isinstance(found, dict) else {}
+    for tag in (achievement.get("inLanguage"), subject.get("inLanguage")):
+        language = language_of_tag(tag)
+        if language is not None and isinstance(tag, str) and len(tag) <= 35:
+            return language, tag
+    return DEFAULT_LANGUAGE, DEFAULT_LANGUAGE
+
+
+def _number(value: Any, words: Translator) -> Any:
+    return words.amount(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _day(value: Any, words: Translator) -> Any:
+    """A date as the certificate's language writes it (``2026-06-05``; ``5 juin 2026``); else as written."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return words.date(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _target_line(target: dict[str, Any], words: Translator) -> str:
     name = _t(target.get("name") or target.get("id"), 200)
     parts = []
-    if target.get("creditValue") is not None:
-        counted = f"{_t(target['creditValue'], 20)}"
-        if target.get("creditRequired") is not None:
-            counted += f" of {_t(target['creditRequired'], 20)}"
-        if target.get("creditUnit"):
-            counted += f" {_t(target['creditUnit'], 40)}"
-        parts.append(counted)
+    value, required, unit = target.get("creditValue"), target.get("creditRequired"), target.get("creditUnit")
+    unit = _t(unit, 40) if unit else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(required, int | float) and not isinstance(required, bool):
+            parts.append(words.tr("{value} of {required}", value=words.amount(value),
+                                  required=words.quantity(required, unit)))
+        else:
+            parts.append(words.quantity(value, unit))
     if target.get("awardingInstitution"):
-        parts.append(f"awarded by {_t(target['awardingInstitution'], 120)}")
+        parts.append(words.tr("awarded by {institution}", institution=_t(target["awardingInstitution"], 120)))
     return name + (f" ({'; '.join(parts)})" if parts else "")
 
 
-def certificate_content(item: WalletItem, link: str, *, max_qr_mm: float = MAX_QR_MM) -> CertificateContent:
-    """The certificate of ``item`` whose QR code holds ``link`` (a link-mode URL or a short link).
+def _checked(value: Any, words: Translator) -> str:
+    """When the verdict was found: ``2026-06-20 14:02:11 UTC`` (English, as before); ``20 juin 2026 à 14 h 02
+    (UTC)``."""
+    text = _t(value or "?", 40)
+    if words.language == DEFAULT_LANGUAGE:
+        return text.replace("T", " ").replace("Z", " UTC")
+    try:
+        moment = parse_datetime(str(value))
+    except MalformedValueError:
+        return text
+    from babel.dates import format_time
+
+    return words.tr("{date} at {time}", date=words.date(moment),
+                    time=str(format_time(moment, "H 'h' mm '(UTC)'", locale=words.locale)))
+
+
+def _verdict_text(verdict: dict[str, Any], status: str, words: Translator) -> tuple[str, str]:
+    """The verdict's headline and reason in ``words``' language: the wallet record's own (English) or its
+    ``translations`` (rendered when it was checked); a record without them gets our headline for its status and
+    our sentence for its code."""
+    if words.language == DEFAULT_LANGUAGE:
+        return str(verdict.get("headline") or ""), str(verdict.get("reason") or "")
+    translations = verdict.get("translations")
+    own = translations.get(words.language) if isinstance(translations, dict) else None
+    if isinstance(own, dict) and isinstance(own.get("headline"), str):
+        return own["headline"], str(own.get("reason") or "")
+    headline = words.gettext(HEADLINES.get(status, HEADLINES["invalid"]))
+    code = verdict.get("code") if isinstance(verdict.get("code"), str) else None
+    return headline, shown_text(str(verdict.get("reason") or ""), words, code=code, status=status) if code else ""
+
+
+def certificate_content(item: WalletItem, link: str, *, max_qr_mm: float = MAX_QR_MM,
+                        language: str | None = None) -> CertificateContent:
+    """The certificate of ``item`` whose QR code holds ``link`` (a link-mode URL or a short link), in the
+    credential's language (:func:`certificate_language`) unless ``language`` names another one omc-vc speaks.
 
     Raises QR_TOO_LARGE when the code would be wider than ``max_qr_mm`` (suggesting short mode).
     """
@@ -103,63 +200,69 @@ def certificate_content(item: WalletItem, link: str, *, max_qr_mm: float = MAX_Q
         raise QrError(f"this credential's QR code would be {drawn.printed_mm:g} mm wide (version {drawn.version}), "
                       f"more than a one-page certificate holds ({max_qr_mm:g} mm); use short mode (--mode short)",
                       code="QR_TOO_LARGE", version=drawn.version)
+    own, tag = certificate_language(item.document)
+    chosen = language_of_tag(language) or own
+    words = translator(chosen)
+    lang = tag if chosen == own and chosen != DEFAULT_LANGUAGE else words.tag if chosen != DEFAULT_LANGUAGE else "en"
     facts = item.facts()
     verdict = item.verdict
     status = str(verdict.get("status") or "invalid")
     institution = _t(facts["institution"], 200)
     if not facts["institutionConfirmed"]:
-        institution += " (as the credential names it; not confirmed by a registry)"
-    rows: list[tuple[str, Any]] = [
-        ("Instructional hours", facts["hours"]),
-        ("Qualification category", facts["category"]),
-        ("Credits", facts["credits"]),
-        ("Result", facts["result"]),
-        ("Completed", facts["completed"]),
-        ("Issued", facts["issued"]),
-        ("Valid until", facts["validUntil"]),
-        ("Delivery mode", facts["deliveryMode"]),
-        ("Duration (weeks)", facts["weeks"]),
-        ("Course code", facts["humanCode"]),
-        ("CIP 2021", facts["cip"]),
-        ("NOC 2021", facts["noc"]),
-        ("Assessment", facts["assessment"]),
-        ("Credential id", facts["credentialId"] or item.id),
-    ]
-    shown = [(label, _t(value)) for label, value in rows if value not in (None, "")]
-    flags = [word for word, key in (("revoked", "revoked"), ("suspended", "suspended"), ("expired", "expired"),
-                                    ("not yet valid", "notYetValid")) if verdict.get(key)]
-    lines = [_t(verdict.get("headline") or "", 200)]
-    if flags:
-        lines.append(f"This credential is {', '.join(flags)}.")
-    if verdict.get("reason"):
-        lines.append(_t(verdict["reason"], 400))
-    checked = _t(verdict.get("checkedAt") or "?", 40).replace("T", " ").replace("Z", " UTC")
-    lines.append(f"Checked {checked}. Scan the code for the verdict today.")
+        institution = words.tr("{institution} (as the credential names it; not confirmed by a registry)",
+                               institution=institution)
+    subject = next((s for s in as_list(item.document.get("credentialSubject")) if isinstance(s, dict)), {})
+    found = subject.get("achievement")
+    achievement: dict[str, Any] = found if isinstance(found, dict) else {}
+    credits = achievement.get("creditsAvailable")
+    mode = facts["deliveryMode"]
+    values: dict[str, Any] = {
+        "hours": _number(facts["hours"], words), "category": facts["category"],
+        "credits": words.quantity(credits, achievement.get("creditUnit") if isinstance(
+            achievement.get("creditUnit"), str) else None) if isinstance(credits, int | float)
+        and not isinstance(credits, bool) else facts["credits"],
+        "result": facts["result"], "completed": _day(facts["completed"], words), "issued": _day(facts["issued"], words),
+        "validUntil": _day(facts["validUntil"], words),
+        "deliveryMode": words.gettext(_MODES[mode]) if isinstance(mode, str) and mode in _MODES else mode,
+        "weeks": _number(facts["weeks"], words), "humanCode": facts["humanCode"], "cip": facts["cip"],
+        "noc": facts["noc"], "assessment": facts["assessment"], "credentialId": facts["credentialId"] or item.id,
+    }
+    shown = [(words.gettext(label), _t(values[key])) for key, label in _LABELS.items()
+             if values[key] not in (None, "")]
+    headline, reason = _verdict_text(verdict, status, words)
+    lines = [_t(headline, 200)]
+    lines += [words.gettext(sentence) for key, sentence in _STATES if verdict.get(key)]
+    if reason and _t(reason, 400) not in lines:
+        lines.append(_t(reason, 400))
+    lines.append(words.tr("Checked {when}. Scan the code for the verdict today.",
+                          when=_checked(verdict.get("checkedAt"), words)))
     parts = urlsplit(link)
-    host = parts.netloc
-    caption = f"Scan with a phone camera to verify this credential at {_t(host, 120)}."
+    host = _t(parts.netloc, 120)
+    caption = words.tr("Scan with a phone camera to verify this credential at {host}.", host=host)
     try:
         qr.check_verifier_url(f"{parts.scheme}://{parts.netloc}")
     except QrError:  # a demo's loopback or private verifier: the certificate says so, in words
-        caption = (f"DEMO: this code opens {_t(host, 120)}, a verifier on this computer or its local network only; "
-                   "no employer's phone can open it.")
+        caption = words.tr("DEMO: this code opens {host}, a verifier on this computer or its local network only; no "
+                           "employer's phone can open it.", host=host)
     learner = facts["learner"] or facts["subject"]
     short = link if drawn.profile.mode == "short" else None
     return CertificateContent(
-        kicker=_KICKER.get(status, "Micro-credential"),
+        kicker=words.gettext(_KICKER.get(status, _KICKER_OTHER)),
         achievement=_t(item.name, 200),
-        learner=_t(learner or "(the credential names no learner)", 200),
+        learner=_t(learner or words.gettext("(the credential names no learner)"), 200),
         institution=institution,
         description=_t(facts["description"], _DESCRIPTION_LIMIT),
         facts=shown,
-        targets=[_target_line(t) for t in facts["stacksInto"][:_TARGET_LIMIT]],
-        verdict_word=_VERDICT_WORD.get(status, "NOT VALID"),
+        targets=[_target_line(t, words) for t in facts["stacksInto"][:_TARGET_LIMIT]],
+        verdict_word=words.gettext(_VERDICT_WORD.get(status, _VERDICT_WORD["invalid"])),
         verdict_status=status,
         verdict_lines=lines,
         qr_caption=caption,
-        qr_alt=f"QR code: a link to the verifier at {_t(host, 120)} that checks this credential",
+        qr_alt=words.tr("QR code: a link to the verifier at {host} that checks this credential", host=host),
         qr=drawn,
         short_url=_t(short, 300) if short else None,
+        lang=lang,
+        words=words,
     )
 
 
@@ -215,21 +318,29 @@ figure.qr figcaption { font-size: .8rem; color: var(--muted); max-width: var(--q
 """
 
 
-def certificate_html(item: WalletItem, link: str, *, max_qr_mm: float = MAX_QR_MM) -> str:
-    """A self-contained one-page HTML certificate with the QR code inline (SVG): no external resources."""
-    c = certificate_content(item, link, max_qr_mm=max_qr_mm)
+def certificate_html(item: WalletItem, link: str, *, max_qr_mm: float = MAX_QR_MM,
+                     language: str | None = None) -> str:
+    """A self-contained one-page HTML certificate with the QR code inline (SVG): no external resources; in the
+    credential's language (``language``: another one omc-vc speaks)."""
+    c = certificate_content(item, link, max_qr_mm=max_qr_mm, language=language)
     e = html.escape
+    w = c.words
+    # our words, outside the f-strings below (the catalog's extraction reads calls, not f-string expressions)
+    said = {"targets": w.gettext("Counts toward (OMC+)"), "awarded": w.gettext("Awarded to"),
+            "by": w.tr("by {institution}", institution=c.institution), "details": w.gettext("Details"),
+            "verdict": w.gettext("Verification when exported:"),
+            "version": w.tr("(QR version {version})", version=str(c.qr.version))}
     facts = "\n".join(f"<div><dt>{e(label)}</dt><dd>{e(value)}</dd></div>" for label, value in c.facts)
     targets = ""
     if c.targets:
         items = "".join(f"<li>{e(t)}</li>" for t in c.targets)
-        targets = f'<section aria-labelledby="h-targets"><h2 id="h-targets">Counts toward (OMC+)</h2>' \
-                  f'<ul class="targets">{items}</ul></section>'
+        targets = f'<section aria-labelledby="h-targets"><h2 id="h-targets">{e(said["targets"])}' \
+                  f'</h2><ul class="targets">{items}</ul></section>'
     verdict_lines = "".join(f"<p>{e(line)}</p>" for line in c.verdict_lines)
     short = f"<br>{e(c.short_url)}" if c.short_url else ""
     svg = c.qr.svg(width="100%", title=c.qr_alt)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{e(c.lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{e(c.achievement)}: {e(c.learner)}</title>
@@ -238,23 +349,23 @@ def certificate_html(item: WalletItem, link: str, *, max_qr_mm: float = MAX_QR_M
 <header>
 <p class="kicker">{e(c.kicker)}</p>
 <h1>{e(c.achievement)}</h1>
-<p class="awarded">Awarded to</p>
+<p class="awarded">{e(said["awarded"])}</p>
 <p class="learner">{e(c.learner)}</p>
-<p class="institution">by {e(c.institution)}</p>
+<p class="institution">{e(said["by"])}</p>
 </header>
 <p class="description">{e(c.description)}</p>
-<section aria-labelledby="h-facts"><h2 id="h-facts">Details</h2>
+<section aria-labelledby="h-facts"><h2 id="h-facts">{e(said["details"])}</h2>
 <dl class="facts">
 {facts}
 </dl></section>
 {targets}
 <div class="bottom">
 <section class="verdict {e(c.verdict_status)}" aria-labelledby="h-verdict">
-<h2 id="h-verdict">Verification when exported: <span class="word">{e(c.verdict_word)}</span></h2>
+<h2 id="h-verdict">{e(said["verdict"])} <span class="word">{e(c.verdict_word)}</span></h2>
 {verdict_lines}
 </section>
 <figure class="qr" style="--qr: {c.qr.printed_mm:g}mm">{svg}
-<figcaption>{e(c.qr_caption)} (QR version {c.qr.version}){short}</figcaption></figure>
+<figcaption>{e(c.qr_caption)} {e(said["version"])}{short}</figcaption></figure>
 </div>
 </main></body></html>
 """
@@ -306,12 +417,14 @@ _COLOURS: Final = {"valid-omc": (11, 93, 30), "valid-omc-plus": (11, 93, 30), "v
 
 
 def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "letter",
-                    max_qr_mm: float = MAX_QR_MM) -> list[str]:
-    """Write a one-page PDF certificate to ``out`` (atomically). Returns notes for the person (e.g. a font
-    fallback), empty when there is nothing to say."""
+                    max_qr_mm: float = MAX_QR_MM, language: str | None = None) -> list[str]:
+    """Write a one-page PDF certificate to ``out`` (atomically), in the credential's language (``language``:
+    another one omc-vc speaks). Returns notes for the person (e.g. a font fallback), empty when there is nothing
+    to say."""
     from fpdf import FPDF
 
-    c = certificate_content(item, link, max_qr_mm=max_qr_mm)
+    c = certificate_content(item, link, max_qr_mm=max_qr_mm, language=language)
+    w = c.words
     notes = list(c.notes)
     width, height = PAPERS[paper]
     pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
@@ -331,9 +444,9 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "l
         text = _latin1
     pdf.set_title(text(f"{c.achievement}: {c.learner}"))
     pdf.set_author(text(c.institution))
-    pdf.set_subject(text(f"{c.kicker} certificate"))
+    pdf.set_subject(text(w.tr("{kind} certificate", kind=c.kicker)))
     pdf.set_creator("omc-vc")
-    pdf.set_lang("en")
+    pdf.set_lang(c.lang)
     pdf.add_page()
     content_w = width - 2 * margin
     ink, muted = (26, 26, 26), (74, 74, 74)
@@ -357,9 +470,9 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "l
     write(c.kicker.upper(), 9, colour=muted)
     write(c.achievement, 20, bold=True, line=1.15, max_lines=2)
     pdf.ln(1)
-    write("Awarded to", 10, colour=muted)
+    write(w.gettext("Awarded to"), 10, colour=muted)
     write(c.learner, 16, bold=True, line=1.2, max_lines=2)
-    write(f"by {c.institution}", 11, max_lines=2)
+    write(w.tr("by {institution}", institution=c.institution), 11, max_lines=2)
     pdf.ln(2)
     write(c.description, 9.5, max_lines=5)
     pdf.ln(2)
@@ -371,7 +484,7 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "l
         pdf.line(margin, y, width - margin, y)
         pdf.ln(1)
 
-    heading("Details")
+    heading(w.gettext("Details"))
     col_w = (content_w - 6) / 2
     label_w = 33.0
     rows = c.facts
@@ -396,7 +509,7 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "l
         bottoms.append(y)
     pdf.set_y(max(bottoms) + 1)
     if c.targets:
-        heading("Counts toward (OMC+)")
+        heading(w.gettext("Counts toward (OMC+)"))
         for target in c.targets:
             write(f"- {target}", 9, max_lines=2)
     # the bottom band: the verdict beside the QR code, both at the foot of the page
@@ -413,7 +526,8 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "l
     pdf.set_xy(qr_x, qr_top + qr_mm + 0.5)
     pdf.set_font(family, "", 7.5)
     pdf.set_text_color(*muted)
-    caption = f"{c.qr_caption} (QR version {c.qr.version})" + (f" {c.short_url}" if c.short_url else "")
+    version = w.tr("(QR version {version})", version=str(c.qr.version))
+    caption = f"{c.qr_caption} {version}" + (f" {c.short_url}" if c.short_url else "")
     pdf.multi_cell(qr_mm, 3.2, text(caption), align="C")
     box_w = content_w - qr_mm - 6
     colour = _COLOURS.get(c.verdict_status, _COLOURS["invalid"])
@@ -421,7 +535,8 @@ def certificate_pdf(item: WalletItem, link: str, out: Path, *, paper: Paper = "l
     pdf.set_xy(inner, qr_top + 4)
     pdf.set_font(family, "B", 10.5)
     pdf.set_text_color(*ink)
-    pdf.multi_cell(box_w - 6, 4.6, text("Verification when exported:"), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.multi_cell(box_w - 6, 4.6, text(w.gettext("Verification when exported:")), new_x="LMARGIN", new_y="NEXT",
+                   align="L")
     pdf.set_x(inner)
     pdf.set_font(family, "B", 13)
     pdf.set_text_color(*colour)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -333,6 +333,49 @@ class Translator:
         from babel.numbers import format_decimal
 
         return str(format_decimal(value, locale=self.locale))
+
+    def amount(self, value: float) -> str:
+        """A quantity as a fact shows it: as written in English (``7.5``, ``1200``: no grouping, as omc-vc has
+        always shown hours and credits), the locale's format otherwise (``7,5``)."""
+        if self.language == "en":
+            return f"{value:g}" if isinstance(value, float) else str(value)
+        return self.number(value)
+
+    def quantity(self, value: float, unit: str | None) -> str:
+        """``value`` counted in ``unit``: ``3 credits``, ``1 credit``, ``0.5 credits``; ``3 crédits``, ``0,5 crédit``
+        (the plural form CLDR's cardinal rules give the number in the locale). A unit we do not know is shown as
+        the document wrote it (``2 ECTS``).
+
+        >>> translator("fr").quantity(0.5, "credit"), translator("en").quantity(1, "credits")
+        ('0,5 crédit', '1 credit')
+        """
+        shown = self.amount(value)
+        if not unit:
+            return shown
+        known = _UNIT_OF.get(unit.strip().lower())
+        if known is None:
+            return f"{shown} {unit}"
+        return _UNITS[known](self, self._plural_count(value)).format(n=shown)
+
+    def _plural_count(self, value: float) -> int:
+        """The count gettext picks a plural form by (it takes integers): ``value`` when it is whole, else by CLDR's
+        cardinal category of ``value`` in the locale (en: 0.5 credits; fr: 0,5 crédit)."""
+        if float(value).is_integer():
+            return int(value)
+        from babel import Locale
+
+        return 1 if Locale.parse(self.locale).plural_form(value) == "one" else 2
+
+
+#: Counted words (gettext plurals), by the unit a document writes (singular or plural).
+_UNITS: Final[dict[str, Callable[[Translator, int], str]]] = {
+    "credit": lambda w, n: w.ngettext("{n} credit", "{n} credits", n),
+    "hour": lambda w, n: w.ngettext("{n} hour", "{n} hours", n),
+    "week": lambda w, n: w.ngettext("{n} week", "{n} weeks", n),
+    "course credit": lambda w, n: w.ngettext("{n} course credit", "{n} course credits", n),
+    "credential": lambda w, n: w.ngettext("{n} credential", "{n} credentials", n),
+}
+_UNIT_OF: Final = {**{unit: unit for unit in _UNITS}, **{unit + "s": unit for unit in _UNITS}}
 
 
 @cache

@@ -48,12 +48,13 @@ from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
 from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import FetchError, InputError, KeyError_, MalformedValueError, QrError, WalletError
+from omc_vc.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from omc_vc.keys import KeyPair
 from omc_vc.model import VC_V2_CONTEXT, VerificationResult, as_list, issuer_id, subject_ids, types
 from omc_vc.omc.model import is_omc_plus, is_omc_shaped
 from omc_vc.omc.stacks import StackProgress, stack_progress
 from omc_vc.proofs import data_integrity, jose
-from omc_vc.verdict import verdict_of
+from omc_vc.verdict import localized, verdict_of
 from omc_vc.verify import Verifier
 
 __all__ = [
@@ -232,10 +233,18 @@ def verdict_record(result: VerificationResult, *, now: datetime | None = None) -
     The verdict (``valid-omc``, ``valid-omc-plus``, ``valid-not-omc``, ``invalid``, headline, reason and
     the institution's name as the registry records it) comes from :func:`omc_vc.verdict.verdict_of`;
     the flags say which of the checks failed, so the wallet can show "revoked" or "expired" plainly.
+    ``translations`` holds the verdict's words in each other language omc-vc speaks (``{"fr": {headline, reason,
+    warnings}}``), rendered while the verdict's sentences still carry their parameters, so a certificate in the
+    credential's language can show them later.
     """
     codes = {c.code for c in result.checks if c.failed and c.code}
     document = result.document if isinstance(result.document, dict) else {}
-    record: dict[str, Any] = verdict_of(result).to_json()
+    verdict = verdict_of(result)
+    record: dict[str, Any] = verdict.to_json()
+    record["translations"] = {language: {"headline": words.headline, "reason": words.reason,
+                                         "warnings": list(words.warnings)}
+                              for language in LANGUAGES if language != DEFAULT_LANGUAGE
+                              for words in (localized(verdict, language),)}
     record.update({
         "verified": result.verified,
         "revoked": "CREDENTIAL_REVOKED" in codes,

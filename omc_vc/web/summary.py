@@ -19,7 +19,6 @@ line, bounded), and the page's script renders it with ``textContent``, never as 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Final
@@ -96,16 +95,6 @@ TEXT: dict[str, str] = {
     "mode:hybrid": N_("Hybrid (online and in person)"),
 }
 
-#: Counted words in the reader's language (gettext plurals), by the unit a document writes. A unit not here is
-#: shown as written.
-_UNITS: Final[dict[str, Callable[[Translator, int], str]]] = {
-    "credit": lambda w, n: w.ngettext("{n} credit", "{n} credits", n),
-    "hour": lambda w, n: w.ngettext("{n} hour", "{n} hours", n),
-    "week": lambda w, n: w.ngettext("{n} week", "{n} weeks", n),
-    "course credit": lambda w, n: w.ngettext("{n} course credit", "{n} course credits", n),
-    "credential": lambda w, n: w.ngettext("{n} credential", "{n} credentials", n),
-}
-_UNIT_OF: Final = {**{unit: unit for unit in _UNITS}, **{unit + "s": unit for unit in _UNITS}}
 #: A clock time as the locale writes it (CLDR en-CA ``h:mm a``; the Office québécois de la langue française's
 #: ``9 h 22``, which CLDR's fr-CA short form writes ``09 h 22``).
 _CLOCK: Final = {"en": "h:mm a", "fr": "H 'h' mm"}
@@ -127,31 +116,14 @@ ONTARIO = _ontario_zone()
 
 
 def _number_text(number: float | int, words: Translator) -> str:
-    if words.language == "en":
-        return f"{number:g}" if isinstance(number, float) else str(number)
-    return words.number(number)  # the locale's decimal sign and grouping (fr-CA: 0,5 and 1 234)
-
-
-def _plural_count(number: float | int, words: Translator) -> int:
-    """The count gettext picks the plural form by (it takes integers): ``number`` itself when it is a whole number,
-    else by CLDR's cardinal category of ``number`` in the reader's locale (en: 0.5 credits; fr: 0,5 crédit)."""
-    from babel import Locale
-
-    if float(number).is_integer():
-        return int(number)
-    return 1 if Locale.parse(words.locale).plural_form(number) == "one" else 2
+    return words.amount(number)  # the locale's decimal sign (fr-CA: 0,5); English as written
 
 
 def counted(number: float | int, unit: str | None, words: Translator = ENGLISH) -> str:
     """``3 credits``, ``1 credit``, ``0.5 credits`` (``3 crédits``, ``0,5 crédit``): the number in the reader's
-    format and the unit in the form the number takes; a unit we do not know is shown as the document wrote it."""
-    shown = _number_text(number, words)
-    if not unit:
-        return shown
-    known = _UNIT_OF.get(unit.strip().lower())
-    if known is None:
-        return f"{shown} {unit}"
-    return _UNITS[known](words, _plural_count(number, words)).format(n=shown)
+    format and the unit in the form the number takes; a unit we do not know is shown as the document wrote it
+    (:meth:`omc_vc.i18n.Translator.quantity`)."""
+    return words.quantity(number, unit)
 
 
 def _long_date(day: date, words: Translator) -> str:

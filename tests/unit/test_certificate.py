@@ -255,3 +255,126 @@ def test_html_in_chromium_fits_a_phone_and_prints_one_page_on_letter_and_a4(chro
             assert abs(width_mm - qr.symbol(link).printed_mm) < 1, width_mm
     finally:
         context.close()
+
+
+# --- in the credential's language ------------------------------------------------------------------------
+
+FRENCH_NAME = "Analytique des données appliquée avec Python"
+
+
+def pdf_raw_text(path: Path) -> str:
+    """The PDF's text in the order it was drawn (a label wrapped in its column stays one phrase)."""
+    out = subprocess.run([_tool("pdftotext"), "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
+    return " ".join(out.stdout.decode("utf-8").split())
+
+
+def french_item(tmp: Path, *, revoked: bool = False) -> WalletItem:
+    """A French OMC (its achievement issued in its fr-CA edition, naming the English one) in a wallet."""
+    college = Institution(revoked={STATUS_INDEX} if revoked else set())
+    doc = template()
+    achievement = doc["credentialSubject"]["achievement"]
+    english = achievement["name"]
+    achievement.update({"inLanguage": "fr-CA", "name": FRENCH_NAME, "id": achievement["id"] + "-fr",
+                        "description": "Nettoyer, analyser et visualiser des jeux de données réels.",
+                        "related": [{"id": achievement["id"], "type": ["Related"], "inLanguage": "en",
+                                     "name": english}]})
+    doc["name"] = FRENCH_NAME
+    doc["credentialSubject"]["identifier"] = [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": "Chloé Tremblay"}]
+    doc["credentialSubject"]["activityEndDate"] = "2026-06-05T00:00:00Z"
+    doc["credentialSubject"]["result"] = [{"type": ["Result"], "value": "Réussite avec distinction (A)"}]
+    wallet = Wallet.create(tmp / "wallet-fr", "certificate test passphrase")
+    doc["credentialSubject"]["id"] = wallet.holder_did
+    item, _ = wallet.add(data_integrity.add_proof(doc, college.key, created=ISSUED), verifier=college.verifier(),
+                         now=NOW)
+    return item
+
+
+#: What a French certificate says, as it says it: our words in French, dates in CLDR's fr-CA long form.
+EXPECTED_FR = ("Chloé Tremblay", FRENCH_NAME, "Décernée à", "Détails", "Heures d’enseignement", "Catégorie de titre",
+               "Crédits", "Terminée le", "5 juin 2026", "15 juin 2026", "Vérification à l’exportation",
+               "VALIDE, MAIS PAS UNE OMC", "Réussite avec distinction (A)", "Compte pour (OMC+)", "sur 12",
+               "Balayez avec l’appareil photo")
+#: Our English words that must not be left on it.
+ENGLISH_LABELS = ("Awarded to", "Details", "Instructional hours", "Qualification category", "Completed", "Issued",
+                  "Verification when exported", "VALID, NOT AN OMC", "Counts toward", "Scan with a phone camera",
+                  "Checked ", "awarded by", "not confirmed by a registry", "2026-06-05", "2026-06-15")
+
+
+def test_a_french_omc_gets_a_french_certificate(tmp_path: Path) -> None:
+    item = french_item(tmp_path)
+    content = certificate_content(item, qr.encode_link(item.credential, BASE))
+    assert content.lang == "fr-CA" and content.kicker == "Microcertification"
+    facts = dict(content.facts)
+    assert facts["Heures d’enseignement"] == "42" and facts["Terminée le"] == "5 juin 2026"
+    assert facts["Émise le"] == "15 juin 2026"
+    # the verdict's reason in French, as the wallet rendered it when it checked the credential
+    assert content.verdict_lines[0] == "Attestation valide, mais qui n’est PAS une microcertification de l’Ontario"
+    assert item.verdict["translations"]["fr"]["reason"] in content.verdict_lines
+    assert re.match(r"Vérifiée le \d{1,2} \w+ 2026 à \d{1,2} h \d\d \(UTC\)\. Balayez", content.verdict_lines[-1])
+    assert "non confirmé par un registre" in content.institution
+
+
+def test_a_french_certificate_html_and_pdf_say_french_words_and_dates(tmp_path: Path) -> None:
+    item = french_item(tmp_path)
+    link = qr.encode_link(item.credential, BASE)
+    page = certificate_html(item, link)
+    assert '<html lang="fr-CA">' in page
+    out = tmp_path / "certificat.pdf"
+    certificate_pdf(item, link, out, paper="letter")
+    text = pdf_raw_text(out)
+    for expected in EXPECTED_FR:
+        assert expected in page, expected
+        assert expected in text, expected
+    for english in ENGLISH_LABELS:
+        assert english not in page and english not in text, english
+    assert b"/Lang (fr-CA)" in out.read_bytes()
+    assert pdf_pages(out)[0] == 1
+    assert pdf_qr_text(out, tmp_path) == link
+
+
+def test_a_revoked_french_certificate_says_so_in_french(tmp_path: Path) -> None:
+    item = french_item(tmp_path, revoked=True)
+    link = qr.encode_link(item.credential, BASE)
+    content = certificate_content(item, link)
+    assert content.verdict_word == "NON VALIDE"
+    assert "L’établissement qui a émis cette attestation l’a révoquée." in content.verdict_lines
+    assert len(content.verdict_lines) == len(set(content.verdict_lines))  # the state and the reason once each
+    out = tmp_path / "revoquee.pdf"
+    certificate_pdf(item, link, out)
+    text = pdf_raw_text(out)
+    assert "NON VALIDE" in text and "révoquée" in text
+
+
+def test_an_english_credential_keeps_an_english_certificate_unless_asked(item: WalletItem) -> None:
+    link = qr.encode_link(item.credential, BASE)
+    assert certificate_content(item, link).lang == "en"
+    asked = certificate_content(item, link, language="fr")
+    assert asked.lang == "fr-CA" and dict(asked.facts)["Terminée le"] == "5 juin 2026"
+    # a record checked before the wallet kept translations: our headline for its status, no English reason
+    older = copy.deepcopy(item)
+    del older.verdict["translations"]
+    lines = certificate_content(older, link, language="fr").verdict_lines
+    assert lines[0] == "Attestation valide, mais qui n’est PAS une microcertification de l’Ontario"
+    assert not any("NOT an Ontario" in line or "does not" in line for line in lines)
+
+
+def test_a_french_html_certificate_prints_one_page_on_letter_and_a4(chromium: Any, tmp_path: Path) -> None:
+    item = french_item(tmp_path)  # French labels are longer: the page must still fit
+    link = qr.encode_link(item.credential, BASE)
+    page_file = tmp_path / "certificat.html"
+    page_file.write_text(certificate_html(item, link), encoding="utf-8")
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    try:
+        tab = context.new_page()
+        tab.goto(page_file.as_uri())
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        assert tab.evaluate("document.documentElement.lang") == "fr-CA"
+        for paper, name in (("Letter", "letter"), ("A4", "A4")):
+            printed = tmp_path / f"imprime-{name}.pdf"
+            tab.emulate_media(media="print")
+            tab.pdf(path=str(printed), format=paper, print_background=True, prefer_css_page_size=False)
+            assert pdf_pages(printed)[0] == 1, paper
+            assert "Décernée à" in pdf_raw_text(printed) and pdf_qr_text(printed, tmp_path) == link
+    finally:
+        context.close()

@@ -172,7 +172,7 @@ def test_export_html_certificate_is_self_contained(ready: dict[str, Any]) -> Non
     assert code == 0, err
     text = page.read_text()
     assert "Applied Data Analytics with Python" in text and "<svg" in text
-    assert "42" in text and "30.7001" in text and "hybrid" in text
+    assert "42" in text and "30.7001" in text and "Hybrid (online and in person)" in text
     # no external resources: nothing is loaded from anywhere
     for marker in ("src=\"http", "href=\"http", "<script", "<link", "url("):
         assert marker not in text
