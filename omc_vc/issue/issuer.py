@@ -2,8 +2,11 @@
 
 Every issuing path calls :class:`Issuer`: ``omc issue`` (one OMC: :meth:`Issuer.issue`), ``omc issue
 --roster`` (:func:`omc_vc.issue.batch.issue_roster` runs the Issuer's phases over a roster, in this
-process or a pool of signing processes) and the VC-API's ``POST /credentials/issue``
-(:meth:`Issuer.issue_credential`). None of them builds or signs a credential on its own.
+process or a pool of signing processes), the VC-API's ``POST /credentials/issue``
+(:meth:`Issuer.issue_credential`), and the wallets' pickups of credential offers (the LCW and VC-API
+exchanges of :mod:`omc_vc.issue.exchanges`, OpenID4VCI's :mod:`omc_vc.issue.oid4vci`, which asks for the
+Data Integrity OMC or its VC-JWT: :meth:`Issuer.issue` ``secured``). None of them builds or signs a
+credential on its own.
 
 Issuing is three phases, so a roster runner can spread the middle one over processes:
 
