@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 from omc_vc._internal import jcs
 from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.errors import OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.model import as_list, issuer_id
 from omc_vc.omc.model import OMC_CONTEXT
 
@@ -232,16 +233,18 @@ def endorser_entry(endorsement: Mapping[str, Any], registry: RegistryData | None
     profile = endorsement.get("issuer")
     found = profile.get("name") if isinstance(profile, dict) else None
     declared = _declared(found) if isinstance(found, str) else ""
+    # the markings are our sentences (omc_vc.i18n messages), so every reader shows them in its own language
     if not declared:
-        return {"id": did, "name": f"{did or 'an unnamed endorser'} (no name given, not verified)",
-                "registered": False}
+        return {"id": did, "name": Message("{endorser} (no name given, not verified)",
+                                           endorser=did or Message("an unnamed endorser")), "registered": False}
     names = [i.legal_name for i in registry.institutions] if registry is not None else []
     body = impersonated_body(declared, names)
-    label = f"\"{declared}\" (self-declared, not verified"
     if body == "the ministry":
-        label += "; NOT the ministry or a body acting for it)"
+        label = Message("\"{name}\" (self-declared, not verified; NOT the ministry or a body acting for it)",
+                        name=declared)
     elif body is not None:
-        label += f"; NOT the registered institution {body})"
+        label = Message("\"{name}\" (self-declared, not verified; NOT the registered institution {body})",
+                        name=declared, body=body)
     else:
-        label += ")"
+        label = Message("\"{name}\" (self-declared, not verified)", name=declared)
     return {"id": did, "name": label, "registered": False, **({"lookalike": True} if body else {})}

@@ -303,13 +303,15 @@ class OmcProfileCheck:
             entry = endorser_entry(endorsement, registry)
             if entry.get("lookalike"):
                 ctx.result.warn("ENDORSER_NAME_SELF_DECLARED", Message("an endorser calls itself {name}",
-                                                                        name=str(entry["name"])))
+                                                                        name=entry["name"]))
             endorsers.append(entry)
         # only endorsements that hold are listed; the page and the CLI show these names, never the documents'
         ctx.result.details.setdefault("omc", {})["endorsedBy"] = endorsers
         if failure is not None:
             return failure
-        names = ", ".join(str(e["name"]) for e in endorsers)
+        names = endorsers[0]["name"] if endorsers else ""
+        for endorser in endorsers[1:]:
+            names = Message("{first}, {then}", first=names, then=endorser["name"])
         return Check("omc-endorsements", "passed", Plural("{n} endorsement verified: {names}",
                                                           "{n} endorsements verified: {names}", "n",
                                                           n=len(endorsers), names=names))

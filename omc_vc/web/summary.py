@@ -232,14 +232,16 @@ def verdict_json(result: VerificationResult, words: Translator = ENGLISH) -> dic
     return _readable_verdict(localized(verdict_of(result), words.language).to_json(), words)
 
 
-def _endorsed_by(result: VerificationResult) -> list[str]:
+def _endorsed_by(result: VerificationResult, words: Translator = ENGLISH) -> list[str]:
     """The endorsers the verifier checked (``details["omc"]["endorsedBy"]``: the registry's name of a
-    registered endorser, else the document's name marked self-declared), never the names documents write:
-    an endorsement that does not verify or is not bound to this credential is not listed."""
+    registered endorser, else the document's name marked self-declared, the marking in the reader's words),
+    never the names documents write: an endorsement that does not verify or is not bound to this credential is
+    not listed."""
     source = result.credentials[0] if result.kind == "presentation" and result.credentials else result
     facts = source.details.get("omc")
     entries = facts.get("endorsedBy") if isinstance(facts, dict) else None
-    names = [_text(entry.get("name")) for entry in as_list(entries) if isinstance(entry, dict)]
+    names = [inert(words.render(entry["name"]), limit=MAX_TEXT) if translatable(entry.get("name"))
+             else _text(entry.get("name")) for entry in as_list(entries) if isinstance(entry, dict)]
     return [name for name in names if name][:20]
 
 
@@ -473,13 +475,13 @@ def page_result(result: VerificationResult, words: Translator = ENGLISH) -> dict
         for index, sub in enumerate(result.credentials):
             checks.extend(_check(c, words, credential=index + 1) for c in sub.checks)
             card_verdict = verdicts[index] if index < len(verdicts) else verdict_json(sub, words)
-            card_summary = {**credential_summary(sub.document), "endorsements": _endorsed_by(sub)}
+            card_summary = {**credential_summary(sub.document), "endorsements": _endorsed_by(sub, words)}
             cards.append({"verified": sub.verified, "verdict": card_verdict, "summary": card_summary,
                           "facts": display_facts(card_summary, card_verdict.get("institution"), words),
                           "targets": display_targets(card_summary, words),
                           "checks": [_check(c, words) for c in sub.checks]})
         out["credentials"] = cards
-    summary = {**credential_summary(shown), "endorsements": _endorsed_by(result) if shown is not None else []}
+    summary = {**credential_summary(shown), "endorsements": _endorsed_by(result, words) if shown is not None else []}
     several = result.kind == "presentation" and len(result.credentials) > 1
     return {
         "verified": result.verified,

@@ -259,3 +259,21 @@ def test_french_counts_and_dates() -> None:
     assert readable_dates("émise le 2026-11-27, et le détient toujours", FRENCH) == \
         "émise le 27 novembre 2026, et le détient toujours"
     assert counted(0.5, "credit") == "0.5 credits"  # English as before
+
+
+def test_a_self_declared_endorser_is_marked_so_in_the_readers_words(tmp_path: Path) -> None:
+    """The marking that keeps a document's endorser name from passing for a verified one is ours: a French reader
+    gets it in French (the name itself as the document wrote it, in its quotes)."""
+    from omc_vc.omc.profile import OmcProfileCheck
+    from omc_vc.verify import Verifier
+    from omc_vc.web.summary import page_result
+    from tests.fixtures.omc.sample import endorsement_of, make_institution, signed_omc
+
+    config, key = make_institution(tmp_path)
+    result = Verifier(extra_checks=[OmcProfileCheck()]).verify(
+        signed_omc(config, key, endorsement=[endorsement_of(config.did)]))
+    assert page_result(result, FRENCH)["summary"]["endorsements"] == [
+        '"Ontario Welders Guild" (autodéclaré, non vérifié)']
+    assert page_result(result)["summary"]["endorsements"] == ['"Ontario Welders Guild" (self-declared, not verified)']
+    check = next(c for c in page_result(result, FRENCH)["checks"] if c["name"] == "omc-endorsements")
+    assert check["detail"] == '1 recommandation vérifiée\u00a0: "Ontario Welders Guild" (autodéclaré, non vérifié)'
