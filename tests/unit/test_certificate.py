@@ -263,9 +263,10 @@ FRENCH_NAME = "Analytique des données appliquée avec Python"
 
 
 def pdf_raw_text(path: Path) -> str:
-    """The PDF's text in the order it was drawn (a label wrapped in its column stays one phrase)."""
+    """The PDF's text in the order it was drawn (a label wrapped in its column stays one phrase), its apostrophes
+    typographic (a PDF drawn in Helvetica, on a system without a Unicode font, has only the straight one)."""
     out = subprocess.run([_tool("pdftotext"), "-raw", str(path), "-"], capture_output=True, check=True, timeout=60)
-    return " ".join(out.stdout.decode("utf-8").split())
+    return " ".join(out.stdout.decode("utf-8").split()).replace("'", "\u2019")
 
 
 def french_item(tmp: Path, *, revoked: bool = False) -> WalletItem:
