@@ -360,7 +360,9 @@ class Translator:
     def _plural_count(self, value: float) -> int:
         """The count gettext picks a plural form by (it takes integers): ``value`` when it is whole, else by CLDR's
         cardinal category of ``value`` in the locale (en: 0.5 credits; fr: 0,5 crédit)."""
-        if float(value).is_integer():
+        if isinstance(value, int):
+            return value  # any size: a count past a float's range is still a count
+        if value.is_integer():
             return int(value)
         from babel import Locale
 
