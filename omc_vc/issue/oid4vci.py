@@ -39,14 +39,16 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 from omc_vc.did import DidResolver
 from omc_vc.errors import ConfigError, IssuanceError, JwtError, OfferError, Oid4vciError, PolicyError
 from omc_vc.issue.issuer import Issuer, Secured
-from omc_vc.issue.offers import OID4VCI, OPEN, TX_CODE_DIGITS, NewOffer, Offer, OfferStore
+from omc_vc.issue.offers import OID4VCI, OPEN, REDEEMED, TX_CODE_DIGITS, NewOffer, Offer, OfferStore
+from omc_vc.issue.store import CredentialRecord
+from omc_vc.model import as_list
 from omc_vc.omc.builder import CONTEXTS, Learner
 from omc_vc.proofs import data_integrity, jose
 
@@ -311,11 +313,20 @@ class Oid4vciIssuer:
         if config_id not in CONFIGURATIONS:
             raise _refuse("unknown_credential_configuration", f"no credential configuration {config_id[:80]!r}")
         status = offer.status(now)
-        if status != OPEN:
+        # a redeem cut off before its credential was recorded (the process that ran it was killed) may be
+        # finished by the holder that redeemed it, with this offer's token
+        cut_off = offer.state == REDEEMED and offer.credential_id is None
+        if status != OPEN and not cut_off:
             # redeemed (a second request with the token of a redeemed offer), expired or revoked
             raise _refuse("credential_request_denied", f"the offer is {status}")
         holder = self._proven_holder(body, now)
-        credential = self._redeem(offer, holder, CONFIGURATIONS[config_id][1], now)
+        secured = CONFIGURATIONS[config_id][1]
+        if cut_off:
+            if offer.holder != holder:
+                raise _refuse("credential_request_denied", "the offer is redeemed")
+            credential = self._resume(offer, holder, secured)
+        else:
+            credential = self._redeem(offer, holder, secured, now)
         return {"credentials": [{"credential": credential}]}
 
     def _proven_holder(self, body: dict[str, Any], now: datetime) -> str:
@@ -382,7 +393,8 @@ class Oid4vciIssuer:
         learner = Learner(name=offer.learner_name, email=offer.learner_email, student_number=offer.student_number,
                           did=holder)
         try:
-            issued = self.issuer.issue(learner=learner, achievement=offer.achievement, secured=secured)
+            issued = self.issuer.issue(learner=learner, achievement=offer.achievement, secured=secured,
+                                       completed=_completed(offer))
         except (IssuanceError, PolicyError, ConfigError) as exc:
             # nothing was issued: the offer is open again (for another try, or another wallet key)
             self.offers.release(offer.id, holder=holder)
@@ -393,6 +405,57 @@ class Oid4vciIssuer:
         self.offers.record_credential(offer.id, issued.record.id)
         # Appendix A.1.1.4: a jwt_vc_json credential is the JWT itself; A.1.2.4: an ldp_vc one the JSON object
         return issued.token if secured == "jwt" else issued.credential
+
+    def _resume(self, offer: Offer, holder: str, secured: Secured) -> Any:
+        """Finish ``holder``'s redeem of ``offer`` that was cut off before its credential was recorded: the
+        credential issued then, if it was, else issued now. Issuing is exactly once per (learner, achievement)
+        in the store, so a retry, or two at once, never makes a second credential; the offer stays redeemed by
+        this holder throughout."""
+        learner = Learner(name=offer.learner_name, email=offer.learner_email, student_number=offer.student_number,
+                          did=holder)
+        for _ in range(2):
+            outcome = self.issuer.reserve([(learner.key(), offer.achievement)])[0]
+            # only a credential issued for this redeem: not an earlier (revoked) one of the same learner
+            if isinstance(outcome, CredentialRecord) and offer.redeemed_at is not None \
+                    and outcome.issued >= offer.redeemed_at and outcome.revoked is None:
+                document = self.issuer.store.document(outcome.id)
+                if document is None:
+                    raise _refuse("credential_request_denied", "the offer's credential cannot be read again")
+                self.offers.record_credential(offer.id, outcome.id)
+                return _as_delivered(document, secured)
+            try:
+                issued = self.issuer.issue(learner=learner, achievement=offer.achievement, secured=secured,
+                                           completed=_completed(offer))
+            except (IssuanceError, PolicyError, ConfigError) as exc:
+                if isinstance(exc, IssuanceError) and exc.context.get("field") == "learner":
+                    continue  # another retry of this redeem issued it meanwhile: take that one
+                raise _refuse("credential_request_denied",
+                              f"the credential could not be issued: {exc.detail}") from exc
+            self.offers.record_credential(offer.id, issued.record.id)
+            return issued.token if secured == "jwt" else issued.credential
+        raise _refuse("credential_request_denied", "the offer's credential could not be found again")
+
+
+#: the id of an EnvelopedVerifiableCredential that holds a VC-JWT (VCDM 2.0 §4.13.1)
+_JWT_DATA_URL: Final = "data:application/vc+jwt,"
+
+
+def _completed(offer: Offer) -> date | None:
+    """The completion date the offer promised its credential would show."""
+    return date.fromisoformat(offer.completed) if offer.completed else None
+
+
+def _as_delivered(document: dict[str, Any], secured: Secured) -> Any:
+    """A kept credential as the configuration delivers it: the JWT of a VC-JWT (kept as its
+    EnvelopedVerifiableCredential, VCDM 2.0 §4.13.1), the JSON object of a Data Integrity one."""
+    envelope = document.get("id") if "EnvelopedVerifiableCredential" in as_list(document.get("type")) else None
+    if secured == "jwt":
+        if isinstance(envelope, str) and envelope.startswith(_JWT_DATA_URL):
+            return envelope[len(_JWT_DATA_URL):]
+        raise _refuse("credential_request_denied", "this offer's credential was issued as ldp_vc: ask for that")
+    if envelope is not None:
+        raise _refuse("credential_request_denied", "this offer's credential was issued as jwt_vc_json: ask for that")
+    return document
 
 
 class CredentialIssuer:

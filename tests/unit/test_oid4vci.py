@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -392,3 +392,47 @@ def test_refused_issuance_gives_the_offer_back(world: World) -> None:
              world.request(world.proof(holder)))
     offer = world.store.offer(new.offer.id)
     assert offer is not None and offer.state == OPEN and offer.holder is None
+
+
+# --- a redeem cut off by a killed process --------------------------------------------------------------------
+
+def test_the_offers_completion_date_is_on_the_credential(world: World) -> None:
+    draft = OfferDraft(achievement="weld-101", learner_name="Ana Silva", completed=date(2026, 6, 5))
+    new, holder = world.store.create_offer(draft, now=world.clock()), _holder()
+    (entry,) = world.flow.credential(world.token(new), world.request(world.proof(holder)))["credentials"]
+    assert entry["credential"]["credentialSubject"]["activityEndDate"] == "2026-06-05T00:00:00Z"
+
+
+def test_a_redeem_cut_off_before_anything_was_issued_is_finished_by_its_holder_only(world: World) -> None:
+    """The process was killed after the offer was redeemed and before the credential was signed: the holder
+    that redeemed it retries with its token and gets its credential; nobody else can take it over."""
+    new, holder, stranger = world.offer(), _holder(), _holder()
+    token = world.token(new)
+    world.store.redeem(new.offer.id, holder=holder.controller, protocol=OID4VCI, now=world.clock())
+    _refused("credential_request_denied", world.flow.credential, token, world.request(world.proof(stranger)))
+    (entry,) = world.flow.credential(token, world.request(world.proof(holder)))["credentials"]
+    assert entry["credential"]["credentialSubject"]["id"] == holder.controller
+    offer = world.store.offer(new.offer.id)
+    assert offer is not None and offer.credential_id == entry["credential"]["id"]
+    # finished: a further request is a second redeem, refused
+    _refused("credential_request_denied", world.flow.credential, token, world.request(world.proof(holder)))
+
+
+@pytest.mark.parametrize("config", [LDP, JWT])
+def test_a_redeem_cut_off_after_signing_returns_that_credential_never_a_second(world: World, config: str) -> None:
+    """Killed after the credential was signed and kept but before the offer recorded it: the retry hands back
+    the same credential (one per learner and achievement), in the form it was issued."""
+    new, holder = world.offer(), _holder()
+    token = world.token(new)
+    world.store.redeem(new.offer.id, holder=holder.controller, protocol=OID4VCI, now=world.clock())
+    learner = Learner(name="Ana Silva", email="ana@example.ca", did=holder.controller)
+    issued = world.flow.issuer.issue(learner=learner, achievement="weld-101",
+                                     secured="jwt" if config == JWT else "di")
+    (entry,) = world.flow.credential(token, world.request(world.proof(holder), config))["credentials"]
+    if config == JWT:
+        assert entry["credential"] == issued.token
+    else:
+        assert entry["credential"] == issued.credential
+    assert len(world.store.all()) == 1
+    offer = world.store.offer(new.offer.id)
+    assert offer is not None and offer.credential_id == issued.record.id
