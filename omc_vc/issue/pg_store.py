@@ -19,7 +19,9 @@ reservation, in one transaction). What makes them safe across processes here:
 * :meth:`PostgresStore.exclusive` (a whole roster run, one ``omc issue``) is a session-level advisory lock
   on a connection held for the run: the server drops it when that connection dies (SIGKILL included);
 * status changes lock the credential rows they change (``FOR UPDATE``) and bump the list's version in
-  the same transaction, so every process sees a change, and the next signed copy shows it, at once.
+  the same transaction, so every process sees a change, and the next signed copy shows it, at once;
+* a VC-API request made with an Idempotency-Key holds its key (a session advisory lock taken without
+  waiting) on one connection that every store call of the request then uses (:mod:`omc_vc.issue.pg_keys`).
 
 Connections come from a :class:`psycopg_pool.ConnectionPool` (checked before use, so a restarted server
 costs one failed check, not a failed request), each in autocommit mode with ``search_path`` set to the
@@ -47,6 +49,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError, OmcVcError
 from omc_vc.issue.config import StatusConfig
+from omc_vc.issue.pg_keys import PgKeys
 from omc_vc.issue.pg_migrate import check_schema, migrate, require_current
 from omc_vc.issue.pg_offers import PgOffers
 from omc_vc.issue.pg_records import PgRecords, add_learners
@@ -106,7 +109,7 @@ def _slots(text: str) -> tuple[StatusSlot, ...]:
     return tuple(StatusSlot(**s) for s in json.loads(text))
 
 
-class PostgresStore(PgOffers, PgRecords):
+class PostgresStore(PgOffers, PgRecords, PgKeys):
     """The issuance store of one institution in a PostgreSQL schema. Implements
     :class:`omc_vc.issue.store.Store`, :class:`omc_vc.issue.offers.OfferStore` and
     :class:`omc_vc.issue.records.RecordStore`; thread-safe (a pool).
@@ -127,6 +130,8 @@ class PostgresStore(PgOffers, PgRecords):
             configure=self._configure, check=ConnectionPool.check_connection, name=f"omc-{schema}")
         self._listing: dict[str, str] = {}
         self._listing_lock = threading.Lock()
+        #: the connection a thread holds for a keyed request (PgKeys.hold_key): its store calls run on it
+        self._held = threading.local()
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
         except (PoolTimeout, psycopg.Error) as exc:
@@ -161,7 +166,12 @@ class PostgresStore(PgOffers, PgRecords):
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
+        """A connection from the pool, or the one this thread holds for a keyed request (PgKeys.hold_key)."""
+        held: Connection | None = getattr(self._held, "conn", None)
         try:
+            if held is not None:
+                yield held
+                return
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:

@@ -41,6 +41,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError, OmcVcError
 from omc_vc.issue.config import StatusConfig
+from omc_vc.issue.sqlite_keys import KEY_SCHEMA, SqliteKeys
 from omc_vc.issue.sqlite_offers import OFFER_SCHEMA, SqliteOffers
 from omc_vc.issue.sqlite_records import RECORD_TABLES, RecordsMixin, add_learners
 from omc_vc.issue.store import (
@@ -108,7 +109,7 @@ CREATE TABLE IF NOT EXISTS credentials (
     UNIQUE (status_list, status_index),
     UNIQUE (suspension_list, suspension_index)
 );
-""" + OFFER_SCHEMA + RECORD_TABLES
+""" + OFFER_SCHEMA + RECORD_TABLES + KEY_SCHEMA
 #: Indexes over the columns schema 2 added (made after a migration).
 _INDEXES: Final = (
     "CREATE UNIQUE INDEX IF NOT EXISTS lists_by_issuer ON lists (COALESCE(issuer, ''), purpose, number)",
@@ -162,7 +163,7 @@ def issuing_lock(state_path: str | Path) -> Iterator[None]:
         handle.close()
 
 
-class SqliteStore(SqliteOffers, RecordsMixin):
+class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
     """The issuance database of one institution (a file; created on first use). Implements
     :class:`omc_vc.issue.store.Store`; one connection, usable from several threads in turn."""
 

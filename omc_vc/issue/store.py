@@ -10,7 +10,10 @@ A store keeps four things for one institution:
 * **the run log** of a roster (which credentials one run issued or found issued), so a killed run
   resumes without a duplicate credential and without reusing an index;
 * **list state**: which bits are set on each list, a version bumped by every change, and the last
-  signed copy of each list (what ``omc serve`` hosts at ``/status/``).
+  signed copy of each list (what ``omc serve`` hosts at ``/status/``);
+* **requests made with an Idempotency-Key** (the VC-API's ``POST /credentials/issue``): each key with the
+  digest of its request and the learner key its credential is reserved and recorded under, so a retry
+  finds the reservation (same id, same indices) or the credential again (:meth:`Store.claim_key`).
 
 :class:`omc_vc.issue.sqlite_store.SqliteStore` is the embedded implementation (the default). Any other
 (a shared PostgreSQL store) implements :class:`Store` and runs against the same test suite
@@ -26,8 +29,8 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from omc_vc.issue.config import StatusConfig
 
-__all__ = ["RECORD_COLUMNS", "REVOCATION", "SUSPENSION", "Completion", "CredentialRecord", "ListInfo",
-           "Reservation", "SignedList", "StatusSlot", "Store"]
+__all__ = ["RECORD_COLUMNS", "REVOCATION", "SUSPENSION", "Completion", "CredentialRecord", "KeyedRequest",
+           "ListInfo", "Reservation", "SignedList", "StatusSlot", "Store"]
 
 REVOCATION: Final = "revocation"
 SUSPENSION: Final = "suspension"
@@ -104,6 +107,19 @@ class Completion(NamedTuple):
     student_number: str | None = None
 
 
+class KeyedRequest(NamedTuple):
+    """A request made with an Idempotency-Key, as the store remembers it."""
+
+    key: str
+    #: the SHA-256 (hex) of the request's canonical form: the same key with another request is refused
+    digest: str
+    #: the learner key its credential is reserved and recorded under (achievement ""): the claim's own
+    learner_key: str
+    created: str
+    #: the credential recorded for it (None: not yet)
+    credential_id: str | None
+
+
 @dataclass(frozen=True)
 class ListInfo:
     """One status list: its URL, purpose, number among the issuer's lists, size, indices used, the DID
@@ -150,6 +166,24 @@ class Store(Protocol):
 
     def complete_many_ids(self, items: Sequence[Completion]) -> list[str]:
         """:meth:`complete` for a group in one transaction (group commit): the credential ids."""
+        ...
+
+    # --- requests made with an Idempotency-Key ---------------------------------------------------------
+    def hold_key(self, key: str) -> AbstractContextManager[bool]:
+        """Hold ``key`` for one request while the block runs: True, or False when another request holds it
+        (in this process or another; the draft's "request outstanding"). A killed holder's hold is dropped
+        with its process or its connection."""
+        ...
+
+    def claim_key(self, key: str, digest: str, *, learner_key: str, now: str, forget_before: str) -> KeyedRequest:
+        """The request remembered under ``key``, or else ``key`` claimed for this one (``digest``, and
+        ``learner_key`` for its credential), in one transaction that first forgets every request made before
+        ``forget_before`` (the keys' expiry). The caller compares the digests."""
+        ...
+
+    def release_key(self, key: str, learner_key: str) -> None:
+        """Forget ``key``'s claim by ``learner_key`` unless a credential was recorded for it (the request
+        failed before that: the key may be used again)."""
         ...
 
     # --- credentials --------------------------------------------------------------------------------

@@ -239,3 +239,145 @@ def test_a_database_of_an_unknown_schema_is_refused_naming_what_to_do(tmp_path) 
     db.close()
     with pytest.raises(IssuanceError, match=r"schema 9.*use the omc-vc release that wrote it"):
         SqliteStore(path)
+
+
+# --- requests made with an Idempotency-Key (the VC-API's POST /credentials/issue) ---------------------------
+T0, LATER = "2026-06-01T00:00:00Z", "2026-06-02T00:00:01Z"
+DAY_BEFORE_T0, DAY_BEFORE_LATER = "2026-05-31T00:00:00Z", "2026-06-01T00:00:01Z"
+
+
+def test_a_request_key_is_claimed_once_and_then_names_its_credential(open_store) -> None:
+    with closing(open_store()) as state, closing(open_store()) as other:
+        first = state.claim_key("key-1", "d1", learner_key="vcapi:a", now=T0, forget_before=DAY_BEFORE_T0)
+        assert first == ("key-1", "d1", "vcapi:a", T0, None)
+        # a retry (on another process) with the same key, whatever it sends, finds the first claim: its digest
+        # tells a different request apart, its learner key finds the first attempt's reservation again
+        assert other.claim_key("key-1", "d2", learner_key="vcapi:b", now=T0, forget_before=DAY_BEFORE_T0) == first
+        [reservation] = other.reserve_many([("vcapi:a", "")], STATUS, purposes=["revocation"])
+        assert isinstance(reservation, Reservation)
+        record = state.complete(Completion(reservation, "", "ab" * 32, None, T0, document='{"id": "x"}'))
+        again = other.claim_key("key-1", "d1", learner_key="vcapi:c", now=T0, forget_before=DAY_BEFORE_T0)
+        assert again.credential_id == record.id and again.learner_key == "vcapi:a"
+        # a request's credential, once recorded, keeps its key: a late failure cannot free it for a second one
+        state.release_key("key-1", "vcapi:a")
+        assert state.claim_key("key-1", "d1", learner_key="vcapi:d", now=T0,
+                               forget_before=DAY_BEFORE_T0).credential_id == record.id
+        # another key is another request
+        assert state.claim_key("key-2", "d1", learner_key="vcapi:e", now=T0,
+                               forget_before=DAY_BEFORE_T0).learner_key == "vcapi:e"
+
+
+def test_a_request_key_is_forgotten_after_its_lifetime_and_when_released(open_store) -> None:
+    with closing(open_store()) as state:
+        state.claim_key("old", "d1", learner_key="vcapi:a", now=T0, forget_before=DAY_BEFORE_T0)
+        # a day later the key is free: a new request with it is a new request (the draft's key expiry)
+        fresh = state.claim_key("old", "d2", learner_key="vcapi:b", now=LATER, forget_before=DAY_BEFORE_LATER)
+        assert (fresh.digest, fresh.learner_key, fresh.created) == ("d2", "vcapi:b", LATER)
+        # a request that failed before its credential was recorded gives its key back
+        state.release_key("old", "vcapi:b")
+        assert state.claim_key("old", "d3", learner_key="vcapi:c", now=LATER,
+                               forget_before=DAY_BEFORE_LATER).digest == "d3"
+        # a release by an attempt that no longer owns the claim changes nothing
+        state.release_key("old", "vcapi:b")
+        assert state.claim_key("old", "d4", learner_key="vcapi:d", now=LATER,
+                               forget_before=DAY_BEFORE_LATER).digest == "d3"
+
+
+def test_a_request_key_is_held_by_one_request_at_a_time(open_store) -> None:
+    """A second request with the key, on another process or another thread of this one, finds it held (the
+    draft's 409); other keys are free; the key is free again once the first request ends."""
+    with closing(open_store()) as state, closing(open_store()) as other:
+        with state.hold_key("key-1") as held:
+            assert held
+            with other.hold_key("key-1") as second:
+                assert not second
+            with other.hold_key("key-2") as free:
+                assert free
+            seen: list[bool] = []
+
+            def try_here() -> None:  # the same store object, on another thread (omc serve's worker threads)
+                with state.hold_key("key-1") as in_thread:
+                    seen.append(in_thread)
+
+            thread = threading.Thread(target=try_here)
+            thread.start()
+            thread.join(timeout=30)
+            assert seen == [False]
+        with other.hold_key("key-1") as after:
+            assert after
+
+
+_HOLDER = """
+import sys, time
+kind, where, schema = sys.argv[1:4]
+if kind == "sqlite":
+    from omc_vc.issue.sqlite_store import SqliteStore
+    store = SqliteStore(where)
+else:
+    from omc_vc.issue.pg_store import PostgresStore
+    store = PostgresStore(where, schema=schema)
+with store.hold_key("key-1") as held:
+    print(held, flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_killed_holder_frees_its_request_key(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """A process SIGKILLed while it holds a key (mid-request) does not leave the key held: the retry goes on."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    factory = store_factory(kind, request, tmp_path)
+    with closing(factory()) as state:
+        if kind == "sqlite":
+            where, schema = str(tmp_path / "s.sqlite"), ""
+        else:
+            cluster = request.getfixturevalue("pg_cluster")
+            where, schema = cluster.url(), state.schema  # type: ignore[attr-defined]
+        holder = subprocess.Popen([sys.executable, "-c", _HOLDER, kind, where, schema], stdout=subprocess.PIPE,
+                                  text=True)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
+            with state.hold_key("key-1") as held:
+                assert not held
+        finally:
+            os.kill(holder.pid, signal.SIGKILL)
+            holder.wait(timeout=30)
+        deadline = time.monotonic() + 10  # the server notices the closed connection at once, the kernel too
+        while True:
+            with state.hold_key("key-1") as held:
+                if held:
+                    break
+            assert time.monotonic() < deadline, "the killed holder's key stayed held"
+            time.sleep(0.05)
+
+
+def test_a_held_request_key_needs_one_connection_of_the_pool(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL: every store call of a request holding its key runs on the connection it holds, so as many
+    requests as the pool has connections hold their keys and issue at once (none waits for a second one)."""
+    from omc_vc.issue.pg_store import PostgresStore
+
+    cluster = request.getfixturevalue("pg_cluster")
+    url, schema = cluster.url(), cluster.new_schema()
+    both_in = threading.Barrier(2, timeout=30)
+    issued: list[str] = []
+    with closing(PostgresStore(url, schema=schema, pool_size=2, migrate_first=True)) as state:
+        def run(key: str) -> None:
+            with state.hold_key(key) as held:
+                assert held
+                both_in.wait()  # both connections of the pool are held now
+                claim = state.claim_key(key, "d", learner_key=f"vcapi:{key}", now=T0, forget_before=DAY_BEFORE_T0)
+                [reservation] = state.reserve_many([(claim.learner_key, "")], STATUS, purposes=["revocation"])
+                assert isinstance(reservation, Reservation)
+                issued.append(state.complete(Completion(reservation, "", "ab" * 32, None, T0)).id)
+
+        threads = [threading.Thread(target=run, args=(f"key-{n}",)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(issued) == 2 and len(state.all()) == 2
