@@ -21,6 +21,7 @@ Issuing is three phases, so a roster runner can spread the middle one over proce
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -29,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from omc_vc import jsonld
@@ -50,11 +51,23 @@ from omc_vc.omc.policy import Policy
 from omc_vc.proofs import data_integrity, jose
 from omc_vc.verify import Verifier
 
-__all__ = ["Issued", "Issuer", "Job", "Secured", "SigningSetup", "completion_problem", "evidence_problem", "jwt_omc",
-           "render", "sign_job", "signed_omc"]
+__all__ = ["REQUEST_KEY_LIFETIME", "Issued", "Issuer", "Job", "RequestKey", "Secured", "SigningSetup",
+           "completion_problem", "evidence_problem", "jwt_omc", "render", "sign_job", "signed_omc"]
 
 #: The achievement column of a credential the VC-API issues (it names no catalogue achievement).
 VCAPI_ACHIEVEMENT = ""
+
+#: How long a request made with an Idempotency-Key is remembered (the draft's key expiry, which the service
+#: publishes): a retry within it gets the first request's credential; the key is then forgotten.
+REQUEST_KEY_LIFETIME: Final = timedelta(hours=24)
+
+
+class RequestKey(NamedTuple):
+    """A VC-API request's Idempotency-Key and the digest of the request it came with (the draft's
+    fingerprint: the same key with another request is refused)."""
+
+    key: str
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -359,13 +372,60 @@ class Issuer:
 
     # --- a credential given whole (the VC-API) --------------------------------------------------------
     def issue_credential(self, credential: dict[str, Any], *, status_purposes: Sequence[str] = (),
-                         credential_id: str | None = None, cryptosuite: str | None = None) -> dict[str, Any]:
+                         credential_id: str | None = None, cryptosuite: str | None = None,
+                         request_key: RequestKey | None = None) -> dict[str, Any]:
         """Sign a credential given whole: VCDM data model check, a status entry per ``status_purposes``
         (fresh random indices on the signing DID's lists), DI proof, recorded in the store.
 
         Errors are typed (IssuanceError with the spec's code, JsonLdError, ProofError); nothing is
         reserved for a credential refused before signing.
+
+        ``request_key`` (the request's Idempotency-Key) makes the request safe to retry, whatever cut it off
+        (draft-ietf-httpapi-idempotency-key-header, "Idempotency Enforcement Scenarios"): a retry with the key
+        and the same request gets the credential as it was signed the first time, or, when the first attempt
+        was cut off before its credential was recorded, the credential signed now with the first attempt's
+        reservation (its id and status indices): never a second credential, never an index used up for
+        nothing. IssuanceError ``IDEMPOTENCY_KEY_IN_PROGRESS`` while another request holds the key (the first
+        attempt still runs), ``IDEMPOTENCY_KEY_REUSED`` for the key with a different request. A request refused
+        (or failed) before its credential is recorded leaves the key free, so a corrected request may use it.
+        Keys are forgotten :data:`REQUEST_KEY_LIFETIME` after their first request.
         """
+        if request_key is None:
+            return self._issue_given(credential, status_purposes, credential_id, cryptosuite, f"vcapi:{uuid.uuid4()}")
+        with self.store.hold_key(request_key.key) as held:
+            if not held:  # the draft's concurrent request: the first one is still being processed
+                raise IssuanceError("a request with this Idempotency-Key is still being processed: retry it with the "
+                                    "same key in a moment", code="IDEMPOTENCY_KEY_IN_PROGRESS")
+            now = self.clock().replace(microsecond=0)
+            claim = self.store.claim_key(request_key.key, request_key.digest, learner_key=f"vcapi:{uuid.uuid4()}",
+                                         now=format_datetime(now),
+                                         forget_before=format_datetime(now - REQUEST_KEY_LIFETIME))
+            if claim.digest != request_key.digest:
+                raise IssuanceError(f"this Idempotency-Key was used (at {claim.created}) with a different request: a "
+                                    "key names one request; send a new key for a new request",
+                                    code="IDEMPOTENCY_KEY_REUSED")
+            if claim.credential_id is not None:  # a retry of a request that was answered, or cut off after it
+                return self._as_issued(claim.credential_id)
+            try:
+                # the claim's learner key: a cut-off attempt's reservation (same id, same indices) is found again
+                return self._issue_given(credential, status_purposes, credential_id, cryptosuite, claim.learner_key)
+            except Exception:
+                # refused or failed: the key is free for a corrected request (an interrupted or killed attempt
+                # keeps its claim, which the retry goes on from; so does one whose release fails)
+                with contextlib.suppress(OmcVcError):
+                    self.store.release_key(request_key.key, claim.learner_key)
+                raise
+
+    def _as_issued(self, record_id: str) -> dict[str, Any]:
+        """The signed credential recorded as ``record_id``, as the store keeps its text."""
+        document = self.store.document(record_id)
+        if document is None:  # pragma: no cover - the VC-API records every credential with its document
+            raise IssuanceError(f"the signed credential {record_id} is not kept", code="NOT_FOUND")
+        return document
+
+    def _issue_given(self, credential: dict[str, Any], status_purposes: Sequence[str], credential_id: str | None,
+                     cryptosuite: str | None, learner_key: str) -> dict[str, Any]:
+        """:meth:`issue_credential`'s checks, reservation (under ``learner_key``), signature and record."""
         if "proof" in credential:
             raise IssuanceError("the credential already carries a proof", code="MALFORMED_VALUE_ERROR")
         document = copy.deepcopy(credential)
@@ -395,18 +455,24 @@ class Issuer:
         jsonld.check_data_loss(document)
         moment = self.clock().replace(microsecond=0)
         signer = None if issuer == self.config.did else issuer
-        reserved = self.store.reserve_many([(f"vcapi:{uuid.uuid4()}", VCAPI_ACHIEVEMENT)], self.config.status,
+        # a new learner key gets a new reservation; a keyed request's retry gets its first attempt's (or, were it
+        # recorded meanwhile, the credential)
+        reserved = self.store.reserve_many([(learner_key, VCAPI_ACHIEVEMENT)], self.config.status,
                                            issuer=signer, purposes=list(status_purposes))[0]
-        assert isinstance(reserved, Reservation)  # a fresh key is never issued yet
+        if isinstance(reserved, CredentialRecord):
+            return self._as_issued(reserved.id)
         if status_purposes and not isinstance(document.get("id"), str) and credential_id is None:
             document["id"] = reserved.credential_id
         ref = credential_id or (document["id"] if isinstance(document.get("id"), str) else None)
         if reserved.slots:
             entries = [dict(status_entry(slot.url, slot.index, slot.purpose)) for slot in reserved.slots]
             document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-        signed = data_integrity.add_proof(document, key, cryptosuite=cryptosuite)
+        signed = data_integrity.add_proof(document, key, cryptosuite=cryptosuite, created=moment)
         text = json.dumps(signed, ensure_ascii=False)
         name = signed.get("name") if isinstance(signed.get("name"), str) else ""
-        self.store.complete(Completion(reserved, str(name), hashlib.sha256(text.encode("utf-8")).hexdigest(), None,
-                                       format_datetime(moment), document=text, ref=ref))
+        content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        record = self.store.complete(Completion(reserved, str(name), content_hash, None, format_datetime(moment),
+                                                document=text, ref=ref))
+        if record.content_hash != content_hash:  # another attempt at the same keyed request was recorded first
+            return self._as_issued(record.id)
         return signed

@@ -732,7 +732,9 @@ async def verify_route(service: Service, request: Request) -> Response:
 @endpoint
 async def credentials_issue(service: Service, request: Request) -> Response:
     tenant = service.check_token(request)  # the token's institution, and only its keys and store
-    return await _vcapi(service, request, tenant.issuing.issue)
+    # a retry with the request's Idempotency-Key issues nothing twice (its keys are the institution's own)
+    key = vcapi.request_key(request.headers.getlist("idempotency-key"))
+    return await _vcapi(service, request, tenant.issuing.issue, key)
 
 
 @endpoint

@@ -69,7 +69,16 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                               "400": _json(presentation_result, "Not verified")}}},
             "/credentials/issue": {"post": {
                 "summary": "Issue a credential as one of the configured issuers of the token's institution",
+                "description": "Safe to retry with an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): "
+                               "a retry with the key and the same body (compared as JCS, RFC 8785) answers the "
+                               "credential the first request issued, byte for byte, whatever cut the first one "
+                               "off; keys are the institution's own and are forgotten 24 hours after their first "
+                               "request.",
                 "security": bearer,
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                "description": "1 to 255 printable ASCII characters (a UUID is best), as an RFC "
+                                               "8941 String (\"...\") or a bare value; one field per request",
+                                "schema": {"type": "string", "minLength": 1}}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["credential"],
                     "properties": {"credential": obj, "options": {"type": "object", "additionalProperties": False,
@@ -77,7 +86,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                                                       "credentialId": {"type": "string"},
                                                                       "credentialStatus": obj}}}}}}},
                 "responses": {"201": _json({"type": "object", "properties": {"verifiableCredential": obj}}, "Issued"),
-                              "400": _problem(), "401": _problem(), "403": _problem()}}},
+                              "400": _problem(), "401": _problem(), "403": _problem(),
+                              "409": {**_problem(), "description": "IDEMPOTENCY_KEY_IN_PROGRESS: the first request "
+                                      "with this Idempotency-Key is still being processed; retry it as it is"},
+                              "422": {**_problem(), "description": "IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was "
+                                      "used with a different body"}}}},
             "/credentials/status": {"post": {
                 "summary": "Revoke or suspend (or unsuspend) an issued credential",
                 "security": bearer,

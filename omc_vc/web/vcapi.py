@@ -9,14 +9,25 @@ with an empty ``errors`` list when verified and 400 otherwise; issue answers 201
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from omc_vc._internal import jcs
 from omc_vc.bitstring import check_entry_shape
 from omc_vc.checks.status import CHECK_NAME as STATUS_CHECK
-from omc_vc.errors import IssuanceError, JsonLdError, OmcVcError, ProofError, StatusError, problem_type
-from omc_vc.issue.issuer import Issuer
+from omc_vc.errors import (
+    IssuanceError,
+    JsonLdError,
+    MalformedValueError,
+    OmcVcError,
+    ProofError,
+    StatusError,
+    problem_type,
+)
+from omc_vc.issue.issuer import Issuer, RequestKey
 from omc_vc.issue.status_ops import change_status
 from omc_vc.model import Check, VerificationResult, as_list
 from omc_vc.proofs import data_integrity
@@ -42,6 +53,10 @@ CHECK_NAMES: dict[str, tuple[str, ...]] = {
 }
 STATUS_CHECK_NAMES = {"credentialStatus", "status"}
 STATUS_PURPOSES = ("revocation", "suspension")
+#: The longest Idempotency-Key taken (the draft leaves the format to the server, which publishes it)
+MAX_REQUEST_KEY: Final = 255
+#: draft-ietf-httpapi-idempotency-key-header, "Error Scenarios": the answers of a keyed request's refusals
+REQUEST_KEY_STATUS: Final = {"IDEMPOTENCY_KEY_IN_PROGRESS": 409, "IDEMPOTENCY_KEY_REUSED": 422}
 
 
 class ApiError(OmcVcError):
@@ -261,6 +276,55 @@ def extra_conformance(credential: dict[str, Any]) -> str | None:
     return None
 
 
+def request_key(values: Sequence[str]) -> str | None:
+    """The key of a request's ``Idempotency-Key`` header fields (None: none sent), or ApiError (400).
+
+    The draft's field is an RFC 8941 String (``"8e03978e-..."``, section 3.3.3: printable ASCII, with ``\\"`` and
+    ``\\\\`` escaped); a bare value, as many clients send it, is taken as it is. Either way the key is 1 to
+    :data:`MAX_REQUEST_KEY` printable ASCII characters, and a request carries one field (draft, "Syntax").
+    """
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ApiError("send one Idempotency-Key header field", code="IDEMPOTENCY_KEY_INVALID")
+    value = values[0].strip(" \t")
+    key = _sf_string(value) if value.startswith('"') else value
+    if key is None or not key or len(key) > MAX_REQUEST_KEY or any(not " " <= ch <= "~" for ch in key):
+        raise ApiError(f"the Idempotency-Key must be 1 to {MAX_REQUEST_KEY} printable ASCII characters (a UUID is "
+                       "best), as a bare value or a quoted string", code="IDEMPOTENCY_KEY_INVALID")
+    return key
+
+
+def _sf_string(value: str) -> str | None:
+    """The content of an RFC 8941 String (section 4.2.5, Parsing a String) that is the whole of ``value``."""
+    out: list[str] = []
+    rest = iter(value[1:])
+    for ch in rest:
+        if ch == "\\":
+            escaped = next(rest, None)
+            if escaped not in ('"', "\\"):
+                return None
+            out.append(escaped)
+        elif ch == '"':
+            return "".join(out) if next(rest, None) is None else None  # nothing after the closing quote
+        elif not " " <= ch <= "~":
+            return None
+        else:
+            out.append(ch)
+    return None  # no closing quote
+
+
+def request_digest(body: Any) -> str:
+    """The SHA-256 (hex) of a request body's canonical form (RFC 8785 JCS): the draft's idempotency fingerprint,
+    the same for the same JSON however it is spaced or its members ordered. (A body JCS cannot write, a number
+    beyond IEEE 754's exact range, is fingerprinted by its sorted compact JSON instead.)"""
+    try:
+        text = jcs.canonicalize(body)
+    except MalformedValueError:
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class IssuingApi:
     """``POST /credentials/issue`` and ``/credentials/status``: the VC-API adapter of the one
     :class:`omc_vc.issue.issuer.Issuer` (request parsing and HTTP answers only; the Issuer checks, allocates
@@ -269,8 +333,12 @@ class IssuingApi:
     def __init__(self, issuer: Issuer) -> None:
         self.issuer = issuer
 
-    def issue(self, body: Any) -> tuple[int, dict[str, Any]]:
-        """``POST /credentials/issue``: 201 ``{"verifiableCredential": ...}`` or ApiError (400)."""
+    def issue(self, body: Any, idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
+        """``POST /credentials/issue``: 201 ``{"verifiableCredential": ...}`` or ApiError (400).
+
+        ``idempotency_key`` (the request's Idempotency-Key, :func:`request_key`): a retry with it and the same body
+        answers the credential the first request issued, byte for byte (:meth:`Issuer.issue_credential`); 409
+        while the first request is still processed, 422 for the key with another body."""
         request = _object(body)
         credential = request.get("credential")
         if not isinstance(credential, dict):
@@ -295,12 +363,13 @@ class IssuingApi:
         suite = options.get("cryptosuite")
         if suite is not None and not isinstance(suite, str):
             raise ApiError("options.cryptosuite must be a string", code="PROOF_GENERATION_ERROR")
+        keyed = RequestKey(idempotency_key, request_digest(request)) if idempotency_key is not None else None
         try:
             signed = self.issuer.issue_credential(credential, status_purposes=purposes, credential_id=credential_id,
-                                                  cryptosuite=suite)
+                                                  cryptosuite=suite, request_key=keyed)
         except (IssuanceError, JsonLdError, ProofError, StatusError) as exc:
             # DI §2.4.3: data loss, undefined terms, unresolvable or redefined contexts are input errors too
-            raise ApiError(exc.detail, code=exc.code) from exc
+            raise ApiError(exc.detail, code=exc.code, status=REQUEST_KEY_STATUS.get(exc.code, 400)) from exc
         return 201, {"verifiableCredential": signed}
 
     def update_status(self, body: Any) -> tuple[int, dict[str, Any]]:
