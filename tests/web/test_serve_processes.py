@@ -1,7 +1,9 @@
 """Several ``omc serve`` processes on one PostgreSQL database, issuing for two institutions at once (the VC-API
 and wallet offers): no duplicate credential, no status index given twice, nothing lost; a process SIGKILLed in
-the middle of issuing leaves no half-issued credential and a retry on the other process duplicates nothing;
-status changes and publications made through one process are seen through the other.
+the middle of issuing leaves no half-issued credential and a retry on the other process duplicates nothing
+(with an Idempotency-Key, a retry gets the one credential of its request, the very bytes when it was answered,
+and no status index is used up for nothing); status changes and publications made through one process are
+seen through the other.
 
 Real components only: two ``omc serve`` processes started as the operator starts them, a throwaway PostgreSQL
 cluster on loopback (tests/pgcluster.py), HTTP over loopback sockets, SIGKILL.
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -91,13 +94,13 @@ class Process:
     proc: subprocess.Popen[bytes]
     base: str
 
-    def issue(self, name: str, did: str, marker: str) -> requests.Response:
+    def issue(self, name: str, did: str, marker: str, key: str | None = None) -> requests.Response:
         body = {"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"],
                                "type": ["VerifiableCredential"], "issuer": did,
                                "credentialSubject": {"id": "did:example:learner", "name": marker}},
                 "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}}
-        return requests.post(f"{self.base}/credentials/issue", json=body, timeout=TIMEOUT,
-                             headers={"Authorization": f"Bearer {_token(name)}"})
+        headers = {"Authorization": f"Bearer {_token(name)}", **({"Idempotency-Key": key} if key else {})}
+        return requests.post(f"{self.base}/credentials/issue", json=body, timeout=TIMEOUT, headers=headers)
 
     def bit(self, credential: dict[str, Any]) -> int:
         entry = credential["credentialStatus"]
@@ -327,3 +330,63 @@ def test_a_process_killed_mid_issue_leaves_nothing_half_issued_and_a_retry_dupli
     assert sorted(stored) == sorted(got.values())
     states = dict(_rows(deployment, "college-b", "SELECT id, credential_id FROM offers"))
     assert states == got
+
+
+def test_a_keyed_request_cut_off_by_a_kill_is_issued_once_on_retry(deployment: Deployment,
+                                                                   two: tuple[Process, Process]) -> None:
+    """Each VC-API request carries an Idempotency-Key; the first process is SIGKILLed mid-issue and the client
+    retries every request on the other: one credential per request, the answered ones answered again byte
+    for byte, every cut-off reservation finished by its retry (no status index used up for nothing)."""
+    first, second = two
+    did = deployment.dids["college-a"]
+    keys = {f"keyed-{n}": str(uuid.uuid4()) for n in range(45)}
+    markers = list(keys)
+    results: dict[Any, Any] = {}
+    stop = threading.Event()
+    senders = [threading.Thread(target=_keep_sending, args=(
+        lambda marker: first.issue("college-a", did, marker, keys[marker]), markers[k::3], results, stop))
+        for k in range(3)]
+    for sender in senders:
+        sender.start()
+    # killed after a few answers, as soon as a request has reserved its id and index but not recorded it yet
+    deadline = time.monotonic() + 120
+    while sum(1 for r in results.values() if not isinstance(r, Exception)) < 3 or \
+            _rows(deployment, "college-a", "SELECT count(*) FROM reservations") == [(0,)]:
+        assert time.monotonic() < deadline, "no request was caught between its reservation and its record"
+        time.sleep(0.001)
+    os.kill(first.proc.pid, signal.SIGKILL)
+    first.proc.wait(timeout=15)
+    stop.set()
+    for sender in senders:
+        sender.join(timeout=60)
+    answered = {m: r.content for m, r in results.items() if not isinstance(r, Exception) and r.status_code == 201}
+    assert any(isinstance(r, Exception) for r in results.values()), "no request was in flight at the kill"
+    # what the killed requests left reserved (usually one: the kill is aimed between a reservation and its record)
+    cut_off = {str(r[0]): json.loads(r[1]) for r in _rows(deployment, "college-a",
+                                                          "SELECT credential_id, slots FROM reservations")}
+
+    final: dict[str, dict[str, Any]] = {}
+    for marker in markers:  # the client retries every request it sent (or meant to) with its key
+        deadline = time.monotonic() + 20
+        while True:
+            answer = second.issue("college-a", did, marker, keys[marker])
+            if answer.status_code != 409:  # 409: the killed process's hold of the key is not dropped yet
+                break
+            assert time.monotonic() < deadline, "the killed request's key stayed held"
+            time.sleep(0.1)
+        assert answer.status_code == 201, answer.text
+        if marker in answered:
+            assert answer.content == answered[marker]  # the very answer the first process gave
+        final[marker] = answer.json()["verifiableCredential"]
+        assert final[marker]["credentialSubject"]["name"] == marker
+    stored = _check_store(deployment, "college-a")
+    assert sorted(stored) == sorted(c["id"] for c in final.values())  # one credential per request, no other
+    for credential_id, [slot] in cut_off.items():  # each finished by its retry, with the id and index reserved
+        [credential] = [c for c in final.values() if c["id"] == credential_id]
+        assert int(credential["credentialStatus"]["statusListIndex"]) == slot["index"]
+    assert _rows(deployment, "college-a", "SELECT count(*) FROM reservations") == [(0,)]
+    assert _rows(deployment, "college-a", "SELECT count(*) FROM allocations") == [(len(markers),)]
+    # a retry of them all again changes nothing
+    again = second.issue("college-a", did, markers[0], keys[markers[0]])
+    assert again.status_code == 201 and again.json()["verifiableCredential"] == final[markers[0]]
+    assert len(_check_store(deployment, "college-a")) == len(markers)
