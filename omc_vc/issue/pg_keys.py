@@ -50,19 +50,18 @@ class PgKeys:
 
     @contextmanager
     def hold_key(self, key: str) -> Iterator[bool]:
-        if getattr(self._held, "conn", None) is not None:
-            raise RuntimeError("this thread holds a request key already")  # pragma: no cover - a caller's bug
         lock = self._lock_key(f"request-key:{key}")
-        with self._connection() as conn:
+        with self._connection() as conn:  # the one this thread holds already, if it holds one
             row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (lock,)).fetchone()
             if row is None or not row[0]:
                 yield False
                 return
+            outer = getattr(self._held, "conn", None)
             self._held.conn = conn  # this thread's store calls run on it until the block ends
             try:
                 yield True
             finally:
-                self._held.conn = None
+                self._held.conn = outer
                 import psycopg
 
                 try:

@@ -130,7 +130,8 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
             configure=self._configure, check=ConnectionPool.check_connection, name=f"omc-{schema}")
         self._listing: dict[str, str] = {}
         self._listing_lock = threading.Lock()
-        #: the connection a thread holds for a keyed request (PgKeys.hold_key): its store calls run on it
+        #: the connection a thread holds for a keyed request (PgKeys.hold_key) or a run (exclusive): its store
+        #: calls run on it
         self._held = threading.local()
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
@@ -166,7 +167,7 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
-        """A connection from the pool, or the one this thread holds for a keyed request (PgKeys.hold_key)."""
+        """A connection from the pool, or the one this thread holds (PgKeys.hold_key, :meth:`exclusive`)."""
         held: Connection | None = getattr(self._held, "conn", None)
         try:
             if held is not None:
@@ -204,12 +205,17 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """The institution's issuing lock for a whole run: a session advisory lock on a connection held
-        for the run (a second run waits; the server drops the lock when the holder's connection dies)."""
+        for the run (a second run waits; the server drops the lock when the holder's connection dies). The
+        holding thread's store calls run on that connection meanwhile: a run needs one connection, so runs
+        waiting for the lock with every other connection of the pool never stop the holder."""
         with self._connection() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (self._lock_key("issuing"),))
+            outer = getattr(self._held, "conn", None)
+            self._held.conn = conn
             try:
                 yield
             finally:
+                self._held.conn = outer
                 try:
                     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (self._lock_key("issuing"),))
                 except psycopg.Error:  # pragma: no cover - the connection is gone: so is the lock

@@ -381,3 +381,40 @@ def test_a_held_request_key_needs_one_connection_of_the_pool(request: pytest.Fix
         for thread in threads:
             thread.join(timeout=60)
         assert len(issued) == 2 and len(state.all()) == 2
+
+
+def test_a_run_holding_the_issuing_lock_needs_one_connection_of_the_pool(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL: the runs waiting for the issuing lock (one ``omc issue`` each, or a wallet's redeem on a
+    service) hold pool connections while they wait; the holder's store calls run on its own connection, so it
+    finishes and the others follow, even when the waiters hold every other connection of the pool."""
+    import time
+
+    from omc_vc.issue.pg_store import PostgresStore
+
+    cluster = request.getfixturevalue("pg_cluster")
+    url, schema = cluster.url(), cluster.new_schema()
+    issued: list[str] = []
+    errors: list[BaseException] = []
+    with closing(PostgresStore(url, schema=schema, pool_size=2, migrate_first=True)) as state:
+        def run(learner: str, first: bool) -> None:
+            try:
+                with state.exclusive():
+                    if first:
+                        time.sleep(0.5)  # the other runs take the pool's other connection and wait for the lock
+                    [reservation] = state.reserve_many([(learner, "weld-101")], STATUS)
+                    assert isinstance(reservation, Reservation)
+                    issued.append(state.complete(Completion(reservation, learner, "ab" * 32, None, T0)).id)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        holder = threading.Thread(target=run, args=("email:first@example.ca", True))
+        holder.start()
+        time.sleep(0.1)
+        waiters = [threading.Thread(target=run, args=(f"email:l{n}@example.ca", False)) for n in range(2)]
+        started = time.monotonic()
+        for thread in waiters:
+            thread.start()
+        for thread in [holder, *waiters]:
+            thread.join(timeout=60)
+        assert errors == [] and len(issued) == 3 and len(state.all()) == 3
+        assert time.monotonic() - started < 5  # nobody waited out the pool's timeout
