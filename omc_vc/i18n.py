@@ -240,9 +240,13 @@ def _inert_message(text: Message, limit: int) -> Message:
             return _inert_message(value, limit)
         return inert(value, limit=limit) if isinstance(value, str) else value
 
+    # a message whose every parameter is inert already (the usual case) is returned as it is, not rebuilt
     if isinstance(text, Sentence):
-        return Sentence(clean(text.inner))
+        inner = clean(text.inner)
+        return text if inner is text.inner else Sentence(inner)
     params = {k: clean(v) for k, v in text.params.items()}
+    if all(params[k] is v for k, v in text.params.items()):
+        return text
     if isinstance(text, Plural):
         return Plural(text.msgid, text.plural, text.counter, **params)
     return Message(text.msgid, **params)
