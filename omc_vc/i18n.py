@@ -147,7 +147,13 @@ class Message(str):
     params: Mapping[str, Any]
 
     def __new__(cls, msgid: str, /, **params: Any) -> Message:
-        text = msgid.format(**{k: _english(v) for k, v in params.items()}) if params else msgid
+        if params:
+            # dates are written in ISO 8601; a message without one (the usual case) is formatted as it is
+            shown = {k: _english(v) for k, v in params.items()} \
+                if any(isinstance(v, date) for v in params.values()) else params
+            text = msgid.format(**shown)
+        else:
+            text = msgid
         made = super().__new__(cls, text)
         made.msgid = msgid
         made.params = params
