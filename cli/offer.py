@@ -60,6 +60,7 @@ def _show(made: MadeOffer) -> None:
     click.echo(f"link: {made.links.deep_link}")
     click.echo(f"interaction URL (VC-API): {made.links.interaction_url}")
     click.echo(f"OpenID4VCI offer: {made.openid['credential_offer_uri']}")
+    click.echo(f"OpenID4VCI offer by value: {made.openid['credential_offer']}")
     if made.tx_code:
         click.echo(f"transaction code (send it to the learner separately): {made.tx_code}")
 

@@ -49,7 +49,8 @@ class MadeOffer:
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         return {**self.offer.to_json(now), **self.links.to_json(),
-                "openidCredentialOffer": self.openid["credential_offer_uri"], "txCode": self.tx_code}
+                "openidCredentialOffer": self.openid["credential_offer_uri"],
+                "openidCredentialOfferByValue": self.openid["credential_offer"], "txCode": self.tx_code}
 
     def csv_row(self) -> tuple[str, ...]:
         offer = self.offer

@@ -46,6 +46,11 @@ def test_create_one_offer_shows_its_link_and_writes_its_qr_code(config: Path, tm
     assert query["vc_request_url"] == [f"{PUBLIC}/exchanges/{made['id']}/lcw"]
     assert made["interactionUrl"].startswith(f"{PUBLIC}/exchanges/{made['id']}/vcapi/")
     assert made["openidCredentialOffer"].startswith("openid-credential-offer://?credential_offer_uri=")
+    # OpenID4VCI 1.0 §4.1: the same offer by value, naming this issuer and its pre-authorized grant
+    by_value = parse_qs(urlsplit(made["openidCredentialOfferByValue"]).query)["credential_offer"]
+    offer = json.loads(by_value[0])
+    assert offer["credential_issuer"] == PUBLIC
+    assert "urn:ietf:params:oauth:grant-type:pre-authorized_code" in offer["grants"]
     # the QR code holds the deep link, and only its owner can read the file
     assert read_qr_image(qr) == link
     assert qr.stat().st_mode & 0o077 == 0
