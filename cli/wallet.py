@@ -16,6 +16,7 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.inert import inert
 from omc_vc.certificate import certificate_html, certificate_pdf
 from omc_vc.errors import QrError, WalletError
+from omc_vc.i18n import N_
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import Verifier
 from omc_vc.wallet import (
@@ -41,6 +42,7 @@ from ._common import (
     say,
     write_output,
 )
+from ._lang import words
 from .core import build_verifier, registry_options, verifier_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,13 +110,26 @@ def _open(wallet_dir: str | None, passphrase_env: str | None, *, create: bool = 
     return Wallet.open(folder, _passphrase(passphrase_env))
 
 
+_FLAGS = ((N_("REVOKED"), "revoked"), (N_("SUSPENDED"), "suspended"), (N_("EXPIRED"), "expired"),
+          (N_("NOT YET VALID"), "notYetValid"))
+_KINDS = {"valid-omc": "OMC", "valid-omc-plus": "OMC+", "valid-not-omc": N_("not an OMC"),
+          "invalid": N_("INVALID")}
+
+
 def _verdict_line(item: WalletItem) -> str:
+    """The stored verdict in the reader's language (the record keeps its words in each language: the
+    headline as it was rendered when the credential was checked)."""
+    t = words()
     verdict = item.verdict
-    flags = [word for word, key in (("REVOKED", "revoked"), ("SUSPENDED", "suspended"), ("EXPIRED", "expired"),
-                                     ("NOT YET VALID", "notYetValid")) if verdict.get(key)]
-    kind = {"valid-omc": "OMC", "valid-omc-plus": "OMC+", "valid-not-omc": "not an OMC",
-            "invalid": "INVALID"}.get(str(verdict.get("status")), str(verdict.get("status")))
-    return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {inert(verdict.get('headline', ''))}"
+    flags = [t.gettext(word) for word, key in _FLAGS if verdict.get(key)]
+    status = str(verdict.get("status"))
+    kind = t.gettext(_KINDS[status]) if status in _KINDS else status
+    headline = verdict.get("headline", "")
+    translated = verdict.get("translations", {}).get(t.language) if isinstance(verdict.get("translations"), dict) \
+        else None
+    if isinstance(translated, dict) and isinstance(translated.get("headline"), str):
+        headline = translated["headline"]
+    return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {inert(headline)}"
 
 
 def _show_item(item: WalletItem) -> None:

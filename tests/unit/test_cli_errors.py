@@ -107,3 +107,19 @@ def test_out_never_replaces_an_existing_file_without_force(tmp_path: Any) -> Non
 def test_every_single_file_out_offers_force(args: list[str]) -> None:
     text = _help(args)
     assert "--out FILE" in text and "--force" in text
+
+
+# --- the wallet's verdict line in the reader's language -------------------------------------------------------
+
+def test_wallet_verdict_line_follows_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from omc_vc.cli.wallet import _verdict_line
+
+    item = SimpleNamespace(verdict={"status": "invalid", "revoked": True,
+                                    "headline": "NOT valid: do not rely on this credential",
+                                    "translations": {"fr": {"headline": "NON valide : ne vous y fiez pas"}}})
+    monkeypatch.setenv("LC_ALL", "en_CA.UTF-8")
+    assert _verdict_line(item) == "INVALID - REVOKED: NOT valid: do not rely on this credential"  # type: ignore[arg-type]
+    monkeypatch.setenv("LC_ALL", "fr_CA.UTF-8")
+    assert _verdict_line(item) == "NON VALIDE - RÉVOQUÉE: NON valide : ne vous y fiez pas"  # type: ignore[arg-type]
