@@ -28,7 +28,10 @@ import click
 
 from omc_vc._internal.inert import inert
 from omc_vc.errors import KeyError_, OmcVcError, PolicyError
+from omc_vc.i18n import N_, translatable
 from omc_vc.keys import KeyPair, load_key
+
+from ._lang import words
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -71,7 +74,9 @@ def _usage_failure(exc: click.ClickException) -> NoReturn:
         click.echo(exc.ctx.get_help())
         sys.exit(EXIT_OK)
     if isinstance(exc, click.UsageError):
-        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        # click's own sentence stays as click wrote it; our pointer to the help is in the reader's language
+        where = " " + words().tr("(see '{command} --help')", command=exc.ctx.command_path) \
+            if exc.ctx is not None else ""
         fail(f"USAGE_ERROR: {exc.format_message()}{where}", EXIT_USAGE)
     fail(f"USAGE_ERROR: {exc.format_message()}", exc.exit_code if exc.exit_code not in (0, None) else EXIT_USAGE)
 
@@ -93,7 +98,7 @@ class OmcGroup(click.Group):
         except click.ClickException as exc:
             _usage_failure(exc)
         except click.exceptions.Abort:
-            fail("INTERRUPTED: stopped before finishing", EXIT_INTERRUPTED)
+            fail("INTERRUPTED: " + words().gettext(STOPPED), EXIT_INTERRUPTED)
 
 
 def handle_errors(func: F) -> F:
@@ -104,22 +109,35 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OmcVcError as exc:
-            fail(exc.diagnostics(), EXIT_FAILED if isinstance(exc, PolicyError) else EXIT_USAGE)
+            fail(_diagnostics(exc), EXIT_FAILED if isinstance(exc, PolicyError) else EXIT_USAGE)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
             raise
         except KeyboardInterrupt:
-            fail("INTERRUPTED: stopped before finishing", EXIT_INTERRUPTED)
+            fail("INTERRUPTED: " + words().gettext(STOPPED), EXIT_INTERRUPTED)
         except OSError as exc:
+            # the system's own words for the failure (strerror) are kept as the system gave them
             fail(f"FILE_ERROR: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_USAGE)
         except Exception as exc:
             if os.environ.get("OMC_DEBUG"):
                 raise
-            fail(f"INTERNAL_ERROR: {type(exc).__name__}; set OMC_DEBUG=1 for details and please report it",
-                 EXIT_INTERNAL)
+            fail("INTERNAL_ERROR: " + words().tr("{kind}; set OMC_DEBUG=1 for details and please report it",
+                                                  kind=type(exc).__name__), EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: The detail of ``error: INTERRUPTED``.
+STOPPED = N_("stopped before finishing")
+
+
+def _diagnostics(exc: OmcVcError) -> str:
+    """``CODE: detail``, the detail in the reader's language when it is one of our messages (a detail made of a
+    document's or the system's text is shown as it is); the code is the same in every language."""
+    if translatable(exc.detail):
+        return f"{exc.code}: {words().render(exc.detail)}"
+    return exc.diagnostics()
 
 
 def read_input(path: str) -> bytes:
@@ -129,13 +147,21 @@ def read_input(path: str) -> bytes:
     else:
         target = Path(path)
         if not target.is_file():
-            fail(f"INPUT_NOT_FOUND: cannot read {path}: no such file")
+            fail("INPUT_NOT_FOUND: " + words().tr("cannot read {path}: no such file", path=path))
         if target.stat().st_size > MAX_INPUT_BYTES:
-            fail(f"INPUT_TOO_LARGE: {path} is larger than {MAX_INPUT_BYTES} bytes")
+            fail("INPUT_TOO_LARGE: " + words().tr("{path} is larger than {limit} bytes", path=path,
+                                                   limit=_bytes(MAX_INPUT_BYTES)))
         data = target.read_bytes()
     if len(data) > MAX_INPUT_BYTES:
-        fail(f"INPUT_TOO_LARGE: input is larger than {MAX_INPUT_BYTES} bytes")
+        fail("INPUT_TOO_LARGE: " + words().tr("input is larger than {limit} bytes", limit=_bytes(MAX_INPUT_BYTES)))
     return data
+
+
+def _bytes(count: int) -> str:
+    """A size in bytes as the reader writes numbers: digits alone in English (as the CLI has always written it),
+    the locale's grouping otherwise (``1 000 000``)."""
+    t = words()
+    return str(count) if t.language == "en" else t.number(count)
 
 
 def passphrase_options(func: F) -> F:
@@ -146,17 +172,29 @@ def passphrase_options(func: F) -> F:
     return func
 
 
+#: The passphrase prompt of each secret (``what``), and the hint after "use --passphrase-env VAR".
+PROMPTS = {"Key": N_("Key passphrase"), "Wallet": N_("Wallet passphrase")}
+KEY_HINT = N_(" (or --insecure-plaintext for demos and tests)")
+TERMINAL_HINT = N_(" or run in a terminal")
+
+
 def get_passphrase(passphrase_env: str | None, *, confirm: bool = False, what: str = "Key",
-                   hint: str = " (or --insecure-plaintext for demos and tests)") -> str:
+                   hint: str = KEY_HINT) -> str:
     """The passphrase from ``$passphrase_env``, else a prompt on a terminal; never from arguments."""
+    t = words()
     if passphrase_env:
         value = os.environ.get(passphrase_env)
         if not value:
-            fail(f"PASSPHRASE_MISSING: environment variable {passphrase_env} is not set or empty")
+            fail("PASSPHRASE_MISSING: " + t.tr("environment variable {name} is not set or empty",
+                                               name=passphrase_env))
         return value
     if not sys.stdin.isatty():
-        fail(f"PASSPHRASE_MISSING: no passphrase: use --passphrase-env VAR{hint}")
-    value = click.prompt(f"{what} passphrase", hide_input=True, confirmation_prompt=confirm)
+        # the hint is ours and continues the sentence (its leading space is kept)
+        fail("PASSPHRASE_MISSING: " + t.gettext("no passphrase: use --passphrase-env VAR") + t.gettext(hint))
+    prompt = t.gettext(PROMPTS[what]) if what in PROMPTS else t.tr("{what} passphrase", what=what)
+    # click's own second prompt, in the reader's words
+    again: bool | str = t.gettext("Repeat for confirmation") if confirm else False
+    value = click.prompt(prompt, hide_input=True, confirmation_prompt=again)
     return str(value)
 
 
@@ -300,7 +338,8 @@ def _refuse_existing_out(ctx: click.Context, _param: click.Parameter, value: str
     """An --out that names an existing file is refused before the command does anything, unless --force
     (parsed first: it is eager)."""
     if value and value != "-" and Path(value).exists() and not ctx.meta.get(_FORCE_KEY):
-        fail(f"FILE_EXISTS: {value} exists already; nothing was written (--force replaces it)", EXIT_USAGE)
+        fail("FILE_EXISTS: " + words().tr("{path} exists already; nothing was written (--force replaces it)",
+                                          path=value), EXIT_USAGE)
     return value
 
 

@@ -29,6 +29,7 @@ from omc_vc.wallet import (
 
 from ._common import (
     EXIT_FAILED,
+    TERMINAL_HINT,
     VERIFIER_URL_ENV,
     VERIFIER_URL_OPTION,
     AliasedOption,
@@ -98,7 +99,7 @@ def _folder(wallet_dir: str | None) -> Path:
 
 
 def _passphrase(passphrase_env: str | None, *, confirm: bool = False) -> str:
-    return get_passphrase(passphrase_env, confirm=confirm, what="Wallet", hint=" or run in a terminal")
+    return get_passphrase(passphrase_env, confirm=confirm, what="Wallet", hint=TERMINAL_HINT)
 
 
 def _open(wallet_dir: str | None, passphrase_env: str | None, *, create: bool = False) -> Wallet:

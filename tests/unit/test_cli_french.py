@@ -1,0 +1,96 @@
+"""The CLI's own words in French (``LANG=fr_CA.UTF-8``, ``omc --lang fr``): error details, prompts and labels
+follow the reader's locale, while the ``error: CODE:`` a script matches, the exit code and ``--json`` output are
+the same in every language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from omc_vc.cli._common import handle_errors
+from omc_vc.cli.main import cli
+
+from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
+
+#: A French locale, with every variable that would take precedence over LANG emptied.
+FRENCH = {"LANG": "fr_CA.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""}
+ENGLISH = {"LANG": "C", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""}
+
+
+def _run(args: list[str], env: dict[str, str], **extra: object) -> Result:
+    return CliRunner().invoke(cli, args, env=env, prog_name="omc", **extra)  # type: ignore[arg-type]
+
+
+def _error_line(result: Result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("how", ["LANG", "--lang"])
+def test_a_missing_input_file_in_french_keeps_its_code(how: str) -> None:
+    args = ["verify", "/nonexistent/omc.json"]
+    result = _run(["--lang", "fr", *args], ENGLISH) if how == "--lang" else _run(args, FRENCH)
+    assert result.exit_code == 2
+    assert _error_line(result) == "error: INPUT_NOT_FOUND: impossible de lire /nonexistent/omc.json\u00a0: " \
+                                  "ce fichier n’existe pas"
+    english = _run(args, ENGLISH)
+    assert _error_line(english) == "error: INPUT_NOT_FOUND: cannot read /nonexistent/omc.json: no such file"
+
+
+def test_a_usage_error_points_to_the_help_in_french() -> None:
+    result = _run(["verify"], FRENCH)
+    assert result.exit_code == 2
+    line = _error_line(result)
+    assert line.startswith("error: USAGE_ERROR: ") and line.endswith("(voir « omc verify --help »)")
+
+
+def test_an_existing_out_file_is_refused_in_french(tmp_path: Path) -> None:
+    out = tmp_path / "there.json"
+    out.write_text("{}")
+    result = _run(["did", "web", "college.example.ca", "--key", "keys/demo-ministry.key", "--out", str(out)], FRENCH)
+    assert result.exit_code == 2
+    assert _error_line(result) == f"error: FILE_EXISTS: {out} existe déjà; rien n’a été écrit (--force le remplace)"
+    assert out.read_text() == "{}"
+
+
+def test_a_missing_passphrase_variable_in_french(tmp_path: Path) -> None:
+    result = _run(["wallet", "list", "--wallet", str(tmp_path / "w"), "--passphrase-env", "OMC_NO_SUCH_VAR"],
+                  {**FRENCH, "OMC_NO_SUCH_VAR": ""})
+    assert result.exit_code == 2
+    assert _error_line(result) == ("error: PASSPHRASE_MISSING: la variable d’environnement OMC_NO_SUCH_VAR "
+                                   "n’est pas définie ou est vide")
+
+
+# --- an error's detail: ours is translated, a document's or the system's text is kept ---------------------
+
+@click.command()
+@click.argument("which")
+@handle_errors
+def _raises(which: str) -> None:
+    if which == "ours":
+        raise ConfigError(Message("cannot read {path}: no such file", path="policy.yaml"), code="CONFIG_ERROR")
+    if which == "theirs":
+        raise ConfigError("the document's own words", code="CONFIG_ERROR")
+    raise RuntimeError("a bug")
+
+
+def test_an_errors_detail_is_shown_in_french_when_it_is_our_message() -> None:
+    ours = CliRunner().invoke(_raises, ["ours"], env=FRENCH)
+    assert ours.exit_code == 2
+    assert _error_line(ours) == "error: CONFIG_ERROR: impossible de lire policy.yaml\u00a0: ce fichier n’existe pas"
+    assert _error_line(CliRunner().invoke(_raises, ["ours"], env=ENGLISH)) == \
+        "error: CONFIG_ERROR: cannot read policy.yaml: no such file"
+    theirs = CliRunner().invoke(_raises, ["theirs"], env=FRENCH)
+    assert _error_line(theirs) == "error: CONFIG_ERROR: the document's own words"
+
+
+def test_an_internal_error_in_french_keeps_its_code_and_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMC_DEBUG", raising=False)
+    result = CliRunner().invoke(_raises, ["bug"], env=FRENCH)
+    assert result.exit_code == 3
+    assert _error_line(result) == ("error: INTERNAL_ERROR: RuntimeError; définissez OMC_DEBUG=1 pour les détails "
+                                   "et signalez-le, s’il vous plaît")
