@@ -46,9 +46,10 @@ class Migration:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-def migrations() -> list[Migration]:
-    """The migrations this release carries, in order (numbered 1, 2, ... without gaps)."""
-    folder = resources.files("omc_vc.issue") / "migrations"
+def migrations(package: str = "omc_vc.issue", folder_name: str = "migrations") -> list[Migration]:
+    """The migrations this release carries, in order (numbered 1, 2, ... without gaps): the issuance store's,
+    or another set kept in ``package``'s ``folder_name`` (the hosted shares', :mod:`omc_vc.web.pg_shares`)."""
+    folder = resources.files(package) / folder_name
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)
@@ -76,12 +77,12 @@ def _lock_key(schema: str) -> str:
     return f"omc-vc:{schema}:migrate"
 
 
-def schema_version(conn: psycopg.Connection[tuple[Any, ...]], schema: str) -> int:
+def schema_version(conn: psycopg.Connection[tuple[Any, ...]], schema: str, *, table: str = _TABLE) -> int:
     """The highest migration applied to ``schema`` (0: none, or no such schema)."""
-    row = conn.execute("SELECT to_regclass(%s)", (f"{check_schema(schema)}.{_TABLE}",)).fetchone()
+    row = conn.execute("SELECT to_regclass(%s)", (f"{check_schema(schema)}.{table}",)).fetchone()
     if row is None or row[0] is None:
         return 0
-    found = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {schema}.{_TABLE}").fetchone()  # noqa: S608
+    found = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {schema}.{table}").fetchone()  # noqa: S608
     return int(found[0]) if found is not None else 0
 
 
@@ -98,22 +99,24 @@ def require_current(conn: psycopg.Connection[tuple[Any, ...]], schema: str, wher
                             code="STORE_NOT_MIGRATED")
 
 
-def migrate(conn: psycopg.Connection[tuple[Any, ...]], schema: str) -> list[Migration]:
+def migrate(conn: psycopg.Connection[tuple[Any, ...]], schema: str, *, wanted: list[Migration] | None = None,
+            table: str = _TABLE) -> list[Migration]:
     """Apply the missing migrations to ``schema`` (created if needed), in one transaction; the ones applied.
 
     ``conn`` is an autocommit connection. IssuanceError when an applied migration's file has changed, or
-    when the schema is ahead of this release.
+    when the schema is ahead of this release. ``wanted`` and ``table`` name another set of migrations and
+    the table recording it (the hosted shares' set, which may share a schema with an institution's store).
     """
     check_schema(schema)
-    wanted = migrations()
+    wanted = migrations() if wanted is None else wanted
     with conn.transaction():
         # two migrators of one schema take turns; the lock goes with the transaction (or the killed session)
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(schema),))
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         conn.execute(f"SET LOCAL search_path TO {schema}")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                      "checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-        applied = {int(v): str(c) for v, c in conn.execute(f"SELECT version, checksum FROM {_TABLE}")}  # noqa: S608
+        applied = {int(v): str(c) for v, c in conn.execute(f"SELECT version, checksum FROM {table}")}  # noqa: S608
         known = {m.version: m for m in wanted}
         for version, checksum in sorted(applied.items()):
             if version not in known:
@@ -127,7 +130,7 @@ def migrate(conn: psycopg.Connection[tuple[Any, ...]], schema: str) -> list[Migr
             if migration.version in applied:
                 continue
             conn.execute(migration.sql.encode("utf-8"))  # no parameters: several statements in one call
-            conn.execute(f"INSERT INTO {_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",  # noqa: S608
+            conn.execute(f"INSERT INTO {table} (version, name, checksum) VALUES (%s, %s, %s)",  # noqa: S608
                          (migration.version, migration.name, migration.checksum))
             done.append(migration)
     return done

@@ -75,7 +75,8 @@ from .limits import LimitsMiddleware, RateLimiter, SameOriginMiddleware
 from .oid4vci import oid4vci_routes
 from .openapi import openapi_document
 from .page import reader_words, render_page
-from .shares import ChallengeStore, ShareError, ShareStore, holder_share, presentation_challenge, valid_share_id
+from .shares import ShareError, holder_share, presentation_challenge, valid_share_id
+from .shares import open_stores as open_share_stores
 from .summary import ENGLISH, PageContext, page_result, share_unavailable, with_context
 from .tenants import Tenant, close_tenants, open_tenants, tenant_for
 
@@ -193,11 +194,8 @@ class Service:
         #: the Issuer of the one institution of ``institution:`` (None with ``institutions:``, or none)
         self.issuer: Issuer | None = own.issuer if own is not None else None
         shares = config.shares
-        self.shares = ShareStore(shares.dir, max_ttl_seconds=shares.max_ttl_seconds,
-                                 default_ttl_seconds=shares.default_ttl_seconds, max_count=shares.max_count,
-                                 max_total_bytes=shares.max_total_bytes, max_per_holder=shares.max_per_holder)
-        self.challenges = ChallengeStore(shares.dir / "challenges" if shares.dir is not None else None,
-                                         ttl_seconds=shares.challenge_ttl_seconds, max_live=shares.max_challenges)
+        #: in memory, a folder, or PostgreSQL (shares.store): every process on one database sees them all
+        self.shares, self.challenges = open_share_stores(shares)
         self.share_rate = RateLimiter(per_minute=shares.rate_per_minute, burst=shares.rate_burst)
         limits = config.limits
         self.executor = ThreadPoolExecutor(max_workers=limits.verify_threads, thread_name_prefix="omc-verify")
@@ -487,6 +485,8 @@ class Service:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.shares.close()
+        self.challenges.close()
         close_tenants(self.tenants)
 
 

@@ -19,6 +19,9 @@ Example file (every key optional)::
     shares: {dir: /var/lib/omc/shares, max_ttl_seconds: 2592000, max_count: 10000, max_total_bytes: 268435456,
              max_per_holder: 20, challenge_ttl_seconds: 300, max_challenges: 10000,
              rate_per_minute: 30, rate_burst: 20}
+    # or, for several `omc serve` hosts behind a load balancer, shares and challenges in PostgreSQL (instead
+    # of dir; the same form as an institution's store setting, its tables created when the service starts):
+    # shares: {store: {url_env: OMC_SHARES_URL, schema: omc_shares}}
     limits: {max_body_bytes: 262144, max_upload_bytes: 4194304, verify_timeout_seconds: 15,
              verify_threads: 4, max_pending: 32, lane_max_bytes: 16384}
     institution: /etc/omc/institution.yaml     # only when this service also issues: the institution.yaml
@@ -44,6 +47,7 @@ from omc_vc.errors import ConfigError
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.config import load_config as load_institution_file
 from omc_vc.issue.config import parse_config as parse_institution
+from omc_vc.issue.store_setting import StoreSetting, parse_store
 
 from .lane import LANE_MAX_BYTES_CEILING
 
@@ -69,6 +73,8 @@ class SharesConfig:
     limits on who creates them (omc_vc/web/shares.py)."""
 
     dir: Path | None = None
+    #: a PostgreSQL database holding them instead (omc_vc/web/pg_shares.py), shared by every process on it
+    store: StoreSetting | None = None
     max_ttl_seconds: int = 30 * 24 * 3600
     default_ttl_seconds: int = 7 * 24 * 3600
     max_count: int = 10_000
@@ -151,6 +157,20 @@ def _int(section: dict[str, Any], key: str, default: int, name: str, minimum: in
     return value
 
 
+def _share_store(shares: dict[str, Any]) -> StoreSetting | None:
+    """``shares.store``: a PostgreSQL database for the shares, in the form of an institution's ``store``."""
+    if shares.get("store") is None:
+        return None
+    if shares.get("dir") is not None:
+        raise ConfigError("shares needs at most one of shares.dir (a folder) and shares.store (a PostgreSQL database)",
+                          field="shares.store")
+    try:
+        return parse_store(shares["store"])
+    except ConfigError as exc:
+        detail = exc.detail.removeprefix("config: ").replace("store", "shares.store", 1)
+        raise ConfigError(detail, field=f"shares.{exc.context.get('field', 'store')}") from exc
+
+
 def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
     value = raw.get(key) or {}
     if not isinstance(value, dict):
@@ -196,11 +216,12 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         raise ConfigError(f"limits.lane_max_bytes must be at most {LANE_MAX_BYTES_CEILING} (the fast lane is for "
                           "small requests; larger ones are verified on the worker pool)")
     shares_raw = _section(raw, "shares")
-    _check_keys(shares_raw, {"dir", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes",
+    _check_keys(shares_raw, {"dir", "store", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes",
                              "max_per_holder", "challenge_ttl_seconds", "max_challenges", "rate_per_minute",
                              "rate_burst"}, "shares")
     shares = SharesConfig(
         dir=_path(shares_raw.get("dir"), base, "shares.dir"),
+        store=_share_store(shares_raw),
         max_ttl_seconds=_int(shares_raw, "max_ttl_seconds", SharesConfig.max_ttl_seconds, "shares", 60),
         default_ttl_seconds=_int(shares_raw, "default_ttl_seconds", SharesConfig.default_ttl_seconds, "shares", 60),
         max_count=_int(shares_raw, "max_count", SharesConfig.max_count, "shares"),

@@ -5,8 +5,10 @@ one: the request is a Verifiable Presentation signed by the holder over a single
 (:class:`ChallengeStore`, checked by :func:`holder_share`), and each holder has a bounded number of
 live shares. The withdraw token is returned once and only its SHA-256 is kept, so a leaked store cannot
 withdraw anyone's share. Expired shares are gone: reading one answers "not found" and the next sweep
-deletes it. Shares live in memory or, when a folder is configured, one JSON file each (written
-atomically, mode 0600).
+deletes it. Shares live in memory, or, when a folder is configured, one JSON file each (written
+atomically, mode 0600), or in a PostgreSQL database (:mod:`omc_vc.web.pg_shares`) shared by several hosts;
+:func:`open_stores` opens the ones the serve configuration names. All three satisfy :class:`Shares` and
+:class:`Challenges`.
 """
 
 from __future__ import annotations
@@ -20,15 +22,18 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
-from omc_vc.errors import InputError, JwtError, OmcVcError
+from omc_vc.errors import ConfigError, InputError, JwtError, OmcVcError
 from omc_vc.model import VerificationResult, as_list, holder_id, subject_ids, types
 from omc_vc.proofs import jose
 from omc_vc.verify import Verifier
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import SharesConfig
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -77,6 +82,62 @@ def valid_share_id(share_id: str) -> bool:
     return bool(_ID.match(share_id))
 
 
+def check_ttl(ttl_seconds: Any, *, default: int, most: int) -> int:
+    """A share's lifetime in seconds (``default`` when None); a ShareError BAD_TTL when out of range."""
+    ttl = default if ttl_seconds is None else ttl_seconds
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= most:
+        raise ShareError(f"ttlSeconds must be an integer from 60 to {most}", code="BAD_TTL")
+    return ttl
+
+
+class Shares(Protocol):
+    """A store of shares (memory, folder or PostgreSQL): the same limits and answers whichever it is."""
+
+    def check_ttl(self, ttl_seconds: Any) -> int: ...
+
+    def create(self, credential: dict[str, Any] | str, ttl_seconds: int | None, *, holder: str,
+               now: datetime | None = None) -> tuple[Share, str]: ...
+
+    def get(self, share_id: str, *, now: datetime | None = None) -> Share | None: ...
+
+    def withdraw(self, share_id: str, token: str, *, now: datetime | None = None) -> bool: ...
+
+    def sweep(self, *, now: datetime | None = None) -> int: ...
+
+    def usage(self) -> tuple[int, int]: ...
+
+    def close(self) -> None: ...
+
+
+class Challenges(Protocol):
+    """A store of single-use share challenges (memory, folder or PostgreSQL)."""
+
+    def issue(self, *, now: datetime | None = None) -> tuple[str, datetime]: ...
+
+    def consume(self, challenge: str, *, now: datetime | None = None) -> bool: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_stores(config: SharesConfig) -> tuple[Shares, Challenges]:
+    """The share and challenge stores ``config`` names: PostgreSQL (``store``), a folder (``dir``) or memory."""
+    if config.store is not None:
+        try:
+            from . import pg_shares
+        except ImportError as exc:
+            raise ConfigError("shares.store names a PostgreSQL database, but psycopg is not installed: "
+                              "pip install 'omc-vc[postgres]'", field="shares.store") from exc
+        return pg_shares.open_pg_stores(config)
+    shares = ShareStore(config.dir, max_ttl_seconds=config.max_ttl_seconds,
+                        default_ttl_seconds=config.default_ttl_seconds, max_count=config.max_count,
+                        max_total_bytes=config.max_total_bytes, max_per_holder=config.max_per_holder)
+    challenges = ChallengeStore(config.dir / "challenges" if config.dir is not None else None,
+                                ttl_seconds=config.challenge_ttl_seconds, max_live=config.max_challenges)
+    return shares, challenges
+
+
 class ShareStore:
     """Thread-safe store of shares; ``folder=None`` keeps them in memory only."""
 
@@ -96,10 +157,7 @@ class ShareStore:
 
     def check_ttl(self, ttl_seconds: Any) -> int:
         """The share's lifetime in seconds (the default when None); a ShareError BAD_TTL when out of range."""
-        ttl = self.default_ttl if ttl_seconds is None else ttl_seconds
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= self.max_ttl:
-            raise ShareError(f"ttlSeconds must be an integer from 60 to {self.max_ttl}", code="BAD_TTL")
-        return ttl
+        return check_ttl(ttl_seconds, default=self.default_ttl, most=self.max_ttl)
 
     def create(self, credential: dict[str, Any] | str, ttl_seconds: int | None, *, holder: str,
                now: datetime | None = None) -> tuple[Share, str]:
@@ -149,6 +207,20 @@ class ShareStore:
         with self._lock:
             self._delete(share_id)
         return True
+
+    def sweep(self, *, now: datetime | None = None) -> int:
+        """Delete the expired (and unreadable) shares; how many were deleted."""
+        with self._lock:
+            before = self._usage()[0]
+            return before - len(self._sweep(now or utcnow()))
+
+    def usage(self) -> tuple[int, int]:
+        """(number of shares, bytes they take), expired ones not yet swept included."""
+        with self._lock:
+            return self._usage()
+
+    def close(self) -> None:
+        """Nothing to release (the PostgreSQL store closes its pool)."""
 
     # --- storage -----------------------------------------------------------------------------------
     def _file(self, share_id: str) -> Path:
@@ -261,6 +333,14 @@ class ChallengeStore:
                 except (OSError, UnicodeDecodeError, OmcVcError):
                     return False
         return expires is not None and moment < expires
+
+    def count(self) -> int:
+        """How many challenges are outstanding (expired ones not yet pruned included)."""
+        with self._lock:
+            return self._count()
+
+    def close(self) -> None:
+        """Nothing to release (the PostgreSQL store closes its pool)."""
 
     def _count(self) -> int:
         if self.folder is None:

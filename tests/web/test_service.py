@@ -21,7 +21,6 @@ from omc_vc.keys import KeyPair, save_key
 from omc_vc.qr import encode_link, make_qr_image
 from omc_vc.web.app import BusyError, DeadlineError, Service, create_app, load_institution_keys
 from omc_vc.web.config import Limits, SharesConfig, WebConfig
-from omc_vc.web.shares import ShareStore
 
 from .conftest import TestClient
 from .world import COLLEGE, LEARNER, WebWorld, share_presentation
@@ -370,32 +369,6 @@ def test_share_challenge_replay_is_refused(client: TestClient, world: WebWorld) 
     _refused(client.post("/shares", json={"presentation": retry}), 403, "SHARE_CHALLENGE_INVALID")
 
 
-@pytest.mark.parametrize("in_folder", [False, True])
-def test_challenges_are_single_use_short_lived_and_bounded(tmp_path: Path, in_folder: bool) -> None:
-    from datetime import timedelta
-
-    from omc_vc._internal.timeutil import utcnow
-    from omc_vc.web.shares import ChallengeStore, ShareError
-
-    store = ChallengeStore(tmp_path / "challenges" if in_folder else None, ttl_seconds=60, max_live=3)
-    now = utcnow()
-    first, expires = store.issue(now=now)
-    second, _ = store.issue(now=now)
-    assert first != second and expires == (now + timedelta(seconds=60)).replace(microsecond=0)
-    assert store.consume(first, now=now) and not store.consume(first, now=now)  # single use
-    assert not store.consume(second, now=now + timedelta(seconds=61))  # expired
-    assert not store.consume("B" * 43, now=now) and not store.consume("../x", now=now)
-    store.issue(now=now)
-    store.issue(now=now)
-    store.issue(now=now)
-    with pytest.raises(ShareError) as info:
-        store.issue(now=now)  # three outstanding: the bound
-    assert info.value.status == 429
-    store.issue(now=now + timedelta(seconds=61))  # the expired ones are pruned to make room
-    if in_folder:
-        assert all(first not in p.name for p in (tmp_path / "challenges").iterdir())  # stored by hash
-
-
 def test_share_per_holder_limit(world: WebWorld) -> None:
     config = world.config(shares=SharesConfig(max_per_holder=2, rate_burst=100))
     holder, other = KeyPair.generate("ed25519"), KeyPair.generate("ed25519")
@@ -436,44 +409,6 @@ def test_rate_limiter_refills_and_keeps_its_memory_bounded() -> None:
     clock[0] += 10.0
     assert limiter.allow("c")  # once the others have refilled their buckets are dropped
     assert len(limiter._buckets) <= 2
-
-
-def test_expired_share_is_gone(tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from omc_vc._internal.timeutil import utcnow
-
-    for folder in (None, tmp_path / "shares"):
-        store = ShareStore(folder)
-        share, token = store.create({"type": ["VerifiableCredential"]}, 60, holder="did:example:h")
-        assert store.get(share.id) is not None and store.get(share.id).holder == "did:example:h"  # type: ignore[union-attr]
-        later = utcnow() + timedelta(seconds=61)
-        assert store.get(share.id, now=later) is None
-        assert not store.withdraw(share.id, token, now=later)
-    on_disk = list((tmp_path / "shares").glob("*.json"))
-    assert on_disk == []  # the expired record was deleted, not just hidden
-
-
-def test_anonymous_shares_cannot_fill_the_disk(tmp_path: Path) -> None:
-    from omc_vc.web.shares import ShareError
-
-    for folder in (None, tmp_path / "shares"):
-        store = ShareStore(folder, max_count=3, max_total_bytes=20_000)
-        store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600, holder="did:example:1")
-        store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600, holder="did:example:2")
-        with pytest.raises(ShareError, match="full"):
-            store.create({"type": ["VerifiableCredential"], "pad": "x" * 8000}, 3600, holder="did:example:3")
-        store.create({"type": ["VerifiableCredential"]}, 3600, holder="did:example:3")
-        with pytest.raises(ShareError, match="full"):
-            store.create({"type": ["VerifiableCredential"]}, 3600, holder="did:example:4")  # count cap
-
-
-def test_share_store_keeps_only_the_token_hash(tmp_path: Path) -> None:
-    store = ShareStore(tmp_path)
-    share, token = store.create({"type": ["VerifiableCredential"]}, 3600, holder="did:example:h")
-    text = (tmp_path / f"{share.id}.json").read_text()
-    assert token not in text
-    assert (tmp_path / f"{share.id}.json").stat().st_mode & 0o077 == 0
 
 
 EVIL = "https://evil.example"
