@@ -18,7 +18,7 @@ from omc_vc.errors import ConfigError
 from omc_vc.issue.store_setting import StoreSetting
 from omc_vc.web.config import SharesConfig
 from omc_vc.web.config import load_config as load_web_config
-from omc_vc.web.shares import ChallengeStore, Challenges, ShareError, Shares, ShareStore, open_stores
+from omc_vc.web.shares import Challenges, ChallengeStore, ShareError, Shares, ShareStore, open_stores
 
 KINDS = ("memory", "folder", "postgresql")
 
