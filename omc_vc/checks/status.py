@@ -483,12 +483,12 @@ class StatusListCheck:
 
     @staticmethod
     def _judge(outcome: StatusOutcome, ctx: CheckContext) -> tuple[Check | None, str]:
+        if outcome.valid and outcome.purpose in _NOT_FLAGGED:  # the usual answer: our sentence, without ``at``
+            return None, Message(_NOT_FLAGGED[outcome.purpose], index=str(outcome.index), list=outcome.list_url)
         at = f"index {outcome.index} of {outcome.list_url}"
         if outcome.valid:
             if outcome.purpose == "message" and outcome.message is not None:
                 return None, f"status message: {outcome.message!r} ({at})"
-            if outcome.purpose in _NOT_FLAGGED:
-                return None, Message(_NOT_FLAGGED[outcome.purpose], index=str(outcome.index), list=outcome.list_url)
             return None, f"not {_PAST.get(outcome.purpose, outcome.purpose + ' flagged')} ({at})"
         if outcome.caveat is None and outcome.purpose in _FLAGGED:
             return Check(CHECK_NAME, "failed", Message(_FLAGGED[outcome.purpose], index=str(outcome.index),
