@@ -145,6 +145,8 @@ class Message(str):
 
     msgid: str
     params: Mapping[str, Any]
+    #: the ``limit`` of :func:`inert_text` under which this message was found inert (set by it)
+    _inert_within: int
 
     def __new__(cls, msgid: str, /, **params: Any) -> Message:
         if params:
@@ -246,12 +248,20 @@ def _inert_message(text: Message, limit: int) -> Message:
             return _inert_message(value, limit)
         return inert(value, limit=limit) if isinstance(value, str) else value
 
+    # a message found inert within this limit before is not walked again (a message does not change: a check
+    # that keeps its sentences, such as issuer-authorized, hands the same one to every verification)
+    if getattr(text, "_inert_within", None) == limit:
+        return text
     # a message whose every parameter is inert already (the usual case) is returned as it is, not rebuilt
     if isinstance(text, Sentence):
         inner = clean(text.inner)
-        return text if inner is text.inner else Sentence(inner)
+        if inner is not text.inner:
+            return Sentence(inner)
+        text._inert_within = limit
+        return text
     params = {k: clean(v) for k, v in text.params.items()}
     if all(params[k] is v for k, v in text.params.items()):
+        text._inert_within = limit
         return text
     if isinstance(text, Plural):
         return Plural(text.msgid, text.plural, text.counter, **params)
