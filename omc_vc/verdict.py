@@ -238,20 +238,25 @@ class _RegistryBacked:
 
     def __init__(self, client: RegistryClient) -> None:
         self.client = client
-        self._details: tuple[LoadedRegistry, dict[str, Any]] | None = None
+        # the registry last used, its facts, and the accepted suites it was last found signed in
+        self._details: tuple[LoadedRegistry, dict[str, Any], tuple[str, ...] | None] | None = None
 
     def _load(self, ctx: CheckContext) -> LoadedRegistry:
         # The client verifies the registry once against the pinned anchors and its own clock: whether the copy
         # held is current (expiry, rollback: DESIGN decision 6) is a question about the present, not about the
         # verification's time of interest, which the checks apply to what the registry says. The caller's
-        # accepted cryptosuites bound it here, on every use (DESIGN decision 13).
+        # accepted cryptosuites bound it here, on every use (DESIGN decision 13): the answer is kept for the
+        # registry and the tuple of suites it was given, and asked again for any other.
         loaded = self.client.load()
-        loaded.verified.require_suites(ctx.accepted_suites)
-        if "registry" not in ctx.result.details:
+        accepted = ctx.accepted_suites
+        known = self._details
+        if known is None or known[0] is not loaded or known[2] is not accepted:
+            # a tuple of suites does not change: the same one, held here, gets the same answer
+            loaded.verified.require_suites(accepted)
             # the facts of one loaded registry are the same for every verification that uses it
-            known = self._details
-            if known is None or known[0] is not loaded:
-                known = self._details = (loaded, registry_details(loaded))
+            details = known[1] if known is not None and known[0] is loaded else registry_details(loaded)
+            known = self._details = (loaded, details, accepted if type(accepted) is tuple else None)
+        if "registry" not in ctx.result.details:
             ctx.result.details["registry"] = dict(known[1])
             for warning in loaded.warnings:
                 ctx.result.warn("REGISTRY_WARNING", warning)
@@ -424,6 +429,21 @@ class PartnershipCheck(_RegistryBacked):
 
     name = PARTNERSHIP_CHECK
 
+    def __init__(self, client: RegistryClient) -> None:
+        super().__init__(client)
+        self._sentences: dict[int, tuple[Institution, Message]] = {}
+
+    def _not_required(self, inst: Institution) -> Message:
+        # the same sentence for every credential of a college: remembered per institution of the verified registry
+        # (by identity, holding it, so another registry's entry never gets it; bounded)
+        found = self._sentences.get(id(inst))
+        if found is None or found[0] is not inst:
+            if len(self._sentences) >= 1024:
+                self._sentences.clear()
+            sentence = Message("not required: {name} is not a private career college", name=inst.legal_name)
+            found = self._sentences[id(inst)] = (inst, sentence)
+        return found[1]
+
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
         if not _claims_omc(credential, ctx):
             return [_not_a_claim(self.name)]
@@ -436,8 +456,7 @@ class PartnershipCheck(_RegistryBacked):
         if inst is None:
             return [Check(self.name, "skipped", Message("no partnership to check: the issuer is not in the registry"))]
         if not inst.is_private_career_college:
-            return [Check(self.name, "passed", Message("not required: {name} is not a private career college",
-                                                       name=inst.legal_name))]
+            return [Check(self.name, "passed", self._not_required(inst))]
         issued = max(_issuance_moments(credential, ctx.now))
         partners = [p for _, p in loaded.data.partners_of(inst, issued)]
         current = {p.id for _, p in loaded.data.partners_of(inst, ctx.now)}
