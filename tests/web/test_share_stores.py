@@ -120,7 +120,7 @@ def test_withdraw_needs_the_token(make: Any) -> None:
     """A guessed or stolen share id is not enough to withdraw someone's share: only its token is."""
     store, _ = make()
     share, token = store.create("eyJhbGciOiJFZERTQSJ9.e30.sig", 3600, holder="did:example:h")
-    assert store.get(share.id) is not None and store.get(share.id).credential == "eyJhbGciOiJFZERTQSJ9.e30.sig"  # type: ignore[union-attr]
+    assert store.get(share.id) is not None and store.get(share.id).credential == "eyJhbGciOiJFZERTQSJ9.e30.sig"
     assert not store.withdraw(share.id, "wrong") and not store.withdraw(share.id, token[:-1])
     assert store.get(share.id) is not None
     assert store.withdraw(share.id, token)
