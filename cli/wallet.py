@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -14,9 +16,10 @@ from omc_vc import qr
 from omc_vc._internal import atomic
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.inert import inert
+from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.certificate import certificate_html, certificate_pdf
-from omc_vc.errors import QrError, WalletError
-from omc_vc.i18n import N_
+from omc_vc.errors import MalformedValueError, QrError, WalletError
+from omc_vc.i18n import N_, Translator, translatable
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import Verifier
 from omc_vc.wallet import (
@@ -106,7 +109,8 @@ def _open(wallet_dir: str | None, passphrase_env: str | None, *, create: bool = 
     folder = _folder(wallet_dir)
     if create and not Wallet.exists(folder):
         wallet = Wallet.create(folder, _passphrase(passphrase_env, confirm=True))
-        click.echo(f"Created a new wallet in {folder}; your holder DID is {wallet.holder_did}", err=True)
+        click.echo(words().tr("Created a new wallet in {folder}; your holder DID is {did}", folder=str(folder),
+                              did=wallet.holder_did), err=True)
         return wallet
     return Wallet.open(folder, _passphrase(passphrase_env))
 
@@ -133,39 +137,107 @@ def _verdict_line(item: WalletItem) -> str:
     return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {inert(headline)}"
 
 
+#: The labels of ``omc wallet show``, aligned in a column of the widest one's width.
+_LABELS = {"learner": N_("learner:"), "issued by": N_("issued by:"), "details": N_("details:"),
+           "verdict": N_("verdict:"), "reason": N_("reason:"), "flagged": N_("FLAGGED:")}
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value: object, t: Translator) -> str:
+    """A date a credential states, as the reader writes dates (ISO 8601 in English, ``15 juin 2026`` in French);
+    any other text as the document wrote it (inert)."""
+    text = inert(value, limit=40)
+    if t.language != "en" and _ISO_DAY.fullmatch(text):
+        try:
+            return t.date(date.fromisoformat(text))
+        except ValueError:
+            return text
+    return text
+
+
+def _checked(value: object, t: Translator) -> str:
+    """When the verdict was found: the stored timestamp in English (as before), ``20 juin 2026 à 14 h 02 (UTC)``."""
+    text = inert(value or "?", limit=40)
+    if t.language == "en":
+        return text
+    try:
+        moment = parse_datetime(text)
+    except MalformedValueError:
+        return text
+    from babel.dates import format_time
+
+    return t.tr("{date} at {time}", date=t.date(moment),
+                time=str(format_time(moment, "H 'h' mm '(UTC)'", locale=t.locale)))
+
+
+def _hours(hours: object, t: Translator, *, short: bool = False) -> str:
+    """Instructional hours: ``42 hours`` (``42 h`` in a list line); a value that is not a number as written."""
+    if isinstance(hours, int | float) and not isinstance(hours, bool):
+        return t.amount(hours) + " h" if short else t.quantity(hours, "hour")
+    shown = inert(hours, limit=20)
+    return shown + " h" if short else t.ngettext("{n} hour", "{n} hours", 2).format(n=shown)
+
+
+def _facts_line(facts: dict[str, Any], t: Translator, *, short: bool) -> str:
+    """Hours, result and dates, joined with ``; ``, in the reader's words."""
+    bits = [_hours(facts["hours"], t, short=short) if facts["hours"] is not None else None,
+            t.tr("result {result}", result=inert(facts["result"], limit=60 if short else 100))
+            if facts["result"] else None,
+            t.tr("completed {day}", day=_day(facts["completed"], t)) if facts["completed"] else None,
+            t.tr("issued {day}", day=_day(facts["issued"], t)) if facts["issued"] else None]
+    if not short:
+        bits.append(t.tr("valid until {day}", day=_day(facts["validUntil"], t)) if facts["validUntil"] else None)
+    return "; ".join(b for b in bits if b)
+
+
+def _detail(detail: str, t: Translator) -> str:
+    """An error's detail: ours in the reader's language, any other text as it is."""
+    return t.render(detail) if translatable(detail) else detail
+
+
+def _reason(item: WalletItem, t: Translator) -> str:
+    """The stored verdict's reason in the reader's language (its ``translations``), else as stored."""
+    translations = item.verdict.get("translations")
+    translated = translations.get(t.language) if isinstance(translations, dict) else None
+    if isinstance(translated, dict) and isinstance(translated.get("reason"), str) and translated["reason"]:
+        return str(translated["reason"])
+    return str(item.verdict.get("reason") or "")
+
+
 def _show_item(item: WalletItem) -> None:
     # names from the credential are printed inert (say) and bounded one by one (inert), so none can add a line
+    t = words()
+    labels = {key: t.gettext(label) for key, label in _LABELS.items()}
+    width = max(len(label) for label in labels.values()) + 1
+
+    def line(key: str, value: str) -> None:
+        say(f"  {labels[key]:<{width}}{value}")
+
     facts = item.facts()
     say(f"{item.id}  {inert(item.name)}")
     if facts["learner"] or facts["subject"]:
-        say(f"  learner:   {inert(facts['learner'] or facts['subject'])}")
-    confirmed = "" if item.verdict.get("institution") else " (as the credential names it; not confirmed by a registry)"
-    say(f"  issued by: {inert(item.issuer_name)}{confirmed}")
-    details = [f"{inert(facts['hours'], limit=20)} hours" if facts["hours"] is not None else None,
-               f"result {inert(facts['result'], limit=100)}" if facts["result"] else None,
-               f"completed {inert(facts['completed'], limit=40)}" if facts["completed"] else None,
-               f"issued {inert(facts['issued'], limit=40)}" if facts["issued"] else None,
-               f"valid until {inert(facts['validUntil'], limit=40)}" if facts["validUntil"] else None]
-    if any(details):
-        say(f"  details:   {'; '.join(d for d in details if d)}")
-    say(f"  verdict:   {_verdict_line(item)} (checked {inert(item.verdict.get('checkedAt', '?'), limit=40)})")
+        line("learner", inert(facts["learner"] or facts["subject"]))
+    confirmed = "" if item.verdict.get("institution") else \
+        " " + t.gettext("(as the credential names it; not confirmed by a registry)")
+    line("issued by", f"{inert(item.issuer_name)}{confirmed}")
+    details = _facts_line(facts, t, short=False)
+    if details:
+        line("details", details)
+    checked = t.tr("(checked {when})", when=_checked(item.verdict.get("checkedAt"), t))
+    line("verdict", f"{_verdict_line(item)} {checked}")
     if item.verdict.get("reason"):
-        say(f"  reason:    {item.verdict['reason']}")
+        line("reason", _reason(item, t))
     if item.subject_flag:
-        say(f"  FLAGGED:   not yours? {item.subject_flag}")
+        line("flagged", t.tr("not yours? {why}", why=item.subject_flag))
 
 
 def _list_line(item: WalletItem) -> str:
     """One line of ``omc wallet list``: name, institution, hours, result, dates, the last verdict and when."""
-    facts = item.facts()
-    bits = [f"{inert(facts['hours'], limit=20)} h" if facts["hours"] is not None else None,
-            f"result {inert(facts['result'], limit=60)}" if facts["result"] else None,
-            f"completed {inert(facts['completed'], limit=40)}" if facts["completed"] else None,
-            f"issued {inert(facts['issued'], limit=40)}" if facts["issued"] else None]
-    shown = "; ".join(b for b in bits if b)
-    flag = "  FLAGGED: not issued to this wallet's holder or learner" if item.subject_flag else ""
-    return (f"{item.id}  {inert(item.name)}  [{inert(item.issuer_name)}]  {shown}  "
-            f"{_verdict_line(item)} (checked {inert(item.verdict.get('checkedAt', '?'), limit=40)}){flag}")
+    t = words()
+    shown = _facts_line(item.facts(), t, short=True)
+    flag = "  " + t.gettext("FLAGGED: not issued to this wallet's holder or learner") if item.subject_flag else ""
+    checked = t.tr("(checked {when})", when=_checked(item.verdict.get("checkedAt"), t))
+    return f"{item.id}  {inert(item.name)}  [{inert(item.issuer_name)}]  {shown}  {_verdict_line(item)} {checked}{flag}"
 
 
 def _fetcher(offline: bool, allow_http_loopback: bool) -> Fetcher | None:
@@ -218,15 +290,19 @@ def init_cmd(wallet_dir: str | None, passphrase_env: str | None, learner: str | 
     if as_json:
         emit_json({"wallet": str(folder), "holder": wallet.holder_did, "settings": wallet.settings.to_json()})
     else:
-        click.echo(f"Wallet created in {folder}")
-        click.echo(f"Holder DID: {wallet.holder_did}")
+        t = words()
+        click.echo(t.tr("Wallet created in {folder}", folder=str(folder)))
+        click.echo(t.tr("Holder DID: {did}", did=wallet.holder_did))
         _echo_settings(wallet.settings)
 
 
 def _echo_settings(settings: WalletSettings) -> None:
-    say(f"Learner name: {settings.learner_name or '(not set: omc wallet settings --learner-name NAME)'}")
-    unset = "(not set: the issuing institution's public verifier from the registry, where it names one)"
-    say(f"Verifier URL: {settings.verifier_url or unset}" + (" [DEMO wallet]" if settings.demo else ""))
+    t = words()
+    say(t.tr("Learner name: {name}",
+             name=settings.learner_name or t.gettext("(not set: omc wallet settings --learner-name NAME)")))
+    unset = t.gettext("(not set: the issuing institution's public verifier from the registry, where it names one)")
+    say(t.tr("Verifier URL: {url}", url=settings.verifier_url or unset)
+        + (" " + t.gettext("[DEMO wallet]") if settings.demo else ""))
 
 
 @wallet_group.command("settings")
@@ -305,7 +381,8 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
     fetcher = _fetcher(bool(verifier_kwargs.get("offline")), bool(verifier_kwargs.get("allow_http_loopback")))
     report: list[dict[str, Any]] = []
     refused = 0
-    with click.progressbar(sources, label="Importing", file=sys.stderr,
+    t = words()
+    with click.progressbar(sources, label=t.gettext("Importing"), file=sys.stderr,
                            hidden=len(sources) < 2 or as_json) as bar:
         for source in bar:
             try:
@@ -320,10 +397,12 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
                 continue
             report.append({"source": source, "imported": new, **item.summary(), "verdict": item.verdict})
             if not as_json:
-                click.echo(("Imported " if new else "Already in the wallet: ") + item.id)
+                click.echo(t.tr("Imported {id}", id=item.id) if new else
+                           t.tr("Already in the wallet: {id}", id=item.id))
                 _show_item(item)
             if item.subject_flag and new:
-                say(f"warning: SUBJECT_NOT_HOLDER: {item.id} was stored FLAGGED: {item.subject_flag}", err=True)
+                say("warning: SUBJECT_NOT_HOLDER: " + t.tr("{id} was stored FLAGGED: {why}", id=item.id,
+                                                           why=item.subject_flag), err=True)
     if as_json:
         emit_json(report)
     if refused:
@@ -342,21 +421,23 @@ def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) 
       omc wallet list --passphrase-env OMC_WALLET_PASS
       omc wallet list --json
     """
+    t = words()
     wallet = _open(wallet_dir, passphrase_env)
     items, damaged = wallet.items()
     if as_json:
         emit_json({"holder": wallet.holder_did, "credentials": [i.summary() for i in items],
                    "damaged": [{"id": i, "error": e.problem()} for i, e in damaged]})
     else:
-        click.echo(f"Holder: {wallet.holder_did}")
+        click.echo(t.tr("Holder: {did}", did=wallet.holder_did))
         if not items and not damaged:
-            click.echo("The wallet is empty.")
+            click.echo(t.gettext("The wallet is empty."))
         for item in items:
             say(_list_line(item))
         for item_id, error in damaged:
-            say(f"{item_id}  DAMAGED: {error.detail}")
+            say(f"{item_id}  " + t.tr("DAMAGED: {detail}", detail=_detail(error.detail, t)))
     if damaged:
-        click.echo(f"warning: {len(damaged)} record(s) are damaged; they were left as they are", err=True)
+        click.echo("warning: " + t.tr("{n} record(s) are damaged; they were left as they are", n=len(damaged)),
+                   err=True)
 
 
 @wallet_group.command("show")
@@ -379,12 +460,14 @@ def show_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, a
         return
     _show_item(item)
     for check, status in item.verdict.get("checks", {}).items():
-        click.echo(f"    {check}: {status}")
-    say(f"  format: {item.format}; imported {item.imported} from {item.source or '?'}; "
-        f"last checked {item.verdict.get('checkedAt')}")
+        click.echo(f"    {check}: {status}")  # a check's name and status are codes, the same in every language
+    t = words()
+    say("  " + t.tr("format: {format}; imported {imported} from {source}; last checked {checked}",
+                    format=item.format, imported=_checked(item.imported, t), source=item.source or "?",
+                    checked=_checked(item.verdict.get("checkedAt"), t)))
     for share in item.shares:
-        state = "withdrawn" if share.withdrawn else f"expires {share.expires}"
-        say(f"  shared at {share.url} ({state})")
+        state = t.gettext("withdrawn") if share.withdrawn else t.tr("expires {when}", when=_checked(share.expires, t))
+        say("  " + t.tr("shared at {url} ({state})", url=share.url, state=state))
 
 
 @wallet_group.command("remove")
@@ -401,10 +484,11 @@ def remove_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
     """
     wallet = _open(wallet_dir, passphrase_env)
     full = wallet.resolve_id(item_id)
-    if not yes and not click.confirm(f"Remove {full} from the wallet?", err=True):
-        fail("not removed", EXIT_FAILED)
+    t = words()
+    if not yes and not click.confirm(t.tr("Remove {id} from the wallet?", id=full), err=True):
+        fail("REFUSED: " + t.gettext("not removed"), EXIT_FAILED)
     wallet.remove(full)
-    click.echo(f"Removed {full}")
+    click.echo(t.tr("Removed {id}", id=full))
 
 
 @wallet_group.command("export")
@@ -492,7 +576,9 @@ def check_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
     """
     wallet = _open(wallet_dir, passphrase_env)
     verifier = _wallet_verifier(verifier_kwargs)
-    with click.progressbar(length=len(wallet.ids()), label="Checking", file=sys.stderr, hidden=as_json) as bar:
+    t = words()
+    with click.progressbar(length=len(wallet.ids()), label=t.gettext("Checking"), file=sys.stderr,
+                           hidden=as_json) as bar:
         items, changes = wallet.recheck(verifier=verifier, progress=lambda _item: bar.update(1))
     _, damaged = wallet.items()
     if as_json:
@@ -502,13 +588,13 @@ def check_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
     for item in items:
         say(f"{item.id}  {inert(item.name)}  {_verdict_line(item)}")
     if changes:
-        click.echo("Changed since the last check:")
+        click.echo(t.gettext("Changed since the last check:"))
         for change in changes:
             say(f"  {change.id}  {inert(change.name)}: {change.before} -> {change.after}")
     else:
-        click.echo("Nothing changed since the last check.")
+        click.echo(t.gettext("Nothing changed since the last check."))
     for item_id, error in damaged:
-        say(f"warning: {item_id} is damaged: {error.detail}", err=True)
+        say("warning: " + t.tr("{id} is damaged: {detail}", id=item_id, detail=_detail(error.detail, t)), err=True)
 
 
 @wallet_group.command("present")
@@ -537,8 +623,8 @@ def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_en
     for wanted in item_ids:
         item = wallet.get(wanted)
         if not item.verdict.get("verified"):
-            say(f"warning: {item.id} did not verify when last checked ({_verdict_line(item)}); "
-                "a verifier will likely refuse it", err=True)
+            say("warning: " + words().tr("{id} did not verify when last checked ({verdict}); a verifier will likely "
+                                         "refuse it", id=item.id, verdict=_verdict_line(item)), err=True)
     fmt_value: Literal["di", "jwt"] = "jwt" if fmt == "jwt" else "di"
     vp = wallet.present(list(item_ids), challenge=challenge, domain=domain, fmt=fmt_value,
                         valid_for=timedelta(minutes=valid_minutes))

@@ -5,6 +5,7 @@ the same in every language."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -14,6 +15,9 @@ from omc_vc.cli.main import cli
 
 from omc_vc.errors import ConfigError
 from omc_vc.i18n import Message
+from tests.unit import test_wallet_cli
+from tests.unit.test_wallet_cli import verify_args, wallet_args
+from tests.unit.test_wallet_support import write_json
 
 #: A French locale, with every variable that would take precedence over LANG emptied.
 FRENCH = {"LANG": "fr_CA.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""}
@@ -94,3 +98,49 @@ def test_an_internal_error_in_french_keeps_its_code_and_exit(monkeypatch: pytest
     assert result.exit_code == 3
     assert _error_line(result) == ("error: INTERNAL_ERROR: RuntimeError; définissez OMC_DEBUG=1 pour les détails "
                                    "et signalez-le, s’il vous plaît")
+
+
+# --- the wallet's words ------------------------------------------------------------------------------------
+
+#: The wallet tests' fixtures: a wallet, and a college whose status list is served on loopback.
+status_server = test_wallet_cli.status_server
+ready = test_wallet_cli.ready
+WALLET_PASS = {"OMC_WALLET_PASS": "cli wallet passphrase"}
+
+
+def _wallet(*args: str, env: dict[str, str] = FRENCH) -> Result:
+    return _run(list(args), {**env, **WALLET_PASS})
+
+
+def test_wallet_import_show_and_list_in_french(ready: dict[str, Any]) -> None:
+    imported = _wallet("wallet", "import", str(ready["cred"]), *wallet_args(ready), *verify_args(ready))
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout.startswith("Importée\u00a0: ")
+    item_id = imported.stdout.split()[2]
+    shown = _wallet("wallet", "show", item_id, *wallet_args(ready))
+    assert shown.exit_code == 0, shown.stderr
+    details = next(line for line in shown.stdout.splitlines() if line.startswith("  détails"))
+    assert details.endswith("42 heures; émise le 15 juin 2026")  # a date shown to a person, written the fr-CA way
+    assert "  apprenant ou apprenante\u00a0: " + ready["holder"] in shown.stdout
+    assert "(vérifiée le " in shown.stdout and " h " in shown.stdout and "(UTC))" in shown.stdout
+    assert "  motif\u00a0: " in shown.stdout and "non confirmé par un registre" in shown.stdout
+    assert "    proof: passed" in shown.stdout  # a check's name and status are codes: the same in every language
+    listed = _wallet("wallet", "list", *wallet_args(ready))
+    assert listed.stdout.startswith(f"Titulaire\u00a0: {ready['holder']}\n")
+    assert "42 h; émise le 15 juin 2026" in listed.stdout
+    english = _wallet("wallet", "list", *wallet_args(ready), env=ENGLISH)
+    assert "42 h; issued 2026-06-15" in english.stdout and english.stdout.startswith("Holder: ")
+    # --json is data: the same whatever the reader's language
+    assert _wallet("wallet", "list", *wallet_args(ready), "--json").stdout == \
+        _wallet("wallet", "list", *wallet_args(ready), "--json", env=ENGLISH).stdout
+
+
+def test_someone_elses_credential_is_flagged_in_french(ready: dict[str, Any]) -> None:
+    college = ready["college"]
+    theirs = write_json(Path(str(ready["tmp"])) / "theirs.json", college.issue("did:example:another-learner"))
+    result = _wallet("wallet", "import", str(theirs), *wallet_args(ready), *verify_args(ready))
+    assert result.exit_code == 0, result.stderr
+    warning = _error_line(result)
+    assert warning.startswith("warning: SUBJECT_NOT_HOLDER: ") and "a été conservée SIGNALÉE\u00a0: " in warning
+    assert "did:example:another-learner" in warning
+    assert "SIGNALÉE\u00a0: " in _wallet("wallet", "list", *wallet_args(ready)).stdout
