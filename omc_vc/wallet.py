@@ -48,7 +48,7 @@ from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
 from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import FetchError, InputError, KeyError_, MalformedValueError, QrError, WalletError
-from omc_vc.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from omc_vc.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message
 from omc_vc.keys import KeyPair
 from omc_vc.model import VC_V2_CONTEXT, VerificationResult, as_list, issuer_id, subject_ids, types
 from omc_vc.omc.model import is_omc_plus, is_omc_shaped
@@ -623,12 +623,17 @@ class Wallet:
         mine = self._settings.learner_name
         if stated and mine and _same_name(stated, mine):
             return None
-        to = ", ".join(ids[:2]) if ids else "no DID"
-        named = f" (named {stated!r})" if stated else ""
-        ours = (f"this wallet's holder is {self.holder_did} and its learner {mine!r}" if mine else
-                f"this wallet's holder is {self.holder_did} and it has no learner name set "
-                "(omc wallet settings --learner-name)")
-        return f"issued to {to}{named}; {ours}"
+        # a Message: stored as its English text, shown in the reader's language while it keeps its parameters
+        to: str = ", ".join(ids[:2]) if ids else Message("no DID")
+        if mine:
+            ours = Message("this wallet's holder is {holder} and its learner '{learner}'", holder=self.holder_did,
+                           learner=mine)
+        else:
+            ours = Message("this wallet's holder is {holder} and it has no learner name set "
+                           "(omc wallet settings --learner-name)", holder=self.holder_did)
+        if stated:
+            return Message("issued to {to} (named '{name}'); {ours}", to=to, name=stated, ours=ours)
+        return Message("issued to {to}; {ours}", to=to, ours=ours)
 
     @classmethod
     def open(cls, directory: Path, passphrase: str) -> Wallet:

@@ -143,4 +143,6 @@ def test_someone_elses_credential_is_flagged_in_french(ready: dict[str, Any]) ->
     warning = _error_line(result)
     assert warning.startswith("warning: SUBJECT_NOT_HOLDER: ") and "a été conservée SIGNALÉE\u00a0: " in warning
     assert "did:example:another-learner" in warning
+    # the reason is ours too: in French while it still has its parameters (the record keeps the English text)
+    assert f"délivrée à did:example:another-learner; le titulaire de ce portefeuille est {ready['holder']}" in warning
     assert "SIGNALÉE\u00a0: " in _wallet("wallet", "list", *wallet_args(ready)).stdout
