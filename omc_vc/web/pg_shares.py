@@ -72,9 +72,10 @@ class PgShares:
             kwargs={"autocommit": True, "connect_timeout": int(CONNECT_TIMEOUT_SECONDS)},
             configure=self._configure, check=ConnectionPool.check_connection, name=f"omc-shares-{self.schema}")
         try:
-            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
-            with self._pool.connection() as conn:
+            # one plain connection first: an unreachable server is one prompt error, not a pool's retries
+            with psycopg.connect(url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT_SECONDS)) as conn:
                 migrate(conn, self.schema, wanted=share_migrations(), table=MIGRATIONS_TABLE)
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
         except (PoolTimeout, psycopg.Error) as exc:
             self._pool.close()
             raise ShareError(f"share store {self.where} cannot be reached: {type(exc).__name__}",
@@ -95,7 +96,7 @@ class PgShares:
         try:
             with self._pool.connection() as conn:
                 yield conn
-        except (PoolTimeout, psycopg.OperationalError) as exc:
+        except psycopg.OperationalError as exc:  # PoolTimeout and PoolClosed included
             raise ShareError(f"share store {self.where} failed: {type(exc).__name__}; try again later",
                              code="SHARE_STORE_UNAVAILABLE", status=503) from exc
 

@@ -5,6 +5,7 @@ limits, the same expiry, the same single use."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -187,3 +188,43 @@ def test_share_store_setting(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as info:
             load_web_config(serve)
         assert info.value.context["field"] == field and "shares.store" in info.value.detail
+
+
+def test_unreachable_database_is_one_prompt_error() -> None:
+    """The service does not start on a share store it cannot reach, and says so without the password."""
+    from .offer_world import free_port
+
+    url = f"postgresql://omc:secret-password@127.0.0.1:{free_port()}/shares"
+    with pytest.raises(ShareError) as info:
+        open_stores(SharesConfig(store=StoreSetting(url=url)))
+    assert info.value.code == "SHARE_STORE_UNAVAILABLE" and info.value.status == 503
+    assert "secret-password" not in info.value.detail and "127.0.0.1" in info.value.detail
+
+
+def test_service_survives_lost_connections_and_answers_503_without_its_database(pg_cluster: Any) -> None:
+    """Connections the server dropped are replaced (the pool checks each before use); with no database at
+    all the share routes answer a 503 problem, never a 500, and verifying is unaffected."""
+    import psycopg
+
+    from omc_vc.web.app import create_app
+    from omc_vc.web.config import WebConfig
+
+    from .conftest import TestClient
+
+    schema = pg_cluster.new_schema()
+    config = WebConfig(public_url="https://verify.example.ca", offline=True,
+                       shares=SharesConfig(store=StoreSetting(url=pg_cluster.url(), schema=schema)))
+    with TestClient(create_app(config)) as web:
+        assert web.post("/shares/challenge").status_code == 200
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
+            killed = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()").fetchone()
+        assert killed is not None and killed[0] >= 1
+        time.sleep(0.2)  # the server has closed them
+        assert web.post("/shares/challenge").status_code == 200
+        assert web.get("/shares/" + "x" * 22).status_code == 404
+        service = web.app.state.service  # type: ignore[attr-defined]
+        service.shares.close()  # the store is gone
+        for answer in (web.post("/shares/challenge"), web.get("/shares/" + "x" * 22)):
+            assert answer.status_code == 503 and answer.json()["code"] == "SHARE_STORE_UNAVAILABLE", answer.text
+        assert web.post("/verify/text", content="x").status_code == 200
