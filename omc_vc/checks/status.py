@@ -886,6 +886,8 @@ class StatusListCheck:
         key = (url, verified.facts.issuer or "")
         mark = self._mark(key, reload=full)
         version = verified.version
+        if version is mark:  # the very list that set the mark (a remembered list's usual reuse): not older
+            return
         if mark is None:
             if version is not None:
                 self._raise_mark(key, version)
