@@ -228,3 +228,32 @@ def test_service_survives_lost_connections_and_answers_503_without_its_database(
         for answer in (web.post("/shares/challenge"), web.get("/shares/" + "x" * 22)):
             assert answer.status_code == 503 and answer.json()["code"] == "SHARE_STORE_UNAVAILABLE", answer.text
         assert web.post("/verify/text", content="x").status_code == 200
+
+
+def test_limits_hold_across_two_stores_on_one_database(pg_cluster: Any) -> None:
+    """Two processes racing for the last places (two stores, each its own pool, on one schema): no holder
+    gets more than its limit, and a challenge is consumed by one of them only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    setting = StoreSetting(url=pg_cluster.url(), schema=pg_cluster.new_schema())
+    one = open_stores(SharesConfig(store=setting, max_per_holder=5))
+    two = open_stores(SharesConfig(store=setting, max_per_holder=5))
+    try:
+        def create(i: int) -> str:
+            try:
+                (one if i % 2 else two)[0].create({"i": i}, 3600, holder="did:example:h")
+                return "created"
+            except ShareError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            outcomes = list(pool.map(create, range(16)))
+        assert outcomes.count("created") == 5 and outcomes.count("SHARE_HOLDER_LIMIT") == 11
+        assert one[0].usage()[0] == two[0].usage()[0] == 5
+        challenges = [one[1].issue()[0] for _ in range(10)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            used = list(pool.map(lambda c: (one[1].consume(c), two[1].consume(c)), challenges))
+        assert all(sorted(pair) == [False, True] for pair in used)
+    finally:
+        for shares, _ in (one, two):
+            shares.close()
