@@ -149,14 +149,16 @@ class Message(str):
     _inert_within: int
 
     def __new__(cls, msgid: str, /, **params: Any) -> Message:
+        text = msgid
         if params:
             # dates are written in ISO 8601; a message without one (the usual case) is formatted as it is
-            shown = {k: _english(v) for k, v in params.items()} \
-                if any(isinstance(v, date) for v in params.values()) else params
+            shown: Mapping[str, Any] = params
+            for value in params.values():
+                if isinstance(value, date):
+                    shown = {k: _english(v) for k, v in params.items()}
+                    break
             text = msgid.format(**shown)
-        else:
-            text = msgid
-        made = super().__new__(cls, text)
+        made = str.__new__(cls, text)
         made.msgid = msgid
         made.params = params
         return made
