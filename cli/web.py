@@ -105,8 +105,8 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
             registry_file=host_registry or config.hosted.registry_file,
             status_dir=host_status_dir or config.hosted.status_dir, did_documents=dids,
             registry_forms=host_registry_forms or config.hosted.registry_forms))
-    if config.workers > 1 and config.shares.dir is None:
-        raise ConfigError("with --workers > 1, shares.dir must be a folder "
+    if config.workers > 1 and config.shares.dir is None and config.shares.store is None:
+        raise ConfigError("with --workers > 1, shares.dir (a folder) or shares.store (PostgreSQL) must be set "
                           "(in-memory stores are not shared between worker processes)")
     # the socket is bound (and listening) before anything is said, so a port in use is one line and exit 2;
     # with --port 0 the port the system chose is the one the app's links and the "listening" line name

@@ -362,3 +362,30 @@ def test_serve_with_two_workers_turns_nagle_off(tmp_path: Path) -> None:
     assert records, "no connection reached a worker"
     assert all(pid != str(process.pid) for pid, _ in records)  # served by the worker processes
     assert all(value != "0" for _, value in records), records
+
+
+def test_workers_need_shares_every_process_sees(monkeypatch: Any, tmp_path: Path, pg_cluster: Any) -> None:
+    """Worker processes do not share memory: in-memory shares are refused with --workers > 1 (a share made
+    through one worker would be unknown to the next), a folder or a PostgreSQL share store is accepted."""
+    from omc_vc.web import server
+
+    started: list[int] = []
+
+    def record(app: Any, sock: socket.socket, options: dict[str, Any], *, workers: int = 1) -> None:
+        started.append(workers)
+        sock.close()
+
+    monkeypatch.setattr(server, "run_uvicorn", record)
+    monkeypatch.setenv("OMC_SERVE_CONFIG_JSON", "")
+    memory = tmp_path / "memory.json"
+    memory.write_text(json.dumps({}))
+    refused = CliRunner().invoke(cli, ["serve", "--config", str(memory), "--workers", "2", "--offline", "--port", "0"])
+    assert refused.exit_code == 2
+    assert "shares.dir (a folder) or shares.store (PostgreSQL)" in _one_error_line(refused.output, "CONFIG_ERROR")
+    monkeypatch.setenv("OMC_TEST_SHARES_URL", pg_cluster.url())
+    shared = tmp_path / "shared.json"
+    shared.write_text(json.dumps({"shares": {"store": {"url_env": "OMC_TEST_SHARES_URL",
+                                                       "schema": pg_cluster.new_schema()}}}))
+    accepted = CliRunner().invoke(cli, ["serve", "--config", str(shared), "--workers", "2", "--offline", "--port", "0"])
+    assert accepted.exit_code == 0, accepted.output
+    assert started == [2]
