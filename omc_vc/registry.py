@@ -1217,8 +1217,8 @@ class RegistryClient:
         self.rotations = list(rotations)
         self.clock = clock
         self.reuse_for = reuse_for
-        self._loaded: LoadedRegistry | None = None
-        self._loaded_at: datetime | None = None
+        # the registry held: (it, when it was loaded, the moment it stops being reused), replaced whole
+        self._held: tuple[LoadedRegistry, datetime, datetime] | None = None
         self._lock = threading.Lock()
 
     # --- public ---
@@ -1227,13 +1227,15 @@ class RegistryClient:
         and never past its ``validUntil``; ``refresh=True`` fetches again. Thread-safe.
         """
         moment = now or self.clock()
+        held = self._held  # one tuple, replaced whole: read without the lock
+        if held is not None and not refresh and held[1] <= moment < held[2]:
+            return held[0]
         with self._lock:
-            loaded, at = self._loaded, self._loaded_at
-            if (loaded is not None and at is not None and not refresh and at <= moment < shift(at, self.reuse_for)
-                    and moment < loaded.verified.valid_until):
-                return loaded
+            held = self._held
+            if held is not None and not refresh and held[1] <= moment < held[2]:
+                return held[0]
             loaded = self._load_url(moment) if _is_url(self.source) else self._load_path(moment)
-            self._loaded, self._loaded_at = loaded, moment
+            self._held = (loaded, moment, min(shift(moment, self.reuse_for), loaded.verified.valid_until))
             return loaded
 
     # --- files ---
