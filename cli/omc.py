@@ -12,6 +12,7 @@ import click
 
 from omc_vc._internal.jsonio import loads_object
 from omc_vc.errors import ConfigError, InputError
+from omc_vc.i18n import N_, Translator, translatable
 from omc_vc.issue.batch import RosterInterrupted, issue_roster
 from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.issuer import Issuer
@@ -39,6 +40,7 @@ from ._common import (
     say,
     write_output,
 )
+from ._lang import words
 from .core import build_verifier, verifier_options
 from .records import find_one, interactive, record_line, refuse_existing
 
@@ -146,7 +148,7 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     key = _key(config, passphrase_env)
     portability = portability_warning(key)
     if portability is not None:  # a warning, not a refusal: the OMC is valid, DCC's tools cannot check it
-        say(f"warning: {portability}", err=True)
+        say(f"warning: {_ours(portability, words())}", err=True)
     with open_store(config) as store:
         issuer = Issuer(config=config, key=key, store=store, resolver=resolver)
         if roster:
@@ -159,15 +161,19 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
         issued = issuer.issue(learner=learner, achievement=achievement, completed=_date(completed, "--completed"),
                               result=result, evidence_url=evidence_url, out_file=out, language=language,
                               replaces=credential_ref(replaces) if replaces else None, reason=reason)
+    t = words()
     notes = []
+    # the learner's name and the ids are the registrar's text: each line is made inert by say, never cut short
     if issued.replaced is not None:
         old = issued.replaced.record
-        notes.append(f"it replaces {old.id}, "
-                     + ("now revoked (superseded)" if issued.replaced.changed else "which was revoked already")
-                     + "; run `omc status publish` to make the revocation visible to verifiers")
+        notes.append((t.gettext("it replaces {id}, now revoked (superseded); run `omc status publish` to make the "
+                                "revocation visible to verifiers") if issued.replaced.changed else
+                      t.gettext("it replaces {id}, which was revoked already; run `omc status publish` to make the "
+                                "revocation visible to verifiers")).format(id=old.id))
     if issued.previous is not None:
-        notes.append(f"{learner_name}'s earlier credential {issued.previous.id} for {achievement} was revoked on "
-                     f"{issued.previous.revoked} and stays revoked")
+        notes.append(t.gettext("{learner}'s earlier credential {id} for {achievement} was revoked on {day} and stays "
+                               "revoked").format(learner=learner_name, id=issued.previous.id, achievement=achievement,
+                                                 day=_when(issued.previous.revoked, t)))
     if out is None:
         write_output(json.dumps(issued.credential, indent=2, ensure_ascii=False), None)
     elif as_json:
@@ -175,13 +181,15 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
                    "replaces": issued.replaced.record.id if issued.replaced else None,
                    "reissueOf": issued.previous.id if issued.previous else None})
     else:
-        say(f"issued {issued.record.id} to {learner_name} ({achievement}) -> {out}", err=True)
+        say(t.gettext("issued {id} to {learner} ({achievement}) -> {out}").format(
+            id=issued.record.id, learner=learner_name, achievement=achievement, out=out), err=True)
     for note in notes:  # the learner's name is the registrar's text: printed inert
         say(f"  {note}", err=True)
 
 
 def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, workers: int, as_json: bool) -> None:
-    with click.progressbar(length=1, label="Issuing", file=sys.stderr, show_pos=True) as progress:
+    t = words()
+    with click.progressbar(length=1, label=t.gettext("Issuing"), file=sys.stderr, show_pos=True) as progress:
         def update(done: int, total: int) -> None:
             progress.length = max(total, 1)
             progress.update(done - progress.pos)
@@ -195,11 +203,34 @@ def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, worker
         emit_json(report.to_json())
     else:
         for error in report.errors:
-            say(f"  bad row: {error}", err=True)  # quotes roster text: printed inert
-        click.echo(f"{report.summary()}; index: {report.index_file}")
+            # quotes roster text: printed inert
+            say("  " + t.gettext("bad row: {error}").format(error=_ours(error, t)), err=True)
+        parts = [t.tr("{n} issued", n=t.amount(len(report.issued))),
+                 t.tr("{n} already issued (skipped)", n=t.amount(len(report.already))),
+                 t.tr("{n} bad row(s)", n=t.amount(len(report.errors)))]
+        if report.recovered:
+            parts.append(t.tr("{n} recovered from an interrupted run", n=t.amount(report.recovered)))
+        say(t.gettext("{summary}; index: {index}").format(summary=", ".join(parts), index=report.index_file))
     if report.errors:
-        click.echo(f"error: {len(report.errors)} roster row(s) were not issued (see above)", err=True)
+        click.echo("error: " + t.tr("{n} roster row(s) were not issued (see above)", n=t.amount(len(report.errors))),
+                   err=True)
         sys.exit(EXIT_FAILED)
+
+
+def _ours(text: object, t: Translator) -> str:
+    """A library's sentence: ours in the reader's language, any other text as it is."""
+    return t.render(text) if isinstance(text, str) and translatable(text) else str(text)
+
+
+def _when(value: object, t: Translator) -> str:
+    """A day or timestamp the records keep: as stored in English, the date the fr-CA way otherwise."""
+    text = str(value)
+    if t.language == "en":
+        return text
+    try:
+        return t.date(date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
 
 
 # --- omc status ----------------------------------------------------------------------------------------
@@ -217,33 +248,44 @@ def status_group() -> None:
     """
 
 
-#: How each status change reads: the verb, its past, and which of several matches it acts on.
-_ACTIONS: dict[str, tuple[str, str, str]] = {"revoke": ("Revoke", "revoked", "live"),
-                                             "suspend": ("Suspend", "suspended", "live"),
-                                             "unsuspend": ("Lift the suspension of", "suspension lifted", "suspended")}
+#: How each status change reads: the question before it, the line after it, and which of several matches it
+#: acts on.
+_ACTIONS: dict[str, tuple[str, str, str]] = {
+    "revoke": (N_("Revoke {record}"), N_("revoked: {record}"), "live"),
+    "suspend": (N_("Suspend {record}"), N_("suspended: {record}"), "live"),
+    "unsuspend": (N_("Lift the suspension of {record}"), N_("suspension lifted: {record}"), "suspended")}
 
 
 def _status_change(action: Action, config_file: str, ref: str, achievement: str | None, reason: str | None,
                    yes: bool, as_json: bool) -> None:
     verb, past, prefer = _ACTIONS[action]
+    t = words()
+    # the learner's name and the reason are the registrar's text: each line is made inert by say
+
+    def because(why: str | None) -> str:
+        return t.gettext("; reason: {reason}").format(reason=why) if why else ""
+
     config = load_config(config_file)
     with open_store(config) as store:
         record = find_one(store, ref, achievement=achievement, prefer=prefer)
         if not yes and interactive():
-            say(f"{verb} {record_line(record)}" + (f"; reason: {reason}" if reason else ""), err=True)
-            if not click.confirm("Go ahead?", default=False, err=True):
-                fail(f"CANCELLED: nothing changed for {record.id}", EXIT_FAILED)
+            say(t.gettext(verb).format(record=record_line(record)) + because(reason), err=True)
+            # click's own [y/N] answer stays y or n in every language
+            if not click.confirm(t.gettext("Go ahead?"), default=False, err=True):
+                fail("CANCELLED: " + t.tr("nothing changed for {id}", id=record.id), EXIT_FAILED)
         change = set_record_status(store, record.id, action, reason=reason)
     after = change.record
     if as_json:
         emit_json({**after.to_json(), "changed": change.changed, "nothingChangedBecause": change.why,
                    "reason": change.event.reason if change.event else None})
     elif change.changed:
-        say(f"{past}: {after.id} ({after.learner_name}, {after.achievement or '-'})"
-            + (f"; reason: {change.event.reason}" if change.event and change.event.reason else ""))
-        click.echo("Run `omc status publish` to make it visible to verifiers.")
+        say(t.gettext(past).format(record=f"{after.id} ({after.learner_name}, {after.achievement or '-'})")
+            + because(change.event.reason if change.event else None))
+        click.echo(t.gettext("Run `omc status publish` to make it visible to verifiers."))
     else:
-        say(f"nothing changed: {after.id} ({after.learner_name}, {after.achievement or '-'}): {change.why}")
+        say(t.gettext("nothing changed: {id} ({learner}, {achievement}): {why}").format(
+            id=after.id, learner=after.learner_name, achievement=after.achievement or "-",
+            why=_ours(change.why, t)))
 
 
 for _action, _help in (("revoke", "Revoke an OMC for good."),
@@ -308,7 +350,7 @@ def publish_cmd(config_file: str, out: str, as_json: bool, passphrase_env: str |
     else:
         for path in paths:
             click.echo(str(path))
-        click.echo(f"{len(paths)} status list(s) written to {out}", err=True)
+        click.echo(words().tr("{n} status list(s) written to {out}", n=str(len(paths)), out=out), err=True)
 
 
 # --- omc stacks ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import click
 
 from omc_vc._internal import atomic
 from omc_vc.errors import IssuanceError
+from omc_vc.i18n import Message
 from omc_vc.issue.batch import csv_safe
 from omc_vc.issue.config import InstitutionConfig, load_config
 from omc_vc.issue.records import (
@@ -34,6 +35,7 @@ from omc_vc.issue.store import CredentialRecord
 from omc_vc.issue.stores import IssuanceStore, open_store
 
 from ._common import EXIT_USAGE, emit_json, fail, handle_errors, say
+from ._lang import words
 
 __all__ = ["COMMANDS", "find_one", "interactive", "parse_day", "write_file"]
 
@@ -49,16 +51,18 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"USAGE_ERROR: {option} {value!r} is not a date (YYYY-MM-DD)", EXIT_USAGE)
+        fail("USAGE_ERROR: " + words().tr("{option} '{value}' is not a date (YYYY-MM-DD)", option=option,
+                                          value=value), EXIT_USAGE)
 
 
 def write_file(out: str, text: str, *, force: bool) -> None:
     """Write ``out`` atomically, never over an existing file unless ``force``."""
     target = Path(out)
     if target.is_dir():
-        fail(f"FILE_EXISTS: {out} is a folder; name a file", EXIT_USAGE)
+        fail("FILE_EXISTS: " + words().tr("{path} is a folder; name a file", path=out), EXIT_USAGE)
     if target.exists() and not force:
-        fail(f"FILE_EXISTS: {out} exists already; nothing was written (--force replaces it)", EXIT_USAGE)
+        fail("FILE_EXISTS: " + words().tr("{path} exists already; nothing was written (--force replaces it)",
+                                          path=out), EXIT_USAGE)
     atomic.write_text(target, text if text.endswith("\n") else text + "\n")
 
 
@@ -66,7 +70,8 @@ def refuse_existing(out: str | None, *, force: bool) -> None:
     """Before any work: the same refusal as :func:`write_file` (nothing is issued for a file that cannot be
     written)."""
     if out is not None and Path(out).exists() and not force:
-        fail(f"FILE_EXISTS: {out} exists already; nothing was issued (--force replaces it)", EXIT_USAGE)
+        fail("FILE_EXISTS: " + words().tr("{path} exists already; nothing was issued (--force replaces it)",
+                                          path=out), EXIT_USAGE)
 
 
 def _line(view: dict[str, Any]) -> str:
@@ -78,7 +83,7 @@ def _show_candidates(store: RecordStore, found: Sequence[CredentialRecord]) -> N
     for view in summaries(store, found[:20]):
         say(f"  {_line(view)}", err=True)
     if len(found) > 20:
-        say(f"  ... and {len(found) - 20} more", err=True)
+        say("  " + words().tr("... and {n} more", n=str(len(found) - 20)), err=True)
 
 
 def find_one(store: RecordStore, ref: str, *, achievement: str | None = None,
@@ -98,13 +103,17 @@ def find_one(store: RecordStore, ref: str, *, achievement: str | None = None,
         if len(wanted) == 1:
             found = wanted
     if not found:
-        how = " (by id, file, name, student number or e-mail)" if searched else ""
-        narrowed = f" for {achievement!r}" if achievement else ""
-        raise IssuanceError(f"no credential matches {ref!r}{narrowed}{how}", field="credential", code="NOT_FOUND")
+        # a Message: the CLI shows it in the reader's language (the code is the same in every language)
+        how = Message(" (by id, file, name, student number or e-mail)") if searched else ""
+        narrowed = Message(" for '{achievement}'", achievement=achievement) if achievement else ""
+        raise IssuanceError(Message("no credential matches '{ref}'{narrowed}{how}", ref=ref, narrowed=narrowed,
+                                    how=how), field="credential", code="NOT_FOUND")
     if len(found) > 1:
         _show_candidates(store, found)
-        fail(f"AMBIGUOUS: {len(found)} credentials match {ref!r}: give one id (listed above)"
-             + ("" if achievement else " or narrow with --achievement"), EXIT_USAGE)
+        t = words()
+        fail("AMBIGUOUS: " + t.gettext("{n} credentials match '{ref}': give one id (listed above)").format(
+             n=len(found), ref=ref) + ("" if achievement else " " + t.gettext("or narrow with --achievement")),
+             EXIT_USAGE)
     return found[0]
 
 
@@ -144,7 +153,7 @@ def _print_list(store: RecordStore, found: Sequence[CredentialRecord], as_json: 
         return
     for view in views:  # names come from the roster: printed inert
         say(_line(view))
-    click.echo(f"{len(views)} record(s)", err=True)
+    click.echo(words().tr("{n} record(s)", n=str(len(views))), err=True)
 
 
 @click.group("records")
@@ -314,7 +323,7 @@ def export_cmd(config_file: str, ref: str | None, fmt: str | None, achievement: 
         click.echo(text, nl=not text.endswith("\n"))
     else:
         write_file(out, text, force=force)
-        click.echo(f"wrote {out}", err=True)
+        click.echo(words().tr("wrote {path}", path=out), err=True)
 
 
 def _csv(store: RecordStore, records: Sequence[CredentialRecord]) -> str:
@@ -328,8 +337,20 @@ def _csv(store: RecordStore, records: Sequence[CredentialRecord]) -> str:
 
 def record_line(record: CredentialRecord) -> str:
     """A credential as one line for a person: id (learner, achievement, issued day)."""
-    return (f"{record.id} ({record.learner_name}, {record.achievement or '-'}, issued {record.issued[:10]}; "
-            f"{original_learner_key(record.learner_key)})")
+    return words().gettext("{id} ({learner}, {achievement}, issued {day}; {key})").format(
+        id=record.id, learner=record.learner_name, achievement=record.achievement or "-",
+        day=_day(record.issued[:10]), key=original_learner_key(record.learner_key))
+
+
+def _day(text: str) -> str:
+    """A day the records keep (``YYYY-MM-DD``): as stored in English, the fr-CA way in French."""
+    t = words()
+    if t.language == "en":
+        return text
+    try:
+        return t.date(date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 COMMANDS = [records_group]

@@ -228,7 +228,7 @@ def _show_item(item: WalletItem) -> None:
     if item.verdict.get("reason"):
         line("reason", _reason(item, t))
     if item.subject_flag:
-        line("flagged", t.tr("not yours? {why}", why=item.subject_flag))
+        line("flagged", t.gettext("not yours? {why}").format(why=_detail(item.subject_flag, t)))
 
 
 def _list_line(item: WalletItem) -> str:
@@ -401,8 +401,9 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
                            t.tr("Already in the wallet: {id}", id=item.id))
                 _show_item(item)
             if item.subject_flag and new:
-                say("warning: SUBJECT_NOT_HOLDER: " + t.tr("{id} was stored FLAGGED: {why}", id=item.id,
-                                                           why=item.subject_flag), err=True)
+                # the whole line is made inert by say: a long reason is not cut short
+                say("warning: SUBJECT_NOT_HOLDER: " + t.gettext("{id} was stored FLAGGED: {why}").format(
+                    id=item.id, why=_detail(item.subject_flag, t)), err=True)
     if as_json:
         emit_json(report)
     if refused:
@@ -436,8 +437,8 @@ def list_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool) 
         for item_id, error in damaged:
             say(f"{item_id}  " + t.tr("DAMAGED: {detail}", detail=_detail(error.detail, t)))
     if damaged:
-        click.echo("warning: " + t.tr("{n} record(s) are damaged; they were left as they are", n=len(damaged)),
-                   err=True)
+        click.echo("warning: " + t.tr("{n} record(s) are damaged; they were left as they are",
+                                      n=t.amount(len(damaged))), err=True)
 
 
 @wallet_group.command("show")
@@ -623,8 +624,9 @@ def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_en
     for wanted in item_ids:
         item = wallet.get(wanted)
         if not item.verdict.get("verified"):
-            say("warning: " + words().tr("{id} did not verify when last checked ({verdict}); a verifier will likely "
-                                         "refuse it", id=item.id, verdict=_verdict_line(item)), err=True)
+            say("warning: " + words().gettext("{id} did not verify when last checked ({verdict}); a verifier will "
+                                              "likely refuse it").format(id=item.id, verdict=_verdict_line(item)),
+                err=True)
     fmt_value: Literal["di", "jwt"] = "jwt" if fmt == "jwt" else "di"
     vp = wallet.present(list(item_ids), challenge=challenge, domain=domain, fmt=fmt_value,
                         valid_for=timedelta(minutes=valid_minutes))

@@ -15,6 +15,7 @@ from omc_vc.cli.main import cli
 
 from omc_vc.errors import ConfigError
 from omc_vc.i18n import Message
+from tests.fixtures.omc.sample import make_institution
 from tests.unit import test_wallet_cli
 from tests.unit.test_wallet_cli import verify_args, wallet_args
 from tests.unit.test_wallet_support import write_json
@@ -146,3 +147,48 @@ def test_someone_elses_credential_is_flagged_in_french(ready: dict[str, Any]) ->
     # the reason is ours too: in French while it still has its parameters (the record keeps the English text)
     assert f"délivrée à did:example:another-learner; le titulaire de ce portefeuille est {ready['holder']}" in warning
     assert "SIGNALÉE\u00a0: " in _wallet("wallet", "list", *wallet_args(ready)).stdout
+
+
+# --- the registrar's words ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def college(tmp_path: Path) -> tuple[Path, Result]:
+    """A college that issued the sample roster in French: its config file and the issue run's result."""
+    config, _ = make_institution(tmp_path, suspension=True)
+    issued = _run(["issue", "--config", str(config.path), "--roster", str(tmp_path / "roster.csv"),
+                   "--out", str(tmp_path / "issued"), "--workers", "1"], FRENCH)
+    return config.path, issued
+
+
+def test_a_roster_run_summarizes_in_french(college: tuple[Path, Result]) -> None:
+    _, issued = college
+    assert issued.exit_code == 1  # the sample roster's bad rows, as in English
+    assert "5 émise(s), 0 déjà émise(s) (ignorée(s)), 5 ligne(s) invalide(s); index\u00a0: " in issued.stdout
+    assert "  ligne invalide\u00a0: " in issued.stderr
+    assert "error: 5 ligne(s) de la liste n’ont pas été émises (voir ci-dessus)" in issued.stderr
+
+
+def test_a_status_change_asks_and_answers_in_french(college: tuple[Path, Result],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    config, _ = college
+    monkeypatch.setattr("omc_vc.cli.omc.interactive", lambda: True)
+    declined = _run(["status", "suspend", "--config", str(config), "Chloé Tremblay"], FRENCH, input="n\n")
+    assert declined.exit_code == 1
+    assert "Suspendre urn:uuid:" in declined.stderr and "Chloé Tremblay" in declined.stderr
+    assert "Continuer? [y/N]" in declined.stderr  # click's own answers stay y and n
+    assert declined.stderr.strip().splitlines()[-1].startswith("error: CANCELLED: rien n’a changé pour urn:uuid:")
+    revoked = _run(["status", "revoke", "--config", str(config), "Ben Okafor", "--reason", "academic misconduct",
+                    "--yes"], FRENCH)
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.stdout.startswith("révoquée\u00a0: urn:uuid:")
+    assert "; motif\u00a0: academic misconduct" in revoked.stdout
+    again = _run(["status", "suspend", "--config", str(config), "Ben Okafor", "--yes"], FRENCH)
+    assert again.exit_code == 0 and again.stdout.startswith("rien n’a changé\u00a0: urn:uuid:")
+    # a credential nobody has: the library's refusal is one of our messages, in French, with its code
+    missing = _run(["status", "revoke", "--config", str(config), "Nobody Here", "--yes"], FRENCH)
+    assert missing.exit_code == 2
+    assert _error_line(missing) == ("error: NOT_FOUND: aucune attestation ne correspond à «\u00a0Nobody Here\u00a0» "
+                                    "(par identifiant, fichier, nom, numéro d’étudiant ou courriel)")
+    english = _run(["status", "revoke", "--config", str(config), "Nobody Here", "--yes"], ENGLISH)
+    assert _error_line(english) == ("error: NOT_FOUND: no credential matches 'Nobody Here' "
+                                    "(by id, file, name, student number or e-mail)")
