@@ -200,8 +200,8 @@ def get_passphrase(passphrase_env: str | None, *, confirm: bool = False, what: s
 
 def new_key_passphrase(passphrase_env: str | None, insecure_plaintext: bool) -> str | None:
     if insecure_plaintext:
-        click.echo("WARNING: writing an UNENCRYPTED private key (--insecure-plaintext). Demos and tests only.",
-                   err=True)
+        click.echo(words().gettext("WARNING: writing an UNENCRYPTED private key (--insecure-plaintext). Demos and "
+                                   "tests only."), err=True)
         return None
     return get_passphrase(passphrase_env, confirm=True)
 
@@ -214,7 +214,7 @@ def open_key(path: str, passphrase_env: str | None) -> KeyPair:
         if exc.code != "KEY_PASSPHRASE_REQUIRED":
             raise
         return load_key(path, get_passphrase(passphrase_env))
-    click.echo(f"WARNING: {path} is an UNENCRYPTED key file (demo/test key).", err=True)
+    say(words().gettext("WARNING: {path} is an UNENCRYPTED key file (demo/test key).").format(path=path), err=True)
     return pair
 
 

@@ -16,7 +16,7 @@ import click
 
 from omc_vc._internal import atomic
 from omc_vc.errors import IssuanceError
-from omc_vc.i18n import Message
+from omc_vc.i18n import N_, Message
 from omc_vc.issue.batch import csv_safe
 from omc_vc.issue.config import InstitutionConfig, load_config
 from omc_vc.issue.records import (
@@ -244,28 +244,49 @@ def show_cmd(config_file: str, ref: str, achievement: str | None, as_json: bool)
     if as_json:
         emit_json(view)
         return
+    t = words()
+    labels = {key: t.gettext(label) for key, label in _SHOW_LABELS.items()}
+    width = max(len(label) for label in labels.values()) + 1
+
+    def line(key: str, value: str) -> None:  # the record's text is the registrar's: the line is made inert by say
+        say(f"  {labels[key]:<{width}} {value}")
+
     say(view["id"])
-    say(f"  learner:      {view['learner']} ({view['learnerKey']})")
-    say(f"  achievement:  {view['achievement'] or '-'}" + (f" ({view['achievementName']})" if view["achievementName"]
+    line("learner", f"{view['learner']} ({view['learnerKey']})")
+    line("achievement", f"{view['achievement'] or '-'}" + (f" ({view['achievementName']})" if view["achievementName"]
                                                           else ""))
-    say(f"  state:        {view['state']}")
-    facts = [f"issued {view['issued']}"] + [f"{label} {view[key]}" for key, label in
-                                            (("completed", "completed"), ("result", "result"),
-                                             ("validUntil", "valid until")) if view.get(key)]
-    say(f"  facts:        {', '.join(facts)}")
+    line("state", t.gettext(_STATES[view["state"]]) if view["state"] in _STATES else str(view["state"]))
+    facts = [t.gettext("issued {day}").format(day=_day(view["issued"]))]
+    if view.get("completed"):
+        facts.append(t.gettext("completed {day}").format(day=_day(view["completed"])))
+    if view.get("result"):
+        facts.append(t.gettext("result {result}").format(result=view["result"]))
+    if view.get("validUntil"):
+        facts.append(t.gettext("valid until {day}").format(day=_day(str(view["validUntil"]))))
+    line("facts", ", ".join(facts))
     for url in view["evidence"]:
-        say(f"  evidence:     {url}")
+        line("evidence", url)
     if view["file"]:
-        say(f"  file:         {view['file']}")
+        line("file", view["file"])
     if view["statusList"]:
-        say(f"  status:       {view['statusList']} index {view['statusIndex']}")
-    for key, label in (("replaces", "replaces"), ("replacedBy", "replaced by"), ("reissueOf", "reissue of"),
-                       ("reissuedAs", "reissued as")):
+        line("status", t.gettext("{list} index {index}").format(list=view["statusList"], index=view["statusIndex"]))
+    for key in ("replaces", "replacedBy", "reissueOf", "reissuedAs"):
         if view.get(key):
-            say(f"  {label + ':':<13} {view[key]}")
-    say("  history:")
-    for event in view["history"]:
-        say(f"    {event['at']}  {event['action']}" + (f"  (reason: {event['reason']})" if event["reason"] else ""))
+            line(key, view[key])
+    say("  " + labels["history"])
+    for event in view["history"]:  # an event's action is a code (issue, revoke, ...): the same in every language
+        say(f"    {event['at']}  {event['action']}"
+            + ("  " + t.gettext("(reason: {reason})").format(reason=event["reason"]) if event["reason"] else ""))
+
+
+#: The labels of ``omc records show``, aligned in a column of the widest one's width.
+_SHOW_LABELS = {"learner": N_("learner:"), "achievement": N_("achievement:"), "state": N_("state:"),
+                "facts": N_("facts:"), "evidence": N_("evidence:"), "file": N_("file:"), "status": N_("status:"),
+                "replaces": N_("replaces:"), "replacedBy": N_("replaced by:"), "reissueOf": N_("reissue of:"),
+                "reissuedAs": N_("reissued as:"), "history": N_("history:")}
+#: A record's state as a person reads it (``--json`` keeps the state's code).
+_STATES = {"active": N_("active"), "revoked": N_("revoked"), "suspended": N_("suspended"),
+           "superseded": N_("superseded")}
 
 
 @records_group.command("export")
@@ -343,12 +364,12 @@ def record_line(record: CredentialRecord) -> str:
 
 
 def _day(text: str) -> str:
-    """A day the records keep (``YYYY-MM-DD``): as stored in English, the fr-CA way in French."""
+    """A day or timestamp the records keep: as stored in English, its day the fr-CA way in French."""
     t = words()
     if t.language == "en":
         return text
     try:
-        return t.date(date.fromisoformat(text))
+        return t.date(date.fromisoformat(text[:10]))
     except ValueError:
         return text
 

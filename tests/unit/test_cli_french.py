@@ -192,3 +192,18 @@ def test_a_status_change_asks_and_answers_in_french(college: tuple[Path, Result]
     english = _run(["status", "revoke", "--config", str(config), "Nobody Here", "--yes"], ENGLISH)
     assert _error_line(english) == ("error: NOT_FOUND: no credential matches 'Nobody Here' "
                                     "(by id, file, name, student number or e-mail)")
+
+
+def test_a_record_is_shown_in_french(college: tuple[Path, Result]) -> None:
+    config, _ = college
+    shown = _run(["records", "show", "--config", str(config), "Ana Silva"], FRENCH)
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[1].startswith("  apprenant ou apprenante\u00a0:")
+    assert lines[1].endswith(" Ana Silva (email:ana.silva@example.ca)")
+    assert any(line.startswith("  état\u00a0:") and line.endswith(" actif") for line in lines)
+    facts = next(line for line in lines if line.startswith("  faits\u00a0:"))
+    assert "terminée le 12 juin 2026" in facts and "résultat Pass" in facts
+    english = _run(["records", "show", "--config", str(config), "Ana Silva"], ENGLISH).stdout.splitlines()
+    assert english[1].startswith("  learner:      Ana Silva") and "  state:        active" in english
+    assert "completed 2026-06-12" in next(line for line in english if line.startswith("  facts:"))
