@@ -818,13 +818,31 @@ def _verdict(result: VerificationResult) -> Verdict:
     plus = bool(result.details.get("omc", {}).get("omcPlus")) if isinstance(result.details.get("omc"), dict) \
         else _is_omc_plus(result.document or {})
     status: VerdictStatus = "valid-omc-plus" if plus else "valid-omc"
-    reason = _sentence(issuer_check.detail)
-    partner = result.details.get("partner")
+    return Verdict(status, HEADLINES[status], _omc_reason(issuer_check.detail, result.details.get("partner"), plus),
+                   institution, None, warnings)
+
+
+#: OMC verdicts' reasons by the issuer check's detail (by identity, holding it: the check gives one sentence to a
+#: whole cohort), the partner and OMC+ (bounded)
+_OMC_REASONS: dict[tuple[int, str | None, bool], tuple[str, str]] = {}
+
+
+def _omc_reason(detail: str, partner: object, plus: bool) -> str:
+    """A valid OMC's reason: the issuer check's detail as a sentence, the partner, whether it is an OMC+."""
+    key = (id(detail), partner, plus) if partner is None or type(partner) is str else None
+    found = _OMC_REASONS.get(key) if key is not None else None
+    if found is not None and found[0] is detail:
+        return found[1]
+    reason = _sentence(detail)
     if partner:
         reason = Message("{reason} Offered in partnership with {partner}.", reason=reason, partner=partner)
     if plus:
         reason = Message("{reason} It counts toward a larger credential (OMC+).", reason=reason)
-    return Verdict(status, HEADLINES[status], reason, institution, None, warnings)
+    if key is not None:
+        if len(_OMC_REASONS) >= 256:
+            _OMC_REASONS.clear()
+        _OMC_REASONS[key] = (detail, reason)
+    return reason
 
 
 # --- the verdict in the reader's language ------------------------------------------------------------------

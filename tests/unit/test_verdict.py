@@ -33,6 +33,33 @@ def test_stacking_claim_makes_it_omc_plus() -> None:
     assert verdict_of(_result(omc_plus=True)).status == "valid-omc-plus"
 
 
+def test_an_omc_reason_follows_its_partner_and_omc_plus_for_one_kept_issuer_sentence() -> None:
+    # the issuer check hands one kept sentence to a whole cohort: each verdict still gets its own partner and
+    # OMC+ words, and in French too
+    from omc_vc.i18n import Message, translator
+
+    detail = Message("{name} held the ministry's consent", name="Example College")
+    issuer = Check("issuer-authorized", "passed", detail)
+    reasons = []
+    for _ in range(2):
+        for partner, plus in ((None, False), ("Partner College", False), (None, True), ("Other College", True)):
+            result = _result(issuer, omc_plus=plus)
+            if partner:
+                result.details["partner"] = partner
+            reasons.append(verdict_of(result).reason)
+    assert reasons[:4] == reasons[4:] == [
+        "Example College held the ministry's consent.",
+        "Example College held the ministry's consent. Offered in partnership with Partner College.",
+        "Example College held the ministry's consent. It counts toward a larger credential (OMC+).",
+        "Example College held the ministry's consent. Offered in partnership with Other College. It counts toward "
+        "a larger credential (OMC+)."]
+    assert "Other College" in translator("fr").render(reasons[7])
+    # another institution's sentence gets its own reason, never the one kept for the first
+    other = Message("{name} held the ministry's consent", name="Second College")
+    assert verdict_of(_result(Check("issuer-authorized", "passed", other))).reason == \
+        "Second College held the ministry's consent."
+
+
 def test_without_a_registry_nothing_is_called_an_omc() -> None:
     verdict = verdict_of(_result(registry=False))
     assert verdict.status == "valid-not-omc"
