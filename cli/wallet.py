@@ -195,6 +195,13 @@ def _detail(detail: str, t: Translator) -> str:
     return t.render(detail) if translatable(detail) else detail
 
 
+def _hosted(url: str, expires: str, item_id: str) -> str:
+    """Where a short-mode share is hosted, until when, and how to withdraw it."""
+    t = words()
+    return t.gettext("Hosted at {url} until {when} (withdraw: omc wallet withdraw {id})").format(
+        url=url, when=_checked(expires, t), id=item_id)
+
+
 def _reason(item: WalletItem, t: Translator) -> str:
     """The stored verdict's reason in the reader's language (its ``translations``), else as stored."""
     translations = item.verdict.get("translations")
@@ -327,7 +334,7 @@ def settings_cmd(wallet_dir: str | None, passphrase_env: str | None, learner_nam
       omc wallet settings --json
     """
     if verifier_url and clear_verifier_url:
-        fail("give --verifier-url or --clear-verifier-url, not both")
+        fail("USAGE_ERROR: " + words().gettext("give --verifier-url or --clear-verifier-url, not both"))
     wallet = _open(wallet_dir, passphrase_env)
     current = wallet.settings
     if learner_name is not None or verifier_url is not None or clear_verifier_url or demo is not None:
@@ -392,7 +399,7 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
                 if exc.code != "WALLET_REJECTED_INVALID":
                     raise
                 refused += 1
-                say(f"error: {source}: {exc.diagnostics()}", err=True)
+                say(f"error: {source}: {exc.code}: {_detail(exc.detail, t)}", err=True)
                 report.append({"source": source, "imported": False, "error": exc.problem()})
                 continue
             report.append({"source": source, "imported": new, **item.summary(), "verdict": item.verdict})
@@ -541,7 +548,7 @@ def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
         write_output(item.credential, out)
         return
     if fmt == "pdf" and not out:
-        fail("--out FILE is required for --format pdf")
+        fail("USAGE_ERROR: " + words().gettext("--out FILE is required for --format pdf"))
     # --demo: the demo's registry anchor, and a loopback verifier allowed (the local demo only)
     base, origin = wallet.verifier_url_for(item, given=base_url, demo=bool(verifier_kwargs.get("demo")))
     if not last_verdict:
@@ -550,15 +557,16 @@ def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
         share = wallet.share(item.id, service=base, ttl_seconds=ttl_days * 86400,
                              fetcher=Fetcher(allow_loopback=bool(verifier_kwargs.get("allow_http_loopback"))))
         link = share.url
-        say(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
+        say(_hosted(share.url, share.expires, item.id), err=True)
     else:
         link = qr.encode_link(item.credential, base)
     if fmt == "html":
         write_output(certificate_html(item, link), out)
     else:
         for note in certificate_pdf(item, link, Path(str(out)), paper="a4" if paper == "a4" else "letter"):
-            say(f"note: {note}", err=True)
-    say(f"Certificate ({fmt}, {mode} mode) verifies at {base} ({origin}); verdict: {_verdict_line(item)}", err=True)
+            say(f"note: {_detail(note, words())}", err=True)
+    say(words().gettext("Certificate ({format}, {mode} mode) verifies at {url} ({origin}); verdict: {verdict}").format(
+        format=fmt, mode=mode, url=base, origin=origin, verdict=_verdict_line(item)), err=True)
 
 
 @wallet_group.command("check")
@@ -661,16 +669,16 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
     if export_file:
         bundle = wallet.bundle(fmt="json" if fmt == "json" else "clr")
         atomic.write_json(export_file, bundle)
-        click.echo(f"Wrote the {fmt} bundle to {export_file}", err=True)
+        say(words().gettext("Wrote the {format} bundle to {path}").format(format=fmt, path=export_file), err=True)
     if as_json:
         emit_json([p.to_json() for p in progress])
         return
     if not progress:
-        click.echo("No OMC+ stacking targets among the valid credentials held.")
+        click.echo(words().gettext("No OMC+ stacking targets among the valid credentials held."))
     for item in progress:
         say(item.line())
         for missing in item.missing:
-            say(f"    still needed: {missing}")
+            say("    " + words().gettext("still needed: {what}").format(what=missing))
 
 
 @wallet_group.command("qr")
@@ -717,11 +725,13 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
                              fetcher=Fetcher(allow_loopback=allow_http_loopback))
         text = share.url
         version = qr.make_qr_image(text, Path(out), kind=kind, max_version=10, mode="short")
-        say(f"Hosted at {share.url} until {share.expires} (withdraw: omc wallet withdraw {item.id})", err=True)
+        say(_hosted(share.url, share.expires, item.id), err=True)
     drawn = qr.PROFILES["link" if mode == "link" else "short"]
-    say(f"Verifier: {base} ({origin})", err=True)
-    click.echo(f"Wrote {out}: QR version {version}, {mode} mode, level {drawn.error_correction}; print it "
-               f"{qr.symbol(text, mode='link' if mode == 'link' else 'short').printed_mm:g} mm wide")
+    t = words()
+    say(t.gettext("Verifier: {url} ({origin})").format(url=base, origin=origin), err=True)
+    wide = qr.symbol(text, mode="link" if mode == "link" else "short").printed_mm
+    say(t.gettext("Wrote {path}: QR version {version}, {mode} mode, level {level}; print it {mm} mm wide").format(
+        path=out, version=version, mode=mode, level=drawn.error_correction, mm=t.amount(wide)))
 
 
 @wallet_group.command("withdraw")
@@ -741,9 +751,9 @@ def withdraw_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | Non
     wallet = _open(wallet_dir, passphrase_env)
     done = wallet.withdraw(item_id, fetcher=Fetcher(allow_loopback=allow_http_loopback), share_id=share_id)
     if not done:
-        click.echo("No live shares to withdraw.")
+        click.echo(words().gettext("No live shares to withdraw."))
     for share in done:
-        say(f"Withdrew {share.url}")
+        say(words().gettext("Withdrew {url}").format(url=share.url))
 
 
 def _image_kind(out: str) -> Literal["png", "svg"]:
@@ -795,7 +805,8 @@ def qr_encode_cmd(input_file: str, out: str, base_url: str, demo_url: bool, max_
     if as_json:
         emit_json({"out": out, "version": version, "link": link, "characters": len(link)})
     else:
-        click.echo(f"Wrote {out}: QR version {version} ({len(link)} characters)")
+        say(words().gettext("Wrote {path}: QR version {version} ({n} characters)").format(
+            path=out, version=version, n=len(link)))
 
 
 @qr_group.command("decode")

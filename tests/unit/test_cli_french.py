@@ -207,3 +207,12 @@ def test_a_record_is_shown_in_french(college: tuple[Path, Result]) -> None:
     english = _run(["records", "show", "--config", str(config), "Ana Silva"], ENGLISH).stdout.splitlines()
     assert english[1].startswith("  learner:      Ana Silva") and "  state:        active" in english
     assert "completed 2026-06-12" in next(line for line in english if line.startswith("  facts:"))
+
+
+def test_a_wallet_usage_refusal_in_french(ready: dict[str, Any]) -> None:
+    both = _wallet("wallet", "settings", *wallet_args(ready), "--verifier-url", "https://verify.example.ca",
+                   "--clear-verifier-url")
+    assert both.exit_code == 2
+    assert _error_line(both) == "error: USAGE_ERROR: donnez --verifier-url ou --clear-verifier-url, pas les deux"
+    empty = _wallet("wallet", "withdraw", "nothing-here", *wallet_args(ready))
+    assert empty.exit_code == 2 and _error_line(empty).startswith("error: WALLET_")  # a library code, unchanged
