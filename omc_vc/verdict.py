@@ -429,21 +429,6 @@ class PartnershipCheck(_RegistryBacked):
 
     name = PARTNERSHIP_CHECK
 
-    def __init__(self, client: RegistryClient) -> None:
-        super().__init__(client)
-        self._sentences: dict[int, tuple[Institution, Message]] = {}
-
-    def _not_required(self, inst: Institution) -> Message:
-        # the same sentence for every credential of a college: remembered per institution of the verified registry
-        # (by identity, holding it, so another registry's entry never gets it; bounded)
-        found = self._sentences.get(id(inst))
-        if found is None or found[0] is not inst:
-            if len(self._sentences) >= 1024:
-                self._sentences.clear()
-            sentence = Message("not required: {name} is not a private career college", name=inst.legal_name)
-            found = self._sentences[id(inst)] = (inst, sentence)
-        return found[1]
-
     def __call__(self, credential: dict[str, Any], ctx: CheckContext) -> Iterable[Check]:
         if not _claims_omc(credential, ctx):
             return [_not_a_claim(self.name)]
@@ -456,7 +441,8 @@ class PartnershipCheck(_RegistryBacked):
         if inst is None:
             return [Check(self.name, "skipped", Message("no partnership to check: the issuer is not in the registry"))]
         if not inst.is_private_career_college:
-            return [Check(self.name, "passed", self._not_required(inst))]
+            return [Check(self.name, "passed", Message("not required: {name} is not a private career college",
+                                                       name=inst.legal_name))]
         issued = max(_issuance_moments(credential, ctx.now))
         partners = [p for _, p in loaded.data.partners_of(inst, issued)]
         current = {p.id for _, p in loaded.data.partners_of(inst, ctx.now)}
