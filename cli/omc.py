@@ -392,20 +392,23 @@ def stacks_cmd(files: tuple[str, ...], catalogue_config: str | None, no_verify: 
     if as_json:
         emit_json({"targets": [p.to_json() for p in progress], "skipped": skipped})
         return
+    t = words()
     for entry in skipped:
-        say(f"skipped {entry['file']}: {entry['reason']}", err=True)
+        say(t.gettext("skipped {file}: {reason}").format(file=entry["file"], reason=_ours(entry["reason"], t)),
+            err=True)
     if not progress:
-        click.echo("no OMC+ stacking claims in these credentials")
+        click.echo(t.gettext("no OMC+ stacking claims in these credentials"))
     for item in progress:  # names and programs come from the credentials: printed inert (say)
         say(item.line())
         if item.awarding_institution or item.program:
-            say(f"    awarded by {item.awarding_institution or '?'}; program: {item.program or '?'}")
+            say("    " + t.gettext("awarded by {institution}; program: {program}").format(
+                institution=item.awarding_institution or "?", program=item.program or "?"))
         for counted in item.counted:
-            say(f"    counts: {counted}")
+            say("    " + t.gettext("counts: {what}").format(what=counted))
         for missing in item.missing:
-            say(f"    missing: {missing}")
+            say("    " + t.gettext("missing: {what}").format(what=missing))
         for note in item.notes:
-            say(f"    note: {note}")
+            say("    " + t.gettext("note: {note}").format(note=_ours(note, t)))
 
 
 # --- omc policy --------------------------------------------------------------------------------------------
@@ -460,9 +463,11 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
     if as_json:
         emit_json({"conforms": not problems, "violations": problems})
     else:
+        t = words()
         for problem in problems:
-            say(f"  {problem}")
-        click.echo("conforms to the OMC policy" if not problems else f"{len(problems)} violation(s)")
+            say(f"  {_ours(problem, t)}")
+        click.echo(t.gettext("conforms to the OMC policy") if not problems else
+                   t.tr("{n} violation(s)", n=t.amount(len(problems))))
     if problems:
         sys.exit(EXIT_FAILED)
 

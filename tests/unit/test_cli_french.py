@@ -216,3 +216,12 @@ def test_a_wallet_usage_refusal_in_french(ready: dict[str, Any]) -> None:
     assert _error_line(both) == "error: USAGE_ERROR: donnez --verifier-url ou --clear-verifier-url, pas les deux"
     empty = _wallet("wallet", "withdraw", "nothing-here", *wallet_args(ready))
     assert empty.exit_code == 2 and _error_line(empty).startswith("error: WALLET_")  # a library code, unchanged
+
+
+def test_a_policy_check_counts_its_violations_in_french(tmp_path: Path) -> None:
+    draft = tmp_path / "draft.json"
+    draft.write_text("{}")
+    french = _run(["policy", "check", str(draft)], FRENCH)
+    english = _run(["policy", "check", str(draft)], ENGLISH)
+    assert french.exit_code == english.exit_code == 1  # the same refusal in every language
+    assert french.stdout.splitlines()[-1] == "3 manquement(s)" and english.stdout.splitlines()[-1] == "3 violation(s)"
