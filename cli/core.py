@@ -353,7 +353,7 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
     click.echo(words().gettext(NO_VERDICT), err=as_json)
     print_result(result, as_json)
     if require_omc and result.verified:
-        say(f"error: OMC_REQUIRED: no OMC verdict without a registry; the issuer was not checked "
-            f"(see {user_config_path()})", err=True)
+        say("error: OMC_REQUIRED: " + words().gettext("no OMC verdict without a registry; the issuer was not checked "
+                                                      "(see {path})").format(path=user_config_path()), err=True)
         sys.exit(EXIT_FAILED)
     sys.exit(0 if result.verified else EXIT_FAILED)

@@ -16,8 +16,10 @@ from ._common import (
     passphrase_options,
     plain_value,
     read_input,
+    say,
     write_output,
 )
+from ._lang import words
 
 
 @click.group("keys")
@@ -49,7 +51,7 @@ def generate(key_type: str, out: str, controller: str | None, fragment: str | No
     """
     pair = _address(KeyPair.generate(key_type), controller, fragment)  # type: ignore[arg-type]
     save_key(out, pair, new_key_passphrase(passphrase_env, insecure_plaintext), insecure_plaintext=insecure_plaintext)
-    click.echo(f"wrote {out}: {pair.verification_method}", err=True)
+    say(words().gettext("wrote {path}: {method}").format(path=out, method=pair.verification_method), err=True)
 
 
 @keys_group.command("import")
@@ -91,7 +93,7 @@ def import_(secret_multibase: str | None, jwk_file: str | None, pem_file: str | 
         pair = KeyPair.from_pem(read_input(pem_file), password or None)
     pair = _address(pair, controller, fragment)
     save_key(out, pair, new_key_passphrase(passphrase_env, insecure_plaintext), insecure_plaintext=insecure_plaintext)
-    click.echo(f"wrote {out}: {pair.verification_method}", err=True)
+    say(words().gettext("wrote {path}: {method}").format(path=out, method=pair.verification_method), err=True)
 
 
 @keys_group.command("show")

@@ -225,3 +225,12 @@ def test_a_policy_check_counts_its_violations_in_french(tmp_path: Path) -> None:
     english = _run(["policy", "check", str(draft)], ENGLISH)
     assert french.exit_code == english.exit_code == 1  # the same refusal in every language
     assert french.stdout.splitlines()[-1] == "3 manquement(s)" and english.stdout.splitlines()[-1] == "3 violation(s)"
+
+
+def test_a_new_key_is_reported_in_french(tmp_path: Path) -> None:
+    out = tmp_path / "demo.key"
+    made = _run(["keys", "generate", "--out", str(out), "--insecure-plaintext"], FRENCH)
+    assert made.exit_code == 0, made.output
+    warning, wrote = made.stderr.strip().splitlines()
+    assert warning.startswith("AVERTISSEMENT\u00a0: écriture d’une clé privée NON CHIFFRÉE (--insecure-plaintext)")
+    assert wrote.startswith(f"{out} écrit\u00a0: did:key:z6Mk")
