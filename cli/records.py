@@ -75,7 +75,9 @@ def refuse_existing(out: str | None, *, force: bool) -> None:
 
 
 def _line(view: dict[str, Any]) -> str:
-    return (f"{view['issued'][:10]}  {view['state']:<10}  {view['achievement'] or '-':<12}  {view['learner']}  "
+    """One record as a row of a listing: ISO day (a column), state in the reader's words, achievement, learner, id."""
+    state = words().gettext(_STATES[view["state"]]) if view["state"] in _STATES else str(view["state"])
+    return (f"{view['issued'][:10]}  {state:<10}  {view['achievement'] or '-':<12}  {view['learner']}  "
             f"{view['id']}")
 
 

@@ -234,3 +234,14 @@ def test_a_new_key_is_reported_in_french(tmp_path: Path) -> None:
     warning, wrote = made.stderr.strip().splitlines()
     assert warning.startswith("AVERTISSEMENT\u00a0: écriture d’une clé privée NON CHIFFRÉE (--insecure-plaintext)")
     assert wrote.startswith(f"{out} écrit\u00a0: did:key:z6Mk")
+
+
+def test_a_records_listing_in_french(college: tuple[Path, Result]) -> None:
+    config, _ = college
+    listed = _run(["records", "list", "--config", str(config)], FRENCH)
+    assert listed.exit_code == 0, listed.output
+    rows = listed.stdout.splitlines()
+    assert len(rows) == 5 and all(row[10:].startswith("  actif ") for row in rows)  # the day stays a column
+    assert listed.stderr.strip() == "5 enregistrement(s)"
+    english = _run(["records", "list", "--config", str(config)], ENGLISH)
+    assert all(row[10:].startswith("  active ") for row in english.stdout.splitlines())
