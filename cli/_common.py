@@ -109,7 +109,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OmcVcError as exc:
-            fail(_diagnostics(exc), EXIT_FAILED if isinstance(exc, PolicyError) else EXIT_USAGE)
+            fail(diagnostics(exc), EXIT_FAILED if isinstance(exc, PolicyError) else EXIT_USAGE)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -132,7 +132,7 @@ def handle_errors(func: F) -> F:
 STOPPED = N_("stopped before finishing")
 
 
-def _diagnostics(exc: OmcVcError) -> str:
+def diagnostics(exc: OmcVcError) -> str:
     """``CODE: detail``, the detail in the reader's language when it is one of our messages (a detail made of a
     document's or the system's text is shown as it is); the code is the same in every language."""
     if translatable(exc.detail):

@@ -13,7 +13,8 @@ from omc_vc.errors import FetchError, Oid4vciError, WalletError
 from omc_vc.wallet_oid4vci import FORMATS
 from omc_vc.wallet_receive import ReceiveOptions, receive
 
-from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
+from ._common import EXIT_FAILED, EXIT_USAGE, diagnostics, emit_json, fail, handle_errors, say
+from ._lang import words
 from .core import registry_options
 from .wallet import _open, _show_item, _verifier_options, _wallet_options, _wallet_verifier, wallet_group
 
@@ -64,18 +65,20 @@ def receive_cmd(link: str, wallet_dir: str | None, passphrase_env: str | None, a
                        options=ReceiveOptions(tx_code=tx_code, ask_tx_code=_ask_tx_code, prefer=fmt))
     except WalletError as exc:
         if exc.code in _REFUSALS:  # the issuer refused, or gave something this wallet refuses: exit 1
-            fail(exc.diagnostics(), EXIT_FAILED)
+            fail(diagnostics(exc), EXIT_FAILED)
         raise
     except Oid4vciError as exc:
         # an OpenID4VCI issuer's refusal (its own error code) or answer this wallet refuses: exit 1; a link that
         # is no offer, or an issuer that cannot be reached, is input the wallet cannot use: exit 2
-        fail(exc.diagnostics(), EXIT_USAGE if exc.code in _OID4VCI_UNUSABLE else EXIT_FAILED)
+        fail(diagnostics(exc), EXIT_USAGE if exc.code in _OID4VCI_UNUSABLE else EXIT_FAILED)
     if as_json:
         emit_json(received.to_json())
         return
+    t = words()
     for item, new in received.items:
-        say(("Received " if new else "Already in the wallet: ") + f"{item.id} (from {received.origin}, "
-            f"{received.protocol})")
+        say((t.gettext("Received {id} (from {origin}, {protocol})") if new else
+             t.gettext("Already in the wallet: {id} (from {origin}, {protocol})")).format(
+            id=item.id, origin=received.origin, protocol=received.protocol))
         _show_item(item)
 
 
@@ -87,4 +90,4 @@ def _ask_tx_code(shape: Mapping[str, Any]) -> str:
     description = shape.get("description")
     if isinstance(description, str) and description.strip():
         say(description[:300], err=True)
-    return str(click.prompt("Transaction code", err=True)).strip()
+    return str(click.prompt(words().gettext("Transaction code"), err=True)).strip()

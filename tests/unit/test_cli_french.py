@@ -245,3 +245,15 @@ def test_a_records_listing_in_french(college: tuple[Path, Result]) -> None:
     assert listed.stderr.strip() == "5 enregistrement(s)"
     english = _run(["records", "list", "--config", str(config)], ENGLISH)
     assert all(row[10:].startswith("  active ") for row in english.stdout.splitlines())
+
+
+def test_a_credential_received_from_an_offer_in_french(tmp_path: Path) -> None:
+    from tests.web.offer_world import live_offer_world
+
+    with live_offer_world(tmp_path) as (world, _):
+        _, links = world.offer()
+        received = _run(["wallet", "receive", links.deep_link, "--wallet", str(tmp_path / "w"), "--passphrase-env",
+                         "OMC_WALLET_PASS", "--allow-http-loopback"], {**FRENCH, **WALLET_PASS})
+    assert received.exit_code == 0, received.output
+    assert received.stdout.startswith("Reçue\u00a0: ") and "(de " in received.stdout.splitlines()[0]
+    assert "  apprenant ou apprenante\u00a0:" in received.stdout  # the record, shown as omc wallet show shows it
