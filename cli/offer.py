@@ -16,7 +16,8 @@ from omc_vc.issue.offers import MAX_OFFER_DAYS, OfferRedeemedError
 from omc_vc.issue.stores import open_store
 from omc_vc.qr import make_qr_image
 
-from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
+from ._common import EXIT_FAILED, EXIT_USAGE, diagnostics, emit_json, fail, handle_errors, say
+from ._lang import words
 
 _CONFIG = click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
                        help="Institution configuration (YAML or JSON) with an offers section.")
@@ -56,13 +57,17 @@ def _date(value: str | None) -> date | None:
 
 def _show(made: MadeOffer) -> None:
     offer = made.offer
-    say(f"offer {offer.id} for {offer.learner_name} ({offer.achievement}), open until {offer.expires}")
-    click.echo(f"link: {made.links.deep_link}")
-    click.echo(f"interaction URL (VC-API): {made.links.interaction_url}")
-    click.echo(f"OpenID4VCI offer: {made.openid['credential_offer_uri']}")
-    click.echo(f"OpenID4VCI offer by value: {made.openid['credential_offer']}")
+    t = words()
+    # the learner's name is the registrar's text: the line is made inert by say; links and codes are data
+    say(t.gettext("offer {id} for {learner} ({achievement}), open until {when}").format(
+        id=offer.id, learner=offer.learner_name, achievement=offer.achievement, when=offer.expires))
+    click.echo(t.gettext("link: {url}").format(url=made.links.deep_link))
+    click.echo(t.gettext("interaction URL (VC-API): {url}").format(url=made.links.interaction_url))
+    click.echo(t.gettext("OpenID4VCI offer: {url}").format(url=made.openid["credential_offer_uri"]))
+    click.echo(t.gettext("OpenID4VCI offer by value: {url}").format(url=made.openid["credential_offer"]))
     if made.tx_code:
-        click.echo(f"transaction code (send it to the learner separately): {made.tx_code}")
+        click.echo(t.gettext("transaction code (send it to the learner separately): {code}").format(
+            code=made.tx_code))
 
 
 @offer_group.command("create")
@@ -108,6 +113,7 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
                                    "--achievement/--learner-*")
         if not out:
             raise click.UsageError("--roster needs --out FILE (the mail-merge CSV)")
+        t = words()
         with open_store(config) as store:
             report = make_roster_offers(config, store, roster, now=now, expires_days=expires_in_days, strict=strict)
         offers_csv(report.made, out)
@@ -121,12 +127,13 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
                        "errors": [{"line": e.line, "message": e.message} for e in report.errors]})
         else:
             for error in report.errors:
-                say(f"  bad row: {error}", err=True)
-            click.echo(f"{len(report.made)} offer(s) made; links in {out} (keep it private: each link is a "
-                       "learner's offer)")
+                say("  " + t.gettext("bad row: {error}").format(error=error), err=True)
+            say(t.gettext("{n} offer(s) made; links in {path} (keep it private: each link is a learner's offer)")
+                .format(n=len(report.made), path=out))
         if report.errors:
-            fail(f"ROSTER_ROWS_REFUSED: {len(report.errors)} roster row(s) made no offer"
-                 f"{' (--strict: none was made)' if strict else ''}", EXIT_FAILED)
+            fail("ROSTER_ROWS_REFUSED: " + (t.gettext("{n} roster row(s) made no offer (--strict: none was made)")
+                                            if strict else t.gettext("{n} roster row(s) made no offer"))
+                 .format(n=len(report.errors)), EXIT_FAILED)
         return
     if not achievement or not learner_name:
         raise click.UsageError("give --achievement and --learner-name (one offer) or --roster and --out (a cohort)")
@@ -141,7 +148,7 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
         return
     _show(made)
     if qr_out:
-        click.echo(f"QR code: {qr_out}")
+        click.echo(words().gettext("QR code: {path}").format(path=qr_out))
 
 
 @offer_group.command("list")
@@ -164,14 +171,17 @@ def list_cmd(config_file: str, as_json: bool) -> None:
         emit_json({"offers": [o.to_json(now) for o in offers]})
         return
     if not offers:
-        click.echo("no offers")
+        click.echo(words().gettext("no offers"))
         return
+    t = words()
     for offer in offers:
-        status = offer.status(now)
-        tail = {"open": f"until {offer.expires}", "expired": f"expired {offer.expires}",
-                "revoked": f"revoked {offer.revoked_at}",
-                "redeemed": f"redeemed {offer.redeemed_at} via {offer.protocol} -> "
-                            f"{offer.credential_id or 'credential not recorded'}"}.get(status, "")
+        status = offer.status(now)  # a code, the same in every language (--json's status)
+        tail = {"open": t.gettext("until {when}").format(when=offer.expires),
+                "expired": t.gettext("expired {when}").format(when=offer.expires),
+                "revoked": t.gettext("revoked {when}").format(when=offer.revoked_at),
+                "redeemed": t.gettext("redeemed {when} via {protocol} -> {credential}").format(
+                    when=offer.redeemed_at, protocol=offer.protocol,
+                    credential=offer.credential_id or t.gettext("credential not recorded"))}.get(status, "")
         say(f"{offer.id}  {status:<8}  {offer.learner_name} ({offer.achievement})  {tail}")
 
 
@@ -196,11 +206,12 @@ def revoke_cmd(config_file: str, offer_id: str, as_json: bool) -> None:
         try:
             offer = store.revoke_offer(offer_id, now=now)
         except OfferRedeemedError as exc:
-            fail(exc.diagnostics(), EXIT_FAILED)
+            fail(diagnostics(exc), EXIT_FAILED)
         except OfferError as exc:
-            fail(exc.diagnostics(), EXIT_USAGE)
+            fail(diagnostics(exc), EXIT_USAGE)
     if as_json:
         emit_json(offer.to_json(now))
     else:
-        say(f"revoked offer {offer.id} ({offer.learner_name}, {offer.achievement})")
+        say(words().gettext("revoked offer {id} ({learner}, {achievement})").format(
+            id=offer.id, learner=offer.learner_name, achievement=offer.achievement))
 

@@ -257,3 +257,18 @@ def test_a_credential_received_from_an_offer_in_french(tmp_path: Path) -> None:
     assert received.exit_code == 0, received.output
     assert received.stdout.startswith("Reçue\u00a0: ") and "(de " in received.stdout.splitlines()[0]
     assert "  apprenant ou apprenante\u00a0:" in received.stdout  # the record, shown as omc wallet show shows it
+
+
+def test_an_offer_is_made_and_listed_in_french(tmp_path: Path) -> None:
+    make_institution(tmp_path)
+    config = tmp_path / "institution.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "offers:\n  public_url: https://college.example.ca\n",
+                      encoding="utf-8")
+    made = _run(["offer", "create", "--config", str(config), "--achievement", "weld-101", "--learner-name",
+                 "Ana Silva"], FRENCH)
+    assert made.exit_code == 0, made.output
+    first, link = made.stdout.splitlines()[:2]
+    assert first.startswith("offre ") and " pour Ana Silva (weld-101), ouverte jusqu’au " in first
+    assert link.startswith("lien\u00a0: https://lcw.app/request.html?")  # the link itself is data: unchanged
+    listed = _run(["offer", "list", "--config", str(config)], FRENCH)
+    assert listed.exit_code == 0 and "  open      Ana Silva (weld-101)  jusqu’au " in listed.stdout
