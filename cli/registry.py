@@ -44,6 +44,7 @@ from ._common import (
     EXIT_USAGE,
     VERIFIER_URL_OPTION,
     AliasedOption,
+    diagnostics,
     emit_json,
     fail,
     handle_errors,
@@ -52,6 +53,7 @@ from ._common import (
     read_input,
     say,
 )
+from ._lang import words
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Registry errors that are bad input (exit 2); every other one is a refusal or a failed verification (exit 1).
@@ -66,7 +68,7 @@ def registry_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RegistryError as exc:
-            fail(exc.diagnostics(), EXIT_USAGE if exc.code in _USAGE_CODES else EXIT_FAILED)
+            fail(diagnostics(exc), EXIT_USAGE if exc.code in _USAGE_CODES else EXIT_FAILED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -97,7 +99,8 @@ def _time(value: str | None, name: str) -> datetime | None:
 
 def _refuse_demo(path: str, demo: bool) -> None:
     if Path(path).name.startswith("demo-") and not demo:
-        fail(f"DEMO_KEY_REFUSED: {path} is a DEMO key; it is refused outside demo mode (add --demo)", 1)
+        fail("DEMO_KEY_REFUSED: " + words().gettext("{path} is a DEMO key; it is refused outside demo mode (add "
+                                                    "--demo)").format(path=path), 1)
 
 
 def _public_key(path: str, demo: bool) -> PublicKey:
@@ -137,7 +140,8 @@ def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | No
           --id https://www.ontario.ca/omc/registry --out registry-draft.json --anchors-out anchors.json
     """
     if Path(out).exists():
-        fail(f"FILE_EXISTS: {out} already exists; refusing to overwrite a registry working file")
+        fail("FILE_EXISTS: " + words().gettext("{path} already exists; refusing to overwrite a registry working "
+                                               "file").format(path=out))
     keys = tuple(_public_key(path, demo) for path in anchor_keys)
     draft = RegistryDraft.new(registry_id, anchors=Anchors(keys, threshold, demo=demo and any(
         Path(p).name.startswith("demo-") for p in anchor_keys)), issuer=issuer)
@@ -182,11 +186,12 @@ def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[st
     """
     scopes = tuple(s.strip() for s in scope.split(",") if s.strip())
     if not scopes or any(s not in SCOPES for s in scopes):
-        fail(f"USAGE_ERROR: --scope must list values from {', '.join(SCOPES)}")
+        fail("USAGE_ERROR: " + words().gettext("--scope must list values from {scopes}").format(
+            scopes=", ".join(SCOPES)))
     qa = None
     if eqaa or iqap_ref:
         if not (eqaa and iqap_ref):
-            fail("--eqaa and --iqap-ref go together")
+            fail("USAGE_ERROR: " + words().gettext("--eqaa and --iqap-ref go together"))
         assert eqaa is not None and iqap_ref is not None
         qa = QualityAssurance(eqaa, _time(qa_date, "--qa-date") or utcnow().replace(microsecond=0), iqap_ref)
     draft = _load(registry_file)
@@ -331,8 +336,9 @@ def set_federation_cmd(registry_file: str, key_file: str, entity_id: str, organi
     """
     key = _public_key(key_file, demo)
     if key.key_type != "p256":
-        fail(f"KEY_TYPE_MISMATCH: {key_file} is a {key.key_type} key; the federation signs ES256, so it needs a "
-             "P-256 key (omc keys generate --type p256)")
+        fail("KEY_TYPE_MISMATCH: " + words().gettext("{path} is a {type} key; the federation signs ES256, so it "
+                                                     "needs a P-256 key (omc keys generate --type p256)").format(
+            path=key_file, type=key.key_type))
     draft = _load(registry_file)
     draft.set_federation(Federation(entity_id.rstrip("/"), organization_name, homepage_uri, policy_uri, (key,),
                                     logo_uri, legal_name))
@@ -372,7 +378,8 @@ def publish_cmd(registry_file: str, key_files: tuple[str, ...], out: str, valid_
     """
     draft = _load(registry_file)
     if draft.data.federation is not None and federation_key is None:
-        fail("FEDERATION_KEY_REQUIRED: the registry names a federation: give its key with --federation-key")
+        fail("FEDERATION_KEY_REQUIRED: " + words().gettext("the registry names a federation: give its key with "
+                                                           "--federation-key"))
     keys = _signing_keys(key_files, passphrase_env, demo)
     fed_key = _signing_keys((federation_key,), passphrase_env, demo)[0] if federation_key else None
     signed = sign_registry(draft, keys, valid_for=timedelta(days=valid_days))
@@ -478,7 +485,7 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
       omc registry show --registry https://www.ontario.ca/omc/registry.json --json
     """
     if bool(registry_file) == bool(url):
-        fail("give exactly one of --draft FILE or --registry URL-or-PATH")
+        fail("USAGE_ERROR: " + words().gettext("give exactly one of --draft FILE or --registry URL-or-PATH"))
     if url and "://" not in url and Path(url).is_file():
         registry_file, url = url, None  # a registry.json on disk: a working file is shown as such
     if registry_file:
@@ -536,16 +543,18 @@ def check_federation_cmd(url: str, registry_source: str, anchors: str | None, re
                             cache_dir=Path(registry_cache) if registry_cache else None)
     loaded = client.load()
     if loaded.data.federation is None:
-        fail("NO_FEDERATION: the registry names no federation: there is nothing a federation could be checked "
-             "against", 1)
+        fail("NO_FEDERATION: " + words().gettext("the registry names no federation: there is nothing a federation "
+                                                 "could be checked against"), 1)
     differences = check_federation(loaded.data, fetcher, url)
     if as_json:
         emit_json({"federation": url, "registry": loaded.data.id, "version": loaded.data.version,
                    "faithful": not differences, "differences": differences})
     else:
+        t = words()
         for line in differences:
-            say(f"difference: {line}")
+            say(t.gettext("difference: {what}").format(what=line))
         if not differences:
-            say(f"the federation at {url} says exactly what registry version {loaded.data.version} says")
+            say(t.gettext("the federation at {url} says exactly what registry version {version} says").format(
+                url=url, version=loaded.data.version))
     if differences:
         raise SystemExit(EXIT_FAILED)

@@ -272,3 +272,13 @@ def test_an_offer_is_made_and_listed_in_french(tmp_path: Path) -> None:
     assert link.startswith("lien\u00a0: https://lcw.app/request.html?")  # the link itself is data: unchanged
     listed = _run(["offer", "list", "--config", str(config)], FRENCH)
     assert listed.exit_code == 0 and "  open      Ana Silva (weld-101)  jusqu’au " in listed.stdout
+
+
+def test_the_registry_refuses_a_demo_key_in_french(tmp_path: Path) -> None:
+    args = ["registry", "init", "--anchor-key", "keys/demo-ministry.key", "--out", str(tmp_path / "draft.json")]
+    french, english = _run(args, FRENCH), _run(args, ENGLISH)
+    assert french.exit_code == english.exit_code == 1
+    assert _error_line(french) == ("error: DEMO_KEY_REFUSED: keys/demo-ministry.key est une clé de DÉMONSTRATION; "
+                                   "elle est refusée hors du mode démonstration (ajoutez --demo)")
+    assert _error_line(english).startswith("error: DEMO_KEY_REFUSED: keys/demo-ministry.key is a DEMO key")
+    assert not (tmp_path / "draft.json").exists()
