@@ -19,6 +19,7 @@ from omc_vc.issue.report import COUNTS, ministry_report
 from omc_vc.issue.stores import open_store
 
 from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
+from ._lang import words
 from .records import parse_day, write_file
 
 __all__ = ["COMMANDS", "catalogue_group", "report_cmd"]
@@ -38,7 +39,7 @@ def _emit(text: str, out: str | None, force: bool) -> None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
         write_file(out, text, force=force)
-        click.echo(f"wrote {out}", err=True)
+        say(words().gettext("wrote {path}").format(path=out), err=True)
 
 
 @click.command("report")
@@ -133,9 +134,11 @@ def catalogue_export_cmd(config_file: str, fmt: str, out: str | None, out_dir: s
       omc catalogue export --config institution.yaml --format csv --out catalogue.csv
     """
     if out_dir and fmt != "json":
-        fail("USAGE_ERROR: --out-dir writes the json documents: use it with --format json", EXIT_USAGE)
+        fail("USAGE_ERROR: " + words().gettext("--out-dir writes the json documents: use it with --format json"),
+             EXIT_USAGE)
     if as_json and out is None and out_dir is None:
-        fail("USAGE_ERROR: --json prints a summary: write the export with --out or --out-dir", EXIT_USAGE)
+        fail("USAGE_ERROR: " + words().gettext("--json prints a summary: write the export with --out or --out-dir"),
+             EXIT_USAGE)
     export = export_catalogue(load_config(config_file))
     files: list[str] = []
     if out_dir is not None:
@@ -143,7 +146,8 @@ def catalogue_export_cmd(config_file: str, fmt: str, out: str | None, out_dir: s
         targets = {cid: folder / f"{cid}.json" for cid in export.documents}
         clashes = [str(p) for p in targets.values() if p.exists()]
         if clashes and not force:
-            fail(f"FILE_EXISTS: {clashes[0]} exists already; nothing was written (--force replaces)", EXIT_USAGE)
+            fail("FILE_EXISTS: " + words().gettext("{path} exists already; nothing was written (--force replaces it)")
+                 .format(path=clashes[0]), EXIT_USAGE)
         for catalogue_id, path in targets.items():
             write_file(str(path), json.dumps(export.documents[catalogue_id], indent=2, ensure_ascii=False), force=True)
             files.append(str(path))
@@ -159,14 +163,18 @@ def catalogue_export_cmd(config_file: str, fmt: str, out: str | None, out_dir: s
             files.append(out)
     if as_json:
         emit_json({"exported": list(export.documents), "refused": export.refused, "files": files})
-    else:
+    t = words()
+    if not as_json:
         for catalogue_id, why in export.refused.items():
-            say(f"left out {catalogue_id}: {why}", err=True)
-        click.echo(f"{len(export.documents)} offering(s) exported" + (f" to {', '.join(files)}" if files else ""),
-                   err=True)
+            say(t.gettext("left out {id}: {why}").format(id=catalogue_id, why=why), err=True)
+        exported = len(export.documents)
+        say((t.gettext("{n} offering(s) exported to {files}").format(n=exported, files=", ".join(files)) if files
+             else t.gettext("{n} offering(s) exported").format(n=exported)), err=True)
     if export.refused:
-        click.echo(f"error: REFUSED: {len(export.refused)} catalogue entr{'y' if len(export.refused) == 1 else 'ies'} "
-                   "left out (see above)", err=True)
+        left = len(export.refused)
+        click.echo("error: REFUSED: " + t.ngettext("{n} catalogue entry left out (see above)",
+                                                   "{n} catalogue entries left out (see above)", left).format(n=left),
+                   err=True)
         sys.exit(EXIT_FAILED)
 
 

@@ -282,3 +282,18 @@ def test_the_registry_refuses_a_demo_key_in_french(tmp_path: Path) -> None:
                                    "elle est refusée hors du mode démonstration (ajoutez --demo)")
     assert _error_line(english).startswith("error: DEMO_KEY_REFUSED: keys/demo-ministry.key is a DEMO key")
     assert not (tmp_path / "draft.json").exists()
+
+
+def test_a_catalogue_export_refusal_in_french(tmp_path: Path) -> None:
+    config, _ = make_institution(tmp_path)
+    args = ["catalogue", "export", "--config", str(config.path), "--format", "csv", "--out-dir", str(tmp_path / "d")]
+    result = _run(args, FRENCH)
+    assert result.exit_code == 2
+    assert _error_line(result) == ("error: USAGE_ERROR: --out-dir écrit les documents json\u00a0: employez-le avec "
+                                   "--format json")
+    made = _run(["catalogue", "export", "--config", str(config.path), "--out", str(tmp_path / "c.json")], FRENCH)
+    assert made.exit_code == 1  # the sample catalogue's two entries the policy refuses
+    *left_out, summary, refused = made.stderr.strip().splitlines()
+    assert len(left_out) == 2 and all(" laissée de côté\u00a0: " in line for line in left_out)
+    assert summary == f"4 offre(s) de formation exportée(s) dans {tmp_path / 'c.json'}"
+    assert refused == "error: REFUSED: 2 entrées du catalogue laissées de côté (voir ci-dessus)"
