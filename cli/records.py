@@ -76,7 +76,7 @@ def refuse_existing(out: str | None, *, force: bool) -> None:
 
 def _line(view: dict[str, Any]) -> str:
     """One record as a row of a listing: ISO day (a column), state in the reader's words, achievement, learner, id."""
-    state = words().gettext(_STATES[view["state"]]) if view["state"] in _STATES else str(view["state"])
+    state = _state(view["state"])
     return (f"{view['issued'][:10]}  {state:<10}  {view['achievement'] or '-':<12}  {view['learner']}  "
             f"{view['id']}")
 
@@ -257,7 +257,7 @@ def show_cmd(config_file: str, ref: str, achievement: str | None, as_json: bool)
     line("learner", f"{view['learner']} ({view['learnerKey']})")
     line("achievement", f"{view['achievement'] or '-'}" + (f" ({view['achievementName']})" if view["achievementName"]
                                                           else ""))
-    line("state", t.gettext(_STATES[view["state"]]) if view["state"] in _STATES else str(view["state"]))
+    line("state", _state(view["state"]))
     facts = [t.gettext("issued {day}").format(day=_day(view["issued"]))]
     if view.get("completed"):
         facts.append(t.gettext("completed {day}").format(day=_day(view["completed"])))
@@ -286,9 +286,17 @@ _SHOW_LABELS = {"learner": N_("learner:"), "achievement": N_("achievement:"), "s
                 "facts": N_("facts:"), "evidence": N_("evidence:"), "file": N_("file:"), "status": N_("status:"),
                 "replaces": N_("replaces:"), "replacedBy": N_("replaced by:"), "reissueOf": N_("reissue of:"),
                 "reissuedAs": N_("reissued as:"), "history": N_("history:")}
-#: A record's state as a person reads it (``--json`` keeps the state's code).
-_STATES = {"active": N_("active"), "revoked": N_("revoked"), "suspended": N_("suspended"),
-           "superseded": N_("superseded")}
+
+
+def _state(state: object) -> str:
+    """A record's state as a person reads it (``--json`` keeps the state's code). Said of the credential (the
+    attestation, feminine in French): its own message context, apart from the same English word said of a consent."""
+    catalog = words().catalog
+    shown = {"active": catalog.pgettext("credential state", "active"),
+             "revoked": catalog.pgettext("credential state", "revoked"),
+             "suspended": catalog.pgettext("credential state", "suspended"),
+             "superseded": catalog.pgettext("credential state", "superseded")}
+    return shown.get(str(state), str(state))
 
 
 @records_group.command("export")
