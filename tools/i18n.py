@@ -102,32 +102,40 @@ def compile_all() -> None:
 def problems() -> list[str]:
     """Each message missing, untranslated, fuzzy, stale or with other placeholders, and each stale ``.mo``."""
     found: list[str] = []
-    wanted = {m.id for m in extract() if m.id}
+    # a message is its id in its context (pgettext): the same English word can be two messages
+    wanted = {(m.id, m.context) for m in extract() if m.id}
     for locale in LOCALES:
         catalog = read(locale)
-        have = {m.id: m for m in catalog if m.id}
-        for msgid in sorted(wanted - have.keys(), key=str):
-            found.append(f"{locale}: not in the catalog (run make i18n, then translate): {msgid!r}")
-        for msgid in sorted(have.keys() - wanted, key=str):
-            found.append(f"{locale}: stale (no longer in the code): {msgid!r}")
-        for msgid, message in have.items():
+        have = {(m.id, m.context): m for m in catalog if m.id}
+        for key in sorted(wanted - have.keys(), key=str):
+            found.append(f"{locale}: not in the catalog (run make i18n, then translate): {_named(key)}")
+        for key in sorted(have.keys() - wanted, key=str):
+            found.append(f"{locale}: stale (no longer in the code): {_named(key)}")
+        for key, message in have.items():
+            msgid = key[0]
             if message.fuzzy:
-                found.append(f"{locale}: fuzzy: {msgid!r}")
+                found.append(f"{locale}: fuzzy: {_named(key)}")
             strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
             if not all(strings):
-                found.append(f"{locale}: untranslated: {msgid!r}")
+                found.append(f"{locale}: untranslated: {_named(key)}")
                 continue
             ids = msgid if isinstance(msgid, tuple) else (msgid,)
             need = set(re.findall(r"\{(\w+)\}", " ".join(ids)))
             for text in strings:
                 if set(re.findall(r"\{(\w+)\}", text)) != need:
-                    found.append(f"{locale}: placeholders differ from the English: {msgid!r} -> {text!r}")
+                    found.append(f"{locale}: placeholders differ from the English: {_named(key)} -> {text!r}")
         if catalog.obsolete:
             found.append(f"{locale}: obsolete entries kept in the .po: {sorted(catalog.obsolete)}")
         mo = po_path(locale).with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != compiled(catalog):
             found.append(f"{locale}: {mo.relative_to(ROOT)} is not the compiled .po (run python tools/i18n.py compile)")
     return found
+
+
+def _named(key: tuple[Any, str | None]) -> str:
+    """A message as a report names it: its id, and its context when it has one."""
+    msgid, context = key
+    return f"{msgid!r}" if context is None else f"{msgid!r} (context {context!r})"
 
 
 def main(argv: list[str]) -> int:

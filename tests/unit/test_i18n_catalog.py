@@ -110,3 +110,18 @@ def test_accept_language_negotiation(header: str, language: str) -> None:
 ])
 def test_the_process_locale(environ: dict[str, str], language: str) -> None:
     assert from_environment(environ) == language
+
+
+def test_the_catalog_test_tells_a_word_in_context_from_the_same_word_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "revoked" said of a credential (context) and of a consent: translating one must not hide the other
+    real = tool.read
+
+    def one_left_empty(locale: str) -> Any:
+        catalog = real(locale)
+        catalog.get("revoked", context="credential state").string = ""
+        return catalog
+
+    monkeypatch.setattr(tool, "read", one_left_empty)
+    found = tool.problems()
+    assert "fr_CA: untranslated: 'revoked' (context 'credential state')" in found
+    assert "fr_CA: untranslated: 'revoked'" not in found
