@@ -134,7 +134,8 @@ def _verdict_line(item: WalletItem) -> str:
         else None
     if isinstance(translated, dict) and isinstance(translated.get("headline"), str):
         headline = translated["headline"]
-    return f"{kind}{' - ' + ', '.join(flags) if flags else ''}: {inert(headline)}"
+    return t.gettext("{kind}: {headline}").format(kind=kind + (" - " + ", ".join(flags) if flags else ""),
+                                                  headline=inert(headline))
 
 
 #: The labels of ``omc wallet show``, aligned in a column of the widest one's width.

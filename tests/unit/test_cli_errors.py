@@ -122,4 +122,4 @@ def test_wallet_verdict_line_follows_the_locale(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("LC_ALL", "en_CA.UTF-8")
     assert _verdict_line(item) == "INVALID - REVOKED: NOT valid: do not rely on this credential"  # type: ignore[arg-type]
     monkeypatch.setenv("LC_ALL", "fr_CA.UTF-8")
-    assert _verdict_line(item) == "NON VALIDE - RÉVOQUÉE: NON valide : ne vous y fiez pas"  # type: ignore[arg-type]
+    assert _verdict_line(item) == "NON VALIDE - RÉVOQUÉE\u00a0: NON valide : ne vous y fiez pas"  # type: ignore[arg-type]
