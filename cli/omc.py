@@ -434,16 +434,25 @@ def policy_show(policy_file: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(policy.to_json())
         return
-    click.echo(f"OMC policy {policy.version} ({policy.source}){' - PROVISIONAL' if policy.provisional else ''}")
-    click.echo(f"  instructional hours: {policy.min_hours:g} to {policy.max_hours:g}")
-    click.echo(f"  duration: {policy.min_weeks:g} to {policy.max_weeks:g} weeks")
-    click.echo(f"  NOC 2021 codes: at most {policy.max_noc_codes}")
-    click.echo(f"  delivery modes: {', '.join(policy.delivery_modes)}")
-    click.echo(f"  qualification categories: {'; '.join(policy.qualification_categories)}")
-    click.echo(f"  required achievement fields: {', '.join(policy.required_achievement_fields)}")
-    click.echo(f"  required issuer fields: {', '.join(policy.required_issuer_fields)}")
-    click.echo(f"  credentialStatus required: {'yes' if policy.require_credential_status else 'no'}")
-    click.echo(f"  past credentials of a suspended issuer: {policy.suspended_issuer_past_credentials}")
+    t = words()
+    # the policy's values (modes, categories, field names) are data: shown as the policy writes them
+    say(t.gettext("OMC policy {version} ({source})").format(version=policy.version, source=policy.source)
+        + (" - " + t.gettext("PROVISIONAL") if policy.provisional else ""))
+    rows: list[tuple[str, dict[str, Any]]] = [
+        (N_("instructional hours: {low} to {high}"), {"low": policy.min_hours, "high": policy.max_hours}),
+        (N_("duration: {low} to {high} weeks"), {"low": policy.min_weeks, "high": policy.max_weeks}),
+        (N_("NOC 2021 codes: at most {n}"), {"n": policy.max_noc_codes}),
+        (N_("delivery modes: {values}"), {"values": ", ".join(policy.delivery_modes)}),
+        (N_("qualification categories: {values}"), {"values": "; ".join(policy.qualification_categories)}),
+        (N_("required achievement fields: {values}"), {"values": ", ".join(policy.required_achievement_fields)}),
+        (N_("required issuer fields: {values}"), {"values": ", ".join(policy.required_issuer_fields)}),
+        (N_("credentialStatus required: {answer}"),
+         {"answer": t.gettext("yes") if policy.require_credential_status else t.gettext("no")}),
+        (N_("past credentials of a suspended issuer: {rule}"), {"rule": policy.suspended_issuer_past_credentials})]
+    for message, values in rows:
+        shown = {k: t.amount(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+             for k, v in values.items()}
+        say("  " + t.gettext(message).format(**shown))
 
 
 @policy_group.command("check")

@@ -299,3 +299,13 @@ def test_a_catalogue_export_refusal_in_french(tmp_path: Path) -> None:
     assert len(left_out) == 2 and all(" laissée de côté\u00a0: " in line for line in left_out)
     assert summary == f"4 offre(s) de formation exportée(s) dans {tmp_path / 'c.json'}"
     assert refused == "error: REFUSED: 2 entrées du catalogue laissées de côté (voir ci-dessus)"
+
+
+def test_the_policy_is_shown_in_french() -> None:
+    french = _run(["policy", "show"], FRENCH)
+    assert french.exit_code == 0
+    lines = french.stdout.splitlines()
+    assert lines[0].startswith("Politique OMC ") and lines[0].endswith(" - PROVISOIRE")
+    assert "  heures d’enseignement\u00a0: de 7 à 400" in lines
+    assert "  modes de prestation\u00a0: in-person, online, hybrid" in lines  # the policy's values are data
+    assert _run(["policy", "show", "--json"], FRENCH).stdout == _run(["policy", "show", "--json"], ENGLISH).stdout
