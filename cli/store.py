@@ -11,6 +11,7 @@ from omc_vc.issue.stores import Migrated, migrate_store
 from omc_vc.web.config import load_config as load_service_config
 
 from ._common import emit_json, handle_errors, say
+from ._lang import words
 
 
 @click.group("store")
@@ -50,6 +51,9 @@ def migrate_cmd(config_files: tuple[str, ...], serve_config: Path | None, as_jso
     if as_json:
         emit_json({"stores": [m.to_json() for m in done]})
         return
-    for migrated in done:
-        what = f"applied {', '.join(migrated.applied)}" if migrated.applied else "nothing to apply"
-        say(f"{migrated.kind} {migrated.where}: {what}; schema version {migrated.version}")
+    t = words()
+    for migrated in done:  # the store's kind and the migrations' names are codes, the same in every language
+        what = t.gettext("applied {names}").format(names=", ".join(migrated.applied)) if migrated.applied else \
+            t.gettext("nothing to apply")
+        say(t.gettext("{kind} {where}: {what}; schema version {version}").format(
+            kind=migrated.kind, where=migrated.where, what=what, version=migrated.version))

@@ -309,3 +309,10 @@ def test_the_policy_is_shown_in_french() -> None:
     assert "  heures d’enseignement\u00a0: de 7 à 400" in lines
     assert "  modes de prestation\u00a0: in-person, online, hybrid" in lines  # the policy's values are data
     assert _run(["policy", "show", "--json"], FRENCH).stdout == _run(["policy", "show", "--json"], ENGLISH).stdout
+
+
+def test_a_store_migration_is_reported_in_french(college: tuple[Path, Result]) -> None:
+    config, _ = college
+    migrated = _run(["store", "migrate", "--config", str(config)], FRENCH)
+    assert migrated.exit_code == 0, migrated.output
+    assert "\u00a0: rien à appliquer; version du schéma " in migrated.stdout  # issued already: the store is current
