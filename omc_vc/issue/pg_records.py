@@ -17,19 +17,22 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.records import (
+    RECORD_SELECT,
     REPLACES,
     RETIRED_MARK,
     SUPERSEDED,
+    SUPERSEDED_SELECT,
     Action,
     RecordLink,
     RecordQuery,
     StatusChange,
     StatusEvent,
     email_digest,
-    fold,
     original_learner_key,
+    record_of_row,
+    search_sql,
 )
-from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord
+from omc_vc.issue.store import Completion, CredentialRecord
 
 if TYPE_CHECKING:  # psycopg is needed only where a PostgresStore is opened (the optional extra)
     import psycopg
@@ -43,21 +46,8 @@ T = TypeVar("T")
 MAX_REASON_CHARS: Final = 1000
 
 # only constants and %s placeholders are ever put into the SQL text (every value is a bound parameter)
-_RECORD: Final = f"SELECT {', '.join(RECORD_COLUMNS)} FROM credentials"  # noqa: S608
-_SUPERSEDED: Final = f"SELECT old_id FROM record_links WHERE kind = '{REPLACES}'"  # noqa: S608
-_NAME: Final = "COALESCE(name_folded, lower(learner_name)) LIKE %s ESCAPE '\\'"
 
 
-def _record(row: Sequence[Any]) -> CredentialRecord:
-    values = dict(zip(RECORD_COLUMNS, row, strict=True))
-    values["suspended"] = bool(values["suspended"])
-    return CredentialRecord(**values)
-
-
-def _like(word: str) -> str:
-    """A LIKE pattern finding ``word`` anywhere (its own % and _ taken literally, ESCAPE '\\')."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _reason(reason: str | None) -> str | None:
@@ -93,57 +83,8 @@ class PgRecords:
 
     # --- reading ------------------------------------------------------------------------------------
     def search(self, query: RecordQuery) -> list[CredentialRecord]:
-        where: list[str] = []
-        args: list[Any] = []
-        if query.text is not None and query.text.strip():
-            text = query.text.strip()
-            words = fold(text).split()
-            name = " AND ".join(_NAME for _ in words) or "FALSE"
-            where.append("(id = %s OR id = %s OR learner_key IN (%s, %s, %s) OR id IN (SELECT credential_id FROM "  # noqa: S608
-                         "record_learners WHERE learner_key IN (%s, %s, %s) OR student_number = %s OR "
-                         f"email_digest = %s) OR ({name}))")
-            keys = [f"student:{text}", f"email:{text.lower()}", text]
-            args += [text, f"urn:uuid:{text.lower()}", *keys, *keys, text, email_digest(text),
-                     *(_like(w) for w in words)]
-        if query.name is not None:
-            words = fold(query.name).split()
-            if not words:
-                raise IssuanceError("the name to search for is empty", field="name")
-            where.extend(_NAME for _ in words)
-            args += [_like(w) for w in words]
-        if query.student_number is not None:
-            number = query.student_number.strip()
-            where.append("(learner_key = %s OR id IN (SELECT credential_id FROM record_learners WHERE "
-                         "student_number = %s OR learner_key = %s))")
-            args += [f"student:{number}", number, f"student:{number}"]
-        if query.email is not None:
-            key = f"email:{query.email.strip().lower()}"
-            where.append("(learner_key = %s OR id IN (SELECT credential_id FROM record_learners WHERE "
-                         "email_digest = %s OR learner_key = %s))")
-            args += [key, email_digest(query.email), key]
-        if query.achievement is not None:
-            where.append("achievement = %s")
-            args.append(query.achievement)
-        low, high = query.issued_bounds()
-        if low is not None:
-            where.append("issued >= %s")
-            args.append(low)
-        if high is not None:
-            where.append("issued < %s")
-            args.append(high)
-        if query.state == "active":
-            where.append("revoked IS NULL AND NOT suspended")
-        elif query.state == "suspended":
-            where.append("revoked IS NULL AND suspended")
-        elif query.state == "revoked":
-            where.append(f"revoked IS NOT NULL AND id NOT IN ({_SUPERSEDED})")
-        elif query.state == "superseded":
-            where.append(f"revoked IS NOT NULL AND id IN ({_SUPERSEDED})")
-        sql = _RECORD + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY issued, id"
-        if query.limit is not None:
-            sql += " LIMIT %s"
-            args.append(query.limit)
-        return [_record(r) for r in self._query(sql, args)]
+        sql, args = search_sql(query, folded_name="COALESCE(name_folded, lower(learner_name))")
+        return [record_of_row(r) for r in self._query(sql.replace("?", "%s"), args)]
 
     def history(self, credential_id: str) -> list[StatusEvent]:
         rows = self._query("SELECT credential_id, at, action, reason FROM status_events WHERE credential_id = %s "
@@ -158,7 +99,7 @@ class PgRecords:
         return sorted(found.values(), key=lambda link: (link.at, link.old))
 
     def superseded(self, credential_ids: Sequence[str]) -> set[str]:
-        rows = self._query(f"{_SUPERSEDED} AND old_id = ANY(%s)", (list(dict.fromkeys(credential_ids)),))
+        rows = self._query(f"{SUPERSEDED_SELECT} AND old_id = ANY(%s)", (list(dict.fromkeys(credential_ids)),))
         return {str(r[0]) for r in rows}
 
     def learner_key(self, credential_id: str) -> str | None:
@@ -223,10 +164,10 @@ class PgRecords:
 
 
 def _one(conn: Connection, credential_id: str, *, lock: bool = False) -> CredentialRecord:
-    row = conn.execute(_RECORD + " WHERE id = %s" + (" FOR UPDATE" if lock else ""), (credential_id,)).fetchone()
+    row = conn.execute(RECORD_SELECT + " WHERE id = %s" + (" FOR UPDATE" if lock else ""), (credential_id,)).fetchone()
     if row is None:
         raise IssuanceError(f"no credential {credential_id!r} is recorded", field="credential", code="NOT_FOUND")
-    return _record(row)
+    return record_of_row(row)
 
 
 def _last(conn: Connection, credential_id: str, action: str) -> tuple[Any, ...] | None:

@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 from omc_vc.errors import IssuanceError, OmcVcError
-from omc_vc.issue.store import Completion, CredentialRecord, Store
+from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord, Store
 from omc_vc.keys import KeyPair
 from omc_vc.model import as_list
 from omc_vc.proofs import jose
@@ -186,6 +186,83 @@ class RecordQuery:
         low = self.issued_from.isoformat() if self.issued_from else None
         high = (self.issued_to + timedelta(days=1)).isoformat() if self.issued_to else None
         return low, high
+
+
+#: The credential records' own columns, and the ids a correction retired (both stores' SQL).
+RECORD_SELECT: Final = "SELECT " + ", ".join(RECORD_COLUMNS) + " FROM credentials"  # noqa: S608
+SUPERSEDED_SELECT: Final = f"SELECT old_id FROM record_links WHERE kind = '{REPLACES}'"  # noqa: S608
+
+
+def record_of_row(row: Sequence[Any]) -> CredentialRecord:
+    """A row of :data:`RECORD_SELECT` as a record (SQLite gives ``suspended`` as 0/1)."""
+    values = dict(zip(RECORD_COLUMNS, row, strict=True))
+    values["suspended"] = bool(values["suspended"])
+    return CredentialRecord(**values)
+
+
+def like_pattern(word: str) -> str:
+    """A LIKE pattern finding ``word`` anywhere (its own % and _ taken literally, ESCAPE '\\')."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_sql(query: RecordQuery, *, folded_name: str) -> tuple[str, list[Any]]:
+    """The SQL (``?`` placeholders) and arguments of a record search, the same for every store:
+    ``folded_name`` is the store's SQL for a learner's name folded as :func:`fold` folds (compared with
+    LIKE). A store whose driver writes placeholders otherwise replaces the ``?``."""
+    name_like = f"{folded_name} LIKE ? ESCAPE '\\'"
+    where: list[str] = []
+    args: list[Any] = []
+    if query.text is not None and query.text.strip():
+        text = query.text.strip()
+        words = fold(text).split()
+        name = " AND ".join(name_like for _ in words) or "1 = 0"
+        where.append("(id = ? OR id = ? OR learner_key IN (?, ?, ?) OR id IN (SELECT credential_id FROM "  # noqa: S608
+                     "record_learners WHERE learner_key IN (?, ?, ?) OR student_number = ? OR email_digest = ?) "
+                     f"OR ({name}))")
+        keys = [f"student:{text}", f"email:{text.lower()}", text]
+        args += [text, f"urn:uuid:{text.lower()}", *keys, *keys, text, email_digest(text),
+                 *(like_pattern(w) for w in words)]
+    if query.name is not None:
+        words = fold(query.name).split()
+        if not words:
+            raise IssuanceError("the name to search for is empty", field="name")
+        where.extend(name_like for _ in words)
+        args += [like_pattern(w) for w in words]
+    if query.student_number is not None:
+        number = query.student_number.strip()
+        where.append("(learner_key = ? OR id IN (SELECT credential_id FROM record_learners WHERE "
+                     "student_number = ? OR learner_key = ?))")
+        args += [f"student:{number}", number, f"student:{number}"]
+    if query.email is not None:
+        key = f"email:{query.email.strip().lower()}"
+        where.append("(learner_key = ? OR id IN (SELECT credential_id FROM record_learners WHERE "
+                     "email_digest = ? OR learner_key = ?))")
+        args += [key, email_digest(query.email), key]
+    if query.achievement is not None:
+        where.append("achievement = ?")
+        args.append(query.achievement)
+    low, high = query.issued_bounds()
+    if low is not None:
+        where.append("issued >= ?")
+        args.append(low)
+    if high is not None:
+        where.append("issued < ?")
+        args.append(high)
+    # suspended is 0/1 in SQLite and a boolean in PostgreSQL: compared the way both read alike
+    if query.state == "active":
+        where.append("revoked IS NULL AND suspended = FALSE")
+    elif query.state == "suspended":
+        where.append("revoked IS NULL AND suspended = TRUE")
+    elif query.state == "revoked":
+        where.append(f"revoked IS NOT NULL AND id NOT IN ({SUPERSEDED_SELECT})")
+    elif query.state == "superseded":
+        where.append(f"revoked IS NOT NULL AND id IN ({SUPERSEDED_SELECT})")
+    sql = RECORD_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY issued, id"
+    if query.limit is not None:
+        sql += " LIMIT ?"
+        args.append(query.limit)
+    return sql, args
 
 
 def state_of(record: CredentialRecord, superseded: bool) -> str:

@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from omc_vc.errors import IssuanceError
 from omc_vc.issue.records import (
+    RECORD_SELECT,
     REPLACES,
     RETIRED_MARK,
     SUPERSEDED,
+    SUPERSEDED_SELECT,
     Action,
     RecordLink,
     RecordQuery,
@@ -38,8 +40,10 @@ from omc_vc.issue.records import (
     email_digest,
     fold,
     original_learner_key,
+    record_of_row,
+    search_sql,
 )
-from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord
+from omc_vc.issue.store import Completion, CredentialRecord
 
 __all__ = ["MAX_REASON_CHARS", "RECORD_TABLES", "RecordsMixin", "add_learners"]
 
@@ -76,20 +80,8 @@ CREATE INDEX IF NOT EXISTS record_links_by_new ON record_links (new_id);
 """
 
 # only constants and "?" placeholders are ever put into the SQL text (every value is a bound parameter)
-_RECORD: Final = f"SELECT {', '.join(RECORD_COLUMNS)} FROM credentials"  # noqa: S608
-_SUPERSEDED: Final = f"SELECT old_id FROM record_links WHERE kind = '{REPLACES}'"  # noqa: S608
 
 
-def _record(row: Sequence[Any]) -> CredentialRecord:
-    values = dict(zip(RECORD_COLUMNS, row, strict=True))
-    values["suspended"] = bool(values["suspended"])
-    return CredentialRecord(**values)
-
-
-def _like(word: str) -> str:
-    """A LIKE pattern finding ``word`` anywhere (its own % and _ taken literally, ESCAPE '\\')."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def add_learners(db: sqlite3.Connection, items: Sequence[Completion]) -> None:
@@ -133,57 +125,8 @@ class RecordsMixin:
             return self._db.execute(sql, args).fetchall()
 
     def search(self, query: RecordQuery) -> list[CredentialRecord]:
-        where: list[str] = []
-        args: list[Any] = []
-        if query.text is not None and query.text.strip():
-            text = query.text.strip()
-            words = fold(text).split()
-            name = " AND ".join("omc_fold(learner_name) LIKE ? ESCAPE '\\'" for _ in words) or "0"
-            where.append("(id = ? OR id = ? OR learner_key IN (?, ?, ?) OR id IN (SELECT credential_id FROM "  # noqa: S608
-                         "record_learners WHERE learner_key IN (?, ?, ?) OR student_number = ? OR email_digest = ?) "
-                         f"OR ({name}))")
-            keys = [f"student:{text}", f"email:{text.lower()}", text]
-            args += [text, f"urn:uuid:{text.lower()}", *keys, *keys, text, email_digest(text),
-                     *(_like(w) for w in words)]
-        if query.name is not None:
-            words = fold(query.name).split()
-            if not words:
-                raise IssuanceError("the name to search for is empty", field="name")
-            where.extend("omc_fold(learner_name) LIKE ? ESCAPE '\\'" for _ in words)
-            args += [_like(w) for w in words]
-        if query.student_number is not None:
-            number = query.student_number.strip()
-            where.append("(learner_key = ? OR id IN (SELECT credential_id FROM record_learners WHERE "
-                         "student_number = ? OR learner_key = ?))")
-            args += [f"student:{number}", number, f"student:{number}"]
-        if query.email is not None:
-            key = f"email:{query.email.strip().lower()}"
-            where.append("(learner_key = ? OR id IN (SELECT credential_id FROM record_learners WHERE "
-                         "email_digest = ? OR learner_key = ?))")
-            args += [key, email_digest(query.email), key]
-        if query.achievement is not None:
-            where.append("achievement = ?")
-            args.append(query.achievement)
-        low, high = query.issued_bounds()
-        if low is not None:
-            where.append("issued >= ?")
-            args.append(low)
-        if high is not None:
-            where.append("issued < ?")
-            args.append(high)
-        if query.state == "active":
-            where.append("revoked IS NULL AND suspended = 0")
-        elif query.state == "suspended":
-            where.append("revoked IS NULL AND suspended = 1")
-        elif query.state == "revoked":
-            where.append(f"revoked IS NOT NULL AND id NOT IN ({_SUPERSEDED})")
-        elif query.state == "superseded":
-            where.append(f"revoked IS NOT NULL AND id IN ({_SUPERSEDED})")
-        sql = _RECORD + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY issued, id"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            args.append(query.limit)
-        return [_record(r) for r in self._read(sql, args)]
+        sql, args = search_sql(query, folded_name="omc_fold(learner_name)")
+        return [record_of_row(r) for r in self._read(sql, args)]
 
     def history(self, credential_id: str) -> list[StatusEvent]:
         rows = self._read("SELECT credential_id, at, action, reason FROM status_events WHERE credential_id = ? "
@@ -203,7 +146,8 @@ class RecordsMixin:
         return sorted(found.values(), key=lambda link: (link.at, link.old))
 
     def superseded(self, credential_ids: Sequence[str]) -> set[str]:
-        return {str(r[0]) for r in self._in(f"{_SUPERSEDED} AND old_id IN (?*)", list(dict.fromkeys(credential_ids)))}
+        ids = list(dict.fromkeys(credential_ids))
+        return {str(r[0]) for r in self._in(f"{SUPERSEDED_SELECT} AND old_id IN (?*)", ids)}
 
     def learner_key(self, credential_id: str) -> str | None:
         rows = self._read("SELECT learner_key FROM record_learners WHERE credential_id = ?", (credential_id,))
@@ -261,10 +205,10 @@ class RecordsMixin:
 
 
 def _one(db: sqlite3.Connection, credential_id: str) -> CredentialRecord:
-    row = db.execute(_RECORD + " WHERE id = ?", (credential_id,)).fetchone()
+    row = db.execute(RECORD_SELECT + " WHERE id = ?", (credential_id,)).fetchone()
     if row is None:
         raise IssuanceError(f"no credential {credential_id!r} is recorded", field="credential", code="NOT_FOUND")
-    return _record(row)
+    return record_of_row(row)
 
 
 def _since(db: sqlite3.Connection, credential_id: str, action: str) -> str:
