@@ -55,12 +55,13 @@ NONE: Final = "(none)"
 def hours_band(hours: Any) -> str:
     """The band of an ``instructionalHours`` value.
 
-    >>> hours_band(42), hours_band(14.5), hours_band(None)
-    ('30-59', 'under 15', '(none)')
+    >>> hours_band(42), hours_band(14.5), hours_band(None), hours_band(-1), hours_band(float("nan"))
+    ('30-59', 'under 15', '(none)', '(none)', '(none)')
     """
     if isinstance(hours, bool) or not isinstance(hours, int | float):
         return NONE
-    return next(label for low, high, label in HOURS_BANDS if low <= hours < high)
+    # a negative or NaN value (a hand-edited document) falls in no band
+    return next((label for low, high, label in HOURS_BANDS if low <= hours < high), NONE)
 
 
 @dataclass

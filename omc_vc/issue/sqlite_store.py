@@ -446,9 +446,11 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
         return SignedList(str(rows[0][0]), int(rows[0][1]), rows[0][2])
 
     def save_signed_list(self, list_url: str, signed: SignedList) -> None:
+        # a copy of an older version never replaces a newer one another process saved meanwhile
         with self.transaction() as db:
-            db.execute("UPDATE lists SET signed = ?, signed_version = ?, signed_until = ? WHERE url = ?",
-                       (signed.text, signed.version, signed.valid_until, list_url))
+            db.execute("UPDATE lists SET signed = ?, signed_version = ?, signed_until = ? "
+                       "WHERE url = ? AND (signed_version IS NULL OR signed_version <= ?)",
+                       (signed.text, signed.version, signed.valid_until, list_url, signed.version))
 
     # --- status changes (BSL §3.1 issuer side: the bit is the record's revoked / suspended column) ---------
     def set_revoked(self, ref: str, when: str) -> list[CredentialRecord]:

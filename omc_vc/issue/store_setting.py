@@ -61,7 +61,10 @@ class StoreSetting:
         except ConfigError:
             return f"PostgreSQL ({self.url_env} unset), schema {self.schema}"
         host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
+        try:
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:  # a port that is not a number: named as written
+            port = ":" + parts.netloc.rpartition(":")[2]
         return f"postgresql://{host}{port}{parts.path} schema {self.schema}"
 
 
@@ -70,6 +73,10 @@ def _check_url(value: str, where: str) -> None:
     if parts.scheme not in SCHEMES:
         raise ConfigError(f"{where} must be a postgresql:// URL (without store the institution uses its SQLite "
                           "database: state / state_dir)", field="store")
+    try:
+        parts.port  # noqa: B018  (urllib checks the port only when it is read)
+    except ValueError:
+        raise ConfigError(f"{where}: the URL's port is not a number from 0 to 65535", field="store") from None
 
 
 def parse_store(value: Any) -> StoreSetting | None:

@@ -194,6 +194,9 @@ def test_every_status_change_changes_the_status_version_and_the_signed_copy_is_k
         assert state.signed_list(info.url) is None
         state.save_signed_list(info.url, SignedList("{}", info.version, "2026-07-08T00:00:00Z"))
         assert state.signed_list(info.url) == SignedList("{}", info.version, "2026-07-08T00:00:00Z")
+        # a slower signer's copy of an older version never replaces the newer one
+        state.save_signed_list(info.url, SignedList('{"old": 1}', info.version - 1, "2026-07-01T00:00:00Z"))
+        assert state.signed_list(info.url) == SignedList("{}", info.version, "2026-07-08T00:00:00Z")
 
 
 def test_a_schema_1_database_is_migrated_when_opened(tmp_path) -> None:

@@ -36,6 +36,10 @@ def test_the_store_setting_names_postgresql_by_url_or_by_variable(monkeypatch: p
     # the password is never in a message or a repr
     assert "s3cret" not in setting.describe() and "s3cret" not in repr(setting)
     assert setting.describe() == "postgresql://db.internal:5433/omc schema omc"
+    # a port that is not a number is a configuration error, not a crash
+    for bad in ("postgresql://u:pw@db:abc/omc", "postgresql://db:70000/omc"):
+        with pytest.raises(ConfigError, match="port"):
+            parse_store(bad)
     by_env = parse_store({"url_env": URL_ENV, "schema": "college_a", "pool_size": 3})
     assert by_env == StoreSetting(url_env=URL_ENV, schema="college_a", pool_size=3)
     monkeypatch.delenv(URL_ENV, raising=False)
