@@ -167,14 +167,8 @@ class Verifier:
         def want(name: str) -> bool:
             return wanted is None or name in wanted
 
-        if want("data-model"):
-            if result.add(data_model(doc, kind)).failed:
-                return result
-            if "relatedResource" in doc:
-                problem = related_resources_in_use(doc, _contents(self.loader))
-                if problem:
-                    result.add(Check("related-resources", "failed", problem, RELATED_RESOURCE_CODE))
-                    return result
+        if want("data-model") and result.add(data_model(doc, kind)).failed:
+            return result
         # DESIGN decision 11: every check below reads JSON fields while the proof signs the graph, so a
         # document whose JSON could say something other than its graph is refused before anything reads
         # it (whatever checks the caller asked for: the proof check itself reads the proof's JSON)
@@ -184,13 +178,19 @@ class Verifier:
         except JsonLdError as exc:
             result.add(Check.from_error("plain-json-ld", exc))
             return result
+        if want("data-model") and "relatedResource" in doc:
+            problem = related_resources_in_use(doc, _contents(self.loader))
+            if problem:
+                result.add(Check("related-resources", "failed", problem, RELATED_RESOURCE_CODE))
+                return result
         data_loss_wanted = want("data-loss") or want("proof")
         # An RDFC cryptosuite canonicalizes with data-loss detection on (DI 1.0 §2.4.3), so for proofs that
         # are all RDFC the separate pass would do the same JSON-LD expansion twice: it runs only for
         # other suites (eddsa-jcs-2022 never expands JSON-LD) or when the proof itself is not checked.
         rdfc_only = want("proof") and all(
             isinstance(p, dict) and ((isinstance(p.get("cryptosuite"), str) and p["cryptosuite"] in _RDFC_SUITES)
-                                     or (p.get("type") in _RDFC_LEGACY_TYPES and "cryptosuite" not in p))
+                                     or (isinstance(p.get("type"), str) and p["type"] in _RDFC_LEGACY_TYPES
+                                         and "cryptosuite" not in p))
             for p in as_list(doc.get("proof"))
         ) and bool(as_list(doc.get("proof")))
         if data_loss_wanted and not rdfc_only:

@@ -327,3 +327,15 @@ def test_related_resource_with_another_versions_digest_is_refused(issuer: KeyPai
     assert not result.verified
     failed = result.check("related-resources")
     assert failed is not None and failed.code == "RELATED_RESOURCE_DIGEST_ERROR"
+
+
+def test_a_proof_whose_type_is_a_list_fails_its_check_never_raises() -> None:
+    """Malformed input is a failed check (DESIGN decision 9), not an exception (an HTTP 500 on the service)."""
+    key = KeyPair.generate("ed25519")
+    document = add_proof({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                          "issuer": key.controller, "credentialSubject": {"id": "did:example:x"}}, key)
+    proof = {k: v for k, v in document["proof"].items() if k != "cryptosuite"}
+    proof["type"] = ["DataIntegrityProof"]
+    result = Verifier().verify({**document, "proof": proof})
+    assert not result.verified
+    assert any(c.failed for c in result.checks)
