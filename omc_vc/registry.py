@@ -1235,7 +1235,11 @@ class RegistryClient:
             if held is not None and not refresh and held[1] <= moment < held[2]:
                 return held[0]
             loaded = self._load_url(moment) if _is_url(self.source) else self._load_path(moment)
-            self._held = (loaded, moment, min(shift(moment, self.reuse_for), loaded.verified.valid_until))
+            until = min(shift(moment, self.reuse_for), loaded.verified.valid_until)
+            if loaded.age is not None:
+                # a copy read from the cache (its fetch failed) is never used past max_cache_age either
+                until = min(until, moment - loaded.age + self.max_cache_age)
+            self._held = (loaded, moment, until)
             return loaded
 
     # --- files ---

@@ -637,3 +637,19 @@ def test_mix_and_match_attack_other_registry_at_same_source(w: World, creds: dic
     staging.data = type(w.draft.data)(staging.data.id, 0, w.draft.data.institutions, w.draft.data.partnerships)
     w.publish_registry(sign_registry(staging, [w.ministry], version=50), "/mix/registry.json")
     assert _registry_failure(w, creds["college"], _client(w, url, tmp_path))[0] == "REGISTRY_WRONG_ID"
+
+
+def test_a_cached_copy_held_by_a_long_lived_client_goes_stale_on_time(w: World, tmp_path: Path) -> None:
+    """A service holds the registry it loaded for a few minutes; a copy read from the cache because the
+    fetch failed is never held past max_cache_age (the stale rule fails closed on time, not minutes late)."""
+    url = w.publish_registry(w.signed_registry(version=1), "/held/registry.json")
+    _client(w, url, tmp_path).load()  # fills the cache at w.now
+    del w.server.routes["/held/registry.json"]
+    moment = [w.now + timedelta(minutes=59)]
+    held = _client(w, url, tmp_path, max_cache_age=timedelta(hours=1), reuse_for=timedelta(minutes=5),
+                   clock=lambda: moment[0])
+    assert held.load().from_cache  # 59 minutes old: still usable
+    moment[0] = w.now + timedelta(minutes=61)  # within reuse_for of that load, past max_cache_age
+    with pytest.raises(RegistryError) as caught:
+        held.load()
+    assert caught.value.code == "REGISTRY_STALE"
