@@ -608,7 +608,7 @@ class Wallet:
             if url:
                 return qr.check_verifier_url(url, demo=allow_local), origin
         raise WalletError("no verifier URL is set for QR codes and certificates: set yours once with 'omc wallet "
-                          "settings --verifier-url https://...' (or give --base-url)", code="WALLET_NO_VERIFIER_URL")
+                          "settings --verifier-url https://...' (or give --verifier-url)", code="WALLET_NO_VERIFIER_URL")
 
     def subject_flag(self, document: dict[str, Any]) -> str | None:
         """Why ``document`` does not look like this wallet's learner's, or None when it does.
@@ -945,7 +945,7 @@ class Wallet:
         # the presentation is bound to the service we talk to: a service relaying another's challenge
         # (to plant a share there in our name) would get one that the other refuses
         if domain.rstrip("/") != base:
-            raise WalletError(f"{base} asked for a presentation to {domain!r}, not to itself; use --service with "
+            raise WalletError(f"{base} asked for a presentation to {domain!r}, not to itself; use --verifier-url with "
                               "the address the service calls its own", code="WALLET_SHARE_FAILED")
         presentation = self.present([item.id], challenge=challenge, domain=domain, now=now)
         answer = _send(fetcher, "POST", f"{base}/shares", body={"presentation": presentation,

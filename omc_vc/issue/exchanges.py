@@ -245,7 +245,7 @@ class WalletExchanges:
         offer stays redeemed by this holder throughout (it is never given back here)."""
         learner = Learner(offer.learner_name, offer.learner_email, offer.student_number, holder)
         for _ in range(2):
-            found = self._issued(learner, offer.achievement)
+            found = self._issued(learner, offer.achievement, since=offer.redeemed_at)
             if found is not None:
                 self.offers.record_credential(offer.id, found[0])
                 return found[1]
@@ -260,11 +260,14 @@ class WalletExchanges:
             return issued.credential
         raise _refuse("the offer's credential could not be found again", "OFFER_REDEEMED", 409)  # pragma: no cover
 
-    def _issued(self, learner: Learner, achievement: str) -> tuple[str, dict[str, Any]] | None:
-        """(id, signed document) of the credential ``learner`` holds for ``achievement``, if any."""
+    def _issued(self, learner: Learner, achievement: str, *, since: str | None) -> tuple[str, dict[str, Any]] | None:
+        """(id, signed document) of the credential issued to ``learner`` for ``achievement`` by this redeem
+        (at or after ``since``, and not revoked): never an earlier, revoked one of the same learner."""
         outcome = self.issuer.reserve([(learner.key(), achievement)])[0]
         if not isinstance(outcome, CredentialRecord):
             return None  # not issued: its reservation (id, status indices) is the one issue() signs
+        if since is None or outcome.issued < since or outcome.revoked is not None:
+            return None  # an earlier credential: issue() reissues, linked to it
         document = self.issuer.store.document(outcome.id)
         return (outcome.id, document) if document is not None else None
 

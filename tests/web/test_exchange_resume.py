@@ -49,3 +49,22 @@ def test_a_retry_after_a_redeem_cut_off_before_signing_issues_it_once(tmp_path: 
         assert answer.status_code == 200, answer.text
         assert subject_ids(answer.json()) == [holder.controller]
         assert [r.id for r in issuer.store.all()] == [answer.json()["id"]]
+
+
+def test_a_retry_never_hands_back_an_earlier_revoked_credential(tmp_path: Path) -> None:
+    """The learner's earlier credential for the achievement was revoked; the offer reissues it. A redeem cut
+    off before signing gets a new credential on retry, not the revoked one the store still holds."""
+    world = make_offer_world(tmp_path)
+    new, links = world.offer()
+    holder = KeyPair.generate()
+    path, challenge = lcw_target(links.deep_link)
+    with world.client() as client:
+        issuer = client.app.state.service.issuer  # type: ignore[attr-defined]
+        earlier = issuer.issue(learner=Learner(new.offer.learner_name, new.offer.learner_email, None,
+                                               holder.controller), achievement=new.offer.achievement)
+        issuer.store.set_revoked(earlier.record.id, issuer.clock().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        issuer.store.redeem(new.offer.id, holder=holder.controller, protocol=LCW, now=issuer.clock())
+        answer = client.post(path, json=didauth(holder, challenge=challenge))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["id"] != earlier.record.id
+        assert issuer.store.offer(new.offer.id).credential_id == answer.json()["id"]
