@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote, unquote
 
 from omc_vc._internal.fetch import Fetcher
@@ -194,6 +194,10 @@ def did_web_document(did: str, keys: Iterable[PublicKey], *, fragments: Iterable
 # --- resolution ------------------------------------------------------------------------------------
 
 
+#: How many fetched did:web and https key documents one resolver keeps.
+MAX_CACHED_DOCUMENTS: Final = 1024
+
+
 @dataclass
 class DidResolver:
     """Resolve did:key and did:jwk locally and did:web through the injected :class:`Fetcher`.
@@ -218,17 +222,25 @@ class DidResolver:
             return self.documents[did]
         if did in self._cache:
             return self._cache[did]
+        # did:key and did:jwk documents are made from the DID itself: cheap, and never kept (anyone may send
+        # any number of them, so keeping each would let a caller fill this resolver's memory)
         if did.startswith("did:key:"):
-            doc = did_key_document(did)
-        elif did.startswith("did:jwk:"):
-            doc = did_jwk_document(did)
-        elif did.startswith("did:web:"):
+            return did_key_document(did)
+        if did.startswith("did:jwk:"):
+            return did_jwk_document(did)
+        if did.startswith("did:web:"):
             doc = self._resolve_web(did)
         else:
             raise DidError(f"unsupported DID method in {did!r} (did:key, did:jwk and did:web only)",
                            code="methodNotSupported")
-        self._cache[did] = doc
+        self._keep(did, doc)
         return doc
+
+    def _keep(self, key: str, doc: dict[str, Any]) -> None:
+        """Keep a fetched document (bounded: the oldest goes first)."""
+        if len(self._cache) >= MAX_CACHED_DOCUMENTS:
+            del self._cache[next(iter(self._cache))]
+        self._cache[key] = doc
 
     def dereference(self, url: str) -> dict[str, Any]:
         """An https controlled identifier document (CID 1.0 §3.3 step 3) or key document, by its URL.
@@ -251,7 +263,7 @@ class DidResolver:
             doc = loads_object(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES, what="key document")
         except (FetchError, InputError) as exc:
             raise DidError(f"cannot retrieve {url}: {exc.detail}", code="notFound") from exc
-        self._cache[url] = doc
+        self._keep(url, doc)
         return doc
 
     def _controller_document(self, controller: str) -> dict[str, Any]:

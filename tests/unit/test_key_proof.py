@@ -188,3 +188,14 @@ def test_oversized_proof_is_refused_before_decoding() -> None:
     holder = _holder()
     token = sign_key_proof({**CLAIMS, "pad": "x" * 20_000}, holder, typ=TYP)
     _refused(token, "JWT_MALFORMED")
+
+
+def test_many_did_jwk_proofs_do_not_grow_the_resolver() -> None:
+    """Proofs naming ever new did:jwk keys (signed or not) leave nothing behind in the resolver: a caller
+    with one access token cannot fill the service's memory."""
+    resolver = DidResolver()
+    for _ in range(50):
+        key = KeyPair.generate("p256")
+        did = did_jwk(key.public_key)
+        resolver.resolve(did)
+    assert len(resolver._cache) == 0
