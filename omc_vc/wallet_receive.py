@@ -39,7 +39,7 @@ import requests
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
-from omc_vc.errors import FetchError, InputError, WalletError
+from omc_vc.errors import FetchError, InputError, OmcVcError, WalletError
 from omc_vc.model import VC_V2_CONTEXT, as_list, subject_ids, types
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
@@ -296,7 +296,15 @@ def receive(wallet: Wallet, link: str, *, fetcher: Fetcher, verifier: Verifier,
         raise InputError(f"the link is longer than {MAX_LINK_CHARS} characters")
     receiver = find_receiver(link)
     moment = now or utcnow()
-    credentials = receiver.run(wallet, link, fetcher, moment, options or ReceiveOptions())
+    try:
+        credentials = receiver.run(wallet, link, fetcher, moment, options or ReceiveOptions())
+    except OmcVcError as exc:
+        # a VC-API link carries its secret as its path's last part: no message names it (the CLI prints them)
+        secret = urlsplit(_interaction_url(link)).path.rsplit("/", 1)[-1]
+        if len(secret) >= 16 and secret in exc.detail:
+            exc.detail = exc.detail.replace(secret, "…")
+            exc.args = (exc.detail,)
+        raise
     received = Received(receiver.name, _public_origin(link))
     for credential in credentials:
         item, new = wallet.add(credential, verifier=verifier, source=f"offer {received.origin}", now=moment)

@@ -171,3 +171,15 @@ def test_wallet_receive_command(live: tuple[OfferWorld, str], tmp_path: Path, mo
     bad = CliRunner().invoke(cli, ["wallet", "receive", "https://example.ca/", "--wallet", str(folder),
                                    "--passphrase-env", "OMC_TEST_WALLET_PASS"])
     assert bad.exit_code == 2 and bad.stderr.startswith("error: WALLET_LINK_UNSUPPORTED:")
+
+
+def test_a_refused_exchange_never_names_the_links_secret(live: tuple[OfferWorld, str], wallet: Wallet) -> None:
+    """The VC-API link's secret is its path's last part: a refusal (printed by the CLI, kept in logs) names
+    the exchange without it."""
+    world, _ = live
+    new, links = world.offer()
+    _receive(wallet, links.interaction_url)
+    with pytest.raises(WalletError) as caught:
+        _receive(wallet, links.interaction_url)  # redeemed already: refused
+    assert "OFFER_REDEEMED" in caught.value.detail or "410" in caught.value.detail or "409" in caught.value.detail
+    assert new.secret not in caught.value.detail and new.secret not in str(caught.value)
