@@ -21,7 +21,7 @@ from typing import Any, Final
 from omc_vc._internal import atomic
 from omc_vc.errors import ConfigError
 from omc_vc.issue import oid4vci
-from omc_vc.issue.batch import RowError, read_roster
+from omc_vc.issue.batch import RowError, csv_safe, read_roster
 from omc_vc.issue.config import InstitutionConfig, OffersConfig
 from omc_vc.issue.exchanges import OfferLinks, offer_links
 from omc_vc.issue.offers import NewOffer, Offer, OfferDraft, OfferStore
@@ -114,7 +114,7 @@ def offers_csv(made: Sequence[MadeOffer], out: str | Path | None = None) -> str:
     writer.writerow(CSV_COLUMNS)
     for item in made:
         # a spreadsheet runs a cell starting with = + - @ as a formula (CSV injection): names come from a roster
-        writer.writerow([("'" + cell) if cell[:1] in ("=", "+", "-", "@") else cell for cell in item.csv_row()])
+        writer.writerow([csv_safe(cell) for cell in item.csv_row()])
     text = buffer.getvalue()
     if out is not None:
         atomic.write_bytes(out, text.encode("utf-8"), mode=0o600)  # the links are secrets

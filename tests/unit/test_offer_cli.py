@@ -96,11 +96,13 @@ def test_roster_csv_neutralises_formula_cells(config: Path, tmp_path: Path) -> N
     """CSV injection: a learner named =HYPERLINK(...) must not become a formula in the registrar's spreadsheet."""
     roster = tmp_path / "evil.csv"
     roster.write_text("name,email,achievement,completion_date\n=HYPERLINK(\"http://x\"),e@example.ca,weld-101,"
-                      "2026-01-05\n", encoding="utf-8")
+                      "2026-01-05\n|calc,f@example.ca,weld-101,2026-01-05\n", encoding="utf-8")
     out = tmp_path / "offers.csv"
     assert _omc("offer", "create", "--config", str(config), "--roster", str(roster), "--out", str(out)).exit_code == 0
     with out.open(encoding="utf-8", newline="") as handle:
-        assert next(csv.DictReader(handle))["name"].startswith("'=")
+        names = [row["name"] for row in csv.DictReader(handle)]
+    assert names[0].startswith("'=")
+    assert all(name.startswith("'") for name in names)  # every start the project neutralises (batch.csv_safe)
 
 
 def test_list_and_revoke(config: Path) -> None:
