@@ -216,7 +216,9 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
         raise ApiError("options.domain must be a string or a list of strings")
     checks, with_status = _wanted_checks(options)
     verifier = verifiers.full if with_status else verifiers.proof_only
-    result = verifier.verify(presentation, challenge=challenge, domain=domain, checks=checks)
+    # one moment for both passes below: the W3C fields and the OMC verdict judge the same instant
+    moment = verifier.clock()
+    result = verifier.verify(presentation, now=moment, challenge=challenge, domain=domain, checks=checks)
     if result.kind == "credential":
         raise ApiError("verifiablePresentation is not a presentation", code="PARSING_ERROR")
     purpose = options.get("expectedProofPurpose")
@@ -231,7 +233,7 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
     if verifiers.omc is not None and with_status and "verdict" not in body:
         # the OMC verdict beside the W3C fields, which stay those of the W3C checks above: the OMC verifier (status,
         # profile, registry) runs on the same presentation with the same challenge and domain
-        judged = verifiers.omc().verify(presentation, challenge=challenge, domain=domain, checks=checks)
+        judged = verifiers.omc().verify(presentation, now=moment, challenge=challenge, domain=domain, checks=checks)
         if wrong_purpose is not None:
             judged.add(wrong_purpose)
             verdict_of(judged)

@@ -339,3 +339,27 @@ def test_a_proof_whose_type_is_a_list_fails_its_check_never_raises() -> None:
     result = Verifier().verify({**document, "proof": proof})
     assert not result.verified
     assert any(c.failed for c in result.checks)
+
+
+def test_presentations_verify_judges_the_w3c_fields_and_the_verdict_at_one_moment() -> None:
+    """The W3C pass and the OMC pass of POST /presentations/verify are two verifications of one presentation:
+    both are asked about the same instant, so a credential expiring between them cannot be valid in one and
+    not in the other."""
+    from omc_vc.web.vcapi import Verifiers, verify_presentation
+
+    asked: list[Any] = []
+
+    class Recording(Verifier):
+        def verify(self, document: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            asked.append(kwargs.get("now"))
+            return super().verify(document, **kwargs)
+
+    ticks = iter(range(10))
+    clock = lambda: datetime(2026, 1, 1, tzinfo=UTC).replace(second=next(ticks))  # noqa: E731
+    verifiers = Verifiers(full=Recording(clock=clock), proof_only=Recording(clock=clock),
+                          omc=lambda: Recording(clock=clock))
+    holder = KeyPair.generate("ed25519")
+    presentation = add_proof({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                              "holder": holder.controller}, holder, purpose="authentication", challenge="c")
+    verify_presentation({"verifiablePresentation": presentation, "options": {"challenge": "c"}}, verifiers)
+    assert len(asked) == 2 and asked[0] is not None and asked[0] == asked[1]
