@@ -258,6 +258,9 @@ def _from_config_file(path: Path) -> dict[str, str]:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"user config file {path}: {key} must be a URL or a file path")
         value = value.strip()
+        if key == "anchors" and "://" in value:
+            raise ConfigError(f"user config file {path}: anchors must be a file path (trust anchors are never "
+                              "fetched)")
         if "://" not in value and not Path(value).expanduser().is_absolute():
             value = str(path.parent / value)
         found[key] = str(Path(value).expanduser()) if "://" not in value else value
@@ -343,13 +346,15 @@ def _refuse_existing_out(ctx: click.Context, _param: click.Parameter, value: str
     return value
 
 
-def output_option(help_text: str, *, required: bool = False) -> Callable[[F], F]:
-    """``--out FILE`` that never replaces an existing file, and the ``--force`` that lets it."""
+def output_option(help_text: str, *, required: bool = False, name: str = "--out",
+                  dest: str | None = None) -> Callable[[F], F]:
+    """``--out FILE`` (or ``name``) that never replaces an existing file, and the ``--force`` that lets it."""
 
     def decorate(func: F) -> F:
         func = click.option("--force", is_flag=True, is_eager=True, expose_value=False, callback=_remember_force,
-                            help="Replace the --out file if it exists.")(func)
-        return click.option("--out", required=required, type=click.Path(dir_okay=False), metavar="FILE",
+                            help=f"Replace the {name} file if it exists.")(func)
+        names = (name, dest) if dest else (name,)
+        return click.option(*names, required=required, type=click.Path(dir_okay=False), metavar="FILE",
                             callback=_refuse_existing_out, help=help_text)(func)
 
     return decorate

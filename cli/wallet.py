@@ -272,7 +272,7 @@ def wallet_group() -> None:
 
 @wallet_group.command("init")
 @_wallet_options
-@click.option("--name", "learner", metavar="NAME",
+@click.option("--learner-name", "--name", "learner", cls=AliasedOption, metavar="NAME",
               help="Your name as your credentials carry it (a credential for neither this name nor your holder "
                    "DID is flagged on import).")
 @click.option("--verifier-url", metavar="URL",
@@ -288,7 +288,7 @@ def init_cmd(wallet_dir: str | None, passphrase_env: str | None, learner: str | 
     \b
     Example:
       omc wallet init --wallet ~/omc-wallet --passphrase-env OMC_WALLET_PASS \\
-          --name "Ana Silva" --verifier-url https://verify.example.ca
+          --learner-name "Ana Silva" --verifier-url https://verify.example.ca
     """
     folder = _folder(wallet_dir)
     if Wallet.exists(folder):
@@ -645,8 +645,7 @@ def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_en
 @wallet_group.command("stacks")
 @_wallet_options
 @click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON.")
-@click.option("--export", "export_file", type=click.Path(dir_okay=False),
-              help="Also export the credentials as a bundle to this file.")
+@output_option("Also export the credentials as a bundle to this file.", name="--export", dest="export_file")
 @click.option("--format", "fmt", type=click.Choice(["clr", "json"]), default="clr", show_default=True,
               help="clr: a ClrCredential-style VC signed by your holder key; json: plain JSON, unsigned.")
 @handle_errors

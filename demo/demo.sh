@@ -94,7 +94,7 @@ run omc registry publish --draft "$OUT/ministry/registry-draft.json" --key keys/
 
 step "4. The learner sets up a DEMO wallet (its holder DID goes into the credentials)"
 # the verifier its QR codes and certificates open is set once; a loopback one only because this is a DEMO wallet
-run omc wallet init --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --name "Ada Demo-Learner" \
+run omc wallet init --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS --learner-name "Ada Demo-Learner" \
     --verifier-url "$BASE" --demo
 LEARNER_DID=$(omc wallet did --wallet "$WALLET" --passphrase-env OMC_WALLET_PASS | tail -n 1)
 echo "learner: $LEARNER_DID"

@@ -123,3 +123,18 @@ def test_wallet_verdict_line_follows_the_locale(monkeypatch: pytest.MonkeyPatch)
     assert _verdict_line(item) == "INVALID - REVOKED: NOT valid: do not rely on this credential"  # type: ignore[arg-type]
     monkeypatch.setenv("LC_ALL", "fr_CA.UTF-8")
     assert _verdict_line(item) == "NON VALIDE - RÉVOQUÉE\u00a0: NON valide : ne vous y fiez pas"  # type: ignore[arg-type]
+
+
+def test_wallet_stacks_export_never_replaces_a_file_without_force(tmp_path: Any) -> None:
+    out = tmp_path / "bundle.json"
+    out.write_text("precious\n")
+    result = CliRunner().invoke(cli, ["wallet", "stacks", "--wallet", str(tmp_path / "w"), "--export", str(out)],
+                                prog_name="omc")
+    assert result.exit_code == 2 and result.stderr.startswith("error: FILE_EXISTS: ")
+    assert out.read_text() == "precious\n"
+    assert "--force" in _help(["wallet", "stacks"])
+
+
+def test_wallet_init_and_settings_name_the_learner_alike() -> None:
+    assert "--learner-name NAME" in _help(["wallet", "init"]) and "--name" not in _help(["wallet", "init"])
+    assert "--learner-name NAME" in _help(["wallet", "settings"])

@@ -160,6 +160,10 @@ def test_bad_user_config_file_is_a_one_line_config_error(setup: Setup) -> None:
     setup.config_file("regsitry: https://www.ontario.ca/omc/registry.json\n")
     result = verify(setup)
     assert result.exit_code == 2 and "unknown key(s) regsitry" in result.stderr
+    # trust anchors are never fetched: a URL for them is refused by name, not read as a file
+    setup.config_file("registry: https://www.ontario.ca/omc/registry.json\nanchors: https://x.example/a.json\n")
+    result = verify(setup)
+    assert result.exit_code == 2 and "anchors must be a file path" in result.stderr
 
 
 def _wallet(setup: Setup, command: str, env: dict[str, str | None], wallet: str = "wallet") -> Result:
