@@ -125,3 +125,17 @@ def test_the_catalog_test_tells_a_word_in_context_from_the_same_word_alone(monke
     found = tool.problems()
     assert "fr_CA: untranslated: 'revoked' (context 'credential state')" in found
     assert "fr_CA: untranslated: 'revoked'" not in found
+
+
+def test_inert_text_cleans_a_message_every_time_and_keeps_a_clean_one_as_it_is() -> None:
+    """A message's document text (a parameter) is made inert on every display, however often the same
+    message object is shown; a message with nothing to clean comes back as itself (not rebuilt)."""
+    from omc_vc.i18n import Message, Sentence, inert_text
+
+    dirty = Sentence(Message("{name} held the ministry's consent", name="Evil\u202eCollege\x1b[2J"))
+    for _ in range(2):
+        shown = inert_text(dirty, limit=500)
+        assert "\u202e" not in shown and "\x1b" not in shown and "Evil" in shown
+    clean = Message("{name} held the ministry's consent", name="Example College")
+    assert inert_text(clean, limit=500) is clean and inert_text(clean, limit=500) is clean
+    assert inert_text(clean, limit=10) != clean  # another limit: cut, not taken from the mark
