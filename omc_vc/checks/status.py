@@ -558,7 +558,7 @@ class StatusListCheck:
             digest = _content_digest(pinned)
             remembered = self._recall(url, digest, ctx, now)
             if remembered is not None:
-                verified = self._reuse(url, remembered, credential)
+                verified = remembered  # verified as a list when it was remembered
                 self._check_rollback(url, verified, full=False, pinned=True)
                 return verified
             if isinstance(pinned, str):
@@ -593,7 +593,7 @@ class StatusListCheck:
         digest = cached.digest
         remembered = self._recall(url, digest, ctx, now)
         if remembered is not None:
-            verified = self._reuse(url, remembered, credential)
+            verified = remembered  # verified as a list when it was remembered
             self._check_rollback(url, verified, full=False)
             return verified
         parsed = self._parse_content(url, cached.content)
@@ -637,11 +637,6 @@ class StatusListCheck:
         except (OmcVcError, ValueError, TypeError, OverflowError, IndexError, binascii.Error):
             version = None  # a time the verification accepted but that cannot be ordered: treated as undated
         return _VerifiedList(doc, bits, result.format, facts, version)
-
-    def _reuse(self, url: str, remembered: _VerifiedList, credential: dict[str, Any]) -> _VerifiedList:
-        if not remembered.facts.is_list:
-            raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
-        return remembered
 
     @staticmethod
     def _bind_list(url: str, facts: _ListFacts, credential: dict[str, Any]) -> StatusError | None:
