@@ -11,7 +11,14 @@ import click
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.errors import InputError, OfferError
 from omc_vc.issue.config import load_config
-from omc_vc.issue.offer_ops import MadeOffer, make_offer, make_roster_offers, offer_settings, offers_csv
+from omc_vc.issue.offer_ops import (
+    MadeOffer,
+    make_offer,
+    make_roster_offers,
+    offer_settings,
+    offers_csv,
+    withdraw_offers,
+)
 from omc_vc.issue.offers import MAX_OFFER_DAYS, OfferRedeemedError
 from omc_vc.issue.stores import open_store
 from omc_vc.qr import make_qr_image
@@ -114,9 +121,16 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
         if not out:
             raise click.UsageError("--roster needs --out FILE (the mail-merge CSV)")
         t = words()
+        folder = Path(out).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise InputError(f"cannot write the mail-merge CSV in {folder}: no such folder, or not writable")
         with open_store(config) as store:
             report = make_roster_offers(config, store, roster, now=now, expires_days=expires_in_days, strict=strict)
-        offers_csv(report.made, out)
+            try:
+                offers_csv(report.made, out)
+            except OSError:
+                withdraw_offers(store, report.made, now=now)  # their links would be shown nowhere
+                raise
         if qr_out:
             folder = Path(qr_out)
             folder.mkdir(parents=True, exist_ok=True)

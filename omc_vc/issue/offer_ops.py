@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from omc_vc._internal import atomic
-from omc_vc.errors import ConfigError
+from omc_vc.errors import ConfigError, IssuanceError, OmcVcError
 from omc_vc.issue import oid4vci
 from omc_vc.issue.batch import RowError, csv_safe, read_roster
 from omc_vc.issue.config import InstitutionConfig, OffersConfig
@@ -27,7 +27,7 @@ from omc_vc.issue.exchanges import OfferLinks, offer_links
 from omc_vc.issue.offers import NewOffer, Offer, OfferDraft, OfferStore
 
 __all__ = ["CSV_COLUMNS", "MadeOffer", "RosterOffers", "make_offer", "make_roster_offers", "offer_settings",
-           "offers_csv"]
+           "offers_csv", "withdraw_offers"]
 
 #: The columns of the mail-merge CSV, in order.
 CSV_COLUMNS: Final = ("name", "email", "student_number", "achievement", "offer_id", "expires", "link",
@@ -101,10 +101,25 @@ def make_roster_offers(config: InstitutionConfig, store: OfferStore, roster: str
     if strict and errors:
         return RosterOffers([], errors)
     days = settings.expires_days if expires_days is None else expires_days
-    made = [_made(settings, store.create_offer(
-        OfferDraft(row.achievement, row.name, row.email, row.student_number, expires_in=timedelta(days=days),
-                   tx_code=settings.tx_code, completed=row.completed), now=now)) for row in rows]
+    drafts = [OfferDraft(row.achievement, row.name, row.email, row.student_number, expires_in=timedelta(days=days),
+                         tx_code=settings.tx_code, completed=row.completed) for row in rows]
+    made: list[MadeOffer] = []
+    try:
+        for draft in drafts:
+            made.append(_made(settings, store.create_offer(draft, now=now)))
+    except (OmcVcError, OSError) as exc:
+        # the links of the offers made so far would be shown nowhere: none stays open
+        withdraw_offers(store, made, now=now)
+        detail = exc.detail if isinstance(exc, OmcVcError) else str(exc)
+        raise IssuanceError(f"offer {len(made) + 1} of {len(drafts)} could not be made ({detail}); the "
+                            f"{len(made)} made before it were revoked: run the command again") from exc
     return RosterOffers(made, errors)
+
+
+def withdraw_offers(store: OfferStore, made: Sequence[MadeOffer], *, now: datetime) -> None:
+    """Revoke offers whose links were never handed to anyone (their CSV could not be written)."""
+    for item in made:
+        store.revoke_offer(item.offer.id, now=now)
 
 
 def offers_csv(made: Sequence[MadeOffer], out: str | Path | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -169,3 +170,54 @@ def test_offers_section_is_checked(tmp_path: Path, offers: str, why: str) -> Non
     path.write_text(path.read_text(encoding="utf-8") + "offers:\n" + offers, encoding="utf-8")
     result = _omc("offer", "list", "--config", str(path))
     assert result.exit_code == 2 and why in result.stderr, result.stderr
+
+
+def test_a_roster_whose_csv_cannot_be_written_leaves_no_offer_open(config: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is lost: offers whose links were shown nowhere never stay open to be guessed or forgotten."""
+    roster = tmp_path / "cohort.csv"
+    roster.write_text("name,email,achievement,completion_date\nAna Silva,a@example.ca,weld-101,2026-01-05\n"
+                      "Ben Okafor,b@example.ca,weld-101,2026-01-05\n", encoding="utf-8")
+    # a folder that does not exist: refused before any offer is made
+    missing = _omc("offer", "create", "--config", str(config), "--roster", str(roster), "--out",
+                   str(tmp_path / "nowhere" / "offers.csv"))
+    assert missing.exit_code == 2 and "cannot write the mail-merge CSV" in missing.stderr
+    assert "open" not in _omc("offer", "list", "--config", str(config)).stdout
+    # the disk fails while writing: the offers just made are revoked
+    from omc_vc.issue import offer_ops
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(offer_ops.atomic, "write_bytes", broken)
+    failed = _omc("offer", "create", "--config", str(config), "--roster", str(roster), "--out",
+                  str(tmp_path / "offers.csv"))
+    assert failed.exit_code == 2 and "No space left" in failed.stderr
+    listed = json.loads(_omc("offer", "list", "--config", str(config), "--json").stdout)["offers"]
+    assert len(listed) == 2 and {o["state"] for o in listed} == {"revoked"}
+
+
+def test_an_offer_that_cannot_be_made_revokes_those_made_before_it(config: Path, tmp_path: Path) -> None:
+    from omc_vc.errors import IssuanceError, OfferError
+    from omc_vc.issue.config import load_config
+    from omc_vc.issue.offer_ops import make_roster_offers
+    from omc_vc.issue.sqlite_store import SqliteStore
+
+    roster = tmp_path / "cohort.csv"
+    roster.write_text("name,email,achievement,completion_date\nAna Silva,a@example.ca,weld-101,2026-01-05\n"
+                      "Ben Okafor,b@example.ca,weld-101,2026-01-05\n", encoding="utf-8")
+    institution = load_config(config)
+    with SqliteStore(institution.state_path) as store:
+        real = store.create_offer
+        calls = []
+
+        def second_fails(draft: Any, *, now: Any) -> Any:
+            calls.append(draft)
+            if len(calls) == 2:
+                raise OfferError("the store is busy")
+            return real(draft, now=now)
+
+        store.create_offer = second_fails  # type: ignore[method-assign]
+        with pytest.raises(IssuanceError, match=r"offer 2 of 2 could not be made.*1 made before it were revoked"):
+            make_roster_offers(institution, store, roster, now=datetime.now(UTC))
+        assert [o.state for o in store.offers()] == ["revoked"]
