@@ -29,10 +29,9 @@ from omc_vc.issue.records import (
     StatusEvent,
     email_digest,
     original_learner_key,
-    record_of_row,
     search_sql,
 )
-from omc_vc.issue.store import Completion, CredentialRecord
+from omc_vc.issue.store import Completion, CredentialRecord, record_of_row
 
 if TYPE_CHECKING:  # psycopg is needed only where a PostgresStore is opened (the optional extra)
     import psycopg

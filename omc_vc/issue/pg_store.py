@@ -63,6 +63,7 @@ from omc_vc.issue.store import (
     Reservation,
     SignedList,
     StatusSlot,
+    record_of_row,
 )
 
 __all__ = ["DEFAULT_POOL_SIZE", "PostgresStore", "complete_one", "redacted"]
@@ -97,12 +98,6 @@ def redacted(url: str) -> str:
     user = f"{info['user']}@" if info.get("user") else ""
     return f"postgresql://{user}{host}{port}/{info.get('dbname') or ''}"
 
-
-def _record(row: Sequence[Any]) -> CredentialRecord:
-    return CredentialRecord(
-        id=row[0], learner_key=row[1], learner_name=row[2], achievement=row[3], status_list=row[4],
-        status_index=row[5], suspension_list=row[6], suspension_index=row[7], content_hash=row[8], file=row[9],
-        issued=row[10], revoked=row[11], suspended=bool(row[12]))
 
 
 def _slots(text: str) -> tuple[StatusSlot, ...]:
@@ -313,25 +308,25 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
     # --- queries ------------------------------------------------------------------------------------
     def issued(self, learner_key: str, achievement: str) -> CredentialRecord | None:
         rows = self._query(_RECORD + " WHERE learner_key = %s AND achievement = %s", (learner_key, achievement))
-        return _record(rows[0]) if rows else None
+        return record_of_row(rows[0]) if rows else None
 
     def get(self, credential_id: str) -> CredentialRecord | None:
         rows = self._query(_RECORD + " WHERE id = %s", (credential_id,))
-        return _record(rows[0]) if rows else None
+        return record_of_row(rows[0]) if rows else None
 
     def find(self, ref: str) -> list[CredentialRecord]:
-        return [_record(r) for r in self._query(_SELECT_BY_REF, (ref, ref))]
+        return [record_of_row(r) for r in self._query(_SELECT_BY_REF, (ref, ref))]
 
     def records(self, ids: Sequence[str]) -> list[CredentialRecord]:
         """The records of ``ids`` in that order (an id with no credential row is left out)."""
         found: dict[str, CredentialRecord] = {}
         for start in range(0, len(ids), _BATCH):
             for row in self._query(_RECORD + " WHERE id = ANY(%s)", (list(ids[start:start + _BATCH]),)):
-                found[row[0]] = _record(row)
+                found[row[0]] = record_of_row(row)
         return [found[i] for i in ids if i in found]
 
     def all(self) -> list[CredentialRecord]:
-        return [_record(r) for r in self._query(_RECORD + " ORDER BY issued, id")]
+        return [record_of_row(r) for r in self._query(_RECORD + " ORDER BY issued, id")]
 
     def pending(self) -> list[Reservation]:
         rows = self._query("SELECT credential_id, learner_key, achievement, slots FROM reservations "
@@ -391,7 +386,7 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
                 if record.revoked is None:
                     conn.execute("UPDATE credentials SET revoked = %s WHERE id = %s", (when, record.id))
                     conn.execute("UPDATE lists SET version = version + 1 WHERE url = %s", (record.status_list,))
-            return [_record(r) for r in conn.execute(_SELECT_BY_REF, (ref, ref))]
+            return [record_of_row(r) for r in conn.execute(_SELECT_BY_REF, (ref, ref))]
 
         return self._run(work)
 
@@ -409,13 +404,13 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
                 if record.suspended != suspended:
                     conn.execute("UPDATE credentials SET suspended = %s WHERE id = %s", (suspended, record.id))
                     conn.execute("UPDATE lists SET version = version + 1 WHERE url = %s", (record.suspension_list,))
-            return [_record(r) for r in conn.execute(_SELECT_BY_REF, (ref, ref))]
+            return [record_of_row(r) for r in conn.execute(_SELECT_BY_REF, (ref, ref))]
 
         return self._run(work)
 
     def _for_update(self, conn: Connection, ref: str) -> list[CredentialRecord]:
         """The credentials under ``ref``, locked for this transaction (in id order: no lock cycle)."""
-        records = [_record(r) for r in conn.execute(
+        records = [record_of_row(r) for r in conn.execute(
             _RECORD + " WHERE id = %s OR ref = %s ORDER BY id FOR UPDATE", (ref, ref))]
         if not records:
             raise IssuanceError(f"no credential {ref!r} in {self.where}", field="credential", code="NOT_FOUND")
@@ -430,7 +425,7 @@ def _records_for_pairs(conn: Connection, pairs: Sequence[tuple[str, str]]) -> li
     out: list[CredentialRecord] = []
     for start in range(0, len(pairs), _BATCH):
         part = pairs[start:start + _BATCH]
-        out.extend(_record(row) for row in conn.execute(
+        out.extend(record_of_row(row) for row in conn.execute(
             _RECORD + " WHERE (learner_key, achievement) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",  # noqa: S608
             ([p[0] for p in part], [p[1] for p in part])))
     return out
@@ -468,7 +463,7 @@ def complete_one(conn: Connection, item: Completion) -> CredentialRecord:
         existing = conn.execute(_RECORD + " WHERE learner_key = %s AND achievement = %s",
                                 (reservation.learner_key, reservation.achievement)).fetchone()
         if existing is not None and existing[0] == reservation.credential_id:
-            return _record(existing)  # a replayed completion: the credential is there already
+            return record_of_row(existing)  # a replayed completion: the credential is there already
         if existing is not None:
             raise IssuanceError(f"{reservation.learner_key} already holds {existing[0]} for "
                                 f"{reservation.achievement}")
@@ -476,7 +471,7 @@ def complete_one(conn: Connection, item: Completion) -> CredentialRecord:
     row = _credential_row(item)
     conn.execute(_INSERT_CREDENTIAL, row)
     add_learners(conn, [item])  # the registrar's records (omc_vc.issue.pg_records)
-    return _record((*row[:11], None, False))  # as inserted: not revoked, not suspended
+    return record_of_row((*row[:11], None, False))  # as inserted: not revoked, not suspended
 
 
 def _complete_fresh(conn: Connection, items: Sequence[Completion]) -> bool:

@@ -193,13 +193,6 @@ RECORD_SELECT: Final = "SELECT " + ", ".join(RECORD_COLUMNS) + " FROM credential
 SUPERSEDED_SELECT: Final = f"SELECT old_id FROM record_links WHERE kind = '{REPLACES}'"  # noqa: S608
 
 
-def record_of_row(row: Sequence[Any]) -> CredentialRecord:
-    """A row of :data:`RECORD_SELECT` as a record (SQLite gives ``suspended`` as 0/1)."""
-    values = dict(zip(RECORD_COLUMNS, row, strict=True))
-    values["suspended"] = bool(values["suspended"])
-    return CredentialRecord(**values)
-
-
 def like_pattern(word: str) -> str:
     """A LIKE pattern finding ``word`` anywhere (its own % and _ taken literally, ESCAPE '\\')."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

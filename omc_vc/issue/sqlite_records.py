@@ -40,10 +40,9 @@ from omc_vc.issue.records import (
     email_digest,
     fold,
     original_learner_key,
-    record_of_row,
     search_sql,
 )
-from omc_vc.issue.store import Completion, CredentialRecord
+from omc_vc.issue.store import Completion, CredentialRecord, record_of_row
 
 __all__ = ["MAX_REASON_CHARS", "RECORD_TABLES", "RecordsMixin", "add_learners"]
 

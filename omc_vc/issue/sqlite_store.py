@@ -53,6 +53,7 @@ from omc_vc.issue.store import (
     Reservation,
     SignedList,
     StatusSlot,
+    record_of_row,
 )
 
 __all__ = ["SqliteStore", "read_records"]
@@ -379,10 +380,7 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
     # --- queries ------------------------------------------------------------------------------------
     @staticmethod
     def _record(row: tuple[Any, ...]) -> CredentialRecord:
-        return CredentialRecord(
-            id=row[0], learner_key=row[1], learner_name=row[2], achievement=row[3], status_list=row[4],
-            status_index=row[5], suspension_list=row[6], suspension_index=row[7], content_hash=row[8], file=row[9],
-            issued=row[10], revoked=row[11], suspended=bool(row[12]))
+        return record_of_row(row)
 
     def _issued(self, db: sqlite3.Connection, learner_key: str, achievement: str) -> CredentialRecord | None:
         row = db.execute(_SELECT_BY_LEARNER,

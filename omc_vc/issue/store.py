@@ -30,7 +30,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from omc_vc.issue.config import StatusConfig
 
 __all__ = ["RECORD_COLUMNS", "REVOCATION", "SUSPENSION", "Completion", "CredentialRecord", "KeyedRequest",
-           "ListInfo", "Reservation", "SignedList", "StatusSlot", "Store"]
+           "ListInfo", "Reservation", "SignedList", "StatusSlot", "Store", "record_of_row"]
 
 REVOCATION: Final = "revocation"
 SUSPENSION: Final = "suspension"
@@ -87,6 +87,15 @@ class CredentialRecord:
                 "suspensionList": self.suspension_list, "suspensionIndex": self.suspension_index,
                 "contentHash": self.content_hash, "file": self.file, "issued": self.issued,
                 "revoked": self.revoked, "suspended": self.suspended}
+
+
+def record_of_row(row: Sequence[Any]) -> CredentialRecord:
+    """A row of :data:`RECORD_COLUMNS` as a record (SQLite gives ``suspended`` as 0/1); every store's one
+    conversion."""
+    return CredentialRecord(
+        id=row[0], learner_key=row[1], learner_name=row[2], achievement=row[3], status_list=row[4],
+        status_index=row[5], suspension_list=row[6], suspension_index=row[7], content_hash=row[8], file=row[9],
+        issued=row[10], revoked=row[11], suspended=bool(row[12]))
 
 
 class Completion(NamedTuple):
