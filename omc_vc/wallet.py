@@ -608,7 +608,8 @@ class Wallet:
             if url:
                 return qr.check_verifier_url(url, demo=allow_local), origin
         raise WalletError("no verifier URL is set for QR codes and certificates: set yours once with 'omc wallet "
-                          "settings --verifier-url https://...' (or give --verifier-url)", code="WALLET_NO_VERIFIER_URL")
+                          "settings --verifier-url https://...' (or give --verifier-url)",
+                          code="WALLET_NO_VERIFIER_URL")
 
     def subject_flag(self, document: dict[str, Any]) -> str | None:
         """Why ``document`` does not look like this wallet's learner's, or None when it does.

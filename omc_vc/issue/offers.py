@@ -96,8 +96,13 @@ def new_secret() -> str:
 
 
 def new_offer_id() -> str:
-    """A fresh public offer id (URL-safe, 128 random bits: ids are not guessable either)."""
-    return secrets.token_urlsafe(16)
+    """A fresh public offer id (URL-safe, 128 random bits: ids are not guessable either), starting with a letter
+    or digit: a registrar's spreadsheet never takes one for a formula (a leading ``-``), so the mail-merge CSV
+    writes it as it is."""
+    while True:
+        made = secrets.token_urlsafe(16)
+        if made[0].isalnum():
+            return made
 
 
 def new_tx_code() -> str:

@@ -328,3 +328,9 @@ def test_two_processes_racing_to_consume_one_nonce_only_one_succeeds(where) -> N
         offer_id = state.create_offer(_draft(), now=NOW).offer.id
         nonce = state.issue_nonce("vcapi-challenge", offer_id=offer_id, now=NOW, lifetime=timedelta(minutes=5))
     assert sorted(_run(_race_nonce, [(where, nonce, offer_id)] * 3)) == [False, False, True]
+
+
+def test_offer_ids_never_start_like_a_spreadsheet_formula() -> None:
+    from omc_vc.issue.offers import new_offer_id
+
+    assert all(new_offer_id()[0].isalnum() for _ in range(2000))
