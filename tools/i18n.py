@@ -3,6 +3,7 @@
     python tools/i18n.py update    # extract, merge into each .po (new messages empty, gone ones dropped), compile
     python tools/i18n.py compile   # .po -> .mo only
     python tools/i18n.py check     # what tests/unit/test_i18n_catalog.py checks, as a report
+    python tools/i18n.py fill F.json [LOCALE]  # translations from a JSON file into the .po, then compile
 
 ``make i18n`` runs ``update``. The extraction reads the Python code of ``omc_vc/`` and ``cli/`` (the
 keywords below: gettext's own and omc-vc's ``Message``, ``Plural`` and ``Translator.tr``) and the page's
@@ -99,6 +100,31 @@ def compile_all() -> None:
         po_path(locale).with_suffix(".mo").write_bytes(compiled(read(locale)))
 
 
+def fill(path: Path, locale: str = LOCALES[0]) -> list[str]:
+    """Take translations from a JSON object (English message id -> translation; a plural message's id is its
+    singular, its translation a list of the plural forms) into ``locale``'s ``.po`` for the messages it has,
+    then compile. A translator's working file is merged this way; returns the ids the catalog does not have."""
+    import json
+
+    given: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    catalog = read(locale)
+    unknown: list[str] = []
+    for msgid, text in given.items():
+        message = catalog.get(msgid)
+        if message is None:
+            unknown.append(msgid)
+            continue
+        if isinstance(message.id, tuple | list):
+            message.string = tuple(text) if isinstance(text, list) else (text, text)
+        else:
+            message.string = text if isinstance(text, str) else text[0]
+        message.flags.discard("fuzzy")
+    with po_path(locale).open("wb") as handle:
+        write_po(handle, catalog, width=120, sort_output=True)
+    compile_all()
+    return unknown
+
+
 def problems() -> list[str]:
     """Each message missing, untranslated, fuzzy, stale or with other placeholders, and each stale ``.mo``."""
     found: list[str] = []
@@ -144,6 +170,9 @@ def main(argv: list[str]) -> int:
         update()
     elif command == "compile":
         compile_all()
+    elif command == "fill" and len(argv) > 2:
+        for msgid in fill(Path(argv[2]), *argv[3:4]):
+            print(f"not in the catalog (run update first, or the code does not have it): {msgid!r}")
     elif command == "check":
         issues = problems()
         for issue in issues:
