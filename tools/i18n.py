@@ -13,6 +13,8 @@ are committed so an install needs no build step (the catalog test fails when the
 
 from __future__ import annotations
 
+import ast
+import inspect
 import io
 import re
 import sys
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -33,6 +35,8 @@ DOMAIN = "omc_vc"
 LOCALES = ("fr_CA",)
 KEYWORDS: dict[str, Any] = {**DEFAULT_KEYWORDS, "Message": None, "Plural": (1, 2), "tr": None}
 SOURCES = (ROOT / "omc_vc", ROOT / "cli")
+#: The arguments of click's decorators that hold text for a person (click cleans each with inspect.cleandoc).
+HELP_ARGUMENTS = ("help", "short_help", "epilog")
 #: ``[[English text]]`` in a template: a message, its white space collapsed.
 TEMPLATE_MARK = re.compile(r"\[\[(.+?)\]\]", re.S)
 
@@ -49,16 +53,62 @@ def extract_template(fileobj: Any, keywords: Any, comment_tags: Any, options: An
         yield line, None, message, []
 
 
+def click_help_messages(source: str) -> Iterator[tuple[int, str]]:
+    """(line, message) of each help text of the click commands in ``source``: every ``help=``, ``short_help=``
+    and ``epilog=`` string, and the docstring of each function decorated as a command or group (click's help
+    when the decorator gives no ``help=``), each cleaned as click cleans it (``inspect.cleandoc``), since the
+    CLI looks the cleaned text up when it shows the help (cli/_lang.py)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg in HELP_ARGUMENTS and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    yield value.lineno, inspect.cleandoc(value.value)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            decorators = [d for d in node.decorator_list if _is_command_decorator(d)]
+            given = any(k.arg == "help" for d in decorators if isinstance(d, ast.Call) for k in d.keywords)
+            docstring = ast.get_docstring(node, clean=True)
+            if decorators and not given and docstring:
+                yield node.body[0].lineno, docstring
+
+
+def _is_command_decorator(node: ast.expr) -> bool:
+    """``@click.command(...)``, ``@group.command(...)``, ``@click.group(...)`` (called or not)."""
+    target = node.func if isinstance(node, ast.Call) else node
+    name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+    return name in ("command", "group")
+
+
+def extract_cli(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[Any, ...]]:
+    """Babel extraction method for the CLI's modules: their messages (as for any module) and their help texts."""
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
+    for line, message in click_help_messages(source.decode("utf-8")):
+        yield line, None, message, []
+
+
+def click_sources() -> Path:
+    """The installed click package: its own sentences (usage errors, "Usage:", "Show this message and exit.")
+    are shown in the reader's language from our catalog too (cli/_lang.py binds click's gettext to it)."""
+    import click
+
+    return Path(click.__file__).resolve().parent
+
+
 def extract() -> Catalog:
     """Every message of the code and the templates, as a Babel catalog (the ``.pot``)."""
     # a fixed creation date: the .po header does not change when the messages do not
     catalog = Catalog(project="omc-vc", domain=DOMAIN, charset="utf-8", fuzzy=False,
                       creation_date=datetime(2026, 1, 1, tzinfo=UTC))
     methods = [("**.py", "python"), ("**/templates/**.html", "tools.i18n:extract_template")]
-    for base in SOURCES:
+    cli_methods = [("**.py", "tools.i18n:extract_cli")]
+    click_dir = click_sources()
+    for base, method_map, keywords in ((ROOT / "omc_vc", methods, KEYWORDS), (ROOT / "cli", cli_methods, KEYWORDS),
+                                       (click_dir, methods, DEFAULT_KEYWORDS)):
         for filename, lineno, message, comments, context in extract_from_dir(
-                str(base), method_map=methods, keywords=KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True):
-            path = (base / filename).relative_to(ROOT).as_posix()
+                str(base), method_map=method_map, keywords=keywords, comment_tags=("i18n:",),
+                strip_comment_tags=True):
+            path = (base / filename).relative_to(ROOT).as_posix() if base != click_dir else f"click/{filename}"
             catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
     return catalog
 
