@@ -72,6 +72,7 @@ from omc_vc.errors import (
     JsonLdError,
     OmcVcError,
 )
+from omc_vc.i18n import Message
 
 __all__ = [
     "DEFAULT_MAX_BLANK_NODES",
@@ -169,6 +170,8 @@ RDF_DIRECTION: Final = "i18n-datatype"
 _SHA256_HEX: Final = re.compile(r"[0-9a-f]{64}")
 _PLAIN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_REPORTED_PROBLEMS: Final = 50
+#: what an input check calls the document it reads (built once: the check runs on every document)
+_DOCUMENT: Final = Message("document")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -208,12 +211,12 @@ class BundledLoader:
         self._extra: dict[str, Any] = {}
         for url, document in (extra or {}).items():
             if not isinstance(url, str) or not url:
-                raise JsonLdError(f"extra context URL {url!r} is not a non-empty string")
+                raise JsonLdError(Message("extra context URL {url} is not a non-empty string", url=repr(url)))
             if url in self._entries:
-                raise JsonLdError(f"extra context {url!r} would shadow a bundled context")
+                raise JsonLdError(Message("extra context {url} would shadow a bundled context", url=repr(url)))
             if not isinstance(document, Mapping):
-                raise JsonLdError(f"extra context {url!r} is not a JSON object")
-            _check_json(document, what=f"extra context {url!r}")
+                raise JsonLdError(Message("extra context {url} is not a JSON object", url=repr(url)))
+            _check_json(document, what=Message("extra context {url}", url=repr(url)))
             self._extra[url] = _json_copy(dict(document))
         self._parsed: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -255,10 +258,10 @@ class BundledLoader:
         try:
             raw = (self._directory / file).read_bytes()
         except OSError as exc:
-            raise JsonLdError(f"bundled context file {file!r} cannot be read ({exc.strerror})",
-                              code="CONTEXT_INTEGRITY_ERROR") from exc
+            raise JsonLdError(Message("bundled context file {file} cannot be read ({why})", file=repr(file),
+                                      why=str(exc.strerror)), code="CONTEXT_INTEGRITY_ERROR") from exc
         if hashlib.sha256(raw).hexdigest() != sha256:
-            raise JsonLdError(f"bundled context file {file!r} does not match the manifest",
+            raise JsonLdError(Message("bundled context file {file} does not match the manifest", file=repr(file)),
                               code="CONTEXT_INTEGRITY_ERROR", file=file)
         return raw
 
@@ -270,13 +273,15 @@ class BundledLoader:
                     raw = (self._directory / file).read_bytes()
                 except OSError as exc:
                     raise JsonLdError(
-                        f"bundled context file {file!r} cannot be read ({exc.strerror})",
+                        Message("bundled context file {file} cannot be read ({why})", file=repr(file),
+                                why=str(exc.strerror)),
                         code="CONTEXT_INTEGRITY_ERROR",
                     ) from exc
                 actual = hashlib.sha256(raw).hexdigest()
                 if actual != sha256:
                     raise JsonLdError(
-                        f"bundled context file {file!r} has sha256 {actual}, the manifest says {sha256}",
+                        Message("bundled context file {file} has sha256 {actual}, the manifest says {sha256}",
+                                file=repr(file), actual=actual, sha256=sha256),
                         code="CONTEXT_INTEGRITY_ERROR",
                         file=file,
                     )
@@ -284,7 +289,8 @@ class BundledLoader:
                     parsed = json.loads(raw)
                 except ValueError as exc:
                     raise JsonLdError(
-                        f"bundled context file {file!r} is not JSON", code="CONTEXT_INTEGRITY_ERROR"
+                        Message("bundled context file {file} is not JSON", file=repr(file)),
+                        code="CONTEXT_INTEGRITY_ERROR",
                     ) from exc
                 self._parsed[file] = parsed
         return parsed
@@ -295,11 +301,12 @@ def _read_manifest(directory: Path) -> dict[str, tuple[str, str]]:
     try:
         data = json.loads(path.read_bytes())
     except OSError as exc:  # by its name: the folder is the package's install path (and str(exc) names it)
-        raise JsonLdError(f"context manifest {path.name} cannot be read ({exc.strerror})") from exc
+        raise JsonLdError(Message("context manifest {name} cannot be read ({why})", name=path.name,
+                                  why=str(exc.strerror))) from exc
     except ValueError as exc:
-        raise JsonLdError(f"context manifest {path.name} is not JSON") from exc
+        raise JsonLdError(Message("context manifest {name} is not JSON", name=path.name)) from exc
     if not isinstance(data, list):
-        raise JsonLdError(f"context manifest {path.name} is not a JSON list")
+        raise JsonLdError(Message("context manifest {name} is not a JSON list", name=path.name))
     entries: dict[str, tuple[str, str]] = {}
     hashes: dict[str, str] = {}
     for index, item in enumerate(data):
@@ -307,16 +314,19 @@ def _read_manifest(directory: Path) -> dict[str, tuple[str, str]]:
         file = item.get("file") if isinstance(item, dict) else None
         sha = item.get("sha256") if isinstance(item, dict) else None
         if not (isinstance(url, str) and isinstance(file, str) and isinstance(sha, str)):
-            raise JsonLdError(f"context manifest entry {index} needs string 'url', 'file' and 'sha256'")
+            raise JsonLdError(Message("context manifest entry {index} needs string 'url', 'file' and 'sha256'",
+                                      index=str(index)))
         # A plain file name inside the contexts folder: no separators, no "..", no hidden files.
         if not file or file.startswith(".") or "/" in file or "\\" in file:
-            raise JsonLdError(f"context manifest entry {index}: {file!r} is not a plain file name")
+            raise JsonLdError(Message("context manifest entry {index}: {file} is not a plain file name",
+                                      index=str(index), file=repr(file)))
         if not _SHA256_HEX.fullmatch(sha):
-            raise JsonLdError(f"context manifest entry {index}: sha256 must be 64 lowercase hex digits")
+            raise JsonLdError(Message("context manifest entry {index}: sha256 must be 64 lowercase hex digits",
+                                      index=str(index)))
         if url in entries:
-            raise JsonLdError(f"context manifest lists {url!r} twice")
+            raise JsonLdError(Message("context manifest lists {url} twice", url=repr(url)))
         if hashes.setdefault(file, sha) != sha:
-            raise JsonLdError(f"context manifest gives {file!r} two different hashes")
+            raise JsonLdError(Message("context manifest gives {file} two different hashes", file=repr(file)))
         entries[url] = (file, sha)
     return entries
 
@@ -343,7 +353,7 @@ def _step(key: str | int) -> str:
     return "[" + json.dumps(key, ensure_ascii=False) + "]"
 
 
-def _check_json(value: Any, *, what: str = "document") -> None:
+def _check_json(value: Any, *, what: str = _DOCUMENT) -> None:
     """Raise InputError unless ``value`` is plain JSON (str keys, finite numbers) at most MAX_DEPTH deep.
 
     PyLD stringifies values of other types (a tuple, a Decimal, a datetime) and emits NaN as a
@@ -354,21 +364,25 @@ def _check_json(value: Any, *, what: str = "document") -> None:
         item, depth, trail = stack.pop()
         if isinstance(item, dict):
             if depth >= MAX_DEPTH:
-                raise InputError(f"{what} nests deeper than {MAX_DEPTH} levels at {_trail_path(trail)}")
+                raise InputError(Message("{what} nests deeper than {depth} levels at {path}", what=what,
+                                         depth=MAX_DEPTH, path=_trail_path(trail)))
             for key, child in item.items():
                 if not isinstance(key, str):
-                    raise InputError(f"{what}: key {key!r} at {_trail_path(trail)} is not a string")
+                    raise InputError(Message("{what}: key {key} at {path} is not a string", what=what,
+                                             key=repr(key), path=_trail_path(trail)))
                 if isinstance(child, (dict, list)) or not _is_json_scalar(child):
                     stack.append((child, depth + 1, (trail, key)))
         elif isinstance(item, list):
             if depth >= MAX_DEPTH:
-                raise InputError(f"{what} nests deeper than {MAX_DEPTH} levels at {_trail_path(trail)}")
+                raise InputError(Message("{what} nests deeper than {depth} levels at {path}", what=what,
+                                         depth=MAX_DEPTH, path=_trail_path(trail)))
             for index, child in enumerate(item):
                 if isinstance(child, (dict, list)) or not _is_json_scalar(child):
                     stack.append((child, depth + 1, (trail, index)))
         else:
             kind = type(item).__name__
-            raise InputError(f"{what}: value at {_trail_path(trail)} is not JSON (a {kind})")
+            raise InputError(Message("{what}: value at {path} is not JSON (a {kind})", what=what,
+                                     path=_trail_path(trail), kind=kind))
 
 
 def _is_json_scalar(value: Any) -> bool:
@@ -545,8 +559,9 @@ class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         _over_ceiling(comparisons // 2)
         if self._max_work is not None and comparisons // 2 > self._max_work:
             raise CanonicalizationLimitError(
-                f"converting to RDF needs more than {self._max_work} units of work "
-                f"({comparisons} value comparisons: too many values for one property)",
+                Message("converting to RDF needs more than {limit} units of work "
+                        "({comparisons} value comparisons: too many values for one property)",
+                        limit=self._max_work, comparisons=comparisons),
                 max_work=self._max_work,
             )
         self._in_node_map = True
@@ -671,9 +686,11 @@ class _CheckingProcessor(_Processor):
         if self._problems:
             path, reason = self._problems[0]
             more = len(self._problems) - 1
-            tail = f" (and {more} more)" if more else ""
+            detail = (Message("JSON-LD processing would drop data: {reason} at {path} (and {more} more)",
+                              reason=reason, path=path, more=more) if more
+                      else Message("JSON-LD processing would drop data: {reason} at {path}", reason=reason, path=path))
             raise DataLossError(
-                f"JSON-LD processing would drop data: {reason} at {path}{tail}",
+                detail,
                 path=path,
                 problems=[{"path": p, "reason": r} for p, r in self._problems],
             )
@@ -738,7 +755,7 @@ class _CheckingProcessor(_Processor):
 
     def _property_dropped(self, expanded_property: Any) -> None:
         if not self._frames:
-            self._problem("$", "a property no context defines")
+            self._problem("$", Message("a property no context defines"))
             return
         element, active_ctx = self._frames[-1]
         for key in sorted(element):
@@ -746,9 +763,10 @@ class _CheckingProcessor(_Processor):
                 continue
             if self._expand_iri(active_ctx, key, vocab=True) == expanded_property:
                 self._reported.add((id(element), key))
-                self._problem(self._path_of(element) + _step(key), f"property {key!r} is not defined by any context")
+                self._problem(self._path_of(element) + _step(key),
+                              Message("property {key} is not defined by any context", key=repr(key)))
                 return
-        self._problem(self._path_of(element), "a property no context defines")
+        self._problem(self._path_of(element), Message("a property no context defines"))
 
     def _dropped_value(self, active_ctx: Any, active_property: Any, element: Any) -> None:
         # Expansion returns None for null values, {"@language": ...} alone and node objects with
@@ -758,12 +776,12 @@ class _CheckingProcessor(_Processor):
         if isinstance(active_property, str):
             where += _step(active_property)
         if not isinstance(element, dict):
-            self._problem(where, "a value that is not inside any node object is dropped")
+            self._problem(where, Message("a value that is not inside any node object is dropped"))
             return
         for key, value in element.items():
             keyword = key if key.startswith("@") else self._expand_iri(active_ctx, key, vocab=True)
             if (keyword == "@value" and value is not None) or (keyword == "@list" and value not in (None, [])):
-                self._problem(self._path_of(element), "a value that is not inside any node object is dropped")
+                self._problem(self._path_of(element), Message("a value that is not inside any node object is dropped"))
                 return
 
     # -- phase 2: what conversion to RDF would drop -------------------------------------------------
@@ -771,16 +789,16 @@ class _CheckingProcessor(_Processor):
     def _check_node(self, node: dict[str, Any], trail: tuple[tuple[dict[str, Any], str], ...]) -> None:
         node_id = node.get("@id")
         if "@id" in node and not _is_rdf_node(node_id):
-            reason = f"relative or invalid IRI {node_id!r} (no base IRI is used)"
-            if node_id is None:
-                reason = "an @id in the reserved '@' form"
+            reason = (Message("an @id in the reserved '@' form") if node_id is None
+                      else Message("relative or invalid IRI {iri} (no base IRI is used)", iri=repr(node_id)))
             self._problem(self._locate(node, "@id", trail), reason)
         types = node.get("@type")
         if isinstance(types, list):
             for type_ in types:
                 if not _is_rdf_node(type_):
                     where = self._locate(node, "@type", trail, type_)
-                    self._problem(where, f"type {type_!r} is not an absolute IRI (no context defines it)")
+                    self._problem(where, Message("type {type} is not an absolute IRI (no context defines it)",
+                                                 type=repr(type_)))
         for prop, values in node.items():
             if prop in ("@graph", "@included"):
                 for item in values if isinstance(values, list) else [values]:
@@ -801,9 +819,10 @@ class _CheckingProcessor(_Processor):
         self, prop: str, node: dict[str, Any], key: str, trail: tuple[tuple[dict[str, Any], str], ...]
     ) -> None:
         if prop.startswith("_:"):
-            self._problem(self._locate(node, key, trail), "a blank node used as a property")
+            self._problem(self._locate(node, key, trail), Message("a blank node used as a property"))
         elif not _is_rdf_iri(prop):
-            self._problem(self._locate(node, key, trail), f"property IRI {prop!r} is not well-formed")
+            self._problem(self._locate(node, key, trail),
+                          Message("property IRI {iri} is not well-formed", iri=repr(prop)))
 
     def _check_value(
         self, value: Any, node: dict[str, Any], prop: str, trail: tuple[tuple[dict[str, Any], str], ...]
@@ -813,12 +832,15 @@ class _CheckingProcessor(_Processor):
         if "@value" in value:
             datatype = value.get("@type")
             if isinstance(datatype, str) and datatype != "@json" and not _is_rdf_iri(datatype):
-                self._problem(self._locate(node, prop, trail), f"datatype IRI {datatype!r} is not well-formed")
+                self._problem(self._locate(node, prop, trail),
+                              Message("datatype IRI {iri} is not well-formed", iri=repr(datatype)))
             language = value.get("@language")
             if language is not None and not (isinstance(language, str) and _LANGUAGE_TAG.fullmatch(language)):
-                self._problem(self._locate(node, prop, trail), f"language tag {language!r} is not well-formed")
+                self._problem(self._locate(node, prop, trail),
+                              Message("language tag {tag} is not well-formed", tag=repr(language)))
             if "@direction" in value and not self._keeps_direction:
-                self._problem(self._locate(node, prop, trail), "a base direction (@direction) is not kept in RDF")
+                self._problem(self._locate(node, prop, trail),
+                              Message("a base direction (@direction) is not kept in RDF"))
         elif "@list" in value:
             for item in value["@list"]:
                 self._check_value(item, node, prop, trail)
@@ -923,7 +945,8 @@ def _records(dataset: Mapping[str, Any]) -> list[nquads.Record]:
             for triple in triples:
                 records.append((_term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"]), name))
     except (TypeError, KeyError, AttributeError) as exc:  # e.g. PyLD's None object for a relative IRI in a list
-        raise JsonLdError(f"canonicalization failed: {type(exc).__name__}: {exc}") from exc
+        raise JsonLdError(Message("canonicalization failed: {kind}: {why}", kind=type(exc).__name__,
+                                  why=str(exc))) from exc
     return records
 
 
@@ -981,7 +1004,8 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
 
     def main(self, dataset: Mapping[str, Any], options: Mapping[str, Any]) -> str:
         if options.get("format") != "application/n-quads":
-            raise JsonLdError(f"unsupported canonical output format {options.get('format')!r}")
+            raise JsonLdError(Message("unsupported canonical output format {format}",
+                                      format=repr(options.get("format"))))
         return self.canonicalize(_records(dataset))
 
     def canonicalize(self, records: Iterable[nquads.Record]) -> str:
@@ -1014,7 +1038,7 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
                 if info is None:
                     if len(info_of) >= self._max_blank_nodes:
                         raise CanonicalizationLimitError(
-                            f"the dataset has more than {self._max_blank_nodes} blank nodes",
+                            Message("the dataset has more than {limit} blank nodes", limit=self._max_blank_nodes),
                             max_blank_nodes=self._max_blank_nodes,
                         )
                     info = info_of[label] = {"quads": []}
@@ -1116,8 +1140,8 @@ class _Canonicalizer(_PyldURDNA2015):  # type: ignore[misc]
             raise self._ceiling[1]()
         if self._work > self._max_work:
             raise CanonicalizationLimitError(
-                f"canonicalization needs more than {self._max_work} units of Hash N-Degree Quads work "
-                "(a poison graph?)",
+                Message("canonicalization needs more than {limit} units of Hash N-Degree Quads work "
+                        "(a poison graph?)", limit=self._max_work),
                 max_work=self._max_work,
             )
 
@@ -1144,16 +1168,17 @@ def _canonicalize_records(
 ) -> str:
     """RDFC-1.0 canonical N-Quads of quads given as text records (omc_vc/_internal/nquads.py)."""
     if hash_algorithm not in ("sha256", "sha384"):
-        raise JsonLdError(f"unsupported RDFC-1.0 hash algorithm {hash_algorithm!r}")
+        raise JsonLdError(Message("unsupported RDFC-1.0 hash algorithm {algorithm}", algorithm=repr(hash_algorithm)))
     canonicalizer = _Canonicalizer(max_blank_nodes=max_blank_nodes, max_work=max_work, hash_algorithm=hash_algorithm)
     try:
         return canonicalizer.canonicalize(records)
     except OmcVcError:
         raise
     except RecursionError as exc:
-        raise CanonicalizationLimitError("canonicalization recursed too deeply (a poison graph?)") from exc
+        raise CanonicalizationLimitError(Message("canonicalization recursed too deeply (a poison graph?)")) from exc
     except Exception as exc:
-        raise JsonLdError(f"canonicalization failed: {type(exc).__name__}: {exc}") from exc
+        raise JsonLdError(Message("canonicalization failed: {kind}: {why}", kind=type(exc).__name__,
+                                  why=str(exc))) from exc
 
 
 # N-Quads input (RDF 1.1 N-Quads §7 grammar: ECHAR and UCHAR escapes). PyLD's parser unescapes only
@@ -1200,7 +1225,7 @@ def parse_nquads(text: str) -> dict[str, list[dict[str, Any]]]:
             dataset.setdefault(name, []).extend(triples)
     except (_pyld.JsonLdError, ValueError) as exc:  # PyLD's parse error; chr() of a too-large UCHAR
         message = exc.args[0] if exc.args else exc
-        raise InputError(f"not valid N-Quads: {message}") from exc
+        raise InputError(Message("not valid N-Quads: {why}", why=str(message))) from exc
     return dataset
 
 
@@ -1242,7 +1267,7 @@ def context_processor(loader: DocumentLoader) -> tuple[Any, dict[str, Any]]:
 
 def _require_document(doc: Any) -> None:
     if not isinstance(doc, dict):
-        raise InputError(f"a JSON-LD document must be a JSON object, not {type(doc).__name__}")
+        raise InputError(Message("a JSON-LD document must be a JSON object, not {kind}", kind=type(doc).__name__))
     _check_json(doc)
 
 
@@ -1260,18 +1285,19 @@ def _translate(exc: BaseException) -> OmcVcError:
         # one says what exactly was wrong.
         outer, inner = coded[0], coded[-1]
         code = str(outer.code)
-        detail = f"JSON-LD processing failed: {_pyld_message(outer)}"
-        if inner is not outer:
-            detail += f" ({_pyld_message(inner)} [{inner.code}])"
+        detail = (Message("JSON-LD processing failed: {why} [{code}]", why=_pyld_message(outer), code=code)
+                  if inner is outer else
+                  Message("JSON-LD processing failed: {why} ({cause} [{cause_code}]) [{code}]",
+                          why=_pyld_message(outer), cause=_pyld_message(inner), cause_code=str(inner.code), code=code))
         # the JSON-LD API error code as ours, upper-cased (e.g. PROTECTED_TERM_REDEFINITION), so a caller
         # can tell an attack on a protected VC term from any other processing error
         ours = "".join(c if c.isalnum() else "_" for c in str(inner.code)).upper().strip("_") or "JSONLD_ERROR"
-        return JsonLdError(f"{detail} [{code}]", code=ours, jsonld_code=code)
+        return JsonLdError(detail, code=ours, jsonld_code=code)
     if pyld_errors:
-        return JsonLdError(f"JSON-LD processing failed: {_pyld_message(pyld_errors[-1])}")
+        return JsonLdError(Message("JSON-LD processing failed: {why}", why=_pyld_message(pyld_errors[-1])))
     if any(isinstance(error, RecursionError) for error in chain):
-        return InputError("the document nests too deeply to process")
-    return JsonLdError(f"JSON-LD processing failed: {type(exc).__name__}: {exc}")
+        return InputError(Message("the document nests too deeply to process"))
+    return JsonLdError(Message("JSON-LD processing failed: {kind}: {why}", kind=type(exc).__name__, why=str(exc)))
 
 
 def _pyld_message(error: BaseException) -> str:
@@ -1279,7 +1305,7 @@ def _pyld_message(error: BaseException) -> str:
     message = str(error.args[0]) if error.args else type(error).__name__
     details = getattr(error, "details", None)
     term = details.get("term") if isinstance(details, dict) else None
-    return f"{message} (term {term!r})" if isinstance(term, str) else message
+    return Message("{message} (term {term})", message=message, term=repr(term)) if isinstance(term, str) else message
 
 
 def _raise_translated(exc: Exception) -> None:
@@ -1519,7 +1545,7 @@ def self_test(loader: DocumentLoader | None = None) -> str:
         for memoize in (False, True, True)
     ]
     if len(set(runs)) != 1:
-        raise JsonLdError("self-test failed: memoized context processing changed the canonical output")
+        raise JsonLdError(Message("self-test failed: memoized context processing changed the canonical output"))
     # The direct converter must take this document (it uses PyLD internals that an upgrade may change;
     # it would then fall back to PyLD silently, correct but slow) and give the same quads.
     processor, options = _setup(loader or default_loader(), check=True, memoize=True)
@@ -1527,13 +1553,14 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     try:
         records = _fastrdf.to_records(document, processor, options, _is_rdf_iri, plans)
     except _fastrdf.Unsupported as exc:
-        raise JsonLdError(f"self-test failed: the direct JSON-LD-to-RDF converter declined ({exc})") from exc
+        raise JsonLdError(Message("self-test failed: the direct JSON-LD-to-RDF converter declined ({why})",
+                                  why=str(exc))) from exc
     fast = _canonicalize_records(records, max_blank_nodes=DEFAULT_MAX_BLANK_NODES, max_work=DEFAULT_MAX_WORK,
                                  hash_algorithm="sha256")
     if fast != runs[0]:
-        raise JsonLdError("self-test failed: the direct JSON-LD-to-RDF converter changed the canonical output")
+        raise JsonLdError(Message("self-test failed: the direct JSON-LD-to-RDF converter changed the canonical output"))
     if '"Self-test\\u0007achievement\\u007F"' not in runs[0]:
-        raise JsonLdError("self-test failed: literals are not escaped as RDFC-1.0 requires")
+        raise JsonLdError(Message("self-test failed: literals are not escaped as RDFC-1.0 requires"))
     ring = {
         "@default": [
             {
@@ -1551,5 +1578,5 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     except CanonicalizationLimitError:
         pass
     else:
-        raise JsonLdError("self-test failed: the Hash N-Degree Quads work bound is not enforced")
+        raise JsonLdError(Message("self-test failed: the Hash N-Degree Quads work bound is not enforced"))
     return runs[0]
