@@ -53,6 +53,7 @@ from typing import Any, Final
 
 from omc_vc import jsonld
 from omc_vc.errors import NonPlainJsonLdError, OmcVcError
+from omc_vc.i18n import Message
 
 __all__ = ["NON_PLAIN_CODE", "require_plain"]
 
@@ -77,8 +78,8 @@ _MAX_DEPTH: Final = 200
 
 
 def _refuse(path: str, reason: str) -> NonPlainJsonLdError:
-    return NonPlainJsonLdError(f"{reason} at {path}: the signature covers the graph, and this JSON form would let "
-                               "what the checks read differ from it", path=path)
+    return NonPlainJsonLdError(Message("{reason} at {path}: the signature covers the graph, and this JSON form would "
+                                       "let what the checks read differ from it", reason=reason, path=path), path=path)
 
 
 @dataclass
@@ -335,22 +336,25 @@ class _Walk:
             expanded = self.expand(ctx, key)
             if isinstance(expanded, str) and expanded.startswith("@"):
                 if expanded not in _NODE_KEYWORDS or expanded == "@context":
-                    shape.problem = f"the keyword {expanded} ({key!r}) is not allowed in a signed document"
+                    shape.problem = Message("the keyword {keyword} ({key}) is not allowed in a signed document",
+                                            keyword=expanded, key=repr(key))
                     return shape
                 if expanded in seen_keywords:
-                    shape.problem = f"{seen_keywords[expanded]!r} and {key!r} both stand for {expanded}"
+                    shape.problem = Message("{first} and {key} both stand for {keyword}",
+                                            first=repr(seen_keywords[expanded]), key=repr(key), keyword=expanded)
                     return shape
                 # checks read "id" and "type": where the contexts define those aliases, only they are used
                 alias = _ALIASES[expanded]
                 wanted = alias if self.expand(ctx, alias) == expanded else expanded
                 if key != wanted:
-                    shape.problem = f"{key!r} stands for {expanded}; write it as {wanted!r}"
+                    shape.problem = Message("{key} stands for {keyword}; write it as {wanted}", key=repr(key),
+                                            keyword=expanded, wanted=repr(wanted))
                     return shape
                 seen_keywords[expanded] = key
                 if expanded == "@id":
                     shape.id_key = key
                 elif key not in type_keys:
-                    shape.problem = f"a type-scoped context made {key!r} stand for @type"
+                    shape.problem = Message("a type-scoped context made {key} stand for @type", key=repr(key))
                     return shape
                 else:
                     problem = self._types(type_ctx, key, element[key])
@@ -363,19 +367,21 @@ class _Walk:
                 continue  # dropped by JSON-LD (undefined term, relative IRI): the data-loss check names it
             mapping = ctx["mappings"].get(key)
             if mapping is not None and mapping.get("reverse"):
-                shape.problem = f"{key!r} is a reverse property"
+                shape.problem = Message("{key} is a reverse property", key=repr(key))
                 return shape
             container = mapping.get("@container") if mapping is not None else None
             containers = set(container) if isinstance(container, list) else ({container} if container else set())
             if not containers <= _PLAIN_CONTAINERS or ("@graph" in containers and "@list" in containers):
-                shape.problem = f"{key!r} is a {'/'.join(sorted(containers))} container"
+                shape.problem = Message("{key} is a {containers} container", key=repr(key),
+                                        containers="/".join(sorted(containers)))
                 return shape
             problem = self._name(key, expanded, "property")
             if problem:
                 shape.problem = problem
                 return shape
             if expanded in seen_iris:
-                shape.problem = f"{seen_iris[expanded]!r} and {key!r} both stand for the property <{expanded}>"
+                shape.problem = Message("{first} and {key} both stand for the property <{iri}>",
+                                        first=repr(seen_iris[expanded]), key=repr(key), iri=expanded)
                 return shape
             seen_iris[expanded] = key
             term_ctx = ctx
@@ -393,14 +399,18 @@ class _Walk:
         and JSON-LD refuses the redefinition; elsewhere, such as a CLR's own ``achievement``, it is legal.)"""
         names = self.standard.names.get(iri)
         if names is not None and name not in names:
-            return (f"the {what} <{iri}> is written as {name!r}; write it as "
-                    f"{' or '.join(repr(n) for n in sorted(names)[:3])}")
+            wanted = _alternatives([repr(n) for n in sorted(names)[:3]])
+            if what == "type":
+                return Message("the type <{iri}> is written as {name}; write it as {wanted}", iri=iri, name=repr(name),
+                               wanted=wanted)
+            return Message("the property <{iri}> is written as {name}; write it as {wanted}", iri=iri,
+                           name=repr(name), wanted=wanted)
         return None
 
     def _types(self, type_ctx: Any, key: str, value: Any) -> str | None:
         for name in value if isinstance(value, list) else [value]:
             if not isinstance(name, str):
-                return f"the value of {key!r} is not a type name or a list of type names"
+                return Message("the value of {key} is not a type name or a list of type names", key=repr(key))
             iri = self.expand(type_ctx, name)
             if isinstance(iri, str) and ":" in iri:
                 problem = self._name(name, iri, "type")
@@ -411,7 +421,7 @@ class _Walk:
     # -- the walk -------------------------------------------------------------------------------
     def node(self, ctx: Any, active_property: str | None, element: dict[str, Any], trail: Any, depth: int) -> None:
         if depth > _MAX_DEPTH:
-            raise _refuse(_render(trail), "the document nests too deeply")
+            raise _refuse(_render(trail), Message("the document nests too deeply"))
         shape = self.shape(ctx, active_property, element)
         if shape.problem is not None:
             raise _refuse(_render(trail), shape.problem)
@@ -419,7 +429,7 @@ class _Walk:
             value = element[shape.id_key]
             if isinstance(value, str) and value.startswith("_:"):
                 raise _refuse(_render((trail, shape.id_key)),
-                              f"the blank node label {value!r} lets two objects be one node")
+                              Message("the blank node label {label} lets two objects be one node", label=repr(value)))
             if depth == 0:
                 self.top_id = value if isinstance(value, str) else None
                 self.top_iris = {k.iri for k in shape.keys if k.iri is not None}
@@ -436,7 +446,7 @@ class _Walk:
                     if kind is dict:
                         self.child(entry, item, ((trail, entry.key), index), depth)
                     elif kind is list:
-                        raise _refuse(_render(((trail, entry.key), index)), "an array inside an array")
+                        raise _refuse(_render(((trail, entry.key), index)), Message("an array inside an array"))
 
     def _described_again(self, shape: _Shape, path: str) -> None:
         """Rule 4: a second object for the document's own node (a registry's subject is the registry)
@@ -447,12 +457,12 @@ class _Walk:
         document_iris = self.standard.document_iris
         moved = sorted(here & document_iris)
         if moved:
-            raise _refuse(path, f"the document's own node {self.top_id!r} is described a second time here, "
-                          f"with <{moved[0]}>")
+            raise _refuse(path, Message("the document's own node {node} is described a second time here, with <{iri}>",
+                                        node=repr(self.top_id), iri=moved[0]))
         kept = sorted(self.top_iris - document_iris)
         if kept:
-            raise _refuse(path, f"the document's own node {self.top_id!r} is described a second time here, "
-                          f"and <{kept[0]}> stands at the top")
+            raise _refuse(path, Message("the document's own node {node} is described a second time here, and <{iri}> "
+                                        "stands at the top", node=repr(self.top_id), iri=kept[0]))
 
     def child(self, entry: _Key, value: dict[str, Any], trail: Any, depth: int) -> None:
         if not entry.graph:
@@ -482,11 +492,22 @@ class _Walk:
         that types its values) only hides the value from a check reading a string."""
         for key in value:
             if self.expand(entry.term_ctx, key) not in _VALUE_KEYWORDS:
-                raise _refuse(_render((trail, key)), f"{key!r} is not allowed in a value object")
+                raise _refuse(_render((trail, key)), Message("{key} is not allowed in a value object", key=repr(key)))
         if entry.coerced:
-            raise _refuse(_render(trail), f"a value object for {entry.key!r}, whose values the contexts type already")
+            raise _refuse(_render(trail), Message("a value object for {key}, whose values the contexts type already",
+                                                  key=repr(entry.key)))
         if len(value) == 1:
-            raise _refuse(_render(trail), f"a value object for {entry.key!r} that a plain value would equal")
+            raise _refuse(_render(trail), Message("a value object for {key} that a plain value would equal",
+                                                  key=repr(entry.key)))
+
+
+def _alternatives(names: list[str]) -> str:
+    """``'a'``, ``'a' or 'b'``, ``'a' or 'b' or 'c'``: the names a standard property or type is written with."""
+    if len(names) < 2:
+        return "".join(names)
+    if len(names) == 2:
+        return Message("{first} or {second}", first=names[0], second=names[1])
+    return Message("{first} or {second} or {third}", first=names[0], second=names[1], third=names[2])
 
 
 def _render(trail: Any) -> str:
@@ -529,7 +550,7 @@ def require_plain(document: dict[str, Any], *, loader: Any = None) -> None:
     except NonPlainJsonLdError:
         raise
     except RecursionError as exc:
-        raise _refuse("$", "the document nests too deeply") from exc
+        raise _refuse("$", Message("the document nests too deeply")) from exc
     except Exception as exc:  # judged below: never a pass by accident
         _unjudged(document, loader, exc)
 
@@ -542,5 +563,6 @@ def _unjudged(document: dict[str, Any], loader: Any, exc: Exception) -> None:
         jsonld.expand(document, loader)
     except OmcVcError:
         return
-    raise NonPlainJsonLdError(f"the document's JSON-LD form could not be judged ({type(exc).__name__})",
+    raise NonPlainJsonLdError(Message("the document's JSON-LD form could not be judged ({kind})",
+                                      kind=type(exc).__name__),
                               path="$") from exc
