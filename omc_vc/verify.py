@@ -147,16 +147,16 @@ class Verifier:
             try:
                 document = document.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputError("input is not UTF-8 text") from exc
+                raise InputError(Message("input is not UTF-8 text")) from exc
         if not isinstance(document, str):
-            raise InputError(f"cannot verify a {type(document).__name__}")
+            raise InputError(Message("cannot verify a {kind}", kind=type(document).__name__))
         text = document.strip()
         if jose.is_jwt(text):
             return text
         value = loads(text)
         if isinstance(value, dict):
             return value
-        raise InputError("input is neither a JSON object nor a compact JWT")
+        raise InputError(Message("input is neither a JSON object nor a compact JWT"))
 
     # --- Data Integrity -------------------------------------------------------------------------
     def _verify_di(self, doc: dict[str, Any], kind: str, now: datetime, challenge: str | None,

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError
-from omc_vc.i18n import translator
+from omc_vc.i18n import Message, translator
 from omc_vc.keys import KeyPair
 from omc_vc.model import as_list
 from omc_vc.omc.editions import select_edition
@@ -79,7 +79,7 @@ def learner_key(*, did: str | None, student_number: str | None, email: str | Non
         return f"student:{student_number.strip()}"
     if email:
         return f"email:{email.strip().lower()}"
-    raise IssuanceError("a learner needs a DID, an e-mail address or a student number", field="learner")
+    raise IssuanceError(Message("a learner needs a DID, an e-mail address or a student number"), field="learner")
 
 
 def hash_identity(identity: str, salt: str) -> str:
@@ -139,11 +139,11 @@ def issuer_profile(did: str, profile: Mapping[str, Any]) -> dict[str, Any]:
 def _subject(learner: Learner, achievement: dict[str, Any], *, salt: str, completed: date | None,
              result: str | None) -> dict[str, Any]:
     if not learner.name or not learner.name.strip():
-        raise IssuanceError("the learner's name is empty", field="learner.name")
+        raise IssuanceError(Message("the learner's name is empty"), field="learner.name")
     subject: dict[str, Any] = {"type": ["AchievementSubject"]}
     if learner.did:
         if not learner.did.startswith("did:"):
-            raise IssuanceError(f"learner DID {learner.did!r} is not a DID", field="learner.did")
+            raise IssuanceError(Message("learner DID {did} is not a DID", did=repr(learner.did)), field="learner.did")
         subject["id"] = learner.did
     # OB 3.0 §B.1.4 IdentityObject: the name in clear, contact identifiers hashed with a salt
     identifiers: list[dict[str, Any]] = [
@@ -155,7 +155,7 @@ def _subject(learner: Learner, achievement: dict[str, Any], *, salt: str, comple
         identifiers.append({"type": "IdentityObject", "identityType": "sisSourcedId", "hashed": True,
                             "identityHash": hash_identity(learner.student_number.strip(), salt), "salt": salt})
     if not learner.did and len(identifiers) == 1:
-        raise IssuanceError("a learner needs a DID, an e-mail address or a student number", field="learner")
+        raise IssuanceError(Message("a learner needs a DID, an e-mail address or a student number"), field="learner")
     subject["identifier"] = identifiers
     if completed is not None:
         subject["activityEndDate"] = format_datetime(datetime.combine(completed, time(0, 0), tzinfo=UTC))
@@ -211,15 +211,18 @@ def build_omc(*, issuer: Mapping[str, Any], achievement: Mapping[str, Any], lear
         subjects = [s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)] \
             if isinstance(endorsement, dict) else []
         if prepared.get("id") not in subjects:
-            raise IssuanceError(f"achievement endorsement[{index}] is about {subjects[0] if subjects else 'nothing'}, "
-                                f"not {prepared.get('id')}", field="endorsement")
+            about = (Message("achievement endorsement[{index}] is about {subject}, not {id}", index=str(index),
+                             subject=str(subjects[0]), id=str(prepared.get("id"))) if subjects else
+                     Message("achievement endorsement[{index}] is about nothing, not {id}", index=str(index),
+                             id=str(prepared.get("id"))))
+            raise IssuanceError(about, field="endorsement")
         # the verifier refuses an endorsement not bound to this issuer and these defining fields: refuse it here
         unbound = binding_problem(endorsement, issuer=credential["issuer"].get("id"), achievement=prepared,
                                   subject_ids=[prepared["id"]])
         if unbound is not None:
-            raise IssuanceError(f"achievement endorsement[{index}] is not bound to this issuer and achievement: "
-                                f"{unbound} (ask the endorser for a new one: omc endorse --for-issuer)",
-                                field="endorsement")
+            raise IssuanceError(Message("achievement endorsement[{index}] is not bound to this issuer and achievement: "
+                                        "{why} (ask the endorser for a new one: omc endorse --for-issuer)",
+                                        index=str(index), why=unbound), field="endorsement")
     require_omc(credential, policy)
     return credential
 
@@ -245,21 +248,21 @@ def build_endorsement(*, achievement: Mapping[str, Any], issuer: str, endorser: 
     of its own, issuer key binding included).
     """
     if endorser.get("id") != key.controller:
-        raise IssuanceError(f"the endorser's id {endorser.get('id')!r} is not the controller of the key "
-                            f"({key.controller})", field="endorser.id")
+        raise IssuanceError(Message("the endorser's id {id} is not the controller of the key ({controller})",
+                                    id=repr(endorser.get("id")), controller=str(key.controller)), field="endorser.id")
     if not isinstance(issuer, str) or not issuer.startswith("did:") or any(c.isspace() for c in issuer):
-        raise IssuanceError(f"the endorsed institution {issuer!r} is not a DID (give the DID that issues its OMCs)",
-                            field="issuer")
+        raise IssuanceError(Message("the endorsed institution {issuer} is not a DID (give the DID that issues its "
+                                    "OMCs)", issuer=repr(issuer)), field="issuer")
     if issuer == key.controller:
-        raise IssuanceError("an institution cannot endorse its own achievement: an endorsement comes from a third "
-                            "party", field="issuer")
+        raise IssuanceError(Message("an institution cannot endorse its own achievement: an endorsement comes from a "
+                                    "third party"), field="issuer")
     try:
         prepared = prepare_achievement(select_edition(achievement, language))
     except ValueError as exc:
         raise IssuanceError(str(exc), field="language") from exc
     achievement_id = prepared.get("id")
     if not isinstance(achievement_id, str) or ":" not in achievement_id:
-        raise IssuanceError("the achievement has no absolute URL id", field="achievement.id")
+        raise IssuanceError(Message("the achievement has no absolute URL id"), field="achievement.id")
     moment = issued or utcnow()
     profile = {"type": ["Profile"], **{k: copy.deepcopy(v) for k, v in endorser.items() if k != "type"}}
     document = {

@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 
 from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
 
 __all__ = ["DEFAULT_POLICY_FILE", "Policy", "load_policy"]
 
@@ -72,37 +73,38 @@ class Policy:
 
 def _number(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value < 0:
-        raise ConfigError(f"policy: {key} must be a non-negative number", field=key)
+        raise ConfigError(Message("policy: {key} must be a non-negative number", key=key), field=key)
     return float(value)
 
 
 def _range(data: dict[str, Any], key: str) -> tuple[float, float]:
     value = data.get(key)
     if not isinstance(value, dict) or set(value) != {"min", "max"}:
-        raise ConfigError(f"policy: {key} must be an object with exactly 'min' and 'max'", field=key)
+        raise ConfigError(Message("policy: {key} must be an object with exactly 'min' and 'max'", key=key), field=key)
     low, high = _number(value["min"], f"{key}.min"), _number(value["max"], f"{key}.max")
     if low > high:
-        raise ConfigError(f"policy: {key}.min is larger than {key}.max", field=key)
+        raise ConfigError(Message("policy: {key}.min is larger than {key}.max", key=key), field=key)
     return low, high
 
 
 def _strings(data: dict[str, Any], key: str, *, allowed: frozenset[str] | None = None) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"policy: {key} must be a non-empty list of strings", field=key)
+        raise ConfigError(Message("policy: {key} must be a non-empty list of strings", key=key), field=key)
     if len(set(value)) != len(value):
-        raise ConfigError(f"policy: {key} lists a value twice", field=key)
+        raise ConfigError(Message("policy: {key} lists a value twice", key=key), field=key)
     if allowed is not None:
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            raise ConfigError(f"policy: {key} names unknown field {unknown[0]!r}", field=key)
+            raise ConfigError(Message("policy: {key} names unknown field {field}", key=key, field=repr(unknown[0])),
+                              field=key)
     return tuple(value)
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:
     value = data.get(key)
     if not isinstance(value, bool):
-        raise ConfigError(f"policy: {key} must be true or false", field=key)
+        raise ConfigError(Message("policy: {key} must be true or false", key=key), field=key)
     return value
 
 
@@ -116,23 +118,23 @@ _KEYS: Final = frozenset({
 def policy_from_json(data: Any, *, source: str = "bundled") -> Policy:
     """Check a parsed policy document and build the :class:`Policy` (ConfigError naming the key)."""
     if not isinstance(data, dict):
-        raise ConfigError("policy: the file must hold a JSON object")
+        raise ConfigError(Message("policy: the file must hold a JSON object"))
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         # a misspelt key would otherwise silently fall back to nothing: refuse it
-        raise ConfigError(f"policy: unknown key {unknown[0]!r}", field=unknown[0])
+        raise ConfigError(Message("policy: unknown key {key}", key=repr(unknown[0])), field=unknown[0])
     version = data.get("policy_version")
     if not isinstance(version, str) or not version:
-        raise ConfigError("policy: policy_version must be a non-empty string", field="policy_version")
+        raise ConfigError(Message("policy: policy_version must be a non-empty string"), field="policy_version")
     min_hours, max_hours = _range(data, "instructional_hours")
     min_weeks, max_weeks = _range(data, "duration_weeks")
     noc = data.get("max_noc_codes")
     if isinstance(noc, bool) or not isinstance(noc, int) or not 0 <= noc <= 3:
         # the proposal fixes "up to three NOC codes": a policy may lower it, never raise it
-        raise ConfigError("policy: max_noc_codes must be an integer from 0 to 3", field="max_noc_codes")
+        raise ConfigError(Message("policy: max_noc_codes must be an integer from 0 to 3"), field="max_noc_codes")
     past = data.get("suspended_issuer_past_credentials")
     if past not in ("valid", "invalid"):
-        raise ConfigError("policy: suspended_issuer_past_credentials must be 'valid' or 'invalid'",
+        raise ConfigError(Message("policy: suspended_issuer_past_credentials must be 'valid' or 'invalid'"),
                           field="suspended_issuer_past_credentials")
     return Policy(
         version=version,

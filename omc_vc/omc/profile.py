@@ -87,29 +87,30 @@ def validate_omc(credential: Any, policy: Policy | None = None) -> list[str]:
     pol = policy or load_policy()
     out: list[str] = []
     if not isinstance(credential, dict):
-        return ["$: the credential is not a JSON object"]
+        return [Message("$: the credential is not a JSON object")]
     if "OpenBadgeCredential" not in types(credential) and "AchievementCredential" not in types(credential):
-        out.append("type: an OMC is an OpenBadgeCredential (OB 3.0 §B.1.1)")
+        out.append(Message("type: an OMC is an OpenBadgeCredential (OB 3.0 §B.1.1)"))
     if OMC_CONTEXT not in as_list(credential.get("@context")):
-        out.append(f"@context: the OMC context {OMC_CONTEXT} is missing")
+        out.append(Message("@context: the OMC context {context} is missing", context=OMC_CONTEXT))
     achievement = achievement_of(credential)
     if achievement is None:
-        out.append(f"{_ACH}: missing (an OMC has exactly one AchievementSubject with an achievement)")
+        out.append(Message("{field}: missing (an OMC has exactly one AchievementSubject with an achievement)",
+                           field=_ACH))
         return out
     if achievement.get("achievementType") != ACHIEVEMENT_TYPE:
-        out.append(f"{_ACH}.achievementType: must be {ACHIEVEMENT_TYPE!r}")
+        out.append(Message("{field}.achievementType: must be {type}", field=_ACH, type=repr(ACHIEVEMENT_TYPE)))
     for name in pol.required_achievement_fields:
         if not _present(achievement.get(name)):
-            out.append(f"{_ACH}.{name}: required by the OMC policy but missing")
+            out.append(Message("{field}: required by the OMC policy but missing", field=f"{_ACH}.{name}"))
     _check_numbers(achievement, pol, out)
     _check_terms(achievement, pol, out)
     _check_credit(achievement, out)
     _check_issuer(credential, pol, out)
     if pol.require_credential_status and not as_list(credential.get("credentialStatus")):
-        out.append("credentialStatus: an OMC must carry a revocation status entry (policy)")
+        out.append(Message("credentialStatus: an OMC must carry a revocation status entry (policy)"))
     for index, item in enumerate(as_list(achievement.get("endorsement"))):
         if not isinstance(item, dict) or "EndorsementCredential" not in types(item):
-            out.append(f"{_ACH}.endorsement[{index}]: must be an EndorsementCredential")
+            out.append(Message("{field}: must be an EndorsementCredential", field=f"{_ACH}.endorsement[{index}]"))
     return out
 
 
@@ -120,54 +121,61 @@ def _check_numbers(achievement: dict[str, Any], pol: Policy, out: list[str]) -> 
         if value is None:
             continue
         if not _is_number(value):
-            out.append(f"{_ACH}.{name}: must be a number")
+            out.append(Message("{field}: must be a number", field=f"{_ACH}.{name}"))
         elif not low <= value <= high:
-            out.append(f"{_ACH}.{name}: {value:g} {unit} is outside the policy range {low:g}-{high:g}")
+            shown = {"field": f"{_ACH}.{name}", "value": f"{value:g}", "low": f"{low:g}", "high": f"{high:g}"}
+            out.append(Message("{field}: {value} hours is outside the policy range {low}-{high}", **shown)
+                       if unit == "hours" else
+                       Message("{field}: {value} weeks is outside the policy range {low}-{high}", **shown))
 
 
 def _check_terms(achievement: dict[str, Any], pol: Policy, out: list[str]) -> None:
     category = achievement.get("qualificationCategory")
     if category is not None and category not in pol.qualification_categories:
-        out.append(f"{_ACH}.qualificationCategory: {category!r} is not an allowed category")
+        out.append(Message("{field}.qualificationCategory: {category} is not an allowed category", field=_ACH,
+                           category=repr(category)))
     mode = achievement.get("deliveryMode")
     if mode is not None and mode not in pol.delivery_modes:
-        out.append(f"{_ACH}.deliveryMode: {mode!r} is not one of {', '.join(pol.delivery_modes)}")
+        out.append(Message("{field}.deliveryMode: {mode} is not one of {modes}", field=_ACH, mode=repr(mode),
+                           modes=", ".join(pol.delivery_modes)))
     language = achievement.get("inLanguage")
     if language is not None and not (isinstance(language, str) and _BCP47.fullmatch(language)):
-        out.append(f"{_ACH}.inLanguage: must be a BCP 47 language tag such as 'en' or 'fr-CA'")
+        out.append(Message("{field}.inLanguage: must be a BCP 47 language tag such as 'en' or 'fr-CA'", field=_ACH))
     cip = achievement.get("cipCode")
     if cip is not None and not (isinstance(cip, str) and _CIP.fullmatch(cip)):
-        out.append(f"{_ACH}.cipCode: must be a six-digit CIP 2021 code such as '48.0508'")
+        out.append(Message("{field}.cipCode: must be a six-digit CIP 2021 code such as '48.0508'", field=_ACH))
     if "nocCodes" in achievement:
         codes = achievement["nocCodes"]
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            out.append(f"{_ACH}.nocCodes: must be a list of NOC 2021 code strings")
+            out.append(Message("{field}.nocCodes: must be a list of NOC 2021 code strings", field=_ACH))
         else:
             if len(codes) > pol.max_noc_codes:
-                out.append(f"{_ACH}.nocCodes: {len(codes)} codes, the policy allows at most {pol.max_noc_codes}")
+                out.append(Message("{field}.nocCodes: {n} codes, the policy allows at most {most}", field=_ACH,
+                                   n=len(codes), most=pol.max_noc_codes))
             bad = [c for c in codes if not _NOC.fullmatch(c)]
             if bad:
-                out.append(f"{_ACH}.nocCodes: {bad[0]!r} is not a five-digit NOC 2021 code")
+                out.append(Message("{field}.nocCodes: {code} is not a five-digit NOC 2021 code", field=_ACH,
+                                   code=repr(bad[0])))
             if len(set(codes)) != len(codes):
-                out.append(f"{_ACH}.nocCodes: a code is listed twice")
+                out.append(Message("{field}.nocCodes: a code is listed twice", field=_ACH))
     assessment = achievement.get("summativeAssessment")
     if assessment is not None:
         path = f"{_ACH}.summativeAssessment"
         if not isinstance(assessment, dict):
-            out.append(f"{path}: must be an object")
+            out.append(Message("{field}: must be an object", field=path))
         else:
             if "SummativeAssessment" not in as_list(assessment.get("type")):
-                out.append(f"{path}.type: must be 'SummativeAssessment'")
+                out.append(Message("{field}.type: must be 'SummativeAssessment'", field=path))
             if not _text(assessment.get("description")):
-                out.append(f"{path}.description: required")
+                out.append(Message("{field}: required", field=f"{path}.description"))
             if "evidenceUrl" in assessment and not _is_absolute_url(assessment["evidenceUrl"]):
-                out.append(f"{path}.evidenceUrl: must be an absolute URL")
+                out.append(Message("{field}: must be an absolute URL", field=f"{path}.evidenceUrl"))
     # OB 3.0 §B.1.9 Alignment: type, targetName and targetUrl are required
-    for path, alignment in _objects(achievement, "alignment", "an Alignment", out):
+    for path, alignment in _objects(achievement, "alignment", "Alignment", out):
         if not _text(alignment.get("targetName")):
-            out.append(f"{path}.targetName: required")
+            out.append(Message("{field}: required", field=f"{path}.targetName"))
         if not _is_absolute_url(alignment.get("targetUrl")):
-            out.append(f"{path}.targetUrl: required, an absolute URL")
+            out.append(Message("{field}: required, an absolute URL", field=f"{path}.targetUrl"))
 
 
 def _objects(achievement: dict[str, Any], key: str, kind: str,
@@ -178,54 +186,70 @@ def _objects(achievement: dict[str, Any], key: str, kind: str,
         if isinstance(item, dict):
             yield path, item
         else:
-            out.append(f"{path}: must be {kind} object")
+            if kind == "Alignment":
+                out.append(Message("{field}: must be an {kind} object", field=path, kind=kind))
+            else:
+                out.append(Message("{field}: must be a {kind} object", field=path, kind=kind))
 
 
 def _check_credit(achievement: dict[str, Any], out: list[str]) -> None:
     if "creditsAvailable" in achievement:
         if not _is_number(achievement["creditsAvailable"]) or achievement["creditsAvailable"] < 0:
-            out.append(f"{_ACH}.creditsAvailable: must be a non-negative number")
+            out.append(Message("{field}: must be a non-negative number", field=f"{_ACH}.creditsAvailable"))
         if not _text(achievement.get("creditUnit")):
-            out.append(f"{_ACH}.creditUnit: required with creditsAvailable (e.g. 'course credit')")
-    for path, pathway in _objects(achievement, "creditTransfer", "a CreditTransferPathway", out):
+            out.append(Message("{field}.creditUnit: required with creditsAvailable (e.g. 'course credit')", field=_ACH))
+    for path, pathway in _objects(achievement, "creditTransfer", "CreditTransferPathway", out):
         for name in ("receivingInstitution", "program", "agreementReference"):
             if not _text(pathway.get(name)):
-                out.append(f"{path}.{name}: required")
+                out.append(Message("{field}: required", field=f"{path}.{name}"))
         if not _is_number(pathway.get("creditGranted")) or pathway["creditGranted"] < 0:
-            out.append(f"{path}.creditGranted: required, a non-negative number")
-    for path, target in _objects(achievement, "stacksInto", "a StackingTarget", out):
+            out.append(Message("{field}: required, a non-negative number", field=f"{path}.creditGranted"))
+    for path, target in _objects(achievement, "stacksInto", "StackingTarget", out):
         if not _is_absolute_url(target.get("id")):
-            out.append(f"{path}.id: required, the absolute URL of the larger credential")
+            out.append(Message("{field}: required, the absolute URL of the larger credential", field=f"{path}.id"))
         for name in ("name", "awardingInstitution", "program", "creditDeterminedBy"):
             if not _text(target.get(name)):
-                out.append(f"{path}.{name}: required")
+                out.append(Message("{field}: required", field=f"{path}.{name}"))
         if not _is_number(target.get("creditValue")) or target["creditValue"] < 0:
-            out.append(f"{path}.creditValue: required, a non-negative number")
+            out.append(Message("{field}: required, a non-negative number", field=f"{path}.creditValue"))
         if "creditRequired" in target and (not _is_number(target["creditRequired"]) or target["creditRequired"] <= 0):
-            out.append(f"{path}.creditRequired: must be a positive number")
+            out.append(Message("{field}: must be a positive number", field=f"{path}.creditRequired"))
         if not isinstance(target.get("awardedByIssuer"), bool):
-            out.append(f"{path}.awardedByIssuer: required, true or false")
+            out.append(Message("{field}: required, true or false", field=f"{path}.awardedByIssuer"))
 
 
 def _check_issuer(credential: dict[str, Any], pol: Policy, out: list[str]) -> None:
     issuer = credential.get("issuer")
     if not isinstance(issuer, dict):
-        out.append("issuer: an OMC's issuer must be a Profile object (OB 3.0 §B.2.2) with its name and consent")
+        out.append(Message("issuer: an OMC's issuer must be a Profile object (OB 3.0 §B.2.2) with its name and "
+                           "consent"))
         return
     for name in pol.required_issuer_fields:
         if not _present(issuer.get(name)):
-            out.append(f"issuer.{name}: required by the OMC policy but missing")
+            out.append(Message("{field}: required by the OMC policy but missing", field=f"issuer.{name}"))
     if "url" in issuer and not _is_absolute_url(issuer["url"]):
-        out.append("issuer.url: must be an absolute URL")
+        out.append(Message("{field}: must be an absolute URL", field="issuer.url"))
 
 
 def require_omc(credential: Any, policy: Policy | None = None) -> None:
     """Issue-time gate: raise PolicyError naming the first field (and how many more) that breaks the policy."""
     problems = validate_omc(credential, policy)
     if problems:
-        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
         field = problems[0].split(":", 1)[0]
-        raise PolicyError(f"refused: {problems[0]}{more}", field=field, problems=problems)
+        detail = (Message("refused: {problem} (and {more} more: {others})", problem=problems[0], more=len(problems) - 1,
+                          others=_joined(problems[1:])) if len(problems) > 1
+                  else Message("refused: {problem}", problem=problems[0]))
+        raise PolicyError(detail, field=field, problems=problems)
+
+
+def _joined(problems: list[str]) -> str:
+    """The problems as one text, ``; `` between them (one of our sentences when they are)."""
+    if not problems:
+        return ""
+    joined = problems[0]
+    for problem in problems[1:]:
+        joined = Message("{first}; {then}", first=joined, then=problem)
+    return joined
 
 
 class OmcProfileCheck:
@@ -266,7 +290,8 @@ class OmcProfileCheck:
         if not facts["claim"]:
             return [Check(self.name, "skipped", NOT_A_CLAIM)]
         if achievement is None:
-            return [Check(self.name, "warning", "not a valid OMC: " + "; ".join(validate_omc(credential, self.policy)),
+            return [Check(self.name, "warning", Message("not a valid OMC: {problems}",
+                                                        problems=_joined(validate_omc(credential, self.policy))),
                           POLICY_CODE)]
         facts["achievement"] = {"id": achievement.get("id"), "name": achievement.get("name")}
         if facts["omcPlus"]:
@@ -278,7 +303,8 @@ class OmcProfileCheck:
         problems = validate_omc(credential, self.policy)
         if problems:
             # the OMC verdict's reason, not a verification failure (docs/vocabulary.md, "The OMC claim")
-            checks.append(Check(self.name, "warning", "not a valid OMC: " + "; ".join(problems), POLICY_CODE))
+            checks.append(Check(self.name, "warning",
+                                Message("not a valid OMC: {problems}", problems=_joined(problems)), POLICY_CODE))
         else:
             # the fields only: whether it IS an OMC is the verdict's, which needs the ministry's registry
             # (docs/vocabulary.md, "The OMC claim"), so this line never reads as being one
@@ -333,26 +359,31 @@ class OmcProfileCheck:
     def _endorsement_problem(where: str, endorsement: dict[str, Any], achievement: dict[str, Any],
                              credential: dict[str, Any], ctx: CheckContext) -> Check | None:
         if "EndorsementCredential" not in types(endorsement):
-            return Check("omc-endorsements", "failed", f"{where} is not an EndorsementCredential", ENDORSEMENT_CODE)
+            return Check("omc-endorsements", "failed", Message("{where} is not an EndorsementCredential", where=where),
+                         ENDORSEMENT_CODE)
         # OB 3.0 §B.1.5: the endorsement's subject is the endorsed entity (here: this achievement)
         subjects = [s.get("id") for s in as_list(endorsement.get("credentialSubject")) if isinstance(s, dict)]
         if achievement.get("id") not in subjects:
-            return Check("omc-endorsements", "failed",
-                         f"{where} endorses {subjects[0] if subjects else 'nothing'}, not this achievement "
-                         f"{achievement.get('id')}", ENDORSEMENT_CODE)
+            endorsed = (Message("{where} endorses {subject}, not this achievement {id}", where=where,
+                                subject=str(subjects[0]), id=str(achievement.get("id"))) if subjects else
+                        Message("{where} endorses nothing, not this achievement {id}", where=where,
+                                id=str(achievement.get("id"))))
+            return Check("omc-endorsements", "failed", endorsed, ENDORSEMENT_CODE)
         # the endorsement is a credential of its own: its proof must verify by a key of its issuer, under the
         # caller's policy (DESIGN decision 13: its accepted cryptosuites, resolver, loader and time of interest)
         result = ctx.verify_nested(endorsement)
         if not result.verified:
-            return Check("omc-endorsements", "failed", f"{where} does not verify: {result.reason}", ENDORSEMENT_CODE)
+            return Check("omc-endorsements", "failed", Message("{where} does not verify: {why}", where=where,
+                                                               why=result.reason), ENDORSEMENT_CODE)
         issuer = issuer_id(credential)
         if (issuer_id(endorsement) or "?") == issuer:
-            return Check("omc-endorsements", "failed", f"{where} is issued by the credential's own issuer; an "
-                         "endorsement must come from a third party", ENDORSEMENT_CODE)
+            return Check("omc-endorsements", "failed", Message("{where} is issued by the credential's own issuer; an "
+                                                               "endorsement must come from a third party", where=where),
+                         ENDORSEMENT_CODE)
         # bound to this issuer and these defining fields, so it cannot be reused elsewhere (docs/vocabulary.md)
         unbound = binding_problem(endorsement, issuer=issuer, achievement=achievement,
                                   subject_ids=[str(achievement.get("id"))])
         if unbound is not None:
-            return Check("omc-endorsements", "failed", f"{where} is not bound to this credential: {unbound}",
-                         BINDING_CODE)
+            return Check("omc-endorsements", "failed", Message("{where} is not bound to this credential: {why}",
+                                                               where=where, why=unbound), BINDING_CODE)
         return None
