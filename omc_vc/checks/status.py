@@ -404,12 +404,12 @@ class StatusListCheck:
                  disk_entries: int = DISK_CACHE_ENTRIES, disk_bytes: int = DISK_CACHE_BYTES,
                  max_marks: int = MAX_MARKS) -> None:
         if isinstance(min_bits, bool) or not isinstance(min_bits, int) or min_bits < 1:
-            raise StatusError("min_bits must be a positive integer", code="CONFIG_ERROR")
+            raise StatusError(Message("min_bits must be a positive integer"), code="CONFIG_ERROR")
         bounds = {"memory_entries": memory_entries, "memory_bytes": memory_bytes, "disk_entries": disk_entries,
                   "disk_bytes": disk_bytes, "max_marks": max_marks}
         for what, bound in bounds.items():
             if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
-                raise StatusError(f"{what} must be a positive integer", code="CONFIG_ERROR")
+                raise StatusError(Message("{setting} must be a positive integer", setting=what), code="CONFIG_ERROR")
         self.fetcher = fetcher
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.documents: dict[str, dict[str, Any] | str] = dict(documents) if documents is not None else {}
@@ -437,7 +437,8 @@ class StatusListCheck:
         except OmcVcError as exc:
             return [Check(CHECK_NAME, "failed", exc.detail, exc.code)]
         except Exception as exc:  # a status check that breaks must fail closed, never pass or crash the verifier
-            return [Check(CHECK_NAME, "failed", f"status could not be checked ({type(exc).__name__})",
+            return [Check(CHECK_NAME, "failed",
+                          Message("status could not be checked ({kind})", kind=type(exc).__name__),
                           "STATUS_VERIFICATION_ERROR")]
 
     def _run(self, credential: dict[str, Any], ctx: CheckContext) -> Check:
@@ -447,8 +448,9 @@ class StatusListCheck:
         # each entry may cost a fetch with its own timeout: a credential naming dozens of lists would make
         # one verification take minutes (a denial of service on the verifier), so refuse it outright
         if len(raw_entries) > MAX_STATUS_ENTRIES:
-            return Check(CHECK_NAME, "failed", f"the credential has {len(raw_entries)} status entries; at most "
-                         f"{MAX_STATUS_ENTRIES} are checked", "MALFORMED_VALUE_ERROR")
+            return Check(CHECK_NAME, "failed", Message("the credential has {n} status entries; at most {most} are "
+                                                       "checked", n=len(raw_entries), most=MAX_STATUS_ENTRIES),
+                         "MALFORMED_VALUE_ERROR")
         outcomes: list[StatusOutcome] = []
         failures: list[Check] = []
         notes: list[str] = []
@@ -464,7 +466,8 @@ class StatusListCheck:
                 outcome = self._evaluate(entry, verified, objection)
             except OmcVcError as exc:
                 where = f"credentialStatus[{position}]" if len(raw_entries) > 1 else "credentialStatus"
-                failures.append(Check(CHECK_NAME, "failed", f"{where}: {exc.detail}", exc.code))
+                failures.append(Check(CHECK_NAME, "failed",
+                                      Message("{where}: {detail}", where=where, detail=exc.detail), exc.code))
                 continue
             outcomes.append(outcome)
             failure, note = self._judge(outcome, ctx)
@@ -485,35 +488,40 @@ class StatusListCheck:
     def _judge(outcome: StatusOutcome, ctx: CheckContext) -> tuple[Check | None, str]:
         if outcome.valid and outcome.purpose in _NOT_FLAGGED:  # the usual answer: our sentence, without ``at``
             return None, Message(_NOT_FLAGGED[outcome.purpose], index=str(outcome.index), list=outcome.list_url)
-        at = f"index {outcome.index} of {outcome.list_url}"
+        at: str = Message("index {index} of {list}", index=str(outcome.index), list=outcome.list_url)
         if outcome.valid:
             if outcome.purpose == "message" and outcome.message is not None:
-                return None, f"status message: {outcome.message!r} ({at})"
-            return None, f"not {_PAST.get(outcome.purpose, outcome.purpose + ' flagged')} ({at})"
+                return None, Message("status message: {message} ({at})", message=repr(outcome.message), at=at)
+            if outcome.purpose in _NOT_PAST:
+                return None, Message(_NOT_PAST[outcome.purpose], at=at)
+            return None, Message("not {purpose} flagged ({at})", purpose=outcome.purpose, at=at)
         if outcome.caveat is None and outcome.purpose in _FLAGGED:
             return Check(CHECK_NAME, "failed", Message(_FLAGGED[outcome.purpose], index=str(outcome.index),
                                                        list=outcome.list_url), _FLAGGED_CODES[outcome.purpose]), ""
-        by = " by its issuer"
         if outcome.caveat is not None:
             # honoured from a list that could not have vouched for good standing (see _evaluate)
-            by, at = "", f"{at}; the list could not have shown it in good standing: {outcome.caveat}"
-        if outcome.purpose == "revocation":
-            return Check(CHECK_NAME, "failed", f"the credential was revoked{by} ({at})", "CREDENTIAL_REVOKED"), ""
-        if outcome.purpose == "suspension":
-            return Check(CHECK_NAME, "failed", f"the credential is suspended{by} ({at})", "CREDENTIAL_SUSPENDED"), ""
+            at = Message("{at}; the list could not have shown it in good standing: {caveat}", at=at,
+                         caveat=outcome.caveat)
+            if outcome.purpose == "revocation":
+                return Check(CHECK_NAME, "failed", Message("the credential was revoked ({at})", at=at),
+                             "CREDENTIAL_REVOKED"), ""
+            if outcome.purpose == "suspension":
+                return Check(CHECK_NAME, "failed", Message("the credential is suspended ({at})", at=at),
+                             "CREDENTIAL_SUSPENDED"), ""
         if outcome.purpose == "refresh":
             # §2.1: refresh "does not invalidate the verifiable credential"
             ctx.result.warn("CREDENTIAL_REFRESH_AVAILABLE",
                             Message("the issuer has published an updated version of this credential (index {index} "
                                     "of {list})", index=str(outcome.index), list=outcome.list_url))
-            return None, f"an updated credential is available ({at})"
+            return None, Message("an updated credential is available ({at})", at=at)
         if outcome.purpose == "message":
             text = outcome.message if outcome.message is not None else "set"
-            return None, f"status message: {text!r} ({at})"
+            return None, Message("status message: {message} ({at})", message=repr(text), at=at)
         # a purpose this toolkit does not understand, flagged by the issuer: fail closed
         return Check(CHECK_NAME, "failed",
-                     f"the issuer set status {outcome.status} for purpose {outcome.purpose!r}, "
-                     f"which omc-vc does not understand ({at})", "STATUS_VERIFICATION_ERROR"), ""
+                     Message("the issuer set status {status} for purpose {purpose}, which omc-vc does not understand "
+                             "({at})", status=str(outcome.status), purpose=repr(outcome.purpose), at=at),
+                     "STATUS_VERIFICATION_ERROR"), ""
 
     def _evaluate(self, entry: StatusEntry, verified: _VerifiedList, objection: StatusError | None = None
                   ) -> StatusOutcome:
@@ -522,15 +530,21 @@ class StatusListCheck:
         # §3.2 step 5: the entry's purpose must be one of the list's purposes
         purposes = verified.facts.purposes
         if entry.purpose not in purposes:
-            raise StatusError(f"the entry's statusPurpose {entry.purpose!r} is not a purpose of the status list "
-                              f"{entry.list_url} ({', '.join(purposes) or 'none'}): a list for another purpose "
-                              "cannot answer for this one", code="STATUS_VERIFICATION_ERROR")
+            detail = (Message("the entry's statusPurpose {purpose} is not a purpose of the status list {list} "
+                              "({purposes}): a list for another purpose cannot answer for this one",
+                              purpose=repr(entry.purpose), list=entry.list_url, purposes=", ".join(purposes))
+                      if purposes else
+                      Message("the entry's statusPurpose {purpose} is not a purpose of the status list {list} "
+                              "(none): a list for another purpose cannot answer for this one",
+                              purpose=repr(entry.purpose), list=entry.list_url))
+            raise StatusError(detail, code="STATUS_VERIFICATION_ERROR")
         bits = verified.bits
         # §3.2 step 9: bitstring length / statusSize >= minimumNumberOfEntries
         if objection is None and len(bits) * 8 < self.min_bits * entry.size:
-            objection = StatusError(f"the status list {entry.list_url} has {len(bits) * 8 // entry.size} entries, "
-                                    f"fewer than the required {self.min_bits} (a short list narrows the group a "
-                                    "holder hides in)", code="STATUS_LIST_LENGTH_ERROR")
+            objection = StatusError(Message("the status list {list} has {n} entries, fewer than the required {least} "
+                                            "(a short list narrows the group a holder hides in)", list=entry.list_url,
+                                            n=len(bits) * 8 // entry.size, least=self.min_bits),
+                                    code="STATUS_LIST_LENGTH_ERROR")
         # §3.2 step 10: read the value at index * size; outside the bitstring is a RANGE_ERROR
         if objection is not None and entry.position + entry.size > len(bits) * 8:
             raise objection
@@ -618,18 +632,20 @@ class StatusListCheck:
         result = ctx.verify_nested(document)
         if not result.verified or not isinstance(result.document, dict):
             failed = next((c for c in result.checks if c.failed), None)
-            why = failed.detail if failed is not None else "it could not be verified"
+            why = failed.detail if failed is not None else Message("it could not be verified")
             if failed is not None and failed.name == "validity-period":
-                why = f"the status list is outside its validity period: {failed.detail}"
-            raise StatusError(f"the status list {url} does not verify: {why}", code="STATUS_VERIFICATION_ERROR")
+                why = Message("the status list is outside its validity period: {why}", why=failed.detail)
+            raise StatusError(Message("the status list {url} does not verify: {why}", url=url, why=why),
+                              code="STATUS_VERIFICATION_ERROR")
         doc = result.document
         facts = _ListFacts.of(doc)
         if not facts.is_list:
-            raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
+            raise StatusError(Message("{url} is not a {type}", url=url, type=LIST_CREDENTIAL_TYPE),
+                              code="STATUS_VERIFICATION_ERROR")
         subject = _list_subject(doc)
         encoded = subject.get("encodedList")
         if not isinstance(encoded, str):
-            raise malformed(f"the status list {url} has no encodedList string")
+            raise malformed(Message("the status list {url} has no encodedList string", url=url))
         _check_encoded_length(url, encoded)
         bits = decode_bitstring(encoded, max_bytes=self.max_bitstring_bytes)
         try:
@@ -644,17 +660,21 @@ class StatusListCheck:
         list breaks, or None. Breaking one stops the list vouching that the credential is in good standing;
         :meth:`_evaluate` still honours a set revocation or suspension bit from it."""
         if not facts.is_list:
-            raise StatusError(f"{url} is not a {LIST_CREDENTIAL_TYPE}", code="STATUS_VERIFICATION_ERROR")
+            raise StatusError(Message("{url} is not a {type}", url=url, type=LIST_CREDENTIAL_TYPE),
+                              code="STATUS_VERIFICATION_ERROR")
         # list substitution: another list of the same issuer served at this URL
         if facts.has_id and facts.id != url:
-            return StatusError(f"the status list served at {url} names itself {facts.id!r}: a different list "
-                               "substituted for this one is refused", code="STATUS_VERIFICATION_ERROR")
+            return StatusError(Message("the status list served at {url} names itself {id}: a different list "
+                                       "substituted for this one is refused", url=url, id=repr(facts.id)),
+                               code="STATUS_VERIFICATION_ERROR")
         # a status list from another issuer: anyone could sign a list saying "not revoked"
         list_issuer = facts.issuer
         credential_issuer = issuer_id(credential)
         if list_issuer != credential_issuer:
-            return StatusError(f"the status list {url} was issued by {list_issuer}, not by the credential's issuer "
-                               f"{credential_issuer}: a list from another issuer cannot vouch for this credential",
+            return StatusError(Message("the status list {url} was issued by {issuer}, not by the credential's issuer "
+                                       "{credential_issuer}: a list from another issuer cannot vouch for this "
+                                       "credential", url=url, issuer=str(list_issuer),
+                                       credential_issuer=str(credential_issuer)),
                                code="STATUS_VERIFICATION_ERROR")
         return None
 
@@ -726,30 +746,32 @@ class StatusListCheck:
         try:
             return loads_object(text, max_bytes=MAX_LIST_DOCUMENT_BYTES, what=f"status list {url}")
         except InputError as exc:
-            raise StatusError(f"the status list at {url} is unreadable: {exc.detail}",
+            raise StatusError(Message("the status list at {url} is unreadable: {why}", url=url, why=exc.detail),
                               code="STATUS_RETRIEVAL_ERROR") from exc
 
     def _fetch(self, url: str, now: datetime) -> tuple[str, str | None]:
         # §3.2 step 4: "If the dereference fails, raise a STATUS_RETRIEVAL_ERROR"
         if self.fetcher is None:
-            raise StatusError(f"cannot fetch the status list {url}: network access is not configured and no "
-                              "fresh copy is cached", code="STATUS_RETRIEVAL_ERROR")
+            raise StatusError(Message("cannot fetch the status list {url}: network access is not configured and no "
+                                      "fresh copy is cached", url=url), code="STATUS_RETRIEVAL_ERROR")
         stale = self._cache_get(url) or self._from_disk(url)
         headers = {"If-None-Match": stale.etag} if stale is not None and stale.etag else None
         try:
             response = self.fetcher.get(url, headers=headers, max_bytes=MAX_LIST_DOCUMENT_BYTES, accept=ACCEPT)
         except FetchError as exc:
-            raise StatusError(f"cannot fetch the status list {url}: {exc.detail}",
+            raise StatusError(Message("cannot fetch the status list {url}: {why}", url=url, why=exc.detail),
                               code="STATUS_RETRIEVAL_ERROR") from exc
         if response.status == 304 and stale is not None and headers is not None:
             return stale.content, stale.etag  # the server confirmed our copy is current
         if response.status != 200:
-            raise StatusError(f"cannot fetch the status list {url}: HTTP {response.status}",
+            raise StatusError(Message("cannot fetch the status list {url}: HTTP {status}", url=url,
+                                      status=str(response.status)),
                               code="STATUS_RETRIEVAL_ERROR")
         try:
             content = response.content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise StatusError(f"the status list at {url} is not UTF-8 text", code="STATUS_RETRIEVAL_ERROR") from exc
+            raise StatusError(Message("the status list at {url} is not UTF-8 text", url=url),
+                              code="STATUS_RETRIEVAL_ERROR") from exc
         return content, response.etag
 
     # --- caching ---------------------------------------------------------------------------------
@@ -888,20 +910,22 @@ class StatusListCheck:
                 self._raise_mark(key, version)
             return
         if version is None:
-            raise StatusError(f"the status list {url} carries no date (validFrom or a signing time), so it cannot "
-                              f"be shown to be no older than the list issued {_when(mark)} already accepted for "
-                              "that URL", code=ROLLBACK)
+            raise StatusError(Message("the status list {url} carries no date (validFrom or a signing time), so it "
+                                      "cannot be shown to be no older than the list issued {mark} already accepted "
+                                      "for that URL", url=url, mark=_when(mark)), code=ROLLBACK)
         if version.moment < mark.moment:
-            raise StatusError(f"the status list {url} was issued {_when(version)}, before the list issued "
-                              f"{_when(mark)} already accepted for that URL: an older list (which may predate a "
-                              "revocation) is refused even inside its validity period", code=ROLLBACK)
+            raise StatusError(Message("the status list {url} was issued {issued}, before the list issued {mark} "
+                                      "already accepted for that URL: an older list (which may predate a revocation) "
+                                      "is refused even inside its validity period", url=url, issued=_when(version),
+                                      mark=_when(mark)), code=ROLLBACK)
         if version.moment == mark.moment:
             if version.says == mark.says:
                 return
             if not pinned:
-                raise StatusError(f"the status list {url} was issued {_when(version)}, as was the list already "
-                                  "accepted for that URL, but it says something else: two different lists of one "
-                                  "moment are refused (equivocation)", code=ROLLBACK)
+                raise StatusError(Message("the status list {url} was issued {issued}, as was the list already "
+                                          "accepted for that URL, but it says something else: two different lists of "
+                                          "one moment are refused (equivocation)", url=url, issued=_when(version)),
+                                  code=ROLLBACK)
         self._raise_mark(key, version, replace=version.moment == mark.moment)
 
     def _mark(self, key: _MarkKey, *, reload: bool) -> _ListVersion | None:
@@ -987,7 +1011,9 @@ class StatusListCheck:
                           first=cold)
 
 
-_PAST = {"revocation": "revoked", "suspension": "suspended", "refresh": "marked for refresh"}
+#: A list's answer, with where it was read (``at``), for a purpose not flagged that has no sentence above.
+_NOT_PAST = {"revocation": N_("not revoked ({at})"), "suspension": N_("not suspended ({at})"),
+             "refresh": N_("not marked for refresh ({at})")}
 #: A list's answer in our words (omc_vc.i18n messages), by purpose: not flagged, and flagged by the issuer.
 _NOT_FLAGGED = {"revocation": N_("not revoked (index {index} of {list})"),
                 "suspension": N_("not suspended (index {index} of {list})")}
@@ -1012,15 +1038,16 @@ def _check_document_size(url: str, content: str) -> None:
     if len(content) * 4 > MAX_LIST_DOCUMENT_BYTES:
         size = len(content.encode("utf-8", "surrogatepass"))
         if size > MAX_LIST_DOCUMENT_BYTES:
-            raise StatusError(f"the status list {url} is {size} bytes, over the {MAX_LIST_DOCUMENT_BYTES}-byte cap "
-                              "on a list document", code="STATUS_RETRIEVAL_ERROR")
+            raise StatusError(Message("the status list {url} is {size} bytes, over the {cap}-byte cap on a list "
+                                      "document", url=url, size=size, cap=MAX_LIST_DOCUMENT_BYTES),
+                              code="STATUS_RETRIEVAL_ERROR")
 
 
 def _check_encoded_length(url: str, encoded: str) -> None:
     """The encodedList cap (MAX_ENCODED_LIST_CHARS): checked before any base64 or gzip work."""
     if len(encoded) > MAX_ENCODED_LIST_CHARS:
-        raise malformed(f"the encodedList of the status list {url} is {len(encoded)} characters, over the "
-                         f"{MAX_ENCODED_LIST_CHARS}-character cap")
+        raise malformed(Message("the encodedList of the status list {url} is {n} characters, over the {cap}-character "
+                                "cap", url=url, n=len(encoded), cap=MAX_ENCODED_LIST_CHARS))
 
 
 def _own_file(path: Path, max_bytes: int) -> bool:
@@ -1095,7 +1122,8 @@ def _prune_folder(folder: Path, *, max_entries: int, max_bytes: int, first: Call
 
 
 def _when(version: _ListVersion) -> str:
-    return f"{format_datetime(version.issued)} (signed {format_datetime(version.signed)})"
+    return Message("{issued} (signed {signed})", issued=format_datetime(version.issued),
+                   signed=format_datetime(version.signed))
 
 
 def _aware(value: Any) -> datetime:
@@ -1109,8 +1137,8 @@ def _list_subject(document: dict[str, Any]) -> dict[str, Any]:
     # §2.2: credentialSubject.type MUST be BitstringStatusList
     subjects = as_list(document.get("credentialSubject"))
     if len(subjects) != 1 or not isinstance(subjects[0], dict):
-        raise malformed("a status list credential has exactly one credentialSubject object")
+        raise malformed(Message("a status list credential has exactly one credentialSubject object"))
     subject: dict[str, Any] = subjects[0]
     if LIST_TYPE not in types(subject):
-        raise malformed(f"the status list's credentialSubject.type must be {LIST_TYPE}")
+        raise malformed(Message("the status list's credentialSubject.type must be {type}", type=LIST_TYPE))
     return subject
