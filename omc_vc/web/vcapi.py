@@ -27,6 +27,7 @@ from omc_vc.errors import (
     StatusError,
     problem_type,
 )
+from omc_vc.i18n import Message
 from omc_vc.issue.issuer import Issuer, RequestKey
 from omc_vc.issue.status_ops import change_status
 from omc_vc.model import Check, VerificationResult, as_list
@@ -99,9 +100,9 @@ def _demo_warned(body: dict[str, Any], verifiers: Verifiers) -> dict[str, Any]:
     return body
 
 
-def _object(body: Any, what: str = "the request body") -> dict[str, Any]:
+def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ApiError(f"{what} must be a JSON object")
+        raise ApiError(Message("the request body must be a JSON object"))
     return body
 
 
@@ -110,11 +111,12 @@ def _options(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     if options is None:
         return {}
     if not isinstance(options, dict):
-        raise ApiError("options must be a JSON object")
+        raise ApiError(Message("options must be a JSON object"))
     unknown = sorted(set(options) - allowed)
     if unknown:
         # VCALM: IssueCredentialOptions / VerifyOptions are additionalProperties: false
-        raise ApiError(f"unknown option(s): {', '.join(unknown)}", code="UNKNOWN_OPTION_PROVIDED")
+        raise ApiError(Message("unknown option(s): {options}", options=", ".join(unknown)),
+                       code="UNKNOWN_OPTION_PROVIDED")
     return options
 
 
@@ -124,10 +126,10 @@ def _wanted_checks(options: dict[str, Any]) -> tuple[list[str] | None, bool]:
         return None, True
     checks = options["checks"]
     if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
-        raise ApiError("options.checks must be a list of check names")
+        raise ApiError(Message("options.checks must be a list of check names"))
     unknown = sorted(set(checks) - set(CHECK_NAMES))
     if unknown:
-        raise ApiError(f"unknown check(s): {', '.join(unknown)}", code="UNKNOWN_OPTION_PROVIDED")
+        raise ApiError(Message("unknown check(s): {checks}", checks=", ".join(unknown)), code="UNKNOWN_OPTION_PROVIDED")
     wanted = sorted({name for check in checks for name in CHECK_NAMES[check]} | set(ALWAYS_CHECKED))
     return wanted, bool(STATUS_CHECK_NAMES & set(checks))
 
@@ -139,28 +141,29 @@ def _proof_option_problem(document: dict[str, Any], options: dict[str, Any]) -> 
     challenge = options.get("challenge")
     domain = options.get("domain")
     if purpose is not None and not isinstance(purpose, str):
-        raise ApiError("options.expectedProofPurpose must be a string")
+        raise ApiError(Message("options.expectedProofPurpose must be a string"))
     if challenge is not None and not isinstance(challenge, str):
-        raise ApiError("options.challenge must be a string")
+        raise ApiError(Message("options.challenge must be a string"))
     if domain is not None and not (isinstance(domain, str) or (
             isinstance(domain, list) and domain and all(isinstance(d, str) for d in domain))):
-        raise ApiError("options.domain must be a string or a list of strings")
+        raise ApiError(Message("options.domain must be a string or a list of strings"))
     for proof in as_list(document.get("proof")):
         if not isinstance(proof, dict):
             continue  # the verifier reports a malformed proof itself
         # step 5: proofPurpose must be the expected one
         if purpose is not None and proof.get("proofPurpose") != purpose:
-            return "PROOF_VERIFICATION_ERROR", f"proof purpose {proof.get('proofPurpose')!r} is not {purpose!r}"
+            return "PROOF_VERIFICATION_ERROR", Message("proof purpose {found} is not {purpose}",
+                                                       found=repr(proof.get("proofPurpose")), purpose=repr(purpose))
         # step 6: the proof's domain set must equal the expected one
         if domain is not None:
             wanted = {domain} if isinstance(domain, str) else set(domain)
             got = proof.get("domain")
             got_set = {got} if isinstance(got, str) else set(got) if isinstance(got, list) else set()
             if wanted != got_set:
-                return "INVALID_DOMAIN_ERROR", "the proof's domain does not match options.domain"
+                return "INVALID_DOMAIN_ERROR", Message("the proof's domain does not match options.domain")
         # step 7: the challenge must be the expected one
         if challenge is not None and proof.get("challenge") != challenge:
-            return "INVALID_CHALLENGE_ERROR", "the proof's challenge does not match options.challenge"
+            return "INVALID_CHALLENGE_ERROR", Message("the proof's challenge does not match options.challenge")
     return None
 
 
@@ -181,14 +184,14 @@ def verify_credential(body: Any, verifiers: Verifiers) -> tuple[int, dict[str, A
     request = _object(body)
     credential = request.get("verifiableCredential")
     if not isinstance(credential, dict):
-        raise ApiError("verifiableCredential must be a JSON object (a credential or an "
-                       "EnvelopedVerifiableCredential)", code="PARSING_ERROR")
+        raise ApiError(Message("verifiableCredential must be a JSON object (a credential or an "
+                               "EnvelopedVerifiableCredential)"), code="PARSING_ERROR")
     options = _options(request, VERIFY_OPTIONS)
     checks, with_status = _wanted_checks(options)
     verifier = verifiers.full if with_status else verifiers.proof_only
     result = verifier.verify(credential, checks=checks)
     if result.kind == "presentation":
-        raise ApiError("verifiableCredential is not a credential", code="PARSING_ERROR")
+        raise ApiError(Message("verifiableCredential is not a credential"), code="PARSING_ERROR")
     if result.format == "di":
         mismatch = _proof_option_problem(credential, options)
         if mismatch is not None:
@@ -205,27 +208,28 @@ def verify_presentation(body: Any, verifiers: Verifiers) -> tuple[int, dict[str,
     request = _object(body)
     presentation = request.get("verifiablePresentation")
     if not isinstance(presentation, dict):
-        raise ApiError("verifiablePresentation must be a JSON object", code="PARSING_ERROR")
+        raise ApiError(Message("verifiablePresentation must be a JSON object"), code="PARSING_ERROR")
     options = _options(request, VERIFY_OPTIONS)
     challenge = options.get("challenge")
     domain = options.get("domain")
     if challenge is not None and not isinstance(challenge, str):
-        raise ApiError("options.challenge must be a string")
+        raise ApiError(Message("options.challenge must be a string"))
     if domain is not None and not (isinstance(domain, str) or (
             isinstance(domain, list) and domain and all(isinstance(d, str) for d in domain))):
-        raise ApiError("options.domain must be a string or a list of strings")
+        raise ApiError(Message("options.domain must be a string or a list of strings"))
     checks, with_status = _wanted_checks(options)
     verifier = verifiers.full if with_status else verifiers.proof_only
     # one moment for both passes below: the W3C fields and the OMC verdict judge the same instant
     moment = verifier.clock()
     result = verifier.verify(presentation, now=moment, challenge=challenge, domain=domain, checks=checks)
     if result.kind == "credential":
-        raise ApiError("verifiablePresentation is not a presentation", code="PARSING_ERROR")
+        raise ApiError(Message("verifiablePresentation is not a presentation"), code="PARSING_ERROR")
     purpose = options.get("expectedProofPurpose")
     wrong_purpose = None
     if purpose is not None and purpose != "authentication" and result.format == "di":
         # a presentation's proof is an authentication proof (VCALM presentations/verify)
-        wrong_purpose = Check("proof-options", "failed", f"a presentation proof cannot have purpose {purpose!r}",
+        wrong_purpose = Check("proof-options", "failed",
+                              Message("a presentation proof cannot have purpose {purpose}", purpose=repr(purpose)),
                               "PROOF_VERIFICATION_ERROR")
         result.add(wrong_purpose)
     # VCDM 2.0 §4.12.4 (holder claims) is one of the verifier's presentation checks (omc_vc/verify.py)
@@ -274,7 +278,7 @@ def extra_conformance(credential: dict[str, Any]) -> str | None:
         try:
             check_entry_shape(entry)
         except StatusError as exc:
-            return f"credentialStatus: {exc.detail}"
+            return Message("credentialStatus: {detail}", detail=exc.detail)
     return None
 
 
@@ -288,12 +292,13 @@ def request_key(values: Sequence[str]) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise ApiError("send one Idempotency-Key header field", code="IDEMPOTENCY_KEY_INVALID")
+        raise ApiError(Message("send one Idempotency-Key header field"), code="IDEMPOTENCY_KEY_INVALID")
     value = values[0].strip(" \t")
     key = _sf_string(value) if value.startswith('"') else value
     if key is None or not key or len(key) > MAX_REQUEST_KEY or any(not " " <= ch <= "~" for ch in key):
-        raise ApiError(f"the Idempotency-Key must be 1 to {MAX_REQUEST_KEY} printable ASCII characters (a UUID is "
-                       "best), as a bare value or a quoted string", code="IDEMPOTENCY_KEY_INVALID")
+        raise ApiError(Message("the Idempotency-Key must be 1 to {most} printable ASCII characters (a UUID is best), "
+                               "as a bare value or a quoted string", most=MAX_REQUEST_KEY),
+                       code="IDEMPOTENCY_KEY_INVALID")
     return key
 
 
@@ -344,27 +349,27 @@ class IssuingApi:
         request = _object(body)
         credential = request.get("credential")
         if not isinstance(credential, dict):
-            raise ApiError("credential must be a JSON object", code="PARSING_ERROR")
+            raise ApiError(Message("credential must be a JSON object"), code="PARSING_ERROR")
         options = _options(request, ISSUE_OPTIONS)
         problem = extra_conformance(credential)
         if problem:
             raise ApiError(problem, code="MALFORMED_VALUE_ERROR")
         credential_id = options.get("credentialId")
         if credential_id is not None and not isinstance(credential_id, str):
-            raise ApiError("options.credentialId must be a string")
+            raise ApiError(Message("options.credentialId must be a string"))
         purposes: list[str] = []
         if "credentialStatus" in options:
             requested = options["credentialStatus"]
             if not isinstance(requested, dict) or requested.get("type") != "BitstringStatusListEntry":
-                raise ApiError("options.credentialStatus.type must be BitstringStatusListEntry")
+                raise ApiError(Message("options.credentialStatus.type must be BitstringStatusListEntry"))
             purpose = requested.get("statusPurpose", "revocation")
             if purpose not in STATUS_PURPOSES:
-                raise ApiError(f"statusPurpose {purpose!r} is not supported ({', '.join(STATUS_PURPOSES)})",
-                               code="MALFORMED_VALUE_ERROR")
+                raise ApiError(Message("statusPurpose {purpose} is not supported ({supported})", purpose=repr(purpose),
+                                       supported=", ".join(STATUS_PURPOSES)), code="MALFORMED_VALUE_ERROR")
             purposes.append(purpose)
         suite = options.get("cryptosuite")
         if suite is not None and not isinstance(suite, str):
-            raise ApiError("options.cryptosuite must be a string", code="PROOF_GENERATION_ERROR")
+            raise ApiError(Message("options.cryptosuite must be a string"), code="PROOF_GENERATION_ERROR")
         keyed = RequestKey(idempotency_key, request_digest(request)) if idempotency_key is not None else None
         try:
             signed = self.issuer.issue_credential(credential, status_purposes=purposes, credential_id=credential_id,
@@ -379,24 +384,25 @@ class IssuingApi:
         request = _object(body)
         credential_id = request.get("credentialId")
         if not isinstance(credential_id, str) or not credential_id:
-            raise ApiError("credentialId must be a non-empty string")
+            raise ApiError(Message("credentialId must be a non-empty string"))
         entry = request.get("credentialStatus", {"type": "BitstringStatusListEntry"})
         if isinstance(entry, list) and len(entry) == 1:
             entry = entry[0]
         if not isinstance(entry, dict) or entry.get("type", "BitstringStatusListEntry") != "BitstringStatusListEntry":
-            raise ApiError("credentialStatus.type must be BitstringStatusListEntry")
+            raise ApiError(Message("credentialStatus.type must be BitstringStatusListEntry"))
         purpose = entry.get("statusPurpose", "revocation")
         value = request.get("status", True)
         if not isinstance(value, bool):
-            raise ApiError("status must be true or false")
+            raise ApiError(Message("status must be true or false"))
         if purpose not in STATUS_PURPOSES:
-            raise ApiError(f"statusPurpose {purpose!r} is not supported", code="MALFORMED_VALUE_ERROR")
+            raise ApiError(Message("statusPurpose {purpose} is not supported", purpose=repr(purpose)),
+                           code="MALFORMED_VALUE_ERROR")
         try:
             changed = change_status(self.issuer.store, credential_id, purpose, value, now=self.issuer.clock())
         except IssuanceError as exc:
             if exc.code == "NOT_FOUND" or exc.context.get("field") == "credential":
-                raise ApiError(f"no {purpose} status entry is known for {credential_id!r}", status=404,
-                               code="NOT_FOUND") from exc
+                raise ApiError(Message("no {purpose} status entry is known for {id}", purpose=purpose,
+                                       id=repr(credential_id)), status=404, code="NOT_FOUND") from exc
             raise ApiError(exc.detail, code=exc.code) from exc
         return 200, {"credentialId": credential_id, "statusPurpose": purpose, "status": value,
                      "updated": len(changed)}
@@ -409,4 +415,5 @@ class IssuingApi:
             document = self.issuer.store.document(record.id)
             if document is not None:
                 return 200, {"verifiableCredential": document}
-        raise ApiError(f"no credential {credential_id!r} was issued here", status=404, code="NOT_FOUND")
+        raise ApiError(Message("no credential {id} was issued here", id=repr(credential_id)), status=404,
+                       code="NOT_FOUND")
