@@ -42,7 +42,7 @@ from omc_vc._internal import atomic
 from omc_vc._internal.inert import inert
 from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.errors import MalformedValueError, QrError
-from omc_vc.i18n import DEFAULT_LANGUAGE, N_, Translator, language_of_tag, translator
+from omc_vc.i18n import DEFAULT_LANGUAGE, N_, Message, Translator, language_of_tag, translator
 from omc_vc.model import as_list
 from omc_vc.verdict import HEADLINES, shown_text
 from omc_vc.wallet import WalletItem
@@ -197,8 +197,10 @@ def certificate_content(item: WalletItem, link: str, *, max_qr_mm: float = MAX_Q
     """
     drawn = qr.symbol(link)
     if drawn.printed_mm > max_qr_mm:
-        raise QrError(f"this credential's QR code would be {drawn.printed_mm:g} mm wide (version {drawn.version}), "
-                      f"more than a one-page certificate holds ({max_qr_mm:g} mm); use short mode (--mode short)",
+        raise QrError(Message("this credential's QR code would be {width} mm wide (version {version}), more than a "
+                              "one-page certificate holds ({limit} mm); use short mode (--mode short)",
+                              width=format(drawn.printed_mm, "g"), version=str(drawn.version),
+                              limit=format(max_qr_mm, "g")),
                       code="QR_TOO_LARGE", version=drawn.version)
     own, tag = certificate_language(item.document)
     chosen = language_of_tag(language) or own

@@ -41,6 +41,7 @@ from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.multibase import b64url_encode
 from omc_vc.errors import InputError, QrError
+from omc_vc.i18n import Message
 from omc_vc.proofs.jose import is_jwt
 
 __all__ = [
@@ -152,7 +153,7 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if pos >= len(data) or shift > 28:
-            raise QrError("the payload's length field is truncated", code="QR_PAYLOAD_INVALID")
+            raise QrError(Message("the payload's length field is truncated"), code="QR_PAYLOAD_INVALID")
         byte = data[pos]
         pos += 1
         value |= (byte & 0x7F) << shift
@@ -179,40 +180,43 @@ def _payload_bytes(payload: dict[str, Any] | str) -> bytes:
             text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             return text.encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 form (I-JSON, RFC 7493 §2.1)
-            raise QrError("the document holds a string that is not Unicode text (an unpaired surrogate)",
+            raise QrError(Message("the document holds a string that is not Unicode text (an unpaired surrogate)"),
                           code="QR_PAYLOAD_INVALID") from exc
         except (TypeError, ValueError) as exc:
-            raise QrError(f"the document is not plain JSON: {exc}", code="QR_PAYLOAD_INVALID") from exc
+            raise QrError(Message("the document is not plain JSON: {why}", why=str(exc)),
+                          code="QR_PAYLOAD_INVALID") from exc
     if isinstance(payload, str):
         token = payload.strip()
         if not is_jwt(token):
-            raise QrError("a string payload must be a compact JWS (a VC-JWT or VP-JWT)", code="QR_PAYLOAD_INVALID")
+            raise QrError(Message("a string payload must be a compact JWS (a VC-JWT or VP-JWT)"),
+                          code="QR_PAYLOAD_INVALID")
         parts = [_b64url_strict(p) for p in token.split(".")]
         if all(p is not None for p in parts):
             header, body, signature = (p or b"" for p in parts)
             return bytes([_TAG_JWS_BINARY]) + _varint(len(header)) + header + _varint(len(body)) + body + signature
         return token.encode("ascii")
-    raise QrError(f"cannot encode a {type(payload).__name__}: give a credential dict or a JWT",
+    raise QrError(Message("cannot encode a {kind}: give a credential dict or a JWT", kind=type(payload).__name__),
                   code="QR_PAYLOAD_INVALID")
 
 
-def _json_object(data: str | bytes, what: str) -> dict[str, Any]:
+def _json_object(data: str | bytes, what: Message) -> dict[str, Any]:
     """A JSON object carried in a QR code (size and nesting capped), or QR_PAYLOAD_INVALID naming ``what``."""
     try:
         value = loads(data, max_bytes=MAX_PAYLOAD_BYTES, what=what)
     except InputError as exc:
-        raise QrError(f"{what} is not valid JSON: {exc.detail}", code="QR_PAYLOAD_INVALID") from exc
+        raise QrError(Message("{what} is not valid JSON: {why}", what=what, why=exc.detail),
+                      code="QR_PAYLOAD_INVALID") from exc
     if not isinstance(value, dict):
-        raise QrError(f"{what} is not a JSON object", code="QR_PAYLOAD_INVALID")
+        raise QrError(Message("{what} is not a JSON object", what=what), code="QR_PAYLOAD_INVALID")
     return value
 
 
 def _payload_from_bytes(data: bytes) -> dict[str, Any] | str:
     if not data:
-        raise QrError("the payload is empty", code="QR_PAYLOAD_INVALID")
+        raise QrError(Message("the payload is empty"), code="QR_PAYLOAD_INVALID")
     tag = data[0]
     if tag == _TAG_JSON:
-        return _json_object(data, "the payload")
+        return _json_object(data, Message("the payload"))
     if tag == _TAG_JWS_BINARY:
         header_len, pos = _read_varint(data, 1)
         header = data[pos:pos + header_len]
@@ -221,17 +225,17 @@ def _payload_from_bytes(data: bytes) -> dict[str, Any] | str:
         body = data[pos:pos + body_len]
         signature = data[pos + body_len:]
         if len(header) != header_len or len(body) != body_len or not header or not body:
-            raise QrError("the JWS payload is truncated", code="QR_PAYLOAD_INVALID")
+            raise QrError(Message("the JWS payload is truncated"), code="QR_PAYLOAD_INVALID")
         return ".".join(b64url_encode(part) for part in (header, body, signature))
     if tag == _TAG_JWS_TEXT:
         try:
             token = data.decode("ascii")
         except UnicodeDecodeError as exc:
-            raise QrError("the JWT payload is not ASCII", code="QR_PAYLOAD_INVALID") from exc
+            raise QrError(Message("the JWT payload is not ASCII"), code="QR_PAYLOAD_INVALID") from exc
         if not is_jwt(token):
-            raise QrError("the payload is not a compact JWS", code="QR_PAYLOAD_INVALID")
+            raise QrError(Message("the payload is not a compact JWS"), code="QR_PAYLOAD_INVALID")
         return token
-    raise QrError(f"unknown payload tag 0x{tag:02x}", code="QR_PAYLOAD_INVALID")
+    raise QrError(Message("unknown payload tag {tag}", tag="0x" + format(tag, "02x")), code="QR_PAYLOAD_INVALID")
 
 
 # --- bytes <-> digits ----------------------------------------------------------------------------------
@@ -247,7 +251,7 @@ def _to_digits(data: bytes) -> str:
 def _from_digits(digits: str) -> bytes:
     full, rest = divmod(len(digits), _FULL_GROUP_DIGITS)
     if rest and rest not in _BYTES_FOR:
-        raise QrError(f"a fragment of {len(digits)} digits cannot be a whole number of byte groups",
+        raise QrError(Message("a fragment of {n} digits cannot be a whole number of byte groups", n=len(digits)),
                       code="QR_BAD_ALPHABET")
     out = bytearray()
     spans = [(i * _FULL_GROUP_DIGITS, _FULL_GROUP_DIGITS) for i in range(full)]
@@ -257,7 +261,7 @@ def _from_digits(digits: str) -> bytes:
         size = _BYTES_FOR[width]
         value = int(digits[start:start + width])
         if value >= 256**size:
-            raise QrError("a digit group is out of range", code="QR_BAD_ALPHABET")
+            raise QrError(Message("a digit group is out of range"), code="QR_BAD_ALPHABET")
         out += value.to_bytes(size, "big")
     return bytes(out)
 
@@ -268,8 +272,8 @@ def encode_fragment(payload: dict[str, Any] | str) -> str:
     """The link-mode fragment (without ``#``) for a credential/presentation dict or a compact JWS."""
     raw = _payload_bytes(payload)
     if len(raw) > MAX_PAYLOAD_BYTES:
-        raise QrError(f"the document is {len(raw)} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit",
-                      code="QR_TOO_LARGE")
+        raise QrError(Message("the document is {size} bytes, over the {limit}-byte limit", size=len(raw),
+                              limit=MAX_PAYLOAD_BYTES), code="QR_TOO_LARGE")
     # RFC 1951 raw DEFLATE (no zlib header or checksum: the signature protects the content), level 9,
     # preset dictionary version 1.
     compressor = zlib.compressobj(level=9, method=zlib.DEFLATED, wbits=-15, memLevel=9, zdict=DICTIONARY_V1)
@@ -280,32 +284,35 @@ def encode_fragment(payload: dict[str, Any] | str) -> str:
 def decode_fragment(fragment: str) -> dict[str, Any] | str:
     """Decode a link-mode fragment (with or without the leading ``#``); raises QrError."""
     if not isinstance(fragment, str):
-        raise QrError("the fragment must be text", code="QR_PAYLOAD_INVALID")
+        raise QrError(Message("the fragment must be text"), code="QR_PAYLOAD_INVALID")
     text = fragment.strip().removeprefix("#")
     if len(text) > MAX_FRAGMENT_CHARS:
-        raise QrError(f"the fragment is {len(text)} characters, over the {MAX_FRAGMENT_CHARS} limit",
-                      code="QR_TOO_LARGE")
+        raise QrError(Message("the fragment is {size} characters, over the {limit} limit", size=len(text),
+                              limit=MAX_FRAGMENT_CHARS), code="QR_TOO_LARGE")
     if len(text) < 2 or not text[:2].isascii() or not text[:2].isdigit():
-        raise QrError("the fragment does not start with a two-digit format version", code="QR_UNKNOWN_FORMAT")
+        raise QrError(Message("the fragment does not start with a two-digit format version"),
+                      code="QR_UNKNOWN_FORMAT")
     version, body = text[:2], text[2:]
     if version != FORMAT_V1:
-        raise QrError(f"unknown link format version {version!r} (this omc-vc reads {FORMAT_V1!r})",
-                      code="QR_UNKNOWN_FORMAT")
+        raise QrError(Message("unknown link format version {version} (this omc-vc reads {known})",
+                              version=repr(version), known=repr(FORMAT_V1)), code="QR_UNKNOWN_FORMAT")
     if not body or _DIGITS_RE.fullmatch(body) is None or not body.isascii():
-        raise QrError("a format-01 fragment holds only the digits 0-9", code="QR_BAD_ALPHABET")
+        raise QrError(Message("a format-01 fragment holds only the digits 0-9"), code="QR_BAD_ALPHABET")
     compressed = _from_digits(body)
     decompressor = zlib.decompressobj(wbits=-15, zdict=DICTIONARY_V1)
     try:
         # bounded: never produce more than the cap, whatever the compression ratio (zip-bomb safety)
         raw = decompressor.decompress(compressed, MAX_PAYLOAD_BYTES + 1)
     except zlib.error as exc:
-        raise QrError("the fragment is not valid compressed data", code="QR_PAYLOAD_INVALID") from exc
+        raise QrError(Message("the fragment is not valid compressed data"), code="QR_PAYLOAD_INVALID") from exc
     if len(raw) > MAX_PAYLOAD_BYTES or decompressor.unconsumed_tail:
-        raise QrError(f"the payload expands to more than {MAX_PAYLOAD_BYTES} bytes", code="QR_TOO_LARGE")
+        raise QrError(Message("the payload expands to more than {limit} bytes", limit=MAX_PAYLOAD_BYTES),
+                      code="QR_TOO_LARGE")
     if not decompressor.eof:
-        raise QrError("the compressed data is truncated", code="QR_PAYLOAD_INVALID")
+        raise QrError(Message("the compressed data is truncated"), code="QR_PAYLOAD_INVALID")
     if decompressor.unused_data:
-        raise QrError("the fragment has data after the end of the compressed stream", code="QR_PAYLOAD_INVALID")
+        raise QrError(Message("the fragment has data after the end of the compressed stream"),
+                      code="QR_PAYLOAD_INVALID")
     return _payload_from_bytes(raw)
 
 
@@ -314,12 +321,13 @@ def _check_base_url(base_url: str) -> str:
         parts = urlsplit(base_url)
         _ = parts.port
     except ValueError as exc:
-        raise QrError(f"base URL {base_url!r} is malformed", code="QR_BAD_BASE_URL") from exc
+        raise QrError(Message("base URL {url} is malformed", url=repr(base_url)), code="QR_BAD_BASE_URL") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment or parts.query:
-        raise QrError(f"base URL {base_url!r} must be an http(s) URL without query or fragment", code="QR_BAD_BASE_URL")
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise QrError(f"base URL {base_url!r}: plain http is allowed only for the local demo (127.0.0.1)",
+        raise QrError(Message("base URL {url} must be an http(s) URL without query or fragment", url=repr(base_url)),
                       code="QR_BAD_BASE_URL")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise QrError(Message("base URL {url}: plain http is allowed only for the local demo (127.0.0.1)",
+                              url=repr(base_url)), code="QR_BAD_BASE_URL")
     return base_url.rstrip("/")
 
 
@@ -356,12 +364,12 @@ def decode_payload(text: str) -> dict[str, Any] | str:
     gives code ``QR_SHORT_LINK``: its content must be fetched).
     """
     if not isinstance(text, str):
-        raise QrError("the QR content must be text", code="QR_PAYLOAD_INVALID")
+        raise QrError(Message("the QR content must be text"), code="QR_PAYLOAD_INVALID")
     if len(text) > MAX_FRAGMENT_CHARS + 2048:
-        raise QrError("the QR content is too long", code="QR_TOO_LARGE")
+        raise QrError(Message("the QR content is too long"), code="QR_TOO_LARGE")
     stripped = text.strip()
     if stripped.startswith("{"):
-        return _json_object(stripped, "the QR content")
+        return _json_object(stripped, Message("the QR content"))
     if is_jwt(stripped):
         return stripped
     if stripped.lower().startswith(("https://", "http://")):
@@ -369,9 +377,9 @@ def decode_payload(text: str) -> dict[str, Any] | str:
         if fragment:
             return decode_fragment(fragment)
         if short_link_share_url(stripped):
-            raise QrError(f"{stripped} is a short link: its credential is hosted and must be fetched",
+            raise QrError(Message("{url} is a short link: its credential is hosted and must be fetched", url=stripped),
                           code="QR_SHORT_LINK")
-        raise QrError("the URL carries no credential in its fragment", code="QR_UNKNOWN_FORMAT")
+        raise QrError(Message("the URL carries no credential in its fragment"), code="QR_UNKNOWN_FORMAT")
     return decode_fragment(stripped)
 
 
@@ -508,7 +516,7 @@ def symbol(data: str, *, mode: QrMode | None = None, max_version: int = 40) -> Q
     from qrcode.exceptions import DataOverflowError
 
     if not 1 <= max_version <= 40:
-        raise QrError("max_version must be between 1 and 40", code="QR_TOO_LARGE")
+        raise QrError(Message("max_version must be between 1 and 40"), code="QR_TOO_LARGE")
     profile = PROFILES[mode or mode_of(data)]
     levels = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
               "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
@@ -516,15 +524,21 @@ def symbol(data: str, *, mode: QrMode | None = None, max_version: int = 40) -> Q
                          border=QUIET_ZONE)
     for segment in _segments(data):
         code.add_data(segment)
-    hint = "; use short mode (--mode short)" if profile.mode == "link" else ""
+    short = profile.mode == "link"  # a link too large for a QR code fits as a short link
     try:
         code.make(fit=True)
     except (DataOverflowError, ValueError) as exc:
-        raise QrError(f"{len(data)} characters do not fit in any QR code (version 40, level "
-                      f"{profile.error_correction}){hint}", code="QR_TOO_LARGE") from exc
+        overflow = (Message("{n} characters do not fit in any QR code (version 40, level {level}); use short mode "
+                            "(--mode short)", n=len(data), level=profile.error_correction) if short
+                    else Message("{n} characters do not fit in any QR code (version 40, level {level})", n=len(data),
+                                 level=profile.error_correction))
+        raise QrError(overflow, code="QR_TOO_LARGE") from exc
     if code.version > max_version:
-        raise QrError(f"the QR code would be version {code.version}, over the maximum {max_version}{hint}",
-                      code="QR_TOO_LARGE", version=code.version)
+        params = {"version": str(code.version), "max_version": str(max_version)}
+        too_large = (Message("the QR code would be version {version}, over the maximum {max_version}; use short mode "
+                             "(--mode short)", **params) if short
+                     else Message("the QR code would be version {version}, over the maximum {max_version}", **params))
+        raise QrError(too_large, code="QR_TOO_LARGE", version=code.version)
     matrix = tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
     return QrSymbol(data, int(code.version), profile, matrix)
 
@@ -541,7 +555,7 @@ def make_qr_image(data: str, out: Path, *, kind: ImageKind = "png", max_version:
     Returns the version. The mode is ``mode_of(data)`` unless given (docs/qr-format.md §4).
     """
     if kind not in ("png", "svg"):
-        raise QrError(f"unknown image kind {kind!r} (png or svg)", code="QR_BAD_IMAGE")
+        raise QrError(Message("unknown image kind {kind} (png or svg)", kind=repr(kind)), code="QR_BAD_IMAGE")
     drawn = symbol(data, mode=mode, max_version=max_version)
     content = drawn.png() if kind == "png" else drawn.svg().encode("utf-8")
     atomic.write_bytes(out, content)
@@ -570,18 +584,18 @@ def check_verifier_url(url: str, *, demo: bool = False) -> str:
     import ipaddress
 
     if not isinstance(url, str) or not url.strip():
-        raise QrError("no verifier URL given", code="VERIFIER_URL_INVALID")
+        raise QrError(Message("no verifier URL given"), code="VERIFIER_URL_INVALID")
     text = url.strip()
     try:
         parts = urlsplit(text)
         _ = parts.port
     except ValueError as exc:
-        raise QrError(f"verifier URL {text!r} is malformed", code="VERIFIER_URL_INVALID") from exc
+        raise QrError(Message("verifier URL {url} is malformed", url=repr(text)), code="VERIFIER_URL_INVALID") from exc
     host = (parts.hostname or "").rstrip(".").lower()
     if parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment or parts.username \
             or parts.password:
-        raise QrError(f"verifier URL {text!r} must be an https URL of a verifier service, without user, query or "
-                      "fragment", code="VERIFIER_URL_INVALID")
+        raise QrError(Message("verifier URL {url} must be an https URL of a verifier service, without user, query "
+                              "or fragment", url=repr(text)), code="VERIFIER_URL_INVALID")
     try:
         address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
     except ValueError:
@@ -591,11 +605,12 @@ def check_verifier_url(url: str, *, demo: bool = False) -> str:
     else:
         local = host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host
     if local and not demo:
-        raise QrError(f"verifier URL {text!r} is a loopback, private or local-network address: an employer's phone "
-                      "cannot open it. Set the public verifier (omc wallet settings --verifier-url "
-                      "https://...), or use --demo for the local demo", code="VERIFIER_URL_NOT_PUBLIC")
+        raise QrError(Message("verifier URL {url} is a loopback, private or local-network address: an employer's "
+                              "phone cannot open it. Set the public verifier (omc wallet settings --verifier-url "
+                              "https://...), or use --demo for the local demo", url=repr(text)),
+                      code="VERIFIER_URL_NOT_PUBLIC")
     if parts.scheme == "http" and not local:
-        raise QrError(f"verifier URL {text!r} must use https (plain http only for a local demo)",
+        raise QrError(Message("verifier URL {url} must use https (plain http only for a local demo)", url=repr(text)),
                       code="VERIFIER_URL_INVALID")
     return text.rstrip("/")
 
@@ -613,7 +628,7 @@ def _rasterize_own_svg(text: str) -> Any:
 
     box = _SVG_VIEWBOX_RE.search(text)
     if box is None or box.group(1) != box.group(2) or not 21 <= int(box.group(1)) <= 400:
-        raise QrError("this SVG was not written by omc-vc; convert it to PNG to read it", code="QR_BAD_IMAGE")
+        raise QrError(Message("this SVG was not written by omc-vc; convert it to PNG to read it"), code="QR_BAD_IMAGE")
     size = int(box.group(1))
     scale = 6
     image = Image.new("L", (size * scale, size * scale), 255)
@@ -621,7 +636,7 @@ def _rasterize_own_svg(text: str) -> Any:
     for match in _SVG_CELL_RE.finditer(text):
         x, y, n = int(match.group(1)), int(match.group(2)), int(match.group(3))
         if x + n > size or y >= size or n < 1:
-            raise QrError("the SVG draws outside its viewBox", code="QR_BAD_IMAGE")
+            raise QrError(Message("the SVG draws outside its viewBox"), code="QR_BAD_IMAGE")
         draw.rectangle((x * scale, y * scale, (x + n) * scale - 1, y * scale + scale - 1), fill=0)
     return image
 
@@ -640,32 +655,35 @@ def read_qr_image(path: Path, *, name: str | None = None) -> str:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise QrError(f"cannot read {target}: {exc.strerror}", code="QR_BAD_IMAGE") from exc
+        raise QrError(Message("cannot read {target}: {why}", target=str(target), why=str(exc.strerror)),
+                      code="QR_BAD_IMAGE") from exc
     if size > MAX_IMAGE_BYTES:
-        raise QrError(f"{target} is larger than {MAX_IMAGE_BYTES} bytes", code="QR_BAD_IMAGE")
+        raise QrError(Message("{target} is larger than {limit} bytes", target=str(target), limit=MAX_IMAGE_BYTES),
+                      code="QR_BAD_IMAGE")
     raw = path.read_bytes()
     if path.suffix.lower() == ".svg" or raw.lstrip()[:5] in (b"<svg ", b"<?xml"):
         try:
             image = _rasterize_own_svg(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise QrError(f"{target} is not a UTF-8 SVG file", code="QR_BAD_IMAGE") from exc
+            raise QrError(Message("{target} is not a UTF-8 SVG file", target=str(target)), code="QR_BAD_IMAGE") from exc
     else:
         try:
             image = Image.open(io.BytesIO(raw))  # reads the header only
             # decompression-bomb guard: refuse huge pixel counts before decoding any pixel
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise QrError(f"{target} is {image.width}x{image.height} pixels, too large to scan",
-                              code="QR_BAD_IMAGE")
+                raise QrError(Message("{target} is {size} pixels, too large to scan", target=str(target),
+                                      size="x".join((str(image.width), str(image.height)))), code="QR_BAD_IMAGE")
             image.load()
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
-            raise QrError(f"{target} is not a readable image", code="QR_BAD_IMAGE") from exc
+            raise QrError(Message("{target} is not a readable image", target=str(target)), code="QR_BAD_IMAGE") from exc
         if image.mode not in ("L", "RGB"):
             image = image.convert("RGB")
     found = [b for b in zxingcpp.read_barcodes(image, formats=zxingcpp.barcode_formats_from_str("QRCode")) if b.valid]
     if not found:
-        raise QrError(f"no QR code found in {target}", code="QR_NOT_FOUND")
+        raise QrError(Message("no QR code found in {target}", target=str(target)), code="QR_NOT_FOUND")
     if len(found) > 1:
-        raise QrError(f"{target} holds {len(found)} QR codes; crop it to one", code="QR_NOT_FOUND")
+        raise QrError(Message("{target} holds {n} QR codes; crop it to one", target=str(target), n=len(found)),
+                      code="QR_NOT_FOUND")
     return str(found[0].text)
 
 

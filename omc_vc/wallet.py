@@ -124,11 +124,11 @@ def _seal(key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
 def _open_sealed(key: bytes, sealed: Any, aad: bytes) -> bytes:
     """Decrypt; raises InvalidTag on a wrong key or any change, MalformedValueError on a bad shape."""
     if not isinstance(sealed, dict):
-        raise MalformedValueError("sealed value is not an object")
+        raise MalformedValueError(Message("sealed value is not an object"))
     nonce = b64url_decode(str(sealed.get("nonce", "")))
     ciphertext = b64url_decode(str(sealed.get("ciphertext", "")))
     if len(nonce) != 12 or len(ciphertext) < 16:
-        raise MalformedValueError("sealed value has a bad nonce or ciphertext length")
+        raise MalformedValueError(Message("sealed value has a bad nonce or ciphertext length"))
     return AESGCM(key).decrypt(nonce, ciphertext, aad)
 
 
@@ -137,23 +137,25 @@ def _write(path: Path, data: bytes) -> None:
     try:
         atomic.write_bytes(path, data, mode=0o600)
     except OSError as exc:
-        why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-        raise WalletError(f"cannot write {path.name}: {why}; nothing already stored was changed",
-                          code="WALLET_WRITE_ERROR") from exc
+        why = Message("the disk is full") if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise WalletError(Message("cannot write {name}: {why}; nothing already stored was changed",
+                                  name=path.name, why=why), code="WALLET_WRITE_ERROR") from exc
 
 
-def _read_json_file(path: Path, what: str) -> dict[str, Any]:
+def _read_json_file(path: Path, what: Message) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise WalletError(f"{what} {path} does not exist", code="WALLET_NOT_FOUND") from exc
+        raise WalletError(Message("{what} {path} does not exist", what=what, path=str(path)),
+                          code="WALLET_NOT_FOUND") from exc
     except OSError as exc:
-        raise WalletError(f"cannot read {what} {path}: {exc.strerror}", code="WALLET_READ_ERROR") from exc
+        raise WalletError(Message("cannot read {what} {path}: {why}", what=what, path=str(path), why=str(exc.strerror)),
+                          code="WALLET_READ_ERROR") from exc
     try:
         return loads_object(raw, max_bytes=MAX_WALLET_FILE_BYTES, what=f"{what} {path.name}")
     except InputError as exc:
-        raise WalletCorruptError(f"{what} {path} is damaged (truncated or edited: {exc.detail}); "
-                                 "it was left as it is") from exc
+        raise WalletCorruptError(Message("{what} {path} is damaged (truncated or edited: {why}); it was left as it is",
+                                         what=what, path=str(path), why=exc.detail)) from exc
 
 
 def _payload_id(payload: dict[str, Any] | str) -> str:
@@ -386,7 +388,7 @@ class WalletItem:
                        shares=[Share.from_json(s) for s in value.get("shares", [])],
                        subject_flag=None if value.get("subjectFlag") is None else str(value["subjectFlag"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise WalletCorruptError("a wallet record has an unexpected shape") from exc
+            raise WalletCorruptError(Message("a wallet record has an unexpected shape")) from exc
 
 
 @dataclass(frozen=True)
@@ -416,8 +418,8 @@ def _payload_from_text(text: str, what: str) -> dict[str, Any] | str:
     try:
         return loads_object(stripped, what=what)
     except InputError as exc:
-        raise WalletError(f"{what} is neither a credential (JSON) nor a VC-JWT: {exc.detail}",
-                          code="WALLET_BAD_INPUT") from exc
+        raise WalletError(Message("{what} is neither a credential (JSON) nor a VC-JWT: {why}", what=what,
+                                  why=exc.detail), code="WALLET_BAD_INPUT") from exc
 
 
 def read_source(source: str, *, fetcher: Fetcher | None = None, stdin: Callable[[], bytes] | None = None
@@ -429,8 +431,8 @@ def read_source(source: str, *, fetcher: Fetcher | None = None, stdin: Callable[
     """
     if source == "-":
         if stdin is None:
-            raise WalletError("no standard input to read from", code="WALLET_BAD_INPUT")
-        return _payload_from_text(stdin().decode("utf-8", errors="replace"), "standard input"), "stdin"
+            raise WalletError(Message("no standard input to read from"), code="WALLET_BAD_INPUT")
+        return _payload_from_text(stdin().decode("utf-8", errors="replace"), Message("standard input")), "stdin"
     text = source.strip()
     if text.lower().startswith(("https://", "http://")):
         fragment = qr.link_fragment(text)
@@ -439,19 +441,21 @@ def read_source(source: str, *, fetcher: Fetcher | None = None, stdin: Callable[
         share = qr.short_link_share_url(text)
         target = share or text
         if fetcher is None:
-            raise WalletError(f"fetching {target} needs the network (not --offline)", code="WALLET_OFFLINE")
+            raise WalletError(Message("fetching {target} needs the network (not --offline)", target=target),
+                              code="WALLET_OFFLINE")
         response = fetcher.get_ok(target, accept="application/vc, application/vc+jwt, application/json, text/plain")
         try:
             body = response.content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise WalletError(f"{target} did not answer with text", code="WALLET_BAD_INPUT") from exc
+            raise WalletError(Message("{target} did not answer with text", target=target),
+                              code="WALLET_BAD_INPUT") from exc
         if share:
             shared = _payload_from_text(body, target)
             # the share API answers the credential itself; accept a {"credential": ...} wrapper too
             if isinstance(shared, dict) and "credential" in shared and "@context" not in shared:
                 inner = shared["credential"]
                 if not isinstance(inner, dict | str):
-                    raise WalletError(f"{target} holds no credential", code="WALLET_BAD_INPUT")
+                    raise WalletError(Message("{target} holds no credential", target=target), code="WALLET_BAD_INPUT")
                 return inner, text
             return shared, text
         return _payload_from_text(body, target), text
@@ -468,11 +472,12 @@ def read_source(source: str, *, fetcher: Fetcher | None = None, stdin: Callable[
                     raise
                 return read_source(content, fetcher=fetcher)[0], content
         if path.stat().st_size > MAX_WALLET_FILE_BYTES:
-            raise WalletError(f"{path} is too large to be a credential", code="WALLET_BAD_INPUT")
+            raise WalletError(Message("{path} is too large to be a credential", path=str(path)),
+                              code="WALLET_BAD_INPUT")
         return _payload_from_text(path.read_bytes().decode("utf-8", errors="replace"), str(path)), f"file:{path.name}"
     if text.startswith("{"):
-        return _payload_from_text(text, "the argument"), "text"
-    raise WalletError(f"{source!r} is not a file, a URL or a JWT", code="WALLET_BAD_INPUT")
+        return _payload_from_text(text, Message("the argument")), "text"
+    raise WalletError(Message("{source} is not a file, a URL or a JWT", source=repr(source)), code="WALLET_BAD_INPUT")
 
 
 # --- the wallet -------------------------------------------------------------------------------------------
@@ -495,8 +500,8 @@ class WalletSettings:
         url = qr.check_verifier_url(self.verifier_url, demo=self.demo) if self.verifier_url else None
         name = " ".join(self.learner_name.split()) if self.learner_name else None
         if name is not None and (len(name) > 200 or not name.isprintable()):
-            raise WalletError("the learner name must be printable text of at most 200 characters",
-                              code="WALLET_BAD_INPUT")
+            raise WalletError(Message("the learner name must be printable text of at most {limit} characters",
+                                      limit=200), code="WALLET_BAD_INPUT")
         return WalletSettings(url, name or None, self.demo)
 
     def to_json(self) -> dict[str, Any]:
@@ -505,7 +510,7 @@ class WalletSettings:
     @classmethod
     def from_json(cls, value: Any) -> WalletSettings:
         if not isinstance(value, dict):
-            raise WalletCorruptError("the wallet settings are damaged")
+            raise WalletCorruptError(Message("the wallet settings are damaged"))
         url, name = value.get("verifierUrl"), value.get("learnerName")
         return cls(url if isinstance(url, str) else None, name if isinstance(name, str) else None,
                    value.get("demo") is True)
@@ -537,14 +542,14 @@ class Wallet:
         """A new wallet with a fresh Ed25519 did:key holder key. Refuses to overwrite an existing one."""
         folder = Path(directory)
         if cls.exists(folder):
-            raise WalletError(f"a wallet already exists in {folder}", code="WALLET_EXISTS")
+            raise WalletError(Message("a wallet already exists in {folder}", folder=str(folder)), code="WALLET_EXISTS")
         if not passphrase:
-            raise WalletError("the passphrase is empty", code="WALLET_BAD_PASSPHRASE")
+            raise WalletError(Message("the passphrase is empty"), code="WALLET_BAD_PASSPHRASE")
         chosen = (settings or WalletSettings()).checked()  # before anything is written
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             # never take over (or chmod) a folder that holds something else, e.g. --wallet ~
-            raise WalletError(f"{folder} is not an empty folder; choose a new folder for the wallet",
-                              code="WALLET_EXISTS")
+            raise WalletError(Message("{folder} is not an empty folder; choose a new folder for the wallet",
+                                      folder=str(folder)), code="WALLET_EXISTS")
         pair = holder or KeyPair.generate("ed25519")
         salt = os.urandom(16)
         header: dict[str, Any] = {
@@ -574,8 +579,9 @@ class Wallet:
             plaintext = _open_sealed(self._key, sealed, self._aad_settings(self._header))
             return WalletSettings.from_json(loads_object(plaintext, max_bytes=64 * 1024, what="wallet settings"))
         except (InvalidTag, MalformedValueError, InputError) as exc:
-            raise WalletCorruptError(f"the wallet settings in {self.directory / HEADER_FILE} fail authentication "
-                                     "(tampered or truncated); they were left as they are") from exc
+            raise WalletCorruptError(Message("the wallet settings in {path} fail authentication (tampered or "
+                                             "truncated); they were left as they are",
+                                             path=str(self.directory / HEADER_FILE))) from exc
 
     # --- settings ----------------------------------------------------------------------------------
     @property
@@ -607,8 +613,8 @@ class Wallet:
                              "the institution's public verifier (registry)")):
             if url:
                 return qr.check_verifier_url(url, demo=allow_local), origin
-        raise WalletError("no verifier URL is set for QR codes and certificates: set yours once with 'omc wallet "
-                          "settings --verifier-url https://...' (or give --verifier-url)",
+        raise WalletError(Message("no verifier URL is set for QR codes and certificates: set yours once with "
+                                  "'omc wallet settings --verifier-url https://...' (or give --verifier-url)"),
                           code="WALLET_NO_VERIFIER_URL")
 
     def subject_flag(self, document: dict[str, Any]) -> str | None:
@@ -641,8 +647,9 @@ class Wallet:
         """Open an existing wallet; a wrong passphrase and a damaged header give distinct errors."""
         folder = Path(directory)
         if not cls.exists(folder):
-            raise WalletError(f"no wallet in {folder}: create one with 'omc wallet init'", code="WALLET_NOT_FOUND")
-        header = _read_json_file(folder / HEADER_FILE, "wallet header")
+            raise WalletError(Message("no wallet in {folder}: create one with 'omc wallet init'", folder=str(folder)),
+                              code="WALLET_NOT_FOUND")
+        header = _read_json_file(folder / HEADER_FILE, Message("wallet header"))
         try:
             if header.get("format") != WALLET_FORMAT:
                 raise ValueError(f"format {header.get('format')!r}")
@@ -656,22 +663,23 @@ class Wallet:
             aad = cls._aad_header(header)
             holder_info = header["holder"]
         except (KeyError, TypeError, ValueError, OverflowError, MalformedValueError) as exc:  # int(1e308 * 10)
-            raise WalletCorruptError(f"wallet header {folder / HEADER_FILE} is damaged or not an omc-vc wallet "
-                                     f"({exc}); it was left as it is") from exc
+            raise WalletCorruptError(Message("wallet header {path} is damaged or not an omc-vc wallet ({why}); it was "
+                                             "left as it is", path=str(folder / HEADER_FILE), why=str(exc))) from exc
         key = _derive(passphrase, salt, n, r, p)
         try:
             secret = _open_sealed(key, header.get("holderKey"), aad).decode("ascii")
         except InvalidTag as exc:
-            raise WalletPassphraseError(f"wrong passphrase for the wallet in {folder} "
-                                        "(or its header was edited); nothing was changed") from exc
+            raise WalletPassphraseError(Message("wrong passphrase for the wallet in {folder} (or its header was "
+                                                "edited); nothing was changed", folder=str(folder))) from exc
         except (MalformedValueError, UnicodeDecodeError) as exc:
-            raise WalletCorruptError(f"wallet header {folder / HEADER_FILE} is damaged; it was left as it is") from exc
+            raise WalletCorruptError(Message("wallet header {path} is damaged; it was left as it is",
+                                             path=str(folder / HEADER_FILE))) from exc
         try:
             pair = KeyPair.from_secret_multibase(secret)
         except KeyError_ as exc:
-            raise WalletCorruptError("the wallet's holder key is damaged") from exc
+            raise WalletCorruptError(Message("the wallet's holder key is damaged")) from exc
         if not isinstance(holder_info, dict) or holder_info.get("id") != pair.controller:
-            raise WalletCorruptError("the wallet header names a holder that does not match its key")
+            raise WalletCorruptError(Message("the wallet header names a holder that does not match its key"))
         return cls(folder, header, key, pair)
 
     @classmethod
@@ -697,7 +705,7 @@ class Wallet:
     # --- records -----------------------------------------------------------------------------------
     def _item_path(self, item_id: str) -> Path:
         if _ITEM_ID.fullmatch(item_id) is None:
-            raise WalletError(f"{item_id!r} is not a wallet item id", code="WALLET_BAD_ID")
+            raise WalletError(Message("{item_id} is not a wallet item id", item_id=repr(item_id)), code="WALLET_BAD_ID")
         return self.directory / ITEMS_DIR / f"{item_id}.json"
 
     def _item_aad(self, item_id: str) -> bytes:
@@ -711,15 +719,16 @@ class Wallet:
 
     def _load(self, item_id: str) -> WalletItem:
         path = self._item_path(item_id)
-        stored = _read_json_file(path, "wallet record")
+        stored = _read_json_file(path, Message("wallet record"))
         if stored.get("format") != ITEM_FORMAT or stored.get("id") != item_id:
-            raise WalletCorruptError(f"wallet record {path.name} is damaged or misplaced; it was left as it is")
+            raise WalletCorruptError(Message("wallet record {name} is damaged or misplaced; it was left as it is",
+                                             name=path.name))
         try:
             plaintext = _open_sealed(self._key, stored, self._item_aad(item_id))
             record = loads_object(plaintext, max_bytes=MAX_WALLET_FILE_BYTES, what="wallet record")
         except (InvalidTag, MalformedValueError, InputError) as exc:
-            raise WalletCorruptError(f"wallet record {path.name} fails authentication (tampered or truncated); "
-                                     "it was left as it is") from exc
+            raise WalletCorruptError(Message("wallet record {name} fails authentication (tampered or truncated); "
+                                             "it was left as it is", name=path.name)) from exc
         return WalletItem.from_record(record)
 
     def ids(self) -> list[str]:
@@ -749,9 +758,10 @@ class Wallet:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise WalletError(f"{wanted!r} matches {len(matches)} credentials; give more of the id",
-                              code="WALLET_AMBIGUOUS_ID")
-        raise WalletError(f"no credential {wanted!r} in the wallet", code="WALLET_NO_SUCH_ITEM")
+            raise WalletError(Message("{wanted} matches {n} credentials; give more of the id", wanted=repr(wanted),
+                                      n=len(matches)), code="WALLET_AMBIGUOUS_ID")
+        raise WalletError(Message("no credential {wanted} in the wallet", wanted=repr(wanted)),
+                          code="WALLET_NO_SUCH_ITEM")
 
     def get(self, wanted: str) -> WalletItem:
         return self._load(self.resolve_id(wanted))
@@ -770,13 +780,13 @@ class Wallet:
         moment = now or utcnow()
         result = verifier.verify(payload, now=moment)
         if result.kind == "presentation":
-            raise WalletError("this is a presentation, not a credential: import the credentials it holds",
+            raise WalletError(Message("this is a presentation, not a credential: import the credentials it holds"),
                               code="WALLET_NOT_A_CREDENTIAL")
         rejected = [c for c in result.checks if c.failed and c.name in _REJECTING_CHECKS]
         if rejected or not isinstance(result.document, dict):
-            reason = rejected[0].detail if rejected else "not a credential"
-            raise WalletError(f"refused: the credential does not verify ({reason})", code="WALLET_REJECTED_INVALID",
-                              result=result)
+            reason = rejected[0].detail if rejected else Message("not a credential")
+            raise WalletError(Message("refused: the credential does not verify ({reason})", reason=reason),
+                              code="WALLET_REJECTED_INVALID", result=result)
         item_id = _payload_id(payload)
         if item_id in self.ids():
             return self._load(item_id), False
@@ -793,7 +803,8 @@ class Wallet:
         try:
             self._item_path(item_id).unlink()
         except OSError as exc:
-            raise WalletError(f"cannot remove {item_id}: {exc.strerror}", code="WALLET_WRITE_ERROR") from exc
+            raise WalletError(Message("cannot remove {item_id}: {why}", item_id=item_id, why=str(exc.strerror)),
+                              code="WALLET_WRITE_ERROR") from exc
         atomic.fsync_dir(self.directory / ITEMS_DIR)
         return item_id
 
@@ -836,9 +847,9 @@ class Wallet:
         challenge and domain.
         """
         if not challenge:
-            raise WalletError("a presentation needs the verifier's challenge", code="WALLET_NO_CHALLENGE")
+            raise WalletError(Message("a presentation needs the verifier's challenge"), code="WALLET_NO_CHALLENGE")
         if not wanted:
-            raise WalletError("name at least one credential to present", code="WALLET_BAD_ID")
+            raise WalletError(Message("name at least one credential to present"), code="WALLET_BAD_ID")
         moment = now or utcnow()
         chosen = [self.get(w) for w in wanted]
         embedded: list[dict[str, Any]] = []
@@ -846,8 +857,9 @@ class Wallet:
             subjects = subject_ids(item.document)
             # VC-API presentations/verify: a verifier checks the holder is the subject when it has an id
             if subjects and self.holder_did not in subjects and not allow_other_subject:
-                raise WalletError(f"{item.id} ({item.name}) was issued to {subjects[0]}, not to this wallet's holder "
-                                  f"{self.holder_did}; a verifier would refuse it", code="HOLDER_NOT_SUBJECT")
+                raise WalletError(Message("{item_id} ({name}) was issued to {subject}, not to this wallet's holder "
+                                          "{holder}; a verifier would refuse it", item_id=item.id, name=item.name,
+                                          subject=subjects[0], holder=self.holder_did), code="HOLDER_NOT_SUBJECT")
             embedded.append(jose.envelope(item.credential) if isinstance(item.credential, str)
                             else copy.deepcopy(item.credential))
         presentation: dict[str, Any] = {
@@ -861,7 +873,8 @@ class Wallet:
                 presentation["aud"] = domain
             return jose.sign_jwt(presentation, self._holder, now=moment, expires_in=valid_for)
         if fmt != "di":
-            raise WalletError(f"unknown presentation format {fmt!r} (di or jwt)", code="WALLET_BAD_INPUT")
+            raise WalletError(Message("unknown presentation format {fmt} (di or jwt)", fmt=repr(fmt)),
+                              code="WALLET_BAD_INPUT")
         return data_integrity.add_proof(presentation, self._holder, purpose="authentication", created=moment,
                                         expires=moment + valid_for, challenge=challenge, domain=domain)
 
@@ -889,7 +902,7 @@ class Wallet:
         moment = now or utcnow()
         items = [self.get(w) for w in wanted] if wanted else self.counted_items()
         if not items:
-            raise WalletError("no credentials to bundle", code="WALLET_EMPTY")
+            raise WalletError(Message("no credentials to bundle"), code="WALLET_EMPTY")
         embedded = [jose.envelope(i.credential) if isinstance(i.credential, str) else copy.deepcopy(i.credential)
                     for i in items]
         progress = [p.to_json() for p in self.stacks()]
@@ -897,7 +910,8 @@ class Wallet:
             return {"type": "OmcWalletBundle", "holder": self.holder_did, "created": format_datetime(moment),
                     "stacks": progress, "credentials": embedded}
         if fmt != "clr":
-            raise WalletError(f"unknown bundle format {fmt!r} (clr or json)", code="WALLET_BAD_INPUT")
+            raise WalletError(Message("unknown bundle format {fmt} (clr or json)", fmt=repr(fmt)),
+                              code="WALLET_BAD_INPUT")
         targets: dict[str, dict[str, Any]] = {}
         associations = []
         for item in items:
@@ -932,22 +946,24 @@ class Wallet:
         challenge and to the service as domain), sent as ``POST {service}/shares {presentation, ttlSeconds}``.
         """
         if not 60 <= ttl_seconds <= 366 * 24 * 3600:
-            raise WalletError("a share lasts between one minute and one year", code="WALLET_BAD_INPUT")
+            raise WalletError(Message("a share lasts between one minute and one year"), code="WALLET_BAD_INPUT")
         item = self.get(wanted)
         if not subject_ids(item.document):
-            raise WalletError(f"{item.id} ({item.name}) names no subject id (a bearer credential): no holder can "
-                              "prove it is theirs, so it cannot be shared in short mode; use link mode",
-                              code="WALLET_BEARER_CREDENTIAL")
+            raise WalletError(Message("{item_id} ({name}) names no subject id (a bearer credential): no holder can "
+                                      "prove it is theirs, so it cannot be shared in short mode; use link mode",
+                                      item_id=item.id, name=item.name), code="WALLET_BEARER_CREDENTIAL")
         base = service.rstrip("/")
         offer = _send(fetcher, "POST", f"{base}/shares/challenge", expect=(200, 201))
         challenge, domain = offer.get("challenge"), offer.get("domain")
         if not isinstance(challenge, str) or not challenge or not isinstance(domain, str):
-            raise WalletError(f"{base} answered without a challenge and a domain", code="WALLET_SHARE_FAILED")
+            raise WalletError(Message("{base} answered without a challenge and a domain", base=base),
+                              code="WALLET_SHARE_FAILED")
         # the presentation is bound to the service we talk to: a service relaying another's challenge
         # (to plant a share there in our name) would get one that the other refuses
         if domain.rstrip("/") != base:
-            raise WalletError(f"{base} asked for a presentation to {domain!r}, not to itself; use --verifier-url with "
-                              "the address the service calls its own", code="WALLET_SHARE_FAILED")
+            raise WalletError(Message("{base} asked for a presentation to {domain}, not to itself; use --verifier-url "
+                                      "with the address the service calls its own", base=base, domain=repr(domain)),
+                              code="WALLET_SHARE_FAILED")
         presentation = self.present([item.id], challenge=challenge, domain=domain, now=now)
         answer = _send(fetcher, "POST", f"{base}/shares", body={"presentation": presentation,
                                                                "ttlSeconds": ttl_seconds}, expect=(201,))
@@ -955,17 +971,19 @@ class Wallet:
             share = Share(id=str(answer["id"]), url=str(answer["url"]), service=base, expires=str(answer["expires"]),
                           withdraw_token=str(answer["withdrawToken"]))
         except (KeyError, TypeError) as exc:
-            raise WalletError(f"{base} answered without id, url, expires and withdrawToken",
+            raise WalletError(Message("{base} answered without id, url, expires and withdrawToken", base=base),
                               code="WALLET_SHARE_FAILED") from exc
         # the QR code will point at this URL: it must be a short link ({service}/s/{id}) for this very share,
         # over https (plain http only on the service's own loopback host, for the local demo)
         if qr.short_link_share_url(share.url) is None:
-            raise WalletError(f"{base} answered an unexpected share URL {share.url!r}", code="WALLET_SHARE_FAILED")
+            raise WalletError(Message("{base} answered an unexpected share URL {url}", base=base, url=repr(share.url)),
+                              code="WALLET_SHARE_FAILED")
         link = urlsplit(share.url)
         if (not link.path.endswith(f"{qr.SHORT_PATH}{share.id}")
                 or not (link.scheme == "https" or (link.scheme == "http"
                                                    and link.hostname == urlsplit(base).hostname))):
-            raise WalletError(f"{base} answered an unexpected share URL {share.url!r}", code="WALLET_SHARE_FAILED")
+            raise WalletError(Message("{base} answered an unexpected share URL {url}", base=base, url=repr(share.url)),
+                              code="WALLET_SHARE_FAILED")
         item.shares.append(share)
         self._save(item)
         return share
@@ -982,7 +1000,8 @@ class Wallet:
             share.withdrawn = True
             done.append(share)
         if share_id is not None and not done:
-            raise WalletError(f"{item.id} has no live share {share_id!r}", code="WALLET_NO_SUCH_SHARE")
+            raise WalletError(Message("{item_id} has no live share {share_id}", item_id=item.id,
+                                      share_id=repr(share_id)), code="WALLET_NO_SUCH_SHARE")
         self._save(item)
         return done
 
@@ -998,30 +1017,33 @@ def _send(fetcher: Fetcher, method: str, url: str, *, body: Any = None, token: s
         response = fetcher.session.request(method, url, json=body, headers=headers, timeout=fetcher.timeout,
                                            allow_redirects=False, stream=True)
     except requests.Timeout as exc:
-        raise FetchError(f"timed out after {fetcher.timeout:g}s calling {url}", code="FETCH_TIMEOUT") from exc
+        raise FetchError(Message("timed out after {seconds}s calling {url}", seconds=format(fetcher.timeout, "g"),
+                                 url=url), code="FETCH_TIMEOUT") from exc
     except requests.RequestException as exc:
-        raise FetchError(f"cannot reach {url}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+        raise FetchError(Message("cannot reach {url}: {why}", url=url, why=type(exc).__name__),
+                         code="FETCH_CONNECTION_ERROR") from exc
     try:
         content = Fetcher._read_capped(response, url, MAX_SHARE_RESPONSE_BYTES)
         status = response.status_code
     finally:
         response.close()
     if status not in set(expect):
-        detail = ""
+        answered = Message("{method} {url} answered HTTP {status}", method=method, url=url, status=str(status))
         try:
             problem = loads(content, max_bytes=MAX_SHARE_RESPONSE_BYTES, what="problem details")
             if isinstance(problem, dict) and isinstance(problem.get("detail"), str):
-                detail = f": {problem['detail'][:300]}"
+                answered = Message("{method} {url} answered HTTP {status}: {detail}", method=method, url=url,
+                                   status=str(status), detail=problem["detail"][:300])
         except InputError:
             pass
-        raise WalletError(f"{method} {url} answered HTTP {status}{detail}", code="WALLET_SHARE_FAILED",
-                          status=status)
+        raise WalletError(answered, code="WALLET_SHARE_FAILED", status=status)
     if not content.strip():
         return {}
     try:
         value = loads(content, max_bytes=MAX_SHARE_RESPONSE_BYTES, what=f"answer of {url}")
     except InputError as exc:
-        raise WalletError(f"{url} answered something that is not JSON", code="WALLET_SHARE_FAILED") from exc
+        raise WalletError(Message("{url} answered something that is not JSON", url=url),
+                          code="WALLET_SHARE_FAILED") from exc
     return value if isinstance(value, dict) else {}
 
 

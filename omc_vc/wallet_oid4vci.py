@@ -34,6 +34,7 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.errors import FetchError, InputError, Oid4vciError
+from omc_vc.i18n import Message
 from omc_vc.issue.oid4vci import (
     AUTHORIZATION_SERVER_WELL_KNOWN,
     ISSUER_WELL_KNOWN,
@@ -80,25 +81,25 @@ def parse_offer_link(link: str) -> tuple[str, Any]:
     exactly one of the two parameters (§4.1), once."""
     text = link.strip()
     if not is_offer_link(text) or len(text) > MAX_LINK_CHARS:
-        raise _refused("not an OpenID4VCI credential offer link (openid-credential-offer://...)")
+        raise _refused(Message("not an OpenID4VCI credential offer link (openid-credential-offer://...)"))
     query = parse_qs(urlsplit(text).query, keep_blank_values=True, max_num_fields=8)
     given = [name for name in ("credential_offer", "credential_offer_uri") if name in query]
     if len(given) != 1 or len(query[given[0]]) != 1:
-        raise _refused("an offer link carries exactly one credential_offer or credential_offer_uri")
+        raise _refused(Message("an offer link carries exactly one credential_offer or credential_offer_uri"))
     value = query[given[0]][0]
     if given[0] == "credential_offer_uri":
         return given[0], value
     try:
         return given[0], loads(value.encode("utf-8"), max_bytes=MAX_LINK_CHARS, what="the credential offer")
     except InputError as exc:
-        raise _refused(f"the credential offer is not JSON: {exc.detail}") from exc
+        raise _refused(Message("the credential offer is not JSON: {why}", why=exc.detail)) from exc
 
 
 def _origin_path(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         # §12.2.1: an https URL with scheme, host, optional port and path, no query or fragment
-        raise _refused(f"{url[:200]!r} is not a credential issuer identifier")
+        raise _refused(Message("{url} is not a credential issuer identifier", url=repr(url[:200])))
     return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
 
 
@@ -121,12 +122,16 @@ class _Http:
             response = self.fetcher.get(url, max_bytes=MAX_ANSWER_BYTES)
         except FetchError as exc:
             detail = exc.code if secret else exc.detail
-            raise Oid4vciError(f"cannot get the {what}: {detail}", code="issuer_unreachable") from exc
+            raise Oid4vciError(Message("cannot get the {what}: {detail}", what=what, detail=detail),
+                               code="issuer_unreachable") from exc
         if secret and response.status in (404, 410):
-            raise _refused(f"the {what} is no longer there (used, expired or revoked)", "offer_unavailable")
+            raise _refused(Message("the {what} is no longer there (used, expired or revoked)", what=what),
+                           "offer_unavailable")
         if response.status != 200:
-            where = "" if secret else f" at {url[:200]}"
-            raise _refused(f"the {what}{where} answered HTTP {response.status}", "issuer_error")
+            status = str(response.status)
+            raise _refused(Message("the {what} answered HTTP {status}", what=what, status=status) if secret
+                           else Message("the {what} at {url} answered HTTP {status}", what=what, url=url[:200],
+                                        status=status), "issuer_error")
         return self._object(response.content, what)
 
     def post(self, url: str, what: str, *, form: Mapping[str, str] | None = None, body: Any = None,
@@ -134,7 +139,8 @@ class _Http:
         try:
             self.fetcher.check_url(url)
         except FetchError as exc:
-            raise Oid4vciError(f"cannot reach the {what}: {exc.detail}", code="issuer_unreachable") from exc
+            raise Oid4vciError(Message("cannot reach the {what}: {why}", what=what, why=exc.detail),
+                               code="issuer_unreachable") from exc
         headers = {"Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -143,12 +149,14 @@ class _Http:
                 url, data=dict(form) if form is not None else None, json=body if form is None else None,
                 headers=headers, timeout=self.fetcher.timeout, allow_redirects=False, stream=True)
         except requests.RequestException as exc:
-            raise Oid4vciError(f"cannot reach the {what}: {type(exc).__name__}", code="issuer_unreachable") from exc
+            raise Oid4vciError(Message("cannot reach the {what}: {why}", what=what, why=type(exc).__name__),
+                               code="issuer_unreachable") from exc
         try:
             content = Fetcher._read_capped(response, url, MAX_ANSWER_BYTES)
             status = response.status_code
         except FetchError as exc:
-            raise Oid4vciError(f"the {what}'s answer: {exc.detail}", code="issuer_error") from exc
+            raise Oid4vciError(Message("the {what}'s answer: {why}", what=what, why=exc.detail),
+                               code="issuer_error") from exc
         finally:
             response.close()
         if status != 200:
@@ -162,7 +170,8 @@ class _Http:
                         description = answer["error_description"][:300]
             except InputError:
                 pass
-            raise Oid4vciError(f"the {what} refused the request: {description}", code=error, status=status)
+            raise Oid4vciError(Message("the {what} refused the request: {description}", what=what,
+                                       description=description), code=error, status=status)
         return self._object(content, what)
 
     @staticmethod
@@ -170,15 +179,15 @@ class _Http:
         try:
             value = loads(content, max_bytes=MAX_ANSWER_BYTES, what=f"the {what}")
         except InputError as exc:
-            raise _refused(f"the {what} is not JSON: {exc.detail}", "issuer_error") from exc
+            raise _refused(Message("the {what} is not JSON: {why}", what=what, why=exc.detail), "issuer_error") from exc
         if not isinstance(value, dict):
-            raise _refused(f"the {what} is not a JSON object", "issuer_error")
+            raise _refused(Message("the {what} is not a JSON object", what=what), "issuer_error")
         return value
 
 
 def _string(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise _refused(f"{what} is missing", "issuer_error")
+        raise _refused(Message("{what} is missing", what=what), "issuer_error")
     return value
 
 
@@ -198,35 +207,35 @@ def receive_offer(link: str, *, holder: KeyPair, fetcher: Fetcher, tx_code: str 
     http = _Http(fetcher)
     kind, value = parse_offer_link(link)
     # §4.1.3: by reference, the wallet GETs the offer (application/json)
-    offer = http.get(_string(value, "credential_offer_uri"), "credential offer", secret=True) \
+    offer = http.get(_string(value, "credential_offer_uri"), Message("credential offer"), secret=True) \
         if kind == "credential_offer_uri" else value
     if not isinstance(offer, dict):
-        raise _refused("the credential offer is not a JSON object")
+        raise _refused(Message("the credential offer is not a JSON object"))
     # §4.1.1: credential_issuer, credential_configuration_ids (non-empty, unique strings), grants
-    issuer_id = _string(offer.get("credential_issuer"), "the offer's credential_issuer")
+    issuer_id = _string(offer.get("credential_issuer"), Message("the offer's credential_issuer"))
     offered = offer.get("credential_configuration_ids")
     if not isinstance(offered, list) or not offered or not all(isinstance(c, str) for c in offered) \
             or len(set(offered)) != len(offered):
-        raise _refused("the offer's credential_configuration_ids is not a non-empty list of unique strings")
+        raise _refused(Message("the offer's credential_configuration_ids is not a non-empty list of unique strings"))
     grants = offer.get("grants")
     grant = grants.get(PRE_AUTHORIZED_GRANT) if isinstance(grants, dict) else None
     if not isinstance(grant, dict):
-        raise _refused("the offer has no pre-authorized code grant (the only flow this wallet runs)")
-    code = _string(grant.get("pre-authorized_code"), "the offer's pre-authorized_code")
+        raise _refused(Message("the offer has no pre-authorized code grant (the only flow this wallet runs)"))
+    code = _string(grant.get("pre-authorized_code"), Message("the offer's pre-authorized_code"))
 
     # §12.2.2: the metadata, whose credential_issuer must be the offer's, compared as strings
-    metadata = http.get(_well_known(issuer_id, ISSUER_WELL_KNOWN), "credential issuer metadata")
+    metadata = http.get(_well_known(issuer_id, ISSUER_WELL_KNOWN), Message("credential issuer metadata"))
     if metadata.get("credential_issuer") != issuer_id:
-        raise _refused("the issuer's metadata names another credential issuer than the offer", "issuer_error")
+        raise _refused(Message("the issuer's metadata names another credential issuer than the offer"), "issuer_error")
     configurations = metadata.get("credential_configurations_supported")
     if not isinstance(configurations, dict):
-        raise _refused("the issuer's metadata has no credential_configurations_supported", "issuer_error")
+        raise _refused(Message("the issuer's metadata has no credential_configurations_supported"), "issuer_error")
     choices = [(config_id, configurations[config_id]) for config_id in offered
                if isinstance(configurations.get(config_id), dict)
                and configurations[config_id].get("format") in FORMATS]
     if not choices:
-        raise _refused(f"the offer has no credential this wallet can hold ({', '.join(FORMATS)})",
-                       "unsupported_credential_format")
+        raise _refused(Message("the offer has no credential this wallet can hold ({formats})",
+                               formats=", ".join(FORMATS)), "unsupported_credential_format")
     choices.sort(key=lambda item: 0 if item[1].get("format") == prefer else 1)
     config_id, configuration = choices[0]
 
@@ -236,19 +245,20 @@ def receive_offer(link: str, *, holder: KeyPair, fetcher: Fetcher, tx_code: str 
     if servers is None:
         server = issuer_id
     elif not isinstance(servers, list) or not servers or not all(isinstance(s, str) for s in servers):
-        raise _refused("the issuer's authorization_servers is malformed", "issuer_error")
+        raise _refused(Message("the issuer's authorization_servers is malformed"), "issuer_error")
     elif hinted is not None:
         if hinted not in servers:  # §4.1.1: MUST NOT proceed
-            raise _refused("the offer names an authorization server the issuer does not list")
+            raise _refused(Message("the offer names an authorization server the issuer does not list"))
         server = hinted
     elif len(servers) == 1:
         server = servers[0]
     else:
-        raise _refused("the issuer lists several authorization servers and the offer names none")
-    as_metadata = http.get(_well_known(server, AUTHORIZATION_SERVER_WELL_KNOWN), "authorization server metadata")
+        raise _refused(Message("the issuer lists several authorization servers and the offer names none"))
+    as_metadata = http.get(_well_known(server, AUTHORIZATION_SERVER_WELL_KNOWN),
+                           Message("authorization server metadata"))
     if as_metadata.get("issuer") != server:  # RFC 8414 §3.3
-        raise _refused("the authorization server's metadata names another issuer", "issuer_error")
-    token_endpoint = _string(as_metadata.get("token_endpoint"), "the authorization server's token_endpoint")
+        raise _refused(Message("the authorization server's metadata names another issuer"), "issuer_error")
+    token_endpoint = _string(as_metadata.get("token_endpoint"), Message("the authorization server's token_endpoint"))
 
     # §6.1: the token request; tx_code when the offer has a tx_code object (even empty)
     form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
@@ -257,46 +267,49 @@ def receive_offer(link: str, *, holder: KeyPair, fetcher: Fetcher, tx_code: str 
             shape = grant["tx_code"] if isinstance(grant["tx_code"], dict) else {}
             tx_code = ask_tx_code(shape)
         if not tx_code:
-            raise Oid4vciError("this offer needs the transaction code your institution sent you separately",
+            raise Oid4vciError(Message("this offer needs the transaction code your institution sent you separately"),
                                code="tx_code_required")
         form["tx_code"] = tx_code.strip()
-    tokens = http.post(token_endpoint, "token endpoint", form=form)
-    access_token = _string(tokens.get("access_token"), "the token response's access_token")
+    tokens = http.post(token_endpoint, Message("token endpoint"), form=form)
+    access_token = _string(tokens.get("access_token"), Message("the token response's access_token"))
     if not isinstance(tokens.get("token_type"), str) or tokens["token_type"].lower() != "bearer":
-        raise _refused("the token is not a bearer token (DPoP is not supported by this wallet)", "issuer_error")
+        raise _refused(Message("the token is not a bearer token (DPoP is not supported by this wallet)"),
+                       "issuer_error")
 
     # §7: a fresh c_nonce when the issuer has a nonce endpoint
     claims: dict[str, Any] = {"aud": issuer_id, "iat": int(now().timestamp())}
     nonce_endpoint = metadata.get("nonce_endpoint")
     if nonce_endpoint is not None:
-        claims["nonce"] = _string(http.post(_string(nonce_endpoint, "nonce_endpoint"), "nonce endpoint",
-                                            body={}).get("c_nonce"), "the c_nonce")
+        claims["nonce"] = _string(http.post(_string(nonce_endpoint, "nonce_endpoint"), Message("nonce endpoint"),
+                                            body={}).get("c_nonce"), Message("the c_nonce"))
     supported = configuration.get("proof_types_supported")
     if isinstance(supported, dict) and "jwt" not in supported:
-        raise _refused("the issuer takes no jwt proof of possession for this credential", "issuer_error")
+        raise _refused(Message("the issuer takes no jwt proof of possession for this credential"), "issuer_error")
     algs = supported["jwt"].get("proof_signing_alg_values_supported") \
         if isinstance(supported, dict) and isinstance(supported["jwt"], dict) else None
     if isinstance(algs, list) and holder.public_key.jws_alg not in algs:
-        raise _refused(f"the issuer takes no {holder.public_key.jws_alg} proof (the wallet's key)", "issuer_error")
+        raise _refused(Message("the issuer takes no {alg} proof (the wallet's key)", alg=holder.public_key.jws_alg),
+                       "issuer_error")
     # §F.1: typed, kid = the holder's DID URL, aud = the issuer, iat, nonce; no iss (anonymous access)
     proof = jose.sign_key_proof(claims, holder, typ=PROOF_TYP)
 
     # §8.2: one proof, the configuration by id; §8.3: credentials[0].credential
-    answer = http.post(_string(metadata.get("credential_endpoint"), "credential_endpoint"), "credential endpoint",
-                       body={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}},
-                       token=access_token)
+    answer = http.post(_string(metadata.get("credential_endpoint"), "credential_endpoint"),
+                       Message("credential endpoint"),
+                       body={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}, token=access_token)
     delivered = answer.get("credentials")
     if not isinstance(delivered, list) or not delivered or not isinstance(delivered[0], dict):
         if "transaction_id" in answer:
-            raise _refused("the issuer deferred the credential; deferred issuance is not supported", "issuer_error")
-        raise _refused("the credential response has no credentials", "issuer_error")
+            raise _refused(Message("the issuer deferred the credential; deferred issuance is not supported"),
+                           "issuer_error")
+        raise _refused(Message("the credential response has no credentials"), "issuer_error")
     credential = delivered[0].get("credential")
     fmt = str(configuration.get("format"))
     # Appendix A.1.1.4: a jwt_vc_json credential is a JWT string; A.1.2.4: an ldp_vc one a JSON object
     if fmt == "jwt_vc_json" and not (isinstance(credential, str) and jose.is_jwt(credential)):
-        raise _refused("the jwt_vc_json credential is not a JWT", "issuer_error")
+        raise _refused(Message("the jwt_vc_json credential is not a JWT"), "issuer_error")
     if fmt == "ldp_vc" and not isinstance(credential, dict):
-        raise _refused("the ldp_vc credential is not a JSON object", "issuer_error")
+        raise _refused(Message("the ldp_vc credential is not a JSON object"), "issuer_error")
     assert isinstance(credential, dict | str)
     return Received(credential=credential, configuration_id=config_id, format=fmt, credential_issuer=issuer_id)
 

@@ -40,6 +40,7 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.errors import FetchError, InputError, OmcVcError, WalletError
+from omc_vc.i18n import Message
 from omc_vc.model import VC_V2_CONTEXT, as_list, subject_ids, types
 from omc_vc.proofs import data_integrity
 from omc_vc.verify import Verifier
@@ -107,21 +108,22 @@ def _origin(url: str) -> str:
 
 def _answer_json(url: str, content: bytes, status: int) -> Any:
     if status >= 400:
-        detail = ""
+        answered = Message("{url} answered HTTP {status}", url=url, status=str(status))
         try:
             problem = loads(content, max_bytes=MAX_ANSWER_BYTES, what="problem details")
             if isinstance(problem, dict) and isinstance(problem.get("detail"), str):
                 code = problem.get("code") if isinstance(problem.get("code"), str) else ""
-                detail = f": {code + ': ' if code else ''}{problem['detail'][:300]}"
+                answered = Message("{url} answered HTTP {status}: {detail}", url=url, status=str(status),
+                                   detail=(code + ": " if code else "") + problem["detail"][:300])
         except InputError:
             pass
-        raise _refuse(f"{url} answered HTTP {status}{detail}", status=status)
+        raise _refuse(answered, status=status)
     if not content.strip():
         return None
     try:
         return loads(content, max_bytes=MAX_ANSWER_BYTES, what=f"the answer of {url}")
     except InputError as exc:
-        raise _refuse(f"{url} answered something that is not JSON ({exc.detail})") from exc
+        raise _refuse(Message("{url} answered something that is not JSON ({why})", url=url, why=exc.detail)) from exc
 
 
 def _post(fetcher: Fetcher, url: str, body: Any) -> Any:
@@ -131,16 +133,19 @@ def _post(fetcher: Fetcher, url: str, body: Any) -> Any:
         response = fetcher.session.request("POST", url, json=body, timeout=fetcher.timeout, allow_redirects=False,
                                            stream=True, headers={"Accept": "application/json"})
     except requests.Timeout as exc:
-        raise FetchError(f"timed out after {fetcher.timeout:g}s calling {url}", code="FETCH_TIMEOUT") from exc
+        raise FetchError(Message("timed out after {seconds}s calling {url}", seconds=format(fetcher.timeout, "g"),
+                                 url=url), code="FETCH_TIMEOUT") from exc
     except requests.RequestException as exc:
-        raise FetchError(f"cannot reach {url}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+        raise FetchError(Message("cannot reach {url}: {why}", url=url, why=type(exc).__name__),
+                         code="FETCH_CONNECTION_ERROR") from exc
     try:
         content = Fetcher._read_capped(response, url, MAX_ANSWER_BYTES)
         status = response.status_code
     finally:
         response.close()
     if 300 <= status < 400:
-        raise _refuse(f"{url} answered a redirect (HTTP {status}); an exchange is never redirected")
+        raise _refuse(Message("{url} answered a redirect (HTTP {status}); an exchange is never redirected", url=url,
+                              status=str(status)))
     return _answer_json(url, content, status)
 
 
@@ -169,7 +174,7 @@ def _credentials_in(value: Any, where: str) -> list[dict[str, Any] | str]:
         return [value]
     elif isinstance(value, dict) and "EnvelopedVerifiableCredential" in types(value):
         return [value]
-    raise _refuse(f"{where} answered without a credential")
+    raise _refuse(Message("{where} answered without a credential", where=where))
 
 
 # --- the DCC deep link -----------------------------------------------------------------------------------
@@ -186,11 +191,11 @@ def _lcw_params(link: str) -> tuple[str, str]:
     auth_type = query.get("auth_type", "code")
     # LCW's requestCredential: "bearer" is the one auth_type it supports (the challenge travels in the VP)
     if auth_type != "bearer":
-        raise _refuse(f"this link asks for auth_type {auth_type!r}; only 'bearer' is supported (as in LCW)",
-                      code="WALLET_LINK_UNSUPPORTED")
+        raise _refuse(Message("this link asks for auth_type {auth_type}; only 'bearer' is supported (as in LCW)",
+                              auth_type=repr(auth_type)), code="WALLET_LINK_UNSUPPORTED")
     challenge = query.get("challenge")
     if not challenge:
-        raise _refuse("this link carries no challenge to sign", code="WALLET_LINK_UNSUPPORTED")
+        raise _refuse(Message("this link carries no challenge to sign"), code="WALLET_LINK_UNSUPPORTED")
     return query["vc_request_url"], challenge
 
 
@@ -221,31 +226,34 @@ def _run_vcapi(wallet: Wallet, link: str, fetcher: Fetcher, now: datetime,
     protocols = answer.get("protocols") if isinstance(answer, dict) else None
     exchange = protocols.get("vcapi") if isinstance(protocols, dict) else None
     if not isinstance(exchange, str):
-        raise _refuse(f"{url} offers no VC-API exchange (protocols.vcapi)", code="WALLET_LINK_UNSUPPORTED")
+        raise _refuse(Message("{url} offers no VC-API exchange (protocols.vcapi)", url=url),
+                      code="WALLET_LINK_UNSUPPORTED")
     # the one place the link sends us: the exchange lives where the link does
     if _origin(exchange) != _origin(url):
-        raise _refuse(f"{url} sends its exchange to another site ({_origin(exchange)})")
+        raise _refuse(Message("{url} sends its exchange to another site ({origin})", url=url, origin=_origin(exchange)))
     message = _post(fetcher, exchange, {})
     if isinstance(message, dict) and "verifiablePresentation" in message:  # an offer, given at once
         return _credentials_in(message["verifiablePresentation"], exchange)
     request = message.get("verifiablePresentationRequest") if isinstance(message, dict) else None
     if not isinstance(request, dict):
-        raise _refuse(f"{exchange} answered neither a presentation request nor an offer")
+        raise _refuse(Message("{exchange} answered neither a presentation request nor an offer", exchange=exchange))
     queries = [q for q in as_list(request.get("query")) if isinstance(q, dict)]
     if [q.get("type") for q in queries] != ["DIDAuthentication"]:
-        raise _refuse(f"{exchange} asks for more than proof of this wallet's DID "
-                      f"({', '.join(str(q.get('type')) for q in queries) or 'nothing'}); not supported",
-                      code="WALLET_LINK_UNSUPPORTED")
+        asked = ", ".join(str(q.get("type")) for q in queries) or Message("nothing")
+        raise _refuse(Message("{exchange} asks for more than proof of this wallet's DID ({asked}); not supported",
+                              exchange=exchange, asked=asked), code="WALLET_LINK_UNSUPPORTED")
     challenge, domain = request.get("challenge"), request.get("domain")
     if not isinstance(challenge, str) or not challenge or not isinstance(domain, str):
-        raise _refuse(f"{exchange} asked for DID authentication without a challenge and a domain")
+        raise _refuse(Message("{exchange} asked for DID authentication without a challenge and a domain",
+                              exchange=exchange))
     # sign for this site only: a presentation for another domain could be replayed there
     if domain.rstrip("/") != _origin(exchange):
-        raise _refuse(f"{exchange} asked for a presentation to {domain!r}, not to itself ({_origin(exchange)})")
+        raise _refuse(Message("{exchange} asked for a presentation to {domain}, not to itself ({origin})",
+                              exchange=exchange, domain=repr(domain), origin=_origin(exchange)))
     answer = _post(fetcher, exchange, {"verifiablePresentation": _didauth(wallet, challenge=challenge,
                                                                           domain=domain, now=now)})
     if not isinstance(answer, dict) or "verifiablePresentation" not in answer:
-        raise _refuse(f"{exchange} answered without a presentation of the credential")
+        raise _refuse(Message("{exchange} answered without a presentation of the credential", exchange=exchange))
     return _credentials_in(answer["verifiablePresentation"], exchange)
 
 
@@ -271,8 +279,9 @@ def find_receiver(link: str) -> Receiver:
     for receiver in RECEIVERS:
         if receiver.matches(link):
             return receiver
-    raise _refuse("this is not a credential offer link this wallet knows (an LCW deep link, a VC-API interaction "
-                  "URL, an OpenID4VCI openid-credential-offer:// link)", code="WALLET_LINK_UNSUPPORTED")
+    raise _refuse(Message("this is not a credential offer link this wallet knows (an LCW deep link, a VC-API "
+                          "interaction URL, an OpenID4VCI openid-credential-offer:// link)"),
+                  code="WALLET_LINK_UNSUPPORTED")
 
 
 def _public_origin(link: str) -> str:
@@ -288,12 +297,23 @@ def _public_origin(link: str) -> str:
     return _origin(target) if "://" in target else "?"
 
 
+def _hidden(detail: str, secret: str) -> str:
+    """``detail`` with every ``secret`` in it replaced by an ellipsis; one of our messages stays one (the secret
+    is taken out of its parameters), so it is still shown in the reader's language."""
+    if type(detail) is Message:
+        params = {k: _hidden(v, secret) if isinstance(v, str) and secret in v else v for k, v in detail.params.items()}
+        shown = Message(detail.msgid, **params)
+        if secret not in shown:
+            return shown
+    return detail.replace(secret, "…")
+
+
 def receive(wallet: Wallet, link: str, *, fetcher: Fetcher, verifier: Verifier,
             now: datetime | None = None, options: ReceiveOptions | None = None) -> Received:
     """Redeem the offer ``link`` with the wallet's holder key; verify and store what it gives."""
     link = link.strip()
     if len(link) > MAX_LINK_CHARS:
-        raise InputError(f"the link is longer than {MAX_LINK_CHARS} characters")
+        raise InputError(Message("the link is longer than {limit} characters", limit=MAX_LINK_CHARS))
     receiver = find_receiver(link)
     moment = now or utcnow()
     try:
@@ -302,7 +322,7 @@ def receive(wallet: Wallet, link: str, *, fetcher: Fetcher, verifier: Verifier,
         # a VC-API link carries its secret as its path's last part: no message names it (the CLI prints them)
         secret = urlsplit(_interaction_url(link)).path.rsplit("/", 1)[-1]
         if len(secret) >= 16 and secret in exc.detail:
-            exc.detail = exc.detail.replace(secret, "…")
+            exc.detail = _hidden(exc.detail, secret)
             exc.args = (exc.detail,)
         raise
     received = Received(receiver.name, _public_origin(link))
@@ -312,7 +332,8 @@ def receive(wallet: Wallet, link: str, *, fetcher: Fetcher, verifier: Verifier,
         if wallet.holder_did not in subject_ids(item.document):
             if new:
                 wallet.remove(item.id)
-            raise _refuse(f"the issuer gave a credential about {(subject_ids(item.document) or ['nobody'])[0]}, "
-                          f"not this wallet's holder {wallet.holder_did}: not stored", code="HOLDER_NOT_SUBJECT")
+            about = (subject_ids(item.document) or [Message("nobody")])[0]
+            raise _refuse(Message("the issuer gave a credential about {subject}, not this wallet's holder {holder}: "
+                                  "not stored", subject=about, holder=wallet.holder_did), code="HOLDER_NOT_SUBJECT")
         received.items.append((item, new))
     return received
