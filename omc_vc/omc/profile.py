@@ -101,7 +101,7 @@ def validate_omc(credential: Any, policy: Policy | None = None) -> list[str]:
         out.append(Message("{field}.achievementType: must be {type}", field=_ACH, type=repr(ACHIEVEMENT_TYPE)))
     for name in pol.required_achievement_fields:
         if not _present(achievement.get(name)):
-            out.append(Message("{field}: required by the OMC policy but missing", field=f"{_ACH}.{name}"))
+            out.append(Message("{field}: required by the OMC policy but missing", field=_ACH + "." + name))
     _check_numbers(achievement, pol, out)
     _check_terms(achievement, pol, out)
     _check_credit(achievement, out)
@@ -110,7 +110,8 @@ def validate_omc(credential: Any, policy: Policy | None = None) -> list[str]:
         out.append(Message("credentialStatus: an OMC must carry a revocation status entry (policy)"))
     for index, item in enumerate(as_list(achievement.get("endorsement"))):
         if not isinstance(item, dict) or "EndorsementCredential" not in types(item):
-            out.append(Message("{field}: must be an EndorsementCredential", field=f"{_ACH}.endorsement[{index}]"))
+            where = f"{_ACH}.endorsement[{index}]"
+            out.append(Message("{field}: must be an EndorsementCredential", field=where))
     return out
 
 
@@ -121,7 +122,7 @@ def _check_numbers(achievement: dict[str, Any], pol: Policy, out: list[str]) -> 
         if value is None:
             continue
         if not _is_number(value):
-            out.append(Message("{field}: must be a number", field=f"{_ACH}.{name}"))
+            out.append(Message("{field}: must be a number", field=_ACH + "." + name))
         elif not low <= value <= high:
             shown = {"field": f"{_ACH}.{name}", "value": f"{value:g}", "low": f"{low:g}", "high": f"{high:g}"}
             out.append(Message("{field}: {value} hours is outside the policy range {low}-{high}", **shown)
@@ -167,15 +168,15 @@ def _check_terms(achievement: dict[str, Any], pol: Policy, out: list[str]) -> No
             if "SummativeAssessment" not in as_list(assessment.get("type")):
                 out.append(Message("{field}.type: must be 'SummativeAssessment'", field=path))
             if not _text(assessment.get("description")):
-                out.append(Message("{field}: required", field=f"{path}.description"))
+                out.append(Message("{field}: required", field=path + ".description"))
             if "evidenceUrl" in assessment and not _is_absolute_url(assessment["evidenceUrl"]):
-                out.append(Message("{field}: must be an absolute URL", field=f"{path}.evidenceUrl"))
+                out.append(Message("{field}: must be an absolute URL", field=path + ".evidenceUrl"))
     # OB 3.0 §B.1.9 Alignment: type, targetName and targetUrl are required
     for path, alignment in _objects(achievement, "alignment", "Alignment", out):
         if not _text(alignment.get("targetName")):
-            out.append(Message("{field}: required", field=f"{path}.targetName"))
+            out.append(Message("{field}: required", field=path + ".targetName"))
         if not _is_absolute_url(alignment.get("targetUrl")):
-            out.append(Message("{field}: required, an absolute URL", field=f"{path}.targetUrl"))
+            out.append(Message("{field}: required, an absolute URL", field=path + ".targetUrl"))
 
 
 def _objects(achievement: dict[str, Any], key: str, kind: str,
@@ -195,27 +196,27 @@ def _objects(achievement: dict[str, Any], key: str, kind: str,
 def _check_credit(achievement: dict[str, Any], out: list[str]) -> None:
     if "creditsAvailable" in achievement:
         if not _is_number(achievement["creditsAvailable"]) or achievement["creditsAvailable"] < 0:
-            out.append(Message("{field}: must be a non-negative number", field=f"{_ACH}.creditsAvailable"))
+            out.append(Message("{field}: must be a non-negative number", field=_ACH + ".creditsAvailable"))
         if not _text(achievement.get("creditUnit")):
             out.append(Message("{field}.creditUnit: required with creditsAvailable (e.g. 'course credit')", field=_ACH))
     for path, pathway in _objects(achievement, "creditTransfer", "CreditTransferPathway", out):
         for name in ("receivingInstitution", "program", "agreementReference"):
             if not _text(pathway.get(name)):
-                out.append(Message("{field}: required", field=f"{path}.{name}"))
+                out.append(Message("{field}: required", field=path + "." + name))
         if not _is_number(pathway.get("creditGranted")) or pathway["creditGranted"] < 0:
-            out.append(Message("{field}: required, a non-negative number", field=f"{path}.creditGranted"))
+            out.append(Message("{field}: required, a non-negative number", field=path + ".creditGranted"))
     for path, target in _objects(achievement, "stacksInto", "StackingTarget", out):
         if not _is_absolute_url(target.get("id")):
-            out.append(Message("{field}: required, the absolute URL of the larger credential", field=f"{path}.id"))
+            out.append(Message("{field}: required, the absolute URL of the larger credential", field=path + ".id"))
         for name in ("name", "awardingInstitution", "program", "creditDeterminedBy"):
             if not _text(target.get(name)):
-                out.append(Message("{field}: required", field=f"{path}.{name}"))
+                out.append(Message("{field}: required", field=path + "." + name))
         if not _is_number(target.get("creditValue")) or target["creditValue"] < 0:
-            out.append(Message("{field}: required, a non-negative number", field=f"{path}.creditValue"))
+            out.append(Message("{field}: required, a non-negative number", field=path + ".creditValue"))
         if "creditRequired" in target and (not _is_number(target["creditRequired"]) or target["creditRequired"] <= 0):
-            out.append(Message("{field}: must be a positive number", field=f"{path}.creditRequired"))
+            out.append(Message("{field}: must be a positive number", field=path + ".creditRequired"))
         if not isinstance(target.get("awardedByIssuer"), bool):
-            out.append(Message("{field}: required, true or false", field=f"{path}.awardedByIssuer"))
+            out.append(Message("{field}: required, true or false", field=path + ".awardedByIssuer"))
 
 
 def _check_issuer(credential: dict[str, Any], pol: Policy, out: list[str]) -> None:
@@ -226,7 +227,7 @@ def _check_issuer(credential: dict[str, Any], pol: Policy, out: list[str]) -> No
         return
     for name in pol.required_issuer_fields:
         if not _present(issuer.get(name)):
-            out.append(Message("{field}: required by the OMC policy but missing", field=f"issuer.{name}"))
+            out.append(Message("{field}: required by the OMC policy but missing", field="issuer." + name))
     if "url" in issuer and not _is_absolute_url(issuer["url"]):
         out.append(Message("{field}: must be an absolute URL", field="issuer.url"))
 
