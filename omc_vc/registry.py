@@ -70,6 +70,7 @@ from omc_vc.errors import (
     ProofError,
     RegistryError,
 )
+from omc_vc.i18n import Message, Plural
 from omc_vc.keys import KeyPair, PublicKey
 from omc_vc.model import VC_V2_CONTEXT, as_list, types
 from omc_vc.proofs import data_integrity
@@ -133,6 +134,9 @@ _SUITES: Final = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
 
 Clock = Callable[[], datetime]
 
+#: The warning of a registry verified against the demo anchor (one message, made once).
+_DEMO_WARNING: Final = Message("verified against the DEMO ministry anchor: not a real ministry registry")
+
 
 def _err(code: str, detail: str) -> RegistryError:
     return RegistryError(detail, code=code)
@@ -146,7 +150,7 @@ def _malformed(detail: str) -> RegistryError:
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _malformed(f"{where} must be a JSON object")
+        raise _malformed(Message("{where} must be a JSON object", where=where))
     return value
 
 
@@ -155,7 +159,7 @@ def _str(obj: dict[str, Any], key: str, where: str, *, optional: bool = False) -
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value:
-        raise _malformed(f"{where}.{key} must be a non-empty string")
+        raise _malformed(Message("{where}.{key} must be a non-empty string", where=where, key=key))
     return value
 
 
@@ -195,7 +199,9 @@ def _url(obj: dict[str, Any], key: str, where: str, *, data: bool = False, optio
     if value is None:
         return None
     if not (value.startswith("https://") or (data and value.startswith("data:image/"))):
-        raise _malformed(f"{where}.{key} must be an https URL" + (" or a data:image/ URI" if data else ""))
+        if data:
+            raise _malformed(Message("{where}.{key} must be an https URL or a data:image/ URI", where=where, key=key))
+        raise _malformed(Message("{where}.{key} must be an https URL", where=where, key=key))
     return value
 
 
@@ -221,10 +227,10 @@ class DidWindow:
         obj = _obj(value, where)
         did = _req_str(obj, "id", where)
         if not did.startswith("did:"):
-            raise _malformed(f"{where}.id {did!r} is not a DID")
+            raise _malformed(Message("{where}.id {did} is not a DID", where=where, did=repr(did)))
         window = cls(did, _req_time(obj, "validFrom", where), _time(obj, "validUntil", where, optional=True))
         if window.valid_until is not None and window.valid_until <= window.valid_from:
-            raise _malformed(f"{where}: validUntil is not after validFrom")
+            raise _malformed(Message("{where}: validUntil is not after validFrom", where=where))
         return window
 
 
@@ -261,7 +267,8 @@ class ConsentEvent:
         obj = _obj(value, where)
         status = _req_str(obj, "status", where)
         if status not in CONSENT_STATUSES:
-            raise _malformed(f"{where}.status {status!r} is not one of {', '.join(CONSENT_STATUSES)}")
+            raise _malformed(Message("{where}.status {status} is not one of {allowed}", where=where,
+                                     status=repr(status), allowed=", ".join(CONSENT_STATUSES)))
         return cls(status, _req_time(obj, "since", where), _str(obj, "reason", where, optional=True))  # type: ignore[arg-type]
 
 
@@ -311,24 +318,26 @@ class Consent:
         scope = obj.get("scope")
         if not isinstance(scope, list) or not scope or any(s not in SCOPES for s in scope) \
                 or len(set(scope)) != len(scope):
-            raise _malformed(f"{where}.scope must be a non-empty list of distinct values from {', '.join(SCOPES)}")
+            raise _malformed(Message("{where}.scope must be a non-empty list of distinct values from {allowed}",
+                                     where=where, allowed=", ".join(SCOPES)))
         if "OMC+" in scope and "OMC" not in scope:
-            raise _malformed(f"{where}.scope: OMC+ consent requires OMC consent")
+            raise _malformed(Message("{where}.scope: OMC+ consent requires OMC consent", where=where))
         history_raw = obj.get("history")
         if not isinstance(history_raw, list) or not history_raw:
-            raise _malformed(f"{where}.history must be a non-empty list")
+            raise _malformed(Message("{where}.history must be a non-empty list", where=where))
         history = tuple(ConsentEvent.from_json(e, f"{where}.history[{i}]") for i, e in enumerate(history_raw))
         if history[0].status != "active":
-            raise _malformed(f"{where}.history must start with the grant (status active)")
+            raise _malformed(Message("{where}.history must start with the grant (status active)", where=where))
         for before, after in itertools.pairwise(history):
             if after.since < before.since:
-                raise _malformed(f"{where}.history is not in date order")
+                raise _malformed(Message("{where}.history is not in date order", where=where))
             if before.status == "revoked":
-                raise _malformed(f"{where}.history continues after a revocation (revocation is final)")
+                raise _malformed(Message("{where}.history continues after a revocation (revocation is final)",
+                                         where=where))
         consent = cls(reference, tuple(scope), history)
         # the summary fields must agree with the history they summarize
         if _time(obj, "granted", where) != consent.granted or obj.get("status") != consent.status:
-            raise _malformed(f"{where}: granted/status disagree with the history")
+            raise _malformed(Message("{where}: granted/status disagree with the history", where=where))
         return consent
 
 
@@ -375,10 +384,11 @@ class Institution:
         obj = _obj(value, where)
         kind = _req_str(obj, "type", where)
         if kind not in INSTITUTION_TYPES:
-            raise _malformed(f"{where}.type {kind!r} is not one of {', '.join(INSTITUTION_TYPES)}")
+            raise _malformed(Message("{where}.type {kind} is not one of {allowed}", where=where, kind=repr(kind),
+                                     allowed=", ".join(INSTITUTION_TYPES)))
         dids_raw = obj.get("dids")
         if not isinstance(dids_raw, list) or not dids_raw:
-            raise _malformed(f"{where}.dids must be a non-empty list")
+            raise _malformed(Message("{where}.dids must be a non-empty list", where=where))
         qa = obj.get("qualityAssurance")
         return cls(
             id=_req_str(obj, "id", where),
@@ -463,22 +473,24 @@ class Federation:
         loopback = entity_id.startswith("http://") and urlsplit(entity_id).hostname in ("127.0.0.1", "localhost", "::1")
         if not (entity_id.startswith("https://") or loopback) or entity_id.endswith("/") \
                 or "?" in entity_id or "#" in entity_id:
-            raise _malformed(f"{where}.entityId must be an https URL without a trailing slash, query or fragment")
+            raise _malformed(Message("{where}.entityId must be an https URL without a trailing slash, query or "
+                                     "fragment", where=where))
         raw_keys = obj.get("keys")
         if not isinstance(raw_keys, list) or not raw_keys:
-            raise _malformed(f"{where}.keys must be a non-empty list of JWKs")
+            raise _malformed(Message("{where}.keys must be a non-empty list of JWKs", where=where))
         keys = []
         for index, jwk in enumerate(raw_keys):
             try:
                 key = PublicKey.from_jwk(jwk)
             except (MalformedValueError, OmcVcError) as exc:
-                raise _malformed(f"{where}.keys[{index}] is not a public JWK") from exc
+                raise _malformed(Message("{where}.keys[{index}] is not a public JWK", where=where,
+                                         index=str(index))) from exc
             if key.key_type != "p256" or jwk.get("kid") != jwk_thumbprint(key):
-                raise _malformed(f"{where}.keys[{index}] must be a P-256 key (ES256) whose kid is its "
-                                 "RFC 7638 thumbprint")
+                raise _malformed(Message("{where}.keys[{index}] must be a P-256 key (ES256) whose kid is its "
+                                         "RFC 7638 thumbprint", where=where, index=str(index)))
             keys.append(key)
         if len(set(keys)) != len(keys):
-            raise _malformed(f"{where}.keys lists the same key twice")
+            raise _malformed(Message("{where}.keys lists the same key twice", where=where))
         homepage = _url(obj, "homepageUri", where, optional=False)
         policy = _url(obj, "policyUri", where, optional=False)
         assert homepage is not None and policy is not None
@@ -538,14 +550,14 @@ class RegistryData:
     def from_json(cls, value: Any) -> RegistryData:
         obj = _obj(value, "registry")
         if obj.get("format") != REGISTRY_FORMAT:
-            raise _malformed(f"registry.format must be {REGISTRY_FORMAT!r}")
+            raise _malformed(Message("registry.format must be {format}", format=repr(REGISTRY_FORMAT)))
         version = obj.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise _malformed("registry.version must be a positive integer")
+            raise _malformed(Message("registry.version must be a positive integer"))
         institutions_raw = obj.get("institutions")
         partnerships_raw = obj.get("partnerships")
         if not isinstance(institutions_raw, list) or not isinstance(partnerships_raw, list):
-            raise _malformed("registry.institutions and registry.partnerships must be lists")
+            raise _malformed(Message("registry.institutions and registry.partnerships must be lists"))
         institutions = tuple(Institution.from_json(v, f"registry.institutions[{i}]")
                              for i, v in enumerate(institutions_raw))
         federation = None if obj.get("federation") is None else Federation.from_json(obj["federation"])
@@ -561,20 +573,21 @@ class RegistryData:
         owner: dict[str, str] = {}
         for item in self.institutions:
             if item.id in seen_ids:
-                raise _malformed(f"institution id {item.id!r} appears twice")
+                raise _malformed(Message("institution id {id} appears twice", id=repr(item.id)))
             seen_ids.add(item.id)
             for window in item.dids:
                 if owner.setdefault(window.did, item.id) != item.id:
-                    raise _malformed(f"DID {window.did} is listed for two institutions")
+                    raise _malformed(Message("DID {did} is listed for two institutions", did=window.did))
         for partnership in self.partnerships:
             pcc = self.institution(partnership.pcc)
             partner = self.institution(partnership.partner)
             if pcc is None or partner is None:
-                raise _malformed("a partnership names an institution that is not in the registry")
+                raise _malformed(Message("a partnership names an institution that is not in the registry"))
             if not pcc.is_private_career_college:
-                raise _malformed(f"partnership: {pcc.legal_name} is not a private career college")
+                raise _malformed(Message("partnership: {name} is not a private career college", name=pcc.legal_name))
             if partner.is_private_career_college:
-                raise _malformed(f"partnership: the partner {partner.legal_name} is itself a private career college")
+                raise _malformed(Message("partnership: the partner {name} is itself a private career college",
+                                         name=partner.legal_name))
 
 
 # --- trust anchors ----------------------------------------------------------------------------------
@@ -595,12 +608,13 @@ class Anchors:
 
     def __post_init__(self) -> None:
         if len({k.multibase for k in self.keys}) != len(self.keys):
-            raise _err("REGISTRY_ANCHORS_INVALID", "the anchor set lists the same key twice")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("the anchor set lists the same key twice"))
         if self.threshold < 1:
-            raise _err("REGISTRY_ANCHORS_INVALID", "the anchor threshold must be at least 1")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("the anchor threshold must be at least 1"))
         if self.keys and self.threshold > len(self.keys):
             raise _err("REGISTRY_ANCHORS_INVALID",
-                       f"the anchor threshold {self.threshold} is more than the {len(self.keys)} anchor key(s)")
+                       Message("the anchor threshold {threshold} is more than the {count} anchor key(s)",
+                               threshold=self.threshold, count=len(self.keys)))
 
     def contains(self, key: PublicKey | None) -> bool:
         return key is not None and any(k == key for k in self.keys)
@@ -623,29 +637,33 @@ class Anchors:
     @classmethod
     def from_json(cls, value: Any, *, where: str = "anchors") -> Anchors:
         if not isinstance(value, dict):
-            raise _err("REGISTRY_ANCHORS_INVALID", f"{where} must be a JSON object")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("{where} must be a JSON object", where=where))
         if value.get("format", ANCHORS_FORMAT) != ANCHORS_FORMAT:
-            raise _err("REGISTRY_ANCHORS_INVALID", f"{where}.format must be {ANCHORS_FORMAT!r}")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("{where}.format must be {format}", where=where,
+                                                            format=repr(ANCHORS_FORMAT)))
         raw_keys = value.get("keys")
         threshold = value.get("threshold", 1)
         sequence = value.get("sequence", 0)
         if not isinstance(raw_keys, list):
-            raise _err("REGISTRY_ANCHORS_INVALID", f"{where}.keys must be a list")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("{where}.keys must be a list", where=where))
         if not isinstance(threshold, int) or isinstance(threshold, bool) or not isinstance(sequence, int) \
                 or isinstance(sequence, bool) or sequence < 0:
-            raise _err("REGISTRY_ANCHORS_INVALID", f"{where}.threshold and .sequence must be integers")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("{where}.threshold and .sequence must be integers",
+                                                            where=where))
         keys = []
         for index, item in enumerate(raw_keys):
             text = item.get("publicKeyMultibase") if isinstance(item, dict) else item
             if not isinstance(text, str):
-                raise _err("REGISTRY_ANCHORS_INVALID", f"{where}.keys[{index}] has no publicKeyMultibase")
+                raise _err("REGISTRY_ANCHORS_INVALID", Message("{where}.keys[{index}] has no publicKeyMultibase",
+                                                                where=where, index=str(index)))
             try:
                 keys.append(PublicKey.from_multibase(text))
             except MalformedValueError as exc:
-                raise _err("REGISTRY_ANCHORS_INVALID", f"{where}.keys[{index}]: {exc.detail}") from exc
+                raise _err("REGISTRY_ANCHORS_INVALID", Message("{where}.keys[{index}]: {reason}", where=where,
+                                                                index=str(index), reason=exc.detail)) from exc
         registry_id = value.get("registry")
         if registry_id is not None and not isinstance(registry_id, str):
-            raise _err("REGISTRY_ANCHORS_INVALID", f"{where}.registry must be a string")
+            raise _err("REGISTRY_ANCHORS_INVALID", Message("{where}.registry must be a string", where=where))
         return cls(tuple(keys), threshold, sequence, registry_id, value.get("demo") is True)
 
     def rotate(self, rotation: dict[str, Any], *, now: datetime | None = None) -> Anchors:
@@ -653,27 +671,32 @@ class Anchors:
         distinct current keys AND by the new set's ``threshold`` distinct new keys (TUF root rotation).
         """
         if not isinstance(rotation, dict) or ROTATION_CREDENTIAL_TYPE not in types(rotation):
-            raise _err("REGISTRY_ROTATION_INVALID", f"not an {ROTATION_CREDENTIAL_TYPE}")
+            raise _err("REGISTRY_ROTATION_INVALID", Message("not an {type}", type=ROTATION_CREDENTIAL_TYPE))
         subject = rotation.get("credentialSubject")
         body = subject.get("rotation") if isinstance(subject, dict) else None
         if not isinstance(body, dict) or not isinstance(body.get("previous"), dict) \
                 or not isinstance(body.get("next"), dict):
-            raise _err("REGISTRY_ROTATION_INVALID", "the rotation names no previous and next anchor sets")
+            raise _err("REGISTRY_ROTATION_INVALID", Message("the rotation names no previous and next anchor sets"))
         if body["previous"] != self.key_set_json():
             raise _err("REGISTRY_ROTATION_INVALID",
-                       f"the rotation does not start from the current anchors (sequence {self.sequence})")
+                       Message("the rotation does not start from the current anchors (sequence {sequence})",
+                               sequence=str(self.sequence)))
         try:
             successor = Anchors.from_json({**body["next"], "registry": self.registry_id})
         except RegistryError as exc:
-            raise _err("REGISTRY_ROTATION_INVALID", f"the new anchor set is invalid: {exc.detail}") from exc
+            raise _err("REGISTRY_ROTATION_INVALID", Message("the new anchor set is invalid: {reason}",
+                                                             reason=exc.detail)) from exc
         if successor.sequence != self.sequence + 1 or not successor.keys:
-            raise _err("REGISTRY_ROTATION_INVALID", "the new anchor set must be non-empty with sequence + 1")
+            raise _err("REGISTRY_ROTATION_INVALID", Message("the new anchor set must be non-empty with sequence + 1"))
         signers = _verified_signers(rotation, now=now)
-        for name, anchor_set in (("old", self), ("new", successor)):
+        for old, anchor_set in ((True, self), (False, successor)):
             count = len({k.multibase for k in signers if anchor_set.contains(k)})
             if count < anchor_set.threshold:
-                raise _err("REGISTRY_THRESHOLD_NOT_MET",
-                           f"the rotation is signed by {count} {name} anchor key(s); {anchor_set.threshold} needed")
+                raise _err("REGISTRY_THRESHOLD_NOT_MET", Message(
+                    "the rotation is signed by {count} old anchor key(s); {threshold} needed", count=count,
+                    threshold=anchor_set.threshold) if old else Message(
+                    "the rotation is signed by {count} new anchor key(s); {threshold} needed", count=count,
+                    threshold=anchor_set.threshold))
         return replace(successor, demo=self.demo)
 
 
@@ -698,15 +721,17 @@ def load_anchors(path: str | Path | None = None, *, demo: bool = False) -> Ancho
     try:
         raw = target.read_bytes()
     except OSError as exc:
-        raise _err("REGISTRY_ANCHORS_INVALID", f"cannot read anchors file {shown}: {exc.strerror}") from exc
+        raise _err("REGISTRY_ANCHORS_INVALID", Message("cannot read anchors file {file}: {why}", file=shown,
+                                                        why=str(exc.strerror))) from exc
     try:
-        value = loads_object(raw, max_bytes=256 * 1024, what=f"anchors file {shown}")
+        value = loads_object(raw, max_bytes=256 * 1024, what=Message("anchors file {file}", file=shown))
     except InputError as exc:
         raise _err("REGISTRY_ANCHORS_INVALID", exc.detail) from exc
     anchors = Anchors.from_json(value, where=shown)
     if (target.name.startswith("demo-") or anchors.demo) and not demo:
         raise _err("REGISTRY_DEMO_ANCHOR_REFUSED",
-                   f"{shown} is a DEMO trust anchor; it is refused outside demo mode (pass --demo / demo=True)")
+                   Message("{file} is a DEMO trust anchor; it is refused outside demo mode (pass --demo / demo=True)",
+                           file=shown))
     return replace(anchors, demo=anchors.demo or target.name.startswith("demo-"))
 
 
@@ -720,9 +745,9 @@ def _anchor_key(pair: KeyPair) -> KeyPair:
 
 def _sign_all(document: dict[str, Any], keys: Sequence[KeyPair], created: datetime) -> dict[str, Any]:
     if not keys:
-        raise _err("REGISTRY_SIGNING_ERROR", "at least one signing key is needed")
+        raise _err("REGISTRY_SIGNING_ERROR", Message("at least one signing key is needed"))
     if len({k.public_key.multibase for k in keys}) != len(keys):
-        raise _err("REGISTRY_SIGNING_ERROR", "the same key was given twice: k-of-n needs distinct keys")
+        raise _err("REGISTRY_SIGNING_ERROR", Message("the same key was given twice: k-of-n needs distinct keys"))
     signed = document
     for key in keys:
         # VC-DI 1.0 §4.5: a proof set; each proof signs the document without the others
@@ -740,10 +765,12 @@ def sign_registry(draft: RegistryDraft, keys: Sequence[KeyPair], *, now: datetim
     moment = (now or utcnow()).replace(microsecond=0)
     for key in keys:
         if not draft.anchors.contains(key.public_key):
-            raise _err("REGISTRY_SIGNING_ERROR", f"key {key.public_key.multibase} is not one of the registry's anchors")
+            raise _err("REGISTRY_SIGNING_ERROR", Message("key {key} is not one of the registry's anchors",
+                                                          key=key.public_key.multibase))
     if len(keys) < draft.anchors.threshold:
         raise _err("REGISTRY_THRESHOLD_NOT_MET",
-                   f"{len(keys)} key(s) given; the anchors require {draft.anchors.threshold} signatures")
+                   Message("{count} key(s) given; the anchors require {threshold} signatures", count=len(keys),
+                           threshold=draft.anchors.threshold))
     data = replace(draft.data, version=version if version is not None else draft.data.version + 1)
     data.check_consistency()
     document: dict[str, Any] = {
@@ -786,11 +813,13 @@ class VerifiedRegistry:
         if len(keys) >= self.anchors.threshold:
             return
         refused = sorted({suite for _, suite in self.signer_suites if suite not in allowed})
-        why = f"its other anchor proofs use {', '.join(refused)}, which this verification does not accept" \
-            if refused else "no other anchor proof verified"
+        why = Message("its other anchor proofs use {suites}, which this verification does not accept",
+                      suites=", ".join(refused)) if refused else Message("no other anchor proof verified")
+        suites: str = ", ".join(sorted(allowed)) or Message("none")
         raise _err("REGISTRY_THRESHOLD_NOT_MET" if keys else "REGISTRY_UNTRUSTED_SIGNER",
-                   f"the registry is signed by {len(keys)} anchor key(s) in a cryptosuite this verification accepts "
-                   f"({', '.join(sorted(allowed)) or 'none'}), {self.anchors.threshold} required; {why}")
+                   Message("the registry is signed by {count} anchor key(s) in a cryptosuite this verification "
+                           "accepts ({suites}), {threshold} required; {why}", count=len(keys), suites=suites,
+                           threshold=self.anchors.threshold, why=why))
 
 
 def _digest(document: dict[str, Any]) -> str:
@@ -807,32 +836,36 @@ def _verified_proofs(document: dict[str, Any], *, now: datetime | None,
                      anchors: Anchors | None = None) -> list[tuple[PublicKey, str]]:
     """(key, cryptosuite) of every proof on ``document`` that verifies; see :func:`_verified_signers`."""
     if not isinstance(document.get("proof"), dict | list) or not as_list(document.get("proof")):
-        raise _err("REGISTRY_UNSIGNED", "the registry carries no proof: it is not signed")
+        raise _err("REGISTRY_UNSIGNED", Message("the registry carries no proof: it is not signed"))
     try:
         # DESIGN decision 11: the registry's fields are read from its JSON, its proof signs the graph
         jsonld_plain.require_plain(document)
     except JsonLdError as exc:
-        raise _err(exc.code, f"the registry is not in plain JSON-LD: {exc.detail}") from exc
+        raise _err(exc.code, Message("the registry is not in plain JSON-LD: {reason}", reason=exc.detail)) from exc
     try:
         # DI §2.4.3: a property no context defines would be an unsigned claim
         jsonld.check_data_loss(document)
     except JsonLdError as exc:
-        raise _err("REGISTRY_TAMPERED", f"the registry holds data its signature does not cover: {exc.detail}") from exc
+        raise _err("REGISTRY_TAMPERED", Message("the registry holds data its signature does not cover: {reason}",
+                                                 reason=exc.detail)) from exc
     try:
         results = data_integrity.verify_proofs(
             document, resolver=DidResolver(), expected_purpose="assertionMethod", now=now, accepted_suites=_SUITES)
     except ProofError as exc:
-        raise _err("REGISTRY_UNSIGNED", f"the registry's proof cannot be read: {exc.detail}") from exc
+        raise _err("REGISTRY_UNSIGNED", Message("the registry's proof cannot be read: {reason}",
+                                                 reason=exc.detail)) from exc
     except OmcVcError as exc:
-        raise _err("REGISTRY_TAMPERED", f"the registry cannot be canonicalized: {exc.detail}") from exc
+        raise _err("REGISTRY_TAMPERED", Message("the registry cannot be canonicalized: {reason}",
+                                                 reason=exc.detail)) from exc
     good: list[tuple[PublicKey, str]] = []
     for item in results:
         if item.verified and item.public_key is not None:
             good.append((item.public_key, item.cryptosuite or ""))
         elif anchors is not None and anchors.contains(item.public_key):
             # an anchor's own proof no longer matches: the content was changed after signing
-            reason = item.errors[0].detail if item.errors else "proof failed"
-            raise _err("REGISTRY_TAMPERED", f"the registry was changed after the ministry signed it ({reason})")
+            reason = item.errors[0].detail if item.errors else Message("proof failed")
+            raise _err("REGISTRY_TAMPERED", Message("the registry was changed after the ministry signed it ({reason})",
+                                                    reason=reason))
     return good
 
 
@@ -845,41 +878,48 @@ def verify_registry(document: dict[str, Any], anchors: Anchors, *, now: datetime
     moment = now or utcnow()
     if not anchors.keys:
         raise _err("REGISTRY_NO_ANCHORS",
-                   "no trust anchors are configured: the ministry publishes its registry keys; pass an anchors "
-                   "file (--anchors), or --demo for the demo registry. Nothing is trusted without them.")
+                   Message("no trust anchors are configured: the ministry publishes its registry keys; pass an "
+                           "anchors file (--anchors), or --demo for the demo registry. Nothing is trusted without "
+                           "them."))
     if not isinstance(document, dict):
-        raise _malformed("the registry is not a JSON object")
+        raise _malformed(Message("the registry is not a JSON object"))
     if REGISTRY_CREDENTIAL_TYPE not in types(document) or "VerifiableCredential" not in types(document):
-        raise _malformed(f"the document is not an {REGISTRY_CREDENTIAL_TYPE}")
+        raise _malformed(Message("the document is not an {type}", type=REGISTRY_CREDENTIAL_TYPE))
     proofs = _verified_proofs(document, now=moment, anchors=anchors)
     signers = [key for key, _ in proofs]
     trusted = sorted({k.multibase for k in signers if anchors.contains(k)})
     if not trusted:
         if signers:
             raise _err("REGISTRY_UNTRUSTED_SIGNER",
-                       f"the registry is signed by {signers[0].multibase}, which is not a ministry trust anchor")
-        raise _err("REGISTRY_UNTRUSTED_SIGNER", "no proof on the registry verifies with a ministry trust anchor")
+                       Message("the registry is signed by {key}, which is not a ministry trust anchor",
+                               key=signers[0].multibase))
+        raise _err("REGISTRY_UNTRUSTED_SIGNER",
+                   Message("no proof on the registry verifies with a ministry trust anchor"))
     if len(trusted) < anchors.threshold:
         raise _err("REGISTRY_THRESHOLD_NOT_MET",
-                   f"the registry is signed by {len(trusted)} distinct anchor key(s); {anchors.threshold} required")
+                   Message("the registry is signed by {count} distinct anchor key(s); {threshold} required",
+                           count=len(trusted), threshold=anchors.threshold))
     subject = document.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != REGISTRY_SUBJECT_TYPE:
-        raise _malformed(f"credentialSubject must be one {REGISTRY_SUBJECT_TYPE}")
+        raise _malformed(Message("credentialSubject must be one {type}", type=REGISTRY_SUBJECT_TYPE))
     data = RegistryData.from_json(subject.get("registry"))
     if document.get("id") != data.id or subject.get("id") != data.id:
-        raise _malformed("the registry's id, subject id and list id disagree")
+        raise _malformed(Message("the registry's id, subject id and list id disagree"))
     if anchors.registry_id is not None and data.id != anchors.registry_id:
-        raise _err("REGISTRY_WRONG_ID", f"this is registry {data.id!r}, not {anchors.registry_id!r} the anchors name")
+        raise _err("REGISTRY_WRONG_ID", Message("this is registry {id}, not {expected} the anchors name",
+                                                 id=repr(data.id), expected=repr(anchors.registry_id)))
     valid_from = _req_time(document, "validFrom", "registry")
     valid_until = _time(document, "validUntil", "registry")
     if valid_until is None:
-        raise _malformed("the registry has no validUntil: an unexpiring registry is refused")
+        raise _malformed(Message("the registry has no validUntil: an unexpiring registry is refused"))
     # freeze attack (TUF §5.3.10 style): an expired registry is never used
     if moment >= valid_until:
-        raise _err("REGISTRY_EXPIRED", f"the registry (version {data.version}) expired at "
-                   f"{format_datetime(valid_until)}; a current copy is needed")
+        raise _err("REGISTRY_EXPIRED", Message("the registry (version {version}) expired at {moment}; a current copy "
+                                               "is needed", version=str(data.version),
+                                               moment=format_datetime(valid_until)))
     if valid_from > shift(moment, CLOCK_SKEW):
-        raise _err("REGISTRY_NOT_YET_VALID", f"the registry is valid only from {format_datetime(valid_from)}")
+        raise _err("REGISTRY_NOT_YET_VALID", Message("the registry is valid only from {moment}",
+                                                      moment=format_datetime(valid_from)))
     suites = tuple(sorted({(k.multibase, suite) for k, suite in proofs if anchors.contains(k)}))
     return VerifiedRegistry(data, document, valid_from, valid_until, _digest(document), tuple(trusted), anchors,
                             suites)
@@ -897,7 +937,7 @@ def make_rotation(current: Anchors, successor_keys: Sequence[PublicKey], thresho
     moment = (now or utcnow()).replace(microsecond=0)
     successor = Anchors(tuple(successor_keys), threshold, current.sequence + 1, current.registry_id, current.demo)
     if not successor.keys:
-        raise _err("REGISTRY_ROTATION_INVALID", "the new anchor set is empty")
+        raise _err("REGISTRY_ROTATION_INVALID", Message("the new anchor set is empty"))
     document: dict[str, Any] = {
         "@context": [VC_V2_CONTEXT, REGISTRY_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid4()}",
@@ -927,7 +967,7 @@ class RegistryDraft:
     @classmethod
     def new(cls, registry_id: str | None = None, *, anchors: Anchors, issuer: str | None = None) -> RegistryDraft:
         if not anchors.keys:
-            raise _err("REGISTRY_NO_ANCHORS", "a registry needs at least one anchor key")
+            raise _err("REGISTRY_NO_ANCHORS", Message("a registry needs at least one anchor key"))
         rid = registry_id or f"urn:uuid:{uuid.uuid4()}"
         return cls(RegistryData(rid, 0), replace(anchors, registry_id=rid), issuer or anchors.keys[0].did_key)
 
@@ -942,16 +982,17 @@ class RegistryDraft:
     def from_json(cls, value: Any) -> RegistryDraft:
         obj = _obj(value, "draft")
         if obj.get("format") != DRAFT_FORMAT:
-            raise _malformed(f"not a registry working file (format {DRAFT_FORMAT!r} expected)")
+            raise _malformed(Message("not a registry working file (format {format} expected)",
+                                     format=repr(DRAFT_FORMAT)))
         reg = _obj(obj.get("registry"), "draft.registry")
         version = reg.get("version")
         # a fresh draft has version 0; RegistryData.from_json wants >= 1, so read it as version 1
         if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-            raise _malformed("draft.registry.version must be a non-negative integer")
+            raise _malformed(Message("draft.registry.version must be a non-negative integer"))
         data = replace(RegistryData.from_json({**reg, "version": max(version, 1)}), version=version)
         rotations = obj.get("anchorRotations", [])
         if not isinstance(rotations, list):
-            raise _malformed("draft.anchorRotations must be a list")
+            raise _malformed(Message("draft.anchorRotations must be a list"))
         return cls(data, Anchors.from_json(obj.get("anchors")), _req_str(obj, "issuer", "draft"),
                    _req_str(obj, "name", "draft"), rotations)
 
@@ -960,7 +1001,8 @@ class RegistryDraft:
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
-            raise _malformed(f"cannot read registry working file {path}: {exc.strerror}") from exc
+            raise _malformed(Message("cannot read registry working file {path}: {why}", path=str(path),
+                                     why=str(exc.strerror))) from exc
         try:
             return cls.from_json(loads_object(raw, max_bytes=MAX_REGISTRY_BYTES, what=str(path)))
         except InputError as exc:
@@ -973,7 +1015,7 @@ class RegistryDraft:
     def _find(self, did: str) -> Institution:
         found = self.data.institution_for_did(did)
         if found is None:
-            raise _err("REGISTRY_UNKNOWN_ISSUER", f"no institution in the registry issues with {did}")
+            raise _err("REGISTRY_UNKNOWN_ISSUER", Message("no institution in the registry issues with {did}", did=did))
         return found
 
     def _replace(self, old: Institution, new: Institution) -> None:
@@ -985,9 +1027,10 @@ class RegistryDraft:
                         institution_id: str | None = None, homepage: str | None = None, logo: str | None = None,
                         location: str | None = None, verifier: str | None = None) -> Institution:
         if kind not in INSTITUTION_TYPES:
-            raise _malformed(f"institution type {kind!r} is not one of {', '.join(INSTITUTION_TYPES)}")
+            raise _malformed(Message("institution type {kind} is not one of {allowed}", kind=repr(kind),
+                                     allowed=", ".join(INSTITUTION_TYPES)))
         if not dids:
-            raise _malformed("an institution needs at least one DID")
+            raise _malformed(Message("an institution needs at least one DID"))
         start = (granted or utcnow()).replace(microsecond=0)
         consent = Consent.from_json({"reference": consent_reference, "scope": list(scope),
                                      "granted": format_datetime(start), "status": "active",
@@ -1010,11 +1053,13 @@ class RegistryDraft:
         moment = (at or utcnow()).replace(microsecond=0)
         current = item.consent.status
         if current == "revoked":
-            raise _err("REGISTRY_EDIT_REFUSED", f"the consent of {item.legal_name} was revoked; revocation is final")
+            raise _err("REGISTRY_EDIT_REFUSED", Message("the consent of {name} was revoked; revocation is final",
+                                                     name=item.legal_name))
         if current == status:
-            raise _err("REGISTRY_EDIT_REFUSED", f"the consent of {item.legal_name} is already {status}")
+            raise _err("REGISTRY_EDIT_REFUSED", Message("the consent of {name} is already {status}",
+                                                        name=item.legal_name, status=status))
         if moment < item.consent.history[-1].since:
-            raise _err("REGISTRY_EDIT_REFUSED", "a status change cannot predate the last one")
+            raise _err("REGISTRY_EDIT_REFUSED", Message("a status change cannot predate the last one"))
         consent = replace(item.consent, history=(*item.consent.history, ConsentEvent(status, moment, reason)))
         new = replace(item, consent=consent)
         self._replace(item, new)
@@ -1038,7 +1083,7 @@ class RegistryDraft:
         for window in item.dids:
             if window.did == did and window.valid_until is None:
                 if moment <= window.valid_from:
-                    raise _err("REGISTRY_EDIT_REFUSED", "the retirement date is before the DID's validFrom")
+                    raise _err("REGISTRY_EDIT_REFUSED", Message("the retirement date is before the DID's validFrom"))
                 window = replace(window, valid_until=moment)
             windows.append(window)
         new = replace(item, dids=tuple(windows))
@@ -1083,14 +1128,16 @@ class RegistryState:
         if not self.path.exists():
             return {"format": STATE_FORMAT, "registries": {}}
         try:
-            value = loads_object(self.path.read_bytes(), what=f"registry state {self.path.name}")
+            value = loads_object(self.path.read_bytes(), what=Message("registry state {file}", file=self.path.name))
         except (OSError, InputError) as exc:
             # a damaged state file must not silently reset rollback protection (named by its file name:
             # in a service the folder is the server's)
-            raise _err("REGISTRY_STATE_CORRUPT", f"the registry state file {self.path.name} is unreadable; "
-                       "delete it only if you trust the next registry you fetch") from exc
+            raise _err("REGISTRY_STATE_CORRUPT", Message("the registry state file {file} is unreadable; delete it "
+                                                         "only if you trust the next registry you fetch",
+                                                         file=self.path.name)) from exc
         if value.get("format") != STATE_FORMAT or not isinstance(value.get("registries"), dict):
-            raise _err("REGISTRY_STATE_CORRUPT", f"the registry state file {self.path.name} is not a state file")
+            raise _err("REGISTRY_STATE_CORRUPT", Message("the registry state file {file} is not a state file",
+                                                      file=self.path.name))
         return value
 
     def entry(self, registry_id: str) -> dict[str, Any] | None:
@@ -1118,11 +1165,13 @@ class RegistryState:
             return
         last = entry.get("version", 0)
         if verified.data.version < last:
-            raise _err("REGISTRY_ROLLBACK", f"the registry offered is version {verified.data.version}, older than "
-                       f"version {last} already accepted: a rollback (replay of an old registry) is refused")
+            raise _err("REGISTRY_ROLLBACK", Message("the registry offered is version {version}, older than version "
+                                                    "{last} already accepted: a rollback (replay of an old registry) "
+                                                    "is refused", version=str(verified.data.version), last=str(last)))
         if verified.data.version == last and entry.get("digest") != verified.digest:
-            raise _err("REGISTRY_ROLLBACK", f"the registry offered is version {last} but differs from the version "
-                       f"{last} already accepted; the ministry never publishes two versions under one number")
+            raise _err("REGISTRY_ROLLBACK", Message("the registry offered is version {last} but differs from the "
+                                                    "version {last} already accepted; the ministry never publishes two "
+                                                    "versions under one number", last=str(last)))
 
     def record(self, verified: VerifiedRegistry, now: datetime, *, source: str | None = None) -> None:
         """Remember ``verified`` as the last accepted version (and, with ``source``, which registry id
@@ -1135,8 +1184,9 @@ class RegistryState:
         if source is not None:
             known = sources.get(source)
             if known is not None and known != verified.data.id:
-                raise _err("REGISTRY_WRONG_ID", f"{source} served registry {known!r} before and now serves "
-                           f"{verified.data.id!r}; one source serves one registry")
+                raise _err("REGISTRY_WRONG_ID", Message("{source} served registry {known} before and now serves "
+                                                        "{id}; one source serves one registry", source=source,
+                                                        known=repr(known), id=repr(verified.data.id)))
         entry: dict[str, Any] = {"version": verified.data.version, "digest": verified.digest}
         if verified.anchors.sequence > 0:
             entry["anchors"] = verified.anchors.to_json()
@@ -1151,9 +1201,10 @@ class RegistryState:
             atomic.write_json(self.path, value, mode=0o600)
         except OSError as exc:
             # fail closed (DESIGN decision 7): a version that cannot be remembered cannot stop a later rollback
-            raise _err("REGISTRY_STATE_UNWRITABLE", f"the registry state file {self.path.name} cannot be written "
-                       f"({exc.strerror or type(exc).__name__}): the registry's version cannot be remembered, "
-                       "so a rollback could not be detected") from exc
+            raise _err("REGISTRY_STATE_UNWRITABLE", Message(
+                "the registry state file {file} cannot be written ({why}): the registry's version cannot be "
+                "remembered, so a rollback could not be detected", file=self.path.name,
+                why=exc.strerror or type(exc).__name__)) from exc
 
 
 # --- fetching: the client -------------------------------------------------------------------------
@@ -1179,15 +1230,15 @@ def _default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("omc-vc")) / "registry"
 
 
-def _age_text(age: timedelta) -> str:
+def _age_text(age: timedelta) -> Message:
     seconds = int(age.total_seconds())
     if seconds < 120:
-        return f"{seconds} seconds"
+        return Plural("{n} second", "{n} seconds", "n", n=seconds)
     if seconds < 7200:
-        return f"{seconds // 60} minutes"
+        return Plural("{n} minute", "{n} minutes", "n", n=seconds // 60)
     if seconds < 172800:
-        return f"{seconds // 3600} hours"
-    return f"{seconds // 86400} days"
+        return Plural("{n} hour", "{n} hours", "n", n=seconds // 3600)
+    return Plural("{n} day", "{n} days", "n", n=seconds // 86400)
 
 
 def _is_url(source: str) -> bool:
@@ -1249,12 +1300,13 @@ class RegistryClient:
         try:
             size = path.stat().st_size
             if size > MAX_REGISTRY_BYTES:
-                raise _err("REGISTRY_TOO_LARGE", f"the registry {path.name} is {size} bytes, over the "
-                           f"{MAX_REGISTRY_BYTES}-byte limit")
+                raise _err("REGISTRY_TOO_LARGE", Message("the registry {file} is {size} bytes, over the "
+                                                         "{limit}-byte limit", file=path.name, size=size,
+                                                         limit=MAX_REGISTRY_BYTES))
             raw = path.read_bytes()
         except OSError as exc:
-            raise _err("REGISTRY_UNAVAILABLE", f"cannot read the registry {path.name}: "
-                       f"{exc.strerror or type(exc).__name__}") from exc
+            raise _err("REGISTRY_UNAVAILABLE", Message("cannot read the registry {file}: {why}", file=path.name,
+                                                       why=exc.strerror or type(exc).__name__)) from exc
         verified = self._accept(raw, now)
         return LoadedRegistry(verified, self.source, warnings=self._demo_warning(verified))
 
@@ -1267,7 +1319,7 @@ class RegistryClient:
         if not path.exists():
             return None
         try:
-            entry = loads_object(path.read_bytes(), max_bytes=MAX_REGISTRY_BYTES * 2, what="registry cache")
+            entry = loads_object(path.read_bytes(), max_bytes=MAX_REGISTRY_BYTES * 2, what=Message("registry cache"))
             parse_datetime(entry.get("fetchedAt"))
         except (OSError, InputError, MalformedValueError):
             return None  # an unreadable cache is no cache: never trusted, re-fetched
@@ -1284,7 +1336,7 @@ class RegistryClient:
     def _load_url(self, now: datetime) -> LoadedRegistry:
         cached = self._read_cache()
         if self.offline or self.fetcher is None:
-            why = "offline" if self.offline else "no network fetcher is configured"
+            why = Message("offline") if self.offline else Message("no network fetcher is configured")
             return self._from_cache(cached, now, why)
         headers = {}
         if cached and isinstance(cached.get("etag"), str):
@@ -1293,32 +1345,35 @@ class RegistryClient:
             response = self.fetcher.get(self.source, headers=headers, max_bytes=MAX_REGISTRY_BYTES)
         except FetchError as exc:
             if exc.code == "FETCH_TOO_LARGE":
-                raise _err("REGISTRY_TOO_LARGE", f"the registry at {self.source} is over the "
-                           f"{MAX_REGISTRY_BYTES}-byte limit") from exc
-            return self._from_cache(cached, now, f"the registry could not be fetched ({exc.detail})")
+                raise _err("REGISTRY_TOO_LARGE", Message("the registry at {url} is over the {limit}-byte limit",
+                                                         url=self.source, limit=MAX_REGISTRY_BYTES)) from exc
+            return self._from_cache(cached, now, Message("the registry could not be fetched ({reason})",
+                                                         reason=exc.detail))
         if response.status == 304 and cached is not None:
             verified = self._accept(cached["document"].encode("utf-8"), now)
             self._write_cache(cached["document"], response.etag or cached.get("etag"), now)
             return LoadedRegistry(verified, self.source, warnings=self._demo_warning(verified))
         if response.status != 200:
-            return self._from_cache(cached, now, f"{self.source} answered HTTP {response.status}")
+            return self._from_cache(cached, now, Message("{url} answered HTTP {status}", url=self.source,
+                                                         status=str(response.status)))
         text = self._decode(response.content)
         verified = self._accept(response.content, now)
         self._write_cache(text, response.etag, now)
         return LoadedRegistry(verified, self.source, warnings=self._demo_warning(verified))
 
-    def _from_cache(self, cached: dict[str, Any] | None, now: datetime, why: str) -> LoadedRegistry:
+    def _from_cache(self, cached: dict[str, Any] | None, now: datetime, why: Message) -> LoadedRegistry:
         # DESIGN decision 7: fail closed unless a fresh cached copy exists
         if cached is None:
-            raise _err("REGISTRY_UNAVAILABLE", f"{why}, and there is no cached copy of the registry")
+            raise _err("REGISTRY_UNAVAILABLE", Message("{why}, and there is no cached copy of the registry", why=why))
         fetched = parse_datetime(cached["fetchedAt"])
         age = now - fetched
         if age > self.max_cache_age or age < -CLOCK_SKEW:
-            raise _err("REGISTRY_STALE", f"{why}, and the cached registry is {_age_text(age)} old (limit "
-                       f"{_age_text(self.max_cache_age)}): refusing to decide on stale data")
+            raise _err("REGISTRY_STALE", Message("{why}, and the cached registry is {age} old (limit {limit}): "
+                                                 "refusing to decide on stale data", why=why, age=_age_text(age),
+                                                 limit=_age_text(self.max_cache_age)))
         verified = self._accept(cached["document"].encode("utf-8"), now)
-        warning = (f"{why}: using the cached registry (version {verified.data.version}) fetched "
-                   f"{_age_text(age)} ago")
+        warning = Message("{why}: using the cached registry (version {version}) fetched {age} ago", why=why,
+                          version=str(verified.data.version), age=_age_text(age))
         return LoadedRegistry(verified, self.source, from_cache=True, age=age,
                               warnings=(warning, *self._demo_warning(verified)))
 
@@ -1327,21 +1382,21 @@ class RegistryClient:
         try:
             return content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _malformed("the registry is not UTF-8 text") from exc
+            raise _malformed(Message("the registry is not UTF-8 text")) from exc
 
     @staticmethod
     def _demo_warning(verified: VerifiedRegistry) -> tuple[str, ...]:
         if verified.anchors.demo:
-            return ("verified against the DEMO ministry anchor: not a real ministry registry",)
+            return (_DEMO_WARNING,)
         return ()
 
     # --- verification with state and rotation ---
     def _parse(self, content: bytes) -> dict[str, Any]:
         if len(content) > MAX_REGISTRY_BYTES:
-            raise _err("REGISTRY_TOO_LARGE", f"the registry is {len(content)} bytes, over the "
-                       f"{MAX_REGISTRY_BYTES}-byte limit")
+            raise _err("REGISTRY_TOO_LARGE", Message("the registry is {size} bytes, over the {limit}-byte limit",
+                                                     size=len(content), limit=MAX_REGISTRY_BYTES))
         try:
-            return loads_object(content, max_bytes=MAX_REGISTRY_BYTES, what="the registry")
+            return loads_object(content, max_bytes=MAX_REGISTRY_BYTES, what=Message("the registry"))
         except InputError as exc:
             raise _malformed(exc.detail) from exc
 
@@ -1378,7 +1433,7 @@ class RegistryClient:
                     return found
                 raw = path.read_bytes()
             # untrusted until verified: read like every other document (no NaN, no lone surrogates, capped)
-            value = loads(raw, max_bytes=MAX_REGISTRY_BYTES, what="the rotations file")
+            value = loads(raw, max_bytes=MAX_REGISTRY_BYTES, what=Message("the rotations file"))
         except (OSError, FetchError, InputError):
             return found  # no usable chain: the caller reports the original signer error
         if isinstance(value, list):

@@ -41,6 +41,7 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import FetchError, InputError, JwtError, RegistryError
+from omc_vc.i18n import Message
 from omc_vc.keys import KeyPair
 from omc_vc.proofs.jose import sign_typed_jwt, verify_typed_jwt
 from omc_vc.registry import Federation, Institution, RegistryData, jwk_thumbprint
@@ -124,7 +125,7 @@ def legacy_registry(data: RegistryData, moment: datetime, *, updated: datetime |
 
 def _federation(data: RegistryData) -> Federation:
     if data.federation is None:
-        raise _err("REGISTRY_NO_FEDERATION", "the registry names no federation (omc registry set-federation)")
+        raise _err("REGISTRY_NO_FEDERATION", Message("the registry names no federation (omc registry set-federation)"))
     return data.federation
 
 
@@ -184,18 +185,19 @@ def build_forms(data: RegistryData, federation_key: KeyPair | None, *, now: date
         return PublishedForms(None, {}, [], legacy)
     federation = data.federation
     if federation_key is None:
-        raise _err("REGISTRY_FEDERATION_KEY", "the registry names a federation: its key is needed to sign "
-                   "the federation's statements (--federation-key)")
+        raise _err("REGISTRY_FEDERATION_KEY", Message("the registry names a federation: its key is needed to sign "
+                                                      "the federation's statements (--federation-key)"))
     kid = jwk_thumbprint(federation_key.public_key)
     if kid not in federation.key_ids():
-        raise _err("REGISTRY_FEDERATION_KEY", f"the federation key {kid} is not one the registry names for its "
-                   "federation: a verifier of the registry would refuse every statement it signs")
+        raise _err("REGISTRY_FEDERATION_KEY", Message("the federation key {kid} is not one the registry names for its "
+                                                      "federation: a verifier of the registry would refuse every "
+                                                      "statement it signs", kid=kid))
     end = moment + valid_for
     if not_after is not None and not_after < end:
         end = not_after
     iat, exp = int(moment.timestamp()), int(end.timestamp())
     if exp <= iat:
-        raise _err("REGISTRY_FEDERATION_KEY", "the statements would expire as they are signed")
+        raise _err("REGISTRY_FEDERATION_KEY", Message("the statements would expire as they are signed"))
 
     def sign(claims: dict[str, Any]) -> str:
         return sign_typed_jwt(claims, federation_key, typ=ENTITY_STATEMENT_TYP, kid=kid)
@@ -262,27 +264,31 @@ def _statement(token: bytes, federation: Federation, what: str, now: datetime,
         _, claims = verify_typed_jwt(text, federation.key_ids(), typ=ENTITY_STATEMENT_TYP,
                                      max_bytes=_MAX_STATEMENT_BYTES)
     except UnicodeDecodeError:
-        problems.append(f"{what}: not a JWT")
+        problems.append(Message("{what}: not a JWT", what=what))
         return None
     except JwtError as exc:
-        problems.append(f"{what}: {exc.code}: {exc.detail} (not signed by a federation key the registry names)")
+        problems.append(Message("{what}: {code}: {detail} (not signed by a federation key the registry names)",
+                                 what=what, code=exc.code, detail=exc.detail))
         return None
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int) or not isinstance(iat, int):
-        problems.append(f"{what}: iat and exp must be numbers")
+        problems.append(Message("{what}: iat and exp must be numbers", what=what))
         return None
     if exp <= now.timestamp():
-        problems.append(f"{what}: expired at {format_datetime(datetime.fromtimestamp(exp, now.tzinfo))}")
+        problems.append(Message("{what}: expired at {moment}", what=what,
+                                 moment=format_datetime(datetime.fromtimestamp(exp, now.tzinfo))))
     if iat > (now + _CLOCK_SKEW).timestamp():
-        problems.append(f"{what}: issued in the future")
+        problems.append(Message("{what}: issued in the future", what=what))
     if claims.get("iss") != federation.entity_id:
-        problems.append(f"{what}: iss {claims.get('iss')!r} is not the federation {federation.entity_id}")
+        problems.append(Message("{what}: iss {iss} is not the federation {entity}", what=what,
+                                 iss=repr(claims.get("iss")), entity=federation.entity_id))
     return claims
 
 
 def _compare(what: str, field: str, found: Any, wanted: Any, problems: list[str]) -> None:
     if found != wanted:
-        problems.append(f"{what}: {field} is {found!r}, the registry says {wanted!r}")
+        problems.append(Message("{what}: {field} is {found}, the registry says {wanted}", what=what, field=field,
+                                 found=repr(found), wanted=repr(wanted)))
 
 
 def check_federation(data: RegistryData, fetcher: Fetcher, url: str | None = None, *,
@@ -298,13 +304,13 @@ def check_federation(data: RegistryData, fetcher: Fetcher, url: str | None = Non
     try:
         status, body = _get(fetcher, ec_url, _MAX_STATEMENT_BYTES, ENTITY_STATEMENT_MEDIA_TYPE)
     except FetchError as exc:
-        return [f"entity configuration: {exc.code}: {exc.detail}"]
+        return [Message("entity configuration: {code}: {detail}", code=exc.code, detail=exc.detail)]
     if status != 200:
-        return [f"entity configuration: {ec_url} answered HTTP {status}"]
-    claims = _statement(body, federation, "entity configuration", moment, problems)
+        return [Message("entity configuration: {url} answered HTTP {status}", url=ec_url, status=str(status))]
+    what = Message("entity configuration")
+    claims = _statement(body, federation, what, moment, problems)
     if claims is None:
         return problems
-    what = "entity configuration"
     _compare(what, "sub", claims.get("sub"), federation.entity_id, problems)
     jwks = claims.get("jwks")
     found_kids = sorted(str(k.get("kid")) for k in jwks["keys"] if isinstance(k, dict)) \
@@ -326,15 +332,16 @@ def check_federation(data: RegistryData, fetcher: Fetcher, url: str | None = Non
         status, body = _get(fetcher, list_endpoint, _MAX_LISTING_BYTES, "application/json")
         listing = loads(body, max_bytes=_MAX_LISTING_BYTES, what="the subordinate listing") if status == 200 else None
     except (FetchError, InputError) as exc:
-        problems.append(f"subordinate listing: {exc}")
+        problems.append(Message("subordinate listing: {reason}", reason=exc.detail))
         listing = None
     if not isinstance(listing, list) or not all(isinstance(d, str) for d in listing):
-        problems.append("subordinate listing: not a JSON list of DIDs")
+        problems.append(Message("subordinate listing: not a JSON list of DIDs"))
     else:
         for did in sorted(set(listing) - set(listed)):
-            problems.append(f"subordinate listing: lists {did}, which the registry does not authorize now")
+            problems.append(Message("subordinate listing: lists {did}, which the registry does not authorize now",
+                                     did=did))
         for did in sorted(set(listed) - set(listing)):
-            problems.append(f"subordinate listing: omits {did}, which the registry authorizes")
+            problems.append(Message("subordinate listing: omits {did}, which the registry authorizes", did=did))
     # each DID the registry knows: a faithful statement if authorized now, 404 otherwise
     known = [w.did for item in data.institutions for w in item.dids]
     extra = [d for d in (listing if isinstance(listing, list) else []) if isinstance(d, str) and d not in known]
@@ -343,18 +350,19 @@ def check_federation(data: RegistryData, fetcher: Fetcher, url: str | None = Non
         try:
             status, body = _get(fetcher, target, _MAX_STATEMENT_BYTES, ENTITY_STATEMENT_MEDIA_TYPE)
         except FetchError as exc:
-            problems.append(f"statement for {did}: {exc.code}: {exc.detail}")
+            problems.append(Message("statement for {did}: {code}: {detail}", did=did, code=exc.code, detail=exc.detail))
             continue
         item = listed.get(did)
         if item is None:
             if status != 404:
-                problems.append(f"statement for {did}: answered HTTP {status}; the registry does not authorize "
-                                "it now, so it must be 404")
+                problems.append(Message("statement for {did}: answered HTTP {status}; the registry does not "
+                                        "authorize it now, so it must be 404", did=did, status=str(status)))
             continue
         if status != 200:
-            problems.append(f"statement for {did}: answered HTTP {status}; the registry authorizes it")
+            problems.append(Message("statement for {did}: answered HTTP {status}; the registry authorizes it", did=did,
+                                    status=str(status)))
             continue
-        what = f"statement for {did}"
+        what = Message("statement for {did}", did=did)
         found = _statement(body, federation, what, moment, problems)
         if found is None:
             continue

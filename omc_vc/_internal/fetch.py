@@ -18,6 +18,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import requests
 
 from omc_vc.errors import FetchError
+from omc_vc.i18n import Message
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 2_000_000
@@ -30,8 +31,14 @@ def _system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve host {host!r}: {exc.strerror}", code="FETCH_DNS_ERROR") from exc
+        raise FetchError(Message("cannot resolve host {host}: {why}", host=repr(host), why=str(exc.strerror)),
+                         code="FETCH_DNS_ERROR") from exc
     return [str(info[4][0]) for info in infos]
+
+
+def _seconds(value: float) -> float:
+    """A timeout as a message shows it: a whole number of seconds without its ``.0`` (as ``{:g}`` writes it)."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _split(url: str) -> tuple[SplitResult, str | None, int | None]:
@@ -40,7 +47,8 @@ def _split(url: str) -> tuple[SplitResult, str | None, int | None]:
         parts = urlsplit(url)
         return parts, parts.hostname, parts.port
     except ValueError as exc:
-        raise FetchError(f"URL {url!r} is malformed: {exc}", code="FETCH_URL_REFUSED") from exc
+        raise FetchError(Message("URL {url} is malformed: {why}", url=repr(url), why=str(exc)),
+                         code="FETCH_URL_REFUSED") from exc
 
 
 @dataclass(frozen=True)
@@ -70,16 +78,18 @@ class Fetcher:
         """Raise FetchError unless ``url`` is one this fetcher may reach."""
         parts, host, port = _split(url)
         if not host:
-            raise FetchError(f"URL {url!r} has no host", code="FETCH_URL_REFUSED")
+            raise FetchError(Message("URL {url} has no host", url=repr(url)), code="FETCH_URL_REFUSED")
         if parts.username or parts.password:
-            raise FetchError(f"URL {url!r} carries credentials", code="FETCH_URL_REFUSED")
+            raise FetchError(Message("URL {url} carries credentials", url=repr(url)), code="FETCH_URL_REFUSED")
         addresses = self._addresses(host, port or (443 if parts.scheme == "https" else 80))
         loopback = all(ipaddress.ip_address(a).is_loopback for a in addresses)
         if parts.scheme == "http":
             if not (self.allow_loopback and loopback):
-                raise FetchError(f"refusing plain-http URL {url!r}: only https is allowed", code="FETCH_SCHEME_REFUSED")
+                raise FetchError(Message("refusing plain-http URL {url}: only https is allowed", url=repr(url)),
+                                 code="FETCH_SCHEME_REFUSED")
         elif parts.scheme != "https":
-            raise FetchError(f"refusing URL {url!r}: scheme {parts.scheme!r} is not https", code="FETCH_SCHEME_REFUSED")
+            raise FetchError(Message("refusing URL {url}: scheme {scheme} is not https", url=repr(url),
+                                     scheme=repr(parts.scheme)), code="FETCH_SCHEME_REFUSED")
         for address in addresses:
             self._check_address(url, ipaddress.ip_address(address))
 
@@ -90,7 +100,7 @@ class Fetcher:
             pass
         found = self.resolver(host, port)
         if not found:
-            raise FetchError(f"host {host!r} resolves to no address", code="FETCH_DNS_ERROR")
+            raise FetchError(Message("host {host} resolves to no address", host=repr(host)), code="FETCH_DNS_ERROR")
         return [a.split("%")[0] for a in found]
 
     def _check_address(self, url: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
@@ -99,14 +109,17 @@ class Fetcher:
         if ip.is_loopback:
             if self.allow_loopback:
                 return
-            raise FetchError(f"refusing {url!r}: it points at a loopback address ({ip})", code="FETCH_ADDRESS_REFUSED")
+            raise FetchError(Message("refusing {url}: it points at a loopback address ({ip})", url=repr(url),
+                                     ip=str(ip)), code="FETCH_ADDRESS_REFUSED")
         if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
             raise FetchError(
-                f"refusing {url!r}: it points at a link-local or reserved address ({ip})", code="FETCH_ADDRESS_REFUSED"
+                Message("refusing {url}: it points at a link-local or reserved address ({ip})", url=repr(url),
+                        ip=str(ip)), code="FETCH_ADDRESS_REFUSED"
             )
         if ip.is_private and not self.allow_private:
             raise FetchError(
-                f"refusing {url!r}: it points at a private-range address ({ip})", code="FETCH_ADDRESS_REFUSED"
+                Message("refusing {url}: it points at a private-range address ({ip})", url=repr(url), ip=str(ip)),
+                code="FETCH_ADDRESS_REFUSED"
             )
 
     def get(
@@ -129,17 +142,20 @@ class Fetcher:
                     current, headers=request_headers, timeout=self.timeout, allow_redirects=False, stream=True
                 )
             except requests.Timeout as exc:
-                raise FetchError(f"timed out after {self.timeout:g}s fetching {current}", code="FETCH_TIMEOUT") from exc
+                raise FetchError(Message("timed out after {seconds}s fetching {url}", seconds=_seconds(self.timeout),
+                                         url=current), code="FETCH_TIMEOUT") from exc
             except requests.RequestException as exc:
                 raise FetchError(
-                    f"cannot fetch {current}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR"
+                    Message("cannot fetch {url}: {why}", url=current, why=type(exc).__name__),
+                    code="FETCH_CONNECTION_ERROR"
                 ) from exc
             try:
                 if response.is_redirect:
                     target = urljoin(current, response.headers.get("Location", ""))
                     if _split(target)[1] != original_host:
                         raise FetchError(
-                            f"refusing redirect from {current} to another host ({target})",
+                            Message("refusing redirect from {url} to another host ({target})", url=current,
+                                    target=target),
                             code="FETCH_REDIRECT_REFUSED",
                         )
                     current = target
@@ -150,28 +166,32 @@ class Fetcher:
                 )
             finally:
                 response.close()
-        raise FetchError(f"too many redirects fetching {url}", code="FETCH_REDIRECT_REFUSED")
+        raise FetchError(Message("too many redirects fetching {url}", url=url), code="FETCH_REDIRECT_REFUSED")
 
     def get_ok(self, url: str, **kwargs: object) -> FetchResponse:
         """GET and require a 200 answer."""
         response = self.get(url, **kwargs)  # type: ignore[arg-type]
         if response.status != 200:
-            raise FetchError(f"{url} answered HTTP {response.status}", code="FETCH_HTTP_ERROR", status=response.status)
+            raise FetchError(Message("{url} answered HTTP {status}", url=url, status=str(response.status)),
+                             code="FETCH_HTTP_ERROR", status=response.status)
         return response
 
     @staticmethod
     def _read_capped(response: requests.Response, url: str, limit: int) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"{url} is {declared} bytes, over the {limit}-byte limit", code="FETCH_TOO_LARGE")
+            raise FetchError(Message("{url} is {size} bytes, over the {limit}-byte limit", url=url, size=int(declared),
+                                     limit=limit), code="FETCH_TOO_LARGE")
         chunks: list[bytes] = []
         total = 0
         try:
             for chunk in response.iter_content(chunk_size=65536):
                 total += len(chunk)
                 if total > limit:
-                    raise FetchError(f"{url} is over the {limit}-byte limit", code="FETCH_TOO_LARGE")
+                    raise FetchError(Message("{url} is over the {limit}-byte limit", url=url, limit=limit),
+                                     code="FETCH_TOO_LARGE")
                 chunks.append(chunk)
         except requests.RequestException as exc:
-            raise FetchError(f"error reading {url}: {type(exc).__name__}", code="FETCH_CONNECTION_ERROR") from exc
+            raise FetchError(Message("error reading {url}: {why}", url=url, why=type(exc).__name__),
+                             code="FETCH_CONNECTION_ERROR") from exc
         return b"".join(chunks)

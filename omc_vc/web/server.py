@@ -18,6 +18,7 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
 
 HttpToolsProtocol: Any
 try:  # the C HTTP parser and event loop (uvicorn's "standard" extras): less CPU per request
@@ -118,18 +119,20 @@ def bind_listener(host: str, port: int) -> socket.socket:
         sock.listen(BACKLOG)
     except socket.gaierror as exc:
         sock.close()
-        raise ConfigError(f"cannot listen on {shown}: the host name does not resolve ({exc.strerror})",
-                          code="SERVE_ADDRESS_UNAVAILABLE") from None
+        raise ConfigError(Message("cannot listen on {address}: the host name does not resolve ({why})", address=shown,
+                                  why=str(exc.strerror)), code="SERVE_ADDRESS_UNAVAILABLE") from None
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise ConfigError(f"{shown} is already in use by another program: choose another port (--port, or "
-                              "port: in --config) or stop that program", code="SERVE_ADDRESS_IN_USE") from None
+            raise ConfigError(Message("{address} is already in use by another program: choose another port (--port, "
+                                      "or port: in --config) or stop that program", address=shown),
+                              code="SERVE_ADDRESS_IN_USE") from None
         if exc.errno in (errno.EACCES, errno.EPERM):
-            raise ConfigError(f"not allowed to listen on {shown} (ports below 1024 need privileges): "
-                              "choose another port", code="SERVE_PERMISSION_DENIED") from None
-        raise ConfigError(f"cannot listen on {shown}: {exc.strerror or exc} (is the host an address of this "
-                          "machine?)", code="SERVE_ADDRESS_UNAVAILABLE") from None
+            raise ConfigError(Message("not allowed to listen on {address} (ports below 1024 need privileges): "
+                                      "choose another port", address=shown), code="SERVE_PERMISSION_DENIED") from None
+        raise ConfigError(Message("cannot listen on {address}: {why} (is the host an address of this machine?)",
+                                  address=shown, why=str(exc.strerror or exc)),
+                          code="SERVE_ADDRESS_UNAVAILABLE") from None
     sock.set_inheritable(True)
     return sock
 
@@ -150,7 +153,7 @@ def run_uvicorn(app: Any, sock: socket.socket, options: dict[str, Any], *, worke
             server = uvicorn.Server(uvicorn.Config(app, **options))
             server.run(sockets=[sock])
             if not server.started:  # the application's startup failed: uvicorn has logged why
-                raise ConfigError("the service did not start (see the log above)", code="SERVE_START_FAILED")
+                raise ConfigError(Message("the service did not start (see the log above)"), code="SERVE_START_FAILED")
         else:
             Multiprocess(uvicorn.Config(app, factory=True, workers=workers, **options), sockets=[sock]).run()
     except KeyboardInterrupt:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.stores import open_store
@@ -67,7 +68,7 @@ def open_tenants(config: WebConfig, *, base_url: str, keys: list[KeyPair] | None
 
     institutions = config.all_institutions()
     if (keys is not None or api_token is not None) and set(institutions) - {""}:
-        raise ConfigError("keys and a token given to the service stand for one institution, not institutions:")
+        raise ConfigError(Message("keys and a token given to the service stand for one institution, not institutions:"))
     tenants: dict[str, Tenant] = {}
     try:
         for name, inst in institutions.items():
@@ -82,8 +83,8 @@ def open_tenants(config: WebConfig, *, base_url: str, keys: list[KeyPair] | None
             tenants[name] = Tenant(name, inst, issuer, token)
         tokens = [t.token for t in tenants.values() if t.token]
         if len(tokens) != len(set(tokens)):
-            raise ConfigError("two institutions of this service have the same bearer token: a token must name "
-                              "one institution")
+            raise ConfigError(Message("two institutions of this service have the same bearer token: a token must "
+                                      "name one institution"))
     except BaseException:
         close_tenants(tenants)
         raise
@@ -99,9 +100,9 @@ def tenant_for(tenants: dict[str, Tenant], authorization: str) -> Tenant:
     """The tenant whose bearer token the ``Authorization`` header carries; ApiError 403 when this service
     issues for no one (or no token is configured), 401 for a missing or unknown token."""
     if not tenants:
-        raise vcapi.ApiError("this service does not issue credentials", status=403, code="ISSUING_DISABLED")
+        raise vcapi.ApiError(Message("this service does not issue credentials"), status=403, code="ISSUING_DISABLED")
     if not any(t.token for t in tenants.values()):
-        raise vcapi.ApiError("no API token is configured for issuing", status=403, code="ISSUING_DISABLED")
+        raise vcapi.ApiError(Message("no API token is configured for issuing"), status=403, code="ISSUING_DISABLED")
     scheme, _, given = authorization.partition(" ")
     presented = given.strip().encode()
     found: Tenant | None = None
@@ -109,5 +110,5 @@ def tenant_for(tenants: dict[str, Tenant], authorization: str) -> Tenant:
         if tenant.token and hmac.compare_digest(presented, tenant.token.encode()) and scheme.lower() == "bearer":
             found = tenant
     if found is None:
-        raise vcapi.ApiError("a valid bearer token is required", status=401, code="UNAUTHORIZED")
+        raise vcapi.ApiError(Message("a valid bearer token is required"), status=401, code="UNAUTHORIZED")
     return found
