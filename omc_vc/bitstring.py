@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc.errors import MalformedValueError, StatusError
+from omc_vc.i18n import Message
 from omc_vc.model import is_url
 
 __all__ = [
@@ -73,7 +74,8 @@ def encode_bitstring(bits: bytes) -> str:
     The gzip member is deterministic (mtime 0), so one bitstring always encodes to the same text.
     """
     if not isinstance(bits, bytes | bytearray):
-        raise StatusError(f"a bitstring is bytes, not {type(bits).__name__}", code="MALFORMED_VALUE_ERROR")
+        raise StatusError(Message("a bitstring is bytes, not {kind}",
+                                  kind=type(bits).__name__), code="MALFORMED_VALUE_ERROR")
     # wbits=31: a gzip header and trailer (16) around a 32K-window deflate stream (15)
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     data = compressor.compress(bytes(bits)) + compressor.flush()
@@ -88,18 +90,19 @@ def decode_bitstring(encoded: str, *, max_bytes: int = DEFAULT_MAX_BITSTRING_BYT
     decompression stops at the cap instead of allocating the bomb's output.
     """
     if not isinstance(encoded, str) or not encoded:
-        raise malformed("encodedList must be a non-empty string")
+        raise malformed(Message("encodedList must be a non-empty string"))
     # §2.2: "MUST be a Multibase-encoded base64url (with no padding)" -- base58 and others are refused
     if not encoded.startswith("u"):
-        raise malformed(f"encodedList must be multibase base64url (header 'u'), not header {encoded[:1]!r}")
+        raise malformed(Message("encodedList must be multibase base64url (header 'u'), not header {encoded}",
+                                encoded=repr(encoded[:1])))
     if max_bytes < 1:
-        raise StatusError("max_bytes must be positive", code="CONFIG_ERROR")
+        raise StatusError(Message("max_bytes must be positive"), code="CONFIG_ERROR")
     try:
         compressed = multibase_decode(encoded, max_chars=2 * max_bytes + 4096)
     except MalformedValueError as exc:
-        raise malformed(f"encodedList: {exc.detail}") from exc
+        raise malformed(Message("encodedList: {detail}", detail=exc.detail)) from exc
     if not compressed:
-        raise malformed("encodedList is empty")
+        raise malformed(Message("encodedList is empty"))
     out = bytearray()
     remaining = compressed
     # RFC 1952 §2.2: a gzip file is a series of members; each is decompressed in turn
@@ -109,30 +112,32 @@ def decode_bitstring(encoded: str, *, max_bytes: int = DEFAULT_MAX_BITSTRING_BYT
             # ask for at most one byte past the cap: getting it proves the bomb without inflating it
             chunk = inflater.decompress(remaining, max_bytes - len(out) + 1)
         except zlib.error as exc:
-            raise malformed(f"encodedList is not GZIP data: {exc}") from exc
+            raise malformed(Message("encodedList is not GZIP data: {why}", why=str(exc))) from exc
         out += chunk
         if len(out) > max_bytes:
-            raise malformed(f"encodedList expands to more than {max_bytes} bytes (a compression bomb)")
+            raise malformed(Message("encodedList expands to more than {limit} bytes (a compression bomb)",
+                                    limit=max_bytes))
         if not inflater.eof:
-            raise malformed("encodedList is a truncated GZIP stream")
+            raise malformed(Message("encodedList is a truncated GZIP stream"))
         remaining = inflater.unused_data
     if not out:
-        raise malformed("encodedList expands to an empty bitstring")
+        raise malformed(Message("encodedList expands to an empty bitstring"))
     return bytes(out)
 
 
 def _check_position(bitstring_bits: int, index: int, size: int) -> tuple[int, int]:
     if isinstance(index, bool) or not isinstance(index, int) or isinstance(size, bool) or not isinstance(size, int):
-        raise malformed("a status index and size must be integers")
+        raise malformed(Message("a status index and size must be integers"))
     if size < 1:
-        raise malformed(f"statusSize must be an integer greater than zero, not {size}")
+        raise malformed(Message("statusSize must be an integer greater than zero, not {size}", size=str(size)))
     if index < 0:
-        raise StatusError(f"status index {index} is negative", code="RANGE_ERROR")
+        raise StatusError(Message("status index {index} is negative", index=str(index)), code="RANGE_ERROR")
     # §3.2 step 10: the entry occupies bits [index*size, index*size + size)
     start = index * size
     end = start + size
     if end > bitstring_bits:
-        raise StatusError(f"status index {index} (size {size}) is outside the {bitstring_bits}-bit list",
+        raise StatusError(Message("status index {index} (size {size}) is outside the {bits}-bit list",
+                                  index=str(index), size=size, bits=bitstring_bits),
                           code="RANGE_ERROR")
     return start, end
 
@@ -159,11 +164,12 @@ def set_status(bitstring: bytearray, index: int, value: int, size: int = 1) -> N
     '0040'
     """
     if not isinstance(bitstring, bytearray):
-        raise StatusError("set_status needs a bytearray (it edits the bitstring in place)",
+        raise StatusError(Message("set_status needs a bytearray (it edits the bitstring in place)"),
                           code="MALFORMED_VALUE_ERROR")
     start, end = _check_position(len(bitstring) * 8, index, size)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << size):
-        raise StatusError(f"status value {value!r} does not fit in {size} bit(s)", code="RANGE_ERROR")
+        raise StatusError(Message("status value {value} does not fit in {size} bit(s)", value=repr(value),
+                                  size=size), code="RANGE_ERROR")
     for offset, position in enumerate(range(start, end)):
         bit = (value >> (size - 1 - offset)) & 1
         mask = 0x80 >> (position & 7)
@@ -188,34 +194,37 @@ class StatusEntry(NamedTuple):  # a tuple: built for every entry of every creden
 def parse_entry(entry: Any) -> StatusEntry:
     """§2.1 constraints on one entry; every violation is a MALFORMED_VALUE_ERROR (§3 preamble)."""
     if not isinstance(entry, dict):
-        raise malformed("credentialStatus entries must be objects")
+        raise malformed(Message("credentialStatus entries must be objects"))
     if entry.get("type") != ENTRY_TYPE:
         # another status mechanism (or none named): it cannot be checked here, so it fails closed
-        raise StatusError(f"status type {entry.get('type')!r} is not supported (only {ENTRY_TYPE}); "
-                          "the credential's status cannot be established", code="STATUS_VERIFICATION_ERROR")
+        raise StatusError(Message("status type {type} is not supported (only {entry_type}); the credential's status "
+                                  "cannot be established", type=repr(entry.get("type")),
+                                  entry_type=ENTRY_TYPE), code="STATUS_VERIFICATION_ERROR")
     purpose = entry.get("statusPurpose")
     if not isinstance(purpose, str) or not purpose:
-        raise malformed("statusPurpose must be a string")
+        raise malformed(Message("statusPurpose must be a string"))
     raw_index = entry.get("statusListIndex")
     # "an arbitrary size integer greater than or equal to 0, expressed as a string in base 10"
     if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index):
-        raise malformed(f"statusListIndex must be a base-10 string of digits, not {raw_index!r}")
+        raise malformed(Message("statusListIndex must be a base-10 string of digits, not {raw_index}",
+                                raw_index=repr(raw_index)))
     list_url = entry.get("statusListCredential")
     if not is_url(list_url):
-        raise malformed(f"statusListCredential {list_url!r} is not a URL")
+        raise malformed(Message("statusListCredential {list_url} is not a URL", list_url=repr(list_url)))
     assert isinstance(list_url, str)
     if "id" in entry and (not is_url(entry["id"]) or entry["id"] == list_url):
-        raise malformed("the entry's id must be a URL and MUST NOT be the status list URL")
+        raise malformed(Message("the entry's id must be a URL and MUST NOT be the status list URL"))
     size = entry.get("statusSize", 1)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise malformed(f"statusSize must be an integer greater than zero, not {size!r}")
+        raise malformed(Message("statusSize must be an integer greater than zero, not {size}", size=repr(size)))
     if size > _MAX_STATUS_SIZE:
-        raise malformed(f"statusSize {size} would need {2 ** _MAX_STATUS_SIZE}+ statusMessage entries")
+        raise malformed(Message("statusSize {size} would need {count}+ statusMessage entries", size=size,
+                                count=2 ** _MAX_STATUS_SIZE))
     messages: dict[int, str] | None = None
     if "statusMessage" in entry:
         messages = _parse_messages(entry["statusMessage"], size)
     elif size > 1:
-        raise malformed("statusMessage MUST be present when statusSize is greater than 1")
+        raise malformed(Message("statusMessage MUST be present when statusSize is greater than 1"))
     return StatusEntry(purpose, int(raw_index), list_url, size, messages)
 
 
@@ -229,14 +238,15 @@ def check_entry_shape(entry: Any) -> None:
 def _parse_messages(value: Any, size: int) -> dict[int, str]:
     # §2.1 statusMessage: an array with one element per possible value, each {status: "0x..", message}
     if not isinstance(value, list) or len(value) != 1 << size:
-        raise malformed(f"statusMessage must be an array of {1 << size} entries for statusSize {size}")
+        raise malformed(Message("statusMessage must be an array of {count} entries for statusSize {size}",
+                                count=1 << size, size=size))
     out: dict[int, str] = {}
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("status"), str) \
                 or not isinstance(item.get("message"), str) or not _HEX_STATUS.fullmatch(item["status"]):
-            raise malformed("each statusMessage needs a 'status' like '0x1' and a 'message' string")
+            raise malformed(Message("each statusMessage needs a 'status' like '0x1' and a 'message' string"))
         code = int(item["status"], 16)
         if code >= 1 << size or code in out:
-            raise malformed(f"statusMessage status {item['status']} is out of range or repeated")
+            raise malformed(Message("statusMessage status {status} is out of range or repeated", status=item["status"]))
         out[code] = item["message"]
     return out

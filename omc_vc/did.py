@@ -24,6 +24,7 @@ from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc.errors import DidError, FetchError, InputError, MalformedValueError, VerificationMethodError
+from omc_vc.i18n import Message
 from omc_vc.keys import PublicKey
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
@@ -34,6 +35,10 @@ MAX_DID_DOCUMENT_BYTES = 256 * 1024
 # did:key URL is short (under 200 characters), so the bound keeps the memory small whatever the input.
 DID_KEY_CACHE_SIZE = 256
 RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation", "keyAgreement")
+# What the JSON reader's errors call the documents read here (shown in the reader's language).
+_JWK_OF_DID: Final = Message("the did:jwk's JWK")
+_KEY_DOCUMENT: Final = Message("key document")
+_DID_DOCUMENT: Final = Message("DID document")
 
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
@@ -47,16 +52,16 @@ _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 def did_key_public_key(did: str) -> PublicKey:
     """The public key a did:key encodes (did:key §3.1.3 decode)."""
     if not isinstance(did, str) or not did.startswith("did:key:"):
-        raise DidError(f"{did!r} is not a did:key", code="invalidDid")
+        raise DidError(Message("{did} is not a did:key", did=repr(did)), code="invalidDid")
     value = did[len("did:key:") :]
     if value.startswith("1:"):
         value = value[2:]
     if not value.startswith("z") or ":" in value or "#" in value:
-        raise DidError(f"{did!r} is not a valid did:key", code="invalidDid")
+        raise DidError(Message("{did} is not a valid did:key", did=repr(did)), code="invalidDid")
     try:
         return PublicKey.from_multibase(value)
     except MalformedValueError as exc:
-        raise DidError(f"{did}: {exc.detail}", code="invalidPublicKey") from exc
+        raise DidError(Message("{did}: {detail}", did=did, detail=exc.detail), code="invalidPublicKey") from exc
 
 
 def did_key_document(did: str) -> dict[str, Any]:
@@ -104,21 +109,22 @@ def did_jwk(key: PublicKey) -> str:
 def did_jwk_public_key(did: str) -> tuple[dict[str, Any], PublicKey]:
     """The JWK a did:jwk carries and its public key (did:jwk §2.2 Read, steps 1-3)."""
     if not isinstance(did, str) or not did.startswith("did:jwk:"):
-        raise DidError(f"{did!r} is not a did:jwk", code="invalidDid")
+        raise DidError(Message("{did} is not a did:jwk", did=repr(did)), code="invalidDid")
     value = did[len("did:jwk:"):]
     if not value or len(did) > MAX_DID_JWK_LENGTH or any(c in value for c in ":#?/"):
-        raise DidError(f"{did[:80]!r} is not a valid did:jwk", code="invalidDid")
+        raise DidError(Message("{did} is not a valid did:jwk", did=repr(did[:80])), code="invalidDid")
     try:
-        jwk = loads_object(b64url_decode(value), max_bytes=MAX_DID_JWK_LENGTH, what="the did:jwk's JWK")
+        jwk = loads_object(b64url_decode(value), max_bytes=MAX_DID_JWK_LENGTH, what=_JWK_OF_DID)
     except (MalformedValueError, InputError) as exc:
-        raise DidError(f"{did[:80]}: the method-specific id is not a base64url JSON object", code="invalidDid") from exc
+        raise DidError(Message("{did}: the method-specific id is not a base64url JSON object",
+                               did=did[:80]), code="invalidDid") from exc
     if "d" in jwk:
         # a private key in an identifier would publish it
-        raise DidError(f"{did[:80]}: the JWK holds a private key", code="invalidPublicKey")
+        raise DidError(Message("{did}: the JWK holds a private key", did=did[:80]), code="invalidPublicKey")
     try:
         return jwk, PublicKey.from_jwk(jwk)
     except MalformedValueError as exc:
-        raise DidError(f"{did[:80]}: {exc.detail}", code="invalidPublicKey") from exc
+        raise DidError(Message("{did}: {detail}", did=did[:80], detail=exc.detail), code="invalidPublicKey") from exc
 
 
 def did_jwk_document(did: str) -> dict[str, Any]:
@@ -145,28 +151,29 @@ def did_jwk_document(did: str) -> dict[str, Any]:
 def did_web(domain: str, path: str | None = None, *, port: int | None = None) -> str:
     """Build a did:web from a domain, optional port and optional ``a/b`` or ``a:b`` path."""
     if not _DOMAIN.match(domain) or re.fullmatch(r"[0-9.]+", domain):
-        raise DidError(f"{domain!r} is not a domain name (did:web must not be an IP address)", code="invalidDid")
+        raise DidError(Message("{domain} is not a domain name (did:web must not be an IP address)",
+                               domain=repr(domain)), code="invalidDid")
     host = domain.lower() + (quote(f":{port}", safe="") if port else "")
     segments = [s for s in re.split(r"[:/]", path or "") if s]
     for seg in segments:
         if not _PATH_SEGMENT.match(seg) or seg in (".", ".."):
-            raise DidError(f"path segment {seg!r} is not allowed in a did:web", code="invalidDid")
+            raise DidError(Message("path segment {seg} is not allowed in a did:web", seg=repr(seg)), code="invalidDid")
     return ":".join(["did", "web", host, *segments])
 
 
 def did_web_url(did: str) -> str:
     """did:web §3.2 read: method-specific id to the https URL of did.json."""
     if not did.startswith("did:web:") or "#" in did or "?" in did:
-        raise DidError(f"{did!r} is not a did:web", code="invalidDid")
+        raise DidError(Message("{did} is not a did:web", did=repr(did)), code="invalidDid")
     parts = did[len("did:web:") :].split(":")
     host = unquote(parts[0])
     hostname, _, port = host.partition(":")
     if (not _DOMAIN.match(hostname) or re.fullmatch(r"[0-9.]+", hostname)
             or (port and not (port.isdigit() and 1 <= int(port) <= 65535))):
-        raise DidError(f"{did!r} does not name a valid host", code="invalidDid")
+        raise DidError(Message("{did} does not name a valid host", did=repr(did)), code="invalidDid")
     path = [unquote(p) for p in parts[1:]]
     if any(not _PATH_SEGMENT.match(p) or p in (".", "..") for p in path):
-        raise DidError(f"{did!r} has an invalid path", code="invalidDid")
+        raise DidError(Message("{did} has an invalid path", did=repr(did)), code="invalidDid")
     return f"https://{host}/" + ("/".join(path) if path else ".well-known") + "/did.json"
 
 
@@ -176,7 +183,7 @@ def did_web_document(did: str, keys: Iterable[PublicKey], *, fragments: Iterable
     key_list = list(keys)
     frags = list(fragments) if fragments is not None else [f"key-{i + 1}" for i in range(len(key_list))]
     if len(frags) != len(key_list):
-        raise DidError("one fragment per key is needed")
+        raise DidError(Message("one fragment per key is needed"))
     methods = [
         {"id": f"{did}#{frag}", "type": "Multikey", "controller": did, "publicKeyMultibase": k.multibase}
         for frag, k in zip(frags, key_list, strict=True)
@@ -217,7 +224,7 @@ class DidResolver:
 
     def resolve(self, did: str) -> dict[str, Any]:
         if not isinstance(did, str) or not did.startswith("did:"):
-            raise DidError(f"{did!r} is not a DID", code="invalidDid")
+            raise DidError(Message("{did} is not a DID", did=repr(did)), code="invalidDid")
         if did in self.documents:
             return self.documents[did]
         if did in self._cache:
@@ -231,7 +238,8 @@ class DidResolver:
         if did.startswith("did:web:"):
             doc = self._resolve_web(did)
         else:
-            raise DidError(f"unsupported DID method in {did!r} (did:key, did:jwk and did:web only)",
+            raise DidError(Message("unsupported DID method in {did} (did:key, did:jwk and did:web only)",
+                                   did=repr(did)),
                            code="methodNotSupported")
         self._keep(did, doc)
         return doc
@@ -250,19 +258,20 @@ class DidResolver:
         an unpinned URL fails with ``notFound``.
         """
         if not isinstance(url, str) or not url.startswith("https://") or "#" in url:
-            raise DidError(f"{url!r} is not an https URL without a fragment", code="invalidDid")
+            raise DidError(Message("{url} is not an https URL without a fragment", url=repr(url)), code="invalidDid")
         if url in self.documents:
             return self.documents[url]
         if url in self._cache:
             return self._cache[url]
         if self.fetcher is None:
-            raise DidError(f"{url} is not pinned and network retrieval of https key documents is not configured "
-                           "(offline)", code="notFound")
+            raise DidError(Message("{url} is not pinned and network retrieval of https key documents is not configured "
+                                   "(offline)", url=url), code="notFound")
         try:
             response = self.fetcher.get_ok(url, max_bytes=MAX_DID_DOCUMENT_BYTES)
-            doc = loads_object(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES, what="key document")
+            doc = loads_object(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES, what=_KEY_DOCUMENT)
         except (FetchError, InputError) as exc:
-            raise DidError(f"cannot retrieve {url}: {exc.detail}", code="notFound") from exc
+            raise DidError(Message("cannot retrieve {url}: {detail}", url=url,
+                                   detail=exc.detail), code="notFound") from exc
         self._keep(url, doc)
         return doc
 
@@ -273,16 +282,18 @@ class DidResolver:
     def _resolve_web(self, did: str) -> dict[str, Any]:
         url = did_web_url(did)
         if self.fetcher is None:
-            raise DidError(f"cannot resolve {did}: network resolution of did:web is not configured", code="notFound")
+            raise DidError(Message("cannot resolve {did}: network resolution of did:web is not configured",
+                                   did=did), code="notFound")
         try:
             response = self.fetcher.get_ok(url, max_bytes=MAX_DID_DOCUMENT_BYTES)
-            doc = loads_object(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES, what="DID document")
+            doc = loads_object(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES, what=_DID_DOCUMENT)
         except (FetchError, InputError) as exc:
-            raise DidError(f"cannot resolve {did} from {url}: {exc.detail}", code="notFound") from exc
+            raise DidError(Message("cannot resolve {did} from {url}: {detail}", did=did, url=url,
+                                   detail=exc.detail), code="notFound") from exc
         # did:web §3.2: the resolved document's id must equal the DID
         if doc.get("id") != did:
             raise DidError(
-                f"DID document at {url} has id {doc.get('id')!r}, not {did}",
+                Message("DID document at {url} has id {id}, not {did}", url=url, id=repr(doc.get("id")), did=did),
                 code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID",
             )
         return doc
@@ -310,7 +321,8 @@ def retrieve_verification_method(vm_url: str, purpose: str, resolver: DidResolve
     # step 1-2: the identifier must be a URL with a fragment
     if not isinstance(vm_url, str) or "#" not in vm_url or not vm_url.startswith("did:"):
         raise VerificationMethodError(
-            f"verificationMethod {vm_url!r} is not a DID URL with a fragment", code="INVALID_VERIFICATION_METHOD_URL"
+            Message("verificationMethod {vm_url} is not a DID URL with a fragment",
+                    vm_url=repr(vm_url)), code="INVALID_VERIFICATION_METHOD_URL"
         )
     controller_url = vm_url.split("#", 1)[0]
     if (controller_url.startswith("did:key:") and isinstance(purpose, str)
@@ -327,7 +339,7 @@ def _did_key_single_method(did: str) -> str:
     try:
         did_key_public_key(did)
     except DidError as exc:
-        raise VerificationMethodError(f"verificationMethod {did!r}: {exc.detail}",
+        raise VerificationMethodError(Message("verificationMethod {did}: {detail}", did=repr(did), detail=exc.detail),
                                       code="INVALID_VERIFICATION_METHOD_URL") from exc
     return f"{did}#{did.rsplit(':', 1)[1]}"
 
@@ -348,29 +360,34 @@ def _retrieve_https(vm_url: str, purpose: str, resolver: DidResolver) -> tuple[d
             return _retrieve(vm_url, purpose, vm_url.split("#", 1)[0], resolver.dereference)
         key_doc = resolver.dereference(vm_url)
     except DidError as exc:
-        raise VerificationMethodError(f"cannot retrieve {vm_url}: {exc.detail}",
+        raise VerificationMethodError(Message("cannot retrieve {vm_url}: {detail}", vm_url=vm_url, detail=exc.detail),
                                       code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT") from exc
     # the key document fetched must be the one asked for (CID 1.0 §3.3 step 4, applied to the key document)
     if key_doc.get("id") != vm_url:
-        raise VerificationMethodError(f"the key document at {vm_url} has id {key_doc.get('id')!r}",
+        raise VerificationMethodError(Message("the key document at {vm_url} has id {id}", vm_url=vm_url,
+                                              id=repr(key_doc.get("id"))),
                                       code="INVALID_VERIFICATION_METHOD")
     controller = key_doc.get("controller")
     if not isinstance(controller, str) or not (controller.startswith("did:") or controller.startswith("https://")):
-        raise VerificationMethodError(f"{vm_url} names no DID or https controller", code="INVALID_VERIFICATION_METHOD")
+        raise VerificationMethodError(Message("{vm_url} names no DID or https controller",
+                                              vm_url=vm_url), code="INVALID_VERIFICATION_METHOD")
     try:
         controller_doc = resolver._controller_document(controller)
     except DidError as exc:
-        raise VerificationMethodError(f"cannot retrieve {vm_url}'s controller {controller}: {exc.detail}",
+        raise VerificationMethodError(Message("cannot retrieve {vm_url}'s controller {controller}: {detail}",
+                                              vm_url=vm_url, controller=controller, detail=exc.detail),
                                       code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT") from exc
     if controller_doc.get("id") != controller:
-        raise VerificationMethodError(f"controller document id {controller_doc.get('id')!r} is not {controller}",
+        raise VerificationMethodError(Message("controller document id {id} is not {controller}",
+                                              id=repr(controller_doc.get("id")), controller=controller),
                                       code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID")
     # the controller must list the key under the proof purpose's verification relationship, by reference or
     # embedded (CID 1.0 §3.3 step 6; jsonld-signatures' ControllerProofPurpose does the same)
     listed = [m if isinstance(m, str) else m.get("id") if isinstance(m, Mapping) else None
               for m in _as_list(controller_doc.get(purpose))]
     if purpose not in RELATIONSHIPS or vm_url not in [_absolute(controller, m) for m in listed if isinstance(m, str)]:
-        raise VerificationMethodError(f"{controller} does not list {vm_url} for {purpose!r}",
+        raise VerificationMethodError(Message("{controller} does not list {vm_url} for {purpose}",
+                                              controller=controller, vm_url=vm_url, purpose=repr(purpose)),
                                       code="INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD")
     return dict(key_doc), _method_key(key_doc, vm_url)
 
@@ -389,23 +406,27 @@ def _retrieve(vm_url: str, purpose: str, controller_url: str,
         doc = resolve(controller_url)
     except DidError as exc:
         raise VerificationMethodError(
-            f"cannot retrieve {vm_url}: {exc.detail}", code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT"
+            Message("cannot retrieve {vm_url}: {detail}", vm_url=vm_url,
+                    detail=exc.detail), code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT"
         ) from exc
     # step 4: the document's id must be the controller document URL
     if doc.get("id") != controller_url:
         raise VerificationMethodError(
-            f"controller document id {doc.get('id')!r} is not {controller_url}",
+            Message("controller document id {id} is not {controller}", id=repr(doc.get("id")),
+                    controller=controller_url),
             code="INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID",
         )
     # step 5-6: find the VM by id (embedded in a relationship or in verificationMethod)
     method = _find_method(doc, vm_url)
     if method is None:
         raise VerificationMethodError(
-            f"{vm_url} is not a verification method of {controller_url}", code="INVALID_VERIFICATION_METHOD"
+            Message("{vm_url} is not a verification method of {controller_url}", vm_url=vm_url,
+                    controller_url=controller_url), code="INVALID_VERIFICATION_METHOD"
         )
     if method.get("controller") != controller_url:
         raise VerificationMethodError(
-            f"{vm_url} is controlled by {method.get('controller')!r}, not {controller_url}",
+            Message("{vm_url} is controlled by {controller}, not {controller_url}", vm_url=vm_url,
+                    controller=repr(method.get("controller")), controller_url=controller_url),
             code="INVALID_VERIFICATION_METHOD",
         )
     # the VM must be listed under the proof purpose's verification relationship
@@ -415,13 +436,15 @@ def _retrieve(vm_url: str, purpose: str, controller_url: str,
     listed = [_absolute(controller_url, m) for m in listed if isinstance(m, str)]
     if purpose not in RELATIONSHIPS or vm_url not in listed:
         raise VerificationMethodError(
-            f"{vm_url} is not authorized for {purpose!r}", code="INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
+            Message("{vm_url} is not authorized for {purpose}", vm_url=vm_url,
+                    purpose=repr(purpose)), code="INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
         )
     key = _method_key(method, vm_url)
     # did:key: the fragment must be the key's own multibase (did:key §3.1.1 step 5)
     if controller_url.startswith("did:key:") and vm_url.split("#", 1)[1] != key.multibase:
         raise VerificationMethodError(
-            f"did:key fragment of {vm_url} does not match its key", code="INVALID_VERIFICATION_METHOD"
+            Message("did:key fragment of {vm_url} does not match its key",
+                    vm_url=vm_url), code="INVALID_VERIFICATION_METHOD"
         )
     return method, key
 
@@ -450,10 +473,12 @@ def _method_key(method: Mapping[str, Any], vm_url: str) -> PublicKey:
         if method.get("type") == "JsonWebKey" or method.get("type") == "JsonWebKey2020":
             jwk = method.get("publicKeyJwk")
             if not isinstance(jwk, dict) or "d" in jwk:
-                raise MalformedValueError("publicKeyJwk is missing or contains a private key")
+                raise MalformedValueError(Message("publicKeyJwk is missing or contains a private key"))
             return PublicKey.from_jwk(jwk)
     except MalformedValueError as exc:
-        raise VerificationMethodError(f"{vm_url}: {exc.detail}", code="INVALID_VERIFICATION_METHOD") from exc
+        raise VerificationMethodError(Message("{vm_url}: {detail}", vm_url=vm_url,
+                                              detail=exc.detail), code="INVALID_VERIFICATION_METHOD") from exc
     raise VerificationMethodError(
-        f"{vm_url} has unsupported type {method.get('type')!r}", code="INVALID_VERIFICATION_METHOD"
+        Message("{vm_url} has unsupported type {type}", vm_url=vm_url,
+                type=repr(method.get("type"))), code="INVALID_VERIFICATION_METHOD"
     )

@@ -41,6 +41,7 @@ from omc_vc._internal.multibase import (
     multibase_encode,
 )
 from omc_vc.errors import KeyError_, MalformedValueError, WrongPassphraseError
+from omc_vc.i18n import Message
 
 KeyType = Literal["ed25519", "p256", "p384"]
 KEY_TYPES: tuple[KeyType, ...] = ("ed25519", "p256", "p384")
@@ -70,7 +71,7 @@ def _curve_of(key: ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey) -> _C
     for info in _CURVES.values():
         if isinstance(key.curve, info.curve):
             return info
-    raise KeyError_(f"unsupported EC curve {key.curve.name} (P-256 or P-384)")
+    raise KeyError_(Message("unsupported EC curve {name} (P-256 or P-384)", name=key.curve.name))
 
 
 KEY_FILE_FORMAT = "omc-vc-key/1"
@@ -109,59 +110,64 @@ class PublicKey:
     def _import_multibase(cls, value: str) -> PublicKey:
         raw = multibase_decode(value)
         if not value.startswith("z"):
-            raise MalformedValueError("publicKeyMultibase must be base58-btc ('z' header)")
+            raise MalformedValueError(Message("publicKeyMultibase must be base58-btc ('z' header)"))
         header, body = raw[:2], raw[2:]
         try:
             if header == ED25519_PUB:
                 if len(body) != 32:
-                    raise MalformedValueError(f"Ed25519 public key must be 32 bytes, got {len(body)}")
+                    raise MalformedValueError(Message("Ed25519 public key must be 32 bytes, got {length}",
+                                                      length=len(body)))
                 return cls("ed25519", ed25519.Ed25519PublicKey.from_public_bytes(body))
             for info in _CURVES.values():
                 if header == info.public_header:
                     if len(body) != info.size + 1:
                         raise MalformedValueError(
-                            f"{info.jwk_crv} public key must be {info.size + 1} bytes (compressed), got {len(body)}"
+                            Message("{jwk_crv} public key must be {size} bytes (compressed), got {length}",
+                                    jwk_crv=info.jwk_crv, size=info.size + 1, length=len(body))
                         )
                     return cls(info.key_type, ec.EllipticCurvePublicKey.from_encoded_point(info.curve(), body))
         except ValueError as exc:
-            raise MalformedValueError("publicKeyMultibase is not a valid point") from exc
+            raise MalformedValueError(Message("publicKeyMultibase is not a valid point")) from exc
         if header in (ED25519_PRIV, P256_PRIV, P384_PRIV):
             raise MalformedValueError(
-                "a secret key was given where a public key was expected; never publish secret keys"
+                Message("a secret key was given where a public key was expected; never publish secret keys")
             )
         raise MalformedValueError(
-            f"unsupported Multikey header 0x{header.hex()} (Ed25519, P-256 or P-384 public keys only)"
+            Message("unsupported Multikey header 0x{header} (Ed25519, P-256 or P-384 public keys only)",
+                    header=header.hex())
         )
 
     @classmethod
     def from_jwk(cls, jwk: dict[str, Any]) -> PublicKey:
         if not isinstance(jwk, dict):
-            raise MalformedValueError("JWK must be an object")
+            raise MalformedValueError(Message("JWK must be an object"))
         kty, crv = jwk.get("kty"), jwk.get("crv")
         try:
             if kty == "OKP" and crv == "Ed25519":
                 x = b64url_decode(str(jwk.get("x", "")))
                 if len(x) != 32:
-                    raise MalformedValueError("Ed25519 JWK 'x' must be 32 bytes")
+                    raise MalformedValueError(Message("Ed25519 JWK 'x' must be 32 bytes"))
                 return cls("ed25519", ed25519.Ed25519PublicKey.from_public_bytes(x))
             info = next((c for c in _CURVES.values() if kty == "EC" and crv == c.jwk_crv), None)
             if info is not None:
                 x = b64url_decode(str(jwk.get("x", "")))
                 y = b64url_decode(str(jwk.get("y", "")))
                 if len(x) != info.size or len(y) != info.size:
-                    raise MalformedValueError(f"{info.jwk_crv} JWK 'x' and 'y' must be {info.size} bytes")
+                    raise MalformedValueError(Message("{jwk_crv} JWK 'x' and 'y' must be {size} bytes",
+                                                      jwk_crv=info.jwk_crv, size=info.size))
                 nums = ec.EllipticCurvePublicNumbers(int.from_bytes(x, "big"), int.from_bytes(y, "big"), info.curve())
                 return cls(info.key_type, nums.public_key())
         except ValueError as exc:
-            raise MalformedValueError("JWK is not a valid public key") from exc
-        raise MalformedValueError(f"unsupported JWK kty/crv {kty}/{crv} (OKP/Ed25519, EC/P-256 or EC/P-384)")
+            raise MalformedValueError(Message("JWK is not a valid public key")) from exc
+        raise MalformedValueError(Message("unsupported JWK kty/crv {kty}/{crv} (OKP/Ed25519, EC/P-256 or EC/P-384)",
+                                          kty=str(kty), crv=str(crv)))
 
     @classmethod
     def from_pem(cls, data: bytes) -> PublicKey:
         try:
             key = serialization.load_pem_public_key(data)
         except ValueError as exc:
-            raise KeyError_("not a PEM public key") from exc
+            raise KeyError_(Message("not a PEM public key")) from exc
         return cls._wrap(key)
 
     @classmethod
@@ -170,7 +176,7 @@ class PublicKey:
             return cls("ed25519", key)
         if isinstance(key, ec.EllipticCurvePublicKey):
             return cls(_curve_of(key).key_type, key)
-        raise KeyError_("unsupported key type (Ed25519, P-256 or P-384 only)")
+        raise KeyError_(Message("unsupported key type (Ed25519, P-256 or P-384 only)"))
 
     # --- export -------------------------------------------------------------------------------
     @cached_property
@@ -285,7 +291,7 @@ class KeyPair:
             return cls(ed25519.Ed25519PrivateKey.generate())
         if key_type in _CURVES:
             return cls(ec.generate_private_key(_CURVES[key_type].curve()))
-        raise KeyError_(f"unknown key type {key_type!r} (ed25519, p256 or p384)")
+        raise KeyError_(Message("unknown key type {key_type} (ed25519, p256 or p384)", key_type=repr(key_type)))
 
     @classmethod
     def from_secret_multibase(cls, value: str) -> KeyPair:
@@ -293,7 +299,7 @@ class KeyPair:
         try:
             raw = multibase_decode(value.strip())
         except MalformedValueError as exc:
-            raise KeyError_(f"secretKeyMultibase is not valid multibase: {exc.detail}") from exc
+            raise KeyError_(Message("secretKeyMultibase is not valid multibase: {detail}", detail=exc.detail)) from exc
         header, body = raw[:2], raw[2:]
         try:
             if header == ED25519_PRIV:
@@ -303,41 +309,44 @@ class KeyPair:
                         serialization.Encoding.Raw, serialization.PublicFormat.Raw
                     )
                     if expected != body[32:]:
-                        raise KeyError_("64-byte Ed25519 secret key: its public half does not match its seed")
+                        raise KeyError_(Message("64-byte Ed25519 secret key: its public half does not match its seed"))
                     return pair
                 if len(body) != 32:
-                    raise KeyError_(f"Ed25519 secret key must be 32 or 64 bytes, got {len(body)}")
+                    raise KeyError_(Message("Ed25519 secret key must be 32 or 64 bytes, got {length}",
+                                            length=len(body)))
                 return cls(ed25519.Ed25519PrivateKey.from_private_bytes(body))
             for info in _CURVES.values():
                 if header == info.secret_header:
                     if len(body) != info.size:
-                        raise KeyError_(f"{info.jwk_crv} secret key must be {info.size} bytes, got {len(body)}")
+                        raise KeyError_(Message("{jwk_crv} secret key must be {size} bytes, got {length}",
+                                                jwk_crv=info.jwk_crv, size=info.size, length=len(body)))
                     return cls(ec.derive_private_key(int.from_bytes(body, "big"), info.curve()))
         except ValueError as exc:
-            raise KeyError_("secretKeyMultibase is not a valid secret key") from exc
-        raise KeyError_(f"unsupported secret Multikey header 0x{header.hex()} (Ed25519, P-256 or P-384)")
+            raise KeyError_(Message("secretKeyMultibase is not a valid secret key")) from exc
+        raise KeyError_(Message("unsupported secret Multikey header 0x{header} (Ed25519, P-256 or P-384)",
+                                header=header.hex()))
 
     @classmethod
     def from_jwk(cls, jwk: dict[str, Any]) -> KeyPair:
         if not isinstance(jwk, dict) or "d" not in jwk:
-            raise KeyError_("JWK has no private part 'd'")
+            raise KeyError_(Message("JWK has no private part 'd'"))
         try:
             d = b64url_decode(str(jwk["d"]))
         except MalformedValueError as exc:
-            raise KeyError_("JWK 'd' is not base64url") from exc
+            raise KeyError_(Message("JWK 'd' is not base64url")) from exc
         try:
             public = PublicKey.from_jwk({k: v for k, v in jwk.items() if k != "d"})
         except MalformedValueError as exc:
-            raise KeyError_(f"JWK: {exc.detail}") from exc
+            raise KeyError_(Message("JWK: {detail}", detail=exc.detail)) from exc
         try:
             if public.key_type == "ed25519":
                 pair = cls(ed25519.Ed25519PrivateKey.from_private_bytes(d))
             else:
                 pair = cls(ec.derive_private_key(int.from_bytes(d, "big"), _CURVES[public.key_type].curve()))
         except ValueError as exc:
-            raise KeyError_("JWK 'd' is not a valid private key") from exc
+            raise KeyError_(Message("JWK 'd' is not a valid private key")) from exc
         if pair.public_key != public:
-            raise KeyError_("JWK private part does not match its public part")
+            raise KeyError_(Message("JWK private part does not match its public part"))
         return pair
 
     @classmethod
@@ -346,14 +355,14 @@ class KeyPair:
             key = serialization.load_pem_private_key(data, password=password)
         except TypeError as exc:
             raise KeyError_(
-                "PEM key is encrypted: a password is needed"
+                Message("PEM key is encrypted: a password is needed")
                 if password is None
-                else "PEM key is not encrypted but a password was given"
+                else Message("PEM key is not encrypted but a password was given")
             ) from exc
         except ValueError as exc:
-            raise KeyError_("not a readable PEM private key (or wrong password)") from exc
+            raise KeyError_(Message("not a readable PEM private key (or wrong password)")) from exc
         if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
-            raise KeyError_("unsupported PEM key type (Ed25519, P-256 or P-384 only)")
+            raise KeyError_(Message("unsupported PEM key type (Ed25519, P-256 or P-384 only)"))
         return cls(key)
 
     # --- export (explicit: these return secrets) --------------------------------------------------
@@ -423,7 +432,8 @@ def key_file_document(pair: KeyPair, passphrase: str | None, *, insecure_plainte
     header = _header(pair.key_type, pair.public_key.multibase, pair.verification_method, pair.controller)
     if passphrase is None:
         if not insecure_plaintext:
-            raise KeyError_("a passphrase is required to write a key file (or insecure_plaintext for demos/tests)")
+            raise KeyError_(Message("a passphrase is required to write a key file (or insecure_plaintext for "
+                                    "demos/tests)"))
         return {
             **header,
             "encryption": "none",
@@ -431,7 +441,7 @@ def key_file_document(pair: KeyPair, passphrase: str | None, *, insecure_plainte
             "secretKeyMultibase": pair.secret_multibase(),
         }
     if not passphrase:
-        raise KeyError_("the passphrase is empty")
+        raise KeyError_(Message("the passphrase is empty"))
     salt = os.urandom(16)
     nonce = os.urandom(12)
     key = _kdf(passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
@@ -463,7 +473,7 @@ def save_key(
     """Write a key file atomically with mode 0600."""
     target = Path(path)
     if target.exists() and not overwrite:
-        raise KeyError_(f"{target} already exists; refusing to overwrite a key file")
+        raise KeyError_(Message("{path} already exists; refusing to overwrite a key file", path=str(target)))
     doc = key_file_document(pair, passphrase, insecure_plaintext=insecure_plaintext)
     atomic.write_json(target, doc, mode=0o600)
     return target
@@ -479,22 +489,25 @@ def _read_key_doc(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise KeyError_(f"key file {path} does not exist") from exc
+        raise KeyError_(Message("key file {path} does not exist", path=str(path))) from exc
     except OSError as exc:
-        raise KeyError_(f"cannot read key file {path}: {exc.strerror}") from exc
+        raise KeyError_(Message("cannot read key file {path}: {why}", path=str(path), why=str(exc.strerror))) from exc
     if len(raw) > MAX_KEY_FILE_BYTES:
-        raise KeyError_(f"key file {path} is too large to be a key file", code="KEY_FILE_CORRUPT")
+        raise KeyError_(Message("key file {path} is too large to be a key file", path=str(path)),
+                        code="KEY_FILE_CORRUPT")
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise KeyError_(f"key file {path} is corrupt (not JSON)", code="KEY_FILE_CORRUPT") from exc
+        raise KeyError_(Message("key file {path} is corrupt (not JSON)", path=str(path)),
+                        code="KEY_FILE_CORRUPT") from exc
     required = ("format", "type", "publicKeyMultibase", "verificationMethod", "controller", "encryption")
     if (
         not isinstance(doc, dict)
         or doc.get("format") != KEY_FILE_FORMAT
         or any(not isinstance(doc.get(k), str | dict) for k in required)
     ):
-        raise KeyError_(f"key file {path} is corrupt or not an omc-vc key file", code="KEY_FILE_CORRUPT")
+        raise KeyError_(Message("key file {path} is corrupt or not an omc-vc key file",
+                                path=str(path)), code="KEY_FILE_CORRUPT")
     return doc
 
 
@@ -507,10 +520,12 @@ def load_key(path: str | os.PathLike[str], passphrase: str | None = None) -> Key
     if enc == "none":
         secret = doc.get("secretKeyMultibase")
         if not isinstance(secret, str):
-            raise KeyError_(f"key file {target} is corrupt (no secret)", code="KEY_FILE_CORRUPT")
+            raise KeyError_(Message("key file {path} is corrupt (no secret)", path=str(target)),
+                            code="KEY_FILE_CORRUPT")
     else:
         if passphrase is None:
-            raise KeyError_(f"key file {target} is encrypted: a passphrase is needed", code="KEY_PASSPHRASE_REQUIRED")
+            raise KeyError_(Message("key file {path} is encrypted: a passphrase is needed",
+                                    path=str(target)), code="KEY_PASSPHRASE_REQUIRED")
         try:
             assert isinstance(enc, dict) and enc.get("kdf") == "scrypt" and enc.get("cipher") == "AES-256-GCM"
             n, r, p = int(enc["n"]), int(enc["r"]), int(enc["p"])
@@ -520,19 +535,21 @@ def load_key(path: str | os.PathLike[str], passphrase: str | None = None) -> Key
             nonce = b64url_decode(enc["nonce"])
             ciphertext = b64url_decode(doc["ciphertext"])
         except (AssertionError, KeyError, TypeError, ValueError, MalformedValueError) as exc:
-            raise KeyError_(f"key file {target} is corrupt (bad encryption header)", code="KEY_FILE_CORRUPT") from exc
+            raise KeyError_(Message("key file {path} is corrupt (bad encryption header)",
+                                    path=str(target)), code="KEY_FILE_CORRUPT") from exc
         aad = json.dumps(header, sort_keys=True).encode("utf-8")
         try:
             secret = AESGCM(_kdf(passphrase, salt, n, r, p)).decrypt(nonce, ciphertext, aad).decode("ascii")
         except InvalidTag as exc:
             raise WrongPassphraseError(
-                f"wrong passphrase for key file {target} (or the file was tampered with)"
+                Message("wrong passphrase for key file {path} (or the file was tampered with)", path=str(target))
             ) from exc
         except ValueError as exc:
-            raise KeyError_(f"key file {target} is corrupt", code="KEY_FILE_CORRUPT") from exc
+            raise KeyError_(Message("key file {path} is corrupt", path=str(target)), code="KEY_FILE_CORRUPT") from exc
     pair = KeyPair.from_secret_multibase(secret)
     if pair.public_key.multibase != doc["publicKeyMultibase"]:
         raise KeyError_(
-            f"key file {target} is corrupt: its public key does not match its secret", code="KEY_FILE_CORRUPT"
+            Message("key file {path} is corrupt: its public key does not match its secret",
+                    path=str(target)), code="KEY_FILE_CORRUPT"
         )
     return pair.with_id(doc["verificationMethod"], doc["controller"])

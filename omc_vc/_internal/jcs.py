@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from omc_vc.errors import MalformedValueError
+from omc_vc.i18n import Message
 
 
 def _number(value: float | int) -> str:
@@ -17,10 +18,10 @@ def _number(value: float | int) -> str:
         raise TypeError
     if isinstance(value, int):
         if abs(value) > 2**53:
-            raise MalformedValueError("JCS: integer outside the IEEE-754 double-exact range")
+            raise MalformedValueError(Message("JCS: integer outside the IEEE-754 double-exact range"))
         return str(value)
     if not math.isfinite(value):
-        raise MalformedValueError("JCS: NaN and Infinity are not allowed")
+        raise MalformedValueError(Message("JCS: NaN and Infinity are not allowed"))
     if value == 0:
         return "0"
     # RFC 8785 §3.2.2.3 = ECMAScript Number::toString: shortest round-trip digits, then layout.
@@ -88,4 +89,4 @@ def canonicalize(value: Any) -> str:
     if isinstance(value, dict):
         keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
         return "{" + ",".join(_string(k) + ":" + canonicalize(value[k]) for k in keys) + "}"
-    raise MalformedValueError(f"JCS: unsupported value type {type(value).__name__}")
+    raise MalformedValueError(Message("JCS: unsupported value type {kind}", kind=type(value).__name__))

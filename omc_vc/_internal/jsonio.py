@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Final
 
 from omc_vc.errors import InputError
+from omc_vc.i18n import Message
 
 MAX_DOCUMENT_BYTES = 1_000_000  # 1 MB: an OMC is ~2-10 KB; a registry or status list stays far below
 MAX_DEPTH = 64
+#: What the errors call a document when the caller does not say (shown in the reader's language).
+_DOCUMENT: Final = Message("document")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -21,13 +24,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise InputError(f"duplicate JSON key {key!r}")
+            raise InputError(Message("duplicate JSON key {key}", key=repr(key)))
         seen.add(key)
-    raise InputError("duplicate JSON key")  # not reached: fewer names than pairs means one repeats
+    raise InputError(Message("duplicate JSON key"))  # not reached: fewer names than pairs means one repeats
 
 
 def _reject_constant(name: str) -> Any:
-    raise InputError(f"JSON value {name} is not allowed")
+    raise InputError(Message("JSON value {name} is not allowed", name=name))
 
 
 def _finite_float(text: str) -> float:
@@ -35,7 +38,7 @@ def _finite_float(text: str) -> float:
     # and conversions (int(), timedelta) cannot take. I-JSON (RFC 7493 §2.2): not beyond double range.
     value = float(text)
     if math.isinf(value):
-        raise InputError(f"JSON number {text[:40]} is out of range")
+        raise InputError(Message("JSON number {text} is out of range", text=text[:40]))
     return value
 
 
@@ -88,19 +91,20 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str = "document") -> Any:
+def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str = _DOCUMENT) -> Any:
     """Parse JSON from an untrusted source, raising InputError (PARSING_ERROR) on anything odd."""
     try:
         raw = data.encode("utf-8") if isinstance(data, str) else data
     except UnicodeEncodeError as exc:  # a str holding a lone surrogate has no UTF-8 form
-        raise InputError(f"{what} is not Unicode text (an unpaired surrogate)") from exc
+        raise InputError(Message("{what} is not Unicode text (an unpaired surrogate)", what=what)) from exc
     if len(raw) > max_bytes:
-        raise InputError(f"{what} is {len(raw)} bytes, over the {max_bytes}-byte limit", code="SIZE_LIMIT_EXCEEDED")
+        raise InputError(Message("{what} is {size} bytes, over the {limit}-byte limit", what=what, size=len(raw),
+                                 limit=max_bytes), code="SIZE_LIMIT_EXCEEDED")
     try:
         # what the utf-8-sig codec does (one leading byte order mark dropped), without its Python-level wrapper
         text = (raw[3:] if raw.startswith(_UTF8_BOM) else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{what} is not UTF-8 text") from exc
+        raise InputError(Message("{what} is not UTF-8 text", what=what)) from exc
     # The limit counts levels the way _depth does: a container is one level and a value inside it one more,
     # so a parsed value is at most (containers nested in the text) + 1 levels deep. The number of opening
     # brackets bounds the nesting from above, and the string-aware scan measures it exactly for valid JSON;
@@ -110,7 +114,8 @@ def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str =
         containers = _max_bracket_depth(text)
         # cheap pre-check so a deeply nested document never reaches the recursive parser
         if containers > MAX_DEPTH:
-            raise InputError(f"{what} is nested more than {MAX_DEPTH} levels deep", code="DEPTH_LIMIT_EXCEEDED")
+            raise InputError(Message("{what} is nested more than {limit} levels deep", what=what,
+                                     limit=MAX_DEPTH), code="DEPTH_LIMIT_EXCEEDED")
         needs_walk = containers == MAX_DEPTH
     try:
         if text.startswith("\ufeff"):  # what json.loads says before decoding
@@ -119,19 +124,20 @@ def loads(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str =
     except InputError:
         raise
     except (ValueError, RecursionError) as exc:
-        raise InputError(f"{what} is not valid JSON: {exc}") from exc
+        raise InputError(Message("{what} is not valid JSON: {why}", what=what, why=str(exc))) from exc
     if needs_walk and _depth(value) > MAX_DEPTH:
-        raise InputError(f"{what} is nested more than {MAX_DEPTH} levels deep", code="DEPTH_LIMIT_EXCEEDED")
+        raise InputError(Message("{what} is nested more than {limit} levels deep", what=what,
+                                 limit=MAX_DEPTH), code="DEPTH_LIMIT_EXCEEDED")
     # I-JSON (RFC 7493 §2.1): no unpaired surrogates; only an escape can make one (UTF-8 text cannot)
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(value):
-        raise InputError(f"{what} holds a string with an unpaired UTF-16 surrogate (RFC 7493 §2.1)")
+        raise InputError(Message("{what} holds a string with an unpaired UTF-16 surrogate (RFC 7493 §2.1)", what=what))
     return value
 
 
-def loads_object(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str = "document") -> dict[str, Any]:
+def loads_object(data: str | bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, what: str = _DOCUMENT) -> dict[str, Any]:
     value = loads(data, max_bytes=max_bytes, what=what)
     if not isinstance(value, dict):
-        raise InputError(f"{what} must be a JSON object, not {type(value).__name__}")
+        raise InputError(Message("{what} must be a JSON object, not {kind}", what=what, kind=type(value).__name__))
     return value
 
 

@@ -10,6 +10,7 @@ import base64
 import hashlib
 
 from omc_vc.errors import MalformedValueError
+from omc_vc.i18n import Message
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
@@ -38,12 +39,12 @@ def b58encode(data: bytes) -> str:
 
 def b58decode(text: str) -> bytes:
     if len(text) > MAX_MULTIBASE_CHARS:
-        raise MalformedValueError("base58 value too long")
+        raise MalformedValueError(Message("base58 value too long"))
     num = 0
     for ch in text:
         idx = _B58_INDEX.get(ch)
         if idx is None:
-            raise MalformedValueError(f"invalid base58btc character {ch!r}")
+            raise MalformedValueError(Message("invalid base58btc character {ch}", ch=repr(ch)))
         num = num * 58 + idx
     zeros = len(text) - len(text.lstrip("1"))
     body = num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b""
@@ -56,11 +57,11 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     if any(c in text for c in "+/= \n\r\t"):
-        raise MalformedValueError("base64url value has characters outside the unpadded url-safe alphabet")
+        raise MalformedValueError(Message("base64url value has characters outside the unpadded url-safe alphabet"))
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError) as exc:
-        raise MalformedValueError("invalid base64url value") from exc
+        raise MalformedValueError(Message("invalid base64url value")) from exc
 
 
 def multibase_encode(data: bytes, base: str = "z") -> str:
@@ -75,15 +76,15 @@ def multibase_encode(data: bytes, base: str = "z") -> str:
 def multibase_decode(value: str, *, max_chars: int = MAX_MULTIBASE_CHARS) -> bytes:
     """Decode a multibase string with header ``z`` or ``u``; anything else is a MalformedValueError."""
     if not isinstance(value, str) or not value:
-        raise MalformedValueError("multibase value must be a non-empty string")
+        raise MalformedValueError(Message("multibase value must be a non-empty string"))
     if len(value) > max_chars:
-        raise MalformedValueError("multibase value too long")
+        raise MalformedValueError(Message("multibase value too long"))
     head, body = value[0], value[1:]
     if head == "z":
         return b58decode(body)
     if head == "u":
         return b64url_decode(body)
-    raise MalformedValueError(f"unsupported multibase header {head!r} (expected 'z' or 'u')")
+    raise MalformedValueError(Message("unsupported multibase header {head} (expected 'z' or 'u')", head=repr(head)))
 
 
 def multihash(data: bytes, alg: str = "sha2-256") -> bytes:

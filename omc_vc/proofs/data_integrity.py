@@ -31,6 +31,7 @@ from omc_vc._internal.multibase import multibase_decode, multibase_encode
 from omc_vc._internal.timeutil import format_datetime, is_datetime_stamp, parse_datetime, shift, utcnow
 from omc_vc.did import DidResolver, retrieve_verification_method
 from omc_vc.errors import MalformedValueError, OmcVcError, ProofError, VerificationMethodError
+from omc_vc.i18n import Message
 from omc_vc.keys import KeyPair, PublicKey
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -197,7 +198,8 @@ class JcsSuite(_Signing):
         proof_ctx = _as_list(options["@context"])
         doc_ctx = _as_list(document.get("@context"))
         if doc_ctx[: len(proof_ctx)] != proof_ctx:
-            raise ProofError("the proof's @context does not match the document's", code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(Message("the proof's @context does not match the document's"),
+                             code="PROOF_VERIFICATION_ERROR")
         return {**document, "@context": options["@context"]}
 
     # Transformation (§3.3.3): JCS (RFC 8785) of the unsecured document
@@ -237,30 +239,33 @@ class Ed25519Signature2020Suite(RdfcSuite):
 
     # omc-vc issues Data Integrity proofs only (add_proof refuses this suite before it gets here)
     def prepare_options(self, options: dict[str, Any], document: Mapping[str, Any]) -> None:
-        raise ProofError("Ed25519Signature2020 is accepted for verification only; omc-vc signs with Data "
-                         "Integrity cryptosuites", code="PROOF_GENERATION_ERROR")
+        raise ProofError(Message("Ed25519Signature2020 is accepted for verification only; omc-vc signs with Data "
+                                 "Integrity cryptosuites"), code="PROOF_GENERATION_ERROR")
 
     def verify_input(self, options: Mapping[str, Any], document: dict[str, Any]) -> dict[str, Any]:
         # lds-ed25519-2020 proofs have no cryptosuite: one that carries it is a Data Integrity proof relabelled
         if "cryptosuite" in options:
-            raise ProofError("an Ed25519Signature2020 proof has no cryptosuite: this is another proof relabelled",
+            raise ProofError(Message("an Ed25519Signature2020 proof has no cryptosuite: this is another proof "
+                                     "relabelled"),
                              code="PROOF_VERIFICATION_ERROR")
         # the suite's terms (its proof type, proofValue, the key type) are defined by its context, which the
         # signer adds to the document (jsonld-signatures' ensureSuiteContext); without it the proof's type
         # would take whatever meaning the document's other contexts (a @vocab) give it
         if ED25519_2020_CONTEXT not in _as_list(document.get("@context")):
-            raise ProofError(f"an Ed25519Signature2020 proof needs the {ED25519_2020_CONTEXT} context in the "
-                             "document's @context", code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(Message("an Ed25519Signature2020 proof needs the {context} context in the "
+                                     "document's @context",
+                                     context=ED25519_2020_CONTEXT), code="PROOF_VERIFICATION_ERROR")
         return document
 
     # lds-ed25519-2020 §2 (Ed25519VerificationKey2020) and the Multikey form later versions accept
     def check_method(self, method: Mapping[str, Any]) -> None:
         if method.get("type") not in ("Ed25519VerificationKey2020", "Multikey"):
-            raise ProofError(f"an Ed25519Signature2020 proof needs an Ed25519VerificationKey2020 or Multikey "
-                             f"verification method, not {method.get('type')!r}", code="INVALID_VERIFICATION_METHOD")
+            raise ProofError(Message("an Ed25519Signature2020 proof needs an Ed25519VerificationKey2020 or Multikey "
+                                     "verification method, not {type}",
+                                     type=repr(method.get("type"))), code="INVALID_VERIFICATION_METHOD")
         # a key its controller marked revoked signs nothing any more (as jsonld-signatures refuses it)
         if "revoked" in method:
-            raise ProofError(f"the verification method {method.get('id')!r} is revoked",
+            raise ProofError(Message("the verification method {id} is revoked", id=repr(method.get("id"))),
                              code="INVALID_VERIFICATION_METHOD")
 
 
@@ -286,7 +291,8 @@ def _as_list(value: Any) -> list[Any]:
 def _time_text(value: str | datetime | None) -> str | None:
     if value is None or isinstance(value, str):
         if isinstance(value, str) and not is_datetime_stamp(value):
-            raise ProofError(f"created/expires {value!r} is not a dateTimeStamp", code="PROOF_GENERATION_ERROR")
+            raise ProofError(Message("created/expires {value} is not a dateTimeStamp",
+                                     value=repr(value)), code="PROOF_GENERATION_ERROR")
         return value
     return format_datetime(value)
 
@@ -304,17 +310,18 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | C
     ``include_created=False`` to omit it.
     """
     if not isinstance(document, Mapping):
-        raise ProofError("the document to sign must be a JSON object", code="PROOF_GENERATION_ERROR")
+        raise ProofError(Message("the document to sign must be a JSON object"), code="PROOF_GENERATION_ERROR")
     chosen = cryptosuite or DEFAULT_SUITE[key.key_type]
     suite = SUITES.get(chosen) if isinstance(chosen, str) else chosen
     if suite is None:
-        raise ProofError(f"unknown cryptosuite {chosen!r}", code="PROOF_GENERATION_ERROR")
+        raise ProofError(Message("unknown cryptosuite {suite}", suite=repr(chosen)), code="PROOF_GENERATION_ERROR")
     suite_name = suite.name
     if suite.proof_type != PROOF_TYPE:
-        raise ProofError(f"{suite_name} is accepted for verification only; omc-vc signs with Data Integrity "
-                         "cryptosuites", code="PROOF_GENERATION_ERROR")
+        raise ProofError(Message("{suite_name} is accepted for verification only; omc-vc signs with Data Integrity "
+                                 "cryptosuites", suite_name=suite_name), code="PROOF_GENERATION_ERROR")
     if key.key_type not in suite.key_types:
-        raise ProofError(f"cryptosuite {suite_name} cannot be used with a {key.key_type} key",
+        raise ProofError(Message("cryptosuite {suite_name} cannot be used with a {key_type} key", suite_name=suite_name,
+                                 key_type=key.key_type),
                          code="PROOF_GENERATION_ERROR")
     # DI §4.3 step 1-3: existing proofs form a set; previousProof selects a chain
     existing = _as_list(document.get("proof"))
@@ -324,7 +331,8 @@ def add_proof(document: Mapping[str, Any], key: KeyPair, *, cryptosuite: str | C
         wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
         matching = [p for p in existing if isinstance(p, dict) and p.get("id") in wanted]
         if len(matching) != len(wanted):
-            raise ProofError("previousProof names a proof that is not on the document", code="PROOF_GENERATION_ERROR")
+            raise ProofError(Message("previousProof names a proof that is not on the document"),
+                             code="PROOF_GENERATION_ERROR")
         unsecured["proof"] = matching if len(matching) != 1 else matching[0]
     options: dict[str, Any] = {}
     if proof_id:
@@ -384,7 +392,7 @@ def verify_proofs(document: Mapping[str, Any], *, resolver: DidResolver | None =
     proofs = document.get("proof") if isinstance(document, Mapping) else None
     # DI §4.4 step 2: no proof map -> PARSING_ERROR
     if proofs is None or (not isinstance(proofs, dict | list)) or (isinstance(proofs, list) and not proofs):
-        raise ProofError("the document has no proof", code="PROOF_VERIFICATION_ERROR")
+        raise ProofError(Message("the document has no proof"), code="PROOF_VERIFICATION_ERROR")
     proof_list = _as_list(proofs)
     resolver = resolver or DidResolver()
     moment = now or utcnow()
@@ -424,25 +432,29 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
                 domain: str | Sequence[str] | None, now: datetime, accepted: dict[str, Cryptosuite],
                 loader: jsonld.BundledLoader | None, transformed_cache: dict[str, bytes]) -> None:
     if not isinstance(proof, dict):
-        raise ProofError("proof is not a JSON object", code="PARSING_ERROR")
+        raise ProofError(Message("proof is not a JSON object"), code="PARSING_ERROR")
     # DI §4.4 step 4: type, verificationMethod, proofPurpose are required
     for name in ("type", "verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str) or not proof.get(name):
-            raise ProofError(f"proof.{name} is missing or not a string", code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(Message("proof.{name} is missing or not a string",
+                                     name=name), code="PROOF_VERIFICATION_ERROR")
     # a Data Integrity proof names its suite by cryptosuite (DI §2.1); a legacy one by its type; each suite
     # verifies only proofs of its own type, so one kind of proof cannot be read as the other
     suite_name: Any = proof.get("cryptosuite") if proof["type"] == PROOF_TYPE else proof["type"]
     suite = accepted.get(suite_name) if isinstance(suite_name, str) else None
     if suite is None or suite.proof_type != proof["type"]:
         if proof["type"] == PROOF_TYPE:
-            raise ProofError(f"unsupported cryptosuite {suite_name!r}", code="PROOF_VERIFICATION_ERROR")
-        raise ProofError(f"unsupported proof type {proof['type']!r}", code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(Message("unsupported cryptosuite {suite_name}",
+                                     suite_name=repr(suite_name)), code="PROOF_VERIFICATION_ERROR")
+        raise ProofError(Message("unsupported proof type {type}",
+                                 type=repr(proof["type"])), code="PROOF_VERIFICATION_ERROR")
     result.cryptosuite = suite_name
     result.verification_method = proof["verificationMethod"]
     result.purpose = proof["proofPurpose"]
     # step 5: expected proof purpose
     if expected_purpose is not None and proof["proofPurpose"] != expected_purpose:
-        raise ProofError(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
+        raise ProofError(Message("proof purpose is {purpose}, expected {expected}",
+                                 purpose=repr(proof["proofPurpose"]), expected=repr(expected_purpose)),
                          code="PROOF_VERIFICATION_ERROR")
     # step 6: domain (same set of strings)
     if domain is not None:
@@ -450,10 +462,12 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
         got = proof.get("domain")
         got_set = {got} if isinstance(got, str) else set(got) if isinstance(got, list) else set()
         if wanted != got_set:
-            raise ProofError(f"proof domain {got!r} does not match the expected domain", code="INVALID_DOMAIN_ERROR")
+            raise ProofError(Message("proof domain {got} does not match the expected domain",
+                                     got=repr(got)), code="INVALID_DOMAIN_ERROR")
     # step 7: challenge
     if challenge is not None and proof.get("challenge") != challenge:
-        raise ProofError("proof challenge does not match the expected challenge", code="INVALID_CHALLENGE_ERROR")
+        raise ProofError(Message("proof challenge does not match the expected challenge"),
+                         code="INVALID_CHALLENGE_ERROR")
     # DI §2.6: the time of interest must fall in [created, expires]
     for name in ("created", "expires"):
         if name in proof:
@@ -462,17 +476,19 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
             except MalformedValueError as exc:
                 raise ProofError(exc.detail, code="PROOF_VERIFICATION_ERROR") from exc
     if "expires" in proof and parse_datetime(proof["expires"]) < now:
-        raise ProofError(f"the proof expired at {proof['expires']}", code="PROOF_EXPIRED")
+        raise ProofError(Message("the proof expired at {expires}", expires=proof["expires"]), code="PROOF_EXPIRED")
     if "created" in proof and parse_datetime(proof["created"]) > shift(now, CLOCK_SKEW):
-        raise ProofError(f"the proof was created in the future ({proof['created']})", code="PROOF_NOT_YET_VALID")
+        raise ProofError(Message("the proof was created in the future ({created})",
+                                 created=proof["created"]), code="PROOF_NOT_YET_VALID")
     # proofValue: multibase base58-btc only (vc-di-eddsa §2.2.1 / vc-di-ecdsa §2.2.1)
     value = proof["proofValue"]
     if not value.startswith("z"):
-        raise ProofError("proofValue must be multibase base58-btc ('z' header)", code="PROOF_VERIFICATION_ERROR")
+        raise ProofError(Message("proofValue must be multibase base58-btc ('z' header)"),
+                         code="PROOF_VERIFICATION_ERROR")
     try:
         signature = multibase_decode(value)
     except MalformedValueError as exc:
-        raise ProofError(f"proofValue: {exc.detail}", code="PROOF_VERIFICATION_ERROR") from exc
+        raise ProofError(Message("proofValue: {detail}", detail=exc.detail), code="PROOF_VERIFICATION_ERROR") from exc
     # CID §3.3: retrieve the verification method, authorized for the proof purpose
     try:
         method, public_key = retrieve_verification_method(proof["verificationMethod"], proof["proofPurpose"], resolver)
@@ -482,17 +498,20 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
     result.public_key = public_key
     suite.check_method(method)
     if public_key.key_type not in suite.key_types:
-        raise ProofError(f"{suite_name} does not use {public_key.key_type} keys", code="PROOF_VERIFICATION_ERROR")
+        raise ProofError(Message("{suite_name} does not use {key_type} keys", suite_name=suite_name,
+                                 key_type=public_key.key_type), code="PROOF_VERIFICATION_ERROR")
     # DI §4.5: chains: the input is the document plus the proofs this one names as previousProof
     input_doc = unsecured
     previous = proof.get("previousProof")
     if previous is not None:
         wanted_ids = [previous] if isinstance(previous, str) else previous
         if not isinstance(wanted_ids, list) or not all(isinstance(i, str) for i in wanted_ids):
-            raise ProofError("previousProof must be a string or a list of strings", code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(Message("previousProof must be a string or a list of strings"),
+                             code="PROOF_VERIFICATION_ERROR")
         matching = [p for p in proof_list if isinstance(p, dict) and p.get("id") in wanted_ids]
         if len(matching) != len(wanted_ids):
-            raise ProofError("previousProof names a proof that is not on the document", code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(Message("previousProof names a proof that is not on the document"),
+                             code="PROOF_VERIFICATION_ERROR")
         input_doc = {**unsecured, "proof": matching[0] if len(matching) == 1 else matching}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     input_doc = suite.verify_input(options, input_doc)
@@ -508,10 +527,10 @@ def _verify_one(proof: Any, proof_list: list[Any], unsecured: dict[str, Any], re
     except UnicodeEncodeError as exc:
         # a string with an unpaired surrogate (a dict built in Python; JSON text is refused when read) has no
         # UTF-8 form, so it has no hash to verify (I-JSON, RFC 7493 §2.1)
-        raise ProofError("the document holds a string that is not Unicode text (an unpaired surrogate)",
+        raise ProofError(Message("the document holds a string that is not Unicode text (an unpaired surrogate)"),
                          code="PARSING_ERROR") from exc
     if not suite.verify(public_key, verify_data, signature):
-        raise ProofError("the signature does not match the document", code="CRYPTOGRAPHIC_SECURITY_ERROR")
+        raise ProofError(Message("the signature does not match the document"), code="CRYPTOGRAPHIC_SECURITY_ERROR")
     result.verified = True
 
 

@@ -60,6 +60,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.did import DidResolver, did_jwk, retrieve_verification_method
 from omc_vc.errors import InputError, JwtError, MalformedValueError, VerificationMethodError
+from omc_vc.i18n import N_, Message
 from omc_vc.keys import KeyPair, PublicKey
 from omc_vc.model import VC_V2_CONTEXT
 
@@ -156,6 +157,20 @@ class JwtVerification:
 
 # --- small helpers -----------------------------------------------------------------------------------
 
+#: Our words that the errors name a part of a JWT, a signer's role or a document's kind with, by the name the code
+#: passes (shown in the reader's language).
+_WORDS: Final[dict[str, str]] = {word: Message(word) for word in (
+    N_("header"), N_("payload"), N_("signature"), N_("claim"), N_("issuer"), N_("holder"), N_("credential"),
+    N_("presentation"))}
+#: What the JSON reader calls a JWT's header or payload.
+_SEGMENTS: Final[dict[str, str]] = {part: Message("JWT {what}", what=_WORDS[part]) for part in ("header", "payload")}
+
+
+def _word(name: str) -> str:
+    """One of our words (:data:`_WORDS`) as a message, any other name as it is."""
+    return _WORDS.get(name, name)
+
+
 def _fail(code: str, detail: str, **context: Any) -> NoReturn:
     raise JwtError(detail, code=code, **context)
 
@@ -212,7 +227,8 @@ def _claim_numeric_date(claims: dict[str, Any], name: str) -> float | None:
     # (math.isfinite only for floats: it converts an int to float, which overflows for 10**400)
     if isinstance(value, bool) or not isinstance(value, int | float) \
             or (isinstance(value, float) and not math.isfinite(value)) or not 0 <= value <= _MAX_NUMERIC_DATE:
-        _fail("JWT_MALFORMED", f"the {name!r} claim must be a NumericDate (a number of seconds), not {value!r}",
+        _fail("JWT_MALFORMED", Message("the {name} claim must be a NumericDate (a number of seconds), not {value}",
+                                       name=repr(name), value=repr(value)),
               claim=name)
     return float(value)
 
@@ -238,7 +254,8 @@ def _bad_input(detail: str) -> NoReturn:
 def _put_claim(claims: dict[str, Any], name: str, value: Any) -> None:
     """Add a registered claim, refusing a different value the document already carries."""
     if name in claims and claims[name] != value:
-        _bad_input(f"the document already has {name!r} = {claims[name]!r}, which conflicts with {value!r}")
+        _bad_input(Message("the document already has {name} = {claims}, which conflicts with {value}", name=repr(name),
+                           claims=repr(claims[name]), value=repr(value)))
     claims[name] = value
 
 
@@ -253,23 +270,25 @@ def sign_jwt(document: dict[str, Any], key: KeyPair, *, profile: SignProfile = "
     is the only binding :func:`verify_jwt` accepts.
     """
     if not isinstance(document, dict):
-        _bad_input("the document to sign must be a JSON object")
+        _bad_input(Message("the document to sign must be a JSON object"))
     kind = _kind_of(document)
     if kind is None:
-        _bad_input("the document's type must include exactly one of VerifiableCredential and VerifiablePresentation")
+        _bad_input(Message("the document's type must include exactly one of VerifiableCredential and "
+                           "VerifiablePresentation"))
     # VC-JOSE-COSE §3.1.1 / §3.1.2: the JWT claim names vc and vp MUST NOT be present.
     for name in ("vc", "vp"):
         if name in document:
-            _bad_input(f"the document has a {name!r} property; VC-JOSE-COSE forbids the {name!r} claim "
-                       "(the credential itself is the payload)")
+            _bad_input(Message("the document has a {name} property; VC-JOSE-COSE forbids the {name} claim (the "
+                               "credential itself is the payload)", name=repr(name)))
     role = "issuer" if kind == "credential" else "holder"
     signer = _ref_id(document.get(role))
     if signer is None:
-        _bad_input(f"the {kind} has no {role} id to sign for")
+        _bad_input(Message("the {kind} has no {role} id to sign for", kind=_word(kind), role=_word(role)))
     kid = key.verification_method
     # VC-JOSE-COSE §4.1.1: kid is a DID URL of the signer's key; verify_jwt binds it to the issuer/holder.
     if kid.split("#", 1)[0] != signer:
-        _fail("JWT_KID_NOT_ISSUER", f"key {kid} does not belong to the {role} {signer}")
+        _fail("JWT_KID_NOT_ISSUER", Message("key {kid} does not belong to the {role} {signer}", kid=kid,
+                                            role=_word(role), signer=signer))
     alg = key.public_key.jws_alg
     claims = dict(document)
     header: dict[str, Any]
@@ -283,28 +302,28 @@ def sign_jwt(document: dict[str, Any], key: KeyPair, *, profile: SignProfile = "
         if "jti" in claims:
             _put_claim(claims, "jti", document.get("id"))
         if kind == "credential" and "sub" in claims and claims["sub"] not in _subject_ids(document):
-            _bad_input(f"the document's 'sub' {claims['sub']!r} is not a credentialSubject id")
+            _bad_input(Message("the document's 'sub' {sub} is not a credentialSubject id", sub=repr(claims["sub"])))
         if expires_in is not None:
             if expires_in <= timedelta(0):
-                _bad_input("expires_in must be positive")
+                _bad_input(Message("expires_in must be positive"))
             moment = now if now is not None else utcnow()
             _require_aware(moment, "now")
             for name in ("iat", "exp"):
                 if name in claims:
-                    _bad_input(f"the document already has an {name!r} claim")
+                    _bad_input(Message("the document already has an {name} claim", name=repr(name)))
             # VC-JOSE-COSE §3.1.3: iat/exp describe the signature's validity, not validFrom/validUntil.
             claims["iat"] = _numeric_date(moment)
             claims["exp"] = _numeric_date(moment + expires_in)
     elif profile == "ob3":
         if kind != "credential":
-            _bad_input("the ob3 profile (Open Badges 3.0 §8.2) secures credentials only")
+            _bad_input(Message("the ob3 profile (Open Badges 3.0 §8.2) secures credentials only"))
         if expires_in is not None:
-            _bad_input("expires_in is not used with ob3: its exp is the credential's validUntil (OB 3.0 §8.2)")
+            _bad_input(Message("expires_in is not used with ob3: its exp is the credential's validUntil (OB 3.0 §8.2)"))
         credential_id = document.get("id")
         if not isinstance(credential_id, str) or not credential_id:
-            _bad_input("ob3 needs the credential's id for the jti claim (OB 3.0 §8.2)")
+            _bad_input(Message("ob3 needs the credential's id for the jti claim (OB 3.0 §8.2)"))
         if "validFrom" not in document:
-            _bad_input("ob3 needs validFrom for the nbf claim (OB 3.0 §8.2)")
+            _bad_input(Message("ob3 needs validFrom for the nbf claim (OB 3.0 §8.2)"))
         try:
             valid_from = parse_datetime(document["validFrom"], field="validFrom")
             valid_until = (parse_datetime(document["validUntil"], field="validUntil")
@@ -314,7 +333,7 @@ def sign_jwt(document: dict[str, Any], key: KeyPair, *, profile: SignProfile = "
         subject_ids = _subject_ids(document)
         subjects = document.get("credentialSubject")
         if isinstance(subjects, list) and len(subjects) != 1:
-            _bad_input("ob3 needs exactly one credentialSubject for the sub claim")
+            _bad_input(Message("ob3 needs exactly one credentialSubject for the sub claim"))
         # OB 3.0 §8.2: iss = issuer.id, jti = id, nbf = validFrom, sub = credentialSubject.id, exp = validUntil.
         _put_claim(claims, "iss", signer)
         _put_claim(claims, "jti", credential_id)
@@ -326,7 +345,7 @@ def sign_jwt(document: dict[str, Any], key: KeyPair, *, profile: SignProfile = "
         # OB 3.0 §8.2: typ, if present, MUST be "JWT"; no other JOSE headers beyond alg and kid.
         header = {"alg": alg, "kid": kid, "typ": "JWT"}
     else:
-        _bad_input(f"unknown JWT profile {profile!r} (vc-jose-cose or ob3)")
+        _bad_input(Message("unknown JWT profile {profile} (vc-jose-cose or ob3)", profile=repr(profile)))
     return _compact_jws(claims, header, key)
 
 
@@ -335,7 +354,8 @@ def _compact_jws(claims: dict[str, Any], header: dict[str, Any], key: KeyPair) -
     try:
         payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
-        raise JwtError(f"the document is not plain JSON: {exc}", code="JWT_SIGN_INPUT_INVALID") from exc
+        raise JwtError(Message("the document is not plain JSON: {why}",
+                               why=str(exc)), code="JWT_SIGN_INPUT_INVALID") from exc
     try:
         jws = JWS(payload)
         jws.allowed_algs = [header["alg"]]
@@ -344,14 +364,14 @@ def _compact_jws(claims: dict[str, Any], header: dict[str, Any], key: KeyPair) -
         # RFC 7515 §7.1: JWS Compact Serialization.
         return str(jws.serialize(compact=True))
     except (JWException, ValueError, TypeError) as exc:
-        raise JwtError("signing the JWT failed", code="JWT_SIGNING_FAILED") from exc
+        raise JwtError(Message("signing the JWT failed"), code="JWT_SIGNING_FAILED") from exc
 
 
 def sign_typed_jwt(claims: dict[str, Any], key: KeyPair, *, typ: str, kid: str) -> str:
     """A JWT that is not a credential (e.g. an OpenID Federation entity statement): ``claims`` as they are,
     header ``{"alg": <the key's>, "typ": typ, "kid": kid}`` (RFC 8725 §3.11 explicit typing)."""
     if not isinstance(claims, dict):
-        _bad_input("the claims to sign must be a JSON object")
+        _bad_input(Message("the claims to sign must be a JSON object"))
     return _compact_jws(dict(claims), {"alg": key.public_key.jws_alg, "typ": typ, "kid": kid}, key)
 
 
@@ -365,17 +385,20 @@ def verify_typed_jwt(token: str, keys: dict[str, PublicKey], *, typ: str,
     _, parts = _split(token, max_bytes)
     header = _json_segment(parts[0], "header", max_bytes)
     if header.get("typ") != typ:
-        _fail("JWT_TYP_UNSUPPORTED", f"typ {header.get('typ')!r} is not {typ!r}", typ=header.get("typ"))
+        _fail("JWT_TYP_UNSUPPORTED", Message("typ {found} is not {typ}", found=repr(header.get("typ")),
+                                             typ=repr(typ)), typ=header.get("typ"))
     for name in (*_EMBEDDED_KEY_HEADERS, "crit", "b64"):
         if name in header:
             _fail("JWT_EMBEDDED_KEY" if name in _EMBEDDED_KEY_HEADERS else "JWT_CRIT_UNSUPPORTED",
-                  f"the JWT header carries {name!r}, which is not accepted here", header=name)
+                  Message("the JWT header carries {name}, which is not accepted here", name=repr(name)), header=name)
     kid = header.get("kid")
     key = keys.get(kid) if isinstance(kid, str) else None
     if key is None:
-        _fail("JWT_KID_UNKNOWN", f"the JWT is signed by key {kid!r}, which is not one of the expected keys")
+        _fail("JWT_KID_UNKNOWN", Message("the JWT is signed by key {kid}, which is not one of the expected keys",
+                                         kid=repr(kid)))
     if header.get("alg") != key.jws_alg:
-        _fail("JWT_ALG_UNSUPPORTED", f"alg {header.get('alg')!r} is not {key.jws_alg}, the algorithm of key {kid}")
+        _fail("JWT_ALG_UNSUPPORTED", Message("alg {alg} is not {jws_alg}, the algorithm of key {kid}",
+                                             alg=repr(header.get("alg")), jws_alg=key.jws_alg, kid=kid))
     # RFC 7515 §5.2 step 8: the signature over the segments exactly as received
     _verify_signature(f"{parts[0]}.{parts[1]}".encode("ascii"), _b64_segment(parts[2], "signature"), key,
                       key.jws_alg)
@@ -426,41 +449,44 @@ def verify_key_proof(token: str, *, typ: str, resolver: DidResolver,
     # OpenID4VCI 1.0 §F.4: the key proof is explicitly typed (RFC 8725 §3.11)
     found_typ = header.get("typ")
     if not isinstance(found_typ, str) or _media_type(found_typ) != _media_type(typ):
-        _fail("JWT_TYP_UNSUPPORTED", f"typ {found_typ!r} is not {typ!r}", typ=found_typ)
+        _fail("JWT_TYP_UNSUPPORTED", Message("typ {found} is not {typ}", found=repr(found_typ),
+                                             typ=repr(typ)), typ=found_typ)
     # §F.4: a registered asymmetric algorithm, not none, acceptable per local policy
     alg = header.get("alg")
     if alg is None or (isinstance(alg, str) and alg.lower() == "none"):
-        _fail("JWT_ALG_NONE", "the proof is unsecured (alg missing or 'none')")
+        _fail("JWT_ALG_NONE", Message("the proof is unsecured (alg missing or 'none')"))
     if not isinstance(alg, str) or alg not in _SUPPORTED_ALGS:
         _fail("JWT_ALG_HMAC" if isinstance(alg, str) and alg.upper() in _HMAC_ALGS else "JWT_ALG_UNSUPPORTED",
-              f"alg {alg!r} is not supported (EdDSA, ES256 or ES384)", alg=alg)
+              Message("alg {alg} is not supported (EdDSA, ES256 or ES384)", alg=repr(alg)), alg=alg)
     for name in ("crit", "b64"):
         if name in header:
-            _fail("JWT_CRIT_UNSUPPORTED", f"the proof's header has {name!r}; no critical extension is supported")
+            _fail("JWT_CRIT_UNSUPPORTED", Message("the proof's header has {name}; no critical extension is supported",
+                                                  name=repr(name)))
     for name in ("x5c", "x5u", "jku", "trust_chain", "key_attestation"):
         if name in header:
-            _fail("JWT_KEY_UNSUPPORTED", f"the proof names its key with {name!r}; only kid (did:key, did:jwk) or "
-                  "jwk are accepted", header=name)
+            _fail("JWT_KEY_UNSUPPORTED", Message("the proof names its key with {name}; only kid (did:key, did:jwk) or "
+                                                 "jwk are accepted", name=repr(name)), header=name)
     kid, jwk = header.get("kid"), header.get("jwk")
     # §F.1: kid MUST NOT be present if jwk is, and the other way round
     if (kid is None) == (jwk is None):
-        _fail("JWT_KEY_NOT_FOUND", "the proof must name its key with exactly one of kid and jwk")
+        _fail("JWT_KEY_NOT_FOUND", Message("the proof must name its key with exactly one of kid and jwk"))
     if jwk is not None:
         if not isinstance(jwk, dict):
-            _fail("JWT_MALFORMED", "the proof's jwk header is not a JSON object")
+            _fail("JWT_MALFORMED", Message("the proof's jwk header is not a JSON object"))
         # §F.4: the header parameter does not contain a private key
         if any(name in jwk for name in ("d", "p", "q", "dp", "dq", "qi", "k")):
-            _fail("JWT_PRIVATE_KEY", "the proof's jwk header holds private key material")
+            _fail("JWT_PRIVATE_KEY", Message("the proof's jwk header holds private key material"))
         try:
             public_key = PublicKey.from_jwk(jwk)
         except MalformedValueError as exc:
-            raise JwtError(f"the proof's jwk is not a usable public key: {exc.detail}",
+            raise JwtError(Message("the proof's jwk is not a usable public key: {detail}", detail=exc.detail),
                            code="JWT_KEY_NOT_FOUND") from exc
         holder = did_jwk(public_key)
         vm_url = f"{holder}#0"
     else:
         if not isinstance(kid, str) or not kid.startswith(_KEY_PROOF_DID_METHODS):
-            _fail("JWT_KEY_UNSUPPORTED", f"kid {str(kid)[:100]!r} is not a did:key or did:jwk URL", kid=str(kid)[:100])
+            _fail("JWT_KEY_UNSUPPORTED", Message("kid {kid} is not a did:key or did:jwk URL",
+                                                 kid=repr(str(kid)[:100])), kid=str(kid)[:100])
         holder = kid.split("#", 1)[0]
         if kid == holder and kid.startswith("did:jwk:"):
             kid = f"{holder}#0"  # did:jwk §2.2: a did:jwk's one key is #0 (a bare did:key is read the same way)
@@ -468,12 +494,14 @@ def verify_key_proof(token: str, *, typ: str, resolver: DidResolver,
             # CID 1.0 §3.3: the kid's method, under the authentication relationship (proof of possession)
             _, public_key = retrieve_verification_method(kid, "authentication", resolver)
         except VerificationMethodError as exc:
-            raise JwtError(f"kid {kid[:100]!r} does not resolve to a usable key: {exc.detail}",
+            raise JwtError(Message("kid {kid} does not resolve to a usable key: {detail}", kid=repr(kid[:100]),
+                                   detail=exc.detail),
                            code="JWT_KEY_NOT_FOUND", cause=exc.code) from exc
         vm_url = kid if "#" in kid else f"{kid}#{kid.rsplit(':', 1)[1]}"
     # RFC 8725 §3.1: the algorithm must be the one the named key is for
     if _ALG_FOR_KEY.get(public_key.key_type) != alg:
-        _fail("JWT_ALG_KEY_MISMATCH", f"alg {alg} does not match the proof's {public_key.key_type} key")
+        _fail("JWT_ALG_KEY_MISMATCH", Message("alg {alg} does not match the proof's {key_type} key", alg=alg,
+                                              key_type=public_key.key_type))
     claims = _json_segment(payload_b64, "payload", max_bytes)
     # §F.4: the signature verifies with the public key named in the header (RFC 7515 §5.2 step 8)
     _verify_signature(f"{header_b64}.{payload_b64}".encode("ascii"), _b64_segment(signature_b64, "signature"),
@@ -498,19 +526,19 @@ def _b64_segment(segment: str, what: str) -> bytes:
     try:
         encoded = segment.encode("ascii")
     except UnicodeEncodeError:
-        _fail("JWT_MALFORMED", f"the JWT {what} is not unpadded base64url")
+        _fail("JWT_MALFORMED", Message("the JWT {what} is not unpadded base64url", what=_word(what)))
     # only the 64 base64url characters (deleting them leaves nothing), and no length of 4n + 1
     remainder = len(encoded) % 4
     if encoded.translate(None, _B64URL_ALPHABET) or remainder == 1:
-        _fail("JWT_MALFORMED", f"the JWT {what} is not unpadded base64url")
+        _fail("JWT_MALFORMED", Message("the JWT {what} is not unpadded base64url", what=_word(what)))
     try:
         raw = binascii.a2b_base64(encoded.translate(_URL_TO_STANDARD) + b"=" * (-remainder % 4), strict_mode=True)
     except (binascii.Error, ValueError) as exc:
-        raise JwtError(f"the JWT {what} is not base64url", code="JWT_MALFORMED") from exc
+        raise JwtError(Message("the JWT {what} is not base64url", what=_word(what)), code="JWT_MALFORMED") from exc
     # RFC 4648 §3.5: canonical means the last character's bits beyond the decoded bytes are zero (4 bits when
     # it ends a 2-character group, 2 bits for a 3-character one); any other value re-encodes differently
     if remainder and _B64URL_ALPHABET.index(encoded[-1]) & (0x0F if remainder == 2 else 0x03):
-        _fail("JWT_MALFORMED", f"the JWT {what} is not canonical base64url")
+        _fail("JWT_MALFORMED", Message("the JWT {what} is not canonical base64url", what=_word(what)))
     return raw
 
 
@@ -518,25 +546,27 @@ def _json_segment(segment: str, what: str, max_bytes: int) -> dict[str, Any]:
     raw = _b64_segment(segment, what)
     # RFC 8259 §8.1: a byte order mark MUST NOT be added; refuse it rather than let parsers disagree.
     if raw.startswith(b"\xef\xbb\xbf"):
-        _fail("JWT_MALFORMED", f"the JWT {what} starts with a byte order mark")
+        _fail("JWT_MALFORMED", Message("the JWT {what} starts with a byte order mark", what=_word(what)))
     try:
         # RFC 7515 §5.2 steps 2-4 / RFC 7519 §7.2 step 10: a JSON object, here with no duplicate names.
-        return loads_object(raw, max_bytes=max_bytes, what=f"JWT {what}")
+        return loads_object(raw, max_bytes=max_bytes, what=_SEGMENTS.get(what) or f"JWT {what}")
     except InputError as exc:
-        raise JwtError(f"the JWT {what} is not a JSON object: {exc.detail}", code="JWT_MALFORMED") from exc
+        raise JwtError(Message("the JWT {what} is not a JSON object: {detail}", what=_word(what),
+                               detail=exc.detail), code="JWT_MALFORMED") from exc
 
 
 def _split(token: Any, max_bytes: int) -> tuple[str, list[str]]:
     if not isinstance(token, str):
-        _fail("JWT_MALFORMED", "a JWT must be a string")
+        _fail("JWT_MALFORMED", Message("a JWT must be a string"))
     if len(token) > max_bytes:
-        _fail("JWT_MALFORMED", f"the JWT is {len(token)} characters, over the {max_bytes} limit",
+        _fail("JWT_MALFORMED", Message("the JWT is {length} characters, over the {limit} limit", length=len(token),
+                                       limit=max_bytes),
               limit=max_bytes)
     compact = token.strip()
     parts = compact.split(".")
     # RFC 7515 §7.1: header.payload.signature (a JWE has five parts; JSON serialization is not accepted).
     if len(parts) != 3:
-        _fail("JWT_MALFORMED", f"a compact JWS has 3 dot-separated parts, this has {len(parts)}")
+        _fail("JWT_MALFORMED", Message("a compact JWS has 3 dot-separated parts, this has {count}", count=len(parts)))
     return compact, parts
 
 
@@ -546,52 +576,54 @@ def _check_header(header: dict[str, Any]) -> tuple[str, Kind | None]:
     # RFC 7515 §4.1.1 alg is required; RFC 7518 §3.6 "none" is an unsecured JWS; VC-JOSE-COSE §3.1.1 says
     # content secured with alg none must be ignored.
     if alg is None or (isinstance(alg, str) and alg.lower() == "none"):
-        _fail("JWT_ALG_NONE", "the JWT is unsecured (alg missing or 'none')")
+        _fail("JWT_ALG_NONE", Message("the JWT is unsecured (alg missing or 'none')"))
     if not isinstance(alg, str):
-        _fail("JWT_ALG_UNSUPPORTED", f"alg must be a string, not {alg!r}")
+        _fail("JWT_ALG_UNSUPPORTED", Message("alg must be a string, not {alg}", alg=repr(alg)))
     # RFC 8725 §2.1 / §3.1: an HMAC alg keyed with the issuer's *public* key is a forgery anyone can make.
     if alg.upper() in _HMAC_ALGS:
-        _fail("JWT_ALG_HMAC", f"alg {alg} is a shared-secret MAC: a credential must carry a public-key signature",
+        _fail("JWT_ALG_HMAC", Message("alg {alg} is a shared-secret MAC: a credential must carry a public-key "
+                                      "signature", alg=alg),
               alg=alg)
     if alg not in _SUPPORTED_ALGS:
-        _fail("JWT_ALG_UNSUPPORTED", f"alg {alg!r} is not supported (EdDSA, ES256 or ES384)", alg=alg)
+        _fail("JWT_ALG_UNSUPPORTED", Message("alg {alg} is not supported (EdDSA, ES256 or ES384)",
+                                             alg=repr(alg)), alg=alg)
     # VC-JOSE-COSE §4 / §7.2 and CID 1.0 §3.3: keys come from the issuer's DID document, never from the
     # token (RFC 7515 §4.1.2-4.1.6 jku, jwk, x5u, x5c).
     for name in _EMBEDDED_KEY_HEADERS:
         if name in header:
-            _fail("JWT_EMBEDDED_KEY", f"the JWT header carries {name!r}: keys are taken only from the issuer's "
-                  "DID document", header=name)
+            _fail("JWT_EMBEDDED_KEY", Message("the JWT header carries {name}: keys are taken only from the issuer's "
+                                              "DID document", name=repr(name)), header=name)
     # RFC 7515 §4.1.11: a recipient MUST reject a JWS whose crit lists extensions it does not understand; we
     # implement none (and an empty crit list is itself invalid).
     if "crit" in header:
-        _fail("JWT_CRIT_UNSUPPORTED", f"the JWT header has crit {header['crit']!r}; no critical extension is "
-              "supported")
+        _fail("JWT_CRIT_UNSUPPORTED", Message("the JWT header has crit {crit}; no critical extension is supported",
+                                              crit=repr(header["crit"])))
     # RFC 7797 §6: b64 must be critical; unencoded payloads are not used for JWTs.
     if "b64" in header:
-        _fail("JWT_CRIT_UNSUPPORTED", "the JWT header has 'b64' (RFC 7797 unencoded payload); not supported")
+        _fail("JWT_CRIT_UNSUPPORTED", Message("the JWT header has 'b64' (RFC 7797 unencoded payload); not supported"))
     implied: Kind | None = None
     typ = header.get("typ")
     if "typ" in header:
         # RFC 7515 §4.1.9 / RFC 8725 §3.11 explicit typing: VC-JOSE-COSE §3.1.1-3.1.2 (vc+jwt, vp+jwt and
         # earlier drafts' +ld+json+jwt), OB 3.0 §8.2 and VCDM 1.1 §6.3.1 (JWT).
         if not isinstance(typ, str) or _media_type(typ) not in _TYP_KIND:
-            _fail("JWT_TYP_UNSUPPORTED", f"typ {typ!r} is not one of vc+jwt, vp+jwt, JWT, vc+ld+json+jwt, "
-                  "vp+ld+json+jwt", typ=typ)
+            _fail("JWT_TYP_UNSUPPORTED", Message("typ {typ} is not one of vc+jwt, vp+jwt, JWT, vc+ld+json+jwt, "
+                                                 "vp+ld+json+jwt", typ=repr(typ)), typ=typ)
         implied = _TYP_KIND[_media_type(typ)]
     cty = header.get("cty")
     if "cty" in header:
         # RFC 7515 §4.1.10; VC-JOSE-COSE §3.1.1-3.1.2: cty SHOULD be vc / vp. Anything else (e.g. a nested
         # JWT, RFC 7519 §5.2) is not a credential.
         if not isinstance(cty, str) or _media_type(cty) not in _CTY_KIND:
-            _fail("JWT_TYP_UNSUPPORTED", f"cty {cty!r} is not vc or vp", cty=cty)
+            _fail("JWT_TYP_UNSUPPORTED", Message("cty {cty} is not vc or vp", cty=repr(cty)), cty=cty)
         cty_kind = _CTY_KIND[_media_type(cty)]
         if implied is not None and implied != cty_kind:
-            _fail("JWT_TYP_MISMATCH", f"typ {typ!r} and cty {cty!r} disagree")
+            _fail("JWT_TYP_MISMATCH", Message("typ {typ} and cty {cty} disagree", typ=repr(typ), cty=repr(cty)))
         implied = cty_kind
     kid = header.get("kid")
     # VC-JOSE-COSE §4.1.1: kid MUST be present when the key is a DID URL, which is the only way we find keys.
     if not isinstance(kid, str) or not kid:
-        _fail("JWT_KID_MISSING", "the JWT header has no kid naming the issuer's verification method")
+        _fail("JWT_KID_MISSING", Message("the JWT header has no kid naming the issuer's verification method"))
     return alg, implied
 
 
@@ -625,14 +657,16 @@ def _rebuild_vcdm11(claims: dict[str, Any], name: str) -> dict[str, Any]:
     """VCDM 1.1 §6.3.1 decoding: the vc/vp claim plus the registered claims it was split into."""
     inner = claims[name]
     if not isinstance(inner, dict):
-        _fail("JWT_MALFORMED", f"the {name!r} claim must be a JSON object")
+        _fail("JWT_MALFORMED", Message("the {name} claim must be a JSON object", name=repr(name)))
     document = dict(inner)
 
     def merge(claim: str, prop: str, value: Any) -> None:
         if prop not in document:
             document[prop] = value
         elif document[prop] != value:
-            _fail("JWT_CLAIM_MISMATCH", f"the {claim!r} claim {value!r} differs from {prop} {document[prop]!r}",
+            _fail("JWT_CLAIM_MISMATCH", Message("the {claim} claim {value} differs from {prop} {document}",
+                                                claim=repr(claim), value=repr(value), prop=prop,
+                                                document=repr(document[prop])),
                   claim=claim)
 
     def merge_date(claim: str, prop: str) -> None:
@@ -642,11 +676,12 @@ def _rebuild_vcdm11(claims: dict[str, Any], name: str) -> dict[str, Any]:
         if prop not in document:
             document[prop] = format_datetime(datetime.fromtimestamp(seconds, UTC))
         elif math.floor(_date_of(document[prop], prop).timestamp()) != math.floor(seconds):
-            _fail("JWT_CLAIM_MISMATCH", f"the {claim!r} claim differs from {prop} {document[prop]!r}", claim=claim)
+            _fail("JWT_CLAIM_MISMATCH", Message("the {claim} claim differs from {prop} {document}", claim=repr(claim),
+                                                prop=prop, document=repr(document[prop])), claim=claim)
 
     iss = claims.get("iss")
     if "iss" in claims and not isinstance(iss, str):
-        _fail("JWT_MALFORMED", "the 'iss' claim must be a string", claim="iss")
+        _fail("JWT_MALFORMED", Message("the 'iss' claim must be a string"), claim="iss")
     if "jti" in claims:
         merge("jti", "id", claims["jti"])
     if name == "vc":
@@ -657,13 +692,15 @@ def _rebuild_vcdm11(claims: dict[str, Any], name: str) -> dict[str, Any]:
             elif isinstance(current, dict) and "id" not in current:
                 document["issuer"] = {**current, "id": iss}
             elif _ref_id(current) != iss:
-                _fail("JWT_CLAIM_MISMATCH", f"the 'iss' claim {iss!r} differs from the issuer", claim="iss")
+                _fail("JWT_CLAIM_MISMATCH", Message("the 'iss' claim {iss} differs from the issuer",
+                                                    iss=repr(iss)), claim="iss")
         if "sub" in claims:
             subject = document.get("credentialSubject")
             if isinstance(subject, dict) and "id" not in subject:
                 document["credentialSubject"] = {**subject, "id": claims["sub"]}
             elif claims["sub"] not in _subject_ids(document):
-                _fail("JWT_CLAIM_MISMATCH", f"the 'sub' claim {claims['sub']!r} is not a credentialSubject id",
+                _fail("JWT_CLAIM_MISMATCH", Message("the 'sub' claim {sub} is not a credentialSubject id",
+                                                    sub=repr(claims["sub"])),
                       claim="sub")
         merge_date("nbf", "issuanceDate")
         merge_date("exp", "expirationDate")
@@ -672,7 +709,8 @@ def _rebuild_vcdm11(claims: dict[str, Any], name: str) -> dict[str, Any]:
         if current is None:
             document["holder"] = iss
         elif _ref_id(current) != iss:
-            _fail("JWT_CLAIM_MISMATCH", f"the 'iss' claim {iss!r} differs from the holder", claim="iss")
+            _fail("JWT_CLAIM_MISMATCH", Message("the 'iss' claim {iss} differs from the holder",
+                                                iss=repr(iss)), claim="iss")
     return document
 
 
@@ -682,34 +720,37 @@ def _read_payload(claims: dict[str, Any], typ_kind: Kind | None, typ: Any) -> tu
         # VC-JOSE-COSE §3.1.1-3.1.2: vc/vp MUST NOT be present in a vc+jwt / vp+jwt; VCDM 1.1 §6.3.1 uses
         # typ JWT (or none).
         if typ is not None and _media_type(str(typ)) != "jwt":
-            _fail("JWT_TYP_MISMATCH", f"typ {typ!r} forbids the {legacy[0]!r} claim (VC-JOSE-COSE §3.1.1)")
+            _fail("JWT_TYP_MISMATCH", Message("typ {typ} forbids the {legacy} claim (VC-JOSE-COSE §3.1.1)",
+                                              typ=repr(typ), legacy=repr(legacy[0])))
         if len(legacy) == 2:
-            _fail("JWT_MALFORMED", "the JWT has both a 'vc' and a 'vp' claim")
+            _fail("JWT_MALFORMED", Message("the JWT has both a 'vc' and a 'vp' claim"))
         # A token that is both shapes at once is ambiguous about what was signed.
         clash = sorted(_VC_TOP_LEVEL.intersection(claims))
         if clash:
-            _fail("JWT_MALFORMED", f"the JWT has a {legacy[0]!r} claim and top-level credential properties "
-                  f"{clash}; it must be one or the other")
+            _fail("JWT_MALFORMED", Message("the JWT has a {legacy} claim and top-level credential properties {clash}; "
+                                           "it must be one or the other", legacy=repr(legacy[0]), clash=str(clash)))
         document = _rebuild_vcdm11(claims, legacy[0])
         profile: Profile = "vcdm1.1"
         expected: Kind = "credential" if legacy[0] == "vc" else "presentation"
         if _kind_of(document) != expected:
-            _fail("JWT_MALFORMED", f"the {legacy[0]!r} claim's type does not include Verifiable"
-                  f"{'Credential' if expected == 'credential' else 'Presentation'}")
+            _fail("JWT_MALFORMED", Message("the {legacy} claim's type does not include Verifiable{value}",
+                                           legacy=repr(legacy[0]),
+                                           value="Credential" if expected == "credential" else "Presentation"))
     else:
         document = dict(claims)
         for name in _REGISTERED_CLAIMS:
             document.pop(name, None)
         found = _kind_of(document)
         if found is None:
-            _fail("JWT_MALFORMED", "the JWT payload's type includes neither VerifiableCredential nor "
-                  "VerifiablePresentation (or both)")
+            _fail("JWT_MALFORMED", Message("the JWT payload's type includes neither VerifiableCredential nor "
+                                           "VerifiablePresentation (or both)"))
         expected = found
         # OB 3.0 §8.2 (typ JWT or absent, nbf required) vs VC-JOSE-COSE (nbf NOT RECOMMENDED, §3.1.3).
         profile = "ob3" if typ_kind is None and expected == "credential" and "nbf" in claims else "vc-jose-cose"
     # RFC 8725 §3.11: the declared type must match the content.
     if typ_kind is not None and typ_kind != expected:
-        _fail("JWT_TYP_MISMATCH", f"the header declares a {typ_kind} but the payload is a {expected}")
+        _fail("JWT_TYP_MISMATCH", Message("the header declares a {declared} but the payload is a {expected}",
+                                          declared=_word(typ_kind), expected=_word(expected)))
     return document, profile, expected
 
 
@@ -718,14 +759,14 @@ def _signer_id(document: dict[str, Any], claims: dict[str, Any], kind: Kind) -> 
         issuer = _ref_id(document.get("issuer"))
         if issuer is None:
             # VCDM 2.0 §4.7: issuer MUST be a URL or an object with an id.
-            _fail("JWT_MALFORMED", "the credential has no issuer id")
+            _fail("JWT_MALFORMED", Message("the credential has no issuer id"))
         return issuer
     holder = _ref_id(document.get("holder"))
     if holder is None and isinstance(claims.get("iss"), str):
         holder = str(claims["iss"])
     if holder is None:
-        _fail("JWT_KID_NOT_ISSUER", "the presentation names no holder (nor iss), so its key cannot be bound to "
-              "anyone")
+        _fail("JWT_KID_NOT_ISSUER", Message("the presentation names no holder (nor iss), so its key cannot be bound to "
+                                            "anyone"))
     return holder
 
 
@@ -734,13 +775,15 @@ def _vm_url(kid: str, signer: str, role: str) -> str:
     if kid.startswith("#"):
         # A relative kid is resolved against the issuer's DID (CID 1.0 §3.3: relative references).
         if not signer.startswith("did:"):
-            _fail("JWT_KID_NOT_ISSUER", f"relative kid {kid!r} cannot be resolved: the {role} {signer!r} is not a DID")
+            _fail("JWT_KID_NOT_ISSUER", Message("relative kid {kid} cannot be resolved: the {role} {signer} is not a "
+                                                "DID", kid=repr(kid), role=_word(role), signer=repr(signer)))
         return signer + kid
     did, sep, _ = kid.partition("#")
     # VC-JOSE-COSE §4.1.1 / §4.3 and OB 3.0 §9 (1EdTech: key controller = issuer.id): the kid's DID must be
     # the issuer's (holder's) DID, or anyone could sign for anyone.
     if did != signer:
-        _fail("JWT_KID_NOT_ISSUER", f"kid {kid!r} is not a key of the {role} {signer!r}", kid=kid)
+        _fail("JWT_KID_NOT_ISSUER", Message("kid {kid} is not a key of the {role} {signer}", kid=repr(kid),
+                                            role=_word(role), signer=repr(signer)), kid=kid)
     if not sep and did.startswith("did:key:"):
         # standards digest §11.14: a bare did:key names its one key, did:key:z...#z... (did:key §3.1.1).
         return f"{did}#{did.rsplit(':', 1)[1]}"
@@ -765,8 +808,9 @@ def _verify_signature(signing_input: bytes, signature: bytes, public_key: Public
                 key.verify(der, signing_input, ec.ECDSA(digest()))
                 return
     except (InvalidSignature, ValueError, TypeError) as exc:
-        raise JwtError("the JWT signature does not verify with the issuer's key", code="JWT_BAD_SIGNATURE") from exc
-    raise JwtError("the JWT signature does not verify with the issuer's key", code="JWT_BAD_SIGNATURE")
+        raise JwtError(Message("the JWT signature does not verify with the issuer's key"),
+                       code="JWT_BAD_SIGNATURE") from exc
+    raise JwtError(Message("the JWT signature does not verify with the issuer's key"), code="JWT_BAD_SIGNATURE")
 
 
 def _check_claims(document: dict[str, Any], claims: dict[str, Any], header: dict[str, Any], profile: Profile,
@@ -776,38 +820,45 @@ def _check_claims(document: dict[str, Any], claims: dict[str, Any], header: dict
     # for a presentation); OB 3.0 §8.2 requires it.
     for where, source in (("claim", claims), ("header", header)):
         if "iss" in source and source["iss"] != signer:
-            _fail("JWT_CLAIM_MISMATCH", f"the 'iss' {where} {source['iss']!r} does not match the {role} {signer!r}",
+            _fail("JWT_CLAIM_MISMATCH", Message("the 'iss' {where} {iss} does not match the {role} {signer}",
+                                                where=_word(where), iss=repr(source["iss"]), role=_word(role),
+                                                signer=repr(signer)),
                   claim="iss")
     # VC-JOSE-COSE §3.1.3: jti/id and sub/credentialSubject.id must not conflict; OB 3.0 §8.2: they are equal.
     if "jti" in claims and claims["jti"] != document.get("id"):
-        _fail("JWT_CLAIM_MISMATCH", f"the 'jti' claim {claims['jti']!r} does not match id {document.get('id')!r}",
+        _fail("JWT_CLAIM_MISMATCH", Message("the 'jti' claim {jti} does not match id {id}", jti=repr(claims["jti"]),
+                                            id=repr(document.get("id"))),
               claim="jti")
     subject_ids = _subject_ids(document)
     if kind == "credential" and "sub" in claims and claims["sub"] not in subject_ids:
-        _fail("JWT_CLAIM_MISMATCH", f"the 'sub' claim {claims['sub']!r} is not a credentialSubject id", claim="sub")
+        _fail("JWT_CLAIM_MISMATCH", Message("the 'sub' claim {sub} is not a credentialSubject id",
+                                            sub=repr(claims["sub"])), claim="sub")
     if profile != "ob3":
         return
     # OB 3.0 §8.2: iss, jti, nbf and sub are required and mirror the credential; exp mirrors validUntil.
     for name in ("iss", "jti"):
         if name not in claims:
-            _fail("JWT_CLAIM_MISMATCH", f"an Open Badges 3.0 JWT must have the {name!r} claim", claim=name)
+            _fail("JWT_CLAIM_MISMATCH", Message("an Open Badges 3.0 JWT must have the {name} claim",
+                                                name=repr(name)), claim=name)
     if subject_ids and "sub" not in claims:
-        _fail("JWT_CLAIM_MISMATCH", "an Open Badges 3.0 JWT must have the 'sub' claim (credentialSubject.id)",
+        _fail("JWT_CLAIM_MISMATCH", Message("an Open Badges 3.0 JWT must have the 'sub' claim (credentialSubject.id)"),
               claim="sub")
     nbf = _claim_numeric_date(claims, "nbf")
     if "validFrom" not in document:
-        _fail("JWT_CLAIM_MISMATCH", "the 'nbf' claim has no validFrom to match (OB 3.0 requires validFrom)",
+        _fail("JWT_CLAIM_MISMATCH", Message("the 'nbf' claim has no validFrom to match (OB 3.0 requires validFrom)"),
               claim="nbf")
     valid_from = _date_of(document["validFrom"], "validFrom")
     if nbf is None or math.floor(nbf) != math.floor(valid_from.timestamp()):
-        _fail("JWT_CLAIM_MISMATCH", f"the 'nbf' claim {claims.get('nbf')!r} does not match validFrom "
-              f"{document['validFrom']!r}", claim="nbf")
+        _fail("JWT_CLAIM_MISMATCH", Message("the 'nbf' claim {nbf} does not match validFrom {valid_from}",
+                                            nbf=repr(claims.get("nbf")),
+                                            valid_from=repr(document["validFrom"])), claim="nbf")
     if "validUntil" in document:
         exp = _claim_numeric_date(claims, "exp")
         valid_until = _date_of(document["validUntil"], "validUntil")
         if exp is None or math.floor(exp) != math.floor(valid_until.timestamp()):
-            _fail("JWT_CLAIM_MISMATCH", f"the 'exp' claim {claims.get('exp')!r} does not match validUntil "
-                  f"{document['validUntil']!r}", claim="exp")
+            _fail("JWT_CLAIM_MISMATCH", Message("the 'exp' claim {exp} does not match validUntil {valid_until}",
+                                                exp=repr(claims.get("exp")),
+                                                valid_until=repr(document["validUntil"])), claim="exp")
 
 
 def _check_times(claims: dict[str, Any], now: datetime, leeway: timedelta) -> None:
@@ -818,15 +869,17 @@ def _check_times(claims: dict[str, Any], now: datetime, leeway: timedelta) -> No
     iat = _claim_numeric_date(claims, "iat")
     # RFC 7519 §4.1.4: the JWT MUST NOT be accepted on or after exp (allowing a small leeway).
     if exp is not None and current >= exp + slack:
-        _fail("JWT_EXPIRED", f"the JWT expired at {format_datetime(datetime.fromtimestamp(exp, UTC))}", claim="exp")
+        _fail("JWT_EXPIRED", Message("the JWT expired at {when}",
+                                     when=format_datetime(datetime.fromtimestamp(exp, UTC))), claim="exp")
     # RFC 7519 §4.1.5: the JWT MUST NOT be accepted before nbf.
     if nbf is not None and current + slack < nbf:
-        _fail("JWT_NOT_YET_VALID", f"the JWT is not valid before {format_datetime(datetime.fromtimestamp(nbf, UTC))}",
+        _fail("JWT_NOT_YET_VALID", Message("the JWT is not valid before {when}",
+                                           when=format_datetime(datetime.fromtimestamp(nbf, UTC))),
               claim="nbf")
     # RFC 7519 §4.1.6: iat is when it was issued; one in the future (beyond clock skew) is not credible.
     if iat is not None and current + slack < iat:
-        _fail("JWT_NOT_YET_VALID", f"the JWT claims to be issued in the future "
-              f"({format_datetime(datetime.fromtimestamp(iat, UTC))})", claim="iat")
+        _fail("JWT_NOT_YET_VALID", Message("the JWT claims to be issued in the future ({when})",
+                                           when=format_datetime(datetime.fromtimestamp(iat, UTC))), claim="iat")
 
 
 def verify_jwt(token: str, *, resolver: DidResolver, now: datetime,
@@ -849,18 +902,21 @@ def verify_jwt(token: str, *, resolver: DidResolver, now: datetime,
     signature = _b64_segment(signature_b64, "signature")
     document, profile, kind = _read_payload(claims, typ_kind, header.get("typ"))
     if expected_kind is not None and kind != expected_kind:
-        _fail("JWT_KIND_MISMATCH", f"expected a {expected_kind}, but the JWT secures a {kind}")
+        _fail("JWT_KIND_MISMATCH", Message("expected a {expected}, but the JWT secures a {kind}",
+                                           expected=_word(expected_kind), kind=_word(kind)))
     signer = _signer_id(document, claims, kind)
     vm_url = _vm_url(kid, signer, "issuer" if kind == "credential" else "holder")
     try:
         # CID 1.0 §3.3 Retrieve Verification Method, with the verification-relationship check for purpose.
         method, public_key = retrieve_verification_method(vm_url, purpose, resolver)
     except VerificationMethodError as exc:
-        raise JwtError(f"kid {kid!r} does not resolve to a usable key: {exc.detail}", code="JWT_KEY_NOT_FOUND",
+        raise JwtError(Message("kid {kid} does not resolve to a usable key: {detail}", kid=repr(kid),
+                               detail=exc.detail), code="JWT_KEY_NOT_FOUND",
                        cause=exc.code) from exc
     # RFC 8725 §3.1: the algorithm must be the one the resolved key is for (no cross-algorithm use).
     if _ALG_FOR_KEY.get(public_key.key_type) != alg:
-        _fail("JWT_ALG_KEY_MISMATCH", f"alg {alg} does not match the {public_key.key_type} key {vm_url}")
+        _fail("JWT_ALG_KEY_MISMATCH", Message("alg {alg} does not match the {key_type} key {vm_url}", alg=alg,
+                                              key_type=public_key.key_type, vm_url=vm_url))
     # RFC 7515 §5.2 step 8: validate the signature.
     _verify_signature(f"{header_b64}.{payload_b64}".encode("ascii"), signature, public_key, alg)
     # RFC 7519 §7.2 step 10: claims, then the times the JWT itself states.
@@ -879,7 +935,7 @@ def envelope(token: str, kind: Kind = "credential") -> dict[str, Any]:
     if kind not in _ENVELOPES:
         raise ValueError(f"kind must be 'credential' or 'presentation', not {kind!r}")
     if not is_jwt(token):
-        _fail("JWT_MALFORMED", "only a compact JWS can be enveloped")
+        _fail("JWT_MALFORMED", Message("only a compact JWS can be enveloped"))
     type_name, prefix = _ENVELOPES[kind]
     return {"@context": VC_V2_CONTEXT, "id": prefix + token.strip(), "type": type_name}
 
@@ -887,22 +943,24 @@ def envelope(token: str, kind: Kind = "credential") -> dict[str, Any]:
 def unenvelope(obj: Any) -> str:
     """The compact JWS inside an EnvelopedVerifiableCredential / EnvelopedVerifiablePresentation."""
     if not isinstance(obj, dict):
-        _fail("JWT_ENVELOPE_INVALID", "an enveloped credential must be a JSON object")
+        _fail("JWT_ENVELOPE_INVALID", Message("an enveloped credential must be a JSON object"))
     # VCDM 2.0 §4.13.1: @context MUST be present and define the enveloping terms (the v2 base context).
     context = obj.get("@context")
     contexts = context if isinstance(context, list) else [context]
     if VC_V2_CONTEXT not in contexts:
-        _fail("JWT_ENVELOPE_INVALID", f"an enveloped credential's @context must include {VC_V2_CONTEXT}")
+        _fail("JWT_ENVELOPE_INVALID", Message("an enveloped credential's @context must include {context}",
+                                              context=VC_V2_CONTEXT))
     types = _types(obj)
     matches = [kind for kind, (type_name, _) in _ENVELOPES.items() if type_name in types]
     if len(matches) != 1:
-        _fail("JWT_ENVELOPE_INVALID", "type must be EnvelopedVerifiableCredential or EnvelopedVerifiablePresentation")
+        _fail("JWT_ENVELOPE_INVALID", Message("type must be EnvelopedVerifiableCredential or "
+                                              "EnvelopedVerifiablePresentation"))
     _, prefix = _ENVELOPES[matches[0]]
     identifier = obj.get("id")
     # VCDM 2.0 §4.13.1 / VC-JOSE-COSE §3.1.2: the id MUST be a data: URL of the secured media type.
     if not isinstance(identifier, str) or not identifier.startswith(prefix):
-        _fail("JWT_ENVELOPE_INVALID", f"id must be a data: URL starting with {prefix!r}")
+        _fail("JWT_ENVELOPE_INVALID", Message("id must be a data: URL starting with {prefix}", prefix=repr(prefix)))
     token = identifier[len(prefix):]
     if not is_jwt(token) or token != token.strip():
-        _fail("JWT_ENVELOPE_INVALID", "the data: URL does not hold a compact JWS")
+        _fail("JWT_ENVELOPE_INVALID", Message("the data: URL does not hold a compact JWS"))
     return token
