@@ -16,6 +16,11 @@ from typing import Any
 import yaml
 
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import N_, Message
+
+#: What the errors call the files read here, by the name callers give (shown in the reader's language).
+_KINDS: dict[str, str] = {kind: Message(kind) for kind in (
+    N_("configuration"), N_("catalogue"), N_("endorsement"), N_("policy file"), N_("user config file"))}
 
 
 class _YamlLoader(yaml.SafeLoader):
@@ -72,13 +77,15 @@ def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool =
     ``name`` is what the errors call the file (default: its path): a file the package ships is named
     without its install folder.
     """
-    shown = path if name is None else name
+    shown = str(path if name is None else name)
+    kind = _KINDS.get(what, what)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{what} {shown} cannot be read ({exc.strerror or type(exc).__name__})") from exc
+        raise ConfigError(Message("{what} {path} cannot be read ({why})", what=kind, path=shown,
+                                  why=exc.strerror or type(exc).__name__)) from exc
     if len(raw) > max_bytes:
-        raise ConfigError(f"{what} {shown} is larger than {max_bytes} bytes")
+        raise ConfigError(Message("{what} {path} is larger than {limit} bytes", what=kind, path=shown, limit=max_bytes))
     is_json = json_only or path.suffix.lower() == ".json"
     try:
         text = raw.decode("utf-8")
@@ -88,5 +95,7 @@ def read_config_file(path: Path, *, what: str, max_bytes: int, json_only: bool =
         mark = getattr(exc, "problem_mark", None)
         if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
             # the line (and column) of the problem, 1-based as an editor shows them
-            first_line = f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem or first_line}"
-        raise ConfigError(f"{what} {shown} is not valid {'JSON' if is_json else 'YAML'}: {first_line}") from exc
+            first_line = Message("line {line}, column {column}: {problem}", line=str(mark.line + 1),
+                                 column=str(mark.column + 1), problem=exc.problem or first_line)
+        raise ConfigError(Message("{what} {path} is not valid {syntax}: {problem}", what=kind, path=shown,
+                                  syntax="JSON" if is_json else "YAML", problem=first_line)) from exc

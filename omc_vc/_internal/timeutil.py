@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from omc_vc.errors import MalformedValueError
+from omc_vc.i18n import Message
 
 # VCDM 2.0 §4.9, Example 32: dateTimeStamp (a zone offset is required).
 _DATETIME_STAMP = re.compile(
@@ -46,17 +47,19 @@ _MAX_PARSED = 4096
 
 def _parse_datetime(value: object, field: str) -> datetime:
     if not is_datetime_stamp(value):
-        raise MalformedValueError(f"{field} {value!r} is not an XML Schema dateTimeStamp (e.g. 2025-01-01T00:00:00Z)")
+        raise MalformedValueError(Message("{field} {value} is not an XML Schema dateTimeStamp "
+                                          "(e.g. 2025-01-01T00:00:00Z)", field=field, value=repr(value)))
     assert isinstance(value, str)
     text = value.replace("Z", "+00:00")
     if "T24:00:00" in text:
-        raise MalformedValueError(f"{field} {value!r}: 24:00:00 is not supported")
+        raise MalformedValueError(Message("{field} {value}: 24:00:00 is not supported", field=field, value=repr(value)))
     try:
         # the conversion to UTC can leave Python's years 1-9999 (0001-01-01T00:00:00+14:00 is in year 0,
         # 9999-12-31T23:59:59-14:00 in year 10000): XSD admits those values, a datetime cannot hold them
         return datetime.fromisoformat(text).astimezone(UTC)
     except (ValueError, OverflowError) as exc:
-        raise MalformedValueError(f"{field} {value!r} is not a valid date-time") from exc
+        raise MalformedValueError(Message("{field} {value} is not a valid date-time", field=field,
+                                          value=repr(value))) from exc
 
 
 def parse_user_time(value: str, *, field: str = "time") -> datetime:
@@ -69,7 +72,8 @@ def parse_user_time(value: str, *, field: str = "time") -> datetime:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
-        raise MalformedValueError(f"{field} {value!r} is not an ISO 8601 date-time") from exc
+        raise MalformedValueError(Message("{field} {value} is not an ISO 8601 date-time", field=field,
+                                          value=repr(value))) from exc
 
 
 #: The first and last instants a datetime can hold, in UTC.
@@ -93,15 +97,16 @@ def from_timestamp(seconds: object, *, field: str = "time") -> datetime:
     """A NumericDate (RFC 7519 §2: seconds since the epoch, an int or a float) as an aware UTC datetime;
     MalformedValueError for a bool, NaN, an infinity or a number outside years 1-9999."""
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise MalformedValueError(f"{field} must be a number of seconds since 1970-01-01T00:00:00Z")
+        raise MalformedValueError(Message("{field} must be a number of seconds since 1970-01-01T00:00:00Z",
+                                          field=field))
     if isinstance(seconds, float) and not math.isfinite(seconds):
-        raise MalformedValueError(f"{field} is not a finite number")
+        raise MalformedValueError(Message("{field} is not a finite number", field=field))
     if not EARLIEST.timestamp() <= seconds <= LATEST.timestamp():
-        raise MalformedValueError(f"{field} is outside the years 1-9999")
+        raise MalformedValueError(Message("{field} is outside the years 1-9999", field=field))
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (ValueError, OverflowError, OSError) as exc:
-        raise MalformedValueError(f"{field} is outside the years 1-9999") from exc
+        raise MalformedValueError(Message("{field} is outside the years 1-9999", field=field)) from exc
 
 
 def format_datetime(moment: datetime) -> str:

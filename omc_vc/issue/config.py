@@ -61,6 +61,7 @@ from urllib.parse import urlsplit
 from omc_vc._internal.configfile import read_config_file, yaml_position
 from omc_vc.bitstring import MIN_BITS
 from omc_vc.errors import ConfigError, KeyError_
+from omc_vc.i18n import Message
 from omc_vc.issue.offers import DEFAULT_OFFER_DAYS, MAX_OFFER_DAYS
 from omc_vc.issue.store_setting import StoreSetting, parse_store
 from omc_vc.keys import KeyPair, load_key
@@ -150,16 +151,16 @@ class InstitutionConfig:
     def require_omc(self) -> None:
         """ConfigError naming the first key missing for issuing OMCs (``omc issue``, ``omc status``)."""
         if self.did is None:
-            raise ConfigError("config: did is needed to issue OMCs (did:web or did:key)", field="did")
+            raise ConfigError(Message("config: did is needed to issue OMCs (did:web or did:key)"), field="did")
         if self.key_file is None:
-            raise ConfigError("config: key is needed to issue OMCs (the issuer's key file)", field="key")
+            raise ConfigError(Message("config: key is needed to issue OMCs (the issuer's key file)"), field="key")
         if not self.profile.get("name"):
-            raise ConfigError("config: profile is needed to issue OMCs (a mapping with at least a name)",
+            raise ConfigError(Message("config: profile is needed to issue OMCs (a mapping with at least a name)"),
                               field="profile")
         if not self.catalogue:
-            raise ConfigError("config: catalogue is needed to issue OMCs", field="catalogue")
+            raise ConfigError(Message("config: catalogue is needed to issue OMCs"), field="catalogue")
         if not self.status.base_url:
-            raise ConfigError("config: status.base_url is needed to issue OMCs", field="status.base_url")
+            raise ConfigError(Message("config: status.base_url is needed to issue OMCs"), field="status.base_url")
 
     def with_status_base(self, base_url: str) -> InstitutionConfig:
         """A copy whose status lists live under ``base_url`` when the file names no status.base_url."""
@@ -178,8 +179,11 @@ class InstitutionConfig:
         try:
             return self.catalogue[achievement_id]
         except KeyError:
-            raise ConfigError(f"achievement {achievement_id!r} is not in the catalogue "
-                              f"(known: {', '.join(sorted(self.catalogue)) or 'none'})",
+            if not self.catalogue:
+                raise ConfigError(Message("achievement {id} is not in the catalogue (known: none)",
+                                          id=repr(achievement_id)), field="achievement") from None
+            raise ConfigError(Message("achievement {id} is not in the catalogue (known: {known})",
+                                      id=repr(achievement_id), known=", ".join(sorted(self.catalogue))),
                               field="achievement") from None
 
     def load_key(self, passphrase: str | None = None) -> KeyPair:
@@ -191,7 +195,7 @@ class InstitutionConfig:
         if self._key is not None:
             return self._key
         if self.key_file is None:
-            raise ConfigError("config: key is needed (the issuer's key file)", field="key")
+            raise ConfigError(Message("config: key is needed (the issuer's key file)"), field="key")
         pair = self.open_key(self.key_file, passphrase)
         did = self.did or pair.controller
         if pair.controller == did:
@@ -199,8 +203,9 @@ class InstitutionConfig:
         elif self.verification_method:
             chosen = pair.with_id(self.verification_method, did)
         else:
-            raise ConfigError(f"the key file belongs to {pair.controller}, not {did}: set verification_method "
-                              f"to the key's id in {did}'s DID document", field="verification_method")
+            raise ConfigError(Message("the key file belongs to {controller}, not {did}: set verification_method "
+                                      "to the key's id in {did}'s DID document", controller=pair.controller, did=did),
+                              field="verification_method")
         self._key = chosen
         return chosen
 
@@ -213,8 +218,12 @@ class InstitutionConfig:
             return load_key(path, secret)
         except KeyError_ as exc:
             if exc.code == "KEY_PASSPHRASE_REQUIRED":
-                raise ConfigError(f"the key file {path} is encrypted: set the environment variable "
-                                  f"{self.passphrase_env or '(passphrase_env is not configured)'}",
+                if not self.passphrase_env:
+                    raise ConfigError(Message("the key file {path} is encrypted: set the environment variable "
+                                              "(passphrase_env is not configured)", path=str(path)),
+                                      field="passphrase_env") from exc
+                raise ConfigError(Message("the key file {path} is encrypted: set the environment variable "
+                                          "{variable}", path=str(path), variable=self.passphrase_env),
                                   field="passphrase_env") from exc
             raise
 
@@ -225,13 +234,13 @@ def _read_structured(path: Path, what: str) -> Any:
 
 def _url(value: Any, key: str) -> str:
     if not isinstance(value, str) or urlsplit(value).scheme not in ("https", "http") or not urlsplit(value).netloc:
-        raise ConfigError(f"config: {key} must be an absolute https URL", field=key)
+        raise ConfigError(Message("config: {key} must be an absolute https URL", key=key), field=key)
     return value
 
 
 def _int(value: Any, key: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"config: {key} must be an integer >= {low}", field=key)
+        raise ConfigError(Message("config: {key} must be an integer >= {low}", key=key, low=low), field=key)
     return value
 
 
@@ -239,26 +248,28 @@ def _status(data: Any) -> StatusConfig:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError("config: status must be a mapping with base_url", field="status")
+        raise ConfigError(Message("config: status must be a mapping with base_url"), field="status")
     unknown = sorted(set(data) - _STATUS_KEYS)
     if unknown:
-        raise ConfigError(f"config: unknown key status.{unknown[0]}", field=f"status.{unknown[0]}")
+        name = f"status.{unknown[0]}"
+        raise ConfigError(Message("config: unknown key {key}", key=name), field=name)
     base = ""  # empty: omc serve puts the lists under its public URL; omc issue needs one (require_omc)
     if data.get("base_url") is not None:
         base = _url(data.get("base_url"), "status.base_url")
         if "#" in base or "?" in base:
-            raise ConfigError("config: status.base_url must not have a query or fragment", field="status.base_url")
+            raise ConfigError(Message("config: status.base_url must not have a query or fragment"),
+                              field="status.base_url")
         if not base.endswith("/"):
             base += "/"
     bits = _int(data.get("list_bits", MIN_BITS), "status.list_bits", MIN_BITS)
     if bits % 8:
-        raise ConfigError("config: status.list_bits must be a multiple of 8", field="status.list_bits")
+        raise ConfigError(Message("config: status.list_bits must be a multiple of 8"), field="status.list_bits")
     suspension = data.get("suspension", False)
     if not isinstance(suspension, bool):
-        raise ConfigError("config: status.suspension must be true or false", field="status.suspension")
+        raise ConfigError(Message("config: status.suspension must be true or false"), field="status.suspension")
     ratio = data.get("fill_ratio", 0.5)
     if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 0.9:
-        raise ConfigError("config: status.fill_ratio must be a number in (0, 0.9]", field="status.fill_ratio")
+        raise ConfigError(Message("config: status.fill_ratio must be a number in (0, 0.9]"), field="status.fill_ratio")
     return StatusConfig(base_url=base, suspension=suspension, list_bits=bits,
                         ttl_minutes=_int(data.get("ttl_minutes", 60), "status.ttl_minutes", 0),
                         valid_days=_int(data.get("valid_days", 7), "status.valid_days", 1),
@@ -269,24 +280,27 @@ def _offers(data: Any) -> OffersConfig | None:
     if data is None:
         return None
     if not isinstance(data, Mapping):
-        raise ConfigError("config: offers must be a mapping with public_url", field="offers")
+        raise ConfigError(Message("config: offers must be a mapping with public_url"), field="offers")
     unknown = sorted(set(data) - _OFFER_KEYS)
     if unknown:
-        raise ConfigError(f"config: unknown key offers.{unknown[0]}", field=f"offers.{unknown[0]}")
+        name = f"offers.{unknown[0]}"
+        raise ConfigError(Message("config: unknown key {key}", key=name), field=name)
     url = _url(data.get("public_url"), "offers.public_url")
     parts = urlsplit(url)
     # an offer link is opened on a learner's phone: plain http only where it cannot leave this machine
     if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
-        raise ConfigError("config: offers.public_url must be an https URL (plain http only on a loopback host)",
-                          field="offers.public_url")
+        raise ConfigError(Message("config: offers.public_url must be an https URL (plain http only on a loopback "
+                                  "host)"), field="offers.public_url")
     if parts.query or parts.fragment:
-        raise ConfigError("config: offers.public_url must not have a query or fragment", field="offers.public_url")
+        raise ConfigError(Message("config: offers.public_url must not have a query or fragment"),
+                          field="offers.public_url")
     days = _int(data.get("expires_days", DEFAULT_OFFER_DAYS), "offers.expires_days", 1)
     if days > MAX_OFFER_DAYS:
-        raise ConfigError(f"config: offers.expires_days must be at most {MAX_OFFER_DAYS}", field="offers.expires_days")
+        raise ConfigError(Message("config: offers.expires_days must be at most {days}", days=MAX_OFFER_DAYS),
+                          field="offers.expires_days")
     tx_code = data.get("tx_code", False)
     if not isinstance(tx_code, bool):
-        raise ConfigError("config: offers.tx_code must be true or false", field="offers.tx_code")
+        raise ConfigError(Message("config: offers.tx_code must be true or false"), field="offers.tx_code")
     return OffersConfig(public_url=url.rstrip("/"), expires_days=days, tx_code=tx_code)
 
 
@@ -305,25 +319,26 @@ def _catalogue(data: Any, base: Path, *, embed: bool = True) -> dict[str, dict[s
     elif isinstance(data, list):
         items = [(str(v.get("catalogueId") or v.get("id")) if isinstance(v, Mapping) else "?", v) for v in data]
     else:
-        raise ConfigError("config: catalogue must be a file name, a mapping or a list of achievements",
+        raise ConfigError(Message("config: catalogue must be a file name, a mapping or a list of achievements"),
                           field="catalogue")
     for key, definition in items:
         if not isinstance(definition, Mapping):
-            raise ConfigError(f"catalogue: {key!r} is not a mapping", field=f"catalogue.{key}")
+            raise ConfigError(Message("catalogue: {key} is not a mapping", key=repr(key)), field=f"catalogue.{key}")
         if not isinstance(definition.get("id"), str) or not urlsplit(definition["id"]).scheme:
-            raise ConfigError(f"catalogue: {key!r} needs an absolute URL id", field=f"catalogue.{key}.id")
+            raise ConfigError(Message("catalogue: {key} needs an absolute URL id", key=repr(key)),
+                              field=f"catalogue.{key}.id")
         if key in entries:
-            raise ConfigError(f"catalogue: {key!r} is defined twice", field=f"catalogue.{key}")
+            raise ConfigError(Message("catalogue: {key} is defined twice", key=repr(key)), field=f"catalogue.{key}")
         entry = dict(definition)
         files = entry.get("endorsementFiles", [])
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise ConfigError(f"catalogue: {key}.endorsementFiles must be a list of file names",
+            raise ConfigError(Message("catalogue: {key}.endorsementFiles must be a list of file names", key=key),
                               field=f"catalogue.{key}.endorsementFiles")
         endorsements = list(entry.get("endorsement", []))
         for name in files if embed else []:
             loaded = _read_structured((base / name).resolve(), "endorsement")
             if not isinstance(loaded, dict):
-                raise ConfigError(f"endorsement file {name} does not hold a JSON object",
+                raise ConfigError(Message("endorsement file {name} does not hold a JSON object", name=name),
                                   field=f"catalogue.{key}.endorsementFiles")
             endorsements.append(loaded)
         entry.pop("endorsementFiles", None)
@@ -332,13 +347,14 @@ def _catalogue(data: Any, base: Path, *, embed: bool = True) -> dict[str, dict[s
         problems = edition_problems(entry)
         if problems:
             where, why = problems[0]
-            raise ConfigError(f"catalogue: {key}.{where} {why}", field=f"catalogue.{key}.{where}")
+            raise ConfigError(Message("catalogue: {key}.{where} {why}", key=key, where=where, why=why),
+                              field=f"catalogue.{key}.{where}")
         if isinstance(entry.get("editions"), Mapping):
             entry["editions"] = {tag: _edition(dict(words), base, f"catalogue.{key}.editions.{tag}", embed)
                                  for tag, words in entry["editions"].items()}
         entries[key] = entry
     if not entries:
-        raise ConfigError("config: the catalogue is empty", field="catalogue")
+        raise ConfigError(Message("config: the catalogue is empty"), field="catalogue")
     return entries
 
 
@@ -346,12 +362,14 @@ def _edition(words: dict[str, Any], base: Path, where: str, embed: bool) -> dict
     """One language edition of a definition, its ``endorsementFiles`` read into its ``endorsement`` list."""
     files = words.pop("endorsementFiles", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise ConfigError(f"{where}.endorsementFiles must be a list of file names", field=f"{where}.endorsementFiles")
+        raise ConfigError(Message("{where}.endorsementFiles must be a list of file names", where=where),
+                          field=f"{where}.endorsementFiles")
     endorsements = list(words.get("endorsement", []))
     for name in files if embed else []:
         loaded = _read_structured((base / name).resolve(), "endorsement")
         if not isinstance(loaded, dict):
-            raise ConfigError(f"endorsement file {name} does not hold a JSON object", field=f"{where}.endorsementFiles")
+            raise ConfigError(Message("endorsement file {name} does not hold a JSON object", name=name),
+                              field=f"{where}.endorsementFiles")
         endorsements.append(loaded)
     if endorsements:
         words["endorsement"] = endorsements
@@ -386,7 +404,8 @@ def load_config(path: str | os.PathLike[str]) -> InstitutionConfig:
         where = _where(exc, target, data)
         if where is None:
             raise
-        raise ConfigError(f"{exc.detail} ({where})", code=exc.code, **exc.context) from exc
+        raise ConfigError(Message("{detail} ({where})", detail=exc.detail, where=where), code=exc.code,
+                          **exc.context) from exc
 
 
 def _where(exc: ConfigError, target: Path, data: Any) -> str | None:
@@ -410,12 +429,12 @@ def _where(exc: ConfigError, target: Path, data: Any) -> str | None:
     if best is None:
         return None
     _, path, line, column = best
-    return f"{path.name} line {line}, column {column}"
+    return Message("{file} line {line}, column {column}", file=path.name, line=str(line), column=str(column))
 
 
 def _file(value: Any, base: Path, key: str) -> Path:
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"config: {key} must be a file name", field=key)
+        raise ConfigError(Message("config: {key} must be a file name", key=key), field=key)
     return (base / Path(value).expanduser()).resolve()
 
 
@@ -423,54 +442,61 @@ def parse_config(data: Any, base: Path, *, path: Path | None = None) -> Institut
     """Check an institution configuration already read (the ``institution:`` mapping of a service
     configuration, or a whole file); relative paths are relative to ``base``."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"configuration {path or 'institution'} must be a mapping")
+        if not path:
+            raise ConfigError(Message("configuration institution must be a mapping"))
+        raise ConfigError(Message("configuration {path} must be a mapping", path=str(path)))
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise ConfigError(f"config: unknown key {unknown[0]!r}", field=unknown[0])
+        raise ConfigError(Message("config: unknown key {key}", key=repr(unknown[0])), field=unknown[0])
     did = data.get("did")
     if did is not None and (not isinstance(did, str) or not did.startswith(("did:web:", "did:key:"))):
-        raise ConfigError("config: did must be a did:web or did:key DID", field="did")
+        raise ConfigError(Message("config: did must be a did:web or did:key DID"), field="did")
     vm = data.get("verification_method")
     if vm is not None and (did is None or not isinstance(vm, str) or not vm.startswith(did + "#")):
-        raise ConfigError(f"config: verification_method must be {did or 'the did'}#<fragment>",
+        if not did:
+            raise ConfigError(Message("config: verification_method must be the did#<fragment>"),
+                              field="verification_method")
+        raise ConfigError(Message("config: verification_method must be {did}#<fragment>", did=did),
                           field="verification_method")
     key = _file(data["key"], base, "key") if data.get("key") is not None else None
     extra = data.get("keys") or []
     if isinstance(extra, str):
         extra = [extra]
     if not isinstance(extra, list):
-        raise ConfigError("config: keys must list key files", field="keys")
+        raise ConfigError(Message("config: keys must list key files"), field="keys")
     extra_files = tuple(_file(item, base, "keys") for item in extra)
     if key is None and not extra_files:
-        raise ConfigError("config: key must name the issuer's key file", field="key")
+        raise ConfigError(Message("config: key must name the issuer's key file"), field="key")
     env = data.get("passphrase_env")
     if env is not None and (not isinstance(env, str) or not env):
-        raise ConfigError("config: passphrase_env must be an environment variable name", field="passphrase_env")
+        raise ConfigError(Message("config: passphrase_env must be an environment variable name"),
+                          field="passphrase_env")
     profile = data.get("profile", {})
     if not isinstance(profile, Mapping) or ("profile" in data and not isinstance(profile.get("name"), str)):
-        raise ConfigError("config: profile must be a mapping with at least a name", field="profile")
+        raise ConfigError(Message("config: profile must be a mapping with at least a name"), field="profile")
     if "state" in data and "state_dir" in data:
-        raise ConfigError("config: give state (the database file) or state_dir (its folder), not both",
+        raise ConfigError(Message("config: give state (the database file) or state_dir (its folder), not both"),
                           field="state")
     store = parse_store(data.get("store"))
     if store is not None and ("state" in data or "state_dir" in data):
-        raise ConfigError("config: give store (PostgreSQL) or state / state_dir (SQLite), not both", field="store")
+        raise ConfigError(Message("config: give store (PostgreSQL) or state / state_dir (SQLite), not both"),
+                          field="store")
     if data.get("state_dir") is not None:
         state_path = _file(data["state_dir"], base, "state_dir") / STATE_FILE
     else:
         state_path = _file(data.get("state", STATE_FILE), base, "state")
     policy_path = data.get("policy")
     if policy_path is not None and not isinstance(policy_path, str):
-        raise ConfigError("config: policy must be a file name or null", field="policy")
+        raise ConfigError(Message("config: policy must be a file name or null"), field="policy")
     language = data.get("language")
     if language is not None and not is_language_tag(language):
-        raise ConfigError("config: language must be a BCP 47 language tag such as fr-CA", field="language")
+        raise ConfigError(Message("config: language must be a BCP 47 language tag such as fr-CA"), field="language")
     years = data.get("valid_years")
     if years is not None and (isinstance(years, bool) or not isinstance(years, int | float) or years <= 0):
-        raise ConfigError("config: valid_years must be a positive number", field="valid_years")
+        raise ConfigError(Message("config: valid_years must be a positive number"), field="valid_years")
     token_env = data.get("token_env", "OMC_API_TOKEN")
     if not isinstance(token_env, str) or not token_env:
-        raise ConfigError("config: token_env must name an environment variable", field="token_env")
+        raise ConfigError(Message("config: token_env must name an environment variable"), field="token_env")
     did_document = _file(data["did_document"], base, "did_document") if data.get("did_document") else None
     catalogue = _catalogue(data["catalogue"], base) if data.get("catalogue") is not None else {}
     return InstitutionConfig(

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
 from omc_vc.errors import ConfigError, IssuanceError
+from omc_vc.i18n import Message
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -57,7 +58,8 @@ def migrations(package: str = "omc_vc.issue", folder_name: str = "migrations") -
             found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     if [m.version for m in found] != list(range(1, len(found) + 1)):  # pragma: no cover - a packaging mistake
-        raise IssuanceError("the PostgreSQL migrations of this release are not numbered 1, 2, ... without gaps")
+        raise IssuanceError(Message("the PostgreSQL migrations of this release are not numbered 1, 2, ... without "
+                                    "gaps"))
     return found
 
 
@@ -68,8 +70,9 @@ def latest_version() -> int:
 def check_schema(schema: str) -> str:
     """``schema`` when it is a usable schema name (ConfigError otherwise)."""
     if not SCHEMA_PATTERN.match(schema):
-        raise ConfigError(f"store schema {schema!r} must be a lower-case SQL name: letters, digits and _, "
-                          "not starting with a digit, at most 63 characters", field="store.schema")
+        raise ConfigError(Message("store schema {schema} must be a lower-case SQL name: letters, digits and _, "
+                                  "not starting with a digit, at most 63 characters", schema=repr(schema)),
+                          field="store.schema")
     return schema
 
 
@@ -90,12 +93,14 @@ def require_current(conn: psycopg.Connection[tuple[Any, ...]], schema: str, wher
     """IssuanceError unless ``schema`` has exactly this release's migrations (``where`` names the store)."""
     have, want = schema_version(conn, schema), latest_version()
     if have < want:
-        raise IssuanceError(f"issuance store {where} (schema {schema}) is at version {have}, this release needs "
-                            f"{want}: run `omc store migrate --config <institution.yaml>`",
+        raise IssuanceError(Message("issuance store {where} (schema {schema}) is at version {have}, this release "
+                                    "needs {want}: run `omc store migrate --config <institution.yaml>`",
+                                    where=where, schema=schema, have=str(have), want=str(want)),
                             code="STORE_NOT_MIGRATED")
     if have > want:
-        raise IssuanceError(f"issuance store {where} (schema {schema}) is at version {have}, which this release "
-                            f"does not know (it knows up to {want}): use the omc-vc release that wrote it",
+        raise IssuanceError(Message("issuance store {where} (schema {schema}) is at version {have}, which this "
+                                    "release does not know (it knows up to {want}): use the omc-vc release that "
+                                    "wrote it", where=where, schema=schema, have=str(have), want=str(want)),
                             code="STORE_NOT_MIGRATED")
 
 
@@ -120,11 +125,13 @@ def migrate(conn: psycopg.Connection[tuple[Any, ...]], schema: str, *, wanted: l
         known = {m.version: m for m in wanted}
         for version, checksum in sorted(applied.items()):
             if version not in known:
-                raise IssuanceError(f"schema {schema} has migration {version}, which this release does not know: "
-                                    "use the omc-vc release that wrote it", code="STORE_NOT_MIGRATED")
+                raise IssuanceError(Message("schema {schema} has migration {version}, which this release does not "
+                                            "know: use the omc-vc release that wrote it", schema=schema,
+                                            version=str(version)), code="STORE_NOT_MIGRATED")
             if known[version].checksum != checksum:
-                raise IssuanceError(f"migration {version} ({known[version].name}) applied to schema {schema} "
-                                    "differs from this release's file: refusing to go on", code="STORE_NOT_MIGRATED")
+                raise IssuanceError(Message("migration {version} ({name}) applied to schema {schema} differs from "
+                                            "this release's file: refusing to go on", version=str(version),
+                                            name=known[version].name, schema=schema), code="STORE_NOT_MIGRATED")
         done: list[Migration] = []
         for migration in wanted:
             if migration.version in applied:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from omc_vc._internal.timeutil import format_datetime
 from omc_vc.errors import OfferError, OfferRedeemedError
+from omc_vc.i18n import Message
 from omc_vc.issue.offers import (
     MAX_NONCE_LIFETIME,
     MAX_TOKEN_LIFETIME,
@@ -34,6 +35,7 @@ from omc_vc.issue.offers import (
     new_tx_code,
     same_digest,
 )
+from omc_vc.issue.sqlite_offers import not_redeemed, redeemed_already
 
 __all__ = ["PgOffers"]
 
@@ -60,7 +62,7 @@ def _offer(row: Sequence[Any]) -> Offer:
 def _required(conn: Connection, offer_id: str, *, lock: bool = False) -> Offer:
     row = conn.execute(_SELECT + " WHERE id = %s" + (" FOR UPDATE" if lock else ""), (offer_id,)).fetchone()
     if row is None:
-        raise OfferError(f"no offer {offer_id!r}", code="OFFER_NOT_FOUND", offer=offer_id)
+        raise OfferError(Message("no offer {id}", id=repr(offer_id)), code="OFFER_NOT_FOUND", offer=offer_id)
     return _offer(row)
 
 
@@ -129,9 +131,7 @@ class PgOffers:
         def work(conn: Connection) -> Offer:
             current = _required(conn, offer_id, lock=True)
             if current.state == REDEEMED:
-                raise OfferRedeemedError(f"offer {offer_id} was redeemed already (credential "
-                                         f"{current.credential_id or 'being issued'}): revoke the credential",
-                                         offer=offer_id)
+                raise OfferRedeemedError(redeemed_already(offer_id, current.credential_id), offer=offer_id)
             if current.state == OPEN:
                 conn.execute("UPDATE offers SET state = %s, revoked_at = %s WHERE id = %s AND state = %s",
                              (REVOKED, format_datetime(now), offer_id, OPEN))
@@ -146,9 +146,10 @@ class PgOffers:
     def redeem(self, offer_id: str, *, holder: str, protocol: str, now: datetime,
                credential_id: str | None = None) -> Offer:
         if protocol not in PROTOCOLS:
-            raise OfferError(f"unknown offer protocol {protocol!r}", code="MALFORMED_VALUE_ERROR")
+            raise OfferError(Message("unknown offer protocol {protocol}", protocol=repr(protocol)),
+                             code="MALFORMED_VALUE_ERROR")
         if not holder:
-            raise OfferError("a redeem needs the holder's DID", code="MALFORMED_VALUE_ERROR", field="holder")
+            raise OfferError(Message("a redeem needs the holder's DID"), code="MALFORMED_VALUE_ERROR", field="holder")
         moment = format_datetime(now)
 
         def work(conn: Connection) -> Offer:
@@ -161,7 +162,8 @@ class PgOffers:
             current = _required(conn, offer_id)
             if changed != 1:
                 current.require_open(now)  # raises the reason
-                raise OfferRedeemedError(f"offer {offer_id} was already redeemed", offer=offer_id)  # pragma: no cover
+                raise OfferRedeemedError(Message("offer {id} was already redeemed", id=offer_id),  # pragma: no cover
+                                         offer=offer_id)
             return current
 
         return self._run(work)
@@ -170,9 +172,10 @@ class PgOffers:
         def work(conn: Connection) -> Offer:
             current = _required(conn, offer_id, lock=True)
             if current.state != REDEEMED:
-                raise OfferError(f"offer {offer_id} is {current.state}, not redeemed", code="OFFER_NOT_REDEEMED")
+                raise OfferError(not_redeemed(offer_id, current.state), code="OFFER_NOT_REDEEMED")
             if current.credential_id not in (None, credential_id):
-                raise OfferRedeemedError(f"offer {offer_id} already produced {current.credential_id}", offer=offer_id)
+                raise OfferRedeemedError(Message("offer {id} already produced {credential}", id=offer_id,
+                                                 credential=str(current.credential_id)), offer=offer_id)
             conn.execute("UPDATE offers SET credential_id = %s WHERE id = %s", (credential_id, offer_id))
             return _required(conn, offer_id)
 

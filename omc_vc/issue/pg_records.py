@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from omc_vc.errors import IssuanceError
+from omc_vc.i18n import Message
 from omc_vc.issue.records import (
     RECORD_SELECT,
     REPLACES,
@@ -54,7 +55,8 @@ def _reason(reason: str | None) -> str | None:
         return None
     text = " ".join(reason.split())
     if len(text) > MAX_REASON_CHARS:
-        raise IssuanceError(f"the reason is longer than {MAX_REASON_CHARS} characters", field="reason")
+        raise IssuanceError(Message("the reason is longer than {limit} characters", limit=MAX_REASON_CHARS),
+                            field="reason")
     return text or None
 
 
@@ -150,8 +152,8 @@ class PgRecords:
             _one(conn, old, lock=True)  # two corrections of one credential take turns here
             taken = conn.execute("SELECT new_id FROM record_links WHERE old_id = %s", (old,)).fetchone()
             if taken is not None and taken[0] != new:
-                raise IssuanceError(f"{old} was already replaced by {taken[0]}", code="ALREADY_REPLACED",
-                                    field="replaces")
+                raise IssuanceError(Message("{old} was already replaced by {new}", old=old, new=taken[0]),
+                                    code="ALREADY_REPLACED", field="replaces")
             record = complete_one(conn, item)
             if taken is None:
                 conn.execute("INSERT INTO record_links (old_id, new_id, kind, at) VALUES (%s, %s, %s, %s)",
@@ -165,7 +167,8 @@ class PgRecords:
 def _one(conn: Connection, credential_id: str, *, lock: bool = False) -> CredentialRecord:
     row = conn.execute(RECORD_SELECT + " WHERE id = %s" + (" FOR UPDATE" if lock else ""), (credential_id,)).fetchone()
     if row is None:
-        raise IssuanceError(f"no credential {credential_id!r} is recorded", field="credential", code="NOT_FOUND")
+        raise IssuanceError(Message("no credential {id} is recorded", id=repr(credential_id)), field="credential",
+                            code="NOT_FOUND")
     return record_of_row(row)
 
 
@@ -174,12 +177,15 @@ def _last(conn: Connection, credential_id: str, action: str) -> tuple[Any, ...] 
                         "ORDER BY seq DESC LIMIT 1", (credential_id, action)).fetchone()
 
 
-def _since(conn: Connection, credential_id: str, action: str) -> str:
-    """", since <time> (<reason>)" of the credential's last ``action``, as far as the history knows it."""
-    row = _last(conn, credential_id, action)
+def _already_suspended(conn: Connection, credential_id: str) -> Message:
+    """Why suspending changes nothing: the credential is suspended already, since the time (and for the reason)
+    of its last suspension as far as the history knows it."""
+    row = _last(conn, credential_id, "suspend")
     if row is None:
-        return ""
-    return f" since {row[0]}" + (f" (reason: {row[1]})" if row[1] else "")
+        return Message("it is already suspended")
+    if row[1]:
+        return Message("it is already suspended since {when} (reason: {reason})", when=str(row[0]), reason=str(row[1]))
+    return Message("it is already suspended since {when}", when=str(row[0]))
 
 
 def _change(conn: Connection, credential_id: str, action: str, when: str, reason: str | None) -> StatusChange:
@@ -188,31 +194,34 @@ def _change(conn: Connection, credential_id: str, action: str, when: str, reason
     record = _one(conn, credential_id, lock=True)
     if action == "revoke":
         if record.status_list is None:
-            raise IssuanceError(f"{credential_id} has no revocation status entry", field="credential")
+            raise IssuanceError(Message("{id} has no revocation status entry", id=credential_id), field="credential")
         if record.revoked is not None:
             last = _last(conn, credential_id, "revoke")
-            return StatusChange(record, False, f"it is already revoked (since {record.revoked}"
-                                + (f"; reason: {last[1]}" if last and last[1] else "") + ")")
+            return StatusChange(record, False, Message("it is already revoked (since {when}; reason: {reason})",
+                                                       when=str(record.revoked), reason=str(last[1]))
+                                if last and last[1] else
+                                Message("it is already revoked (since {when})", when=str(record.revoked)))
         conn.execute("UPDATE credentials SET revoked = %s WHERE id = %s", (when, credential_id))
         conn.execute("UPDATE lists SET version = version + 1 WHERE url = %s", (record.status_list,))
     elif action in ("suspend", "unsuspend"):
         if action == "suspend" and record.revoked is not None:
             # BSL §2.1: revocation is permanent; a suspension bit on a revoked credential changes nothing
-            return StatusChange(record, False, f"it is revoked (since {record.revoked}), for good: suspending it "
-                                "would change nothing")
+            return StatusChange(record, False, Message("it is revoked (since {when}), for good: suspending it "
+                                                       "would change nothing", when=str(record.revoked)))
         if record.suspension_list is None:
-            raise IssuanceError(f"{credential_id} was issued without a suspension status entry; it can only be "
-                                "revoked", field="credential")
+            raise IssuanceError(Message("{id} was issued without a suspension status entry; it can only be "
+                                        "revoked", id=credential_id), field="credential")
         if action == "unsuspend" and record.revoked is not None:
-            raise IssuanceError(f"{credential_id} is revoked; revocation is permanent", code="STATUS_IRREVERSIBLE")
+            raise IssuanceError(Message("{id} is revoked; revocation is permanent", id=credential_id),
+                                code="STATUS_IRREVERSIBLE")
         wanted = action == "suspend"
         if record.suspended == wanted:
-            return StatusChange(record, False, "it is already suspended" + _since(conn, credential_id, "suspend")
-                                if wanted else "it is not suspended")
+            return StatusChange(record, False, _already_suspended(conn, credential_id) if wanted
+                                else Message("it is not suspended"))
         conn.execute("UPDATE credentials SET suspended = %s WHERE id = %s", (wanted, credential_id))
         conn.execute("UPDATE lists SET version = version + 1 WHERE url = %s", (record.suspension_list,))
     else:
-        raise IssuanceError(f"unknown status action {action!r}", field="action")
+        raise IssuanceError(Message("unknown status action {action}", action=repr(action)), field="action")
     event = StatusEvent(credential_id, when, action, reason)
     conn.execute("INSERT INTO status_events (credential_id, at, action, reason) VALUES (%s, %s, %s, %s)",
                  (credential_id, when, action, reason))

@@ -48,6 +48,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.issue.config import StatusConfig
 from omc_vc.issue.pg_keys import PgKeys
 from omc_vc.issue.pg_migrate import check_schema, migrate, require_current
@@ -132,8 +133,8 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
         except (PoolTimeout, psycopg.Error) as exc:
             self._pool.close()
-            raise IssuanceError(f"issuance store {self.where} cannot be reached: {type(exc).__name__}",
-                                code="STORE_UNAVAILABLE") from exc
+            raise IssuanceError(Message("issuance store {where} cannot be reached: {kind}", where=self.where,
+                                        kind=type(exc).__name__), code="STORE_UNAVAILABLE") from exc
         try:
             with self._pool.connection() as conn:
                 if migrate_first:
@@ -171,13 +172,13 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            raise IssuanceError(f"issuance store {self.where}: no connection free or the server is unreachable",
-                                code="STORE_UNAVAILABLE") from exc
+            raise IssuanceError(Message("issuance store {where}: no connection free or the server is unreachable",
+                                        where=self.where), code="STORE_UNAVAILABLE") from exc
         except pg_errors.TransactionRollback:
             raise  # a deadlock or serialization failure: _run runs the transaction again
         except psycopg.OperationalError as exc:
-            raise IssuanceError(f"issuance store {self.where} failed: {type(exc).__name__}",
-                                code="STORE_UNAVAILABLE") from exc
+            raise IssuanceError(Message("issuance store {where} failed: {kind}", where=self.where,
+                                        kind=type(exc).__name__), code="STORE_UNAVAILABLE") from exc
 
     def _run(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in one transaction, run again when the server aborted it for a deadlock or a
@@ -188,8 +189,8 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
                     return work(conn)
             except pg_errors.TransactionRollback:  # a deadlock or a serialization failure
                 if attempt == RETRIES - 1:
-                    raise IssuanceError(f"issuance store {self.where} stayed contended; try again",
-                                        code="STORE_UNAVAILABLE") from None
+                    raise IssuanceError(Message("issuance store {where} stayed contended; try again",
+                                                where=self.where), code="STORE_UNAVAILABLE") from None
                 time.sleep(0.01 * (attempt + 1) + secrets.randbelow(10) / 1000)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -340,7 +341,7 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
         try:
             return loads_object(str(rows[0][0]).encode("utf-8"), what=credential_id)
         except OmcVcError as exc:  # pragma: no cover - only this store writes the column
-            raise IssuanceError(f"the stored document of {credential_id} is unreadable") from exc
+            raise IssuanceError(Message("the stored document of {id} is unreadable", id=credential_id)) from exc
 
     # --- list state ---------------------------------------------------------------------------------
     def lists(self) -> list[ListInfo]:
@@ -381,7 +382,7 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
             records = self._for_update(conn, ref)
             for record in records:
                 if record.status_list is None:
-                    raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+                    raise IssuanceError(Message("{id} has no revocation status entry", id=ref), field="credential")
             for record in records:
                 if record.revoked is None:
                     conn.execute("UPDATE credentials SET revoked = %s WHERE id = %s", (when, record.id))
@@ -396,10 +397,11 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
             records = self._for_update(conn, ref)
             for record in records:
                 if record.suspension_list is None:
-                    raise IssuanceError(f"{ref} was issued without a suspension status entry; it can only be "
-                                        "revoked", field="credential")
+                    raise IssuanceError(Message("{id} was issued without a suspension status entry; it can only be "
+                                                "revoked", id=ref), field="credential")
                 if record.revoked is not None and suspended is False:
-                    raise IssuanceError(f"{ref} is revoked; revocation is permanent", code="STATUS_IRREVERSIBLE")
+                    raise IssuanceError(Message("{id} is revoked; revocation is permanent", id=ref),
+                                        code="STATUS_IRREVERSIBLE")
             for record in records:
                 if record.suspended != suspended:
                     conn.execute("UPDATE credentials SET suspended = %s WHERE id = %s", (suspended, record.id))
@@ -413,7 +415,8 @@ class PostgresStore(PgOffers, PgRecords, PgKeys):
         records = [record_of_row(r) for r in conn.execute(
             _RECORD + " WHERE id = %s OR ref = %s ORDER BY id FOR UPDATE", (ref, ref))]
         if not records:
-            raise IssuanceError(f"no credential {ref!r} in {self.where}", field="credential", code="NOT_FOUND")
+            raise IssuanceError(Message("no credential {ref} in {where}", ref=repr(ref), where=self.where),
+                                field="credential", code="NOT_FOUND")
         return records
 
 
@@ -465,9 +468,11 @@ def complete_one(conn: Connection, item: Completion) -> CredentialRecord:
         if existing is not None and existing[0] == reservation.credential_id:
             return record_of_row(existing)  # a replayed completion: the credential is there already
         if existing is not None:
-            raise IssuanceError(f"{reservation.learner_key} already holds {existing[0]} for "
-                                f"{reservation.achievement}")
-        raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
+            raise IssuanceError(Message("{learner} already holds {id} for {achievement}",
+                                        learner=reservation.learner_key, id=existing[0],
+                                        achievement=reservation.achievement))
+        raise IssuanceError(Message("no reservation for {id}: another process changed it",
+                                    id=reservation.credential_id))
     row = _credential_row(item)
     conn.execute(_INSERT_CREDENTIAL, row)
     add_learners(conn, [item])  # the registrar's records (omc_vc.issue.pg_records)
@@ -559,4 +564,4 @@ class _Allocator:
                         "ON CONFLICT DO NOTHING RETURNING idx, credential_id",
                         (url, indices[start:start + _BATCH], waiting[start:start + _BATCH])):
                     given[str(owner)] = int(index)
-        raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
+        raise IssuanceError(Message("no free index found on {url}", url=url))  # pragma: no cover - needs a full list

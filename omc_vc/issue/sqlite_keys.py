@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from omc_vc.errors import IssuanceError
+from omc_vc.i18n import Message
 from omc_vc.issue.store import KeyedRequest
 
 __all__ = ["KEY_SCHEMA", "SqliteKeys", "key_hold"]
@@ -75,13 +76,15 @@ def key_hold(lock_path: Path, key: str) -> Iterator[bool]:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise IssuanceError(f"cannot open the request-key lock {lock_path}: {exc.strerror}") from exc
+        raise IssuanceError(Message("cannot open the request-key lock {path}: {why}", path=str(lock_path),
+                                    why=str(exc.strerror))) from exc
     try:
         try:
             fcntl.fcntl(fd, _OFD_SETLK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, _slot(key), 1, 0))
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EAGAIN):
-                raise IssuanceError(f"cannot lock {lock_path}: {exc.strerror}") from exc
+                raise IssuanceError(Message("cannot lock {path}: {why}", path=str(lock_path),
+                                            why=str(exc.strerror))) from exc
             held = False
         else:
             held = True

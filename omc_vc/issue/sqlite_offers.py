@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from omc_vc._internal.timeutil import format_datetime
 from omc_vc.errors import OfferError, OfferRedeemedError
+from omc_vc.i18n import Message
 from omc_vc.issue.offers import (
     MAX_NONCE_LIFETIME,
     MAX_TOKEN_LIFETIME,
@@ -149,9 +150,7 @@ class SqliteOffers:
         with self.transaction() as db:
             current = _required(db, offer_id)
             if current.state == REDEEMED:
-                raise OfferRedeemedError(f"offer {offer_id} was redeemed already (credential "
-                                         f"{current.credential_id or 'being issued'}): revoke the credential",
-                                         offer=offer_id)
+                raise OfferRedeemedError(redeemed_already(offer_id, current.credential_id), offer=offer_id)
             if current.state == OPEN:
                 db.execute("UPDATE offers SET state = ?, revoked_at = ? WHERE id = ? AND state = ?",
                            (REVOKED, format_datetime(now), offer_id, OPEN))
@@ -164,9 +163,10 @@ class SqliteOffers:
     def redeem(self, offer_id: str, *, holder: str, protocol: str, now: datetime,
                credential_id: str | None = None) -> Offer:
         if protocol not in PROTOCOLS:
-            raise OfferError(f"unknown offer protocol {protocol!r}", code="MALFORMED_VALUE_ERROR")
+            raise OfferError(Message("unknown offer protocol {protocol}", protocol=repr(protocol)),
+                             code="MALFORMED_VALUE_ERROR")
         if not holder:
-            raise OfferError("a redeem needs the holder's DID", code="MALFORMED_VALUE_ERROR", field="holder")
+            raise OfferError(Message("a redeem needs the holder's DID"), code="MALFORMED_VALUE_ERROR", field="holder")
         moment = format_datetime(now)
         with self.transaction() as db:
             # the one statement that decides the race: only an open, unexpired offer changes
@@ -177,16 +177,18 @@ class SqliteOffers:
             current = _required(db, offer_id)
             if changed != 1:
                 current.require_open(now)  # raises the reason
-                raise OfferRedeemedError(f"offer {offer_id} was already redeemed", offer=offer_id)  # pragma: no cover
+                raise OfferRedeemedError(Message("offer {id} was already redeemed", id=offer_id),  # pragma: no cover
+                                         offer=offer_id)
             return current
 
     def record_credential(self, offer_id: str, credential_id: str) -> Offer:
         with self.transaction() as db:
             current = _required(db, offer_id)
             if current.state != REDEEMED:
-                raise OfferError(f"offer {offer_id} is {current.state}, not redeemed", code="OFFER_NOT_REDEEMED")
+                raise OfferError(not_redeemed(offer_id, current.state), code="OFFER_NOT_REDEEMED")
             if current.credential_id not in (None, credential_id):
-                raise OfferRedeemedError(f"offer {offer_id} already produced {current.credential_id}", offer=offer_id)
+                raise OfferRedeemedError(Message("offer {id} already produced {credential}", id=offer_id,
+                                                 credential=str(current.credential_id)), offer=offer_id)
             db.execute("UPDATE offers SET credential_id = ? WHERE id = ?", (credential_id, offer_id))
             return _required(db, offer_id)
 
@@ -255,5 +257,23 @@ class SqliteOffers:
 def _required(db: sqlite3.Connection, offer_id: str) -> Offer:
     row = db.execute(_SELECT + " WHERE id = ?", (offer_id,)).fetchone()
     if row is None:
-        raise OfferError(f"no offer {offer_id!r}", code="OFFER_NOT_FOUND", offer=offer_id)
+        raise OfferError(Message("no offer {id}", id=repr(offer_id)), code="OFFER_NOT_FOUND", offer=offer_id)
     return _offer(row)
+
+
+def redeemed_already(offer_id: str, credential_id: str | None) -> Message:
+    """Why a redeemed offer cannot be revoked: its credential (or the one being issued) is what to revoke."""
+    if credential_id is None:
+        return Message("offer {id} was redeemed already (credential being issued): revoke the credential",
+                       id=offer_id)
+    return Message("offer {id} was redeemed already (credential {credential}): revoke the credential", id=offer_id,
+                   credential=credential_id)
+
+
+def not_redeemed(offer_id: str, state: str) -> Message:
+    """Why an offer that is not redeemed cannot record a credential: its state, said in the reader's language."""
+    if state == OPEN:
+        return Message("offer {id} is open, not redeemed", id=offer_id)
+    if state == REVOKED:
+        return Message("offer {id} is revoked, not redeemed", id=offer_id)
+    return Message("offer {id} is {state}, not redeemed", id=offer_id, state=state)

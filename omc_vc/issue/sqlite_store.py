@@ -40,6 +40,7 @@ from urllib.parse import quote
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.issue.config import StatusConfig
 from omc_vc.issue.sqlite_keys import KEY_SCHEMA, SqliteKeys
 from omc_vc.issue.sqlite_offers import OFFER_SCHEMA, SqliteOffers
@@ -155,7 +156,8 @@ def issuing_lock(state_path: str | Path) -> Iterator[None]:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+b")  # held for the whole run
     except OSError as exc:
-        raise IssuanceError(f"cannot open the issuing lock {lock_path}: {exc.strerror}") from exc
+        raise IssuanceError(Message("cannot open the issuing lock {path}: {why}", path=str(lock_path),
+                                    why=str(exc.strerror))) from exc
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         yield
@@ -179,7 +181,8 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = self._wal()
             if str(mode).lower() != "wal":
-                raise IssuanceError(f"issuance state {self.path}: the database cannot use WAL mode ({mode})")
+                raise IssuanceError(Message("issuance state {path}: the database cannot use WAL mode ({mode})",
+                                            path=str(self.path), mode=str(mode)))
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             # a cohort's rows and index pages in memory (the default page cache is 2 MB), and the run's
@@ -198,13 +201,15 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
                         db.execute(statement)
                     db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
                 elif row[0] != SCHEMA_VERSION:
-                    raise IssuanceError(f"issuance state {self.path} has schema {row[0]}, which this version does "
-                                        f"not know (it reads schemas 1 and {SCHEMA_VERSION}): use the omc-vc "
-                                        "release that wrote it")
+                    raise IssuanceError(Message("issuance state {path} has schema {schema}, which this version "
+                                                "does not know (it reads schemas 1 and {latest}): use the omc-vc "
+                                                "release that wrote it", path=str(self.path), schema=str(row[0]),
+                                                latest=str(SCHEMA_VERSION)))
                 for statement in _INDEXES:
                     db.execute(statement)
         except sqlite3.DatabaseError as exc:
-            raise IssuanceError(f"issuance state {self.path} cannot be opened: {exc}") from exc
+            raise IssuanceError(Message("issuance state {path} cannot be opened: {why}", path=str(self.path),
+                                        why=str(exc))) from exc
 
     def _wal(self) -> str:
         """Switch to WAL mode. Two processes creating the database at once can find it locked while the
@@ -242,7 +247,8 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise IssuanceError(f"issuance state {self.path} is locked or unusable: {exc}") from exc
+                raise IssuanceError(Message("issuance state {path} is locked or unusable: {why}",
+                                            path=str(self.path), why=str(exc))) from exc
             try:
                 yield self._db
             except BaseException:
@@ -338,12 +344,14 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
         existing = self._issued(db, reservation.learner_key, reservation.achievement)
         if existing is not None:
             if existing.id != reservation.credential_id:
-                raise IssuanceError(f"{reservation.learner_key} already holds {existing.id} for "
-                                    f"{reservation.achievement}")
+                raise IssuanceError(Message("{learner} already holds {id} for {achievement}",
+                                            learner=reservation.learner_key, id=existing.id,
+                                            achievement=reservation.achievement))
             return existing
         deleted = db.execute("DELETE FROM reservations WHERE credential_id = ?", (reservation.credential_id,))
         if deleted.rowcount != 1:
-            raise IssuanceError(f"no reservation for {reservation.credential_id}: another process changed it")
+            raise IssuanceError(Message("no reservation for {id}: another process changed it",
+                                    id=reservation.credential_id))
         db.execute(_INSERT_CREDENTIAL, _credential_row(item))
         add_learners(db, [item])  # the registrar's records (omc_vc.issue.sqlite_records)
         record = self._issued(db, reservation.learner_key, reservation.achievement)
@@ -417,7 +425,7 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
         try:
             return loads_object(str(rows[0][0]).encode("utf-8"), what=credential_id)
         except OmcVcError as exc:  # pragma: no cover - only this store writes the column
-            raise IssuanceError(f"the stored document of {credential_id} is unreadable") from exc
+            raise IssuanceError(Message("the stored document of {id} is unreadable", id=credential_id)) from exc
 
     # --- list state ---------------------------------------------------------------------------------
     def lists(self) -> list[ListInfo]:
@@ -457,7 +465,7 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
             records = self._for_update(db, ref)
             for record in records:
                 if record.status_list is None:
-                    raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+                    raise IssuanceError(Message("{id} has no revocation status entry", id=ref), field="credential")
             for record in records:
                 if record.revoked is None:
                     db.execute("UPDATE credentials SET revoked = ? WHERE id = ?", (when, record.id))
@@ -470,10 +478,11 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
             records = self._for_update(db, ref)
             for record in records:
                 if record.suspension_list is None:
-                    raise IssuanceError(f"{ref} was issued without a suspension status entry; it can only be "
-                                        "revoked", field="credential")
+                    raise IssuanceError(Message("{id} was issued without a suspension status entry; it can only be "
+                                                "revoked", id=ref), field="credential")
                 if record.revoked is not None and suspended is False:
-                    raise IssuanceError(f"{ref} is revoked; revocation is permanent", code="STATUS_IRREVERSIBLE")
+                    raise IssuanceError(Message("{id} is revoked; revocation is permanent", id=ref),
+                                        code="STATUS_IRREVERSIBLE")
             for record in records:
                 if record.suspended != suspended:
                     db.execute("UPDATE credentials SET suspended = ? WHERE id = ?", (int(suspended), record.id))
@@ -483,7 +492,8 @@ class SqliteStore(SqliteOffers, RecordsMixin, SqliteKeys):
     def _for_update(self, db: sqlite3.Connection, ref: str) -> list[CredentialRecord]:
         records = [self._record(r) for r in db.execute(_SELECT_BY_REF, (ref, ref))]
         if not records:
-            raise IssuanceError(f"no credential {ref!r} in {self.path}", field="credential", code="NOT_FOUND")
+            raise IssuanceError(Message("no credential {ref} in {where}", ref=repr(ref), where=str(self.path)),
+                                field="credential", code="NOT_FOUND")
         return records
 
 
@@ -562,7 +572,7 @@ class _Allocator:
             chosen.extend(index for index in candidates if index not in taken)
             if len(chosen) == count:
                 return chosen
-        raise IssuanceError(f"no free index found on {url}")  # pragma: no cover - needs a full list
+        raise IssuanceError(Message("no free index found on {url}", url=url))  # pragma: no cover - needs a full list
 
 
 def _rows_for_pairs(db: sqlite3.Connection, pairs: Sequence[tuple[str, str]], select: str,
@@ -665,10 +675,12 @@ def read_records(path: str | Path, ids: Sequence[str]) -> list[CredentialRecord]
         uri = f"file:{quote(str(target.resolve()))}?mode=rw"  # never creates a database
         db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.DatabaseError as exc:
-        raise IssuanceError(f"issuance state {target} cannot be opened: {exc}") from exc
+        raise IssuanceError(Message("issuance state {path} cannot be opened: {why}", path=str(target),
+                                    why=str(exc))) from exc
     try:
         return _records_by_id(db, ids)
     except sqlite3.DatabaseError as exc:
-        raise IssuanceError(f"issuance state {target} cannot be read: {exc}") from exc
+        raise IssuanceError(Message("issuance state {path} cannot be read: {why}", path=str(target),
+                                    why=str(exc))) from exc
     finally:
         db.close()

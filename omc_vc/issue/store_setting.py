@@ -23,6 +23,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
 
 __all__ = ["DEFAULT_POOL_SIZE", "DEFAULT_SCHEMA", "SCHEMES", "StoreSetting", "parse_store"]
 
@@ -49,9 +50,10 @@ class StoreSetting:
         assert self.url_env is not None
         value = os.environ.get(self.url_env, "").strip()
         if not value:
-            raise ConfigError(f"store.url_env names {self.url_env}, which is not set: set it to the PostgreSQL "
-                              "URL (postgresql://user@host:5432/database)", field="store.url_env")
-        _check_url(value, f"the variable {self.url_env}")
+            raise ConfigError(Message("store.url_env names {variable}, which is not set: set it to the PostgreSQL "
+                                      "URL (postgresql://user@host:5432/database)", variable=self.url_env),
+                              field="store.url_env")
+        _check_url(value, Message("the variable {variable}", variable=self.url_env), "store")
         return value
 
     def describe(self) -> str:
@@ -59,54 +61,73 @@ class StoreSetting:
         try:
             parts = urlsplit(self.connection_url())
         except ConfigError:
-            return f"PostgreSQL ({self.url_env} unset), schema {self.schema}"
+            return Message("PostgreSQL ({variable} unset), schema {schema}", variable=str(self.url_env),
+                           schema=self.schema)
         host = parts.hostname or "localhost"
         try:
             port = f":{parts.port}" if parts.port else ""
         except ValueError:  # a port that is not a number: named as written
             port = ":" + parts.netloc.rpartition(":")[2]
-        return f"postgresql://{host}{port}{parts.path} schema {self.schema}"
+        url = f"postgresql://{host}{port}{parts.path}"
+        return Message("{url} schema {schema}", url=url, schema=self.schema)
 
 
-def _check_url(value: str, where: str) -> None:
+def _check_url(value: str, where: str, key: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in SCHEMES:
-        raise ConfigError(f"{where} must be a postgresql:// URL (without store the institution uses its SQLite "
-                          "database: state / state_dir)", field="store")
+        raise ConfigError(Message("{where} must be a postgresql:// URL (without store the institution uses its SQLite "
+                                  "database: state / state_dir)", where=where), field=key)
     try:
         parts.port  # noqa: B018  (urllib checks the port only when it is read)
     except ValueError:
-        raise ConfigError(f"{where}: the URL's port is not a number from 0 to 65535", field="store") from None
+        raise ConfigError(Message("{where}: the URL's port is not a number from 0 to 65535", where=where),
+                          field=key) from None
 
 
-def parse_store(value: Any) -> StoreSetting | None:
-    """The ``store`` setting of an institution configuration (None: absent, the embedded SQLite store)."""
+def parse_store(value: Any, *, key: str = "store", labelled: bool = True) -> StoreSetting | None:
+    """The ``store`` setting of an institution configuration (None: absent, the embedded SQLite store).
+
+    ``key`` is the setting's name in the errors and their ``field`` (``shares.store`` for the web service's
+    shares); ``labelled`` starts each error with ``config:``, as the institution configuration's errors do.
+    """
     if value is None:
         return None
+    try:
+        return _parse_store(value, key)
+    except ConfigError as exc:
+        if not labelled:
+            raise
+        raise ConfigError(Message("config: {detail}", detail=exc.detail), code=exc.code, **exc.context) from None
+
+
+def _parse_store(value: Any, key: str) -> StoreSetting:
     if isinstance(value, str):
-        _check_url(value, "config: store")
+        _check_url(value, key, key)
         return StoreSetting(url=value)
     if not isinstance(value, Mapping):
-        raise ConfigError("config: store must be a postgresql:// URL or a mapping with url or url_env",
-                          field="store")
+        raise ConfigError(Message("{key} must be a postgresql:// URL or a mapping with url or url_env", key=key),
+                          field=key)
     unknown = sorted(set(value) - _KEYS)
     if unknown:
-        raise ConfigError(f"config: unknown key store.{unknown[0]}", field=f"store.{unknown[0]}")
+        name = f"{key}.{unknown[0]}"
+        raise ConfigError(Message("unknown key {key}", key=name), field=name)
     url, env = value.get("url"), value.get("url_env")
     if (url is None) == (env is None):
-        raise ConfigError("config: store needs exactly one of url (the PostgreSQL URL) and url_env (the variable "
-                          "holding it)", field="store")
+        raise ConfigError(Message("{key} needs exactly one of url (the PostgreSQL URL) and url_env (the variable "
+                                  "holding it)", key=key), field=key)
     if url is not None:
         if not isinstance(url, str):
-            raise ConfigError("config: store.url must be a postgresql:// URL", field="store.url")
-        _check_url(url, "config: store.url")
+            raise ConfigError(Message("{key} must be a postgresql:// URL", key=key + ".url"), field=key + ".url")
+        _check_url(url, key + ".url", key)
     if env is not None and (not isinstance(env, str) or not env):
-        raise ConfigError("config: store.url_env must name an environment variable", field="store.url_env")
+        raise ConfigError(Message("{key} must name an environment variable", key=key + ".url_env"),
+                          field=f"{key}.url_env")
     schema = value.get("schema", DEFAULT_SCHEMA)
     if not isinstance(schema, str) or not _SCHEMA.match(schema):
-        raise ConfigError("config: store.schema must be a lower-case SQL name (letters, digits and _, not starting "
-                          "with a digit, at most 63 characters)", field="store.schema")
+        raise ConfigError(Message("{key} must be a lower-case SQL name (letters, digits and _, not starting "
+                                  "with a digit, at most 63 characters)", key=key + ".schema"), field=f"{key}.schema")
     pool = value.get("pool_size", DEFAULT_POOL_SIZE)
     if isinstance(pool, bool) or not isinstance(pool, int) or not 2 <= pool <= 100:
-        raise ConfigError("config: store.pool_size must be an integer from 2 to 100", field="store.pool_size")
+        raise ConfigError(Message("{key} must be an integer from {low} to {high}", key=key + ".pool_size", low=2,
+                                  high=100), field=f"{key}.pool_size")
     return StoreSetting(url=url, url_env=env, schema=schema, pool_size=pool)

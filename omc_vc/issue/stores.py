@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from omc_vc.errors import ConfigError, IssuanceError
+from omc_vc.i18n import Message
 from omc_vc.issue.offers import OfferStore
 from omc_vc.issue.records import RecordStore
 from omc_vc.issue.store import Store
@@ -54,8 +55,8 @@ def _postgres() -> Any:
     try:
         from omc_vc.issue import pg_store
     except ImportError as exc:
-        raise ConfigError("store names a PostgreSQL database, but psycopg is not installed: "
-                          "pip install 'omc-vc[postgres]'", field="store") from exc
+        raise ConfigError(Message("store names a PostgreSQL database, but psycopg is not installed: "
+                                  "pip install 'omc-vc[postgres]'"), field="store") from exc
     return pg_store
 
 
@@ -89,8 +90,9 @@ def migrate_store(config: InstitutionConfig) -> Migrated:
         with psycopg.connect(url, autocommit=True, connect_timeout=int(pg_store.CONNECT_TIMEOUT_SECONDS)) as conn:
             applied = migrate(conn, setting.schema)
     except psycopg.Error as exc:
-        raise IssuanceError(f"issuance store {setting.describe()} cannot be migrated: {type(exc).__name__}: "
-                            f"{_first_line(exc)}", code="STORE_UNAVAILABLE") from exc
+        raise IssuanceError(Message("issuance store {where} cannot be migrated: {kind}: {why}",
+                                    where=setting.describe(), kind=type(exc).__name__, why=_first_line(exc)),
+                            code="STORE_UNAVAILABLE") from exc
     return Migrated("postgresql", setting.describe(), tuple(f"{m.version:04d}_{m.name}" for m in applied),
                     latest_version())
 

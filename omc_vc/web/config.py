@@ -44,6 +44,7 @@ from typing import Any
 
 from omc_vc._internal.configfile import read_config_file
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.config import load_config as load_institution_file
 from omc_vc.issue.config import parse_config as parse_institution
@@ -52,6 +53,8 @@ from omc_vc.issue.store_setting import StoreSetting, parse_store
 from .lane import LANE_MAX_BYTES_CEILING
 
 MAX_CONFIG_BYTES = 256 * 1024
+#: What the errors about the file's own settings call it.
+_THE_CONFIGURATION = Message("the configuration")
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class WebConfig:
     def all_institutions(self) -> dict[str, InstitutionConfig]:
         """Every institution this service issues for, by name ("" for the one of ``institution``)."""
         if self.institution is not None and self.institutions:
-            raise ConfigError("give institution (one) or institutions (several, by name), not both")
+            raise ConfigError(Message("give institution (one) or institutions (several, by name), not both"))
         if self.institution is not None:
             return {"": self.institution}
         return dict(self.institutions)
@@ -145,7 +148,7 @@ def _path(value: Any, base: Path, name: str) -> Path | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{name} must be a path (string)")
+        raise ConfigError(Message("{name} must be a path (string)", name=name))
     path = Path(value).expanduser()
     return path if path.is_absolute() else (base / path)
 
@@ -153,7 +156,7 @@ def _path(value: Any, base: Path, name: str) -> Path | None:
 def _int(section: dict[str, Any], key: str, default: int, name: str, minimum: int = 1) -> int:
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{name}.{key} must be an integer >= {minimum}")
+        raise ConfigError(Message("{name}.{key} must be an integer >= {minimum}", name=name, key=key, minimum=minimum))
     return value
 
 
@@ -162,26 +165,22 @@ def _share_store(shares: dict[str, Any]) -> StoreSetting | None:
     if shares.get("store") is None:
         return None
     if shares.get("dir") is not None:
-        raise ConfigError("shares needs at most one of shares.dir (a folder) and shares.store (a PostgreSQL database)",
-                          field="shares.store")
-    try:
-        return parse_store(shares["store"])
-    except ConfigError as exc:
-        detail = exc.detail.removeprefix("config: ").replace("store", "shares.store", 1)
-        raise ConfigError(detail, field=f"shares.{exc.context.get('field', 'store')}") from exc
+        raise ConfigError(Message("shares needs at most one of shares.dir (a folder) and shares.store (a PostgreSQL "
+                                  "database)"), field="shares.store")
+    return parse_store(shares["store"], key="shares.store", labelled=False)
 
 
 def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
     value = raw.get(key) or {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{key} must be a mapping")
+        raise ConfigError(Message("{key} must be a mapping", key=key))
     return value
 
 
 def _check_keys(section: dict[str, Any], allowed: set[str], name: str) -> None:
     unknown = sorted(set(section) - allowed)
     if unknown:
-        raise ConfigError(f"unknown setting(s) in {name}: {', '.join(unknown)}")
+        raise ConfigError(Message("unknown setting(s) in {name}: {keys}", name=name, keys=", ".join(unknown)))
 
 
 def parse_config(raw: Any, base: Path) -> WebConfig:
@@ -189,22 +188,22 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError("the configuration must be a mapping")
+        raise ConfigError(Message("the configuration must be a mapping"))
     _check_keys(raw, {"host", "port", "workers", "public_url", "registry", "anchors", "offline",
                       "allow_http_loopback", "demo", "cache_dir", "policy", "limits", "shares", "hosted",
-                      "institution", "institutions"}, "the configuration")
+                      "institution", "institutions"}, _THE_CONFIGURATION)
     for key in ("host", "public_url", "registry"):
         if key in raw and raw[key] is not None and not isinstance(raw[key], str):
-            raise ConfigError(f"{key} must be a string")
+            raise ConfigError(Message("{key} must be a string", key=key))
     for key in ("offline", "allow_http_loopback", "demo"):
         if key in raw and not isinstance(raw[key], bool):
-            raise ConfigError(f"{key} must be true or false")
+            raise ConfigError(Message("{key} must be true or false", key=key))
     limits_raw = _section(raw, "limits")
     _check_keys(limits_raw, {"max_body_bytes", "max_upload_bytes", "verify_timeout_seconds", "verify_threads",
                              "max_pending", "lane_max_bytes"}, "limits")
     timeout = limits_raw.get("verify_timeout_seconds", Limits.verify_timeout_seconds)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout <= 600:
-        raise ConfigError("limits.verify_timeout_seconds must be a number in (0, 600]")
+        raise ConfigError(Message("limits.verify_timeout_seconds must be a number in (0, 600]"))
     limits = Limits(
         max_body_bytes=_int(limits_raw, "max_body_bytes", Limits.max_body_bytes, "limits", 1024),
         max_upload_bytes=_int(limits_raw, "max_upload_bytes", Limits.max_upload_bytes, "limits", 1024),
@@ -213,8 +212,9 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         max_pending=_int(limits_raw, "max_pending", Limits.max_pending, "limits"),
         lane_max_bytes=_int(limits_raw, "lane_max_bytes", Limits.lane_max_bytes, "limits", 0))
     if limits.lane_max_bytes > LANE_MAX_BYTES_CEILING:
-        raise ConfigError(f"limits.lane_max_bytes must be at most {LANE_MAX_BYTES_CEILING} (the fast lane is for "
-                          "small requests; larger ones are verified on the worker pool)")
+        raise ConfigError(Message("limits.lane_max_bytes must be at most {ceiling} (the fast lane is for small "
+                                  "requests; larger ones are verified on the worker pool)",
+                                  ceiling=LANE_MAX_BYTES_CEILING))
     shares_raw = _section(raw, "shares")
     _check_keys(shares_raw, {"dir", "store", "max_ttl_seconds", "default_ttl_seconds", "max_count", "max_total_bytes",
                              "max_per_holder", "challenge_ttl_seconds", "max_challenges", "rate_per_minute",
@@ -233,16 +233,17 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         rate_per_minute=_int(shares_raw, "rate_per_minute", SharesConfig.rate_per_minute, "shares"),
         rate_burst=_int(shares_raw, "rate_burst", SharesConfig.rate_burst, "shares"))
     if shares.challenge_ttl_seconds > 3600:
-        raise ConfigError("shares.challenge_ttl_seconds must be at most 3600 (a challenge is short-lived)")
+        raise ConfigError(Message("shares.challenge_ttl_seconds must be at most 3600 (a challenge is short-lived)"))
     hosted_raw = _section(raw, "hosted")
     _check_keys(hosted_raw, {"registry_file", "status_dir", "did_documents", "registry_forms"}, "hosted")
     dids_raw = hosted_raw.get("did_documents") or {}
     if not isinstance(dids_raw, dict):
-        raise ConfigError("hosted.did_documents must map URL paths to files")
+        raise ConfigError(Message("hosted.did_documents must map URL paths to files"))
     did_documents: dict[str, Path] = {}
     for url_path, file in dids_raw.items():
         if not isinstance(url_path, str) or not url_path.startswith("/") or not url_path.endswith("did.json"):
-            raise ConfigError(f"hosted.did_documents: {url_path!r} must be a path like /.well-known/did.json")
+            raise ConfigError(Message("hosted.did_documents: {path} must be a path like /.well-known/did.json",
+                                      path=repr(url_path)))
         did_documents[url_path] = _path(file, base, f"hosted.did_documents[{url_path}]")  # type: ignore[assignment]
     hosted = Hosted(registry_file=_path(hosted_raw.get("registry_file"), base, "hosted.registry_file"),
                     status_dir=_path(hosted_raw.get("status_dir"), base, "hosted.status_dir"),
@@ -258,12 +259,12 @@ def parse_config(raw: Any, base: Path) -> WebConfig:
         institution.source = (inline, inline_base)
     institutions = _institutions(raw, base)
     if institution is not None and institutions:
-        raise ConfigError("give institution (one) or institutions (several, by name), not both")
+        raise ConfigError(Message("give institution (one) or institutions (several, by name), not both"))
     port = raw.get("port", 8000)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
-        raise ConfigError("port must be an integer in 0..65535")
+        raise ConfigError(Message("port must be an integer in 0..65535"))
     return WebConfig(
-        host=raw.get("host", "127.0.0.1"), port=port, workers=_int(raw, "workers", 1, "the configuration"),
+        host=raw.get("host", "127.0.0.1"), port=port, workers=_int(raw, "workers", 1, _THE_CONFIGURATION),
         public_url=raw.get("public_url"), registry=raw.get("registry"),
         anchors=_path(raw.get("anchors"), base, "anchors"), offline=bool(raw.get("offline", False)),
         allow_http_loopback=bool(raw.get("allow_http_loopback", False)), demo=bool(raw.get("demo", False)),
@@ -279,7 +280,7 @@ def _one_institution(value: Any, base: Path, name: str) -> InstitutionConfig:
     if isinstance(value, str):  # an institution.yaml, as omc issue reads it
         return load_institution(_path(value, base, name) or base)
     if not isinstance(value, dict):
-        raise ConfigError(f"{name} must be an institution.yaml file name or the same keys inline")
+        raise ConfigError(Message("{name} must be an institution.yaml file name or the same keys inline", name=name))
     inline = dict(value)
     inline_base = Path(inline.pop(_BASE, base))  # set by config_to_raw: the folder its paths are relative to
     institution = parse_institution(inline, inline_base)
@@ -296,18 +297,21 @@ def _institutions(raw: dict[str, Any], base: Path) -> dict[str, InstitutionConfi
     tokens: dict[str, str] = {}
     for name, value in section.items():
         if not isinstance(name, str) or not _INSTITUTION_NAME.match(name):
-            raise ConfigError(f"institutions: {name!r} must be a name of lower-case letters, digits and - "
-                              "(it names the folder of its status lists)")
+            raise ConfigError(Message("institutions: {name} must be a name of lower-case letters, digits and - "
+                                      "(it names the folder of its status lists)", name=repr(name)))
         institution = _one_institution(value, base, f"institutions.{name}")
         setting = institution.store
         where: Any = (setting.url, setting.url_env, setting.schema) if setting is not None \
             else str(institution.state_path)
         if where in stores:
-            raise ConfigError(f"institutions: {stores[where]} and {name} name the same issuance store: each "
-                              "institution needs its own (state / state_dir, or store.schema)")
+            raise ConfigError(Message("institutions: {first} and {second} name the same issuance store: each "
+                                      "institution needs its own (state / state_dir, or store.schema)",
+                                      first=stores[where], second=name))
         if institution.token_env in tokens:
-            raise ConfigError(f"institutions: {tokens[institution.token_env]} and {name} read their bearer token "
-                              f"from the same variable {institution.token_env}: give each its own token_env")
+            raise ConfigError(Message("institutions: {first} and {second} read their bearer token from the same "
+                                      "variable {variable}: give each its own token_env",
+                                      first=tokens[institution.token_env], second=name,
+                                      variable=institution.token_env))
         stores[where] = name
         tokens[institution.token_env] = name
         found[name] = institution
