@@ -67,6 +67,7 @@ from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import InputError, IssuanceError, OmcVcError, PolicyError
+from omc_vc.i18n import Message
 from omc_vc.issue import _fastfs
 from omc_vc.issue.issuer import Issuer, Job, SigningSetup, attempt, completion_problem, evidence_problem, make_job
 from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord, Reservation, Store
@@ -161,7 +162,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return Message("line {line}: {message}", line=str(self.line), message=self.message)
 
 
 class StoredRecords(Sequence[CredentialRecord]):
@@ -195,7 +196,7 @@ class StoredRecords(Sequence[CredentialRecord]):
         wanted = self._ids[index]
         found = self._store.records([wanted])
         if not found:
-            raise IssuanceError(f"{wanted} is no longer in the issuance store")
+            raise IssuanceError(Message("{wanted} is no longer in the issuance store", wanted=wanted))
         return found[0]
 
     def __iter__(self) -> Iterator[CredentialRecord]:
@@ -257,14 +258,15 @@ def _header_map(header: Sequence[str]) -> dict[str, int]:
         for column, aliases in COLUMNS.items():
             if name in aliases:
                 if column in found:
-                    raise InputError(f"roster header names {column!r} twice", field=column)
+                    raise InputError(Message("roster header names {column} twice", column=repr(column)), field=column)
                 found[column] = position
     for column in ("name", "achievement", "completed"):
         if column not in found:
-            raise InputError(f"roster header has no {column!r} column (accepted: {', '.join(COLUMNS[column])})",
+            raise InputError(Message("roster header has no {column} column (accepted: {accepted})", column=repr(column),
+                                     accepted=", ".join(COLUMNS[column])),
                              field=column)
     if not {"email", "student_number", "did"} & set(found):
-        raise InputError("roster header needs an email, student_number or learner_did column", field="learner")
+        raise InputError(Message("roster header needs an email, student_number or learner_did column"), field="learner")
     return found
 
 
@@ -312,36 +314,38 @@ def _row(line: int, cells: list[str], columns: dict[str, int], catalogue: set[st
                 return None
             raw = cells[position]
             if len(raw) > MAX_FIELD_CHARS:
-                raise ValueError(f"{column} is longer than {MAX_FIELD_CHARS} characters")
+                raise ValueError(Message("{column} is longer than {limit} characters", column=column,
+                                     limit=MAX_FIELD_CHARS))
             text = _clean(raw)
             return text or None
 
     name = cell("name")
     if not name:
-        raise ValueError("name is empty")
+        raise ValueError(Message("name is empty"))
     achievement = cell("achievement")
     if not achievement:
-        raise ValueError("achievement is empty")
+        raise ValueError(Message("achievement is empty"))
     if catalogue is not None and achievement not in catalogue:
-        raise ValueError(f"achievement {achievement!r} is not in the catalogue")
+        raise ValueError(Message("achievement {achievement} is not in the catalogue", achievement=repr(achievement)))
     completed_text = cell("completed")
     try:
         completed = date.fromisoformat(completed_text or "")
     except ValueError:
-        raise ValueError(f"completion_date {completed_text!r} is not a date (YYYY-MM-DD)") from None
+        raise ValueError(Message("completion_date {value} is not a date (YYYY-MM-DD)",
+                                 value=repr(completed_text))) from None
     late = completion_problem(completed, today)
     if late:
         raise ValueError(late)
     email, student, did = cell("email"), cell("student_number"), cell("did")
     if email and not _EMAIL.fullmatch(email):
-        raise ValueError(f"email {email!r} is not an e-mail address")
+        raise ValueError(Message("email {email} is not an e-mail address", email=repr(email)))
     if did and not _DID.fullmatch(did):
-        raise ValueError(f"learner_did {did!r} is not a DID")
+        raise ValueError(Message("learner_did {did} is not a DID", did=repr(did)))
     if not (email or student or did):
-        raise ValueError("the learner needs an email, a student_number or a learner_did")
+        raise ValueError(Message("the learner needs an email, a student_number or a learner_did"))
     evidence = cell("evidence_url")
     if evidence and evidence_problem(evidence):
-        raise ValueError(f"evidence_url {evidence!r} is not an https URL")
+        raise ValueError(Message("evidence_url {url} is not an https URL", url=repr(evidence)))
     return RosterRow(line=line, name=name, achievement=achievement, completed=completed, email=email,
                      student_number=student, did=did, result=cell("result"), evidence_url=evidence,
                      language=cell("language"))
@@ -367,21 +371,24 @@ def _parse_roster(source: str | Path | bytes) -> _ParsedRoster:
         try:
             path = Path(source)
             if path.stat().st_size > MAX_ROSTER_BYTES:
-                raise InputError(f"roster {path} is larger than {MAX_ROSTER_BYTES} bytes")
+                raise InputError(Message("roster {path} is larger than {limit} bytes",
+                                         path=str(path), limit=MAX_ROSTER_BYTES))
             raw = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"roster {source} cannot be read ({exc.strerror})") from exc
+            raise InputError(Message("roster {source} cannot be read ({why})",
+                                     source=str(source), why=str(exc.strerror))) from exc
     try:
         text = raw.decode("utf-8-sig")  # Excel writes a BOM
     except UnicodeDecodeError as exc:
-        raise InputError(f"the roster is not UTF-8 text (byte {exc.start}); export it as 'CSV UTF-8'") from exc
+        raise InputError(Message("the roster is not UTF-8 text (byte {position}); export it as 'CSV UTF-8'",
+                                 position=str(exc.start))) from exc
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError("the roster is empty") from None
+        raise InputError(Message("the roster is empty")) from None
     except csv.Error as exc:
-        raise InputError(f"the roster header is not valid CSV: {exc}") from exc
+        raise InputError(Message("the roster header is not valid CSV: {why}", why=str(exc))) from exc
     columns = _header_map(header)
     records: deque[tuple[int, list[str]]] = deque()
     broken: RowError | None = None
@@ -392,7 +399,7 @@ def _parse_roster(source: str | Path | bytes) -> _ParsedRoster:
         except StopIteration:
             break
         except csv.Error as exc:
-            broken = RowError(start, f"not valid CSV ({exc})")
+            broken = RowError(start, Message("not valid CSV ({why})", why=str(exc)))
             break  # the csv module cannot resynchronise after a broken quote
         if any(map(str.strip, cells)):  # a row of blank cells is skipped
             records.append((start, cells))
@@ -426,10 +433,12 @@ class _RowChecker:
                 row = _row(line, cells, columns, catalogue, self._today)
                 identity = (row.learner_key(), row.achievement)
             except (ValueError, OmcVcError) as exc:
-                errors.append(RowError(line, str(exc)))
+                ours = bool(exc.args) and isinstance(exc.args[0], Message)
+                errors.append(RowError(line, exc.args[0] if ours else str(exc)))
                 continue
             if identity in seen:
-                errors.append(RowError(line, f"duplicate of line {seen[identity]} (same learner and achievement)"))
+                errors.append(RowError(line, Message("duplicate of line {line} (same learner and achievement)",
+                                                     line=str(seen[identity]))))
                 continue
             seen[identity] = line
             rows.append(row)
@@ -642,7 +651,7 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
     processes that run the Issuer's signing phase. Both runners reserve, write and record the same way.
     """
     if workers < 1:
-        raise IssuanceError("workers must be at least 1", field="workers")
+        raise IssuanceError(Message("workers must be at least 1"), field="workers")
     config = issuer.config
     config.require_omc()
     parsed = _parse_roster(roster)
@@ -662,7 +671,8 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                 if failure is None:
                     wanted.append(row)
                 else:
-                    errors.append(RowError(row.line, f"achievement {row.achievement!r}: {failure}"))
+                    errors.append(RowError(row.line, Message("achievement {achievement}: {why}",
+                                                             achievement=repr(row.achievement), why=failure)))
         return wanted
 
     checked: list[RosterRow] | None = None
@@ -671,11 +681,16 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
         checked = take(None)
         if errors:
             errors.sort(key=lambda e: e.line)
-            shown = "; ".join(str(e) for e in errors[:5])
-            more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+            shown: str = str(errors[0])
+            for error in errors[1:5]:
+                shown = Message("{earlier}; {later}", earlier=shown, later=str(error))
+            if len(errors) > 5:
+                refusal = Message("roster refused (--strict), nothing issued: {errors} (and {more} more)", errors=shown,
+                                  more=len(errors) - 5)
+            else:
+                refusal = Message("roster refused (--strict), nothing issued: {errors}", errors=shown)
             refused_any = bool(issuer.refused({c for c in config.catalogue}))
-            raise (PolicyError if refused_any else IssuanceError)(
-                f"roster refused (--strict), nothing issued: {shown}{more}", errors=[str(e) for e in errors])
+            raise (PolicyError if refused_any else IssuanceError)(refusal, errors=[str(e) for e in errors])
     report = BatchReport(errors=errors)
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
@@ -715,10 +730,12 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
             for (row, reservation), (credential_id, text, detail, name, digest) in zip(waiting, future.result(),
                                                                                         strict=True):
                 if credential_id != reservation.credential_id:  # pragma: no cover - a worker bug, never a guess
-                    raise IssuanceError(f"signing worker returned {credential_id} for {reservation.credential_id}")
+                    raise IssuanceError(Message("signing worker returned {returned} for {wanted}",
+                                                returned=credential_id,
+                                                wanted=reservation.credential_id))
                 if text is None:
                     # the reservation stays: a re-run after the cause is fixed signs the same id and indices
-                    report.errors.append(RowError(row.line, f"not signed: {detail}"))
+                    report.errors.append(RowError(row.line, Message("not signed: {why}", why=detail)))
                     continue
                 assert name is not None and digest is not None  # a signed job's file is named and hashed
                 renames.append((detail, name))
@@ -800,7 +817,7 @@ def issue_roster(issuer: Issuer, roster: str | Path | bytes, out_dir: str | Path
                         _, text, problem = attempt(setup, issuer.key, job)
                         name = job.file or credential_file_name(row.name, row.achievement, reservation.credential_id)
                         if text is None:
-                            report.errors.append(RowError(row.line, f"not signed: {problem}"))
+                            report.errors.append(RowError(row.line, Message("not signed: {why}", why=problem)))
                             continue
                         data = text.encode("utf-8")
                         # the file first (atomically), then the row: a crash in between is adopted on resume

@@ -32,6 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from omc_vc.did import DidResolver
 from omc_vc.errors import IssuanceError, OfferError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.offers import LCW, REDEEMED, VCAPI, Offer, OfferStore
 from omc_vc.issue.store import CredentialRecord
@@ -133,12 +134,12 @@ class WalletExchanges:
         now = self.clock()
         offer = self.offers.offer(offer_id)
         if offer is None:
-            raise _refuse("no such offer", "OFFER_NOT_FOUND", 404)
+            raise _refuse(Message("no such offer"), "OFFER_NOT_FOUND", 404)
         presentation = _presentation(body)
         challenge = _challenge_of(presentation)
         # the challenge is the offer's own link secret: one offer's link never redeems another offer
         if self.offers.offer_by_secret(offer_id, challenge) is None:
-            raise _refuse("the presentation's challenge is not this offer's", "INVALID_CHALLENGE_ERROR", 403)
+            raise _refuse(Message("the presentation's challenge is not this offer's"), "INVALID_CHALLENGE_ERROR", 403)
         _require_redeemable(offer, now)
         holder = self._authenticate(presentation, challenge=challenge, domain=None, now=now)
         return self._issue(offer, holder, LCW, now)
@@ -157,11 +158,11 @@ class WalletExchanges:
         offer = self._offer(offer_id, secret)
         _require_redeemable(offer, now)
         if not isinstance(body, dict):
-            raise _refuse("the exchange takes a JSON object", "MALFORMED_VALUE_ERROR", 400)
+            raise _refuse(Message("the exchange takes a JSON object"), "MALFORMED_VALUE_ERROR", 400)
         if "verifiablePresentation" not in body:
             if body:
-                raise _refuse("start the exchange with {} or answer it with {\"verifiablePresentation\": ...}",
-                              "MALFORMED_VALUE_ERROR", 400)
+                raise _refuse(Message("start the exchange with {start} or answer it with {answer}", start="{}",
+                                      answer='{"verifiablePresentation": ...}'), "MALFORMED_VALUE_ERROR", 400)
             return self._didauth_request(offer_id, secret, now)
         presentation = _presentation(body["verifiablePresentation"])
         challenge = _challenge_of(presentation)
@@ -169,7 +170,8 @@ class WalletExchanges:
         # single use, bound to this offer: a replayed or another offer's challenge is refused (atomically,
         # however many requests race with the same presentation)
         if not self.offers.consume_nonce(challenge, VCAPI_CHALLENGE, offer_id=offer_id, now=now):
-            raise _refuse("the presentation's challenge was already used, has expired, or is not this exchange's",
+            raise _refuse(Message("the presentation's challenge was already used, has expired, or is not this "
+                                  "exchange's"),
                           "INVALID_CHALLENGE_ERROR", 403)
         credential = self._issue(offer, holder, VCAPI, now)
         return {"verifiablePresentation": {"@context": [VC_V2_CONTEXT], "type": ["VerifiablePresentation"],
@@ -189,7 +191,7 @@ class WalletExchanges:
     def _offer(self, offer_id: str, secret: str) -> Offer:
         offer = self.offers.offer_by_secret(offer_id, secret)
         if offer is None:  # an unknown offer and a wrong secret look the same
-            raise _refuse("no such offer", "OFFER_NOT_FOUND", 404)
+            raise _refuse(Message("no such offer"), "OFFER_NOT_FOUND", 404)
         return offer
 
     def _authenticate(self, presentation: dict[str, Any], *, challenge: str, domain: str | None,
@@ -198,18 +200,20 @@ class WalletExchanges:
         proofPurpose ``authentication`` over ``challenge`` (and ``domain``) by a key the holder controls."""
         holder = holder_id(presentation)
         if not isinstance(holder, str) or not holder.startswith("did:"):
-            raise _refuse("the presentation must name its holder, the DID whose key signs it",
+            raise _refuse(Message("the presentation must name its holder, the DID whose key signs it"),
                           "HOLDER_PROOF_REQUIRED", 403)
         if as_list(presentation.get("verifiableCredential")):
-            raise _refuse("a DIDAuthentication presentation carries no credentials", "MALFORMED_VALUE_ERROR", 400)
+            raise _refuse(Message("a DIDAuthentication presentation carries no credentials"),
+                          "MALFORMED_VALUE_ERROR", 400)
         result = self.verifier.verify(presentation, challenge=challenge, domain=domain, now=now)
         failed = next((c for c in result.checks if c.failed), None)
         binding = result.check("holder-binding")
         if result.kind != "presentation" or result.format != "di" or failed is not None or binding is None \
                 or binding.status != "passed":
-            why = f"{failed.name}: {failed.detail}" if failed is not None else "the holder did not sign it"
+            why = (Message("{check}: {detail}", check=failed.name, detail=failed.detail) if failed is not None
+                   else Message("the holder did not sign it"))
             code = failed.code if failed is not None and failed.code else "HOLDER_PROOF_INVALID"
-            raise _refuse(f"the holder's presentation does not verify ({why})", code, 403)
+            raise _refuse(Message("the holder's presentation does not verify ({why})", why=why), code, 403)
         return holder
 
     def _issue(self, offer: Offer, holder: str, protocol: str, now: datetime) -> dict[str, Any]:
@@ -230,7 +234,7 @@ class WalletExchanges:
                 raise
             # 409: this holder already holds this achievement (one OMC per learner and achievement);
             # 422: the issuer refuses it (policy, catalogue)
-            raise _refuse(f"the credential could not be issued: {exc.detail}", exc.code,
+            raise _refuse(Message("the credential could not be issued: {detail}", detail=exc.detail), exc.code,
                           409 if exc.context.get("field") == "learner" else 422) from exc
         except BaseException:
             self.offers.release(offer.id, holder=holder)
@@ -254,11 +258,13 @@ class WalletExchanges:
                                            completed=date.fromisoformat(offer.completed) if offer.completed else None)
             except IssuanceError as exc:
                 if exc.context.get("field") != "learner":
-                    raise _refuse(f"the credential could not be issued: {exc.detail}", exc.code, 422) from exc
+                    raise _refuse(Message("the credential could not be issued: {detail}",
+                                          detail=exc.detail), exc.code, 422) from exc
                 continue  # another retry of this redeem issued it meanwhile: take that one
             self.offers.record_credential(offer.id, issued.record.id)
             return issued.credential
-        raise _refuse("the offer's credential could not be found again", "OFFER_REDEEMED", 409)  # pragma: no cover
+        raise _refuse(Message("the offer's credential could not be found again"), "OFFER_REDEEMED",
+                      409)  # pragma: no cover
 
     def _issued(self, learner: Learner, achievement: str, *, since: str | None) -> tuple[str, dict[str, Any]] | None:
         """(id, signed document) of the credential issued to ``learner`` for ``achievement`` by this redeem
@@ -282,7 +288,7 @@ def _require_redeemable(offer: Offer, now: datetime) -> None:
 
 def _presentation(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or "VerifiablePresentation" not in types(body):
-        raise _refuse("expected a Verifiable Presentation (JSON)", "MALFORMED_VALUE_ERROR", 400)
+        raise _refuse(Message("expected a Verifiable Presentation (JSON)"), "MALFORMED_VALUE_ERROR", 400)
     return body
 
 
@@ -292,9 +298,9 @@ def _challenge_of(presentation: dict[str, Any]) -> str:
     proofs = [p for p in as_list(presentation.get("proof")) if isinstance(p, dict)]
     challenges = {p.get("challenge") for p in proofs}
     if len(proofs) != 1 or len(challenges) != 1:
-        raise _refuse("the presentation must carry exactly one proof", "HOLDER_PROOF_REQUIRED", 403)
+        raise _refuse(Message("the presentation must carry exactly one proof"), "HOLDER_PROOF_REQUIRED", 403)
     challenge = challenges.pop()
     if not isinstance(challenge, str) or not challenge:
-        raise _refuse("the presentation's proof has no challenge", "INVALID_CHALLENGE_ERROR", 403)
+        raise _refuse(Message("the presentation's proof has no challenge"), "INVALID_CHALLENGE_ERROR", 403)
     return challenge
 

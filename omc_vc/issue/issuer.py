@@ -39,6 +39,7 @@ from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.checks import RELATED_RESOURCE_CODE, V1, data_model, related_resources_in_use
 from omc_vc.did import DidResolver
 from omc_vc.errors import IssuanceError, OmcVcError, PolicyError
+from omc_vc.i18n import Message
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.records import REISSUE, REPLACES, StatusChange, original_learner_key, record_store
 from omc_vc.issue.status_lists import status_entry
@@ -157,7 +158,8 @@ def attempt(setup: SigningSetup, key: KeyPair, job: Job) -> tuple[str, str | Non
     try:
         return job.credential_id, sign_job(setup, key, job), None
     except OmcVcError as exc:
-        return job.credential_id, None, exc.diagnostics()
+        # as exc.diagnostics() writes it, kept a message so the row's reason can be shown in French
+        return job.credential_id, None, Message("{code}: {detail}", code=exc.code, detail=exc.detail)
 
 
 def evidence_problem(url: str) -> str | None:
@@ -165,14 +167,28 @@ def evidence_problem(url: str) -> str | None:
     follows cannot be read or changed on its way (OB 3.0 Evidence ``id``)."""
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc:
-        return f"evidence URL {url!r} is not an https URL"
+        return Message("evidence URL {url} is not an https URL", url=repr(url))
     return None
+
+
+def _already_holds(name: str, held: CredentialRecord, achievement: str) -> Message:
+    """Why a learner's second credential for an achievement is refused, with the state of the one held."""
+    params = {"name": name, "id": held.id, "achievement": repr(achievement), "issued": held.issued}
+    if held.suspended:
+        return Message("{name} already holds {id} for {achievement} (issued {issued}, suspended); to correct it, "
+                       "issue the corrected credential with --replaces {id}", **params)
+    if held.revoked:
+        return Message("{name} already holds {id} for {achievement} (issued {issued}, revoked); to correct it, "
+                       "issue the corrected credential with --replaces {id}", **params)
+    return Message("{name} already holds {id} for {achievement} (issued {issued}, valid); to correct it, "
+                   "issue the corrected credential with --replaces {id}", **params)
 
 
 def completion_problem(completed: date, today: date) -> str | None:
     """Why ``completed`` cannot be a completion date on ``today`` (None: it can): a date still to come."""
     if completed > today:
-        return f"completion date {completed.isoformat()} is in the future (today is {today.isoformat()})"
+        return Message("completion date {completed} is in the future (today is {today})", completed=completed,
+                       today=today)
     return None
 
 
@@ -246,7 +262,7 @@ class Issuer:
         try:
             select_edition(self.config.achievement(achievement), language or self.config.language)
         except ValueError as exc:
-            return str(exc)
+            return exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
         return None
 
     def _refusal(self, achievement: str) -> str | None:
@@ -268,8 +284,8 @@ class Issuer:
         for index, endorsement in enumerate(config.achievement(achievement).get("endorsement", [])):
             result = verifier.verify(endorsement)
             if not result.verified:
-                return (f"refused: credentialSubject.achievement.endorsement[{index}]: does not verify: "
-                        f"{result.reason}")
+                return Message("refused: credentialSubject.achievement.endorsement[{index}]: does not verify: "
+                               "{reason}", index=str(index), reason=result.reason)
         return None
 
     def reserve(self, pairs: Iterable[tuple[str, str]]) -> list[Reservation | CredentialRecord]:
@@ -317,10 +333,7 @@ class Issuer:
             previous = None
             if isinstance(outcome, CredentialRecord):
                 if outcome.revoked is None or old is not None:
-                    state = "suspended" if outcome.suspended else ("revoked" if outcome.revoked else "valid")
-                    raise IssuanceError(f"{learner.name} already holds {outcome.id} for {achievement!r} (issued "
-                                        f"{outcome.issued}, {state}); to correct it, issue the corrected credential "
-                                        f"with --replaces {outcome.id}", field="learner")
+                    raise IssuanceError(_already_holds(learner.name, outcome, achievement), field="learner")
                 # a reissue: the revoked credential stays revoked and no longer counts as the learner's
                 previous = record_store(self.store).retire(outcome.id)
                 outcome = self.reserve([pair])[0]
@@ -359,15 +372,18 @@ class Issuer:
         records = record_store(self.store)
         old = self.store.get(credential_id)
         if old is None:
-            raise IssuanceError(f"no credential {credential_id!r} is recorded: --replaces takes the id of the "
-                                "credential to correct (urn:uuid:...) or its file", field="replaces", code="NOT_FOUND")
+            raise IssuanceError(Message("no credential {credential_id} is recorded: --replaces takes the id of the "
+                                        "credential to correct (urn:uuid:...) or its file",
+                                        credential_id=repr(credential_id)), field="replaces", code="NOT_FOUND")
         for link in records.links([old.id]):
             if link.old == old.id:
-                raise IssuanceError(f"{old.id} was already replaced by {link.new} ({link.at})",
+                raise IssuanceError(Message("{old} was already replaced by {new} ({at})",
+                                            old=old.id, new=link.new, at=link.at),
                                     field="replaces", code="ALREADY_REPLACED")
         if old.revoked is None and old.status_list is None:
-            raise IssuanceError(f"{old.id} has no revocation status entry: it cannot be revoked, so it cannot be "
-                                "replaced", field="replaces")
+            raise IssuanceError(Message("{old} has no revocation status entry: it cannot be revoked, so it cannot be "
+                                        "replaced",
+                                        old=old.id), field="replaces")
         return old
 
     # --- a credential given whole (the VC-API) --------------------------------------------------------
@@ -394,15 +410,16 @@ class Issuer:
             return self._issue_given(credential, status_purposes, credential_id, cryptosuite, f"vcapi:{uuid.uuid4()}")
         with self.store.hold_key(request_key.key) as held:
             if not held:  # the draft's concurrent request: the first one is still being processed
-                raise IssuanceError("a request with this Idempotency-Key is still being processed: retry it with the "
-                                    "same key in a moment", code="IDEMPOTENCY_KEY_IN_PROGRESS")
+                raise IssuanceError(Message("a request with this Idempotency-Key is still being processed: retry it "
+                                            "with the same key in a moment"), code="IDEMPOTENCY_KEY_IN_PROGRESS")
             now = self.clock().replace(microsecond=0)
             claim = self.store.claim_key(request_key.key, request_key.digest, learner_key=f"vcapi:{uuid.uuid4()}",
                                          now=format_datetime(now),
                                          forget_before=format_datetime(now - REQUEST_KEY_LIFETIME))
             if claim.digest != request_key.digest:
-                raise IssuanceError(f"this Idempotency-Key was used (at {claim.created}) with a different request: a "
-                                    "key names one request; send a new key for a new request",
+                raise IssuanceError(Message("this Idempotency-Key was used (at {created}) with a different request: a "
+                                            "key names one request; send a new key for a new request",
+                                            created=claim.created),
                                     code="IDEMPOTENCY_KEY_REUSED")
             if claim.credential_id is not None:  # a retry of a request that was answered, or cut off after it
                 return self._as_issued(claim.credential_id)
@@ -420,14 +437,15 @@ class Issuer:
         """The signed credential recorded as ``record_id``, as the store keeps its text."""
         document = self.store.document(record_id)
         if document is None:  # pragma: no cover - the VC-API records every credential with its document
-            raise IssuanceError(f"the signed credential {record_id} is not kept", code="NOT_FOUND")
+            raise IssuanceError(Message("the signed credential {record_id} is not kept",
+                                        record_id=record_id), code="NOT_FOUND")
         return document
 
     def _issue_given(self, credential: dict[str, Any], status_purposes: Sequence[str], credential_id: str | None,
                      cryptosuite: str | None, learner_key: str) -> dict[str, Any]:
         """:meth:`issue_credential`'s checks, reservation (under ``learner_key``), signature and record."""
         if "proof" in credential:
-            raise IssuanceError("the credential already carries a proof", code="MALFORMED_VALUE_ERROR")
+            raise IssuanceError(Message("the credential already carries a proof"), code="MALFORMED_VALUE_ERROR")
         document = copy.deepcopy(credential)
         # VCDM 2.0 §4 (and 1.1 for v1 inputs): a non-conforming credential is never signed
         check = data_model(document, "credential")
@@ -440,17 +458,19 @@ class Issuer:
         issuer = issuer_id(document) or ""
         key = self.keys.get(issuer)
         if key is None:
-            raise IssuanceError(f"this institution does not issue as {issuer!r}", code="UNKNOWN_ISSUER")
+            raise IssuanceError(Message("this institution does not issue as {issuer}",
+                                        issuer=repr(issuer)), code="UNKNOWN_ISSUER")
         contexts = as_list(document.get("@context"))
         if contexts and contexts[0] == V1 and data_integrity.DI_V2_CONTEXT not in contexts:
             # VCDM 1.1's context does not define DataIntegrityProof: append the DI v2 context
             document["@context"] = [*contexts, data_integrity.DI_V2_CONTEXT]
         if cryptosuite is not None and (cryptosuite not in data_integrity.SUITES
                                         or key.key_type not in data_integrity.SUITES[cryptosuite].key_types):
-            raise IssuanceError(f"cryptosuite {cryptosuite!r} cannot be used with {issuer}'s {key.key_type} key",
+            raise IssuanceError(Message("cryptosuite {cryptosuite} cannot be used with {issuer}'s {key_type} key",
+                                        cryptosuite=repr(cryptosuite), issuer=issuer, key_type=key.key_type),
                                 code="PROOF_GENERATION_ERROR")
         if status_purposes and "credentialStatus" in document:
-            raise IssuanceError("the credential already has a credentialStatus", code="MALFORMED_VALUE_ERROR")
+            raise IssuanceError(Message("the credential already has a credentialStatus"), code="MALFORMED_VALUE_ERROR")
         # DI §2.4.3 first, on its own (add_proof re-raises some JSON-LD errors with a changed type)
         jsonld.check_data_loss(document)
         moment = self.clock().replace(microsecond=0)

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from omc_vc._internal import atomic
 from omc_vc.errors import ConfigError, IssuanceError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.issue import oid4vci
 from omc_vc.issue.batch import RowError, csv_safe, read_roster
 from omc_vc.issue.config import InstitutionConfig, OffersConfig
@@ -62,8 +63,8 @@ class MadeOffer:
 def offer_settings(config: InstitutionConfig) -> OffersConfig:
     """The configuration's ``offers`` section (ConfigError naming it when it is missing)."""
     if config.offers is None:
-        raise ConfigError("config: offers.public_url is needed to make offers (the https address of the omc serve "
-                          "that hosts them)", field="offers.public_url")
+        raise ConfigError(Message("config: offers.public_url is needed to make offers (the https address of the omc "
+                                  "serve that hosts them)"), field="offers.public_url")
     return config.offers
 
 
@@ -111,8 +112,9 @@ def make_roster_offers(config: InstitutionConfig, store: OfferStore, roster: str
         # the links of the offers made so far would be shown nowhere: none stays open
         withdraw_offers(store, made, now=now)
         detail = exc.detail if isinstance(exc, OmcVcError) else str(exc)
-        raise IssuanceError(f"offer {len(made) + 1} of {len(drafts)} could not be made ({detail}); the "
-                            f"{len(made)} made before it were revoked: run the command again") from exc
+        raise IssuanceError(Message("offer {number} of {total} could not be made ({detail}); the {made} made before it "
+                                    "were revoked: run the command again", number=len(made) + 1, total=len(drafts),
+                                    detail=detail, made=len(made))) from exc
     return RosterOffers(made, errors)
 
 

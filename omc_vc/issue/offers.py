@@ -42,6 +42,7 @@ from typing import Any, Final, Protocol
 
 from omc_vc._internal.timeutil import format_datetime, parse_datetime
 from omc_vc.errors import OfferError, OfferRedeemedError
+from omc_vc.i18n import Message
 
 __all__ = [
     "DEFAULT_OFFER_DAYS", "EXPIRED", "LCW", "MAX_NONCE_LIFETIME", "MAX_OFFER_DAYS", "MAX_TOKEN_LIFETIME",
@@ -127,11 +128,14 @@ class OfferDraft:
 
     def __post_init__(self) -> None:
         if not self.achievement.strip():
-            raise OfferError("an offer needs an achievement", code="MALFORMED_VALUE_ERROR", field="achievement")
+            raise OfferError(Message("an offer needs an achievement"), code="MALFORMED_VALUE_ERROR",
+                             field="achievement")
         if not self.learner_name.strip():
-            raise OfferError("an offer needs the learner's name", code="MALFORMED_VALUE_ERROR", field="learner")
+            raise OfferError(Message("an offer needs the learner's name"), code="MALFORMED_VALUE_ERROR",
+                             field="learner")
         if not timedelta(minutes=1) <= self.expires_in <= timedelta(days=MAX_OFFER_DAYS):
-            raise OfferError(f"an offer expires between one minute and {MAX_OFFER_DAYS} days after it is made",
+            raise OfferError(Message("an offer expires between one minute and {days} days after it is made",
+                                     days=MAX_OFFER_DAYS),
                              code="MALFORMED_VALUE_ERROR", field="expires")
 
 
@@ -175,10 +179,11 @@ class Offer:
         if status == OPEN:
             return
         if status == REDEEMED:
-            raise OfferRedeemedError(f"offer {self.id} was already redeemed", offer=self.id)
+            raise OfferRedeemedError(Message("offer {offer} was already redeemed", offer=self.id), offer=self.id)
         if status == REVOKED:
-            raise OfferError(f"offer {self.id} was revoked", code="OFFER_REVOKED", offer=self.id)
-        raise OfferError(f"offer {self.id} expired at {self.expires}", code="OFFER_EXPIRED", offer=self.id)
+            raise OfferError(Message("offer {offer} was revoked", offer=self.id), code="OFFER_REVOKED", offer=self.id)
+        raise OfferError(Message("offer {offer} expired at {expires}", offer=self.id, expires=self.expires),
+                         code="OFFER_EXPIRED", offer=self.id)
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -297,8 +302,16 @@ class OfferStore(Protocol):
         ...
 
 
+def _lifetime_refused(what: str, ceiling: str) -> Message:
+    if what == "nonce":
+        return Message("a nonce lives more than no time and at most {ceiling}", ceiling=ceiling)
+    if what == "token":
+        return Message("a token lives more than no time and at most {ceiling}", ceiling=ceiling)
+    return Message("a {what} lives more than no time and at most {ceiling}", what=what, ceiling=ceiling)
+
+
 def expiry(now: datetime, lifetime: timedelta, ceiling: timedelta, what: str) -> str:
     """``now + lifetime`` as stored, refusing a lifetime outside (0, ceiling]."""
     if not timedelta(0) < lifetime <= ceiling:
-        raise OfferError(f"a {what} lives more than no time and at most {ceiling}", code="MALFORMED_VALUE_ERROR")
+        raise OfferError(_lifetime_refused(what, str(ceiling)), code="MALFORMED_VALUE_ERROR")
     return format_datetime(now + lifetime)

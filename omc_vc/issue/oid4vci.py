@@ -45,8 +45,9 @@ from urllib.parse import quote, urlencode
 
 from omc_vc.did import DidResolver
 from omc_vc.errors import ConfigError, IssuanceError, JwtError, OfferError, Oid4vciError, PolicyError
+from omc_vc.i18n import Message
 from omc_vc.issue.issuer import Issuer, Secured
-from omc_vc.issue.offers import OID4VCI, OPEN, REDEEMED, TX_CODE_DIGITS, NewOffer, Offer, OfferStore
+from omc_vc.issue.offers import EXPIRED, OID4VCI, OPEN, REDEEMED, REVOKED, TX_CODE_DIGITS, NewOffer, Offer, OfferStore
 from omc_vc.issue.store import CredentialRecord
 from omc_vc.model import as_list
 from omc_vc.omc.builder import CONTEXTS, Learner
@@ -208,6 +209,17 @@ def _refuse(code: str, detail: str, status: int = 400) -> Oid4vciError:
     return Oid4vciError(detail, code=code, status=status)
 
 
+def _offer_is(status: str) -> Message:
+    """Why an offer that is not open is refused, one sentence per state."""
+    if status == REDEEMED:
+        return Message("the offer is redeemed")
+    if status == REVOKED:
+        return Message("the offer is revoked")
+    if status == EXPIRED:
+        return Message("the offer is expired")
+    return Message("the offer is {status}", status=status)
+
+
 @dataclass
 class Oid4vciIssuer:
     """The OpenID4VCI endpoints' logic for one institution: its :class:`Issuer`, the offers of its store,
@@ -233,7 +245,8 @@ class Oid4vciIssuer:
         """The credential offer a ``credential_offer_uri`` names, while its code is unused and its offer open."""
         found = self.offers.offer_by_code(pre_authorized_code) if pre_authorized_code else None
         if found is None or found.status(self.now()) != OPEN:
-            raise _refuse("not_found", "no open credential offer here (used, expired, revoked or never made)", 404)
+            raise _refuse("not_found",
+                          Message("no open credential offer here (used, expired, revoked or never made)"), 404)
         return credential_offer(self.base_url, pre_authorized_code, tx_code_required=found.tx_code_required)
 
     # §6 ------------------------------------------------------------------------------------------------
@@ -243,45 +256,46 @@ class Oid4vciIssuer:
         for name, value in form:
             # RFC 6749 §3.2: request parameters MUST NOT be included more than once
             if name in params:
-                raise _refuse("invalid_request", f"the parameter {name} is repeated")
+                raise _refuse("invalid_request", Message("the parameter {name} is repeated", name=name))
             params[name] = value
         grant = params.get("grant_type")
         if not grant:
-            raise _refuse("invalid_request", "grant_type is missing")
+            raise _refuse("invalid_request", Message("grant_type is missing"))
         if grant != PRE_AUTHORIZED_GRANT:
-            raise _refuse("unsupported_grant_type", f"only the pre-authorized code grant ({PRE_AUTHORIZED_GRANT}) "
-                                                    "is supported")
+            raise _refuse("unsupported_grant_type", Message(
+                "only the pre-authorized code grant ({grant}) is supported", grant=PRE_AUTHORIZED_GRANT))
         code = params.get("pre-authorized_code")
         if not code:
-            raise _refuse("invalid_request", "pre-authorized_code is missing")
+            raise _refuse("invalid_request", Message("pre-authorized_code is missing"))
         # RFC 8707 §2: a resource indicator, when sent, must name this credential issuer
         resource = params.get("resource")
         if resource is not None and resource != self.base_url:
-            raise _refuse("invalid_target", "the resource is not this credential issuer")
+            raise _refuse("invalid_target", Message("the resource is not this credential issuer"))
         now = self.now()
         found = self.offers.offer_by_code(code)
         if found is None:
             # §6.3: a wrong (or used) pre-authorized code is invalid_grant
-            raise _refuse("invalid_grant", "the pre-authorized code is not valid (unknown or already used)")
+            raise _refuse("invalid_grant", Message("the pre-authorized code is not valid (unknown or already used)"))
         status = found.status(now)
         if status != OPEN:
-            raise _refuse("invalid_grant", f"the offer is {status}")
+            raise _refuse("invalid_grant", _offer_is(status))
         tx_code = params.get("tx_code")
         if found.tx_code_required:
             # §6.3: a missing transaction code is invalid_request, a wrong one invalid_grant (counted, and the
             # offer's code locks after too many: §13.6.3)
             if not tx_code:
-                raise _refuse("invalid_request", "this offer needs the transaction code sent to the learner")
+                raise _refuse("invalid_request", Message("this offer needs the transaction code sent to the learner"))
             if not self.offers.check_tx_code(found.id, tx_code):
-                raise _refuse("invalid_grant", "the transaction code is wrong (or too many wrong codes were tried)")
+                raise _refuse("invalid_grant",
+                              Message("the transaction code is wrong (or too many wrong codes were tried)"))
         elif tx_code is not None:
-            raise _refuse("invalid_request", "this offer needs no transaction code")
+            raise _refuse("invalid_request", Message("this offer needs no transaction code"))
         try:
             exchanged = self.offers.exchange_code(code, now=now, lifetime=ACCESS_TOKEN_LIFETIME)
         except OfferError as exc:
             raise _refuse("invalid_grant", exc.detail) from exc
         if exchanged is None:  # another request used the code in the meantime
-            raise _refuse("invalid_grant", "the pre-authorized code is not valid (unknown or already used)")
+            raise _refuse("invalid_grant", Message("the pre-authorized code is not valid (unknown or already used)"))
         _, token = exchanged
         # §6.2 / RFC 6749 §5.1
         return {"access_token": token, "token_type": "Bearer",
@@ -299,31 +313,32 @@ class Oid4vciIssuer:
         offer = self.offers.token_offer(access_token, now=now) if access_token else None
         if offer is None:
             # §8.3.1.1 / RFC 6750 §3.1
-            raise _refuse("invalid_token", "the access token is missing, unknown or expired", 401)
+            raise _refuse("invalid_token", Message("the access token is missing, unknown or expired"), 401)
         if not isinstance(body, dict):
-            raise _refuse("invalid_credential_request", "the credential request must be a JSON object")
+            raise _refuse("invalid_credential_request", Message("the credential request must be a JSON object"))
         if "credential_response_encryption" in body:
-            raise _refuse("invalid_encryption_parameters", "encrypted credential responses are not supported")
+            raise _refuse("invalid_encryption_parameters", Message("encrypted credential responses are not supported"))
         if "credential_identifier" in body:
             # §8.2: only after a token response with authorization_details, which this issuer never sends
-            raise _refuse("unknown_credential_identifier", "use credential_configuration_id")
+            raise _refuse("unknown_credential_identifier", Message("use credential_configuration_id"))
         config_id = body.get("credential_configuration_id")
         if not isinstance(config_id, str) or not config_id:
-            raise _refuse("invalid_credential_request", "credential_configuration_id is missing")
+            raise _refuse("invalid_credential_request", Message("credential_configuration_id is missing"))
         if config_id not in CONFIGURATIONS:
-            raise _refuse("unknown_credential_configuration", f"no credential configuration {config_id[:80]!r}")
+            raise _refuse("unknown_credential_configuration", Message("no credential configuration {id}",
+                                                                         id=repr(config_id[:80])))
         status = offer.status(now)
         # a redeem cut off before its credential was recorded (the process that ran it was killed) may be
         # finished by the holder that redeemed it, with this offer's token
         cut_off = offer.state == REDEEMED and offer.credential_id is None
         if status != OPEN and not cut_off:
             # redeemed (a second request with the token of a redeemed offer), expired or revoked
-            raise _refuse("credential_request_denied", f"the offer is {status}")
+            raise _refuse("credential_request_denied", _offer_is(status))
         holder = self._proven_holder(body, now)
         secured = CONFIGURATIONS[config_id][1]
         if cut_off:
             if offer.holder != holder:
-                raise _refuse("credential_request_denied", "the offer is redeemed")
+                raise _refuse("credential_request_denied", Message("the offer is redeemed"))
             credential = self._resume(offer, holder, secured)
         else:
             credential = self._redeem(offer, holder, secured, now)
@@ -333,29 +348,31 @@ class Oid4vciIssuer:
         """The holder DID the request's one ``jwt`` key proof proves possession of (§8.2, §F.1, §F.4)."""
         proofs, proof = body.get("proofs"), body.get("proof")
         if proofs is not None and proof is not None:
-            raise _refuse("invalid_credential_request", "send proofs or proof, not both")
+            raise _refuse("invalid_credential_request", Message("send proofs or proof, not both"))
         if proofs is not None:
             # §8.2: exactly one proof type, its value a non-empty array
             if not isinstance(proofs, dict) or len(proofs) != 1:
-                raise _refuse("invalid_proof", "proofs must name exactly one proof type")
+                raise _refuse("invalid_proof", Message("proofs must name exactly one proof type"))
             ((kind, values),) = proofs.items()
             if kind != "jwt":
-                raise _refuse("invalid_proof", f"the proof type {str(kind)[:40]!r} is not supported (jwt only)")
+                raise _refuse("invalid_proof", Message("the proof type {kind} is not supported (jwt only)",
+                                                       kind=repr(str(kind)[:40])))
             if not isinstance(values, list) or not values:
-                raise _refuse("invalid_proof", "proofs.jwt must be a non-empty array")
+                raise _refuse("invalid_proof", Message("proofs.jwt must be a non-empty array"))
             if len(values) > MAX_PROOFS:
-                raise _refuse("invalid_credential_request", "one proof per request: batch issuance is not offered")
+                raise _refuse("invalid_credential_request",
+                              Message("one proof per request: batch issuance is not offered"))
             token = values[0]
         elif proof is not None:
             # the single ``proof`` object of the drafts before 1.0: {"proof_type": "jwt", "jwt": ...}
             if not isinstance(proof, dict) or proof.get("proof_type") != "jwt":
-                raise _refuse("invalid_proof", "proof.proof_type must be jwt")
+                raise _refuse("invalid_proof", Message("proof.proof_type must be jwt"))
             token = proof.get("jwt")
         else:
             # §8.3.1.2 invalid_proof (1): the proofs are missing (proof_types_supported is in the metadata)
-            raise _refuse("invalid_proof", "a proof of possession of the holder key is required")
+            raise _refuse("invalid_proof", Message("a proof of possession of the holder key is required"))
         if not isinstance(token, str):
-            raise _refuse("invalid_proof", "the jwt proof must be a string")
+            raise _refuse("invalid_proof", Message("the jwt proof must be a string"))
         try:
             checked = jose.verify_key_proof(token, typ=PROOF_TYP, resolver=self.resolver)
         except JwtError as exc:
@@ -364,24 +381,24 @@ class Oid4vciIssuer:
         # §F.1: aud is the credential issuer identifier (a JWT may give it as a one-element array)
         audience = claims.get("aud")
         if audience != self.base_url and audience != [self.base_url]:
-            raise _refuse("invalid_proof", "the proof's aud is not this credential issuer")
+            raise _refuse("invalid_proof", Message("the proof's aud is not this credential issuer"))
         # §F.1 iat (a NumericDate), §F.4 / §13.8: within an acceptable window
         iat = claims.get("iat")
         if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
-            raise _refuse("invalid_proof", "the proof has no iat")
+            raise _refuse("invalid_proof", Message("the proof has no iat"))
         age = now.timestamp() - iat
         if age > PROOF_MAX_AGE.total_seconds():
-            raise _refuse("invalid_proof", "the proof is too old (iat); sign a new one")
+            raise _refuse("invalid_proof", Message("the proof is too old (iat); sign a new one"))
         if age < -PROOF_CLOCK_SKEW.total_seconds():
-            raise _refuse("invalid_proof", "the proof's iat is in the future")
+            raise _refuse("invalid_proof", Message("the proof's iat is in the future"))
         nonce = claims.get("nonce")
         # §8.3.1.2 invalid_proof (3): this issuer has a nonce endpoint, so every proof carries a c_nonce
         if not isinstance(nonce, str) or not nonce:
-            raise _refuse("invalid_proof", "the proof carries no nonce (ask the nonce endpoint for a c_nonce)")
+            raise _refuse("invalid_proof", Message("the proof carries no nonce (ask the nonce endpoint for a c_nonce)"))
         # §13.8: the c_nonce is used up by its first proof, so a replayed proof finds it gone (it lives in one
         # store only, so trying each store still uses it once)
         if not any(store.consume_nonce(nonce, "c_nonce", now=now) for store in self.nonce_stores or (self.offers,)):
-            raise _refuse("invalid_nonce", "the c_nonce is unknown, expired or used already: get a new one")
+            raise _refuse("invalid_nonce", Message("the c_nonce is unknown, expired or used already: get a new one"))
         return checked.holder
 
     def _redeem(self, offer: Offer, holder: str, secured: Secured, now: datetime) -> Any:
@@ -398,7 +415,8 @@ class Oid4vciIssuer:
         except (IssuanceError, PolicyError, ConfigError) as exc:
             # nothing was issued: the offer is open again (for another try, or another wallet key)
             self.offers.release(offer.id, holder=holder)
-            raise _refuse("credential_request_denied", f"the credential could not be issued: {exc.detail}") from exc
+            raise _refuse("credential_request_denied",
+                          Message("the credential could not be issued: {detail}", detail=exc.detail)) from exc
         except Exception:
             self.offers.release(offer.id, holder=holder)
             raise
@@ -420,7 +438,7 @@ class Oid4vciIssuer:
                     and outcome.issued >= offer.redeemed_at and outcome.revoked is None:
                 document = self.issuer.store.document(outcome.id)
                 if document is None:
-                    raise _refuse("credential_request_denied", "the offer's credential cannot be read again")
+                    raise _refuse("credential_request_denied", Message("the offer's credential cannot be read again"))
                 self.offers.record_credential(offer.id, outcome.id)
                 return _as_delivered(document, secured)
             try:
@@ -430,10 +448,10 @@ class Oid4vciIssuer:
                 if isinstance(exc, IssuanceError) and exc.context.get("field") == "learner":
                     continue  # another retry of this redeem issued it meanwhile: take that one
                 raise _refuse("credential_request_denied",
-                              f"the credential could not be issued: {exc.detail}") from exc
+                              Message("the credential could not be issued: {detail}", detail=exc.detail)) from exc
             self.offers.record_credential(offer.id, issued.record.id)
             return issued.token if secured == "jwt" else issued.credential
-        raise _refuse("credential_request_denied", "the offer's credential could not be found again")
+        raise _refuse("credential_request_denied", Message("the offer's credential could not be found again"))
 
 
 #: the id of an EnvelopedVerifiableCredential that holds a VC-JWT (VCDM 2.0 §4.13.1)
@@ -452,9 +470,11 @@ def _as_delivered(document: dict[str, Any], secured: Secured) -> Any:
     if secured == "jwt":
         if isinstance(envelope, str) and envelope.startswith(_JWT_DATA_URL):
             return envelope[len(_JWT_DATA_URL):]
-        raise _refuse("credential_request_denied", "this offer's credential was issued as ldp_vc: ask for that")
+        raise _refuse("credential_request_denied",
+                      Message("this offer's credential was issued as ldp_vc: ask for that"))
     if envelope is not None:
-        raise _refuse("credential_request_denied", "this offer's credential was issued as jwt_vc_json: ask for that")
+        raise _refuse("credential_request_denied",
+                      Message("this offer's credential was issued as jwt_vc_json: ask for that"))
     return document
 
 

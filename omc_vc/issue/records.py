@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 from omc_vc.errors import IssuanceError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.issue.store import RECORD_COLUMNS, Completion, CredentialRecord, Store
 from omc_vc.keys import KeyPair
 from omc_vc.model import as_list
@@ -173,12 +174,14 @@ class RecordQuery:
 
     def __post_init__(self) -> None:
         if self.state is not None and self.state not in STATES:
-            raise IssuanceError(f"state {self.state!r} is not one of {', '.join(STATES)}", field="state")
+            raise IssuanceError(Message("state {state} is not one of {states}",
+                                        state=repr(self.state), states=", ".join(STATES)), field="state")
         if self.issued_from and self.issued_to and self.issued_from > self.issued_to:
-            raise IssuanceError(f"the period starts ({self.issued_from}) after it ends ({self.issued_to})",
+            raise IssuanceError(Message("the period starts ({start}) after it ends ({end})",
+                                        start=self.issued_from, end=self.issued_to),
                                 field="issued_from")
         if self.limit is not None and self.limit < 1:
-            raise IssuanceError("limit must be at least 1", field="limit")
+            raise IssuanceError(Message("limit must be at least 1"), field="limit")
 
     def issued_bounds(self) -> tuple[str | None, str | None]:
         """The ``issued`` column's bounds: [from's midnight, the day after to's midnight) as stored stamps
@@ -219,7 +222,7 @@ def search_sql(query: RecordQuery, *, folded_name: str) -> tuple[str, list[Any]]
     if query.name is not None:
         words = fold(query.name).split()
         if not words:
-            raise IssuanceError("the name to search for is empty", field="name")
+            raise IssuanceError(Message("the name to search for is empty"), field="name")
         where.extend(name_like for _ in words)
         args += [like_pattern(w) for w in words]
     if query.student_number is not None:
@@ -322,7 +325,8 @@ class RecordStore(Store, Protocol):
 def record_store(store: Store) -> RecordStore:
     """``store`` as a :class:`RecordStore`, or an IssuanceError saying this store keeps no records."""
     if not isinstance(store, RecordStore):
-        raise IssuanceError(f"this issuance store ({type(store).__name__}) keeps no records", field="store")
+        raise IssuanceError(Message("this issuance store ({kind}) keeps no records",
+                                    kind=type(store).__name__), field="store")
     return store
 
 

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import IssuanceError
+from omc_vc.i18n import N_, Message
 from omc_vc.issue.config import InstitutionConfig
 from omc_vc.issue.records import RecordQuery, RecordStore, claims_of
 from omc_vc.issue.store import CredentialRecord
@@ -46,10 +47,11 @@ COUNTS: Final = ("issued", "reissued", "revoked", "superseded", "suspended")
 BREAKDOWNS: Final = ("achievement", "qualificationCategory", "cipCode", "nocCode", "deliveryMode", "hoursBand",
                      "endorser", "partner")
 #: Instructional hours bands: [low, high) and the band's label (the policy's range is 7 to 400 hours).
-HOURS_BANDS: Final = ((0.0, 15.0, "under 15"), (15.0, 30.0, "15-29"), (30.0, 60.0, "30-59"), (60.0, 120.0, "60-119"),
-                      (120.0, float("inf"), "120 and over"))
+#: The labels are data (the CSV and the JSON write them so); the text report shows them in the reader's words.
+HOURS_BANDS: Final = ((0.0, 15.0, N_("under 15")), (15.0, 30.0, "15-29"), (30.0, 60.0, "30-59"),
+                      (60.0, 120.0, "60-119"), (120.0, float("inf"), N_("120 and over")))
 #: The value of a breakdown an OMC has nothing for (no NOC code, no endorsement, ...).
-NONE: Final = "(none)"
+NONE: Final = N_("(none)")
 
 
 def hours_band(hours: Any) -> str:
@@ -123,7 +125,8 @@ def ministry_report(store: RecordStore, config: InstitutionConfig, start: date, 
     """The report of ``[start, end]`` from the institution's records. ``partners``: the DIDs of the
     institution's partners (a private career college's), for the ``partner`` breakdown."""
     if start > end:
-        raise IssuanceError(f"the period starts ({start}) after it ends ({end})", field="from")
+        raise IssuanceError(Message("the period starts ({start}) after it ends ({end})",
+                                    start=start, end=end), field="from")
     low, high = start.isoformat(), (end + timedelta(days=1)).isoformat()
     chosen = frozenset(partners) or None
     issued = [r for r in store.search(RecordQuery(issued_from=start, issued_to=end)) if r.achievement]

@@ -26,6 +26,7 @@ from omc_vc.bitstring import (
     parse_entry,
 )
 from omc_vc.errors import StatusError
+from omc_vc.i18n import Message
 from omc_vc.keys import KeyPair
 from omc_vc.model import VC_V2_CONTEXT, is_url, issuer_id
 from omc_vc.proofs.data_integrity import add_proof
@@ -42,12 +43,14 @@ def status_entry(list_url: str, index: int, purpose: str, *, size: int = 1,
     per possible value.
     """
     if not is_url(list_url) or "#" in list_url:
-        raise StatusError(f"status list URL {list_url!r} is not an absolute URL without a fragment",
+        raise StatusError(Message("status list URL {list_url} is not an absolute URL without a fragment",
+                                  list_url=repr(list_url)),
                           code="MALFORMED_VALUE_ERROR")
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-        raise StatusError(f"statusListIndex must be an integer >= 0, not {index!r}", code="RANGE_ERROR")
+        raise StatusError(Message("statusListIndex must be an integer >= 0, not {index}",
+                                  index=repr(index)), code="RANGE_ERROR")
     if not isinstance(purpose, str) or not purpose:
-        raise malformed("statusPurpose must be a non-empty string")
+        raise malformed(Message("statusPurpose must be a non-empty string"))
     entry: dict[str, Any] = {
         "id": f"{list_url}#{index}",
         "type": ENTRY_TYPE,
@@ -59,7 +62,7 @@ def status_entry(list_url: str, index: int, purpose: str, *, size: int = 1,
     if size != 1 or message_list is not None:
         entry["statusSize"] = size
         if message_list is None:
-            raise malformed("statusMessage is required when statusSize is greater than 1")
+            raise malformed(Message("statusMessage is required when statusSize is greater than 1"))
         entry["statusMessage"] = message_list
     parse_entry(entry)  # the same rules the verifier applies (omc_vc.bitstring)
     return entry
@@ -77,26 +80,29 @@ def build_status_list_credential(*, list_url: str, key: KeyPair, issuer: str | d
     and the proof's ``created`` default to now; ``ttl_ms`` is ``credentialSubject.ttl``.
     """
     if not is_url(list_url) or "#" in list_url:
-        raise malformed(f"status list URL {list_url!r} is not an absolute URL without a fragment")
+        raise malformed(Message("status list URL {list_url} is not an absolute URL without a fragment",
+                                list_url=repr(list_url)))
     issuer_url = issuer_id({"issuer": issuer})
     if not is_url(issuer_url):
-        raise malformed("issuer must be a URL or an object whose id is a URL")
+        raise malformed(Message("issuer must be a URL or an object whose id is a URL"))
     if key.controller != issuer_url:
-        raise StatusError(f"the signing key belongs to {key.controller}, not to the issuer {issuer_url}",
+        raise StatusError(Message("the signing key belongs to {controller}, not to the issuer {issuer_url}",
+                                  controller=key.controller, issuer_url=issuer_url),
                           code="PROOF_GENERATION_ERROR")
     if not isinstance(purpose, str) or not purpose:
-        raise malformed("statusPurpose must be a non-empty string")
+        raise malformed(Message("statusPurpose must be a non-empty string"))
     if not isinstance(bitstring, bytes | bytearray):
-        raise malformed("bitstring must be bytes")
+        raise malformed(Message("bitstring must be bytes"))
     # §2.2 encodedList: "The uncompressed bitstring MUST be at least 16KB in size"
     if len(bitstring) * 8 < MIN_BITS:
-        raise StatusError(f"a status list needs at least {MIN_BITS} bits (16KB), this one has {len(bitstring) * 8}",
+        raise StatusError(Message("a status list needs at least {least} bits (16KB), this one has {bits}",
+                                  least=MIN_BITS, bits=len(bitstring) * 8),
                           code="STATUS_LIST_LENGTH_ERROR")
     if ttl_ms is not None and (isinstance(ttl_ms, bool) or not isinstance(ttl_ms, int) or ttl_ms < 0):
-        raise malformed(f"ttl must be a number of milliseconds >= 0, not {ttl_ms!r}")
+        raise malformed(Message("ttl must be a number of milliseconds >= 0, not {ttl_ms}", ttl_ms=repr(ttl_ms)))
     start = valid_from or utcnow()
     if valid_until is not None and valid_until <= start:
-        raise malformed("validUntil must be later than validFrom")
+        raise malformed(Message("validUntil must be later than validFrom"))
     subject: dict[str, Any] = {
         "id": f"{list_url}#list",
         "type": LIST_TYPE,

@@ -24,6 +24,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.bitstring import set_status
 from omc_vc.errors import IssuanceError
+from omc_vc.i18n import Message
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.records import Action, RecordStore, StatusChange, record_store
 from omc_vc.issue.status_lists import build_status_list_credential
@@ -40,11 +41,11 @@ def credential_ref(ref: str) -> str:
     path = Path(ref)
     if not ref.startswith(("urn:", "http://", "https://", "did:")) and path.is_file():
         if path.stat().st_size > MAX_CREDENTIAL_FILE_BYTES:
-            raise IssuanceError(f"{ref} is too large to be a credential file")
+            raise IssuanceError(Message("{ref} is too large to be a credential file", ref=ref))
         document = loads_object(path.read_bytes(), what=ref)
         ident = document.get("id")
         if not isinstance(ident, str):
-            raise IssuanceError(f"{ref} has no credential id", field="id")
+            raise IssuanceError(Message("{ref} has no credential id", ref=ref), field="id")
         return ident
     return ref
 
@@ -63,16 +64,18 @@ def change_status(store: Store, ref: str, purpose: str, value: bool, *,
             return store.set_revoked(ref, format_datetime(now or utcnow()))
         records = store.find(ref)
         if not records:
-            raise IssuanceError(f"no credential {ref!r} is recorded", field="credential", code="NOT_FOUND")
+            raise IssuanceError(Message("no credential {ref} is recorded",
+                                        ref=repr(ref)), field="credential", code="NOT_FOUND")
         if any(r.revoked is not None for r in records):
-            raise IssuanceError("a revoked credential cannot be reinstated (revocation is irreversible)",
+            raise IssuanceError(Message("a revoked credential cannot be reinstated (revocation is irreversible)"),
                                 code="STATUS_IRREVERSIBLE")
         if not any(r.status_list for r in records):
-            raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+            raise IssuanceError(Message("{ref} has no revocation status entry", ref=ref), field="credential")
         return records
     if purpose == SUSPENSION:
         return store.set_suspended(ref, value)
-    raise IssuanceError(f"statusPurpose {purpose!r} is not supported ({REVOCATION}, {SUSPENSION})",
+    raise IssuanceError(Message("statusPurpose {purpose} is not supported ({revocation}, {suspension})",
+                                purpose=repr(purpose), revocation=REVOCATION, suspension=SUSPENSION),
                         code="MALFORMED_VALUE_ERROR")
 
 
@@ -82,21 +85,25 @@ def _recorded_change(store: RecordStore, ref: str, purpose: str, value: bool, *,
     changed (and its change kept in the status history)."""
     records = store.find(ref)
     if not records:
-        raise IssuanceError(f"no credential {ref!r} is recorded", field="credential", code="NOT_FOUND")
+        raise IssuanceError(Message("no credential {ref} is recorded",
+                                    ref=repr(ref)), field="credential", code="NOT_FOUND")
     action: Action
     if purpose == REVOCATION:
         action = "revoke"
         if any(r.status_list is None for r in records):
-            raise IssuanceError(f"{ref} has no revocation status entry", field="credential")
+            raise IssuanceError(Message("{ref} has no revocation status entry", ref=ref), field="credential")
     elif purpose == SUSPENSION:
         action = "suspend" if value else "unsuspend"
         if any(r.suspension_list is None for r in records):
-            raise IssuanceError(f"{ref} was issued without a suspension status entry; it can only be revoked",
+            raise IssuanceError(Message("{ref} was issued without a suspension status entry; it can only be revoked",
+                                        ref=ref),
                                 field="credential")
         if not value and any(r.revoked is not None for r in records):
-            raise IssuanceError(f"{ref} is revoked; revocation is permanent", code="STATUS_IRREVERSIBLE")
+            raise IssuanceError(Message("{ref} is revoked; revocation is permanent",
+                                        ref=ref), code="STATUS_IRREVERSIBLE")
     else:
-        raise IssuanceError(f"statusPurpose {purpose!r} is not supported ({REVOCATION}, {SUSPENSION})",
+        raise IssuanceError(Message("statusPurpose {purpose} is not supported ({revocation}, {suspension})",
+                                purpose=repr(purpose), revocation=REVOCATION, suspension=SUSPENSION),
                             code="MALFORMED_VALUE_ERROR")
     when = format_datetime(now or utcnow())
     return [store.record_status(r.id, action, when=when).record for r in records]
@@ -117,7 +124,8 @@ def _one_change(store: Store, ref: str, action: Action, reason: str | None,
     if isinstance(store, RecordStore):
         found = store.find(ident)
         if not found:
-            raise IssuanceError(f"no credential {ident!r} is recorded", field="credential", code="NOT_FOUND")
+            raise IssuanceError(Message("no credential {ref} is recorded",
+                                        ref=repr(ident)), field="credential", code="NOT_FOUND")
         changed = [set_record_status(store, r.id, action, reason=reason, now=now).record for r in found]
         return changed[0]
     purpose, value = {"revoke": (REVOCATION, True), "suspend": (SUSPENSION, True),
@@ -141,7 +149,7 @@ def unsuspend(store: Store, ref: str, *, reason: str | None = None) -> Credentia
 def _file_name(url: str) -> str:
     name = url.rstrip("/").rsplit("/", 1)[-1]
     if not name or name.startswith(".") or name in ("..",) or "\\" in name:
-        raise IssuanceError(f"status list URL {url!r} does not end in a usable file name")
+        raise IssuanceError(Message("status list URL {url} does not end in a usable file name", url=repr(url)))
     return name
 
 
@@ -151,7 +159,8 @@ def _sign(issuer: Issuer, info: ListInfo, moment: datetime) -> SignedList:
     signer = info.issuer or issuer.did
     key = issuer.keys.get(signer)
     if key is None:
-        raise IssuanceError(f"no key is configured for the status lists of {signer}", field="keys")
+        raise IssuanceError(Message("no key is configured for the status lists of {signer}",
+                                    signer=signer), field="keys")
     valid_until = moment + timedelta(days=config.status.valid_days)
     ttl_ms = config.status.ttl_minutes * 60_000 if config.status.ttl_minutes else None
     bitstring = bytearray(info.bits // 8)

@@ -103,7 +103,8 @@ def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list
     for number, path in enumerate(institution.key_files()):
         is_demo_name = path.name.startswith("demo-")
         if is_demo_name and not demo:
-            raise ConfigError(f"{path} is a DEMO key: refused outside demo mode (omc serve --demo)")
+            raise ConfigError(Message("{path} is a DEMO key: refused outside demo mode (omc serve --demo)",
+                                      path=str(path)))
         try:
             pair = load_key(path, None)
             plaintext = True
@@ -112,11 +113,11 @@ def load_institution_keys(institution: InstitutionConfig, *, demo: bool) -> list
                 raise
             plaintext = False
             if not institution.passphrase_env or not os.environ.get(institution.passphrase_env):
-                raise ConfigError(f"{path} is encrypted: set institution.passphrase_env to a variable holding "
-                                  "its passphrase") from exc
+                raise ConfigError(Message("{path} is encrypted: set institution.passphrase_env to a variable holding "
+                                          "its passphrase", path=str(path))) from exc
             pair = load_key(path, os.environ[institution.passphrase_env])
         if plaintext and not demo:
-            raise ConfigError(f"{path} is an UNENCRYPTED key file: refused outside demo mode")
+            raise ConfigError(Message("{path} is an UNENCRYPTED key file: refused outside demo mode", path=str(path)))
         if number == 0 and path == institution.key_file:
             # the institution's own key, addressed as its DID's verification method (config did / verification_method)
             pair = institution.load_key()
@@ -215,7 +216,7 @@ class Service:
         if inst is not None and inst.did_document is not None:
             doc = _read_json_file(inst.did_document)
             if doc is None or not isinstance(doc.get("id"), str) or not doc["id"].startswith("did:web:"):
-                raise ConfigError(f"{inst.did_document} is not a did:web DID document")
+                raise ConfigError(Message("{path} is not a did:web DID document", path=str(inst.did_document)))
             paths.setdefault(urlsplit(did_web_url(doc["id"])).path, inst.did_document)
         return paths
 
@@ -327,7 +328,7 @@ class Service:
                 # the service's own files (anchors, policy) are broken: the operator's problem, told in the
                 # log by code; the visitor gets no detail (it would name the server's files)
                 log.error("the page verifier cannot be built: %s", exc.code)
-                raise UnavailableError("the verifier is not available right now; try again later") from exc
+                raise UnavailableError(Message("the verifier is not available right now; try again later")) from exc
 
         return self._cached("page", build)
 
@@ -378,7 +379,7 @@ class Service:
                 return result  # type: ignore[return-value]
         with self._pending_lock:
             if self._pending >= limits.max_pending:
-                raise BusyError("the service is busy; try again in a moment")
+                raise BusyError(Message("the service is busy; try again in a moment"))
             self._pending += 1
 
         def done(_: object) -> None:
@@ -390,7 +391,8 @@ class Service:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limits.verify_timeout_seconds)
         except TimeoutError as exc:
-            raise DeadlineError(f"verification did not finish within {limits.verify_timeout_seconds:g}s") from exc
+            raise DeadlineError(Message("verification did not finish within {seconds}s",
+                                        seconds=format(limits.verify_timeout_seconds, "g"))) from exc
 
     # page verification (runs in the worker pool) --------------------------------------------------------
     def verify_for_page(self, payload: dict[str, Any] | str, *, words: Translator = ENGLISH) -> dict[str, Any]:
@@ -462,7 +464,7 @@ class Service:
         """Take a token from the client address's bucket; a 429 problem when it is empty."""
         client = request.client.host if request.client is not None else "unknown"
         if not self.share_rate.allow(client):
-            raise ShareError("too many share requests from this address; try again in a minute",
+            raise ShareError(Message("too many share requests from this address; try again in a minute"),
                              code="SHARE_RATE_LIMITED", status=429)
 
     def _own_share(self, text: str) -> str | None:
@@ -622,7 +624,7 @@ async def _text_body(request: Request) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise vcapi.ApiError("the request body is not UTF-8 text", code="PARSING_ERROR") from exc
+        raise vcapi.ApiError(Message("the request body is not UTF-8 text"), code="PARSING_ERROR") from exc
 
 
 def _page(words: Translator, share_id: str | None = None, *, demo: bool = False) -> Response:
@@ -667,7 +669,7 @@ async def verify_fragment(service: Service, request: Request) -> Response:
 async def verify_text(service: Service, request: Request) -> Response:
     text = await _text_body(request)
     if not text.strip():
-        raise vcapi.ApiError("nothing to verify: paste a credential, a JWT or a link", code="PARSING_ERROR")
+        raise vcapi.ApiError(Message("nothing to verify: paste a credential, a JWT or a link"), code="PARSING_ERROR")
     words = reader_words(request)
     return _page_answer(await service.run(service.for_page, words, service.verify_pasted, text), words)
 
@@ -678,16 +680,16 @@ async def verify_upload(service: Service, request: Request) -> Response:
     try:
         form = await request.form(max_files=1, max_fields=4, max_part_size=limits.max_upload_bytes)
     except Exception as exc:  # multipart parse errors from python-multipart / starlette
-        raise vcapi.ApiError("the upload is not a readable multipart form", code="PARSING_ERROR") from exc
+        raise vcapi.ApiError(Message("the upload is not a readable multipart form"), code="PARSING_ERROR") from exc
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise vcapi.ApiError("choose a file to upload (form field 'file')", code="PARSING_ERROR")
+            raise vcapi.ApiError(Message("choose a file to upload (form field 'file')"), code="PARSING_ERROR")
         data = await upload.read(limits.max_upload_bytes + 1)
     finally:
         await form.close()
     if not data:
-        raise vcapi.ApiError("the uploaded file is empty", code="PARSING_ERROR")
+        raise vcapi.ApiError(Message("the uploaded file is empty"), code="PARSING_ERROR")
     words = reader_words(request)
     return _page_answer(await service.run(service.for_page, words, service.verify_upload, data), words)
 
@@ -812,7 +814,7 @@ async def federation_fetch(service: Service, request: Request) -> Response:
     """OpenID Federation 1.0 §8.1: the subordinate statement about ``sub``; 404 for an entity not listed."""
     subs = request.query_params.getlist("sub")
     if len(subs) != 1 or not subs[0] or set(request.query_params) != {"sub"}:
-        raise vcapi.ApiError("send exactly one sub parameter (the issuer's DID) and no other")
+        raise vcapi.ApiError(Message("send exactly one sub parameter (the issuer's DID) and no other"))
     # DCC's registry client puts the DID into the query unencoded, so a did:web with %3A (a port) arrives
     # decoded: the DID as sent (the raw query) is tried too, and the statement names its own sub
     raw = request.url.query.partition("sub=")[2].split("&", 1)[0]
@@ -880,7 +882,7 @@ async def shares_create(service: Service, request: Request) -> Response:
     service.limit_share_requests(request)
     body = await _json_body(request)
     if not isinstance(body, dict):
-        raise vcapi.ApiError("the request body must be a JSON object")
+        raise vcapi.ApiError(Message("the request body must be a JSON object"))
     if "presentation" not in body:
         raise ShareError("only the credential's holder can share it: POST /shares/challenge, then send "
                          "{presentation, ttlSeconds} with a presentation of the credential signed by the holder key "
@@ -891,8 +893,8 @@ async def shares_create(service: Service, request: Request) -> Response:
     challenge = presentation_challenge(presentation)
     # single use: consumed before verifying, so a replay (even a concurrent one) finds it gone
     if not service.challenges.consume(challenge):
-        raise ShareError("the presentation's challenge is unknown, already used or expired: ask POST "
-                         "/shares/challenge for a new one", code="SHARE_CHALLENGE_INVALID", status=403)
+        raise ShareError(Message("the presentation's challenge is unknown, already used or expired: ask POST "
+                                 "/shares/challenge for a new one"), code="SHARE_CHALLENGE_INVALID", status=403)
     credential, holder = await service.run(service.holder_share, presentation, challenge)
     share, token = service.shares.create(credential, ttl, holder=holder)
     return JSONResponse({"id": share.id, "url": f"{service.base_url}/s/{share.id}", "withdrawToken": token,
@@ -981,5 +983,5 @@ def app_from_env() -> Starlette:
 
     raw = os.environ.get(CONFIG_ENV)
     if not raw:
-        raise ConfigError(f"{CONFIG_ENV} is not set (start workers with omc serve)")
+        raise ConfigError(Message("{variable} is not set (start workers with omc serve)", variable=CONFIG_ENV))
     return create_app(parse_config(json.loads(raw), Path("/")))

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from omc_vc._internal.jsonio import loads
 from omc_vc.errors import InputError, OfferError, OmcVcError, problem_type
+from omc_vc.i18n import Message
 from omc_vc.issue.exchanges import MAX_EXCHANGE_BYTES, WalletExchanges, http_status
 from omc_vc.issue.stores import offer_store
 
@@ -106,7 +107,8 @@ def exchange_routes(service: Service) -> list[Route]:
 async def _body(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > MAX_EXCHANGE_BYTES:
-        raise OfferError(f"the request is {len(raw)} bytes, over the exchange's {MAX_EXCHANGE_BYTES}-byte limit",
+        raise OfferError(Message("the request is {size} bytes, over the exchange's {limit}-byte limit",
+                                 size=len(raw), limit=MAX_EXCHANGE_BYTES),
                          code="SIZE_LIMIT_EXCEEDED", status=413)
     if not raw.strip():
         return {}

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from omc_vc._internal.jsonio import loads
 from omc_vc.errors import InputError, Oid4vciError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.issue import oid4vci
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.offers import OfferStore
@@ -143,18 +144,18 @@ def oid4vci_routes(service: Service) -> list[Route]:
 
     async def token(request: Request) -> Response:
         if _media_type(request) != FORM:
-            raise Oid4vciError(f"the token request must be {FORM} (RFC 6749 §4.1.3)")
+            raise Oid4vciError(Message("the token request must be {form} (RFC 6749 §4.1.3)", form=FORM))
         try:
             text = (await request.body()).decode("utf-8")
             pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise Oid4vciError("the token request is not a readable form") from exc
+            raise Oid4vciError(Message("the token request is not a readable form")) from exc
         return JSONResponse(await _run(request, _chosen(issuers, request).token, pairs), headers=NO_STORE)
 
     async def nonce(request: Request) -> Response:
         client = request.client.host if request.client is not None else "unknown"
         if not limiter.allow(client):
-            raise Oid4vciError("too many nonce requests from this address; try again in a minute",
+            raise Oid4vciError(Message("too many nonce requests from this address; try again in a minute"),
                                code="slow_down", status=429)
         return JSONResponse(await _run(request, _chosen(issuers, request).nonce), headers=NO_STORE)
 
@@ -166,7 +167,7 @@ def oid4vci_routes(service: Service) -> list[Route]:
         if access_token is not None:  # without a token, that is the first thing to say (RFC 6750 §3.1)
             # §8.2: an unencrypted credential request is application/json
             if _media_type(request) != "application/json":
-                raise Oid4vciError("the credential request must be application/json",
+                raise Oid4vciError(Message("the credential request must be application/json"),
                                    code="invalid_credential_request")
             try:
                 body = loads(await request.body(), max_bytes=MAX_REQUEST_BYTES, what="the credential request")

@@ -34,6 +34,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from omc_vc._internal.timeutil import utcnow
+from omc_vc.i18n import Message
 from omc_vc.issue.pg_migrate import check_schema, migrate, migrations
 from omc_vc.issue.pg_store import redacted
 from omc_vc.issue.store_setting import StoreSetting
@@ -78,7 +79,8 @@ class PgShares:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
         except (PoolTimeout, psycopg.Error) as exc:
             self._pool.close()
-            raise ShareError(f"share store {self.where} cannot be reached: {type(exc).__name__}",
+            raise ShareError(Message("share store {where} cannot be reached: {error}", where=self.where,
+                                     error=type(exc).__name__),
                              code="SHARE_STORE_UNAVAILABLE", status=503) from exc
         except BaseException:
             self._pool.close()
@@ -97,7 +99,8 @@ class PgShares:
             with self._pool.connection() as conn:
                 yield conn
         except psycopg.OperationalError as exc:  # PoolTimeout and PoolClosed included
-            raise ShareError(f"share store {self.where} failed: {type(exc).__name__}; try again later",
+            raise ShareError(Message("share store {where} failed: {error}; try again later", where=self.where,
+                                     error=type(exc).__name__),
                              code="SHARE_STORE_UNAVAILABLE", status=503) from exc
 
     def run(self, work: Callable[[Connection], T], *, lock: str | None = None) -> T:
@@ -145,10 +148,12 @@ class PgShareStore:
                                "FROM hosted_shares", (holder,)).fetchone()
             count, size, held = (int(v) for v in row) if row is not None else (0, 0, 0)
             if count >= self.max_count or size + len(text) > self.max_total_bytes:
-                raise ShareError("the share store is full; try again later", code="SHARE_STORE_FULL", status=503)
+                raise ShareError(Message("the share store is full; try again later"), code="SHARE_STORE_FULL",
+                                 status=503)
             if held >= self.max_per_holder:
-                raise ShareError(f"{holder} already has {self.max_per_holder} live shares, the most one holder may "
-                                 "have: withdraw one (omc wallet withdraw) or wait until one expires",
+                raise ShareError(Message("{holder} already has {most} live shares, the most one holder may "
+                                         "have: withdraw one (omc wallet withdraw) or wait until one expires",
+                                         holder=holder, most=self.max_per_holder),
                                  code="SHARE_HOLDER_LIMIT", status=429)
             conn.execute("INSERT INTO hosted_shares (id, credential, size, holder, expires, token_hash) "
                          "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -227,7 +232,7 @@ class PgChallengeStore:
             if self._count(conn) >= self.max_live:
                 conn.execute("DELETE FROM share_challenges WHERE expires <= %s", (moment,))
                 if self._count(conn) >= self.max_live:
-                    raise ShareError("too many share requests are pending; try again in a few minutes",
+                    raise ShareError(Message("too many share requests are pending; try again in a few minutes"),
                                      code="SHARE_CHALLENGES_EXHAUSTED", status=429)
             conn.execute("INSERT INTO share_challenges (challenge_hash, expires) VALUES (%s, %s)",
                          (_hash(challenge), expires))

@@ -28,6 +28,7 @@ from omc_vc._internal import atomic
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import format_datetime, parse_datetime, utcnow
 from omc_vc.errors import ConfigError, InputError, JwtError, OmcVcError
+from omc_vc.i18n import Message
 from omc_vc.model import VerificationResult, as_list, holder_id, subject_ids, types
 from omc_vc.proofs import jose
 from omc_vc.verify import Verifier
@@ -86,7 +87,7 @@ def check_ttl(ttl_seconds: Any, *, default: int, most: int) -> int:
     """A share's lifetime in seconds (``default`` when None); a ShareError BAD_TTL when out of range."""
     ttl = default if ttl_seconds is None else ttl_seconds
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= most:
-        raise ShareError(f"ttlSeconds must be an integer from 60 to {most}", code="BAD_TTL")
+        raise ShareError(Message("ttlSeconds must be an integer from 60 to {most}", most=most), code="BAD_TTL")
     return ttl
 
 
@@ -127,8 +128,8 @@ def open_stores(config: SharesConfig) -> tuple[Shares, Challenges]:
         try:
             from . import pg_shares
         except ImportError as exc:
-            raise ConfigError("shares.store names a PostgreSQL database, but psycopg is not installed: "
-                              "pip install 'omc-vc[postgres]'", field="shares.store") from exc
+            raise ConfigError(Message("shares.store names a PostgreSQL database, but psycopg is not installed: "
+                                      "pip install 'omc-vc[postgres]'"), field="shares.store") from exc
         return pg_shares.open_pg_stores(config)
     shares = ShareStore(config.dir, max_ttl_seconds=config.max_ttl_seconds,
                         default_ttl_seconds=config.default_ttl_seconds, max_count=config.max_count,
@@ -170,10 +171,12 @@ class ShareStore:
             count, size = self._usage()
             incoming = len(json.dumps(credential))
             if count >= self.max_count or size + incoming > self.max_total_bytes:
-                raise ShareError("the share store is full; try again later", code="SHARE_STORE_FULL", status=503)
+                raise ShareError(Message("the share store is full; try again later"), code="SHARE_STORE_FULL",
+                                 status=503)
             if sum(1 for held in live if held == holder) >= self.max_per_holder:
-                raise ShareError(f"{holder} already has {self.max_per_holder} live shares, the most one holder may "
-                                 "have: withdraw one (omc wallet withdraw) or wait until one expires",
+                raise ShareError(Message("{holder} already has {most} live shares, the most one holder may "
+                                         "have: withdraw one (omc wallet withdraw) or wait until one expires",
+                                         holder=holder, most=self.max_per_holder),
                                  code="SHARE_HOLDER_LIMIT", status=429)
             token = secrets.token_urlsafe(32)
             share = Share(id=secrets.token_urlsafe(16), credential=credential,
@@ -306,7 +309,7 @@ class ChallengeStore:
             if self._count() >= self.max_live:
                 self._prune(moment)
                 if self._count() >= self.max_live:
-                    raise ShareError("too many share requests are pending; try again in a few minutes",
+                    raise ShareError(Message("too many share requests are pending; try again in a few minutes"),
                                      code="SHARE_CHALLENGES_EXHAUSTED", status=429)
             challenge = secrets.token_urlsafe(32)
             expires = (moment + timedelta(seconds=self.ttl)).replace(microsecond=0)
@@ -364,20 +367,20 @@ def presentation_challenge(presentation: Any) -> str:
     """The challenge a share request's presentation was signed over (read before it is verified, to be
     consumed); a ShareError when the body is not a Data Integrity presentation with one challenge."""
     if not isinstance(presentation, dict) or "VerifiablePresentation" not in types(presentation):
-        raise ShareError("presentation must be a Verifiable Presentation signed by the credential's holder",
+        raise ShareError(Message("presentation must be a Verifiable Presentation signed by the credential's holder"),
                          code="HOLDER_PROOF_REQUIRED")
     proofs = as_list(presentation.get("proof"))
     challenges = {p.get("challenge") for p in proofs if isinstance(p, dict)}
     if not proofs or len(challenges) != 1 or not isinstance(next(iter(challenges)), str):
-        raise ShareError("the presentation needs a Data Integrity proof (proofPurpose authentication) over the "
-                         "challenge from POST /shares/challenge", code="HOLDER_PROOF_REQUIRED", status=403)
+        raise ShareError(Message("the presentation needs a Data Integrity proof (proofPurpose authentication) over "
+                                 "the challenge from POST /shares/challenge"), code="HOLDER_PROOF_REQUIRED", status=403)
     return str(next(iter(challenges)))
 
 
 def _failure(result: VerificationResult, allowed: frozenset[str] = frozenset()) -> str | None:
     for check in result.checks:
         if check.failed and check.name not in allowed:
-            return f"{check.name}: {check.detail}"
+            return Message("{check}: {detail}", check=check.name, detail=check.detail)
     return None
 
 
@@ -394,41 +397,44 @@ def holder_share(presentation: dict[str, Any], verifier: Verifier, *, challenge:
     """
     holder = holder_id(presentation)
     if holder is None:
-        raise ShareError("the presentation must name its holder (the DID whose key signs it)",
+        raise ShareError(Message("the presentation must name its holder (the DID whose key signs it)"),
                          code="HOLDER_PROOF_REQUIRED", status=403)
     embedded = as_list(presentation.get("verifiableCredential"))
     if len(embedded) != 1:
-        raise ShareError(f"a share holds exactly one credential; the presentation has {len(embedded)}",
-                         code="SHARE_ONE_CREDENTIAL")
+        raise ShareError(Message("a share holds exactly one credential; the presentation has {count}",
+                                 count=len(embedded)), code="SHARE_ONE_CREDENTIAL")
     result = verifier.verify(presentation, challenge=challenge, domain=domain, now=now)
     if result.kind != "presentation" or result.format != "di":
-        raise ShareError("presentation must be a Data Integrity Verifiable Presentation",
+        raise ShareError(Message("presentation must be a Data Integrity Verifiable Presentation"),
                          code="HOLDER_PROOF_REQUIRED", status=403)
     # the holder's own proof: data model, data loss, signature, challenge, domain, holder-binding
     failed = _failure(result, frozenset({"credentials", "holder-is-subject"}))
     proof = result.check("proof")
     if failed is not None or proof is None or proof.status != "passed":
-        raise ShareError(f"the holder's presentation does not verify ({failed or 'proof: not checked'})",
+        raise ShareError(Message("the holder's presentation does not verify ({why})",
+                                 why=failed or Message("proof: not checked")),
                          code="HOLDER_PROOF_INVALID", status=403)
     if len(result.credentials) != 1:
-        raise ShareError("the presentation's credential could not be read", code="SHARE_CREDENTIAL_INVALID")
+        raise ShareError(Message("the presentation's credential could not be read"), code="SHARE_CREDENTIAL_INVALID")
     sub = result.credentials[0]
     failed = _failure(sub, _CREDENTIAL_MAY_FAIL)
     proof = sub.check("proof")
     if sub.kind != "credential" or failed is not None or proof is None or proof.status != "passed":
-        raise ShareError(f"the credential does not verify ({failed or 'proof: not checked'}); only a credential "
-                         "whose own proof verifies can be shared", code="SHARE_CREDENTIAL_INVALID")
+        raise ShareError(Message("the credential does not verify ({why}); only a credential whose own proof "
+                                 "verifies can be shared", why=failed or Message("proof: not checked")),
+                         code="SHARE_CREDENTIAL_INVALID")
     subjects = subject_ids(sub.document) if isinstance(sub.document, dict) else []
     if not subjects:
-        raise ShareError("the credential's subject has no id (a bearer credential), so no holder can prove it "
-                         "was issued to them: share it in link mode instead", code="SHARE_BEARER_CREDENTIAL",
+        raise ShareError(Message("the credential's subject has no id (a bearer credential), so no holder can prove it "
+                                 "was issued to them: share it in link mode instead"), code="SHARE_BEARER_CREDENTIAL",
                          status=403)
     # VC-API presentations/verify: the holder must be a subject of the credential (Verifier's
     # holder-is-subject check), read here from the verified credential as well
     bound = result.check("holder-is-subject")
     if (bound is not None and bound.failed) or holder not in subjects:
-        raise ShareError(f"the credential was issued to {subjects[0]}, not to the presentation's holder {holder}: "
-                         "only the credential's holder can share it", code="HOLDER_NOT_SUBJECT", status=403)
+        raise ShareError(Message("the credential was issued to {subject}, not to the presentation's holder {holder}: "
+                                 "only the credential's holder can share it", subject=subjects[0], holder=holder),
+                         code="HOLDER_NOT_SUBJECT", status=403)
     item = embedded[0]
     if isinstance(item, dict) and "EnvelopedVerifiableCredential" in types(item):
         try:
@@ -436,5 +442,6 @@ def holder_share(presentation: dict[str, Any], verifier: Verifier, *, challenge:
         except JwtError as exc:
             raise ShareError(exc.detail, code=exc.code) from exc
     if not isinstance(item, dict):
-        raise ShareError("the presentation's credential must be a JSON object", code="SHARE_CREDENTIAL_INVALID")
+        raise ShareError(Message("the presentation's credential must be a JSON object"),
+                         code="SHARE_CREDENTIAL_INVALID")
     return item, holder
