@@ -28,10 +28,10 @@ import click
 
 from omc_vc._internal.inert import inert
 from omc_vc.errors import KeyError_, OmcVcError, PolicyError
-from omc_vc.i18n import N_, translatable
+from omc_vc.i18n import N_, Message, translatable
 from omc_vc.keys import KeyPair, load_key
 
-from ._lang import words
+from ._lang import OmcSubGroup, invocation_language, words
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -81,9 +81,14 @@ def _usage_failure(exc: click.ClickException) -> NoReturn:
     fail(f"USAGE_ERROR: {exc.format_message()}", exc.exit_code if exc.exit_code not in (0, None) else EXIT_USAGE)
 
 
-class OmcGroup(click.Group):
+class OmcGroup(OmcSubGroup):
     """The ``omc`` command group: usage errors from any command in ``error: USAGE_ERROR: ...`` form (exit 2),
-    an interrupted prompt as ``error: INTERRUPTED`` (exit 130), never click's multi-line "Error:" text."""
+    an interrupted prompt as ``error: INTERRUPTED`` (exit 130), never click's multi-line "Error:" text; every
+    word, click's included, in the reader's language."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with invocation_language():
+            return super().main(*args, **kwargs)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
@@ -245,22 +250,24 @@ def _from_config_file(path: Path) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"user config file {path} must be a mapping with registry: and anchors:")
+        raise ConfigError(Message("user config file {path} must be a mapping with registry: and anchors:",
+                                  path=str(path)))
     unknown = sorted(str(k) for k in raw if k not in ("registry", "anchors"))
     if unknown:
-        raise ConfigError(f"user config file {path}: unknown key(s) {', '.join(unknown)} "
-                          "(expected registry, anchors)")
+        raise ConfigError(Message("user config file {path}: unknown key(s) {keys} (expected registry, anchors)",
+                                  path=str(path), keys=", ".join(unknown)))
     found: dict[str, str] = {}
     for key in ("registry", "anchors"):
         value = raw.get(key)
         if value is None:
             continue
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"user config file {path}: {key} must be a URL or a file path")
+            raise ConfigError(Message("user config file {path}: {key} must be a URL or a file path", path=str(path),
+                                      key=key))
         value = value.strip()
         if key == "anchors" and "://" in value:
-            raise ConfigError(f"user config file {path}: anchors must be a file path (trust anchors are never "
-                              "fetched)")
+            raise ConfigError(Message("user config file {path}: anchors must be a file path (trust anchors are never "
+                                      "fetched)", path=str(path)))
         if "://" not in value and not Path(value).expanduser().is_absolute():
             value = str(path.parent / value)
         found[key] = str(Path(value).expanduser()) if "://" not in value else value
@@ -346,13 +353,18 @@ def _refuse_existing_out(ctx: click.Context, _param: click.Parameter, value: str
     return value
 
 
+#: ``--force``'s help, by the option whose file it lets a command replace.
+_FORCE_HELP = {"--out": N_("Replace the --out file if it exists."),
+               "--export": N_("Replace the --export file if it exists.")}
+
+
 def output_option(help_text: str, *, required: bool = False, name: str = "--out",
                   dest: str | None = None) -> Callable[[F], F]:
     """``--out FILE`` (or ``name``) that never replaces an existing file, and the ``--force`` that lets it."""
 
     def decorate(func: F) -> F:
         func = click.option("--force", is_flag=True, is_eager=True, expose_value=False, callback=_remember_force,
-                            help=f"Replace the {name} file if it exists.")(func)
+                            help=_FORCE_HELP[name])(func)
         names = (name, dest) if dest else (name,)
         return click.option(*names, required=required, type=click.Path(dir_okay=False), metavar="FILE",
                             callback=_refuse_existing_out, help=help_text)(func)

@@ -37,12 +37,12 @@ from ._common import (
     user_config_path,
     write_output,
 )
-from ._lang import words
+from ._lang import OmcCommand, OmcSubGroup, words
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group("did")
+@click.group("did", cls=OmcSubGroup)
 def did_group() -> None:
     """Build DID documents."""
 
@@ -51,7 +51,7 @@ def did_group() -> None:
 @click.argument("target", metavar="DOMAIN[:PATH]")
 @click.option("--key", "key_files", multiple=True, required=True, type=click.Path(dir_okay=False),
               help="Key file(s) to list (public parts only; no passphrase needed). Repeatable.")
-@output_option("Write did.json here (default: stdout).")
+@output_option(N_("Write did.json here (default: stdout)."))
 @handle_errors
 def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> None:
     """Build the did:web DID document for DOMAIN (and optional :PATH) listing the keys as Multikey
@@ -76,13 +76,13 @@ def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> Non
         vm = header["verificationMethod"]
         fragments.append(vm.split("#", 1)[1] if vm.startswith(did + "#") else f"key-{index + 1}")
         if not vm.startswith(did + "#"):
-            click.echo(f"note: {key_file} is addressed as {vm}; to sign as {did}#{fragments[-1]} use "
-                       f"omc sign --verification-method {did}#{fragments[-1]}", err=True)
+            say(words().tr("note: {file} is addressed as {vm}; to sign as {key} use omc sign --verification-method "
+                           "{key}", file=key_file, vm=vm, key=f"{did}#{fragments[-1]}"), err=True)
     document = did_web_document(did, keys, fragments=fragments)
     write_output(json.dumps(document, indent=2), out)
 
 
-@click.command("sign")
+@click.command("sign", cls=OmcCommand)
 @click.argument("input_file", metavar="IN", type=click.Path(allow_dash=True))
 @click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="Key file to sign with.")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True,
@@ -96,7 +96,7 @@ def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> Non
 @click.option("--challenge", help="Challenge to bind the proof to.")
 @click.option("--domain", help="Domain to bind the proof to.")
 @click.option("--verification-method", help="Override the key's verification method id (e.g. did:web:...#key-1).")
-@output_option("Write here instead of stdout.")
+@output_option(N_("Write here instead of stdout."))
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def sign_cmd(input_file: str, key_file: str, fmt: str, cryptosuite: str | None, jwt_profile: str,
@@ -169,7 +169,7 @@ def build_verifier(did_documents: tuple[str, ...], offline: bool, allow_http_loo
     for path in did_documents:
         doc = loads_object(read_input(path), what=path)
         if not isinstance(doc.get("id"), str):
-            raise DidError(f"{path} is not a DID document (no id)")
+            raise DidError(Message("{path} is not a DID document (no id)", path=path))
         pinned[doc["id"]] = doc
     fetcher = None if offline else Fetcher(allow_loopback=allow_http_loopback)
     resolver = DidResolver(fetcher=fetcher, documents=pinned)
@@ -280,7 +280,7 @@ def _print_presentation(result) -> None:  # type: ignore[no-untyped-def]
             say("  " + t.tr("Warning: {warning}", warning=warning))
 
 
-@click.command("verify")
+@click.command("verify", cls=OmcCommand)
 @click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the VerificationResult as JSON.")
 @click.option("--now", help="Verify as of this time (ISO 8601; default now).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from omc_vc.errors import KeyError_
+from omc_vc.i18n import N_, Message
 from omc_vc.keys import KeyPair, PublicKey, read_key_file_header, save_key
 
 from ._common import (
@@ -19,10 +20,10 @@ from ._common import (
     say,
     write_output,
 )
-from ._lang import words
+from ._lang import OmcSubGroup, words
 
 
-@click.group("keys")
+@click.group("keys", cls=OmcSubGroup)
 def keys_group() -> None:
     """Manage signing keys (Ed25519, P-256, P-384), encrypted at rest."""
 
@@ -78,14 +79,14 @@ def import_(secret_multibase: str | None, jwk_file: str | None, pem_file: str | 
 
     given = [x for x in (secret_multibase, jwk_file, pem_file) if x]
     if len(given) != 1:
-        raise click.UsageError("give exactly one of --secret-multibase, --jwk, --pem")
+        raise click.UsageError(words().gettext("give exactly one of --secret-multibase, --jwk, --pem"))
     if secret_multibase:
         pair = KeyPair.from_secret_multibase(secret_multibase)
     elif jwk_file:
         try:
             jwk = json.loads(read_input(jwk_file))
         except ValueError as exc:
-            raise KeyError_(f"{jwk_file} is not a JSON JWK") from exc
+            raise KeyError_(Message("{file} is not a JSON JWK", file=jwk_file)) from exc
         pair = KeyPair.from_jwk(jwk)
     else:
         assert pem_file is not None
@@ -122,7 +123,7 @@ def show(key_file: str, as_json: bool) -> None:
 @click.argument("key_file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["multikey", "jwk", "pem"]), default="multikey", show_default=True)
 @click.option("--private", is_flag=True, help="Export the PRIVATE key too (asks for the passphrase).")
-@output_option("Write here (mode 0600 for private keys).")
+@output_option(N_("Write here (mode 0600 for private keys)."))
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def export(key_file: str, fmt: str, private: bool, out: str | None, passphrase_env: str | None) -> None:

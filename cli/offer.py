@@ -10,6 +10,7 @@ import click
 
 from omc_vc._internal.timeutil import utcnow
 from omc_vc.errors import InputError, OfferError
+from omc_vc.i18n import Message
 from omc_vc.issue.config import load_config
 from omc_vc.issue.offer_ops import (
     MadeOffer,
@@ -24,13 +25,13 @@ from omc_vc.issue.stores import open_store
 from omc_vc.qr import make_qr_image
 
 from ._common import EXIT_FAILED, EXIT_USAGE, diagnostics, emit_json, fail, handle_errors, say
-from ._lang import words
+from ._lang import OmcSubGroup, words
 
 _CONFIG = click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
                        help="Institution configuration (YAML or JSON) with an offers section.")
 
 
-@click.group("offer")
+@click.group("offer", cls=OmcSubGroup)
 def offer_group() -> None:
     """Credential offers: a link (and QR code) a learner opens in a wallet to receive one OMC.
 
@@ -59,7 +60,7 @@ def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"--completed {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(Message("--completed {value} is not a date (YYYY-MM-DD)", value=repr(value))) from None
 
 
 def _show(made: MadeOffer) -> None:
@@ -116,14 +117,15 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
     now = utcnow()
     if roster:
         if achievement or learner_name:
-            raise click.UsageError("--roster makes a cohort's offers: do not combine it with "
-                                   "--achievement/--learner-*")
+            raise click.UsageError(words().gettext("--roster makes a cohort's offers: do not combine it with "
+                                                   "--achievement/--learner-*"))
         if not out:
-            raise click.UsageError("--roster needs --out FILE (the mail-merge CSV)")
+            raise click.UsageError(words().gettext("--roster needs --out FILE (the mail-merge CSV)"))
         t = words()
         folder = Path(out).resolve().parent
         if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise InputError(f"cannot write the mail-merge CSV in {folder}: no such folder, or not writable")
+            raise InputError(Message("cannot write the mail-merge CSV in {folder}: no such folder, or not writable",
+                                     folder=str(folder)))
         with open_store(config) as store:
             report = make_roster_offers(config, store, roster, now=now, expires_days=expires_in_days, strict=strict)
             try:
@@ -150,7 +152,8 @@ def create_cmd(config_file: str, achievement: str | None, learner_name: str | No
                  .format(n=len(report.errors)), EXIT_FAILED)
         return
     if not achievement or not learner_name:
-        raise click.UsageError("give --achievement and --learner-name (one offer) or --roster and --out (a cohort)")
+        raise click.UsageError(words().gettext("give --achievement and --learner-name (one offer) or --roster and "
+                                               "--out (a cohort)"))
     with open_store(config) as store:
         made = make_offer(config, store, achievement=achievement, learner_name=learner_name, now=now,
                           learner_email=learner_email, student_number=learner_student_number,

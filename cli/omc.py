@@ -12,7 +12,7 @@ import click
 
 from omc_vc._internal.jsonio import loads_object
 from omc_vc.errors import ConfigError, InputError
-from omc_vc.i18n import N_, Translator, translatable
+from omc_vc.i18n import N_, Message, Translator, translatable
 from omc_vc.issue.batch import RosterInterrupted, issue_roster
 from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.issuer import Issuer
@@ -40,7 +40,7 @@ from ._common import (
     say,
     write_output,
 )
-from ._lang import words
+from ._lang import OmcCommand, OmcSubGroup, words
 from .core import build_verifier, verifier_options
 from .records import find_one, interactive, record_line, refuse_existing
 
@@ -63,12 +63,13 @@ def _date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(Message("{option} {value} is not a date (YYYY-MM-DD)", option=option,
+                                 value=repr(value))) from None
 
 
 # --- omc issue ---------------------------------------------------------------------------------------
 
-@click.command("issue")
+@click.command("issue", cls=OmcCommand)
 @click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
               help="Institution configuration (YAML or JSON).")
 @click.option("--achievement", help="Catalogue id of the achievement (one credential).")
@@ -133,22 +134,26 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     resolver = build_verifier(did_documents, offline, allow_http_loopback).resolver
     if roster:
         if achievement or learner_name or language:
-            raise click.UsageError("--roster issues a cohort: do not combine it with --achievement/--learner-*/"
-                                   "--language (the roster's language column gives each learner's)")
+            raise click.UsageError(words().gettext("--roster issues a cohort: do not combine it with "
+                                                   "--achievement/--learner-*/--language (the roster's language "
+                                                   "column gives each learner's)"))
         if not out:
-            raise click.UsageError("--roster needs --out DIR")
+            raise click.UsageError(words().gettext("--roster needs --out DIR"))
         if replaces:
-            raise click.UsageError("--replaces corrects one credential: do not combine it with --roster")
+            raise click.UsageError(words().gettext("--replaces corrects one credential: do not combine it with "
+                                                   "--roster"))
     elif not achievement or not learner_name:
-        raise click.UsageError("give --achievement and --learner-name (one credential) or --roster (a cohort)")
+        raise click.UsageError(words().gettext("give --achievement and --learner-name (one credential) or --roster "
+                                               "(a cohort)"))
     if reason and not replaces:
-        raise click.UsageError("--reason goes with --replaces (omc status revoke --reason for a revocation)")
+        raise click.UsageError(words().gettext("--reason goes with --replaces (omc status revoke --reason for a "
+                                               "revocation)"))
     if not roster:
         refuse_existing(out, force=force)
     key = _key(config, passphrase_env)
     portability = portability_warning(key)
     if portability is not None:  # a warning, not a refusal: the OMC is valid, DCC's tools cannot check it
-        say(f"warning: {_ours(portability, words())}", err=True)
+        say(words().tr("warning: {warning}", warning=portability), err=True)
     with open_store(config) as store:
         issuer = Issuer(config=config, key=key, store=store, resolver=resolver)
         if roster:
@@ -235,7 +240,7 @@ def _when(value: object, t: Translator) -> str:
 
 # --- omc status ----------------------------------------------------------------------------------------
 
-@click.group("status")
+@click.group("status", cls=OmcSubGroup)
 def status_group() -> None:
     """Revoke, suspend or unsuspend issued OMCs and publish the signed status lists.
 
@@ -288,38 +293,64 @@ def _status_change(action: Action, config_file: str, ref: str, achievement: str 
             why=_ours(change.why, t)))
 
 
-for _action, _help in (("revoke", "Revoke an OMC for good."),
-                       ("suspend", "Suspend an OMC (needs a suspension list: status.suspension: true)."),
-                       ("unsuspend", "Lift a suspension.")):
-    def _make(action: Action, help_text: str) -> None:
-        @status_group.command(action, help=f"""{help_text}
+def _status_command(action: Action) -> Any:
+    @click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
+                  help="Institution configuration (YAML or JSON).")
+    @click.argument("ref", metavar="ID-FILE-OR-SEARCH")
+    @click.option("--achievement", help="Narrow a search to this achievement.")
+    @click.option("--reason", help="Why (kept in the records, never published).")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the credential's state record as JSON.")
+    @handle_errors
+    def command(config_file: str, ref: str, achievement: str | None, reason: str | None, yes: bool,
+                as_json: bool) -> None:
+        _status_change(action, config_file, ref, achievement, reason, yes, as_json)
 
-        The credential is named by its id, its file, or a search (a learner's name, student number or
-        e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
-        skips the question). --reason is kept in the records (omc records show), never published. When
-        nothing would change (already {_ACTIONS[action][1]}, or revoked for good) it says so and changes
-        nothing (exit 0).
+    return command
 
-        \b
-        Example:
-          omc status {action} --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
-          omc status {action} --config institution.yaml "Kiri Singh" --achievement weld-101 \\
-              --reason "academic integrity decision 2026-114" --yes
-          omc status publish --config institution.yaml --out public/status/
-        """)
-        @click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False),
-                      help="Institution configuration (YAML or JSON).")
-        @click.argument("ref", metavar="ID-FILE-OR-SEARCH")
-        @click.option("--achievement", help="Narrow a search to this achievement.")
-        @click.option("--reason", help="Why (kept in the records, never published).")
-        @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-        @click.option("--json", "as_json", is_flag=True, help="Print the credential's state record as JSON.")
-        @handle_errors
-        def command(config_file: str, ref: str, achievement: str | None, reason: str | None, yes: bool,
-                    as_json: bool) -> None:
-            _status_change(action, config_file, ref, achievement, reason, yes, as_json)
 
-    _make(_action, _help)  # type: ignore[arg-type]
+status_group.command("revoke", help="""Revoke an OMC for good.
+
+    The credential is named by its id, its file, or a search (a learner's name, student number or
+    e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
+    skips the question). --reason is kept in the records (omc records show), never published. When
+    nothing would change (already revoked, or revoked for good) it says so and changes nothing (exit 0).
+
+    \b
+    Example:
+      omc status revoke --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+      omc status revoke --config institution.yaml "Kiri Singh" --achievement weld-101 \\
+          --reason "academic integrity decision 2026-114" --yes
+      omc status publish --config institution.yaml --out public/status/
+    """)(_status_command("revoke"))
+status_group.command("suspend", help="""Suspend an OMC (needs a suspension list: status.suspension: true).
+
+    The credential is named by its id, its file, or a search (a learner's name, student number or
+    e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
+    skips the question). --reason is kept in the records (omc records show), never published. When
+    nothing would change (already suspended, or revoked for good) it says so and changes nothing (exit 0).
+
+    \b
+    Example:
+      omc status suspend --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+      omc status suspend --config institution.yaml "Kiri Singh" --achievement weld-101 \\
+          --reason "academic integrity decision 2026-114" --yes
+      omc status publish --config institution.yaml --out public/status/
+    """)(_status_command("suspend"))
+status_group.command("unsuspend", help="""Lift a suspension.
+
+    The credential is named by its id, its file, or a search (a learner's name, student number or
+    e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
+    skips the question). --reason is kept in the records (omc records show), never published. When
+    nothing would change (not suspended, or revoked for good) it says so and changes nothing (exit 0).
+
+    \b
+    Example:
+      omc status unsuspend --config institution.yaml urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427
+      omc status unsuspend --config institution.yaml "Kiri Singh" --achievement weld-101 \\
+          --reason "academic integrity decision 2026-114" --yes
+      omc status publish --config institution.yaml --out public/status/
+    """)(_status_command("unsuspend"))
 
 
 @status_group.command("publish")
@@ -355,7 +386,7 @@ def publish_cmd(config_file: str, out: str, as_json: bool, passphrase_env: str |
 
 # --- omc stacks ------------------------------------------------------------------------------------------
 
-@click.command("stacks")
+@click.command("stacks", cls=OmcCommand)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--catalogue-config", type=click.Path(dir_okay=False),
               help="An institution configuration whose catalogue names the achievements still missing.")
@@ -399,7 +430,7 @@ def stacks_cmd(files: tuple[str, ...], catalogue_config: str | None, no_verify: 
     if not progress:
         click.echo(t.gettext("no OMC+ stacking claims in these credentials"))
     for item in progress:  # names and programs come from the credentials: printed inert (say)
-        say(item.line())
+        say(item.line(t))
         if item.awarding_institution or item.program:
             say("    " + t.gettext("awarded by {institution}; program: {program}").format(
                 institution=item.awarding_institution or "?", program=item.program or "?"))
@@ -413,7 +444,7 @@ def stacks_cmd(files: tuple[str, ...], catalogue_config: str | None, no_verify: 
 
 # --- omc policy --------------------------------------------------------------------------------------------
 
-@click.group("policy")
+@click.group("policy", cls=OmcSubGroup)
 def policy_group() -> None:
     """Show the OMC policy, or check a credential against it."""
 
@@ -483,7 +514,7 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
 
 # --- omc endorse ------------------------------------------------------------------------------------------
 
-@click.command("endorse")
+@click.command("endorse", cls=OmcCommand)
 @click.option("--catalogue", "catalogue_file", required=True, type=click.Path(dir_okay=False),
               help="The institution's catalogue (YAML or JSON), or its institution configuration.")
 @click.option("--achievement", required=True, help="Catalogue id of the achievement being endorsed.")
@@ -495,7 +526,7 @@ def policy_check(input_file: str, policy_file: str | None, as_json: bool) -> Non
 @click.option("--comment", required=True, help="The endorsement statement.")
 @click.option("--language", metavar="TAG",
               help="Endorse the achievement's edition in this language (each edition is an achievement of its own).")
-@output_option("Write here instead of stdout.")
+@output_option(N_("Write here instead of stdout."))
 @click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
 @handle_errors
 def endorse_cmd(catalogue_file: str, achievement: str, for_issuer: str, key_file: str, endorser_name: str,
@@ -518,8 +549,9 @@ def endorse_cmd(catalogue_file: str, achievement: str, for_issuer: str, key_file
     """
     definitions = read_catalogue(catalogue_file)
     if achievement not in definitions:
-        raise InputError(f"achievement {achievement!r} is not in the catalogue {catalogue_file} "
-                         f"(known: {', '.join(sorted(definitions))})")
+        raise InputError(Message("achievement {achievement} is not in the catalogue {catalogue} (known: {known})",
+                                 achievement=repr(achievement), catalogue=catalogue_file,
+                                 known=", ".join(sorted(definitions))))
     pair = open_key(key_file, passphrase_env)
     profile: dict[str, Any] = {"id": pair.controller, "name": endorser_name}
     if endorser_url:

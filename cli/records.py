@@ -35,7 +35,7 @@ from omc_vc.issue.store import CredentialRecord
 from omc_vc.issue.stores import IssuanceStore, open_store
 
 from ._common import EXIT_USAGE, emit_json, fail, handle_errors, say
-from ._lang import words
+from ._lang import OmcSubGroup, words
 
 __all__ = ["COMMANDS", "find_one", "interactive", "parse_day", "write_file"]
 
@@ -158,7 +158,7 @@ def _print_list(store: RecordStore, found: Sequence[CredentialRecord], as_json: 
     click.echo(words().tr("{n} record(s)", n=str(len(views))), err=True)
 
 
-@click.group("records")
+@click.group("records", cls=OmcSubGroup)
 def records_group() -> None:
     """The registrar's records: what was issued, to whom, its state, history and corrections.
 
@@ -217,8 +217,8 @@ def search_cmd(config_file: str, text: str | None, name: str | None, student_num
       omc records search --config institution.yaml --email ana@example.ca --json
     """
     if not any((text, name, student_number, email)):
-        fail("USAGE_ERROR: give TEXT, --name, --student-number or --email (omc records list lists them all)",
-             EXIT_USAGE)
+        fail("USAGE_ERROR: " + words().gettext("give TEXT, --name, --student-number or --email (omc records list lists "
+                                               "them all)"), EXIT_USAGE)
     _, store = _records_of(config_file)
     with store:
         query = _query(text, name, student_number, email, achievement, issued_from, issued_to, state, limit)
@@ -332,8 +332,9 @@ def export_cmd(config_file: str, ref: str | None, fmt: str | None, achievement: 
             else:
                 document = store.document(record.id)
                 if document is None:
-                    raise IssuanceError(f"{record.id} was issued before the store kept the signed credentials; its "
-                                        f"file is {record.file or 'not recorded'}", code="NOT_FOUND")
+                    raise IssuanceError(
+                        Message("{id} was issued before the store kept the signed credentials; its file is {file}",
+                                id=record.id, file=record.file or Message("not recorded")), code="NOT_FOUND")
                 if chosen == "jwt":
                     from .omc import _key
 
@@ -342,8 +343,8 @@ def export_cmd(config_file: str, ref: str | None, fmt: str | None, achievement: 
                     text = json.dumps(document, indent=2, ensure_ascii=False)
         else:
             if fmt == "jwt":
-                fail("USAGE_ERROR: --format jwt exports one credential: name it (an id, a file or a search)",
-                     EXIT_USAGE)
+                fail("USAGE_ERROR: " + words().gettext("--format jwt exports one credential: name it (an id, a file "
+                                                       "or a search)"), EXIT_USAGE)
             found = store.search(_query(None, None, None, None, achievement, issued_from, issued_to, state, limit))
             if fmt == "json":
                 text = json.dumps({"count": len(found), "records": [describe(store, r) for r in found]},

@@ -16,6 +16,7 @@ from omc_vc._internal.inert import inert
 from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_user_time, utcnow
 from omc_vc.errors import RegistryError
+from omc_vc.i18n import N_, Message
 from omc_vc.keys import KeyPair, PublicKey, read_key_file_header
 from omc_vc.registry import (
     DRAFT_FORMAT,
@@ -53,7 +54,7 @@ from ._common import (
     read_input,
     say,
 )
-from ._lang import words
+from ._lang import OmcSubGroup, words
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Registry errors that are bad input (exit 2); every other one is a refusal or a failed verification (exit 1).
@@ -79,7 +80,7 @@ _REGISTRY_OPTION = click.option("--draft", "--registry", "registry_file", cls=Al
                                 help="The ministry's registry working file (from `omc registry init`).")
 
 
-@click.group("registry")
+@click.group("registry", cls=OmcSubGroup)
 def registry_group() -> None:
     """The ministry's signed registry of institutions authorized to issue OMCs.
 
@@ -113,8 +114,9 @@ def _load(path: str) -> RegistryDraft:
     return RegistryDraft.load(path)
 
 
-def _echo_change(message: str) -> None:
-    click.echo(message, err=True)
+def _echo_change(line: str) -> None:
+    """One line on stderr saying what a command changed (in the reader's words: ``words().tr``)."""
+    say(line, err=True)
 
 
 @registry_group.command("init")
@@ -148,7 +150,8 @@ def init_cmd(anchor_keys: tuple[str, ...], threshold: int, registry_id: str | No
     draft.save(out)
     if anchors_out:
         atomic.write_json(anchors_out, draft.anchors.to_json())
-    _echo_change(f"created {out}: registry {draft.data.id}, {len(keys)} anchor key(s), threshold {threshold}")
+    _echo_change(words().tr("created {out}: registry {registry}, {keys} anchor key(s), threshold {threshold}", out=out,
+                 registry=draft.data.id, keys=len(keys), threshold=threshold))
 
 
 @registry_group.command("add-institution")
@@ -200,10 +203,17 @@ def add_institution_cmd(registry_file: str, name: str, kind: str, dids: tuple[st
                                  did_valid_from=_time(valid_from, "--valid-from"), quality_assurance=qa,
                                  homepage=homepage, logo=logo, location=location, verifier=verifier)
     draft.save(registry_file)
-    _echo_change(f"added {item.legal_name} ({item.kind}, {', '.join(scopes)}) as {item.id}; publish to take effect")
+    _echo_change(words().tr("added {name} ({kind}, {scopes}) as {id}; publish to take effect", name=item.legal_name,
+                 kind=item.kind, scopes=", ".join(scopes), id=item.id))
 
 
-def _consent_command(status: str, verb: str) -> Any:
+#: What a consent command says it did, by the consent's new status.
+_CONSENT_NOW = {"suspended": N_("{name}: consent now suspended; publish to take effect"),
+                "active": N_("{name}: consent now active; publish to take effect"),
+                "revoked": N_("{name}: consent now revoked; publish to take effect")}
+
+
+def _consent_command(status: str) -> Any:
     @click.argument("did")
     @_REGISTRY_OPTION
     @click.option("--at", help="When it takes effect (ISO 8601; default now).")
@@ -214,21 +224,32 @@ def _consent_command(status: str, verb: str) -> Any:
         draft = _load(registry_file)
         item = draft.set_consent(did, status, at=_time(at, "--at"), reason=reason)  # type: ignore[arg-type]
         draft.save(registry_file)
-        _echo_change(f"{item.legal_name}: consent now {status}; publish to take effect")
+        _echo_change(words().tr(_CONSENT_NOW[status], name=item.legal_name))
 
-    command.__doc__ = f"""{verb.capitalize()} the consent of the institution that issues with DID.
-
-    \b
-    Example:
-      omc registry {verb} did:web:college.example.ca \\
-          --draft registry-draft.json --reason "ministry decision 2025-17"
-    """
     return command
 
 
-registry_group.command("suspend")(_consent_command("suspended", "suspend"))
-registry_group.command("reinstate")(_consent_command("active", "reinstate"))
-registry_group.command("revoke")(_consent_command("revoked", "revoke"))
+registry_group.command("suspend", help="""Suspend the consent of the institution that issues with DID.
+
+    \b
+    Example:
+      omc registry suspend did:web:college.example.ca \\
+          --draft registry-draft.json --reason "ministry decision 2025-17"
+    """)(_consent_command("suspended"))
+registry_group.command("reinstate", help="""Reinstate the consent of the institution that issues with DID.
+
+    \b
+    Example:
+      omc registry reinstate did:web:college.example.ca \\
+          --draft registry-draft.json --reason "ministry decision 2025-17"
+    """)(_consent_command("active"))
+registry_group.command("revoke", help="""Revoke the consent of the institution that issues with DID.
+
+    \b
+    Example:
+      omc registry revoke did:web:college.example.ca \\
+          --draft registry-draft.json --reason "ministry decision 2025-17"
+    """)(_consent_command("revoked"))
 
 
 @registry_group.command("add-partnership")
@@ -253,7 +274,7 @@ def add_partnership_cmd(registry_file: str, pcc: str, partner: str, since: str |
     draft = _load(registry_file)
     draft.add_partnership(pcc, partner, since=_time(since, "--since"), reference=reference)
     draft.save(registry_file)
-    _echo_change("partnership added; publish to take effect")
+    _echo_change(words().tr("partnership added; publish to take effect"))
 
 
 @registry_group.command("add-did")
@@ -274,7 +295,7 @@ def add_did_cmd(did: str, registry_file: str, new_did: str, valid_from: str | No
     draft = _load(registry_file)
     item = draft.add_did(did, new_did, valid_from=_time(valid_from, "--valid-from"))
     draft.save(registry_file)
-    _echo_change(f"{item.legal_name} now issues with {new_did}; publish to take effect")
+    _echo_change(words().tr("{name} now issues with {did}; publish to take effect", name=item.legal_name, did=new_did))
 
 
 @registry_group.command("retire-did")
@@ -293,7 +314,7 @@ def retire_did_cmd(did: str, registry_file: str, at: str | None) -> None:
     draft = _load(registry_file)
     item = draft.retire_did(did, at=_time(at, "--at"))
     draft.save(registry_file)
-    _echo_change(f"{did} of {item.legal_name} retired; publish to take effect")
+    _echo_change(words().tr("{did} of {name} retired; publish to take effect", did=did, name=item.legal_name))
 
 
 def _signing_keys(key_files: tuple[str, ...], passphrase_env: str | None, demo: bool) -> list[KeyPair]:
@@ -343,7 +364,8 @@ def set_federation_cmd(registry_file: str, key_file: str, entity_id: str, organi
     draft.set_federation(Federation(entity_id.rstrip("/"), organization_name, homepage_uri, policy_uri, (key,),
                                     logo_uri, legal_name))
     draft.save(registry_file)
-    _echo_change(f"federation {entity_id.rstrip('/')} (key {jwk_thumbprint(key)}) set; publish to take effect")
+    _echo_change(words().tr("federation {entity} (key {thumbprint}) set; publish to take effect",
+                            entity=entity_id.rstrip("/"), thumbprint=jwk_thumbprint(key)))
 
 
 @registry_group.command("publish")
@@ -398,10 +420,15 @@ def publish_cmd(registry_file: str, key_files: tuple[str, ...], out: str, valid_
                           dcc_registry_entries(published, f"{entity}/{LEGACY_FILE}"))
     draft.mark_published(signed)
     draft.save(registry_file)
-    _echo_change(f"published version {draft.data.version} to {folder / 'registry.json'} "
-                 f"(valid until {signed['validUntil']}, {len(keys)} signature(s)); other forms list "
-                 f"{len(forms.legacy['registry'])} DID(s) authorized now"
-                 + ("" if forms.entity_configuration is None else ", the federation's statements included"))
+    shown = {"version": str(draft.data.version), "path": str(folder / "registry.json"), "until": signed["validUntil"],
+             "signatures": len(keys), "dids": len(forms.legacy["registry"])}
+    if forms.entity_configuration is None:
+        _echo_change(words().tr("published version {version} to {path} (valid until {until}, {signatures} "
+                                "signature(s)); other forms list {dids} DID(s) authorized now", **shown))
+    else:
+        _echo_change(words().tr("published version {version} to {path} (valid until {until}, {signatures} "
+                                "signature(s)); other forms list {dids} DID(s) authorized now, the federation's "
+                                "statements included", **shown))
 
 
 @registry_group.command("rotate-anchors")
@@ -437,8 +464,21 @@ def rotate_anchors_cmd(registry_file: str, new_keys: tuple[str, ...], threshold:
     draft.save(registry_file)
     if anchors_out:
         atomic.write_json(anchors_out, successor.to_json())
-    _echo_change(f"anchors rotated to sequence {successor.sequence} ({len(successor_keys)} key(s), threshold "
-                 f"{threshold}); publish to make the rotation available to verifiers")
+    _echo_change(words().tr("anchors rotated to sequence {sequence} ({keys} key(s), threshold {threshold}); publish "
+                            "to make the rotation available to verifiers", sequence=str(successor.sequence),
+                            keys=len(successor_keys), threshold=threshold))
+
+
+#: The text view's label of each header field (the JSON keeps the field names).
+_HEADER_LABELS = {"registry": N_("registry"), "state": N_("state"), "version": N_("version"),
+                  "lastPublishedVersion": N_("last published version"), "anchors": N_("anchors"),
+                  "validUntil": N_("valid until"), "signedBy": N_("signed by")}
+#: A registry's state as the text view says it.
+UNSIGNED = N_("UNSIGNED working file")
+VERIFIED = N_("verified")
+#: Consent statuses as the text view says them (the registry's codes stay in the JSON).
+_CONSENT_WORDS = {"active": N_("consent active"), "suspended": N_("consent suspended"),
+                  "revoked": N_("consent revoked")}
 
 
 def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> None:
@@ -450,16 +490,22 @@ def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> Non
         emit_json({**header, "institutions": institutions_table(data, now), "partnerships": partnerships})
         return
     # registry text (names, references, DIDs) is printed inert (say), each name bounded on its own (inert)
+    t = words()
     for key, value in header.items():
-        say(f"{key}: {plain_value(value)}")
-    click.echo(f"institutions: {len(data.institutions)}")
+        shown = t.gettext(value) if key == "state" else t.render(value) if isinstance(value, Message) \
+            else plain_value(value)
+        say(f"{t.gettext(_HEADER_LABELS.get(key, key))}: {shown}")
+    click.echo(t.tr("institutions: {n}", n=len(data.institutions)))
     for row in institutions_table(data, now):
-        dids = ", ".join(d["id"] + ("" if "validUntil" not in d else f" (until {d['validUntil']})")
+        dids = ", ".join(d["id"] + ("" if "validUntil" not in d else " " + t.tr("(until {when})", when=d["validUntil"]))
                          for d in row["dids"])
-        say(f"  {inert(row['legalName'])} [{row['type']}] consent {row['consent']} ({inert(row['reference'])}, "
+        consent = t.gettext(_CONSENT_WORDS[row["consent"]]) if row["consent"] in _CONSENT_WORDS \
+            else t.tr("consent {status}", status=row["consent"])
+        say(f"  {inert(row['legalName'])} [{row['type']}] {consent} ({inert(row['reference'])}, "
             f"{'/'.join(row['scope'])}): {dids}")
     for row in partnerships:
-        say(f"  partnership: {inert(row['privateCareerCollege'])} with {inert(row['partner'])} since {row['since']}")
+        say("  " + t.tr("partnership: {college} with {partner} since {since}",
+                        college=inert(row["privateCareerCollege"]), partner=inert(row["partner"]), since=row["since"]))
 
 
 @registry_group.command("show")
@@ -492,10 +538,11 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
         value = loads_object(read_input(registry_file), max_bytes=MAX_REGISTRY_BYTES, what=registry_file)
         if value.get("format") == DRAFT_FORMAT:
             draft = RegistryDraft.from_json(value)
-            _show_data(draft.data, {"registry": draft.data.id, "state": "UNSIGNED working file",
+            _show_data(draft.data, {"registry": draft.data.id, "state": UNSIGNED,
                                     "lastPublishedVersion": draft.data.version,
-                                    "anchors": f"{len(draft.anchors.keys)} key(s), threshold "
-                                               f"{draft.anchors.threshold}"}, as_json)
+                                    "anchors": Message("{keys} key(s), threshold {threshold}",
+                                                       keys=len(draft.anchors.keys),
+                                                       threshold=draft.anchors.threshold)}, as_json)
             return
     anchor_set = load_anchors(anchors if anchors else (demo_anchors_path() if demo else None), demo=demo)
     source = url or str(registry_file)
@@ -504,8 +551,8 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
                             cache_dir=Path(registry_cache) if registry_cache else None)
     loaded = client.load()
     for warning in loaded.warnings:
-        say(f"warning: {warning}", err=True)
-    _show_data(loaded.data, {"registry": loaded.data.id, "state": "verified", "version": loaded.data.version,
+        say(words().tr("warning: {warning}", warning=warning), err=True)
+    _show_data(loaded.data, {"registry": loaded.data.id, "state": VERIFIED, "version": loaded.data.version,
                              "validUntil": format_datetime(loaded.verified.valid_until),
                              "signedBy": list(loaded.verified.signers)}, as_json)
 
@@ -552,7 +599,7 @@ def check_federation_cmd(url: str, registry_source: str, anchors: str | None, re
     else:
         t = words()
         for line in differences:
-            say(t.gettext("difference: {what}").format(what=line))
+            say(t.tr("difference: {what}", what=line))
         if not differences:
             say(t.gettext("the federation at {url} says exactly what registry version {version} says").format(
                 url=url, version=loaded.data.version))

@@ -12,14 +12,15 @@ from typing import Any
 
 import click
 
+from omc_vc.i18n import N_, Translator
 from omc_vc.issue.batch import csv_safe
 from omc_vc.issue.catalogue import csv_rows, export_catalogue
 from omc_vc.issue.config import load_config
-from omc_vc.issue.report import COUNTS, ministry_report
+from omc_vc.issue.report import COUNTS, HOURS_BANDS, NONE, ministry_report
 from omc_vc.issue.stores import open_store
 
 from ._common import EXIT_FAILED, EXIT_USAGE, emit_json, fail, handle_errors, say
-from ._lang import words
+from ._lang import OmcCommand, OmcSubGroup, words
 from .records import parse_day, write_file
 
 __all__ = ["COMMANDS", "catalogue_group", "report_cmd"]
@@ -42,7 +43,25 @@ def _emit(text: str, out: str | None, force: bool) -> None:
         say(words().gettext("wrote {path}").format(path=out), err=True)
 
 
-@click.command("report")
+def _columns(t: Translator) -> dict[str, str]:
+    """The text report's heading of each count column (the CSV and the JSON keep the names of COUNTS)."""
+    catalog = t.catalog
+    return {"issued": catalog.pgettext("report column", "issued"),
+            "reissued": catalog.pgettext("report column", "reissued"),
+            "revoked": catalog.pgettext("report column", "revoked"),
+            "superseded": catalog.pgettext("report column", "superseded"),
+            "suspended": catalog.pgettext("report column", "suspended")}
+
+
+#: The text report's heading of each breakdown.
+_BREAKDOWNS = {"achievement": N_("achievement"), "qualificationCategory": N_("qualification category"),
+               "cipCode": N_("CIP code"), "nocCode": N_("NOC code"), "deliveryMode": N_("delivery mode"),
+               "hoursBand": N_("instructional hours"), "endorser": N_("endorsed by"), "partner": N_("partner")}
+#: Values of ours among a breakdown's values (the hours bands, "(none)"), shown in the reader's words.
+_VALUES = frozenset({NONE, *(label for _low, _high, label in HOURS_BANDS)})
+
+
+@click.command("report", cls=OmcCommand)
 @_CONFIG
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day of the period.")
 @click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last day of the period (included).")
@@ -82,15 +101,19 @@ def report_cmd(config_file: str, start: str, end: str, fmt: str, as_json: bool, 
     elif chosen == "csv":
         text = _table(report.csv_rows())
     else:
-        header = f"{'':44}" + "".join(f"{c:>11}" for c in COUNTS)
-        lines = [f"OMC report: {report.institution.get('name') or report.institution.get('did')}, "
-                 f"{report.start} to {report.end}", header,
-                 f"{'total':44}" + "".join(f"{report.totals[c]:>11}" for c in COUNTS)]
+        t = words()
+        columns = _columns(t)
+        header = f"{'':44}" + "".join(f"{columns[c]:>11}" for c in COUNTS)
+        lines = [t.tr("OMC report: {institution}, {start} to {end}",
+                      institution=report.institution.get("name") or report.institution.get("did"),
+                      start=report.start, end=report.end), header,
+                 f"{t.gettext('total'):44}" + "".join(f"{t.amount(report.totals[c]):>11}" for c in COUNTS)]
         for name, entries in report.breakdowns.items():
-            lines.append(name)
+            lines.append(t.gettext(_BREAKDOWNS.get(name, name)))
             for entry in entries:
-                label = f"{entry['value']}" + (f" ({entry['label']})" if entry["label"] else "")
-                lines.append(f"  {label[:42]:42}" + "".join(f"{entry[c]:>11}" for c in COUNTS))
+                value = t.gettext(entry["value"]) if entry["value"] in _VALUES else f"{entry['value']}"
+                label = value + (f" ({entry['label']})" if entry["label"] else "")
+                lines.append(f"  {label[:42]:42}" + "".join(f"{t.amount(entry[c]):>11}" for c in COUNTS))
         if out is None:
             for line in lines:  # achievement names come from the catalogue: printed inert
                 say(line)
@@ -99,7 +122,7 @@ def report_cmd(config_file: str, start: str, end: str, fmt: str, as_json: bool, 
     _emit(text, out, force)
 
 
-@click.group("catalogue")
+@click.group("catalogue", cls=OmcSubGroup)
 def catalogue_group() -> None:
     """The institution's OMC offerings, for a provincial catalogue or a credit-transfer database.
 

@@ -11,10 +11,10 @@ from omc_vc.issue.stores import Migrated, migrate_store
 from omc_vc.web.config import load_config as load_service_config
 
 from ._common import emit_json, handle_errors, say
-from ._lang import words
+from ._lang import OmcSubGroup, words
 
 
-@click.group("store")
+@click.group("store", cls=OmcSubGroup)
 def store_group() -> None:
     """The institution's issuance store: SQLite by default, PostgreSQL when the institution.yaml says
     store: postgresql://... (shared by several omc serve processes and institutions).
@@ -46,7 +46,7 @@ def migrate_cmd(config_files: tuple[str, ...], serve_config: Path | None, as_jso
     if serve_config is not None:
         configs.extend(load_service_config(serve_config).all_institutions().values())
     if not configs:
-        raise click.UsageError("give --config (an institution.yaml) or --serve-config")
+        raise click.UsageError(words().gettext("give --config (an institution.yaml) or --serve-config"))
     done: list[Migrated] = [migrate_store(config) for config in configs]
     if as_json:
         emit_json({"stores": [m.to_json() for m in done]})

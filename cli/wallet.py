@@ -19,7 +19,7 @@ from omc_vc._internal.inert import inert
 from omc_vc._internal.timeutil import parse_datetime
 from omc_vc.certificate import certificate_html, certificate_pdf
 from omc_vc.errors import MalformedValueError, QrError, WalletError
-from omc_vc.i18n import N_, Translator, translatable
+from omc_vc.i18n import N_, Message, Translator, translatable
 from omc_vc.verdict import make_verifier
 from omc_vc.verify import Verifier
 from omc_vc.wallet import (
@@ -46,7 +46,7 @@ from ._common import (
     say,
     write_output,
 )
-from ._lang import words
+from ._lang import OmcSubGroup, words
 from .core import build_verifier, registry_options, verifier_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -254,7 +254,7 @@ def _fetcher(offline: bool, allow_http_loopback: bool) -> Fetcher | None:
 
 # --- omc wallet -------------------------------------------------------------------------------------------
 
-@click.group("wallet")
+@click.group("wallet", cls=OmcSubGroup)
 def wallet_group() -> None:
     """The learner's wallet: hold credentials, present them, track stacks, share them by QR code.
 
@@ -292,7 +292,7 @@ def init_cmd(wallet_dir: str | None, passphrase_env: str | None, learner: str | 
     """
     folder = _folder(wallet_dir)
     if Wallet.exists(folder):
-        raise WalletError(f"a wallet already exists in {folder}", code="WALLET_EXISTS")
+        raise WalletError(Message("a wallet already exists in {folder}", folder=str(folder)), code="WALLET_EXISTS")
     settings = WalletSettings(verifier_url, learner, demo).checked()  # before the passphrase prompt
     wallet = Wallet.create(folder, _passphrase(passphrase_env, confirm=True), settings=settings)
     if as_json:
@@ -505,7 +505,7 @@ def remove_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
 @_wallet_options
 @click.option("--format", "fmt", type=click.Choice(["json", "jwt", "html", "pdf"]), default="json", show_default=True,
               help="json/jwt: the credential as issued; html/pdf: a one-page certificate with its QR code.")
-@output_option("Output file (required for pdf; default stdout).")
+@output_option(N_("Output file (required for pdf; default stdout)."))
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True,
               help="pdf: the page size (the html certificate prints on either).")
 @click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
@@ -539,12 +539,13 @@ def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
     item = wallet.get(item_id)
     if fmt == "json":
         if isinstance(item.credential, str):
-            raise WalletError(f"{item.id} is a VC-JWT: export it with --format jwt", code="WALLET_BAD_INPUT")
+            raise WalletError(Message("{id} is a VC-JWT: export it with --format jwt", id=item.id),
+                              code="WALLET_BAD_INPUT")
         write_output(json.dumps(item.credential, indent=2, ensure_ascii=False), out)
         return
     if fmt == "jwt":
         if not isinstance(item.credential, str):
-            raise WalletError(f"{item.id} has a Data Integrity proof: export it with --format json",
+            raise WalletError(Message("{id} has a Data Integrity proof: export it with --format json", id=item.id),
                               code="WALLET_BAD_INPUT")
         write_output(item.credential, out)
         return
@@ -616,7 +617,7 @@ def check_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool,
               help="Data Integrity proof (eddsa-rdfc-2022) or a VP-JWT (VC-JOSE-COSE).")
 @click.option("--valid-minutes", type=click.IntRange(1, 24 * 60), default=15, show_default=True,
               help="How long the presentation stays valid.")
-@output_option("Write here instead of stdout.")
+@output_option(N_("Write here instead of stdout."))
 @handle_errors
 def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_env: str | None, challenge: str,
                 domain: str | None, fmt: str, valid_minutes: int, out: str | None) -> None:
@@ -645,7 +646,8 @@ def present_cmd(item_ids: tuple[str, ...], wallet_dir: str | None, passphrase_en
 @wallet_group.command("stacks")
 @_wallet_options
 @click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON.")
-@output_option("Also export the credentials as a bundle to this file.", name="--export", dest="export_file")
+@output_option(N_("Also export the credentials as a bundle to this file."), name="--export",
+               dest="export_file")
 @click.option("--format", "fmt", type=click.Choice(["clr", "json"]), default="clr", show_default=True,
               help="clr: a ClrCredential-style VC signed by your holder key; json: plain JSON, unsigned.")
 @handle_errors
@@ -676,7 +678,7 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
     if not progress:
         click.echo(words().gettext("No OMC+ stacking targets among the valid credentials held."))
     for item in progress:
-        say(item.line())
+        say(item.line(words()))
         for missing in item.missing:
             say("    " + words().gettext("still needed: {what}").format(what=missing))
 
@@ -684,7 +686,7 @@ def stacks_cmd(wallet_dir: str | None, passphrase_env: str | None, as_json: bool
 @wallet_group.command("qr")
 @click.argument("item_id", metavar="ID")
 @_wallet_options
-@output_option("Image file: .png or .svg.", required=True)
+@output_option(N_("Image file: .png or .svg."), required=True)
 @click.option("--mode", type=click.Choice(["link", "short"]), default="link", show_default=True,
               help="link: the whole credential in the URL fragment (nothing hosted); short: a hosted copy.")
 @_base_url_option
@@ -762,12 +764,12 @@ def _image_kind(out: str) -> Literal["png", "svg"]:
         return "png"
     if suffix == ".svg":
         return "svg"
-    raise QrError(f"{out}: the image file must end in .png or .svg", code="QR_BAD_IMAGE")
+    raise QrError(Message("{out}: the image file must end in .png or .svg", out=out), code="QR_BAD_IMAGE")
 
 
 # --- omc qr ---------------------------------------------------------------------------------------------
 
-@click.group("qr")
+@click.group("qr", cls=OmcSubGroup)
 def qr_group() -> None:
     """Draw and read QR codes of credentials (link mode: the credential travels in the URL fragment).
 
@@ -780,7 +782,7 @@ def qr_group() -> None:
 
 @qr_group.command("encode")
 @click.argument("input_file", metavar="FILE", type=click.Path(allow_dash=True))
-@output_option("Image file: .png or .svg.", required=True)
+@output_option(N_("Image file: .png or .svg."), required=True)
 @click.option(VERIFIER_URL_OPTION, "--base-url", "base_url", cls=AliasedOption, envvar=VERIFIER_URL_ENV,
               metavar="URL", required=True,
               help="The public verifier service the QR code opens (https; env OMC_VERIFIER_URL).")

@@ -10,6 +10,7 @@ import click
 
 from omc_vc._internal.fetch import Fetcher
 from omc_vc.errors import FetchError, Oid4vciError, WalletError
+from omc_vc.i18n import Message
 from omc_vc.wallet_oid4vci import FORMATS
 from omc_vc.wallet_receive import ReceiveOptions, receive
 
@@ -55,7 +56,7 @@ def receive_cmd(link: str, wallet_dir: str | None, passphrase_env: str | None, a
       omc wallet receive "openid-credential-offer://?credential_offer_uri=https%3A%2F%2F..." --tx-code 493536
     """
     if verifier_kwargs.get("offline"):
-        raise FetchError("receiving an offer needs the network (the issuer's service): drop --offline",
+        raise FetchError(Message("receiving an offer needs the network (the issuer's service): drop --offline"),
                          code="FETCH_OFFLINE")
     wallet = _open(wallet_dir, passphrase_env, create=True)
     verifier = _wallet_verifier(verifier_kwargs)

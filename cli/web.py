@@ -10,12 +10,14 @@ from pathlib import Path
 import click
 
 from omc_vc.errors import ConfigError
+from omc_vc.i18n import Message
 from omc_vc.web.config import load_config, load_institution
 
 from ._common import VERIFIER_URL_OPTION, AliasedOption, default_registry, handle_errors
+from ._lang import OmcCommand, words
 
 
-@click.command("serve")
+@click.command("serve", cls=OmcCommand)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (YAML or JSON); flags override it.")
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
@@ -90,7 +92,8 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
         config = config.with_overrides(institution=load_institution(institution_config))
     if token_env is not None:
         if config.institution is None:
-            raise ConfigError("--token-env needs an institution (--institution-config or institution: in --config)")
+            raise ConfigError(Message("--token-env needs an institution (--institution-config or institution: in "
+                                      "--config)"))
         from dataclasses import replace
 
         config = config.with_overrides(institution=replace(config.institution, token_env=token_env))
@@ -99,15 +102,16 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
         for item in host_dids:
             url_path, sep, file = item.partition("=")
             if not sep or not url_path.startswith("/") or not url_path.endswith("did.json"):
-                raise ConfigError(f"--host-did {item!r}: expected PATH=FILE with PATH like /.well-known/did.json")
+                raise ConfigError(Message("--host-did {item}: expected PATH=FILE with PATH like /.well-known/did.json",
+                                          item=repr(item)))
             dids[url_path] = Path(file)
         config = config.with_overrides(hosted=Hosted(
             registry_file=host_registry or config.hosted.registry_file,
             status_dir=host_status_dir or config.hosted.status_dir, did_documents=dids,
             registry_forms=host_registry_forms or config.hosted.registry_forms))
     if config.workers > 1 and config.shares.dir is None and config.shares.store is None:
-        raise ConfigError("with --workers > 1, shares.dir (a folder) or shares.store (PostgreSQL) must be set "
-                          "(in-memory stores are not shared between worker processes)")
+        raise ConfigError(Message("with --workers > 1, shares.dir (a folder) or shares.store (PostgreSQL) must be set "
+                                  "(in-memory stores are not shared between worker processes)"))
     # the socket is bound (and listening) before anything is said, so a port in use is one line and exit 2;
     # with --port 0 the port the system chose is the one the app's links and the "listening" line name
     sock = bind_listener(config.host, config.port)
@@ -119,8 +123,9 @@ def serve_cmd(config_file: Path | None, host: str | None, port: int | None, work
         sock.close()
         raise
     if config.demo:
-        click.echo("DEMO MODE: demo keys are accepted. Never run a public service like this.", err=True)
-    click.echo(f"omc serve: listening on {config.base_url()} (open {config.base_url()}/ in a browser)", err=True)
+        click.echo(words().gettext("DEMO MODE: demo keys are accepted. Never run a public service like this."),
+                   err=True)
+    click.echo(words().tr("omc serve: listening on {url} (open {url}/ in a browser)", url=config.base_url()), err=True)
     logging.getLogger("omc_vc.web").setLevel(log_level.upper())
     # no access log (request lines can carry share ids), and TCP_NODELAY on every connection: without
     # it uvicorn's many-worker socket holds each response body ~40 ms for the client's delayed ACK

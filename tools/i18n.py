@@ -87,6 +87,13 @@ def extract_cli(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) ->
         yield line, None, message, []
 
 
+def _package_folder(path: str) -> bool:
+    """The folders extraction reads: every package folder, ``_internal`` included (Babel's default filter skips
+    a folder whose name starts with ``_``), but no cache or hidden folder."""
+    name = Path(path).name
+    return not (name.startswith(".") or name == "__pycache__")
+
+
 def click_sources() -> Path:
     """The installed click package: its own sentences (usage errors, "Usage:", "Show this message and exit.")
     are shown in the reader's language from our catalog too (cli/_lang.py binds click's gettext to it)."""
@@ -107,7 +114,7 @@ def extract() -> Catalog:
                                        (click_dir, methods, DEFAULT_KEYWORDS)):
         for filename, lineno, message, comments, context in extract_from_dir(
                 str(base), method_map=method_map, keywords=keywords, comment_tags=("i18n:",),
-                strip_comment_tags=True):
+                strip_comment_tags=True, directory_filter=_package_folder):
             path = (base / filename).relative_to(ROOT).as_posix() if base != click_dir else f"click/{filename}"
             catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
     return catalog
@@ -150,24 +157,43 @@ def compile_all() -> None:
         po_path(locale).with_suffix(".mo").write_bytes(compiled(read(locale)))
 
 
+#: French typography as the catalog writes it: a no-break space before a colon and inside « » (a plain space
+#: there lets a line break strand the colon or the guillemet).
+FRENCH_SPACES = ((" :", "\u00a0:"), ("« ", "«\u00a0"), (" »", "\u00a0»"))
+
+
+def french_typography(text: str) -> str:
+    """``text`` with :data:`FRENCH_SPACES` applied."""
+    for plain, kept in FRENCH_SPACES:
+        text = text.replace(plain, kept)
+    return text
+
+
 def fill(path: Path, locale: str = LOCALES[0]) -> list[str]:
     """Take translations from a JSON object (English message id -> translation; a plural message's id is its
-    singular, its translation a list of the plural forms) into ``locale``'s ``.po`` for the messages it has,
-    then compile. A translator's working file is merged this way; returns the ids the catalog does not have."""
+    singular, its translation a list of the plural forms; a message in a context is keyed ``context\x04id``)
+    into ``locale``'s ``.po`` for the messages it has, then compile. A translator's working file is merged this
+    way; returns the ids the catalog does not have."""
     import json
 
     given: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     catalog = read(locale)
     unknown: list[str] = []
-    for msgid, text in given.items():
-        message = catalog.get(msgid)
+    for key, text in given.items():
+        # a message in a context (pgettext) is keyed as gettext keys it: the context, U+0004, the id
+        context, _, msgid = key.rpartition("\x04")
+        message = catalog.get(msgid, context=context or None)
         if message is None:
-            unknown.append(msgid)
+            unknown.append(key)
             continue
         if isinstance(message.id, tuple | list):
-            message.string = tuple(text) if isinstance(text, list) else (text, text)
+            # the locale's number of plural forms (fr_CA has three: one, many, other); a shorter list's last
+            # form stands for the rest
+            forms = [french_typography(t) for t in (text if isinstance(text, list) else [text, text])]
+            forms += [forms[-1]] * (catalog.num_plurals - len(forms))
+            message.string = tuple(forms[:catalog.num_plurals])
         else:
-            message.string = text if isinstance(text, str) else text[0]
+            message.string = french_typography(text if isinstance(text, str) else text[0])
         message.flags.discard("fuzzy")
     with po_path(locale).open("wb") as handle:
         write_po(handle, catalog, width=120, sort_output=True)
@@ -195,11 +221,17 @@ def problems() -> list[str]:
             if not all(strings):
                 found.append(f"{locale}: untranslated: {_named(key)}")
                 continue
+            if locale.startswith("fr") and any(french_typography(text) != text for text in strings):
+                found.append(f"{locale}: a plain space where French typography keeps a no-break one (before ':', "
+                             f"inside « »): {_named(key)}")
             ids = msgid if isinstance(msgid, tuple) else (msgid,)
             need = set(re.findall(r"\{(\w+)\}", " ".join(ids)))
-            for text in strings:
-                if set(re.findall(r"\{(\w+)\}", text)) != need:
-                    found.append(f"{locale}: placeholders differ from the English: {_named(key)} -> {text!r}")
+            # a plural message's forms may each use some of the English forms' placeholders (click's "Did you
+            # mean {possibility}?" / "one of: {possibilities}"), but together all of them, and no other
+            used = [set(re.findall(r"\{(\w+)\}", text)) for text in strings]
+            if any(not forms <= need for forms in used) or set().union(*used) != need \
+                    or (len(ids) == 1 and any(forms != need for forms in used)):
+                found.append(f"{locale}: placeholders differ from the English: {_named(key)} -> {strings!r}")
         if catalog.obsolete:
             found.append(f"{locale}: obsolete entries kept in the .po: {sorted(catalog.obsolete)}")
         mo = po_path(locale).with_suffix(".mo")

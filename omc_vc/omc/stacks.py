@@ -15,7 +15,7 @@ as missing.
 ...                 "stacksInto": [{"id": "https://c.example/dip", "name": "Diploma", "creditValue": value,
 ...                             "creditRequired": 6, "creditUnit": "credit"}]}}}
 >>> [p.line() for p in stack_progress([omc("https://c.example/a", 3), omc("https://c.example/b", 1.5)])]
-['Diploma: 4.5 of 6 credit (2 OMCs count, 1.5 credit to go)']
+['Diploma: 4.5 of 6 credits (2 OMCs count, 1.5 credits to go)']
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from omc_vc.i18n import Message, Translator, translator
 from omc_vc.model import as_list
 from omc_vc.omc.model import achievement_of, claims_omc, is_omc_shaped, stacking_targets
 
@@ -57,15 +58,23 @@ class StackProgress:
             return None
         return max(0.0, self.credit_required - self.credit_earned)
 
-    def line(self) -> str:
-        """One line for a person."""
-        unit = f" {self.unit}" if self.unit else ""
-        of = f" of {self.credit_required:g}" if self.credit_required is not None else ""
-        count = f"{len(self.counted)} OMC{'s' if len(self.counted) != 1 else ''} count"
-        state = "complete" if self.complete else (
-            f"{self.credit_remaining:g}{unit} to go" if self.credit_remaining is not None
-            else "credit required unknown")
-        return f"{self.name or self.target_id}: {self.credit_earned:g}{of}{unit} ({count}, {state})"
+    def line(self, words: Translator | None = None) -> str:
+        """One line for a person, in ``words``' language (default English)."""
+        t = words or translator()
+        if self.credit_required is not None:
+            progress = t.tr("{earned} of {required}", earned=t.amount(self.credit_earned),
+                            required=t.quantity(self.credit_required, self.unit))
+        else:
+            progress = t.quantity(self.credit_earned, self.unit)
+        count = t.ngettext("{n} OMC counts", "{n} OMCs count", len(self.counted)).format(n=len(self.counted))
+        if self.complete:
+            state = t.gettext("complete")
+        elif self.credit_remaining is not None:
+            state = t.tr("{remaining} to go", remaining=t.quantity(self.credit_remaining, self.unit))
+        else:
+            state = t.gettext("credit required unknown")
+        return t.tr("{target}: {progress} ({count}, {state})", target=self.name or self.target_id,
+                    progress=progress, count=count, state=state)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,11 +126,13 @@ def stack_progress(credentials: list[dict[str, Any]], *,
                 seen[target_id] = set()
             _merge(item, target)
             if ach_id in seen[target_id]:
-                item.notes.append(f"{cred_id} repeats achievement {ach_id}; its credit is counted once")
+                item.notes.append(Message("{credential} repeats achievement {achievement}; its credit is counted once",
+                                          credential=cred_id, achievement=ach_id))
                 continue
             value = _number(target.get("creditValue"))
             if value is None:
-                item.notes.append(f"{cred_id} gives no usable creditValue for this target")
+                item.notes.append(Message("{credential} gives no usable creditValue for this target",
+                                          credential=cred_id))
                 continue
             seen[target_id].add(ach_id)
             item.credit_earned += value
