@@ -183,6 +183,28 @@ KEY_HINT = N_(" (or --insecure-plaintext for demos and tests)")
 TERMINAL_HINT = N_(" or run in a terminal")
 
 
+#: The answers a yes/no question takes, in every language (a French reader's o/oui, and y/yes wherever typed).
+YES = frozenset({"y", "yes", "o", "oui"})
+NO = frozenset({"n", "no", "non"})
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask a yes/no question on stderr in the reader's words (``[y/N]``, ``[o/N]`` in French); an empty answer
+    is ``default``, anything else is asked again. Ctrl-C or the end of input stops (click's Abort)."""
+    t = words()
+    choices = t.gettext("Y/n") if default else t.gettext("y/N")
+    while True:
+        answer = str(click.prompt(f"{question} [{choices}]", default="", show_default=False, err=True,
+                                  prompt_suffix=" ")).strip().lower()
+        if not answer:
+            return default
+        if answer in YES:
+            return True
+        if answer in NO:
+            return False
+        click.echo(t.gettext("Please answer yes or no."), err=True)
+
+
 def get_passphrase(passphrase_env: str | None, *, confirm: bool = False, what: str = "Key",
                    hint: str = KEY_HINT) -> str:
     """The passphrase from ``$passphrase_env``, else a prompt on a terminal; never from arguments."""

@@ -30,6 +30,7 @@ from omc_vc.verify import CORE_CHECKS
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    confirm,
     emit_json,
     fail,
     get_passphrase,
@@ -275,8 +276,7 @@ def _status_change(action: Action, config_file: str, ref: str, achievement: str 
         record = find_one(store, ref, achievement=achievement, prefer=prefer)
         if not yes and interactive():
             say(t.gettext(verb).format(record=record_line(record)) + because(reason), err=True)
-            # click's own [y/N] answer stays y or n in every language
-            if not click.confirm(t.gettext("Go ahead?"), default=False, err=True):
+            if not confirm(t.gettext("Go ahead?")):
                 fail("CANCELLED: " + t.tr("nothing changed for {id}", id=record.id), EXIT_FAILED)
         change = set_record_status(store, record.id, action, reason=reason)
     after = change.record

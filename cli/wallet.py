@@ -36,6 +36,7 @@ from ._common import (
     VERIFIER_URL_ENV,
     VERIFIER_URL_OPTION,
     AliasedOption,
+    confirm,
     default_registry,
     emit_json,
     fail,
@@ -494,7 +495,7 @@ def remove_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
     wallet = _open(wallet_dir, passphrase_env)
     full = wallet.resolve_id(item_id)
     t = words()
-    if not yes and not click.confirm(t.tr("Remove {id} from the wallet?", id=full), err=True):
+    if not yes and not confirm(t.tr("Remove {id} from the wallet?", id=full)):
         fail("REFUSED: " + t.gettext("not removed"), EXIT_FAILED)
     wallet.remove(full)
     click.echo(t.tr("Removed {id}", id=full))

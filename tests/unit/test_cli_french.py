@@ -175,7 +175,11 @@ def test_a_status_change_asks_and_answers_in_french(college: tuple[Path, Result]
     declined = _run(["status", "suspend", "--config", str(config), "Chloé Tremblay"], FRENCH, input="n\n")
     assert declined.exit_code == 1
     assert "Suspendre urn:uuid:" in declined.stderr and "Chloé Tremblay" in declined.stderr
-    assert "Continuer? [y/N]" in declined.stderr  # click's own answers stay y and n
+    assert "Continuer? [o/N]" in declined.stderr
+    unsure = _run(["status", "suspend", "--config", str(config), "Chloé Tremblay"], FRENCH, input="peut-être\noui\n")
+    assert unsure.exit_code == 0, unsure.output
+    assert "Répondez par oui ou par non." in unsure.stderr  # asked again, then "oui" goes ahead
+    assert unsure.stdout.startswith("suspendue\u00a0: urn:uuid:")
     assert declined.stderr.strip().splitlines()[-1].startswith("error: CANCELLED: rien n’a changé pour urn:uuid:")
     revoked = _run(["status", "revoke", "--config", str(config), "Ben Okafor", "--reason", "academic misconduct",
                     "--yes"], FRENCH)
