@@ -237,7 +237,7 @@ def _show_item(item: WalletItem) -> None:
     if item.verdict.get("reason"):
         line("reason", _reason(item, t))
     if item.subject_flag:
-        line("flagged", t.gettext("not yours? {why}").format(why=_detail(item.subject_flag, t)))
+        line("flagged", t.gettext("not yours? {why}").format(why=item.subject_flag_in(t)))
 
 
 def _list_line(item: WalletItem) -> str:
@@ -412,7 +412,7 @@ def import_cmd(sources: tuple[str, ...], wallet_dir: str | None, passphrase_env:
             if item.subject_flag and new:
                 # the whole line is made inert by say: a long reason is not cut short
                 say("warning: SUBJECT_NOT_HOLDER: " + t.gettext("{id} was stored FLAGGED: {why}").format(
-                    id=item.id, why=_detail(item.subject_flag, t)), err=True)
+                    id=item.id, why=item.subject_flag_in(t)), err=True)
     if as_json:
         emit_json(report)
     if refused:

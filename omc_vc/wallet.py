@@ -48,7 +48,7 @@ from omc_vc._internal.jsonio import dumps_canonical_json, loads, loads_object
 from omc_vc._internal.multibase import b64url_decode, b64url_encode
 from omc_vc._internal.timeutil import format_datetime, utcnow
 from omc_vc.errors import FetchError, InputError, KeyError_, MalformedValueError, QrError, WalletError
-from omc_vc.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message
+from omc_vc.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message, Translator, translatable, translator
 from omc_vc.keys import KeyPair
 from omc_vc.model import VC_V2_CONTEXT, VerificationResult, as_list, issuer_id, subject_ids, types
 from omc_vc.omc.model import is_omc_plus, is_omc_shaped
@@ -307,6 +307,17 @@ class WalletItem:
     #: Why the credential does not look like this wallet's learner's (None when it does): its subject is
     #: neither the holder DID nor the learner name the wallet was set up with.
     subject_flag: str | None = None
+    #: The flag in each other language omc-vc speaks, rendered when it was stored (a stored flag is text).
+    subject_flag_translations: dict[str, str] = field(default_factory=dict)
+
+    def subject_flag_in(self, words: Translator) -> str | None:
+        """:attr:`subject_flag` in ``words``' language: rendered while it is still our message, else as it was
+        translated when stored, else as stored."""
+        if self.subject_flag is None:
+            return None
+        if translatable(self.subject_flag):
+            return words.render(self.subject_flag)
+        return self.subject_flag_translations.get(words.language, self.subject_flag)
 
     @property
     def name(self) -> str:
@@ -363,6 +374,9 @@ class WalletItem:
                   "shares": [s.to_json(include_secret=True) for s in self.shares]}
         if self.subject_flag is not None:
             record["subjectFlag"] = self.subject_flag
+            record["subjectFlagTranslations"] = {
+                language: self.subject_flag_in(translator(language)) for language in LANGUAGES
+                if language != DEFAULT_LANGUAGE}
         return record
 
     def summary(self) -> dict[str, Any]:
@@ -386,7 +400,9 @@ class WalletItem:
             return cls(id=str(value["id"]), credential=value["credential"], document=value["document"], format=fmt,
                        imported=str(value["imported"]), source=str(value["source"]), verdict=dict(value["verdict"]),
                        shares=[Share.from_json(s) for s in value.get("shares", [])],
-                       subject_flag=None if value.get("subjectFlag") is None else str(value["subjectFlag"]))
+                       subject_flag=None if value.get("subjectFlag") is None else str(value["subjectFlag"]),
+                       subject_flag_translations={str(k): str(v) for k, v in
+                                                  dict(value.get("subjectFlagTranslations") or {}).items()})
         except (KeyError, TypeError, ValueError) as exc:
             raise WalletCorruptError(Message("a wallet record has an unexpected shape")) from exc
 

@@ -144,9 +144,16 @@ def test_someone_elses_credential_is_flagged_in_french(ready: dict[str, Any]) ->
     warning = _error_line(result)
     assert warning.startswith("warning: SUBJECT_NOT_HOLDER: ") and "a été conservée SIGNALÉE\u00a0: " in warning
     assert "did:example:another-learner" in warning
-    # the reason is ours too: in French while it still has its parameters (the record keeps the English text)
-    assert f"délivrée à did:example:another-learner; le titulaire de ce portefeuille est {ready['holder']}" in warning
+    # the reason is ours too: in French while it still has its parameters, and the record keeps its French
+    # rendering beside the English text, so a later `wallet show` (another process) is French too
+    reason = f"délivrée à did:example:another-learner; le titulaire de ce portefeuille est {ready['holder']}"
+    assert reason in warning
     assert "SIGNALÉE\u00a0: " in _wallet("wallet", "list", *wallet_args(ready)).stdout
+    item_id = warning.split("SUBJECT_NOT_HOLDER: ", 1)[1].split()[0]
+    shown = _wallet("wallet", "show", item_id, *wallet_args(ready))
+    assert reason in shown.stdout and "issued to did:example:another-learner" not in shown.stdout
+    english = _wallet("wallet", "show", item_id, *wallet_args(ready), env=ENGLISH)
+    assert "issued to did:example:another-learner" in english.stdout
 
 
 # --- the registrar's words ---------------------------------------------------------------------------------
