@@ -74,7 +74,7 @@ def _usage_failure(exc: click.ClickException) -> NoReturn:
         click.echo(exc.ctx.get_help())
         sys.exit(EXIT_OK)
     if isinstance(exc, click.UsageError):
-        # click's own sentence stays as click wrote it; our pointer to the help is in the reader's language
+        # click's own sentence (in the reader's language: cli/_lang.py) and our pointer to the help
         where = " " + words().tr("(see '{command} --help')", command=exc.ctx.command_path) \
             if exc.ctx is not None else ""
         fail(f"USAGE_ERROR: {exc.format_message()}{where}", EXIT_USAGE)

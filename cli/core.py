@@ -77,7 +77,7 @@ def did_web_cmd(target: str, key_files: tuple[str, ...], out: str | None) -> Non
         fragments.append(vm.split("#", 1)[1] if vm.startswith(did + "#") else f"key-{index + 1}")
         if not vm.startswith(did + "#"):
             say(words().tr("note: {file} is addressed as {vm}; to sign as {key} use omc sign --verification-method "
-                           "{key}", file=key_file, vm=vm, key=f"{did}#{fragments[-1]}"), err=True)
+                           "{key}", file=key_file, vm=vm, key=did + "#" + fragments[-1]), err=True)
     document = did_web_document(did, keys, fragments=fragments)
     write_output(json.dumps(document, indent=2), out)
 
