@@ -50,7 +50,7 @@ def test_a_usage_error_points_to_the_help_in_french() -> None:
     result = _run(["verify"], FRENCH)
     assert result.exit_code == 2
     line = _error_line(result)
-    assert line.startswith("error: USAGE_ERROR: ") and line.endswith("(voir « omc verify --help »)")
+    assert line.startswith("error: USAGE_ERROR: ") and line.endswith("(voir «\u00a0omc verify --help\u00a0»)")
 
 
 def test_an_existing_out_file_is_refused_in_french(tmp_path: Path) -> None:
