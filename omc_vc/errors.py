@@ -99,8 +99,10 @@ class ContextNotAllowedError(JsonLdError):
     default_code = "CONTEXT_NOT_ALLOWED"
     title = "Context not bundled"
 
-    def __init__(self, url: str) -> None:
-        super().__init__(f"context {url!r} is not one of the bundled contexts; omc-vc never fetches contexts", url=url)
+    def __init__(self, url: str, detail: str | None = None) -> None:
+        # ``detail`` is the caller's sentence (a message, shown in the reader's language); this layer has no words
+        super().__init__(detail or f"context {url!r} is not one of the bundled contexts; omc-vc never fetches "
+                                   "contexts", url=url)
         self.url = url
 
 

@@ -240,12 +240,12 @@ class BundledLoader:
     def document(self, url: str) -> Any:
         """A fresh copy of the parsed document served for ``url``."""
         if not isinstance(url, str):
-            raise ContextNotAllowedError(repr(url))
+            raise ContextNotAllowedError(repr(url), _not_bundled(repr(url)))
         if url in self._extra:
             return _json_copy(self._extra[url])
         entry = self._entries.get(url)
         if entry is None:
-            raise ContextNotAllowedError(url)
+            raise ContextNotAllowedError(url, _not_bundled(url))
         return _json_copy(self._load(*entry))
 
     def content(self, url: str) -> bytes | None:
@@ -1580,3 +1580,8 @@ def self_test(loader: DocumentLoader | None = None) -> str:
     else:
         raise JsonLdError(Message("self-test failed: the Hash N-Degree Quads work bound is not enforced"))
     return runs[0]
+
+
+def _not_bundled(url: str) -> Message:
+    """A context omc-vc does not bundle, in the reader's words (the same English as the error's own)."""
+    return Message("context {url} is not one of the bundled contexts; omc-vc never fetches contexts", url=repr(url))

@@ -884,9 +884,10 @@ async def shares_create(service: Service, request: Request) -> Response:
     if not isinstance(body, dict):
         raise vcapi.ApiError(Message("the request body must be a JSON object"))
     if "presentation" not in body:
-        raise ShareError("only the credential's holder can share it: POST /shares/challenge, then send "
-                         "{presentation, ttlSeconds} with a presentation of the credential signed by the holder key "
-                         "over that challenge and domain (a bare {credential} is no longer accepted)",
+        raise ShareError(Message("only the credential's holder can share it: POST /shares/challenge, then send "
+                                 "{fields} with a presentation of the credential signed by the holder key over that "
+                                 "challenge and domain (a bare {bare} is no longer accepted)",
+                                 fields="{presentation, ttlSeconds}", bare="{credential}"),
                          code="HOLDER_PROOF_REQUIRED")
     ttl = service.shares.check_ttl(body.get("ttlSeconds"))
     presentation = body["presentation"]
