@@ -16,6 +16,7 @@ from omc_vc.i18n import N_, Message, Translator, translatable
 from omc_vc.issue.batch import RosterInterrupted, issue_roster
 from omc_vc.issue.config import InstitutionConfig, load_config, read_catalogue
 from omc_vc.issue.issuer import Issuer
+from omc_vc.issue.portability import CODE as PORTABILITY_CODE
 from omc_vc.issue.portability import portability_warning
 from omc_vc.issue.records import Action
 from omc_vc.issue.status_ops import credential_ref, publish_status_lists, set_record_status
@@ -154,7 +155,7 @@ def issue_cmd(config_file: str, achievement: str | None, learner_name: str | Non
     key = _key(config, passphrase_env)
     portability = portability_warning(key)
     if portability is not None:  # a warning, not a refusal: the OMC is valid, DCC's tools cannot check it
-        say(words().tr("warning: {warning}", warning=portability), err=True)
+        say(f"warning: {PORTABILITY_CODE}: {words().render(portability)}", err=True)
     with open_store(config) as store:
         issuer = Issuer(config=config, key=key, store=store, resolver=resolver)
         if roster:
@@ -210,7 +211,7 @@ def _issue_roster(issuer: Issuer, roster: str, out: str, *, strict: bool, worker
     else:
         for error in report.errors:
             # quotes roster text: printed inert
-            say("  " + t.gettext("bad row: {error}").format(error=_ours(error, t)), err=True)
+            say("  " + t.gettext("bad row: {error}").format(error=_ours(str(error), t)), err=True)
         parts = [t.tr("{n} issued", n=t.amount(len(report.issued))),
                  t.tr("{n} already issued (skipped)", n=t.amount(len(report.already))),
                  t.tr("{n} bad row(s)", n=t.amount(len(report.errors)))]

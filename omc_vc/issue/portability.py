@@ -15,10 +15,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from omc_vc.i18n import Message
 from omc_vc.keys import KeyPair, KeyType, PublicKey
 from omc_vc.proofs.data_integrity import DEFAULT_SUITE
 
-__all__ = ["DCC_VERIFIABLE_SUITES", "is_portable", "portability_warning"]
+__all__ = ["CODE", "DCC_VERIFIABLE_SUITES", "is_portable", "portability_warning"]
+
+#: The code of the warning :func:`portability_warning` words.
+CODE: Final = "NOT_PORTABLE"
 
 #: The suites DCC's verifier-core verifies (its ``suite`` array in src/Verify.ts); nothing else is checked
 #: there. Ed25519Signature2020 is listed for completeness: omc-vc verifies it but never signs with it.
@@ -39,12 +43,13 @@ def is_portable(key: KeyPair | PublicKey | KeyType, cryptosuite: str | None = No
 
 
 def portability_warning(key: KeyPair | PublicKey | KeyType, cryptosuite: str | None = None) -> str | None:
-    """One line saying why OMCs signed with ``key`` do not verify in DCC's tools, or None when they do."""
+    """One line saying why OMCs signed with ``key`` do not verify in DCC's tools (its code is :data:`CODE`), or
+    None when they do."""
     if is_portable(key, cryptosuite):
         return None
     key_type = _key_type(key)
     suite = cryptosuite or DEFAULT_SUITE[key_type]
-    return (f"NOT_PORTABLE: this institution signs with a {key_type} key ({suite}), which DCC's verifier-core "
-            "(VerifierPlus, the Learner Credential Wallet) cannot verify: employers using those tools will see "
-            "an invalid signature. For OMCs that verify there, issue with an Ed25519 key "
-            "(omc keys generate --type ed25519; eddsa-rdfc-2022)")
+    return Message("this institution signs with a {key_type} key ({suite}), which DCC's verifier-core "
+                   "(VerifierPlus, the Learner Credential Wallet) cannot verify: employers using those tools will see "
+                   "an invalid signature. For OMCs that verify there, issue with an Ed25519 key "
+                   "(omc keys generate --type ed25519; eddsa-rdfc-2022)", key_type=key_type, suite=suite)

@@ -64,7 +64,7 @@ def test_single_issue_with_an_ecdsa_key_warns_once_and_still_issues(tmp_path: Pa
     result = _cli("issue", "--config", config.path, "--achievement", "weld-101", "--learner-name", "Ana Silva",
                   "--learner-email", "ana@example.ca", "--out", out, "--json")
     assert result.exit_code == 0, result.output
-    assert _warnings(result) == [f"warning: {portability_warning(key_type)}"]
+    assert _warnings(result) == [f"warning: NOT_PORTABLE: {portability_warning(key_type)}"]
     assert json.loads(result.stdout)["achievement"] == "weld-101"  # --json stdout stays one JSON document
     assert json.loads(out.read_text(encoding="utf-8"))["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
 

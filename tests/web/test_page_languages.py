@@ -231,8 +231,10 @@ def test_a_revoked_forged_and_unreadable_answer_in_french(client: TestClient, wo
     forged["credentialSubject"]["achievement"]["instructionalHours"] = 400
     out = client.post("/verify/text?lang=fr", content=json.dumps(forged)).json()
     proof = next(c for c in out["checks"] if c["name"] == "proof")
-    # the error's own English words give way to our sentence for its code (the English stays in the VC-API's JSON)
-    assert proof["status"] == "failed" and proof["detail"].startswith("Cette attestation a été modifiée")
+    # the proof error's own sentence, in French (the English stays in the VC-API's JSON), and the verdict's reason
+    # is our sentence for its code
+    assert proof["status"] == "failed" and proof["detail"] == "la signature ne correspond pas au document"
+    assert out["verdict"]["reason"].startswith("Cette attestation a été modifiée")
     unreadable = client.post("/verify/text?lang=fr", content="Ada a fini le cours de soudage").json()
     assert unreadable["verdict"]["status"] == "unreadable"
     assert unreadable["verdict"]["headline"] == "Cette page ne peut pas vérifier ce contenu"
