@@ -218,7 +218,8 @@ def _check_line(check) -> str:  # type: ignore[no-untyped-def]
     # English keeps the checks' own names (scripts and the docs quote them); French names them in words
     name = t.gettext(CHECK_NAMES[check.name]) if t.language != "en" and check.name in CHECK_NAMES else check.name
     mark = t.gettext(_MARKS[check.status])
-    return f"  [{mark:>4}] {name}: {t.render(check.detail) if isinstance(check.detail, Message) else check.detail}"
+    detail = t.render(check.detail) if isinstance(check.detail, Message) else check.detail
+    return f"  [{mark:>4}] " + t.gettext("{check}: {detail}").format(check=name, detail=detail)
 
 
 def print_result(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -268,7 +269,8 @@ def _print_presentation(result) -> None:  # type: ignore[no-untyped-def]
         click.echo("")
         click.echo(t.gettext("The presentation itself:"))
         for check in verdict.presentation:
-            say(f"  [{t.gettext(_MARKS.get(check.status, '?')):>4}] {check.label}: {check.detail}")
+            mark = t.gettext(_MARKS.get(check.status, "?"))
+            say(f"  [{mark:>4}] " + t.gettext("{check}: {detail}").format(check=check.label, detail=check.detail))
     for index, item in enumerate(verdict.credentials, 1):
         click.echo("")
         say(t.tr("Credential {index} of {total}: {headline}", index=index,

@@ -569,7 +569,7 @@ def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
         for note in certificate_pdf(item, link, Path(str(out)), paper="a4" if paper == "a4" else "letter"):
             say(f"note: {_detail(note, words())}", err=True)
     say(words().gettext("Certificate ({format}, {mode} mode) verifies at {url} ({origin}); verdict: {verdict}").format(
-        format=fmt, mode=mode, url=base, origin=origin, verdict=_verdict_line(item)), err=True)
+        format=fmt, mode=mode, url=base, origin=_detail(origin, words()), verdict=_verdict_line(item)), err=True)
 
 
 @wallet_group.command("check")
@@ -731,7 +731,7 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
         say(_hosted(share.url, share.expires, item.id), err=True)
     drawn = qr.PROFILES["link" if mode == "link" else "short"]
     t = words()
-    say(t.gettext("Verifier: {url} ({origin})").format(url=base, origin=origin), err=True)
+    say(t.gettext("Verifier: {url} ({origin})").format(url=base, origin=_detail(origin, t)), err=True)
     wide = qr.symbol(text, mode="link" if mode == "link" else "short").printed_mm
     say(t.gettext("Wrote {path}: QR version {version}, {mode} mode, level {level}; print it {mm} mm wide").format(
         path=out, version=version, mode=mode, level=drawn.error_correction, mm=t.amount(wide)))

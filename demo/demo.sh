@@ -209,7 +209,8 @@ for _ in $(seq 1 150); do
     fi
     exit 1
   fi
-  if grep -qF "omc serve: listening on $BASE " "$OUT/serve.log"; then started=1; break; fi
+  # the "listening on URL (open URL/ in a browser)" line, in the reader's language: matched by its URL
+  if grep -qF " $BASE (" "$OUT/serve.log"; then started=1; break; fi
   sleep 0.2
 done
 [[ -n "$started" ]] || { cat "$OUT/serve.log" >&2; echo "DEMO FAILED: omc serve did not start in 30 s" >&2; exit 1; }

@@ -624,9 +624,9 @@ class Wallet:
         """
         allow_local = demo or self._settings.demo
         institution = item.verdict.get("institutionVerifier")
-        for url, origin in ((given, "given"), (self._settings.verifier_url, "wallet settings"),
+        for url, origin in ((given, Message("given")), (self._settings.verifier_url, Message("wallet settings")),
                             (institution if isinstance(institution, str) else None,
-                             "the institution's public verifier (registry)")):
+                             Message("the institution's public verifier (registry)"))):
             if url:
                 return qr.check_verifier_url(url, demo=allow_local), origin
         raise WalletError(Message("no verifier URL is set for QR codes and certificates: set yours once with "
