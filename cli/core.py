@@ -15,7 +15,7 @@ from omc_vc._internal.jsonio import loads_object
 from omc_vc._internal.timeutil import format_datetime, parse_user_time
 from omc_vc.did import DidResolver, did_web, did_web_document
 from omc_vc.errors import DidError
-from omc_vc.i18n import N_, Message
+from omc_vc.i18n import N_, Message, translatable
 from omc_vc.keys import PublicKey, read_key_file_header
 from omc_vc.model import types
 from omc_vc.proofs import data_integrity, jose
@@ -330,8 +330,10 @@ def verify_cmd(input_file: str, as_json: bool, now: str | None, challenge: str |
                               registry_cache=registry_cache, demo=demo)
     checks = [c.strip() for c in only_checks.split(",") if c.strip()] if only_checks else None
     result = verifier.verify(data, now=moment, challenge=challenge, domain=domain, checks=checks)
-    if result.check("parse") is not None:
-        say(f"error: {result.errors[0]['code']}: {result.reason}", err=True)
+    parse = result.check("parse")
+    if parse is not None:
+        detail = words().render(parse.detail) if translatable(parse.detail) else result.reason
+        say(f"error: {result.errors[0]['code']}: {detail}", err=True)
         sys.exit(2)
     if registry is not None:
         # the verdict decides: "valid but not an OMC" exits 0 and says so plainly; the codes are the same in

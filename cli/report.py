@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from omc_vc.i18n import N_, Translator
+from omc_vc.i18n import N_, Translator, translatable
 from omc_vc.issue.batch import csv_safe
 from omc_vc.issue.catalogue import csv_rows, export_catalogue
 from omc_vc.issue.config import load_config
@@ -189,7 +189,8 @@ def catalogue_export_cmd(config_file: str, fmt: str, out: str | None, out_dir: s
     t = words()
     if not as_json:
         for catalogue_id, why in export.refused.items():
-            say(t.gettext("left out {id}: {why}").format(id=catalogue_id, why=why), err=True)
+            shown = t.render(why) if translatable(why) else why
+            say(t.gettext("left out {id}: {why}").format(id=catalogue_id, why=shown), err=True)
         exported = len(export.documents)
         say((t.gettext("{n} offering(s) exported to {files}").format(n=exported, files=", ".join(files)) if files
              else t.gettext("{n} offering(s) exported").format(n=exported)), err=True)

@@ -15,10 +15,7 @@ Skips (with the reason) when chromium, Playwright or axe-core is missing, unless
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 import pytest
 
 from omc_vc.qr import encode_link
+from tests.english_left import english_in, english_phrases
 
 from . import test_accessibility as a11y
 from .test_accessibility import DESKTOP, KINDS, PHONE, Served, _axe, _open
@@ -52,38 +50,6 @@ def page(browser: Any) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
-
-
-@functools.cache
-def english_phrases() -> tuple[str, ...]:
-    """Every English text of ours the page could show: each catalog message id's words between its placeholders,
-    except words French writes the same way (``signature``, ``Description``, ``OMC+``, ``DID``)."""
-    sys.path.insert(0, str(ROOT))
-    from tools import i18n
-
-    found: set[str] = set()
-    for message in i18n.read("fr_CA"):
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        french = message.string if isinstance(message.string, tuple) else (message.string,)
-        for msgid in ids:
-            for part in re.split(r"\{\w+\}", msgid):
-                part = part.strip(" .,:;()!?")
-                if len(part) < 4 or not re.search(r"[A-Za-z]{3}", part):
-                    continue
-                if any(re.search(_whole(part), text) for text in french):
-                    continue  # the French says it the same way
-                found.add(part)
-    return tuple(sorted(found, key=len, reverse=True))
-
-
-def _whole(phrase: str) -> str:
-    return r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
-
-
-#: Identifiers a sentence quotes as written (DIDs, URNs, URLs): not words.
-_IDENTIFIER = re.compile(r"\b(?:did|urn):\S+|https?://\S+")
 
 
 def _leaves(value: Any) -> Iterator[str]:
@@ -132,10 +98,7 @@ def english_left(page: Any, documents: list[str]) -> tuple[list[str], list[dict[
     read = page.evaluate(_READ)
     other = [item for item in read if not item["lang"].lower().startswith("fr")]
     text = "\n".join(item["text"] for item in read if item["lang"].lower().startswith("fr"))
-    for words in documents:
-        text = text.replace(words, " \u2063 ")
-    text = _IDENTIFIER.sub(" ", text)
-    return [phrase for phrase in english_phrases() if re.search(_whole(phrase), text)], other
+    return english_in(text, documents), other
 
 
 def _recording(served: Served, issued: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
