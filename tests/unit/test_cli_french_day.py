@@ -19,6 +19,7 @@ import yaml
 from click.testing import CliRunner, Result
 from omc_vc.cli.main import cli
 
+from omc_vc.keys import KeyPair, save_key
 from tests.english_left import english_in, english_phrases
 from tests.fixtures.omc.sample import make_institution
 from tests.unit import test_wallet_cli
@@ -63,7 +64,7 @@ class Day:
     def __init__(self) -> None:
         self.said: list[tuple[str, str]] = []
 
-    def run(self, *args: str, ok: bool = True, input: str | None = None) -> Result:  # noqa: A002
+    def run(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
         result = CliRunner().invoke(cli, list(args), env=FRENCH, prog_name="omc", input=input)
         if ok:
             assert result.exit_code == 0, (args, result.output)
@@ -125,6 +126,25 @@ def test_a_french_day_at_the_command_line_leaves_no_english(tmp_path: Path, read
     day.run("verify", str(tmp_path / "forged.json"), *verify_args(ready), ok=False)
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
     day.run("verify", str(tmp_path / "broken.json"), ok=False)
+    # the ministry: a registry made, an institution listed, suspended and reinstated, published, shown; the
+    # employer's verdict with it (the wallet's college is not listed: a valid credential that is NOT an OMC)
+    key = tmp_path / "ministry.key"
+    save_key(key, KeyPair.generate(), None, insecure_plaintext=True)
+    draft, anchors, public = tmp_path / "draft.json", tmp_path / "anchors.json", tmp_path / "registry-public"
+    college_did = config.did
+    day.run("registry", "init", "--anchor-key", str(key), "--out", str(draft), "--anchors-out", str(anchors),
+            "--id", "https://mcu.example.gov.on.ca/omc/registry")
+    day.run("registry", "add-institution", "--registry", str(draft), "--name", "Collège Exemple", "--type", "college",
+            "--did", college_did, "--consent-ref", "MCU-OMC-0042", "--granted", "2025-01-01T00:00:00Z",
+            "--scope", "OMC,OMC+")
+    day.run("registry", "suspend", college_did, "--registry", str(draft), "--reason", "décision")
+    day.run("registry", "reinstate", college_did, "--registry", str(draft))
+    day.run("registry", "publish", "--registry", str(draft), "--key", str(key), "--out", str(public))
+    day.run("registry", "show", "--draft", str(draft))
+    day.run("registry", "show", "--registry", str(public / "registry.json"), "--anchors", str(anchors),
+            "--registry-cache", str(tmp_path / "cache"))
+    day.run("verify", str(ready["cred"]), *verify_args(ready), "--registry", str(public / "registry.json"),
+            "--anchors", str(anchors), "--registry-cache", str(tmp_path / "cache"))
     # mistakes: an option that does not exist, a missing argument, a file that is not there, the help
     day.run("verify", "--nope", ok=False)
     day.run("issue", "--config", conf, ok=False)
@@ -132,8 +152,8 @@ def test_a_french_day_at_the_command_line_leaves_no_english(tmp_path: Path, read
     day.run("--help")
     day.run("wallet", "--help")
     day.run("issue", "--help")
-    documents = _documents(tmp_path) + ["Forged", "enquête", "Dana Roy"]
-    left = day.english(documents + _as_written())
+    documents = [*_documents(tmp_path), "Forged", "enquête", "Dana Roy", "décision", "Collège Exemple"]
+    left = day.english([*documents, *_as_written()])
     assert len(day.said) > 150
     assert not left, "\n".join(left)
 
