@@ -92,7 +92,7 @@ def test_omc_verify_speaks_french_and_keeps_the_codes(tmp_path: Path, how: str) 
         _run(args, env={"LANG": "fr_CA.UTF-8", "LC_ALL": ""})
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0].startswith("Aucun verdict OMC : ".replace(" :", "\u00a0:"))
-    assert "NON VÉRIFIÉE" in result.stdout and "[ÉCHEC] signature:" in result.stdout
+    assert "NON VÉRIFIÉE" in result.stdout and "[ÉCHEC] signature\u00a0: la signature ne correspond pas au document" in result.stdout
     # the error line: same prefix and code as in English, the reason in French
     assert "error: CRYPTOGRAPHIC_SECURITY_ERROR: Cette attestation a été modifiée" in result.stderr
 
