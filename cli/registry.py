@@ -26,6 +26,7 @@ from omc_vc.registry import (
     SCOPES,
     Anchors,
     Federation,
+    LoadedRegistry,
     QualityAssurance,
     RegistryClient,
     RegistryData,
@@ -45,6 +46,7 @@ from ._common import (
     EXIT_USAGE,
     VERIFIER_URL_OPTION,
     AliasedOption,
+    default_registry,
     diagnostics,
     emit_json,
     fail,
@@ -513,7 +515,9 @@ def _show_data(data: RegistryData, header: dict[str, Any], as_json: bool) -> Non
               help="A working file (from `omc registry init`), shown as it stands.")
 @click.option("--registry", "--url", "url", cls=AliasedOption, metavar="URL-or-PATH",
               help="A published registry (its URL, or a registry.json) to verify and show.")
-@click.option("--anchors", type=click.Path(dir_okay=False), help="Anchors file (default keys/ministry-anchors.json).")
+@click.option("--anchors", type=click.Path(dir_okay=False),
+              help="Anchors file (default: OMC_ANCHORS, the user config file's anchors:, else the shipped "
+                   "keys/ministry-anchors.json).")
 @click.option("--registry-cache", type=click.Path(file_okay=False), help="Cache folder for fetched registries.")
 @click.option("--demo", is_flag=True, help="Trust the DEMO ministry anchor.")
 @click.option("--offline", is_flag=True, help="Use only a fresh cached copy of --registry.")
@@ -544,12 +548,8 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
                                                        keys=len(draft.anchors.keys),
                                                        threshold=draft.anchors.threshold)}, as_json)
             return
-    anchor_set = load_anchors(anchors if anchors else (demo_anchors_path() if demo else None), demo=demo)
-    source = url or str(registry_file)
-    fetcher = None if offline else Fetcher(allow_loopback=allow_http_loopback)
-    client = RegistryClient(source, anchor_set, fetcher=fetcher, offline=offline,
-                            cache_dir=Path(registry_cache) if registry_cache else None)
-    loaded = client.load()
+    loaded, _ = _verified(url or str(registry_file), anchors, demo=demo, offline=offline,
+                          allow_loopback=allow_http_loopback, cache=registry_cache)
     for warning in loaded.warnings:
         say(words().tr("warning: {warning}", warning=warning), err=True)
     _show_data(loaded.data, {"registry": loaded.data.id, "state": VERIFIED, "version": loaded.data.version,
@@ -558,11 +558,26 @@ def show_cmd(registry_file: str | None, url: str | None, anchors: str | None, re
 
 
 
+def _verified(source: str, anchors: str | None, *, demo: bool, offline: bool, allow_loopback: bool,
+              cache: str | None) -> tuple[LoadedRegistry, Fetcher | None]:
+    """The published registry at ``source`` (a URL or a registry.json), verified against the anchors as
+    ``omc verify`` takes them: --anchors, else ``$OMC_ANCHORS`` or the user config file's ``anchors:``, else the
+    DEMO anchor with --demo, else the shipped ministry anchors; and the fetcher it was read with (None offline)."""
+    _, chosen = default_registry(source, anchors, demo=demo)
+    anchor_set = load_anchors(chosen if chosen else (demo_anchors_path() if demo else None), demo=demo)
+    fetcher = None if offline else Fetcher(allow_loopback=allow_loopback)
+    client = RegistryClient(source, anchor_set, fetcher=fetcher, offline=offline,
+                            cache_dir=Path(cache) if cache else None)
+    return client.load(), fetcher
+
+
 @registry_group.command("check-federation")
 @click.argument("url")
 @click.option("--registry", "registry_source", required=True,
               help="The signed registry (URL or registry.json) whose federation URL claims to republish.")
-@click.option("--anchors", type=click.Path(dir_okay=False), help="Anchors file (default keys/ministry-anchors.json).")
+@click.option("--anchors", type=click.Path(dir_okay=False),
+              help="Anchors file (default: OMC_ANCHORS, the user config file's anchors:, else the shipped "
+                   "keys/ministry-anchors.json).")
 @click.option("--registry-cache", type=click.Path(file_okay=False), help="Cache folder for fetched registries.")
 @click.option("--demo", is_flag=True, help="Trust the DEMO ministry anchor.")
 @click.option("--allow-http-loopback", is_flag=True, hidden=True)
@@ -584,11 +599,9 @@ def check_federation_cmd(url: str, registry_source: str, anchors: str | None, re
       omc registry check-federation https://mcu.example.ca/omc \\
           --registry https://mcu.example.ca/omc/registry.json --anchors anchors.json
     """
-    anchor_set = load_anchors(anchors if anchors else (demo_anchors_path() if demo else None), demo=demo)
-    fetcher = Fetcher(allow_loopback=allow_http_loopback)
-    client = RegistryClient(registry_source, anchor_set, fetcher=fetcher,
-                            cache_dir=Path(registry_cache) if registry_cache else None)
-    loaded = client.load()
+    loaded, fetcher = _verified(registry_source, anchors, demo=demo, offline=False, allow_loopback=allow_http_loopback,
+                                cache=registry_cache)
+    assert fetcher is not None  # online: the federation is fetched with the same fetcher
     if loaded.data.federation is None:
         fail("NO_FEDERATION: " + words().gettext("the registry names no federation: there is nothing a federation "
                                                  "could be checked against"), 1)

@@ -92,6 +92,18 @@ def test_show_working_file_and_verified_registry_as_json(ministry: dict[str, Pat
     assert shown["partnerships"][0]["partner"] == "Example College"
 
 
+def test_show_takes_the_anchors_as_verify_does(ministry: dict[str, Path], tmp_path: Path) -> None:
+    """``registry show`` and ``check-federation`` read OMC_ANCHORS (and the user config file's anchors:) as
+    ``omc verify`` does: without them the shipped anchors refuse this test ministry's registry."""
+    args = ["registry", "show", "--registry", str(ministry["published"]), "--registry-cache", str(tmp_path / "c"),
+            "--json"]
+    alone = CliRunner().invoke(cli, args, env={"OMC_ANCHORS": "", "XDG_CONFIG_HOME": str(tmp_path / "no-config")})
+    assert alone.exit_code != 0 and "REGISTRY_" in alone.stderr
+    named = CliRunner().invoke(cli, args, env={"OMC_ANCHORS": str(ministry["anchors"])})
+    assert named.exit_code == 0, named.stderr
+    assert json.loads(named.stdout)["state"] == "verified"
+
+
 def test_show_refuses_registry_from_unknown_anchor(ministry: dict[str, Path], tmp_path: Path) -> None:
     other = tmp_path / "other-anchors.json"
     atomic.write_json(other, {"format": "omc-vc-anchors/1", "threshold": 1,
