@@ -231,13 +231,7 @@ def _ours(text: object, t: Translator) -> str:
 
 def _when(value: object, t: Translator) -> str:
     """A day or timestamp the records keep: as stored in English, the date the fr-CA way otherwise."""
-    text = str(value)
-    if t.language == "en":
-        return text
-    try:
-        return t.date(date.fromisoformat(text[:10]))
-    except ValueError:
-        return text
+    return t.day(str(value))
 
 
 # --- omc status ----------------------------------------------------------------------------------------

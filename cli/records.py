@@ -376,13 +376,7 @@ def record_line(record: CredentialRecord) -> str:
 
 def _day(text: str) -> str:
     """A day or timestamp the records keep: as stored in English, its day the fr-CA way in French."""
-    t = words()
-    if t.language == "en":
-        return text
-    try:
-        return t.date(date.fromisoformat(text[:10]))
-    except ValueError:
-        return text
+    return words().day(text)
 
 
 COMMANDS = [records_group]

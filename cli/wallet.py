@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -142,19 +140,12 @@ def _verdict_line(item: WalletItem) -> str:
 #: The labels of ``omc wallet show``, aligned in a column of the widest one's width.
 _LABELS = {"learner": N_("learner:"), "issued by": N_("issued by:"), "details": N_("details:"),
            "verdict": N_("verdict:"), "reason": N_("reason:"), "flagged": N_("FLAGGED:")}
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day(value: object, t: Translator) -> str:
     """A date a credential states, as the reader writes dates (ISO 8601 in English, ``15 juin 2026`` in French);
     any other text as the document wrote it (inert)."""
-    text = inert(value, limit=40)
-    if t.language != "en" and _ISO_DAY.fullmatch(text):
-        try:
-            return t.date(date.fromisoformat(text))
-        except ValueError:
-            return text
-    return text
+    return t.day(inert(value, limit=40))
 
 
 def _checked(value: object, t: Translator) -> str:
@@ -163,13 +154,9 @@ def _checked(value: object, t: Translator) -> str:
     if t.language == "en":
         return text
     try:
-        moment = parse_datetime(text)
+        return t.utc_moment(parse_datetime(text))
     except MalformedValueError:
         return text
-    from babel.dates import format_time
-
-    return t.tr("{date} at {time}", date=t.date(moment),
-                time=str(format_time(moment, "H 'h' mm '(UTC)'", locale=t.locale)))
 
 
 def _hours(hours: object, t: Translator, *, short: bool = False) -> str:

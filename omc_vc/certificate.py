@@ -32,7 +32,6 @@ import io
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -133,12 +132,7 @@ def _number(value: Any, words: Translator) -> Any:
 
 def _day(value: Any, words: Translator) -> Any:
     """A date as the certificate's language writes it (``2026-06-05``; ``5 juin 2026``); else as written."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return words.date(date.fromisoformat(value))
-    except ValueError:
-        return value
+    return words.day(value) if isinstance(value, str) else value
 
 
 def _target_line(target: dict[str, Any], words: Translator) -> str:
@@ -164,13 +158,9 @@ def _checked(value: Any, words: Translator) -> str:
     if words.language == DEFAULT_LANGUAGE:
         return text.replace("T", " ").replace("Z", " UTC")
     try:
-        moment = parse_datetime(str(value))
+        return words.utc_moment(parse_datetime(str(value)))
     except MalformedValueError:
         return text
-    from babel.dates import format_time
-
-    return words.tr("{date} at {time}", date=words.date(moment),
-                    time=str(format_time(moment, "H 'h' mm '(UTC)'", locale=words.locale)))
 
 
 def _verdict_text(verdict: dict[str, Any], status: str, words: Translator) -> tuple[str, str]:

@@ -70,6 +70,8 @@ DEFAULT_LANGUAGE: Final = "en"
 MAX_ACCEPT_LANGUAGE: Final = 1024
 MAX_RANGES: Final = 32
 
+#: An ISO 8601 day, or a timestamp that starts with one (as the records and the credentials store them).
+_ISO_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9:.]+(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 _RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*$")
 
 
@@ -349,6 +351,32 @@ class Translator:
         from babel.dates import format_date
 
         return str(format_date(day, format="long", locale=self.locale))
+
+    def day(self, text: str) -> str:
+        """A day or a timestamp as stored (ISO 8601) as the reader writes dates: as stored in English (as omc-vc
+        has always shown it), its day in the locale's long form otherwise (``15 juin 2026``); any other text (a
+        document's own way of writing a date) as written.
+
+        >>> fr = translator("fr")
+        >>> fr.day("2026-06-15T10:00:00Z"), fr.day("June 2026"), translator().day("2026-06-15")
+        ('15 juin 2026', 'June 2026', '2026-06-15')
+        """
+        if self.language == DEFAULT_LANGUAGE or _ISO_STAMP.fullmatch(text) is None:
+            return text
+        try:
+            return self.date(date.fromisoformat(text[:10]))
+        except ValueError:
+            return text
+
+    def utc_moment(self, moment: datetime) -> str:
+        """A moment in UTC in the locale's words, to the minute: ``20 juin 2026 à 14 h 02 (UTC)``;
+        ``2026-06-20 14:02 UTC`` in English."""
+        if self.language == DEFAULT_LANGUAGE:
+            return moment.strftime("%Y-%m-%d %H:%M UTC")
+        from babel.dates import format_time
+
+        return self.tr("{date} at {time}", date=self.date(moment),
+                       time=str(format_time(moment, "H 'h' mm '(UTC)'", locale=self.locale)))
 
     def number(self, value: float) -> str:
         """A number with the locale's separators (``1 234,5`` in fr-CA; integers unchanged in English)."""
