@@ -554,7 +554,7 @@ def export_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None,
         write_output(certificate_html(item, link), out)
     else:
         for note in certificate_pdf(item, link, Path(str(out)), paper="a4" if paper == "a4" else "letter"):
-            say(f"note: {_detail(note, words())}", err=True)
+            say(words().tr("note: {note}", note=note), err=True)
     say(words().gettext("Certificate ({format}, {mode} mode) verifies at {url} ({origin}); verdict: {verdict}").format(
         format=fmt, mode=mode, url=base, origin=_detail(origin, words()), verdict=_verdict_line(item)), err=True)
 

@@ -189,6 +189,46 @@ def test_export_pdf_certificate_is_one_page(ready: dict[str, Any]) -> None:
     assert re.findall(rb"/Type\s*/Page\b", data) and len(re.findall(rb"/Type\s*/Page\b", data)) == 1
 
 
+def _media_box(pdf: Path) -> tuple[float, float]:
+    found = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\]", pdf.read_bytes())
+    assert found is not None
+    return float(found.group(1)), float(found.group(2))
+
+
+def test_export_pdf_on_a4_or_letter_paper(ready: dict[str, Any]) -> None:
+    """--paper a4 prints on ISO A4 (210 x 297 mm = 595 x 842 pt); the default is US letter (612 x 792 pt)."""
+    item_id = imported(ready)
+    sizes = {}
+    for paper in ("a4", None):
+        pdf = Path(str(ready["tmp"])) / f"cert-{paper}.pdf"
+        code, _, err = run("wallet", "export", item_id, *wallet_args(ready), *verify_args(ready), "--format", "pdf",
+                           "--out", str(pdf), "--base-url", "https://verify.example.ca",
+                           *(["--paper", paper] if paper else []))
+        assert code == 0, err
+        sizes[paper] = _media_box(pdf)
+    assert sizes["a4"] == pytest.approx((595.28, 841.89), abs=0.5)
+    assert sizes[None] == pytest.approx((612, 792), abs=0.5)
+
+
+def test_export_verifies_again_unless_told_to_keep_the_last_verdict(ready: dict[str, Any]) -> None:
+    """A certificate shows the verdict found when it is exported: a revocation published since the import shows,
+    unless --last-verdict keeps the stored one (and then nothing is fetched)."""
+    item_id = imported(ready)
+    college, server = ready["college"], ready["server"]
+    college.revoked.add(STATUS_INDEX)
+    server.serve_json("/status/3", college.status_list())
+    common = ["wallet", "export", item_id, *wallet_args(ready), *verify_args(ready), "--format", "html",
+              "--base-url", "https://verify.example.ca"]
+    kept = Path(str(ready["tmp"])) / "kept.html"
+    code, _, err = run(*common, "--out", str(kept), "--last-verdict")
+    assert code == 0, err
+    assert "verdict: not an OMC: Valid credential" in err and "revoked" not in kept.read_text().lower()
+    again = Path(str(ready["tmp"])) / "again.html"
+    code, _, err = run(*common, "--out", str(again))
+    assert code == 0, err
+    assert "verdict: INVALID - REVOKED" in err and "revoked" in again.read_text().lower(), err
+
+
 def test_export_as_issued_is_byte_identical_json(ready: dict[str, Any]) -> None:
     item_id = imported(ready)
     code, out, _ = run("wallet", "export", item_id, *wallet_args(ready), "--format", "json")
