@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +35,8 @@ __all__ = ["exchange_routes", "tenant_exchanges", "wallet_exchanges"]
 
 log = logging.getLogger("omc_vc.web")
 _NO_STORE = {"Cache-Control": "no-store"}
+#: The codes of the service's own refusals to take more work (its pool is full, or the work ran past the deadline).
+BUSY_CODES = frozenset({"SERVICE_BUSY", "VERIFICATION_TIMEOUT"})
 
 
 def tenant_exchanges(service: Service) -> dict[str, WalletExchanges]:
@@ -81,20 +82,20 @@ def exchange_routes(service: Service) -> list[Route]:
         async def work() -> Any:
             body = await _body(request)
             offer_id = request.path_params["offer_id"]
-            return await run_in_threadpool(lambda: owner(offer_id).lcw_request(offer_id, body))
+            return await service.run(lambda: owner(offer_id).lcw_request(offer_id, body))
         return await _answer(work, request)
 
     async def interaction(request: Request) -> Response:
         async def work() -> Any:
             offer_id, secret = request.path_params["offer_id"], request.path_params["secret"]
-            return await run_in_threadpool(lambda: owner(offer_id).interaction(offer_id, secret))
+            return await service.run(lambda: owner(offer_id).interaction(offer_id, secret))
         return await _answer(work, request)
 
     async def exchange(request: Request) -> Response:
         async def work() -> Any:
             body = await _body(request)
             offer_id, secret = request.path_params["offer_id"], request.path_params["secret"]
-            return await run_in_threadpool(lambda: owner(offer_id).exchange(offer_id, secret, body))
+            return await service.run(lambda: owner(offer_id).exchange(offer_id, secret, body))
         return await _answer(work, request)
 
     return [
@@ -124,6 +125,8 @@ async def _answer(work: Any, request: Request) -> Response:
     except OfferError as exc:
         return _problem(http_status(exc), exc.code, exc.title, exc.detail)
     except OmcVcError as exc:
+        if exc.code in BUSY_CODES:  # the service's pool is full, or the work ran past its deadline: try again
+            return _problem(503, exc.code, exc.title, exc.detail)
         return _problem(400, exc.code, exc.title, exc.detail)
     except Exception as exc:  # never a traceback, never the request's content in the log
         log.error("internal error in %s: %s", request.url.path.split("/vcapi/")[0], type(exc).__name__)

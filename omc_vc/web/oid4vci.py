@@ -33,7 +33,7 @@ from omc_vc.issue import oid4vci
 from omc_vc.issue.issuer import Issuer
 from omc_vc.issue.offers import OfferStore
 
-from .exchanges import tenant_exchanges
+from .exchanges import BUSY_CODES, tenant_exchanges
 from .limits import RateLimiter
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
 def _answer(exc: Exception, route: str) -> JSONResponse:
     if isinstance(exc, Oid4vciError):
         return _error(exc.status, exc.code, exc.detail)
-    if isinstance(exc, OmcVcError) and exc.code in ("SERVICE_BUSY", "VERIFICATION_TIMEOUT"):
+    if isinstance(exc, OmcVcError) and exc.code in BUSY_CODES:
         return _error(503, "temporarily_unavailable", exc.detail)
     if isinstance(exc, OmcVcError):
         return _error(400, "invalid_request", exc.detail)

@@ -3,16 +3,22 @@ Credential Wallet runs them, each ending with an OMC issued to the holder that p
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from omc_vc.issue.exchanges import WalletExchanges
 from omc_vc.issue.offers import LCW, REDEEMED, VCAPI
 from omc_vc.keys import KeyPair
 from omc_vc.model import subject_ids
 from omc_vc.verify import Verifier
+from omc_vc.web.app import create_app
+from omc_vc.web.config import Limits, WebConfig
 
-from .offer_world import PUBLIC, didauth, lcw_target, make_offer_world, path_of
+from .offer_world import PUBLIC, TestClient, didauth, lcw_target, make_offer_world, path_of
 
 
 def test_deep_link_has_the_parameters_lcw_reads(tmp_path: Path) -> None:
@@ -90,3 +96,23 @@ def test_no_offer_routes_without_an_offers_section(tmp_path: Path) -> None:
     world = OfferWorld(load_config(config.path), key)
     with world.client() as client:
         assert client.post("/exchanges/x/lcw", json={}).status_code in (404, 405)
+
+
+def test_a_slow_pickup_is_cut_off_and_a_full_service_says_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offer's pickup signs and writes on the service's pool, under its deadline and its queue bound: a pickup
+    that hangs (a stalled store) is answered 503 when the deadline passes, and while it still holds the only
+    worker, the next is refused 503 SERVICE_BUSY at once instead of queueing without bound."""
+    world = make_offer_world(tmp_path)
+    _, links = world.offer()
+    monkeypatch.setattr(WalletExchanges, "lcw_request", lambda self, offer_id, body: time.sleep(1.0))
+    web = WebConfig(public_url=PUBLIC, offline=True, institution=world.config,
+                    limits=Limits(verify_timeout_seconds=0.2, verify_threads=1, max_pending=1))
+    path, challenge = lcw_target(links.deep_link)
+    holder = KeyPair.generate()
+    started = time.monotonic()
+    with TestClient(create_app(web, keys=[world.key]), base_url=PUBLIC) as client:
+        first = client.post(path, json=didauth(holder, challenge=challenge))
+        second = client.post(path, json=didauth(holder, challenge=challenge))
+    assert first.status_code == 503 and first.json()["code"] == "VERIFICATION_TIMEOUT"
+    assert second.status_code == 503 and second.json()["code"] == "SERVICE_BUSY"
+    assert time.monotonic() - started < 5
