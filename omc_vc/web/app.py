@@ -77,7 +77,7 @@ from .openapi import openapi_document
 from .page import reader_words, render_page
 from .shares import ShareError, holder_share, presentation_challenge, valid_share_id
 from .shares import open_stores as open_share_stores
-from .summary import ENGLISH, PageContext, page_result, share_unavailable, with_context
+from .summary import CHECKED_REGISTRY, ENGLISH, PageContext, page_result, share_unavailable, with_context
 from .tenants import Tenant, close_tenants, open_tenants, tenant_for
 
 log = logging.getLogger("omc_vc.web")
@@ -345,11 +345,12 @@ class Service:
 
         return self._cached("api", build)
 
-    def page_context(self) -> PageContext:
-        """The check's own facts for the page: now, the registry the OMC checks consult (None when it cannot be
-        read now, or in plain mode), and demo mode."""
-        registry = None
-        if self.config.registry is not None:
+    def page_context(self, checked: dict[str, Any] | None = None) -> PageContext:
+        """The check's own facts for the page: now, the registry the verdict read (``checked``: the result's own, so
+        the page's facts and its verdict come from the same signed registry), else the one the OMC checks consult
+        now (None when it cannot be read now, or in plain mode), and demo mode."""
+        registry = checked
+        if registry is None and self.config.registry is not None:
             client = getattr(self.page_verifier(), "registry_client", None)
             if client is not None:
                 try:
@@ -362,7 +363,8 @@ class Service:
     def for_page(self, words: Translator, work: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         """A page answer in ``words``' language: ``work(*args)``'s result with the check's own facts (time,
         registry, demo)."""
-        return with_context(work(*args, words=words), self.page_context(), words)
+        answer = work(*args, words=words)
+        return with_context(answer, self.page_context(answer.pop(CHECKED_REGISTRY, None)), words)
 
     # bounded work ------------------------------------------------------------------------------------
     async def run(self, func: Callable[..., T], *args: Any, lane_bytes: int | None = None) -> T:

@@ -405,6 +405,11 @@ def display_targets(summary: dict[str, Any], words: Translator = ENGLISH) -> lis
     return out
 
 
+#: The key of a page result that carries the registry its verdict read (taken out by the service, which shows that
+#: registry's facts: the page's facts and its verdict come from the same signed registry).
+CHECKED_REGISTRY = "registryChecked"
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What the page says about the check itself: when it ran, against which registry (None: plain mode, no
@@ -483,6 +488,9 @@ def page_result(result: VerificationResult, words: Translator = ENGLISH) -> dict
         out["credentials"] = cards
     summary = {**credential_summary(shown), "endorsements": _endorsed_by(result, words) if shown is not None else []}
     several = result.kind == "presentation" and len(result.credentials) > 1
+    checked = next((r.details["registry"] for r in (result, *result.credentials) if "registry" in r.details), None)
+    if checked is not None:
+        out[CHECKED_REGISTRY] = checked
     return {
         "verified": result.verified,
         "kind": result.kind,

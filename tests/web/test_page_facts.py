@@ -208,3 +208,32 @@ def test_a_revoked_credential_is_not_valid_in_the_verdict_nor_in_the_w3c_fields(
     assert out["verdict"]["status"] == "invalid"
     assert out["verdict"]["headline"] == "1 valid Ontario Micro-Credential and 1 NOT valid"
     assert [entry["verdict"]["status"] for entry in out["credentialResults"]] == ["valid-omc", "invalid"]
+
+
+def test_the_registry_facts_are_those_of_the_registry_the_verdict_read(world: WebWorld,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page shows the registry its verdict was reached with, not a second read of it: between two reads the
+    ministry may republish (the facts would name another version than the verdict used) or the registry may
+    become unreachable (the page would say it could not be read beside a verdict that read it)."""
+    vc, _ = world.credential("college")
+    app = create_app(world.config())
+    service = app.state.service
+    client_ = service.page_verifier().registry_client
+    real = client_.load
+    calls: list[int] = []
+
+    def counted_load(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client_, "load", counted_load)
+    service.page_verifier().verify(vc)
+    by_the_verdict = len(calls)
+    assert by_the_verdict >= 1
+    calls.clear()
+    with TestClient(app) as web:
+        out = web.post("/verify/text", content=json.dumps(vc)).json()
+    assert out["verdict"]["status"] == "valid-omc"
+    assert len(calls) == by_the_verdict  # no second read for the page's facts
+    assert _facts(out, "about")["registryVersion"] == "1" and out["registry"]["version"] == 1
+    assert "registryChecked" not in out
