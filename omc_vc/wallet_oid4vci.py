@@ -28,8 +28,6 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
@@ -136,38 +134,25 @@ class _Http:
 
     def post(self, url: str, what: str, *, form: Mapping[str, str] | None = None, body: Any = None,
              token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else None
         try:
-            self.fetcher.check_url(url)
+            answer = self.fetcher.post(url, json_body=body, form=form, headers=headers, max_bytes=MAX_ANSWER_BYTES)
         except FetchError as exc:
+            if exc.code == "FETCH_TOO_LARGE":
+                raise Oid4vciError(Message("the {what}'s answer: {why}", what=what, why=exc.detail),
+                                   code="issuer_error") from exc
             raise Oid4vciError(Message("cannot reach the {what}: {why}", what=what, why=exc.detail),
                                code="issuer_unreachable") from exc
-        headers = {"Accept": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            response = self.fetcher.session.post(
-                url, data=dict(form) if form is not None else None, json=body if form is None else None,
-                headers=headers, timeout=self.fetcher.timeout, allow_redirects=False, stream=True)
-        except requests.RequestException as exc:
-            raise Oid4vciError(Message("cannot reach the {what}: {why}", what=what, why=type(exc).__name__),
-                               code="issuer_unreachable") from exc
-        try:
-            content = Fetcher._read_capped(response, url, MAX_ANSWER_BYTES)
-            status = response.status_code
-        except FetchError as exc:
-            raise Oid4vciError(Message("the {what}'s answer: {why}", what=what, why=exc.detail),
-                               code="issuer_error") from exc
-        finally:
-            response.close()
+        content, status = answer.content, answer.status
         if status != 200:
             # RFC 6749 §5.2 / OpenID4VCI §8.3.1: {"error", "error_description"}; the code is the issuer's
             error, description = "issuer_error", f"HTTP {status}"
             try:
-                answer = loads(content, max_bytes=MAX_ANSWER_BYTES, what="the error answer")
-                if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-                    error = answer["error"][:64]
-                    if isinstance(answer.get("error_description"), str):
-                        description = answer["error_description"][:300]
+                refusal = loads(content, max_bytes=MAX_ANSWER_BYTES, what=Message("the error answer"))
+                if isinstance(refusal, dict) and isinstance(refusal.get("error"), str):
+                    error = refusal["error"][:64]
+                    if isinstance(refusal.get("error_description"), str):
+                        description = refusal["error_description"][:300]
             except InputError:
                 pass
             raise Oid4vciError(Message("the {what} refused the request: {description}", what=what,
@@ -177,7 +162,7 @@ class _Http:
     @staticmethod
     def _object(content: bytes, what: str) -> dict[str, Any]:
         try:
-            value = loads(content, max_bytes=MAX_ANSWER_BYTES, what=f"the {what}")
+            value = loads(content, max_bytes=MAX_ANSWER_BYTES, what=Message("the {what}", what=what))
         except InputError as exc:
             raise _refused(Message("the {what} is not JSON: {why}", what=what, why=exc.detail), "issuer_error") from exc
         if not isinstance(value, dict):

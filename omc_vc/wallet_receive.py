@@ -34,12 +34,10 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-
 from omc_vc._internal.fetch import Fetcher
 from omc_vc._internal.jsonio import loads
 from omc_vc._internal.timeutil import utcnow
-from omc_vc.errors import FetchError, InputError, OmcVcError, WalletError
+from omc_vc.errors import InputError, OmcVcError, WalletError
 from omc_vc.i18n import Message
 from omc_vc.model import VC_V2_CONTEXT, as_list, subject_ids, types
 from omc_vc.proofs import data_integrity
@@ -128,25 +126,11 @@ def _answer_json(url: str, content: bytes, status: int) -> Any:
 
 def _post(fetcher: Fetcher, url: str, body: Any) -> Any:
     """POST JSON to ``url`` under the fetcher's rules (SSRF checks, timeout, no redirects, size cap)."""
-    fetcher.check_url(url)
-    try:
-        response = fetcher.session.request("POST", url, json=body, timeout=fetcher.timeout, allow_redirects=False,
-                                           stream=True, headers={"Accept": "application/json"})
-    except requests.Timeout as exc:
-        raise FetchError(Message("timed out after {seconds}s calling {url}", seconds=format(fetcher.timeout, "g"),
-                                 url=url), code="FETCH_TIMEOUT") from exc
-    except requests.RequestException as exc:
-        raise FetchError(Message("cannot reach {url}: {why}", url=url, why=type(exc).__name__),
-                         code="FETCH_CONNECTION_ERROR") from exc
-    try:
-        content = Fetcher._read_capped(response, url, MAX_ANSWER_BYTES)
-        status = response.status_code
-    finally:
-        response.close()
-    if 300 <= status < 400:
+    answer = fetcher.post(url, json_body=body, max_bytes=MAX_ANSWER_BYTES)
+    if 300 <= answer.status < 400:
         raise _refuse(Message("{url} answered a redirect (HTTP {status}); an exchange is never redirected", url=url,
-                              status=str(status)))
-    return _answer_json(url, content, status)
+                              status=str(answer.status)))
+    return _answer_json(url, answer.content, answer.status)
 
 
 def _get(fetcher: Fetcher, url: str) -> Any:

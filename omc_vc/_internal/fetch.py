@@ -13,6 +13,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
@@ -167,6 +168,39 @@ class Fetcher:
             finally:
                 response.close()
         raise FetchError(Message("too many redirects fetching {url}", url=url), code="FETCH_REDIRECT_REFUSED")
+
+    def post(
+        self,
+        url: str,
+        *,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        accept: str = "application/json",
+    ) -> FetchResponse:
+        """POST a JSON body (or, with ``form``, a form) to ``url`` under :meth:`get`'s rules: the address checked,
+        the timeout, the size cap. Never redirected: a redirect's status is returned for the caller to refuse (a
+        POST carries a secret or a proof, which must not be replayed to another address)."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        self.check_url(url)
+        request_headers = {"Accept": accept, **(headers or {})}
+        try:
+            response = self.session.post(
+                url, json=json_body if form is None else None, data=dict(form) if form is not None else None,
+                headers=request_headers, timeout=self.timeout, allow_redirects=False, stream=True,
+            )
+        except requests.Timeout as exc:
+            raise FetchError(Message("timed out after {seconds}s calling {url}", seconds=_seconds(self.timeout),
+                                     url=url), code="FETCH_TIMEOUT") from exc
+        except requests.RequestException as exc:
+            raise FetchError(Message("cannot reach {url}: {why}", url=url, why=type(exc).__name__),
+                             code="FETCH_CONNECTION_ERROR") from exc
+        try:
+            content = self._read_capped(response, url, limit)
+            return FetchResponse(url=url, status=response.status_code, headers=dict(response.headers), content=content)
+        finally:
+            response.close()
 
     def get_ok(self, url: str, **kwargs: object) -> FetchResponse:
         """GET and require a 200 answer."""

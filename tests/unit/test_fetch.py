@@ -47,6 +47,28 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
 
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        received = self.rfile.read(length)
+        if self.path == "/echo":
+            body = received + b"|" + (self.headers.get("Content-Type") or "").encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/big":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"x" * 50_000)
+        elif self.path == "/redirect-same":
+            self.send_response(307)
+            self.send_header("Location", "/echo")
+            self.end_headers()
+        else:
+            self.send_response(404)
+            self.end_headers()
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -120,3 +142,28 @@ def test_hostname_resolving_to_private_address_refused() -> None:
 def test_ipv4_mapped_ipv6_loopback_refused() -> None:
     with pytest.raises(FetchError):
         Fetcher().check_url("https://[::ffff:127.0.0.1]/x")
+
+
+def test_post_sends_json_or_a_form_under_the_same_rules(server: str) -> None:
+    fetcher = Fetcher(allow_loopback=True)
+    sent = fetcher.post(server + "/echo", json_body={"a": 1})
+    assert sent.status == 200 and sent.content == b'{"a": 1}|application/json'
+    form = fetcher.post(server + "/echo", form={"grant_type": "x"})
+    assert form.content == b"grant_type=x|application/x-www-form-urlencoded"
+    with pytest.raises(FetchError) as info:  # refused before connecting, as a GET is
+        Fetcher(allow_loopback=False).post(server + "/echo", json_body={})
+    assert info.value.code == "FETCH_SCHEME_REFUSED"
+    with pytest.raises(FetchError) as info:
+        Fetcher().post("https://10.0.0.1/token", form={"code": "x"})
+    assert info.value.code == "FETCH_ADDRESS_REFUSED"
+
+
+def test_post_is_capped_and_never_redirected(server: str) -> None:
+    """A POST carries a proof or a secret: a redirect is answered as it is (the caller refuses it), never
+    replayed to another address; an answer past the cap is refused while it streams."""
+    fetcher = Fetcher(allow_loopback=True, max_bytes=10_000)
+    redirected = fetcher.post(server + "/redirect-same", json_body={"proof": "secret"})
+    assert redirected.status == 307 and redirected.content == b""
+    with pytest.raises(FetchError) as info:
+        fetcher.post(server + "/big", json_body={})
+    assert info.value.code == "FETCH_TOO_LARGE"
