@@ -499,31 +499,31 @@ class CredentialIssuer:
     def metadata(self) -> dict[str, Any]:
         return issuer_metadata(self.base_url, [flow.issuer for flow in self.flows])
 
-    def owner_of_code(self, pre_authorized_code: str) -> Oid4vciIssuer | None:
-        """The institution whose store holds this pre-authorized code."""
-        if not pre_authorized_code:
-            return None
+    def owner_of_code(self, pre_authorized_code: str) -> Oid4vciIssuer:
+        """The institution whose store holds this pre-authorized code; the first when none does (it answers the
+        same refusal as any). With one institution, that one, without a lookup of its own: the flow looks the code
+        up once, when it answers."""
+        if len(self.flows) == 1 or not pre_authorized_code:
+            return self.flows[0]
         return next((flow for flow in self.flows if flow.offers.offer_by_code(pre_authorized_code) is not None),
-                    None)
+                    self.flows[0])
 
-    def owner_of_token(self, access_token: str | None) -> Oid4vciIssuer | None:
-        """The institution whose store holds this unexpired access token."""
-        if not access_token:
-            return None
+    def owner_of_token(self, access_token: str | None) -> Oid4vciIssuer:
+        """The institution whose store holds this unexpired access token (as :meth:`owner_of_code` for codes)."""
+        if len(self.flows) == 1 or not access_token:
+            return self.flows[0]
         return next((flow for flow in self.flows if flow.offers.token_offer(access_token, now=flow.now()) is not None),
-                    None)
+                    self.flows[0])
 
     def offer(self, pre_authorized_code: str) -> dict[str, Any]:
-        return (self.owner_of_code(pre_authorized_code) or self.flows[0]).offer(pre_authorized_code)
+        return self.owner_of_code(pre_authorized_code).offer(pre_authorized_code)
 
     def token(self, form: Sequence[tuple[str, str]]) -> dict[str, Any]:
         codes = [value for name, value in form if name == "pre-authorized_code"]
-        owner = self.owner_of_code(codes[0]) if len(codes) == 1 else None
-        # no institution holds the code: the first answers (the same invalid_request / invalid_grant as any)
-        return (owner or self.flows[0]).token(form)
+        return self.owner_of_code(codes[0] if len(codes) == 1 else "").token(form)
 
     def nonce(self) -> dict[str, Any]:
         return self.flows[0].nonce()
 
     def credential(self, access_token: str | None, body: Any) -> dict[str, Any]:
-        return (self.owner_of_token(access_token) or self.flows[0]).credential(access_token, body)
+        return self.owner_of_token(access_token).credential(access_token, body)

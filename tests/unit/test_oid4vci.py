@@ -25,6 +25,7 @@ from omc_vc.issue.oid4vci import (
     CONFIGURATIONS,
     PRE_AUTHORIZED_GRANT,
     PROOF_TYP,
+    CredentialIssuer,
     Oid4vciIssuer,
     authorization_server_metadata,
     credential_offer,
@@ -436,3 +437,21 @@ def test_a_redeem_cut_off_after_signing_returns_that_credential_never_a_second(w
     assert len(world.store.all()) == 1
     offer = world.store.offer(new.offer.id)
     assert offer is not None and offer.credential_id == issued.record.id
+
+
+def test_one_institutions_credential_issuer_looks_each_secret_up_once(world: World,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one institution behind the credential issuer there is nobody to route to: the code and the token are
+    looked up by the flow that answers, once per request (each lookup is a store query under the same lock)."""
+    issuer = CredentialIssuer(BASE, [(world.flow.issuer, world.store)])
+    lookups: list[str] = []
+    real_code, real_token = world.store.offer_by_code, world.store.token_offer
+    monkeypatch.setattr(world.store, "offer_by_code", lambda code: lookups.append("code") or real_code(code))
+    monkeypatch.setattr(world.store, "token_offer",
+                        lambda token, **kw: lookups.append("token") or real_token(token, **kw))
+    new = world.offer()
+    answer = issuer.token([("grant_type", PRE_AUTHORIZED_GRANT), ("pre-authorized_code", new.pre_authorized_code)])
+    assert lookups == ["code"]
+    holder = _holder()
+    issuer.credential(answer["access_token"], world.request(world.proof(holder)))
+    assert lookups.count("token") == 1
