@@ -34,8 +34,9 @@ def store_group() -> None:
 @handle_errors
 def migrate_cmd(config_files: tuple[str, ...], serve_config: Path | None, as_json: bool) -> None:
     """Create the institution's store, or upgrade it to this release's schema (versioned migrations, applied
-    in order in one transaction; running it again changes nothing). A PostgreSQL store refuses to work until
-    this has been run after an upgrade. The embedded SQLite store is created and upgraded when opened.
+    in order in one transaction; running it again changes nothing). A PostgreSQL issuance store refuses to work
+    until this has been run after an upgrade. The embedded SQLite store is created and upgraded when opened, and
+    so are the hosted shares omc serve keeps in PostgreSQL (shares.store), when the service starts.
 
     \b
     Example:
