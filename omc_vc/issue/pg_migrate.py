@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from omc_vc.errors import ConfigError, IssuanceError
 from omc_vc.i18n import Message
+from omc_vc.issue.store_setting import SCHEMA_PATTERN
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -28,8 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SCHEMA_PATTERN", "Migration", "check_schema", "latest_version", "migrate", "migrations",
            "require_current", "schema_version"]
 
-#: A schema name the store accepts: a plain lower-case SQL identifier (never quoted, never a keyword trick).
-SCHEMA_PATTERN: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _FILE: Final = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _TABLE: Final = "schema_migrations"
 

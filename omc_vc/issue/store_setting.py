@@ -25,12 +25,14 @@ from urllib.parse import urlsplit
 from omc_vc.errors import ConfigError
 from omc_vc.i18n import Message
 
-__all__ = ["DEFAULT_POOL_SIZE", "DEFAULT_SCHEMA", "SCHEMES", "StoreSetting", "parse_store"]
+__all__ = ["DEFAULT_POOL_SIZE", "DEFAULT_SCHEMA", "SCHEMA_PATTERN", "SCHEMES", "StoreSetting", "parse_store"]
 
 DEFAULT_SCHEMA: Final = "omc"
 DEFAULT_POOL_SIZE: Final = 4
 SCHEMES: Final = ("postgresql", "postgres")
-_SCHEMA: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: A schema name a store accepts: a plain lower-case SQL identifier (never quoted, never a keyword trick); the
+#: migrations (pg_migrate.check_schema) read it with the same rule.
+SCHEMA_PATTERN: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _KEYS: Final = frozenset({"url", "url_env", "schema", "pool_size"})
 
 
@@ -123,7 +125,7 @@ def _parse_store(value: Any, key: str) -> StoreSetting:
         raise ConfigError(Message("{key} must name an environment variable", key=key + ".url_env"),
                           field=f"{key}.url_env")
     schema = value.get("schema", DEFAULT_SCHEMA)
-    if not isinstance(schema, str) or not _SCHEMA.match(schema):
+    if not isinstance(schema, str) or not SCHEMA_PATTERN.match(schema):
         raise ConfigError(Message("{key} must be a lower-case SQL name (letters, digits and _, not starting "
                                   "with a digit, at most 63 characters)", key=key + ".schema"), field=f"{key}.schema")
     pool = value.get("pool_size", DEFAULT_POOL_SIZE)
