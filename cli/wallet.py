@@ -714,7 +714,8 @@ def qr_cmd(item_id: str, wallet_dir: str | None, passphrase_env: str | None, out
         share = wallet.share(item.id, service=base, ttl_seconds=ttl_days * 86400,
                              fetcher=Fetcher(allow_loopback=allow_http_loopback))
         text = share.url
-        version = qr.make_qr_image(text, Path(out), kind=kind, mode="short")  # the short profile's largest version
+        version = qr.make_qr_image(text, Path(out), kind=kind, mode="short",
+                                   max_version=qr.PROFILES["short"].max_version)
         say(_hosted(share.url, share.expires, item.id), err=True)
     drawn = qr.PROFILES["link" if mode == "link" else "short"]
     t = words()

@@ -507,20 +507,19 @@ def _segments(data: str) -> list[Any]:
     return segments
 
 
-def symbol(data: str, *, mode: QrMode | None = None, max_version: int | None = None) -> QrSymbol:
+def symbol(data: str, *, mode: QrMode | None = None, max_version: int = 40) -> QrSymbol:
     """Build the QR code of ``data`` with its mode's profile (``mode_of(data)`` unless given).
 
-    Raises QR_TOO_LARGE when it does not fit in ``max_version`` (default: the profile's largest version),
-    suggesting short mode for a link.
+    Raises QR_TOO_LARGE when it does not fit in ``max_version`` (suggesting short mode for a link). A short-mode
+    share's code keeps to its profile's ``max_version`` (the wallet passes it); other short links (an offer's deep
+    link) may need more.
     """
     import qrcode
     from qrcode.exceptions import DataOverflowError
 
-    profile = PROFILES[mode or mode_of(data)]
-    if max_version is None:
-        max_version = profile.max_version
     if not 1 <= max_version <= 40:
         raise QrError(Message("max_version must be between 1 and 40"), code="QR_TOO_LARGE")
+    profile = PROFILES[mode or mode_of(data)]
     levels = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
               "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
     code = qrcode.QRCode(version=None, error_correction=levels[profile.error_correction], box_size=1,
@@ -551,7 +550,7 @@ def qr_version_for(data: str) -> int:
     return symbol(data).version
 
 
-def make_qr_image(data: str, out: Path, *, kind: ImageKind = "png", max_version: int | None = None,
+def make_qr_image(data: str, out: Path, *, kind: ImageKind = "png", max_version: int = 40,
                   mode: QrMode | None = None) -> int:
     """Draw ``data`` as a QR code into ``out`` (PNG or SVG, at the mode's printed size), atomically.
 
