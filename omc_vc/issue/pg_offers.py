@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from omc_vc._internal.timeutil import format_datetime
 from omc_vc.errors import OfferError, OfferRedeemedError
 from omc_vc.i18n import Message
+from omc_vc.issue.offer_rows import OfferReads, offer_of_row, select
 from omc_vc.issue.offers import (
     MAX_NONCE_LIFETIME,
     MAX_TOKEN_LIFETIME,
@@ -46,29 +47,19 @@ if TYPE_CHECKING:  # psycopg is needed only where a PostgresStore is opened (the
 
 T = TypeVar("T")
 
-_COLUMNS: Final = ("id, achievement, learner_name, learner_email, student_number, created, expires, state, "
-                   "redeemed_at, holder, protocol, credential_id, revoked_at, tx_code_hash IS NOT NULL, secret_hash, "
-                   "completed")
-_SELECT: Final = f"SELECT {_COLUMNS} FROM offers"  # noqa: S608 - constant text
-
-
-def _offer(row: Sequence[Any]) -> Offer:
-    (offer_id, achievement, name, email, student_number, created, expires, state, redeemed_at, holder, protocol,
-     credential_id, revoked_at, tx_code) = row[:14]
-    return Offer(offer_id, achievement, name, email, student_number, created, expires, state, redeemed_at, holder,
-                 protocol, credential_id, revoked_at, bool(tx_code), row[15])
-
-
 def _required(conn: Connection, offer_id: str, *, lock: bool = False) -> Offer:
-    row = conn.execute(_SELECT + " WHERE id = %s" + (" FOR UPDATE" if lock else ""), (offer_id,)).fetchone()
+    row = conn.execute(select("WHERE id = %s" + (" FOR UPDATE" if lock else "")), (offer_id,)).fetchone()
     if row is None:
         raise OfferError(Message("no offer {id}", id=repr(offer_id)), code="OFFER_NOT_FOUND", offer=offer_id)
-    return _offer(row)
+    return offer_of_row(row)
 
 
-class PgOffers:
+class PgOffers(OfferReads):
     """The :class:`~omc_vc.issue.offers.OfferStore` methods (a mixin: the host class gives :meth:`_run`,
-    one transaction, and :meth:`_query`)."""
+    one transaction, and :meth:`_query`; the reads are :class:`OfferReads`')."""
+
+    MARK = "%s"
+    INSERTION_ORDER = "seq"
 
     # provided by PostgresStore
     def _run(self, work: Callable[[Connection], T]) -> T: raise NotImplementedError
@@ -92,24 +83,6 @@ class PgOffers:
             return _required(conn, offer_id)
 
         return NewOffer(self._run(work), secret, code, tx_code)
-
-    def offer(self, offer_id: str) -> Offer | None:
-        rows = self._query(_SELECT + " WHERE id = %s", (offer_id,))
-        return _offer(rows[0]) if rows else None
-
-    def offers(self) -> list[Offer]:
-        return [_offer(row) for row in self._query(_SELECT + " ORDER BY created, seq")]
-
-    def offer_by_secret(self, offer_id: str, secret: str) -> Offer | None:
-        rows = self._query(_SELECT + " WHERE id = %s", (offer_id,))
-        if not rows or not same_digest(secret, rows[0][14]):
-            return None
-        return _offer(rows[0])
-
-    def offer_by_code(self, pre_authorized_code: str) -> Offer | None:
-        # the lookup is by digest (an index probe); the digest of a 256-bit secret leaks nothing by timing
-        rows = self._query(_SELECT + " WHERE code_hash = %s", (digest(pre_authorized_code),))
-        return _offer(rows[0]) if rows else None
 
     def check_tx_code(self, offer_id: str, tx_code: str) -> bool:
         def work(conn: Connection) -> bool:
@@ -236,10 +209,10 @@ class PgOffers:
         def work(conn: Connection) -> tuple[Offer, str] | None:
             # the row lock decides a race: a second exchange of the code waits, then finds the row's code_hash
             # changed and no row (OpenID4VCI 1.0 §4.1.1: the code is single use)
-            row = conn.execute(_SELECT + " WHERE code_hash = %s FOR UPDATE", (code,)).fetchone()
+            row = conn.execute(select("WHERE code_hash = %s FOR UPDATE"), (code,)).fetchone()
             if row is None:
                 return None
-            current = _offer(row)
+            current = offer_of_row(row)
             current.require_open(now)
             # the code's digest becomes that of a secret nobody holds (the column stays unique and non-null)
             conn.execute("UPDATE offers SET code_hash = %s WHERE id = %s AND code_hash = %s",
@@ -251,11 +224,3 @@ class PgOffers:
 
         return self._run(work)
 
-    def token_offer(self, token: str, *, now: datetime) -> Offer | None:
-        rows = self._query(
-            "SELECT o.id, o.achievement, o.learner_name, o.learner_email, o.student_number, o.created, o.expires, "
-            "o.state, o.redeemed_at, o.holder, o.protocol, o.credential_id, o.revoked_at, "
-            "o.tx_code_hash IS NOT NULL, o.secret_hash, o.completed "
-            "FROM offer_tokens AS t JOIN offers AS o ON o.id = t.offer_id WHERE t.hash = %s AND t.expires > %s",
-            (digest(token), format_datetime(now)))
-        return _offer(rows[0]) if rows else None

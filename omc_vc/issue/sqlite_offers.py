@@ -18,6 +18,7 @@ from typing import Any, Final
 from omc_vc._internal.timeutil import format_datetime
 from omc_vc.errors import OfferError, OfferRedeemedError
 from omc_vc.i18n import Message
+from omc_vc.issue.offer_rows import OfferReads, offer_of_row, select
 from omc_vc.issue.offers import (
     MAX_NONCE_LIFETIME,
     MAX_TOKEN_LIFETIME,
@@ -74,26 +75,12 @@ CREATE TABLE IF NOT EXISTS offer_tokens (
 );
 """
 
-_SELECT: Final = ("SELECT id, achievement, learner_name, learner_email, student_number, created, expires, state, "
-                  "redeemed_at, holder, protocol, credential_id, revoked_at, tx_code_hash IS NOT NULL, secret_hash, "
-                  "completed FROM offers")
-_SELECT_BY_BEARER: Final = (
-    "SELECT o.id, o.achievement, o.learner_name, o.learner_email, o.student_number, o.created, o.expires, o.state, "
-    "o.redeemed_at, o.holder, o.protocol, o.credential_id, o.revoked_at, o.tx_code_hash IS NOT NULL, o.secret_hash, "
-    "o.completed FROM offer_tokens AS t JOIN offers AS o ON o.id = t.offer_id WHERE t.hash = ? AND t.expires > ?")
-
-
-def _offer(row: Sequence[Any]) -> Offer:
-    (offer_id, achievement, name, email, student_number, created, expires, state, redeemed_at, holder, protocol,
-     credential_id, revoked_at, tx_code) = row[:14]
-    completed = row[15] if len(row) > 15 else None
-    return Offer(offer_id, achievement, name, email, student_number, created, expires, state, redeemed_at, holder,
-                 protocol, credential_id, revoked_at, bool(tx_code), completed)
-
-
-class SqliteOffers:
+class SqliteOffers(OfferReads):
     """The :class:`~omc_vc.issue.offers.OfferStore` methods over the store's connection (a mixin: the
-    host class gives :meth:`transaction` and :meth:`_query`)."""
+    host class gives :meth:`transaction` and :meth:`_query`; the reads are :class:`OfferReads`')."""
+
+    MARK = "?"
+    INSERTION_ORDER = "rowid"
 
     # provided by SqliteStore
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]: raise NotImplementedError
@@ -113,26 +100,8 @@ class SqliteOffers:
                         created, expires, OPEN, digest(secret), digest(code),
                         digest(tx_code) if tx_code is not None else None,
                         draft.completed.isoformat() if draft.completed is not None else None))
-            [row] = db.execute(_SELECT + " WHERE id = ?", (offer_id,)).fetchall()
-        return NewOffer(_offer(row), secret, code, tx_code)
-
-    def offer(self, offer_id: str) -> Offer | None:
-        rows = self._query(_SELECT + " WHERE id = ?", (offer_id,))
-        return _offer(rows[0]) if rows else None
-
-    def offers(self) -> list[Offer]:
-        return [_offer(row) for row in self._query(_SELECT + " ORDER BY created, rowid")]
-
-    def offer_by_secret(self, offer_id: str, secret: str) -> Offer | None:
-        rows = self._query(_SELECT + " WHERE id = ?", (offer_id,))
-        if not rows or not same_digest(secret, rows[0][14]):
-            return None
-        return _offer(rows[0])
-
-    def offer_by_code(self, pre_authorized_code: str) -> Offer | None:
-        # the lookup is by digest (an index probe); the digest of a 256-bit secret leaks nothing by timing
-        rows = self._query(_SELECT + " WHERE code_hash = ?", (digest(pre_authorized_code),))
-        return _offer(rows[0]) if rows else None
+            [row] = db.execute(select("WHERE id = ?"), (offer_id,)).fetchall()
+        return NewOffer(offer_of_row(row), secret, code, tx_code)
 
     def check_tx_code(self, offer_id: str, tx_code: str) -> bool:
         with self.transaction() as db:
@@ -235,10 +204,10 @@ class SqliteOffers:
         until = expiry(now, lifetime, MAX_TOKEN_LIFETIME, "token")
         token = new_secret()
         with self.transaction() as db:
-            row = db.execute(_SELECT + " WHERE code_hash = ?", (digest(pre_authorized_code),)).fetchone()
+            row = db.execute(select("WHERE code_hash = ?"), (digest(pre_authorized_code),)).fetchone()
             if row is None:
                 return None
-            current = _offer(row)
+            current = offer_of_row(row)
             current.require_open(now)
             # single use: the code's digest becomes that of a secret nobody holds (the column stays unique and
             # non-null), in the transaction that makes the token, so two exchanges of one code cannot both win
@@ -249,16 +218,12 @@ class SqliteOffers:
                        (digest(token), current.id, until))
         return current, token
 
-    def token_offer(self, token: str, *, now: datetime) -> Offer | None:
-        rows = self._query(_SELECT_BY_BEARER, (digest(token), format_datetime(now)))
-        return _offer(rows[0]) if rows else None
-
 
 def _required(db: sqlite3.Connection, offer_id: str) -> Offer:
-    row = db.execute(_SELECT + " WHERE id = ?", (offer_id,)).fetchone()
+    row = db.execute(select("WHERE id = ?"), (offer_id,)).fetchone()
     if row is None:
         raise OfferError(Message("no offer {id}", id=repr(offer_id)), code="OFFER_NOT_FOUND", offer=offer_id)
-    return _offer(row)
+    return offer_of_row(row)
 
 
 def redeemed_already(offer_id: str, credential_id: str | None) -> Message:
