@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -54,6 +54,7 @@ __all__ = [
     "Translator",
     "from_environment",
     "inert_text",
+    "joined",
     "language_of_tag",
     "negotiate",
     "sentence_case",
@@ -224,6 +225,25 @@ def translatable(text: object) -> bool:
     if isinstance(text, Sentence):
         return translatable(text.inner)
     return isinstance(text, Message)
+
+
+#: How :func:`joined` puts texts together: the separator in each language is the catalog's.
+_JOINS: Final = {"; ": N_("{first}; {then}"), ", ": N_("{first}, {then}")}
+
+
+def joined(texts: Sequence[str], separator: str = "; ") -> str:
+    """``texts`` as one text, ``separator`` (``"; "`` or ``", "``) between them; each of our sentences in it stays
+    one, shown in the reader's language.
+
+    >>> str(joined([Message("not revoked"), "a document's words"]))
+    "not revoked; a document's words"
+    """
+    if not texts:
+        return ""
+    out = texts[0]
+    for text in texts[1:]:
+        out = Message(_JOINS[separator], first=out, then=text)
+    return out
 
 
 def sentence_case(text: str) -> str:

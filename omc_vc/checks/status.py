@@ -79,7 +79,7 @@ from omc_vc.bitstring import (
 )
 from omc_vc.checks import validity_window
 from omc_vc.errors import FetchError, InputError, OmcVcError, StatusError
-from omc_vc.i18n import N_, Message
+from omc_vc.i18n import N_, Message, joined
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.proofs import jose
 from omc_vc.proofs.data_integrity import CLOCK_SKEW
@@ -482,7 +482,7 @@ class StatusListCheck:
             rank = {"CREDENTIAL_REVOKED": 0, "CREDENTIAL_SUSPENDED": 1}
             failures.sort(key=lambda c: rank.get(c.code or "", 2))
             return failures[0]
-        return Check(CHECK_NAME, "passed", _joined(notes))
+        return Check(CHECK_NAME, "passed", joined(notes))
 
     @staticmethod
     def _judge(outcome: StatusOutcome, ctx: CheckContext) -> tuple[Check | None, str]:
@@ -1020,16 +1020,6 @@ _NOT_FLAGGED = {"revocation": N_("not revoked (index {index} of {list})"),
 _FLAGGED = {"revocation": N_("the credential was revoked by its issuer (index {index} of {list})"),
             "suspension": N_("the credential is suspended by its issuer (index {index} of {list})")}
 _FLAGGED_CODES = {"revocation": "CREDENTIAL_REVOKED", "suspension": "CREDENTIAL_SUSPENDED"}
-
-
-def _joined(notes: list[str]) -> str:
-    """The notes of every status entry as one detail (``; `` between them), one of our sentences when they are."""
-    if not notes:
-        return ""
-    joined = notes[0]
-    for note in notes[1:]:
-        joined = Message("{first}; {then}", first=joined, then=note)
-    return joined
 
 
 def _check_document_size(url: str, content: str) -> None:

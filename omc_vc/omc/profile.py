@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from omc_vc.errors import PolicyError, RegistryError
-from omc_vc.i18n import Message, Plural
+from omc_vc.i18n import Message, Plural, joined
 from omc_vc.model import Check, as_list, issuer_id, types
 from omc_vc.omc.endorsement import BINDING_CODE, binding_problem, endorser_entry
 from omc_vc.omc.model import (
@@ -238,19 +238,9 @@ def require_omc(credential: Any, policy: Policy | None = None) -> None:
     if problems:
         field = problems[0].split(":", 1)[0]
         detail = (Message("refused: {problem} (and {more} more: {others})", problem=problems[0], more=len(problems) - 1,
-                          others=_joined(problems[1:])) if len(problems) > 1
+                          others=joined(problems[1:])) if len(problems) > 1
                   else Message("refused: {problem}", problem=problems[0]))
         raise PolicyError(detail, field=field, problems=problems)
-
-
-def _joined(problems: list[str]) -> str:
-    """The problems as one text, ``; `` between them (one of our sentences when they are)."""
-    if not problems:
-        return ""
-    joined = problems[0]
-    for problem in problems[1:]:
-        joined = Message("{first}; {then}", first=joined, then=problem)
-    return joined
 
 
 class OmcProfileCheck:
@@ -292,7 +282,7 @@ class OmcProfileCheck:
             return [Check(self.name, "skipped", NOT_A_CLAIM)]
         if achievement is None:
             return [Check(self.name, "warning", Message("not a valid OMC: {problems}",
-                                                        problems=_joined(validate_omc(credential, self.policy))),
+                                                        problems=joined(validate_omc(credential, self.policy))),
                           POLICY_CODE)]
         facts["achievement"] = {"id": achievement.get("id"), "name": achievement.get("name")}
         if facts["omcPlus"]:
@@ -305,7 +295,7 @@ class OmcProfileCheck:
         if problems:
             # the OMC verdict's reason, not a verification failure (docs/vocabulary.md, "The OMC claim")
             checks.append(Check(self.name, "warning",
-                                Message("not a valid OMC: {problems}", problems=_joined(problems)), POLICY_CODE))
+                                Message("not a valid OMC: {problems}", problems=joined(problems)), POLICY_CODE))
         else:
             # the fields only: whether it IS an OMC is the verdict's, which needs the ministry's registry
             # (docs/vocabulary.md, "The OMC claim"), so this line never reads as being one
@@ -336,9 +326,7 @@ class OmcProfileCheck:
         ctx.result.details.setdefault("omc", {})["endorsedBy"] = endorsers
         if failure is not None:
             return failure
-        names = endorsers[0]["name"] if endorsers else ""
-        for endorser in endorsers[1:]:
-            names = Message("{first}, {then}", first=names, then=endorser["name"])
+        names = joined([endorser["name"] for endorser in endorsers], ", ")
         return Check("omc-endorsements", "passed", Plural("{n} endorsement verified: {names}",
                                                           "{n} endorsements verified: {names}", "n",
                                                           n=len(endorsers), names=names))
