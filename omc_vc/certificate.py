@@ -155,8 +155,6 @@ def _checked(value: Any, words: Translator) -> str:
     """When the verdict was found: ``2026-06-20 14:02:11 UTC`` (English, as before); ``20 juin 2026 à 14 h 02
     (UTC)``."""
     text = _t(value or "?", 40)
-    if words.language == DEFAULT_LANGUAGE:
-        return text.replace("T", " ").replace("Z", " UTC")
     try:
         return words.utc_moment(parse_datetime(str(value)))
     except MalformedValueError:

@@ -389,10 +389,15 @@ class Translator:
             return text
 
     def utc_moment(self, moment: datetime) -> str:
-        """A moment in UTC in the locale's words, to the minute: ``20 juin 2026 à 14 h 02 (UTC)``;
-        ``2026-06-20 14:02 UTC`` in English."""
+        """A moment in UTC in the locale's words: ``20 juin 2026 à 14 h 02 (UTC)``; in English, ISO 8601's date and
+        time as omc-vc has always shown it, ``2026-06-20 14:02:11 UTC``.
+
+        >>> moment = datetime(2026, 6, 20, 14, 2, 11)
+        >>> translator("fr").utc_moment(moment), translator().utc_moment(moment)
+        ('20 juin 2026 à 14 h 02 (UTC)', '2026-06-20 14:02:11 UTC')
+        """
         if self.language == DEFAULT_LANGUAGE:
-            return moment.strftime("%Y-%m-%d %H:%M UTC")
+            return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
         from babel.dates import format_time
 
         return self.tr("{date} at {time}", date=self.date(moment),
