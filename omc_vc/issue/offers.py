@@ -48,7 +48,7 @@ __all__ = [
     "DEFAULT_OFFER_DAYS", "EXPIRED", "LCW", "MAX_NONCE_LIFETIME", "MAX_OFFER_DAYS", "MAX_TOKEN_LIFETIME",
     "OID4VCI", "OPEN", "PROTOCOLS", "REDEEMED", "REVOKED", "TX_CODE_ATTEMPTS", "TX_CODE_DIGITS", "VCAPI",
     "NewOffer", "Offer", "OfferDraft", "OfferError", "OfferRedeemedError", "OfferStore", "digest", "new_offer_id",
-    "new_secret", "new_tx_code", "same_digest",
+    "new_secret", "new_tx_code", "not_redeemed", "redeemed_already", "same_digest",
 ]
 
 # --- states ----------------------------------------------------------------------------------------------
@@ -315,3 +315,21 @@ def expiry(now: datetime, lifetime: timedelta, ceiling: timedelta, what: str) ->
     if not timedelta(0) < lifetime <= ceiling:
         raise OfferError(_lifetime_refused(what, str(ceiling)), code="MALFORMED_VALUE_ERROR")
     return format_datetime(now + lifetime)
+
+
+def redeemed_already(offer_id: str, credential_id: str | None) -> Message:
+    """Why a redeemed offer cannot be revoked: its credential (or the one being issued) is what to revoke."""
+    if credential_id is None:
+        return Message("offer {id} was redeemed already (credential being issued): revoke the credential",
+                       id=offer_id)
+    return Message("offer {id} was redeemed already (credential {credential}): revoke the credential", id=offer_id,
+                   credential=credential_id)
+
+
+def not_redeemed(offer_id: str, state: str) -> Message:
+    """Why an offer that is not redeemed cannot record a credential: its state, said in the reader's language."""
+    if state == OPEN:
+        return Message("offer {id} is open, not redeemed", id=offer_id)
+    if state == REVOKED:
+        return Message("offer {id} is revoked, not redeemed", id=offer_id)
+    return Message("offer {id} is {state}, not redeemed", id=offer_id, state=state)

@@ -34,9 +34,10 @@ from omc_vc.issue.offers import (
     new_offer_id,
     new_secret,
     new_tx_code,
+    not_redeemed,
+    redeemed_already,
     same_digest,
 )
-from omc_vc.issue.sqlite_offers import not_redeemed, redeemed_already
 
 __all__ = ["PgOffers"]
 

@@ -35,6 +35,8 @@ from omc_vc.issue.offers import (
     new_offer_id,
     new_secret,
     new_tx_code,
+    not_redeemed,
+    redeemed_already,
     same_digest,
 )
 
@@ -224,21 +226,3 @@ def _required(db: sqlite3.Connection, offer_id: str) -> Offer:
     if row is None:
         raise OfferError(Message("no offer {id}", id=repr(offer_id)), code="OFFER_NOT_FOUND", offer=offer_id)
     return offer_of_row(row)
-
-
-def redeemed_already(offer_id: str, credential_id: str | None) -> Message:
-    """Why a redeemed offer cannot be revoked: its credential (or the one being issued) is what to revoke."""
-    if credential_id is None:
-        return Message("offer {id} was redeemed already (credential being issued): revoke the credential",
-                       id=offer_id)
-    return Message("offer {id} was redeemed already (credential {credential}): revoke the credential", id=offer_id,
-                   credential=credential_id)
-
-
-def not_redeemed(offer_id: str, state: str) -> Message:
-    """Why an offer that is not redeemed cannot record a credential: its state, said in the reader's language."""
-    if state == OPEN:
-        return Message("offer {id} is open, not redeemed", id=offer_id)
-    if state == REVOKED:
-        return Message("offer {id} is revoked, not redeemed", id=offer_id)
-    return Message("offer {id} is {state}, not redeemed", id=offer_id, state=state)
