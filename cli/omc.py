@@ -304,12 +304,14 @@ def _status_command(action: Action) -> Any:
     return command
 
 
-status_group.command("revoke", help="""Revoke an OMC for good.
+#: What every status command does beyond its own line (its epilog, after the options).
+_STATUS_EPILOG = N_("The credential is named by its id, its file, or a search (a learner's name, student number or "
+                    "e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes "
+                    "skips the question). --reason is kept in the records (omc records show), never published. When "
+                    "nothing would change (it is in that state already, or revoked for good) it says so and changes "
+                    "nothing (exit 0).")
 
-    The credential is named by its id, its file, or a search (a learner's name, student number or
-    e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
-    skips the question). --reason is kept in the records (omc records show), never published. When
-    nothing would change (already revoked, or revoked for good) it says so and changes nothing (exit 0).
+status_group.command("revoke", help="""Revoke an OMC for good.
 
     \b
     Example:
@@ -317,13 +319,8 @@ status_group.command("revoke", help="""Revoke an OMC for good.
       omc status revoke --config institution.yaml "Kiri Singh" --achievement weld-101 \\
           --reason "academic integrity decision 2026-114" --yes
       omc status publish --config institution.yaml --out public/status/
-    """)(_status_command("revoke"))
+    """, epilog=_STATUS_EPILOG)(_status_command("revoke"))
 status_group.command("suspend", help="""Suspend an OMC (needs a suspension list: status.suspension: true).
-
-    The credential is named by its id, its file, or a search (a learner's name, student number or
-    e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
-    skips the question). --reason is kept in the records (omc records show), never published. When
-    nothing would change (already suspended, or revoked for good) it says so and changes nothing (exit 0).
 
     \b
     Example:
@@ -331,13 +328,8 @@ status_group.command("suspend", help="""Suspend an OMC (needs a suspension list:
       omc status suspend --config institution.yaml "Kiri Singh" --achievement weld-101 \\
           --reason "academic integrity decision 2026-114" --yes
       omc status publish --config institution.yaml --out public/status/
-    """)(_status_command("suspend"))
+    """, epilog=_STATUS_EPILOG)(_status_command("suspend"))
 status_group.command("unsuspend", help="""Lift a suspension.
-
-    The credential is named by its id, its file, or a search (a learner's name, student number or
-    e-mail; --achievement narrows it). On a terminal it is shown and you are asked to confirm (--yes
-    skips the question). --reason is kept in the records (omc records show), never published. When
-    nothing would change (not suspended, or revoked for good) it says so and changes nothing (exit 0).
 
     \b
     Example:
@@ -345,7 +337,7 @@ status_group.command("unsuspend", help="""Lift a suspension.
       omc status unsuspend --config institution.yaml "Kiri Singh" --achievement weld-101 \\
           --reason "academic integrity decision 2026-114" --yes
       omc status publish --config institution.yaml --out public/status/
-    """)(_status_command("unsuspend"))
+    """, epilog=_STATUS_EPILOG)(_status_command("unsuspend"))
 
 
 @status_group.command("publish")
