@@ -31,7 +31,7 @@ from omc_vc.proofs.data_integrity import add_proof
 from omc_vc.qr import encode_link, make_qr_image
 from omc_vc.web.app import create_app
 
-from .test_browser import ARGS, ARTIFACTS, CHROMIUM, _free_port, _require_browser
+from .test_browser import ARGS, ARTIFACTS, CHROMIUM, _free_port, _require_browser, watched_tab
 from .world import COLLEGE, WebWorld, make_world, share_presentation
 
 AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -111,15 +111,7 @@ def browser(services: dict[str, Served]) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.on("console", lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("pageerror", lambda exc: tab.console_errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
+    yield from watched_tab(browser, viewport=PHONE)
 
 
 # --- the kinds of result ------------------------------------------------------------------------------------

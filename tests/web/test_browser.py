@@ -88,9 +88,10 @@ def browser(served: WebWorld) -> Iterator[Any]:
             instance.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)  # a phone
+def watched_tab(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A new tab in a context of its own (``context_options``: viewport, locale, ...) whose console errors and
+    uncaught page errors are kept in ``tab.console_errors``; the context is closed afterwards."""
+    context = browser.new_context(device_scale_factor=1, **context_options)
     tab = context.new_page()
     tab.console_errors = []
     tab.on("console", lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
@@ -99,6 +100,11 @@ def page(browser: Any) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    yield from watched_tab(browser, viewport={"width": 390, "height": 844})  # a phone
 
 
 def _verdict(page: Any) -> dict[str, str]:

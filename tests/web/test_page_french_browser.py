@@ -27,7 +27,7 @@ from tests.english_left import english_in, english_phrases
 
 from . import test_accessibility as a11y
 from .test_accessibility import DESKTOP, KINDS, PHONE, Served, _axe, _open
-from .test_browser import ARTIFACTS
+from .test_browser import ARTIFACTS, watched_tab
 
 # the accessibility test's fixtures (module-scoped: this module starts its own three services and browser)
 axe_source = a11y.axe_source
@@ -41,15 +41,7 @@ FRENCH = "fr-CA"
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A tab of a browser whose language is French (Canada): its requests say Accept-Language: fr-CA."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale=FRENCH)
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.on("console", lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("pageerror", lambda exc: tab.console_errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
+    yield from watched_tab(browser, viewport=PHONE, locale=FRENCH)
 
 
 def _leaves(value: Any) -> Iterator[str]:
